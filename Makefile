@@ -1,0 +1,113 @@
+# bulkhead: one non-recursive Makefile. Sources and tests are found by
+# wildcard; adding a file is the only step.
+#
+#   make deps    install what is missing (Debian packages, musl sysroot, kernel)
+#   make all     build bulkhead-init, bulkhead-runtime (static, musl) and bulkhead
+#   make demo    build and boot examples/hello.yml in QEMU
+#   make check   run every test through prove
+#   make clean   remove build/ and out/
+
+BUILD   ?= build
+OUT     ?= out
+SYSROOT := $(BUILD)/sysroot
+KERNEL  := $(BUILD)/kernel/vmlinuz
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wformat=2
+CFLAGS  ?= -O2 -g
+BASE_CFLAGS := -std=gnu11 $(WARN) -MMD -MP -D_GNU_SOURCE
+
+# Everything that goes into an image is static musl, against the sysroot that
+# mk/sysroot.sh builds from Debian's source packages.
+MUSL_CC      := musl-gcc
+MUSL_CFLAGS  := $(BASE_CFLAGS) $(CFLAGS) -isystem $(SYSROOT)/include
+MUSL_LDFLAGS := -static -L$(SYSROOT)/lib
+MUSL_LIBS    := -lseccomp -lcap -ljansson
+
+# The host builder links Debian's shared libraries.
+HOST_CC     ?= cc
+HOST_CFLAGS := $(BASE_CFLAGS) $(CFLAGS)
+HOST_LIBS   := -larchive -lyaml -ljansson -lcap
+
+RUNTIME_SRC := $(wildcard runtime/*.c)
+RUNTIME_LIB := $(BUILD)/lib/libbulkhead-runtime.a
+INIT_SRC    := $(wildcard init/*.c)
+IMAGE_SRC   := $(wildcard image/*.c)
+CTEST_SRC   := $(wildcard tests/*.c)
+
+musl_obj = $(patsubst %.c,$(BUILD)/musl/%.o,$(1))
+host_obj = $(patsubst %.c,$(BUILD)/host/%.o,$(1))
+
+BINS   := $(BUILD)/bin/bulkhead-init $(BUILD)/bin/bulkhead-runtime $(BUILD)/bin/bulkhead
+CTESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(CTEST_SRC))
+
+.PHONY: all deps demo check clean sysroot kernel
+.DEFAULT_GOAL := all
+
+all: $(BINS)
+
+deps:
+	mk/deps.sh
+	mk/sysroot.sh $(BUILD)
+	mk/kernel.sh $(BUILD)
+
+sysroot: $(SYSROOT)/.complete
+$(SYSROOT)/.complete: mk/sysroot.sh
+	mk/sysroot.sh $(BUILD)
+
+kernel: $(KERNEL)
+$(KERNEL):
+	mk/kernel.sh $(BUILD)
+
+# ---- static (musl) side ----
+
+$(BUILD)/musl/%.o: %.c | $(SYSROOT)/.complete
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(MUSL_CFLAGS) -c -o $@ $<
+
+$(RUNTIME_LIB): $(call musl_obj,$(RUNTIME_SRC))
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+# A binary meant for the image must be static: the build fails otherwise.
+define link_static
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(MUSL_LDFLAGS) -o $@ $(1) $(RUNTIME_LIB) $(MUSL_LIBS)
+	@if readelf -l $@ | grep -q 'INTERP\|DYNAMIC'; then \
+		echo "error: $@ is not statically linked" >&2; rm -f $@; exit 1; fi
+endef
+
+$(BUILD)/bin/bulkhead-init: $(call musl_obj,$(INIT_SRC)) $(RUNTIME_LIB)
+	$(call link_static,$(call musl_obj,$(INIT_SRC)))
+
+$(BUILD)/bin/bulkhead-runtime: $(BUILD)/musl/runtime/cli/bulkhead-runtime.o $(RUNTIME_LIB)
+	$(call link_static,$<)
+
+# C tests and the in-container probe are static too: they run inside containers.
+$(BUILD)/tests/%: $(BUILD)/musl/tests/%.o $(RUNTIME_LIB)
+	$(call link_static,$<)
+
+# ---- host side ----
+
+$(BUILD)/host/%.o: %.c
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -c -o $@ $<
+
+$(BUILD)/bin/bulkhead: $(call host_obj,$(IMAGE_SRC))
+	@mkdir -p $(@D)
+	$(HOST_CC) -o $@ $^ $(HOST_LIBS)
+
+# ---- running ----
+
+demo: deps all
+	$(BUILD)/bin/bulkhead build examples/hello.yml -o $(OUT)/hello
+	$(BUILD)/bin/bulkhead run $(OUT)/hello
+
+TESTS := $(CTESTS) $(sort $(wildcard tests/*.t)) $(sort $(wildcard qemu-tests/*.t))
+
+check: all $(CTESTS) $(KERNEL)
+	BUILD=$(abspath $(BUILD)) prove --exec '' $(TESTS)
+
+clean:
+	rm -rf $(BUILD) $(OUT)
+
+-include $(shell find $(BUILD)/musl $(BUILD)/host -name '*.d' 2>/dev/null)

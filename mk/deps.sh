@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# make deps: install what is missing from Debian's packages. Idempotent and
+# quick when everything is present: apt is only asked when a package is absent.
+set -euo pipefail
+
+packages=(
+  # compilers and the musl toolchain for the static PID 1 and runtime
+  build-essential musl-tools pkg-config
+  # building libseccomp, libcap and jansson from their Debian source packages
+  dpkg-dev gperf cmake
+  # the host builder: manifest (libyaml), archives (libarchive), JSON (jansson)
+  libyaml-dev libarchive-dev libjansson-dev
+  # what goes into or boots an appliance
+  busybox-static qemu-system-x86
+  # tests
+  perl file cpio
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+echo "deps: installing ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+$sudo apt-get update -q
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"

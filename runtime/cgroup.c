@@ -1,0 +1,107 @@
+/* cgroup v2: one cgroup per container, controllers enabled along its path. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+
+#include "internal.h"
+
+#define CGROUP_ROOT "/sys/fs/cgroup"
+#define CGROUP2_MAGIC 0x63677270
+
+/* The controllers a container's limits use; others stay off. */
+static const char *const controllers[] = { "cpu", "io", "memory", "pids" };
+
+static int enable_controllers(int dir_fd)
+{
+	char available[512];
+	_cleanup_close_ int fd = openat(dir_fd, "cgroup.controllers", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, available, sizeof(available) - 1);
+	if (n < 0)
+		return -errno;
+	available[n] = '\0';
+
+	_cleanup_close_ int control = openat(dir_fd, "cgroup.subtree_control", O_WRONLY | O_CLOEXEC);
+	if (control < 0)
+		return -errno;
+	for (size_t i = 0; i < sizeof(controllers) / sizeof(controllers[0]); i++) {
+		char word[32];
+		if (!strstr(available, controllers[i]))
+			continue;
+		snprintf(word, sizeof(word), "+%s", controllers[i]);
+		/* Best effort per controller: one the kernel refuses here (say, io
+		 * without a block device) must not keep the others off. */
+		(void)!write(control, word, strlen(word));
+	}
+	return 0;
+}
+
+int bh_cgroup_create(const struct bh_config *c, struct bh_err *err)
+{
+	struct statfs fs;
+	char path[4096];
+	int dir_fd;
+
+	if (!c->cgroups_path)
+		return -ENOENT;
+	if (statfs(CGROUP_ROOT, &fs) < 0 || fs.f_type != CGROUP2_MAGIC)
+		return bh_fail(err, -ENOTSUP, "cgroup: %s is not a cgroup v2 mount (linux.cgroupsPath needs one)",
+			       CGROUP_ROOT);
+	if (snprintf(path, sizeof(path), "%s", c->cgroups_path) >= (int)sizeof(path))
+		return bh_fail(err, -ENAMETOOLONG, "cgroup: path too long");
+
+	dir_fd = open(CGROUP_ROOT, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (dir_fd < 0)
+		return bh_fail(err, -errno, "cgroup: %s: %s", CGROUP_ROOT, strerror(errno));
+	for (char *save = NULL, *part = strtok_r(path, "/", &save); part;
+	     part = strtok_r(NULL, "/", &save)) {
+		int r = enable_controllers(dir_fd);
+		if (r < 0) {
+			close(dir_fd);
+			return bh_fail(err, r, "cgroup: enabling controllers above %s: %s", part, strerror(-r));
+		}
+		if (mkdirat(dir_fd, part, 0755) < 0 && errno != EEXIST) {
+			r = -errno;
+			close(dir_fd);
+			return bh_fail(err, r, "cgroup: creating %s: %s", c->cgroups_path, strerror(-r));
+		}
+		int next = openat(dir_fd, part, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+		r = -errno;
+		close(dir_fd);
+		if (next < 0)
+			return bh_fail(err, r, "cgroup: opening %s: %s", c->cgroups_path, strerror(-r));
+		dir_fd = next;
+	}
+	return dir_fd;
+}
+
+int bh_cgroup_join(int cgroup_fd, pid_t pid, struct bh_err *err)
+{
+	char text[32];
+	_cleanup_close_ int fd = openat(cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return bh_fail(err, -errno, "cgroup: opening cgroup.procs: %s", strerror(errno));
+	snprintf(text, sizeof(text), "%d", (int)pid);
+	ssize_t n = bh_write_all(fd, text, strlen(text));
+	if (n < 0)
+		return bh_fail(err, (int)n, "cgroup: moving pid %d: %s", (int)pid, strerror((int)-n));
+	return 0;
+}
+
+int bh_cgroup_remove(const struct bh_config *c, struct bh_err *err)
+{
+	char path[4096];
+
+	if (!c->cgroups_path)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s", CGROUP_ROOT, c->cgroups_path);
+	if (rmdir(path) < 0 && errno != ENOENT)
+		return bh_fail(err, -errno, "cgroup: removing %s: %s", path, strerror(errno));
+	return 0;
+}

@@ -1,0 +1,709 @@
+/* config.json: parsed once, validated completely, before anything is created.
+ * A wrong value names its JSON path; unknown fields are ignored, as the OCI
+ * runtime-spec asks. */
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/mount.h>
+
+#include "internal.h"
+
+/* The JSON path of the value being read, grown and shrunk as we descend. */
+struct walker {
+	char path[256];
+	size_t len;
+	struct bh_err *err;
+};
+
+static size_t enter_key(struct walker *w, const char *key)
+{
+	size_t saved = w->len;
+	int n = snprintf(w->path + w->len, sizeof(w->path) - w->len, "%s%s", w->len ? "." : "", key);
+	if (n > 0)
+		w->len = w->len + (size_t)n < sizeof(w->path) ? w->len + (size_t)n : sizeof(w->path) - 1;
+	return saved;
+}
+
+static size_t enter_index(struct walker *w, size_t index)
+{
+	size_t saved = w->len;
+	int n = snprintf(w->path + w->len, sizeof(w->path) - w->len, "[%zu]", index);
+	if (n > 0)
+		w->len = w->len + (size_t)n < sizeof(w->path) ? w->len + (size_t)n : sizeof(w->path) - 1;
+	return saved;
+}
+
+static void leave(struct walker *w, size_t saved)
+{
+	w->len = saved;
+	w->path[saved] = '\0';
+}
+
+__attribute__((format(printf, 2, 3))) static int invalid(struct walker *w, const char *fmt, ...)
+{
+	char what[384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return bh_fail(w->err, -EINVAL, "config.json: %s: %s", w->path, what);
+}
+
+/* ---- typed getters: absent is fine (the caller keeps its default),
+ * present with the wrong type is an error ---- */
+
+static int get_string(struct walker *w, json_t *obj, const char *key, char **out)
+{
+	json_t *v = json_object_get(obj, key);
+	size_t saved;
+	int r = 0;
+
+	if (!v)
+		return 0;
+	saved = enter_key(w, key);
+	if (!json_is_string(v))
+		r = invalid(w, "must be a string");
+	else if (!(*out = strdup(json_string_value(v))))
+		r = -ENOMEM;
+	leave(w, saved);
+	return r;
+}
+
+static int get_bool(struct walker *w, json_t *obj, const char *key, bool *out)
+{
+	json_t *v = json_object_get(obj, key);
+	size_t saved;
+	int r = 0;
+
+	if (!v)
+		return 0;
+	saved = enter_key(w, key);
+	if (!json_is_boolean(v))
+		r = invalid(w, "must be true or false");
+	else
+		*out = json_is_true(v);
+	leave(w, saved);
+	return r;
+}
+
+static int get_u32(struct walker *w, json_t *obj, const char *key, uint32_t *out)
+{
+	json_t *v = json_object_get(obj, key);
+	size_t saved;
+	int r = 0;
+
+	if (!v)
+		return 0;
+	saved = enter_key(w, key);
+	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > UINT32_MAX)
+		r = invalid(w, "must be an integer from 0 to %u", UINT32_MAX);
+	else
+		*out = (uint32_t)json_integer_value(v);
+	leave(w, saved);
+	return r;
+}
+
+static int get_object(struct walker *w, json_t *obj, const char *key, json_t **out)
+{
+	json_t *v = json_object_get(obj, key);
+	size_t saved;
+	int r = 0;
+
+	*out = NULL;
+	if (!v)
+		return 0;
+	saved = enter_key(w, key);
+	if (!json_is_object(v))
+		r = invalid(w, "must be an object");
+	else
+		*out = v;
+	leave(w, saved);
+	return r;
+}
+
+/* Calls EACH for every element of the array at KEY, with the path set. */
+typedef int (*element_fn)(struct walker *w, json_t *element, size_t index, void *ctx);
+
+static int for_each(struct walker *w, json_t *obj, const char *key, element_fn each, void *ctx)
+{
+	json_t *v = json_object_get(obj, key);
+	size_t saved, index;
+	json_t *element;
+	int r = 0;
+
+	if (!v)
+		return 0;
+	saved = enter_key(w, key);
+	if (!json_is_array(v))
+		r = invalid(w, "must be an array");
+	json_array_foreach(v, index, element) {
+		if (r < 0)
+			break;
+		size_t inner = enter_index(w, index);
+		r = each(w, element, index, ctx);
+		leave(w, inner);
+	}
+	leave(w, saved);
+	return r;
+}
+
+static int append_string(struct walker *w, json_t *element, size_t index, void *ctx)
+{
+	char ***vec = ctx;
+
+	if (!json_is_string(element))
+		return invalid(w, "must be a string");
+	(*vec)[index] = strdup(json_string_value(element));
+	return (*vec)[index] ? 0 : -ENOMEM;
+}
+
+static int get_strv(struct walker *w, json_t *obj, const char *key, char ***out)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!v)
+		return 0;
+	*out = calloc(json_is_array(v) ? json_array_size(v) + 1 : 1, sizeof(char *));
+	if (!*out)
+		return -ENOMEM;
+	return for_each(w, obj, key, append_string, out);
+}
+
+static int require_absolute(struct walker *w, const char *key, const char *path)
+{
+	size_t saved = enter_key(w, key);
+	int r = 0;
+
+	if (path[0] != '/')
+		r = invalid(w, "\"%s\" must be an absolute path", path);
+	else if (strstr(path, "/../") || (strlen(path) >= 3 && strcmp(path + strlen(path) - 3, "/..") == 0))
+		r = invalid(w, "\"%s\" must not contain \"..\"", path);
+	leave(w, saved);
+	return r;
+}
+
+/* ---- process ---- */
+
+static int add_capability(struct walker *w, json_t *element, size_t index, void *ctx)
+{
+	uint64_t *mask = ctx;
+	int cap;
+
+	(void)index;
+	if (!json_is_string(element))
+		return invalid(w, "must be a string");
+	cap = bh_cap_from_name(json_string_value(element));
+	if (cap < 0)
+		return invalid(w, "unknown capability \"%s\"", json_string_value(element));
+	*mask |= 1ULL << cap;
+	return 0;
+}
+
+static int parse_capabilities(struct walker *w, json_t *process, struct bh_config *c)
+{
+	static const struct {
+		const char *key;
+		size_t offset;
+	} sets[] = {
+		{ "bounding", offsetof(struct bh_config, cap_bounding) },
+		{ "effective", offsetof(struct bh_config, cap_effective) },
+		{ "permitted", offsetof(struct bh_config, cap_permitted) },
+		{ "inheritable", offsetof(struct bh_config, cap_inheritable) },
+		{ "ambient", offsetof(struct bh_config, cap_ambient) },
+	};
+	json_t *caps;
+	int r = get_object(w, process, "capabilities", &caps);
+
+	if (r < 0 || !caps)
+		return r;
+	size_t saved = enter_key(w, "capabilities");
+	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]) && r == 0; i++)
+		r = for_each(w, caps, sets[i].key, add_capability, (char *)c + sets[i].offset);
+	leave(w, saved);
+	return r;
+}
+
+static int add_gid(struct walker *w, json_t *element, size_t index, void *ctx)
+{
+	struct bh_config *c = ctx;
+
+	if (!json_is_integer(element) || json_integer_value(element) < 0 ||
+	    json_integer_value(element) > UINT32_MAX)
+		return invalid(w, "must be a group id");
+	c->additional_gids[index] = (gid_t)json_integer_value(element);
+	c->n_additional_gids = index + 1;
+	return 0;
+}
+
+static int parse_user(struct walker *w, json_t *process, struct bh_config *c)
+{
+	json_t *user, *gids;
+	uint32_t uid = 0, gid = 0;
+	int r = get_object(w, process, "user", &user);
+
+	if (r < 0 || !user)
+		return r;
+	size_t saved = enter_key(w, "user");
+	r = get_u32(w, user, "uid", &uid);
+	if (r == 0)
+		r = get_u32(w, user, "gid", &gid);
+	gids = json_object_get(user, "additionalGids");
+	if (r == 0 && gids && json_is_array(gids)) {
+		c->additional_gids = calloc(json_array_size(gids) + 1, sizeof(gid_t));
+		r = c->additional_gids ? 0 : -ENOMEM;
+	}
+	if (r == 0)
+		r = for_each(w, user, "additionalGids", add_gid, c);
+	leave(w, saved);
+	c->uid = uid;
+	c->gid = gid;
+	return r;
+}
+
+static int add_landlock_rule(struct walker *w, json_t *element, size_t index, void *ctx);
+
+static int add_landlock_right(struct walker *w, json_t *element, size_t index, void *ctx)
+{
+	uint64_t *mask = ctx, bit;
+
+	(void)index;
+	if (!json_is_string(element))
+		return invalid(w, "must be a string");
+	if (bh_landlock_right(json_string_value(element), &bit) < 0)
+		return invalid(w, "unknown Landlock access right \"%s\"", json_string_value(element));
+	*mask |= bit;
+	return 0;
+}
+
+struct landlock_group {
+	struct bh_config *c;
+	uint64_t allowed;
+};
+
+static int add_landlock_path(struct walker *w, json_t *element, size_t index, void *ctx)
+{
+	struct landlock_group *group = ctx;
+	struct bh_config *c = group->c;
+	struct bh_landlock_rule *rules;
+
+	(void)index;
+	if (!json_is_string(element) || json_string_value(element)[0] != '/')
+		return invalid(w, "must be an absolute path");
+	rules = realloc(c->landlock_rules, (c->n_landlock_rules + 1) * sizeof(*rules));
+	if (!rules)
+		return -ENOMEM;
+	c->landlock_rules = rules;
+	rules[c->n_landlock_rules].allowed = group->allowed;
+	if (!(rules[c->n_landlock_rules].path = strdup(json_string_value(element))))
+		return -ENOMEM;
+	c->n_landlock_rules++;
+	return 0;
+}
+
+static int add_landlock_rule(struct walker *w, json_t *element, size_t index, void *ctx)
+{
+	struct landlock_group group = { ctx, 0 };
+	int r;
+
+	(void)index;
+	if (!json_is_object(element))
+		return invalid(w, "must be an object with allowedAccess and paths");
+	r = for_each(w, element, "allowedAccess", add_landlock_right, &group.allowed);
+	if (r == 0 && (group.allowed & ~group.c->landlock_handled)) {
+		size_t saved = enter_key(w, "allowedAccess");
+		r = invalid(w, "allows a right that ruleset.handledAccessFS does not handle");
+		leave(w, saved);
+	}
+	if (r == 0)
+		r = for_each(w, element, "paths", add_landlock_path, &group);
+	return r;
+}
+
+static int parse_landlock(struct walker *w, json_t *process, struct bh_config *c)
+{
+	json_t *landlock, *ruleset, *rules;
+	int r = get_object(w, process, "landlock", &landlock);
+
+	if (r < 0 || !landlock)
+		return r;
+	c->has_landlock = true;
+	size_t saved = enter_key(w, "landlock");
+	r = get_object(w, landlock, "ruleset", &ruleset);
+	if (r == 0 && ruleset) {
+		size_t inner = enter_key(w, "ruleset");
+		r = for_each(w, ruleset, "handledAccessFS", add_landlock_right, &c->landlock_handled);
+		leave(w, inner);
+	}
+	if (r == 0)
+		r = get_object(w, landlock, "rules", &rules);
+	if (r == 0 && rules) {
+		size_t inner = enter_key(w, "rules");
+		r = for_each(w, rules, "pathBeneath", add_landlock_rule, c);
+		leave(w, inner);
+	}
+	if (r == 0)
+		r = get_bool(w, landlock, "disableBestEffort", &c->landlock_strict);
+	leave(w, saved);
+	return r;
+}
+
+static int parse_process(struct walker *w, json_t *root, struct bh_config *c)
+{
+	json_t *process;
+	bool terminal = false;
+	int r = get_object(w, root, "process", &process);
+
+	if (r < 0)
+		return r;
+	if (!process)
+		return invalid(w, "process is required");
+	size_t saved = enter_key(w, "process");
+	if ((r = get_strv(w, process, "args", &c->args)) == 0 && (!c->args || !c->args[0]))
+		r = invalid(w, "args must name the command to run");
+	if (r == 0 && (r = get_strv(w, process, "env", &c->env)) == 0 && !c->env)
+		r = (c->env = calloc(1, sizeof(char *))) ? 0 : -ENOMEM;
+	if (r == 0 && (r = get_string(w, process, "cwd", &c->cwd)) == 0 && !c->cwd)
+		r = (c->cwd = strdup("/")) ? 0 : -ENOMEM;
+	if (r == 0)
+		r = require_absolute(w, "cwd", c->cwd);
+	if (r == 0 && (r = get_bool(w, process, "terminal", &terminal)) == 0 && terminal) {
+		size_t inner = enter_key(w, "terminal");
+		r = invalid(w, "a terminal is not supported yet; set it to false");
+		leave(w, inner);
+	}
+	if (r == 0)
+		r = get_bool(w, process, "noNewPrivileges", &c->no_new_privileges);
+	if (r == 0)
+		r = parse_user(w, process, c);
+	if (r == 0)
+		r = parse_capabilities(w, process, c);
+	if (r == 0)
+		r = parse_landlock(w, process, c);
+	leave(w, saved);
+	return r;
+}
+
+/* ---- root, mounts ---- */
+
+static int parse_root(struct walker *w, json_t *json, struct bh_config *c)
+{
+	json_t *root;
+	char *path = NULL, joined[PATH_MAX];
+	int r = get_object(w, json, "root", &root);
+
+	if (r < 0)
+		return r;
+	if (!root)
+		return invalid(w, "root is required");
+	size_t saved = enter_key(w, "root");
+	r = get_string(w, root, "path", &path);
+	if (r == 0 && !path)
+		r = invalid(w, "path is required");
+	if (r == 0)
+		r = get_bool(w, root, "readonly", &c->root_readonly);
+	if (r == 0) {
+		snprintf(joined, sizeof(joined), "%s/%s", path[0] == '/' ? "" : c->bundle, path);
+		if (!(c->root = realpath(joined, NULL))) {
+			size_t inner = enter_key(w, "path");
+			r = invalid(w, "%s: %s", joined, strerror(errno));
+			leave(w, inner);
+		}
+	}
+	leave(w, saved);
+	free(path);
+	return r;
+}
+
+static int add_mount_option(struct walker *w, json_t *element, size_t index, void *ctx)
+{
+	struct bh_mount *m = ctx;
+
+	(void)index;
+	if (!json_is_string(element))
+		return invalid(w, "must be a string");
+	return bh_mount_option(json_string_value(element), m, &m->data);
+}
+
+static int add_mount(struct walker *w, json_t *element, size_t index, void *ctx)
+{
+	struct bh_config *c = ctx;
+	struct bh_mount *m = &c->mounts[index];
+	int r;
+
+	c->n_mounts = index + 1;
+	if (!json_is_object(element))
+		return invalid(w, "must be an object");
+	if ((r = get_string(w, element, "destination", &m->destination)) < 0)
+		return r;
+	if (!m->destination)
+		return invalid(w, "destination is required");
+	if ((r = require_absolute(w, "destination", m->destination)) < 0 ||
+	    (r = get_string(w, element, "type", &m->type)) < 0 ||
+	    (r = get_string(w, element, "source", &m->source)) < 0 ||
+	    (r = for_each(w, element, "options", add_mount_option, m)) < 0)
+		return r;
+	if ((m->flags & MS_BIND) && !m->source)
+		return invalid(w, "a bind mount needs a source");
+	if (!(m->flags & MS_BIND) && !m->type)
+		return invalid(w, "type is required unless the options say bind or rbind");
+	return 0;
+}
+
+static int parse_mounts(struct walker *w, json_t *root, struct bh_config *c)
+{
+	json_t *mounts = json_object_get(root, "mounts");
+
+	if (!mounts || !json_is_array(mounts))
+		return for_each(w, root, "mounts", add_mount, c);
+	c->mounts = calloc(json_array_size(mounts) + 1, sizeof(*c->mounts));
+	if (!c->mounts)
+		return -ENOMEM;
+	return for_each(w, root, "mounts", add_mount, c);
+}
+
+/* ---- linux ---- */
+
+static int add_namespace(struct walker *w, json_t *element, size_t index, void *ctx)
+{
+	struct bh_config *c = ctx;
+	char *type = NULL, *path = NULL;
+	int flag, r;
+
+	(void)index;
+	if (!json_is_object(element))
+		return invalid(w, "must be an object");
+	if ((r = get_string(w, element, "type", &type)) == 0 && (r = get_string(w, element, "path", &path)) == 0) {
+		if (!type || bh_ns_flag(type, &flag) < 0)
+			r = invalid(w, "unknown namespace type \"%s\"", type ? type : "");
+		else if (path)
+			r = invalid(w, "joining a namespace by path is not supported yet");
+		else if (flag == CLONE_NEWUSER)
+			r = invalid(w, "user namespaces are not supported yet");
+		else if (flag == CLONE_NEWCGROUP)
+			c->cgroup_ns = true;
+		else
+			c->clone_flags |= flag;
+	}
+	free(type);
+	free(path);
+	return r;
+}
+
+static int add_seccomp_rule(struct walker *w, json_t *element, size_t index, void *ctx);
+
+struct seccomp_group {
+	struct bh_config *c;
+	uint32_t action;
+};
+
+static int add_seccomp_name(struct walker *w, json_t *element, size_t index, void *ctx)
+{
+	struct seccomp_group *group = ctx;
+	struct bh_config *c = group->c;
+	struct bh_seccomp_rule *rules;
+
+	(void)index;
+	if (!json_is_string(element))
+		return invalid(w, "must be a string");
+	rules = realloc(c->seccomp_rules, (c->n_seccomp_rules + 1) * sizeof(*rules));
+	if (!rules)
+		return -ENOMEM;
+	c->seccomp_rules = rules;
+	rules[c->n_seccomp_rules].action = group->action;
+	if (!(rules[c->n_seccomp_rules].name = strdup(json_string_value(element))))
+		return -ENOMEM;
+	c->n_seccomp_rules++;
+	return 0;
+}
+
+static int parse_action(struct walker *w, json_t *obj, uint32_t errno_default, uint32_t *action)
+{
+	char *name = NULL;
+	uint32_t errno_ret = errno_default;
+	int r = get_string(w, obj, "action", &name);
+
+	if (r == 0)
+		r = get_u32(w, obj, "errnoRet", &errno_ret);
+	if (r == 0 && !name)
+		r = invalid(w, "action is required");
+	if (r == 0 && bh_seccomp_action(name, errno_ret, action) < 0) {
+		size_t saved = enter_key(w, "action");
+		r = invalid(w, "unknown seccomp action \"%s\"", name);
+		leave(w, saved);
+	}
+	free(name);
+	return r;
+}
+
+static int add_seccomp_rule(struct walker *w, json_t *element, size_t index, void *ctx)
+{
+	struct seccomp_group group = { ctx, 0 };
+	int r;
+
+	(void)index;
+	if (!json_is_object(element))
+		return invalid(w, "must be an object");
+	if (json_object_get(element, "args"))
+		return invalid(w, "argument filters are not supported yet");
+	if ((r = parse_action(w, element, EPERM, &group.action)) < 0)
+		return r;
+	return for_each(w, element, "names", add_seccomp_name, &group);
+}
+
+static int parse_seccomp(struct walker *w, json_t *linux_obj, struct bh_config *c)
+{
+	json_t *seccomp;
+	char *default_action = NULL;
+	uint32_t default_errno = EPERM;
+	int r = get_object(w, linux_obj, "seccomp", &seccomp);
+
+	if (r < 0 || !seccomp)
+		return r;
+	c->has_seccomp = true;
+	size_t saved = enter_key(w, "seccomp");
+	r = get_string(w, seccomp, "defaultAction", &default_action);
+	if (r == 0)
+		r = get_u32(w, seccomp, "defaultErrnoRet", &default_errno);
+	if (r == 0 && !default_action)
+		r = invalid(w, "defaultAction is required");
+	if (r == 0 && bh_seccomp_action(default_action, default_errno, &c->seccomp_default) < 0) {
+		size_t inner = enter_key(w, "defaultAction");
+		r = invalid(w, "unknown seccomp action \"%s\"", default_action);
+		leave(w, inner);
+	}
+	if (r == 0)
+		r = for_each(w, seccomp, "syscalls", add_seccomp_rule, c);
+	leave(w, saved);
+	free(default_action);
+	return r;
+}
+
+static int parse_linux(struct walker *w, json_t *root, struct bh_config *c)
+{
+	json_t *linux_obj;
+	char *propagation = NULL;
+	int r = get_object(w, root, "linux", &linux_obj);
+
+	c->rootfs_propagation = MS_PRIVATE;
+	if (r < 0 || !linux_obj)
+		return r;
+	size_t saved = enter_key(w, "linux");
+	r = for_each(w, linux_obj, "namespaces", add_namespace, c);
+	if (r == 0)
+		r = get_string(w, linux_obj, "cgroupsPath", &c->cgroups_path);
+	if (r == 0 && c->cgroups_path && (strstr(c->cgroups_path, "..") || !c->cgroups_path[0])) {
+		size_t inner = enter_key(w, "cgroupsPath");
+		r = invalid(w, "\"%s\" must be a path below the cgroup root", c->cgroups_path);
+		leave(w, inner);
+	}
+	if (r == 0)
+		r = get_strv(w, linux_obj, "maskedPaths", &c->masked_paths);
+	if (r == 0)
+		r = get_strv(w, linux_obj, "readonlyPaths", &c->readonly_paths);
+	if (r == 0)
+		r = get_string(w, linux_obj, "rootfsPropagation", &propagation);
+	if (r == 0 && propagation) {
+		struct bh_mount probe = { 0 };
+		char *data = NULL;
+		if (bh_mount_option(propagation, &probe, &data) < 0 || data || !probe.propagation) {
+			size_t inner = enter_key(w, "rootfsPropagation");
+			r = invalid(w, "\"%s\" is not a propagation (private, slave, shared, unbindable)",
+				    propagation);
+			leave(w, inner);
+		}
+		c->rootfs_propagation = probe.propagation & ~MS_REC;
+		free(data);
+	}
+	if (r == 0)
+		r = parse_seccomp(w, linux_obj, c);
+	leave(w, saved);
+	free(propagation);
+	return r;
+}
+
+static int parse_config(struct walker *w, json_t *root, struct bh_config *c)
+{
+	int r;
+
+	if (!json_is_object(root))
+		return bh_fail(w->err, -EINVAL, "config.json: the top level must be an object");
+	if ((r = parse_root(w, root, c)) < 0 || (r = parse_process(w, root, c)) < 0 ||
+	    (r = get_string(w, root, "hostname", &c->hostname)) < 0 || (r = parse_mounts(w, root, c)) < 0 ||
+	    (r = parse_linux(w, root, c)) < 0)
+		return r;
+	if (c->hostname && !(c->clone_flags & CLONE_NEWUTS))
+		return bh_fail(w->err, -EINVAL,
+			       "config.json: hostname: setting a hostname needs a uts namespace in linux.namespaces");
+	if (c->n_mounts && !(c->clone_flags & CLONE_NEWNS))
+		return bh_fail(w->err, -EINVAL, "config.json: linux.namespaces: a mount namespace is required");
+	return 0;
+}
+
+int bh_config_load(const char *bundle, struct bh_config **out, struct bh_err *err)
+{
+	char path[PATH_MAX];
+	json_error_t jerr;
+	struct walker w = { .err = err };
+	struct bh_config *c;
+	json_t *root;
+	int r;
+
+	*out = NULL;
+	snprintf(path, sizeof(path), "%s/config.json", bundle);
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		if (jerr.line < 0)
+			return bh_fail(err, -ENOENT, "%s: %s", path, jerr.text);
+		return bh_fail(err, -EINVAL, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c || !(c->bundle = realpath(bundle, NULL))) {
+		json_decref(root);
+		free(c);
+		return bh_fail(err, -ENOMEM, "%s: %s", bundle, strerror(errno));
+	}
+	r = parse_config(&w, root, c);
+	json_decref(root);
+	if (r < 0) {
+		if (r == -ENOMEM)
+			bh_fail(err, r, "config.json: out of memory");
+		bh_config_free(c);
+		return r;
+	}
+	*out = c;
+	return 0;
+}
+
+void bh_config_free(struct bh_config *c)
+{
+	if (!c)
+		return;
+	free(c->bundle);
+	free(c->root);
+	bh_strv_free(c->args);
+	bh_strv_free(c->env);
+	free(c->cwd);
+	free(c->additional_gids);
+	free(c->hostname);
+	free(c->cgroups_path);
+	for (size_t i = 0; i < c->n_mounts; i++) {
+		free(c->mounts[i].destination);
+		free(c->mounts[i].type);
+		free(c->mounts[i].source);
+		free(c->mounts[i].data);
+	}
+	free(c->mounts);
+	bh_strv_free(c->masked_paths);
+	bh_strv_free(c->readonly_paths);
+	for (size_t i = 0; i < c->n_landlock_rules; i++)
+		free(c->landlock_rules[i].path);
+	free(c->landlock_rules);
+	for (size_t i = 0; i < c->n_seccomp_rules; i++)
+		free(c->seccomp_rules[i].name);
+	free(c->seccomp_rules);
+	free(c);
+}

@@ -1,0 +1,227 @@
+/* Starting a container: configure (the parsed config), then apply once, in
+ * the child, in the order DESIGN.md gives. Each step says why it sits there. */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "internal.h"
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* What a failing child tells its parent before it exits. */
+struct child_report {
+	int error;  /* negative errno */
+	char msg[sizeof(((struct bh_err *)0)->msg)];
+};
+
+static void reset_signals(void)
+{
+	sigset_t none;
+
+	/* PID 1 blocks signals for its signalfd and ignores some: both would
+	 * survive exec and leave the container deaf to SIGTERM. */
+	for (int sig = 1; sig < _NSIG; sig++)
+		signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static int setup_stdio(const struct bh_io *io, struct bh_err *err)
+{
+	int in = io->stdin_fd;
+
+	if (in < 0 && (in = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
+		return bh_fail(err, -errno, "opening /dev/null: %s", strerror(errno));
+	if (dup2(in, 0) < 0 || (io->stdout_fd >= 0 && dup2(io->stdout_fd, 1) < 0) ||
+	    (io->stderr_fd >= 0 && dup2(io->stderr_fd, 2) < 0))
+		return bh_fail(err, -errno, "wiring stdio: %s", strerror(errno));
+	return 0;
+}
+
+/* execvpe() searches the caller's PATH; the container's own PATH counts. */
+static int exec_command(const struct bh_config *c, struct bh_err *err)
+{
+	const char *path = bh_env_get(c->env, "PATH");
+	const char *cmd = c->args[0];
+	char candidate[4096];
+	int saved = ENOENT;
+
+	if (strchr(cmd, '/')) {
+		execve(cmd, c->args, c->env);
+		return bh_fail(err, -errno, "exec %s: %s", cmd, strerror(errno));
+	}
+	for (const char *p = path ? path : DEFAULT_PATH; *p;) {
+		size_t len = strcspn(p, ":");
+		if (len > 0 && len + strlen(cmd) + 2 <= sizeof(candidate)) {
+			snprintf(candidate, sizeof(candidate), "%.*s/%s", (int)len, p, cmd);
+			execve(candidate, c->args, c->env);
+			if (errno != ENOENT && errno != ENOTDIR)
+				saved = errno;
+		}
+		p += len + (p[len] == ':');
+	}
+	return bh_fail(err, -saved, "exec %s: %s", cmd,
+		       saved == ENOENT ? "not found in the container's PATH" : strerror(saved));
+}
+
+static int change_ids(const struct bh_config *c, struct bh_err *err)
+{
+	/* Keep the permitted set across the uid change; bh_caps_apply then
+	 * trims it to exactly what the config grants. */
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return bh_fail(err, -errno, "keeping capabilities across setuid: %s", strerror(errno));
+	if (setgroups(c->n_additional_gids, c->additional_gids) < 0)
+		return bh_fail(err, -errno, "setgroups: %s", strerror(errno));
+	if (setresgid(c->gid, c->gid, c->gid) < 0)
+		return bh_fail(err, -errno, "setresgid %u: %s", (unsigned)c->gid, strerror(errno));
+	if (setresuid(c->uid, c->uid, c->uid) < 0)
+		return bh_fail(err, -errno, "setresuid %u: %s", (unsigned)c->uid, strerror(errno));
+	return 0;
+}
+
+/* Runs in the child, after the parent put it into its cgroup. Returns only
+ * on failure, with the exit status to use. */
+static int apply_and_exec(const struct bh_config *c, const struct bh_io *io, struct bh_err *err)
+{
+	/* The cgroup namespace is unshared only now, so that its root is the
+	 * container's own cgroup, which the parent moved us into. */
+	if (c->cgroup_ns && unshare(CLONE_NEWCGROUP) < 0)
+		return bh_fail(err, -errno, "unsharing the cgroup namespace: %s", strerror(errno)), BH_EXIT_SETUP;
+	/* A new session: the console's job control must not reach the container. */
+	setsid();
+	if (setup_stdio(io, err) < 0)
+		return BH_EXIT_SETUP;
+
+	/* Mounts and devices need the host's paths, so they come before the pivot;
+	 * masked and read-only paths refer to the container's own, so after. */
+	if (bh_mount_rootfs(c, err) < 0 || bh_mount_pivot(c, err) < 0 || bh_mount_finish(c, err) < 0)
+		return BH_EXIT_SETUP;
+	if (c->hostname && sethostname(c->hostname, strlen(c->hostname)) < 0)
+		return bh_fail(err, -errno, "sethostname: %s", strerror(errno)), BH_EXIT_SETUP;
+	if (chdir(c->cwd) < 0)
+		return bh_fail(err, -errno, "cwd %s: %s", c->cwd, strerror(errno)), BH_EXIT_SETUP;
+
+	/* From here privileges go, and nothing can be undone. The bounding set
+	 * first, while CAP_SETPCAP is still held. */
+	if (bh_caps_drop_bounding(c, err) < 0 || change_ids(c, err) < 0 || bh_caps_apply(c, err) < 0)
+		return BH_EXIT_PRIVDROP;
+	/* Landlock needs no_new_privs (we hold no CAP_SYS_ADMIN any more). */
+	if (c->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return bh_fail(err, -errno, "no_new_privs: %s", strerror(errno)), BH_EXIT_PRIVDROP;
+	if (bh_landlock_apply(c, err) < 0)
+		return BH_EXIT_PRIVDROP;
+	/* Last, so that the filter need not allow any of the setup above. */
+	if (bh_seccomp_apply(c, err) < 0)
+		return BH_EXIT_PRIVDROP;
+
+	int r = exec_command(c, err);
+	return r == -ENOENT ? BH_EXIT_NOTFOUND : BH_EXIT_NOEXEC;
+}
+
+static void child_main(const struct bh_config *c, const struct bh_io *io, int go_fd, int report_fd)
+{
+	struct child_report report = { 0 };
+	struct bh_err err = { 0 };
+	char go;
+	int status;
+
+	reset_signals();
+	/* Wait until the parent has put us into our cgroup. EOF means the
+	 * parent gave up on us. */
+	if (read(go_fd, &go, 1) != 1)
+		_exit(BH_EXIT_SETUP);
+	close(go_fd);
+
+	status = apply_and_exec(c, io, &err);
+	report.error = err.code ? err.code : -EIO;
+	memcpy(report.msg, err.msg, sizeof(report.msg));
+	(void)!write(report_fd, &report, sizeof(report));
+	_exit(status);
+}
+
+static void reap(pid_t pid)
+{
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+int bh_container_start(const struct bh_config *c, const struct bh_io *io, pid_t *pid_out,
+		       struct bh_err *err)
+{
+	int go[2], report[2];
+	struct child_report failure;
+	_cleanup_close_ int cgroup_fd = -1;
+	pid_t pid;
+	ssize_t n;
+
+	if (c->cgroups_path && (cgroup_fd = bh_cgroup_create(c, err)) < 0)
+		return cgroup_fd;
+	if (pipe2(go, O_CLOEXEC) < 0)
+		return bh_fail(err, -errno, "pipe: %s", strerror(errno));
+	if (pipe2(report, O_CLOEXEC) < 0) {
+		int r = -errno;
+		close(go[0]);
+		close(go[1]);
+		return bh_fail(err, r, "pipe: %s", strerror(-r));
+	}
+
+	/* A raw clone behaves like fork() with namespaces: the child gets a
+	 * copy of our memory, so the config needs no serialising. */
+	pid = (pid_t)syscall(SYS_clone, (unsigned long)(SIGCHLD | c->clone_flags), NULL, NULL, NULL, NULL);
+	if (pid == 0) {
+		close(go[1]);
+		close(report[0]);
+		child_main(c, io, go[0], report[1]);
+	}
+	int clone_errno = errno;
+	close(go[0]);
+	close(report[1]);
+	if (pid < 0) {
+		close(go[1]);
+		close(report[0]);
+		bh_cgroup_remove(c, NULL);
+		return bh_fail(err, -clone_errno, "clone: %s", strerror(clone_errno));
+	}
+
+	if (cgroup_fd >= 0) {
+		int r = bh_cgroup_join(cgroup_fd, pid, err);
+		if (r < 0) {
+			close(go[1]);
+			close(report[0]);
+			kill(pid, SIGKILL);
+			reap(pid);
+			bh_cgroup_remove(c, NULL);
+			return r;
+		}
+	}
+	(void)!write(go[1], "g", 1);
+	close(go[1]);
+
+	/* EOF: the report pipe closed on exec, so the command runs. */
+	do
+		n = read(report[0], &failure, sizeof(failure));
+	while (n < 0 && errno == EINTR);
+	close(report[0]);
+	if (n == 0) {
+		*pid_out = pid;
+		return 0;
+	}
+	reap(pid);
+	bh_cgroup_remove(c, NULL);
+	if (n != (ssize_t)sizeof(failure))
+		return bh_fail(err, -EIO, "the container died during setup without a report");
+	failure.msg[sizeof(failure.msg) - 1] = '\0';
+	return bh_fail(err, failure.error, "%s", failure.msg);
+}
+
+int bh_container_cleanup(const struct bh_config *c, struct bh_err *err)
+{
+	return bh_cgroup_remove(c, err);
+}

@@ -1,0 +1,139 @@
+/* What the runtime's facilities share: the parsed config and one entry point
+ * per facility. Each facility lives in its own file (DESIGN.md). */
+#ifndef BULKHEAD_RUNTIME_INTERNAL_H
+#define BULKHEAD_RUNTIME_INTERNAL_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "runtime.h"
+
+/* ---- util.c: pure helpers ---- */
+
+/* Formats into err and returns the negative errno it was given, so that
+ * "return bh_fail(err, -EINVAL, ...)" reads as one step. */
+int bh_fail(struct bh_err *err, int negative_errno, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Prefixes err->msg with "what: " in place. */
+void bh_err_prefix(struct bh_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+void bh_freep(void *p);
+void bh_closep(int *fd);
+#define _cleanup_free_ __attribute__((cleanup(bh_freep)))
+#define _cleanup_close_ __attribute__((cleanup(bh_closep)))
+
+/* Frees a NULL-terminated string vector and its strings. */
+void bh_strv_free(char **v);
+/* Looks NAME up in a NULL-terminated "NAME=value" vector; NULL if absent. */
+const char *bh_env_get(char *const *env, const char *name);
+
+/* ---- sys.c: syscall wrappers that take no container ---- */
+
+int bh_write_file(const char *path, const char *text);
+int bh_read_file(const char *path, char *buf, size_t size);
+int bh_mkdir_p(const char *path, mode_t mode);
+/* Makes PATH exist as an empty file (or directory when DIR is true) so that
+ * something can be mounted on it. */
+int bh_make_mountpoint(const char *path, bool dir);
+ssize_t bh_write_all(int fd, const void *buf, size_t len);
+
+/* ---- config ---- */
+
+struct bh_mount {
+	char *destination;
+	char *type;
+	char *source;
+	unsigned long flags;       /* MS_* applied when mounting */
+	unsigned long propagation; /* MS_SHARED/SLAVE/PRIVATE/UNBINDABLE (|MS_REC) */
+	char *data;                /* the options that are not flags, comma separated */
+};
+
+struct bh_landlock_rule {
+	char *path;
+	uint64_t allowed;
+};
+
+struct bh_seccomp_rule {
+	char *name;
+	uint32_t action;
+};
+
+struct bh_config {
+	char *bundle;
+	char *root;        /* absolute path of the rootfs */
+	bool root_readonly;
+
+	char **args;
+	char **env;
+	char *cwd;
+	uid_t uid;
+	gid_t gid;
+	gid_t *additional_gids;
+	size_t n_additional_gids;
+	bool no_new_privileges;
+
+	/* capability sets as bit masks, bit N = capability N */
+	uint64_t cap_bounding, cap_effective, cap_permitted, cap_inheritable, cap_ambient;
+
+	char *hostname;
+	int clone_flags;   /* CLONE_NEW* except CLONE_NEWCGROUP, which is unshared after the cgroup join */
+	bool cgroup_ns;
+	char *cgroups_path; /* relative to the cgroup2 mount; NULL: stay in the caller's cgroup */
+	unsigned long rootfs_propagation;
+
+	struct bh_mount *mounts;
+	size_t n_mounts;
+	char **masked_paths;
+	char **readonly_paths;
+
+	bool has_landlock;
+	uint64_t landlock_handled;
+	bool landlock_strict; /* disableBestEffort */
+	struct bh_landlock_rule *landlock_rules;
+	size_t n_landlock_rules;
+
+	bool has_seccomp;
+	uint32_t seccomp_default;
+	struct bh_seccomp_rule *seccomp_rules;
+	size_t n_seccomp_rules;
+};
+
+/* ---- caps.c ---- */
+/* Resolves a capability name ("CAP_SYS_ADMIN") to its number, or -EINVAL. */
+int bh_cap_from_name(const char *name);
+/* Applies bounding set, then (after the id change) the other four sets. */
+int bh_caps_drop_bounding(const struct bh_config *c, struct bh_err *err);
+int bh_caps_apply(const struct bh_config *c, struct bh_err *err);
+
+/* ---- mount.c ---- */
+/* Parses one OCI mount option into flags/propagation/data. Returns 0, or
+ * -EINVAL for an option that takes no place in any of them. */
+int bh_mount_option(const char *option, struct bh_mount *m, char **data_out);
+/* In the child's new mount namespace, in this order: the rootfs and its
+ * mounts and device nodes; the pivot into it; then masked paths, read-only
+ * paths and the read-only root. */
+int bh_mount_rootfs(const struct bh_config *c, struct bh_err *err);
+int bh_mount_pivot(const struct bh_config *c, struct bh_err *err);
+int bh_mount_finish(const struct bh_config *c, struct bh_err *err);
+
+/* ---- ns.c ---- */
+int bh_ns_flag(const char *type, int *flag);
+
+/* ---- landlock.c ---- */
+int bh_landlock_right(const char *name, uint64_t *bit);
+int bh_landlock_apply(const struct bh_config *c, struct bh_err *err);
+
+/* ---- seccomp.c ---- */
+int bh_seccomp_action(const char *name, uint32_t errno_ret, uint32_t *action);
+int bh_seccomp_apply(const struct bh_config *c, struct bh_err *err);
+
+/* ---- cgroup.c ---- */
+/* Creates the container's cgroup with its controllers enabled along the path;
+ * returns an fd of its directory, or -errno. */
+int bh_cgroup_create(const struct bh_config *c, struct bh_err *err);
+int bh_cgroup_join(int cgroup_fd, pid_t pid, struct bh_err *err);
+int bh_cgroup_remove(const struct bh_config *c, struct bh_err *err);
+
+#endif

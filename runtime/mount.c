@@ -1,0 +1,259 @@
+/* Mounts: the container's root, its declared mounts and device nodes, the
+ * pivot, and the masked and read-only paths that must be applied after it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+
+#include "internal.h"
+
+static const struct {
+	const char *name;
+	unsigned long flag;
+	bool clear;
+	bool propagation;
+} options[] = {
+	{ "ro", MS_RDONLY, false, false },         { "rw", MS_RDONLY, true, false },
+	{ "nosuid", MS_NOSUID, false, false },     { "suid", MS_NOSUID, true, false },
+	{ "nodev", MS_NODEV, false, false },       { "dev", MS_NODEV, true, false },
+	{ "noexec", MS_NOEXEC, false, false },     { "exec", MS_NOEXEC, true, false },
+	{ "sync", MS_SYNCHRONOUS, false, false },  { "async", MS_SYNCHRONOUS, true, false },
+	{ "noatime", MS_NOATIME, false, false },   { "atime", MS_NOATIME, true, false },
+	{ "nodiratime", MS_NODIRATIME, false, false }, { "diratime", MS_NODIRATIME, true, false },
+	{ "relatime", MS_RELATIME, false, false }, { "norelatime", MS_RELATIME, true, false },
+	{ "strictatime", MS_STRICTATIME, false, false },
+	{ "bind", MS_BIND, false, false },         { "rbind", MS_BIND | MS_REC, false, false },
+	{ "private", MS_PRIVATE, false, true },    { "rprivate", MS_PRIVATE | MS_REC, false, true },
+	{ "shared", MS_SHARED, false, true },      { "rshared", MS_SHARED | MS_REC, false, true },
+	{ "slave", MS_SLAVE, false, true },        { "rslave", MS_SLAVE | MS_REC, false, true },
+	{ "unbindable", MS_UNBINDABLE, false, true }, { "runbindable", MS_UNBINDABLE | MS_REC, false, true },
+};
+
+int bh_mount_option(const char *option, struct bh_mount *m, char **data_out)
+{
+	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
+		if (strcmp(option, options[i].name) != 0)
+			continue;
+		if (options[i].propagation)
+			m->propagation = options[i].flag;
+		else if (options[i].clear)
+			m->flags &= ~options[i].flag;
+		else
+			m->flags |= options[i].flag;
+		return 0;
+	}
+	/* Anything else belongs to the filesystem (size=, mode=, newinstance...). */
+	size_t old = *data_out ? strlen(*data_out) : 0;
+	char *data = realloc(*data_out, old + strlen(option) + 2);
+	if (!data)
+		return -ENOMEM;
+	sprintf(data + old, "%s%s", old ? "," : "", option);
+	*data_out = data;
+	return 0;
+}
+
+/* The destination inside ROOT, refusing a path whose existing components
+ * include a symlink: a rootfs must not redirect a mount onto the host. */
+static int target_path(const char *root, const char *destination, char *out, size_t size,
+		       struct bh_err *err)
+{
+	struct stat st;
+
+	if (snprintf(out, size, "%s%s", root, destination) >= (int)size)
+		return bh_fail(err, -ENAMETOOLONG, "mount %s: path too long", destination);
+	for (char *p = out + strlen(root) + 1;; p++) {
+		char saved = *p;
+		if (saved != '/' && saved != '\0')
+			continue;
+		*p = '\0';
+		int r = lstat(out, &st);
+		*p = saved;
+		if (r < 0 && errno == ENOENT)
+			return 0;
+		if (r == 0 && S_ISLNK(st.st_mode))
+			return bh_fail(err, -ELOOP, "mount %s: a component of the path is a symlink in the rootfs",
+				       destination);
+		if (saved == '\0')
+			return 0;
+	}
+}
+
+static unsigned long mounted_flags(const char *path)
+{
+	struct statvfs vfs;
+	unsigned long flags = 0;
+
+	if (statvfs(path, &vfs) < 0)
+		return 0;
+	/* The ST_* bits equal the MS_* ones on Linux; a bind remount in a user
+	 * namespace must repeat the locked ones. */
+	flags = vfs.f_flag & (ST_RDONLY | ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_NOATIME |
+			      ST_NODIRATIME | ST_RELATIME);
+	return flags;
+}
+
+static int bind_remount(const char *target, unsigned long flags)
+{
+	return mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | mounted_flags(target) | flags, NULL);
+}
+
+static int mount_one(const struct bh_config *c, const struct bh_mount *m, struct bh_err *err)
+{
+	char target[4096], source[4096];
+	struct stat st;
+	bool bind = m->flags & MS_BIND;
+	int r = target_path(c->root, m->destination, target, sizeof(target), err);
+
+	if (r < 0)
+		return r;
+	if (bind) {
+		if (m->source[0] == '/')
+			snprintf(source, sizeof(source), "%s", m->source);
+		else
+			snprintf(source, sizeof(source), "%s/%s", c->bundle, m->source);
+		if (stat(source, &st) < 0)
+			return bh_fail(err, -errno, "mount %s: source %s: %s", m->destination, source,
+				       strerror(errno));
+	}
+	r = bh_make_mountpoint(target, !bind || S_ISDIR(st.st_mode));
+	if (r < 0)
+		return bh_fail(err, r, "mount %s: creating the mount point: %s", m->destination, strerror(-r));
+
+	if (bind) {
+		if (mount(source, target, NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
+			return bh_fail(err, -errno, "mount %s: binding %s: %s", m->destination, source,
+				       strerror(errno));
+		/* Flags of a bind mount only take with a second, remounting call. */
+		unsigned long extra = m->flags & ~(MS_BIND | MS_REC);
+		if (extra && bind_remount(target, extra) < 0)
+			return bh_fail(err, -errno, "mount %s: applying options: %s", m->destination,
+				       strerror(errno));
+	} else {
+		/* We speak cgroup v2 only: OCI's "cgroup" means the unified hierarchy. */
+		const char *type = strcmp(m->type, "cgroup") == 0 ? "cgroup2" : m->type;
+		if (mount(m->source ? m->source : type, target, type, m->flags, m->data) < 0)
+			return bh_fail(err, -errno, "mount %s (%s): %s", m->destination, type, strerror(errno));
+	}
+	if (m->propagation && mount(NULL, target, NULL, m->propagation, NULL) < 0)
+		return bh_fail(err, -errno, "mount %s: setting propagation: %s", m->destination,
+			       strerror(errno));
+	return 0;
+}
+
+/* The device nodes every container gets, bound from the caller's /dev so
+ * that it works without CAP_MKNOD too. */
+static const char *const default_devices[] = { "null", "zero", "full", "random", "urandom", "tty" };
+
+static const struct {
+	const char *target;
+	const char *link;
+} default_links[] = {
+	{ "/proc/self/fd", "fd" },     { "/proc/self/fd/0", "stdin" }, { "/proc/self/fd/1", "stdout" },
+	{ "/proc/self/fd/2", "stderr" }, { "pts/ptmx", "ptmx" },        { "/proc/kcore", "core" },
+};
+
+static int make_devices(const struct bh_config *c, struct bh_err *err)
+{
+	char dev[4096], path[4096 + 64];
+	struct stat st;
+
+	snprintf(dev, sizeof(dev), "%s/dev", c->root);
+	if (lstat(dev, &st) < 0 || !S_ISDIR(st.st_mode))
+		return 0;
+	for (size_t i = 0; i < sizeof(default_devices) / sizeof(default_devices[0]); i++) {
+		char host[64];
+		snprintf(host, sizeof(host), "/dev/%s", default_devices[i]);
+		snprintf(path, sizeof(path), "%s/%s", dev, default_devices[i]);
+		if (lstat(path, &st) == 0 && S_ISCHR(st.st_mode))
+			continue;
+		int r = bh_make_mountpoint(path, false);
+		if (r < 0)
+			return bh_fail(err, r, "device /dev/%s: %s", default_devices[i], strerror(-r));
+		if (mount(host, path, NULL, MS_BIND, NULL) < 0)
+			return bh_fail(err, -errno, "device /dev/%s: binding %s: %s", default_devices[i], host,
+				       strerror(errno));
+	}
+	for (size_t i = 0; i < sizeof(default_links) / sizeof(default_links[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dev, default_links[i].link);
+		if (symlink(default_links[i].target, path) < 0 && errno != EEXIST)
+			return bh_fail(err, -errno, "device link /dev/%s: %s", default_links[i].link,
+				       strerror(errno));
+	}
+	return 0;
+}
+
+int bh_mount_rootfs(const struct bh_config *c, struct bh_err *err)
+{
+	/* Our mounts must not leak back into the caller's namespace. */
+	if (mount(NULL, "/", NULL, MS_REC | c->rootfs_propagation, NULL) < 0)
+		return bh_fail(err, -errno, "making / %s: %s", "private", strerror(errno));
+	/* pivot_root needs the new root to be a mount point. */
+	if (mount(c->root, c->root, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return bh_fail(err, -errno, "binding the rootfs %s: %s", c->root, strerror(errno));
+	for (size_t i = 0; i < c->n_mounts; i++) {
+		int r = mount_one(c, &c->mounts[i], err);
+		if (r < 0)
+			return r;
+	}
+	return make_devices(c, err);
+}
+
+int bh_mount_pivot(const struct bh_config *c, struct bh_err *err)
+{
+	if (chdir(c->root) < 0)
+		return bh_fail(err, -errno, "entering the rootfs %s: %s", c->root, strerror(errno));
+	/* pivot_root(".", ".") stacks the old root under the new one; detaching
+	 * it leaves no path back to the host's tree. */
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return bh_fail(err, -errno,
+			       "pivot_root into %s: %s (the caller's root must be a real mount, not initramfs)",
+			       c->root, strerror(errno));
+	if (umount2(".", MNT_DETACH) < 0)
+		return bh_fail(err, -errno, "detaching the old root: %s", strerror(errno));
+	if (chdir("/") < 0)
+		return bh_fail(err, -errno, "chdir /: %s", strerror(errno));
+	return 0;
+}
+
+static int mask_path(const char *path, struct bh_err *err)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : bh_fail(err, -errno, "masking %s: %s", path, strerror(errno));
+	if (S_ISDIR(st.st_mode)) {
+		if (mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0") < 0)
+			return bh_fail(err, -errno, "masking %s: %s", path, strerror(errno));
+	} else if (mount("/dev/null", path, NULL, MS_BIND, NULL) < 0) {
+		return bh_fail(err, -errno, "masking %s: %s", path, strerror(errno));
+	}
+	return 0;
+}
+
+static int readonly_path(const char *path, struct bh_err *err)
+{
+	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return errno == ENOENT ? 0 : bh_fail(err, -errno, "read-only %s: %s", path, strerror(errno));
+	if (bind_remount(path, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC) < 0)
+		return bh_fail(err, -errno, "read-only %s: %s", path, strerror(errno));
+	return 0;
+}
+
+int bh_mount_finish(const struct bh_config *c, struct bh_err *err)
+{
+	int r;
+
+	for (char **p = c->masked_paths; p && *p; p++)
+		if ((r = mask_path(*p, err)) < 0)
+			return r;
+	for (char **p = c->readonly_paths; p && *p; p++)
+		if ((r = readonly_path(*p, err)) < 0)
+			return r;
+	/* Last, so that the mount points above could still be created. */
+	if (c->root_readonly && bind_remount("/", MS_RDONLY) < 0)
+		return bh_fail(err, -errno, "making the root read-only: %s", strerror(errno));
+	return 0;
+}

@@ -1,0 +1,56 @@
+/* bulkhead runtime: an OCI bundle in, an isolated process out.
+ *
+ * Used in-process by the init and by the bulkhead-runtime CLI. Library rules
+ * (DESIGN.md): functions return 0 or a non-negative value on success and
+ * -errno on failure; they never log and never exit. A failure fills the
+ * caller-owned struct bh_err with a message that names what was wrong. */
+#ifndef BULKHEAD_RUNTIME_H
+#define BULKHEAD_RUNTIME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct bh_err {
+	int code;       /* the negative errno that was returned */
+	char msg[512];
+};
+
+/* Reserved exit statuses of a container whose setup failed in the child.
+ * They let a supervisor tell a setup failure from the application's own exit
+ * status when the error message itself could not be delivered. */
+enum bh_exit {
+	BH_EXIT_SETUP = 120,  /* namespaces, mounts, pivot_root, hostname */
+	BH_EXIT_PRIVDROP = 121, /* ids, capabilities, no_new_privs, Landlock, seccomp */
+	BH_EXIT_NOEXEC = 126, /* the command exists but cannot be executed */
+	BH_EXIT_NOTFOUND = 127, /* the command was not found */
+};
+
+struct bh_config; /* a parsed and validated config.json; opaque */
+
+/* Parses BUNDLE/config.json. On success *out owns the config (free it with
+ * bh_config_free). On failure err says "config.json: JSON.PATH: what". */
+int bh_config_load(const char *bundle, struct bh_config **out, struct bh_err *err);
+void bh_config_free(struct bh_config *config);
+
+/* How the caller wires a container to the outside world. */
+struct bh_io {
+	int stdin_fd;  /* -1: /dev/null */
+	int stdout_fd; /* -1: inherit the caller's */
+	int stderr_fd; /* -1: inherit the caller's */
+};
+
+/* Creates the container's cgroup (when the config names one), clones the
+ * container process into its namespaces and applies the whole sandbox in
+ * DESIGN.md's order before exec. Returns once the command was exec'd, with
+ * its pid in *pid (the caller reaps it), or once setup failed, with -errno
+ * and the failing step in err; a failed start leaves no process and no
+ * cgroup behind. */
+int bh_container_start(const struct bh_config *config, const struct bh_io *io,
+		       pid_t *pid, struct bh_err *err);
+
+/* Removes the cgroup that bh_container_start created, after the container's
+ * process has been reaped. Returns 0 when there was none. */
+int bh_container_cleanup(const struct bh_config *config, struct bh_err *err);
+
+#endif

@@ -1,0 +1,65 @@
+/* seccomp: the filter is built with libseccomp and loaded last, so it need
+ * not allow the setup syscalls. Syscall names this architecture does not
+ * have are skipped, as crun and runc do: profiles list every architecture's. */
+#include <errno.h>
+#include <seccomp.h>
+#include <string.h>
+
+#include "internal.h"
+
+static const struct {
+	const char *name;
+	uint32_t action; /* SCMP_ACT_ERRNO and _TRACE take their argument later */
+} actions[] = {
+	{ "SCMP_ACT_KILL", SCMP_ACT_KILL_THREAD },
+	{ "SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD },
+	{ "SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS },
+	{ "SCMP_ACT_TRAP", SCMP_ACT_TRAP },
+	{ "SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0) },
+	{ "SCMP_ACT_TRACE", SCMP_ACT_TRACE(0) },
+	{ "SCMP_ACT_ALLOW", SCMP_ACT_ALLOW },
+	{ "SCMP_ACT_LOG", SCMP_ACT_LOG },
+};
+
+int bh_seccomp_action(const char *name, uint32_t errno_ret, uint32_t *action)
+{
+	for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
+		if (strcmp(name, actions[i].name) != 0)
+			continue;
+		*action = actions[i].action;
+		if (*action == SCMP_ACT_ERRNO(0))
+			*action = SCMP_ACT_ERRNO(errno_ret);
+		else if (*action == SCMP_ACT_TRACE(0))
+			*action = SCMP_ACT_TRACE(errno_ret);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int bh_seccomp_apply(const struct bh_config *c, struct bh_err *err)
+{
+	scmp_filter_ctx ctx;
+	int r;
+
+	if (!c->has_seccomp)
+		return 0;
+	ctx = seccomp_init(c->seccomp_default);
+	if (!ctx)
+		return bh_fail(err, -ENOMEM, "seccomp: creating the filter");
+	for (size_t i = 0; i < c->n_seccomp_rules; i++) {
+		const struct bh_seccomp_rule *rule = &c->seccomp_rules[i];
+		int nr = seccomp_syscall_resolve_name(rule->name);
+		if (nr == __NR_SCMP_ERROR || rule->action == c->seccomp_default)
+			continue;
+		r = seccomp_rule_add(ctx, rule->action, nr, 0);
+		if (r < 0) {
+			seccomp_release(ctx);
+			return bh_fail(err, r, "seccomp: rule for %s: %s", rule->name, strerror(-r));
+		}
+	}
+	r = seccomp_load(ctx);
+	seccomp_release(ctx);
+	if (r < 0)
+		return bh_fail(err, r, "seccomp: loading the filter: %s", strerror(-r));
+	return 0;
+}

@@ -1,0 +1,70 @@
+/* Pure helpers: no syscalls beyond memory, no global state. */
+#include <stdarg.h>
+#include <string.h>
+
+#include "internal.h"
+
+int bh_fail(struct bh_err *err, int negative_errno, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err) {
+		err->code = negative_errno;
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+	}
+	return negative_errno;
+}
+
+void bh_err_prefix(struct bh_err *err, const char *fmt, ...)
+{
+	char prefix[256], old[sizeof(err->msg)];
+	va_list ap;
+
+	if (!err)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	va_end(ap);
+	memcpy(old, err->msg, sizeof(old));
+	/* Truncation is acceptable: the message is for a human. */
+	size_t len = strlen(prefix);
+	if (len > sizeof(err->msg) - 3)
+		len = sizeof(err->msg) - 3;
+	memcpy(err->msg, prefix, len);
+	memcpy(err->msg + len, ": ", 2);
+	size_t room = sizeof(err->msg) - len - 3;
+	strncpy(err->msg + len + 2, old, room);
+	err->msg[sizeof(err->msg) - 1] = '\0';
+}
+
+void bh_freep(void *p)
+{
+	free(*(void **)p);
+}
+
+void bh_closep(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+}
+
+void bh_strv_free(char **v)
+{
+	if (!v)
+		return;
+	for (char **s = v; *s; s++)
+		free(*s);
+	free(v);
+}
+
+const char *bh_env_get(char *const *env, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (; env && *env; env++)
+		if (strncmp(*env, name, len) == 0 && (*env)[len] == '=')
+			return *env + len + 1;
+	return NULL;
+}

@@ -1,0 +1,184 @@
+/* bulkhead-probe: looks at a sandbox from inside. A static multi-call helper
+ * that tests put into container root filesystems.
+ *
+ *   bulkhead-probe selftest [--hostname NAME] [--own-cgroup]
+ *       every check of the walking skeleton, as TAP lines; exit status is the
+ *       number of failed checks
+ *   bulkhead-probe status FIELD          print FIELD of /proc/self/status
+ *   bulkhead-probe write PATH            create PATH; print ok or the errno name
+ *   bulkhead-probe syscall mount|unshare-user|unshare-net
+ *                                        try it; print ok or the errno name
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const struct {
+	int value;
+	const char *name;
+} errno_names[] = {
+	{ 0, "ok" },         { EPERM, "EPERM" },   { EACCES, "EACCES" }, { EROFS, "EROFS" },
+	{ ENOENT, "ENOENT" }, { ENOSYS, "ENOSYS" }, { EINVAL, "EINVAL" }, { EEXIST, "EEXIST" },
+	{ ENOTDIR, "ENOTDIR" }, { EBUSY, "EBUSY" },
+};
+
+static const char *errno_name(int e)
+{
+	static char unknown[32];
+
+	for (size_t i = 0; i < sizeof(errno_names) / sizeof(errno_names[0]); i++)
+		if (errno_names[i].value == e)
+			return errno_names[i].name;
+	snprintf(unknown, sizeof(unknown), "errno %d", e);
+	return unknown;
+}
+
+static int status_field(const char *field, char *out, size_t size)
+{
+	char line[256];
+	size_t len = strlen(field);
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, field, len) == 0 && line[len] == ':') {
+			char *v = line + len + 1;
+			v += strspn(v, " \t");
+			v[strcspn(v, "\n")] = '\0';
+			snprintf(out, size, "%s", v);
+			fclose(f);
+			return 0;
+		}
+	}
+	fclose(f);
+	return -ENOENT;
+}
+
+static int try_write(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return errno;
+	int e = write(fd, "x\n", 2) == 2 ? 0 : errno;
+	close(fd);
+	return e;
+}
+
+static int try_syscall(const char *what)
+{
+	int r;
+
+	if (strcmp(what, "mount") == 0)
+		r = mount("none", "/tmp", "tmpfs", 0, NULL);
+	else if (strcmp(what, "unshare-user") == 0)
+		r = unshare(CLONE_NEWUSER);
+	else if (strcmp(what, "unshare-net") == 0)
+		r = unshare(CLONE_NEWNET);
+	else
+		return -1;
+	return r < 0 ? errno : 0;
+}
+
+static int checks, failures;
+
+__attribute__((format(printf, 2, 3))) static void check(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	checks++;
+	failures += !ok;
+	printf("%s %d - ", ok ? "ok" : "not ok", checks);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+static void check_status(const char *field, const char *want)
+{
+	char got[128] = "(missing)";
+
+	status_field(field, got, sizeof(got));
+	check(strcmp(got, want) == 0, "%s is %s (got %s)", field, want, got);
+}
+
+static void check_errno(const char *what, int got, int want)
+{
+	check(got == want, "%s gives %s (got %s)", what, errno_name(want), errno_name(got));
+}
+
+static int selftest(int argc, char **argv)
+{
+	const char *hostname = NULL;
+	int own_cgroup = 0;
+	char name[256] = "";
+	struct stat st;
+
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--hostname") == 0 && i + 1 < argc)
+			hostname = argv[++i];
+		else if (strcmp(argv[i], "--own-cgroup") == 0)
+			own_cgroup = 1;
+	}
+	check_status("CapEff", "0000000000000000");
+	check_status("NoNewPrivs", "1");
+	check_status("Seccomp", "2");
+	check(getpid() == 1, "PID 1 of its namespace (got %d)", (int)getpid());
+	if (hostname) {
+		gethostname(name, sizeof(name) - 1);
+		check(strcmp(name, hostname) == 0, "hostname is %s (got %s)", hostname, name);
+	}
+	check_errno("mount", try_syscall("mount"), EPERM);
+	/* Without seccomp this needs no capability: the refusal is the filter's. */
+	check_errno("unshare(CLONE_NEWUSER)", try_syscall("unshare-user"), EPERM);
+	int e = try_write("/probe-write-test");
+	check(e != 0, "writing under / fails (got %s)", errno_name(e));
+	check_errno("writing under /tmp", try_write("/tmp/probe-write-test"), 0);
+	/* /dev/shm is a writable tmpfs the Landlock rules do not open for writing. */
+	check_errno("creating /dev/shm/probe (writable mount, no Landlock rule)",
+		    try_write("/dev/shm/probe-write-test"), EACCES);
+	if (own_cgroup)
+		check(stat("/sys/fs/cgroup/cgroup.events", &st) == 0 &&
+			      stat("/sys/fs/cgroup/memory.max", &st) == 0,
+		      "in its own cgroup with the memory controller (cgroup.events and memory.max present)");
+	printf("1..%d\n", checks);
+	fflush(stdout);
+	return failures;
+}
+
+int main(int argc, char **argv)
+{
+	char value[128];
+
+	if (argc >= 2 && strcmp(argv[1], "selftest") == 0)
+		return selftest(argc - 2, argv + 2);
+	if (argc == 3 && strcmp(argv[1], "status") == 0) {
+		if (status_field(argv[2], value, sizeof(value)) < 0)
+			return 1;
+		puts(value);
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "write") == 0) {
+		int e = try_write(argv[2]);
+		puts(errno_name(e));
+		return e ? 1 : 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "syscall") == 0) {
+		int e = try_syscall(argv[2]);
+		if (e < 0)
+			return 2;
+		puts(errno_name(e));
+		return e ? 1 : 0;
+	}
+	fprintf(stderr, "usage: bulkhead-probe selftest|status FIELD|write PATH|syscall NAME\n");
+	return 2;
+}
