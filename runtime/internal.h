@@ -12,10 +12,6 @@
 
 /* ---- util.c: pure helpers ---- */
 
-/* Formats into err and returns the negative errno it was given, so that
- * "return bh_fail(err, -EINVAL, ...)" reads as one step. */
-int bh_fail(struct bh_err *err, int negative_errno, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 /* Prefixes err->msg with "what: " in place. */
 void bh_err_prefix(struct bh_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

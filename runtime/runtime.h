@@ -16,6 +16,11 @@ struct bh_err {
 	char msg[512];
 };
 
+/* Formats into err (which may be NULL) and returns the negative errno it was
+ * given, so that "return bh_fail(err, -EINVAL, ...)" reads as one step. */
+int bh_fail(struct bh_err *err, int negative_errno, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Reserved exit statuses of a container whose setup failed in the child.
  * They let a supervisor tell a setup failure from the application's own exit
  * status when the error message itself could not be delivered. */

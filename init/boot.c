@@ -1,0 +1,105 @@
+/* Boot: leave the initramfs root, mount the essentials, read our options. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "init.h"
+
+/* pivot_root(2) refuses to move the initramfs root, so containers could not
+ * pivot out of it. A bind mount of / moved on top of / gives the same files
+ * a real mount with a parent, without copying a byte. */
+static int move_root_off_initramfs(struct bh_err *err)
+{
+	static const char staging[] = "/.bulkhead-root";
+
+	if (mkdir(staging, 0700) < 0 && errno != EEXIST)
+		return bh_fail(err, -errno, "mkdir %s: %s", staging, strerror(errno));
+	if (mount("/", staging, NULL, MS_BIND, NULL) < 0 || chdir(staging) < 0 ||
+	    mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 || chdir("/") < 0)
+		return bh_fail(err, -errno, "moving / off the initramfs: %s", strerror(errno));
+	return 0;
+}
+
+static const struct {
+	const char *source, *target, *type;
+	unsigned long flags;
+	const char *data;
+	bool optional; /* a kernel without it still boots, with a warning */
+} essential_mounts[] = {
+	{ "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, false },
+	{ "sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, false },
+	{ "devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755", false },
+	{ "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "mode=0620,ptmxmode=0666", true },
+	{ "shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", true },
+	{ "mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, true },
+	{ "run", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", false },
+	{ "tmp", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", false },
+	{ "cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, "nsdelegate", false },
+};
+
+static int mount_essentials(struct bh_err *err)
+{
+	for (size_t i = 0; i < sizeof(essential_mounts) / sizeof(essential_mounts[0]); i++) {
+		const __typeof__(essential_mounts[0]) *m = &essential_mounts[i];
+		if (mkdir(m->target, 0755) < 0 && errno != EEXIST && !m->optional)
+			return bh_fail(err, -errno, "mkdir %s: %s", m->target, strerror(errno));
+		if (mount(m->source, m->target, m->type, m->flags, m->data) == 0)
+			continue;
+		if (errno == EBUSY)
+			continue; /* the kernel mounted it for us (devtmpfs.mount=1) */
+		if (m->optional) {
+			log_warn("mount %s on %s: %s", m->type, m->target, strerror(errno));
+			continue;
+		}
+		return bh_fail(err, -errno, "mount %s on %s: %s", m->type, m->target, strerror(errno));
+	}
+	return 0;
+}
+
+/* The console the kernel gave us, or /dev/console once devtmpfs is there. */
+static void ensure_console(void)
+{
+	if (fcntl(STDOUT_FILENO, F_GETFD) >= 0)
+		return;
+	int fd = open("/dev/console", O_RDWR | O_NOCTTY);
+	if (fd < 0)
+		return;
+	for (int i = 0; i < 3; i++)
+		if (fd != i)
+			dup2(fd, i);
+	if (fd > 2)
+		close(fd);
+}
+
+static void read_options(struct boot_options *options)
+{
+	char cmdline[4096];
+	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, cmdline, sizeof(cmdline) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return;
+	cmdline[n] = '\0';
+	for (char *save = NULL, *word = strtok_r(cmdline, " \n", &save); word;
+	     word = strtok_r(NULL, " \n", &save))
+		if (strcmp(word, "bulkhead.exit=isa-debug-exit") == 0)
+			options->debug_exit = true;
+}
+
+int boot_prepare(struct boot_options *options, struct bh_err *err)
+{
+	int r;
+
+	if ((r = move_root_off_initramfs(err)) < 0)
+		return r;
+	if ((r = mount_essentials(err)) < 0)
+		return r;
+	ensure_console();
+	read_options(options);
+	return 0;
+}

@@ -1,0 +1,44 @@
+/* bulkhead-init: PID 1 of a bulkhead appliance.
+ *
+ * Boot dumb, decide nothing: the builder wrote every decision into
+ * appliance.json and the containers' config.json. Before the supervision
+ * loop a failure ends the appliance with a non-zero status (never a panic);
+ * after it, failures are warnings and the loop goes on. */
+#include <string.h>
+#include <unistd.h>
+
+#include "init.h"
+
+enum { STATUS_BOOT_FAILED = 125, STOP_GRACE_MS = 10000 };
+
+int main(void)
+{
+	struct boot_options options = { 0 };
+	struct appliance appliance;
+	struct supervisor *supervisor;
+	struct bh_err err = { 0 };
+
+	if (boot_prepare(&options, &err) < 0) {
+		log_warn("boot: %s", err.msg);
+		shutdown_appliance(&options, STATUS_BOOT_FAILED);
+	}
+	if (appliance_load(APPLIANCE_JSON, &appliance, &err) < 0) {
+		log_warn("%s", err.msg);
+		shutdown_appliance(&options, STATUS_BOOT_FAILED);
+	}
+	if (appliance.hostname && sethostname(appliance.hostname, strlen(appliance.hostname)) < 0)
+		log_warn("sethostname %s failed", appliance.hostname);
+	if (!(supervisor = supervisor_new(&err))) {
+		log_warn("%s", err.msg);
+		shutdown_appliance(&options, STATUS_BOOT_FAILED);
+	}
+	log_info("appliance %s: %zu onboot, %zu services", appliance.name, appliance.n_onboot,
+		 appliance.n_services);
+
+	supervisor_run_onboot(supervisor, &appliance);
+	supervisor_run_services(supervisor, &appliance);
+	supervisor_stop_all(supervisor, STOP_GRACE_MS);
+
+	shutdown_appliance(&options, supervisor_exit_status(supervisor));
+	return 0;
+}
