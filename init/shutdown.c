@@ -7,15 +7,16 @@
 
 #include "init.h"
 
-/* QEMU's isa-debug-exit device: a byte written here ends QEMU with exit
- * status (byte << 1) | 1, which `bulkhead run` turns back into the byte. */
+/* QEMU's isa-debug-exit device: a byte B written here ends QEMU with exit
+ * status (B << 1) | 1. We write status + 1, so that QEMU's own error exit (1)
+ * never reads as success; image/run.c decodes it. */
 #define DEBUG_EXIT_PORT 0xf4
 
 void shutdown_appliance(const struct boot_options *options, int status)
 {
-	/* QEMU's exit status has 7 bits left for ours. */
-	if (status > 127)
-		status = 127;
+	/* QEMU's exit status has 7 bits left for ours, less the +1. */
+	if (status > 126)
+		status = 126;
 	log_info("appliance exit status %d, powering off", status);
 	if (getpid() != 1)
 		exit(status);
@@ -23,7 +24,7 @@ void shutdown_appliance(const struct boot_options *options, int status)
 	kill(-1, SIGKILL); /* whatever is left: orphans, stragglers */
 	sync();
 	if (options->debug_exit && ioperm(DEBUG_EXIT_PORT, 1, 1) == 0)
-		outb((unsigned char)status, DEBUG_EXIT_PORT);
+		outb((unsigned char)(status + 1), DEBUG_EXIT_PORT);
 	reboot(RB_POWER_OFF);
 	for (;;)
 		pause();

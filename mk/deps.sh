@@ -9,7 +9,7 @@ packages=(
   # building libseccomp, libcap and jansson from their Debian source packages
   dpkg-dev gperf cmake
   # the host builder: manifest (libyaml), archives (libarchive), JSON (jansson)
-  libyaml-dev libarchive-dev libjansson-dev
+  libyaml-dev libarchive-dev libjansson-dev libcap-dev
   # what goes into or boots an appliance
   busybox-static qemu-system-x86
   # tests

@@ -1,0 +1,284 @@
+/* bulkhead build: manifest in, appliance directory out. The output appears
+ * whole or not at all: everything is written beside it and renamed into
+ * place at the end, and an existing directory that is not an appliance is
+ * never replaced. */
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "image.h"
+
+/* Written into every appliance; its presence marks a directory as ours. */
+#define CMDLINE_FILE "cmdline"
+#define KERNEL_CMDLINE "console=ttyS0 panic=-1 quiet"
+
+struct progress {
+	bool quiet;
+	int step, steps;
+};
+
+__attribute__((format(printf, 2, 3))) static void say(struct progress *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->quiet)
+		return;
+	printf("[%d/%d] ", ++p->step, p->steps);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void remove_tree(const char *path)
+{
+	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int copy_file(const char *from, const char *to, struct diag *d)
+{
+	char buf[1 << 16];
+	ssize_t n = 0;
+	int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, r = 0;
+
+	if (in < 0)
+		return diag_fail(d, "%s: %s", from, strerror(errno));
+	if ((out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+		close(in);
+		return diag_fail(d, "%s: %s", to, strerror(errno));
+	}
+	while (r == 0 && (n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			r = diag_fail(d, "%s: %s", to, strerror(errno));
+	if (r == 0 && n < 0)
+		r = diag_fail(d, "%s: %s", from, strerror(errno));
+	close(in);
+	if (close(out) < 0 && r == 0)
+		r = diag_fail(d, "%s: %s", to, strerror(errno));
+	return r;
+}
+
+/* mkdir -p of OUTPUT's parent, so that -o out/NAME works in a fresh tree. */
+static int make_parent(const char *output, struct diag *d)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s", output);
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			return diag_fail(d, "%s: %s", path, strerror(errno));
+		*p = '/';
+	}
+	return 0;
+}
+
+static int write_text(const char *path, const char *text, struct diag *d)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return diag_fail(d, "%s: %s", path, strerror(errno));
+	fputs(text, f);
+	if (fclose(f) != 0)
+		return diag_fail(d, "%s: %s", path, strerror(errno));
+	return 0;
+}
+
+static int check_tools(const struct tools *t, struct diag *d)
+{
+	static const char *const hints[] = { "run make all", "run make deps (it unpacks Debian's kernel)",
+					     "apt-get install busybox-static" };
+	const char *paths[] = { t->init, t->kernel, t->busybox };
+
+	for (size_t i = 0; i < 3; i++)
+		if (!paths[i] || access(paths[i], R_OK) < 0)
+			return diag_fail(d, "%s: %s; %s", paths[i] ? paths[i] : "(unset)", strerror(errno), hints[i]);
+	return 0;
+}
+
+/* The system part of the image: what the kernel and the init need. */
+static int write_system(struct initrd *w, const struct manifest *m, const struct tools *t, struct diag *d)
+{
+	static const char *const dirs[] = { "proc", "sys", "run", "containers" };
+	char *json;
+	int r;
+
+	if (initrd_dir(w, "dev", 0755, d) < 0 ||
+	    /* Without it the kernel starts PID 1 with no console. */
+	    initrd_device(w, "dev/console", S_IFCHR | 0600, 5, 1, d) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (initrd_dir(w, dirs[i], 0755, d) < 0)
+			return -1;
+	if (initrd_dir(w, "tmp", 01777, d) < 0 || initrd_file(w, "init", t->init, 0755, d) < 0)
+		return -1;
+	if (!(json = appliance_json(m)))
+		return diag_fail(d, "out of memory");
+	r = initrd_data(w, "etc/bulkhead/appliance.json", json, strlen(json), 0644, d);
+	free(json);
+	return r;
+}
+
+static int write_container(struct initrd *w, const struct container *c, size_t index, const struct tools *t,
+			   long long *bytes, struct diag *d)
+{
+	char dir[256], path[PATH_MAX];
+	long long before = initrd_bytes(w);
+	char *json = bundle_config_json(c);
+	int r;
+
+	if (!json)
+		return diag_fail(d, "out of memory");
+	bundle_dir(c, index, dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/config.json", dir);
+	r = initrd_data(w, path, json, strlen(json), 0644, d);
+	free(json);
+	snprintf(path, sizeof(path), "%s/rootfs", dir);
+	if (r == 0)
+		r = rootfs_write(w, path, c, t, d);
+	*bytes = initrd_bytes(w) - before;
+	if (r < 0) {
+		char inner[sizeof(d->msg)];
+		memcpy(inner, d->msg, sizeof(inner));
+		snprintf(d->msg, sizeof(d->msg), "container %s: %.900s", c->name, inner);
+	}
+	return r;
+}
+
+static long long file_size(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+static void human(long long bytes, char *out, size_t size)
+{
+	if (bytes >= 1 << 20)
+		snprintf(out, size, "%.1f MiB", (double)bytes / (1 << 20));
+	else
+		snprintf(out, size, "%.1f KiB", (double)bytes / 1024);
+}
+
+/* Puts STAGING at OUTPUT, replacing an earlier appliance only. */
+static int publish(const char *staging, const char *output, struct diag *d)
+{
+	char marker[PATH_MAX], old[PATH_MAX];
+	struct stat st;
+
+	if (lstat(output, &st) < 0)
+		return rename(staging, output) == 0 ? 0 : diag_fail(d, "%s: %s", output, strerror(errno));
+	snprintf(marker, sizeof(marker), "%s/%s", output, CMDLINE_FILE);
+	if (!S_ISDIR(st.st_mode) || access(marker, F_OK) < 0)
+		return diag_fail(d, "%s exists and is not a bulkhead appliance; refusing to replace it (choose another -o)",
+				 output);
+	snprintf(old, sizeof(old), "%s.old-%d", output, (int)getpid());
+	if (rename(output, old) < 0)
+		return diag_fail(d, "%s: %s", output, strerror(errno));
+	if (rename(staging, output) < 0) {
+		int e = errno;
+		rename(old, output);
+		return diag_fail(d, "%s: %s", output, strerror(e));
+	}
+	remove_tree(old);
+	return 0;
+}
+
+int build_appliance(const struct build_options *o, struct diag *d)
+{
+	struct progress p = { .quiet = o->quiet, .steps = 4 };
+	struct manifest m;
+	char staging[PATH_MAX] = "", path[PATH_MAX], size[32];
+	long long *bytes = NULL;
+	struct initrd *w = NULL;
+	int r = -1;
+
+	say(&p, "reading %s", o->manifest);
+	if (manifest_load(o->manifest, &m, d) < 0)
+		return -1;
+	if (check_tools(&o->tools, d) < 0)
+		goto out;
+	if (make_parent(o->output, d) < 0)
+		goto out;
+	if (snprintf(staging, sizeof(staging), "%s.partial-XXXXXX", o->output) >= (int)sizeof(staging) ||
+	    !mkdtemp(staging)) {
+		diag_fail(d, "%s: cannot create a directory beside it: %s", o->output, strerror(errno));
+		goto out;
+	}
+	if (!(bytes = calloc(m.n_onboot + m.n_services + 1, sizeof(*bytes)))) {
+		diag_fail(d, "out of memory");
+		goto out;
+	}
+
+	say(&p, "writing the initrd: init, %zu onboot and %zu service containers", m.n_onboot, m.n_services);
+	snprintf(path, sizeof(path), "%s/initrd.img", staging);
+	if (!(w = initrd_open(path, d)) || write_system(w, &m, &o->tools, d) < 0)
+		goto out;
+	for (size_t i = 0; i < m.n_onboot; i++)
+		if (write_container(w, &m.onboot[i], i, &o->tools, &bytes[i], d) < 0)
+			goto out;
+	for (size_t i = 0; i < m.n_services; i++)
+		if (write_container(w, &m.services[i], i, &o->tools, &bytes[m.n_onboot + i], d) < 0)
+			goto out;
+	r = initrd_close(w, d);
+	w = NULL;
+	if (r < 0)
+		goto out;
+
+	say(&p, "adding the kernel (%s) and its command line", m.kernel);
+	snprintf(path, sizeof(path), "%s/kernel", staging);
+	if ((r = copy_file(o->tools.kernel, path, d)) < 0)
+		goto out;
+	snprintf(path, sizeof(path), "%s/%s", staging, CMDLINE_FILE);
+	if ((r = write_text(path, KERNEL_CMDLINE "\n", d)) < 0)
+		goto out;
+
+	say(&p, "publishing %s", o->output);
+	if ((r = publish(staging, o->output, d)) < 0)
+		goto out;
+	staging[0] = '\0';
+
+	if (!o->quiet) {
+		snprintf(path, sizeof(path), "%s/kernel", o->output);
+		human(file_size(path), size, sizeof(size));
+		printf("  kernel      %s\n", size);
+		snprintf(path, sizeof(path), "%s/initrd.img", o->output);
+		human(file_size(path), size, sizeof(size));
+		printf("  initrd.img  %s compressed\n", size);
+		human(file_size(o->tools.init), size, sizeof(size));
+		printf("    init      %s\n", size);
+		for (size_t i = 0; i < m.n_onboot + m.n_services; i++) {
+			const struct container *c = i < m.n_onboot ? &m.onboot[i] : &m.services[i - m.n_onboot];
+			human(bytes[i], size, sizeof(size));
+			printf("    %-9s %s (%s, uncompressed)\n", c->name, size, c->phase);
+		}
+	}
+out:
+	if (w) {
+		struct diag ignored;
+		initrd_close(w, &ignored);
+	}
+	if (r < 0 && staging[0])
+		remove_tree(staging);
+	free(bytes);
+	manifest_free(&m);
+	return r;
+}

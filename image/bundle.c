@@ -1,0 +1,197 @@
+/* OCI bundle generation: a manifest container becomes a config.json that any
+ * OCI runtime reads, with bulkhead's secure defaults decided here, at build
+ * time, so that the init only has to apply them. */
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+
+#include "image.h"
+
+#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* Syscalls no appliance container needs and that reach past its walls:
+ * mounting and namespace games, kernel modules and kexec, tracing, the
+ * kernel keyring, BPF, swap, the kernel log, handle-based opens. */
+static const char *const denied_syscalls[] = {
+	"acct", "add_key", "bpf", "delete_module", "finit_module", "fsconfig", "fsmount", "fsopen", "fspick",
+	"init_module", "kexec_file_load", "kexec_load", "keyctl", "mount", "mount_setattr", "move_mount",
+	"open_by_handle_at", "open_tree", "perf_event_open", "pivot_root", "ptrace", "reboot", "request_key",
+	"setns", "swapoff", "swapon", "syslog", "umount2", "unshare", "userfaultfd",
+};
+
+/* Docker's lists: kernel interfaces that leak host state or change it. */
+static const char *const masked_paths[] = {
+	"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/sched_debug",
+	"/proc/scsi", "/proc/timer_list", "/proc/timer_stats", "/sys/devices/virtual/powercap", "/sys/firmware",
+};
+static const char *const readonly_paths[] = {
+	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static json_t *string_array(const char *const *items, size_t n)
+{
+	json_t *array = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(array, json_string(items[i]));
+	return array;
+}
+
+static json_t *strv_array(char *const *v)
+{
+	json_t *array = json_array();
+	for (; v && *v; v++)
+		json_array_append_new(array, json_string(*v));
+	return array;
+}
+
+static json_t *capability_array(uint64_t mask)
+{
+	json_t *array = json_array();
+
+	for (int cap = 0; cap < 64; cap++) {
+		if (!(mask & (1ULL << cap)))
+			continue;
+		char *name = cap_to_name(cap);
+		for (char *q = name; q && *q; q++)
+			*q = (char)(*q >= 'a' && *q <= 'z' ? *q - 'a' + 'A' : *q);
+		json_array_append_new(array, json_string(name));
+		cap_free(name);
+	}
+	return array;
+}
+
+static json_t *mount_entry(const char *destination, const char *type, const char *source,
+			   const char *const *options, size_t n)
+{
+	return json_pack("{s:s, s:s, s:s, s:o}", "destination", destination, "type", type, "source", source,
+			 "options", string_array(options, n));
+}
+
+static json_t *default_mounts(void)
+{
+	static const char *const proc[] = { "nosuid", "noexec", "nodev" };
+	static const char *const dev[] = { "nosuid", "strictatime", "mode=755", "size=65536k" };
+	static const char *const pts[] = { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620" };
+	static const char *const shm[] = { "nosuid", "noexec", "nodev", "mode=1777", "size=65536k" };
+	static const char *const mqueue[] = { "nosuid", "noexec", "nodev" };
+	static const char *const sys[] = { "nosuid", "noexec", "nodev", "ro" };
+	static const char *const cgroup[] = { "nosuid", "noexec", "nodev", "relatime", "ro" };
+	static const char *const tmp[] = { "nosuid", "nodev", "mode=1777", "size=65536k" };
+	json_t *mounts = json_array();
+
+	json_array_append_new(mounts, mount_entry("/proc", "proc", "proc", proc, ARRAY_SIZE(proc)));
+	json_array_append_new(mounts, mount_entry("/dev", "tmpfs", "tmpfs", dev, ARRAY_SIZE(dev)));
+	json_array_append_new(mounts, mount_entry("/dev/pts", "devpts", "devpts", pts, ARRAY_SIZE(pts)));
+	json_array_append_new(mounts, mount_entry("/dev/shm", "tmpfs", "shm", shm, ARRAY_SIZE(shm)));
+	json_array_append_new(mounts, mount_entry("/dev/mqueue", "mqueue", "mqueue", mqueue, ARRAY_SIZE(mqueue)));
+	json_array_append_new(mounts, mount_entry("/sys", "sysfs", "sysfs", sys, ARRAY_SIZE(sys)));
+	json_array_append_new(mounts, mount_entry("/sys/fs/cgroup", "cgroup", "cgroup", cgroup, ARRAY_SIZE(cgroup)));
+	json_array_append_new(mounts, mount_entry("/tmp", "tmpfs", "tmpfs", tmp, ARRAY_SIZE(tmp)));
+	return mounts;
+}
+
+/* Landlock: read and execute beneath the root, write only beneath /tmp.
+ * Device files under /dev stay writable (a shell's >/dev/null) but nothing
+ * can be created there. */
+static json_t *default_landlock(void)
+{
+	static const char *const handled[] = {
+		"execute", "write_file", "read_file", "read_dir", "remove_dir", "remove_file", "make_char",
+		"make_dir", "make_reg", "make_sock", "make_fifo", "make_block", "make_sym", "refer", "truncate",
+	};
+	static const char *const read_exec[] = { "execute", "read_file", "read_dir" };
+	static const char *const devices[] = { "write_file", "truncate" };
+	static const char *const scratch[] = {
+		"execute", "write_file", "read_file", "read_dir", "remove_dir", "remove_file", "make_dir",
+		"make_reg", "make_sock", "make_fifo", "make_sym", "refer", "truncate",
+	};
+	json_t *rules = json_array();
+
+	json_array_append_new(rules, json_pack("{s:o, s:[s]}", "allowedAccess",
+					       string_array(read_exec, ARRAY_SIZE(read_exec)), "paths", "/"));
+	json_array_append_new(rules, json_pack("{s:o, s:[s]}", "allowedAccess",
+					       string_array(devices, ARRAY_SIZE(devices)), "paths", "/dev"));
+	json_array_append_new(rules, json_pack("{s:o, s:[s]}", "allowedAccess",
+					       string_array(scratch, ARRAY_SIZE(scratch)), "paths", "/tmp"));
+	return json_pack("{s:{s:o}, s:{s:o}, s:b}", "ruleset", "handledAccessFS",
+			 string_array(handled, ARRAY_SIZE(handled)), "rules", "pathBeneath", rules,
+			 "disableBestEffort", 0);
+}
+
+static json_t *default_seccomp(void)
+{
+	json_t *rule = json_pack("{s:o, s:s, s:i}", "names", string_array(denied_syscalls, ARRAY_SIZE(denied_syscalls)),
+				 "action", "SCMP_ACT_ERRNO", "errnoRet", EPERM);
+	return json_pack("{s:s, s:[s], s:[o]}", "defaultAction", "SCMP_ACT_ALLOW", "architectures",
+			 "SCMP_ARCH_X86_64", "syscalls", rule);
+}
+
+static json_t *process_json(const struct container *c)
+{
+	json_t *env = json_array();
+	json_t *caps;
+
+	json_array_append_new(env, json_string(DEFAULT_PATH));
+	json_array_extend(env, strv_array(c->env));
+	caps = json_pack("{s:o, s:o, s:o, s:o, s:o}", "bounding", capability_array(c->capabilities), "effective",
+			 capability_array(c->capabilities), "permitted", capability_array(c->capabilities),
+			 "inheritable", capability_array(c->capabilities), "ambient",
+			 capability_array(c->capabilities));
+	return json_pack("{s:b, s:{s:i, s:i}, s:o, s:o, s:s, s:o, s:b, s:o}", "terminal", 0, "user", "uid", 0,
+			 "gid", 0, "args", strv_array(c->command), "env", env, "cwd", c->cwd ? c->cwd : "/",
+			 "capabilities", caps, "noNewPrivileges", 1, "landlock", default_landlock());
+}
+
+char *bundle_config_json(const struct container *c)
+{
+	char cgroups_path[128];
+	json_t *namespaces = json_pack("[{s:s}, {s:s}, {s:s}, {s:s}, {s:s}, {s:s}]", "type", "pid", "type",
+				       "network", "type", "ipc", "type", "uts", "type", "mount", "type", "cgroup");
+
+	snprintf(cgroups_path, sizeof(cgroups_path), "/bulkhead/%s", c->name);
+	json_t *linux_obj = json_pack("{s:o, s:s, s:o, s:o, s:o}", "namespaces", namespaces, "cgroupsPath",
+				      cgroups_path, "maskedPaths", string_array(masked_paths, ARRAY_SIZE(masked_paths)),
+				      "readonlyPaths", string_array(readonly_paths, ARRAY_SIZE(readonly_paths)),
+				      "seccomp", default_seccomp());
+	json_t *config = json_pack("{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:o}", "ociVersion", "1.0.2", "process",
+				   process_json(c), "root", "path", "rootfs", "readonly", c->readonly, "hostname",
+				   c->hostname ? c->hostname : c->name, "mounts", default_mounts(), "linux", linux_obj);
+	char *text = config ? json_dumps(config, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+	json_decref(config);
+	return text;
+}
+
+char *appliance_json(const struct manifest *m)
+{
+	json_t *onboot = json_array(), *services = json_array();
+	char bundle[256];
+
+	for (size_t i = 0; i < m->n_onboot; i++) {
+		bundle_dir(&m->onboot[i], i, bundle, sizeof(bundle));
+		json_array_append_new(onboot, json_pack("{s:s, s:s+}", "name", m->onboot[i].name, "bundle", "/", bundle));
+	}
+	for (size_t i = 0; i < m->n_services; i++) {
+		bundle_dir(&m->services[i], i, bundle, sizeof(bundle));
+		json_array_append_new(services,
+				      json_pack("{s:s, s:s+}", "name", m->services[i].name, "bundle", "/", bundle));
+	}
+	json_t *root = json_pack("{s:s, s:s, s:o, s:o}", "name", m->name, "hostname", m->hostname, "onboot", onboot,
+				 "services", services);
+	char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+	json_decref(root);
+	return text;
+}
+
+void bundle_dir(const struct container *c, size_t index, char *out, size_t size)
+{
+	/* onboot containers run in order: the number keeps it visible on disk. */
+	if (strcmp(c->phase, "onboot") == 0)
+		snprintf(out, size, "containers/onboot/%02zu-%s", index, c->name);
+	else
+		snprintf(out, size, "containers/services/%s", c->name);
+}

@@ -1,0 +1,67 @@
+/* The host builder's parts. Library-style like the runtime: functions return
+ * 0 or -1 with a message in a caller-owned struct diag; only main() prints. */
+#ifndef BULKHEAD_IMAGE_H
+#define BULKHEAD_IMAGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "manifest.h"
+
+__attribute__((format(printf, 2, 3))) int diag_fail(struct diag *d, const char *fmt, ...);
+
+/* ---- bundle.c ---- */
+/* Both return malloc'd JSON text, or NULL when out of memory. */
+char *bundle_config_json(const struct container *c);
+char *appliance_json(const struct manifest *m);
+/* The bundle's directory inside the image, without a leading slash. */
+void bundle_dir(const struct container *c, size_t index, char *out, size_t size);
+
+/* ---- initrd.c: a reproducible, compressed cpio archive ---- */
+struct initrd;
+struct initrd *initrd_open(const char *path, struct diag *d);
+/* Paths are relative to the archive's root. Missing parent directories are
+ * added first, since the kernel's unpacker does not create them. */
+int initrd_dir(struct initrd *w, const char *path, mode_t mode, struct diag *d);
+int initrd_file(struct initrd *w, const char *path, const char *source, mode_t mode, struct diag *d);
+int initrd_data(struct initrd *w, const char *path, const void *data, size_t len, mode_t mode,
+		struct diag *d);
+int initrd_symlink(struct initrd *w, const char *path, const char *target, struct diag *d);
+int initrd_device(struct initrd *w, const char *path, mode_t mode, unsigned major, unsigned minor,
+		  struct diag *d);
+/* Sets the owner of the entries that follow (default 0:0). */
+void initrd_owner(struct initrd *w, uid_t uid, gid_t gid);
+bool initrd_has(struct initrd *w, const char *path);
+/* Bytes of archive written so far, before compression. */
+long long initrd_bytes(struct initrd *w);
+int initrd_close(struct initrd *w, struct diag *d);
+
+/* ---- rootfs.c ---- */
+struct tools {
+	const char *init;    /* the static bulkhead-init */
+	const char *kernel;  /* the kernel image */
+	const char *busybox; /* a static busybox for image: busybox */
+};
+/* Writes the container's root filesystem below PREFIX. */
+int rootfs_write(struct initrd *w, const char *prefix, const struct container *c, const struct tools *t,
+		 struct diag *d);
+
+/* ---- build.c, run.c ---- */
+struct build_options {
+	const char *manifest;
+	const char *output;
+	bool quiet;
+	struct tools tools;
+};
+int build_appliance(const struct build_options *o, struct diag *d);
+
+struct run_options {
+	const char *dir;
+	int timeout_s;   /* 0: none */
+	int memory_mb;
+};
+/* Boots the appliance and returns its exit status, or -1 with d set. */
+int run_appliance(const struct run_options *o, struct diag *d);
+
+#endif

@@ -1,0 +1,575 @@
+/* Manifest parsing: libyaml's document tree, walked with a table of keys
+ * per mapping, so that every node's position is at hand for an error. */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/stat.h>
+#include <yaml.h>
+
+#include "manifest.h"
+
+struct parse {
+	yaml_document_t doc;
+	const char *path;
+	char *dir; /* the manifest's directory: relative paths start here */
+	struct diag *diag;
+};
+
+__attribute__((format(printf, 3, 4))) static int fail(struct parse *p, const yaml_node_t *node,
+						      const char *fmt, ...)
+{
+	char what[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	snprintf(p->diag->msg, sizeof(p->diag->msg), "%s:%zu:%zu: %s", p->path,
+		 node ? node->start_mark.line + 1 : 1, node ? node->start_mark.column + 1 : 1, what);
+	return -1;
+}
+
+size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[64];
+
+	if (lb >= 64)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diagonal = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t cost = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]) ? 0 : 1;
+			size_t best = diagonal + cost;
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diagonal = up;
+		}
+	}
+	return row[lb];
+}
+
+/* The closest of CANDIDATES to WORD, if close enough to be a typo. */
+static const char *suggest(const char *word, const char *const *candidates, size_t n)
+{
+	const char *best = NULL;
+	size_t best_distance = 3;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t d = edit_distance(word, candidates[i]);
+		if (d < best_distance) {
+			best_distance = d;
+			best = candidates[i];
+		}
+	}
+	return best;
+}
+
+/* ---- scalar readers ---- */
+
+static const char *scalar(const yaml_node_t *node)
+{
+	return node->type == YAML_SCALAR_NODE ? (const char *)node->data.scalar.value : NULL;
+}
+
+static int read_string(struct parse *p, const yaml_node_t *node, const char *key, char **out)
+{
+	const char *s = scalar(node);
+
+	if (!s)
+		return fail(p, node, "%s must be a string", key);
+	if (!*s)
+		return fail(p, node, "%s must not be empty", key);
+	free(*out);
+	*out = strdup(s);
+	return *out ? 0 : fail(p, node, "out of memory");
+}
+
+static int read_bool(struct parse *p, const yaml_node_t *node, const char *key, bool *out)
+{
+	const char *s = scalar(node);
+
+	/* Only the two unambiguous spellings: YAML 1.1's yes/no/on/off surprise. */
+	if (s && node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && strcmp(s, "true") == 0)
+		*out = true;
+	else if (s && node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && strcmp(s, "false") == 0)
+		*out = false;
+	else
+		return fail(p, node, "%s must be true or false", key);
+	return 0;
+}
+
+typedef int (*item_fn)(struct parse *p, yaml_node_t *item, size_t index, void *ctx);
+
+static int each_item(struct parse *p, yaml_node_t *node, const char *key, item_fn fn, void *ctx)
+{
+	if (node->type != YAML_SEQUENCE_NODE)
+		return fail(p, node, "%s must be a list", key);
+	size_t index = 0;
+	for (yaml_node_item_t *it = node->data.sequence.items.start; it < node->data.sequence.items.top;
+	     it++, index++)
+		if (fn(p, yaml_document_get_node(&p->doc, *it), index, ctx) < 0)
+			return -1;
+	return 0;
+}
+
+struct strv_ctx {
+	char ***out;
+	const char *key;
+};
+
+static int add_string_item(struct parse *p, yaml_node_t *item, size_t index, void *ctx)
+{
+	struct strv_ctx *sv = ctx;
+	char *value = NULL;
+
+	if (read_string(p, item, sv->key, &value) < 0)
+		return -1;
+	char **grown = realloc(*sv->out, (index + 2) * sizeof(char *));
+	if (!grown) {
+		free(value);
+		return fail(p, item, "out of memory");
+	}
+	grown[index] = value;
+	grown[index + 1] = NULL;
+	*sv->out = grown;
+	return 0;
+}
+
+static int read_strv(struct parse *p, yaml_node_t *node, const char *key, char ***out)
+{
+	struct strv_ctx ctx = { out, key };
+
+	if (node->type == YAML_SEQUENCE_NODE && node->data.sequence.items.start == node->data.sequence.items.top)
+		return fail(p, node, "%s must not be an empty list", key);
+	return each_item(p, node, key, add_string_item, &ctx);
+}
+
+/* ---- mappings: a table of keys, each with its reader ---- */
+
+struct key_handler {
+	const char *key;
+	int (*read)(struct parse *p, yaml_node_t *value, void *target);
+};
+
+static int walk_mapping(struct parse *p, yaml_node_t *node, const char *what,
+			const struct key_handler *keys, size_t n_keys, void *target, const char **seen,
+			size_t seen_size)
+{
+	const char *names[32];
+	size_t n_seen = 0;
+
+	if (node->type != YAML_MAPPING_NODE)
+		return fail(p, node, "%s must be a mapping of keys to values", what);
+	for (size_t i = 0; i < n_keys && i < 32; i++)
+		names[i] = keys[i].key;
+	for (yaml_node_pair_t *pair = node->data.mapping.pairs.start; pair < node->data.mapping.pairs.top;
+	     pair++) {
+		yaml_node_t *key = yaml_document_get_node(&p->doc, pair->key);
+		yaml_node_t *value = yaml_document_get_node(&p->doc, pair->value);
+		const char *k = scalar(key);
+		size_t i;
+
+		if (!k)
+			return fail(p, key, "a key of %s must be a plain word", what);
+		for (i = 0; i < n_keys; i++)
+			if (strcmp(k, keys[i].key) == 0)
+				break;
+		if (i == n_keys) {
+			const char *hint = suggest(k, names, n_keys);
+			if (hint)
+				return fail(p, key, "unknown key \"%s\" in %s; did you mean \"%s\"?", k, what, hint);
+			return fail(p, key, "unknown key \"%s\" in %s", k, what);
+		}
+		for (size_t j = 0; j < n_seen; j++)
+			if (strcmp(seen[j], k) == 0)
+				return fail(p, key, "key \"%s\" is given twice in %s", k, what);
+		if (n_seen < seen_size)
+			seen[n_seen++] = keys[i].key;
+		if (keys[i].read(p, value, target) < 0)
+			return -1;
+	}
+	return (int)n_seen;
+}
+
+static bool has_key(const char **seen, int n, const char *key)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(seen[i], key) == 0)
+			return true;
+	return false;
+}
+
+/* Names become paths, cgroup names and hostnames: keep them plain. */
+static bool valid_name(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > 63 || !(islower((unsigned char)s[0]) || isdigit((unsigned char)s[0])))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || s[i] == '-'))
+			return false;
+	return true;
+}
+
+static int read_name(struct parse *p, yaml_node_t *node, const char *key, char **out)
+{
+	if (read_string(p, node, key, out) < 0)
+		return -1;
+	if (!valid_name(*out))
+		return fail(p, node,
+			    "%s \"%s\" must be 1 to 63 lowercase letters, digits and dashes, starting with a letter or digit",
+			    key, *out);
+	return 0;
+}
+
+/* ---- container keys ---- */
+
+static int c_name(struct parse *p, yaml_node_t *v, void *t)
+{
+	return read_name(p, v, "name", &((struct container *)t)->name);
+}
+
+static int c_image(struct parse *p, yaml_node_t *v, void *t)
+{
+	struct container *c = t;
+	char *image = NULL, joined[PATH_MAX];
+	struct stat st;
+	int r = 0;
+
+	if (read_string(p, v, "image", &image) < 0)
+		return -1;
+	if (strcmp(image, "busybox") == 0) {
+		c->image_kind = IMAGE_BUSYBOX;
+	} else if (strncmp(image, "dir:", 4) == 0 && image[4]) {
+		const char *dir = image + 4;
+		snprintf(joined, sizeof(joined), "%s%s%s", dir[0] == '/' ? "" : p->dir, dir[0] == '/' ? "" : "/", dir);
+		if (stat(joined, &st) < 0 || !S_ISDIR(st.st_mode))
+			r = fail(p, v, "image \"%s\": %s is not a directory", image, joined);
+		else if (!(c->image_path = realpath(joined, NULL)))
+			r = fail(p, v, "image \"%s\": %s", image, strerror(errno));
+		c->image_kind = IMAGE_DIR;
+	} else {
+		r = fail(p, v, "image \"%s\" is not one bulkhead knows; use busybox or dir:PATH", image);
+	}
+	free(image);
+	return r;
+}
+
+static int c_command(struct parse *p, yaml_node_t *v, void *t)
+{
+	struct container *c = t;
+	const char *s = scalar(v);
+
+	/* A single string is a shell command line, as in a Dockerfile's shell form. */
+	if (s) {
+		if (!*s)
+			return fail(p, v, "command must not be empty");
+		c->command = calloc(4, sizeof(char *));
+		if (!c->command || !(c->command[0] = strdup("/bin/sh")) || !(c->command[1] = strdup("-c")) ||
+		    !(c->command[2] = strdup(s)))
+			return fail(p, v, "out of memory");
+		return 0;
+	}
+	return read_strv(p, v, "command", &c->command);
+}
+
+static const char *const *capability_names(size_t *n)
+{
+	static char *names[64];
+	static size_t count;
+
+	if (!count) {
+		for (int cap = 0; cap < 64 && cap < (int)cap_max_bits(); cap++) {
+			char *lower = cap_to_name(cap), *upper;
+			if (!lower)
+				continue;
+			upper = strdup(lower);
+			for (char *q = upper; q && *q; q++)
+				*q = (char)toupper((unsigned char)*q);
+			cap_free(lower);
+			if (upper)
+				names[count++] = upper;
+		}
+	}
+	*n = count;
+	return (const char *const *)names;
+}
+
+static int add_capability(struct parse *p, yaml_node_t *item, size_t index, void *ctx)
+{
+	struct container *c = ctx;
+	const char *s = scalar(item);
+	char lower[64];
+	cap_value_t value;
+	size_t n;
+
+	(void)index;
+	if (!s)
+		return fail(p, item, "a capability must be a name such as CAP_NET_BIND_SERVICE");
+	size_t len = strlen(s);
+	for (size_t i = 0; i <= len && i < sizeof(lower); i++)
+		lower[i] = (char)tolower((unsigned char)s[i]);
+	lower[sizeof(lower) - 1] = '\0';
+	if (strncmp(s, "CAP_", 4) != 0 || cap_from_name(lower, &value) < 0 || value < 0 || value > 63) {
+		const char *const *names = capability_names(&n);
+		const char *hint = suggest(s, names, n);
+		if (hint)
+			return fail(p, item, "unknown capability \"%s\"; did you mean \"%s\"?", s, hint);
+		return fail(p, item, "unknown capability \"%s\" (see capabilities(7); spell it CAP_NAME)", s);
+	}
+	c->capabilities |= 1ULL << value;
+	return 0;
+}
+
+static int c_capabilities(struct parse *p, yaml_node_t *v, void *t)
+{
+	return each_item(p, v, "capabilities", add_capability, t);
+}
+
+static int c_readonly(struct parse *p, yaml_node_t *v, void *t)
+{
+	return read_bool(p, v, "readonly", &((struct container *)t)->readonly);
+}
+
+static int add_env(struct parse *p, yaml_node_t *item, size_t index, void *ctx)
+{
+	struct strv_ctx sv = { ctx, "env" };
+	const char *s = scalar(item);
+
+	if (s && (!strchr(s, '=') || s[0] == '='))
+		return fail(p, item, "env entry \"%s\" must read KEY=value", s);
+	return add_string_item(p, item, index, &sv);
+}
+
+static int c_env(struct parse *p, yaml_node_t *v, void *t)
+{
+	return each_item(p, v, "env", add_env, &((struct container *)t)->env);
+}
+
+static int c_cwd(struct parse *p, yaml_node_t *v, void *t)
+{
+	struct container *c = t;
+
+	if (read_string(p, v, "cwd", &c->cwd) < 0)
+		return -1;
+	if (c->cwd[0] != '/')
+		return fail(p, v, "cwd \"%s\" must be an absolute path", c->cwd);
+	return 0;
+}
+
+static int c_hostname(struct parse *p, yaml_node_t *v, void *t)
+{
+	return read_name(p, v, "hostname", &((struct container *)t)->hostname);
+}
+
+static const struct key_handler container_keys[] = {
+	{ "name", c_name },     { "image", c_image }, { "command", c_command }, { "capabilities", c_capabilities },
+	{ "readonly", c_readonly }, { "env", c_env }, { "cwd", c_cwd },         { "hostname", c_hostname },
+};
+
+/* ---- phases and the top level ---- */
+
+struct phase_ctx {
+	struct container **list;
+	size_t *n;
+	const char *phase;
+};
+
+static int add_container(struct parse *p, yaml_node_t *item, size_t index, void *ctx)
+{
+	struct phase_ctx *ph = ctx;
+	const char *seen[16];
+	char what[64];
+	struct container *grown = realloc(*ph->list, (index + 1) * sizeof(**ph->list));
+
+	if (!grown)
+		return fail(p, item, "out of memory");
+	*ph->list = grown;
+	struct container *c = &grown[index];
+	memset(c, 0, sizeof(*c));
+	*ph->n = index + 1;
+	c->phase = ph->phase;
+	c->readonly = true; /* a container writes only where it is told to */
+	snprintf(what, sizeof(what), "a container of %s", ph->phase);
+	int n = walk_mapping(p, item, what, container_keys, sizeof(container_keys) / sizeof(container_keys[0]), c,
+			     seen, 16);
+	if (n < 0)
+		return -1;
+	if (!has_key(seen, n, "name"))
+		return fail(p, item, "this container of %s has no name; add name: SOMETHING", ph->phase);
+	if (!has_key(seen, n, "image"))
+		return fail(p, item, "container \"%s\" has no image; add image: busybox", c->name);
+	if (!has_key(seen, n, "command"))
+		return fail(p, item, "container \"%s\" has no command; add command: [\"/bin/echo\", \"hi\"]",
+			    c->name);
+	return 0;
+}
+
+static int m_name(struct parse *p, yaml_node_t *v, void *t)
+{
+	return read_name(p, v, "name", &((struct manifest *)t)->name);
+}
+
+static int m_hostname(struct parse *p, yaml_node_t *v, void *t)
+{
+	return read_name(p, v, "hostname", &((struct manifest *)t)->hostname);
+}
+
+static int m_kernel(struct parse *p, yaml_node_t *v, void *t)
+{
+	struct manifest *m = t;
+
+	if (read_string(p, v, "kernel", &m->kernel) < 0)
+		return -1;
+	if (strcmp(m->kernel, "debian") != 0)
+		return fail(p, v, "kernel \"%s\" is not available; use debian (Debian's linux-image)", m->kernel);
+	return 0;
+}
+
+static int m_onboot(struct parse *p, yaml_node_t *v, void *t)
+{
+	struct manifest *m = t;
+	struct phase_ctx ctx = { &m->onboot, &m->n_onboot, "onboot" };
+	return each_item(p, v, "onboot", add_container, &ctx);
+}
+
+static int m_services(struct parse *p, yaml_node_t *v, void *t)
+{
+	struct manifest *m = t;
+	struct phase_ctx ctx = { &m->services, &m->n_services, "services" };
+	return each_item(p, v, "services", add_container, &ctx);
+}
+
+static const struct key_handler manifest_keys[] = {
+	{ "name", m_name },       { "hostname", m_hostname }, { "kernel", m_kernel },
+	{ "onboot", m_onboot },   { "services", m_services },
+};
+
+/* Container names become paths and cgroups: one name, one container. */
+static int check_unique_names(struct parse *p, struct manifest *m, yaml_node_t *root)
+{
+	struct container *all[2] = { m->onboot, m->services };
+	size_t counts[2] = { m->n_onboot, m->n_services };
+
+	for (int a = 0; a < 2; a++)
+		for (size_t i = 0; i < counts[a]; i++)
+			for (int b = a; b < 2; b++)
+				for (size_t j = (a == b ? i + 1 : 0); j < counts[b]; j++)
+					if (strcmp(all[a][i].name, all[b][j].name) == 0)
+						return fail(p, root,
+							    "container name \"%s\" is used twice (%s and %s); names must be unique",
+							    all[a][i].name, all[a][i].phase, all[b][j].phase);
+	return 0;
+}
+
+static int load_tree(struct parse *p, FILE *f)
+{
+	yaml_parser_t parser;
+	int r = 0;
+
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_file(&parser, f);
+	if (!yaml_parser_load(&parser, &p->doc)) {
+		snprintf(p->diag->msg, sizeof(p->diag->msg), "%s:%zu:%zu: %s%s%s", p->path,
+			 parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+			 parser.problem ? parser.problem : "invalid YAML", parser.context ? " " : "",
+			 parser.context ? parser.context : "");
+		r = -1;
+	}
+	yaml_parser_delete(&parser);
+	return r;
+}
+
+int manifest_load(const char *path, struct manifest *m, struct diag *diag)
+{
+	struct parse p = { .path = path, .diag = diag };
+	const char *seen[16];
+	char *slash;
+	int r;
+	FILE *f = fopen(path, "r");
+
+	memset(m, 0, sizeof(*m));
+	if (!f) {
+		snprintf(diag->msg, sizeof(diag->msg), "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	r = load_tree(&p, f);
+	fclose(f);
+	if (r < 0)
+		return -1;
+	p.dir = strdup(path);
+	slash = p.dir ? strrchr(p.dir, '/') : NULL;
+	if (slash)
+		*slash = '\0';
+	else if (p.dir)
+		strcpy(p.dir, ".");
+	m->path = strdup(path);
+
+	yaml_node_t *root = yaml_document_get_root_node(&p.doc);
+	if (!root)
+		r = fail(&p, NULL, "the manifest is empty; it needs at least name: and services:");
+	else
+		r = walk_mapping(&p, root, "the manifest", manifest_keys,
+				 sizeof(manifest_keys) / sizeof(manifest_keys[0]), m, seen, 16);
+	if (r >= 0 && !has_key(seen, r, "name"))
+		r = fail(&p, root, "the manifest has no name; add name: SOMETHING at the top");
+	if (r >= 0 && m->n_onboot + m->n_services == 0)
+		r = fail(&p, root, "the manifest declares no container; add an onboot: or services: list");
+	if (r >= 0)
+		r = check_unique_names(&p, m, root);
+	if (r >= 0 && !m->kernel && !(m->kernel = strdup("debian")))
+		r = fail(&p, root, "out of memory");
+	if (r >= 0 && !m->hostname && !(m->hostname = strdup(m->name)))
+		r = fail(&p, root, "out of memory");
+	yaml_document_delete(&p.doc);
+	free(p.dir);
+	if (r < 0) {
+		manifest_free(m);
+		return -1;
+	}
+	return 0;
+}
+
+static void free_strv(char **v)
+{
+	for (char **s = v; s && *s; s++)
+		free(*s);
+	free(v);
+}
+
+static void free_containers(struct container *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(list[i].name);
+		free(list[i].image_path);
+		free_strv(list[i].command);
+		free_strv(list[i].env);
+		free(list[i].cwd);
+		free(list[i].hostname);
+	}
+	free(list);
+}
+
+void manifest_free(struct manifest *m)
+{
+	free(m->path);
+	free(m->name);
+	free(m->hostname);
+	free(m->kernel);
+	free_containers(m->onboot, m->n_onboot);
+	free_containers(m->services, m->n_services);
+	memset(m, 0, sizeof(*m));
+}

@@ -1,0 +1,48 @@
+/* The appliance manifest (YAML), validated completely before anything is
+ * written. Every error reads "FILE:LINE:COL: what is wrong" and, where it
+ * helps, how to fix it. */
+#ifndef BULKHEAD_MANIFEST_H
+#define BULKHEAD_MANIFEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct diag {
+	char msg[1024];
+};
+
+enum image_kind { IMAGE_BUSYBOX, IMAGE_DIR };
+
+struct container {
+	char *name;
+	const char *phase;   /* "onboot" or "services" */
+	enum image_kind image_kind;
+	char *image_path;    /* IMAGE_DIR: absolute path of the directory */
+	char **command;      /* NULL-terminated */
+	char **env;          /* NULL-terminated "KEY=value" */
+	char *cwd;
+	char *hostname;
+	uint64_t capabilities; /* bit N = capability N */
+	bool readonly;
+};
+
+struct manifest {
+	char *path;
+	char *name;
+	char *hostname;
+	char *kernel;
+	struct container *onboot;
+	size_t n_onboot;
+	struct container *services;
+	size_t n_services;
+};
+
+/* Returns 0, or -1 with the first error in diag. */
+int manifest_load(const char *path, struct manifest *m, struct diag *diag);
+void manifest_free(struct manifest *m);
+
+/* Edit distance, for "did you mean" suggestions. */
+size_t edit_distance(const char *a, const char *b);
+
+#endif

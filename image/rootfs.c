@@ -1,0 +1,136 @@
+/* Container root filesystems, written straight into the initrd. */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "image.h"
+
+/* Mount points every container needs; the runtime mounts onto them, and the
+ * rootfs may be read-only by then. */
+static const char *const mountpoints[] = { "dev", "proc", "sys", "tmp" };
+
+static const char passwd[] = "root:x:0:0:root:/root:/bin/sh\n"
+			     "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n";
+static const char group[] = "root:x:0:\nnogroup:x:65534:\n";
+
+static int join(char *out, size_t size, const char *prefix, const char *path, struct diag *d)
+{
+	if (snprintf(out, size, "%s/%s", prefix, path) >= (int)size)
+		return diag_fail(d, "path too long: %s/%s", prefix, path);
+	return 0;
+}
+
+static int write_busybox(struct initrd *w, const char *prefix, const struct tools *t, struct diag *d)
+{
+	static const char *const dirs[] = { "bin", "etc", "home", "root", "run", "sbin", "usr/bin", "usr/sbin", "var" };
+	char path[PATH_MAX], command[PATH_MAX + 32], applet[PATH_MAX];
+	FILE *list;
+	int r = 0;
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (join(path, sizeof(path), prefix, dirs[i], d) < 0 ||
+		    initrd_dir(w, path, strcmp(dirs[i], "root") == 0 ? 0700 : 0755, d) < 0)
+			return -1;
+	if (join(path, sizeof(path), prefix, "bin/busybox", d) < 0 || initrd_file(w, path, t->busybox, 0755, d) < 0)
+		return -1;
+	if (join(path, sizeof(path), prefix, "etc/passwd", d) < 0 ||
+	    initrd_data(w, path, passwd, sizeof(passwd) - 1, 0644, d) < 0 ||
+	    join(path, sizeof(path), prefix, "etc/group", d) < 0 ||
+	    initrd_data(w, path, group, sizeof(group) - 1, 0644, d) < 0)
+		return -1;
+
+	/* The applet list comes from the binary itself, so that links match it. */
+	snprintf(command, sizeof(command), "'%s' --list-full", t->busybox);
+	if (!(list = popen(command, "r")))
+		return diag_fail(d, "%s --list-full: %s", t->busybox, strerror(errno));
+	while (r == 0 && fgets(applet, sizeof(applet), list)) {
+		applet[strcspn(applet, "\n")] = '\0';
+		if (!applet[0] || strcmp(applet, "bin/busybox") == 0)
+			continue;
+		r = join(path, sizeof(path), prefix, applet, d);
+		if (r == 0)
+			r = initrd_symlink(w, path, "/bin/busybox", d);
+	}
+	if (pclose(list) != 0 && r == 0)
+		r = diag_fail(d, "%s --list-full failed; is it a busybox binary?", t->busybox);
+	return r;
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* Copies SOURCE below PREFIX in name order, so that two builds match. */
+static int write_tree(struct initrd *w, const char *source, const char *prefix, struct diag *d)
+{
+	struct dirent **entries;
+	int n = scandir(source, &entries, NULL, by_name), r = 0;
+
+	if (n < 0)
+		return diag_fail(d, "%s: %s", source, strerror(errno));
+	for (int i = 0; i < n; i++) {
+		const char *name = entries[i]->d_name;
+		char from[PATH_MAX], to[PATH_MAX], target[PATH_MAX];
+		struct stat st;
+		ssize_t len;
+
+		if (r < 0 || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+			continue;
+		if (join(from, sizeof(from), source, name, d) < 0 || join(to, sizeof(to), prefix, name, d) < 0) {
+			r = -1;
+			continue;
+		}
+		if (lstat(from, &st) < 0) {
+			r = diag_fail(d, "%s: %s", from, strerror(errno));
+			continue;
+		}
+		initrd_owner(w, st.st_uid, st.st_gid);
+		if (S_ISDIR(st.st_mode))
+			r = initrd_dir(w, to, st.st_mode, d) < 0 ? -1 : write_tree(w, from, to, d);
+		else if (S_ISREG(st.st_mode))
+			r = initrd_file(w, to, from, st.st_mode, d);
+		else if (S_ISLNK(st.st_mode)) {
+			if ((len = readlink(from, target, sizeof(target) - 1)) < 0)
+				r = diag_fail(d, "%s: %s", from, strerror(errno));
+			else {
+				target[len] = '\0';
+				r = initrd_symlink(w, to, target, d);
+			}
+		} else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+			r = initrd_device(w, to, st.st_mode, major(st.st_rdev), minor(st.st_rdev), d);
+		/* FIFOs and sockets are runtime objects; an image does not carry them. */
+	}
+	for (int i = 0; i < n; i++)
+		free(entries[i]);
+	free(entries);
+	initrd_owner(w, 0, 0);
+	return r;
+}
+
+int rootfs_write(struct initrd *w, const char *prefix, const struct container *c, const struct tools *t,
+		 struct diag *d)
+{
+	char path[PATH_MAX];
+	int r;
+
+	if (initrd_dir(w, prefix, 0755, d) < 0)
+		return -1;
+	if (c->image_kind == IMAGE_BUSYBOX)
+		r = write_busybox(w, prefix, t, d);
+	else
+		r = write_tree(w, c->image_path, prefix, d);
+	if (r < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(mountpoints) / sizeof(mountpoints[0]); i++)
+		if (join(path, sizeof(path), prefix, mountpoints[i], d) < 0 ||
+		    initrd_dir(w, path, strcmp(mountpoints[i], "tmp") == 0 ? 01777 : 0755, d) < 0)
+			return -1;
+	return 0;
+}

@@ -1,0 +1,103 @@
+/* bulkhead run: boot an appliance in QEMU and return its exit status.
+ *
+ * The init reports the appliance's status S through QEMU's isa-debug-exit
+ * device by writing S+1 (S clamped to 0..126); QEMU then exits with
+ * ((S+1) << 1) | 1. So an odd exit status of 3 or more carries S, 1 is
+ * QEMU's own error and 0 means the VM stopped without a verdict. */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "image.h"
+
+#define QEMU "qemu-system-x86_64"
+
+static int read_cmdline(const char *dir, char *out, size_t size, struct diag *d)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/cmdline", dir);
+	if (!(f = fopen(path, "r")))
+		return diag_fail(d, "%s: %s (is %s a bulkhead build output?)", path, strerror(errno), dir);
+	if (!fgets(out, (int)size, f))
+		out[0] = '\0';
+	fclose(f);
+	out[strcspn(out, "\n")] = '\0';
+	return 0;
+}
+
+static int wait_qemu(pid_t pid, int timeout_s, int *wstatus)
+{
+	struct timespec tick = { 0, 20 * 1000 * 1000 };
+	long waited_ms = 0;
+
+	for (;;) {
+		pid_t r = waitpid(pid, wstatus, timeout_s ? WNOHANG : 0);
+		if (r == pid)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (timeout_s && waited_ms >= timeout_s * 1000L) {
+			kill(pid, SIGKILL);
+			waitpid(pid, wstatus, 0);
+			return 1;
+		}
+		nanosleep(&tick, NULL);
+		waited_ms += 20;
+	}
+}
+
+int run_appliance(const struct run_options *o, struct diag *d)
+{
+	char kernel[PATH_MAX], initrd[PATH_MAX], cmdline[2048], append[2200], memory[16];
+	bool kvm = access("/dev/kvm", R_OK | W_OK) == 0;
+	int wstatus;
+
+	if (read_cmdline(o->dir, cmdline, sizeof(cmdline), d) < 0)
+		return -1;
+	snprintf(kernel, sizeof(kernel), "%s/kernel", o->dir);
+	snprintf(initrd, sizeof(initrd), "%s/initrd.img", o->dir);
+	snprintf(append, sizeof(append), "%s bulkhead.exit=isa-debug-exit", cmdline);
+	snprintf(memory, sizeof(memory), "%d", o->memory_mb);
+
+	const char *argv[] = {
+		QEMU, "-machine", kvm ? "pc,accel=kvm" : "pc,accel=tcg", "-cpu", kvm ? "host" : "max",
+		"-m", memory, "-smp", "1", "-nodefaults", "-no-user-config", "-display", "none",
+		"-serial", "stdio", "-no-reboot", "-kernel", kernel, "-initrd", initrd, "-append", append,
+		"-device", "isa-debug-exit,iobase=0xf4,iosize=0x01", NULL,
+	};
+
+	/* ctrl-c ends QEMU (it shares our terminal); we stay to report. */
+	signal(SIGINT, SIG_IGN);
+	pid_t pid = fork();
+	if (pid < 0)
+		return diag_fail(d, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		signal(SIGINT, SIG_DFL);
+		execvp(QEMU, (char **)argv);
+		fprintf(stderr, "bulkhead run: %s: %s (make deps installs qemu-system-x86)\n", QEMU, strerror(errno));
+		_exit(127);
+	}
+	int waited = wait_qemu(pid, o->timeout_s, &wstatus);
+	if (waited < 0)
+		return diag_fail(d, "waiting for QEMU: %s", strerror(errno));
+	if (waited > 0)
+		return diag_fail(d, "the appliance did not power off within %d s; QEMU was killed", o->timeout_s);
+	if (WIFSIGNALED(wstatus))
+		return diag_fail(d, "QEMU was killed by signal %d", WTERMSIG(wstatus));
+	int rc = WEXITSTATUS(wstatus);
+	if (rc == 0)
+		return diag_fail(d, "the VM stopped without reporting a status (a kernel panic or a reset?)");
+	if (rc == 127)
+		return diag_fail(d, "%s could not be started", QEMU);
+	if (rc % 2 == 0 || rc == 1)
+		return diag_fail(d, "QEMU failed (exit status %d)", rc);
+	return (rc >> 1) - 1;
+}
