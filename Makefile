@@ -20,7 +20,7 @@ BASE_CFLAGS := -std=gnu11 $(WARN) -MMD -MP -D_GNU_SOURCE
 # mk/sysroot.sh builds from Debian's source packages.
 MUSL_CC      := musl-gcc
 MUSL_CFLAGS  := $(BASE_CFLAGS) $(CFLAGS) -isystem $(SYSROOT)/include
-MUSL_LDFLAGS := -static -L$(SYSROOT)/lib
+MUSL_LDFLAGS := -static -s -L$(SYSROOT)/lib
 MUSL_LIBS    := -lseccomp -lcap -ljansson
 
 # The host builder links Debian's shared libraries.
@@ -39,23 +39,32 @@ host_obj = $(patsubst %.c,$(BUILD)/host/%.o,$(1))
 
 BINS   := $(BUILD)/bin/bulkhead-init $(BUILD)/bin/bulkhead-runtime $(BUILD)/bin/bulkhead
 CTESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(CTEST_SRC))
+HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(wildcard tests/helpers/*.c))
 
 .PHONY: all deps demo check clean sysroot kernel
 .DEFAULT_GOAL := all
 
 all: $(BINS)
 
+# Every target that needs a package depends on this stamp, so that `make
+# demo` and `make check` alone set up a fresh machine.
+PACKAGES := $(BUILD)/.packages
+
 deps:
-	mk/deps.sh
+	mk/deps.sh && mkdir -p $(BUILD) && touch $(PACKAGES)
 	mk/sysroot.sh $(BUILD)
 	mk/kernel.sh $(BUILD)
 
+$(PACKAGES): mk/deps.sh
+	mk/deps.sh
+	@mkdir -p $(@D) && touch $@
+
 sysroot: $(SYSROOT)/.complete
-$(SYSROOT)/.complete: mk/sysroot.sh
+$(SYSROOT)/.complete: mk/sysroot.sh | $(PACKAGES)
 	mk/sysroot.sh $(BUILD)
 
 kernel: $(KERNEL)
-$(KERNEL):
+$(KERNEL): | $(PACKAGES)
 	mk/kernel.sh $(BUILD)
 
 # ---- static (musl) side ----
@@ -88,7 +97,7 @@ $(BUILD)/tests/%: $(BUILD)/musl/tests/%.o $(RUNTIME_LIB)
 
 # ---- host side ----
 
-$(BUILD)/host/%.o: %.c
+$(BUILD)/host/%.o: %.c | $(PACKAGES)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) -c -o $@ $<
 
@@ -104,10 +113,12 @@ demo: deps all
 
 TESTS := $(CTESTS) $(sort $(wildcard tests/*.t)) $(sort $(wildcard qemu-tests/*.t))
 
-check: all $(CTESTS) $(KERNEL)
+check: all $(CTESTS) $(HELPERS) $(KERNEL)
 	BUILD=$(abspath $(BUILD)) prove --exec '' $(TESTS)
 
 clean:
 	rm -rf $(BUILD) $(OUT)
 
 -include $(shell find $(BUILD)/musl $(BUILD)/host -name '*.d' 2>/dev/null)
+
+.SECONDARY:

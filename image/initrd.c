@@ -223,8 +223,8 @@ int initrd_device(struct initrd *w, const char *path, mode_t mode, unsigned majo
 
 long long initrd_bytes(struct initrd *w)
 {
-	/* filter -1 is the cpio stream itself, before gzip */
-	return (long long)archive_filter_bytes(w->archive, -1);
+	/* filter 0 is the cpio stream itself, before gzip; -1 would be the gzip output */
+	return (long long)archive_filter_bytes(w->archive, 0);
 }
 
 int initrd_close(struct initrd *w, struct diag *d)

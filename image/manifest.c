@@ -239,7 +239,11 @@ static int read_name(struct parse *p, yaml_node_t *node, const char *key, char *
 
 static int c_name(struct parse *p, yaml_node_t *v, void *t)
 {
-	return read_name(p, v, "name", &((struct container *)t)->name);
+	struct container *c = t;
+
+	c->name_line = v->start_mark.line;
+	c->name_column = v->start_mark.column;
+	return read_name(p, v, "name", &c->name);
 }
 
 static int c_image(struct parse *p, yaml_node_t *v, void *t)
@@ -459,7 +463,7 @@ static const struct key_handler manifest_keys[] = {
 };
 
 /* Container names become paths and cgroups: one name, one container. */
-static int check_unique_names(struct parse *p, struct manifest *m, yaml_node_t *root)
+static int check_unique_names(struct parse *p, struct manifest *m)
 {
 	struct container *all[2] = { m->onboot, m->services };
 	size_t counts[2] = { m->n_onboot, m->n_services };
@@ -467,11 +471,15 @@ static int check_unique_names(struct parse *p, struct manifest *m, yaml_node_t *
 	for (int a = 0; a < 2; a++)
 		for (size_t i = 0; i < counts[a]; i++)
 			for (int b = a; b < 2; b++)
-				for (size_t j = (a == b ? i + 1 : 0); j < counts[b]; j++)
-					if (strcmp(all[a][i].name, all[b][j].name) == 0)
-						return fail(p, root,
-							    "container name \"%s\" is used twice (%s and %s); names must be unique",
-							    all[a][i].name, all[a][i].phase, all[b][j].phase);
+				for (size_t j = (a == b ? i + 1 : 0); j < counts[b]; j++) {
+					const struct container *first = &all[a][i], *again = &all[b][j];
+					yaml_node_t at = { .start_mark = { .line = again->name_line,
+									    .column = again->name_column } };
+					if (strcmp(first->name, again->name) == 0)
+						return fail(p, &at,
+							    "container name \"%s\" is used again (first in %s at line %zu); names must be unique",
+							    again->name, first->phase, first->name_line + 1);
+				}
 	return 0;
 }
 
@@ -483,10 +491,14 @@ static int load_tree(struct parse *p, FILE *f)
 	yaml_parser_initialize(&parser);
 	yaml_parser_set_input_file(&parser, f);
 	if (!yaml_parser_load(&parser, &p->doc)) {
-		snprintf(p->diag->msg, sizeof(p->diag->msg), "%s:%zu:%zu: %s%s%s", p->path,
-			 parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-			 parser.problem ? parser.problem : "invalid YAML", parser.context ? " " : "",
-			 parser.context ? parser.context : "");
+		int n = snprintf(p->diag->msg, sizeof(p->diag->msg), "%s:%zu:%zu: %s", p->path,
+				 parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+				 parser.problem ? parser.problem : "invalid YAML");
+		/* Where the unfinished construct began is what the user must fix. */
+		if (parser.context && n > 0 && (size_t)n < sizeof(p->diag->msg))
+			snprintf(p->diag->msg + n, sizeof(p->diag->msg) - (size_t)n,
+				 " %s that starts at line %zu, column %zu", parser.context,
+				 parser.context_mark.line + 1, parser.context_mark.column + 1);
 		r = -1;
 	}
 	yaml_parser_delete(&parser);
@@ -529,7 +541,7 @@ int manifest_load(const char *path, struct manifest *m, struct diag *diag)
 	if (r >= 0 && m->n_onboot + m->n_services == 0)
 		r = fail(&p, root, "the manifest declares no container; add an onboot: or services: list");
 	if (r >= 0)
-		r = check_unique_names(&p, m, root);
+		r = check_unique_names(&p, m);
 	if (r >= 0 && !m->kernel && !(m->kernel = strdup("debian")))
 		r = fail(&p, root, "out of memory");
 	if (r >= 0 && !m->hostname && !(m->hostname = strdup(m->name)))

@@ -16,6 +16,7 @@ enum image_kind { IMAGE_BUSYBOX, IMAGE_DIR };
 
 struct container {
 	char *name;
+	size_t name_line, name_column; /* where the name stands, for later errors */
 	const char *phase;   /* "onboot" or "services" */
 	enum image_kind image_kind;
 	char *image_path;    /* IMAGE_DIR: absolute path of the directory */

@@ -55,7 +55,8 @@ static int exec_command(const struct bh_config *c, struct bh_err *err)
 
 	if (strchr(cmd, '/')) {
 		execve(cmd, c->args, c->env);
-		return bh_fail(err, -errno, "exec %s: %s", cmd, strerror(errno));
+		return bh_fail(err, -errno, "exec %s: %s", cmd,
+			       errno == ENOENT ? "not found in the container's rootfs" : strerror(errno));
 	}
 	for (const char *p = path ? path : DEFAULT_PATH; *p;) {
 		size_t len = strcspn(p, ":");

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Boots an appliance whose container checks its own sandbox from inside
+# (tests/helpers/bulkhead-probe selftest). The appliance's exit status is
+# the number of failed checks and carries the verdict; each check's line
+# on the console is reported here as a TAP line of its own.
+. "$(dirname "$0")/../tests/lib.sh"
+require_qemu
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+mkdir -p "$work/probe-root/bin"
+cp "$BUILD/tests/helpers/bulkhead-probe" "$work/probe-root/bin/"
+cat >"$work/selftest.yml" <<YAML
+name: selftest
+hostname: vmhost
+services:
+  - name: selftest
+    image: dir:probe-root
+    hostname: probe
+    command: ["/bin/bulkhead-probe", "selftest", "--hostname", "probe", "--own-cgroup"]
+YAML
+
+boot selftest "$work/selftest.yml"
+check "the appliance reports exit status 0 (got $boot_status) after ${boot_seconds:-?} s" test "$boot_status" -eq 0
+
+expected_checks=11
+while IFS= read -r line; do
+  case $line in
+    "[selftest] ok "*) ok "in the VM: ${line#\[selftest\] ok }" ;;
+    "[selftest] not ok "*) not_ok "in the VM: ${line#\[selftest\] not ok }" ;;
+  esac
+done < <(tr -d '\r' <"$boot_log")
+check "the container ran all $expected_checks checks" grep -q "^\[selftest\] 1\.\.$expected_checks" <(tr -d '\r' <"$boot_log")
+console_on_failure
+done_testing

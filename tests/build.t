@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# bulkhead build, observed from outside: what lands on disk, what the initrd
+# holds, that two builds are byte-identical, and that nothing is lost when
+# the output directory already exists.
+. "$(dirname "$0")/lib.sh"
+cd "$TOP"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+"$BULKHEAD" build examples/hello.yml -o "$work/a/hello" >"$work/log" 2>&1
+check "hello builds" test $? -eq 0
+for f in kernel initrd.img cmdline; do
+  check "output has $f" test -s "$work/a/hello/$f"
+done
+check "progress and a size summary are printed" grep -q 'initrd.img .* compressed' "$work/log"
+check "no staging directory is left beside the output" test -z "$(find "$work/a" -maxdepth 1 -name '*.partial-*')"
+
+zcat "$work/a/hello/initrd.img" | cpio -tv --quiet >"$work/listing" 2>/dev/null
+for entry in init etc/bulkhead/appliance.json containers/onboot/00-greet/config.json \
+             containers/services/counter/rootfs/bin/busybox containers/services/sandbox/rootfs/tmp; do
+  check "initrd holds $entry" grep -q " $entry\$" "$work/listing"
+done
+check "initrd holds /dev/console as character device 5,1" grep -qE '^crw------- .* 5, +1 .* dev/console$' "$work/listing"
+
+mkdir -p "$work/x" && (cd "$work/x" && zcat "$work/a/hello/initrd.img" | cpio -id --quiet 2>/dev/null)
+check "the init in the image is statically linked" sh -c "file -L '$work/x/init' | grep -q 'statically linked'"
+config=$work/x/containers/services/counter/config.json
+check "bundle config sets noNewPrivileges" grep -q '"noNewPrivileges": true' "$config"
+check "bundle config grants no capabilities by default" grep -q '"bounding": \[\]' "$config"
+check "bundle config has a Landlock ruleset" grep -q '"handledAccessFS"' "$config"
+check "bundle config refuses mount through seccomp" grep -q '"mount"' "$config"
+check "sandbox keeps its declared capability" \
+  grep -q 'CAP_NET_BIND_SERVICE' "$work/x/containers/services/sandbox/config.json"
+
+"$BULKHEAD" build -q examples/hello.yml -o "$work/b/hello"
+check "two builds of one manifest are byte-identical" cmp -s "$work/a/hello/initrd.img" "$work/b/hello/initrd.img"
+
+"$BULKHEAD" build -q examples/hello.yml -o "$work/a/hello"
+check "rebuilding over an earlier appliance works" test $? -eq 0
+
+mkdir -p "$work/precious" && echo keep >"$work/precious/data"
+"$BULKHEAD" build -q examples/hello.yml -o "$work/precious" 2>"$work/err"
+check "a directory that is not an appliance is refused" test $? -eq 1
+check "  ... with a message that says so" grep -q 'is not a bulkhead appliance; refusing to replace it' "$work/err"
+check "  ... and its contents are untouched" grep -qx keep "$work/precious/data"
+
+before=$(md5sum <"$work/a/hello/initrd.img")
+"$BULKHEAD" build -q tests/manifests/bad/typo-key.yml -o "$work/a/hello" 2>/dev/null
+check "a failed build keeps the earlier appliance" test "$(md5sum <"$work/a/hello/initrd.img")" = "$before"
+
+"$BULKHEAD" --help >"$work/help"
+check "--help exits 0 and documents build and run" sh -c "grep -q 'bulkhead build MANIFEST' '$work/help' && grep -q 'bulkhead run DIR' '$work/help'"
+"$BULKHEAD" frobnicate 2>/dev/null
+check "an unknown command exits 2" test $? -eq 2
+done_testing

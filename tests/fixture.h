@@ -1,0 +1,118 @@
+/* Fixtures for tests that run real containers on the host: a private tmpfs
+ * in a private mount namespace (gone when the test's child exits), and
+ * bundles whose rootfs holds the static bulkhead-probe. */
+#ifndef BULKHEAD_FIXTURE_H
+#define BULKHEAD_FIXTURE_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include "tap.h"
+
+/* Returns a fresh directory on a private tmpfs: /tmp itself is replaced
+ * in the test's own mount namespace, so nothing is left on the host. */
+__attribute__((unused)) static const char *fixture_tmpfs(void)
+{
+	static char dir[] = "/tmp/bulkhead-test-XXXXXX";
+
+	if (unshare(CLONE_NEWNS) < 0 && unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
+		SKIP("no private mount namespace: %s", strerror(errno));
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		TAP_FAIL("making / private: %s", strerror(errno));
+	if (mount("tmpfs", "/tmp", "tmpfs", 0, "mode=1777") < 0)
+		TAP_FAIL("tmpfs on /tmp: %s", strerror(errno));
+	if (!mkdtemp(dir))
+		TAP_FAIL("mkdtemp: %s", strerror(errno));
+	return dir;
+}
+
+__attribute__((unused)) static void write_text_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0)
+		TAP_FAIL("writing %s: %s", path, strerror(errno));
+}
+
+__attribute__((unused)) static void copy_executable(const char *from, const char *to)
+{
+	char buf[65536];
+	int in = open(from, O_RDONLY), out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+	ssize_t n;
+
+	if (in < 0 || out < 0)
+		TAP_FAIL("copying %s to %s: %s", from, to, strerror(errno));
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			TAP_FAIL("copying %s: %s", from, strerror(errno));
+	close(in);
+	close(out);
+}
+
+__attribute__((unused)) static const char *probe_path(void)
+{
+	static char path[4096];
+	const char *build = getenv("BUILD");
+
+	snprintf(path, sizeof(path), "%s/tests/helpers/bulkhead-probe", build ? build : "build");
+	if (access(path, X_OK) < 0)
+		TAP_FAIL("%s: %s (run make check, which builds it)", path, strerror(errno));
+	return path;
+}
+
+/* bundle/config.json from CONFIG (printf-style); bundle/rootfs/bin/bulkhead-probe. */
+__attribute__((unused, format(printf, 2, 3))) static void make_bundle(const char *bundle, const char *config, ...)
+{
+	char path[4096], text[16384];
+	va_list ap;
+
+	snprintf(path, sizeof(path), "%s/rootfs/bin", bundle);
+	for (char *p = path + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(path, 0755);
+			*p = '/';
+		}
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/rootfs/bin/bulkhead-probe", bundle);
+	copy_executable(probe_path(), path);
+	va_start(ap, config);
+	vsnprintf(text, sizeof(text), config, ap);
+	va_end(ap);
+	snprintf(path, sizeof(path), "%s/config.json", bundle);
+	write_text_file(path, text);
+}
+
+/* The configuration bulkhead build writes, with ARGS (a JSON array body) and
+ * CAPS (a JSON array body) filled in. */
+#define SECURE_CONFIG                                                                                     \
+	"{ \"ociVersion\": \"1.0.2\",\n"                                                                  \
+	"  \"process\": { \"args\": [%s], \"env\": [\"PATH=/bin\"], \"cwd\": \"/\",\n"                    \
+	"    \"user\": {\"uid\": 0, \"gid\": 0}, \"noNewPrivileges\": true,\n"                           \
+	"    \"capabilities\": {\"bounding\": [%s], \"effective\": [%s], \"permitted\": [%s]},\n"           \
+	"    \"landlock\": {\"ruleset\": {\"handledAccessFS\": [\"execute\", \"write_file\", \"read_file\",\n" \
+	"        \"read_dir\", \"remove_dir\", \"remove_file\", \"make_char\", \"make_dir\", \"make_reg\",\n" \
+	"        \"make_sock\", \"make_fifo\", \"make_block\", \"make_sym\", \"refer\", \"truncate\"]},\n"  \
+	"      \"rules\": {\"pathBeneath\": [\n"                                                          \
+	"        {\"allowedAccess\": [\"execute\", \"read_file\", \"read_dir\"], \"paths\": [\"/\"]},\n"  \
+	"        {\"allowedAccess\": [\"write_file\", \"truncate\"], \"paths\": [\"/dev\"]},\n"            \
+	"        {\"allowedAccess\": [\"write_file\", \"read_file\", \"read_dir\", \"make_reg\", \"make_dir\",\n" \
+	"          \"remove_file\", \"remove_dir\", \"truncate\"], \"paths\": [\"/tmp\"]}]}}},\n"        \
+	"  \"root\": {\"path\": \"rootfs\", \"readonly\": true},\n"                                       \
+	"  \"hostname\": \"probe\",\n"                                                                    \
+	"  \"mounts\": [\n"                                                                              \
+	"    {\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\"},\n"                   \
+	"    {\"destination\": \"/dev\", \"type\": \"tmpfs\", \"source\": \"tmpfs\", \"options\": [\"nosuid\", \"mode=755\"]},\n" \
+	"    {\"destination\": \"/dev/shm\", \"type\": \"tmpfs\", \"source\": \"shm\", \"options\": [\"nosuid\", \"nodev\", \"mode=1777\"]},\n" \
+	"    {\"destination\": \"/tmp\", \"type\": \"tmpfs\", \"source\": \"tmpfs\", \"options\": [\"nosuid\", \"nodev\", \"mode=1777\"]}],\n" \
+	"  \"linux\": {\n"                                                                               \
+	"    \"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"network\"}, {\"type\": \"ipc\"}, {\"type\": \"uts\"}, {\"type\": \"mount\"}],\n" \
+	"    \"maskedPaths\": [\"/proc/kcore\", \"/proc/keys\"], \"readonlyPaths\": [\"/proc/sys\"],\n"  \
+	"    \"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [\n"                    \
+	"      {\"names\": [\"mount\", \"umount2\", \"unshare\", \"setns\", \"ptrace\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 1}]}}}\n"
+
+#endif

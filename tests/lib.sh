@@ -1,0 +1,56 @@
+# TAP helpers for shell tests. The plan is counted, printed at the end.
+# A test file sources this, calls ok/not_ok/check, and ends with done_testing.
+set -u
+tap_count=0
+tap_failed=0
+BUILD=${BUILD:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build}
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BULKHEAD=$BUILD/bin/bulkhead
+
+ok()     { tap_count=$((tap_count + 1)); echo "ok $tap_count - $*"; }
+not_ok() { tap_count=$((tap_count + 1)); tap_failed=$((tap_failed + 1)); echo "not ok $tap_count - $*"; }
+diag()   { sed 's/^/# /'; }
+
+# check DESCRIPTION COMMAND...: passes when COMMAND succeeds.
+check() {
+  local what=$1; shift
+  if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+
+done_testing() {
+  echo "1..$tap_count"
+  [ "$tap_failed" -eq 0 ]
+}
+
+# boot NAME MANIFEST: builds the manifest into $work/NAME and boots it in
+# QEMU with a timeout. Sets boot_status (the appliance's exit status),
+# boot_log (the console) and boot_seconds. Needs $work.
+boot() {
+  local name=$1 manifest=$2 start end
+  boot_log=$work/$name.console
+  if ! "$BULKHEAD" build -q "$manifest" -o "$work/$name" >"$boot_log" 2>&1; then
+    boot_status=-1
+    return
+  fi
+  start=$(date +%s.%N)
+  "$BULKHEAD" run --timeout "${BOOT_TIMEOUT:-300}" "$work/$name" </dev/null >"$boot_log" 2>&1
+  boot_status=$?
+  end=$(date +%s.%N)
+  boot_seconds=$(echo "$start $end" | awk '{ printf "%.1f", $2 - $1 }')
+}
+
+# Prints the console as TAP diagnostics when anything failed: the log is
+# what tells why.
+console_on_failure() {
+  if [ "$tap_failed" -gt 0 ] && [ -n "${boot_log:-}" ] && [ -f "$boot_log" ]; then
+    echo "console log of the failed boot:" | diag
+    diag <"$boot_log"
+  fi
+}
+
+require_qemu() {
+  command -v qemu-system-x86_64 >/dev/null || skip_all "qemu-system-x86_64 is not installed (make deps installs it)"
+  [ -f "$BUILD/kernel/vmlinuz" ] || skip_all "no kernel at $BUILD/kernel/vmlinuz (make deps unpacks it)"
+}

@@ -1,0 +1,126 @@
+/* config.json validation: each mistake gets its exact message, naming the
+ * JSON path, and a good config loads. No container is started here. */
+#include "../runtime/runtime.h"
+#include "fixture.h"
+
+/* Loads CONFIG from a fresh bundle; returns the error message ("" if none). */
+static const char *load(const char *config)
+{
+	static struct bh_err err;
+	char bundle[4096], path[4200];
+	struct bh_config *c = NULL;
+
+	snprintf(bundle, sizeof(bundle), "%s", fixture_tmpfs());
+	snprintf(path, sizeof(path), "%s/rootfs", bundle);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/config.json", bundle);
+	write_text_file(path, config);
+	memset(&err, 0, sizeof(err));
+	if (bh_config_load(bundle, &c, &err) == 0) {
+		bh_config_free(c);
+		return "";
+	}
+	return err.msg;
+}
+
+#define MINIMAL(process_extra, linux_extra)                                                  \
+	"{\"root\": {\"path\": \"rootfs\"}, \"process\": {\"args\": [\"/bin/true\"]" process_extra \
+	"}, \"linux\": {\"namespaces\": [{\"type\": \"mount\"}]" linux_extra "}}"
+
+TEST(minimal_config_loads)
+{
+	ASSERT_STREQ("", load(MINIMAL("", "")));
+}
+
+TEST(unknown_fields_are_ignored)
+{
+	ASSERT_STREQ("", load(MINIMAL(", \"futureThing\": 1", ", \"intelRdt\": {}")));
+}
+
+TEST(unknown_capability_names_its_path)
+{
+	ASSERT_STREQ("config.json: process.capabilities.bounding[1]: unknown capability \"CAP_FOO\"",
+		     load(MINIMAL(", \"capabilities\": {\"bounding\": [\"CAP_CHOWN\", \"CAP_FOO\"]}", "")));
+}
+
+TEST(empty_args_are_refused)
+{
+	ASSERT_STREQ("config.json: process: args must name the command to run",
+		     load("{\"root\": {\"path\": \"rootfs\"}, \"process\": {\"args\": []}}"));
+}
+
+TEST(wrong_type_is_refused)
+{
+	ASSERT_STREQ("config.json: process.noNewPrivileges: must be true or false",
+		     load(MINIMAL(", \"noNewPrivileges\": \"yes\"", "")));
+}
+
+TEST(syntax_error_gives_line_and_column)
+{
+	const char *msg = load("{\n  \"root\": {\"path\": \"rootfs\"},\n  \"process\": [\n}\n");
+	ASSERT_TRUE(strstr(msg, "config.json:4:1: ") != NULL);
+}
+
+TEST(missing_rootfs_is_refused)
+{
+	const char *msg = load("{\"root\": {\"path\": \"nowhere\"}, \"process\": {\"args\": [\"x\"]}}");
+	ASSERT_TRUE(strncmp(msg, "config.json: root.path: ", 24) == 0);
+	ASSERT_TRUE(strstr(msg, "No such file or directory") != NULL);
+}
+
+TEST(relative_mount_destination_is_refused)
+{
+	ASSERT_STREQ("config.json: mounts[0].destination: \"proc\" must be an absolute path",
+		     load("{\"root\": {\"path\": \"rootfs\"}, \"process\": {\"args\": [\"x\"]},"
+			  " \"mounts\": [{\"destination\": \"proc\", \"type\": \"proc\"}],"
+			  " \"linux\": {\"namespaces\": [{\"type\": \"mount\"}]}}"));
+}
+
+TEST(mount_escape_with_dotdot_is_refused)
+{
+	ASSERT_STREQ("config.json: mounts[0].destination: \"/x/../../etc\" must not contain \"..\"",
+		     load("{\"root\": {\"path\": \"rootfs\"}, \"process\": {\"args\": [\"x\"]},"
+			  " \"mounts\": [{\"destination\": \"/x/../../etc\", \"type\": \"tmpfs\"}],"
+			  " \"linux\": {\"namespaces\": [{\"type\": \"mount\"}]}}"));
+}
+
+TEST(unknown_namespace_is_refused)
+{
+	ASSERT_STREQ("config.json: linux.namespaces[1]: unknown namespace type \"time-travel\"",
+		     load("{\"root\": {\"path\": \"rootfs\"}, \"process\": {\"args\": [\"x\"]},"
+			  " \"linux\": {\"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"time-travel\"}]}}"));
+}
+
+TEST(unknown_landlock_right_is_refused)
+{
+	ASSERT_STREQ("config.json: process.landlock.ruleset.handledAccessFS[1]: unknown Landlock access right \"fly\"",
+		     load(MINIMAL(", \"landlock\": {\"ruleset\": {\"handledAccessFS\": [\"read_file\", \"fly\"]}}", "")));
+}
+
+TEST(landlock_rule_outside_handled_set_is_refused)
+{
+	ASSERT_STREQ("config.json: process.landlock.rules.pathBeneath[0].allowedAccess: allows a right that "
+		     "ruleset.handledAccessFS does not handle",
+		     load(MINIMAL(", \"landlock\": {\"ruleset\": {\"handledAccessFS\": [\"read_file\"]},"
+				  " \"rules\": {\"pathBeneath\": [{\"allowedAccess\": [\"write_file\"], \"paths\": [\"/\"]}]}}",
+				  "")));
+}
+
+TEST(unknown_seccomp_action_is_refused)
+{
+	ASSERT_STREQ("config.json: linux.seccomp.syscalls[0].action: unknown seccomp action \"SCMP_ACT_MAYBE\"",
+		     load(MINIMAL("", ", \"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": "
+				      "[{\"names\": [\"mount\"], \"action\": \"SCMP_ACT_MAYBE\"}]}")));
+}
+
+TEST(terminal_is_refused_clearly)
+{
+	ASSERT_STREQ("config.json: process.terminal: a terminal is not supported yet; set it to false",
+		     load(MINIMAL(", \"terminal\": true", "")));
+}
+
+TEST(hostname_without_uts_namespace_is_refused)
+{
+	ASSERT_STREQ("config.json: hostname: setting a hostname needs a uts namespace in linux.namespaces",
+		     load("{\"root\": {\"path\": \"rootfs\"}, \"process\": {\"args\": [\"x\"]}, \"hostname\": \"h\"}"));
+}

@@ -1,0 +1,217 @@
+/* Real containers on the host, looked at from inside with bulkhead-probe:
+ * every forbidden thing fails with the right errno, its allowed neighbour
+ * still works, and a failed start leaves no process behind. */
+#include "../runtime/runtime.h"
+#include "fixture.h"
+
+#define PROBE "\"/bin/bulkhead-probe\""
+
+struct result {
+	int start;      /* bh_container_start's return */
+	int status;     /* exit status, or 128+signal */
+	char out[4096]; /* stdout+stderr */
+	struct bh_err err;
+};
+
+static void require_root(void)
+{
+	if (geteuid() != 0)
+		SKIP("needs root to create pid, net and mount namespaces");
+}
+
+/* Starts the bundle's container with stdout captured and waits for it. */
+static void run_bundle(const char *bundle, struct result *r)
+{
+	struct bh_config *config;
+	int fds[2], wstatus;
+	size_t len = 0;
+	ssize_t n;
+	pid_t pid;
+
+	memset(r, 0, sizeof(*r));
+	if (bh_config_load(bundle, &config, &r->err) < 0)
+		TAP_FAIL("config: %s", r->err.msg);
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		TAP_FAIL("pipe: %s", strerror(errno));
+	struct bh_io io = { .stdin_fd = -1, .stdout_fd = fds[1], .stderr_fd = fds[1] };
+	r->start = bh_container_start(config, &io, &pid, &r->err);
+	close(fds[1]);
+	while ((n = read(fds[0], r->out + len, sizeof(r->out) - 1 - len)) > 0)
+		len += (size_t)n;
+	r->out[len] = '\0';
+	close(fds[0]);
+	if (r->start == 0) {
+		waitpid(pid, &wstatus, 0);
+		r->status = WIFSIGNALED(wstatus) ? 128 + WTERMSIG(wstatus) : WEXITSTATUS(wstatus);
+	}
+	bh_config_free(config);
+}
+
+/* Runs bulkhead-probe ARGS (a JSON array body) under the secure config. */
+static void probe(const char *args, const char *caps, struct result *r)
+{
+	char bundle[4096];
+
+	snprintf(bundle, sizeof(bundle), "%s/bundle", fixture_tmpfs());
+	make_bundle(bundle, SECURE_CONFIG, args, caps, caps, caps);
+	run_bundle(bundle, r);
+	if (r->start < 0)
+		TAP_FAIL("start: %s", r->err.msg);
+	/* The probe prints one word; drop the newline for comparison. */
+	r->out[strcspn(r->out, "\n")] = '\0';
+}
+
+TEST(no_capabilities_by_default)
+{
+	struct result r;
+
+	require_root();
+	probe(PROBE ", \"status\", \"CapEff\"", "", &r);
+	ASSERT_STREQ("0000000000000000", r.out);
+}
+
+TEST(declared_capability_is_kept_and_only_it)
+{
+	struct result r;
+
+	require_root();
+	probe(PROBE ", \"status\", \"CapEff\"", "\"CAP_NET_BIND_SERVICE\"", &r);
+	ASSERT_STREQ("0000000000000400", r.out);
+}
+
+TEST(bounding_set_holds_only_declared)
+{
+	struct result r;
+
+	require_root();
+	probe(PROBE ", \"status\", \"CapBnd\"", "\"CAP_NET_BIND_SERVICE\"", &r);
+	ASSERT_STREQ("0000000000000400", r.out);
+}
+
+TEST(no_new_privs_is_set)
+{
+	struct result r;
+
+	require_root();
+	probe(PROBE ", \"status\", \"NoNewPrivs\"", "", &r);
+	ASSERT_STREQ("1", r.out);
+}
+
+TEST(seccomp_filter_is_loaded)
+{
+	struct result r;
+
+	require_root();
+	probe(PROBE ", \"status\", \"Seccomp\"", "", &r);
+	ASSERT_STREQ("2", r.out);
+}
+
+TEST(mount_is_refused_with_eperm)
+{
+	struct result r;
+
+	require_root();
+	probe(PROBE ", \"syscall\", \"mount\"", "\"CAP_SYS_ADMIN\"", &r);
+	/* Even with CAP_SYS_ADMIN granted, the filter refuses: */
+	ASSERT_STREQ("EPERM", r.out);
+	ASSERT_EQ(1, r.status);
+}
+
+TEST(user_namespace_is_refused_by_the_filter)
+{
+	struct result r;
+
+	require_root();
+	probe(PROBE ", \"syscall\", \"unshare-user\"", "", &r);
+	ASSERT_STREQ("EPERM", r.out);
+}
+
+TEST(landlock_allows_writes_beneath_tmp)
+{
+	struct result r;
+
+	require_root();
+	probe(PROBE ", \"write\", \"/tmp/allowed\"", "", &r);
+	ASSERT_STREQ("ok", r.out);
+	ASSERT_EQ(0, r.status);
+}
+
+TEST(landlock_refuses_writes_on_another_writable_mount)
+{
+	struct result r;
+
+	require_root();
+	probe(PROBE ", \"write\", \"/dev/shm/refused\"", "", &r);
+	ASSERT_STREQ("EACCES", r.out);
+}
+
+TEST(device_nodes_stay_writable)
+{
+	struct result r;
+
+	require_root();
+	probe(PROBE ", \"write\", \"/dev/null\"", "", &r);
+	ASSERT_STREQ("ok", r.out);
+}
+
+TEST(root_is_read_only)
+{
+	struct result r;
+
+	require_root();
+	probe(PROBE ", \"write\", \"/refused\"", "", &r);
+	ASSERT_TRUE(strcmp(r.out, "EROFS") == 0 || strcmp(r.out, "EACCES") == 0);
+}
+
+TEST(full_selftest_passes_inside)
+{
+	struct result r;
+	char bundle[4096];
+
+	require_root();
+	snprintf(bundle, sizeof(bundle), "%s/bundle", fixture_tmpfs());
+	make_bundle(bundle, SECURE_CONFIG, PROBE ", \"selftest\", \"--hostname\", \"probe\"", "", "", "");
+	run_bundle(bundle, &r);
+	ASSERT_EQ(0, r.start);
+	if (r.status != 0)
+		TAP_FAIL("selftest failed %d checks:\n%s", r.status, r.out);
+	ASSERT_TRUE(strstr(r.out, "1..10") != NULL);
+}
+
+TEST(missing_command_fails_start_and_leaves_no_process)
+{
+	struct result r;
+	char bundle[4096];
+
+	require_root();
+	snprintf(bundle, sizeof(bundle), "%s/bundle", fixture_tmpfs());
+	make_bundle(bundle, SECURE_CONFIG, "\"/bin/does-not-exist\"", "", "", "");
+	run_bundle(bundle, &r);
+	ASSERT_EQ(-ENOENT, r.start);
+	ASSERT_TRUE(strstr(r.err.msg, "/bin/does-not-exist") != NULL);
+	/* The child was reaped by the runtime: we have none left. */
+	ASSERT_EQ(-1, waitpid(-1, NULL, WNOHANG));
+	ASSERT_EQ(ECHILD, errno);
+}
+
+TEST(bad_bind_source_fails_start_with_its_path)
+{
+	struct result r;
+	char bundle[4096], config[16384];
+
+	require_root();
+	snprintf(bundle, sizeof(bundle), "%s/bundle", fixture_tmpfs());
+	snprintf(config, sizeof(config), SECURE_CONFIG, PROBE, "", "", "");
+	/* Add a bind mount whose source does not exist. */
+	char *mounts = strstr(config, "\"mounts\": [");
+	ASSERT_TRUE(mounts != NULL);
+	char fixed[16384];
+	size_t head = (size_t)(mounts - config) + strlen("\"mounts\": [");
+	snprintf(fixed, sizeof(fixed), "%.*s{\"destination\": \"/data\", \"source\": \"/nonexistent-src\", "
+		 "\"options\": [\"bind\"]}, %s", (int)head, config, config + head);
+	make_bundle(bundle, "%s", fixed);
+	run_bundle(bundle, &r);
+	ASSERT_EQ(-ENOENT, r.start);
+	ASSERT_TRUE(strstr(r.err.msg, "/nonexistent-src") != NULL);
+	ASSERT_EQ(-1, waitpid(-1, NULL, WNOHANG));
+}
