@@ -13,12 +13,26 @@
 
 #include "tap.h"
 
+static const char *probe_path(void)
+{
+	static char path[4096];
+	const char *build = getenv("BUILD");
+
+	snprintf(path, sizeof(path), "%s/tests/helpers/bulkhead-probe", build ? build : "build");
+	return path;
+}
+
+/* The probe, opened before /tmp is covered: the build tree may live there. */
+static int probe_fd = -1;
+
 /* Returns a fresh directory on a private tmpfs: /tmp itself is replaced
  * in the test's own mount namespace, so nothing is left on the host. */
 __attribute__((unused)) static const char *fixture_tmpfs(void)
 {
 	static char dir[] = "/tmp/bulkhead-test-XXXXXX";
 
+	if (probe_fd < 0)
+		probe_fd = open(probe_path(), O_RDONLY | O_CLOEXEC);
 	if (unshare(CLONE_NEWNS) < 0 && unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
 		SKIP("no private mount namespace: %s", strerror(errno));
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -38,30 +52,21 @@ __attribute__((unused)) static void write_text_file(const char *path, const char
 		TAP_FAIL("writing %s: %s", path, strerror(errno));
 }
 
-__attribute__((unused)) static void copy_executable(const char *from, const char *to)
+/* Copies the probe opened by fixture_tmpfs to TO. */
+static void copy_probe(const char *to)
 {
 	char buf[65536];
-	int in = open(from, O_RDONLY), out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+	int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
 	ssize_t n;
 
-	if (in < 0 || out < 0)
-		TAP_FAIL("copying %s to %s: %s", from, to, strerror(errno));
-	while ((n = read(in, buf, sizeof(buf))) > 0)
+	if (probe_fd < 0)
+		TAP_FAIL("%s: cannot open (run make check, which builds it)", probe_path());
+	if (out < 0 || lseek(probe_fd, 0, SEEK_SET) < 0)
+		TAP_FAIL("copying the probe to %s: %s", to, strerror(errno));
+	while ((n = read(probe_fd, buf, sizeof(buf))) > 0)
 		if (write(out, buf, (size_t)n) != n)
-			TAP_FAIL("copying %s: %s", from, strerror(errno));
-	close(in);
+			TAP_FAIL("copying the probe: %s", strerror(errno));
 	close(out);
-}
-
-__attribute__((unused)) static const char *probe_path(void)
-{
-	static char path[4096];
-	const char *build = getenv("BUILD");
-
-	snprintf(path, sizeof(path), "%s/tests/helpers/bulkhead-probe", build ? build : "build");
-	if (access(path, X_OK) < 0)
-		TAP_FAIL("%s: %s (run make check, which builds it)", path, strerror(errno));
-	return path;
 }
 
 /* bundle/config.json from CONFIG (printf-style); bundle/rootfs/bin/bulkhead-probe. */
@@ -79,7 +84,7 @@ __attribute__((unused, format(printf, 2, 3))) static void make_bundle(const char
 		}
 	mkdir(path, 0755);
 	snprintf(path, sizeof(path), "%s/rootfs/bin/bulkhead-probe", bundle);
-	copy_executable(probe_path(), path);
+	copy_probe(path);
 	va_start(ap, config);
 	vsnprintf(text, sizeof(text), config, ap);
 	va_end(ap);
