@@ -495,9 +495,11 @@ static int add_namespace(struct walker *w, json_t *element, size_t index, void *
 
 static int add_seccomp_rule(struct walker *w, json_t *element, size_t index, void *ctx);
 
+/* One entry of linux.seccomp.syscalls: the same action and argument
+ * comparisons for every name it lists. */
 struct seccomp_group {
 	struct bh_config *c;
-	uint32_t action;
+	struct bh_seccomp_rule template;
 };
 
 static int add_seccomp_name(struct walker *w, json_t *element, size_t index, void *ctx)
@@ -513,7 +515,7 @@ static int add_seccomp_name(struct walker *w, json_t *element, size_t index, voi
 	if (!rules)
 		return -ENOMEM;
 	c->seccomp_rules = rules;
-	rules[c->n_seccomp_rules].action = group->action;
+	rules[c->n_seccomp_rules] = group->template;
 	if (!(rules[c->n_seccomp_rules].name = strdup(json_string_value(element))))
 		return -ENOMEM;
 	c->n_seccomp_rules++;
@@ -539,17 +541,69 @@ static int parse_action(struct walker *w, json_t *obj, uint32_t errno_default, u
 	return r;
 }
 
+static int get_u64(struct walker *w, json_t *obj, const char *key, uint64_t *out)
+{
+	json_t *v = json_object_get(obj, key);
+	size_t saved;
+	int r = 0;
+
+	if (!v)
+		return 0;
+	saved = enter_key(w, key);
+	/* jansson holds integers as signed 64 bits: a mask with the top bit set
+	 * arrives negative and means the same bits. */
+	if (!json_is_integer(v))
+		r = invalid(w, "must be an integer");
+	else
+		*out = (uint64_t)json_integer_value(v);
+	leave(w, saved);
+	return r;
+}
+
+static int add_seccomp_arg(struct walker *w, json_t *element, size_t index, void *ctx)
+{
+	struct bh_seccomp_rule *rule = ctx;
+	struct bh_seccomp_arg *arg = &rule->args[index];
+	uint32_t arg_index = 0;
+	char *op = NULL;
+	int r;
+
+	if (index >= 6)
+		return invalid(w, "a rule compares at most 6 arguments");
+	if (!json_is_object(element))
+		return invalid(w, "must be an object with index, value and op");
+	if ((r = get_u32(w, element, "index", &arg_index)) == 0 && arg_index > 5) {
+		size_t saved = enter_key(w, "index");
+		r = invalid(w, "must be from 0 to 5");
+		leave(w, saved);
+	}
+	if (r == 0)
+		r = get_u64(w, element, "value", &arg->value);
+	if (r == 0)
+		r = get_u64(w, element, "valueTwo", &arg->value_two);
+	if (r == 0)
+		r = get_string(w, element, "op", &op);
+	if (r == 0 && (!op || bh_seccomp_operator(op, &arg->op) < 0)) {
+		size_t saved = enter_key(w, "op");
+		r = invalid(w, "unknown operator \"%s\"", op ? op : "");
+		leave(w, saved);
+	}
+	free(op);
+	arg->index = arg_index;
+	rule->n_args = index + 1;
+	return r;
+}
+
 static int add_seccomp_rule(struct walker *w, json_t *element, size_t index, void *ctx)
 {
-	struct seccomp_group group = { ctx, 0 };
+	struct seccomp_group group = { ctx, { 0 } };
 	int r;
 
 	(void)index;
 	if (!json_is_object(element))
 		return invalid(w, "must be an object");
-	if (json_object_get(element, "args"))
-		return invalid(w, "argument filters are not supported yet");
-	if ((r = parse_action(w, element, EPERM, &group.action)) < 0)
+	if ((r = parse_action(w, element, EPERM, &group.template.action)) < 0 ||
+	    (r = for_each(w, element, "args", add_seccomp_arg, &group.template)) < 0)
 		return r;
 	return for_each(w, element, "names", add_seccomp_name, &group);
 }

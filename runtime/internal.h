@@ -51,9 +51,18 @@ struct bh_landlock_rule {
 	uint64_t allowed;
 };
 
+struct bh_seccomp_arg {
+	unsigned index;  /* which syscall argument, 0 to 5 */
+	int op;          /* enum scmp_compare */
+	uint64_t value;  /* for SCMP_CMP_MASKED_EQ: the mask */
+	uint64_t value_two;
+};
+
 struct bh_seccomp_rule {
 	char *name;
 	uint32_t action;
+	struct bh_seccomp_arg args[6]; /* all must match (AND) */
+	size_t n_args;
 };
 
 struct bh_config {
@@ -123,6 +132,7 @@ int bh_landlock_apply(const struct bh_config *c, struct bh_err *err);
 
 /* ---- seccomp.c ---- */
 int bh_seccomp_action(const char *name, uint32_t errno_ret, uint32_t *action);
+int bh_seccomp_operator(const char *name, int *op);
 int bh_seccomp_apply(const struct bh_config *c, struct bh_err *err);
 
 /* ---- cgroup.c ---- */

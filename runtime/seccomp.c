@@ -36,6 +36,37 @@ int bh_seccomp_action(const char *name, uint32_t errno_ret, uint32_t *action)
 	return -EINVAL;
 }
 
+static const struct {
+	const char *name;
+	int op;
+} operators[] = {
+	{ "SCMP_CMP_NE", SCMP_CMP_NE }, { "SCMP_CMP_LT", SCMP_CMP_LT }, { "SCMP_CMP_LE", SCMP_CMP_LE },
+	{ "SCMP_CMP_EQ", SCMP_CMP_EQ }, { "SCMP_CMP_GE", SCMP_CMP_GE }, { "SCMP_CMP_GT", SCMP_CMP_GT },
+	{ "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
+};
+
+int bh_seccomp_operator(const char *name, int *op)
+{
+	for (size_t i = 0; i < sizeof(operators) / sizeof(operators[0]); i++)
+		if (strcmp(name, operators[i].name) == 0) {
+			*op = operators[i].op;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static int add_rule(scmp_filter_ctx ctx, const struct bh_seccomp_rule *rule, int nr)
+{
+	struct scmp_arg_cmp cmp[6];
+
+	for (size_t i = 0; i < rule->n_args; i++)
+		cmp[i] = (struct scmp_arg_cmp){ .arg = rule->args[i].index,
+						.op = (enum scmp_compare)rule->args[i].op,
+						.datum_a = rule->args[i].value,
+						.datum_b = rule->args[i].value_two };
+	return seccomp_rule_add_array(ctx, rule->action, nr, (unsigned)rule->n_args, cmp);
+}
+
 int bh_seccomp_apply(const struct bh_config *c, struct bh_err *err)
 {
 	scmp_filter_ctx ctx;
@@ -51,7 +82,7 @@ int bh_seccomp_apply(const struct bh_config *c, struct bh_err *err)
 		int nr = seccomp_syscall_resolve_name(rule->name);
 		if (nr == __NR_SCMP_ERROR || rule->action == c->seccomp_default)
 			continue;
-		r = seccomp_rule_add(ctx, rule->action, nr, 0);
+		r = add_rule(ctx, rule, nr);
 		if (r < 0) {
 			seccomp_release(ctx);
 			return bh_fail(err, r, "seccomp: rule for %s: %s", rule->name, strerror(-r));

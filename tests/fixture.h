@@ -118,6 +118,9 @@ __attribute__((unused, format(printf, 2, 3))) static void make_bundle(const char
 	"    \"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"network\"}, {\"type\": \"ipc\"}, {\"type\": \"uts\"}, {\"type\": \"mount\"}],\n" \
 	"    \"maskedPaths\": [\"/proc/kcore\", \"/proc/keys\"], \"readonlyPaths\": [\"/proc/sys\"],\n"  \
 	"    \"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [\n"                    \
-	"      {\"names\": [\"mount\", \"umount2\", \"unshare\", \"setns\", \"ptrace\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 1}]}}}\n"
+	"      {\"names\": [\"mount\", \"umount2\", \"unshare\", \"setns\", \"ptrace\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 1},\n" \
+	"      {\"names\": [\"clone\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 1,\n"         \
+	"       \"args\": [{\"index\": 0, \"value\": 268435456, \"valueTwo\": 268435456, \"op\": \"SCMP_CMP_MASKED_EQ\"}]},\n" \
+	"      {\"names\": [\"clone3\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 38}]}}}\n"
 
 #endif

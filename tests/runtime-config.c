@@ -124,3 +124,27 @@ TEST(hostname_without_uts_namespace_is_refused)
 	ASSERT_STREQ("config.json: hostname: setting a hostname needs a uts namespace in linux.namespaces",
 		     load("{\"root\": {\"path\": \"rootfs\"}, \"process\": {\"args\": [\"x\"]}, \"hostname\": \"h\"}"));
 }
+
+TEST(seccomp_argument_filter_loads)
+{
+	ASSERT_STREQ("", load(MINIMAL("", ", \"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": "
+				      "[{\"names\": [\"clone\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": "
+				      "[{\"index\": 0, \"value\": 268435456, \"valueTwo\": 268435456, "
+				      "\"op\": \"SCMP_CMP_MASKED_EQ\"}]}]}")));
+}
+
+TEST(unknown_seccomp_operator_is_refused)
+{
+	ASSERT_STREQ("config.json: linux.seccomp.syscalls[0].args[0].op: unknown operator \"SCMP_CMP_ABOUT\"",
+		     load(MINIMAL("", ", \"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": "
+				      "[{\"names\": [\"clone\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": "
+				      "[{\"index\": 0, \"value\": 1, \"op\": \"SCMP_CMP_ABOUT\"}]}]}")));
+}
+
+TEST(seccomp_argument_index_out_of_range_is_refused)
+{
+	ASSERT_STREQ("config.json: linux.seccomp.syscalls[0].args[0].index: must be from 0 to 5",
+		     load(MINIMAL("", ", \"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": "
+				      "[{\"names\": [\"clone\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": "
+				      "[{\"index\": 6, \"value\": 1, \"op\": \"SCMP_CMP_EQ\"}]}]}")));
+}

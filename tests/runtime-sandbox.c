@@ -126,6 +126,33 @@ TEST(user_namespace_is_refused_by_the_filter)
 	ASSERT_STREQ("EPERM", r.out);
 }
 
+TEST(clone_with_a_namespace_flag_is_refused_by_an_argument_filter)
+{
+	struct result r;
+
+	require_root();
+	probe(PROBE ", \"syscall\", \"clone-newuser\"", "", &r);
+	ASSERT_STREQ("EPERM", r.out);
+}
+
+TEST(plain_fork_still_works_under_the_clone_filter)
+{
+	struct result r;
+
+	require_root();
+	probe(PROBE ", \"syscall\", \"fork\"", "", &r);
+	ASSERT_STREQ("ok", r.out);
+}
+
+TEST(clone3_answers_enosys)
+{
+	struct result r;
+
+	require_root();
+	probe(PROBE ", \"syscall\", \"clone3\"", "", &r);
+	ASSERT_STREQ("ENOSYS", r.out);
+}
+
 TEST(landlock_allows_writes_beneath_tmp)
 {
 	struct result r;
@@ -175,7 +202,7 @@ TEST(full_selftest_passes_inside)
 	ASSERT_EQ(0, r.start);
 	if (r.status != 0)
 		TAP_FAIL("selftest failed %d checks:\n%s", r.status, r.out);
-	ASSERT_TRUE(strstr(r.out, "1..10") != NULL);
+	ASSERT_TRUE(strstr(r.out, "1..13") != NULL);
 }
 
 TEST(missing_command_fails_start_and_leaves_no_process)

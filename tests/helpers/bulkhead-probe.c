@@ -6,7 +6,7 @@
  *       number of failed checks
  *   bulkhead-probe status FIELD          print FIELD of /proc/self/status
  *   bulkhead-probe write PATH            create PATH; print ok or the errno name
- *   bulkhead-probe syscall mount|unshare-user|unshare-net
+ *   bulkhead-probe syscall mount|unshare-user|unshare-net|clone-newuser|clone3|fork
  *                                        try it; print ok or the errno name
  */
 #include <errno.h>
@@ -17,7 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static const struct {
@@ -73,6 +76,19 @@ static int try_write(const char *path)
 	return e;
 }
 
+/* A raw clone, as fork() would issue it, with FLAGS added. */
+static int try_clone(unsigned long flags)
+{
+	long pid = syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+
+	if (pid < 0)
+		return errno;
+	if (pid == 0)
+		_exit(0);
+	waitpid((pid_t)pid, NULL, 0);
+	return 0;
+}
+
 static int try_syscall(const char *what)
 {
 	int r;
@@ -83,6 +99,12 @@ static int try_syscall(const char *what)
 		r = unshare(CLONE_NEWUSER);
 	else if (strcmp(what, "unshare-net") == 0)
 		r = unshare(CLONE_NEWNET);
+	else if (strcmp(what, "clone-newuser") == 0)
+		return try_clone(CLONE_NEWUSER);
+	else if (strcmp(what, "fork") == 0)
+		return try_clone(0);
+	else if (strcmp(what, "clone3") == 0)
+		r = (int)syscall(SYS_clone3, NULL, 0);
 	else
 		return -1;
 	return r < 0 ? errno : 0;
@@ -140,6 +162,9 @@ static int selftest(int argc, char **argv)
 	check_errno("mount", try_syscall("mount"), EPERM);
 	/* Without seccomp this needs no capability: the refusal is the filter's. */
 	check_errno("unshare(CLONE_NEWUSER)", try_syscall("unshare-user"), EPERM);
+	check_errno("clone(CLONE_NEWUSER)", try_syscall("clone-newuser"), EPERM);
+	check_errno("clone3 (flags out of the filter's sight)", try_syscall("clone3"), ENOSYS);
+	check_errno("a plain fork", try_syscall("fork"), 0);
 	int e = try_write("/probe-write-test");
 	check(e != 0, "writing under / fails (got %s)", errno_name(e));
 	check_errno("writing under /tmp", try_write("/tmp/probe-write-test"), 0);
