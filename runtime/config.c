@@ -53,76 +53,96 @@ __attribute__((format(printf, 2, 3))) static int invalid(struct walker *w, const
 	return bh_fail(w->err, -EINVAL, "config.json: %s: %s", w->path, what);
 }
 
+/* Like invalid(), for the member KEY of the value being read. */
+__attribute__((format(printf, 3, 4))) static int invalid_at(struct walker *w, const char *key, const char *fmt,
+							    ...)
+{
+	char what[384];
+	va_list ap;
+	size_t saved = enter_key(w, key);
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	int r = invalid(w, "%s", what);
+	leave(w, saved);
+	return r;
+}
+
 /* ---- typed getters: absent is fine (the caller keeps its default),
  * present with the wrong type is an error ---- */
 
-static int get_string(struct walker *w, json_t *obj, const char *key, char **out)
+enum json_want { WANT_STRING, WANT_BOOL, WANT_U32, WANT_U64, WANT_OBJECT };
+
+static int convert(struct walker *w, json_t *v, enum json_want want, void *out)
+{
+	switch (want) {
+	case WANT_STRING:
+		if (!json_is_string(v))
+			return invalid(w, "must be a string");
+		return (*(char **)out = strdup(json_string_value(v))) ? 0 : -ENOMEM;
+	case WANT_BOOL:
+		if (!json_is_boolean(v))
+			return invalid(w, "must be true or false");
+		*(bool *)out = json_is_true(v);
+		return 0;
+	case WANT_U32:
+		if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > UINT32_MAX)
+			return invalid(w, "must be an integer from 0 to %u", UINT32_MAX);
+		*(uint32_t *)out = (uint32_t)json_integer_value(v);
+		return 0;
+	case WANT_U64:
+		/* jansson holds integers as signed 64 bits: a mask with the top
+		 * bit set arrives negative and means the same bits. */
+		if (!json_is_integer(v))
+			return invalid(w, "must be an integer");
+		*(uint64_t *)out = (uint64_t)json_integer_value(v);
+		return 0;
+	case WANT_OBJECT:
+		if (!json_is_object(v))
+			return invalid(w, "must be an object");
+		*(json_t **)out = v;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int get(struct walker *w, json_t *obj, const char *key, enum json_want want, void *out)
 {
 	json_t *v = json_object_get(obj, key);
-	size_t saved;
-	int r = 0;
 
 	if (!v)
 		return 0;
-	saved = enter_key(w, key);
-	if (!json_is_string(v))
-		r = invalid(w, "must be a string");
-	else if (!(*out = strdup(json_string_value(v))))
-		r = -ENOMEM;
+	size_t saved = enter_key(w, key);
+	int r = convert(w, v, want, out);
 	leave(w, saved);
 	return r;
+}
+
+static int get_string(struct walker *w, json_t *obj, const char *key, char **out)
+{
+	return get(w, obj, key, WANT_STRING, out);
 }
 
 static int get_bool(struct walker *w, json_t *obj, const char *key, bool *out)
 {
-	json_t *v = json_object_get(obj, key);
-	size_t saved;
-	int r = 0;
-
-	if (!v)
-		return 0;
-	saved = enter_key(w, key);
-	if (!json_is_boolean(v))
-		r = invalid(w, "must be true or false");
-	else
-		*out = json_is_true(v);
-	leave(w, saved);
-	return r;
+	return get(w, obj, key, WANT_BOOL, out);
 }
 
 static int get_u32(struct walker *w, json_t *obj, const char *key, uint32_t *out)
 {
-	json_t *v = json_object_get(obj, key);
-	size_t saved;
-	int r = 0;
+	return get(w, obj, key, WANT_U32, out);
+}
 
-	if (!v)
-		return 0;
-	saved = enter_key(w, key);
-	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > UINT32_MAX)
-		r = invalid(w, "must be an integer from 0 to %u", UINT32_MAX);
-	else
-		*out = (uint32_t)json_integer_value(v);
-	leave(w, saved);
-	return r;
+static int get_u64(struct walker *w, json_t *obj, const char *key, uint64_t *out)
+{
+	return get(w, obj, key, WANT_U64, out);
 }
 
 static int get_object(struct walker *w, json_t *obj, const char *key, json_t **out)
 {
-	json_t *v = json_object_get(obj, key);
-	size_t saved;
-	int r = 0;
-
 	*out = NULL;
-	if (!v)
-		return 0;
-	saved = enter_key(w, key);
-	if (!json_is_object(v))
-		r = invalid(w, "must be an object");
-	else
-		*out = v;
-	leave(w, saved);
-	return r;
+	return get(w, obj, key, WANT_OBJECT, out);
 }
 
 /* Calls EACH for every element of the array at KEY, with the path set. */
@@ -175,15 +195,11 @@ static int get_strv(struct walker *w, json_t *obj, const char *key, char ***out)
 
 static int require_absolute(struct walker *w, const char *key, const char *path)
 {
-	size_t saved = enter_key(w, key);
-	int r = 0;
-
 	if (path[0] != '/')
-		r = invalid(w, "\"%s\" must be an absolute path", path);
-	else if (strstr(path, "/../") || (strlen(path) >= 3 && strcmp(path + strlen(path) - 3, "/..") == 0))
-		r = invalid(w, "\"%s\" must not contain \"..\"", path);
-	leave(w, saved);
-	return r;
+		return invalid_at(w, key, "\"%s\" must be an absolute path", path);
+	if (strstr(path, "/../") || (strlen(path) >= 3 && strcmp(path + strlen(path) - 3, "/..") == 0))
+		return invalid_at(w, key, "\"%s\" must not contain \"..\"", path);
+	return 0;
 }
 
 /* ---- process ---- */
@@ -313,11 +329,8 @@ static int add_landlock_rule(struct walker *w, json_t *element, size_t index, vo
 	if (!json_is_object(element))
 		return invalid(w, "must be an object with allowedAccess and paths");
 	r = for_each(w, element, "allowedAccess", add_landlock_right, &group.allowed);
-	if (r == 0 && (group.allowed & ~group.c->landlock_handled)) {
-		size_t saved = enter_key(w, "allowedAccess");
-		r = invalid(w, "allows a right that ruleset.handledAccessFS does not handle");
-		leave(w, saved);
-	}
+	if (r == 0 && (group.allowed & ~group.c->landlock_handled))
+		r = invalid_at(w, "allowedAccess", "allows a right that ruleset.handledAccessFS does not handle");
 	if (r == 0)
 		r = for_each(w, element, "paths", add_landlock_path, &group);
 	return r;
@@ -371,9 +384,7 @@ static int parse_process(struct walker *w, json_t *root, struct bh_config *c)
 	if (r == 0)
 		r = require_absolute(w, "cwd", c->cwd);
 	if (r == 0 && (r = get_bool(w, process, "terminal", &terminal)) == 0 && terminal) {
-		size_t inner = enter_key(w, "terminal");
-		r = invalid(w, "a terminal is not supported yet; set it to false");
-		leave(w, inner);
+		r = invalid_at(w, "terminal", "a terminal is not supported yet; set it to false");
 	}
 	if (r == 0)
 		r = get_bool(w, process, "noNewPrivileges", &c->no_new_privileges);
@@ -407,11 +418,8 @@ static int parse_root(struct walker *w, json_t *json, struct bh_config *c)
 		r = get_bool(w, root, "readonly", &c->root_readonly);
 	if (r == 0) {
 		snprintf(joined, sizeof(joined), "%s/%s", path[0] == '/' ? "" : c->bundle, path);
-		if (!(c->root = realpath(joined, NULL))) {
-			size_t inner = enter_key(w, "path");
-			r = invalid(w, "%s: %s", joined, strerror(errno));
-			leave(w, inner);
-		}
+		if (!(c->root = realpath(joined, NULL)))
+			r = invalid_at(w, "path", "%s: %s", joined, strerror(errno));
 	}
 	leave(w, saved);
 	free(path);
@@ -532,31 +540,9 @@ static int parse_action(struct walker *w, json_t *obj, uint32_t errno_default, u
 		r = get_u32(w, obj, "errnoRet", &errno_ret);
 	if (r == 0 && !name)
 		r = invalid(w, "action is required");
-	if (r == 0 && bh_seccomp_action(name, errno_ret, action) < 0) {
-		size_t saved = enter_key(w, "action");
-		r = invalid(w, "unknown seccomp action \"%s\"", name);
-		leave(w, saved);
-	}
+	if (r == 0 && bh_seccomp_action(name, errno_ret, action) < 0)
+		r = invalid_at(w, "action", "unknown seccomp action \"%s\"", name);
 	free(name);
-	return r;
-}
-
-static int get_u64(struct walker *w, json_t *obj, const char *key, uint64_t *out)
-{
-	json_t *v = json_object_get(obj, key);
-	size_t saved;
-	int r = 0;
-
-	if (!v)
-		return 0;
-	saved = enter_key(w, key);
-	/* jansson holds integers as signed 64 bits: a mask with the top bit set
-	 * arrives negative and means the same bits. */
-	if (!json_is_integer(v))
-		r = invalid(w, "must be an integer");
-	else
-		*out = (uint64_t)json_integer_value(v);
-	leave(w, saved);
 	return r;
 }
 
@@ -572,22 +558,16 @@ static int add_seccomp_arg(struct walker *w, json_t *element, size_t index, void
 		return invalid(w, "a rule compares at most 6 arguments");
 	if (!json_is_object(element))
 		return invalid(w, "must be an object with index, value and op");
-	if ((r = get_u32(w, element, "index", &arg_index)) == 0 && arg_index > 5) {
-		size_t saved = enter_key(w, "index");
-		r = invalid(w, "must be from 0 to 5");
-		leave(w, saved);
-	}
+	if ((r = get_u32(w, element, "index", &arg_index)) == 0 && arg_index > 5)
+		r = invalid_at(w, "index", "must be from 0 to 5");
 	if (r == 0)
 		r = get_u64(w, element, "value", &arg->value);
 	if (r == 0)
 		r = get_u64(w, element, "valueTwo", &arg->value_two);
 	if (r == 0)
 		r = get_string(w, element, "op", &op);
-	if (r == 0 && (!op || bh_seccomp_operator(op, &arg->op) < 0)) {
-		size_t saved = enter_key(w, "op");
-		r = invalid(w, "unknown operator \"%s\"", op ? op : "");
-		leave(w, saved);
-	}
+	if (r == 0 && (!op || bh_seccomp_operator(op, &arg->op) < 0))
+		r = invalid_at(w, "op", "unknown operator \"%s\"", op ? op : "");
 	free(op);
 	arg->index = arg_index;
 	rule->n_args = index + 1;
@@ -624,11 +604,8 @@ static int parse_seccomp(struct walker *w, json_t *linux_obj, struct bh_config *
 		r = get_u32(w, seccomp, "defaultErrnoRet", &default_errno);
 	if (r == 0 && !default_action)
 		r = invalid(w, "defaultAction is required");
-	if (r == 0 && bh_seccomp_action(default_action, default_errno, &c->seccomp_default) < 0) {
-		size_t inner = enter_key(w, "defaultAction");
-		r = invalid(w, "unknown seccomp action \"%s\"", default_action);
-		leave(w, inner);
-	}
+	if (r == 0 && bh_seccomp_action(default_action, default_errno, &c->seccomp_default) < 0)
+		r = invalid_at(w, "defaultAction", "unknown seccomp action \"%s\"", default_action);
 	if (r == 0)
 		r = for_each(w, seccomp, "syscalls", add_seccomp_rule, c);
 	leave(w, saved);
@@ -649,11 +626,8 @@ static int parse_linux(struct walker *w, json_t *root, struct bh_config *c)
 	r = for_each(w, linux_obj, "namespaces", add_namespace, c);
 	if (r == 0)
 		r = get_string(w, linux_obj, "cgroupsPath", &c->cgroups_path);
-	if (r == 0 && c->cgroups_path && (strstr(c->cgroups_path, "..") || !c->cgroups_path[0])) {
-		size_t inner = enter_key(w, "cgroupsPath");
-		r = invalid(w, "\"%s\" must be a path below the cgroup root", c->cgroups_path);
-		leave(w, inner);
-	}
+	if (r == 0 && c->cgroups_path && (strstr(c->cgroups_path, "..") || !c->cgroups_path[0]))
+		r = invalid_at(w, "cgroupsPath", "\"%s\" must be a path below the cgroup root", c->cgroups_path);
 	if (r == 0)
 		r = get_strv(w, linux_obj, "maskedPaths", &c->masked_paths);
 	if (r == 0)
@@ -663,12 +637,9 @@ static int parse_linux(struct walker *w, json_t *root, struct bh_config *c)
 	if (r == 0 && propagation) {
 		struct bh_mount probe = { 0 };
 		char *data = NULL;
-		if (bh_mount_option(propagation, &probe, &data) < 0 || data || !probe.propagation) {
-			size_t inner = enter_key(w, "rootfsPropagation");
-			r = invalid(w, "\"%s\" is not a propagation (private, slave, shared, unbindable)",
+		if (bh_mount_option(propagation, &probe, &data) < 0 || data || !probe.propagation)
+			r = invalid_at(w, "rootfsPropagation", "\"%s\" is not a propagation (private, slave, shared, unbindable)",
 				    propagation);
-			leave(w, inner);
-		}
 		c->rootfs_propagation = probe.propagation & ~MS_REC;
 		free(data);
 	}
