@@ -32,6 +32,9 @@ RUNTIME_SRC := $(wildcard runtime/*.c)
 RUNTIME_LIB := $(BUILD)/lib/libbulkhead-runtime.a
 INIT_SRC    := $(wildcard init/*.c)
 IMAGE_SRC   := $(wildcard image/*.c)
+# The secure default config is one definition, compiled for both sides.
+SHARED_SRC  := runtime/spec.c
+CLI_SRC     := $(wildcard runtime/cli/*.c)
 CTEST_SRC   := $(wildcard tests/*.c)
 
 musl_obj = $(patsubst %.c,$(BUILD)/musl/%.o,$(1))
@@ -88,8 +91,8 @@ endef
 $(BUILD)/bin/bulkhead-init: $(call musl_obj,$(INIT_SRC)) $(RUNTIME_LIB)
 	$(call link_static,$(call musl_obj,$(INIT_SRC)))
 
-$(BUILD)/bin/bulkhead-runtime: $(BUILD)/musl/runtime/cli/bulkhead-runtime.o $(RUNTIME_LIB)
-	$(call link_static,$<)
+$(BUILD)/bin/bulkhead-runtime: $(call musl_obj,$(CLI_SRC)) $(RUNTIME_LIB)
+	$(call link_static,$(call musl_obj,$(CLI_SRC)))
 
 # C tests and the in-container probe are static too: they run inside containers.
 $(BUILD)/tests/%: $(BUILD)/musl/tests/%.o $(RUNTIME_LIB)
@@ -101,7 +104,7 @@ $(BUILD)/host/%.o: %.c | $(PACKAGES)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) -c -o $@ $<
 
-$(BUILD)/bin/bulkhead: $(call host_obj,$(IMAGE_SRC))
+$(BUILD)/bin/bulkhead: $(call host_obj,$(IMAGE_SRC) $(SHARED_SRC))
 	@mkdir -p $(@D)
 	$(HOST_CC) -o $@ $^ $(HOST_LIBS)
 

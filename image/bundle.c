@@ -9,37 +9,7 @@
 #include <sys/capability.h>
 
 #include "image.h"
-
-#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-/* Syscalls no appliance container needs and that reach past its walls:
- * mounting and namespace games, kernel modules and kexec, tracing, the
- * kernel keyring, BPF, swap, the kernel log, handle-based opens. */
-static const char *const denied_syscalls[] = {
-	"acct", "add_key", "bpf", "delete_module", "finit_module", "fsconfig", "fsmount", "fsopen", "fspick",
-	"init_module", "kexec_file_load", "kexec_load", "keyctl", "mount", "mount_setattr", "move_mount",
-	"open_by_handle_at", "open_tree", "perf_event_open", "pivot_root", "ptrace", "reboot", "request_key",
-	"setns", "swapoff", "swapon", "syslog", "umount2", "unshare", "userfaultfd",
-};
-
-/* Docker's lists: kernel interfaces that leak host state or change it. */
-static const char *const masked_paths[] = {
-	"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/sched_debug",
-	"/proc/scsi", "/proc/timer_list", "/proc/timer_stats", "/sys/devices/virtual/powercap", "/sys/firmware",
-};
-static const char *const readonly_paths[] = {
-	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
-};
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-static json_t *string_array(const char *const *items, size_t n)
-{
-	json_t *array = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(array, json_string(items[i]));
-	return array;
-}
+#include "../runtime/spec.h"
 
 static json_t *strv_array(char *const *v)
 {
@@ -65,128 +35,31 @@ static json_t *capability_array(uint64_t mask)
 	return array;
 }
 
-static json_t *mount_entry(const char *destination, const char *type, const char *source,
-			   const char *const *options, size_t n)
-{
-	return json_pack("{s:s, s:s, s:s, s:o}", "destination", destination, "type", type, "source", source,
-			 "options", string_array(options, n));
-}
-
-static json_t *default_mounts(void)
-{
-	static const char *const proc[] = { "nosuid", "noexec", "nodev" };
-	static const char *const dev[] = { "nosuid", "strictatime", "mode=755", "size=65536k" };
-	static const char *const pts[] = { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620" };
-	static const char *const shm[] = { "nosuid", "noexec", "nodev", "mode=1777", "size=65536k" };
-	static const char *const mqueue[] = { "nosuid", "noexec", "nodev" };
-	static const char *const sys[] = { "nosuid", "noexec", "nodev", "ro" };
-	static const char *const cgroup[] = { "nosuid", "noexec", "nodev", "relatime", "ro" };
-	static const char *const tmp[] = { "nosuid", "nodev", "mode=1777", "size=65536k" };
-	json_t *mounts = json_array();
-
-	json_array_append_new(mounts, mount_entry("/proc", "proc", "proc", proc, ARRAY_SIZE(proc)));
-	json_array_append_new(mounts, mount_entry("/dev", "tmpfs", "tmpfs", dev, ARRAY_SIZE(dev)));
-	json_array_append_new(mounts, mount_entry("/dev/pts", "devpts", "devpts", pts, ARRAY_SIZE(pts)));
-	json_array_append_new(mounts, mount_entry("/dev/shm", "tmpfs", "shm", shm, ARRAY_SIZE(shm)));
-	json_array_append_new(mounts, mount_entry("/dev/mqueue", "mqueue", "mqueue", mqueue, ARRAY_SIZE(mqueue)));
-	json_array_append_new(mounts, mount_entry("/sys", "sysfs", "sysfs", sys, ARRAY_SIZE(sys)));
-	json_array_append_new(mounts, mount_entry("/sys/fs/cgroup", "cgroup", "cgroup", cgroup, ARRAY_SIZE(cgroup)));
-	json_array_append_new(mounts, mount_entry("/tmp", "tmpfs", "tmpfs", tmp, ARRAY_SIZE(tmp)));
-	return mounts;
-}
-
-/* Landlock: read and execute beneath the root, write only beneath /tmp.
- * Device files under /dev stay writable (a shell's >/dev/null) but nothing
- * can be created there. */
-static json_t *default_landlock(void)
-{
-	static const char *const handled[] = {
-		"execute", "write_file", "read_file", "read_dir", "remove_dir", "remove_file", "make_char",
-		"make_dir", "make_reg", "make_sock", "make_fifo", "make_block", "make_sym", "refer", "truncate",
-	};
-	static const char *const read_exec[] = { "execute", "read_file", "read_dir" };
-	static const char *const devices[] = { "write_file", "truncate" };
-	static const char *const scratch[] = {
-		"execute", "write_file", "read_file", "read_dir", "remove_dir", "remove_file", "make_dir",
-		"make_reg", "make_sock", "make_fifo", "make_sym", "refer", "truncate",
-	};
-	json_t *rules = json_array();
-
-	json_array_append_new(rules, json_pack("{s:o, s:[s]}", "allowedAccess",
-					       string_array(read_exec, ARRAY_SIZE(read_exec)), "paths", "/"));
-	json_array_append_new(rules, json_pack("{s:o, s:[s]}", "allowedAccess",
-					       string_array(devices, ARRAY_SIZE(devices)), "paths", "/dev"));
-	json_array_append_new(rules, json_pack("{s:o, s:[s]}", "allowedAccess",
-					       string_array(scratch, ARRAY_SIZE(scratch)), "paths", "/tmp"));
-	return json_pack("{s:{s:o}, s:{s:o}, s:b}", "ruleset", "handledAccessFS",
-			 string_array(handled, ARRAY_SIZE(handled)), "rules", "pathBeneath", rules,
-			 "disableBestEffort", 0);
-}
-
-/* clone(2) flags that create namespaces: refusing unshare alone would leave
- * clone(CLONE_NEWUSER) as a way round it. One rule per flag, since a
- * masked compare tests all of its bits at once. */
-static const struct {
-	const char *name;
-	long long flag;
-} namespace_flags[] = {
-	{ "CLONE_NEWNS", 0x00020000 },  { "CLONE_NEWCGROUP", 0x02000000 }, { "CLONE_NEWUTS", 0x04000000 },
-	{ "CLONE_NEWIPC", 0x08000000 }, { "CLONE_NEWUSER", 0x10000000 },   { "CLONE_NEWPID", 0x20000000 },
-	{ "CLONE_NEWNET", 0x40000000 },
-};
-
-static json_t *default_seccomp(void)
-{
-	json_t *syscalls = json_array();
-
-	json_array_append_new(syscalls, json_pack("{s:o, s:s, s:i}", "names",
-						  string_array(denied_syscalls, ARRAY_SIZE(denied_syscalls)),
-						  "action", "SCMP_ACT_ERRNO", "errnoRet", EPERM));
-	for (size_t i = 0; i < ARRAY_SIZE(namespace_flags); i++)
-		json_array_append_new(syscalls,
-				      json_pack("{s:[s], s:s, s:i, s:[{s:i, s:I, s:I, s:s}], s:s}", "names", "clone",
-						"action", "SCMP_ACT_ERRNO", "errnoRet", EPERM, "args", "index", 0,
-						"value", namespace_flags[i].flag, "valueTwo", namespace_flags[i].flag,
-						"op", "SCMP_CMP_MASKED_EQ", "comment", namespace_flags[i].name));
-	/* clone3 passes its flags in memory, out of the filter's sight: answer
-	 * ENOSYS so that the C library falls back to clone, which we can check. */
-	json_array_append_new(syscalls, json_pack("{s:[s], s:s, s:i}", "names", "clone3", "action",
-						  "SCMP_ACT_ERRNO", "errnoRet", ENOSYS));
-	return json_pack("{s:s, s:[s], s:o}", "defaultAction", "SCMP_ACT_ALLOW", "architectures",
-			 "SCMP_ARCH_X86_64", "syscalls", syscalls);
-}
-
-static json_t *process_json(const struct container *c)
-{
-	json_t *env = json_array();
-	json_t *caps;
-
-	json_array_append_new(env, json_string(DEFAULT_PATH));
-	json_array_extend(env, strv_array(c->env));
-	caps = json_pack("{s:o, s:o, s:o, s:o, s:o}", "bounding", capability_array(c->capabilities), "effective",
-			 capability_array(c->capabilities), "permitted", capability_array(c->capabilities),
-			 "inheritable", capability_array(c->capabilities), "ambient",
-			 capability_array(c->capabilities));
-	return json_pack("{s:b, s:{s:i, s:i}, s:o, s:o, s:s, s:o, s:b, s:o}", "terminal", 0, "user", "uid", 0,
-			 "gid", 0, "args", strv_array(c->command), "env", env, "cwd", c->cwd ? c->cwd : "/",
-			 "capabilities", caps, "noNewPrivileges", 1, "landlock", default_landlock());
-}
-
+/* process.args, env, cwd and capabilities, root.readonly, hostname and
+ * the cgroup come from the manifest; everything else is the shared default. */
 char *bundle_config_json(const struct container *c)
 {
+	static const char *const sets[] = { "bounding", "effective", "permitted", "inheritable", "ambient" };
 	char cgroups_path[128];
-	json_t *namespaces = json_pack("[{s:s}, {s:s}, {s:s}, {s:s}, {s:s}, {s:s}]", "type", "pid", "type",
-				       "network", "type", "ipc", "type", "uts", "type", "mount", "type", "cgroup");
+	json_t *config = bh_spec_default();
 
+	if (!config)
+		return NULL;
+	json_t *process = json_object_get(config, "process");
+	json_t *caps = json_object_get(process, "capabilities");
+	json_object_set_new(process, "args", strv_array(c->command));
+	json_t *env = strv_array(c->env);
+	json_array_extend(json_object_get(process, "env"), env);
+	json_decref(env);
+	json_object_set_new(process, "cwd", json_string(c->cwd ? c->cwd : "/"));
+	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
+		json_object_set_new(caps, sets[i], capability_array(c->capabilities));
+	json_object_set_new(json_object_get(config, "root"), "readonly", json_boolean(c->readonly));
+	json_object_set_new(config, "hostname", json_string(c->hostname ? c->hostname : c->name));
 	snprintf(cgroups_path, sizeof(cgroups_path), "/bulkhead/%s", c->name);
-	json_t *linux_obj = json_pack("{s:o, s:s, s:o, s:o, s:o}", "namespaces", namespaces, "cgroupsPath",
-				      cgroups_path, "maskedPaths", string_array(masked_paths, ARRAY_SIZE(masked_paths)),
-				      "readonlyPaths", string_array(readonly_paths, ARRAY_SIZE(readonly_paths)),
-				      "seccomp", default_seccomp());
-	json_t *config = json_pack("{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:o}", "ociVersion", "1.0.2", "process",
-				   process_json(c), "root", "path", "rootfs", "readonly", c->readonly, "hostname",
-				   c->hostname ? c->hostname : c->name, "mounts", default_mounts(), "linux", linux_obj);
-	char *text = config ? json_dumps(config, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+	json_object_set_new(json_object_get(config, "linux"), "cgroupsPath", json_string(cgroups_path));
+
+	char *text = json_dumps(config, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(config);
 	return text;
 }

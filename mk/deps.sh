@@ -13,7 +13,7 @@ packages=(
   # what goes into or boots an appliance
   busybox-static qemu-system-x86
   # tests
-  perl file cpio
+  perl file cpio jq
 )
 
 missing=()

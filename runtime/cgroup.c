@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <time.h>
 
 #include "internal.h"
 
@@ -104,4 +105,28 @@ int bh_cgroup_remove(const struct bh_config *c, struct bh_err *err)
 	if (rmdir(path) < 0 && errno != ENOENT)
 		return bh_fail(err, -errno, "cgroup: removing %s: %s", path, strerror(errno));
 	return 0;
+}
+
+int bh_cgroup_destroy(const char *cgroups_path, struct bh_err *err)
+{
+	struct timespec pause = { 0, 10 * 1000 * 1000 };
+	char path[4096], kill_file[4200];
+
+	if (!cgroups_path)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s", CGROUP_ROOT, cgroups_path);
+	if (rmdir(path) == 0 || errno == ENOENT)
+		return 0;
+	/* cgroup.kill (Linux 5.14) ends every process in it at once; the
+	 * removal then waits for the kernel to finish reaping them. */
+	snprintf(kill_file, sizeof(kill_file), "%s/cgroup.kill", path);
+	bh_write_file(kill_file, "1");
+	for (int tries = 0; tries < 200; tries++) {
+		if (rmdir(path) == 0 || errno == ENOENT)
+			return 0;
+		if (errno != EBUSY)
+			break;
+		nanosleep(&pause, NULL);
+	}
+	return bh_fail(err, -errno, "cgroup: removing %s: %s", path, strerror(errno));
 }

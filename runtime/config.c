@@ -732,3 +732,8 @@ void bh_config_free(struct bh_config *c)
 	free(c->seccomp_rules);
 	free(c);
 }
+
+const char *bh_config_cgroups_path(const struct bh_config *c)
+{
+	return c->cgroups_path;
+}

@@ -45,24 +45,28 @@ static int setup_stdio(const struct bh_io *io, struct bh_err *err)
 	return 0;
 }
 
-/* execvpe() searches the caller's PATH; the container's own PATH counts. */
-static int exec_command(const struct bh_config *c, struct bh_err *err)
+/* Finds the command as execvpe() would, but in the container's own PATH,
+ * before create returns: a missing command is reported at create, not
+ * after start, when no one is left to read the message. */
+static int resolve_command(const struct bh_config *c, char *out, size_t size, struct bh_err *err)
 {
 	const char *path = bh_env_get(c->env, "PATH");
 	const char *cmd = c->args[0];
-	char candidate[4096];
 	int saved = ENOENT;
 
 	if (strchr(cmd, '/')) {
-		execve(cmd, c->args, c->env);
+		snprintf(out, size, "%s", cmd);
+		if (access(out, X_OK) == 0)
+			return 0;
 		return bh_fail(err, -errno, "exec %s: %s", cmd,
 			       errno == ENOENT ? "not found in the container's rootfs" : strerror(errno));
 	}
 	for (const char *p = path ? path : DEFAULT_PATH; *p;) {
 		size_t len = strcspn(p, ":");
-		if (len > 0 && len + strlen(cmd) + 2 <= sizeof(candidate)) {
-			snprintf(candidate, sizeof(candidate), "%.*s/%s", (int)len, p, cmd);
-			execve(candidate, c->args, c->env);
+		if (len > 0 && len + strlen(cmd) + 2 <= size) {
+			snprintf(out, size, "%.*s/%s", (int)len, p, cmd);
+			if (access(out, X_OK) == 0)
+				return 0;
 			if (errno != ENOENT && errno != ENOTDIR)
 				saved = errno;
 		}
@@ -87,9 +91,29 @@ static int change_ids(const struct bh_config *c, struct bh_err *err)
 	return 0;
 }
 
+/* create/start: tell the parent the sandbox stands (an empty report), then
+ * block until `start` writes to the fifo. Reading an open fd needs nothing
+ * the filter or Landlock could refuse. */
+static int wait_for_start(int start_fd, int report_fd)
+{
+	struct child_report ready = { 0 };
+	char byte;
+	ssize_t n;
+
+	if (write(report_fd, &ready, sizeof(ready)) != (ssize_t)sizeof(ready))
+		return -1;
+	close(report_fd);
+	do
+		n = read(start_fd, &byte, 1);
+	while (n < 0 && errno == EINTR);
+	close(start_fd);
+	return n == 1 ? 0 : -1;
+}
+
 /* Runs in the child, after the parent put it into its cgroup. Returns only
  * on failure, with the exit status to use. */
-static int apply_and_exec(const struct bh_config *c, const struct bh_io *io, struct bh_err *err)
+static int apply_and_exec(const struct bh_config *c, const struct bh_io *io, int start_fd, int report_fd,
+			  struct bh_err *err)
 {
 	/* The cgroup namespace is unshared only now, so that its root is the
 	 * container's own cgroup, which the parent moved us into. */
@@ -122,11 +146,19 @@ static int apply_and_exec(const struct bh_config *c, const struct bh_io *io, str
 	if (bh_seccomp_apply(c, err) < 0)
 		return BH_EXIT_PRIVDROP;
 
-	int r = exec_command(c, err);
-	return r == -ENOENT ? BH_EXIT_NOTFOUND : BH_EXIT_NOEXEC;
+	char command[4096];
+	if (resolve_command(c, command, sizeof(command), err) < 0)
+		return err->code == -ENOENT ? BH_EXIT_NOTFOUND : BH_EXIT_NOEXEC;
+	if (start_fd >= 0 && wait_for_start(start_fd, report_fd) < 0)
+		return BH_EXIT_SETUP;
+
+	execve(command, c->args, c->env);
+	bh_fail(err, -errno, "exec %s: %s", command, strerror(errno));
+	return errno == ENOENT ? BH_EXIT_NOTFOUND : BH_EXIT_NOEXEC;
 }
 
-static void child_main(const struct bh_config *c, const struct bh_io *io, int go_fd, int report_fd)
+static void child_main(const struct bh_config *c, const struct bh_io *io, int go_fd, int report_fd,
+		       int start_fd)
 {
 	struct child_report report = { 0 };
 	struct bh_err err = { 0 };
@@ -140,7 +172,7 @@ static void child_main(const struct bh_config *c, const struct bh_io *io, int go
 		_exit(BH_EXIT_SETUP);
 	close(go_fd);
 
-	status = apply_and_exec(c, io, &err);
+	status = apply_and_exec(c, io, start_fd, report_fd, &err);
 	report.error = err.code ? err.code : -EIO;
 	memcpy(report.msg, err.msg, sizeof(report.msg));
 	(void)!write(report_fd, &report, sizeof(report));
@@ -153,8 +185,8 @@ static void reap(pid_t pid)
 		;
 }
 
-int bh_container_start(const struct bh_config *c, const struct bh_io *io, pid_t *pid_out,
-		       struct bh_err *err)
+static int launch(const struct bh_config *c, const struct bh_io *io, int start_fd, pid_t *pid_out,
+		  struct bh_err *err)
 {
 	int go[2], report[2];
 	struct child_report failure;
@@ -179,7 +211,7 @@ int bh_container_start(const struct bh_config *c, const struct bh_io *io, pid_t 
 	if (pid == 0) {
 		close(go[1]);
 		close(report[0]);
-		child_main(c, io, go[0], report[1]);
+		child_main(c, io, go[0], report[1], start_fd);
 	}
 	int clone_errno = errno;
 	close(go[0]);
@@ -205,12 +237,13 @@ int bh_container_start(const struct bh_config *c, const struct bh_io *io, pid_t 
 	(void)!write(go[1], "g", 1);
 	close(go[1]);
 
-	/* EOF: the report pipe closed on exec, so the command runs. */
+	/* EOF: the report pipe closed on exec, so the command runs. An empty
+	 * report: the sandbox stands and the process waits for start_fd. */
 	do
 		n = read(report[0], &failure, sizeof(failure));
 	while (n < 0 && errno == EINTR);
 	close(report[0]);
-	if (n == 0) {
+	if (n == 0 || (n == (ssize_t)sizeof(failure) && failure.error == 0)) {
 		*pid_out = pid;
 		return 0;
 	}
@@ -220,6 +253,17 @@ int bh_container_start(const struct bh_config *c, const struct bh_io *io, pid_t 
 		return bh_fail(err, -EIO, "the container died during setup without a report");
 	failure.msg[sizeof(failure.msg) - 1] = '\0';
 	return bh_fail(err, failure.error, "%s", failure.msg);
+}
+
+int bh_container_start(const struct bh_config *c, const struct bh_io *io, pid_t *pid, struct bh_err *err)
+{
+	return launch(c, io, -1, pid, err);
+}
+
+int bh_container_create(const struct bh_config *c, const struct bh_io *io, int start_fd, pid_t *pid,
+			struct bh_err *err)
+{
+	return launch(c, io, start_fd, pid, err);
 }
 
 int bh_container_cleanup(const struct bh_config *c, struct bh_err *err)

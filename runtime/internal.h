@@ -135,6 +135,13 @@ int bh_seccomp_action(const char *name, uint32_t errno_ret, uint32_t *action);
 int bh_seccomp_operator(const char *name, int *op);
 int bh_seccomp_apply(const struct bh_config *c, struct bh_err *err);
 
+/* ---- names each facility knows, for `features`: NULL past the last ---- */
+const char *bh_ns_type_at(size_t i);
+const char *bh_mount_option_at(size_t i);
+const char *bh_seccomp_action_at(size_t i);
+const char *bh_seccomp_operator_at(size_t i);
+const char *bh_landlock_right_at(size_t i);
+
 /* ---- cgroup.c ---- */
 /* Creates the container's cgroup with its controllers enabled along the path;
  * returns an fd of its directory, or -errno. */

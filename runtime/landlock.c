@@ -125,3 +125,8 @@ int bh_landlock_apply(const struct bh_config *c, struct bh_err *err)
 		return bh_fail(err, -errno, "landlock: restricting self: %s", strerror(errno));
 	return 0;
 }
+
+const char *bh_landlock_right_at(size_t i)
+{
+	return i < N_RIGHTS ? rights[i].name : NULL;
+}

@@ -257,3 +257,8 @@ int bh_mount_finish(const struct bh_config *c, struct bh_err *err)
 		return bh_fail(err, -errno, "making the root read-only: %s", strerror(errno));
 	return 0;
 }
+
+const char *bh_mount_option_at(size_t i)
+{
+	return i < sizeof(options) / sizeof(options[0]) ? options[i].name : NULL;
+}

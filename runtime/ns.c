@@ -23,3 +23,8 @@ int bh_ns_flag(const char *type, int *flag)
 		}
 	return -EINVAL;
 }
+
+const char *bh_ns_type_at(size_t i)
+{
+	return i < sizeof(namespace_types) / sizeof(namespace_types[0]) ? namespace_types[i].type : NULL;
+}

@@ -54,6 +54,21 @@ struct bh_io {
 int bh_container_start(const struct bh_config *config, const struct bh_io *io,
 		       pid_t *pid, struct bh_err *err);
 
+/* The create half of OCI's create/start: like bh_container_start, but the
+ * container process, once its whole sandbox is applied, waits until a byte
+ * can be read from START_FD (which it inherits and closes on exec) and only
+ * then execs. Returns as soon as it waits. Exec errors after that point are
+ * reported only through the exit status (BH_EXIT_NOTFOUND, _NOEXEC). */
+int bh_container_create(const struct bh_config *config, const struct bh_io *io, int start_fd,
+			pid_t *pid, struct bh_err *err);
+
+/* Kills whatever is left in the cgroup at CGROUPS_PATH (relative to the
+ * cgroup2 root) and removes it. Returns 0 when it is gone or never was. */
+int bh_cgroup_destroy(const char *cgroups_path, struct bh_err *err);
+
+/* The cgroup path of the config relative to the cgroup2 root, or NULL. */
+const char *bh_config_cgroups_path(const struct bh_config *config);
+
 /* Removes the cgroup that bh_container_start created, after the container's
  * process has been reaped. Returns 0 when there was none. */
 int bh_container_cleanup(const struct bh_config *config, struct bh_err *err);

@@ -94,3 +94,13 @@ int bh_seccomp_apply(const struct bh_config *c, struct bh_err *err)
 		return bh_fail(err, r, "seccomp: loading the filter: %s", strerror(-r));
 	return 0;
 }
+
+const char *bh_seccomp_action_at(size_t i)
+{
+	return i < sizeof(actions) / sizeof(actions[0]) ? actions[i].name : NULL;
+}
+
+const char *bh_seccomp_operator_at(size_t i)
+{
+	return i < sizeof(operators) / sizeof(operators[0]) ? operators[i].name : NULL;
+}

@@ -17,6 +17,12 @@ check() {
   if "$@"; then ok "$what"; else not_ok "$what"; fi
 }
 
+# quietly COMMAND...: runs it with its output dropped, for check.
+quietly() { "$@" >/dev/null 2>&1; }
+
+# gone PID: the process has ended (a zombie waiting for its reaper counts).
+gone() { [ ! -e "/proc/$1" ] || grep -q '^[^ ]* ([^)]*) [ZX]' "/proc/$1/stat" 2>/dev/null; }
+
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 
 done_testing() {

@@ -7,6 +7,8 @@
  *   bulkhead-probe status FIELD          print FIELD of /proc/self/status
  *   bulkhead-probe write PATH            create PATH; print ok or the errno name
  *   bulkhead-probe syscall mount|unshare-user|unshare-net|clone-newuser|clone3|fork
+ *   bulkhead-probe sleep SECONDS         sleep (a long-running container)
+ *   bulkhead-probe exit STATUS           exit with STATUS
  *                                        try it; print ok or the errno name
  */
 #include <errno.h>
@@ -204,6 +206,12 @@ int main(int argc, char **argv)
 		puts(errno_name(e));
 		return e ? 1 : 0;
 	}
-	fprintf(stderr, "usage: bulkhead-probe selftest|status FIELD|write PATH|syscall NAME\n");
+	if (argc == 3 && strcmp(argv[1], "sleep") == 0) {
+		sleep((unsigned)atoi(argv[2]));
+		return 0;
+	}
+	if (argc >= 3 && strcmp(argv[1], "exit") == 0)
+		return atoi(argv[2]);
+	fprintf(stderr, "usage: bulkhead-probe selftest|status FIELD|write PATH|syscall NAME|sleep S|exit N\n");
 	return 2;
 }

@@ -1,0 +1,382 @@
+/* The OCI runtime commands. create leaves the container process waiting,
+ * its sandbox applied, on ROOT/ID/exec.fifo; start writes one byte there. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+struct create_options {
+	const char *bundle;
+	const char *pid_file;
+	bool detach;
+};
+
+/* Parses the options create and run share; returns the container ID. */
+static const char *parse_create_options(int argc, char **argv, struct create_options *o, const char *command)
+{
+	static const struct option longopts[] = {
+		{ "bundle", required_argument, NULL, 'b' },   { "pid-file", required_argument, NULL, 'p' },
+		{ "no-new-keyring", no_argument, NULL, 'k' }, { "detach", no_argument, NULL, 'd' },
+		{ "console-socket", required_argument, NULL, 'c' }, { NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	o->bundle = ".";
+	while ((opt = getopt_long(argc, argv, "b:d", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'b': o->bundle = optarg; break;
+		case 'p': o->pid_file = optarg; break;
+		case 'd': o->detach = true; break;
+		/* We never join a session keyring (keyctl is refused in the
+		 * container anyway): the option is accepted for compatibility. */
+		case 'k': break;
+		case 'c':
+			cli_error("%s: --console-socket: a terminal is not supported yet", command);
+			return NULL;
+		default: return NULL;
+		}
+	}
+	if (optind != argc - 1) {
+		cli_error("%s: expected exactly one container ID", command);
+		return NULL;
+	}
+	return argv[optind];
+}
+
+static int write_pid_file(const char *path, pid_t pid)
+{
+	char tmp[4200], text[32];
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	snprintf(text, sizeof(text), "%d", (int)pid);
+	FILE *f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	fputs(text, f);
+	if (fclose(f) != 0 || rename(tmp, path) < 0)
+		return -errno;
+	return 0;
+}
+
+static char *config_annotations(const char *bundle)
+{
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/config.json", bundle);
+	json_t *root = json_load_file(path, 0, NULL);
+	json_t *annotations = root ? json_object_get(root, "annotations") : NULL;
+	char *text = json_is_object(annotations) ? json_dumps(annotations, JSON_COMPACT) : NULL;
+	json_decref(root);
+	return text;
+}
+
+/* create, for both create and run: nothing is left behind on failure. */
+static int create_container(const char *id, const struct create_options *o, struct state *s)
+{
+	struct bh_config *config;
+	struct bh_err err = { 0 };
+	struct bh_io io = { .stdin_fd = 0, .stdout_fd = -1, .stderr_fd = -1 };
+	char path[4096], *bundle;
+	int fifo, r;
+
+	memset(s, 0, sizeof(*s));
+	if (state_check_id(id) < 0)
+		return cli_error("invalid container ID \"%s\": use letters, digits, '-', '_' and '.'", id);
+	if (!(bundle = realpath(o->bundle, NULL)))
+		return cli_error("bundle %s: %s", o->bundle, strerror(errno));
+	if (bh_config_load(bundle, &config, &err) < 0) {
+		free(bundle);
+		return cli_error("%s", err.msg);
+	}
+	snprintf(s->id, sizeof(s->id), "%s", id);
+	snprintf(s->bundle, sizeof(s->bundle), "%s", bundle);
+	if (bh_config_cgroups_path(config))
+		snprintf(s->cgroups_path, sizeof(s->cgroups_path), "%s", bh_config_cgroups_path(config));
+	s->annotations_json = config_annotations(bundle);
+	free(bundle);
+
+	mkdir(globals.root, 0711);
+	state_path(id, NULL, path, sizeof(path));
+	if (mkdir(path, 0700) < 0) {
+		r = errno;
+		bh_config_free(config);
+		state_free(s);
+		if (r == EEXIST)
+			return cli_error("container \"%s\" already exists", id);
+		return cli_error("%s: %s", path, strerror(r));
+	}
+	state_path(id, "exec.fifo", path, sizeof(path));
+	/* O_RDWR: the open does not wait for a writer, and the read end lives
+	 * on in the container process until start writes. */
+	if (mkfifo(path, 0600) < 0 || (fifo = open(path, O_RDWR | O_CLOEXEC)) < 0) {
+		r = cli_error("%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	r = bh_container_create(config, &io, fifo, &s->pid, &err);
+	close(fifo);
+	if (r < 0) {
+		r = cli_error("%s: %s", id, err.msg);
+		goto fail;
+	}
+	s->start_time = process_start_time(s->pid);
+	if ((r = state_save(s)) < 0 || (o->pid_file && (r = write_pid_file(o->pid_file, s->pid)) < 0)) {
+		kill(s->pid, SIGKILL);
+		r = cli_error("%s: saving state: %s", id, strerror(-r));
+		goto fail;
+	}
+	bh_config_free(config);
+	return 0;
+fail:
+	bh_config_free(config);
+	state_remove(id);
+	state_free(s);
+	return r;
+}
+
+static int start_container(struct state *s)
+{
+	char path[4096];
+	enum status status = state_status(s);
+
+	if (status != STATUS_CREATED)
+		return cli_error("container \"%s\" is %s; only a created container can be started", s->id,
+				 status_name(status));
+	/* Saved first: the process may exit before we could write it after. */
+	s->started = true;
+	if (state_save(s) < 0)
+		return cli_error("%s: saving state: %s", s->id, strerror(errno));
+	state_path(s->id, "exec.fifo", path, sizeof(path));
+	int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return cli_error("%s: %s: %s", s->id, path, errno == ENXIO ? "the container process is gone" : strerror(errno));
+	ssize_t n = write(fd, "s", 1);
+	close(fd);
+	unlink(path);
+	return n == 1 ? 0 : cli_error("%s: starting: %s", s->id, strerror(errno));
+}
+
+/* Waits up to TIMEOUT_MS for PID, which is not our child, to end. */
+static bool wait_gone(pid_t pid, int timeout_ms)
+{
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	if (fd >= 0) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int r = poll(&p, 1, timeout_ms);
+		close(fd);
+		return r > 0;
+	}
+	return errno == ESRCH;
+}
+
+static int load_existing(const char *id, struct state *s)
+{
+	if (state_check_id(id) < 0)
+		return cli_error("invalid container ID \"%s\"", id);
+	int r = state_load(id, s);
+	if (r == -ENOENT)
+		return cli_error("container \"%s\" does not exist", id);
+	if (r < 0)
+		return cli_error("container \"%s\": unreadable state: %s", id, strerror(-r));
+	return 0;
+}
+
+static int destroy_container(struct state *s)
+{
+	struct bh_err err = { 0 };
+
+	if (state_status(s) != STATUS_STOPPED) {
+		kill(s->pid, SIGKILL);
+		if (!wait_gone(s->pid, 10000))
+			return cli_error("container \"%s\": process %d did not die", s->id, (int)s->pid);
+	}
+	if (bh_cgroup_destroy(s->cgroups_path[0] ? s->cgroups_path : NULL, &err) < 0)
+		return cli_error("container \"%s\": %s", s->id, err.msg);
+	state_remove(s->id);
+	return 0;
+}
+
+/* ---- commands ---- */
+
+int cmd_create(int argc, char **argv)
+{
+	struct create_options o = { 0 };
+	struct state s;
+	const char *id = parse_create_options(argc, argv, &o, "create");
+
+	if (!id)
+		return 2;
+	int r = create_container(id, &o, &s);
+	state_free(&s);
+	return r;
+}
+
+static const char *single_id(int argc, char **argv, const char *command)
+{
+	if (argc != 2 || argv[1][0] == '-') {
+		fprintf(stderr, "bulkhead-runtime %s: expected exactly one container ID\n", command);
+		return NULL;
+	}
+	return argv[1];
+}
+
+int cmd_start(int argc, char **argv)
+{
+	struct state s;
+	const char *id = single_id(argc, argv, "start");
+
+	if (!id)
+		return 2;
+	if (load_existing(id, &s) != 0)
+		return EXIT_RUNTIME;
+	int r = start_container(&s);
+	state_free(&s);
+	return r;
+}
+
+int cmd_state(int argc, char **argv)
+{
+	struct state s;
+	const char *id = single_id(argc, argv, "state");
+
+	if (!id)
+		return 2;
+	if (load_existing(id, &s) != 0)
+		return EXIT_RUNTIME;
+	int r = print_state(&s) < 0 ? cli_error("out of memory") : 0;
+	state_free(&s);
+	return r;
+}
+
+static const struct {
+	const char *name;
+	int number;
+} signals[] = {
+	{ "HUP", SIGHUP },     { "INT", SIGINT },       { "QUIT", SIGQUIT },   { "ILL", SIGILL },
+	{ "TRAP", SIGTRAP },   { "ABRT", SIGABRT },     { "BUS", SIGBUS },     { "FPE", SIGFPE },
+	{ "KILL", SIGKILL },   { "USR1", SIGUSR1 },     { "SEGV", SIGSEGV },   { "USR2", SIGUSR2 },
+	{ "PIPE", SIGPIPE },   { "ALRM", SIGALRM },     { "TERM", SIGTERM },   { "CHLD", SIGCHLD },
+	{ "CONT", SIGCONT },   { "STOP", SIGSTOP },     { "TSTP", SIGTSTP },   { "TTIN", SIGTTIN },
+	{ "TTOU", SIGTTOU },   { "URG", SIGURG },       { "XCPU", SIGXCPU },   { "XFSZ", SIGXFSZ },
+	{ "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },   { "WINCH", SIGWINCH }, { "IO", SIGIO },
+	{ "PWR", SIGPWR },     { "SYS", SIGSYS },
+};
+
+static int parse_signal(const char *text)
+{
+	char *end;
+	long number = strtol(text, &end, 10);
+
+	if (*text && !*end)
+		return number > 0 && number < _NSIG ? (int)number : -1;
+	if (strncmp(text, "SIG", 3) == 0)
+		text += 3;
+	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+		if (strcmp(text, signals[i].name) == 0)
+			return signals[i].number;
+	return -1;
+}
+
+int cmd_kill(int argc, char **argv)
+{
+	struct state s;
+	int sig = SIGTERM;
+
+	if (argc < 2 || argc > 3) {
+		fprintf(stderr, "bulkhead-runtime kill: expected ID [SIGNAL]\n");
+		return 2;
+	}
+	if (argc == 3 && (sig = parse_signal(argv[2])) < 0)
+		return cli_error("kill: unknown signal \"%s\"", argv[2]);
+	if (load_existing(argv[1], &s) != 0)
+		return EXIT_RUNTIME;
+	int r = 0;
+	if (state_status(&s) == STATUS_STOPPED)
+		r = cli_error("container \"%s\" is not running", s.id);
+	else if (kill(s.pid, sig) < 0)
+		r = cli_error("kill %d: %s", (int)s.pid, strerror(errno));
+	state_free(&s);
+	return r;
+}
+
+int cmd_delete(int argc, char **argv)
+{
+	static const struct option longopts[] = { { "force", no_argument, NULL, 'f' }, { NULL, 0, NULL, 0 } };
+	bool force = false;
+	struct state s;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "f", longopts, NULL)) != -1) {
+		if (opt != 'f')
+			return 2;
+		force = true;
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "bulkhead-runtime delete: expected [--force] ID\n");
+		return 2;
+	}
+	if (load_existing(argv[optind], &s) != 0)
+		return EXIT_RUNTIME;
+	int r;
+	/* A created container has not run anything of the user's yet: deleting
+	 * it needs no force, as with runc and crun. */
+	if (state_status(&s) == STATUS_RUNNING && !force)
+		r = cli_error("container \"%s\" is running; stop it first or use delete --force", s.id);
+	else
+		r = destroy_container(&s);
+	state_free(&s);
+	return r;
+}
+
+static pid_t forward_to;
+
+static void forward_signal(int sig)
+{
+	if (forward_to > 0)
+		kill(forward_to, sig);
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct create_options o = { 0 };
+	struct state s;
+	int wstatus, status;
+	const char *id = parse_create_options(argc, argv, &o, "run");
+
+	if (!id)
+		return 2;
+	if (create_container(id, &o, &s) != 0)
+		return EXIT_RUNTIME;
+	forward_to = s.pid;
+	signal(SIGTERM, forward_signal);
+	signal(SIGINT, forward_signal);
+	signal(SIGHUP, forward_signal);
+	if (start_container(&s) != 0) {
+		destroy_container(&s);
+		state_free(&s);
+		return EXIT_RUNTIME;
+	}
+	if (o.detach) {
+		state_free(&s);
+		return 0;
+	}
+	while (waitpid(s.pid, &wstatus, 0) < 0)
+		if (errno != EINTR) {
+			state_free(&s);
+			return cli_error("waiting for %s: %s", id, strerror(errno));
+		}
+	status = WIFSIGNALED(wstatus) ? 128 + WTERMSIG(wstatus) : WEXITSTATUS(wstatus);
+	destroy_container(&s);
+	state_free(&s);
+	return status;
+}

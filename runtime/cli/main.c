@@ -1,0 +1,126 @@
+/* bulkhead-runtime: OCI's runtime command line over the runtime library. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+struct globals globals = { .root = "/run/bulkhead" };
+
+static const char usage[] =
+	"usage: bulkhead-runtime [GLOBAL OPTIONS] COMMAND [OPTIONS] ID\n"
+	"\n"
+	"Runs OCI runtime bundles (config.json + rootfs) with namespaces, a dropped\n"
+	"capability set, no_new_privs, Landlock path rules and a seccomp filter.\n"
+	"\n"
+	"commands:\n"
+	"  create [-b DIR] [--pid-file F] ID  set the container up; its process waits for start\n"
+	"  start ID                           let a created container's process exec\n"
+	"  state ID                           print its OCI state (created, running, stopped)\n"
+	"  kill ID [SIGNAL]                   send SIGNAL (name or number, default TERM)\n"
+	"  delete [--force] ID                remove a stopped or created container (--force: a\n"
+	"                                     running one too, killing it)\n"
+	"  run [-b DIR] [--pid-file F] [-d] ID  create, start and wait; exit with its status\n"
+	"                                     (128+N when killed by signal N); -d: do not wait\n"
+	"  spec [-b DIR]                      write a secure default config.json into DIR\n"
+	"  features                           print what this runtime supports, as JSON\n"
+	"\n"
+	"global options:\n"
+	"  --root DIR          state directory (default /run/bulkhead)\n"
+	"  --log FILE          also append errors to FILE\n"
+	"  --log-format FMT    text (default) or json\n"
+	"  -h, --help          show this help\n"
+	"\n"
+	"Exit statuses of a container that could not be set up:\n"
+	"  120 namespace/mount/pivot setup failed, 121 dropping privileges failed,\n"
+	"  126 the command cannot be executed, 127 the command was not found.\n"
+	"  The runtime itself exits 125 when it fails, 2 on a usage error.\n";
+
+int cli_error(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "bulkhead-runtime: %s\n", msg);
+	if (globals.log_path) {
+		FILE *log = fopen(globals.log_path, "ae");
+		char when[32];
+		time_t now = time(NULL);
+		struct tm tm;
+
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+		if (log && globals.log_json) {
+			fprintf(log, "{\"level\":\"error\",\"msg\":\"");
+			for (const char *p = msg; *p; p++) {
+				if (*p == '"' || *p == '\\')
+					fprintf(log, "\\%c", *p);
+				else if ((unsigned char)*p < 0x20)
+					fprintf(log, "\\u%04x", *p);
+				else
+					fputc(*p, log);
+			}
+			fprintf(log, "\",\"time\":\"%s\"}\n", when);
+		} else if (log) {
+			fprintf(log, "%s error: %s\n", when, msg);
+		}
+		if (log)
+			fclose(log);
+	}
+	return EXIT_RUNTIME;
+}
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} commands[] = {
+	{ "create", cmd_create }, { "start", cmd_start },   { "state", cmd_state }, { "kill", cmd_kill },
+	{ "delete", cmd_delete }, { "run", cmd_run },       { "spec", cmd_spec },   { "features", cmd_features },
+};
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "root", required_argument, NULL, 'r' },       { "log", required_argument, NULL, 'l' },
+		{ "log-format", required_argument, NULL, 'f' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	/* "+": stop at the command; its own options follow it. */
+	while ((opt = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'r': globals.root = optarg; break;
+		case 'l': globals.log_path = optarg; break;
+		case 'f':
+			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
+				fprintf(stderr, "bulkhead-runtime: --log-format takes text or json\n");
+				return 2;
+			}
+			globals.log_json = strcmp(optarg, "json") == 0;
+			break;
+		case 'h': fputs(usage, stdout); return 0;
+		default: fputs(usage, stderr); return 2;
+		}
+	}
+	if (optind >= argc) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[optind], commands[i].name) == 0) {
+			char **sub = argv + optind;
+			int subc = argc - optind;
+			optind = 1; /* each command parses its own options from here */
+			return commands[i].run(subc, sub);
+		}
+	fprintf(stderr, "bulkhead-runtime: unknown command \"%s\" (see --help)\n", argv[optind]);
+	return 2;
+}

@@ -1,0 +1,166 @@
+/* The state directory: ROOT/ID/state.json (ours) and ROOT/ID/exec.fifo
+ * (create/start). Liveness is read from /proc, never trusted from disk. */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+int state_check_id(const char *id)
+{
+	size_t len = strlen(id);
+
+	if (len == 0 || len >= sizeof(((struct state *)0)->id) || id[0] == '.')
+		return -EINVAL;
+	for (const char *p = id; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      *p == '-' || *p == '_' || *p == '.'))
+			return -EINVAL;
+	return 0;
+}
+
+void state_path(const char *id, const char *name, char *out, size_t size)
+{
+	if (name)
+		snprintf(out, size, "%s/%s/%s", globals.root, id, name);
+	else
+		snprintf(out, size, "%s/%s", globals.root, id);
+}
+
+int state_save(const struct state *s)
+{
+	char path[4096], tmp[4200];
+	json_t *annotations = s->annotations_json ? json_loads(s->annotations_json, 0, NULL) : NULL;
+	json_t *root = json_pack("{s:s, s:i, s:I, s:b, s:s, s:s, s:o}", "id", s->id, "pid", (int)s->pid,
+				 "startTime", (json_int_t)s->start_time, "started", s->started, "bundle", s->bundle,
+				 "cgroupsPath", s->cgroups_path, "annotations", annotations ? annotations : json_object());
+
+	if (!root)
+		return -ENOMEM;
+	state_path(s->id, "state.json", path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	/* Written aside and renamed: a reader never sees half a file. */
+	int r = json_dump_file(root, tmp, JSON_COMPACT) == 0 && rename(tmp, path) == 0 ? 0 : -errno;
+	json_decref(root);
+	return r;
+}
+
+int state_load(const char *id, struct state *s)
+{
+	char path[4096];
+	json_t *root, *v;
+
+	memset(s, 0, sizeof(*s));
+	state_path(id, "state.json", path, sizeof(path));
+	if (!(root = json_load_file(path, 0, NULL)))
+		return access(path, F_OK) < 0 ? -ENOENT : -EIO;
+	snprintf(s->id, sizeof(s->id), "%s", id);
+	s->pid = (pid_t)json_integer_value(json_object_get(root, "pid"));
+	s->start_time = (unsigned long long)json_integer_value(json_object_get(root, "startTime"));
+	s->started = json_is_true(json_object_get(root, "started"));
+	if ((v = json_object_get(root, "bundle")) && json_is_string(v))
+		snprintf(s->bundle, sizeof(s->bundle), "%s", json_string_value(v));
+	if ((v = json_object_get(root, "cgroupsPath")) && json_is_string(v))
+		snprintf(s->cgroups_path, sizeof(s->cgroups_path), "%s", json_string_value(v));
+	if ((v = json_object_get(root, "annotations")))
+		s->annotations_json = json_dumps(v, JSON_COMPACT);
+	json_decref(root);
+	return 0;
+}
+
+void state_free(struct state *s)
+{
+	free(s->annotations_json);
+	s->annotations_json = NULL;
+}
+
+/* Field 22 of /proc/PID/stat, and whether the process is a zombie. */
+static unsigned long long read_stat(pid_t pid, char *state_out)
+{
+	char path[64], buf[1024];
+	unsigned long long start = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* The command name may hold spaces and parentheses: count from the last ')'. */
+	char *p = strrchr(buf, ')');
+	if (!p || sscanf(p + 2, "%c", state_out) != 1)
+		return 0;
+	p += 2;
+	for (int field = 3; field < 22 && p; field++) {
+		p = strchr(p, ' ');
+		if (p)
+			p++;
+	}
+	if (p)
+		start = strtoull(p, NULL, 10);
+	return start;
+}
+
+unsigned long long process_start_time(pid_t pid)
+{
+	char state;
+	return read_stat(pid, &state);
+}
+
+enum status state_status(const struct state *s)
+{
+	char proc_state = 0;
+
+	if (s->pid <= 0 || read_stat(s->pid, &proc_state) != s->start_time || proc_state == 'Z' ||
+	    proc_state == 'X')
+		return STATUS_STOPPED;
+	return s->started ? STATUS_RUNNING : STATUS_CREATED;
+}
+
+const char *status_name(enum status status)
+{
+	static const char *const names[] = { "created", "running", "stopped" };
+	return names[status];
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+void state_remove(const char *id)
+{
+	char path[4096];
+
+	state_path(id, NULL, path, sizeof(path));
+	nftw(path, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+int print_state(const struct state *s)
+{
+	enum status status = state_status(s);
+	json_t *annotations = s->annotations_json ? json_loads(s->annotations_json, 0, NULL) : NULL;
+	json_t *root = json_pack("{s:s, s:s, s:s, s:i, s:s, s:o}", "ociVersion", "1.0.2", "id", s->id, "status",
+				 status_name(status), "pid", status == STATUS_STOPPED ? 0 : (int)s->pid, "bundle",
+				 s->bundle, "annotations", annotations ? annotations : json_object());
+	char *text = root ? json_dumps(root, JSON_INDENT(2)) : NULL;
+
+	json_decref(root);
+	if (!text)
+		return -ENOMEM;
+	puts(text);
+	free(text);
+	return 0;
+}
