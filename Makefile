@@ -44,7 +44,7 @@ BINS   := $(BUILD)/bin/bulkhead-init $(BUILD)/bin/bulkhead-runtime $(BUILD)/bin/
 CTESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(CTEST_SRC))
 HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(wildcard tests/helpers/*.c))
 
-.PHONY: all deps demo check clean sysroot kernel
+.PHONY: all deps demo check clean sysroot kernel bench
 .DEFAULT_GOAL := all
 
 all: $(BINS)
@@ -118,6 +118,10 @@ TESTS := $(CTESTS) $(sort $(wildcard tests/*.t)) $(sort $(wildcard qemu-tests/*.
 
 check: all $(CTESTS) $(HELPERS) $(KERNEL)
 	BUILD=$(abspath $(BUILD)) prove --exec '' $(TESTS)
+
+# Side by side with the peers, in one run; prints ratios. Never part of check.
+bench: all
+	BUILD=$(abspath $(BUILD)) bench/runtime.sh
 
 clean:
 	rm -rf $(BUILD) $(OUT)

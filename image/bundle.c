@@ -48,9 +48,15 @@ char *bundle_config_json(const struct container *c)
 	json_t *process = json_object_get(config, "process");
 	json_t *caps = json_object_get(process, "capabilities");
 	json_object_set_new(process, "args", strv_array(c->command));
-	json_t *env = strv_array(c->env);
-	json_array_extend(json_object_get(process, "env"), env);
-	json_decref(env);
+	/* The manifest's variables come after the default PATH, and replace it
+	 * when they set PATH: the first match is the one a lookup finds. */
+	json_t *env = json_object_get(process, "env");
+	for (char **v = c->env; v && *v; v++) {
+		if (strncmp(*v, "PATH=", 5) == 0)
+			json_array_set_new(env, 0, json_string(*v));
+		else
+			json_array_append_new(env, json_string(*v));
+	}
 	json_object_set_new(process, "cwd", json_string(c->cwd ? c->cwd : "/"));
 	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
 		json_object_set_new(caps, sets[i], capability_array(c->capabilities));

@@ -5,6 +5,7 @@
  * ((S+1) << 1) | 1. So an odd exit status of 3 or more carries S, 1 is
  * QEMU's own error and 0 means the VM stopped without a verdict. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -76,14 +77,29 @@ int run_appliance(const struct run_options *o, struct diag *d)
 
 	/* ctrl-c ends QEMU (it shares our terminal); we stay to report. */
 	signal(SIGINT, SIG_IGN);
+	/* An exec failure travels on a close-on-exec pipe: every exit status
+	 * of QEMU's is already taken by the appliance's. */
+	int exec_pipe[2];
+	if (pipe2(exec_pipe, O_CLOEXEC) < 0)
+		return diag_fail(d, "pipe: %s", strerror(errno));
 	pid_t pid = fork();
 	if (pid < 0)
 		return diag_fail(d, "fork: %s", strerror(errno));
 	if (pid == 0) {
 		signal(SIGINT, SIG_DFL);
+		close(exec_pipe[0]);
 		execvp(QEMU, (char **)argv);
-		fprintf(stderr, "bulkhead run: %s: %s (make deps installs qemu-system-x86)\n", QEMU, strerror(errno));
+		int e = errno;
+		(void)!write(exec_pipe[1], &e, sizeof(e));
 		_exit(127);
+	}
+	close(exec_pipe[1]);
+	int exec_errno = 0;
+	ssize_t got = read(exec_pipe[0], &exec_errno, sizeof(exec_errno));
+	close(exec_pipe[0]);
+	if (got == (ssize_t)sizeof(exec_errno)) {
+		waitpid(pid, NULL, 0);
+		return diag_fail(d, "%s: %s (make deps installs qemu-system-x86)", QEMU, strerror(exec_errno));
 	}
 	int waited = wait_qemu(pid, o->timeout_s, &wstatus);
 	if (waited < 0)
@@ -95,8 +111,6 @@ int run_appliance(const struct run_options *o, struct diag *d)
 	int rc = WEXITSTATUS(wstatus);
 	if (rc == 0)
 		return diag_fail(d, "the VM stopped without reporting a status (a kernel panic or a reset?)");
-	if (rc == 127)
-		return diag_fail(d, "%s could not be started", QEMU);
 	if (rc % 2 == 0 || rc == 1)
 		return diag_fail(d, "QEMU failed (exit status %d)", rc);
 	return (rc >> 1) - 1;

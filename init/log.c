@@ -49,6 +49,9 @@ void log_container_line(const char *name, const char *line, size_t len)
 
 	if (n < 0)
 		return;
+	/* A name that fills the buffer leaves room for the newline only. */
+	if ((size_t)n > sizeof(out) - 2)
+		n = (int)sizeof(out) - 2;
 	if (len > sizeof(out) - (size_t)n - 1)
 		len = sizeof(out) - (size_t)n - 1;
 	memcpy(out + n, line, len);

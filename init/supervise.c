@@ -36,6 +36,9 @@ struct supervisor {
 	struct container *containers;
 	size_t n_containers;
 	size_t capacity;
+	/* poll's arguments, one slot more than containers (the signalfd) */
+	struct pollfd *pollfds;
+	struct container **owners;
 };
 
 static const int handled_signals[] = { SIGCHLD, SIGTERM, SIGINT, SIGUSR1, SIGUSR2, SIGPWR, SIGHUP };
@@ -54,6 +57,14 @@ struct supervisor *supervisor_new(struct bh_err *err)
 	    (s->signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
 		bh_fail(err, -errno, "signalfd: %s", strerror(errno));
 		free(s);
+		return NULL;
+	}
+	s->capacity = 16;
+	s->containers = calloc(s->capacity, sizeof(*s->containers));
+	s->pollfds = calloc(s->capacity + 1, sizeof(*s->pollfds));
+	s->owners = calloc(s->capacity + 1, sizeof(*s->owners));
+	if (!s->containers || !s->pollfds || !s->owners) {
+		bh_fail(err, -ENOMEM, "out of memory");
 		return NULL;
 	}
 	/* ctrl-alt-del then reaches us as SIGINT instead of rebooting at once. */
@@ -152,25 +163,25 @@ static void emit_lines(struct container *c, bool flush)
 	c->pending -= start;
 }
 
+/* One read per wake-up: poll is level-triggered, so the rest comes on the
+ * next turn, and a container that writes faster than the console drains
+ * can never keep the loop from signals and the other containers. */
 static void handle_output(struct container *c)
 {
-	for (;;) {
-		ssize_t n = read(c->output_fd, c->line + c->pending, sizeof(c->line) - c->pending);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			return;
-		if (n <= 0) {
-			emit_lines(c, true);
-			close(c->output_fd);
-			c->output_fd = -1;
-			if (container_done(c))
-				finish_container(c);
-			return;
-		}
-		c->pending += (size_t)n;
-		emit_lines(c, false);
+	ssize_t n = read(c->output_fd, c->line + c->pending, sizeof(c->line) - c->pending);
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		emit_lines(c, true);
+		close(c->output_fd);
+		c->output_fd = -1;
+		if (container_done(c))
+			finish_container(c);
+		return;
 	}
+	c->pending += (size_t)n;
+	emit_lines(c, false);
 }
 
 static long now_ms(void)
@@ -185,14 +196,14 @@ static long now_ms(void)
  * or output, and handle what came. */
 static void wait_events(struct supervisor *s, int timeout_ms)
 {
-	struct pollfd fds[1 + 256];
-	struct container *owners[1 + 256];
+	struct pollfd *fds = s->pollfds;
+	struct container **owners = s->owners;
 	nfds_t n = 0;
 
 	fds[n].fd = s->signal_fd;
 	fds[n].events = POLLIN;
 	owners[n++] = NULL;
-	for (size_t i = 0; i < s->n_containers && n < sizeof(fds) / sizeof(fds[0]); i++) {
+	for (size_t i = 0; i < s->n_containers; i++) {
 		if (s->containers[i].output_fd < 0)
 			continue;
 		fds[n].fd = s->containers[i].output_fd;
@@ -219,6 +230,14 @@ static struct container *add_container(struct supervisor *s, const struct contai
 		if (!grown)
 			return NULL;
 		s->containers = grown;
+		struct pollfd *fds = realloc(s->pollfds, (capacity + 1) * sizeof(*fds));
+		if (!fds)
+			return NULL;
+		s->pollfds = fds;
+		struct container **owners = realloc(s->owners, (capacity + 1) * sizeof(*owners));
+		if (!owners)
+			return NULL;
+		s->owners = owners;
 		s->capacity = capacity;
 	}
 	struct container *c = &s->containers[s->n_containers++];

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make deps: install what is missing from Debian's packages. Idempotent and
 # quick when everything is present: apt is only asked when a package is absent.
+# Extra package names on the command line are added (make bench uses that).
 set -euo pipefail
 
 packages=(
@@ -14,6 +15,7 @@ packages=(
   busybox-static qemu-system-x86
   # tests
   perl file cpio jq
+  "$@"
 )
 
 missing=()

@@ -75,13 +75,17 @@ int bh_caps_apply(const struct bh_config *c, struct bh_err *err)
 
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		return bh_fail(err, -errno, "clearing the ambient set: %s", strerror(errno));
+	/* The kernel only lets a capability that is permitted and inheritable be
+	 * ambient. Configs in the wild (crun's and runc's spec) list ambient
+	 * capabilities without inheritable ones; like them, we raise what the
+	 * rules allow and skip the rest. Skipping grants less, never more. */
+	uint64_t ambient = c->cap_ambient & c->cap_permitted & c->cap_inheritable;
 	for (int cap = 0; cap < kernel_cap_count(); cap++) {
-		if (!(c->cap_ambient & (1ULL << cap)))
+		if (!(ambient & (1ULL << cap)))
 			continue;
 		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
-			return bh_fail(err, -errno,
-				       "raising capability %d in the ambient set (it must be permitted and inheritable): %s",
-				       cap, strerror(errno));
+			return bh_fail(err, -errno, "raising capability %d in the ambient set: %s", cap,
+				       strerror(errno));
 	}
 	return 0;
 }

@@ -248,7 +248,7 @@ static int add_gid(struct walker *w, json_t *element, size_t index, void *ctx)
 	struct bh_config *c = ctx;
 
 	if (!json_is_integer(element) || json_integer_value(element) < 0 ||
-	    json_integer_value(element) > UINT32_MAX)
+	    json_integer_value(element) >= UINT32_MAX)
 		return invalid(w, "must be a group id");
 	c->additional_gids[index] = (gid_t)json_integer_value(element);
 	c->n_additional_gids = index + 1;
@@ -274,6 +274,11 @@ static int parse_user(struct walker *w, json_t *process, struct bh_config *c)
 	}
 	if (r == 0)
 		r = for_each(w, user, "additionalGids", add_gid, c);
+	/* -1 means "leave unchanged" to setresuid: the process would stay root. */
+	if (r == 0 && uid == UINT32_MAX)
+		r = invalid_at(w, "uid", "4294967295 is not a user id");
+	if (r == 0 && gid == UINT32_MAX)
+		r = invalid_at(w, "gid", "4294967295 is not a group id");
 	leave(w, saved);
 	c->uid = uid;
 	c->gid = gid;
@@ -638,8 +643,13 @@ static int parse_linux(struct walker *w, json_t *root, struct bh_config *c)
 		struct bh_mount probe = { 0 };
 		char *data = NULL;
 		if (bh_mount_option(propagation, &probe, &data) < 0 || data || !probe.propagation)
-			r = invalid_at(w, "rootfsPropagation", "\"%s\" is not a propagation (private, slave, shared, unbindable)",
+			r = invalid_at(w, "rootfsPropagation", "\"%s\" is not a propagation (private, slave, unbindable)",
 				    propagation);
+		/* Shared would carry the container's mounts back to the caller,
+		 * and pivot_root refuses a shared root anyway. */
+		else if (probe.propagation & MS_SHARED)
+			r = invalid_at(w, "rootfsPropagation", "\"%s\" would leak the container's mounts; use private or slave",
+				       propagation);
 		c->rootfs_propagation = probe.propagation & ~MS_REC;
 		free(data);
 	}
@@ -663,8 +673,11 @@ static int parse_config(struct walker *w, json_t *root, struct bh_config *c)
 	if (c->hostname && !(c->clone_flags & CLONE_NEWUTS))
 		return bh_fail(w->err, -EINVAL,
 			       "config.json: hostname: setting a hostname needs a uts namespace in linux.namespaces");
-	if (c->n_mounts && !(c->clone_flags & CLONE_NEWNS))
-		return bh_fail(w->err, -EINVAL, "config.json: linux.namespaces: a mount namespace is required");
+	/* The rootfs is always pivoted into: without a namespace of its own that
+	 * would re-root the caller's whole mount namespace. */
+	if (!(c->clone_flags & CLONE_NEWNS))
+		return bh_fail(w->err, -EINVAL,
+			       "config.json: linux.namespaces: a mount namespace is required (add {\"type\": \"mount\"})");
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 #include "internal.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define CLOSE_RANGE_CLOEXEC (1U << 2) /* linux/close_range.h, Linux 5.11 */
 
 /* What a failing child tells its parent before it exits. */
 struct child_report {
@@ -142,6 +143,12 @@ static int apply_and_exec(const struct bh_config *c, const struct bh_io *io, int
 		return bh_fail(err, -errno, "no_new_privs: %s", strerror(errno)), BH_EXIT_PRIVDROP;
 	if (bh_landlock_apply(c, err) < 0)
 		return BH_EXIT_PRIVDROP;
+	/* Descriptors the caller handed us (a directory fd above all) would
+	 * reach the host's tree past the pivot: none but stdio survives exec.
+	 * Ours from here on are close-on-exec already. */
+	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		return bh_fail(err, -errno, "marking inherited descriptors close-on-exec: %s", strerror(errno)),
+		       BH_EXIT_PRIVDROP;
 	/* Last, so that the filter need not allow any of the setup above. */
 	if (bh_seccomp_apply(c, err) < 0)
 		return BH_EXIT_PRIVDROP;
@@ -268,5 +275,7 @@ int bh_container_create(const struct bh_config *c, const struct bh_io *io, int s
 
 int bh_container_cleanup(const struct bh_config *c, struct bh_err *err)
 {
-	return bh_cgroup_remove(c, err);
+	/* Processes outside the container's PID namespace (none by default)
+	 * may outlive its main process: destroy kills them first. */
+	return bh_cgroup_destroy(c->cgroups_path, err);
 }

@@ -100,6 +100,19 @@ static int bind_remount(const char *target, unsigned long flags)
 	return mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | mounted_flags(target) | flags, NULL);
 }
 
+struct mount_attr_arg {
+	uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
+#define MOUNT_ATTR_RDONLY_BIT 0x00000001
+#define AT_RECURSIVE_FLAG 0x8000
+
+static int readonly_below(const char *target)
+{
+	struct mount_attr_arg attr = { .attr_set = MOUNT_ATTR_RDONLY_BIT };
+
+	return (int)syscall(SYS_mount_setattr, AT_FDCWD, target, AT_RECURSIVE_FLAG, &attr, sizeof(attr));
+}
+
 static int mount_one(const struct bh_config *c, const struct bh_mount *m, struct bh_err *err)
 {
 	char target[4096], source[4096];
@@ -130,6 +143,11 @@ static int mount_one(const struct bh_config *c, const struct bh_mount *m, struct
 		unsigned long extra = m->flags & ~(MS_BIND | MS_REC);
 		if (extra && bind_remount(target, extra) < 0)
 			return bh_fail(err, -errno, "mount %s: applying options: %s", m->destination,
+				       strerror(errno));
+		/* That remount reaches the top mount only: an rbind's submounts
+		 * need mount_setattr to be read-only too. */
+		if ((m->flags & MS_REC) && (m->flags & MS_RDONLY) && readonly_below(target) < 0)
+			return bh_fail(err, -errno, "mount %s: making submounts read-only: %s", m->destination,
 				       strerror(errno));
 	} else {
 		/* We speak cgroup v2 only: OCI's "cgroup" means the unified hierarchy. */
@@ -169,6 +187,11 @@ static int make_devices(const struct bh_config *c, struct bh_err *err)
 		snprintf(path, sizeof(path), "%s/%s", dev, default_devices[i]);
 		if (lstat(path, &st) == 0 && S_ISCHR(st.st_mode))
 			continue;
+		/* A symlink here would be followed on the host's side of the
+		 * pivot: the bind would land wherever the rootfs points it. */
+		if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+			return bh_fail(err, -EEXIST, "device /dev/%s: the rootfs has something else there",
+				       default_devices[i]);
 		int r = bh_make_mountpoint(path, false);
 		if (r < 0)
 			return bh_fail(err, r, "device /dev/%s: %s", default_devices[i], strerror(-r));

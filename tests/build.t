@@ -49,6 +49,20 @@ before=$(md5sum <"$work/a/hello/initrd.img")
 "$BULKHEAD" build -q tests/manifests/bad/typo-key.yml -o "$work/a/hello" 2>/dev/null
 check "a failed build keeps the earlier appliance" test "$(md5sum <"$work/a/hello/initrd.img")" = "$before"
 
+cat >"$work/path.yml" <<'YAML'
+name: path
+services:
+  - name: app
+    image: busybox
+    env: [PATH=/opt/bin:/bin, MODE=test]
+    command: [app]
+YAML
+"$BULKHEAD" build -q "$work/path.yml" -o "$work/path"
+mkdir -p "$work/p" && (cd "$work/p" && zcat "$work/path/initrd.img" | cpio -id --quiet 'containers/services/app/config.json' 2>/dev/null)
+env_json=$(tr -d ' \n' <"$work/p/containers/services/app/config.json" | grep -o '"env":\[[^]]*\]')
+check "a PATH in env replaces the default instead of following it ($env_json)" \
+  test "$env_json" = '"env":["PATH=/opt/bin:/bin","MODE=test"]'
+
 "$BULKHEAD" --help >"$work/help"
 check "--help exits 0 and documents build and run" sh -c "grep -q 'bulkhead build MANIFEST' '$work/help' && grep -q 'bulkhead run DIR' '$work/help'"
 "$BULKHEAD" frobnicate 2>/dev/null

@@ -148,3 +148,24 @@ TEST(seccomp_argument_index_out_of_range_is_refused)
 				      "[{\"names\": [\"clone\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": "
 				      "[{\"index\": 6, \"value\": 1, \"op\": \"SCMP_CMP_EQ\"}]}]}")));
 }
+
+TEST(a_mount_namespace_is_required)
+{
+	/* Without one, the pivot would re-root the caller's namespace. */
+	ASSERT_STREQ("config.json: linux.namespaces: a mount namespace is required (add {\"type\": \"mount\"})",
+		     load("{\"root\": {\"path\": \"rootfs\"}, \"process\": {\"args\": [\"x\"]},"
+			  " \"linux\": {\"namespaces\": [{\"type\": \"pid\"}]}}"));
+}
+
+TEST(uid_minus_one_is_refused)
+{
+	/* setresuid(-1, ...) changes nothing: the process would stay root. */
+	ASSERT_STREQ("config.json: process.user.uid: 4294967295 is not a user id",
+		     load(MINIMAL(", \"user\": {\"uid\": 4294967295, \"gid\": 0}", "")));
+}
+
+TEST(shared_rootfs_propagation_is_refused)
+{
+	ASSERT_STREQ("config.json: linux.rootfsPropagation: \"rshared\" would leak the container's mounts; use private or slave",
+		     load(MINIMAL("", ", \"rootfsPropagation\": \"rshared\"")));
+}

@@ -242,3 +242,87 @@ TEST(bad_bind_source_fails_start_with_its_path)
 	ASSERT_TRUE(strstr(r.err.msg, "/nonexistent-src") != NULL);
 	ASSERT_EQ(-1, waitpid(-1, NULL, WNOHANG));
 }
+
+TEST(descriptors_of_the_caller_do_not_reach_the_container)
+{
+	struct result r;
+
+	require_root();
+	/* A directory fd left open by the caller would lead past the pivot. */
+	int fd = open("/", O_RDONLY | O_DIRECTORY);
+	ASSERT_TRUE(fd >= 3);
+	char args[128];
+	snprintf(args, sizeof(args), PROBE ", \"fd\", \"%d\"", fd);
+	probe(args, "", &r);
+	ASSERT_STREQ("EBADF", r.out);
+}
+
+TEST(stdio_still_reaches_the_container)
+{
+	struct result r;
+
+	require_root();
+	probe(PROBE ", \"fd\", \"2\"", "", &r);
+	ASSERT_STREQ("ok", r.out);
+}
+
+TEST(a_device_symlink_in_the_rootfs_is_refused)
+{
+	struct result r;
+	char bundle[4096], path[4200];
+
+	require_root();
+	snprintf(bundle, sizeof(bundle), "%s/bundle", fixture_tmpfs());
+	make_bundle(bundle, SECURE_CONFIG, PROBE, "", "", "");
+	/* The config's /dev tmpfs would hide it; a config without one must
+	 * not bind the host's /dev/null onto what the link names. */
+	snprintf(path, sizeof(path), "%s/rootfs/dev", bundle);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/rootfs/dev/null", bundle);
+	ASSERT_EQ(0, symlink("/etc/hostname", path));
+	char config[16384], *dev;
+	snprintf(config, sizeof(config), SECURE_CONFIG, PROBE, "", "", "");
+	dev = strstr(config, "    {\"destination\": \"/dev\", \"type\": \"tmpfs\"");
+	ASSERT_TRUE(dev != NULL);
+	char *end = strchr(dev, '\n');
+	memmove(dev, end + 1, strlen(end + 1) + 1);
+	snprintf(path, sizeof(path), "%s/config.json", bundle);
+	write_text_file(path, config);
+	run_bundle(bundle, &r);
+	ASSERT_EQ(-EEXIST, r.start);
+	ASSERT_TRUE(strstr(r.err.msg, "device /dev/null") != NULL);
+}
+
+TEST(read_only_rbind_is_read_only_all_the_way_down)
+{
+	struct result r;
+	char bundle[4096], data[4096], sub[4200], config[16384];
+
+	require_root();
+	const char *dir = fixture_tmpfs();
+	snprintf(bundle, sizeof(bundle), "%s/bundle", dir);
+	snprintf(data, sizeof(data), "%s/data", dir);
+	snprintf(sub, sizeof(sub), "%s/data/sub", dir);
+	mkdir(data, 0755);
+	mkdir(sub, 0755);
+	ASSERT_EQ(0, mount("tmpfs", sub, "tmpfs", 0, NULL));
+	snprintf(config, sizeof(config), SECURE_CONFIG, PROBE ", \"write\", \"/tmp/data/sub/x\"", "", "", "");
+	char *mounts = strstr(config, "\"mounts\": [");
+	size_t head = (size_t)(mounts - config) + strlen("\"mounts\": [");
+	char fixed[16384];
+	/* After /tmp (a tmpfs), bind the tree below it read-only. */
+	snprintf(fixed, sizeof(fixed), "%s", config);
+	char *last = strstr(fixed, "\"mode=1777\"]}],");
+	ASSERT_TRUE(last != NULL);
+	(void)head;
+	char tail[8192];
+	snprintf(tail, sizeof(tail), "%s", last + strlen("\"mode=1777\"]}"));
+	snprintf(last, sizeof(fixed) - (size_t)(last - fixed),
+		 "\"mode=1777\"]}, {\"destination\": \"/tmp/data\", \"source\": \"%s\", \"options\": [\"rbind\", \"ro\"]}%s",
+		 data, tail);
+	make_bundle(bundle, "%s", fixed);
+	run_bundle(bundle, &r);
+	ASSERT_EQ(0, r.start);
+	r.out[strcspn(r.out, "\n")] = '\0';
+	ASSERT_STREQ("EROFS", r.out);
+}

@@ -130,8 +130,12 @@ static int create_container(const char *id, const struct create_options *o, stru
 	}
 	s->start_time = process_start_time(s->pid);
 	if ((r = state_save(s)) < 0 || (o->pid_file && (r = write_pid_file(o->pid_file, s->pid)) < 0)) {
-		kill(s->pid, SIGKILL);
+		struct bh_err ignored;
 		r = cli_error("%s: saving state: %s", id, strerror(-r));
+		/* Our child still: reap it, then its cgroup can go too. */
+		kill(s->pid, SIGKILL);
+		waitpid(s->pid, NULL, 0);
+		bh_cgroup_destroy(s->cgroups_path[0] ? s->cgroups_path : NULL, &ignored);
 		goto fail;
 	}
 	bh_config_free(config);

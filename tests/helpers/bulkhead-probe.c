@@ -7,6 +7,7 @@
  *   bulkhead-probe status FIELD          print FIELD of /proc/self/status
  *   bulkhead-probe write PATH            create PATH; print ok or the errno name
  *   bulkhead-probe syscall mount|unshare-user|unshare-net|clone-newuser|clone3|fork
+ *   bulkhead-probe fd N                  is descriptor N open? ok or EBADF
  *   bulkhead-probe sleep SECONDS         sleep (a long-running container)
  *   bulkhead-probe exit STATUS           exit with STATUS
  *                                        try it; print ok or the errno name
@@ -31,7 +32,7 @@ static const struct {
 } errno_names[] = {
 	{ 0, "ok" },         { EPERM, "EPERM" },   { EACCES, "EACCES" }, { EROFS, "EROFS" },
 	{ ENOENT, "ENOENT" }, { ENOSYS, "ENOSYS" }, { EINVAL, "EINVAL" }, { EEXIST, "EEXIST" },
-	{ ENOTDIR, "ENOTDIR" }, { EBUSY, "EBUSY" },
+	{ ENOTDIR, "ENOTDIR" }, { EBUSY, "EBUSY" }, { EBADF, "EBADF" },
 };
 
 static const char *errno_name(int e)
@@ -203,6 +204,11 @@ int main(int argc, char **argv)
 		int e = try_syscall(argv[2]);
 		if (e < 0)
 			return 2;
+		puts(errno_name(e));
+		return e ? 1 : 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "fd") == 0) {
+		int e = fcntl(atoi(argv[2]), F_GETFD) < 0 ? errno : 0;
 		puts(errno_name(e));
 		return e ? 1 : 0;
 	}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Starting a container, side by side in one hyperfine run: `run` of /bin/true
+# in one busybox bundle under bulkhead-runtime, crun and runc, the same
+# isolation with bwrap, and the kernel floor (unshare alone). Reports means,
+# medians and ratios. Timing never decides a test; this is for reading.
+#
+# usage: bench/runtime.sh [RUNS]   (root; make bench runs it)
+set -euo pipefail
+runs=${1:-200}
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD:-$top/build}
+
+if [ -z "${BENCH_IN_NAMESPACE:-}" ]; then
+  "$top/mk/deps.sh" crun runc bubblewrap hyperfine >&2
+  # crun refuses a hybrid cgroup v1/v2 host: give every runtime the same
+  # private cgroup2 view instead (DESIGN.md, known pitfalls).
+  exec env BENCH_IN_NAMESPACE=1 unshare --mount --propagation private "$0" "$@"
+fi
+mount -t cgroup2 none /sys/fs/cgroup
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+bundle=$work/bundle
+mkdir -p "$bundle/rootfs/bin" "$bundle/rootfs/proc" "$bundle/rootfs/dev" "$bundle/rootfs/sys" "$bundle/rootfs/tmp"
+cp /bin/busybox "$bundle/rootfs/bin/busybox"
+ln -s busybox "$bundle/rootfs/bin/true"
+# One config for all three OCI runtimes: crun's default spec, no terminal,
+# no device cgroup rules (crun loads those as eBPF and must raise
+# RLIMIT_MEMLOCK, which needs CAP_SYS_RESOURCE; bulkhead-runtime has no
+# device cgroup yet, so dropping them also keeps the work equal).
+(cd "$bundle" && crun spec)
+jq '.process.terminal = false | .process.args = ["/bin/true"] | del(.linux.resources)' \
+  "$bundle/config.json" >"$bundle/config.tmp"
+mv "$bundle/config.tmp" "$bundle/config.json"
+
+rootfs=$bundle/rootfs
+hyperfine --shell=none --warmup 20 --runs "$runs" --export-json "$work/results.json" \
+  --command-name bulkhead-runtime "$build/bin/bulkhead-runtime --root $work/bh run --bundle $bundle bench" \
+  --command-name crun "crun --root $work/crun run --bundle $bundle bench" \
+  --command-name runc "runc --root $work/runc run --bundle $bundle bench" \
+  --command-name bwrap "bwrap --unshare-pid --unshare-net --unshare-ipc --unshare-uts --unshare-cgroup --die-with-parent --ro-bind $rootfs / --proc /proc --dev /dev --tmpfs /tmp --cap-drop ALL /bin/true" \
+  --command-name floor "unshare --fork -pmuinC /bin/true" >&2
+
+echo
+printf '%-18s %10s %10s %12s %12s\n' command "mean ms" "median ms" "÷ crun" "÷ floor"
+jq -r '
+  (.results | map({(.command): .median}) | add) as $m |
+  .results[] | [.command, (.mean * 1000), (.median * 1000), (.median / $m.crun), (.median / $m.floor)] |
+  @tsv' "$work/results.json" |
+  while IFS=$'\t' read -r name mean median vs_crun vs_floor; do
+    printf '%-18s %10.1f %10.1f %12.2f %12.2f\n' "$name" "$mean" "$median" "$vs_crun" "$vs_floor"
+  done
