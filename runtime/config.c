@@ -267,6 +267,13 @@ static int parse_user(struct walker *w, json_t *process, struct bh_config *c)
 	r = get_u32(w, user, "uid", &uid);
 	if (r == 0)
 		r = get_u32(w, user, "gid", &gid);
+	if (r == 0 && json_object_get(user, "umask")) {
+		uint32_t mask = 0;
+		if ((r = get_u32(w, user, "umask", &mask)) == 0 && mask > 0777)
+			r = invalid_at(w, "umask", "must be from 0 to 0777 (511)");
+		c->has_umask = true;
+		c->umask = (mode_t)mask;
+	}
 	gids = json_object_get(user, "additionalGids");
 	if (r == 0 && gids && json_is_array(gids)) {
 		c->additional_gids = calloc(json_array_size(gids) + 1, sizeof(gid_t));
@@ -369,6 +376,40 @@ static int parse_landlock(struct walker *w, json_t *process, struct bh_config *c
 	return r;
 }
 
+static int add_rlimit(struct walker *w, json_t *element, size_t index, void *ctx)
+{
+	struct bh_config *c = ctx;
+	struct bh_rlimit *limit = &c->rlimits[index];
+	char *type = NULL;
+	int r;
+
+	c->n_rlimits = index + 1;
+	if (!json_is_object(element))
+		return invalid(w, "must be an object with type, soft and hard");
+	if ((r = get_string(w, element, "type", &type)) == 0 && (!type || (limit->resource = bh_rlimit_from_name(type)) < 0))
+		r = invalid_at(w, "type", "unknown resource limit \"%s\"", type ? type : "");
+	free(type);
+	if (r == 0)
+		r = get_u64(w, element, "soft", &limit->soft);
+	if (r == 0)
+		r = get_u64(w, element, "hard", &limit->hard);
+	if (r == 0 && limit->soft > limit->hard)
+		r = invalid_at(w, "soft", "is above hard");
+	for (size_t i = 0; r == 0 && i < index; i++)
+		if (c->rlimits[i].resource == limit->resource)
+			r = invalid_at(w, "type", "is given twice");
+	return r;
+}
+
+static int parse_rlimits(struct walker *w, json_t *process, struct bh_config *c)
+{
+	json_t *list = json_object_get(process, "rlimits");
+
+	if (list && json_is_array(list) && !(c->rlimits = calloc(json_array_size(list) + 1, sizeof(*c->rlimits))))
+		return -ENOMEM;
+	return for_each(w, process, "rlimits", add_rlimit, c);
+}
+
 static int parse_process(struct walker *w, json_t *root, struct bh_config *c)
 {
 	json_t *process;
@@ -395,6 +436,15 @@ static int parse_process(struct walker *w, json_t *root, struct bh_config *c)
 		r = get_bool(w, process, "noNewPrivileges", &c->no_new_privileges);
 	if (r == 0)
 		r = parse_user(w, process, c);
+	if (r == 0)
+		r = parse_rlimits(w, process, c);
+	if (r == 0 && json_object_get(process, "oomScoreAdj")) {
+		json_t *v = json_object_get(process, "oomScoreAdj");
+		if (!json_is_integer(v) || json_integer_value(v) < -1000 || json_integer_value(v) > 1000)
+			r = invalid_at(w, "oomScoreAdj", "must be an integer from -1000 to 1000");
+		c->has_oom_score_adj = true;
+		c->oom_score_adj = (int)json_integer_value(v);
+	}
 	if (r == 0)
 		r = parse_capabilities(w, process, c);
 	if (r == 0)
@@ -618,6 +668,36 @@ static int parse_seccomp(struct walker *w, json_t *linux_obj, struct bh_config *
 	return r;
 }
 
+/* Checked once namespaces are known: parse_linux reads namespaces first. */
+static int parse_sysctl(struct walker *w, json_t *linux_obj, struct bh_config *c)
+{
+	json_t *sysctl, *value;
+	const char *key;
+	size_t n = 0;
+	int r = get_object(w, linux_obj, "sysctl", &sysctl);
+
+	if (r < 0 || !sysctl)
+		return r;
+	if (!(c->sysctl = calloc(json_object_size(sysctl) + 1, sizeof(char *))))
+		return -ENOMEM;
+	size_t saved = enter_key(w, "sysctl");
+	json_object_foreach(sysctl, key, value) {
+		if (!json_is_string(value))
+			r = invalid_at(w, key, "must be a string");
+		else if (bh_sysctl_check(key, c->clone_flags) < 0)
+			r = invalid_at(w, key,
+				       "is not namespaced by this container's namespaces; setting it would change the host");
+		else if (!(c->sysctl[n] = malloc(strlen(key) + strlen(json_string_value(value)) + 2)))
+			r = -ENOMEM;
+		else
+			sprintf(c->sysctl[n++], "%s=%s", key, json_string_value(value));
+		if (r < 0)
+			break;
+	}
+	leave(w, saved);
+	return r;
+}
+
 static int parse_linux(struct walker *w, json_t *root, struct bh_config *c)
 {
 	json_t *linux_obj;
@@ -655,6 +735,8 @@ static int parse_linux(struct walker *w, json_t *root, struct bh_config *c)
 	}
 	if (r == 0)
 		r = parse_seccomp(w, linux_obj, c);
+	if (r == 0)
+		r = parse_sysctl(w, linux_obj, c);
 	leave(w, saved);
 	free(propagation);
 	return r;
@@ -667,12 +749,13 @@ static int parse_config(struct walker *w, json_t *root, struct bh_config *c)
 	if (!json_is_object(root))
 		return bh_fail(w->err, -EINVAL, "config.json: the top level must be an object");
 	if ((r = parse_root(w, root, c)) < 0 || (r = parse_process(w, root, c)) < 0 ||
-	    (r = get_string(w, root, "hostname", &c->hostname)) < 0 || (r = parse_mounts(w, root, c)) < 0 ||
+	    (r = get_string(w, root, "hostname", &c->hostname)) < 0 ||
+	    (r = get_string(w, root, "domainname", &c->domainname)) < 0 || (r = parse_mounts(w, root, c)) < 0 ||
 	    (r = parse_linux(w, root, c)) < 0)
 		return r;
-	if (c->hostname && !(c->clone_flags & CLONE_NEWUTS))
-		return bh_fail(w->err, -EINVAL,
-			       "config.json: hostname: setting a hostname needs a uts namespace in linux.namespaces");
+	if ((c->hostname || c->domainname) && !(c->clone_flags & CLONE_NEWUTS))
+		return bh_fail(w->err, -EINVAL, "config.json: %s: setting it needs a uts namespace in linux.namespaces",
+			       c->hostname ? "hostname" : "domainname");
 	/* The rootfs is always pivoted into: without a namespace of its own that
 	 * would re-root the caller's whole mount namespace. */
 	if (!(c->clone_flags & CLONE_NEWNS))
@@ -727,6 +810,9 @@ void bh_config_free(struct bh_config *c)
 	free(c->cwd);
 	free(c->additional_gids);
 	free(c->hostname);
+	free(c->domainname);
+	free(c->rlimits);
+	bh_strv_free(c->sysctl);
 	free(c->cgroups_path);
 	for (size_t i = 0; i < c->n_mounts; i++) {
 		free(c->mounts[i].destination);

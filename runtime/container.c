@@ -127,10 +127,13 @@ static int apply_and_exec(const struct bh_config *c, const struct bh_io *io, int
 
 	/* Mounts and devices need the host's paths, so they come before the pivot;
 	 * masked and read-only paths refer to the container's own, so after. */
-	if (bh_mount_rootfs(c, err) < 0 || bh_mount_pivot(c, err) < 0 || bh_mount_finish(c, err) < 0)
+	/* sysctls go through the container's own /proc/sys, before the
+	 * read-only paths close it. */
+	if (bh_mount_rootfs(c, err) < 0 || bh_mount_pivot(c, err) < 0 || bh_sysctl_apply(c, err) < 0 ||
+	    bh_mount_finish(c, err) < 0)
 		return BH_EXIT_SETUP;
-	if (c->hostname && sethostname(c->hostname, strlen(c->hostname)) < 0)
-		return bh_fail(err, -errno, "sethostname: %s", strerror(errno)), BH_EXIT_SETUP;
+	if (bh_process_apply(c, err) < 0)
+		return BH_EXIT_SETUP;
 	if (chdir(c->cwd) < 0)
 		return bh_fail(err, -errno, "cwd %s: %s", c->cwd, strerror(errno)), BH_EXIT_SETUP;
 
@@ -230,8 +233,10 @@ static int launch(const struct bh_config *c, const struct bh_io *io, int start_f
 		return bh_fail(err, -clone_errno, "clone: %s", strerror(clone_errno));
 	}
 
-	if (cgroup_fd >= 0) {
-		int r = bh_cgroup_join(cgroup_fd, pid, err);
+	if (cgroup_fd >= 0 || c->has_oom_score_adj) {
+		int r = cgroup_fd >= 0 ? bh_cgroup_join(cgroup_fd, pid, err) : 0;
+		if (r == 0)
+			r = bh_oom_score_apply(c, pid, err);
 		if (r < 0) {
 			close(go[1]);
 			close(report[0]);

@@ -51,6 +51,11 @@ struct bh_landlock_rule {
 	uint64_t allowed;
 };
 
+struct bh_rlimit {
+	int resource; /* RLIMIT_* */
+	uint64_t soft, hard;
+};
+
 struct bh_seccomp_arg {
 	unsigned index;  /* which syscall argument, 0 to 5 */
 	int op;          /* enum scmp_compare */
@@ -83,6 +88,14 @@ struct bh_config {
 	uint64_t cap_bounding, cap_effective, cap_permitted, cap_inheritable, cap_ambient;
 
 	char *hostname;
+	char *domainname;
+	struct bh_rlimit *rlimits;
+	size_t n_rlimits;
+	bool has_oom_score_adj;
+	int oom_score_adj;
+	bool has_umask;
+	mode_t umask;
+	char **sysctl; /* "key=value" pairs, keys with dots */
 	int clone_flags;   /* CLONE_NEW* except CLONE_NEWCGROUP, which is unshared after the cgroup join */
 	bool cgroup_ns;
 	char *cgroups_path; /* relative to the cgroup2 mount; NULL: stay in the caller's cgroup */
@@ -125,6 +138,17 @@ int bh_mount_finish(const struct bh_config *c, struct bh_err *err);
 
 /* ---- ns.c ---- */
 int bh_ns_flag(const char *type, int *flag);
+
+/* ---- process.c: per-process settings ---- */
+int bh_rlimit_from_name(const char *name);
+/* Refuses a sysctl that is not namespaced by one of the config's namespaces:
+ * writing it would change the host (or the VM) for everyone. */
+int bh_sysctl_check(const char *key, int clone_flags);
+int bh_sysctl_apply(const struct bh_config *c, struct bh_err *err);
+/* In the child: hostname, domainname, rlimits and umask, in that order. */
+int bh_process_apply(const struct bh_config *c, struct bh_err *err);
+/* In the parent, before the child runs: /proc/PID/oom_score_adj. */
+int bh_oom_score_apply(const struct bh_config *c, pid_t pid, struct bh_err *err);
 
 /* ---- landlock.c ---- */
 int bh_landlock_right(const char *name, uint64_t *bit);

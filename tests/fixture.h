@@ -92,6 +92,18 @@ __attribute__((unused, format(printf, 2, 3))) static void make_bundle(const char
 	write_text_file(path, text);
 }
 
+/* Inserts TEXT into CONFIG (of SIZE bytes) right after the first MARKER. */
+__attribute__((unused)) static void splice_config(char *config, size_t size, const char *marker, const char *text)
+{
+	char *at = strstr(config, marker);
+
+	if (!at || strlen(config) + strlen(text) >= size)
+		TAP_FAIL("cannot splice %s after %s", text, marker);
+	at += strlen(marker);
+	memmove(at + strlen(text), at, strlen(at) + 1);
+	memcpy(at, text, strlen(text));
+}
+
 /* The configuration bulkhead build writes, with ARGS (a JSON array body) and
  * CAPS (a JSON array body) filled in. */
 #define SECURE_CONFIG                                                                                     \

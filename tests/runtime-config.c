@@ -121,7 +121,7 @@ TEST(terminal_is_refused_clearly)
 
 TEST(hostname_without_uts_namespace_is_refused)
 {
-	ASSERT_STREQ("config.json: hostname: setting a hostname needs a uts namespace in linux.namespaces",
+	ASSERT_STREQ("config.json: hostname: setting it needs a uts namespace in linux.namespaces",
 		     load("{\"root\": {\"path\": \"rootfs\"}, \"process\": {\"args\": [\"x\"]}, \"hostname\": \"h\"}"));
 }
 
@@ -168,4 +168,36 @@ TEST(shared_rootfs_propagation_is_refused)
 {
 	ASSERT_STREQ("config.json: linux.rootfsPropagation: \"rshared\" would leak the container's mounts; use private or slave",
 		     load(MINIMAL("", ", \"rootfsPropagation\": \"rshared\"")));
+}
+
+TEST(host_wide_sysctl_is_refused)
+{
+	ASSERT_STREQ("config.json: linux.sysctl.kernel.panic: is not namespaced by this container's namespaces; "
+		     "setting it would change the host",
+		     load(MINIMAL("", ", \"sysctl\": {\"kernel.panic\": \"0\"}")));
+}
+
+TEST(net_sysctl_without_network_namespace_is_refused)
+{
+	ASSERT_STREQ("config.json: linux.sysctl.net.ipv4.ip_forward: is not namespaced by this container's namespaces; "
+		     "setting it would change the host",
+		     load(MINIMAL("", ", \"sysctl\": {\"net.ipv4.ip_forward\": \"1\"}")));
+}
+
+TEST(unknown_rlimit_is_refused)
+{
+	ASSERT_STREQ("config.json: process.rlimits[0].type: unknown resource limit \"RLIMIT_FUN\"",
+		     load(MINIMAL(", \"rlimits\": [{\"type\": \"RLIMIT_FUN\", \"soft\": 1, \"hard\": 1}]", "")));
+}
+
+TEST(rlimit_soft_above_hard_is_refused)
+{
+	ASSERT_STREQ("config.json: process.rlimits[0].soft: is above hard",
+		     load(MINIMAL(", \"rlimits\": [{\"type\": \"RLIMIT_NOFILE\", \"soft\": 9, \"hard\": 1}]", "")));
+}
+
+TEST(oom_score_adj_out_of_range_is_refused)
+{
+	ASSERT_STREQ("config.json: process.oomScoreAdj: must be an integer from -1000 to 1000",
+		     load(MINIMAL(", \"oomScoreAdj\": 1001", "")));
 }

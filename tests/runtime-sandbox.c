@@ -326,3 +326,75 @@ TEST(read_only_rbind_is_read_only_all_the_way_down)
 	r.out[strcspn(r.out, "\n")] = '\0';
 	ASSERT_STREQ("EROFS", r.out);
 }
+
+/* Runs the probe with ARGS under SECURE_CONFIG plus TEXT spliced after MARKER. */
+static void probe_with(const char *args, const char *marker, const char *text, struct result *r)
+{
+	char bundle[4096], config[16384];
+
+	snprintf(bundle, sizeof(bundle), "%s/bundle", fixture_tmpfs());
+	snprintf(config, sizeof(config), SECURE_CONFIG, args, "", "", "");
+	splice_config(config, sizeof(config), marker, text);
+	make_bundle(bundle, "%s", config);
+	run_bundle(bundle, r);
+	if (r->start < 0)
+		TAP_FAIL("start: %s", r->err.msg);
+	r->out[strcspn(r->out, "\n")] = '\0';
+}
+
+TEST(rlimits_are_applied)
+{
+	struct result r;
+
+	require_root();
+	probe_with(PROBE ", \"rlimit\", \"NOFILE\"", "\"process\": {",
+		   "\"rlimits\": [{\"type\": \"RLIMIT_NOFILE\", \"soft\": 64, \"hard\": 128}], ", &r);
+	ASSERT_STREQ("64 128", r.out);
+}
+
+TEST(umask_is_applied)
+{
+	struct result r;
+
+	require_root();
+	probe_with(PROBE ", \"umask\"", "\"user\": {", "\"umask\": 63, ", &r);
+	ASSERT_STREQ("0077", r.out);
+}
+
+TEST(oom_score_adj_is_applied)
+{
+	struct result r;
+
+	require_root();
+	probe_with(PROBE ", \"cat\", \"/proc/self/oom_score_adj\"", "\"process\": {", "\"oomScoreAdj\": 500, ", &r);
+	ASSERT_STREQ("500", r.out);
+}
+
+TEST(domainname_is_set_in_the_uts_namespace)
+{
+	struct result r;
+
+	require_root();
+	probe_with(PROBE ", \"domainname\"", "\"hostname\": \"probe\",", " \"domainname\": \"example.test\",", &r);
+	ASSERT_STREQ("example.test", r.out);
+}
+
+TEST(namespaced_sysctl_is_applied_inside_only)
+{
+	struct result r;
+	char host[16] = "";
+
+	require_root();
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_forward", "r");
+	ASSERT_TRUE(f && fgets(host, sizeof(host), f));
+	fclose(f);
+	probe_with(PROBE ", \"cat\", \"/proc/sys/net/ipv4/ip_forward\"", "\"linux\": {",
+		   "\"sysctl\": {\"net.ipv4.ip_forward\": \"1\"}, ", &r);
+	ASSERT_STREQ("1", r.out);
+	/* The host's value is untouched: the container had its own netns. */
+	char after[16] = "";
+	f = fopen("/proc/sys/net/ipv4/ip_forward", "r");
+	ASSERT_TRUE(f && fgets(after, sizeof(after), f));
+	fclose(f);
+	ASSERT_STREQ(host, after);
+}

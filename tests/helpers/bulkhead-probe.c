@@ -7,6 +7,9 @@
  *   bulkhead-probe status FIELD          print FIELD of /proc/self/status
  *   bulkhead-probe write PATH            create PATH; print ok or the errno name
  *   bulkhead-probe syscall mount|unshare-user|unshare-net|clone-newuser|clone3|fork
+ *   bulkhead-probe cat PATH              print the first line of PATH
+ *   bulkhead-probe rlimit NOFILE         print the soft and hard limit
+ *   bulkhead-probe umask | domainname    print them
  *   bulkhead-probe fd N                  is descriptor N open? ok or EBADF
  *   bulkhead-probe sleep SECONDS         sleep (a long-running container)
  *   bulkhead-probe exit STATUS           exit with STATUS
@@ -21,6 +24,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -206,6 +210,33 @@ int main(int argc, char **argv)
 			return 2;
 		puts(errno_name(e));
 		return e ? 1 : 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "cat") == 0) {
+		char line[256] = "";
+		FILE *f = fopen(argv[2], "re");
+		if (!f || !fgets(line, sizeof(line), f)) {
+			puts(errno_name(errno));
+			return 1;
+		}
+		fputs(line, stdout);
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "rlimit") == 0 && strcmp(argv[2], "NOFILE") == 0) {
+		struct rlimit limit;
+		getrlimit(RLIMIT_NOFILE, &limit);
+		printf("%llu %llu\n", (unsigned long long)limit.rlim_cur, (unsigned long long)limit.rlim_max);
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "umask") == 0) {
+		mode_t mask = umask(0);
+		printf("%04o\n", (unsigned)mask);
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "domainname") == 0) {
+		char name[256] = "";
+		getdomainname(name, sizeof(name) - 1);
+		puts(name);
+		return 0;
 	}
 	if (argc == 3 && strcmp(argv[1], "fd") == 0) {
 		int e = fcntl(atoi(argv[2]), F_GETFD) < 0 ? errno : 0;

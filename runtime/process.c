@@ -1,0 +1,112 @@
+/* Per-process settings that are neither namespaces nor privileges: host and
+ * domain names, resource limits, the OOM score, the umask, sysctls. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include "internal.h"
+
+static const struct {
+	const char *name;
+	int resource;
+} rlimit_names[] = {
+	{ "RLIMIT_AS", RLIMIT_AS },           { "RLIMIT_CORE", RLIMIT_CORE },
+	{ "RLIMIT_CPU", RLIMIT_CPU },         { "RLIMIT_DATA", RLIMIT_DATA },
+	{ "RLIMIT_FSIZE", RLIMIT_FSIZE },     { "RLIMIT_LOCKS", RLIMIT_LOCKS },
+	{ "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK }, { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
+	{ "RLIMIT_NICE", RLIMIT_NICE },       { "RLIMIT_NOFILE", RLIMIT_NOFILE },
+	{ "RLIMIT_NPROC", RLIMIT_NPROC },     { "RLIMIT_RSS", RLIMIT_RSS },
+	{ "RLIMIT_RTPRIO", RLIMIT_RTPRIO },   { "RLIMIT_RTTIME", RLIMIT_RTTIME },
+	{ "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING }, { "RLIMIT_STACK", RLIMIT_STACK },
+};
+
+int bh_rlimit_from_name(const char *name)
+{
+	for (size_t i = 0; i < sizeof(rlimit_names) / sizeof(rlimit_names[0]); i++)
+		if (strcmp(name, rlimit_names[i].name) == 0)
+			return rlimit_names[i].resource;
+	return -EINVAL;
+}
+
+/* Which sysctls a namespace makes private (Docker's rule, from the kernel's
+ * own namespacing): the IPC ones, the network ones, and the UTS names. */
+static const struct {
+	const char *prefix;
+	bool exact;
+	int needs;
+} namespaced_sysctls[] = {
+	{ "kernel.msgmax", true, CLONE_NEWIPC },  { "kernel.msgmnb", true, CLONE_NEWIPC },
+	{ "kernel.msgmni", true, CLONE_NEWIPC },  { "kernel.sem", true, CLONE_NEWIPC },
+	{ "kernel.shmall", true, CLONE_NEWIPC },  { "kernel.shmmax", true, CLONE_NEWIPC },
+	{ "kernel.shmmni", true, CLONE_NEWIPC },  { "kernel.shm_rmid_forced", true, CLONE_NEWIPC },
+	{ "fs.mqueue.", false, CLONE_NEWIPC },    { "net.", false, CLONE_NEWNET },
+	{ "kernel.hostname", true, CLONE_NEWUTS }, { "kernel.domainname", true, CLONE_NEWUTS },
+};
+
+int bh_sysctl_check(const char *key, int clone_flags)
+{
+	if (strstr(key, "..") || strchr(key, '/'))
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(namespaced_sysctls) / sizeof(namespaced_sysctls[0]); i++) {
+		const char *prefix = namespaced_sysctls[i].prefix;
+		bool match = namespaced_sysctls[i].exact ? strcmp(key, prefix) == 0
+							 : strncmp(key, prefix, strlen(prefix)) == 0;
+		if (match)
+			return (clone_flags & namespaced_sysctls[i].needs) ? 0 : -EPERM;
+	}
+	return -EPERM;
+}
+
+int bh_sysctl_apply(const struct bh_config *c, struct bh_err *err)
+{
+	char path[512];
+
+	for (char **kv = c->sysctl; kv && *kv; kv++) {
+		const char *eq = strchr(*kv, '=');
+		int len = snprintf(path, sizeof(path), "/proc/sys/%.*s", (int)(eq - *kv), *kv);
+		if (len < 0 || (size_t)len >= sizeof(path))
+			return bh_fail(err, -ENAMETOOLONG, "sysctl %s: name too long", *kv);
+		for (char *p = path + 10; *p; p++)
+			if (*p == '.')
+				*p = '/';
+		int r = bh_write_file(path, eq + 1);
+		if (r < 0)
+			return bh_fail(err, r, "sysctl %.*s: %s", (int)(eq - *kv), *kv, strerror(-r));
+	}
+	return 0;
+}
+
+int bh_oom_score_apply(const struct bh_config *c, pid_t pid, struct bh_err *err)
+{
+	char path[64], value[16];
+
+	if (!c->has_oom_score_adj)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)pid);
+	snprintf(value, sizeof(value), "%d", c->oom_score_adj);
+	int r = bh_write_file(path, value);
+	if (r < 0)
+		return bh_fail(err, r, "process.oomScoreAdj %d: %s%s", c->oom_score_adj, strerror(-r),
+			       r == -EACCES ? " (lowering it needs CAP_SYS_RESOURCE)" : "");
+	return 0;
+}
+
+int bh_process_apply(const struct bh_config *c, struct bh_err *err)
+{
+	if (c->hostname && sethostname(c->hostname, strlen(c->hostname)) < 0)
+		return bh_fail(err, -errno, "sethostname: %s", strerror(errno));
+	if (c->domainname && setdomainname(c->domainname, strlen(c->domainname)) < 0)
+		return bh_fail(err, -errno, "setdomainname: %s", strerror(errno));
+	for (size_t i = 0; i < c->n_rlimits; i++) {
+		struct rlimit limit = { .rlim_cur = c->rlimits[i].soft, .rlim_max = c->rlimits[i].hard };
+		if (setrlimit(c->rlimits[i].resource, &limit) < 0)
+			return bh_fail(err, -errno, "process.rlimits[%zu]: setrlimit: %s%s", i, strerror(errno),
+				       errno == EPERM ? " (raising a hard limit needs CAP_SYS_RESOURCE)" : "");
+	}
+	if (c->has_umask)
+		umask(c->umask);
+	return 0;
+}
