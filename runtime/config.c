@@ -530,6 +530,52 @@ static int parse_mounts(struct walker *w, json_t *root, struct bh_config *c)
 
 /* ---- linux ---- */
 
+static int add_join(struct bh_config *c, int flag, char **path)
+{
+	struct bh_ns_join *joins = realloc(c->joins, (c->n_joins + 1) * sizeof(*joins));
+
+	if (!joins)
+		return -ENOMEM;
+	c->joins = joins;
+	joins[c->n_joins].flag = flag;
+	joins[c->n_joins].path = *path; /* ownership moves to the config */
+	*path = NULL;
+	c->n_joins++;
+	return 0;
+}
+
+struct map_list {
+	struct bh_id_map **maps;
+	size_t *n;
+};
+
+static int add_id_map(struct walker *w, json_t *element, size_t index, void *ctx)
+{
+	struct map_list *list = ctx;
+	struct bh_id_map *map = &(*list->maps)[index];
+	int r;
+
+	*list->n = index + 1;
+	if (!json_is_object(element))
+		return invalid(w, "must be an object with containerID, hostID and size");
+	if ((r = get_u32(w, element, "containerID", &map->container_id)) < 0 ||
+	    (r = get_u32(w, element, "hostID", &map->host_id)) < 0 || (r = get_u32(w, element, "size", &map->size)) < 0)
+		return r;
+	if (map->size == 0)
+		return invalid_at(w, "size", "must be at least 1");
+	return 0;
+}
+
+static int parse_id_maps(struct walker *w, json_t *linux_obj, const char *key, struct bh_id_map **maps, size_t *n)
+{
+	json_t *list = json_object_get(linux_obj, key);
+	struct map_list ctx = { maps, n };
+
+	if (list && json_is_array(list) && !(*maps = calloc(json_array_size(list) + 1, sizeof(**maps))))
+		return -ENOMEM;
+	return for_each(w, linux_obj, key, add_id_map, &ctx);
+}
+
 static int add_namespace(struct walker *w, json_t *element, size_t index, void *ctx)
 {
 	struct bh_config *c = ctx;
@@ -542,14 +588,20 @@ static int add_namespace(struct walker *w, json_t *element, size_t index, void *
 	if ((r = get_string(w, element, "type", &type)) == 0 && (r = get_string(w, element, "path", &path)) == 0) {
 		if (!type || bh_ns_flag(type, &flag) < 0)
 			r = invalid(w, "unknown namespace type \"%s\"", type ? type : "");
+		else if (c->namespaces & flag)
+			r = invalid(w, "namespace type \"%s\" is given twice", type);
+		else if (path && (flag == CLONE_NEWPID || flag == CLONE_NEWUSER))
+			r = invalid(w, "joining a %s namespace by path is not supported yet", type);
+		/* pivot_root would re-root every process of a joined mount namespace. */
+		else if (path && flag == CLONE_NEWNS)
+			r = invalid(w, "a container needs a mount namespace of its own; remove the path");
 		else if (path)
-			r = invalid(w, "joining a namespace by path is not supported yet");
-		else if (flag == CLONE_NEWUSER)
-			r = invalid(w, "user namespaces are not supported yet");
+			r = add_join(c, flag, &path);
 		else if (flag == CLONE_NEWCGROUP)
 			c->cgroup_ns = true;
 		else
 			c->clone_flags |= flag;
+		c->namespaces |= flag;
 	}
 	free(type);
 	free(path);
@@ -684,7 +736,7 @@ static int parse_sysctl(struct walker *w, json_t *linux_obj, struct bh_config *c
 	json_object_foreach(sysctl, key, value) {
 		if (!json_is_string(value))
 			r = invalid_at(w, key, "must be a string");
-		else if (bh_sysctl_check(key, c->clone_flags) < 0)
+		else if (bh_sysctl_check(key, c->namespaces) < 0)
 			r = invalid_at(w, key,
 				       "is not namespaced by this container's namespaces; setting it would change the host");
 		else if (!(c->sysctl[n] = malloc(strlen(key) + strlen(json_string_value(value)) + 2)))
@@ -709,6 +761,15 @@ static int parse_linux(struct walker *w, json_t *root, struct bh_config *c)
 		return r;
 	size_t saved = enter_key(w, "linux");
 	r = for_each(w, linux_obj, "namespaces", add_namespace, c);
+	if (r == 0)
+		r = parse_id_maps(w, linux_obj, "uidMappings", &c->uid_maps, &c->n_uid_maps);
+	if (r == 0)
+		r = parse_id_maps(w, linux_obj, "gidMappings", &c->gid_maps, &c->n_gid_maps);
+	/* Without both maps nobody in the namespace has an id at all. */
+	if (r == 0 && (c->clone_flags & CLONE_NEWUSER) && (!c->n_uid_maps || !c->n_gid_maps))
+		r = invalid(w, "a user namespace needs uidMappings and gidMappings");
+	if (r == 0 && !(c->clone_flags & CLONE_NEWUSER) && (c->n_uid_maps || c->n_gid_maps))
+		r = invalid(w, "uidMappings and gidMappings need a user namespace in namespaces");
 	if (r == 0)
 		r = get_string(w, linux_obj, "cgroupsPath", &c->cgroups_path);
 	if (r == 0 && c->cgroups_path && (strstr(c->cgroups_path, "..") || !c->cgroups_path[0]))
@@ -753,7 +814,7 @@ static int parse_config(struct walker *w, json_t *root, struct bh_config *c)
 	    (r = get_string(w, root, "domainname", &c->domainname)) < 0 || (r = parse_mounts(w, root, c)) < 0 ||
 	    (r = parse_linux(w, root, c)) < 0)
 		return r;
-	if ((c->hostname || c->domainname) && !(c->clone_flags & CLONE_NEWUTS))
+	if ((c->hostname || c->domainname) && !(c->namespaces & CLONE_NEWUTS))
 		return bh_fail(w->err, -EINVAL, "config.json: %s: setting it needs a uts namespace in linux.namespaces",
 			       c->hostname ? "hostname" : "domainname");
 	/* The rootfs is always pivoted into: without a namespace of its own that
@@ -812,6 +873,11 @@ void bh_config_free(struct bh_config *c)
 	free(c->hostname);
 	free(c->domainname);
 	free(c->rlimits);
+	for (size_t i = 0; i < c->n_joins; i++)
+		free(c->joins[i].path);
+	free(c->joins);
+	free(c->uid_maps);
+	free(c->gid_maps);
 	bh_strv_free(c->sysctl);
 	free(c->cgroups_path);
 	for (size_t i = 0; i < c->n_mounts; i++) {

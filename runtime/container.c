@@ -116,6 +116,14 @@ static int wait_for_start(int start_fd, int report_fd)
 static int apply_and_exec(const struct bh_config *c, const struct bh_io *io, int start_fd, int report_fd,
 			  struct bh_err *err)
 {
+	/* Joined namespaces first: everything after happens inside them. */
+	if (bh_ns_join(c, err) < 0)
+		return BH_EXIT_SETUP;
+	/* In a new user namespace we hold no mapped id until we take one:
+	 * files created while setting up (mount points) need an owner. */
+	if ((c->clone_flags & CLONE_NEWUSER) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+		return bh_fail(err, -errno, "becoming root of the user namespace (is container id 0 mapped?): %s",
+			       strerror(errno)), BH_EXIT_SETUP;
 	/* The cgroup namespace is unshared only now, so that its root is the
 	 * container's own cgroup, which the parent moved us into. */
 	if (c->cgroup_ns && unshare(CLONE_NEWCGROUP) < 0)
@@ -233,8 +241,13 @@ static int launch(const struct bh_config *c, const struct bh_io *io, int start_f
 		return bh_fail(err, -clone_errno, "clone: %s", strerror(clone_errno));
 	}
 
-	if (cgroup_fd >= 0 || c->has_oom_score_adj) {
-		int r = cgroup_fd >= 0 ? bh_cgroup_join(cgroup_fd, pid, err) : 0;
+	/* What the parent does for the child before it may go on: id maps
+	 * (the child has no ids in its user namespace until then), the cgroup,
+	 * the OOM score. */
+	{
+		int r = bh_ns_write_id_maps(c, pid, err);
+		if (r == 0 && cgroup_fd >= 0)
+			r = bh_cgroup_join(cgroup_fd, pid, err);
 		if (r == 0)
 			r = bh_oom_score_apply(c, pid, err);
 		if (r < 0) {

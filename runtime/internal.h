@@ -51,6 +51,15 @@ struct bh_landlock_rule {
 	uint64_t allowed;
 };
 
+struct bh_ns_join {
+	int flag;   /* CLONE_NEW* */
+	char *path; /* e.g. /proc/PID/ns/net or a bind-mounted namespace file */
+};
+
+struct bh_id_map {
+	uint32_t container_id, host_id, size;
+};
+
 struct bh_rlimit {
 	int resource; /* RLIMIT_* */
 	uint64_t soft, hard;
@@ -98,6 +107,11 @@ struct bh_config {
 	char **sysctl; /* "key=value" pairs, keys with dots */
 	int clone_flags;   /* CLONE_NEW* except CLONE_NEWCGROUP, which is unshared after the cgroup join */
 	bool cgroup_ns;
+	int namespaces;    /* every CLONE_NEW* the container has, new or joined */
+	struct bh_ns_join *joins; /* namespaces joined by path */
+	size_t n_joins;
+	struct bh_id_map *uid_maps, *gid_maps;
+	size_t n_uid_maps, n_gid_maps;
 	char *cgroups_path; /* relative to the cgroup2 mount; NULL: stay in the caller's cgroup */
 	unsigned long rootfs_propagation;
 
@@ -138,6 +152,10 @@ int bh_mount_finish(const struct bh_config *c, struct bh_err *err);
 
 /* ---- ns.c ---- */
 int bh_ns_flag(const char *type, int *flag);
+/* In the child, first of all: setns() into each namespace joined by path. */
+int bh_ns_join(const struct bh_config *c, struct bh_err *err);
+/* In the parent, before the child runs: its uid_map and gid_map. */
+int bh_ns_write_id_maps(const struct bh_config *c, pid_t pid, struct bh_err *err);
 
 /* ---- process.c: per-process settings ---- */
 int bh_rlimit_from_name(const char *name);

@@ -1,6 +1,8 @@
 /* Namespaces: the OCI type names and their clone flags. */
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
@@ -27,4 +29,43 @@ int bh_ns_flag(const char *type, int *flag)
 const char *bh_ns_type_at(size_t i)
 {
 	return i < sizeof(namespace_types) / sizeof(namespace_types[0]) ? namespace_types[i].type : NULL;
+}
+
+int bh_ns_join(const struct bh_config *c, struct bh_err *err)
+{
+	for (size_t i = 0; i < c->n_joins; i++) {
+		const struct bh_ns_join *join = &c->joins[i];
+		_cleanup_close_ int fd = open(join->path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return bh_fail(err, -errno, "namespace %s: %s", join->path, strerror(errno));
+		if (setns(fd, join->flag) < 0)
+			return bh_fail(err, -errno, "joining namespace %s: %s", join->path, strerror(errno));
+	}
+	return 0;
+}
+
+static int write_map(pid_t pid, const char *file, const struct bh_id_map *maps, size_t n, struct bh_err *err)
+{
+	char path[64], text[1024];
+	size_t len = 0;
+
+	/* The kernel takes the whole map in one write. */
+	for (size_t i = 0; i < n && len < sizeof(text); i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "%u %u %u\n", maps[i].container_id,
+					maps[i].host_id, maps[i].size);
+	if (len >= sizeof(text))
+		return bh_fail(err, -E2BIG, "%s: too many mappings", file);
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	int r = bh_write_file(path, text);
+	if (r < 0)
+		return bh_fail(err, r, "writing %s: %s", file, strerror(-r));
+	return 0;
+}
+
+int bh_ns_write_id_maps(const struct bh_config *c, pid_t pid, struct bh_err *err)
+{
+	if (!(c->clone_flags & CLONE_NEWUSER))
+		return 0;
+	int r = write_map(pid, "uid_map", c->uid_maps, c->n_uid_maps, err);
+	return r < 0 ? r : write_map(pid, "gid_map", c->gid_maps, c->n_gid_maps, err);
 }

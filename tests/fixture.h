@@ -41,6 +41,8 @@ __attribute__((unused)) static const char *fixture_tmpfs(void)
 		TAP_FAIL("tmpfs on /tmp: %s", strerror(errno));
 	if (!mkdtemp(dir))
 		TAP_FAIL("mkdtemp: %s", strerror(errno));
+	/* Traversable by a container whose root maps to another host uid. */
+	chmod(dir, 0755);
 	return dir;
 }
 
@@ -83,6 +85,13 @@ __attribute__((unused, format(printf, 2, 3))) static void make_bundle(const char
 			*p = '/';
 		}
 	mkdir(path, 0755);
+	/* The mount points, as bulkhead build makes them: a container whose
+	 * root is not the host's could not create them. */
+	static const char *const mountpoints[] = { "proc", "dev", "tmp", "sys" };
+	for (size_t i = 0; i < sizeof(mountpoints) / sizeof(mountpoints[0]); i++) {
+		snprintf(path, sizeof(path), "%s/rootfs/%s", bundle, mountpoints[i]);
+		mkdir(path, 0755);
+	}
 	snprintf(path, sizeof(path), "%s/rootfs/bin/bulkhead-probe", bundle);
 	copy_probe(path);
 	va_start(ap, config);

@@ -201,3 +201,24 @@ TEST(oom_score_adj_out_of_range_is_refused)
 	ASSERT_STREQ("config.json: process.oomScoreAdj: must be an integer from -1000 to 1000",
 		     load(MINIMAL(", \"oomScoreAdj\": 1001", "")));
 }
+
+TEST(user_namespace_without_maps_is_refused)
+{
+	ASSERT_STREQ("config.json: linux: a user namespace needs uidMappings and gidMappings",
+		     load("{\"root\": {\"path\": \"rootfs\"}, \"process\": {\"args\": [\"x\"]},"
+			  " \"linux\": {\"namespaces\": [{\"type\": \"mount\"}, {\"type\": \"user\"}]}}"));
+}
+
+TEST(joining_a_mount_namespace_is_refused)
+{
+	ASSERT_STREQ("config.json: linux.namespaces[0]: a container needs a mount namespace of its own; remove the path",
+		     load("{\"root\": {\"path\": \"rootfs\"}, \"process\": {\"args\": [\"x\"]},"
+			  " \"linux\": {\"namespaces\": [{\"type\": \"mount\", \"path\": \"/proc/1/ns/mnt\"}]}}"));
+}
+
+TEST(a_namespace_given_twice_is_refused)
+{
+	ASSERT_STREQ("config.json: linux.namespaces[1]: namespace type \"mount\" is given twice",
+		     load("{\"root\": {\"path\": \"rootfs\"}, \"process\": {\"args\": [\"x\"]},"
+			  " \"linux\": {\"namespaces\": [{\"type\": \"mount\"}, {\"type\": \"mount\"}]}}"));
+}

@@ -398,3 +398,74 @@ TEST(namespaced_sysctl_is_applied_inside_only)
 	fclose(f);
 	ASSERT_STREQ(host, after);
 }
+
+/* SECURE_CONFIG with a user namespace mapping 0-65535 to 100000-165535. */
+static void userns_bundle(const char *args, char *bundle, size_t size)
+{
+	char config[16384];
+
+	snprintf(bundle, size, "%s/bundle", fixture_tmpfs());
+	snprintf(config, sizeof(config), SECURE_CONFIG, args, "", "", "");
+	splice_config(config, sizeof(config), "\"namespaces\": [", "{\"type\": \"user\"}, ");
+	splice_config(config, sizeof(config), "\"linux\": {",
+		      "\"uidMappings\": [{\"containerID\": 0, \"hostID\": 100000, \"size\": 65536}], "
+		      "\"gidMappings\": [{\"containerID\": 0, \"hostID\": 100000, \"size\": 65536}], ");
+	make_bundle(bundle, "%s", config);
+}
+
+TEST(user_namespace_maps_root_to_an_unprivileged_host_id)
+{
+	struct result r;
+	char bundle[4096];
+
+	require_root();
+	userns_bundle(PROBE ", \"cat\", \"/proc/self/uid_map\"", bundle, sizeof(bundle));
+	run_bundle(bundle, &r);
+	if (r.start < 0)
+		TAP_FAIL("start: %s", r.err.msg);
+	/* "         0     100000      65536" */
+	unsigned inside, outside, count;
+	ASSERT_EQ(3, sscanf(r.out, "%u %u %u", &inside, &outside, &count));
+	ASSERT_EQ(0, inside);
+	ASSERT_EQ(100000, outside);
+	ASSERT_EQ(65536, count);
+}
+
+TEST(user_namespace_sees_host_root_files_as_unmapped)
+{
+	struct result r;
+	char bundle[4096];
+
+	require_root();
+	userns_bundle(PROBE ", \"owner\", \"/bin/bulkhead-probe\"", bundle, sizeof(bundle));
+	run_bundle(bundle, &r);
+	if (r.start < 0)
+		TAP_FAIL("start: %s", r.err.msg);
+	/* Host uid 0 is outside the map: the overflow id. */
+	ASSERT_STREQ("65534:65534\n", r.out);
+}
+
+TEST(a_network_namespace_is_joined_by_path)
+{
+	struct result r;
+	char bundle[4096], config[16384], join[256], mine[64] = "";
+
+	require_root();
+	snprintf(bundle, sizeof(bundle), "%s/bundle", fixture_tmpfs());
+	/* The test's own, fresh network namespace is the one to join. */
+	ASSERT_EQ(0, unshare(CLONE_NEWNET));
+	ASSERT_TRUE(readlink("/proc/self/ns/net", mine, sizeof(mine) - 1) > 0);
+	snprintf(config, sizeof(config), SECURE_CONFIG, PROBE ", \"ns\", \"net\"", "", "", "");
+	snprintf(join, sizeof(join), "{\"type\": \"network\", \"path\": \"/proc/%d/ns/net\"}", (int)getpid());
+	char *net = strstr(config, "{\"type\": \"network\"}");
+	ASSERT_TRUE(net != NULL);
+	char tail[16384];
+	snprintf(tail, sizeof(tail), "%s", net + strlen("{\"type\": \"network\"}"));
+	snprintf(net, sizeof(config) - (size_t)(net - config), "%s%s", join, tail);
+	make_bundle(bundle, "%s", config);
+	run_bundle(bundle, &r);
+	if (r.start < 0)
+		TAP_FAIL("start: %s", r.err.msg);
+	r.out[strcspn(r.out, "\n")] = '\0';
+	ASSERT_STREQ(mine, r.out);
+}

@@ -10,6 +10,8 @@
  *   bulkhead-probe cat PATH              print the first line of PATH
  *   bulkhead-probe rlimit NOFILE         print the soft and hard limit
  *   bulkhead-probe umask | domainname    print them
+ *   bulkhead-probe ns TYPE               print /proc/self/ns/TYPE's link
+ *   bulkhead-probe owner PATH            print PATH's uid:gid as seen inside
  *   bulkhead-probe fd N                  is descriptor N open? ok or EBADF
  *   bulkhead-probe sleep SECONDS         sleep (a long-running container)
  *   bulkhead-probe exit STATUS           exit with STATUS
@@ -236,6 +238,25 @@ int main(int argc, char **argv)
 		char name[256] = "";
 		getdomainname(name, sizeof(name) - 1);
 		puts(name);
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "ns") == 0) {
+		char path[64], target[64] = "";
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", argv[2]);
+		if (readlink(path, target, sizeof(target) - 1) < 0) {
+			puts(errno_name(errno));
+			return 1;
+		}
+		puts(target);
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "owner") == 0) {
+		struct stat st;
+		if (stat(argv[2], &st) < 0) {
+			puts(errno_name(errno));
+			return 1;
+		}
+		printf("%u:%u\n", (unsigned)st.st_uid, (unsigned)st.st_gid);
 		return 0;
 	}
 	if (argc == 3 && strcmp(argv[1], "fd") == 0) {
