@@ -65,6 +65,21 @@ char *bundle_config_json(const struct container *c)
 	snprintf(cgroups_path, sizeof(cgroups_path), "/bulkhead/%s", c->name);
 	json_object_set_new(json_object_get(config, "linux"), "cgroupsPath", json_string(cgroups_path));
 
+	json_t *resources = json_object();
+	if (c->memory_bytes)
+		json_object_set_new(resources, "memory", json_pack("{s:I}", "limit", (json_int_t)c->memory_bytes));
+	if (c->cpu_millis)
+		json_object_set_new(resources, "cpu", json_pack("{s:I, s:I}", "quota", (json_int_t)(c->cpu_millis * 100),
+								"period", (json_int_t)100000));
+	if (c->pids)
+		json_object_set_new(resources, "pids", json_pack("{s:I}", "limit", (json_int_t)c->pids));
+	if (c->io_weight)
+		json_object_set_new(resources, "blockIO", json_pack("{s:I}", "weight", (json_int_t)c->io_weight));
+	if (json_object_size(resources))
+		json_object_set_new(json_object_get(config, "linux"), "resources", resources);
+	else
+		json_decref(resources);
+
 	char *text = json_dumps(config, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(config);
 	return text;

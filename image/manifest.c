@@ -379,9 +379,82 @@ static int c_hostname(struct parse *p, yaml_node_t *v, void *t)
 	return read_name(p, v, "hostname", &((struct container *)t)->hostname);
 }
 
+/* "64M", "1G", "512K" or plain bytes; binary multiples as Docker reads them. */
+static int r_memory(struct parse *p, yaml_node_t *v, void *t)
+{
+	struct container *c = t;
+	const char *s = scalar(v);
+	char *end;
+	unsigned long long n = s ? strtoull(s, &end, 10) : 0;
+	static const char units[] = "KMG";
+
+	if (!s || !*s || s[0] == '-' || end == s)
+		return fail(p, v, "memory must be a size such as 64M, 1G or 500K");
+	if (*end) {
+		const char *u = strchr(units, toupper((unsigned char)*end));
+		if (!u || end[1])
+			return fail(p, v, "memory \"%s\": the unit must be K, M or G", s);
+		for (const char *q = units; q <= u; q++)
+			n *= 1024;
+	}
+	if (n < 4 * 1024 * 1024)
+		return fail(p, v, "memory \"%s\" is below the 4M a container needs to start", s);
+	c->memory_bytes = n;
+	return 0;
+}
+
+/* "0.5", "2" or 1.5: a share of CPUs, kept in thousandths. */
+static int r_cpus(struct parse *p, yaml_node_t *v, void *t)
+{
+	struct container *c = t;
+	const char *s = scalar(v);
+	char *end;
+	double cpus = s ? strtod(s, &end) : 0;
+
+	if (!s || end == s || *end || !(cpus >= 0.01) || cpus > 1024)
+		return fail(p, v, "cpus must be a number of CPUs from 0.01 to 1024, such as 0.5");
+	c->cpu_millis = (uint64_t)(cpus * 1000 + 0.5);
+	return 0;
+}
+
+static int read_count(struct parse *p, yaml_node_t *v, const char *key, uint64_t min, uint64_t max, uint64_t *out)
+{
+	const char *s = scalar(v);
+	char *end;
+	unsigned long long n = s ? strtoull(s, &end, 10) : 0;
+
+	if (!s || !*s || s[0] == '-' || *end || n < min || n > max)
+		return fail(p, v, "%s must be a whole number from %llu to %llu", key, (unsigned long long)min,
+			    (unsigned long long)max);
+	*out = n;
+	return 0;
+}
+
+static int r_pids(struct parse *p, yaml_node_t *v, void *t)
+{
+	return read_count(p, v, "pids", 1, 4194304, &((struct container *)t)->pids);
+}
+
+static int r_io_weight(struct parse *p, yaml_node_t *v, void *t)
+{
+	return read_count(p, v, "io_weight", 10, 1000, &((struct container *)t)->io_weight);
+}
+
+static const struct key_handler resource_keys[] = {
+	{ "memory", r_memory }, { "cpus", r_cpus }, { "pids", r_pids }, { "io_weight", r_io_weight },
+};
+
+static int c_resources(struct parse *p, yaml_node_t *v, void *t)
+{
+	const char *seen[8];
+	return walk_mapping(p, v, "resources", resource_keys, sizeof(resource_keys) / sizeof(resource_keys[0]), t,
+			    seen, 8) < 0 ? -1 : 0;
+}
+
 static const struct key_handler container_keys[] = {
 	{ "name", c_name },     { "image", c_image }, { "command", c_command }, { "capabilities", c_capabilities },
 	{ "readonly", c_readonly }, { "env", c_env }, { "cwd", c_cwd },         { "hostname", c_hostname },
+	{ "resources", c_resources },
 };
 
 /* ---- phases and the top level ---- */

@@ -26,6 +26,11 @@ struct container {
 	char *hostname;
 	uint64_t capabilities; /* bit N = capability N */
 	bool readonly;
+	/* resources; 0: not set */
+	uint64_t memory_bytes;
+	uint64_t cpu_millis;    /* 500 = half a CPU */
+	uint64_t pids;
+	uint64_t io_weight;     /* 10..1000 */
 };
 
 struct manifest {

@@ -18,6 +18,10 @@ services:
     image: dir:probe-root
     hostname: probe
     command: ["/bin/bulkhead-probe", "selftest", "--hostname", "probe", "--own-cgroup"]
+  - name: limits
+    image: busybox
+    resources: {memory: 64M, cpus: 0.5, pids: 100}
+    command: "cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/cpu.max /sys/fs/cgroup/pids.max"
 YAML
 
 boot selftest "$work/selftest.yml"
@@ -30,6 +34,9 @@ while IFS= read -r line; do
     "[selftest] not ok "*) not_ok "in the VM: ${line#\[selftest\] not ok }" ;;
   esac
 done < <(tr -d '\r' <"$boot_log")
+check "memory: 64M became memory.max in the container's own cgroup" grep -qx '\[limits\] 67108864' <(tr -d '\r' <"$boot_log")
+check "cpus: 0.5 became cpu.max 50000 100000" grep -qx '\[limits\] 50000 100000' <(tr -d '\r' <"$boot_log")
+check "pids: 100 became pids.max" grep -qx '\[limits\] 100' <(tr -d '\r' <"$boot_log")
 check "the container ran all $expected_checks checks" grep -q "^\[selftest\] 1\.\.$expected_checks" <(tr -d '\r' <"$boot_log")
 console_on_failure
 done_testing

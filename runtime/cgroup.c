@@ -12,7 +12,7 @@
 #define CGROUP2_MAGIC 0x63677270
 
 /* The controllers a container's limits use; others stay off. */
-static const char *const controllers[] = { "cpu", "io", "memory", "pids" };
+static const char *const controllers[] = { "cpu", "cpuset", "io", "memory", "pids" };
 
 static int enable_controllers(int dir_fd)
 {
@@ -129,4 +129,41 @@ int bh_cgroup_destroy(const char *cgroups_path, struct bh_err *err)
 		nanosleep(&pause, NULL);
 	}
 	return bh_fail(err, -errno, "cgroup: removing %s: %s", path, strerror(errno));
+}
+
+int bh_cgroup_set_limits(const struct bh_config *c, int cgroup_fd, struct bh_err *err)
+{
+	for (char **kv = c->cgroup_files; kv && *kv; kv++) {
+		char file[256];
+		const char *eq = strchr(*kv, '=');
+		snprintf(file, sizeof(file), "%.*s", (int)(eq - *kv), *kv);
+		_cleanup_close_ int fd = openat(cgroup_fd, file, O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			return bh_fail(err, -errno, "cgroup: %s: %s%s", file, strerror(errno),
+				       errno == ENOENT ? " (is its controller available here?)" : "");
+		ssize_t n = bh_write_all(fd, eq + 1, strlen(eq + 1));
+		if (n < 0)
+			return bh_fail(err, (int)n, "cgroup: writing \"%s\" to %s: %s", eq + 1, file, strerror((int)-n));
+	}
+	return 0;
+}
+
+/* The kernel's own conversions (as crun and runc apply them): shares 2..262144
+ * onto weight 1..10000, blkio weight 10..1000 onto io weight 1..10000. */
+uint64_t bh_cpu_shares_to_weight(uint64_t shares)
+{
+	if (shares < 2)
+		shares = 2;
+	if (shares > 262144)
+		shares = 262144;
+	return 1 + ((shares - 2) * 9999) / 262142;
+}
+
+uint64_t bh_blkio_weight_to_io_weight(uint64_t weight)
+{
+	if (weight < 10)
+		weight = 10;
+	if (weight > 1000)
+		weight = 1000;
+	return 1 + ((weight - 10) * 9999) / 990;
 }

@@ -214,6 +214,11 @@ static int launch(const struct bh_config *c, const struct bh_io *io, int start_f
 
 	if (c->cgroups_path && (cgroup_fd = bh_cgroup_create(c, err)) < 0)
 		return cgroup_fd;
+	/* Limits are in place before anything runs in the cgroup. */
+	if (cgroup_fd >= 0 && bh_cgroup_set_limits(c, cgroup_fd, err) < 0) {
+		bh_cgroup_remove(c, NULL);
+		return err->code;
+	}
 	if (pipe2(go, O_CLOEXEC) < 0)
 		return bh_fail(err, -errno, "pipe: %s", strerror(errno));
 	if (pipe2(report, O_CLOEXEC) < 0) {

@@ -113,6 +113,7 @@ struct bh_config {
 	struct bh_id_map *uid_maps, *gid_maps;
 	size_t n_uid_maps, n_gid_maps;
 	char *cgroups_path; /* relative to the cgroup2 mount; NULL: stay in the caller's cgroup */
+	char **cgroup_files; /* linux.resources as cgroup v2 "file=value" writes, in order */
 	unsigned long rootfs_propagation;
 
 	struct bh_mount *mounts;
@@ -189,6 +190,11 @@ const char *bh_landlock_right_at(size_t i);
  * returns an fd of its directory, or -errno. */
 int bh_cgroup_create(const struct bh_config *c, struct bh_err *err);
 int bh_cgroup_join(int cgroup_fd, pid_t pid, struct bh_err *err);
+/* Writes the config's cgroup_files into the cgroup, before anything runs in it. */
+int bh_cgroup_set_limits(const struct bh_config *c, int cgroup_fd, struct bh_err *err);
+/* cgroup v1 numbers in OCI's resources, on v2's scales. */
+uint64_t bh_cpu_shares_to_weight(uint64_t shares);
+uint64_t bh_blkio_weight_to_io_weight(uint64_t weight);
 int bh_cgroup_remove(const struct bh_config *c, struct bh_err *err);
 
 #endif

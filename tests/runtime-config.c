@@ -222,3 +222,33 @@ TEST(a_namespace_given_twice_is_refused)
 		     load("{\"root\": {\"path\": \"rootfs\"}, \"process\": {\"args\": [\"x\"]},"
 			  " \"linux\": {\"namespaces\": [{\"type\": \"mount\"}, {\"type\": \"mount\"}]}}"));
 }
+
+TEST(limits_without_a_cgroup_path_are_refused)
+{
+	ASSERT_STREQ("config.json: linux.resources: limits need linux.cgroupsPath, the cgroup to put them on",
+		     load(MINIMAL("", ", \"resources\": {\"pids\": {\"limit\": 10}}")));
+}
+
+TEST(device_rules_alone_need_no_cgroup)
+{
+	/* crun's and runc's spec output carries them: it must load. */
+	ASSERT_STREQ("", load(MINIMAL("", ", \"resources\": {\"devices\": [{\"allow\": false, \"access\": \"rwm\"}]}")));
+}
+
+TEST(swap_below_memory_limit_is_refused)
+{
+	ASSERT_STREQ("config.json: linux.resources.memory.swap: (memory plus swap) must not be below limit",
+		     load(MINIMAL("", ", \"cgroupsPath\": \"/t\", \"resources\": {\"memory\": {\"limit\": 100, \"swap\": 50}}")));
+}
+
+TEST(unified_key_outside_the_cgroup_is_refused)
+{
+	ASSERT_STREQ("config.json: linux.resources.unified.../release_agent: is not a cgroup file name (controller.name)",
+		     load(MINIMAL("", ", \"cgroupsPath\": \"/t\", \"resources\": {\"unified\": {\"../release_agent\": \"x\"}}")));
+}
+
+TEST(blkio_weight_out_of_range_is_refused)
+{
+	ASSERT_STREQ("config.json: linux.resources.blockIO.weight: must be from 10 to 1000",
+		     load(MINIMAL("", ", \"cgroupsPath\": \"/t\", \"resources\": {\"blockIO\": {\"weight\": 5}}")));
+}
