@@ -39,12 +39,13 @@ CTEST_SRC   := $(wildcard tests/*.c)
 
 musl_obj = $(patsubst %.c,$(BUILD)/musl/%.o,$(1))
 host_obj = $(patsubst %.c,$(BUILD)/host/%.o,$(1))
+asan_obj = $(patsubst %.c,$(BUILD)/asan/%.o,$(1))
 
 BINS   := $(BUILD)/bin/bulkhead-init $(BUILD)/bin/bulkhead-runtime $(BUILD)/bin/bulkhead
 CTESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(CTEST_SRC))
 HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(wildcard tests/helpers/*.c))
 
-.PHONY: all deps demo check clean sysroot kernel bench
+.PHONY: all deps demo check clean sysroot kernel bench asan
 .DEFAULT_GOAL := all
 
 all: $(BINS)
@@ -118,6 +119,22 @@ TESTS := $(CTESTS) $(sort $(wildcard tests/*.t)) $(sort $(wildcard qemu-tests/*.
 
 check: all $(CTESTS) $(HELPERS) $(KERNEL)
 	BUILD=$(abspath $(BUILD)) prove --exec '' $(TESTS)
+
+# The runtime and its C tests built against glibc with AddressSanitizer and
+# UBSan (musl has no sanitizer runtime), run through prove. Not part of check:
+# it rebuilds everything once more.
+ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -O1 -g
+ASAN_TESTS := $(patsubst tests/%.c,$(BUILD)/asan/tests/%,$(CTEST_SRC))
+
+$(BUILD)/asan/%.o: %.c | $(PACKAGES)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(BASE_CFLAGS) $(ASAN_FLAGS) -c -o $@ $<
+
+$(BUILD)/asan/tests/%: $(BUILD)/asan/tests/%.o $(call asan_obj,$(RUNTIME_SRC))
+	$(HOST_CC) $(ASAN_FLAGS) -o $@ $^ -lseccomp -lcap -ljansson
+
+asan: $(ASAN_TESTS) $(HELPERS)
+	BUILD=$(abspath $(BUILD)) ASAN_OPTIONS=detect_leaks=1 prove --exec '' $(ASAN_TESTS)
 
 # Side by side with the peers, in one run; prints ratios. Never part of check.
 bench: all

@@ -11,6 +11,8 @@ packages=(
   dpkg-dev gperf cmake
   # the host builder: manifest (libyaml), archives (libarchive), JSON (jansson)
   libyaml-dev libarchive-dev libjansson-dev libcap-dev
+  # the sanitizer build of the runtime and its tests (make asan)
+  libseccomp-dev
   # what goes into or boots an appliance
   busybox-static qemu-system-x86
   # tests
