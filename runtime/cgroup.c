@@ -148,22 +148,24 @@ int bh_cgroup_set_limits(const struct bh_config *c, int cgroup_fd, struct bh_err
 	return 0;
 }
 
-/* The kernel's own conversions (as crun and runc apply them): shares 2..262144
- * onto weight 1..10000, blkio weight 10..1000 onto io weight 1..10000. */
+/* Clamps V to [FROM_LO, FROM_HI] and maps it linearly onto [TO_LO, TO_HI]. */
+static uint64_t rescale(uint64_t v, uint64_t from_lo, uint64_t from_hi, uint64_t to_lo, uint64_t to_hi)
+{
+	if (v < from_lo)
+		v = from_lo;
+	if (v > from_hi)
+		v = from_hi;
+	return to_lo + ((v - from_lo) * (to_hi - to_lo)) / (from_hi - from_lo);
+}
+
+/* The conversions crun and runc apply too: cpu shares 2..262144 onto
+ * cpu.weight 1..10000, blkio weight 10..1000 onto io.weight 1..10000. */
 uint64_t bh_cpu_shares_to_weight(uint64_t shares)
 {
-	if (shares < 2)
-		shares = 2;
-	if (shares > 262144)
-		shares = 262144;
-	return 1 + ((shares - 2) * 9999) / 262142;
+	return rescale(shares, 2, 262144, 1, 10000);
 }
 
 uint64_t bh_blkio_weight_to_io_weight(uint64_t weight)
 {
-	if (weight < 10)
-		weight = 10;
-	if (weight > 1000)
-		weight = 1000;
-	return 1 + ((weight - 10) * 9999) / 990;
+	return rescale(weight, 10, 1000, 1, 10000);
 }
