@@ -532,13 +532,20 @@ static int parse_mounts(struct walker *w, json_t *root, struct bh_config *c)
 
 static int add_join(struct bh_config *c, int flag, char **path)
 {
-	struct bh_ns_join *joins = realloc(c->joins, (c->n_joins + 1) * sizeof(*joins));
+	struct bh_ns_join *joins;
 
-	if (!joins)
+	/* The pid namespace is joined by the parent, for the clone. */
+	if (flag == CLONE_NEWPID) {
+		c->pid_ns_path = *path;
+		*path = NULL;
+		return 0;
+	}
+	if (!(joins = realloc(c->joins, (c->n_joins + 1) * sizeof(*joins))))
 		return -ENOMEM;
 	c->joins = joins;
-	joins[c->n_joins].flag = flag;
-	joins[c->n_joins].path = *path; /* ownership moves to the config */
+	size_t at = c->n_joins;
+	joins[at].flag = flag;
+	joins[at].path = *path; /* ownership moves to the config */
 	*path = NULL;
 	c->n_joins++;
 	return 0;
@@ -590,8 +597,10 @@ static int add_namespace(struct walker *w, json_t *element, size_t index, void *
 			r = invalid(w, "unknown namespace type \"%s\"", type ? type : "");
 		else if (c->namespaces & flag)
 			r = invalid(w, "namespace type \"%s\" is given twice", type);
-		else if (path && (flag == CLONE_NEWPID || flag == CLONE_NEWUSER))
-			r = invalid(w, "joining a %s namespace by path is not supported yet", type);
+		/* Our other new namespaces are made by the clone, before the child
+		 * could join a user namespace: they would not belong to it. */
+		else if (path && flag == CLONE_NEWUSER)
+			r = invalid(w, "joining a user namespace by path is not supported yet");
 		/* pivot_root would re-root every process of a joined mount namespace. */
 		else if (path && flag == CLONE_NEWNS)
 			r = invalid(w, "a container needs a mount namespace of its own; remove the path");
@@ -1077,6 +1086,7 @@ void bh_config_free(struct bh_config *c)
 	for (size_t i = 0; i < c->n_joins; i++)
 		free(c->joins[i].path);
 	free(c->joins);
+	free(c->pid_ns_path);
 	free(c->uid_maps);
 	free(c->gid_maps);
 	bh_strv_free(c->sysctl);

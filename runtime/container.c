@@ -203,6 +203,37 @@ static void reap(pid_t pid)
 		;
 }
 
+/* Clones the container process. A pid namespace joined by path only takes
+ * effect for children, so we enter it for the one clone and go back to the
+ * pid namespace our children had before: the caller's later children (the
+ * init's other containers) are not affected. */
+static pid_t clone_child(const struct bh_config *c, struct bh_err *err)
+{
+	_cleanup_close_ int ours = -1, target = -1;
+	pid_t pid;
+
+	if (c->pid_ns_path) {
+		if ((ours = open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC)) < 0 ||
+		    (target = open(c->pid_ns_path, O_RDONLY | O_CLOEXEC)) < 0)
+			return bh_fail(err, -errno, "pid namespace %s: %s", c->pid_ns_path, strerror(errno));
+		if (setns(target, CLONE_NEWPID) < 0)
+			return bh_fail(err, -errno, "joining pid namespace %s: %s", c->pid_ns_path, strerror(errno));
+	}
+	pid = (pid_t)syscall(SYS_clone, (unsigned long)(SIGCHLD | c->clone_flags), NULL, NULL, NULL, NULL);
+	if (pid == 0)
+		return 0;
+	int clone_errno = errno;
+	if (ours >= 0 && setns(ours, CLONE_NEWPID) < 0 && pid > 0) {
+		/* We could not go back: never leave a half-made container. */
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return bh_fail(err, -errno, "returning to our pid namespace: %s", strerror(errno));
+	}
+	if (pid < 0)
+		return bh_fail(err, -clone_errno, "clone: %s", strerror(clone_errno));
+	return pid;
+}
+
 static int launch(const struct bh_config *c, const struct bh_io *io, int start_fd, pid_t *pid_out,
 		  struct bh_err *err)
 {
@@ -230,20 +261,19 @@ static int launch(const struct bh_config *c, const struct bh_io *io, int start_f
 
 	/* A raw clone behaves like fork() with namespaces: the child gets a
 	 * copy of our memory, so the config needs no serialising. */
-	pid = (pid_t)syscall(SYS_clone, (unsigned long)(SIGCHLD | c->clone_flags), NULL, NULL, NULL, NULL);
+	pid = clone_child(c, err);
 	if (pid == 0) {
 		close(go[1]);
 		close(report[0]);
 		child_main(c, io, go[0], report[1], start_fd);
 	}
-	int clone_errno = errno;
 	close(go[0]);
 	close(report[1]);
 	if (pid < 0) {
 		close(go[1]);
 		close(report[0]);
 		bh_cgroup_remove(c, NULL);
-		return bh_fail(err, -clone_errno, "clone: %s", strerror(clone_errno));
+		return pid;
 	}
 
 	/* What the parent does for the child before it may go on: id maps

@@ -108,8 +108,9 @@ struct bh_config {
 	int clone_flags;   /* CLONE_NEW* except CLONE_NEWCGROUP, which is unshared after the cgroup join */
 	bool cgroup_ns;
 	int namespaces;    /* every CLONE_NEW* the container has, new or joined */
-	struct bh_ns_join *joins; /* namespaces joined by path */
+	struct bh_ns_join *joins; /* namespaces joined by path, in the child */
 	size_t n_joins;
+	char *pid_ns_path;        /* a pid namespace to join: the parent clones into it */
 	struct bh_id_map *uid_maps, *gid_maps;
 	size_t n_uid_maps, n_gid_maps;
 	char *cgroups_path; /* relative to the cgroup2 mount; NULL: stay in the caller's cgroup */

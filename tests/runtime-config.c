@@ -252,3 +252,10 @@ TEST(blkio_weight_out_of_range_is_refused)
 	ASSERT_STREQ("config.json: linux.resources.blockIO.weight: must be from 10 to 1000",
 		     load(MINIMAL("", ", \"cgroupsPath\": \"/t\", \"resources\": {\"blockIO\": {\"weight\": 5}}")));
 }
+
+TEST(joining_a_user_namespace_is_refused_clearly)
+{
+	ASSERT_STREQ("config.json: linux.namespaces[1]: joining a user namespace by path is not supported yet",
+		     load("{\"root\": {\"path\": \"rootfs\"}, \"process\": {\"args\": [\"x\"]},"
+			  " \"linux\": {\"namespaces\": [{\"type\": \"mount\"}, {\"type\": \"user\", \"path\": \"/proc/1/ns/user\"}]}}"));
+}

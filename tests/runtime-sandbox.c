@@ -469,3 +469,47 @@ TEST(a_network_namespace_is_joined_by_path)
 	r.out[strcspn(r.out, "\n")] = '\0';
 	ASSERT_STREQ(mine, r.out);
 }
+
+TEST(a_pid_namespace_is_joined_by_path)
+{
+	struct result r;
+	char bundle[4096], config[16384], join[256], theirs[64] = "", path[64];
+	int ready[2];
+
+	require_root();
+	snprintf(bundle, sizeof(bundle), "%s/bundle", fixture_tmpfs());
+	/* A holder: PID 1 of a fresh pid namespace, sleeping until killed. */
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, unshare(CLONE_NEWPID));
+	pid_t holder = fork();
+	if (holder == 0) {
+		close(ready[0]);
+		close(ready[1]);
+		pause();
+		_exit(0);
+	}
+	close(ready[1]);
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)holder);
+	ASSERT_TRUE(readlink(path, theirs, sizeof(theirs) - 1) > 0);
+	snprintf(config, sizeof(config), SECURE_CONFIG, PROBE ", \"ns\", \"pid\"", "", "", "");
+	snprintf(join, sizeof(join), "{\"type\": \"pid\", \"path\": \"%s\"}", path);
+	char *pid = strstr(config, "{\"type\": \"pid\"}");
+	ASSERT_TRUE(pid != NULL);
+	char tail[16384];
+	snprintf(tail, sizeof(tail), "%s", pid + strlen("{\"type\": \"pid\"}"));
+	snprintf(pid, sizeof(config) - (size_t)(pid - config), "%s%s", join, tail);
+	make_bundle(bundle, "%s", config);
+	/* The test itself must not stay in the holder's namespace for its
+	 * next children: the runtime enters it for its one clone only. */
+	char before[64] = "", after[64] = "";
+	ASSERT_TRUE(readlink("/proc/self/ns/pid_for_children", before, sizeof(before) - 1) > 0);
+	run_bundle(bundle, &r);
+	ASSERT_TRUE(readlink("/proc/self/ns/pid_for_children", after, sizeof(after) - 1) > 0);
+	kill(holder, SIGKILL);
+	waitpid(holder, NULL, 0);
+	if (r.start < 0)
+		TAP_FAIL("start: %s", r.err.msg);
+	r.out[strcspn(r.out, "\n")] = '\0';
+	ASSERT_STREQ(theirs, r.out);
+	ASSERT_STREQ(before, after);
+}
