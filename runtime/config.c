@@ -704,6 +704,32 @@ static int add_seccomp_rule(struct walker *w, json_t *element, size_t index, voi
 	return for_each(w, element, "names", add_seccomp_name, &group);
 }
 
+static int add_seccomp_arch(struct walker *w, json_t *element, size_t index, void *ctx)
+{
+	struct bh_config *c = ctx;
+
+	if (!json_is_string(element) || bh_seccomp_arch(json_string_value(element), &c->seccomp_arches[index]) < 0)
+		return invalid(w, "unknown architecture %s%s%s", json_is_string(element) ? "\"" : "",
+			       json_is_string(element) ? json_string_value(element) : "(not a string)",
+			       json_is_string(element) ? "\"" : "");
+	if (index >= sizeof(c->seccomp_arches) / sizeof(c->seccomp_arches[0]) - 1)
+		return invalid(w, "too many architectures");
+	c->n_seccomp_arches = index + 1;
+	return 0;
+}
+
+static int add_seccomp_flag(struct walker *w, json_t *element, size_t index, void *ctx)
+{
+	struct bh_config *c = ctx;
+	unsigned bit;
+
+	(void)index;
+	if (!json_is_string(element) || bh_seccomp_flag(json_string_value(element), &bit) < 0)
+		return invalid(w, "unknown seccomp flag (SECCOMP_FILTER_FLAG_TSYNC, _LOG or _SPEC_ALLOW)");
+	c->seccomp_flags |= bit;
+	return 0;
+}
+
 static int parse_seccomp(struct walker *w, json_t *linux_obj, struct bh_config *c)
 {
 	json_t *seccomp;
@@ -722,6 +748,12 @@ static int parse_seccomp(struct walker *w, json_t *linux_obj, struct bh_config *
 		r = invalid(w, "defaultAction is required");
 	if (r == 0 && bh_seccomp_action(default_action, default_errno, &c->seccomp_default) < 0)
 		r = invalid_at(w, "defaultAction", "unknown seccomp action \"%s\"", default_action);
+	if (r == 0)
+		r = for_each(w, seccomp, "architectures", add_seccomp_arch, c);
+	if (r == 0)
+		r = for_each(w, seccomp, "flags", add_seccomp_flag, c);
+	if (r == 0 && json_object_get(seccomp, "listenerPath"))
+		r = invalid_at(w, "listenerPath", "SCMP_ACT_NOTIFY and its listener are not supported yet");
 	if (r == 0)
 		r = for_each(w, seccomp, "syscalls", add_seccomp_rule, c);
 	leave(w, saved);

@@ -130,6 +130,9 @@ struct bh_config {
 
 	bool has_seccomp;
 	uint32_t seccomp_default;
+	uint32_t seccomp_arches[8]; /* libseccomp tokens besides the native one */
+	size_t n_seccomp_arches;
+	unsigned seccomp_flags;     /* BH_SECCOMP_FLAG_* */
 	struct bh_seccomp_rule *seccomp_rules;
 	size_t n_seccomp_rules;
 };
@@ -177,6 +180,10 @@ int bh_landlock_apply(const struct bh_config *c, struct bh_err *err);
 /* ---- seccomp.c ---- */
 int bh_seccomp_action(const char *name, uint32_t errno_ret, uint32_t *action);
 int bh_seccomp_operator(const char *name, int *op);
+/* "SCMP_ARCH_X86" and friends: libseccomp's token, or -EINVAL. */
+int bh_seccomp_arch(const char *name, uint32_t *token);
+/* "SECCOMP_FILTER_FLAG_LOG" and friends: a BH_SECCOMP_FLAG_* bit, or -EINVAL. */
+int bh_seccomp_flag(const char *name, unsigned *bit);
 int bh_seccomp_apply(const struct bh_config *c, struct bh_err *err);
 
 /* ---- names each facility knows, for `features`: NULL past the last ---- */

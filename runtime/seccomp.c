@@ -67,6 +67,52 @@ static int add_rule(scmp_filter_ctx ctx, const struct bh_seccomp_rule *rule, int
 	return seccomp_rule_add_array(ctx, rule->action, nr, (unsigned)rule->n_args, cmp);
 }
 
+int bh_seccomp_arch(const char *name, uint32_t *token)
+{
+	char lower[32];
+	size_t len;
+
+	if (strncmp(name, "SCMP_ARCH_", 10) != 0 || (len = strlen(name + 10)) == 0 || len >= sizeof(lower))
+		return -EINVAL;
+	for (size_t i = 0; i <= len; i++)
+		lower[i] = (char)(name[10 + i] >= 'A' && name[10 + i] <= 'Z' ? name[10 + i] - 'A' + 'a' : name[10 + i]);
+	*token = seccomp_arch_resolve_name(lower);
+	return *token ? 0 : -EINVAL;
+}
+
+static const struct {
+	const char *name;
+	enum scmp_filter_attr attr;
+} filter_flags[] = {
+	{ "SECCOMP_FILTER_FLAG_TSYNC", SCMP_FLTATR_CTL_TSYNC },
+	{ "SECCOMP_FILTER_FLAG_LOG", SCMP_FLTATR_CTL_LOG },
+	{ "SECCOMP_FILTER_FLAG_SPEC_ALLOW", SCMP_FLTATR_CTL_SSB },
+};
+
+int bh_seccomp_flag(const char *name, unsigned *bit)
+{
+	for (size_t i = 0; i < sizeof(filter_flags) / sizeof(filter_flags[0]); i++)
+		if (strcmp(name, filter_flags[i].name) == 0) {
+			*bit = 1U << i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* Architectures and filter flags, before any rule is added. */
+static int configure(scmp_filter_ctx ctx, const struct bh_config *c)
+{
+	int r;
+
+	for (size_t i = 0; i < c->n_seccomp_arches; i++)
+		if ((r = seccomp_arch_add(ctx, c->seccomp_arches[i])) < 0 && r != -EEXIST)
+			return r;
+	for (size_t i = 0; i < sizeof(filter_flags) / sizeof(filter_flags[0]); i++)
+		if ((c->seccomp_flags & (1U << i)) && (r = seccomp_attr_set(ctx, filter_flags[i].attr, 1)) < 0)
+			return r;
+	return 0;
+}
+
 int bh_seccomp_apply(const struct bh_config *c, struct bh_err *err)
 {
 	scmp_filter_ctx ctx;
@@ -77,6 +123,10 @@ int bh_seccomp_apply(const struct bh_config *c, struct bh_err *err)
 	ctx = seccomp_init(c->seccomp_default);
 	if (!ctx)
 		return bh_fail(err, -ENOMEM, "seccomp: creating the filter");
+	if ((r = configure(ctx, c)) < 0) {
+		seccomp_release(ctx);
+		return bh_fail(err, r, "seccomp: architectures or flags: %s", strerror(-r));
+	}
 	for (size_t i = 0; i < c->n_seccomp_rules; i++) {
 		const struct bh_seccomp_rule *rule = &c->seccomp_rules[i];
 		int nr = seccomp_syscall_resolve_name(rule->name);
