@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 
 #include "internal.h"
 
@@ -761,6 +762,49 @@ static int parse_seccomp(struct walker *w, json_t *linux_obj, struct bh_config *
 	return r;
 }
 
+static int add_device(struct walker *w, json_t *element, size_t index, void *ctx)
+{
+	struct bh_config *c = ctx;
+	struct bh_device *d = &c->devices[index];
+	char *type = NULL;
+	uint32_t major = 0, minor = 0, mode = 0666, uid = 0, gid = 0;
+	int r;
+
+	c->n_devices = index + 1;
+	if (!json_is_object(element))
+		return invalid(w, "must be an object with path and type");
+	if ((r = get_string(w, element, "path", &d->path)) < 0 || (r = get_string(w, element, "type", &type)) < 0)
+		return free(type), r;
+	if (!d->path)
+		r = invalid(w, "path is required");
+	else if ((r = require_absolute(w, "path", d->path)) == 0 &&
+		 (!type || strlen(type) != 1 || !strchr("cbup", type[0])))
+		r = invalid_at(w, "type", "must be c, b, u or p");
+	if (r == 0 && (r = get_u32(w, element, "major", &major)) == 0 && (r = get_u32(w, element, "minor", &minor)) == 0 &&
+	    (r = get_u32(w, element, "fileMode", &mode)) == 0 && (r = get_u32(w, element, "uid", &uid)) == 0)
+		r = get_u32(w, element, "gid", &gid);
+	if (r == 0 && mode > 07777)
+		r = invalid_at(w, "fileMode", "must be permission bits only (at most 07777)");
+	if (r == 0) {
+		d->mode = (type[0] == 'b' ? S_IFBLK : type[0] == 'p' ? S_IFIFO : S_IFCHR) | (mode_t)mode;
+		d->major = major;
+		d->minor = minor;
+		d->uid = uid;
+		d->gid = gid;
+	}
+	free(type);
+	return r;
+}
+
+static int parse_devices(struct walker *w, json_t *linux_obj, struct bh_config *c)
+{
+	json_t *list = json_object_get(linux_obj, "devices");
+
+	if (list && json_is_array(list) && !(c->devices = calloc(json_array_size(list) + 1, sizeof(*c->devices))))
+		return -ENOMEM;
+	return for_each(w, linux_obj, "devices", add_device, c);
+}
+
 /* ---- linux.resources, turned into cgroup v2 writes here, at load ---- */
 
 __attribute__((format(printf, 3, 4))) static int add_cgroup_file(struct bh_config *c, const char *file,
@@ -1040,6 +1084,8 @@ static int parse_linux(struct walker *w, json_t *root, struct bh_config *c)
 		r = parse_sysctl(w, linux_obj, c);
 	if (r == 0)
 		r = parse_resources(w, linux_obj, c);
+	if (r == 0)
+		r = parse_devices(w, linux_obj, c);
 	leave(w, saved);
 	free(propagation);
 	return r;
@@ -1131,6 +1177,9 @@ void bh_config_free(struct bh_config *c)
 		free(c->mounts[i].data);
 	}
 	free(c->mounts);
+	for (size_t i = 0; i < c->n_devices; i++)
+		free(c->devices[i].path);
+	free(c->devices);
 	bh_strv_free(c->masked_paths);
 	bh_strv_free(c->readonly_paths);
 	for (size_t i = 0; i < c->n_landlock_rules; i++)

@@ -46,6 +46,14 @@ struct bh_mount {
 	char *data;                /* the options that are not flags, comma separated */
 };
 
+struct bh_device {
+	char *path;   /* absolute, inside the container */
+	mode_t mode;  /* S_IFCHR, S_IFBLK or S_IFIFO | permissions */
+	unsigned major, minor;
+	uid_t uid;
+	gid_t gid;
+};
+
 struct bh_landlock_rule {
 	char *path;
 	uint64_t allowed;
@@ -119,6 +127,8 @@ struct bh_config {
 
 	struct bh_mount *mounts;
 	size_t n_mounts;
+	struct bh_device *devices;
+	size_t n_devices;
 	char **masked_paths;
 	char **readonly_paths;
 

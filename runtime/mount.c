@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 
 #include "internal.h"
 
@@ -208,6 +209,34 @@ static int make_devices(const struct bh_config *c, struct bh_err *err)
 	return 0;
 }
 
+/* linux.devices: mknod where we may; in a user namespace, where mknod is
+ * refused, bind the node the caller has at the same path. */
+static int make_config_device(const struct bh_config *c, const struct bh_device *d, struct bh_err *err)
+{
+	char path[4096];
+	struct stat st;
+	int r = target_path(c->root, d->path, path, sizeof(path), err);
+
+	if (r < 0)
+		return r;
+	if ((r = bh_make_mountpoint(path, false)) < 0 && r != -EEXIST)
+		return bh_fail(err, r, "device %s: %s", d->path, strerror(-r));
+	unlink(path);
+	if (mknod(path, d->mode, makedev(d->major, d->minor)) < 0) {
+		int e = errno;
+		if (e != EPERM || stat(d->path, &st) < 0 || (st.st_mode & S_IFMT) != (d->mode & S_IFMT) ||
+		    st.st_rdev != makedev(d->major, d->minor))
+			return bh_fail(err, -e, "device %s: mknod: %s", d->path, strerror(e));
+		if ((r = bh_make_mountpoint(path, false)) < 0 || mount(d->path, path, NULL, MS_BIND, NULL) < 0)
+			return bh_fail(err, r < 0 ? r : -errno, "device %s: binding the caller's node: %s", d->path,
+				       strerror(r < 0 ? -r : errno));
+		return 0;
+	}
+	if (chown(path, d->uid, d->gid) < 0 || chmod(path, d->mode & 07777) < 0)
+		return bh_fail(err, -errno, "device %s: %s", d->path, strerror(errno));
+	return 0;
+}
+
 int bh_mount_rootfs(const struct bh_config *c, struct bh_err *err)
 {
 	/* Our mounts must not leak back into the caller's namespace. */
@@ -221,7 +250,10 @@ int bh_mount_rootfs(const struct bh_config *c, struct bh_err *err)
 		if (r < 0)
 			return r;
 	}
-	return make_devices(c, err);
+	int r = make_devices(c, err);
+	for (size_t i = 0; r == 0 && i < c->n_devices; i++)
+		r = make_config_device(c, &c->devices[i], err);
+	return r;
 }
 
 int bh_mount_pivot(const struct bh_config *c, struct bh_err *err)

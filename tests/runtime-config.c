@@ -280,3 +280,9 @@ TEST(seccomp_notify_listener_is_refused_clearly)
 		     load(MINIMAL("", ", \"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", "
 				      "\"listenerPath\": \"/run/listener.sock\"}")));
 }
+
+TEST(unknown_device_type_is_refused)
+{
+	ASSERT_STREQ("config.json: linux.devices[0].type: must be c, b, u or p",
+		     load(MINIMAL("", ", \"devices\": [{\"path\": \"/dev/x\", \"type\": \"q\"}]")));
+}

@@ -513,3 +513,14 @@ TEST(a_pid_namespace_is_joined_by_path)
 	ASSERT_STREQ(theirs, r.out);
 	ASSERT_STREQ(before, after);
 }
+
+TEST(a_configured_device_node_is_created)
+{
+	struct result r;
+
+	require_root();
+	probe_with(PROBE ", \"node\", \"/dev/zero2\"", "\"linux\": {",
+		   "\"devices\": [{\"path\": \"/dev/zero2\", \"type\": \"c\", \"major\": 1, \"minor\": 5, "
+		   "\"fileMode\": 432}], ", &r);
+	ASSERT_STREQ("c 1:5 0660", r.out);
+}

@@ -11,6 +11,7 @@
  *   bulkhead-probe rlimit NOFILE         print the soft and hard limit
  *   bulkhead-probe umask | domainname    print them
  *   bulkhead-probe ns TYPE               print /proc/self/ns/TYPE's link
+ *   bulkhead-probe node PATH             print a device node: c MAJOR:MINOR MODE
  *   bulkhead-probe owner PATH            print PATH's uid:gid as seen inside
  *   bulkhead-probe fd N                  is descriptor N open? ok or EBADF
  *   bulkhead-probe sleep SECONDS         sleep (a long-running container)
@@ -28,6 +29,7 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -248,6 +250,16 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		puts(target);
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "node") == 0) {
+		struct stat st;
+		if (stat(argv[2], &st) < 0) {
+			puts(errno_name(errno));
+			return 1;
+		}
+		printf("%c %u:%u %04o\n", S_ISCHR(st.st_mode) ? 'c' : S_ISBLK(st.st_mode) ? 'b' : '?',
+		       major(st.st_rdev), minor(st.st_rdev), (unsigned)(st.st_mode & 07777));
 		return 0;
 	}
 	if (argc == 3 && strcmp(argv[1], "owner") == 0) {
