@@ -27,7 +27,7 @@ YAML
 boot selftest "$work/selftest.yml"
 check "the appliance reports exit status 0 (got $boot_status) after ${boot_seconds:-?} s" test "$boot_status" -eq 0
 
-expected_checks=14
+expected_checks=17
 while IFS= read -r line; do
   case $line in
     "[selftest] ok "*) ok "in the VM: ${line#\[selftest\] ok }" ;;

@@ -3,21 +3,40 @@
  * into both the static runtime and the host builder. */
 #include <errno.h>
 #include <jansson.h>
+#include <seccomp.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "spec.h"
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-/* Syscalls no appliance container needs and that reach past its walls:
- * mounting and namespace games, kernel modules and kexec, tracing, the
- * kernel keyring, BPF, swap, the kernel log, handle-based opens. */
+/* Syscalls no container needs and that reach past its walls: mounting and
+ * namespace games, kernel modules and kexec, tracing and other processes'
+ * memory, the kernel keyring, BPF, swap, the kernel log, handle-based
+ * opens, the clocks, NUMA policy, I/O ports, and the obsolete. Docker's
+ * default profile leaves the same ones out of its allow-list. */
 static const char *const denied_syscalls[] = {
-	"acct", "add_key", "bpf", "delete_module", "finit_module", "fsconfig", "fsmount", "fsopen", "fspick",
-	"init_module", "kexec_file_load", "kexec_load", "keyctl", "mount", "mount_setattr", "move_mount",
-	"open_by_handle_at", "open_tree", "perf_event_open", "pivot_root", "ptrace", "reboot", "request_key",
-	"setns", "swapoff", "swapon", "syslog", "umount2", "unshare", "userfaultfd",
+	"_sysctl", "acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "create_module", "delete_module",
+	"finit_module", "fsconfig", "fsmount", "fsopen", "fspick", "get_kernel_syms", "get_mempolicy",
+	"init_module", "ioperm", "iopl", "kcmp", "kexec_file_load", "kexec_load", "keyctl", "lookup_dcookie",
+	"mbind", "mount", "mount_setattr", "move_mount", "move_pages", "name_to_handle_at", "nfsservctl",
+	"open_by_handle_at", "open_tree", "perf_event_open", "pivot_root", "process_vm_readv",
+	"process_vm_writev", "ptrace", "query_module", "quotactl", "quotactl_fd", "reboot", "request_key",
+	"set_mempolicy", "setns", "settimeofday", "stime", "swapoff", "swapon", "syslog", "sysfs", "umount",
+	"umount2", "unshare", "uselib", "userfaultfd", "ustat", "vhangup", "vm86", "vm86old",
+	/* allowed below under argument conditions only */
+	"clone", "clone3", "socket",
 };
+
+static bool denied(const char *name)
+{
+	for (size_t i = 0; i < sizeof(denied_syscalls) / sizeof(denied_syscalls[0]); i++)
+		if (strcmp(name, denied_syscalls[i]) == 0)
+			return true;
+	return false;
+}
 
 /* Docker's lists: kernel interfaces that leak host state or change it. */
 static const char *const masked_paths[] = {
@@ -96,39 +115,40 @@ static json_t *default_landlock(void)
 			 "disableBestEffort", 0);
 }
 
-/* clone(2) flags that create namespaces: refusing unshare alone would leave
- * clone(CLONE_NEWUSER) as a way round it. One rule per flag, since a
- * masked compare tests all of its bits at once. */
-static const struct {
-	const char *name;
-	long long flag;
-} namespace_flags[] = {
-	{ "CLONE_NEWNS", 0x00020000 },  { "CLONE_NEWCGROUP", 0x02000000 }, { "CLONE_NEWUTS", 0x04000000 },
-	{ "CLONE_NEWIPC", 0x08000000 }, { "CLONE_NEWUSER", 0x10000000 },   { "CLONE_NEWPID", 0x20000000 },
-	{ "CLONE_NEWNET", 0x40000000 },
-};
+/* clone(2) flags that create namespaces. */
+#define NAMESPACE_CLONE_FLAGS 0x7e020000LL /* NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET */
+#define AF_ALG_FAMILY 38
 
+/* An allow-list, as Docker's: every x86_64 syscall libseccomp knows but the
+ * denied ones; anything else, a syscall newer than this list above all,
+ * fails with EPERM. clone is allowed only without namespace flags (so that
+ * clone(CLONE_NEWUSER) is no way round the refused unshare), clone3 answers
+ * ENOSYS (its flags are out of the filter's sight, and the C library then
+ * falls back to clone), socket is allowed for every family but AF_ALG (the
+ * kernel's crypto API, a long source of holes). */
 static json_t *default_seccomp(void)
 {
-	json_t *syscalls = json_array();
+	json_t *allowed = json_array(), *syscalls = json_array();
 
-	json_array_append_new(syscalls, json_pack("{s:o, s:s, s:i}", "names",
-						  bh_json_strings(denied_syscalls, ARRAY_SIZE(denied_syscalls)),
-						  "action", "SCMP_ACT_ERRNO", "errnoRet", EPERM));
-	for (size_t i = 0; i < ARRAY_SIZE(namespace_flags); i++)
-		json_array_append_new(syscalls,
-				      json_pack("{s:[s], s:s, s:i, s:[{s:i, s:I, s:I, s:s}], s:s}", "names", "clone",
-						"action", "SCMP_ACT_ERRNO", "errnoRet", EPERM, "args", "index", 0,
-						"value", namespace_flags[i].flag, "valueTwo", namespace_flags[i].flag,
-						"op", "SCMP_CMP_MASKED_EQ", "comment", namespace_flags[i].name));
-	/* clone3 passes its flags in memory, out of the filter's sight: answer
-	 * ENOSYS so that the C library falls back to clone, which we can check. */
+	for (int nr = 0; nr < 1024; nr++) {
+		char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, nr);
+		if (name && !denied(name))
+			json_array_append_new(allowed, json_string(name));
+		free(name);
+	}
+	json_array_append_new(syscalls, json_pack("{s:o, s:s}", "names", allowed, "action", "SCMP_ACT_ALLOW"));
+	json_array_append_new(syscalls, json_pack("{s:[s], s:s, s:[{s:i, s:I, s:I, s:s}]}", "names", "clone", "action",
+						  "SCMP_ACT_ALLOW", "args", "index", 0, "value",
+						  (json_int_t)NAMESPACE_CLONE_FLAGS, "valueTwo", (json_int_t)0, "op",
+						  "SCMP_CMP_MASKED_EQ"));
 	json_array_append_new(syscalls, json_pack("{s:[s], s:s, s:i}", "names", "clone3", "action",
 						  "SCMP_ACT_ERRNO", "errnoRet", ENOSYS));
-	return json_pack("{s:s, s:[s], s:o}", "defaultAction", "SCMP_ACT_ALLOW", "architectures",
-			 "SCMP_ARCH_X86_64", "syscalls", syscalls);
+	json_array_append_new(syscalls, json_pack("{s:[s], s:s, s:[{s:i, s:I, s:s}]}", "names", "socket", "action",
+						  "SCMP_ACT_ALLOW", "args", "index", 0, "value",
+						  (json_int_t)AF_ALG_FAMILY, "op", "SCMP_CMP_NE"));
+	return json_pack("{s:s, s:i, s:[s], s:o}", "defaultAction", "SCMP_ACT_ERRNO", "defaultErrnoRet", EPERM,
+			 "architectures", "SCMP_ARCH_X86_64", "syscalls", syscalls);
 }
-
 
 /* The few capabilities runc's spec grants too; bulkhead build grants none
  * unless the manifest lists them. */

@@ -29,7 +29,9 @@ config=$work/x/containers/services/counter/config.json
 check "bundle config sets noNewPrivileges" grep -q '"noNewPrivileges": true' "$config"
 check "bundle config grants no capabilities by default" grep -q '"bounding": \[\]' "$config"
 check "bundle config has a Landlock ruleset" grep -q '"handledAccessFS"' "$config"
-check "bundle config refuses mount through seccomp" grep -q '"mount"' "$config"
+check "bundle config's seccomp profile is an allow-list" grep -q '"defaultAction": "SCMP_ACT_ERRNO"' "$config"
+check "  ... that does not name mount" \
+  quietly jq -e '[.linux.seccomp.syscalls[] | select(.action == "SCMP_ACT_ALLOW") | .names[]] | index("mount") == null' "$config"
 check "sandbox keeps its declared capability" \
   grep -q 'CAP_NET_BIND_SERVICE' "$work/x/containers/services/sandbox/config.json"
 

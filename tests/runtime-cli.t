@@ -24,8 +24,12 @@ check "spec writes a config.json" test -s "$bundle/config.json"
 R spec --bundle "$bundle" 2>"$work/err"
 check "spec refuses to overwrite an existing config.json" test $? -eq 125
 check "spec's default grants no_new_privs" test "$(jq .process.noNewPrivileges "$bundle/config.json")" = true
-check "spec's default refuses mount through seccomp" \
-  quietly jq -e '.linux.seccomp.syscalls[0].names | index("mount")' "$bundle/config.json"
+check "spec's default seccomp profile is an allow-list (defaultAction errno)" \
+  test "$(jq -r .linux.seccomp.defaultAction "$bundle/config.json")" = SCMP_ACT_ERRNO
+check "  ... which does not name mount" \
+  quietly jq -e '[.linux.seccomp.syscalls[] | select(.action == "SCMP_ACT_ALLOW") | .names[]] | index("mount") == null' "$bundle/config.json"
+check "  ... but names read and execve" \
+  quietly jq -e '[.linux.seccomp.syscalls[0].names[]] | (index("read") != null and index("execve") != null)' "$bundle/config.json"
 default=$(cat "$bundle/config.json")
 set_args() { jq --argjson args "$1" '.process.args = $args' <<<"$default" >"$bundle/config.json"; }
 
@@ -84,6 +88,12 @@ check "run exits with the container's status (3)" test $? -eq 3
 check "run leaves no state behind" test ! -e "$root/r1"
 set_args '["/bin/bulkhead-probe", "syscall", "mount"]'
 check "run under spec's default: mount is refused with EPERM" test "$(R run --bundle "$bundle" r2)" = EPERM
+set_args '["/bin/bulkhead-probe", "syscall", "socket-alg"]'
+check "run under spec's default: socket(AF_ALG) is refused with EPERM" test "$(R run --bundle "$bundle" r3)" = EPERM
+set_args '["/bin/bulkhead-probe", "syscall", "socket-inet"]'
+check "run under spec's default: socket(AF_INET) works" test "$(R run --bundle "$bundle" r4)" = ok
+set_args '["/bin/bulkhead-probe", "syscall", "unknown"]'
+check "run under spec's default: an unnamed syscall gets EPERM, not ENOSYS" test "$(R run --bundle "$bundle" r5)" = EPERM
 
 # bad input: the exact error, exit 125, nothing left behind
 jq '.process.capabilities.bounding += ["CAP_FOO"]' <<<"$default" >"$bundle/config.json"

@@ -2,6 +2,7 @@
  * every forbidden thing fails with the right errno, its allowed neighbour
  * still works, and a failed start leaves no process behind. */
 #include "../runtime/runtime.h"
+#include "../runtime/spec.h"
 #include "fixture.h"
 
 #define PROBE "\"/bin/bulkhead-probe\""
@@ -190,19 +191,30 @@ TEST(root_is_read_only)
 	ASSERT_TRUE(strcmp(r.out, "EROFS") == 0 || strcmp(r.out, "EACCES") == 0);
 }
 
-TEST(full_selftest_passes_inside)
+/* The whole selftest under the real default (runtime/spec.c, what `spec`
+ * writes and `bulkhead build` starts from), not the test template. */
+TEST(full_selftest_passes_inside_the_default_spec)
 {
 	struct result r;
 	char bundle[4096];
 
 	require_root();
 	snprintf(bundle, sizeof(bundle), "%s/bundle", fixture_tmpfs());
-	make_bundle(bundle, SECURE_CONFIG, PROBE ", \"selftest\", \"--hostname\", \"probe\"", "", "", "");
+	json_t *spec = bh_spec_default();
+	json_object_set_new(json_object_get(spec, "process"), "args",
+			    json_pack("[s, s, s, s, s, s]", "/bin/bulkhead-probe", "selftest", "--hostname", "bulkhead",
+				      /* CAP_AUDIT_WRITE, CAP_KILL, CAP_NET_BIND_SERVICE: spec's three */
+				      "--cap-eff", "0000000020000420"));
+	char *text = json_dumps(spec, 0);
+	json_decref(spec);
+	ASSERT_TRUE(text != NULL);
+	make_bundle(bundle, "%s", text);
+	free(text);
 	run_bundle(bundle, &r);
 	ASSERT_EQ(0, r.start);
 	if (r.status != 0)
 		TAP_FAIL("selftest failed %d checks:\n%s", r.status, r.out);
-	ASSERT_TRUE(strstr(r.out, "1..13") != NULL);
+	ASSERT_TRUE(strstr(r.out, "1..16") != NULL);
 }
 
 TEST(missing_command_fails_start_and_leaves_no_process)

@@ -7,6 +7,7 @@
 #ifndef BULKHEAD_TAP_H
 #define BULKHEAD_TAP_H
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,12 +34,30 @@ static int tap_count;
 	}                                                                            \
 	static void name(void)
 
+/* Prints a diagnostic with every line behind "# ", so that output quoted
+ * from a container can never read as a TAP result. */
+__attribute__((format(printf, 3, 4), unused)) static void tap_diag(const char *file, int line, const char *fmt,
+								   ...)
+{
+	char text[8192];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	printf("# %s:%d: ", file, line);
+	for (char *p = text; *p; p++) {
+		putchar(*p);
+		if (*p == '\n' && p[1])
+			fputs("# ", stdout);
+	}
+	putchar('\n');
+	fflush(stdout);
+}
+
 #define TAP_FAIL(...)                                                                \
 	do {                                                                         \
-		printf("# %s:%d: ", __FILE__, __LINE__);                             \
-		printf(__VA_ARGS__);                                                 \
-		printf("\n");                                                        \
-		fflush(stdout);                                                      \
+		tap_diag(__FILE__, __LINE__, __VA_ARGS__);                           \
 		_exit(1);                                                            \
 	} while (0)
 

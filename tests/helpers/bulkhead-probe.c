@@ -1,12 +1,12 @@
 /* bulkhead-probe: looks at a sandbox from inside. A static multi-call helper
  * that tests put into container root filesystems.
  *
- *   bulkhead-probe selftest [--hostname NAME] [--own-cgroup]
+ *   bulkhead-probe selftest [--hostname NAME] [--own-cgroup] [--cap-eff HEX]
  *       every check of the walking skeleton, as TAP lines; exit status is the
  *       number of failed checks
  *   bulkhead-probe status FIELD          print FIELD of /proc/self/status
  *   bulkhead-probe write PATH            create PATH; print ok or the errno name
- *   bulkhead-probe syscall mount|unshare-user|unshare-net|clone-newuser|clone3|fork
+ *   bulkhead-probe syscall mount|unshare-user|unshare-net|clone-newuser|clone3|fork|socket-alg|socket-inet|unknown
  *   bulkhead-probe cat PATH              print the first line of PATH
  *   bulkhead-probe rlimit NOFILE         print the soft and hard limit
  *   bulkhead-probe umask | domainname    print them
@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -116,6 +117,12 @@ static int try_syscall(const char *what)
 		return try_clone(0);
 	else if (strcmp(what, "clone3") == 0)
 		r = (int)syscall(SYS_clone3, NULL, 0);
+	else if (strcmp(what, "socket-alg") == 0)
+		r = socket(38 /* AF_ALG */, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	else if (strcmp(what, "socket-inet") == 0)
+		r = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	else if (strcmp(what, "unknown") == 0)
+		r = (int)syscall(1000); /* no such syscall: ENOSYS, unless a filter answers first */
 	else
 		return -1;
 	return r < 0 ? errno : 0;
@@ -151,7 +158,7 @@ static void check_errno(const char *what, int got, int want)
 
 static int selftest(int argc, char **argv)
 {
-	const char *hostname = NULL;
+	const char *hostname = NULL, *cap_eff = "0000000000000000";
 	int own_cgroup = 0;
 	char name[256] = "";
 	struct stat st;
@@ -161,8 +168,10 @@ static int selftest(int argc, char **argv)
 			hostname = argv[++i];
 		else if (strcmp(argv[i], "--own-cgroup") == 0)
 			own_cgroup = 1;
+		else if (strcmp(argv[i], "--cap-eff") == 0 && i + 1 < argc)
+			cap_eff = argv[++i];
 	}
-	check_status("CapEff", "0000000000000000");
+	check_status("CapEff", cap_eff);
 	check_status("NoNewPrivs", "1");
 	check_status("Seccomp", "2");
 	check(getpid() == 1, "PID 1 of its namespace (got %d)", (int)getpid());
@@ -176,6 +185,10 @@ static int selftest(int argc, char **argv)
 	check_errno("clone(CLONE_NEWUSER)", try_syscall("clone-newuser"), EPERM);
 	check_errno("clone3 (flags out of the filter's sight)", try_syscall("clone3"), ENOSYS);
 	check_errno("a plain fork", try_syscall("fork"), 0);
+	check_errno("socket(AF_ALG)", try_syscall("socket-alg"), EPERM);
+	check_errno("socket(AF_INET)", try_syscall("socket-inet"), 0);
+	/* An allow-list refuses what it does not name, newer syscalls too. */
+	check_errno("a syscall the allow-list does not name (nr 1000)", try_syscall("unknown"), EPERM);
 	int e = try_write("/probe-write-test");
 	check(e != 0, "writing under / fails (got %s)", errno_name(e));
 	check_errno("writing under /tmp", try_write("/tmp/probe-write-test"), 0);
