@@ -143,6 +143,6 @@ bench: all
 clean:
 	rm -rf $(BUILD) $(OUT)
 
--include $(shell find $(BUILD)/musl $(BUILD)/host -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/musl $(BUILD)/host $(BUILD)/asan -name "*.d" 2>/dev/null)
 
 .SECONDARY:
