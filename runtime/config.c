@@ -535,9 +535,11 @@ static int add_join(struct bh_config *c, int flag, char **path)
 {
 	struct bh_ns_join *joins;
 
-	/* The pid namespace is joined by the parent, for the clone. */
-	if (flag == CLONE_NEWPID) {
-		c->pid_ns_path = *path;
+	/* pid and user namespaces are entered before the clone (see
+	 * container.c); the others by the child. */
+	if (flag == CLONE_NEWPID || flag == CLONE_NEWUSER) {
+		char **slot = flag == CLONE_NEWPID ? &c->pid_ns_path : &c->user_ns_path;
+		*slot = *path;
 		*path = NULL;
 		return 0;
 	}
@@ -598,10 +600,6 @@ static int add_namespace(struct walker *w, json_t *element, size_t index, void *
 			r = invalid(w, "unknown namespace type \"%s\"", type ? type : "");
 		else if (c->namespaces & flag)
 			r = invalid(w, "namespace type \"%s\" is given twice", type);
-		/* Our other new namespaces are made by the clone, before the child
-		 * could join a user namespace: they would not belong to it. */
-		else if (path && flag == CLONE_NEWUSER)
-			r = invalid(w, "joining a user namespace by path is not supported yet");
 		/* pivot_root would re-root every process of a joined mount namespace. */
 		else if (path && flag == CLONE_NEWNS)
 			r = invalid(w, "a container needs a mount namespace of its own; remove the path");
@@ -1165,6 +1163,7 @@ void bh_config_free(struct bh_config *c)
 		free(c->joins[i].path);
 	free(c->joins);
 	free(c->pid_ns_path);
+	free(c->user_ns_path);
 	free(c->uid_maps);
 	free(c->gid_maps);
 	bh_strv_free(c->sysctl);

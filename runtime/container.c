@@ -121,7 +121,7 @@ static int apply_and_exec(const struct bh_config *c, const struct bh_io *io, int
 		return BH_EXIT_SETUP;
 	/* In a new user namespace we hold no mapped id until we take one:
 	 * files created while setting up (mount points) need an owner. */
-	if ((c->clone_flags & CLONE_NEWUSER) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+	if ((c->namespaces & CLONE_NEWUSER) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
 		return bh_fail(err, -errno, "becoming root of the user namespace (is container id 0 mapped?): %s",
 			       strerror(errno)), BH_EXIT_SETUP;
 	/* The cgroup namespace is unshared only now, so that its root is the
@@ -203,6 +203,51 @@ static void reap(pid_t pid)
 		;
 }
 
+/* A joined user namespace must own the container's new namespaces, so it
+ * is entered before they are made, and entering it cannot be undone: a
+ * short-lived helper joins it and clones the container with CLONE_PARENT,
+ * so that the container is still our child. Returns as clone does. */
+static pid_t clone_in_user_ns(const struct bh_config *c, struct bh_err *err)
+{
+	int channel[2];
+	pid_t pid = -1;
+	int helper_errno = 0;
+
+	if (pipe2(channel, O_CLOEXEC) < 0)
+		return bh_fail(err, -errno, "pipe: %s", strerror(errno));
+	pid_t helper = (pid_t)syscall(SYS_clone, (unsigned long)SIGCHLD, NULL, NULL, NULL, NULL);
+	if (helper == 0) {
+		int fd = open(c->user_ns_path, O_RDONLY | O_CLOEXEC);
+		int result = fd < 0 || setns(fd, CLONE_NEWUSER) < 0 ? -errno : 0;
+		if (result == 0) {
+			result = (int)syscall(SYS_clone, (unsigned long)(CLONE_PARENT | SIGCHLD | c->clone_flags), NULL,
+					      NULL, NULL, NULL);
+			if (result == 0)
+				return 0; /* the container process */
+			if (result < 0)
+				result = -errno;
+		}
+		(void)!write(channel[1], &result, sizeof(result));
+		_exit(0);
+	}
+	close(channel[1]);
+	if (helper < 0) {
+		close(channel[0]);
+		return bh_fail(err, -errno, "clone: %s", strerror(errno));
+	}
+	int result = 0;
+	if (read(channel[0], &result, sizeof(result)) != (ssize_t)sizeof(result))
+		result = -EIO;
+	close(channel[0]);
+	waitpid(helper, NULL, 0);
+	if (result < 0) {
+		helper_errno = -result;
+		return bh_fail(err, result, "joining user namespace %s: %s", c->user_ns_path, strerror(helper_errno));
+	}
+	pid = result;
+	return pid;
+}
+
 /* Clones the container process. A pid namespace joined by path only takes
  * effect for children, so we enter it for the one clone and go back to the
  * pid namespace our children had before: the caller's later children (the
@@ -219,7 +264,8 @@ static pid_t clone_child(const struct bh_config *c, struct bh_err *err)
 		if (setns(target, CLONE_NEWPID) < 0)
 			return bh_fail(err, -errno, "joining pid namespace %s: %s", c->pid_ns_path, strerror(errno));
 	}
-	pid = (pid_t)syscall(SYS_clone, (unsigned long)(SIGCHLD | c->clone_flags), NULL, NULL, NULL, NULL);
+	pid = c->user_ns_path ? clone_in_user_ns(c, err)
+			      : (pid_t)syscall(SYS_clone, (unsigned long)(SIGCHLD | c->clone_flags), NULL, NULL, NULL, NULL);
 	if (pid == 0)
 		return 0;
 	int clone_errno = errno;

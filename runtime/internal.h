@@ -119,6 +119,7 @@ struct bh_config {
 	struct bh_ns_join *joins; /* namespaces joined by path, in the child */
 	size_t n_joins;
 	char *pid_ns_path;        /* a pid namespace to join: the parent clones into it */
+	char *user_ns_path;       /* a user namespace to join: a helper joins it and clones */
 	struct bh_id_map *uid_maps, *gid_maps;
 	size_t n_uid_maps, n_gid_maps;
 	char *cgroups_path; /* relative to the cgroup2 mount; NULL: stay in the caller's cgroup */

@@ -253,36 +253,3 @@ TEST(blkio_weight_out_of_range_is_refused)
 		     load(MINIMAL("", ", \"cgroupsPath\": \"/t\", \"resources\": {\"blockIO\": {\"weight\": 5}}")));
 }
 
-TEST(joining_a_user_namespace_is_refused_clearly)
-{
-	ASSERT_STREQ("config.json: linux.namespaces[1]: joining a user namespace by path is not supported yet",
-		     load("{\"root\": {\"path\": \"rootfs\"}, \"process\": {\"args\": [\"x\"]},"
-			  " \"linux\": {\"namespaces\": [{\"type\": \"mount\"}, {\"type\": \"user\", \"path\": \"/proc/1/ns/user\"}]}}"));
-}
-
-TEST(seccomp_architectures_and_flags_load)
-{
-	ASSERT_STREQ("", load(MINIMAL("", ", \"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", "
-				      "\"architectures\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\", \"SCMP_ARCH_X32\"], "
-				      "\"flags\": [\"SECCOMP_FILTER_FLAG_LOG\"], \"syscalls\": []}")));
-}
-
-TEST(unknown_seccomp_architecture_is_refused)
-{
-	ASSERT_STREQ("config.json: linux.seccomp.architectures[0]: unknown architecture \"SCMP_ARCH_Z80\"",
-		     load(MINIMAL("", ", \"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", "
-				      "\"architectures\": [\"SCMP_ARCH_Z80\"]}")));
-}
-
-TEST(seccomp_notify_listener_is_refused_clearly)
-{
-	ASSERT_STREQ("config.json: linux.seccomp.listenerPath: SCMP_ACT_NOTIFY and its listener are not supported yet",
-		     load(MINIMAL("", ", \"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", "
-				      "\"listenerPath\": \"/run/listener.sock\"}")));
-}
-
-TEST(unknown_device_type_is_refused)
-{
-	ASSERT_STREQ("config.json: linux.devices[0].type: must be c, b, u or p",
-		     load(MINIMAL("", ", \"devices\": [{\"path\": \"/dev/x\", \"type\": \"q\"}]")));
-}

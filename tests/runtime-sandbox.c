@@ -541,3 +541,49 @@ TEST(a_configured_device_node_is_created)
 		   "\"fileMode\": 432}], ", &r);
 	ASSERT_STREQ("c 1:5 0660", r.out);
 }
+
+TEST(a_user_namespace_is_joined_by_path)
+{
+	struct result r;
+	char bundle[4096], config[16384], path[64], map[64];
+	int ready[2], go[2];
+
+	require_root();
+	snprintf(bundle, sizeof(bundle), "%s/bundle", fixture_tmpfs());
+	/* A holder with a user namespace mapping 0-65535 to 100000-. */
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(go));
+	pid_t holder = fork();
+	if (holder == 0) {
+		char byte = 0;
+		if (unshare(CLONE_NEWUSER) < 0)
+			_exit(1);
+		(void)!write(ready[1], "r", 1);
+		(void)!read(go[0], &byte, 1);
+		_exit(0);
+	}
+	char byte;
+	ASSERT_EQ(1, read(ready[0], &byte, 1));
+	snprintf(map, sizeof(map), "/proc/%d/uid_map", (int)holder);
+	write_text_file(map, "0 100000 65536\n");
+	snprintf(map, sizeof(map), "/proc/%d/gid_map", (int)holder);
+	write_text_file(map, "0 100000 65536\n");
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)holder);
+
+	snprintf(config, sizeof(config), SECURE_CONFIG, PROBE ", \"cat\", \"/proc/self/uid_map\"", "", "", "");
+	char join[128];
+	snprintf(join, sizeof(join), "{\"type\": \"user\", \"path\": \"%s\"}, ", path);
+	splice_config(config, sizeof(config), "\"namespaces\": [", join);
+	make_bundle(bundle, "%s", config);
+	run_bundle(bundle, &r);
+	(void)!write(go[1], "g", 1);
+	waitpid(holder, NULL, 0);
+	if (r.start < 0)
+		TAP_FAIL("start: %s", r.err.msg);
+	unsigned inside, outside, count;
+	ASSERT_EQ(3, sscanf(r.out, "%u %u %u", &inside, &outside, &count));
+	ASSERT_EQ(0, inside);
+	ASSERT_EQ(100000, outside);
+	/* The container is still our child: run_bundle reaped it. */
+	ASSERT_EQ(0, r.status);
+}
