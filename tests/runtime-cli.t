@@ -8,7 +8,8 @@ command -v jq >/dev/null || skip_all "jq is not installed (make deps installs it
 
 work=$(mktemp -d)
 root=$work/state
-R() { "$BUILD/bin/bulkhead-runtime" --root "$root" "$@"; }
+# BULKHEAD_RUNTIME: another build of the command (make asan passes its own).
+R() { "${BULKHEAD_RUNTIME:-$BUILD/bin/bulkhead-runtime}" --root "$root" "$@"; }
 cleanup() {
   for id in $(ls "$root" 2>/dev/null); do R delete --force "$id" >/dev/null 2>&1; done
   rm -rf "$work"
