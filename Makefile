@@ -133,13 +133,13 @@ $(BUILD)/asan/%.o: %.c | $(PACKAGES)
 $(BUILD)/asan/tests/%: $(BUILD)/asan/tests/%.o $(call asan_obj,$(RUNTIME_SRC))
 	$(HOST_CC) $(ASAN_FLAGS) -o $@ $^ -lseccomp -lcap -ljansson
 
-$(BUILD)/asan/bin/bulkhead-runtime: $(call asan_obj,$(CLI_SRC) $(RUNTIME_SRC))
+$(BUILD)/asan/bin/bulkhead-runtime-asan: $(call asan_obj,$(CLI_SRC) $(RUNTIME_SRC))
 	@mkdir -p $(@D)
 	$(HOST_CC) $(ASAN_FLAGS) -o $@ $^ -lseccomp -lcap -ljansson
 
-asan: $(ASAN_TESTS) $(HELPERS) $(BUILD)/asan/bin/bulkhead-runtime
+asan: $(ASAN_TESTS) $(HELPERS) $(BUILD)/asan/bin/bulkhead-runtime-asan
 	BUILD=$(abspath $(BUILD)) ASAN_OPTIONS=detect_leaks=1 \
-	BULKHEAD_RUNTIME=$(abspath $(BUILD))/asan/bin/bulkhead-runtime \
+	BULKHEAD_RUNTIME=$(abspath $(BUILD))/asan/bin/bulkhead-runtime-asan \
 		prove --exec '' $(ASAN_TESTS) tests/runtime-cli.t
 
 # Side by side with the peers, in one run; prints ratios. Never part of check.
