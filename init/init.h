@@ -56,6 +56,8 @@ void supervisor_stop_all(struct supervisor *s, int grace_ms);
 int supervisor_exit_status(const struct supervisor *s);
 
 /* ---- shutdown.c ---- */
+/* Whether we are the machine's PID 1, not PID 1 of a namespace on a host. */
+bool machine_init(void);
 /* Syncs, reports STATUS and powers off. Never returns when PID 1. */
 void shutdown_appliance(const struct boot_options *options, int status);
 

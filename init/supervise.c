@@ -68,7 +68,7 @@ struct supervisor *supervisor_new(struct bh_err *err)
 		return NULL;
 	}
 	/* ctrl-alt-del then reaches us as SIGINT instead of rebooting at once. */
-	if (getpid() == 1)
+	if (machine_init())
 		reboot(RB_DISABLE_CAD);
 	return s;
 }
