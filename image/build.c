@@ -223,12 +223,13 @@ int build_appliance(const struct build_options *o, struct diag *d)
 		diag_fail(d, "%s: cannot create a directory beside it: %s", o->output, strerror(errno));
 		goto out;
 	}
-	if (!(bytes = calloc(m.n_onboot + m.n_services + 1, sizeof(*bytes)))) {
+	if (!(bytes = calloc(m.n_onboot + m.n_services + m.n_onshutdown + 1, sizeof(*bytes)))) {
 		diag_fail(d, "out of memory");
 		goto out;
 	}
 
-	say(&p, "writing the initrd: init, %zu onboot and %zu service containers", m.n_onboot, m.n_services);
+	say(&p, "writing the initrd: init, %zu onboot, %zu service and %zu onshutdown containers", m.n_onboot,
+	    m.n_services, m.n_onshutdown);
 	snprintf(path, sizeof(path), "%s/initrd.img", staging);
 	if (!(w = initrd_open(path, d)) || write_system(w, &m, &o->tools, d) < 0)
 		goto out;
@@ -237,6 +238,9 @@ int build_appliance(const struct build_options *o, struct diag *d)
 			goto out;
 	for (size_t i = 0; i < m.n_services; i++)
 		if (write_container(w, &m.services[i], i, &o->tools, &bytes[m.n_onboot + i], d) < 0)
+			goto out;
+	for (size_t i = 0; i < m.n_onshutdown; i++)
+		if (write_container(w, &m.onshutdown[i], i, &o->tools, &bytes[m.n_onboot + m.n_services + i], d) < 0)
 			goto out;
 	r = initrd_close(w, d);
 	w = NULL;
@@ -265,8 +269,10 @@ int build_appliance(const struct build_options *o, struct diag *d)
 		printf("  initrd.img  %s compressed\n", size);
 		human(file_size(o->tools.init), size, sizeof(size));
 		printf("    init      %s\n", size);
-		for (size_t i = 0; i < m.n_onboot + m.n_services; i++) {
-			const struct container *c = i < m.n_onboot ? &m.onboot[i] : &m.services[i - m.n_onboot];
+		for (size_t i = 0; i < m.n_onboot + m.n_services + m.n_onshutdown; i++) {
+			const struct container *c = i < m.n_onboot		     ? &m.onboot[i]
+						    : i < m.n_onboot + m.n_services ? &m.services[i - m.n_onboot]
+										     : &m.onshutdown[i - m.n_onboot - m.n_services];
 			human(bytes[i], size, sizeof(size));
 			printf("    %-9s %s (%s, uncompressed)\n", c->name, size, c->phase);
 		}

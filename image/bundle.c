@@ -85,22 +85,36 @@ char *bundle_config_json(const struct container *c)
 	return text;
 }
 
-char *appliance_json(const struct manifest *m)
+static const char *const restart_names[] = { "no", "on-failure", "always" };
+
+static json_t *phase_json(const struct container *list, size_t n, uint64_t default_grace_ms)
 {
-	json_t *onboot = json_array(), *services = json_array();
+	json_t *array = json_array();
 	char bundle[256];
 
-	for (size_t i = 0; i < m->n_onboot; i++) {
-		bundle_dir(&m->onboot[i], i, bundle, sizeof(bundle));
-		json_array_append_new(onboot, json_pack("{s:s, s:s+}", "name", m->onboot[i].name, "bundle", "/", bundle));
+	for (size_t i = 0; i < n; i++) {
+		const struct container *c = &list[i];
+		bundle_dir(c, i, bundle, sizeof(bundle));
+		json_array_append_new(array,
+				      json_pack("{s:s, s:s+, s:s, s:I, s:o, s:I}", "name", c->name, "bundle", "/", bundle,
+						"restart", restart_names[c->restart], "max_restarts",
+						(json_int_t)c->max_restarts, "depends_on", strv_array(c->depends_on),
+						"stop_grace_ms",
+						(json_int_t)(c->stop_grace_ms ? c->stop_grace_ms : default_grace_ms)));
 	}
-	for (size_t i = 0; i < m->n_services; i++) {
-		bundle_dir(&m->services[i], i, bundle, sizeof(bundle));
-		json_array_append_new(services,
-				      json_pack("{s:s, s:s+}", "name", m->services[i].name, "bundle", "/", bundle));
-	}
-	json_t *root = json_pack("{s:s, s:s, s:o, s:o}", "name", m->name, "hostname", m->hostname, "onboot", onboot,
-				 "services", services);
+	return array;
+}
+
+/* What the init needs to know beyond the bundles, decided here. */
+char *appliance_json(const struct manifest *m)
+{
+	json_t *root = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "name", m->name, "hostname", m->hostname,
+				 "onboot_failure", m->onboot_continue ? "continue" : "halt", "onboot",
+				 phase_json(m->onboot, m->n_onboot, m->stop_grace_ms), "services",
+				 phase_json(m->services, m->n_services, m->stop_grace_ms), "onshutdown",
+				 phase_json(m->onshutdown, m->n_onshutdown, m->stop_grace_ms));
+	if (root && m->exit_status_from)
+		json_object_set_new(root, "exit_status_from", json_string(m->exit_status_from));
 	char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 	json_decref(root);
 	return text;
@@ -108,9 +122,9 @@ char *appliance_json(const struct manifest *m)
 
 void bundle_dir(const struct container *c, size_t index, char *out, size_t size)
 {
-	/* onboot containers run in order: the number keeps it visible on disk. */
-	if (strcmp(c->phase, "onboot") == 0)
-		snprintf(out, size, "containers/onboot/%02zu-%s", index, c->name);
+	/* onboot and onshutdown run in order: the number keeps it visible. */
+	if (strcmp(c->phase, "services") != 0)
+		snprintf(out, size, "containers/%s/%02zu-%s", c->phase, index, c->name);
 	else
 		snprintf(out, size, "containers/services/%s", c->name);
 }

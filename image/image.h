@@ -64,4 +64,10 @@ struct run_options {
 /* Boots the appliance and returns its exit status, or -1 with d set. */
 int run_appliance(const struct run_options *o, struct diag *d);
 
+/* ---- ctl.c ---- */
+/* Sends COMMAND [ARG] to the init at WHERE ("@NAME": an abstract socket;
+ * otherwise a socket path) and copies the answer to stdout. Returns 0, 1
+ * when the init answered with an error, or -1 with d set. */
+int ctl_command(const char *where, const char *command, const char *arg, struct diag *d);
+
 #endif

@@ -32,6 +32,12 @@ static const char usage[] =
 	"        -t, --timeout S    kill QEMU after S seconds (default: no limit)\n"
 	"        -m, --memory MB    guest memory (default 256)\n"
 	"\n"
+	"  bulkhead ctl [--vm DIR] COMMAND [NAME]\n"
+	"      Talk to a running appliance's init: ps (name, phase, state, pid,\n"
+	"      restarts, uptime, memory.current), logs NAME, restart NAME, stop NAME,\n"
+	"      poweroff. --vm DIR: the appliance `bulkhead run DIR` booted (through\n"
+	"      DIR/ctl.sock); without it, an init running on this host.\n"
+	"\n"
 	"  bulkhead --help\n";
 
 static char *beside_me(const char *relative)
@@ -125,6 +131,36 @@ static int cmd_run(int argc, char **argv)
 	return status;
 }
 
+static int cmd_ctl(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "vm", required_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+	};
+	char where[4200] = "@bulkhead-ctl";
+	struct diag d = { "" };
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		if (opt == 'v')
+			snprintf(where, sizeof(where), "%s/ctl.sock", optarg);
+		else if (opt == 'h') {
+			fputs(usage, stdout);
+			return 0;
+		} else
+			return 2;
+	}
+	if (optind >= argc || argc - optind > 2) {
+		fprintf(stderr, "bulkhead ctl: expected COMMAND [NAME] (see bulkhead --help)\n");
+		return 2;
+	}
+	int r = ctl_command(where, argv[optind], optind + 1 < argc ? argv[optind + 1] : NULL, &d);
+	if (r < 0) {
+		fprintf(stderr, "bulkhead ctl: %s\n", d.msg);
+		return 125;
+	}
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -139,6 +175,8 @@ int main(int argc, char **argv)
 		return cmd_build(argc - 1, argv + 1);
 	if (strcmp(argv[1], "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "ctl") == 0)
+		return cmd_ctl(argc - 1, argv + 1);
 	fprintf(stderr, "bulkhead: unknown command \"%s\" (see bulkhead --help)\n", argv[1]);
 	return 2;
 }

@@ -451,11 +451,70 @@ static int c_resources(struct parse *p, yaml_node_t *v, void *t)
 			    seen, 8) < 0 ? -1 : 0;
 }
 
+/* "10s", "500ms", "2m" or plain seconds. */
+static int read_duration(struct parse *p, yaml_node_t *v, const char *key, uint64_t *ms)
+{
+	const char *s = scalar(v);
+	char *end;
+	unsigned long long n = s ? strtoull(s, &end, 10) : 0;
+
+	if (!s || !*s || s[0] == '-' || end == s)
+		return fail(p, v, "%s must be a duration such as 10s, 500ms or 2m", key);
+	if (strcmp(end, "ms") == 0)
+		*ms = n;
+	else if (strcmp(end, "s") == 0 || !*end)
+		*ms = n * 1000;
+	else if (strcmp(end, "m") == 0)
+		*ms = n * 60000;
+	else
+		return fail(p, v, "%s \"%s\": the unit must be ms, s or m", key, s);
+	if (*ms > 3600 * 1000ULL)
+		return fail(p, v, "%s \"%s\" is above an hour", key, s);
+	return 0;
+}
+
+static int c_restart(struct parse *p, yaml_node_t *v, void *t)
+{
+	static const char *const policies[] = { "no", "on-failure", "always" };
+	struct container *c = t;
+	const char *s = scalar(v);
+
+	/* YAML 1.1 reads a plain no as false: take the word as written. */
+	for (size_t i = 0; s && i < 3; i++)
+		if (strcmp(s, policies[i]) == 0) {
+			c->restart = (enum restart_policy)i;
+			return 0;
+		}
+	const char *hint = s ? suggest(s, policies, 3) : NULL;
+	if (hint)
+		return fail(p, v, "restart \"%s\" is not a policy; did you mean \"%s\"?", s, hint);
+	return fail(p, v, "restart must be no, on-failure or always");
+}
+
+static int c_max_restarts(struct parse *p, yaml_node_t *v, void *t)
+{
+	return read_count(p, v, "max_restarts", 1, 1000000, &((struct container *)t)->max_restarts);
+}
+
+static int c_depends_on(struct parse *p, yaml_node_t *v, void *t)
+{
+	return read_strv(p, v, "depends_on", &((struct container *)t)->depends_on);
+}
+
+static int c_stop_grace(struct parse *p, yaml_node_t *v, void *t)
+{
+	return read_duration(p, v, "stop_grace", &((struct container *)t)->stop_grace_ms);
+}
+
 static const struct key_handler container_keys[] = {
 	{ "name", c_name },     { "image", c_image }, { "command", c_command }, { "capabilities", c_capabilities },
 	{ "readonly", c_readonly }, { "env", c_env }, { "cwd", c_cwd },         { "hostname", c_hostname },
-	{ "resources", c_resources },
+	{ "resources", c_resources }, { "restart", c_restart }, { "max_restarts", c_max_restarts },
+	{ "depends_on", c_depends_on }, { "stop_grace", c_stop_grace },
 };
+
+/* Keys that only make sense for a supervised service. */
+static const char *const service_only_keys[] = { "restart", "max_restarts", "depends_on" };
 
 /* ---- phases and the top level ---- */
 
@@ -487,6 +546,10 @@ static int add_container(struct parse *p, yaml_node_t *item, size_t index, void 
 		return -1;
 	if (!has_key(seen, n, "name"))
 		return fail(p, item, "this container of %s has no name; add name: SOMETHING", ph->phase);
+	for (size_t i = 0; strcmp(ph->phase, "services") != 0 && i < 3; i++)
+		if (has_key(seen, n, service_only_keys[i]))
+			return fail(p, item, "container \"%s\": %s is for services; %s containers run once", c->name,
+				    service_only_keys[i], ph->phase);
 	if (!has_key(seen, n, "image"))
 		return fail(p, item, "container \"%s\" has no image; add image: busybox", c->name);
 	if (!has_key(seen, n, "command"))
@@ -530,20 +593,95 @@ static int m_services(struct parse *p, yaml_node_t *v, void *t)
 	return each_item(p, v, "services", add_container, &ctx);
 }
 
+static int m_onshutdown(struct parse *p, yaml_node_t *v, void *t)
+{
+	struct manifest *m = t;
+	struct phase_ctx ctx = { &m->onshutdown, &m->n_onshutdown, "onshutdown" };
+	return each_item(p, v, "onshutdown", add_container, &ctx);
+}
+
+static int m_onboot_failure(struct parse *p, yaml_node_t *v, void *t)
+{
+	const char *s = scalar(v);
+
+	if (s && strcmp(s, "halt") == 0)
+		((struct manifest *)t)->onboot_continue = false;
+	else if (s && strcmp(s, "continue") == 0)
+		((struct manifest *)t)->onboot_continue = true;
+	else
+		return fail(p, v, "onboot_failure must be halt (stop the boot) or continue (go on and report)");
+	return 0;
+}
+
+static int m_exit_status_from(struct parse *p, yaml_node_t *v, void *t)
+{
+	return read_name(p, v, "exit_status_from", &((struct manifest *)t)->exit_status_from);
+}
+
+static int m_stop_grace(struct parse *p, yaml_node_t *v, void *t)
+{
+	return read_duration(p, v, "stop_grace", &((struct manifest *)t)->stop_grace_ms);
+}
+
 static const struct key_handler manifest_keys[] = {
-	{ "name", m_name },       { "hostname", m_hostname }, { "kernel", m_kernel },
-	{ "onboot", m_onboot },   { "services", m_services },
+	{ "name", m_name },         { "hostname", m_hostname },     { "kernel", m_kernel },
+	{ "onboot", m_onboot },     { "services", m_services },     { "onshutdown", m_onshutdown },
+	{ "onboot_failure", m_onboot_failure }, { "exit_status_from", m_exit_status_from },
+	{ "stop_grace", m_stop_grace },
 };
+
+static struct container *find_service(struct manifest *m, const char *name)
+{
+	for (size_t i = 0; i < m->n_services; i++)
+		if (strcmp(m->services[i].name, name) == 0)
+			return &m->services[i];
+	return NULL;
+}
+
+/* depends_on names services, and never in a circle: a service that waits
+ * for itself would never start. Positions are the dependent's name. */
+static int check_dependencies(struct parse *p, struct manifest *m)
+{
+	for (size_t i = 0; i < m->n_services; i++) {
+		struct container *c = &m->services[i];
+		yaml_node_t at = { .start_mark = { .line = c->name_line, .column = c->name_column } };
+		for (char **d = c->depends_on; d && *d; d++)
+			if (!find_service(m, *d))
+				return fail(p, &at, "service \"%s\" depends on \"%s\", which is not a service", c->name,
+					    *d);
+	}
+	/* Walk each chain; longer than the number of services means a cycle. */
+	for (size_t i = 0; i < m->n_services; i++) {
+		const struct container *c = &m->services[i];
+		yaml_node_t at = { .start_mark = { .line = c->name_line, .column = c->name_column } };
+		const struct container *stack[64];
+		size_t depth = 0;
+		stack[depth++] = c;
+		while (depth > 0) {
+			const struct container *top = stack[--depth];
+			for (char **d = top->depends_on; d && *d; d++) {
+				const struct container *next = find_service(m, *d);
+				if (next == c)
+					return fail(p, &at, "service \"%s\" depends on itself through depends_on", c->name);
+				if (depth < 64 && next->depends_on)
+					stack[depth++] = next;
+				else if (depth >= 64)
+					return fail(p, &at, "depends_on chains of service \"%s\" are too deep", c->name);
+			}
+		}
+	}
+	return 0;
+}
 
 /* Container names become paths and cgroups: one name, one container. */
 static int check_unique_names(struct parse *p, struct manifest *m)
 {
-	struct container *all[2] = { m->onboot, m->services };
-	size_t counts[2] = { m->n_onboot, m->n_services };
+	struct container *all[3] = { m->onboot, m->services, m->onshutdown };
+	size_t counts[3] = { m->n_onboot, m->n_services, m->n_onshutdown };
 
-	for (int a = 0; a < 2; a++)
+	for (int a = 0; a < 3; a++)
 		for (size_t i = 0; i < counts[a]; i++)
-			for (int b = a; b < 2; b++)
+			for (int b = a; b < 3; b++)
 				for (size_t j = (a == b ? i + 1 : 0); j < counts[b]; j++) {
 					const struct container *first = &all[a][i], *again = &all[b][j];
 					yaml_node_t at = { .start_mark = { .line = again->name_line,
@@ -615,6 +753,21 @@ int manifest_load(const char *path, struct manifest *m, struct diag *diag)
 		r = fail(&p, root, "the manifest declares no container; add an onboot: or services: list");
 	if (r >= 0)
 		r = check_unique_names(&p, m);
+	if (r >= 0)
+		r = check_dependencies(&p, m);
+	if (r >= 0 && m->exit_status_from) {
+		bool found = false;
+		struct container *lists[3] = { m->onboot, m->services, m->onshutdown };
+		size_t counts[3] = { m->n_onboot, m->n_services, m->n_onshutdown };
+		for (int l = 0; l < 3; l++)
+			for (size_t i = 0; i < counts[l]; i++)
+				found |= strcmp(lists[l][i].name, m->exit_status_from) == 0;
+		if (!found)
+			r = fail(&p, root, "exit_status_from names \"%s\", which is not a container of this appliance",
+				 m->exit_status_from);
+	}
+	if (r >= 0 && !m->stop_grace_ms)
+		m->stop_grace_ms = 10000;
 	if (r >= 0 && !m->kernel && !(m->kernel = strdup("debian")))
 		r = fail(&p, root, "out of memory");
 	if (r >= 0 && !m->hostname && !(m->hostname = strdup(m->name)))
@@ -644,6 +797,7 @@ static void free_containers(struct container *list, size_t n)
 		free_strv(list[i].env);
 		free(list[i].cwd);
 		free(list[i].hostname);
+		free_strv(list[i].depends_on);
 	}
 	free(list);
 }
@@ -656,5 +810,7 @@ void manifest_free(struct manifest *m)
 	free(m->kernel);
 	free_containers(m->onboot, m->n_onboot);
 	free_containers(m->services, m->n_services);
+	free_containers(m->onshutdown, m->n_onshutdown);
+	free(m->exit_status_from);
 	memset(m, 0, sizeof(*m));
 }

@@ -26,6 +26,11 @@ struct container {
 	char *hostname;
 	uint64_t capabilities; /* bit N = capability N */
 	bool readonly;
+	/* supervision (services only) */
+	enum restart_policy { RESTART_NO, RESTART_ON_FAILURE, RESTART_ALWAYS } restart;
+	uint64_t max_restarts;  /* 0: no limit */
+	char **depends_on;      /* names of services, NULL-terminated */
+	uint64_t stop_grace_ms; /* 0: the appliance's default */
 	/* resources; 0: not set */
 	uint64_t memory_bytes;
 	uint64_t cpu_millis;    /* 500 = half a CPU */
@@ -42,6 +47,11 @@ struct manifest {
 	size_t n_onboot;
 	struct container *services;
 	size_t n_services;
+	struct container *onshutdown;
+	size_t n_onshutdown;
+	bool onboot_continue;     /* onboot_failure: continue (default: halt) */
+	char *exit_status_from;   /* the container whose status is the appliance's */
+	uint64_t stop_grace_ms;   /* default for services and onshutdown */
 };
 
 /* Returns 0, or -1 with the first error in diag. */

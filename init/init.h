@@ -13,8 +13,6 @@
 /* ---- log.c: the console is our only log for now ---- */
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Writes one container's line to the console as "[name] line". */
-void log_container_line(const char *name, const char *line, size_t len);
 
 /* ---- boot.c ---- */
 struct boot_options {
@@ -25,35 +23,66 @@ struct boot_options {
 int boot_prepare(struct boot_options *options, struct bh_err *err);
 
 /* ---- appliance.c: what the builder decided ---- */
+enum restart_policy { RESTART_NO, RESTART_ON_FAILURE, RESTART_ALWAYS };
+
 struct container_spec {
 	char *name;
 	char *bundle;
+	enum restart_policy restart;
+	unsigned max_restarts;   /* 0: no limit */
+	size_t *depends_on;      /* indexes into the same phase */
+	size_t n_depends_on;
+	int stop_grace_ms;
 };
 
 struct appliance {
 	char *name;
 	char *hostname;
-	struct container_spec *onboot;
-	size_t n_onboot;
-	struct container_spec *services;
-	size_t n_services;
+	bool onboot_continue;    /* onboot_failure: continue */
+	char *exit_status_from;  /* NULL: the first failure decides */
+	struct container_spec *onboot, *services, *onshutdown;
+	size_t n_onboot, n_services, n_onshutdown;
 };
 
 int appliance_load(const char *path, struct appliance *out, struct bh_err *err);
 void appliance_free(struct appliance *a);
 
+/* ---- log.c: per-container logs under /run/log, each capped ---- */
+#define CONTAINER_LOG_DIR "/run/log"
+#define CONTAINER_LOG_MAX (1L << 20) /* then NAME.log moves to NAME.log.1 */
+struct container_log {
+	int fd;
+	long bytes;
+};
+void container_log_open(struct container_log *log, const char *name);
+/* Writes one line to the console as "[name] line" and to the log. */
+void container_log_line(struct container_log *log, const char *name, const char *line, size_t len);
+
 /* ---- supervise.c ---- */
 struct supervisor;
-struct supervisor *supervisor_new(struct bh_err *err);
-/* Runs each container to completion, one after another. */
-void supervisor_run_onboot(struct supervisor *s, const struct appliance *a);
-/* Starts every service, then supervises until all have exited or a
- * shutdown signal arrives. */
-void supervisor_run_services(struct supervisor *s, const struct appliance *a);
-/* Stops what still runs: SIGTERM, a grace period, then SIGKILL. */
-void supervisor_stop_all(struct supervisor *s, int grace_ms);
-/* The appliance's exit status: that of the first container that failed. */
+struct supervisor *supervisor_new(const struct appliance *a, struct bh_err *err);
+/* Runs each onboot container to completion, in order. Returns false when
+ * one failed and the appliance says to halt the boot. */
+bool supervisor_run_onboot(struct supervisor *s);
+/* Starts the services (each once its depends_on have started), restarts
+ * them by their policy, and returns when none is left to run or a shutdown
+ * was asked for. */
+void supervisor_run_services(struct supervisor *s);
+/* onshutdown containers, then the services in reverse start order, each
+ * with SIGTERM, its grace period, and then cgroup.kill. */
+void supervisor_shutdown(struct supervisor *s);
 int supervisor_exit_status(const struct supervisor *s);
+
+/* ---- control.c: the control socket, one command a connection ---- */
+#define CONTROL_SOCKET "bulkhead-ctl" /* abstract: reachable only from our netns */
+int control_open(void);
+/* Answers one client; the supervisor's state is read and changed through
+ * the functions below. */
+void control_serve(struct supervisor *s, int listen_fd);
+void supervisor_ps(struct supervisor *s, int out_fd);
+int supervisor_restart(struct supervisor *s, const char *name);
+int supervisor_stop(struct supervisor *s, const char *name);
+void supervisor_request_shutdown(struct supervisor *s, const char *why);
 
 /* ---- shutdown.c ---- */
 /* Whether we are the machine's PID 1, not PID 1 of a namespace on a host. */

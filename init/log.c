@@ -3,6 +3,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "init.h"
@@ -42,7 +44,30 @@ void log_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
-void log_container_line(const char *name, const char *line, size_t len)
+void container_log_open(struct container_log *log, const char *name)
+{
+	char path[128];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s.log", CONTAINER_LOG_DIR, name);
+	log->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	log->bytes = log->fd >= 0 && fstat(log->fd, &st) == 0 ? (long)st.st_size : 0;
+}
+
+/* Keeps one old file: NAME.log.1. The cap bounds what a flooding container
+ * can take of /run, which is memory. */
+static void rotate(struct container_log *log, const char *name)
+{
+	char path[128], old[140];
+
+	snprintf(path, sizeof(path), "%s/%s.log", CONTAINER_LOG_DIR, name);
+	snprintf(old, sizeof(old), "%s.1", path);
+	close(log->fd);
+	rename(path, old);
+	container_log_open(log, name);
+}
+
+void container_log_line(struct container_log *log, const char *name, const char *line, size_t len)
 {
 	char out[1200];
 	int n = snprintf(out, sizeof(out), "[%s] ", name);
@@ -57,4 +82,10 @@ void log_container_line(const char *name, const char *line, size_t len)
 	memcpy(out + n, line, len);
 	out[(size_t)n + len] = '\n';
 	(void)!write(STDOUT_FILENO, out, (size_t)n + len + 1);
+	if (log->fd < 0)
+		return;
+	if (log->bytes + (long)len + 1 > CONTAINER_LOG_MAX)
+		rotate(log, name);
+	if (log->fd >= 0 && write(log->fd, out + n, len + 1) > 0)
+		log->bytes += (long)len + 1;
 }

@@ -9,7 +9,7 @@
 
 #include "init.h"
 
-enum { STATUS_BOOT_FAILED = 125, STOP_GRACE_MS = 10000 };
+enum { STATUS_BOOT_FAILED = 125 };
 
 int main(void)
 {
@@ -28,16 +28,16 @@ int main(void)
 	}
 	if (appliance.hostname && sethostname(appliance.hostname, strlen(appliance.hostname)) < 0)
 		log_warn("sethostname %s failed", appliance.hostname);
-	if (!(supervisor = supervisor_new(&err))) {
+	if (!(supervisor = supervisor_new(&appliance, &err))) {
 		log_warn("%s", err.msg);
 		shutdown_appliance(&options, STATUS_BOOT_FAILED);
 	}
-	log_info("appliance %s: %zu onboot, %zu services", appliance.name, appliance.n_onboot,
-		 appliance.n_services);
+	log_info("appliance %s: %zu onboot, %zu services, %zu onshutdown", appliance.name, appliance.n_onboot,
+		 appliance.n_services, appliance.n_onshutdown);
 
-	supervisor_run_onboot(supervisor, &appliance);
-	supervisor_run_services(supervisor, &appliance);
-	supervisor_stop_all(supervisor, STOP_GRACE_MS);
+	if (supervisor_run_onboot(supervisor))
+		supervisor_run_services(supervisor);
+	supervisor_shutdown(supervisor);
 
 	shutdown_appliance(&options, supervisor_exit_status(supervisor));
 	return 0;

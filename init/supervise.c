@@ -1,15 +1,19 @@
 /* Supervision: start containers through the runtime library, carry their
- * output to the console line by line, reap every child, react to signals.
- * One signalfd and poll(2) loop; after boot nothing in here gives up: a
- * failure is a warning and the loop goes on (a dead PID 1 is a panic). */
+ * output to the console and their logs, reap every child, restart services
+ * by their policy, stop everything in order. One signalfd and poll(2) loop;
+ * after boot nothing in here gives up: a failure is a warning and the loop
+ * goes on (a dead PID 1 is a panic). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/reboot.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,92 +21,250 @@
 #include "init.h"
 
 #define LINE_MAX_BYTES 1024
+/* Restart back-off: from 100 ms, doubling on every quick exit, up to 10 s;
+ * an instance that ran 10 s counts as stable and resets it. */
+#define BACKOFF_FIRST_MS 100L
+#define BACKOFF_MAX_MS 10000L
+#define STABLE_MS 10000L
+#define KILL_WAIT_MS 2000L
+
+enum state {
+	STATE_WAITING, /* not started yet: its phase, or its depends_on */
+	STATE_RUNNING, /* process alive, or its output not drained yet */
+	STATE_BACKOFF, /* exited; starts again at restart_at */
+	STATE_EXITED,  /* done, by its own exit or our stop */
+	STATE_FAILED,  /* could not start again, or we gave up restarting */
+};
+
+static const char *const state_names[] = { "waiting", "running", "backoff", "exited", "failed" };
 
 struct container {
 	const struct container_spec *spec;
+	const char *phase;
 	struct bh_config *config;
-	pid_t pid;      /* > 0 while running */
-	int output_fd;  /* read end of its stdout+stderr pipe; -1 at EOF */
-	bool exited;
-	int status;     /* exit code, or 128+N when killed by signal N */
-	size_t pending; /* bytes of an unfinished line in line[] */
+	enum state state;
+	pid_t pid;         /* > 0 until reaped */
+	int output_fd;     /* read end of its stdout+stderr pipe; -1 at EOF */
+	int status;        /* last exit status: code, or 128+N for signal N */
+	bool ever_started;
+	bool stopping;     /* we asked it to stop: no restart, not a failure */
+	bool restart_now;  /* `ctl restart`: start again at once */
+	long started_ms, restart_at_ms, kill_at_ms;
+	unsigned restarts, quick_exits;
+	size_t start_seq;  /* order of the first start, for the reverse stop */
+	struct container_log log;
+	size_t pending;
 	char line[LINE_MAX_BYTES];
 };
 
 struct supervisor {
-	int signal_fd;
+	const struct appliance *a;
+	int signal_fd, control_fd;
 	bool shutdown_requested;
-	int exit_status;
-	struct container *containers;
-	size_t n_containers;
-	size_t capacity;
-	/* poll's arguments, one slot more than containers (the signalfd) */
+	int first_failure;
+	size_t start_counter;
+	struct container *all; /* onboot, then services, then onshutdown */
+	size_t n_all;
 	struct pollfd *pollfds;
 	struct container **owners;
 };
 
 static const int handled_signals[] = { SIGCHLD, SIGTERM, SIGINT, SIGUSR1, SIGUSR2, SIGPWR, SIGHUP };
 
-struct supervisor *supervisor_new(struct bh_err *err)
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static struct container *services(struct supervisor *s)
+{
+	return s->all + s->a->n_onboot;
+}
+
+static struct container *onshutdown(struct supervisor *s)
+{
+	return s->all + s->a->n_onboot + s->a->n_services;
+}
+
+static void init_phase(struct supervisor *s, struct container *c, const struct container_spec *specs, size_t n,
+		       const char *phase)
+{
+	for (size_t i = 0; i < n; i++) {
+		c[i].spec = &specs[i];
+		c[i].phase = phase;
+		c[i].output_fd = -1;
+		c[i].log.fd = -1;
+		c[i].status = 0;
+	}
+	(void)s;
+}
+
+struct supervisor *supervisor_new(const struct appliance *a, struct bh_err *err)
 {
 	struct supervisor *s = calloc(1, sizeof(*s));
 	sigset_t set;
 
 	if (!s)
 		return bh_fail(err, -ENOMEM, "out of memory"), NULL;
+	s->a = a;
+	s->n_all = a->n_onboot + a->n_services + a->n_onshutdown;
+	/* Fixed for the appliance's life: pointers into it stay valid. */
+	s->all = calloc(s->n_all + 1, sizeof(*s->all));
+	s->pollfds = calloc(s->n_all + 2, sizeof(*s->pollfds));
+	s->owners = calloc(s->n_all + 2, sizeof(*s->owners));
+	if (!s->all || !s->pollfds || !s->owners)
+		return bh_fail(err, -ENOMEM, "out of memory"), NULL;
+	init_phase(s, s->all, a->onboot, a->n_onboot, "onboot");
+	init_phase(s, services(s), a->services, a->n_services, "services");
+	init_phase(s, onshutdown(s), a->onshutdown, a->n_onshutdown, "onshutdown");
+
 	sigemptyset(&set);
 	for (size_t i = 0; i < sizeof(handled_signals) / sizeof(handled_signals[0]); i++)
 		sigaddset(&set, handled_signals[i]);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0 ||
-	    (s->signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
-		bh_fail(err, -errno, "signalfd: %s", strerror(errno));
-		free(s);
-		return NULL;
-	}
-	s->capacity = 16;
-	s->containers = calloc(s->capacity, sizeof(*s->containers));
-	s->pollfds = calloc(s->capacity + 1, sizeof(*s->pollfds));
-	s->owners = calloc(s->capacity + 1, sizeof(*s->owners));
-	if (!s->containers || !s->pollfds || !s->owners) {
-		bh_fail(err, -ENOMEM, "out of memory");
-		return NULL;
-	}
+	    (s->signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
+		return bh_fail(err, -errno, "signalfd: %s", strerror(errno)), NULL;
 	/* ctrl-alt-del then reaches us as SIGINT instead of rebooting at once. */
 	if (machine_init())
 		reboot(RB_DISABLE_CAD);
+	s->control_fd = control_open();
+	if (s->control_fd < 0)
+		log_warn("control socket: %s (bulkhead ctl will not reach us)", strerror(-s->control_fd));
+	mkdir(CONTAINER_LOG_DIR, 0750);
 	return s;
 }
 
-static struct container *find_by_pid(struct supervisor *s, pid_t pid)
+/* ---- one instance of a container ---- */
+
+static void record_failure(struct supervisor *s, int status)
 {
-	for (size_t i = 0; i < s->n_containers; i++)
-		if (s->containers[i].pid == pid)
-			return &s->containers[i];
-	return NULL;
+	if (status != 0 && s->first_failure == 0)
+		s->first_failure = status;
 }
 
-static bool container_done(const struct container *c)
+static void kill_container(struct container *c)
 {
-	return c->exited && c->output_fd < 0;
+	/* cgroup.kill takes every process in it, strays outside the pid
+	 * namespace too; the pid is the fallback without a cgroup. */
+	const char *path = c->config ? bh_config_cgroups_path(c->config) : NULL;
+	char file[512];
+
+	if (path) {
+		snprintf(file, sizeof(file), "/sys/fs/cgroup/%s/cgroup.kill", path);
+		int fd = open(file, O_WRONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			(void)!write(fd, "1", 1);
+			close(fd);
+		}
+	}
+	if (c->pid > 0)
+		kill(c->pid, SIGKILL);
 }
 
-static void record_exit(struct supervisor *s, struct container *c, int status)
-{
-	c->exited = true;
-	c->pid = 0;
-	c->status = status;
-	if (status != 0 && s->exit_status == 0)
-		s->exit_status = status;
-}
-
-static void finish_container(struct container *c)
+static void start_container(struct supervisor *s, struct container *c)
 {
 	struct bh_err err = { 0 };
+	int pipe_fds[2];
+
+	c->state = STATE_RUNNING;
+	c->started_ms = now_ms();
+	c->kill_at_ms = 0;
+	c->stopping = false;
+	c->restart_now = false;
+	if (!c->ever_started)
+		c->start_seq = ++s->start_counter;
+	if (c->log.fd < 0)
+		container_log_open(&c->log, c->spec->name);
+	if (bh_config_load(c->spec->bundle, &c->config, &err) < 0) {
+		log_warn("%s: %s", c->spec->name, err.msg);
+		c->status = BH_EXIT_SETUP;
+		return; /* reaped and drained already: settle() ends the instance */
+	}
+	if (pipe2(pipe_fds, O_CLOEXEC) < 0) {
+		log_warn("%s: pipe: %s", c->spec->name, strerror(errno));
+		c->status = BH_EXIT_SETUP;
+		return;
+	}
+	struct bh_io io = { .stdin_fd = -1, .stdout_fd = pipe_fds[1], .stderr_fd = pipe_fds[1] };
+	int r = bh_container_start(c->config, &io, &c->pid, &err);
+	close(pipe_fds[1]);
+	if (r < 0) {
+		close(pipe_fds[0]);
+		c->pid = 0;
+		log_warn("%s: cannot start: %s", c->spec->name, err.msg);
+		c->status = err.code == -ENOENT ? BH_EXIT_NOTFOUND : BH_EXIT_SETUP;
+		return;
+	}
+	fcntl(pipe_fds[0], F_SETFL, O_NONBLOCK);
+	c->output_fd = pipe_fds[0];
+	c->ever_started = true;
+	log_info("%s: started, pid %d", c->spec->name, (int)c->pid);
+}
+
+static bool instance_over(const struct container *c)
+{
+	return c->state == STATE_RUNNING && c->pid <= 0 && c->output_fd < 0;
+}
+
+static bool wants_restart(const struct supervisor *s, const struct container *c)
+{
+	if (c->restart_now)
+		return true;
+	if (s->shutdown_requested || c->stopping || strcmp(c->phase, "services") != 0)
+		return false;
+	return c->spec->restart == RESTART_ALWAYS || (c->spec->restart == RESTART_ON_FAILURE && c->status != 0);
+}
+
+/* The instance is gone: free it, then decide what comes next. */
+static void end_instance(struct supervisor *s, struct container *c)
+{
+	struct bh_err err = { 0 };
+	long now = now_ms();
 
 	if (c->config && bh_container_cleanup(c->config, &err) < 0)
 		log_warn("%s: %s", c->spec->name, err.msg);
 	bh_config_free(c->config);
 	c->config = NULL;
+
+	if (!wants_restart(s, c)) {
+		c->state = STATE_EXITED;
+		if (!c->stopping)
+			record_failure(s, c->status);
+		return;
+	}
+	if (c->restart_now) {
+		c->restart_at_ms = now;
+		c->state = STATE_BACKOFF;
+		return;
+	}
+	if (c->spec->max_restarts && c->restarts >= c->spec->max_restarts) {
+		log_warn("%s: gave up after %u restarts (last status %d)", c->spec->name, c->restarts, c->status);
+		c->state = STATE_FAILED;
+		record_failure(s, c->status ? c->status : 1);
+		return;
+	}
+	c->quick_exits = now - c->started_ms >= STABLE_MS ? 0 : c->quick_exits + 1;
+	long delay = BACKOFF_FIRST_MS;
+	for (unsigned i = 1; i < c->quick_exits && delay < BACKOFF_MAX_MS; i++)
+		delay *= 2;
+	if (delay > BACKOFF_MAX_MS)
+		delay = BACKOFF_MAX_MS;
+	c->restart_at_ms = now + delay;
+	c->state = STATE_BACKOFF;
+	log_info("%s: restarting in %ld ms (restart %u)", c->spec->name, delay, c->restarts + 1);
+}
+
+/* ---- events ---- */
+
+static struct container *find_by_pid(struct supervisor *s, pid_t pid)
+{
+	for (size_t i = 0; i < s->n_all; i++)
+		if (s->all[i].pid == pid)
+			return &s->all[i];
+	return NULL;
 }
 
 static void reap_children(struct supervisor *s)
@@ -115,16 +277,22 @@ static void reap_children(struct supervisor *s)
 		struct container *c = find_by_pid(s, pid);
 		if (!c)
 			continue;
+		c->pid = 0;
 		if (WIFSIGNALED(wstatus)) {
+			c->status = 128 + WTERMSIG(wstatus);
 			log_info("%s: killed by signal %d", c->spec->name, WTERMSIG(wstatus));
-			record_exit(s, c, 128 + WTERMSIG(wstatus));
 		} else {
-			log_info("%s: exited with status %d", c->spec->name, WEXITSTATUS(wstatus));
-			record_exit(s, c, WEXITSTATUS(wstatus));
+			c->status = WEXITSTATUS(wstatus);
+			log_info("%s: exited with status %d", c->spec->name, c->status);
 		}
-		if (container_done(c))
-			finish_container(c);
 	}
+}
+
+void supervisor_request_shutdown(struct supervisor *s, const char *why)
+{
+	if (!s->shutdown_requested)
+		log_info("%s: shutting down", why);
+	s->shutdown_requested = true;
 }
 
 static void handle_signals(struct supervisor *s)
@@ -134,9 +302,9 @@ static void handle_signals(struct supervisor *s)
 	while (read(s->signal_fd, &info, sizeof(info)) == (ssize_t)sizeof(info)) {
 		if (info.ssi_signo == SIGCHLD)
 			continue;
-		if (!s->shutdown_requested)
-			log_info("signal %d: shutting down", (int)info.ssi_signo);
-		s->shutdown_requested = true;
+		char why[32];
+		snprintf(why, sizeof(why), "signal %d", (int)info.ssi_signo);
+		supervisor_request_shutdown(s, why);
 	}
 	/* SIGCHLD coalesces: reap whatever is there on every wake-up. */
 	reap_children(s);
@@ -149,14 +317,14 @@ static void emit_lines(struct container *c, bool flush)
 	for (size_t i = 0; i < c->pending; i++) {
 		if (c->line[i] != '\n')
 			continue;
-		log_container_line(c->spec->name, c->line + start, i - start);
+		container_log_line(&c->log, c->spec->name, c->line + start, i - start);
 		start = i + 1;
 	}
 	/* A line longer than the buffer is cut rather than held forever. */
-	if ((flush || start == 0) && c->pending - start == sizeof(c->line))
+	if (start == 0 && c->pending == sizeof(c->line))
 		flush = true;
 	if (flush && c->pending > start) {
-		log_container_line(c->spec->name, c->line + start, c->pending - start);
+		container_log_line(&c->log, c->spec->name, c->line + start, c->pending - start);
 		start = c->pending;
 	}
 	memmove(c->line, c->line + start, c->pending - start);
@@ -176,178 +344,316 @@ static void handle_output(struct container *c)
 		emit_lines(c, true);
 		close(c->output_fd);
 		c->output_fd = -1;
-		if (container_done(c))
-			finish_container(c);
 		return;
 	}
 	c->pending += (size_t)n;
 	emit_lines(c, false);
 }
 
-static long now_ms(void)
+/* The nearest timer: a restart due, or a stop's grace running out. */
+static int next_timeout(struct supervisor *s, long limit_ms)
 {
-	struct timespec ts;
+	long now = now_ms(), next = limit_ms;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+	for (size_t i = 0; i < s->n_all; i++) {
+		const struct container *c = &s->all[i];
+		if (c->state == STATE_BACKOFF && c->restart_at_ms < next)
+			next = c->restart_at_ms;
+		if (c->state == STATE_RUNNING && c->kill_at_ms && c->kill_at_ms < next)
+			next = c->kill_at_ms;
+	}
+	if (next == LONG_MAX)
+		return -1;
+	return next <= now ? 0 : (int)(next - now > 60000 ? 60000 : next - now);
 }
 
-/* One turn of the loop: wait up to TIMEOUT_MS (-1: no limit) for a signal
- * or output, and handle what came. */
-static void wait_events(struct supervisor *s, int timeout_ms)
+/* After any event: end what is over, start what is due, kill what ran out
+ * of grace. */
+static void settle(struct supervisor *s)
+{
+	long now = now_ms();
+
+	for (size_t i = 0; i < s->n_all; i++) {
+		struct container *c = &s->all[i];
+		if (instance_over(c))
+			end_instance(s, c);
+		else if (c->state == STATE_RUNNING && c->kill_at_ms && now >= c->kill_at_ms) {
+			log_warn("%s: still running after its grace period; killing it", c->spec->name);
+			c->kill_at_ms = 0;
+			kill_container(c);
+		}
+		if (c->state == STATE_BACKOFF && now >= c->restart_at_ms && (!s->shutdown_requested || c->restart_now)) {
+			c->restarts++;
+			start_container(s, c);
+		}
+	}
+}
+
+/* One turn of the loop: wait up to the nearest timer (or LIMIT_MS) for a
+ * signal, a control client or output, and handle what came. */
+static void turn(struct supervisor *s, long limit_ms)
 {
 	struct pollfd *fds = s->pollfds;
-	struct container **owners = s->owners;
 	nfds_t n = 0;
 
-	fds[n].fd = s->signal_fd;
-	fds[n].events = POLLIN;
-	owners[n++] = NULL;
-	for (size_t i = 0; i < s->n_containers; i++) {
-		if (s->containers[i].output_fd < 0)
+	fds[n] = (struct pollfd){ .fd = s->signal_fd, .events = POLLIN };
+	s->owners[n++] = NULL;
+	fds[n] = (struct pollfd){ .fd = s->control_fd, .events = POLLIN };
+	s->owners[n++] = NULL;
+	for (size_t i = 0; i < s->n_all; i++) {
+		if (s->all[i].output_fd < 0)
 			continue;
-		fds[n].fd = s->containers[i].output_fd;
-		fds[n].events = POLLIN;
-		owners[n++] = &s->containers[i];
+		fds[n] = (struct pollfd){ .fd = s->all[i].output_fd, .events = POLLIN };
+		s->owners[n++] = &s->all[i];
 	}
-	if (poll(fds, n, timeout_ms) < 0) {
-		if (errno != EINTR)
-			log_warn("poll: %s", strerror(errno));
-		return;
-	}
-	for (nfds_t i = 1; i < n; i++)
+	if (poll(fds, n, next_timeout(s, limit_ms)) < 0 && errno != EINTR)
+		log_warn("poll: %s", strerror(errno));
+	for (nfds_t i = 2; i < n; i++)
 		if (fds[i].revents)
-			handle_output(owners[i]);
+			handle_output(s->owners[i]);
 	if (fds[0].revents)
 		handle_signals(s);
+	if (fds[1].revents)
+		control_serve(s, s->control_fd);
+	settle(s);
 }
 
-static struct container *add_container(struct supervisor *s, const struct container_spec *spec)
+/* ---- phases ---- */
+
+static bool active(const struct container *c)
 {
-	if (s->n_containers == s->capacity) {
-		size_t capacity = s->capacity ? s->capacity * 2 : 16;
-		struct container *grown = realloc(s->containers, capacity * sizeof(*grown));
-		if (!grown)
-			return NULL;
-		s->containers = grown;
-		struct pollfd *fds = realloc(s->pollfds, (capacity + 1) * sizeof(*fds));
-		if (!fds)
-			return NULL;
-		s->pollfds = fds;
-		struct container **owners = realloc(s->owners, (capacity + 1) * sizeof(*owners));
-		if (!owners)
-			return NULL;
-		s->owners = owners;
-		s->capacity = capacity;
-	}
-	struct container *c = &s->containers[s->n_containers++];
-	memset(c, 0, sizeof(*c));
-	c->spec = spec;
-	c->output_fd = -1;
-	return c;
+	return c->state == STATE_RUNNING || c->state == STATE_BACKOFF;
 }
 
-/* Starts one container. A container that cannot start is marked exited with
- * the setup status; the appliance goes on. */
-static struct container *start_container(struct supervisor *s, const struct container_spec *spec)
+/* Runs C to its end, or until DEADLINE (0: none) when it is killed. */
+static void run_to_end(struct supervisor *s, struct container *c, long deadline)
 {
-	struct bh_err err = { 0 };
-	struct container *c = add_container(s, spec);
-	int pipe_fds[2];
-
-	if (!c) {
-		log_warn("%s: out of memory", spec->name);
-		s->exit_status = s->exit_status ? s->exit_status : BH_EXIT_SETUP;
-		return NULL;
-	}
-	if (bh_config_load(spec->bundle, &c->config, &err) < 0) {
-		log_warn("%s: %s", spec->name, err.msg);
-		record_exit(s, c, BH_EXIT_SETUP);
-		return c;
-	}
-	if (pipe2(pipe_fds, O_CLOEXEC) < 0) {
-		log_warn("%s: pipe: %s", spec->name, strerror(errno));
-		record_exit(s, c, BH_EXIT_SETUP);
-		finish_container(c);
-		return c;
-	}
-	struct bh_io io = { .stdin_fd = -1, .stdout_fd = pipe_fds[1], .stderr_fd = pipe_fds[1] };
-	int r = bh_container_start(c->config, &io, &c->pid, &err);
-	close(pipe_fds[1]);
-	if (r < 0) {
-		close(pipe_fds[0]);
-		log_warn("%s: cannot start: %s", spec->name, err.msg);
-		record_exit(s, c, err.code == -ENOENT ? BH_EXIT_NOTFOUND : BH_EXIT_SETUP);
-		finish_container(c);
-		return c;
-	}
-	fcntl(pipe_fds[0], F_SETFL, O_NONBLOCK);
-	c->output_fd = pipe_fds[0];
-	log_info("%s: started, pid %d", spec->name, (int)c->pid);
-	return c;
-}
-
-void supervisor_run_onboot(struct supervisor *s, const struct appliance *a)
-{
-	for (size_t i = 0; i < a->n_onboot && !s->shutdown_requested; i++) {
-		struct container *c = start_container(s, &a->onboot[i]);
-		size_t index = c ? (size_t)(c - s->containers) : 0;
-		/* The array may grow while we wait; hold an index, not a pointer. */
-		while (c && !container_done(&s->containers[index]) && !s->shutdown_requested)
-			wait_events(s, -1);
+	start_container(s, c);
+	settle(s);
+	while (active(c)) {
+		if (deadline && now_ms() >= deadline && !c->kill_at_ms) {
+			c->stopping = true;
+			c->kill_at_ms = now_ms();
+		}
+		if (deadline && now_ms() >= deadline + KILL_WAIT_MS) {
+			log_warn("%s: still not gone after SIGKILL", c->spec->name);
+			c->state = STATE_FAILED;
+			return;
+		}
+		turn(s, deadline ? deadline + KILL_WAIT_MS : LONG_MAX);
+		if (s->shutdown_requested && strcmp(c->phase, "onboot") == 0 && active(c)) {
+			c->stopping = true;
+			kill_container(c);
+		}
 	}
 }
 
-static bool any_running(const struct supervisor *s)
+bool supervisor_run_onboot(struct supervisor *s)
 {
-	for (size_t i = 0; i < s->n_containers; i++)
-		if (!container_done(&s->containers[i]))
+	for (size_t i = 0; i < s->a->n_onboot && !s->shutdown_requested; i++) {
+		struct container *c = &s->all[i];
+		run_to_end(s, c, 0);
+		if (c->status != 0 && !s->a->onboot_continue) {
+			log_warn("%s: onboot container failed with status %d; the boot halts (onboot_failure: halt)",
+				 c->spec->name, c->status);
+			return false;
+		}
+	}
+	return !s->shutdown_requested;
+}
+
+/* A waiting service starts once every service it depends on has started;
+ * one that depends on a service that ended without ever starting fails. */
+static void start_ready_services(struct supervisor *s)
+{
+	struct container *svc = services(s);
+
+	for (size_t i = 0; i < s->a->n_services; i++) {
+		struct container *c = &svc[i];
+		bool ready = true, hopeless = false;
+		if (c->state != STATE_WAITING)
+			continue;
+		for (size_t d = 0; d < c->spec->n_depends_on; d++) {
+			const struct container *dep = &svc[c->spec->depends_on[d]];
+			ready &= dep->ever_started;
+			hopeless |= !dep->ever_started && (dep->state == STATE_EXITED || dep->state == STATE_FAILED);
+		}
+		if (hopeless) {
+			log_warn("%s: not started: a service it depends on never started", c->spec->name);
+			c->state = STATE_FAILED;
+			record_failure(s, BH_EXIT_SETUP);
+		} else if (ready) {
+			start_container(s, c);
+		}
+	}
+}
+
+static bool services_left(struct supervisor *s)
+{
+	for (size_t i = 0; i < s->a->n_services; i++) {
+		enum state st = services(s)[i].state;
+		if (st == STATE_WAITING || st == STATE_RUNNING || st == STATE_BACKOFF)
 			return true;
+	}
 	return false;
 }
 
-void supervisor_run_services(struct supervisor *s, const struct appliance *a)
+void supervisor_run_services(struct supervisor *s)
 {
-	for (size_t i = 0; i < a->n_services && !s->shutdown_requested; i++)
-		start_container(s, &a->services[i]);
-	while (any_running(s) && !s->shutdown_requested)
-		wait_events(s, -1);
+	/* Starting one service settles the others, so repeat until no more
+	 * dependencies come free. */
+	size_t before;
+	do {
+		before = s->start_counter;
+		start_ready_services(s);
+		settle(s);
+	} while (s->start_counter != before);
+	while (services_left(s) && !s->shutdown_requested) {
+		turn(s, LONG_MAX);
+		start_ready_services(s);
+	}
 }
 
-static void signal_running(struct supervisor *s, int sig)
+/* Stops C: SIGTERM, its grace period, then cgroup.kill. */
+static void stop_container(struct supervisor *s, struct container *c)
 {
-	for (size_t i = 0; i < s->n_containers; i++)
-		if (s->containers[i].pid > 0)
-			kill(s->containers[i].pid, sig);
-}
-
-static void wait_until(struct supervisor *s, long deadline)
-{
-	long left;
-
-	while (any_running(s) && (left = deadline - now_ms()) > 0)
-		wait_events(s, (int)left);
-}
-
-void supervisor_stop_all(struct supervisor *s, int grace_ms)
-{
-	if (!any_running(s))
+	if (c->state == STATE_BACKOFF || c->state == STATE_WAITING) {
+		c->state = STATE_EXITED;
 		return;
-	log_info("stopping containers (grace %d ms)", grace_ms);
-	signal_running(s, SIGTERM);
-	wait_until(s, now_ms() + grace_ms);
-	if (!any_running(s))
+	}
+	if (c->state != STATE_RUNNING)
 		return;
-	signal_running(s, SIGKILL);
-	/* SIGKILL cannot be ignored; the bound only guards against a pipe kept
-	 * open by a process outside the container. */
-	wait_until(s, now_ms() + 2000);
-	for (size_t i = 0; i < s->n_containers; i++)
-		if (!container_done(&s->containers[i]))
-			log_warn("%s: still not gone after SIGKILL", s->containers[i].spec->name);
+	c->stopping = true;
+	if (c->pid > 0)
+		kill(c->pid, SIGTERM);
+	c->kill_at_ms = now_ms() + c->spec->stop_grace_ms;
+	long give_up = c->kill_at_ms + KILL_WAIT_MS;
+	while (active(c) && now_ms() < give_up)
+		turn(s, give_up);
+	if (active(c))
+		log_warn("%s: still not gone after SIGKILL", c->spec->name);
+}
+
+void supervisor_shutdown(struct supervisor *s)
+{
+	s->shutdown_requested = true;
+	for (size_t i = 0; i < s->a->n_onshutdown; i++) {
+		struct container *c = &onshutdown(s)[i];
+		run_to_end(s, c, now_ms() + c->spec->stop_grace_ms);
+		if (c->status != 0)
+			log_warn("%s: onshutdown container failed with status %d", c->spec->name, c->status);
+	}
+	/* Reverse start order: what started last may depend on what started
+	 * first. */
+	for (;;) {
+		struct container *last = NULL;
+		for (size_t i = 0; i < s->n_all; i++) {
+			struct container *c = &s->all[i];
+			if ((active(c) || c->state == STATE_WAITING) && (!last || c->start_seq > last->start_seq))
+				last = c;
+		}
+		if (!last)
+			break;
+		stop_container(s, last);
+		if (active(last)) /* could not be stopped: do not loop on it */
+			last->state = STATE_FAILED;
+	}
 }
 
 int supervisor_exit_status(const struct supervisor *s)
 {
-	return s->exit_status;
+	if (s->a->exit_status_from)
+		for (size_t i = 0; i < s->n_all; i++)
+			if (strcmp(s->all[i].spec->name, s->a->exit_status_from) == 0)
+				return s->all[i].ever_started ? s->all[i].status : BH_EXIT_SETUP;
+	return s->first_failure;
+}
+
+/* ---- what the control socket asks for ---- */
+
+static struct container *find_by_name(struct supervisor *s, const char *name)
+{
+	for (size_t i = 0; i < s->n_all; i++)
+		if (strcmp(s->all[i].spec->name, name) == 0)
+			return &s->all[i];
+	return NULL;
+}
+
+static long memory_current(const struct container *c)
+{
+	char path[512], text[32] = "";
+	const char *cg = c->config ? bh_config_cgroups_path(c->config) : NULL;
+
+	if (!cg)
+		return -1;
+	snprintf(path, sizeof(path), "/sys/fs/cgroup/%s/memory.current", cg);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	return n > 0 ? atol(text) : -1;
+}
+
+void supervisor_ps(struct supervisor *s, int out_fd)
+{
+	char line[256];
+	long now = now_ms();
+
+	dprintf(out_fd, "%-16s %-10s %-8s %8s %10s %12s %s\n", "NAME", "PHASE", "STATE", "PID", "RESTARTS", "UPTIME",
+		"MEMORY");
+	for (size_t i = 0; i < s->n_all; i++) {
+		const struct container *c = &s->all[i];
+		long memory = memory_current(c);
+		char uptime[32] = "-", mem[32] = "-";
+		if (c->state == STATE_RUNNING)
+			snprintf(uptime, sizeof(uptime), "%.1fs", (double)(now - c->started_ms) / 1000.0);
+		if (memory >= 0)
+			snprintf(mem, sizeof(mem), "%ld", memory);
+		snprintf(line, sizeof(line), "%-16s %-10s %-8s %8d %10u %12s %s\n", c->spec->name, c->phase,
+			 state_names[c->state], c->state == STATE_RUNNING ? (int)c->pid : 0, c->restarts, uptime, mem);
+		(void)!write(out_fd, line, strlen(line));
+	}
+}
+
+int supervisor_restart(struct supervisor *s, const char *name)
+{
+	struct container *c = find_by_name(s, name);
+
+	if (!c || strcmp(c->phase, "services") != 0)
+		return -ENOENT;
+	if (s->shutdown_requested)
+		return -ESHUTDOWN;
+	c->restart_now = true;
+	if (c->state == STATE_RUNNING) {
+		c->stopping = true;
+		if (c->pid > 0)
+			kill(c->pid, SIGTERM);
+		c->kill_at_ms = now_ms() + c->spec->stop_grace_ms;
+	} else {
+		c->state = STATE_BACKOFF;
+		c->restart_at_ms = now_ms();
+	}
+	return 0;
+}
+
+int supervisor_stop(struct supervisor *s, const char *name)
+{
+	struct container *c = find_by_name(s, name);
+
+	if (!c || strcmp(c->phase, "services") != 0)
+		return -ENOENT;
+	if (c->state == STATE_BACKOFF || c->state == STATE_WAITING) {
+		c->state = STATE_EXITED;
+		c->stopping = true;
+		return 0;
+	}
+	if (c->state != STATE_RUNNING)
+		return -ESRCH;
+	c->stopping = true;
+	c->restart_now = false;
+	if (c->pid > 0)
+		kill(c->pid, SIGTERM);
+	c->kill_at_ms = now_ms() + c->spec->stop_grace_ms;
+	return 0;
 }

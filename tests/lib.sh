@@ -60,3 +60,45 @@ require_qemu() {
   command -v qemu-system-x86_64 >/dev/null || skip_all "qemu-system-x86_64 is not installed (make deps installs it)"
   [ -f "$BUILD/kernel/vmlinuz" ] || skip_all "no kernel at $BUILD/kernel/vmlinuz (make deps unpacks it)"
 }
+
+# boot_host NAME MANIFEST: builds the manifest and runs its init as PID 1 of
+# a fresh pid and mount namespace on this host, over the unpacked initrd:
+# supervision without QEMU. Sets boot_status, boot_log, boot_seconds.
+# With BOOT_BACKGROUND=1 it returns at once with boot_pid set instead;
+# wait_boot then waits for it.
+boot_host() {
+  local name=$1 manifest=$2 root=$work/$1.root start
+  boot_log=$work/$name.console
+  if ! "$BULKHEAD" build -q "$manifest" -o "$work/$name" >"$boot_log" 2>&1; then
+    boot_status=-1
+    return
+  fi
+  mkdir -p "$root"
+  (cd "$root" && zcat "$work/$name/initrd.img" | cpio -id --quiet 2>/dev/null)
+  boot_start=$(date +%s.%N)
+  timeout -s KILL "${BOOT_TIMEOUT:-120}" unshare --pid --fork --mount --root="$root" /init >"$boot_log" 2>&1 &
+  boot_pid=$!
+  [ -n "${BOOT_BACKGROUND:-}" ] || wait_boot
+}
+
+wait_boot() {
+  wait "$boot_pid"
+  boot_status=$?
+  boot_seconds=$(echo "$boot_start $(date +%s.%N)" | awk '{ printf "%.1f", $2 - $1 }')
+}
+
+# The init's host pid, once it runs (unshare's child).
+init_pid() { pgrep -P "$(pgrep -P "$boot_pid" -x unshare)" -x init 2>/dev/null | head -n1; }
+
+# until_logged PATTERN [SECONDS]: waits for a console line matching PATTERN.
+until_logged() {
+  local i
+  for i in $(seq $((${2:-20} * 10))); do
+    grep -q -- "$1" "$boot_log" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# line_of PATTERN: the first console line number matching PATTERN (or 0).
+line_of() { grep -n -- "$1" "$boot_log" | head -n1 | cut -d: -f1 | grep . || echo 0; }
