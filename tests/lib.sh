@@ -51,8 +51,9 @@ boot() {
 # what tells why.
 console_on_failure() {
   if [ "$tap_failed" -gt 0 ] && [ -n "${boot_log:-}" ] && [ -f "$boot_log" ]; then
-    echo "console log of the failed boot:" | diag
-    diag <"$boot_log"
+    echo "console log of the failed boot (first and last 60 lines):" | diag
+    if [ "$(wc -l <"$boot_log")" -le 120 ]; then diag <"$boot_log"
+    else { head -n 60 "$boot_log"; echo "..."; tail -n 60 "$boot_log"; } | diag; fi
   fi
 }
 
