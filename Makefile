@@ -68,7 +68,8 @@ $(SYSROOT)/.complete: mk/sysroot.sh | $(PACKAGES)
 	mk/sysroot.sh $(BUILD)
 
 kernel: $(KERNEL)
-$(KERNEL): | $(PACKAGES)
+$(KERNEL): $(BUILD)/kernel/modules/modules.dep
+$(BUILD)/kernel/modules/modules.dep: mk/kernel.sh | $(PACKAGES)
 	mk/kernel.sh $(BUILD)
 
 # ---- static (musl) side ----

@@ -115,6 +115,32 @@ static int check_tools(const struct tools *t, struct diag *d)
 	return 0;
 }
 
+/* Modules every appliance loads: the ACPI power button and the event
+ * device it reports through, so that a power-off request ends the
+ * appliance cleanly. */
+static const char *const base_modules[] = { "button", "evdev", NULL };
+
+/* The kernel's modules sit beside it as make deps unpacks it
+ * (build/kernel/modules); a kernel without that directory needs none. */
+static int write_modules(struct initrd *w, const struct tools *t, char ***image_paths, struct diag *d)
+{
+	char dir[PATH_MAX], **order = NULL;
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s", t->kernel);
+	char *slash = strrchr(dir, '/');
+	snprintf(slash ? slash + 1 : dir, sizeof(dir) - (size_t)(slash ? slash + 1 - dir : 0), "modules");
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return 0;
+	if (modules_resolve(dir, base_modules, &order, d) < 0)
+		return -1;
+	int r = modules_write(w, dir, order, image_paths, d);
+	for (char **p = order; *p; p++)
+		free(*p);
+	free(order);
+	return r;
+}
+
 /* The system part of the image: what the kernel and the init need. */
 static int write_system(struct initrd *w, const struct manifest *m, const struct tools *t, struct diag *d)
 {
@@ -131,7 +157,14 @@ static int write_system(struct initrd *w, const struct manifest *m, const struct
 			return -1;
 	if (initrd_dir(w, "tmp", 01777, d) < 0 || initrd_file(w, "init", t->init, 0755, d) < 0)
 		return -1;
-	if (!(json = appliance_json(m)))
+	char **modules = NULL;
+	if (write_modules(w, t, &modules, d) < 0)
+		return -1;
+	json = appliance_json(m, modules);
+	for (char **p = modules; p && *p; p++)
+		free(*p);
+	free(modules);
+	if (!json)
 		return diag_fail(d, "out of memory");
 	r = initrd_data(w, "etc/bulkhead/appliance.json", json, strlen(json), 0644, d);
 	free(json);

@@ -106,13 +106,15 @@ static json_t *phase_json(const struct container *list, size_t n, uint64_t defau
 }
 
 /* What the init needs to know beyond the bundles, decided here. */
-char *appliance_json(const struct manifest *m)
+char *appliance_json(const struct manifest *m, char *const *modules)
 {
 	json_t *root = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "name", m->name, "hostname", m->hostname,
 				 "onboot_failure", m->onboot_continue ? "continue" : "halt", "onboot",
 				 phase_json(m->onboot, m->n_onboot, m->stop_grace_ms), "services",
 				 phase_json(m->services, m->n_services, m->stop_grace_ms), "onshutdown",
 				 phase_json(m->onshutdown, m->n_onshutdown, m->stop_grace_ms));
+	if (root)
+		json_object_set_new(root, "modules", strv_array(modules));
 	if (root && m->exit_status_from)
 		json_object_set_new(root, "exit_status_from", json_string(m->exit_status_from));
 	char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;

@@ -38,6 +38,22 @@ static int connect_to(const char *where, struct diag *d)
 	return fd;
 }
 
+int ctl_raw(const char *where, const char *text, struct diag *d)
+{
+	int fd = connect_to(where, d);
+
+	if (fd < 0)
+		return -1;
+	ssize_t n = write(fd, text, strlen(text));
+	int e = errno;
+	shutdown(fd, SHUT_WR);
+	char drain[256];
+	while (read(fd, drain, sizeof(drain)) > 0)
+		;
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : diag_fail(d, "%s: %s", where, strerror(e));
+}
+
 int ctl_command(const char *where, const char *command, const char *arg, struct diag *d)
 {
 	char line[512], buf[8192];
@@ -51,8 +67,18 @@ int ctl_command(const char *where, const char *command, const char *arg, struct 
 		close(fd);
 		return diag_fail(d, "%s: %s", where, strerror(errno));
 	}
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		failed |= strncmp(buf, "error:", 6) == 0;
+	/* The answer ends at EOF (the init's own socket) or at an EOT byte
+	 * (the VM's serial port, which has no end of connection). */
+	bool first = true, done = false;
+	while (!done && (n = read(fd, buf, sizeof(buf))) > 0) {
+		char *eot = memchr(buf, '\x04', (size_t)n);
+		if (eot) {
+			n = eot - buf;
+			done = true;
+		}
+		if (first)
+			failed |= n >= 6 && strncmp(buf, "error:", 6) == 0;
+		first = false;
 		fwrite(buf, 1, (size_t)n, stdout);
 	}
 	close(fd);

@@ -12,9 +12,10 @@
 __attribute__((format(printf, 2, 3))) int diag_fail(struct diag *d, const char *fmt, ...);
 
 /* ---- bundle.c ---- */
-/* Both return malloc'd JSON text, or NULL when out of memory. */
+/* Both return malloc'd JSON text, or NULL when out of memory. MODULES: the
+ * kernel modules in load order, as paths in the image. */
 char *bundle_config_json(const struct container *c);
-char *appliance_json(const struct manifest *m);
+char *appliance_json(const struct manifest *m, char *const *modules);
 /* The bundle's directory inside the image, without a leading slash. */
 void bundle_dir(const struct container *c, size_t index, char *out, size_t size);
 
@@ -36,6 +37,13 @@ bool initrd_has(struct initrd *w, const char *path);
 /* Bytes of archive written so far, before compression. */
 long long initrd_bytes(struct initrd *w);
 int initrd_close(struct initrd *w, struct diag *d);
+
+/* ---- modules.c ---- */
+/* The modules WANTED (names, NULL-terminated) and what they depend on, in
+ * load order, as paths relative to DIR (the kernel's modules directory). */
+int modules_resolve(const char *dir, const char *const *wanted, char ***order, struct diag *d);
+/* Writes them into the initrd; IMAGE_PATHS gets their paths there. */
+int modules_write(struct initrd *w, const char *dir, char *const *order, char ***image_paths, struct diag *d);
 
 /* ---- rootfs.c ---- */
 struct tools {
@@ -69,5 +77,9 @@ int run_appliance(const struct run_options *o, struct diag *d);
  * otherwise a socket path) and copies the answer to stdout. Returns 0, 1
  * when the init answered with an error, or -1 with d set. */
 int ctl_command(const char *where, const char *command, const char *arg, struct diag *d);
+/* Sends TEXT to the socket at WHERE and drops the answer. */
+int ctl_raw(const char *where, const char *text, struct diag *d);
+/* Presses the ACPI power button of the appliance `bulkhead run DIR` boots. */
+int stop_appliance(const char *dir, struct diag *d);
 
 #endif

@@ -32,6 +32,11 @@ static const char usage[] =
 	"        -t, --timeout S    kill QEMU after S seconds (default: no limit)\n"
 	"        -m, --memory MB    guest memory (default 256)\n"
 	"\n"
+	"  bulkhead stop DIR\n"
+	"      Press the ACPI power button of the appliance `bulkhead run DIR` booted:\n"
+	"      its init runs the onshutdown containers, stops the services and powers\n"
+	"      off; `bulkhead run` then exits with the appliance's status.\n"
+	"\n"
 	"  bulkhead ctl [--vm DIR] COMMAND [NAME]\n"
 	"      Talk to a running appliance's init: ps (name, phase, state, pid,\n"
 	"      restarts, uptime, memory.current), logs NAME, restart NAME, stop NAME,\n"
@@ -177,6 +182,18 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(argv[1], "ctl") == 0)
 		return cmd_ctl(argc - 1, argv + 1);
+	if (strcmp(argv[1], "stop") == 0) {
+		struct diag d = { "" };
+		if (argc != 3) {
+			fprintf(stderr, "bulkhead stop: expected DIR (see bulkhead --help)\n");
+			return 2;
+		}
+		if (stop_appliance(argv[2], &d) < 0) {
+			fprintf(stderr, "bulkhead stop: %s\n", d.msg);
+			return 125;
+		}
+		return 0;
+	}
 	fprintf(stderr, "bulkhead: unknown command \"%s\" (see bulkhead --help)\n", argv[1]);
 	return 2;
 }

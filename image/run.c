@@ -65,14 +65,24 @@ int run_appliance(const struct run_options *o, struct diag *d)
 		return -1;
 	snprintf(kernel, sizeof(kernel), "%s/kernel", o->dir);
 	snprintf(initrd, sizeof(initrd), "%s/initrd.img", o->dir);
-	snprintf(append, sizeof(append), "%s bulkhead.exit=isa-debug-exit", cmdline);
+	snprintf(append, sizeof(append), "%s bulkhead.exit=isa-debug-exit bulkhead.ctl=ttyS1", cmdline);
 	snprintf(memory, sizeof(memory), "%d", o->memory_mb);
+	/* QEMU's monitor, for `bulkhead stop` (the ACPI power button). */
+	char monitor_path[PATH_MAX], monitor[PATH_MAX + 64];
+	snprintf(monitor_path, sizeof(monitor_path), "%s/qemu-monitor.sock", o->dir);
+	unlink(monitor_path);
+	snprintf(monitor, sizeof(monitor), "unix:%s,server=on,wait=off", monitor_path);
+	/* The VM's ttyS1 carries the init's control protocol (bulkhead ctl --vm). */
+	char ctl_path[PATH_MAX], ctl[PATH_MAX + 64];
+	snprintf(ctl_path, sizeof(ctl_path), "%s/ctl.sock", o->dir);
+	unlink(ctl_path);
+	snprintf(ctl, sizeof(ctl), "unix:%s,server=on,wait=off", ctl_path);
 
 	const char *argv[] = {
 		QEMU, "-machine", kvm ? "pc,accel=kvm" : "pc,accel=tcg", "-cpu", kvm ? "host" : "max",
 		"-m", memory, "-smp", "1", "-nodefaults", "-no-user-config", "-display", "none",
-		"-serial", "stdio", "-no-reboot", "-kernel", kernel, "-initrd", initrd, "-append", append,
-		"-device", "isa-debug-exit,iobase=0xf4,iosize=0x01", NULL,
+		"-serial", "stdio", "-serial", ctl, "-no-reboot", "-kernel", kernel, "-initrd", initrd, "-append", append,
+		"-device", "isa-debug-exit,iobase=0xf4,iosize=0x01", "-monitor", monitor, NULL,
 	};
 
 	/* ctrl-c ends QEMU (it shares our terminal); we stay to report. */
@@ -114,4 +124,14 @@ int run_appliance(const struct run_options *o, struct diag *d)
 	if (rc % 2 == 0 || rc == 1)
 		return diag_fail(d, "QEMU failed (exit status %d)", rc);
 	return (rc >> 1) - 1;
+}
+
+int stop_appliance(const char *dir, struct diag *d)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/qemu-monitor.sock", dir);
+	/* The monitor speaks lines too: the same client as ctl's. */
+	int r = ctl_raw(path, "system_powerdown\n", d);
+	return r < 0 ? -1 : 0;
 }

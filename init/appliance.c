@@ -108,6 +108,11 @@ int appliance_load(const char *path, struct appliance *a, struct bh_err *err)
 	a->exit_status_from = dup_string(root, "exit_status_from");
 	json_t *policy = json_object_get(root, "onboot_failure");
 	a->onboot_continue = json_is_string(policy) && strcmp(json_string_value(policy), "continue") == 0;
+	json_t *modules = json_object_get(root, "modules"), *m;
+	size_t i;
+	if (json_is_array(modules) && (a->modules = calloc(json_array_size(modules) + 1, sizeof(char *))))
+		json_array_foreach(modules, i, m)
+			a->modules[i] = json_is_string(m) ? strdup(json_string_value(m)) : NULL;
 	r = load_phase(root, "onboot", &a->onboot, &a->n_onboot, err);
 	if (r == 0)
 		r = load_phase(root, "services", &a->services, &a->n_services, err);
@@ -137,4 +142,7 @@ void appliance_free(struct appliance *a)
 	free_phase(a->onboot, a->n_onboot);
 	free_phase(a->services, a->n_services);
 	free_phase(a->onshutdown, a->n_onshutdown);
+	for (char **m = a->modules; m && *m; m++)
+		free(*m);
+	free(a->modules);
 }

@@ -1,6 +1,7 @@
 /* Boot: leave the initramfs root, mount the essentials, read our options. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -89,6 +90,9 @@ static void read_options(struct boot_options *options)
 	     word = strtok_r(NULL, " \n", &save))
 		if (strcmp(word, "bulkhead.exit=isa-debug-exit") == 0)
 			options->debug_exit = true;
+		else if (strncmp(word, "bulkhead.ctl=", 13) == 0 && strspn(word + 13, "abcdefghijklmnopqrstuvwxyzS0123456789") ==
+								     strlen(word + 13))
+			snprintf(options->ctl_tty, sizeof(options->ctl_tty), "%s", word + 13);
 }
 
 int boot_prepare(struct boot_options *options, struct bh_err *err)

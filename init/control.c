@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "init.h"
@@ -96,14 +97,9 @@ static ssize_t read_command(int fd, char *buf, size_t size)
 	return (ssize_t)len;
 }
 
-void control_serve(struct supervisor *s, int listen_fd)
+/* One command line, its answer written to CLIENT. */
+static void run_command(struct supervisor *s, char *command, int client)
 {
-	char command[256];
-	int client = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-
-	if (client < 0)
-		return;
-	read_command(client, command, sizeof(command));
 	char *arg = strchr(command, ' ');
 	if (arg)
 		*arg++ = '\0';
@@ -121,5 +117,62 @@ void control_serve(struct supervisor *s, int listen_fd)
 	} else
 		dprintf(client, "error: unknown command \"%s\" (ps, logs NAME, restart NAME, stop NAME, poweroff)\n",
 			command);
+}
+
+void control_serve(struct supervisor *s, int listen_fd)
+{
+	char command[256];
+	int client = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (client < 0)
+		return;
+	read_command(client, command, sizeof(command));
+	run_command(s, command, client);
 	close(client);
+}
+
+/* The same protocol on a serial port, for the host: QEMU joins the VM's
+ * ttyS1 to a socket beside the appliance. A serial line has no end of
+ * connection, so each answer ends with an EOT byte. */
+int control_tty_open(const char *tty)
+{
+	char path[64];
+	struct termios raw;
+
+	snprintf(path, sizeof(path), "/dev/%s", tty);
+	int fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (tcgetattr(fd, &raw) == 0) {
+		cfmakeraw(&raw);
+		tcsetattr(fd, TCSANOW, &raw);
+	}
+	return fd;
+}
+
+void control_tty_serve(struct supervisor *s, int fd, char *buf, size_t size, size_t *len)
+{
+	ssize_t n = read(fd, buf + *len, size - 1 - *len);
+
+	if (n <= 0)
+		return;
+	*len += (size_t)n;
+	char *newline;
+	while ((newline = memchr(buf, '\n', *len))) {
+		size_t line_len = (size_t)(newline - buf);
+		char command[256];
+		snprintf(command, sizeof(command), "%.*s", (int)line_len, buf);
+		command[strcspn(command, "\r")] = '\0';
+		/* Answers go out whole: the port is made blocking for them. */
+		int flags = fcntl(fd, F_GETFL);
+		fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+		run_command(s, command, fd);
+		(void)!write(fd, "\x04", 1);
+		fcntl(fd, F_SETFL, flags);
+		memmove(buf, newline + 1, *len - line_len - 1);
+		*len -= line_len + 1;
+	}
+	/* A line longer than the buffer is noise: drop it. */
+	if (*len == size - 1)
+		*len = 0;
 }

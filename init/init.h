@@ -17,6 +17,7 @@ void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* ---- boot.c ---- */
 struct boot_options {
 	bool debug_exit;  /* bulkhead.exit=isa-debug-exit: report the status through QEMU */
+	char ctl_tty[16]; /* bulkhead.ctl=ttyS1: serve the control protocol there too */
 };
 /* Moves / off the initramfs and mounts the essentials. Returns 0 or -errno
  * with a message in err; PID 1 may give up only here, before the loop. */
@@ -42,6 +43,7 @@ struct appliance {
 	char *exit_status_from;  /* NULL: the first failure decides */
 	struct container_spec *onboot, *services, *onshutdown;
 	size_t n_onboot, n_services, n_onshutdown;
+	char **modules;          /* kernel modules to load, in order */
 };
 
 int appliance_load(const char *path, struct appliance *out, struct bh_err *err);
@@ -60,7 +62,7 @@ void container_log_line(struct container_log *log, const char *name, const char 
 
 /* ---- supervise.c ---- */
 struct supervisor;
-struct supervisor *supervisor_new(const struct appliance *a, struct bh_err *err);
+struct supervisor *supervisor_new(const struct appliance *a, const struct boot_options *o, struct bh_err *err);
 /* Runs each onboot container to completion, in order. Returns false when
  * one failed and the appliance says to halt the boot. */
 bool supervisor_run_onboot(struct supervisor *s);
@@ -79,10 +81,24 @@ int control_open(void);
 /* Answers one client; the supervisor's state is read and changed through
  * the functions below. */
 void control_serve(struct supervisor *s, int listen_fd);
+/* The same protocol on a serial port (bulkhead.ctl=ttyS1): -errno or an fd. */
+int control_tty_open(const char *tty);
+void control_tty_serve(struct supervisor *s, int fd, char *buf, size_t size, size_t *len);
 void supervisor_ps(struct supervisor *s, int out_fd);
 int supervisor_restart(struct supervisor *s, const char *name);
 int supervisor_stop(struct supervisor *s, const char *name);
 void supervisor_request_shutdown(struct supervisor *s, const char *why);
+
+/* ---- modules.c ---- */
+/* Loads the appliance's kernel modules in the order the builder resolved;
+ * a module that fails is a warning, and the boot goes on. */
+void modules_load(char *const *paths);
+
+/* ---- power.c: the ACPI power button ---- */
+/* An event device that reports KEY_POWER, or -1. */
+int power_button_open(void);
+/* True when the events read from FD include a press of the power button. */
+bool power_button_pressed(int fd);
 
 /* ---- shutdown.c ---- */
 /* Whether we are the machine's PID 1, not PID 1 of a namespace on a host. */

@@ -26,9 +26,13 @@ int main(void)
 		log_warn("%s", err.msg);
 		shutdown_appliance(&options, STATUS_BOOT_FAILED);
 	}
+	/* Only the machine's PID 1: on a host (the tests) these modules are
+	 * not ours to load. */
+	if (machine_init())
+		modules_load(appliance.modules);
 	if (appliance.hostname && sethostname(appliance.hostname, strlen(appliance.hostname)) < 0)
 		log_warn("sethostname %s failed", appliance.hostname);
-	if (!(supervisor = supervisor_new(&appliance, &err))) {
+	if (!(supervisor = supervisor_new(&appliance, &options, &err))) {
 		log_warn("%s", err.msg);
 		shutdown_appliance(&options, STATUS_BOOT_FAILED);
 	}

@@ -59,7 +59,9 @@ struct container {
 
 struct supervisor {
 	const struct appliance *a;
-	int signal_fd, control_fd;
+	int signal_fd, control_fd, power_fd, tty_fd;
+	char tty_buf[256];
+	size_t tty_len;
 	bool shutdown_requested;
 	int first_failure;
 	size_t start_counter;
@@ -102,7 +104,7 @@ static void init_phase(struct supervisor *s, struct container *c, const struct c
 	(void)s;
 }
 
-struct supervisor *supervisor_new(const struct appliance *a, struct bh_err *err)
+struct supervisor *supervisor_new(const struct appliance *a, const struct boot_options *o, struct bh_err *err)
 {
 	struct supervisor *s = calloc(1, sizeof(*s));
 	sigset_t set;
@@ -113,8 +115,8 @@ struct supervisor *supervisor_new(const struct appliance *a, struct bh_err *err)
 	s->n_all = a->n_onboot + a->n_services + a->n_onshutdown;
 	/* Fixed for the appliance's life: pointers into it stay valid. */
 	s->all = calloc(s->n_all + 1, sizeof(*s->all));
-	s->pollfds = calloc(s->n_all + 2, sizeof(*s->pollfds));
-	s->owners = calloc(s->n_all + 2, sizeof(*s->owners));
+	s->pollfds = calloc(s->n_all + 4, sizeof(*s->pollfds));
+	s->owners = calloc(s->n_all + 4, sizeof(*s->owners));
 	if (!s->all || !s->pollfds || !s->owners)
 		return bh_fail(err, -ENOMEM, "out of memory"), NULL;
 	init_phase(s, s->all, a->onboot, a->n_onboot, "onboot");
@@ -130,6 +132,12 @@ struct supervisor *supervisor_new(const struct appliance *a, struct bh_err *err)
 	/* ctrl-alt-del then reaches us as SIGINT instead of rebooting at once. */
 	if (machine_init())
 		reboot(RB_DISABLE_CAD);
+	s->power_fd = machine_init() ? power_button_open() : -1;
+	if (machine_init() && s->power_fd < 0)
+		log_warn("no power button found: an ACPI power-off will not reach us");
+	s->tty_fd = -1;
+	if (o->ctl_tty[0] && (s->tty_fd = control_tty_open(o->ctl_tty)) < 0)
+		log_warn("control on %s: %s", o->ctl_tty, strerror(-s->tty_fd));
 	s->control_fd = control_open();
 	if (s->control_fd < 0)
 		log_warn("control socket: %s (bulkhead ctl will not reach us)", strerror(-s->control_fd));
@@ -400,6 +408,10 @@ static void turn(struct supervisor *s, long limit_ms)
 	s->owners[n++] = NULL;
 	fds[n] = (struct pollfd){ .fd = s->control_fd, .events = POLLIN };
 	s->owners[n++] = NULL;
+	fds[n] = (struct pollfd){ .fd = s->power_fd, .events = POLLIN };
+	s->owners[n++] = NULL;
+	fds[n] = (struct pollfd){ .fd = s->tty_fd, .events = POLLIN };
+	s->owners[n++] = NULL;
 	for (size_t i = 0; i < s->n_all; i++) {
 		if (s->all[i].output_fd < 0)
 			continue;
@@ -408,13 +420,17 @@ static void turn(struct supervisor *s, long limit_ms)
 	}
 	if (poll(fds, n, next_timeout(s, limit_ms)) < 0 && errno != EINTR)
 		log_warn("poll: %s", strerror(errno));
-	for (nfds_t i = 2; i < n; i++)
+	for (nfds_t i = 4; i < n; i++)
 		if (fds[i].revents)
 			handle_output(s->owners[i]);
 	if (fds[0].revents)
 		handle_signals(s);
 	if (fds[1].revents)
 		control_serve(s, s->control_fd);
+	if (fds[2].revents && power_button_pressed(s->power_fd))
+		supervisor_request_shutdown(s, "power button");
+	if (fds[3].revents)
+		control_tty_serve(s, s->tty_fd, s->tty_buf, sizeof(s->tty_buf), &s->tty_len);
 	settle(s);
 }
 

@@ -17,6 +17,9 @@ packages=(
   busybox-static qemu-system-x86
   # tests
   perl file cpio jq
+  # depmod: modules.dep for the unpacked kernel, so that the builder can
+  # resolve the modules an appliance needs
+  kmod
   "$@"
 )
 

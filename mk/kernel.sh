@@ -6,7 +6,10 @@
 set -euo pipefail
 
 out=$(realpath -m "${1:?usage: kernel.sh BUILD_DIR}")/kernel
-[ -f "$out/vmlinuz" ] && { echo "kernel: up to date ($(readlink "$out/vmlinuz"))"; exit 0; }
+if [ -f "$out/vmlinuz" ] && [ -f "$out/modules/modules.dep" ]; then
+  echo "kernel: up to date ($(readlink "$out/vmlinuz"))"
+  exit 0
+fi
 
 pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)$/\1/p' | head -n1)
 if [ -z "$pkg" ]; then
@@ -24,4 +27,6 @@ release=${pkg#linux-image-}
 ln -sfn "root/boot/vmlinuz-$release" "$out/vmlinuz"
 ln -sfn "root/boot/config-$release" "$out/config"
 ln -sfn "root/lib/modules/$release" "$out/modules"
+# The package leaves modules.dep to the install; the builder reads it.
+depmod -b "$out/root" "$release"
 echo "kernel: $release ($(du -h "$out/vmlinuz" -L | cut -f1) bzImage)"

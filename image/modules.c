@@ -1,0 +1,175 @@
+/* Kernel modules for the image: the builder resolves which files, in which
+ * order, from the kernel's modules.dep, so that the init only loads a list
+ * (decide at build time, keep boot dumb). */
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "image.h"
+
+struct dep_entry {
+	char *path;  /* relative to the modules directory */
+	char **deps; /* the same */
+};
+
+struct dep_table {
+	struct dep_entry *entries;
+	size_t n;
+};
+
+static void table_free(struct dep_table *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->entries[i].path);
+		for (char **d = t->entries[i].deps; d && *d; d++)
+			free(*d);
+		free(t->entries[i].deps);
+	}
+	free(t->entries);
+}
+
+static int table_load(const char *dir, struct dep_table *t, struct diag *d)
+{
+	char path[PATH_MAX], *line = NULL;
+	size_t cap = 0, room = 0;
+	FILE *f;
+
+	memset(t, 0, sizeof(*t));
+	snprintf(path, sizeof(path), "%s/modules.dep", dir);
+	if (!(f = fopen(path, "r")))
+		return diag_fail(d, "%s: %s (make deps runs depmod on the unpacked kernel)", path, strerror(errno));
+	while (getline(&line, &cap, f) > 0) {
+		char *colon = strchr(line, ':');
+		if (!colon)
+			continue;
+		*colon = '\0';
+		if (t->n == room) {
+			room = room ? room * 2 : 4096;
+			struct dep_entry *grown = realloc(t->entries, room * sizeof(*grown));
+			if (!grown)
+				break;
+			t->entries = grown;
+		}
+		struct dep_entry *e = &t->entries[t->n++];
+		e->path = strdup(line);
+		e->deps = calloc(1, sizeof(char *));
+		size_t n = 0;
+		for (char *save = NULL, *dep = strtok_r(colon + 1, " \n", &save); dep; dep = strtok_r(NULL, " \n", &save)) {
+			char **grown = realloc(e->deps, (n + 2) * sizeof(char *));
+			if (!grown)
+				break;
+			e->deps = grown;
+			e->deps[n++] = strdup(dep);
+			e->deps[n] = NULL;
+		}
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+/* "button" for kernel/drivers/acpi/button.ko (or .ko.xz, .ko.zst). */
+static bool has_name(const char *path, const char *name)
+{
+	const char *base = strrchr(path, '/');
+	size_t len = strlen(name);
+
+	base = base ? base + 1 : path;
+	return strncmp(base, name, len) == 0 && strncmp(base + len, ".ko", 3) == 0;
+}
+
+static struct dep_entry *find(struct dep_table *t, const char *path_or_name, bool by_name)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (by_name ? has_name(t->entries[i].path, path_or_name) : strcmp(t->entries[i].path, path_or_name) == 0)
+			return &t->entries[i];
+	return NULL;
+}
+
+static bool listed(char **order, size_t n, const char *path)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(order[i], path) == 0)
+			return true;
+	return false;
+}
+
+/* Depth first: a module's dependencies come before it, each once. */
+static int add_with_deps(struct dep_table *t, struct dep_entry *e, char ***order, size_t *n, int depth,
+			 struct diag *d)
+{
+	if (depth > 32)
+		return diag_fail(d, "modules: dependencies of %s go round in a circle", e->path);
+	if (listed(*order, *n, e->path))
+		return 0;
+	for (char **dep = e->deps; dep && *dep; dep++) {
+		struct dep_entry *de = find(t, *dep, false);
+		if (!de)
+			return diag_fail(d, "modules: %s needs %s, which modules.dep does not list", e->path, *dep);
+		if (add_with_deps(t, de, order, n, depth + 1, d) < 0)
+			return -1;
+	}
+	char **grown = realloc(*order, (*n + 2) * sizeof(char *));
+	if (!grown)
+		return diag_fail(d, "out of memory");
+	*order = grown;
+	grown[(*n)++] = strdup(e->path);
+	grown[*n] = NULL;
+	return 0;
+}
+
+int modules_resolve(const char *dir, const char *const *wanted, char ***order_out, struct diag *d)
+{
+	struct dep_table t;
+	char **order = calloc(1, sizeof(char *));
+	size_t n = 0;
+	int r = 0;
+
+	*order_out = NULL;
+	if (!order || table_load(dir, &t, d) < 0) {
+		free(order);
+		return -1;
+	}
+	for (const char *const *w = wanted; r == 0 && *w; w++) {
+		struct dep_entry *e = find(&t, *w, true);
+		/* Built in (modules.builtin) or absent: nothing to carry. */
+		if (e)
+			r = add_with_deps(&t, e, &order, &n, 0, d);
+	}
+	table_free(&t);
+	if (r < 0) {
+		for (size_t i = 0; i < n; i++)
+			free(order[i]);
+		free(order);
+		return -1;
+	}
+	*order_out = order;
+	return 0;
+}
+
+int modules_write(struct initrd *w, const char *dir, char *const *order, char ***image_paths, struct diag *d)
+{
+	char real[PATH_MAX], from[PATH_MAX + 256], to[PATH_MAX + 256];
+	size_t n = 0;
+
+	if (!realpath(dir, real))
+		return diag_fail(d, "%s: %s", dir, strerror(errno));
+	const char *release = basename(real);
+	while (order[n])
+		n++;
+	*image_paths = calloc(n + 1, sizeof(char *));
+	if (!*image_paths)
+		return diag_fail(d, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		snprintf(from, sizeof(from), "%s/%s", real, order[i]);
+		snprintf(to, sizeof(to), "lib/modules/%s/%s", release, order[i]);
+		if (initrd_file(w, to, from, 0644, d) < 0)
+			return -1;
+		if (asprintf(&(*image_paths)[i], "/%s", to) < 0)
+			return diag_fail(d, "out of memory");
+	}
+	return 0;
+}

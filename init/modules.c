@@ -1,0 +1,22 @@
+/* Kernel modules: the builder resolved which and in what order; we load. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "init.h"
+
+void modules_load(char *const *paths)
+{
+	for (char *const *p = paths; p && *p; p++) {
+		int fd = open(*p, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			log_warn("module %s: %s", *p, strerror(errno));
+			continue;
+		}
+		if (syscall(SYS_finit_module, fd, "", 0) < 0 && errno != EEXIST)
+			log_warn("module %s: %s", *p, strerror(errno));
+		close(fd);
+	}
+}

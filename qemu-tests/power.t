@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The appliance from the host while it runs: bulkhead ctl --vm reaches the
+# init over the VM's ttyS1 (ps with memory.current, logs), and bulkhead stop
+# presses the ACPI power button: onshutdown runs, the service that ignores
+# SIGTERM is killed after its grace period, the VM powers off with status 0.
+. "$(dirname "$0")/../tests/lib.sh"
+require_qemu
+work=$(mktemp -d)
+trap 'kill $run_pid 2>/dev/null; rm -rf "$work"' EXIT
+
+cat >"$work/power.yml" <<'YAML'
+name: power
+stop_grace: 500ms
+services:
+  - name: server
+    image: busybox
+    command: "echo serving; exec sleep 1000"
+onshutdown:
+  - name: goodbye
+    image: busybox
+    command: "echo saying goodbye"
+YAML
+"$BULKHEAD" build -q "$work/power.yml" -o "$work/power"
+boot_log=$work/console
+"$BULKHEAD" run --timeout 300 "$work/power" </dev/null >"$boot_log" 2>&1 &
+run_pid=$!
+check "the service comes up" until_logged '^\[server\] serving' 240
+"$BULKHEAD" ctl --vm "$work/power" ps >"$work/ps"
+check "ctl --vm ps lists the running service with its memory.current" \
+  grep -qE '^server +services +running +[0-9]+ +0 +[0-9.]+s +[0-9]+$' "$work/ps"
+check "  ... and the onshutdown container, waiting" grep -qE '^goodbye +onshutdown +waiting' "$work/ps"
+"$BULKHEAD" ctl --vm "$work/power" logs server >"$work/logs"
+check "ctl --vm logs returns the service's log" grep -qx serving "$work/logs"
+"$BULKHEAD" stop "$work/power"
+check "bulkhead stop presses the power button" test $? -eq 0
+wait $run_pid
+status=$?
+tr -d '\r' <"$boot_log" >"$work/log" && boot_log=$work/log
+check "the appliance powers off with status 0 (got $status)" test "$status" -eq 0
+check "the init saw the power button" grep -q 'power button: shutting down' "$boot_log"
+check "onshutdown ran first" test "$(line_of '^\[goodbye\] saying goodbye')" -lt "$(line_of 'server: killed by signal 9')"
+check "the service that ignored SIGTERM was killed after its grace" grep -q 'server: still running after its grace period; killing it' "$boot_log"
+console_on_failure
+done_testing
