@@ -68,6 +68,7 @@ struct run_options {
 	const char *dir;
 	int timeout_s;   /* 0: none */
 	int memory_mb;
+	bool debug;      /* bulkhead.debug: the init prints each boot phase's duration */
 };
 /* Boots the appliance and returns its exit status, or -1 with d set. */
 int run_appliance(const struct run_options *o, struct diag *d);

@@ -25,12 +25,13 @@ static const char usage[] =
 	"                           make deps unpacks it)\n"
 	"        --busybox PATH     a static busybox for image: busybox (default /bin/busybox)\n"
 	"\n"
-	"  bulkhead run DIR [--timeout SECONDS] [--memory MB]\n"
+	"  bulkhead run DIR [--timeout SECONDS] [--memory MB] [--debug]\n"
 	"      Boot the appliance in QEMU (KVM when /dev/kvm is usable, TCG otherwise)\n"
 	"      with its console on this terminal, and exit with the appliance's exit\n"
 	"      status when it powers off (125 when it could not tell one).\n"
 	"        -t, --timeout S    kill QEMU after S seconds (default: no limit)\n"
 	"        -m, --memory MB    guest memory (default 256)\n"
+	"        -d, --debug        the init prints each boot phase's duration (bulkhead.debug)\n"
 	"\n"
 	"  bulkhead stop DIR\n"
 	"      Press the ACPI power button of the appliance `bulkhead run DIR` booted:\n"
@@ -109,7 +110,8 @@ static int cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "timeout", required_argument, NULL, 't' }, { "memory", required_argument, NULL, 'm' },
-		{ "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 },
+		{ "debug", no_argument, NULL, 'd' },          { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct run_options o = { .memory_mb = 256 };
 	struct diag d = { "" };
@@ -119,6 +121,7 @@ static int cmd_run(int argc, char **argv)
 		switch (opt) {
 		case 't': o.timeout_s = atoi(optarg); break;
 		case 'm': o.memory_mb = atoi(optarg); break;
+		case 'd': o.debug = true; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return 2;
 		}

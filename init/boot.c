@@ -3,7 +3,11 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -90,6 +94,8 @@ static void read_options(struct boot_options *options)
 	     word = strtok_r(NULL, " \n", &save))
 		if (strcmp(word, "bulkhead.exit=isa-debug-exit") == 0)
 			options->debug_exit = true;
+		else if (strcmp(word, "bulkhead.debug") == 0)
+			options->debug = true;
 		else if (strncmp(word, "bulkhead.ctl=", 13) == 0 && strspn(word + 13, "abcdefghijklmnopqrstuvwxyzS0123456789") ==
 								     strlen(word + 13))
 			snprintf(options->ctl_tty, sizeof(options->ctl_tty), "%s", word + 13);
@@ -99,6 +105,8 @@ int boot_prepare(struct boot_options *options, struct bh_err *err)
 {
 	int r;
 
+	debug_phase(options, "start"); /* the clock starts here */
+
 	if ((r = move_root_off_initramfs(err)) < 0)
 		return r;
 	if ((r = mount_essentials(err)) < 0)
@@ -106,4 +114,58 @@ int boot_prepare(struct boot_options *options, struct bh_err *err)
 	ensure_console();
 	read_options(options);
 	return 0;
+}
+
+void loopback_up(void)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 && !(ifr.ifr_flags & IFF_UP)) {
+		ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+			log_warn("bringing up lo: %s", strerror(errno));
+	}
+	close(fd);
+}
+
+static long long monotonic_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+void debug_phase(const struct boot_options *o, const char *phase)
+{
+	static long long start, last;
+	long long now = monotonic_us();
+
+	if (!start)
+		start = last = now;
+	if (o->debug)
+		log_info("debug: %s took %lld us (%lld us since the init started)", phase, now - last, now - start);
+	last = now;
+}
+
+void debug_memory(const struct boot_options *o)
+{
+	char status[4096];
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, status, sizeof(status) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	if (!o->debug || n <= 0)
+		return;
+	status[n] = '\0';
+	char *rss = strstr(status, "VmRSS:");
+	if (rss) {
+		rss[strcspn(rss, "\n")] = '\0';
+		log_info("debug: %s", rss);
+	}
 }

@@ -18,10 +18,18 @@ void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 struct boot_options {
 	bool debug_exit;  /* bulkhead.exit=isa-debug-exit: report the status through QEMU */
 	char ctl_tty[16]; /* bulkhead.ctl=ttyS1: serve the control protocol there too */
+	bool debug;       /* bulkhead.debug: print each boot phase's duration */
 };
+
+/* bulkhead.debug: "[init] debug: PHASE took N us (M us since start)". */
+void debug_phase(const struct boot_options *o, const char *phase);
+/* bulkhead.debug: "[init] debug: VmRSS: N kB". */
+void debug_memory(const struct boot_options *o);
 /* Moves / off the initramfs and mounts the essentials. Returns 0 or -errno
  * with a message in err; PID 1 may give up only here, before the loop. */
 int boot_prepare(struct boot_options *options, struct bh_err *err);
+/* Brings up the loopback interface of the init's network namespace. */
+void loopback_up(void);
 
 /* ---- appliance.c: what the builder decided ---- */
 enum restart_policy { RESTART_NO, RESTART_ON_FAILURE, RESTART_ALWAYS };
@@ -69,7 +77,7 @@ bool supervisor_run_onboot(struct supervisor *s);
 /* Starts the services (each once its depends_on have started), restarts
  * them by their policy, and returns when none is left to run or a shutdown
  * was asked for. */
-void supervisor_run_services(struct supervisor *s);
+void supervisor_run_services(struct supervisor *s, const struct boot_options *o);
 /* onshutdown containers, then the services in reverse start order, each
  * with SIGTERM, its grace period, and then cgroup.kill. */
 void supervisor_shutdown(struct supervisor *s);

@@ -22,14 +22,19 @@ int main(void)
 		log_warn("boot: %s", err.msg);
 		shutdown_appliance(&options, STATUS_BOOT_FAILED);
 	}
+	debug_phase(&options, "mounts");
 	if (appliance_load(APPLIANCE_JSON, &appliance, &err) < 0) {
 		log_warn("%s", err.msg);
 		shutdown_appliance(&options, STATUS_BOOT_FAILED);
 	}
-	/* Only the machine's PID 1: on a host (the tests) these modules are
-	 * not ours to load. */
-	if (machine_init())
+	debug_phase(&options, "appliance.json");
+	/* Only the machine's PID 1: on a host (the tests) these modules and
+	 * this network namespace are not ours. */
+	if (machine_init()) {
 		modules_load(appliance.modules);
+		debug_phase(&options, "modules");
+		loopback_up();
+	}
 	if (appliance.hostname && sethostname(appliance.hostname, strlen(appliance.hostname)) < 0)
 		log_warn("sethostname %s failed", appliance.hostname);
 	if (!(supervisor = supervisor_new(&appliance, &options, &err))) {
@@ -38,10 +43,14 @@ int main(void)
 	}
 	log_info("appliance %s: %zu onboot, %zu services, %zu onshutdown", appliance.name, appliance.n_onboot,
 		 appliance.n_services, appliance.n_onshutdown);
+	debug_phase(&options, "supervisor");
 
-	if (supervisor_run_onboot(supervisor))
-		supervisor_run_services(supervisor);
+	if (supervisor_run_onboot(supervisor)) {
+		debug_phase(&options, "onboot");
+		supervisor_run_services(supervisor, &options);
+	}
 	supervisor_shutdown(supervisor);
+	debug_phase(&options, "services and shutdown");
 
 	shutdown_appliance(&options, supervisor_exit_status(supervisor));
 	return 0;

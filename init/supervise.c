@@ -514,7 +514,7 @@ static bool services_left(struct supervisor *s)
 	return false;
 }
 
-void supervisor_run_services(struct supervisor *s)
+void supervisor_run_services(struct supervisor *s, const struct boot_options *o)
 {
 	/* Starting one service settles the others, so repeat until no more
 	 * dependencies come free. */
@@ -524,6 +524,8 @@ void supervisor_run_services(struct supervisor *s)
 		start_ready_services(s);
 		settle(s);
 	} while (s->start_counter != before);
+	debug_phase(o, "starting the services");
+	debug_memory(o);
 	while (services_left(s) && !s->shutdown_requested) {
 		turn(s, LONG_MAX);
 		start_ready_services(s);

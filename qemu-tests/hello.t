@@ -7,7 +7,7 @@ require_qemu
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-boot hello "$TOP/examples/hello.yml"
+BOOT_FLAGS=--debug boot hello "$TOP/examples/hello.yml"
 log=$work/console
 tr -d '\r' <"$boot_log" >"$log"
 check "hello powers off by itself with status 0 (got $boot_status) after ${boot_seconds:-?} s" test "$boot_status" -eq 0
@@ -20,5 +20,8 @@ check "the sandbox service holds only CAP_NET_BIND_SERVICE" grep -q '^\[sandbox\
 check "the sandbox's write under /etc is refused" grep -qx '\[sandbox\] write under /etc: refused' "$log"
 check "the sandbox's mount is refused" grep -qx '\[sandbox\] mount: refused' "$log"
 check "the init reaped every container" test "$(grep -c 'exited with status 0' "$log")" -eq 3
+check "bulkhead run --debug: the init prints its phases' durations" \
+  grep -qE '^\[init\] debug: starting the services took [0-9]+ us \([0-9]+ us since the init started\)$' "$log"
+check "  ... and its resident memory" grep -qE '^\[init\] debug: VmRSS:[[:space:]]+[0-9]+ kB$' "$log"
 console_on_failure
 done_testing

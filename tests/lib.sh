@@ -41,7 +41,7 @@ boot() {
     return
   fi
   start=$(date +%s.%N)
-  "$BULKHEAD" run --timeout "${BOOT_TIMEOUT:-300}" "$work/$name" </dev/null >"$boot_log" 2>&1
+  "$BULKHEAD" run --timeout "${BOOT_TIMEOUT:-300}" ${BOOT_FLAGS:-} "$work/$name" </dev/null >"$boot_log" 2>&1
   boot_status=$?
   end=$(date +%s.%N)
   boot_seconds=$(echo "$start $end" | awk '{ printf "%.1f", $2 - $1 }')
