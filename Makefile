@@ -144,8 +144,9 @@ asan: $(ASAN_TESTS) $(HELPERS) $(BUILD)/asan/bin/bulkhead-runtime-asan
 		prove --exec '' $(ASAN_TESTS) tests/runtime-cli.t
 
 # Side by side with the peers, in one run; prints ratios. Never part of check.
-bench: all
+bench: all $(HELPERS) $(KERNEL)
 	BUILD=$(abspath $(BUILD)) bench/runtime.sh
+	BUILD=$(abspath $(BUILD)) bench/boot.sh
 
 clean:
 	rm -rf $(BUILD) $(OUT)

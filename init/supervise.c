@@ -41,7 +41,7 @@ static const char *const state_names[] = { "waiting", "running", "backoff", "exi
 struct container {
 	const struct container_spec *spec;
 	const char *phase;
-	struct bh_config *config;
+	char *cgroups_path; /* the running instance's cgroup; its config is freed once it started */
 	enum state state;
 	pid_t pid;         /* > 0 until reaped */
 	int output_fd;     /* read end of its stdout+stderr pipe; -1 at EOF */
@@ -157,7 +157,7 @@ static void kill_container(struct container *c)
 {
 	/* cgroup.kill takes every process in it, strays outside the pid
 	 * namespace too; the pid is the fallback without a cgroup. */
-	const char *path = c->config ? bh_config_cgroups_path(c->config) : NULL;
+	const char *path = c->cgroups_path;
 	char file[512];
 
 	if (path) {
@@ -186,19 +186,26 @@ static void start_container(struct supervisor *s, struct container *c)
 		c->start_seq = ++s->start_counter;
 	if (c->log.fd < 0)
 		container_log_open(&c->log, c->spec->name);
-	if (bh_config_load(c->spec->bundle, &c->config, &err) < 0) {
+	struct bh_config *config;
+	if (bh_config_load(c->spec->bundle, &config, &err) < 0) {
 		log_warn("%s: %s", c->spec->name, err.msg);
 		c->status = BH_EXIT_SETUP;
 		return; /* reaped and drained already: settle() ends the instance */
 	}
 	if (pipe2(pipe_fds, O_CLOEXEC) < 0) {
 		log_warn("%s: pipe: %s", c->spec->name, strerror(errno));
+		bh_config_free(config);
 		c->status = BH_EXIT_SETUP;
 		return;
 	}
 	struct bh_io io = { .stdin_fd = -1, .stdout_fd = pipe_fds[1], .stderr_fd = pipe_fds[1] };
-	int r = bh_container_start(c->config, &io, &c->pid, &err);
+	int r = bh_container_start(config, &io, &c->pid, &err);
 	close(pipe_fds[1]);
+	/* Only the cgroup is needed from here on: a parsed config (a seccomp
+	 * allow-list of some 350 names) would cost PID 1 memory per container. */
+	const char *cgroup = bh_config_cgroups_path(config);
+	c->cgroups_path = cgroup && r == 0 ? strdup(cgroup) : NULL;
+	bh_config_free(config);
 	if (r < 0) {
 		close(pipe_fds[0]);
 		c->pid = 0;
@@ -232,10 +239,10 @@ static void end_instance(struct supervisor *s, struct container *c)
 	struct bh_err err = { 0 };
 	long now = now_ms();
 
-	if (c->config && bh_container_cleanup(c->config, &err) < 0)
+	if (c->cgroups_path && bh_cgroup_destroy(c->cgroups_path, &err) < 0)
 		log_warn("%s: %s", c->spec->name, err.msg);
-	bh_config_free(c->config);
-	c->config = NULL;
+	free(c->cgroups_path);
+	c->cgroups_path = NULL;
 
 	if (!wants_restart(s, c)) {
 		c->state = STATE_EXITED;
@@ -600,7 +607,7 @@ static struct container *find_by_name(struct supervisor *s, const char *name)
 static long memory_current(const struct container *c)
 {
 	char path[512], text[32] = "";
-	const char *cg = c->config ? bh_config_cgroups_path(c->config) : NULL;
+	const char *cg = c->cgroups_path;
 
 	if (!cg)
 		return -1;
