@@ -1,6 +1,8 @@
 /* Boot: leave the initramfs root, mount the essentials, read our options. */
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <string.h>
 #include <net/if.h>
@@ -79,6 +81,55 @@ static void ensure_console(void)
 		close(fd);
 }
 
+static void parse_option(struct boot_options *options, const char *word)
+{
+	if (strcmp(word, "bulkhead.exit=isa-debug-exit") == 0)
+		options->debug_exit = true;
+	else if (strcmp(word, "bulkhead.debug") == 0)
+		options->debug = true;
+	else if (strcmp(word, "bulkhead.shell") == 0)
+		options->shell = true;
+	else if (strncmp(word, "bulkhead.ctl=", 13) == 0 &&
+		 strspn(word + 13, "abcdefghijklmnopqrstuvwxyzS0123456789") == strlen(word + 13))
+		snprintf(options->ctl_tty, sizeof(options->ctl_tty), "%s", word + 13);
+}
+
+void boot_options_from_args(struct boot_options *options, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		parse_option(options, argv[i]);
+}
+
+/* The busybox of any container will do: the image carries no other. */
+void emergency_shell(const struct boot_options *options)
+{
+	static const char *const candidates[] = { "/containers/*/*/rootfs/bin/busybox", "/bin/busybox" };
+	glob_t found = { 0 };
+	const char *shell = NULL;
+
+	if (!options->shell)
+		return;
+	for (size_t i = 0; i < 2 && !shell; i++)
+		if (glob(candidates[i], 0, NULL, &found) == 0 && found.gl_pathc > 0)
+			shell = found.gl_pathv[0];
+	if (!shell) {
+		log_warn("bulkhead.shell: no busybox in the image to run a shell with");
+		return;
+	}
+	log_warn("bulkhead.shell: starting an emergency shell; leave it to power off");
+	pid_t pid = fork();
+	if (pid == 0) {
+		char *const args[] = { "sh", NULL };
+		char *const env[] = { "PATH=/bin:/sbin:/usr/bin:/usr/sbin", "HOME=/", "PS1=bulkhead# ", NULL };
+		execve(shell, args, env);
+		_exit(127);
+	}
+	if (pid > 0)
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	globfree(&found);
+}
+
 static void read_options(struct boot_options *options)
 {
 	char cmdline[4096];
@@ -92,13 +143,7 @@ static void read_options(struct boot_options *options)
 	cmdline[n] = '\0';
 	for (char *save = NULL, *word = strtok_r(cmdline, " \n", &save); word;
 	     word = strtok_r(NULL, " \n", &save))
-		if (strcmp(word, "bulkhead.exit=isa-debug-exit") == 0)
-			options->debug_exit = true;
-		else if (strcmp(word, "bulkhead.debug") == 0)
-			options->debug = true;
-		else if (strncmp(word, "bulkhead.ctl=", 13) == 0 && strspn(word + 13, "abcdefghijklmnopqrstuvwxyzS0123456789") ==
-								     strlen(word + 13))
-			snprintf(options->ctl_tty, sizeof(options->ctl_tty), "%s", word + 13);
+		parse_option(options, word);
 }
 
 int boot_prepare(struct boot_options *options, struct bh_err *err)

@@ -19,7 +19,14 @@ struct boot_options {
 	bool debug_exit;  /* bulkhead.exit=isa-debug-exit: report the status through QEMU */
 	char ctl_tty[16]; /* bulkhead.ctl=ttyS1: serve the control protocol there too */
 	bool debug;       /* bulkhead.debug: print each boot phase's duration */
+	bool shell;       /* bulkhead.shell: an emergency shell when the boot fails */
 };
+
+/* Options come from the kernel command line and, for an init started by
+ * hand or by the kernel after "--", from our own arguments. */
+void boot_options_from_args(struct boot_options *options, int argc, char **argv);
+/* bulkhead.shell: a busybox shell on the console, when the boot failed. */
+void emergency_shell(const struct boot_options *options);
 
 /* bulkhead.debug: "[init] debug: PHASE took N us (M us since start)". */
 void debug_phase(const struct boot_options *o, const char *phase);

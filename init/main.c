@@ -11,22 +11,28 @@
 
 enum { STATUS_BOOT_FAILED = 125 };
 
-int main(void)
+/* The boot failed before supervision: say why, offer the emergency shell
+ * when asked for, then end the appliance with a status (never a panic). */
+static void boot_failed(const struct boot_options *options, const char *why)
+{
+	log_warn("%s", why);
+	emergency_shell(options);
+	shutdown_appliance(options, STATUS_BOOT_FAILED);
+}
+
+int main(int argc, char **argv)
 {
 	struct boot_options options = { 0 };
 	struct appliance appliance;
 	struct supervisor *supervisor;
 	struct bh_err err = { 0 };
 
-	if (boot_prepare(&options, &err) < 0) {
-		log_warn("boot: %s", err.msg);
-		shutdown_appliance(&options, STATUS_BOOT_FAILED);
-	}
+	boot_options_from_args(&options, argc, argv);
+	if (boot_prepare(&options, &err) < 0)
+		boot_failed(&options, err.msg);
 	debug_phase(&options, "mounts");
-	if (appliance_load(APPLIANCE_JSON, &appliance, &err) < 0) {
-		log_warn("%s", err.msg);
-		shutdown_appliance(&options, STATUS_BOOT_FAILED);
-	}
+	if (appliance_load(APPLIANCE_JSON, &appliance, &err) < 0)
+		boot_failed(&options, err.msg);
 	debug_phase(&options, "appliance.json");
 	/* Only the machine's PID 1: on a host (the tests) these modules and
 	 * this network namespace are not ours. */
@@ -37,10 +43,8 @@ int main(void)
 	}
 	if (appliance.hostname && sethostname(appliance.hostname, strlen(appliance.hostname)) < 0)
 		log_warn("sethostname %s failed", appliance.hostname);
-	if (!(supervisor = supervisor_new(&appliance, &options, &err))) {
-		log_warn("%s", err.msg);
-		shutdown_appliance(&options, STATUS_BOOT_FAILED);
-	}
+	if (!(supervisor = supervisor_new(&appliance, &options, &err)))
+		boot_failed(&options, err.msg);
 	log_info("appliance %s: %zu onboot, %zu services, %zu onshutdown", appliance.name, appliance.n_onboot,
 		 appliance.n_services, appliance.n_onshutdown);
 	debug_phase(&options, "supervisor");

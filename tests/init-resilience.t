@@ -53,6 +53,16 @@ check "the survivor ran to its end" grep -q '^\[survivor\] still here$' "$boot_l
 check "the failures give a non-zero appliance status ($boot_status)" test "$boot_status" -ne 0
 console_on_failure
 
+# A boot that fails before supervision: a status, never a panic; with
+# bulkhead.shell (here as the init's argument) an emergency shell first.
+echo '{"name": "broken", ' >"$work/faults.root/etc/bulkhead/appliance.json"
+printf 'echo from the emergency shell: $(ls /containers)\nexit\n' |
+  timeout -s KILL 60 unshare --pid --fork --mount --root="$work/faults.root" /init bulkhead.shell >"$work/shell.log" 2>&1
+status=$?
+check "a corrupt appliance.json ends the boot with status 125 (got $status)" test "$status" -eq 125
+check "  ... saying where it is broken" grep -q 'appliance.json:2:0: ' "$work/shell.log"
+check "bulkhead.shell runs an emergency shell on the console first" grep -q '^from the emergency shell: services$' "$work/shell.log"
+
 # The control socket's commands, against a live appliance.
 cat >"$work/ctl.yml" <<'YAML'
 name: ctl
