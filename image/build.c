@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "image.h"
@@ -119,10 +120,14 @@ static int check_tools(const struct tools *t, struct diag *d)
  * device it reports through, so that a power-off request ends the
  * appliance cleanly. */
 static const char *const base_modules[] = { "button", "evdev", NULL };
+/* And for disks: virtio-blk on PCI and ext4, with the crc32c it asks the
+ * crypto API for at mount time (no modprobe in the image to load it then). */
+static const char *const disk_modules[] = { "button", "evdev", "crc32c_generic", "virtio_pci", "virtio_blk", "ext4",
+					    NULL };
 
 /* The kernel's modules sit beside it as make deps unpacks it
  * (build/kernel/modules); a kernel without that directory needs none. */
-static int write_modules(struct initrd *w, const struct tools *t, char ***image_paths, struct diag *d)
+static int write_modules(struct initrd *w, const struct tools *t, bool disks, char ***image_paths, struct diag *d)
 {
 	char dir[PATH_MAX], **order = NULL;
 	struct stat st;
@@ -132,7 +137,7 @@ static int write_modules(struct initrd *w, const struct tools *t, char ***image_
 	snprintf(slash ? slash + 1 : dir, sizeof(dir) - (size_t)(slash ? slash + 1 - dir : 0), "modules");
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		return 0;
-	if (modules_resolve(dir, base_modules, &order, d) < 0)
+	if (modules_resolve(dir, disks ? disk_modules : base_modules, &order, d) < 0)
 		return -1;
 	int r = modules_write(w, dir, order, image_paths, d);
 	for (char **p = order; *p; p++)
@@ -158,7 +163,7 @@ static int write_system(struct initrd *w, const struct manifest *m, const struct
 	if (initrd_dir(w, "tmp", 01777, d) < 0 || initrd_file(w, "init", t->init, 0755, d) < 0)
 		return -1;
 	char **modules = NULL;
-	if (write_modules(w, t, &modules, d) < 0)
+	if (write_modules(w, t, m->n_disks > 0, &modules, d) < 0)
 		return -1;
 	json = appliance_json(m, modules);
 	for (char **p = modules; p && *p; p++)
@@ -211,6 +216,47 @@ static void human(long long bytes, char *out, size_t size)
 		snprintf(out, size, "%.1f KiB", (double)bytes / 1024);
 }
 
+/* Creates each declared disk that does not exist yet: an ext4 file system
+ * with the disk's label. An existing disk is never touched. */
+static int make_disks(const struct manifest *m, const char *output, struct progress *p, struct diag *d)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 64], size[32];
+
+	if (!m->n_disks)
+		return 0;
+	snprintf(dir, sizeof(dir), "%s/disks", output);
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return diag_fail(d, "%s: %s", dir, strerror(errno));
+	for (size_t i = 0; i < m->n_disks; i++) {
+		snprintf(path, sizeof(path), "%s/%s.ext4", dir, m->disks[i].label);
+		if (access(path, F_OK) == 0) {
+			if (!p->quiet)
+				printf("  disk %s: kept (%s)\n", m->disks[i].label, path);
+			continue;
+		}
+		snprintf(size, sizeof(size), "%lluk", (unsigned long long)(m->disks[i].bytes / 1024));
+		pid_t pid = fork();
+		if (pid == 0) {
+			int null = open("/dev/null", O_WRONLY);
+			dup2(null, 1);
+			execlp("mkfs.ext4", "mkfs.ext4", "-q", "-L", m->disks[i].label, "-E", "root_owner=0:0", path,
+			       size, (char *)NULL);
+			_exit(127);
+		}
+		int status;
+		if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			unlink(path);
+			return diag_fail(d, "disk %s: mkfs.ext4 failed%s", m->disks[i].label,
+					 pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 127
+						 ? " (not found: make deps installs e2fsprogs)"
+						 : "");
+		}
+		if (!p->quiet)
+			printf("  disk %s: created, %s (%s)\n", m->disks[i].label, size, path);
+	}
+	return 0;
+}
+
 /* Puts STAGING at OUTPUT, replacing an earlier appliance only. */
 static int publish(const char *staging, const char *output, struct diag *d)
 {
@@ -230,6 +276,15 @@ static int publish(const char *staging, const char *output, struct diag *d)
 		int e = errno;
 		rename(old, output);
 		return diag_fail(d, "%s: %s", output, strerror(e));
+	}
+	/* Disks hold the appliance's data: they move to the new build. */
+	char old_disks[PATH_MAX + 16], new_disks[PATH_MAX + 16];
+	snprintf(old_disks, sizeof(old_disks), "%s/disks", old);
+	snprintf(new_disks, sizeof(new_disks), "%s/disks", output);
+	if (access(old_disks, F_OK) == 0 && rename(old_disks, new_disks) < 0) {
+		int e = errno;
+		return diag_fail(d, "%s: %s; the disks are still in %s, move them back by hand", new_disks, strerror(e),
+				 old_disks);
 	}
 	remove_tree(old);
 	return 0;
@@ -292,6 +347,8 @@ int build_appliance(const struct build_options *o, struct diag *d)
 	if ((r = publish(staging, o->output, d)) < 0)
 		goto out;
 	staging[0] = '\0';
+	if ((r = make_disks(&m, o->output, &p, d)) < 0)
+		goto out;
 
 	if (!o->quiet) {
 		snprintf(path, sizeof(path), "%s/kernel", o->output);

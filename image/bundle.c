@@ -65,6 +65,29 @@ char *bundle_config_json(const struct container *c)
 	snprintf(cgroups_path, sizeof(cgroups_path), "/bulkhead/%s", c->name);
 	json_object_set_new(json_object_get(config, "linux"), "cgroupsPath", json_string(cgroups_path));
 
+	/* Volumes: the disk's directory, bound in; Landlock opens it for
+	 * writing unless it is read-only. */
+	json_t *mounts = json_object_get(config, "mounts");
+	json_t *rules = json_object_get(json_object_get(json_object_get(process, "landlock"), "rules"), "pathBeneath");
+	/* A writable volume gets the rights the default gives /tmp. */
+	json_t *scratch_rights = NULL, *rule;
+	size_t k;
+	json_array_foreach(rules, k, rule)
+		if (json_is_string(json_array_get(json_object_get(rule, "paths"), 0)) &&
+		    strcmp(json_string_value(json_array_get(json_object_get(rule, "paths"), 0)), "/tmp") == 0)
+			scratch_rights = json_object_get(rule, "allowedAccess");
+	for (size_t i = 0; i < c->n_volumes; i++) {
+		const struct volume *v = &c->volumes[i];
+		char source[256];
+		snprintf(source, sizeof(source), "/volumes/%s/%s", v->disk, v->sub);
+		json_array_append_new(mounts, json_pack("{s:s, s:s, s:s, s:[s, s, s, s]}", "destination", v->path, "type",
+							"bind", "source", source, "options", "rbind",
+							v->readonly ? "ro" : "rw", "nosuid", "nodev"));
+		if (!v->readonly && scratch_rights)
+			json_array_append_new(rules, json_pack("{s:o, s:[s]}", "allowedAccess",
+							       json_deep_copy(scratch_rights), "paths", v->path));
+	}
+
 	json_t *resources = json_object();
 	if (c->memory_bytes)
 		json_object_set_new(resources, "memory", json_pack("{s:I}", "limit", (json_int_t)c->memory_bytes));
@@ -105,6 +128,26 @@ static json_t *phase_json(const struct container *list, size_t n, uint64_t defau
 	return array;
 }
 
+/* Each disk with the directories its volumes bind, which the init makes
+ * after mounting (a disk from an earlier build lacks new ones). */
+static json_t *disks_json(const struct manifest *m)
+{
+	json_t *disks = json_array();
+	const struct container *lists[3] = { m->onboot, m->services, m->onshutdown };
+	size_t counts[3] = { m->n_onboot, m->n_services, m->n_onshutdown };
+
+	for (size_t d = 0; d < m->n_disks; d++) {
+		json_t *dirs = json_array();
+		for (int l = 0; l < 3; l++)
+			for (size_t i = 0; i < counts[l]; i++)
+				for (size_t v = 0; v < lists[l][i].n_volumes; v++)
+					if (strcmp(lists[l][i].volumes[v].disk, m->disks[d].label) == 0)
+						json_array_append_new(dirs, json_string(lists[l][i].volumes[v].sub));
+		json_array_append_new(disks, json_pack("{s:s, s:o}", "label", m->disks[d].label, "dirs", dirs));
+	}
+	return disks;
+}
+
 /* What the init needs to know beyond the bundles, decided here. */
 char *appliance_json(const struct manifest *m, char *const *modules)
 {
@@ -115,6 +158,8 @@ char *appliance_json(const struct manifest *m, char *const *modules)
 				 phase_json(m->onshutdown, m->n_onshutdown, m->stop_grace_ms));
 	if (root)
 		json_object_set_new(root, "modules", strv_array(modules));
+	if (root)
+		json_object_set_new(root, "disks", disks_json(m));
 	if (root && m->exit_status_from)
 		json_object_set_new(root, "exit_status_from", json_string(m->exit_status_from));
 	char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;

@@ -380,27 +380,33 @@ static int c_hostname(struct parse *p, yaml_node_t *v, void *t)
 }
 
 /* "64M", "1G", "512K" or plain bytes; binary multiples as Docker reads them. */
-static int r_memory(struct parse *p, yaml_node_t *v, void *t)
+static int read_size(struct parse *p, yaml_node_t *v, const char *key, uint64_t min, const char *why,
+		     uint64_t *out)
 {
-	struct container *c = t;
 	const char *s = scalar(v);
 	char *end;
 	unsigned long long n = s ? strtoull(s, &end, 10) : 0;
 	static const char units[] = "KMG";
 
 	if (!s || !*s || s[0] == '-' || end == s)
-		return fail(p, v, "memory must be a size such as 64M, 1G or 500K");
+		return fail(p, v, "%s must be a size such as 64M, 1G or 500K", key);
 	if (*end) {
 		const char *u = strchr(units, toupper((unsigned char)*end));
 		if (!u || end[1])
-			return fail(p, v, "memory \"%s\": the unit must be K, M or G", s);
+			return fail(p, v, "%s \"%s\": the unit must be K, M or G", key, s);
 		for (const char *q = units; q <= u; q++)
 			n *= 1024;
 	}
-	if (n < 4 * 1024 * 1024)
-		return fail(p, v, "memory \"%s\" is below the 4M a container needs to start", s);
-	c->memory_bytes = n;
+	if (n < min)
+		return fail(p, v, "%s \"%s\" is below %s", key, s, why);
+	*out = n;
 	return 0;
+}
+
+static int r_memory(struct parse *p, yaml_node_t *v, void *t)
+{
+	return read_size(p, v, "memory", 4 * 1024 * 1024, "the 4M a container needs to start",
+			 &((struct container *)t)->memory_bytes);
 }
 
 /* "0.5", "2" or 1.5: a share of CPUs, kept in thousandths. */
@@ -506,11 +512,72 @@ static int c_stop_grace(struct parse *p, yaml_node_t *v, void *t)
 	return read_duration(p, v, "stop_grace", &((struct container *)t)->stop_grace_ms);
 }
 
+/* ---- volumes: a directory of a disk, bound into the container ---- */
+
+static int v_disk(struct parse *p, yaml_node_t *v, void *t)
+{
+	struct volume *vol = t;
+
+	vol->disk_line = v->start_mark.line;
+	vol->disk_column = v->start_mark.column;
+	return read_name(p, v, "disk", &vol->disk);
+}
+
+static int v_path(struct parse *p, yaml_node_t *v, void *t)
+{
+	struct volume *vol = t;
+
+	if (read_string(p, v, "path", &vol->path) < 0)
+		return -1;
+	if (vol->path[0] != '/' || strstr(vol->path, "..") || strcmp(vol->path, "/") == 0)
+		return fail(p, v, "path \"%s\" must be an absolute path below / without \"..\"", vol->path);
+	return 0;
+}
+
+static int v_sub(struct parse *p, yaml_node_t *v, void *t)
+{
+	return read_name(p, v, "sub", &((struct volume *)t)->sub);
+}
+
+static int v_readonly(struct parse *p, yaml_node_t *v, void *t)
+{
+	return read_bool(p, v, "readonly", &((struct volume *)t)->readonly);
+}
+
+static const struct key_handler volume_keys[] = {
+	{ "disk", v_disk }, { "path", v_path }, { "sub", v_sub }, { "readonly", v_readonly },
+};
+
+static int add_volume(struct parse *p, yaml_node_t *item, size_t index, void *ctx)
+{
+	struct container *c = ctx;
+	const char *seen[8];
+	struct volume *grown = realloc(c->volumes, (index + 1) * sizeof(*grown));
+
+	if (!grown)
+		return fail(p, item, "out of memory");
+	c->volumes = grown;
+	memset(&grown[index], 0, sizeof(grown[index]));
+	c->n_volumes = index + 1;
+	int n = walk_mapping(p, item, "a volume", volume_keys, sizeof(volume_keys) / sizeof(volume_keys[0]),
+			     &grown[index], seen, 8);
+	if (n < 0)
+		return -1;
+	if (!has_key(seen, n, "disk") || !has_key(seen, n, "path"))
+		return fail(p, item, "a volume needs disk: (a disk's label) and path: (where it appears)");
+	return 0;
+}
+
+static int c_volumes(struct parse *p, yaml_node_t *v, void *t)
+{
+	return each_item(p, v, "volumes", add_volume, t);
+}
+
 static const struct key_handler container_keys[] = {
 	{ "name", c_name },     { "image", c_image }, { "command", c_command }, { "capabilities", c_capabilities },
 	{ "readonly", c_readonly }, { "env", c_env }, { "cwd", c_cwd },         { "hostname", c_hostname },
 	{ "resources", c_resources }, { "restart", c_restart }, { "max_restarts", c_max_restarts },
-	{ "depends_on", c_depends_on }, { "stop_grace", c_stop_grace },
+	{ "depends_on", c_depends_on }, { "stop_grace", c_stop_grace }, { "volumes", c_volumes },
 };
 
 /* Keys that only make sense for a supervised service. */
@@ -623,7 +690,55 @@ static int m_stop_grace(struct parse *p, yaml_node_t *v, void *t)
 	return read_duration(p, v, "stop_grace", &((struct manifest *)t)->stop_grace_ms);
 }
 
+static int d_label(struct parse *p, yaml_node_t *v, void *t)
+{
+	struct disk *disk = t;
+
+	disk->line = v->start_mark.line;
+	disk->column = v->start_mark.column;
+	if (read_name(p, v, "label", &disk->label) < 0)
+		return -1;
+	if (strlen(disk->label) > 16)
+		return fail(p, v, "label \"%s\" is longer than the 16 characters ext4 keeps", disk->label);
+	return 0;
+}
+
+static int d_size(struct parse *p, yaml_node_t *v, void *t)
+{
+	return read_size(p, v, "size", 16 * 1024 * 1024, "the 16M an ext4 disk needs", &((struct disk *)t)->bytes);
+}
+
+static const struct key_handler disk_keys[] = { { "label", d_label }, { "size", d_size } };
+
+static int add_disk(struct parse *p, yaml_node_t *item, size_t index, void *ctx)
+{
+	struct manifest *m = ctx;
+	const char *seen[4];
+	struct disk *grown = realloc(m->disks, (index + 1) * sizeof(*grown));
+
+	if (!grown)
+		return fail(p, item, "out of memory");
+	m->disks = grown;
+	memset(&grown[index], 0, sizeof(grown[index]));
+	m->n_disks = index + 1;
+	int n = walk_mapping(p, item, "a disk", disk_keys, 2, &grown[index], seen, 4);
+	if (n < 0)
+		return -1;
+	if (!has_key(seen, n, "label") || !has_key(seen, n, "size"))
+		return fail(p, item, "a disk needs label: and size: (such as 64M)");
+	for (size_t i = 0; i < index; i++)
+		if (strcmp(m->disks[i].label, grown[index].label) == 0)
+			return fail(p, item, "disk label \"%s\" is used twice", grown[index].label);
+	return 0;
+}
+
+static int m_disks(struct parse *p, yaml_node_t *v, void *t)
+{
+	return each_item(p, v, "disks", add_disk, t);
+}
+
 static const struct key_handler manifest_keys[] = {
+	{ "disks", m_disks },
 	{ "name", m_name },         { "hostname", m_hostname },     { "kernel", m_kernel },
 	{ "onboot", m_onboot },     { "services", m_services },     { "onshutdown", m_onshutdown },
 	{ "onboot_failure", m_onboot_failure }, { "exit_status_from", m_exit_status_from },
@@ -691,6 +806,42 @@ static int check_unique_names(struct parse *p, struct manifest *m)
 							    "container name \"%s\" is used again (first in %s at line %zu); names must be unique",
 							    again->name, first->phase, first->name_line + 1);
 				}
+	return 0;
+}
+
+/* Every volume names a declared disk; its sub directory defaults to the
+ * container's name, so that containers do not share by accident. */
+static int check_volumes(struct parse *p, struct manifest *m)
+{
+	struct container *lists[3] = { m->onboot, m->services, m->onshutdown };
+	size_t counts[3] = { m->n_onboot, m->n_services, m->n_onshutdown };
+
+	for (int l = 0; l < 3; l++)
+		for (size_t i = 0; i < counts[l]; i++) {
+			struct container *c = &lists[l][i];
+			yaml_node_t at = { .start_mark = { .line = c->name_line, .column = c->name_column } };
+			for (size_t v = 0; v < c->n_volumes; v++) {
+				struct volume *vol = &c->volumes[v];
+				size_t d = 0;
+				while (d < m->n_disks && strcmp(m->disks[d].label, vol->disk) != 0)
+					d++;
+				if (d == m->n_disks) {
+					const char *labels[32];
+					size_t n = 0;
+					for (; n < m->n_disks && n < 32; n++)
+						labels[n] = m->disks[n].label;
+					const char *hint = suggest(vol->disk, labels, n);
+					yaml_node_t disk_at = { .start_mark = { .line = vol->disk_line,
+										 .column = vol->disk_column } };
+					if (hint)
+						return fail(p, &disk_at, "disk \"%s\" is not in disks:; did you mean \"%s\"?",
+							    vol->disk, hint);
+					return fail(p, &disk_at, "disk \"%s\" is not in disks: (declare it there)", vol->disk);
+				}
+				if (!vol->sub && !(vol->sub = strdup(c->name)))
+					return fail(p, &at, "out of memory");
+			}
+		}
 	return 0;
 }
 
@@ -768,6 +919,8 @@ int manifest_load(const char *path, struct manifest *m, struct diag *diag)
 	}
 	if (r >= 0 && !m->stop_grace_ms)
 		m->stop_grace_ms = 10000;
+	if (r >= 0)
+		r = check_volumes(&p, m);
 	if (r >= 0 && !m->kernel && !(m->kernel = strdup("debian")))
 		r = fail(&p, root, "out of memory");
 	if (r >= 0 && !m->hostname && !(m->hostname = strdup(m->name)))
@@ -798,6 +951,12 @@ static void free_containers(struct container *list, size_t n)
 		free(list[i].cwd);
 		free(list[i].hostname);
 		free_strv(list[i].depends_on);
+		for (size_t v = 0; v < list[i].n_volumes; v++) {
+			free(list[i].volumes[v].disk);
+			free(list[i].volumes[v].path);
+			free(list[i].volumes[v].sub);
+		}
+		free(list[i].volumes);
 	}
 	free(list);
 }
@@ -812,5 +971,8 @@ void manifest_free(struct manifest *m)
 	free_containers(m->services, m->n_services);
 	free_containers(m->onshutdown, m->n_onshutdown);
 	free(m->exit_status_from);
+	for (size_t i = 0; i < m->n_disks; i++)
+		free(m->disks[i].label);
+	free(m->disks);
 	memset(m, 0, sizeof(*m));
 }

@@ -14,6 +14,20 @@ struct diag {
 
 enum image_kind { IMAGE_BUSYBOX, IMAGE_DIR };
 
+struct volume {
+	char *disk;      /* a disk's label */
+	size_t disk_line, disk_column;
+	char *path;      /* where it appears in the container */
+	char *sub;       /* the directory of the disk it binds: default the container's name */
+	bool readonly;
+};
+
+struct disk {
+	char *label;     /* ext4 label; the init mounts the disk by it */
+	uint64_t bytes;
+	size_t line, column;
+};
+
 struct container {
 	char *name;
 	size_t name_line, name_column; /* where the name stands, for later errors */
@@ -31,6 +45,8 @@ struct container {
 	uint64_t max_restarts;  /* 0: no limit */
 	char **depends_on;      /* names of services, NULL-terminated */
 	uint64_t stop_grace_ms; /* 0: the appliance's default */
+	struct volume *volumes;
+	size_t n_volumes;
 	/* resources; 0: not set */
 	uint64_t memory_bytes;
 	uint64_t cpu_millis;    /* 500 = half a CPU */
@@ -52,6 +68,8 @@ struct manifest {
 	bool onboot_continue;     /* onboot_failure: continue (default: halt) */
 	char *exit_status_from;   /* the container whose status is the appliance's */
 	uint64_t stop_grace_ms;   /* default for services and onshutdown */
+	struct disk *disks;
+	size_t n_disks;
 };
 
 /* Returns 0, or -1 with the first error in diag. */

@@ -4,6 +4,7 @@
  * device by writing S+1 (S clamped to 0..126); QEMU then exits with
  * ((S+1) << 1) | 1. So an odd exit status of 3 or more carries S, 1 is
  * QEMU's own error and 0 means the VM stopped without a verdict. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -79,12 +80,35 @@ int run_appliance(const struct run_options *o, struct diag *d)
 	unlink(ctl_path);
 	snprintf(ctl, sizeof(ctl), "unix:%s,server=on,wait=off", ctl_path);
 
-	const char *argv[] = {
+	/* Disks: one virtio-blk each; the init finds them by label. */
+	char disk_args[16][PATH_MAX + 64];
+	size_t n_disks = 0;
+	char disks_dir[PATH_MAX + 16];
+	snprintf(disks_dir, sizeof(disks_dir), "%s/disks", o->dir);
+	DIR *dh = opendir(disks_dir);
+	for (struct dirent *e; dh && (e = readdir(dh)) && n_disks < 16;) {
+		size_t len = strlen(e->d_name);
+		if (len > 5 && strcmp(e->d_name + len - 5, ".ext4") == 0)
+			snprintf(disk_args[n_disks++], sizeof(disk_args[0]), "file=%s/%s,format=raw,if=virtio", disks_dir,
+				 e->d_name);
+	}
+	if (dh)
+		closedir(dh);
+
+	const char *argv[64] = {
 		QEMU, "-machine", kvm ? "pc,accel=kvm" : "pc,accel=tcg", "-cpu", kvm ? "host" : "max",
 		"-m", memory, "-smp", "1", "-nodefaults", "-no-user-config", "-display", "none",
 		"-serial", "stdio", "-serial", ctl, "-no-reboot", "-kernel", kernel, "-initrd", initrd, "-append", append,
 		"-device", "isa-debug-exit,iobase=0xf4,iosize=0x01", "-monitor", monitor, NULL,
 	};
+	size_t argc = 0;
+	while (argv[argc])
+		argc++;
+	for (size_t i = 0; i < n_disks; i++) {
+		argv[argc++] = "-drive";
+		argv[argc++] = disk_args[i];
+	}
+	argv[argc] = NULL;
 
 	/* ctrl-c ends QEMU (it shares our terminal); we stay to report. */
 	signal(SIGINT, SIG_IGN);

@@ -113,6 +113,22 @@ int appliance_load(const char *path, struct appliance *a, struct bh_err *err)
 	if (json_is_array(modules) && (a->modules = calloc(json_array_size(modules) + 1, sizeof(char *))))
 		json_array_foreach(modules, i, m)
 			a->modules[i] = json_is_string(m) ? strdup(json_string_value(m)) : NULL;
+	json_t *disks = json_object_get(root, "disks"), *disk;
+	if (json_is_array(disks) && (a->disks = calloc(json_array_size(disks) + 1, sizeof(*a->disks))))
+		json_array_foreach(disks, i, disk) {
+			json_t *dirs = json_object_get(disk, "dirs"), *dir;
+			size_t k;
+			a->disks[i].label = dup_string(disk, "label");
+			a->disks[i].dirs = calloc(json_is_array(dirs) ? json_array_size(dirs) + 1 : 1, sizeof(char *));
+			if (json_is_array(dirs) && a->disks[i].dirs)
+				json_array_foreach(dirs, k, dir)
+					a->disks[i].dirs[k] = json_is_string(dir) ? strdup(json_string_value(dir)) : NULL;
+			a->n_disks = i + 1;
+			/* A label becomes a path: refuse anything but a plain name. */
+			if (!a->disks[i].label || strchr(a->disks[i].label, '/') || a->disks[i].label[0] == '.')
+				return json_decref(root), bh_fail(err, -EINVAL, "%s: disks[%zu] has no usable label",
+								   APPLIANCE_JSON, i);
+		}
 	r = load_phase(root, "onboot", &a->onboot, &a->n_onboot, err);
 	if (r == 0)
 		r = load_phase(root, "services", &a->services, &a->n_services, err);
@@ -145,4 +161,11 @@ void appliance_free(struct appliance *a)
 	for (char **m = a->modules; m && *m; m++)
 		free(*m);
 	free(a->modules);
+	for (size_t i = 0; i < a->n_disks; i++) {
+		free(a->disks[i].label);
+		for (char **d = a->disks[i].dirs; d && *d; d++)
+			free(*d);
+		free(a->disks[i].dirs);
+	}
+	free(a->disks);
 }

@@ -59,6 +59,14 @@ struct appliance {
 	struct container_spec *onboot, *services, *onshutdown;
 	size_t n_onboot, n_services, n_onshutdown;
 	char **modules;          /* kernel modules to load, in order */
+	struct disk_spec *disks;
+	size_t n_disks;
+};
+
+struct disk_spec {
+	char *label;  /* ext4 label */
+	char **dirs;  /* directories its volumes bind, made after mounting */
+	bool mounted;
 };
 
 int appliance_load(const char *path, struct appliance *out, struct bh_err *err);
@@ -108,6 +116,15 @@ void supervisor_request_shutdown(struct supervisor *s, const char *why);
 /* Loads the appliance's kernel modules in the order the builder resolved;
  * a module that fails is a warning, and the boot goes on. */
 void modules_load(char *const *paths);
+
+/* ---- volumes.c: the appliance's disks ---- */
+#define VOLUMES_DIR "/volumes"
+/* Waits (boundedly) for each disk to appear, mounts it by its ext4 label on
+ * /volumes/LABEL with nosuid,nodev, and makes its volumes' directories. */
+void volumes_mount(struct appliance *a);
+/* After the containers stopped: sync, then unmount each disk (retried, then
+ * lazily with a warning). */
+void volumes_unmount(struct appliance *a);
 
 /* ---- power.c: the ACPI power button ---- */
 /* An event device that reports KEY_POWER, or -1. */

@@ -40,6 +40,8 @@ int main(int argc, char **argv)
 		modules_load(appliance.modules);
 		debug_phase(&options, "modules");
 		loopback_up();
+		volumes_mount(&appliance);
+		debug_phase(&options, "disks");
 	}
 	if (appliance.hostname && sethostname(appliance.hostname, strlen(appliance.hostname)) < 0)
 		log_warn("sethostname %s failed", appliance.hostname);
@@ -54,6 +56,7 @@ int main(int argc, char **argv)
 		supervisor_run_services(supervisor, &options);
 	}
 	supervisor_shutdown(supervisor);
+	volumes_unmount(&appliance);
 	debug_phase(&options, "services and shutdown");
 
 	shutdown_appliance(&options, supervisor_exit_status(supervisor));

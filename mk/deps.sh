@@ -20,6 +20,8 @@ packages=(
   # depmod: modules.dep for the unpacked kernel, so that the builder can
   # resolve the modules an appliance needs
   kmod
+  # disks: bulkhead build makes ext4 images
+  e2fsprogs
   "$@"
 )
 
