@@ -88,6 +88,19 @@ char *bundle_config_json(const struct container *c)
 							       json_deep_copy(scratch_rights), "paths", v->path));
 	}
 
+	/* network: host drops the network namespace: the container shares the
+	 * init's, with its loopback. */
+	if (c->host_network) {
+		json_t *namespaces = json_object_get(json_object_get(config, "linux"), "namespaces"), *ns;
+		size_t at;
+		json_array_foreach(namespaces, at, ns)
+			if (json_is_string(json_object_get(ns, "type")) &&
+			    strcmp(json_string_value(json_object_get(ns, "type")), "network") == 0) {
+				json_array_remove(namespaces, at);
+				break;
+			}
+	}
+
 	json_t *resources = json_object();
 	if (c->memory_bytes)
 		json_object_set_new(resources, "memory", json_pack("{s:I}", "limit", (json_int_t)c->memory_bytes));

@@ -573,11 +573,25 @@ static int c_volumes(struct parse *p, yaml_node_t *v, void *t)
 	return each_item(p, v, "volumes", add_volume, t);
 }
 
+static int c_network(struct parse *p, yaml_node_t *v, void *t)
+{
+	const char *s = scalar(v);
+
+	if (s && strcmp(s, "none") == 0)
+		((struct container *)t)->host_network = false;
+	else if (s && strcmp(s, "host") == 0)
+		((struct container *)t)->host_network = true;
+	else
+		return fail(p, v, "network must be none (its own namespace with only lo) or host (the appliance's)");
+	return 0;
+}
+
 static const struct key_handler container_keys[] = {
 	{ "name", c_name },     { "image", c_image }, { "command", c_command }, { "capabilities", c_capabilities },
 	{ "readonly", c_readonly }, { "env", c_env }, { "cwd", c_cwd },         { "hostname", c_hostname },
 	{ "resources", c_resources }, { "restart", c_restart }, { "max_restarts", c_max_restarts },
 	{ "depends_on", c_depends_on }, { "stop_grace", c_stop_grace }, { "volumes", c_volumes },
+	{ "network", c_network },
 };
 
 /* Keys that only make sense for a supervised service. */

@@ -40,6 +40,7 @@ struct container {
 	char *hostname;
 	uint64_t capabilities; /* bit N = capability N */
 	bool readonly;
+	bool host_network;     /* network: host shares the appliance's network namespace */
 	/* supervision (services only) */
 	enum restart_policy { RESTART_NO, RESTART_ON_FAILURE, RESTART_ALWAYS } restart;
 	uint64_t max_restarts;  /* 0: no limit */
