@@ -91,8 +91,7 @@ static struct container *onshutdown(struct supervisor *s)
 	return s->all + s->a->n_onboot + s->a->n_services;
 }
 
-static void init_phase(struct supervisor *s, struct container *c, const struct container_spec *specs, size_t n,
-		       const char *phase)
+static void init_phase(struct container *c, const struct container_spec *specs, size_t n, const char *phase)
 {
 	for (size_t i = 0; i < n; i++) {
 		c[i].spec = &specs[i];
@@ -101,7 +100,6 @@ static void init_phase(struct supervisor *s, struct container *c, const struct c
 		c[i].log.fd = -1;
 		c[i].status = 0;
 	}
-	(void)s;
 }
 
 struct supervisor *supervisor_new(const struct appliance *a, const struct boot_options *o, struct bh_err *err)
@@ -119,9 +117,9 @@ struct supervisor *supervisor_new(const struct appliance *a, const struct boot_o
 	s->owners = calloc(s->n_all + 4, sizeof(*s->owners));
 	if (!s->all || !s->pollfds || !s->owners)
 		return bh_fail(err, -ENOMEM, "out of memory"), NULL;
-	init_phase(s, s->all, a->onboot, a->n_onboot, "onboot");
-	init_phase(s, services(s), a->services, a->n_services, "services");
-	init_phase(s, onshutdown(s), a->onshutdown, a->n_onshutdown, "onshutdown");
+	init_phase(s->all, a->onboot, a->n_onboot, "onboot");
+	init_phase(services(s), a->services, a->n_services, "services");
+	init_phase(onshutdown(s), a->onshutdown, a->n_onshutdown, "onshutdown");
 
 	sigemptyset(&set);
 	for (size_t i = 0; i < sizeof(handled_signals) / sizeof(handled_signals[0]); i++)

@@ -95,18 +95,6 @@ int bh_cgroup_join(int cgroup_fd, pid_t pid, struct bh_err *err)
 	return 0;
 }
 
-int bh_cgroup_remove(const struct bh_config *c, struct bh_err *err)
-{
-	char path[4096];
-
-	if (!c->cgroups_path)
-		return 0;
-	snprintf(path, sizeof(path), "%s/%s", CGROUP_ROOT, c->cgroups_path);
-	if (rmdir(path) < 0 && errno != ENOENT)
-		return bh_fail(err, -errno, "cgroup: removing %s: %s", path, strerror(errno));
-	return 0;
-}
-
 int bh_cgroup_destroy(const char *cgroups_path, struct bh_err *err)
 {
 	struct timespec pause = { 0, 10 * 1000 * 1000 };

@@ -210,8 +210,6 @@ static void reap(pid_t pid)
 static pid_t clone_in_user_ns(const struct bh_config *c, struct bh_err *err)
 {
 	int channel[2];
-	pid_t pid = -1;
-	int helper_errno = 0;
 
 	if (pipe2(channel, O_CLOEXEC) < 0)
 		return bh_fail(err, -errno, "pipe: %s", strerror(errno));
@@ -240,12 +238,9 @@ static pid_t clone_in_user_ns(const struct bh_config *c, struct bh_err *err)
 		result = -EIO;
 	close(channel[0]);
 	waitpid(helper, NULL, 0);
-	if (result < 0) {
-		helper_errno = -result;
-		return bh_fail(err, result, "joining user namespace %s: %s", c->user_ns_path, strerror(helper_errno));
-	}
-	pid = result;
-	return pid;
+	if (result < 0)
+		return bh_fail(err, result, "joining user namespace %s: %s", c->user_ns_path, strerror(-result));
+	return result;
 }
 
 /* Clones the container process. A pid namespace joined by path only takes
@@ -293,7 +288,7 @@ static int launch(const struct bh_config *c, const struct bh_io *io, int start_f
 		return cgroup_fd;
 	/* Limits are in place before anything runs in the cgroup. */
 	if (cgroup_fd >= 0 && bh_cgroup_set_limits(c, cgroup_fd, err) < 0) {
-		bh_cgroup_remove(c, NULL);
+		bh_cgroup_destroy(c->cgroups_path, NULL);
 		return err->code;
 	}
 	if (pipe2(go, O_CLOEXEC) < 0)
@@ -318,7 +313,7 @@ static int launch(const struct bh_config *c, const struct bh_io *io, int start_f
 	if (pid < 0) {
 		close(go[1]);
 		close(report[0]);
-		bh_cgroup_remove(c, NULL);
+		bh_cgroup_destroy(c->cgroups_path, NULL);
 		return pid;
 	}
 
@@ -336,7 +331,7 @@ static int launch(const struct bh_config *c, const struct bh_io *io, int start_f
 			close(report[0]);
 			kill(pid, SIGKILL);
 			reap(pid);
-			bh_cgroup_remove(c, NULL);
+			bh_cgroup_destroy(c->cgroups_path, NULL);
 			return r;
 		}
 	}
@@ -354,7 +349,7 @@ static int launch(const struct bh_config *c, const struct bh_io *io, int start_f
 		return 0;
 	}
 	reap(pid);
-	bh_cgroup_remove(c, NULL);
+	bh_cgroup_destroy(c->cgroups_path, NULL);
 	if (n != (ssize_t)sizeof(failure))
 		return bh_fail(err, -EIO, "the container died during setup without a report");
 	failure.msg[sizeof(failure.msg) - 1] = '\0';
@@ -370,11 +365,4 @@ int bh_container_create(const struct bh_config *c, const struct bh_io *io, int s
 			struct bh_err *err)
 {
 	return launch(c, io, start_fd, pid, err);
-}
-
-int bh_container_cleanup(const struct bh_config *c, struct bh_err *err)
-{
-	/* Processes outside the container's PID namespace (none by default)
-	 * may outlive its main process: destroy kills them first. */
-	return bh_cgroup_destroy(c->cgroups_path, err);
 }

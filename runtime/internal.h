@@ -214,6 +214,5 @@ int bh_cgroup_set_limits(const struct bh_config *c, int cgroup_fd, struct bh_err
 /* cgroup v1 numbers in OCI's resources, on v2's scales. */
 uint64_t bh_cpu_shares_to_weight(uint64_t shares);
 uint64_t bh_blkio_weight_to_io_weight(uint64_t weight);
-int bh_cgroup_remove(const struct bh_config *c, struct bh_err *err);
 
 #endif

@@ -63,14 +63,13 @@ int bh_container_create(const struct bh_config *config, const struct bh_io *io, 
 			pid_t *pid, struct bh_err *err);
 
 /* Kills whatever is left in the cgroup at CGROUPS_PATH (relative to the
- * cgroup2 root) and removes it. Returns 0 when it is gone or never was. */
+ * cgroup2 root) and removes it; call it once the container's process was
+ * reaped (bh_config_cgroups_path gives the path). Returns 0 when it is
+ * gone or never was, and for a NULL path. */
 int bh_cgroup_destroy(const char *cgroups_path, struct bh_err *err);
 
 /* The cgroup path of the config relative to the cgroup2 root, or NULL. */
 const char *bh_config_cgroups_path(const struct bh_config *config);
 
-/* Removes the cgroup that bh_container_start created, after the container's
- * process has been reaped. Returns 0 when there was none. */
-int bh_container_cleanup(const struct bh_config *config, struct bh_err *err);
 
 #endif
