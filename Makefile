@@ -32,8 +32,10 @@ RUNTIME_SRC := $(wildcard runtime/*.c)
 RUNTIME_LIB := $(BUILD)/lib/libbulkhead-runtime.a
 INIT_SRC    := $(wildcard init/*.c)
 IMAGE_SRC   := $(wildcard image/*.c)
-# The secure default config is one definition, compiled for both sides.
-SHARED_SRC  := runtime/spec.c
+# The host builder links the runtime library too: the secure default config
+# is one definition, and the builder compiles each seccomp filter with the
+# code that would otherwise compile it at boot.
+HOST_RUNTIME_LIB := $(BUILD)/host/lib/libbulkhead-runtime.a
 CLI_SRC     := $(wildcard runtime/cli/*.c)
 CTEST_SRC   := $(wildcard tests/*.c)
 
@@ -106,7 +108,11 @@ $(BUILD)/host/%.o: %.c | $(PACKAGES)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) -c -o $@ $<
 
-$(BUILD)/bin/bulkhead: $(call host_obj,$(IMAGE_SRC) $(SHARED_SRC))
+$(HOST_RUNTIME_LIB): $(call host_obj,$(RUNTIME_SRC))
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/bin/bulkhead: $(call host_obj,$(IMAGE_SRC)) $(HOST_RUNTIME_LIB)
 	@mkdir -p $(@D)
 	$(HOST_CC) -o $@ $^ $(HOST_LIBS)
 

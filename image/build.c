@@ -181,14 +181,28 @@ static int write_container(struct initrd *w, const struct container *c, size_t i
 {
 	char dir[256], path[PATH_MAX];
 	long long before = initrd_bytes(w);
-	char *json = bundle_config_json(c);
+	void *bpf = NULL;
+	size_t bpf_len = 0;
+	char *json = bundle_config_json(c, NULL);
 	int r;
 
 	if (!json)
 		return diag_fail(d, "out of memory");
 	bundle_dir(c, index, dir, sizeof(dir));
+	/* The filter is compiled here once rather than at every start. */
+	r = bundle_compile_seccomp(json, &bpf, &bpf_len, d);
+	if (r == 0 && bpf) {
+		free(json);
+		if (!(json = bundle_config_json(c, "seccomp.bpf")))
+			r = diag_fail(d, "out of memory");
+		snprintf(path, sizeof(path), "%s/seccomp.bpf", dir);
+		if (r == 0)
+			r = initrd_data(w, path, bpf, bpf_len, 0644, d);
+	}
+	free(bpf);
 	snprintf(path, sizeof(path), "%s/config.json", dir);
-	r = initrd_data(w, path, json, strlen(json), 0644, d);
+	if (r == 0)
+		r = initrd_data(w, path, json, strlen(json), 0644, d);
 	free(json);
 	snprintf(path, sizeof(path), "%s/rootfs", dir);
 	if (r == 0)

@@ -7,8 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "image.h"
+#include "../runtime/runtime.h"
 #include "../runtime/spec.h"
 
 static json_t *strv_array(char *const *v)
@@ -37,7 +41,7 @@ static json_t *capability_array(uint64_t mask)
 
 /* process.args, env, cwd and capabilities, root.readonly, hostname and
  * the cgroup come from the manifest; everything else is the shared default. */
-char *bundle_config_json(const struct container *c)
+char *bundle_config_json(const struct container *c, const char *seccomp_bpf)
 {
 	static const char *const sets[] = { "bounding", "effective", "permitted", "inheritable", "ambient" };
 	char cgroups_path[128];
@@ -116,9 +120,67 @@ char *bundle_config_json(const struct container *c)
 	else
 		json_decref(resources);
 
+	if (seccomp_bpf)
+		json_object_set_new(config, "annotations", json_pack("{s:s}", BH_SECCOMP_BPF_ANNOTATION, seccomp_bpf));
+
 	char *text = json_dumps(config, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(config);
 	return text;
+}
+
+/* Loads CONFIG_JSON with the runtime's own parser, so that what the init
+ * would refuse is refused now, and compiles its seccomp rules as the init
+ * would at every start. *BPF is NULL when the config has no filter. */
+int bundle_compile_seccomp(const char *config_json, void **bpf, size_t *len, struct diag *d)
+{
+	char dir[] = "/tmp/bulkhead-bundle.XXXXXX", path[sizeof(dir) + 16], rootfs[sizeof(dir) + 16];
+	struct bh_config *config = NULL;
+	struct bh_err err = { 0 };
+	int fd = -1, r = -1, n;
+
+	*bpf = NULL;
+	*len = 0;
+	if (!mkdtemp(dir))
+		return diag_fail(d, "a temporary directory: %s", strerror(errno));
+	/* The parser checks that root.path exists; it is written later. */
+	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", dir);
+	snprintf(path, sizeof(path), "%s/config.json", dir);
+	FILE *f = mkdir(rootfs, 0755) == 0 ? fopen(path, "w") : NULL;
+	if (!f || fputs(config_json, f) < 0 || fclose(f) != 0) {
+		diag_fail(d, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (bh_config_load(dir, &config, &err) < 0) {
+		diag_fail(d, "the generated %s", err.msg);
+		goto out;
+	}
+	if ((fd = memfd_create("seccomp.bpf", MFD_CLOEXEC)) < 0) {
+		diag_fail(d, "memfd_create: %s", strerror(errno));
+		goto out;
+	}
+	if ((n = bh_seccomp_export(config, fd, &err)) < 0) {
+		diag_fail(d, "%s", err.msg);
+		goto out;
+	}
+	off_t size = lseek(fd, 0, SEEK_END);
+	if (n > 0 && size > 0) {
+		if (!(*bpf = malloc((size_t)size)) || pread(fd, *bpf, (size_t)size, 0) != size) {
+			free(*bpf);
+			*bpf = NULL;
+			diag_fail(d, "reading the compiled filter back: %s", strerror(errno));
+			goto out;
+		}
+		*len = (size_t)size;
+	}
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	bh_config_free(config);
+	unlink(path);
+	rmdir(rootfs);
+	rmdir(dir);
+	return r;
 }
 
 static const char *const restart_names[] = { "no", "on-failure", "always" };

@@ -13,8 +13,10 @@ __attribute__((format(printf, 2, 3))) int diag_fail(struct diag *d, const char *
 
 /* ---- bundle.c ---- */
 /* Both return malloc'd JSON text, or NULL when out of memory. MODULES: the
- * kernel modules in load order, as paths in the image. */
-char *bundle_config_json(const struct container *c);
+ * kernel modules in load order, as paths in the image. SECCOMP_BPF: the
+ * bundle's file holding the compiled filter, or NULL. */
+char *bundle_config_json(const struct container *c, const char *seccomp_bpf);
+int bundle_compile_seccomp(const char *config_json, void **bpf, size_t *len, struct diag *d);
 char *appliance_json(const struct manifest *m, char *const *modules);
 /* The bundle's directory inside the image, without a leading slash. */
 void bundle_dir(const struct container *c, size_t index, char *out, size_t size);

@@ -1089,6 +1089,50 @@ static int parse_linux(struct walker *w, json_t *root, struct bh_config *c)
 	return r;
 }
 
+/* annotations["run.bulkhead.seccomp.bpf"]: the name of a file in the bundle
+ * that holds linux.seccomp already compiled to classic BPF (bulkhead build
+ * writes it), so that starting a container need not build the filter.
+ * Read here, so that a missing or malformed file stops the start before
+ * anything is created. */
+static int parse_compiled_seccomp(struct walker *w, json_t *root, struct bh_config *c)
+{
+	json_t *name = json_object_get(json_object_get(root, "annotations"), BH_SECCOMP_BPF_ANNOTATION);
+	char path[PATH_MAX];
+	struct stat st;
+	const char *file;
+	size_t saved;
+	int n, r = 0;
+
+	if (!name)
+		return 0;
+	saved = enter_key(w, "annotations");
+	enter_key(w, BH_SECCOMP_BPF_ANNOTATION);
+	file = json_string_value(name);
+	if (!file || !file[0] || file[0] == '.' || strchr(file, '/'))
+		r = invalid(w, "must name a file in the bundle directory");
+	else if (!c->has_seccomp)
+		r = invalid(w, "a compiled filter needs the linux.seccomp it was compiled from");
+	if (r < 0) {
+		leave(w, saved);
+		return r;
+	}
+	snprintf(path, sizeof(path), "%s/%s", c->bundle, file);
+	if (stat(path, &st) < 0)
+		r = invalid(w, "%s: %s", path, strerror(errno));
+	else if (st.st_size == 0 || st.st_size % sizeof(*c->seccomp_bpf) ||
+		 st.st_size / sizeof(*c->seccomp_bpf) > BPF_MAXINSNS)
+		r = invalid(w, "%s: %lld bytes is not a classic BPF program (8-byte instructions, at most %d)", path,
+			    (long long)st.st_size, BPF_MAXINSNS);
+	else if (!(c->seccomp_bpf = malloc((size_t)st.st_size + 1))) /* + 1: bh_read_file's terminator */
+		r = -ENOMEM;
+	else if ((n = bh_read_file(path, (char *)c->seccomp_bpf, (size_t)st.st_size + 1)) != st.st_size)
+		r = invalid(w, "%s: %s", path, n < 0 ? strerror(-n) : "changed while it was read");
+	else
+		c->n_seccomp_bpf = (size_t)st.st_size / sizeof(*c->seccomp_bpf);
+	leave(w, saved);
+	return r;
+}
+
 static int parse_config(struct walker *w, json_t *root, struct bh_config *c)
 {
 	int r;
@@ -1098,7 +1142,7 @@ static int parse_config(struct walker *w, json_t *root, struct bh_config *c)
 	if ((r = parse_root(w, root, c)) < 0 || (r = parse_process(w, root, c)) < 0 ||
 	    (r = get_string(w, root, "hostname", &c->hostname)) < 0 ||
 	    (r = get_string(w, root, "domainname", &c->domainname)) < 0 || (r = parse_mounts(w, root, c)) < 0 ||
-	    (r = parse_linux(w, root, c)) < 0)
+	    (r = parse_linux(w, root, c)) < 0 || (r = parse_compiled_seccomp(w, root, c)) < 0)
 		return r;
 	if ((c->hostname || c->domainname) && !(c->namespaces & CLONE_NEWUTS))
 		return bh_fail(w->err, -EINVAL, "config.json: %s: setting it needs a uts namespace in linux.namespaces",
@@ -1187,6 +1231,7 @@ void bh_config_free(struct bh_config *c)
 	for (size_t i = 0; i < c->n_seccomp_rules; i++)
 		free(c->seccomp_rules[i].name);
 	free(c->seccomp_rules);
+	free(c->seccomp_bpf);
 	free(c);
 }
 

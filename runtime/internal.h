@@ -3,6 +3,7 @@
 #ifndef BULKHEAD_RUNTIME_INTERNAL_H
 #define BULKHEAD_RUNTIME_INTERNAL_H
 
+#include <linux/filter.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,6 +147,8 @@ struct bh_config {
 	unsigned seccomp_flags;     /* BH_SECCOMP_FLAG_* */
 	struct bh_seccomp_rule *seccomp_rules;
 	size_t n_seccomp_rules;
+	struct sock_filter *seccomp_bpf; /* the rules compiled at build time, or NULL */
+	size_t n_seccomp_bpf;
 };
 
 /* ---- caps.c ---- */

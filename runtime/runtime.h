@@ -71,5 +71,15 @@ int bh_cgroup_destroy(const char *cgroups_path, struct bh_err *err);
 /* The cgroup path of the config relative to the cgroup2 root, or NULL. */
 const char *bh_config_cgroups_path(const struct bh_config *config);
 
+/* The annotation that names a file in the bundle holding linux.seccomp
+ * compiled to classic BPF for x86_64. When a config carries it, starting a
+ * container loads that program instead of compiling the rules again. */
+#define BH_SECCOMP_BPF_ANNOTATION "run.bulkhead.seccomp.bpf"
+
+/* Compiles the config's linux.seccomp as a start would and writes the BPF
+ * program to FD. Returns its length in instructions, 0 when the config has
+ * no seccomp filter, or -errno. The builder uses it to decide at build time. */
+int bh_seccomp_export(const struct bh_config *config, int fd, struct bh_err *err);
+
 
 #endif

@@ -2,8 +2,11 @@
  * not allow the setup syscalls. Syscall names this architecture does not
  * have are skipped, as crun and runc do: profiles list every architecture's. */
 #include <errno.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 
 #include "internal.h"
 
@@ -116,14 +119,12 @@ static int configure(scmp_filter_ctx ctx, const struct bh_config *c)
 	return 0;
 }
 
-int bh_seccomp_apply(const struct bh_config *c, struct bh_err *err)
+/* The config's rules in a libseccomp context, ready to load or export. */
+static int filter_build(const struct bh_config *c, scmp_filter_ctx *out, struct bh_err *err)
 {
-	scmp_filter_ctx ctx;
+	scmp_filter_ctx ctx = seccomp_init(c->seccomp_default);
 	int r;
 
-	if (!c->has_seccomp)
-		return 0;
-	ctx = seccomp_init(c->seccomp_default);
 	if (!ctx)
 		return bh_fail(err, -ENOMEM, "seccomp: creating the filter");
 	if ((r = configure(ctx, c)) < 0) {
@@ -135,17 +136,81 @@ int bh_seccomp_apply(const struct bh_config *c, struct bh_err *err)
 		int nr = seccomp_syscall_resolve_name(rule->name);
 		if (nr == __NR_SCMP_ERROR || rule->action == c->seccomp_default)
 			continue;
-		r = add_rule(ctx, rule, nr);
-		if (r < 0) {
+		if ((r = add_rule(ctx, rule, nr)) < 0) {
 			seccomp_release(ctx);
 			return bh_fail(err, r, "seccomp: rule for %s: %s", rule->name, strerror(-r));
 		}
 	}
+	*out = ctx;
+	return 0;
+}
+
+/* The kernel's own flags for the config's; libseccomp sets them itself
+ * when it loads, a compiled program needs them passed. */
+static unsigned kernel_flags(const struct bh_config *c)
+{
+	static const unsigned bits[] = { SECCOMP_FILTER_FLAG_TSYNC, SECCOMP_FILTER_FLAG_LOG,
+					 SECCOMP_FILTER_FLAG_SPEC_ALLOW };
+	unsigned flags = 0;
+
+	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
+		if (c->seccomp_flags & (1U << i))
+			flags |= bits[i];
+	return flags;
+}
+
+/* The program compiled at build time: no_new_privs, as libseccomp's load
+ * sets it too, then the filter as it is. */
+static int load_compiled(const struct bh_config *c, struct bh_err *err)
+{
+	struct sock_fprog prog = { .len = (unsigned short)c->n_seccomp_bpf, .filter = c->seccomp_bpf };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return bh_fail(err, -errno, "seccomp: no_new_privs: %s", strerror(errno));
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, kernel_flags(c), &prog) < 0)
+		return bh_fail(err, -errno, "seccomp: loading the compiled filter: %s", strerror(errno));
+	return 0;
+}
+
+int bh_seccomp_apply(const struct bh_config *c, struct bh_err *err)
+{
+	scmp_filter_ctx ctx;
+	int r;
+
+	if (!c->has_seccomp)
+		return 0;
+	if (c->seccomp_bpf)
+		return load_compiled(c, err);
+	if ((r = filter_build(c, &ctx, err)) < 0)
+		return r;
 	r = seccomp_load(ctx);
 	seccomp_release(ctx);
 	if (r < 0)
 		return bh_fail(err, r, "seccomp: loading the filter: %s", strerror(-r));
 	return 0;
+}
+
+int bh_seccomp_export(const struct bh_config *c, int fd, struct bh_err *err)
+{
+	scmp_filter_ctx ctx;
+	off_t start, end;
+	int r;
+
+	if (!c->has_seccomp)
+		return 0;
+	/* The appliance's kernel is x86_64: a filter for another machine's
+	 * native architecture would kill every syscall in it. */
+	if (seccomp_arch_native() != SCMP_ARCH_X86_64)
+		return bh_fail(err, -ENOTSUP, "seccomp: compiling for x86_64 needs an x86_64 build machine");
+	if ((r = filter_build(c, &ctx, err)) < 0)
+		return r;
+	start = lseek(fd, 0, SEEK_CUR);
+	r = seccomp_export_bpf(ctx, fd);
+	seccomp_release(ctx);
+	if (r < 0)
+		return bh_fail(err, r, "seccomp: writing the compiled filter: %s", strerror(-r));
+	end = lseek(fd, 0, SEEK_CUR);
+	return start < 0 || end < 0 ? 1 : (int)((end - start) / (off_t)sizeof(struct sock_filter));
 }
 
 const char *bh_seccomp_action_at(size_t i)

@@ -32,6 +32,11 @@ check "bundle config has a Landlock ruleset" grep -q '"handledAccessFS"' "$confi
 check "bundle config's seccomp profile is an allow-list" grep -q '"defaultAction": "SCMP_ACT_ERRNO"' "$config"
 check "  ... that does not name mount" \
   quietly jq -e '[.linux.seccomp.syscalls[] | select(.action == "SCMP_ACT_ALLOW") | .names[]] | index("mount") == null' "$config"
+bpf=$work/x/containers/services/counter/seccomp.bpf
+check "the seccomp filter is compiled at build time into the bundle" \
+  quietly jq -e '.annotations["run.bulkhead.seccomp.bpf"] == "seccomp.bpf"' "$config"
+check "  ... as whole 8-byte BPF instructions ($(stat -c %s "$bpf" 2>/dev/null) bytes)" \
+  sh -c "s=\$(stat -c %s '$bpf') && [ \$s -gt 800 ] && [ \$((s % 8)) -eq 0 ]"
 check "sandbox keeps its declared capability" \
   grep -q 'CAP_NET_BIND_SERVICE' "$work/x/containers/services/sandbox/config.json"
 

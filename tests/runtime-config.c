@@ -3,14 +3,22 @@
 #include "../runtime/runtime.h"
 #include "fixture.h"
 
-/* Loads CONFIG from a fresh bundle; returns the error message ("" if none). */
-static const char *load(const char *config)
+/* Loads CONFIG from a fresh bundle, which holds a file FILE of SIZE zero
+ * bytes when FILE is not NULL; returns the error message ("" if none). */
+static const char *load_with_file(const char *config, const char *file, size_t size)
 {
 	static struct bh_err err;
 	char bundle[4096], path[4200];
 	struct bh_config *c = NULL;
 
 	snprintf(bundle, sizeof(bundle), "%s", fixture_tmpfs());
+	if (file) {
+		snprintf(path, sizeof(path), "%s/%s", bundle, file);
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0 || ftruncate(fd, (off_t)size) < 0)
+			TAP_FAIL("%s: %s", path, strerror(errno));
+		close(fd);
+	}
 	snprintf(path, sizeof(path), "%s/rootfs", bundle);
 	mkdir(path, 0755);
 	snprintf(path, sizeof(path), "%s/config.json", bundle);
@@ -21,6 +29,11 @@ static const char *load(const char *config)
 		return "";
 	}
 	return err.msg;
+}
+
+static const char *load(const char *config)
+{
+	return load_with_file(config, NULL, 0);
 }
 
 #define MINIMAL(process_extra, linux_extra)                                                  \
@@ -253,3 +266,42 @@ TEST(blkio_weight_out_of_range_is_refused)
 		     load(MINIMAL("", ", \"cgroupsPath\": \"/t\", \"resources\": {\"blockIO\": {\"weight\": 5}}")));
 }
 
+
+#define COMPILED(name) "{\"annotations\": {\"run.bulkhead.seccomp.bpf\": \"" name "\"}, \"root\": {\"path\": \"rootfs\"}, " \
+		       "\"process\": {\"args\": [\"/bin/true\"]}, \"linux\": {\"namespaces\": [{\"type\": \"mount\"}], "    \
+		       "\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\"}}}"
+
+TEST(compiled_filter_of_whole_instructions_loads)
+{
+	ASSERT_STREQ("", load_with_file(COMPILED("seccomp.bpf"), "seccomp.bpf", 8 * 3));
+}
+
+TEST(compiled_filter_outside_the_bundle_is_refused)
+{
+	ASSERT_STREQ("config.json: annotations.run.bulkhead.seccomp.bpf: must name a file in the bundle directory",
+		     load(COMPILED("../seccomp.bpf")));
+}
+
+TEST(missing_compiled_filter_is_refused_at_load)
+{
+	const char *msg = load(COMPILED("seccomp.bpf"));
+	ASSERT_TRUE(strncmp(msg, "config.json: annotations.run.bulkhead.seccomp.bpf: /", 52) == 0);
+	ASSERT_TRUE(strstr(msg, "/seccomp.bpf: No such file or directory") != NULL);
+}
+
+TEST(compiled_filter_of_a_partial_instruction_is_refused)
+{
+	const char *msg = load_with_file(COMPILED("seccomp.bpf"), "seccomp.bpf", 12);
+	ASSERT_TRUE(strstr(msg, "seccomp.bpf: 12 bytes is not a classic BPF program (8-byte instructions, at most 4096)") !=
+		    NULL);
+}
+
+TEST(compiled_filter_without_its_rules_is_refused)
+{
+	ASSERT_STREQ("config.json: annotations.run.bulkhead.seccomp.bpf: a compiled filter needs the linux.seccomp it was "
+		     "compiled from",
+		     load_with_file("{\"annotations\": {\"run.bulkhead.seccomp.bpf\": \"f\"}, \"root\": {\"path\": "
+				    "\"rootfs\"}, \"process\": {\"args\": [\"x\"]}, \"linux\": {\"namespaces\": "
+				    "[{\"type\": \"mount\"}]}}",
+				    "f", 8));
+}

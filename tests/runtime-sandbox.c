@@ -107,6 +107,46 @@ TEST(seccomp_filter_is_loaded)
 	ASSERT_STREQ("2", r.out);
 }
 
+/* The program named by the annotation is what loads, not the rules beside
+ * it: compiled from rules that answer mount with EACCES, loaded beside
+ * rules that answer EPERM. */
+TEST(compiled_filter_is_loaded_instead_of_the_rules)
+{
+	char bundle[4096], path[4200], config[16384], compiled_from[16384];
+	struct bh_config *c;
+	struct bh_err err;
+	struct result r;
+	char *at;
+
+	require_root();
+	snprintf(bundle, sizeof(bundle), "%s/bundle", fixture_tmpfs());
+	snprintf(config, sizeof(config), SECURE_CONFIG, PROBE ", \"syscall\", \"mount\"", "\"CAP_SYS_ADMIN\"",
+		 "\"CAP_SYS_ADMIN\"", "\"CAP_SYS_ADMIN\"");
+	memcpy(compiled_from, config, sizeof(config));
+	if (!(at = strstr(compiled_from, "\"errnoRet\": 1}")))
+		TAP_FAIL("SECURE_CONFIG has no errnoRet 1");
+	memmove(at + 14, at + 13, strlen(at + 13) + 1); /* one digit more: the brace moves */
+	memcpy(at, "\"errnoRet\": 13", 14);           /* EACCES */
+	make_bundle(bundle, "%s", compiled_from);
+	if (bh_config_load(bundle, &c, &err) < 0)
+		TAP_FAIL("config: %s", err.msg);
+	snprintf(path, sizeof(path), "%s/compiled.bpf", bundle);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_TRUE(bh_seccomp_export(c, fd, &err) > 0);
+	close(fd);
+	bh_config_free(c);
+
+	splice_config(config, sizeof(config), "{", " \"annotations\": {\"run.bulkhead.seccomp.bpf\": \"compiled.bpf\"},");
+	snprintf(path, sizeof(path), "%s/config.json", bundle);
+	write_text_file(path, config);
+	run_bundle(bundle, &r);
+	if (r.start < 0)
+		TAP_FAIL("start: %s", r.err.msg);
+	r.out[strcspn(r.out, "\n")] = '\0';
+	ASSERT_STREQ("EACCES", r.out);
+}
+
 TEST(mount_is_refused_with_eperm)
 {
 	struct result r;
