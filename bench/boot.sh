@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Boot to "all services started" under QEMU (TCG unless /dev/kvm), for 3
-# and for 100 containers, measured from the init's own start: bulkhead-init
-# (each container isolated: namespaces, cgroup, caps, Landlock, seccomp)
-# against a busybox init that runs the same commands without isolation.
-# Also the init's VmRSS once its services run. Prints a table; never part
-# of make check.
+# Boot to "all services started" for 3 and for 100 containers, measured
+# from the init's own start: bulkhead-init (each container isolated:
+# namespaces, cgroup, caps, Landlock, seccomp) against a busybox init that
+# runs the same commands without isolation. Twice: under QEMU (TCG unless
+# /dev/kvm), and natively, each init as PID 1 of a fresh pid and mount
+# namespace on this machine, which shows the init's overhead at hardware
+# speed. Also the init's VmRSS once its services run. Prints a table; never
+# part of make check.
 #
 # usage: bench/boot.sh [COUNTS...]   (default: 3 100)
 set -euo pipefail
@@ -14,7 +16,7 @@ bulkhead=$build/bin/bulkhead
 counts=("$@")
 [ ${#counts[@]} -gt 0 ] || counts=(3 100)
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 
 # Each service is the same small static program, sleeping 3 s, so that all
 # are alive when the last one starts.
@@ -44,10 +46,11 @@ busybox_appliance() { # N -> $work/bb-N
   cat >"$dir/init" <<INIT
 #!/bin/sh
 /bin/mount -t proc proc /proc
-start=\$(/bin/cat /proc/uptime)
+/bin/mount -t devtmpfs dev /dev
+start=\$(/bin/probe clock)
 i=0
 while [ \$i -lt $n ]; do /bin/probe sleep 3 & i=\$((i + 1)); done
-end=\$(/bin/cat /proc/uptime)
+end=\$(/bin/probe clock)
 echo "busybox: started $n in \$start \$end"
 echo "busybox: \$(grep VmRSS /proc/1/status)"
 /bin/sleep 3
@@ -68,19 +71,49 @@ qemu_boot() { # DIR -> console on stdout
     -append "console=ttyS0 panic=-1 quiet ${2:-}" </dev/null 2>&1 | tr -d '\r'
 }
 
-printf '%-10s %-14s %16s %12s %10s\n' containers init "to all started" "per container" "VmRSS"
+# The same image as PID 1 of a new pid and mount namespace here: no
+# kernel boot, no emulation. ARGS reach the init as its kernel options would.
+native_boot() { # DIR ARGS... -> console on stdout
+  local dir=$1 root=$1.root
+  shift
+  rm -rf "$root" && mkdir -p "$root"
+  (cd "$root" && zcat "$dir/initrd.img" | cpio -id --quiet 2>/dev/null)
+  # busybox's poweroff ends its pid namespace with a kill: not a failure.
+  timeout 600 unshare --pid --fork --mount --root="$root" /init "$@" </dev/null 2>&1 || true
+}
+
+row() { # N INIT WHERE US RSS
+  printf '%-10s %-14s %-7s %13.1f ms %9.2f ms %7s kB\n' "$1" "$2" "$3" "$(echo "$4 / 1000" | bc -l)" \
+    "$(echo "$4 / 1000 / $1" | bc -l)" "${5:-?}"
+}
+
+bulkhead_row() { # N WHERE LOG
+  local us rss
+  us=$(sed -n 's/.*debug: starting the services took [0-9]* us (\([0-9]*\) us since the init started).*/\1/p' "$3")
+  rss=$(sed -n 's/.*debug: VmRSS:[[:space:]]*\([0-9]*\) kB.*/\1/p' "$3")
+  row "$1" bulkhead-init "$2" "$us" "$rss"
+}
+
+busybox_row() { # N WHERE LOG
+  local s1 e1 rss
+  read -r s1 e1 < <(sed -n "s/^busybox: started $1 in //p" "$3")
+  rss=$(sed -n 's/^busybox: VmRSS:[[:space:]]*\([0-9]*\) kB.*/\1/p' "$3")
+  row "$1" busybox-init "$2" "$((e1 - s1))" "$rss"
+}
+
+accel=tcg
+[ -w /dev/kvm ] && accel=kvm
+printf '%-10s %-14s %-7s %16s %12s %10s\n' containers init where "to all started" "per container" "VmRSS"
 for n in "${counts[@]}"; do
   bulkhead_appliance "$n"
   busybox_appliance "$n"
   # bulkhead-init: the debug line that closes the start of the services.
   qemu_boot "$work/bh-$n" "bulkhead.debug" >"$work/bh-$n.log"
-  us=$(sed -n 's/.*debug: starting the services took [0-9]* us (\([0-9]*\) us since the init started).*/\1/p' "$work/bh-$n.log")
-  rss=$(sed -n 's/.*debug: VmRSS:[[:space:]]*\([0-9]*\) kB.*/\1/p' "$work/bh-$n.log")
-  printf '%-10s %-14s %13.1f ms %9.2f ms %7s kB\n' "$n" bulkhead-init "$(echo "$us / 1000" | bc -l)" \
-    "$(echo "$us / 1000 / $n" | bc -l)" "${rss:-?}"
+  bulkhead_row "$n" "$accel" "$work/bh-$n.log"
   qemu_boot "$work/bb-$n" "rdinit=/init" >"$work/bb-$n.log"
-  read -r s1 _ e1 _ < <(sed -n "s/^busybox: started $n in //p" "$work/bb-$n.log")
-  brss=$(sed -n 's/^busybox: VmRSS:[[:space:]]*\([0-9]*\) kB.*/\1/p' "$work/bb-$n.log")
-  ms=$(echo "($e1 - $s1) * 1000" | bc -l)
-  printf '%-10s %-14s %13.1f ms %9.2f ms %7s kB\n' "$n" busybox-init "$ms" "$(echo "$ms / $n" | bc -l)" "${brss:-?}"
+  busybox_row "$n" "$accel" "$work/bb-$n.log"
+  native_boot "$work/bh-$n" bulkhead.debug >"$work/bh-$n.native.log"
+  bulkhead_row "$n" native "$work/bh-$n.native.log"
+  native_boot "$work/bb-$n" >"$work/bb-$n.native.log"
+  busybox_row "$n" native "$work/bb-$n.native.log"
 done

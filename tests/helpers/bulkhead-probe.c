@@ -33,6 +33,7 @@
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static const struct {
@@ -295,6 +296,12 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 3 && strcmp(argv[1], "exit") == 0)
 		return atoi(argv[2]);
-	fprintf(stderr, "usage: bulkhead-probe selftest|status FIELD|write PATH|syscall NAME|sleep S|exit N\n");
+	if (argc == 2 && strcmp(argv[1], "clock") == 0) { /* CLOCK_MONOTONIC in us, for the benches */
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		printf("%lld\n", ts.tv_sec * 1000000LL + ts.tv_nsec / 1000);
+		return 0;
+	}
+	fprintf(stderr, "usage: bulkhead-probe selftest|status FIELD|write PATH|syscall NAME|sleep S|exit N|clock\n");
 	return 2;
 }
