@@ -176,25 +176,33 @@ static int write_system(struct initrd *w, const struct manifest *m, const struct
 	return r;
 }
 
-static int write_container(struct initrd *w, const struct container *c, size_t index, const struct tools *t,
-			   long long *bytes, struct diag *d)
+/* config.json, and the seccomp filter compiled once here rather than at
+ * every start. */
+static int write_bundle_config(struct initrd *w, const char *manifest, const struct container *c, const char *dir,
+			       struct diag *d)
 {
-	char dir[256], path[PATH_MAX];
-	long long before = initrd_bytes(w);
+	char path[PATH_MAX];
 	void *bpf = NULL;
 	size_t bpf_len = 0;
-	char *json = bundle_config_json(c, NULL);
+	char *json = bundle_config_json(c, NULL, d);
 	int r;
 
 	if (!json)
-		return diag_fail(d, "out of memory");
-	bundle_dir(c, index, dir, sizeof(dir));
-	/* The filter is compiled here once rather than at every start. */
+		return -1;
 	r = bundle_compile_seccomp(json, &bpf, &bpf_len, d);
+	/* A profile's mistakes are the profile's, not the generated file's. */
+	const char *at = strstr(d->msg, "config.json: linux.seccomp.");
+	if (r < 0 && c->seccomp_profile && at) {
+		char inner[sizeof(d->msg)];
+		snprintf(inner, sizeof(inner), "%s", at + strlen("config.json: linux.seccomp."));
+		diag_fail(d, "%s:%zu:%zu: container %s: seccomp profile %.300s: %.400s (entries counted after dropping "
+			     "those whose includes or excludes rule them out)", manifest, c->seccomp_line + 1,
+			  c->seccomp_column + 1, c->name, c->seccomp_profile, inner);
+	}
 	if (r == 0 && bpf) {
 		free(json);
-		if (!(json = bundle_config_json(c, "seccomp.bpf")))
-			r = diag_fail(d, "out of memory");
+		if (!(json = bundle_config_json(c, "seccomp.bpf", d)))
+			r = -1;
 		snprintf(path, sizeof(path), "%s/seccomp.bpf", dir);
 		if (r == 0)
 			r = initrd_data(w, path, bpf, bpf_len, 0644, d);
@@ -204,11 +212,33 @@ static int write_container(struct initrd *w, const struct container *c, size_t i
 	if (r == 0)
 		r = initrd_data(w, path, json, strlen(json), 0644, d);
 	free(json);
+	return r;
+}
+
+static int write_container(struct initrd *w, const char *manifest, struct container *c, size_t index,
+			   const struct tools *t, long long *bytes, struct diag *d)
+{
+	char dir[256], path[PATH_MAX];
+	long long before = initrd_bytes(w);
+	int r;
+
+	bundle_dir(c, index, dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/rootfs", dir);
+	/* Known only once the image is: its place in the manifest still helps. */
+	if (rootfs_resolve_user(c, d) < 0) {
+		char inner[sizeof(d->msg)];
+		memcpy(inner, d->msg, sizeof(inner));
+		return diag_fail(d, "%s:%zu:%zu: container %s: %.700s", manifest, c->user_line + 1, c->user_column + 1,
+				 c->name, inner);
+	}
+	r = write_bundle_config(w, manifest, c, dir, d);
 	if (r == 0)
 		r = rootfs_write(w, path, c, t, d);
+	if (r == 0)
+		r = rootfs_write_files(w, path, c, d);
 	*bytes = initrd_bytes(w) - before;
-	if (r < 0) {
+	/* A message that points into the manifest names the container itself. */
+	if (r < 0 && strncmp(d->msg, manifest, strlen(manifest)) != 0) {
 		char inner[sizeof(d->msg)];
 		memcpy(inner, d->msg, sizeof(inner));
 		snprintf(d->msg, sizeof(d->msg), "container %s: %.900s", c->name, inner);
@@ -336,13 +366,13 @@ int build_appliance(const struct build_options *o, struct diag *d)
 	if (!(w = initrd_open(path, d)) || write_system(w, &m, &o->tools, d) < 0)
 		goto out;
 	for (size_t i = 0; i < m.n_onboot; i++)
-		if (write_container(w, &m.onboot[i], i, &o->tools, &bytes[i], d) < 0)
+		if (write_container(w, m.path, &m.onboot[i], i, &o->tools, &bytes[i], d) < 0)
 			goto out;
 	for (size_t i = 0; i < m.n_services; i++)
-		if (write_container(w, &m.services[i], i, &o->tools, &bytes[m.n_onboot + i], d) < 0)
+		if (write_container(w, m.path, &m.services[i], i, &o->tools, &bytes[m.n_onboot + i], d) < 0)
 			goto out;
 	for (size_t i = 0; i < m.n_onshutdown; i++)
-		if (write_container(w, &m.onshutdown[i], i, &o->tools, &bytes[m.n_onboot + m.n_services + i], d) < 0)
+		if (write_container(w, m.path, &m.onshutdown[i], i, &o->tools, &bytes[m.n_onboot + m.n_services + i], d) < 0)
 			goto out;
 	r = initrd_close(w, d);
 	w = NULL;

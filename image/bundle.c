@@ -39,47 +39,75 @@ static json_t *capability_array(uint64_t mask)
 	return array;
 }
 
-/* process.args, env, cwd and capabilities, root.readonly, hostname and
- * the cgroup come from the manifest; everything else is the shared default. */
-char *bundle_config_json(const struct container *c, const char *seccomp_bpf)
+static json_t *string_rule(const char *const *rights, size_t n, char *const *paths)
 {
-	static const char *const sets[] = { "bounding", "effective", "permitted", "inheritable", "ambient" };
-	char cgroups_path[128];
-	json_t *config = bh_spec_default();
+	json_t *p = strv_array(paths);
+	return json_pack("{s:o, s:o}", "allowedAccess", bh_json_strings(rights, n), "paths", p);
+}
 
-	if (!config)
-		return NULL;
-	json_t *process = json_object_get(config, "process");
-	json_t *caps = json_object_get(process, "capabilities");
-	json_object_set_new(process, "args", strv_array(c->command));
-	/* The manifest's variables come after the default PATH, and replace it
-	 * when they set PATH: the first match is the one a lookup finds. */
-	json_t *env = json_object_get(process, "env");
-	for (char **v = c->env; v && *v; v++) {
-		if (strncmp(*v, "PATH=", 5) == 0)
-			json_array_set_new(env, 0, json_string(*v));
-		else
-			json_array_append_new(env, json_string(*v));
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static bool string_in(json_t *array, const char *word)
+{
+	json_t *item;
+	size_t i;
+
+	json_array_foreach(array, i, item)
+		if (json_is_string(item) && strcmp(json_string_value(item), word) == 0)
+			return true;
+	return false;
+}
+
+/* Landlock rights of the manifest's path rules. Write paths are not
+ * executable (W^X) unless they are in exec too. */
+static const char *const read_rights[] = { "read_file", "read_dir" };
+static const char *const exec_rights[] = { "execute", "read_file", "read_dir" };
+static const char *const write_rights[] = { "write_file", "read_file", "read_dir", "remove_dir", "remove_file",
+					    "make_dir", "make_reg", "make_sock", "make_fifo", "make_sym", "refer",
+					    "truncate" };
+
+/* process.landlock's rules: the default's, or those of paths:, plus one
+ * per writable volume; paths.deny becomes masked paths. */
+static void apply_paths(json_t *config, const struct container *c)
+{
+	json_t *rules = json_object_get(
+		json_object_get(json_object_get(json_object_get(config, "process"), "landlock"), "rules"), "pathBeneath");
+	const struct path_rules *p = &c->paths;
+	char *const slash[] = { "/", NULL }, *const tmp[] = { "/tmp", NULL };
+
+	if (p->read || p->write || p->exec) {
+		/* The default's /dev rule stays: writing to /dev/null is no escape. */
+		json_t *devices = NULL, *rule;
+		size_t k;
+		json_array_foreach(rules, k, rule)
+			if (string_in(json_object_get(rule, "paths"), "/dev"))
+				devices = json_incref(rule);
+		json_array_clear(rules);
+		if (devices)
+			json_array_append_new(rules, devices);
+		if (p->read && p->read[0])
+			json_array_append_new(rules, string_rule(read_rights, N(read_rights), p->read));
+		char *const *exec = p->exec ? p->exec : slash, *const *write = p->write ? p->write : tmp;
+		if (exec[0])
+			json_array_append_new(rules, string_rule(exec_rights, N(exec_rights), exec));
+		if (write[0])
+			json_array_append_new(rules, string_rule(write_rights, N(write_rights), write));
 	}
-	json_object_set_new(process, "cwd", json_string(c->cwd ? c->cwd : "/"));
-	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
-		json_object_set_new(caps, sets[i], capability_array(c->capabilities));
-	json_object_set_new(json_object_get(config, "root"), "readonly", json_boolean(c->readonly));
-	json_object_set_new(config, "hostname", json_string(c->hostname ? c->hostname : c->name));
-	snprintf(cgroups_path, sizeof(cgroups_path), "/bulkhead/%s", c->name);
-	json_object_set_new(json_object_get(config, "linux"), "cgroupsPath", json_string(cgroups_path));
+	json_t *masked = json_object_get(json_object_get(config, "linux"), "maskedPaths");
+	for (char **d = p->deny; d && *d; d++)
+		json_array_append_new(masked, json_string(*d));
+	for (size_t i = 0; i < c->n_volumes; i++)
+		if (!c->volumes[i].readonly) {
+			char *const one[] = { c->volumes[i].path, NULL };
+			json_array_append_new(rules, string_rule(write_rights, N(write_rights), one));
+		}
+}
 
-	/* Volumes: the disk's directory, bound in; Landlock opens it for
-	 * writing unless it is read-only. */
+/* Volumes: the disk's directory, bound in. */
+static void apply_volumes(json_t *config, const struct container *c)
+{
 	json_t *mounts = json_object_get(config, "mounts");
-	json_t *rules = json_object_get(json_object_get(json_object_get(process, "landlock"), "rules"), "pathBeneath");
-	/* A writable volume gets the rights the default gives /tmp. */
-	json_t *scratch_rights = NULL, *rule;
-	size_t k;
-	json_array_foreach(rules, k, rule)
-		if (json_is_string(json_array_get(json_object_get(rule, "paths"), 0)) &&
-		    strcmp(json_string_value(json_array_get(json_object_get(rule, "paths"), 0)), "/tmp") == 0)
-			scratch_rights = json_object_get(rule, "allowedAccess");
+
 	for (size_t i = 0; i < c->n_volumes; i++) {
 		const struct volume *v = &c->volumes[i];
 		char source[256];
@@ -87,25 +115,30 @@ char *bundle_config_json(const struct container *c, const char *seccomp_bpf)
 		json_array_append_new(mounts, json_pack("{s:s, s:s, s:s, s:[s, s, s, s]}", "destination", v->path, "type",
 							"bind", "source", source, "options", "rbind",
 							v->readonly ? "ro" : "rw", "nosuid", "nodev"));
-		if (!v->readonly && scratch_rights)
-			json_array_append_new(rules, json_pack("{s:o, s:[s]}", "allowedAccess",
-							       json_deep_copy(scratch_rights), "paths", v->path));
 	}
+}
 
-	/* network: host drops the network namespace: the container shares the
-	 * init's, with its loopback. */
-	if (c->host_network) {
-		json_t *namespaces = json_object_get(json_object_get(config, "linux"), "namespaces"), *ns;
-		size_t at;
-		json_array_foreach(namespaces, at, ns)
-			if (json_is_string(json_object_get(ns, "type")) &&
-			    strcmp(json_string_value(json_object_get(ns, "type")), "network") == 0) {
-				json_array_remove(namespaces, at);
-				break;
-			}
-	}
+/* network: host drops the network namespace: the container shares the
+ * init's, with its loopback. */
+static void apply_network(json_t *config, const struct container *c)
+{
+	json_t *namespaces = json_object_get(json_object_get(config, "linux"), "namespaces"), *ns;
+	size_t at;
 
+	if (!c->host_network)
+		return;
+	json_array_foreach(namespaces, at, ns)
+		if (json_is_string(json_object_get(ns, "type")) &&
+		    strcmp(json_string_value(json_object_get(ns, "type")), "network") == 0) {
+			json_array_remove(namespaces, at);
+			break;
+		}
+}
+
+static void apply_resources(json_t *config, const struct container *c)
+{
 	json_t *resources = json_object();
+
 	if (c->memory_bytes)
 		json_object_set_new(resources, "memory", json_pack("{s:I}", "limit", (json_int_t)c->memory_bytes));
 	if (c->cpu_millis)
@@ -119,13 +152,180 @@ char *bundle_config_json(const struct container *c, const char *seccomp_bpf)
 		json_object_set_new(json_object_get(config, "linux"), "resources", resources);
 	else
 		json_decref(resources);
+}
 
+/* sysctl, rlimits and the user (resolved from the image at build). */
+static void apply_process(json_t *config, const struct container *c)
+{
+	json_t *process = json_object_get(config, "process");
+
+	if (c->n_sysctl) {
+		json_t *sysctl = json_object();
+		for (size_t i = 0; i < c->n_sysctl; i++)
+			json_object_set_new(sysctl, c->sysctl[i].name, json_string(c->sysctl[i].value));
+		json_object_set_new(json_object_get(config, "linux"), "sysctl", sysctl);
+	}
+	if (c->n_rlimits) {
+		json_t *rlimits = json_array();
+		/* unlimited is RLIM_INFINITY, all ones: jansson's signed -1. */
+		for (size_t i = 0; i < c->n_rlimits; i++)
+			json_array_append_new(rlimits, json_pack("{s:s, s:I, s:I}", "type", c->rlimits[i].type, "soft",
+								 (json_int_t)c->rlimits[i].soft, "hard",
+								 (json_int_t)c->rlimits[i].hard));
+		json_object_set_new(process, "rlimits", rlimits);
+	}
+	if (c->ids.resolved) {
+		json_t *user = json_pack("{s:I, s:I}", "uid", (json_int_t)c->ids.uid, "gid", (json_int_t)c->ids.gid);
+		if (c->ids.n_groups) {
+			json_t *groups = json_array();
+			for (size_t i = 0; i < c->ids.n_groups; i++)
+				json_array_append_new(groups, json_integer(c->ids.groups[i]));
+			json_object_set_new(user, "additionalGids", groups);
+		}
+		json_object_set_new(process, "user", user);
+	}
+}
+
+static bool any_capability_in(json_t *names, uint64_t caps, bool all)
+{
+	json_t *item;
+	size_t i;
+	bool seen = false;
+
+	json_array_foreach(names, i, item) {
+		char lower[64];
+		cap_value_t value;
+		snprintf(lower, sizeof(lower), "%s", json_is_string(item) ? json_string_value(item) : "");
+		for (char *q = lower; *q; q++)
+			*q = (char)(*q >= 'A' && *q <= 'Z' ? *q - 'A' + 'a' : *q);
+		bool held = cap_from_name(lower, &value) == 0 && value >= 0 && value < 64 && (caps & (1ULL << value));
+		if (all && !held)
+			return false;
+		seen |= held;
+	}
+	return all ? true : seen;
+}
+
+/* A Docker profile's entry applies on amd64 with the container's
+ * capabilities; an OCI profile's entries have no conditions. */
+static bool docker_entry_applies(json_t *entry, uint64_t caps)
+{
+	json_t *includes = json_object_get(entry, "includes"), *excludes = json_object_get(entry, "excludes");
+	json_t *arches;
+
+	if ((arches = json_object_get(includes, "arches")) && !string_in(arches, "amd64"))
+		return false;
+	if (!any_capability_in(json_object_get(includes, "caps"), caps, true))
+		return false;
+	if ((arches = json_object_get(excludes, "arches")) && string_in(arches, "amd64"))
+		return false;
+	return !any_capability_in(json_object_get(excludes, "caps"), caps, false);
+}
+
+/* A Docker or OCI seccomp profile as linux.seccomp: Docker's archMap
+ * becomes x86_64's architectures, its conditional entries are kept when
+ * they apply, its comments go. The runtime's parser checks the rest when
+ * the build compiles it. */
+static json_t *seccomp_from_profile(const struct container *c, struct diag *d)
+{
+	json_error_t jerr;
+	json_t *profile = json_load_file(c->seccomp_profile, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *out, *entry, *syscalls = json_array();
+	size_t i;
+	static const char *const kept[] = { "defaultAction", "defaultErrnoRet", "architectures", "flags" };
+
+	if (!profile) {
+		diag_fail(d, "seccomp profile %s:%d:%d: %s", c->seccomp_profile, jerr.line, jerr.column, jerr.text);
+		json_decref(syscalls);
+		return NULL;
+	}
+	out = json_object();
+	for (i = 0; i < N(kept); i++)
+		if (json_object_get(profile, kept[i]))
+			json_object_set(out, kept[i], json_object_get(profile, kept[i]));
+	json_array_foreach(json_object_get(profile, "archMap"), i, entry)
+		if (json_is_string(json_object_get(entry, "architecture")) &&
+		    strcmp(json_string_value(json_object_get(entry, "architecture")), "SCMP_ARCH_X86_64") == 0) {
+			json_t *arches = json_array();
+			json_array_append_new(arches, json_string("SCMP_ARCH_X86_64"));
+			json_array_extend(arches, json_object_get(entry, "subArchitectures"));
+			json_object_set_new(out, "architectures", arches);
+		}
+	json_array_foreach(json_object_get(profile, "syscalls"), i, entry) {
+		if (!json_is_object(entry) || !docker_entry_applies(entry, c->capabilities))
+			continue;
+		json_t *copy = json_deep_copy(entry);
+		json_object_del(copy, "includes");
+		json_object_del(copy, "excludes");
+		json_object_del(copy, "comment");
+		json_array_append_new(syscalls, copy);
+	}
+	json_object_set_new(out, "syscalls", syscalls);
+	json_decref(profile);
+	return out;
+}
+
+static int apply_seccomp(json_t *config, const struct container *c, struct diag *d)
+{
+	json_t *linux_obj = json_object_get(config, "linux");
+
+	if (c->seccomp_unconfined) {
+		json_object_del(linux_obj, "seccomp");
+		return 0;
+	}
+	if (!c->seccomp_profile)
+		return 0;
+	json_t *seccomp = seccomp_from_profile(c, d);
+	if (!seccomp)
+		return -1;
+	json_object_set_new(linux_obj, "seccomp", seccomp);
+	return 0;
+}
+
+/* The manifest's container over the shared secure default. */
+char *bundle_config_json(const struct container *c, const char *seccomp_bpf, struct diag *d)
+{
+	static const char *const sets[] = { "bounding", "effective", "permitted", "inheritable", "ambient" };
+	char cgroups_path[128];
+	json_t *config = bh_spec_default();
+
+	if (!config)
+		return diag_fail(d, "out of memory"), NULL;
+	json_t *process = json_object_get(config, "process");
+	json_t *caps = json_object_get(process, "capabilities");
+	json_object_set_new(process, "args", strv_array(c->command));
+	/* The manifest's variables come after the default PATH, and replace it
+	 * when they set PATH: the first match is the one a lookup finds. */
+	json_t *env = json_object_get(process, "env");
+	for (char **v = c->env; v && *v; v++) {
+		if (strncmp(*v, "PATH=", 5) == 0)
+			json_array_set_new(env, 0, json_string(*v));
+		else
+			json_array_append_new(env, json_string(*v));
+	}
+	json_object_set_new(process, "cwd", json_string(c->cwd ? c->cwd : "/"));
+	for (size_t i = 0; i < N(sets); i++)
+		json_object_set_new(caps, sets[i], capability_array(c->capabilities));
+	json_object_set_new(json_object_get(config, "root"), "readonly", json_boolean(c->readonly));
+	json_object_set_new(config, "hostname", json_string(c->hostname ? c->hostname : c->name));
+	snprintf(cgroups_path, sizeof(cgroups_path), "/bulkhead/%s", c->name);
+	json_object_set_new(json_object_get(config, "linux"), "cgroupsPath", json_string(cgroups_path));
+
+	apply_volumes(config, c);
+	apply_paths(config, c);
+	apply_network(config, c);
+	apply_resources(config, c);
+	apply_process(config, c);
+	if (apply_seccomp(config, c, d) < 0) {
+		json_decref(config);
+		return NULL;
+	}
 	if (seccomp_bpf)
 		json_object_set_new(config, "annotations", json_pack("{s:s}", BH_SECCOMP_BPF_ANNOTATION, seccomp_bpf));
 
 	char *text = json_dumps(config, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(config);
-	return text;
+	return text ? text : (diag_fail(d, "out of memory"), NULL);
 }
 
 /* Loads CONFIG_JSON with the runtime's own parser, so that what the init

@@ -12,10 +12,11 @@
 __attribute__((format(printf, 2, 3))) int diag_fail(struct diag *d, const char *fmt, ...);
 
 /* ---- bundle.c ---- */
-/* Both return malloc'd JSON text, or NULL when out of memory. MODULES: the
+/* Both return malloc'd JSON text, or NULL (out of memory, or a bad seccomp
+ * profile, with d set). MODULES: the
  * kernel modules in load order, as paths in the image. SECCOMP_BPF: the
  * bundle's file holding the compiled filter, or NULL. */
-char *bundle_config_json(const struct container *c, const char *seccomp_bpf);
+char *bundle_config_json(const struct container *c, const char *seccomp_bpf, struct diag *d);
 int bundle_compile_seccomp(const char *config_json, void **bpf, size_t *len, struct diag *d);
 char *appliance_json(const struct manifest *m, char *const *modules);
 /* The bundle's directory inside the image, without a leading slash. */
@@ -56,6 +57,11 @@ struct tools {
 /* Writes the container's root filesystem below PREFIX. */
 int rootfs_write(struct initrd *w, const char *prefix, const struct container *c, const struct tools *t,
 		 struct diag *d);
+/* The manifest's user: as ids, looked up in the image's /etc/passwd and
+ * /etc/group; fills c->ids. */
+int rootfs_resolve_user(struct container *c, struct diag *d);
+/* The manifest's files:, written over the image. */
+int rootfs_write_files(struct initrd *w, const char *prefix, const struct container *c, struct diag *d);
 
 /* ---- build.c, run.c ---- */
 struct build_options {

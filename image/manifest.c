@@ -2,6 +2,8 @@
  * per mapping, so that every node's position is at hand for an error. */
 #include <ctype.h>
 #include <errno.h>
+#include <jansson.h>
+#include <sched.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,9 +11,11 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #include "manifest.h"
+#include "../runtime/runtime.h"
 
 struct parse {
 	yaml_document_t doc;
@@ -312,17 +316,21 @@ static const char *const *capability_names(size_t *n)
 	return (const char *const *)names;
 }
 
-static int add_capability(struct parse *p, yaml_node_t *item, size_t index, void *ctx)
+/* A capability's bits: one, or every one the kernel knows for "ALL". */
+static int capability_bits(struct parse *p, yaml_node_t *item, uint64_t *bits)
 {
-	struct container *c = ctx;
 	const char *s = scalar(item);
 	char lower[64];
 	cap_value_t value;
 	size_t n;
 
-	(void)index;
 	if (!s)
 		return fail(p, item, "a capability must be a name such as CAP_NET_BIND_SERVICE");
+	if (strcmp(s, "ALL") == 0) {
+		unsigned max = cap_max_bits();
+		*bits = max >= 64 ? ~0ULL : (1ULL << max) - 1;
+		return 0;
+	}
 	size_t len = strlen(s);
 	for (size_t i = 0; i <= len && i < sizeof(lower); i++)
 		lower[i] = (char)tolower((unsigned char)s[i]);
@@ -332,15 +340,373 @@ static int add_capability(struct parse *p, yaml_node_t *item, size_t index, void
 		const char *hint = suggest(s, names, n);
 		if (hint)
 			return fail(p, item, "unknown capability \"%s\"; did you mean \"%s\"?", s, hint);
-		return fail(p, item, "unknown capability \"%s\" (see capabilities(7); spell it CAP_NAME)", s);
+		return fail(p, item, "unknown capability \"%s\" (see capabilities(7); spell it CAP_NAME, or ALL)", s);
 	}
-	c->capabilities |= 1ULL << value;
+	*bits = 1ULL << value;
 	return 0;
 }
 
+static int add_capability(struct parse *p, yaml_node_t *item, size_t index, void *ctx)
+{
+	uint64_t bits;
+
+	(void)index;
+	if (capability_bits(p, item, &bits) < 0)
+		return -1;
+	((struct container *)ctx)->capabilities |= bits;
+	return 0;
+}
+
+static int drop_capability(struct parse *p, yaml_node_t *item, size_t index, void *ctx)
+{
+	uint64_t bits;
+
+	(void)index;
+	if (capability_bits(p, item, &bits) < 0)
+		return -1;
+	((struct container *)ctx)->capabilities &= ~bits;
+	return 0;
+}
+
+struct capability_edit {
+	yaml_node_t *add, *drop;
+};
+
+static int cap_add(struct parse *p, yaml_node_t *v, void *t)
+{
+	(void)p;
+	((struct capability_edit *)t)->add = v;
+	return 0;
+}
+
+static int cap_drop(struct parse *p, yaml_node_t *v, void *t)
+{
+	(void)p;
+	((struct capability_edit *)t)->drop = v;
+	return 0;
+}
+
+static const struct key_handler capability_keys[] = { { "add", cap_add }, { "drop", cap_drop } };
+
+/* A list is the whole set. {add, drop} starts from the default, none, so
+ * drop matters after add: [ALL]; drop is applied last whatever the order. */
 static int c_capabilities(struct parse *p, yaml_node_t *v, void *t)
 {
-	return each_item(p, v, "capabilities", add_capability, t);
+	struct capability_edit edit = { 0 };
+	const char *seen[2];
+
+	if (v->type == YAML_SEQUENCE_NODE)
+		return each_item(p, v, "capabilities", add_capability, t);
+	if (v->type != YAML_MAPPING_NODE)
+		return fail(p, v, "capabilities must be a list of names, or add: and drop: lists");
+	if (walk_mapping(p, v, "capabilities", capability_keys, 2, &edit, seen, 2) < 0)
+		return -1;
+	if (edit.add && each_item(p, edit.add, "capabilities.add", add_capability, t) < 0)
+		return -1;
+	return edit.drop ? each_item(p, edit.drop, "capabilities.drop", drop_capability, t) : 0;
+}
+
+/* ---- the process: user, seccomp, path rules, sysctl, rlimits, files ---- */
+
+static int c_user(struct parse *p, yaml_node_t *v, void *t)
+{
+	struct container *c = t;
+
+	c->user_line = v->start_mark.line;
+	c->user_column = v->start_mark.column;
+	if (read_string(p, v, "user", &c->user) < 0)
+		return -1;
+	const char *colon = strchr(c->user, ':');
+	if (c->user[0] == ':' || (colon && (!colon[1] || strchr(colon + 1, ':'))))
+		return fail(p, v, "user \"%s\" must read NAME, UID, NAME:GROUP or UID:GID", c->user);
+	return 0;
+}
+
+/* A path on the host, relative to the manifest's directory; must exist.
+ * Kept as joined, not resolved, so that messages show what the user wrote. */
+static int host_path(struct parse *p, yaml_node_t *v, const char *key, const char *given, char **out)
+{
+	char joined[PATH_MAX];
+
+	snprintf(joined, sizeof(joined), "%s%s%s", given[0] == '/' ? "" : p->dir, given[0] == '/' ? "" : "/", given);
+	if (access(joined, R_OK) < 0)
+		return fail(p, v, "%s \"%s\": %s: %s", key, given, joined, strerror(errno));
+	return (*out = strdup(joined)) ? 0 : fail(p, v, "out of memory");
+}
+
+/* default, unconfined, or a profile file, checked as JSON here and compiled
+ * with the container's other settings at build time. */
+static int c_seccomp(struct parse *p, yaml_node_t *v, void *t)
+{
+	struct container *c = t;
+	const char *s = scalar(v);
+	json_error_t jerr;
+	json_t *profile;
+
+	if (!s || !*s)
+		return fail(p, v, "seccomp must be default, unconfined or the path of a JSON profile");
+	c->seccomp_line = v->start_mark.line;
+	c->seccomp_column = v->start_mark.column;
+	if (strcmp(s, "default") == 0)
+		return 0;
+	if (strcmp(s, "unconfined") == 0) {
+		c->seccomp_unconfined = true;
+		return 0;
+	}
+	if (host_path(p, v, "seccomp", s, &c->seccomp_profile) < 0)
+		return -1;
+	if (!(profile = json_load_file(c->seccomp_profile, JSON_REJECT_DUPLICATES, &jerr)))
+		return fail(p, v, "seccomp profile %s:%d:%d: %s", c->seccomp_profile, jerr.line, jerr.column, jerr.text);
+	bool usable = json_is_string(json_object_get(profile, "defaultAction"));
+	json_decref(profile);
+	if (!usable)
+		return fail(p, v, "seccomp profile %s has no defaultAction: is it a Docker or OCI seccomp profile?",
+			    c->seccomp_profile);
+	return 0;
+}
+
+static int add_absolute_item(struct parse *p, yaml_node_t *item, size_t index, void *ctx)
+{
+	struct strv_ctx *sv = ctx;
+	const char *s = scalar(item);
+
+	if (s && (s[0] != '/' || strstr(s, "/..") || strstr(s, "//")))
+		return fail(p, item, "%s: \"%s\" must be an absolute path without \"..\"", sv->key, s);
+	return add_string_item(p, item, index, sv);
+}
+
+static int read_paths(struct parse *p, yaml_node_t *v, const char *key, char ***out)
+{
+	struct strv_ctx ctx = { out, key };
+	return each_item(p, v, key, add_absolute_item, &ctx);
+}
+
+static int p_read(struct parse *p, yaml_node_t *v, void *t)
+{
+	return read_paths(p, v, "paths.read", &((struct path_rules *)t)->read);
+}
+
+static int p_write(struct parse *p, yaml_node_t *v, void *t)
+{
+	return read_paths(p, v, "paths.write", &((struct path_rules *)t)->write);
+}
+
+static int p_exec(struct parse *p, yaml_node_t *v, void *t)
+{
+	return read_paths(p, v, "paths.exec", &((struct path_rules *)t)->exec);
+}
+
+static int p_deny(struct parse *p, yaml_node_t *v, void *t)
+{
+	return read_paths(p, v, "paths.deny", &((struct path_rules *)t)->deny);
+}
+
+static const struct key_handler path_keys[] = {
+	{ "read", p_read }, { "write", p_write }, { "exec", p_exec }, { "deny", p_deny },
+};
+
+static int c_paths(struct parse *p, yaml_node_t *v, void *t)
+{
+	struct path_rules *rules = &((struct container *)t)->paths;
+	const char *seen[4];
+
+	if (walk_mapping(p, v, "paths", path_keys, 4, rules, seen, 4) < 0)
+		return -1;
+	/* An empty list means none: keep it apart from "not given". */
+	char ***lists[] = { &rules->read, &rules->write, &rules->exec, &rules->deny };
+	for (size_t i = 0; i < 4; i++)
+		if (!*lists[i] && has_key(seen, 4, path_keys[i].key) && !(*lists[i] = calloc(1, sizeof(char *))))
+			return fail(p, v, "out of memory");
+	return 0;
+}
+
+static int c_sysctl(struct parse *p, yaml_node_t *v, void *t)
+{
+	struct container *c = t;
+
+	if (v->type != YAML_MAPPING_NODE)
+		return fail(p, v, "sysctl must be a mapping such as net.ipv4.ip_unprivileged_port_start: 80");
+	for (yaml_node_pair_t *pair = v->data.mapping.pairs.start; pair < v->data.mapping.pairs.top; pair++) {
+		yaml_node_t *key = yaml_document_get_node(&p->doc, pair->key);
+		yaml_node_t *value = yaml_document_get_node(&p->doc, pair->value);
+		const char *k = scalar(key), *val = scalar(value);
+		if (!k || !val)
+			return fail(p, key, "a sysctl is a name and a value, such as net.core.somaxconn: 1024");
+		struct named_value *grown = realloc(c->sysctl, (c->n_sysctl + 1) * sizeof(*grown));
+		if (!grown)
+			return fail(p, v, "out of memory");
+		c->sysctl = grown;
+		grown[c->n_sysctl].name = strdup(k);
+		grown[c->n_sysctl].value = strdup(val);
+		grown[c->n_sysctl].line = key->start_mark.line;
+		grown[c->n_sysctl].column = key->start_mark.column;
+		if (!grown[c->n_sysctl++].value)
+			return fail(p, v, "out of memory");
+	}
+	return 0;
+}
+
+/* A limit: a count, "unlimited", or [soft, hard]. */
+static int read_limit(struct parse *p, yaml_node_t *v, uint64_t *out)
+{
+	const char *s = scalar(v);
+	char *end;
+
+	if (s && strcmp(s, "unlimited") == 0) {
+		*out = UINT64_MAX;
+		return 0;
+	}
+	unsigned long long n = s ? strtoull(s, &end, 10) : 0;
+	if (!s || !*s || s[0] == '-' || *end)
+		return fail(p, v, "a limit must be a whole number or unlimited");
+	*out = n;
+	return 0;
+}
+
+static int c_rlimits(struct parse *p, yaml_node_t *v, void *t)
+{
+	struct container *c = t;
+
+	if (v->type != YAML_MAPPING_NODE)
+		return fail(p, v, "rlimits must be a mapping such as nofile: 1024 or nofile: [1024, 4096]");
+	for (yaml_node_pair_t *pair = v->data.mapping.pairs.start; pair < v->data.mapping.pairs.top; pair++) {
+		yaml_node_t *key = yaml_document_get_node(&p->doc, pair->key);
+		yaml_node_t *value = yaml_document_get_node(&p->doc, pair->value);
+		const char *k = scalar(key);
+		char type[64];
+		struct rlimit_entry e = { 0 };
+
+		snprintf(type, sizeof(type), "RLIMIT_%s", k ? k : "");
+		for (char *q = type; *q; q++)
+			*q = (char)toupper((unsigned char)*q);
+		if (!k || bh_rlimit_from_name(type) < 0)
+			return fail(p, key, "unknown rlimit \"%s\" (nofile, nproc, core, memlock, stack, as, fsize, ...)",
+				    k ? k : "?");
+		if (value->type == YAML_SEQUENCE_NODE) {
+			yaml_node_item_t *it = value->data.sequence.items.start;
+			if (value->data.sequence.items.top - it != 2)
+				return fail(p, value, "rlimit %s: [soft, hard] takes two limits", k);
+			if (read_limit(p, yaml_document_get_node(&p->doc, it[0]), &e.soft) < 0 ||
+			    read_limit(p, yaml_document_get_node(&p->doc, it[1]), &e.hard) < 0)
+				return -1;
+			if (e.soft > e.hard)
+				return fail(p, value, "rlimit %s: the soft limit is above the hard one", k);
+		} else if (read_limit(p, value, &e.soft) < 0) {
+			return -1;
+		} else {
+			e.hard = e.soft;
+		}
+		struct rlimit_entry *grown = realloc(c->rlimits, (c->n_rlimits + 1) * sizeof(*grown));
+		if (!grown || !(e.type = strdup(type)))
+			return fail(p, v, "out of memory");
+		c->rlimits = grown;
+		grown[c->n_rlimits++] = e;
+	}
+	return 0;
+}
+
+static int f_path(struct parse *p, yaml_node_t *v, void *t)
+{
+	struct file_entry *f = t;
+
+	if (read_string(p, v, "path", &f->path) < 0)
+		return -1;
+	if (f->path[0] != '/' || strstr(f->path, "..") || f->path[strlen(f->path) - 1] == '/')
+		return fail(p, v, "path \"%s\" must be an absolute file path without \"..\"", f->path);
+	return 0;
+}
+
+static int f_contents(struct parse *p, yaml_node_t *v, void *t)
+{
+	const char *s = scalar(v);
+
+	if (!s)
+		return fail(p, v, "contents must be text (use a | block for several lines)");
+	return (((struct file_entry *)t)->contents = strdup(s)) ? 0 : fail(p, v, "out of memory");
+}
+
+static int f_source(struct parse *p, yaml_node_t *v, void *t)
+{
+	struct file_entry *f = t;
+	const char *s = scalar(v);
+	struct stat st;
+
+	if (!s || !*s)
+		return fail(p, v, "source must be the path of a file");
+	if (host_path(p, v, "source", s, &f->source) < 0)
+		return -1;
+	if (stat(f->source, &st) < 0 || !S_ISREG(st.st_mode))
+		return fail(p, v, "source \"%s\" is not a regular file", s);
+	return 0;
+}
+
+static int f_mode(struct parse *p, yaml_node_t *v, void *t)
+{
+	const char *s = scalar(v);
+	char *end;
+	unsigned long mode = s ? strtoul(s, &end, 8) : 0;
+
+	/* Quoted or not, read as octal: YAML would take 0644 as 420. */
+	if (!s || !*s || *end || mode > 07777 || (mode & 06000))
+		return fail(p, v, "mode must be octal permissions such as \"0644\" (no setuid or setgid)");
+	((struct file_entry *)t)->mode = (unsigned)mode;
+	return 0;
+}
+
+static int f_owner(struct parse *p, yaml_node_t *v, void *t)
+{
+	struct file_entry *f = t;
+	const char *s = scalar(v);
+	char *end;
+
+	unsigned long uid = s ? strtoul(s, &end, 10) : 0;
+	if (!s || !*s || end == s || (*end && *end != ':'))
+		return fail(p, v, "owner must be UID or UID:GID in numbers, such as 1000:1000");
+	unsigned long gid = uid;
+	if (*end == ':') {
+		const char *g = end + 1;
+		gid = strtoul(g, &end, 10);
+		if (!*g || *end)
+			return fail(p, v, "owner must be UID or UID:GID in numbers, such as 1000:1000");
+	}
+	if (uid > 65534 || gid > 65534)
+		return fail(p, v, "owner %s: ids above 65534 do not map in the appliance", s);
+	f->uid = (unsigned)uid;
+	f->gid = (unsigned)gid;
+	return 0;
+}
+
+static const struct key_handler file_keys[] = {
+	{ "path", f_path }, { "contents", f_contents }, { "source", f_source }, { "mode", f_mode }, { "owner", f_owner },
+};
+
+static int add_file(struct parse *p, yaml_node_t *item, size_t index, void *ctx)
+{
+	struct container *c = ctx;
+	const char *seen[8];
+	struct file_entry *grown = realloc(c->files, (index + 1) * sizeof(*grown));
+
+	if (!grown)
+		return fail(p, item, "out of memory");
+	c->files = grown;
+	memset(&grown[index], 0, sizeof(grown[index]));
+	grown[index].mode = 0644;
+	c->n_files = index + 1;
+	int n = walk_mapping(p, item, "a file", file_keys, sizeof(file_keys) / sizeof(file_keys[0]), &grown[index], seen,
+			     8);
+	if (n < 0)
+		return -1;
+	if (!has_key(seen, n, "path"))
+		return fail(p, item, "a file needs path: (where it appears in the container)");
+	if (has_key(seen, n, "contents") == has_key(seen, n, "source"))
+		return fail(p, item, "file %s needs either contents: (the text) or source: (a file to copy), not both",
+			    grown[index].path);
+	return 0;
+}
+
+static int c_files(struct parse *p, yaml_node_t *v, void *t)
+{
+	return each_item(p, v, "files", add_file, t);
 }
 
 static int c_readonly(struct parse *p, yaml_node_t *v, void *t)
@@ -591,7 +957,8 @@ static const struct key_handler container_keys[] = {
 	{ "readonly", c_readonly }, { "env", c_env }, { "cwd", c_cwd },         { "hostname", c_hostname },
 	{ "resources", c_resources }, { "restart", c_restart }, { "max_restarts", c_max_restarts },
 	{ "depends_on", c_depends_on }, { "stop_grace", c_stop_grace }, { "volumes", c_volumes },
-	{ "network", c_network },
+	{ "network", c_network }, { "user", c_user }, { "seccomp", c_seccomp }, { "paths", c_paths },
+	{ "sysctl", c_sysctl }, { "rlimits", c_rlimits }, { "files", c_files },
 };
 
 /* Keys that only make sense for a supervised service. */
@@ -608,7 +975,7 @@ struct phase_ctx {
 static int add_container(struct parse *p, yaml_node_t *item, size_t index, void *ctx)
 {
 	struct phase_ctx *ph = ctx;
-	const char *seen[16];
+	const char *seen[32];
 	char what[64];
 	struct container *grown = realloc(*ph->list, (index + 1) * sizeof(**ph->list));
 
@@ -622,7 +989,7 @@ static int add_container(struct parse *p, yaml_node_t *item, size_t index, void 
 	c->readonly = true; /* a container writes only where it is told to */
 	snprintf(what, sizeof(what), "a container of %s", ph->phase);
 	int n = walk_mapping(p, item, what, container_keys, sizeof(container_keys) / sizeof(container_keys[0]), c,
-			     seen, 16);
+			     seen, 32);
 	if (n < 0)
 		return -1;
 	if (!has_key(seen, n, "name"))
@@ -633,6 +1000,16 @@ static int add_container(struct parse *p, yaml_node_t *item, size_t index, void 
 				    service_only_keys[i], ph->phase);
 	if (!has_key(seen, n, "image"))
 		return fail(p, item, "container \"%s\" has no image; add image: busybox", c->name);
+	/* Once network: is known: the namespaces the bundle will have. */
+	int flags = CLONE_NEWIPC | CLONE_NEWUTS | (c->host_network ? 0 : CLONE_NEWNET);
+	for (size_t i = 0; i < c->n_sysctl; i++) {
+		yaml_node_t at = { .start_mark = { .line = c->sysctl[i].line, .column = c->sysctl[i].column } };
+		if (bh_sysctl_check(c->sysctl[i].name, flags) < 0)
+			return fail(p, &at,
+				    "sysctl %s is not private to the container%s: only net.* (without network: host), "
+				    "kernel.msg*, kernel.sem, kernel.shm* and fs.mqueue.* can be set per container",
+				    c->sysctl[i].name, c->host_network ? " (network: host shares the appliance's)" : "");
+	}
 	if (!has_key(seen, n, "command"))
 		return fail(p, item, "container \"%s\" has no command; add command: [\"/bin/echo\", \"hi\"]",
 			    c->name);
@@ -971,6 +1348,26 @@ static void free_containers(struct container *list, size_t n)
 			free(list[i].volumes[v].sub);
 		}
 		free(list[i].volumes);
+		free(list[i].user);
+		free(list[i].seccomp_profile);
+		free_strv(list[i].paths.read);
+		free_strv(list[i].paths.write);
+		free_strv(list[i].paths.exec);
+		free_strv(list[i].paths.deny);
+		for (size_t k = 0; k < list[i].n_sysctl; k++) {
+			free(list[i].sysctl[k].name);
+			free(list[i].sysctl[k].value);
+		}
+		free(list[i].sysctl);
+		for (size_t k = 0; k < list[i].n_rlimits; k++)
+			free(list[i].rlimits[k].type);
+		free(list[i].rlimits);
+		for (size_t k = 0; k < list[i].n_files; k++) {
+			free(list[i].files[k].path);
+			free(list[i].files[k].contents);
+			free(list[i].files[k].source);
+		}
+		free(list[i].files);
 	}
 	free(list);
 }

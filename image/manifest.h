@@ -28,6 +28,31 @@ struct disk {
 	size_t line, column;
 };
 
+struct file_entry {
+	char *path;      /* absolute, in the container */
+	char *contents;  /* or: */
+	char *source;    /* a host file, relative to the manifest's directory */
+	unsigned mode;   /* default 0644 */
+	unsigned uid, gid;
+};
+
+struct named_value {
+	char *name;
+	char *value;
+	size_t line, column;
+};
+
+struct rlimit_entry {
+	char *type;      /* "RLIMIT_NOFILE" */
+	uint64_t soft, hard;
+};
+
+/* AppArmor-like path rules: Landlock allow-lists, masks for deny. A NULL
+ * list keeps its default (read and exec beneath /, write beneath /tmp). */
+struct path_rules {
+	char **read, **write, **exec, **deny;
+};
+
 struct container {
 	char *name;
 	size_t name_line, name_column; /* where the name stands, for later errors */
@@ -39,6 +64,24 @@ struct container {
 	char *cwd;
 	char *hostname;
 	uint64_t capabilities; /* bit N = capability N */
+	char *user;            /* "name", "uid", "name:group", "uid:gid"; resolved at build */
+	size_t user_line, user_column;
+	struct {
+		bool resolved;
+		unsigned uid, gid;
+		unsigned groups[32]; /* supplementary groups from the image's /etc/group */
+		size_t n_groups;
+	} ids;                 /* set by the build from the image */
+	bool seccomp_unconfined;
+	char *seccomp_profile; /* an OCI or Docker seccomp JSON file, as the path to open */
+	size_t seccomp_line, seccomp_column;
+	struct path_rules paths;
+	struct named_value *sysctl;
+	size_t n_sysctl;
+	struct rlimit_entry *rlimits;
+	size_t n_rlimits;
+	struct file_entry *files;
+	size_t n_files;
 	bool readonly;
 	bool host_network;     /* network: host shares the appliance's network namespace */
 	/* supervision (services only) */

@@ -1,6 +1,7 @@
 /* Container root filesystems, written straight into the initrd. */
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,4 +134,147 @@ int rootfs_write(struct initrd *w, const char *prefix, const struct container *c
 		    initrd_dir(w, path, strcmp(mountpoints[i], "tmp") == 0 ? 01777 : 0755, d) < 0)
 			return -1;
 	return 0;
+}
+
+/* The image's /etc/passwd or /etc/group as text ("" when it has none). */
+static char *image_etc(const struct container *c, const char *name)
+{
+	char path[PATH_MAX];
+	FILE *f;
+	char *text = NULL;
+	size_t size = 0;
+
+	if (c->image_kind == IMAGE_BUSYBOX)
+		return strdup(strcmp(name, "passwd") == 0 ? passwd : group);
+	snprintf(path, sizeof(path), "%s/etc/%s", c->image_path, name);
+	if (!(f = fopen(path, "r")))
+		return strdup("");
+	if (getdelim(&text, &size, '\0', f) < 0) {
+		free(text);
+		text = strdup("");
+	}
+	fclose(f);
+	return text;
+}
+
+/* Field FIELD (from 0) of the first line whose field KEY_FIELD is KEY,
+ * copied into OUT; false when there is none. */
+static bool etc_lookup(const char *text, size_t key_field, const char *key, size_t field, char *out, size_t size)
+{
+	for (const char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		const char *start[8] = { line };
+		size_t n = 1;
+		const char *end = strchr(line, '\n');
+		if (!end)
+			end = line + strlen(line);
+		for (const char *q = line; q < end && n < 8; q++)
+			if (*q == ':')
+				start[n++] = q + 1;
+		if (key_field >= n || field >= n)
+			continue;
+		size_t key_len = (size_t)((key_field + 1 < n ? start[key_field + 1] - 1 : end) - start[key_field]);
+		if (key_len != strlen(key) || strncmp(start[key_field], key, key_len) != 0)
+			continue;
+		size_t len = (size_t)((field + 1 < n ? start[field + 1] - 1 : end) - start[field]);
+		snprintf(out, size, "%.*s", (int)len, start[field]);
+		return true;
+	}
+	return false;
+}
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+/* Groups that list USER as a member, from /etc/group's fourth field. */
+static void member_groups(struct container *c, const char *group_text, const char *user)
+{
+	for (const char *line = group_text; line && *line && c->ids.n_groups < 32;
+	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		char copy[1024], *fields[4] = { 0 }, *save = NULL;
+		size_t n = 0;
+		snprintf(copy, sizeof(copy), "%.*s", (int)strcspn(line, "\n"), line);
+		for (char *q = copy, *f; n < 4 && (f = strsep(&q, ":")); n++)
+			fields[n] = f;
+		if (n < 4 || !all_digits(fields[2]))
+			continue;
+		for (char *m = strtok_r(fields[3], ",", &save); m; m = strtok_r(NULL, ",", &save))
+			if (strcmp(m, user) == 0 && (unsigned)atoi(fields[2]) != c->ids.gid)
+				c->ids.groups[c->ids.n_groups++] = (unsigned)atoi(fields[2]);
+	}
+}
+
+int rootfs_resolve_user(struct container *c, struct diag *d)
+{
+	char user[256], group_name[256] = "", value[64];
+	char *colon, *passwd_text, *group_text;
+	int r = 0;
+
+	if (!c->user)
+		return 0;
+	snprintf(user, sizeof(user), "%s", c->user);
+	if ((colon = strchr(user, ':'))) {
+		*colon = '\0';
+		snprintf(group_name, sizeof(group_name), "%s", colon + 1);
+	}
+	passwd_text = image_etc(c, "passwd");
+	group_text = image_etc(c, "group");
+	if (!passwd_text || !group_text) {
+		r = diag_fail(d, "out of memory");
+		goto out;
+	}
+	/* A number need not be in /etc/passwd; its group is then 0, as with
+	 * Docker. A name must be. */
+	if (all_digits(user)) {
+		c->ids.uid = (unsigned)strtoul(user, NULL, 10);
+		c->ids.gid = etc_lookup(passwd_text, 2, user, 3, value, sizeof(value)) ? (unsigned)atoi(value) : 0;
+	} else if (etc_lookup(passwd_text, 0, user, 2, value, sizeof(value))) {
+		c->ids.uid = (unsigned)atoi(value);
+		etc_lookup(passwd_text, 0, user, 3, value, sizeof(value));
+		c->ids.gid = (unsigned)atoi(value);
+		member_groups(c, group_text, user);
+	} else {
+		r = diag_fail(d, "user \"%s\": no such user in the image's /etc/passwd; give a number or add the user",
+			      user);
+		goto out;
+	}
+	if (group_name[0] && all_digits(group_name)) {
+		c->ids.gid = (unsigned)strtoul(group_name, NULL, 10);
+	} else if (group_name[0]) {
+		if (!etc_lookup(group_text, 0, group_name, 2, value, sizeof(value))) {
+			r = diag_fail(d, "user \"%s\": no such group \"%s\" in the image's /etc/group", c->user, group_name);
+			goto out;
+		}
+		c->ids.gid = (unsigned)atoi(value);
+	}
+	if (c->ids.uid > 65534 || c->ids.gid > 65534)
+		r = diag_fail(d, "user \"%s\": ids above 65534 do not map in the appliance", c->user);
+	c->ids.resolved = r == 0;
+out:
+	free(passwd_text);
+	free(group_text);
+	return r;
+}
+
+int rootfs_write_files(struct initrd *w, const char *prefix, const struct container *c, struct diag *d)
+{
+	char path[PATH_MAX];
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < c->n_files; i++) {
+		const struct file_entry *f = &c->files[i];
+		if (join(path, sizeof(path), prefix, f->path + 1, d) < 0)
+			return -1;
+		initrd_owner(w, f->uid, f->gid);
+		r = f->source ? initrd_file(w, path, f->source, f->mode, d)
+			      : initrd_data(w, path, f->contents, strlen(f->contents), f->mode, d);
+	}
+	initrd_owner(w, 0, 0);
+	return r;
 }

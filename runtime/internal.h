@@ -177,10 +177,8 @@ int bh_ns_join(const struct bh_config *c, struct bh_err *err);
 int bh_ns_write_id_maps(const struct bh_config *c, pid_t pid, struct bh_err *err);
 
 /* ---- process.c: per-process settings ---- */
-int bh_rlimit_from_name(const char *name);
-/* Refuses a sysctl that is not namespaced by one of the config's namespaces:
- * writing it would change the host (or the VM) for everyone. */
-int bh_sysctl_check(const char *key, int clone_flags);
+/* bh_sysctl_check (runtime.h) refuses at load a sysctl that no namespace of
+ * the config makes private: writing it would change the whole machine. */
 int bh_sysctl_apply(const struct bh_config *c, struct bh_err *err);
 /* In the child: hostname, domainname, rlimits and umask, in that order. */
 int bh_process_apply(const struct bh_config *c, struct bh_err *err);

@@ -71,6 +71,13 @@ int bh_cgroup_destroy(const char *cgroups_path, struct bh_err *err);
 /* The cgroup path of the config relative to the cgroup2 root, or NULL. */
 const char *bh_config_cgroups_path(const struct bh_config *config);
 
+/* For validating a config before it is written (the builder): an rlimit's
+ * number for "RLIMIT_NOFILE" and friends, or -EINVAL; 0 when the sysctl KEY
+ * is private to a container with CLONE_FLAGS' namespaces, -EPERM when it
+ * would change the whole machine, -EINVAL when it is no sysctl name. */
+int bh_rlimit_from_name(const char *name);
+int bh_sysctl_check(const char *key, int clone_flags);
+
 /* The annotation that names a file in the bundle holding linux.seccomp
  * compiled to classic BPF for x86_64. When a config carries it, starting a
  * container loads that program instead of compiling the rules again. */

@@ -70,6 +70,21 @@ env_json=$(tr -d ' \n' <"$work/p/containers/services/app/config.json" | grep -o 
 check "a PATH in env replaces the default instead of following it ($env_json)" \
   test "$env_json" = '"env":["PATH=/opt/bin:/bin","MODE=test"]'
 
+cat >"$work/all.yml" <<'YAML'
+name: all
+services:
+  - name: app
+    image: busybox
+    capabilities: {add: [ALL], drop: [CAP_SYS_ADMIN, CAP_SYS_MODULE]}
+    command: ["true"]
+YAML
+"$BULKHEAD" build -q "$work/all.yml" -o "$work/all"
+mkdir -p "$work/al" && (cd "$work/al" && zcat "$work/all/initrd.img" | cpio -id --quiet 'containers/services/app/config.json' 2>/dev/null)
+bounding=$(jq -r '.process.capabilities.bounding | join(" ")' "$work/al/containers/services/app/config.json")
+known=$(( $(cat /proc/sys/kernel/cap_last_cap) + 1 ))
+check "capabilities add ALL grants every capability the kernel knows but the dropped ($(wc -w <<<"$bounding") of $known)" \
+  bash -c "[ $(wc -w <<<"$bounding") -eq $((known - 2)) ] && ! grep -qw CAP_SYS_ADMIN <<<'$bounding' && grep -qw CAP_CHOWN <<<'$bounding'"
+
 "$BULKHEAD" --help >"$work/help"
 check "--help exits 0 and documents build and run" sh -c "grep -q 'bulkhead build MANIFEST' '$work/help' && grep -q 'bulkhead run DIR' '$work/help'"
 "$BULKHEAD" frobnicate 2>/dev/null
