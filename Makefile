@@ -112,7 +112,15 @@ $(HOST_RUNTIME_LIB): $(call host_obj,$(RUNTIME_SRC))
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/bin/bulkhead: $(call host_obj,$(IMAGE_SRC)) $(HOST_RUNTIME_LIB)
+# kernel-config/'s fragments, as the table bulkhead check-kernel reads.
+KERNEL_CONTRACT := $(BUILD)/host/gen/kernel-contract.c
+$(KERNEL_CONTRACT): mk/kernel-contract.sh kernel-config/required.config kernel-config/optional.config
+	@mkdir -p $(@D)
+	mk/kernel-contract.sh kernel-config/required.config kernel-config/optional.config >$@.tmp && mv $@.tmp $@
+$(KERNEL_CONTRACT:.c=.o): $(KERNEL_CONTRACT)
+	$(HOST_CC) $(HOST_CFLAGS) -I. -c -o $@ $<
+
+$(BUILD)/bin/bulkhead: $(call host_obj,$(IMAGE_SRC)) $(KERNEL_CONTRACT:.c=.o) $(HOST_RUNTIME_LIB)
 	@mkdir -p $(@D)
 	$(HOST_CC) -o $@ $^ $(HOST_LIBS)
 

@@ -81,6 +81,12 @@ struct run_options {
 /* Boots the appliance and returns its exit status, or -1 with d set. */
 int run_appliance(const struct run_options *o, struct diag *d);
 
+/* ---- kernel.c ---- */
+/* Prints, for each symbol of the kernel contract, whether CONFIG has it
+ * (QUIET: only what is missing), then a summary. Returns the number of
+ * required features missing, or -1 with d set. */
+int check_kernel(const char *config, bool quiet, struct diag *d);
+
 /* ---- ctl.c ---- */
 /* Sends COMMAND [ARG] to the init at WHERE ("@NAME": an abstract socket;
  * otherwise a socket path) and copies the answer to stdout. Returns 0, 1

@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,13 @@ static const char usage[] =
 	"      restarts, uptime, memory.current), logs NAME, restart NAME, stop NAME,\n"
 	"      poweroff. --vm DIR: the appliance `bulkhead run DIR` booted (through\n"
 	"      DIR/ctl.sock); without it, an init running on this host.\n"
+	"\n"
+	"  bulkhead check-kernel [--quiet] [CONFIG]\n"
+	"      Report which features bulkhead needs (namespaces, cgroup v2 controllers,\n"
+	"      seccomp filters, Landlock in the LSM list, ...) and which it can use\n"
+	"      (virtio disks, ext4, the ACPI button, overlay, ...) the kernel config\n"
+	"      CONFIG has (default: ../kernel/config from this program, the config of\n"
+	"      the kernel make deps unpacks). Exit 1 when a required one is missing.\n"
 	"\n"
 	"  bulkhead --help\n";
 
@@ -169,6 +177,25 @@ static int cmd_ctl(int argc, char **argv)
 	return r;
 }
 
+static int cmd_check_kernel(int argc, char **argv)
+{
+	struct diag d = { "" };
+	bool quiet = argc > 1 && (strcmp(argv[1], "--quiet") == 0 || strcmp(argv[1], "-q") == 0);
+	int rest = argc - 1 - quiet;
+
+	if (rest > 1 || (rest == 1 && argv[argc - 1][0] == '-')) {
+		fprintf(stderr, "bulkhead check-kernel: expected [--quiet] [CONFIG] (see bulkhead --help)\n");
+		return 2;
+	}
+	const char *config = rest == 1 ? argv[argc - 1] : tool(NULL, "BULKHEAD_KERNEL_CONFIG", "../kernel/config", NULL);
+	int missing = config ? check_kernel(config, quiet, &d) : diag_fail(&d, "out of memory");
+	if (missing < 0) {
+		fprintf(stderr, "bulkhead check-kernel: %s\n", d.msg);
+		return 2;
+	}
+	return missing ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -185,6 +212,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(argv[1], "ctl") == 0)
 		return cmd_ctl(argc - 1, argv + 1);
+	if (strcmp(argv[1], "check-kernel") == 0)
+		return cmd_check_kernel(argc - 1, argv + 1);
 	if (strcmp(argv[1], "stop") == 0) {
 		struct diag d = { "" };
 		if (argc != 3) {
