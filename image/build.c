@@ -177,7 +177,7 @@ static int write_system(struct initrd *w, const struct manifest *m, const struct
 }
 
 static int write_container(struct initrd *w, const struct container *c, size_t index, const struct tools *t,
-			   long long *bytes, struct diag *d)
+			   const char *scratch, long long *bytes, struct diag *d)
 {
 	char dir[256], path[PATH_MAX];
 	long long before = initrd_bytes(w);
@@ -206,13 +206,10 @@ static int write_container(struct initrd *w, const struct container *c, size_t i
 	free(json);
 	snprintf(path, sizeof(path), "%s/rootfs", dir);
 	if (r == 0)
-		r = rootfs_write(w, path, c, t, d);
+		r = rootfs_write(w, path, c, t, scratch, d);
 	*bytes = initrd_bytes(w) - before;
-	if (r < 0) {
-		char inner[sizeof(d->msg)];
-		memcpy(inner, d->msg, sizeof(inner));
-		snprintf(d->msg, sizeof(d->msg), "container %s: %.900s", c->name, inner);
-	}
+	if (r < 0)
+		diag_prefix(d, "container %s: ", c->name);
 	return r;
 }
 
@@ -335,14 +332,16 @@ int build_appliance(const struct build_options *o, struct diag *d)
 	snprintf(path, sizeof(path), "%s/initrd.img", staging);
 	if (!(w = initrd_open(path, d)) || write_system(w, &m, &o->tools, d) < 0)
 		goto out;
+	/* Images are unpacked in the staging directory: removed with it. */
 	for (size_t i = 0; i < m.n_onboot; i++)
-		if (write_container(w, &m.onboot[i], i, &o->tools, &bytes[i], d) < 0)
+		if (write_container(w, &m.onboot[i], i, &o->tools, staging, &bytes[i], d) < 0)
 			goto out;
 	for (size_t i = 0; i < m.n_services; i++)
-		if (write_container(w, &m.services[i], i, &o->tools, &bytes[m.n_onboot + i], d) < 0)
+		if (write_container(w, &m.services[i], i, &o->tools, staging, &bytes[m.n_onboot + i], d) < 0)
 			goto out;
 	for (size_t i = 0; i < m.n_onshutdown; i++)
-		if (write_container(w, &m.onshutdown[i], i, &o->tools, &bytes[m.n_onboot + m.n_services + i], d) < 0)
+		if (write_container(w, &m.onshutdown[i], i, &o->tools, staging, &bytes[m.n_onboot + m.n_services + i],
+				    d) < 0)
 			goto out;
 	r = initrd_close(w, d);
 	w = NULL;

@@ -1,6 +1,7 @@
 /* Container root filesystems, written straight into the initrd. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,8 +115,36 @@ static int write_tree(struct initrd *w, const char *source, const char *prefix, 
 	return r;
 }
 
+/* Archives and images are unpacked on disk first, where whiteouts are
+ * plain deletions, then written as a dir: image is. */
+static int write_unpacked(struct initrd *w, const char *prefix, const struct container *c, const char *scratch,
+			  struct diag *d)
+{
+	char dir[PATH_MAX];
+	int fd = -1, r;
+
+	if (snprintf(dir, sizeof(dir), "%s/unpack-XXXXXX", scratch) >= (int)sizeof(dir) || !mkdtemp(dir) ||
+	    (fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		r = diag_fail(d, "%s: %s", dir, strerror(errno));
+	else if (c->image_kind == IMAGE_TAR)
+		r = unpack_file(c->image_path, fd, d);
+	else
+		r = oci_unpack(c, fd, d);
+	if (r == 0)
+		r = write_tree(w, dir, prefix, d);
+	if (fd >= 0) {
+		int parent = open(scratch, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		remove_at(parent, strrchr(dir, '/') + 1);
+		close(parent);
+		close(fd);
+	}
+	if (r < 0)
+		diag_prefix(d, "image \"%s\": ", c->image);
+	return r;
+}
+
 int rootfs_write(struct initrd *w, const char *prefix, const struct container *c, const struct tools *t,
-		 struct diag *d)
+		 const char *scratch, struct diag *d)
 {
 	char path[PATH_MAX];
 	int r;
@@ -124,8 +153,10 @@ int rootfs_write(struct initrd *w, const char *prefix, const struct container *c
 		return -1;
 	if (c->image_kind == IMAGE_BUSYBOX)
 		r = write_busybox(w, prefix, t, d);
-	else
+	else if (c->image_kind == IMAGE_DIR)
 		r = write_tree(w, c->image_path, prefix, d);
+	else
+		r = write_unpacked(w, prefix, c, scratch, d);
 	if (r < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(mountpoints) / sizeof(mountpoints[0]); i++)
