@@ -176,38 +176,74 @@ static int write_system(struct initrd *w, const struct manifest *m, const struct
 	return r;
 }
 
-static int write_container(struct initrd *w, const struct container *c, size_t index, const struct tools *t,
-			   const char *scratch, long long *bytes, struct diag *d)
+/* A container in the order the image holds them, with where it stands in
+ * its phase (its bundle's name) and whose rootfs it uses. */
+struct slot {
+	const struct container *c;
+	size_t index;
+	const struct slot *shares; /* NULL: its own rootfs */
+	long long bytes;
+};
+
+static bool same_image(const struct container *a, const struct container *b)
 {
-	char dir[256], path[PATH_MAX];
+	return a->image_kind == b->image_kind && (a->image_path == b->image_path ||
+						  (a->image_path && b->image_path && strcmp(a->image_path, b->image_path) == 0)) &&
+	       (a->image_digest == b->image_digest ||
+		(a->image_digest && b->image_digest && strcmp(a->image_digest, b->image_digest) == 0));
+}
+
+/* One image, one copy: a read-only container uses the rootfs of the first
+ * read-only container before it with the same image. A writable container
+ * writes into its rootfs, so it has its own. */
+static void share_images(struct slot *slots, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < i && slots[i].c->readonly && !slots[i].shares; j++)
+			if (slots[j].c->readonly && !slots[j].shares && same_image(slots[j].c, slots[i].c))
+				slots[i].shares = &slots[j];
+}
+
+static int write_container(struct initrd *w, struct slot *s, const struct tools *t, const char *scratch,
+			   struct diag *d)
+{
+	const struct container *c = s->c;
+	char dir[256], path[PATH_MAX], root[PATH_MAX] = "";
 	long long before = initrd_bytes(w);
 	void *bpf = NULL;
 	size_t bpf_len = 0;
-	char *json = bundle_config_json(c, NULL);
+	char *json = bundle_config_json(c, NULL, NULL);
 	int r;
 
 	if (!json)
 		return diag_fail(d, "out of memory");
-	bundle_dir(c, index, dir, sizeof(dir));
+	bundle_dir(c, s->index, dir, sizeof(dir));
+	if (s->shares) {
+		/* Relative to the bundle, so that it resolves wherever the image
+		 * is unpacked: up to the image's root, down to the other bundle. */
+		for (const char *p = dir; p; p = strchr(p + 1, '/'))
+			strcat(root, "../");
+		bundle_dir(s->shares->c, s->shares->index, root + strlen(root), sizeof(root) - strlen(root));
+		strncat(root, "/rootfs", sizeof(root) - strlen(root) - 1);
+	}
 	/* The filter is compiled here once rather than at every start. */
 	r = bundle_compile_seccomp(json, &bpf, &bpf_len, d);
-	if (r == 0 && bpf) {
-		free(json);
-		if (!(json = bundle_config_json(c, "seccomp.bpf")))
-			r = diag_fail(d, "out of memory");
-		snprintf(path, sizeof(path), "%s/seccomp.bpf", dir);
-		if (r == 0)
-			r = initrd_data(w, path, bpf, bpf_len, 0644, d);
-	}
+	free(json);
+	json = NULL;
+	if (r == 0 && !(json = bundle_config_json(c, bpf ? "seccomp.bpf" : NULL, s->shares ? root : NULL)))
+		r = diag_fail(d, "out of memory");
+	snprintf(path, sizeof(path), "%s/seccomp.bpf", dir);
+	if (r == 0 && bpf)
+		r = initrd_data(w, path, bpf, bpf_len, 0644, d);
 	free(bpf);
 	snprintf(path, sizeof(path), "%s/config.json", dir);
 	if (r == 0)
 		r = initrd_data(w, path, json, strlen(json), 0644, d);
 	free(json);
 	snprintf(path, sizeof(path), "%s/rootfs", dir);
-	if (r == 0)
+	if (r == 0 && !s->shares)
 		r = rootfs_write(w, path, c, t, scratch, d);
-	*bytes = initrd_bytes(w) - before;
+	s->bytes = initrd_bytes(w) - before;
 	if (r < 0)
 		diag_prefix(d, "container %s: ", c->name);
 	return r;
@@ -306,7 +342,8 @@ int build_appliance(const struct build_options *o, struct diag *d)
 	struct progress p = { .quiet = o->quiet, .steps = 4 };
 	struct manifest m;
 	char staging[PATH_MAX] = "", path[PATH_MAX], size[32];
-	long long *bytes = NULL;
+	struct slot *slots = NULL;
+	size_t n = 0;
 	struct initrd *w = NULL;
 	int r = -1;
 
@@ -322,10 +359,16 @@ int build_appliance(const struct build_options *o, struct diag *d)
 		diag_fail(d, "%s: cannot create a directory beside it: %s", o->output, strerror(errno));
 		goto out;
 	}
-	if (!(bytes = calloc(m.n_onboot + m.n_services + m.n_onshutdown + 1, sizeof(*bytes)))) {
+	if (!(slots = calloc(m.n_onboot + m.n_services + m.n_onshutdown + 1, sizeof(*slots)))) {
 		diag_fail(d, "out of memory");
 		goto out;
 	}
+	const struct container *lists[3] = { m.onboot, m.services, m.onshutdown };
+	size_t counts[3] = { m.n_onboot, m.n_services, m.n_onshutdown };
+	for (int l = 0; l < 3; l++)
+		for (size_t i = 0; i < counts[l]; i++)
+			slots[n++] = (struct slot){ .c = &lists[l][i], .index = i };
+	share_images(slots, n);
 
 	say(&p, "writing the initrd: init, %zu onboot, %zu service and %zu onshutdown containers", m.n_onboot,
 	    m.n_services, m.n_onshutdown);
@@ -333,15 +376,8 @@ int build_appliance(const struct build_options *o, struct diag *d)
 	if (!(w = initrd_open(path, d)) || write_system(w, &m, &o->tools, d) < 0)
 		goto out;
 	/* Images are unpacked in the staging directory: removed with it. */
-	for (size_t i = 0; i < m.n_onboot; i++)
-		if (write_container(w, &m.onboot[i], i, &o->tools, staging, &bytes[i], d) < 0)
-			goto out;
-	for (size_t i = 0; i < m.n_services; i++)
-		if (write_container(w, &m.services[i], i, &o->tools, staging, &bytes[m.n_onboot + i], d) < 0)
-			goto out;
-	for (size_t i = 0; i < m.n_onshutdown; i++)
-		if (write_container(w, &m.onshutdown[i], i, &o->tools, staging, &bytes[m.n_onboot + m.n_services + i],
-				    d) < 0)
+	for (size_t i = 0; i < n; i++)
+		if (write_container(w, &slots[i], &o->tools, staging, d) < 0)
 			goto out;
 	r = initrd_close(w, d);
 	w = NULL;
@@ -372,13 +408,18 @@ int build_appliance(const struct build_options *o, struct diag *d)
 		printf("  initrd.img  %s compressed\n", size);
 		human(file_size(o->tools.init), size, sizeof(size));
 		printf("    init      %s\n", size);
-		for (size_t i = 0; i < m.n_onboot + m.n_services + m.n_onshutdown; i++) {
-			const struct container *c = i < m.n_onboot		     ? &m.onboot[i]
-						    : i < m.n_onboot + m.n_services ? &m.services[i - m.n_onboot]
-										     : &m.onshutdown[i - m.n_onboot - m.n_services];
-			human(bytes[i], size, sizeof(size));
-			printf("    %-9s %s (%s, uncompressed)\n", c->name, size, c->phase);
+		size_t shared = 0;
+		for (size_t i = 0; i < n; i++) {
+			human(slots[i].bytes, size, sizeof(size));
+			printf("    %-9s %s (%s, uncompressed", slots[i].c->name, size, slots[i].c->phase);
+			if (slots[i].shares)
+				printf("; image %s shared with %s", slots[i].c->image, slots[i].shares->c->name);
+			printf(")\n");
+			shared += slots[i].shares != NULL;
 		}
+		if (shared)
+			printf("  %zu read-only container%s use%s the rootfs of an earlier one with the same image\n", shared,
+			       shared == 1 ? "" : "s", shared == 1 ? "s" : "");
 	}
 out:
 	if (w) {
@@ -387,7 +428,7 @@ out:
 	}
 	if (r < 0 && staging[0])
 		remove_tree(staging);
-	free(bytes);
+	free(slots);
 	manifest_free(&m);
 	return r;
 }

@@ -41,7 +41,7 @@ static json_t *capability_array(uint64_t mask)
 
 /* process.args, env, cwd and capabilities, root.readonly, hostname and
  * the cgroup come from the manifest; everything else is the shared default. */
-char *bundle_config_json(const struct container *c, const char *seccomp_bpf)
+char *bundle_config_json(const struct container *c, const char *seccomp_bpf, const char *root_path)
 {
 	static const char *const sets[] = { "bounding", "effective", "permitted", "inheritable", "ambient" };
 	char cgroups_path[128];
@@ -65,6 +65,8 @@ char *bundle_config_json(const struct container *c, const char *seccomp_bpf)
 	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
 		json_object_set_new(caps, sets[i], capability_array(c->capabilities));
 	json_object_set_new(json_object_get(config, "root"), "readonly", json_boolean(c->readonly));
+	if (root_path)
+		json_object_set_new(json_object_get(config, "root"), "path", json_string(root_path));
 	json_object_set_new(config, "hostname", json_string(c->hostname ? c->hostname : c->name));
 	snprintf(cgroups_path, sizeof(cgroups_path), "/bulkhead/%s", c->name);
 	json_object_set_new(json_object_get(config, "linux"), "cgroupsPath", json_string(cgroups_path));

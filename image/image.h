@@ -16,8 +16,9 @@ __attribute__((format(printf, 2, 3))) void diag_prefix(struct diag *d, const cha
 /* ---- bundle.c ---- */
 /* Both return malloc'd JSON text, or NULL when out of memory. MODULES: the
  * kernel modules in load order, as paths in the image. SECCOMP_BPF: the
- * bundle's file holding the compiled filter, or NULL. */
-char *bundle_config_json(const struct container *c, const char *seccomp_bpf);
+ * bundle's file holding the compiled filter, or NULL. ROOT_PATH: root.path
+ * when the rootfs is not the bundle's own (NULL: "rootfs"). */
+char *bundle_config_json(const struct container *c, const char *seccomp_bpf, const char *root_path);
 int bundle_compile_seccomp(const char *config_json, void **bpf, size_t *len, struct diag *d);
 char *appliance_json(const struct manifest *m, char *const *modules);
 /* The bundle's directory inside the image, without a leading slash. */
