@@ -344,7 +344,7 @@ static void list_names(json_t *array, const char *(*name)(json_t *, size_t), cha
 	out[0] = '\0';
 	json_array_foreach(array, i, item)
 		for (size_t j = 0; name(item, j); j++)
-			if (used < size)
+			if (used < size && !strstr(out, name(item, j)))
 				used += (size_t)snprintf(out + used, size - used, "%s%s", used ? ", " : "", name(item, j));
 	if (!used)
 		snprintf(out, size, "none");
@@ -361,12 +361,13 @@ static const char *oci_digest(json_t *descriptor, size_t j)
 }
 
 /* The descriptor of index.json's image that REF names (a tag or a digest;
- * NULL: the only image). */
+ * NULL: the only image). Entries with one digest are one image, whatever
+ * their tags. */
 static json_t *oci_choose(json_t *index, const char *ref, struct diag *d)
 {
 	json_t *manifests = json_object_get(index, "manifests"), *item, *found = NULL;
 	bool by_digest = ref && strncmp(ref, "sha256:", 7) == 0;
-	size_t i, matches = 0;
+	size_t i, matches = 0, images = 0;
 	char tags[512], digests[512];
 
 	if (!json_is_array(manifests))
@@ -376,23 +377,25 @@ static json_t *oci_choose(json_t *index, const char *ref, struct diag *d)
 	json_array_foreach(manifests, i, item) {
 		const char *key = by_digest ? oci_digest(item, 0) : oci_tag(item, 0);
 		if (!ref || (key && strcmp(key, ref) == 0)) {
+			const char *digest = oci_digest(item, 0), *first = found ? oci_digest(found, 0) : NULL;
 			matches++;
+			images += !found || !digest || !first || strcmp(digest, first) != 0;
 			found = found ? found : item;
 		}
 	}
-	if (matches == 1)
+	if (images == 1)
 		return found;
 	if (!ref && matches == 0)
 		diag_fail(d, "index.json lists no image");
 	else if (!ref)
-		diag_fail(d, "index.json lists %zu images; name one as oci:PATH:TAG (tags: %s) or oci:PATH@DIGEST", matches,
+		diag_fail(d, "index.json lists %zu images; name one as oci:PATH:TAG (tags: %s) or oci:PATH@DIGEST", images,
 			  tags);
 	else if (matches == 0 && by_digest)
 		diag_fail(d, "no image with digest %s (digests: %s)", ref, digests);
 	else if (matches == 0)
 		diag_fail(d, "no image tagged \"%s\" (tags: %s)", ref, tags);
 	else
-		diag_fail(d, "tag \"%s\" names %zu images; name one as oci:PATH@DIGEST (digests: %s)", ref, matches, digests);
+		diag_fail(d, "tag \"%s\" names %zu images; name one as oci:PATH@DIGEST (digests: %s)", ref, images, digests);
 	return NULL;
 }
 

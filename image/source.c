@@ -38,8 +38,11 @@ static int split_ref(struct container *c, const char *rest, char **path, struct 
 {
 	const char *at = strrchr(rest, '@'), *colon = strchr(rest, ':'), *end = NULL;
 
-	if (c->image_kind == IMAGE_OCI && at && strncmp(at + 1, "sha256:", 7) == 0)
+	if (c->image_kind == IMAGE_OCI && at && strchr(at, ':')) {
 		end = at;
+		if (strncmp(at + 1, "sha256:", 7) != 0)
+			return diag_fail(d, "digest \"%s\": only sha256 digests are supported", at + 1);
+	}
 	else if (c->image_kind >= IMAGE_OCI && colon)
 		end = colon;
 	if (end && !end[1])
@@ -88,15 +91,17 @@ int image_locate(struct container *c, const char *dir, struct diag *d)
 		return diag_fail(d, "%s: %s", joined, strerror(errno));
 	if (c->image_kind == IMAGE_TAR && !S_ISREG(st.st_mode))
 		return diag_fail(d, "%s is not a file; tar: takes an archive (dir: takes a directory)", joined);
+	/* The real path names the image (two spellings, one image); messages
+	 * keep the path as the manifest gave it. */
 	if (!(c->image_path = realpath(joined, NULL)))
 		return diag_fail(d, "%s: %s", joined, strerror(errno));
 	if (c->image_kind == IMAGE_TAR)
-		return probe_archive(c->image_path, d);
+		return probe_archive(joined, d);
 	if (c->image_kind == IMAGE_DIR)
 		return 0;
 	if (!(c->image_config = calloc(1, sizeof(*c->image_config))))
 		return diag_fail(d, "out of memory");
-	return oci_inspect(c->image_kind, c->image_path, c->image_ref, &c->image_digest, c->image_config, d);
+	return oci_inspect(c->image_kind, joined, c->image_ref, &c->image_digest, c->image_config, d);
 }
 
 static char **strv_concat(char *const *a, char *const *b)
