@@ -98,6 +98,11 @@ int unpack_whiteouts(int dirfd, const struct whiteouts *w, struct diag *d);
 /* A tar: image: the archive at PATH, as it is (no whiteouts). */
 int unpack_file(const char *path, int dirfd, struct diag *d);
 void whiteouts_free(struct whiteouts *w);
+/* Rewrites PATH in place without "." components, doubled or trailing
+ * slashes. RESOLVE: ".." takes a component off, and false means it would
+ * climb above the start; otherwise false for an absolute path or any
+ * "..": nothing in an image may name a place outside it. */
+bool path_clean(char *path, bool resolve);
 /* Removes NAME below DIRFD and all it holds, never following a symlink. */
 int remove_at(int dirfd, const char *name);
 

@@ -70,33 +70,10 @@ static void image_free(struct image *img)
 
 /* ---- names and digests ---- */
 
-/* Rewrites PATH in place without "." components and doubled slashes,
- * resolving ".."; false when it would leave the layout's root. */
+/* A path inside the layout: made plain, ".." resolved within it. */
 static bool member_path(char *path)
 {
-	char *out = path, *in = path;
-
-	while (*in) {
-		size_t len = strcspn(in, "/");
-		if (len == 2 && in[0] == '.' && in[1] == '.') {
-			if (out == path)
-				return false;
-			while (out > path && out[-1] != '/')
-				out--;
-			if (out > path)
-				out--;
-		} else if (len && !(len == 1 && in[0] == '.')) {
-			if (out != path)
-				*out++ = '/';
-			memmove(out, in, len);
-			out += len;
-		}
-		in += len;
-		while (*in == '/')
-			in++;
-	}
-	*out = '\0';
-	return *path != '\0';
+	return path_clean(path, true) && *path;
 }
 
 /* The hex part of "sha256:HEX", or NULL with d set. */

@@ -35,20 +35,22 @@ struct archive *unpack_reader(void)
 	return a;
 }
 
-/* Rewrites PATH in place without "." components, doubled or trailing
- * slashes. Returns false for an absolute path or one with "..": nothing in
- * an image may name a place outside it. */
-static bool plain_path(char *path)
+bool path_clean(char *path, bool resolve)
 {
 	char *out = path, *in = path;
 
-	if (path[0] == '/')
+	if (!resolve && path[0] == '/')
 		return false;
 	while (*in) {
 		size_t len = strcspn(in, "/");
-		if (len == 2 && in[0] == '.' && in[1] == '.')
-			return false;
-		if (len && !(len == 1 && in[0] == '.')) {
+		if (len == 2 && in[0] == '.' && in[1] == '.') {
+			if (!resolve || out == path)
+				return false;
+			while (out > path && out[-1] != '/')
+				out--;
+			if (out > path)
+				out--;
+		} else if (len && !(len == 1 && in[0] == '.')) {
 			if (out != path)
 				*out++ = '/';
 			memmove(out, in, len);
@@ -156,11 +158,11 @@ static int next_entry(struct archive *a, const char *what, struct archive_entry 
 	const char *name = archive_entry_pathname(*e);
 	if (!name || snprintf(path, size, "%s", name) >= (int)size)
 		return diag_fail(d, "%s: an entry without a usable name", what);
-	if (!plain_path(path))
+	if (!path_clean(path, false))
 		return diag_fail(d, "%s: entry \"%s\" points outside the image (absolute or with \"..\")", what, name);
 	const char *link = archive_entry_hardlink(*e);
 	char target[PATH_MAX];
-	if (link && (snprintf(target, sizeof(target), "%s", link) >= (int)sizeof(target) || !plain_path(target)))
+	if (link && (snprintf(target, sizeof(target), "%s", link) >= (int)sizeof(target) || !path_clean(target, false)))
 		return diag_fail(d, "%s: entry \"%s\" links to \"%s\", outside the image", what, name, link);
 	/* libarchive writes them as they read now. */
 	archive_entry_set_pathname(*e, path);
