@@ -26,7 +26,7 @@ MUSL_LIBS    := -lseccomp -lcap -ljansson
 # The host builder links Debian's shared libraries.
 HOST_CC     ?= cc
 HOST_CFLAGS := $(BASE_CFLAGS) $(CFLAGS)
-HOST_LIBS   := -larchive -lyaml -ljansson -lcap -lseccomp
+HOST_LIBS   := -larchive -lnettle -lyaml -ljansson -lcap -lseccomp
 
 RUNTIME_SRC := $(wildcard runtime/*.c)
 RUNTIME_LIB := $(BUILD)/lib/libbulkhead-runtime.a

@@ -176,20 +176,58 @@ static int write_system(struct initrd *w, const struct manifest *m, const struct
 	return r;
 }
 
+/* A container in the order the image holds them, with where it stands in
+ * its phase (its bundle's name) and whose rootfs it uses. */
+struct slot {
+	struct container *c;
+	size_t index;
+	const struct slot *shares; /* NULL: its own rootfs */
+	long long bytes;
+};
+
+static bool same_image(const struct container *a, const struct container *b)
+{
+	return a->image_kind == b->image_kind && (a->image_path == b->image_path ||
+						  (a->image_path && b->image_path && strcmp(a->image_path, b->image_path) == 0)) &&
+	       (a->image_digest == b->image_digest ||
+		(a->image_digest && b->image_digest && strcmp(a->image_digest, b->image_digest) == 0));
+}
+
+/* One image, one copy: a read-only container uses the rootfs of the first
+ * read-only container before it with the same image. A writable container
+ * writes into its rootfs, and files: are written into it: those have their
+ * own. */
+static bool may_share(const struct container *c)
+{
+	return c->readonly && c->n_files == 0;
+}
+
+static void share_images(struct slot *slots, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < i && may_share(slots[i].c) && !slots[i].shares; j++)
+			if (may_share(slots[j].c) && !slots[j].shares && same_image(slots[j].c, slots[i].c))
+				slots[i].shares = &slots[j];
+}
+
 /* config.json, and the seccomp filter compiled once here rather than at
- * every start. */
+ * every start. ROOT: root.path when the rootfs is another bundle's. */
 static int write_bundle_config(struct initrd *w, const char *manifest, const struct container *c, const char *dir,
-			       struct diag *d)
+			       const char *root, struct diag *d)
 {
 	char path[PATH_MAX];
 	void *bpf = NULL;
 	size_t bpf_len = 0;
-	char *json = bundle_config_json(c, NULL, d);
+	/* Checked and compiled with a rootfs of its own in the scratch
+	 * bundle: the filter does not depend on which rootfs it guards. */
+	char *json = bundle_config_json(c, NULL, NULL, d);
 	int r;
 
 	if (!json)
 		return -1;
 	r = bundle_compile_seccomp(json, &bpf, &bpf_len, d);
+	free(json);
+	json = NULL;
 	/* A profile's mistakes are the profile's, not the generated file's. */
 	const char *at = strstr(d->msg, "config.json: linux.seccomp.");
 	if (r < 0 && c->seccomp_profile && at) {
@@ -199,14 +237,11 @@ static int write_bundle_config(struct initrd *w, const char *manifest, const str
 			     "those whose includes or excludes rule them out)", manifest, c->seccomp_line + 1,
 			  c->seccomp_column + 1, c->name, c->seccomp_profile, inner);
 	}
-	if (r == 0 && bpf) {
-		free(json);
-		if (!(json = bundle_config_json(c, "seccomp.bpf", d)))
-			r = -1;
-		snprintf(path, sizeof(path), "%s/seccomp.bpf", dir);
-		if (r == 0)
-			r = initrd_data(w, path, bpf, bpf_len, 0644, d);
-	}
+	if (r == 0 && !(json = bundle_config_json(c, bpf ? "seccomp.bpf" : NULL, root, d)))
+		r = -1;
+	snprintf(path, sizeof(path), "%s/seccomp.bpf", dir);
+	if (r == 0 && bpf)
+		r = initrd_data(w, path, bpf, bpf_len, 0644, d);
 	free(bpf);
 	snprintf(path, sizeof(path), "%s/config.json", dir);
 	if (r == 0)
@@ -215,34 +250,41 @@ static int write_bundle_config(struct initrd *w, const char *manifest, const str
 	return r;
 }
 
-static int write_container(struct initrd *w, const char *manifest, struct container *c, size_t index,
-			   const struct tools *t, long long *bytes, struct diag *d)
+static int write_container(struct initrd *w, const char *manifest, struct slot *s, const struct tools *t,
+			   const char *scratch, struct diag *d)
 {
-	char dir[256], path[PATH_MAX];
+	struct container *c = s->c;
+	char dir[256], path[PATH_MAX], root[PATH_MAX] = "";
 	long long before = initrd_bytes(w);
 	int r;
 
-	bundle_dir(c, index, dir, sizeof(dir));
+	bundle_dir(c, s->index, dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/rootfs", dir);
+	if (s->shares) {
+		/* Relative to the bundle, so that it resolves wherever the image
+		 * is unpacked: up to the image's root, down to the other bundle. */
+		for (const char *p = dir; p; p = strchr(p + 1, '/'))
+			strcat(root, "../");
+		bundle_dir(s->shares->c, s->shares->index, root + strlen(root), sizeof(root) - strlen(root));
+		strncat(root, "/rootfs", sizeof(root) - strlen(root) - 1);
+	}
 	/* Known only once the image is: its place in the manifest still helps. */
 	if (rootfs_resolve_user(c, d) < 0) {
 		char inner[sizeof(d->msg)];
 		memcpy(inner, d->msg, sizeof(inner));
-		return diag_fail(d, "%s:%zu:%zu: container %s: %.700s", manifest, c->user_line + 1, c->user_column + 1,
+		return diag_fail(d, "%s:%zu:%zu: container %s: %.700s", manifest,
+				 (c->user ? c->user_line : c->name_line) + 1, (c->user ? c->user_column : c->name_column) + 1,
 				 c->name, inner);
 	}
-	r = write_bundle_config(w, manifest, c, dir, d);
-	if (r == 0)
-		r = rootfs_write(w, path, c, t, d);
+	r = write_bundle_config(w, manifest, c, dir, s->shares ? root : NULL, d);
+	if (r == 0 && !s->shares)
+		r = rootfs_write(w, path, c, t, scratch, d);
 	if (r == 0)
 		r = rootfs_write_files(w, path, c, d);
-	*bytes = initrd_bytes(w) - before;
+	s->bytes = initrd_bytes(w) - before;
 	/* A message that points into the manifest names the container itself. */
-	if (r < 0 && strncmp(d->msg, manifest, strlen(manifest)) != 0) {
-		char inner[sizeof(d->msg)];
-		memcpy(inner, d->msg, sizeof(inner));
-		snprintf(d->msg, sizeof(d->msg), "container %s: %.900s", c->name, inner);
-	}
+	if (r < 0 && strncmp(d->msg, manifest, strlen(manifest)) != 0)
+		diag_prefix(d, "container %s: ", c->name);
 	return r;
 }
 
@@ -339,7 +381,8 @@ int build_appliance(const struct build_options *o, struct diag *d)
 	struct progress p = { .quiet = o->quiet, .steps = 4 };
 	struct manifest m;
 	char staging[PATH_MAX] = "", path[PATH_MAX], size[32];
-	long long *bytes = NULL;
+	struct slot *slots = NULL;
+	size_t n = 0;
 	struct initrd *w = NULL;
 	int r = -1;
 
@@ -355,24 +398,25 @@ int build_appliance(const struct build_options *o, struct diag *d)
 		diag_fail(d, "%s: cannot create a directory beside it: %s", o->output, strerror(errno));
 		goto out;
 	}
-	if (!(bytes = calloc(m.n_onboot + m.n_services + m.n_onshutdown + 1, sizeof(*bytes)))) {
+	if (!(slots = calloc(m.n_onboot + m.n_services + m.n_onshutdown + 1, sizeof(*slots)))) {
 		diag_fail(d, "out of memory");
 		goto out;
 	}
+	struct container *lists[3] = { m.onboot, m.services, m.onshutdown };
+	size_t counts[3] = { m.n_onboot, m.n_services, m.n_onshutdown };
+	for (int l = 0; l < 3; l++)
+		for (size_t i = 0; i < counts[l]; i++)
+			slots[n++] = (struct slot){ .c = &lists[l][i], .index = i };
+	share_images(slots, n);
 
 	say(&p, "writing the initrd: init, %zu onboot, %zu service and %zu onshutdown containers", m.n_onboot,
 	    m.n_services, m.n_onshutdown);
 	snprintf(path, sizeof(path), "%s/initrd.img", staging);
 	if (!(w = initrd_open(path, d)) || write_system(w, &m, &o->tools, d) < 0)
 		goto out;
-	for (size_t i = 0; i < m.n_onboot; i++)
-		if (write_container(w, m.path, &m.onboot[i], i, &o->tools, &bytes[i], d) < 0)
-			goto out;
-	for (size_t i = 0; i < m.n_services; i++)
-		if (write_container(w, m.path, &m.services[i], i, &o->tools, &bytes[m.n_onboot + i], d) < 0)
-			goto out;
-	for (size_t i = 0; i < m.n_onshutdown; i++)
-		if (write_container(w, m.path, &m.onshutdown[i], i, &o->tools, &bytes[m.n_onboot + m.n_services + i], d) < 0)
+	/* Images are unpacked in the staging directory: removed with it. */
+	for (size_t i = 0; i < n; i++)
+		if (write_container(w, m.path, &slots[i], &o->tools, staging, d) < 0)
 			goto out;
 	r = initrd_close(w, d);
 	w = NULL;
@@ -403,13 +447,18 @@ int build_appliance(const struct build_options *o, struct diag *d)
 		printf("  initrd.img  %s compressed\n", size);
 		human(file_size(o->tools.init), size, sizeof(size));
 		printf("    init      %s\n", size);
-		for (size_t i = 0; i < m.n_onboot + m.n_services + m.n_onshutdown; i++) {
-			const struct container *c = i < m.n_onboot		     ? &m.onboot[i]
-						    : i < m.n_onboot + m.n_services ? &m.services[i - m.n_onboot]
-										     : &m.onshutdown[i - m.n_onboot - m.n_services];
-			human(bytes[i], size, sizeof(size));
-			printf("    %-9s %s (%s, uncompressed)\n", c->name, size, c->phase);
+		size_t shared = 0;
+		for (size_t i = 0; i < n; i++) {
+			human(slots[i].bytes, size, sizeof(size));
+			printf("    %-9s %s (%s, uncompressed", slots[i].c->name, size, slots[i].c->phase);
+			if (slots[i].shares)
+				printf("; image %s shared with %s", slots[i].c->image, slots[i].shares->c->name);
+			printf(")\n");
+			shared += slots[i].shares != NULL;
 		}
+		if (shared)
+			printf("  %zu read-only container%s use%s the rootfs of an earlier one with the same image\n", shared,
+			       shared == 1 ? "" : "s", shared == 1 ? "s" : "");
 	}
 out:
 	if (w) {
@@ -418,7 +467,7 @@ out:
 	}
 	if (r < 0 && staging[0])
 		remove_tree(staging);
-	free(bytes);
+	free(slots);
 	manifest_free(&m);
 	return r;
 }

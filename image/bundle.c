@@ -283,7 +283,7 @@ static int apply_seccomp(json_t *config, const struct container *c, struct diag 
 }
 
 /* The manifest's container over the shared secure default. */
-char *bundle_config_json(const struct container *c, const char *seccomp_bpf, struct diag *d)
+char *bundle_config_json(const struct container *c, const char *seccomp_bpf, const char *root_path, struct diag *d)
 {
 	static const char *const sets[] = { "bounding", "effective", "permitted", "inheritable", "ambient" };
 	char cgroups_path[128];
@@ -307,6 +307,8 @@ char *bundle_config_json(const struct container *c, const char *seccomp_bpf, str
 	for (size_t i = 0; i < N(sets); i++)
 		json_object_set_new(caps, sets[i], capability_array(c->capabilities));
 	json_object_set_new(json_object_get(config, "root"), "readonly", json_boolean(c->readonly));
+	if (root_path)
+		json_object_set_new(json_object_get(config, "root"), "path", json_string(root_path));
 	json_object_set_new(config, "hostname", json_string(c->hostname ? c->hostname : c->name));
 	snprintf(cgroups_path, sizeof(cgroups_path), "/bulkhead/%s", c->name);
 	json_object_set_new(json_object_get(config, "linux"), "cgroupsPath", json_string(cgroups_path));

@@ -10,13 +10,16 @@
 #include "manifest.h"
 
 __attribute__((format(printf, 2, 3))) int diag_fail(struct diag *d, const char *fmt, ...);
+/* Puts the formatted text before the message already in d. */
+__attribute__((format(printf, 2, 3))) void diag_prefix(struct diag *d, const char *fmt, ...);
 
 /* ---- bundle.c ---- */
 /* Both return malloc'd JSON text, or NULL (out of memory, or a bad seccomp
  * profile, with d set). MODULES: the
  * kernel modules in load order, as paths in the image. SECCOMP_BPF: the
- * bundle's file holding the compiled filter, or NULL. */
-char *bundle_config_json(const struct container *c, const char *seccomp_bpf, struct diag *d);
+ * bundle's file holding the compiled filter, or NULL. ROOT_PATH: root.path
+ * when the rootfs is not the bundle's own (NULL: "rootfs"). */
+char *bundle_config_json(const struct container *c, const char *seccomp_bpf, const char *root_path, struct diag *d);
 int bundle_compile_seccomp(const char *config_json, void **bpf, size_t *len, struct diag *d);
 char *appliance_json(const struct manifest *m, char *const *modules);
 /* The bundle's directory inside the image, without a leading slash. */
@@ -48,15 +51,72 @@ int modules_resolve(const char *dir, const char *const *wanted, char ***order, s
 /* Writes them into the initrd; IMAGE_PATHS gets their paths there. */
 int modules_write(struct initrd *w, const char *dir, char *const *order, char ***image_paths, struct diag *d);
 
+/* ---- source.c: where an image is and what its config says, at manifest load ---- */
+/* Resolves C->image (kind already set) against DIR, the manifest's
+ * directory: fills image_path, image_ref, and for OCI and docker images
+ * image_digest and image_config, reading and verifying index, manifest and
+ * config. Returns 0, or -1 with what is wrong in d (without the image's name). */
+int image_locate(struct container *c, const char *dir, struct diag *d);
+/* Makes the image config the container's defaults and frees it: command =
+ * Entrypoint + (the manifest's command, or Cmd); env merged, the manifest
+ * winning per key; cwd defaults to WorkingDir; User goes to image_user.
+ * Returns 0 or -ENOMEM. */
+int image_apply_config(struct container *c);
+void image_config_free(struct image_config *ic);
+
+/* ---- oci.c: OCI image layouts and docker save archives ---- */
+struct image_config {
+	char **entrypoint, **cmd, **env; /* NULL-terminated, or NULL when unset */
+	char *workdir, *user;             /* NULL when unset */
+};
+/* Reads the image at PATH (kind OCI or DOCKER_ARCHIVE; a directory or an
+ * archive of one) chosen by REF (NULL: the only one): its digest and config.
+ * Every blob read is checked against its digest and size first. */
+int oci_inspect(enum image_kind kind, const char *path, const char *ref, char **digest, struct image_config *config,
+		struct diag *d);
+/* Applies the layers of C's image in order, with OCI whiteouts, into the
+ * empty directory DIRFD. Refuses any layer whose digest does not match
+ * before a byte of it is used. */
+int oci_unpack(const struct container *c, int dirfd, struct diag *d);
+
+/* ---- unpack.c: tar streams into a directory, confined to it ---- */
+/* A reader for any tar (or other archive libarchive knows), compressed
+ * with anything libarchive knows; NULL when out of memory. */
+struct archive *unpack_reader(void);
+/* Whiteouts found in a layer: paths relative to the layer's root. */
+struct whiteouts {
+	char **paths;  /* .wh.NAME: NAME is deleted from the layers below */
+	char **opaque; /* .wh..wh..opq: the directory's lower contents are deleted */
+	size_t n_paths, n_opaque;
+};
+/* Both read A, an opened reader, to its end (the caller frees it); WHAT
+ * names it in messages. */
+int unpack_scan(struct archive *a, const char *what, struct whiteouts *w, struct diag *d);
+/* LAYER: skip whiteout entries (apply them first with unpack_whiteouts).
+ * Owners and device nodes are kept when running as root. */
+int unpack_extract(struct archive *a, int dirfd, bool layer, const char *what, struct diag *d);
+int unpack_whiteouts(int dirfd, const struct whiteouts *w, struct diag *d);
+/* A tar: image: the archive at PATH, as it is (no whiteouts). */
+int unpack_file(const char *path, int dirfd, struct diag *d);
+void whiteouts_free(struct whiteouts *w);
+/* Rewrites PATH in place without "." components, doubled or trailing
+ * slashes. RESOLVE: ".." takes a component off, and false means it would
+ * climb above the start; otherwise false for an absolute path or any
+ * "..": nothing in an image may name a place outside it. */
+bool path_clean(char *path, bool resolve);
+/* Removes NAME below DIRFD and all it holds, never following a symlink. */
+int remove_at(int dirfd, const char *name);
+
 /* ---- rootfs.c ---- */
 struct tools {
 	const char *init;    /* the static bulkhead-init */
 	const char *kernel;  /* the kernel image */
 	const char *busybox; /* a static busybox for image: busybox */
 };
-/* Writes the container's root filesystem below PREFIX. */
+/* Writes the container's root filesystem below PREFIX. Archives and images
+ * are unpacked in a directory made below SCRATCH first, removed after. */
 int rootfs_write(struct initrd *w, const char *prefix, const struct container *c, const struct tools *t,
-		 struct diag *d);
+		 const char *scratch, struct diag *d);
 /* The manifest's user: as ids, looked up in the image's /etc/passwd and
  * /etc/group; fills c->ids. */
 int rootfs_resolve_user(struct container *c, struct diag *d);

@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
-#include "manifest.h"
+#include "image.h"
 #include "../runtime/runtime.h"
 
 struct parse {
@@ -252,28 +252,46 @@ static int c_name(struct parse *p, yaml_node_t *v, void *t)
 
 static int c_image(struct parse *p, yaml_node_t *v, void *t)
 {
+	/* Kinds with a path, in the order of enum image_kind from IMAGE_DIR. */
+	static const char *const kinds[] = { "dir", "tar", "oci", "docker-archive" };
+	/* For suggestions; of two as close, the first wins. */
+	static const char *const all[] = { "busybox", "oci", "docker-archive", "tar", "dir" };
 	struct container *c = t;
-	char *image = NULL, joined[PATH_MAX];
-	struct stat st;
-	int r = 0;
+	struct diag why;
+	size_t k = 0;
 
-	if (read_string(p, v, "image", &image) < 0)
+	if (read_string(p, v, "image", &c->image) < 0)
 		return -1;
+	const char *image = c->image, *colon = strchr(image, ':');
+	size_t len = colon ? (size_t)(colon - image) : strlen(image);
 	if (strcmp(image, "busybox") == 0) {
 		c->image_kind = IMAGE_BUSYBOX;
-	} else if (strncmp(image, "dir:", 4) == 0 && image[4]) {
-		const char *dir = image + 4;
-		snprintf(joined, sizeof(joined), "%s%s%s", dir[0] == '/' ? "" : p->dir, dir[0] == '/' ? "" : "/", dir);
-		if (stat(joined, &st) < 0 || !S_ISDIR(st.st_mode))
-			r = fail(p, v, "image \"%s\": %s is not a directory", image, joined);
-		else if (!(c->image_path = realpath(joined, NULL)))
-			r = fail(p, v, "image \"%s\": %s", image, strerror(errno));
-		c->image_kind = IMAGE_DIR;
-	} else {
-		r = fail(p, v, "image \"%s\" is not one bulkhead knows; use busybox or dir:PATH", image);
+		return 0;
 	}
-	free(image);
-	return r;
+	while (k < 4 && !(strlen(kinds[k]) == len && strncmp(image, kinds[k], len) == 0))
+		k++;
+	if (!colon || !colon[1] || k == 4) {
+		char word[32];
+		snprintf(word, sizeof(word), "%.*s", (int)len, image);
+		const char *hint = suggest(word, all, 5);
+		/* "docker:nginx" reads like a registry reference: point at the file kinds. */
+		for (size_t i = 1; !hint && len >= 3 && i < 5; i++)
+			if (strncmp(all[i], word, len) == 0)
+				hint = all[i];
+		if (hint && strcmp(hint, "busybox") == 0)
+			return fail(p, v, "image \"%s\" is not one bulkhead knows; did you mean \"busybox\"?", image);
+		if (hint && colon && colon[1])
+			return fail(p, v, "image \"%s\" is not one bulkhead knows; did you mean \"%s:%s\"?", image, hint,
+				    colon + 1);
+		return fail(p, v,
+			    "image \"%s\" is not one bulkhead knows; use busybox, dir:PATH, tar:PATH, "
+			    "oci:PATH[:TAG|@DIGEST] or docker-archive:PATH[:NAME:TAG] (bulkhead pulls from no registry)",
+			    image);
+	}
+	c->image_kind = (enum image_kind)(IMAGE_DIR + k);
+	if (image_locate(c, p->dir, &why) < 0)
+		return fail(p, v, "image \"%s\": %s", image, why.msg);
+	return 0;
 }
 
 static int c_command(struct parse *p, yaml_node_t *v, void *t)
@@ -1010,7 +1028,14 @@ static int add_container(struct parse *p, yaml_node_t *item, size_t index, void 
 				    "kernel.msg*, kernel.sem, kernel.shm* and fs.mqueue.* can be set per container",
 				    c->sysctl[i].name, c->host_network ? " (network: host shares the appliance's)" : "");
 	}
-	if (!has_key(seen, n, "command"))
+	/* An OCI or docker image's Entrypoint and Cmd are a command too. */
+	if (image_apply_config(c) < 0)
+		return fail(p, item, "out of memory");
+	if (!c->command && c->image_kind >= IMAGE_OCI)
+		return fail(p, item,
+			    "container \"%s\" has no command and its image sets no Entrypoint or Cmd; add command: [\"/bin/echo\", \"hi\"]",
+			    c->name);
+	if (!c->command)
 		return fail(p, item, "container \"%s\" has no command; add command: [\"/bin/echo\", \"hi\"]",
 			    c->name);
 	return 0;
@@ -1336,7 +1361,12 @@ static void free_containers(struct container *list, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(list[i].name);
+		free(list[i].image);
 		free(list[i].image_path);
+		free(list[i].image_ref);
+		free(list[i].image_digest);
+		free(list[i].image_user);
+		image_config_free(list[i].image_config);
 		free_strv(list[i].command);
 		free_strv(list[i].env);
 		free(list[i].cwd);

@@ -12,7 +12,11 @@ struct diag {
 	char msg[1024];
 };
 
-enum image_kind { IMAGE_BUSYBOX, IMAGE_DIR };
+/* The kinds that take a PATH follow IMAGE_DIR in the order their prefixes
+ * are listed in c_image. */
+enum image_kind { IMAGE_BUSYBOX, IMAGE_DIR, IMAGE_TAR, IMAGE_OCI, IMAGE_DOCKER_ARCHIVE };
+
+struct image_config; /* image/oci.c: what an image's config sets */
 
 struct volume {
 	char *disk;      /* a disk's label */
@@ -58,7 +62,17 @@ struct container {
 	size_t name_line, name_column; /* where the name stands, for later errors */
 	const char *phase;   /* "onboot" or "services" */
 	enum image_kind image_kind;
-	char *image_path;    /* IMAGE_DIR: absolute path of the directory */
+	char *image;         /* as the manifest names it, for messages */
+	char *image_path;    /* every kind but busybox: the absolute path of the directory or file */
+	char *image_ref;     /* OCI: a tag or "sha256:HEX" digest; DOCKER_ARCHIVE: a repository tag;
+				NULL: the archive's only image */
+	char *image_digest;  /* OCI: the manifest's digest; DOCKER_ARCHIVE: the config's (the image
+				ID). Two containers with one kind, path and digest have one image. */
+	/* The image config's User ("1000:1000", "nginx"), as the image gives it:
+	 * only the image's default. The manifest's own user: key and the name
+	 * lookup live in a separate field (user), which takes precedence. */
+	char *image_user;
+	struct image_config *image_config; /* between c_image and add_container only */
 	char **command;      /* NULL-terminated */
 	char **env;          /* NULL-terminated "KEY=value" */
 	char *cwd;

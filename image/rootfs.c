@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,8 +116,36 @@ static int write_tree(struct initrd *w, const char *source, const char *prefix, 
 	return r;
 }
 
+/* Archives and images are unpacked on disk first, where whiteouts are
+ * plain deletions, then written as a dir: image is. */
+static int write_unpacked(struct initrd *w, const char *prefix, const struct container *c, const char *scratch,
+			  struct diag *d)
+{
+	char dir[PATH_MAX];
+	int fd = -1, r;
+
+	if (snprintf(dir, sizeof(dir), "%s/unpack-XXXXXX", scratch) >= (int)sizeof(dir) || !mkdtemp(dir) ||
+	    (fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		r = diag_fail(d, "%s: %s", dir, strerror(errno));
+	else if (c->image_kind == IMAGE_TAR)
+		r = unpack_file(c->image_path, fd, d);
+	else
+		r = oci_unpack(c, fd, d);
+	if (r == 0)
+		r = write_tree(w, dir, prefix, d);
+	if (fd >= 0) {
+		int parent = open(scratch, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		remove_at(parent, strrchr(dir, '/') + 1);
+		close(parent);
+		close(fd);
+	}
+	if (r < 0)
+		diag_prefix(d, "image \"%s\": ", c->image);
+	return r;
+}
+
 int rootfs_write(struct initrd *w, const char *prefix, const struct container *c, const struct tools *t,
-		 struct diag *d)
+		 const char *scratch, struct diag *d)
 {
 	char path[PATH_MAX];
 	int r;
@@ -125,8 +154,10 @@ int rootfs_write(struct initrd *w, const char *prefix, const struct container *c
 		return -1;
 	if (c->image_kind == IMAGE_BUSYBOX)
 		r = write_busybox(w, prefix, t, d);
-	else
+	else if (c->image_kind == IMAGE_DIR)
 		r = write_tree(w, c->image_path, prefix, d);
+	else
+		r = write_unpacked(w, prefix, c, scratch, d);
 	if (r < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(mountpoints) / sizeof(mountpoints[0]); i++)
@@ -216,13 +247,21 @@ int rootfs_resolve_user(struct container *c, struct diag *d)
 	char *colon, *passwd_text, *group_text;
 	int r = 0;
 
-	if (!c->user)
+	/* The manifest's user, else the image config's. */
+	const char *given = c->user ? c->user : c->image_user;
+	if (!given)
 		return 0;
-	snprintf(user, sizeof(user), "%s", c->user);
+	snprintf(user, sizeof(user), "%s", given);
 	if ((colon = strchr(user, ':'))) {
 		*colon = '\0';
 		snprintf(group_name, sizeof(group_name), "%s", colon + 1);
 	}
+	/* Archives and images are unpacked only while they are written:
+	 * their names cannot be looked up here yet. */
+	if (c->image_kind != IMAGE_BUSYBOX && c->image_kind != IMAGE_DIR &&
+	    (!all_digits(user) || (group_name[0] && !all_digits(group_name))))
+		return diag_fail(d, "user \"%s\"%s: names are looked up only in busybox and dir: images so far; "
+			      "give user: UID or UID:GID", given, c->user ? "" : " (from the image's config)");
 	passwd_text = image_etc(c, "passwd");
 	group_text = image_etc(c, "group");
 	if (!passwd_text || !group_text) {
@@ -248,13 +287,13 @@ int rootfs_resolve_user(struct container *c, struct diag *d)
 		c->ids.gid = (unsigned)strtoul(group_name, NULL, 10);
 	} else if (group_name[0]) {
 		if (!etc_lookup(group_text, 0, group_name, 2, value, sizeof(value))) {
-			r = diag_fail(d, "user \"%s\": no such group \"%s\" in the image's /etc/group", c->user, group_name);
+			r = diag_fail(d, "user \"%s\": no such group \"%s\" in the image's /etc/group", given, group_name);
 			goto out;
 		}
 		c->ids.gid = (unsigned)atoi(value);
 	}
 	if (c->ids.uid > 65534 || c->ids.gid > 65534)
-		r = diag_fail(d, "user \"%s\": ids above 65534 do not map in the appliance", c->user);
+		r = diag_fail(d, "user \"%s\": ids above 65534 do not map in the appliance", given);
 	c->ids.resolved = r == 0;
 out:
 	free(passwd_text);

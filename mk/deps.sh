@@ -9,14 +9,16 @@ packages=(
   build-essential musl-tools pkg-config
   # building libseccomp, libcap and jansson from their Debian source packages
   dpkg-dev gperf cmake
-  # the host builder: manifest (libyaml), archives (libarchive), JSON (jansson)
-  libyaml-dev libarchive-dev libjansson-dev libcap-dev
+  # the host builder: manifest (libyaml), archives (libarchive), JSON (jansson),
+  # sha256 of OCI blobs (nettle: libarchive itself links it already)
+  libyaml-dev libarchive-dev libjansson-dev libcap-dev nettle-dev
   # the sanitizer build of the runtime and its tests (make asan)
   libseccomp-dev
   # what goes into or boots an appliance
   busybox-static qemu-system-x86
-  # tests
-  perl file cpio jq
+  # tests; umoci and skopeo make the OCI layouts and docker archives that
+  # tests/images.t imports, offline
+  perl file cpio jq umoci skopeo zstd xz-utils bzip2
   # depmod: modules.dep for the unpacked kernel, so that the builder can
   # resolve the modules an appliance needs
   kmod

@@ -19,6 +19,7 @@ services:
     command: "echo never"
   - name: norootfs
     image: busybox
+    readonly: false # its own rootfs, not one shared with the others, to remove
     command: "echo never"
   - name: spawner
     image: busybox
