@@ -176,6 +176,16 @@ static int write_system(struct initrd *w, const struct manifest *m, const struct
 	return r;
 }
 
+/* Puts "WHAT NAME: " before d's message; returns -1. */
+static int in_context(struct diag *d, const char *what, const char *name)
+{
+	char inner[sizeof(d->msg)];
+
+	memcpy(inner, d->msg, sizeof(inner));
+	snprintf(d->msg, sizeof(d->msg), "%s %s: %.900s", what, name, inner);
+	return -1;
+}
+
 static int write_container(struct initrd *w, const struct container *c, size_t index, const struct tools *t,
 			   long long *bytes, struct diag *d)
 {
@@ -208,12 +218,7 @@ static int write_container(struct initrd *w, const struct container *c, size_t i
 	if (r == 0)
 		r = rootfs_write(w, path, c, t, d);
 	*bytes = initrd_bytes(w) - before;
-	if (r < 0) {
-		char inner[sizeof(d->msg)];
-		memcpy(inner, d->msg, sizeof(inner));
-		snprintf(d->msg, sizeof(d->msg), "container %s: %.900s", c->name, inner);
-	}
-	return r;
+	return r < 0 ? in_context(d, "container", c->name) : r;
 }
 
 static long long file_size(const char *path)
@@ -249,21 +254,11 @@ static int make_disks(const struct manifest *m, const char *output, struct progr
 			continue;
 		}
 		snprintf(size, sizeof(size), "%lluk", (unsigned long long)(m->disks[i].bytes / 1024));
-		pid_t pid = fork();
-		if (pid == 0) {
-			int null = open("/dev/null", O_WRONLY);
-			dup2(null, 1);
-			execlp("mkfs.ext4", "mkfs.ext4", "-q", "-L", m->disks[i].label, "-E", "root_owner=0:0", path,
-			       size, (char *)NULL);
-			_exit(127);
-		}
-		int status;
-		if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		const char *argv[] = { "mkfs.ext4", "-q", "-L", m->disks[i].label, "-E", "root_owner=0:0", path, size,
+				       NULL };
+		if (run_tool(argv, NULL, NULL, "e2fsprogs", d) < 0) {
 			unlink(path);
-			return diag_fail(d, "disk %s: mkfs.ext4 failed%s", m->disks[i].label,
-					 pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 127
-						 ? " (not found: make deps installs e2fsprogs)"
-						 : "");
+			return in_context(d, "disk", m->disks[i].label);
 		}
 		if (!p->quiet)
 			printf("  disk %s: created, %s (%s)\n", m->disks[i].label, size, path);

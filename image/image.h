@@ -57,6 +57,19 @@ struct tools {
 int rootfs_write(struct initrd *w, const char *prefix, const struct container *c, const struct tools *t,
 		 struct diag *d);
 
+/* ---- spawn.c ---- */
+/* Starts ARGV[0], found on PATH, with ENV ("NAME=VALUE", NULL-terminated,
+ * or NULL) added to this environment and its stdin, stdout and stderr on
+ * IN, OUT and ERR (-1: this process's). Returns its pid, or -errno when it
+ * could not be started (-ENOENT: not found). */
+pid_t spawn(const char *const argv[], const char *const env[], int in, int out, int err);
+/* Runs ARGV to completion with INPUT (or nothing) on its stdin and its
+ * output dropped. Returns 0 when it exits 0, or -1 with d naming the tool
+ * and its last line of stderr; a tool not found is named with PACKAGE,
+ * the Debian package that provides it. */
+int run_tool(const char *const argv[], const char *const env[], const char *input, const char *package,
+	     struct diag *d);
+
 /* ---- build.c, run.c ---- */
 struct build_options {
 	const char *manifest;

@@ -112,30 +112,9 @@ int run_appliance(const struct run_options *o, struct diag *d)
 
 	/* ctrl-c ends QEMU (it shares our terminal); we stay to report. */
 	signal(SIGINT, SIG_IGN);
-	/* An exec failure travels on a close-on-exec pipe: every exit status
-	 * of QEMU's is already taken by the appliance's. */
-	int exec_pipe[2];
-	if (pipe2(exec_pipe, O_CLOEXEC) < 0)
-		return diag_fail(d, "pipe: %s", strerror(errno));
-	pid_t pid = fork();
+	pid_t pid = spawn(argv, NULL, -1, -1, -1);
 	if (pid < 0)
-		return diag_fail(d, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		signal(SIGINT, SIG_DFL);
-		close(exec_pipe[0]);
-		execvp(QEMU, (char **)argv);
-		int e = errno;
-		(void)!write(exec_pipe[1], &e, sizeof(e));
-		_exit(127);
-	}
-	close(exec_pipe[1]);
-	int exec_errno = 0;
-	ssize_t got = read(exec_pipe[0], &exec_errno, sizeof(exec_errno));
-	close(exec_pipe[0]);
-	if (got == (ssize_t)sizeof(exec_errno)) {
-		waitpid(pid, NULL, 0);
-		return diag_fail(d, "%s: %s (make deps installs qemu-system-x86)", QEMU, strerror(exec_errno));
-	}
+		return diag_fail(d, "%s: %s (make deps installs qemu-system-x86)", QEMU, strerror((int)-pid));
 	int waited = wait_qemu(pid, o->timeout_s, &wstatus);
 	if (waited < 0)
 		return diag_fail(d, "waiting for QEMU: %s", strerror(errno));
