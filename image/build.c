@@ -18,7 +18,6 @@
 
 /* Written into every appliance; its presence marks a directory as ours. */
 #define CMDLINE_FILE "cmdline"
-#define KERNEL_CMDLINE "console=ttyS0 panic=-1 quiet"
 
 struct progress {
 	bool quiet;
@@ -52,7 +51,7 @@ static void remove_tree(const char *path)
 	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-static int copy_file(const char *from, const char *to, struct diag *d)
+int copy_file(const char *from, const char *to, struct diag *d)
 {
 	char buf[1 << 16];
 	ssize_t n = 0;
@@ -301,10 +300,10 @@ static int publish(const char *staging, const char *output, struct diag *d)
 
 int build_appliance(const struct build_options *o, struct diag *d)
 {
-	struct progress p = { .quiet = o->quiet, .steps = 4 };
+	struct progress p = { .quiet = o->quiet, .steps = o->format == FORMAT_KERNEL_INITRD ? 4 : 5 };
 	struct manifest m;
 	char staging[PATH_MAX] = "", path[PATH_MAX], size[32];
-	long long *bytes = NULL;
+	long long *bytes = NULL, kernel_bytes, initrd_bytes;
 	struct initrd *w = NULL;
 	int r = -1;
 
@@ -348,9 +347,22 @@ int build_appliance(const struct build_options *o, struct diag *d)
 	snprintf(path, sizeof(path), "%s/kernel", staging);
 	if ((r = copy_file(o->tools.kernel, path, d)) < 0)
 		goto out;
+	kernel_bytes = file_size(path);
+	snprintf(path, sizeof(path), "%s/initrd.img", staging);
+	initrd_bytes = file_size(path);
+	/* A disk's command line is whole: nothing adds to it at boot. */
+	const char *cmdline = o->format == FORMAT_KERNEL_INITRD ? KERNEL_CMDLINE : KERNEL_CMDLINE " " QEMU_CMDLINE;
+	char line[256];
+	snprintf(line, sizeof(line), "%s\n", cmdline);
 	snprintf(path, sizeof(path), "%s/%s", staging, CMDLINE_FILE);
-	if ((r = write_text(path, KERNEL_CMDLINE "\n", d)) < 0)
+	if ((r = write_text(path, line, d)) < 0)
 		goto out;
+	if (o->format != FORMAT_KERNEL_INITRD) {
+		say(&p, "making the %s disk: a unified kernel image on an EFI System Partition, in a GPT",
+		    formats[o->format].name);
+		if ((r = disk_write(staging, o->format, cmdline, d)) < 0)
+			goto out;
+	}
 
 	say(&p, "publishing %s", o->output);
 	if ((r = publish(staging, o->output, d)) < 0)
@@ -360,11 +372,14 @@ int build_appliance(const struct build_options *o, struct diag *d)
 		goto out;
 
 	if (!o->quiet) {
-		snprintf(path, sizeof(path), "%s/kernel", o->output);
-		human(file_size(path), size, sizeof(size));
+		if (o->format != FORMAT_KERNEL_INITRD) {
+			snprintf(path, sizeof(path), "%s/%s", o->output, formats[o->format].file);
+			human(file_size(path), size, sizeof(size));
+			printf("  %-11s %s (%s), holding:\n", formats[o->format].file, size, formats[o->format].name);
+		}
+		human(kernel_bytes, size, sizeof(size));
 		printf("  kernel      %s\n", size);
-		snprintf(path, sizeof(path), "%s/initrd.img", o->output);
-		human(file_size(path), size, sizeof(size));
+		human(initrd_bytes, size, sizeof(size));
 		printf("  initrd.img  %s compressed\n", size);
 		human(file_size(o->tools.init), size, sizeof(size));
 		printf("    init      %s\n", size);

@@ -70,13 +70,38 @@ pid_t spawn(const char *const argv[], const char *const env[], int in, int out, 
 int run_tool(const char *const argv[], const char *const env[], const char *input, const char *package,
 	     struct diag *d);
 
+/* ---- disk.c: output formats ---- */
+enum { FORMAT_KERNEL_INITRD, FORMAT_RAW_EFI, FORMAT_QCOW2, N_FORMATS };
+struct format {
+	const char *name; /* as --format takes it */
+	const char *file; /* in the output directory; bulkhead run knows the format by it */
+	const char *qemu; /* the disk's format for QEMU; NULL: no disk */
+};
+extern const struct format formats[N_FORMATS];
+/* The format called NAME, or -1. */
+int format_named(const char *name);
+/* The format of the appliance in DIR, by the files it holds. */
+int format_of(const char *dir);
+/* Turns DIR/kernel and DIR/initrd.img into DIR's disk of FORMAT (raw-efi
+ * or qcow2) that boots with CMDLINE, and removes them. */
+int disk_write(const char *dir, int format, const char *cmdline, struct diag *d);
+
 /* ---- build.c, run.c ---- */
+/* The kernel's command line, and what bulkhead run's QEMU adds to it: the
+ * init's exit status through isa-debug-exit, its control protocol on the
+ * second serial port. A disk format holds both, since nothing can add the
+ * second when firmware boots it. */
+#define KERNEL_CMDLINE "console=ttyS0 panic=-1 quiet"
+#define QEMU_CMDLINE "bulkhead.exit=isa-debug-exit bulkhead.ctl=ttyS1"
+
 struct build_options {
 	const char *manifest;
 	const char *output;
 	bool quiet;
+	int format; /* FORMAT_* */
 	struct tools tools;
 };
+int copy_file(const char *from, const char *to, struct diag *d);
 int build_appliance(const struct build_options *o, struct diag *d);
 
 struct run_options {

@@ -66,7 +66,7 @@ int run_appliance(const struct run_options *o, struct diag *d)
 		return -1;
 	snprintf(kernel, sizeof(kernel), "%s/kernel", o->dir);
 	snprintf(initrd, sizeof(initrd), "%s/initrd.img", o->dir);
-	snprintf(append, sizeof(append), "%s bulkhead.exit=isa-debug-exit bulkhead.ctl=ttyS1%s", cmdline,
+	snprintf(append, sizeof(append), "%s " QEMU_CMDLINE "%s", cmdline,
 		 o->debug ? " bulkhead.debug" : "");
 	snprintf(memory, sizeof(memory), "%d", o->memory_mb);
 	/* QEMU's monitor, for `bulkhead stop` (the ACPI power button). */
