@@ -101,6 +101,9 @@ PATH=/nonexistent "$BULKHEAD" build -q examples/hello.yml -o "$work/notools" --f
 check "a missing tool fails the build" test $? -eq 1
 check "  ... naming the tool and its Debian package" grep -q 'objcopy: not found; make deps installs it (Debian package binutils)' "$work/err"
 check "  ... leaving nothing behind" test -z "$(find "$work" -maxdepth 1 -name 'notools*')"
+"$BULKHEAD" run --debug --timeout 5 "$work/efi" 2>"$work/err"
+check "run --debug is refused for a disk (its command line is fixed) with 125" test $? -eq 125
+check "  ... saying why" grep -q -- '--debug needs the kernel+initrd format' "$work/err"
 "$BULKHEAD" --help >"$work/help"
 check "--help documents --format and its formats" \
   sh -c "grep -q -- '--format F' '$work/help' && grep -q 'raw-efi' '$work/help' && grep -q 'qcow2' '$work/help'"
