@@ -83,7 +83,9 @@ int run_tool(const char *const argv[], const char *const env[], const char *inpu
 	FILE *in = input ? tmpfile() : NULL, *err = tmpfile();
 	int r = 0, status;
 
-	if (null < 0 || !err || (input && (!in || fputs(input, in) < 0 || fflush(in) != 0 || fseek(in, 0, SEEK_SET) < 0))) {
+	if (null < 0 || !err || fcntl(fileno(err), F_SETFD, FD_CLOEXEC) < 0 ||
+	    (input && (!in || fcntl(fileno(in), F_SETFD, FD_CLOEXEC) < 0 || fputs(input, in) < 0 || fflush(in) != 0 ||
+		       fseek(in, 0, SEEK_SET) < 0))) {
 		r = diag_fail(d, "%s: cannot set up its input and output: %s", argv[0], strerror(errno));
 		goto out;
 	}
