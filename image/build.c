@@ -18,7 +18,6 @@
 
 /* Written into every appliance; its presence marks a directory as ours. */
 #define CMDLINE_FILE "cmdline"
-#define KERNEL_CMDLINE "console=ttyS0 panic=-1 quiet"
 
 struct progress {
 	bool quiet;
@@ -52,7 +51,7 @@ static void remove_tree(const char *path)
 	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-static int copy_file(const char *from, const char *to, struct diag *d)
+int copy_file(const char *from, const char *to, struct diag *d)
 {
 	char buf[1 << 16];
 	ssize_t n = 0;
@@ -321,21 +320,11 @@ static int make_disks(const struct manifest *m, const char *output, struct progr
 			continue;
 		}
 		snprintf(size, sizeof(size), "%lluk", (unsigned long long)(m->disks[i].bytes / 1024));
-		pid_t pid = fork();
-		if (pid == 0) {
-			int null = open("/dev/null", O_WRONLY);
-			dup2(null, 1);
-			execlp("mkfs.ext4", "mkfs.ext4", "-q", "-L", m->disks[i].label, "-E", "root_owner=0:0", path,
-			       size, (char *)NULL);
-			_exit(127);
-		}
-		int status;
-		if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		const char *argv[] = { "mkfs.ext4", "-q", "-L", m->disks[i].label, "-E", "root_owner=0:0", path, size,
+				       NULL };
+		if (run_tool(argv, NULL, NULL, "e2fsprogs", d) < 0) {
 			unlink(path);
-			return diag_fail(d, "disk %s: mkfs.ext4 failed%s", m->disks[i].label,
-					 pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 127
-						 ? " (not found: make deps installs e2fsprogs)"
-						 : "");
+			return diag_prefix(d, "disk %s: ", m->disks[i].label), -1;
 		}
 		if (!p->quiet)
 			printf("  disk %s: created, %s (%s)\n", m->disks[i].label, size, path);
@@ -378,11 +367,12 @@ static int publish(const char *staging, const char *output, struct diag *d)
 
 int build_appliance(const struct build_options *o, struct diag *d)
 {
-	struct progress p = { .quiet = o->quiet, .steps = 4 };
+	struct progress p = { .quiet = o->quiet, .steps = o->format == FORMAT_KERNEL_INITRD ? 4 : 5 };
 	struct manifest m;
 	char staging[PATH_MAX] = "", path[PATH_MAX], size[32];
 	struct slot *slots = NULL;
 	size_t n = 0;
+	long long kernel_bytes, initrd_bytes;
 	struct initrd *w = NULL;
 	int r = -1;
 
@@ -427,9 +417,22 @@ int build_appliance(const struct build_options *o, struct diag *d)
 	snprintf(path, sizeof(path), "%s/kernel", staging);
 	if ((r = copy_file(o->tools.kernel, path, d)) < 0)
 		goto out;
+	kernel_bytes = file_size(path);
+	snprintf(path, sizeof(path), "%s/initrd.img", staging);
+	initrd_bytes = file_size(path);
+	/* A disk's command line is whole: nothing adds to it at boot. */
+	const char *cmdline = o->format == FORMAT_KERNEL_INITRD ? KERNEL_CMDLINE : KERNEL_CMDLINE " " QEMU_CMDLINE;
+	char line[256];
+	snprintf(line, sizeof(line), "%s\n", cmdline);
 	snprintf(path, sizeof(path), "%s/%s", staging, CMDLINE_FILE);
-	if ((r = write_text(path, KERNEL_CMDLINE "\n", d)) < 0)
+	if ((r = write_text(path, line, d)) < 0)
 		goto out;
+	if (o->format != FORMAT_KERNEL_INITRD) {
+		say(&p, "making the %s disk: a unified kernel image on an EFI System Partition, in a GPT",
+		    formats[o->format].name);
+		if ((r = disk_write(staging, o->format, cmdline, d)) < 0)
+			goto out;
+	}
 
 	say(&p, "publishing %s", o->output);
 	if ((r = publish(staging, o->output, d)) < 0)
@@ -439,11 +442,14 @@ int build_appliance(const struct build_options *o, struct diag *d)
 		goto out;
 
 	if (!o->quiet) {
-		snprintf(path, sizeof(path), "%s/kernel", o->output);
-		human(file_size(path), size, sizeof(size));
+		if (o->format != FORMAT_KERNEL_INITRD) {
+			snprintf(path, sizeof(path), "%s/%s", o->output, formats[o->format].file);
+			human(file_size(path), size, sizeof(size));
+			printf("  %-11s %s (%s), holding:\n", formats[o->format].file, size, formats[o->format].name);
+		}
+		human(kernel_bytes, size, sizeof(size));
 		printf("  kernel      %s\n", size);
-		snprintf(path, sizeof(path), "%s/initrd.img", o->output);
-		human(file_size(path), size, sizeof(size));
+		human(initrd_bytes, size, sizeof(size));
 		printf("  initrd.img  %s compressed\n", size);
 		human(file_size(o->tools.init), size, sizeof(size));
 		printf("    init      %s\n", size);

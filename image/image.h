@@ -123,13 +123,51 @@ int rootfs_resolve_user(struct container *c, struct diag *d);
 /* The manifest's files:, written over the image. */
 int rootfs_write_files(struct initrd *w, const char *prefix, const struct container *c, struct diag *d);
 
+/* ---- spawn.c ---- */
+/* Starts ARGV[0], found on PATH, with ENV ("NAME=VALUE", NULL-terminated,
+ * or NULL) added to this environment and its stdin, stdout and stderr on
+ * IN, OUT and ERR (-1: this process's). Returns its pid, or -errno when it
+ * could not be started (-ENOENT: not found). */
+pid_t spawn(const char *const argv[], const char *const env[], int in, int out, int err);
+/* Runs ARGV to completion with INPUT (or nothing) on its stdin and its
+ * output dropped. Returns 0 when it exits 0, or -1 with d naming the tool
+ * and its last line of stderr; a tool not found is named with PACKAGE,
+ * the Debian package that provides it. */
+int run_tool(const char *const argv[], const char *const env[], const char *input, const char *package,
+	     struct diag *d);
+
+/* ---- disk.c: output formats ---- */
+enum { FORMAT_KERNEL_INITRD, FORMAT_RAW_EFI, FORMAT_QCOW2, N_FORMATS };
+struct format {
+	const char *name; /* as --format takes it */
+	const char *file; /* in the output directory; bulkhead run knows the format by it */
+	const char *qemu; /* the disk's format for QEMU; NULL: no disk */
+};
+extern const struct format formats[N_FORMATS];
+/* The format called NAME, or -1. */
+int format_named(const char *name);
+/* The format of the appliance in DIR, by the files it holds. */
+int format_of(const char *dir);
+/* Turns DIR/kernel and DIR/initrd.img into DIR's disk of FORMAT (raw-efi
+ * or qcow2) that boots with CMDLINE, and removes them. */
+int disk_write(const char *dir, int format, const char *cmdline, struct diag *d);
+
 /* ---- build.c, run.c ---- */
+/* The kernel's command line, and what bulkhead run's QEMU adds to it: the
+ * init's exit status through isa-debug-exit, its control protocol on the
+ * second serial port. A disk format holds both, since nothing can add the
+ * second when firmware boots it. */
+#define KERNEL_CMDLINE "console=ttyS0 panic=-1 quiet"
+#define QEMU_CMDLINE "bulkhead.exit=isa-debug-exit bulkhead.ctl=ttyS1"
+
 struct build_options {
 	const char *manifest;
 	const char *output;
 	bool quiet;
+	int format; /* FORMAT_* */
 	struct tools tools;
 };
+int copy_file(const char *from, const char *to, struct diag *d);
 int build_appliance(const struct build_options *o, struct diag *d);
 
 struct run_options {

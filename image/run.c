@@ -56,29 +56,104 @@ static int wait_qemu(pid_t pid, int timeout_s, int *wstatus)
 	}
 }
 
+/* UEFI firmware for the disk formats: the code read-only, the variables
+ * (boot entries) copied afresh for each boot so that every boot starts
+ * from the same state and the package's file is never written. */
+#define OVMF_CODE "/usr/share/OVMF/OVMF_CODE.fd"
+#define OVMF_VARS "/usr/share/OVMF/OVMF_VARS.fd"
+
+static int fresh_vars(char *vars, size_t size, struct diag *d)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	if (access(OVMF_CODE, R_OK) < 0 || access(OVMF_VARS, R_OK) < 0)
+		return diag_fail(d, "%s: %s (make deps installs ovmf, the UEFI firmware a disk boots with)",
+				 access(OVMF_CODE, R_OK) < 0 ? OVMF_CODE : OVMF_VARS, strerror(errno));
+	snprintf(vars, size, "%s/bulkhead-ovmf-vars-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	int fd = mkstemp(vars);
+	if (fd < 0) {
+		int e = errno;
+		vars[0] = '\0';
+		return diag_fail(d, "a copy of %s: %s", OVMF_VARS, strerror(e));
+	}
+	close(fd);
+	return copy_file(OVMF_VARS, vars, d);
+}
+
+static void add_args(const char **argv, size_t *argc, const char *const *args, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		argv[(*argc)++] = args[i];
+}
+
+/* Waits for QEMU and turns its exit into the appliance's status. */
+static int appliance_status(pid_t pid, int timeout_s, struct diag *d)
+{
+	int wstatus, waited = wait_qemu(pid, timeout_s, &wstatus);
+
+	if (waited < 0)
+		return diag_fail(d, "waiting for QEMU: %s", strerror(errno));
+	if (waited > 0)
+		return diag_fail(d, "the appliance did not power off within %d s; QEMU was killed", timeout_s);
+	if (WIFSIGNALED(wstatus))
+		return diag_fail(d, "QEMU was killed by signal %d", WTERMSIG(wstatus));
+	int rc = WEXITSTATUS(wstatus);
+	if (rc == 0)
+		return diag_fail(d, "the VM stopped without reporting a status (a kernel panic or a reset?)");
+	if (rc % 2 == 0 || rc == 1)
+		return diag_fail(d, "QEMU failed (exit status %d)", rc);
+	return (rc >> 1) - 1;
+}
+
 int run_appliance(const struct run_options *o, struct diag *d)
 {
 	char kernel[PATH_MAX], initrd[PATH_MAX], cmdline[2048], append[2200], memory[16];
+	char code[PATH_MAX + 64], vars[PATH_MAX] = "", vars_drive[PATH_MAX + 64], boot_drive[PATH_MAX + 64];
 	bool kvm = access("/dev/kvm", R_OK | W_OK) == 0;
-	int wstatus;
+	int format = format_of(o->dir), r = -1;
 
-	if (read_cmdline(o->dir, cmdline, sizeof(cmdline), d) < 0)
-		return -1;
-	snprintf(kernel, sizeof(kernel), "%s/kernel", o->dir);
-	snprintf(initrd, sizeof(initrd), "%s/initrd.img", o->dir);
-	snprintf(append, sizeof(append), "%s bulkhead.exit=isa-debug-exit bulkhead.ctl=ttyS1%s", cmdline,
-		 o->debug ? " bulkhead.debug" : "");
 	snprintf(memory, sizeof(memory), "%d", o->memory_mb);
 	/* QEMU's monitor, for `bulkhead stop` (the ACPI power button). */
 	char monitor_path[PATH_MAX], monitor[PATH_MAX + 64];
 	snprintf(monitor_path, sizeof(monitor_path), "%s/qemu-monitor.sock", o->dir);
-	unlink(monitor_path);
 	snprintf(monitor, sizeof(monitor), "unix:%s,server=on,wait=off", monitor_path);
 	/* The VM's ttyS1 carries the init's control protocol (bulkhead ctl --vm). */
 	char ctl_path[PATH_MAX], ctl[PATH_MAX + 64];
 	snprintf(ctl_path, sizeof(ctl_path), "%s/ctl.sock", o->dir);
-	unlink(ctl_path);
 	snprintf(ctl, sizeof(ctl), "unix:%s,server=on,wait=off", ctl_path);
+
+	const char *argv[80] = {
+		QEMU, "-machine", kvm ? "pc,accel=kvm" : "pc,accel=tcg", "-cpu", kvm ? "host" : "max",
+		"-m", memory, "-smp", "1", "-nodefaults", "-no-user-config", "-display", "none",
+		"-serial", "stdio", "-serial", ctl, "-no-reboot",
+		"-device", "isa-debug-exit,iobase=0xf4,iosize=0x01", "-monitor", monitor, NULL,
+	};
+	size_t argc = 0;
+	while (argv[argc])
+		argc++;
+
+	if (format == FORMAT_KERNEL_INITRD) {
+		if (read_cmdline(o->dir, cmdline, sizeof(cmdline), d) < 0)
+			return -1;
+		snprintf(kernel, sizeof(kernel), "%s/kernel", o->dir);
+		snprintf(initrd, sizeof(initrd), "%s/initrd.img", o->dir);
+		snprintf(append, sizeof(append), "%s " QEMU_CMDLINE "%s", cmdline, o->debug ? " bulkhead.debug" : "");
+		const char *boot[] = { "-kernel", kernel, "-initrd", initrd, "-append", append };
+		add_args(argv, &argc, boot, sizeof(boot) / sizeof(boot[0]));
+	} else {
+		if (o->debug)
+			return diag_fail(d, "--debug needs the kernel+initrd format: the %s disk in %s carries its own "
+					    "command line (rebuild with --format kernel+initrd)",
+					 formats[format].name, o->dir);
+		if (fresh_vars(vars, sizeof(vars), d) < 0)
+			goto out;
+		snprintf(code, sizeof(code), "if=pflash,format=raw,unit=0,readonly=on,file=%s", OVMF_CODE);
+		snprintf(vars_drive, sizeof(vars_drive), "if=pflash,format=raw,unit=1,file=%s", vars);
+		const char *firmware[] = { "-drive", code, "-drive", vars_drive };
+		add_args(argv, &argc, firmware, sizeof(firmware) / sizeof(firmware[0]));
+	}
+	unlink(monitor_path);
+	unlink(ctl_path);
 
 	/* Disks: one virtio-blk each; the init finds them by label. */
 	char disk_args[16][PATH_MAX + 64];
@@ -94,61 +169,37 @@ int run_appliance(const struct run_options *o, struct diag *d)
 	}
 	if (dh)
 		closedir(dh);
-
-	const char *argv[64] = {
-		QEMU, "-machine", kvm ? "pc,accel=kvm" : "pc,accel=tcg", "-cpu", kvm ? "host" : "max",
-		"-m", memory, "-smp", "1", "-nodefaults", "-no-user-config", "-display", "none",
-		"-serial", "stdio", "-serial", ctl, "-no-reboot", "-kernel", kernel, "-initrd", initrd, "-append", append,
-		"-device", "isa-debug-exit,iobase=0xf4,iosize=0x01", "-monitor", monitor, NULL,
-	};
-	size_t argc = 0;
-	while (argv[argc])
-		argc++;
 	for (size_t i = 0; i < n_disks; i++) {
 		argv[argc++] = "-drive";
 		argv[argc++] = disk_args[i];
+	}
+	if (format != FORMAT_KERNEL_INITRD) {
+		/* The boot disk sits in the PCI bus's last slot, after the data
+		 * disks (QEMU gives -device its slot before any -drive
+		 * if=virtio), so that they keep the names they have under
+		 * -kernel, vda first; bootindex makes it the firmware's first
+		 * choice all the same. Read-only: firmware has no need to write,
+		 * and the disk stays as built. */
+		snprintf(boot_drive, sizeof(boot_drive), "if=none,id=boot,format=%s,readonly=on,file=%s/%s",
+			 formats[format].qemu, o->dir, formats[format].file);
+		const char *boot[] = { "-drive", boot_drive, "-device",
+				       "virtio-blk-pci,drive=boot,bootindex=0,addr=0x1f" };
+		add_args(argv, &argc, boot, sizeof(boot) / sizeof(boot[0]));
 	}
 	argv[argc] = NULL;
 
 	/* ctrl-c ends QEMU (it shares our terminal); we stay to report. */
 	signal(SIGINT, SIG_IGN);
-	/* An exec failure travels on a close-on-exec pipe: every exit status
-	 * of QEMU's is already taken by the appliance's. */
-	int exec_pipe[2];
-	if (pipe2(exec_pipe, O_CLOEXEC) < 0)
-		return diag_fail(d, "pipe: %s", strerror(errno));
-	pid_t pid = fork();
-	if (pid < 0)
-		return diag_fail(d, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		signal(SIGINT, SIG_DFL);
-		close(exec_pipe[0]);
-		execvp(QEMU, (char **)argv);
-		int e = errno;
-		(void)!write(exec_pipe[1], &e, sizeof(e));
-		_exit(127);
+	pid_t pid = spawn(argv, NULL, -1, -1, -1);
+	if (pid < 0) {
+		diag_fail(d, "%s: %s (make deps installs qemu-system-x86)", QEMU, strerror((int)-pid));
+		goto out;
 	}
-	close(exec_pipe[1]);
-	int exec_errno = 0;
-	ssize_t got = read(exec_pipe[0], &exec_errno, sizeof(exec_errno));
-	close(exec_pipe[0]);
-	if (got == (ssize_t)sizeof(exec_errno)) {
-		waitpid(pid, NULL, 0);
-		return diag_fail(d, "%s: %s (make deps installs qemu-system-x86)", QEMU, strerror(exec_errno));
-	}
-	int waited = wait_qemu(pid, o->timeout_s, &wstatus);
-	if (waited < 0)
-		return diag_fail(d, "waiting for QEMU: %s", strerror(errno));
-	if (waited > 0)
-		return diag_fail(d, "the appliance did not power off within %d s; QEMU was killed", o->timeout_s);
-	if (WIFSIGNALED(wstatus))
-		return diag_fail(d, "QEMU was killed by signal %d", WTERMSIG(wstatus));
-	int rc = WEXITSTATUS(wstatus);
-	if (rc == 0)
-		return diag_fail(d, "the VM stopped without reporting a status (a kernel panic or a reset?)");
-	if (rc % 2 == 0 || rc == 1)
-		return diag_fail(d, "QEMU failed (exit status %d)", rc);
-	return (rc >> 1) - 1;
+	r = appliance_status(pid, o->timeout_s, d);
+out:
+	if (vars[0])
+		unlink(vars);
+	return r;
 }
 
 int stop_appliance(const char *dir, struct diag *d)

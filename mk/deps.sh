@@ -24,6 +24,11 @@ packages=(
   kmod
   # disks: bulkhead build makes ext4 images
   e2fsprogs
+  # bulkhead build --format raw-efi|qcow2: the UEFI stub of a unified kernel
+  # image (objcopy from binutils joins it to the kernel), a FAT file system
+  # made and filled without mounting (mtools), the GPT (sfdisk, in fdisk),
+  # the qcow2 conversion (qemu-img); bulkhead run boots the disk under OVMF
+  systemd-boot-efi binutils mtools fdisk qemu-utils ovmf
   "$@"
 )
 
