@@ -48,6 +48,16 @@ static void run_bundle(const char *bundle, struct result *r)
 	bh_config_free(config);
 }
 
+/* Runs the bundle, whose command is the probe, which prints one word. */
+static void run_probe_bundle(const char *bundle, struct result *r)
+{
+	run_bundle(bundle, r);
+	if (r->start < 0)
+		TAP_FAIL("start: %s", r->err.msg);
+	/* Drop the newline for comparison. */
+	r->out[strcspn(r->out, "\n")] = '\0';
+}
+
 /* Runs bulkhead-probe ARGS (a JSON array body) under the secure config. */
 static void probe(const char *args, const char *caps, struct result *r)
 {
@@ -55,11 +65,7 @@ static void probe(const char *args, const char *caps, struct result *r)
 
 	snprintf(bundle, sizeof(bundle), "%s/bundle", fixture_tmpfs());
 	make_bundle(bundle, SECURE_CONFIG, args, caps, caps, caps);
-	run_bundle(bundle, r);
-	if (r->start < 0)
-		TAP_FAIL("start: %s", r->err.msg);
-	/* The probe prints one word; drop the newline for comparison. */
-	r->out[strcspn(r->out, "\n")] = '\0';
+	run_probe_bundle(bundle, r);
 }
 
 TEST(no_capabilities_by_default)
@@ -140,10 +146,7 @@ TEST(compiled_filter_is_loaded_instead_of_the_rules)
 	splice_config(config, sizeof(config), "{", " \"annotations\": {\"run.bulkhead.seccomp.bpf\": \"compiled.bpf\"},");
 	snprintf(path, sizeof(path), "%s/config.json", bundle);
 	write_text_file(path, config);
-	run_bundle(bundle, &r);
-	if (r.start < 0)
-		TAP_FAIL("start: %s", r.err.msg);
-	r.out[strcspn(r.out, "\n")] = '\0';
+	run_probe_bundle(bundle, &r);
 	ASSERT_STREQ("EACCES", r.out);
 }
 
