@@ -188,27 +188,34 @@ static char *image_etc(const struct container *c, const char *name)
 	return text;
 }
 
+/* The colon-separated fields of LINE (up to its newline), in COPY. */
+static size_t etc_fields(const char *line, char *copy, size_t size, char *fields[], size_t max)
+{
+	size_t n = 0;
+
+	snprintf(copy, size, "%.*s", (int)strcspn(line, "\n"), line);
+	for (char *q = copy, *f; n < max && (f = strsep(&q, ":")); n++)
+		fields[n] = f;
+	return n;
+}
+
+static const char *next_line(const char *line)
+{
+	const char *end = strchr(line, '\n');
+	return end ? end + 1 : NULL;
+}
+
 /* Field FIELD (from 0) of the first line whose field KEY_FIELD is KEY,
  * copied into OUT; false when there is none. */
 static bool etc_lookup(const char *text, size_t key_field, const char *key, size_t field, char *out, size_t size)
 {
-	for (const char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-		const char *start[8] = { line };
-		size_t n = 1;
-		const char *end = strchr(line, '\n');
-		if (!end)
-			end = line + strlen(line);
-		for (const char *q = line; q < end && n < 8; q++)
-			if (*q == ':')
-				start[n++] = q + 1;
-		if (key_field >= n || field >= n)
-			continue;
-		size_t key_len = (size_t)((key_field + 1 < n ? start[key_field + 1] - 1 : end) - start[key_field]);
-		if (key_len != strlen(key) || strncmp(start[key_field], key, key_len) != 0)
-			continue;
-		size_t len = (size_t)((field + 1 < n ? start[field + 1] - 1 : end) - start[field]);
-		snprintf(out, size, "%.*s", (int)len, start[field]);
-		return true;
+	for (const char *line = text; line && *line; line = next_line(line)) {
+		char copy[1024], *fields[8];
+		size_t n = etc_fields(line, copy, sizeof(copy), fields, 8);
+		if (key_field < n && field < n && strcmp(fields[key_field], key) == 0) {
+			snprintf(out, size, "%s", fields[field]);
+			return true;
+		}
 	}
 	return false;
 }
@@ -226,14 +233,9 @@ static bool all_digits(const char *s)
 /* Groups that list USER as a member, from /etc/group's fourth field. */
 static void member_groups(struct container *c, const char *group_text, const char *user)
 {
-	for (const char *line = group_text; line && *line && c->ids.n_groups < 32;
-	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-		char copy[1024], *fields[4] = { 0 }, *save = NULL;
-		size_t n = 0;
-		snprintf(copy, sizeof(copy), "%.*s", (int)strcspn(line, "\n"), line);
-		for (char *q = copy, *f; n < 4 && (f = strsep(&q, ":")); n++)
-			fields[n] = f;
-		if (n < 4 || !all_digits(fields[2]))
+	for (const char *line = group_text; line && *line && c->ids.n_groups < 32; line = next_line(line)) {
+		char copy[1024], *fields[4], *save = NULL;
+		if (etc_fields(line, copy, sizeof(copy), fields, 4) < 4 || !all_digits(fields[2]))
 			continue;
 		for (char *m = strtok_r(fields[3], ",", &save); m; m = strtok_r(NULL, ",", &save))
 			if (strcmp(m, user) == 0 && (unsigned)atoi(fields[2]) != c->ids.gid)
