@@ -1,7 +1,8 @@
 # bulkhead: one non-recursive Makefile. Sources and tests are found by
 # wildcard; adding a file is the only step.
 #
-#   make deps    install what is missing (Debian packages, musl sysroot, kernel)
+#   make deps    install what is missing (Debian packages, musl sysroot, Debian's kernel)
+#   make kernel  also build kernel: minimal from Debian's linux-source (minutes)
 #   make all     build bulkhead-init, bulkhead-runtime (static, musl) and bulkhead
 #   make demo    build and boot examples/hello.yml in QEMU
 #   make check   run every test through prove
@@ -11,6 +12,7 @@ BUILD   ?= build
 OUT     ?= out
 SYSROOT := $(BUILD)/sysroot
 KERNEL  := $(BUILD)/kernel/vmlinuz
+KERNEL_MINIMAL := $(BUILD)/kernel-minimal/vmlinuz
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wformat=2
 CFLAGS  ?= -O2 -g
@@ -69,10 +71,15 @@ sysroot: $(SYSROOT)/.complete
 $(SYSROOT)/.complete: mk/sysroot.sh | $(PACKAGES)
 	mk/sysroot.sh $(BUILD)
 
-kernel: $(KERNEL)
+kernel: $(KERNEL) $(KERNEL_MINIMAL)
 $(KERNEL): $(BUILD)/kernel/modules/modules.dep
 $(BUILD)/kernel/modules/modules.dep: mk/kernel.sh | $(PACKAGES)
 	mk/kernel.sh $(BUILD)
+
+# kernel: minimal: tinyconfig plus kernel-config/minimal's fragments. The
+# compile is incremental: a changed fragment rebuilds what it touches.
+$(KERNEL_MINIMAL): mk/kernel-minimal.sh $(wildcard kernel-config/minimal/*.config) | $(PACKAGES)
+	mk/kernel-minimal.sh $(BUILD)
 
 # ---- static (musl) side ----
 
@@ -132,7 +139,7 @@ demo: deps all
 
 TESTS := $(CTESTS) $(sort $(wildcard tests/*.t)) $(sort $(wildcard qemu-tests/*.t))
 
-check: all $(CTESTS) $(HELPERS) $(KERNEL)
+check: all $(CTESTS) $(HELPERS) $(KERNEL) $(KERNEL_MINIMAL)
 	BUILD=$(abspath $(BUILD)) prove --exec '' $(TESTS)
 
 # The runtime and its C tests built against glibc with AddressSanitizer and
@@ -158,9 +165,11 @@ asan: $(ASAN_TESTS) $(HELPERS) $(BUILD)/asan/bin/bulkhead-runtime-asan
 		prove --exec '' $(ASAN_TESTS) tests/runtime-cli.t
 
 # Side by side with the peers, in one run; prints ratios. Never part of check.
-bench: all $(HELPERS) $(KERNEL)
+bench: all $(HELPERS) $(KERNEL) $(KERNEL_MINIMAL)
 	BUILD=$(abspath $(BUILD)) bench/runtime.sh
 	BUILD=$(abspath $(BUILD)) bench/boot.sh
+	BUILD=$(abspath $(BUILD)) bench/build.sh
+	BUILD=$(abspath $(BUILD)) bench/kernel.sh
 
 clean:
 	rm -rf $(BUILD) $(OUT)

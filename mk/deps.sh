@@ -22,6 +22,9 @@ packages=(
   # depmod: modules.dep for the unpacked kernel, so that the builder can
   # resolve the modules an appliance needs
   kmod
+  # make kernel: kernel: minimal from Debian's kernel source, with what its
+  # build needs (the lexer and parser of kconfig, objtool's libelf, bc)
+  linux-source flex bison libelf-dev bc
   # disks: bulkhead build makes ext4 images
   e2fsprogs
   # bulkhead build --format raw-efi|qcow2: the UEFI stub of a unified kernel

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The kernel contract: Debian's kernel, which appliances boot, meets it, and
-# bulkhead check-kernel does notice a config that does not.
+# The kernel contract: Debian's kernel and kernel: minimal, which appliances
+# boot, meet it, and bulkhead check-kernel does notice a config that does
+# not. The minimal kernel's build stops when a fragment's symbol does not
+# come out of olddefconfig as written.
 . "$(dirname "$0")/lib.sh"
 [ -f "$BUILD/kernel/config" ] || skip_all "no kernel config at $BUILD/kernel/config (make deps unpacks it)"
 work=$(mktemp -d)
@@ -25,6 +27,42 @@ check "a config without seccomp filters or Landlock in its LSM list fails the ch
 check "  ... naming CONFIG_SECCOMP_FILTER" grep -q '^MISSING  required  CONFIG_SECCOMP_FILTER=y' "$work/out"
 check "  ... and the LSM list" grep -q '^MISSING  required  landlock in CONFIG_LSM' "$work/out"
 check "  ... and --quiet prints only what is missing and the summary" test "$(wc -l <"$work/out")" -eq 3
+if [ -f "$BUILD/kernel-minimal/config" ]; then
+  "$BULKHEAD" check-kernel "$BUILD/kernel-minimal/config" >"$work/out"
+  check "kernel: minimal has every required feature (exit $?)" test $? -eq 0
+  check "  ... and every optional one, built in (no modules to carry)" \
+    test "$(grep -c '^ok ' "$work/out")" -eq "$(grep -c '^\(ok\|MISSING\|module\|absent\) ' "$work/out")"
+  check "  ... Landlock is its only LSM" grep -qx 'CONFIG_LSM="landlock"' "$BUILD/kernel-minimal/config"
+  check "  ... and it has no loadable modules" grep -qx '# CONFIG_MODULES is not set' "$BUILD/kernel-minimal/config"
+  size=$(stat -c %s "$BUILD/kernel-minimal/vmlinuz")
+  check "  ... its bzImage is $size bytes, at most 2 MiB" test "$size" -le $((2 * 1024 * 1024))
+else
+  not_ok "no $BUILD/kernel-minimal/config: make check builds kernel: minimal first (make kernel)"
+fi
+
+# A fragment that loses a symbol: Landlock without CONFIG_SECURITY (its
+# dependency), and a misspelt name. Checked against the unpacked source in
+# a scratch object directory: the real build is not touched.
+if [ -d "$BUILD/kernel-minimal/src" ]; then
+  cp -r "$TOP/kernel-config/minimal" "$work/fragments"
+  sed -i '/^CONFIG_SECURITY=y/d' "$work/fragments/40-security.config"
+  echo 'CONFIG_OVERLAYFS=y' >>"$work/fragments/60-filesystems.config"
+  FRAGMENTS=$work/fragments KERNEL_OBJ=$work/obj "$TOP/mk/kernel-minimal.sh" "$BUILD" --config-only \
+    >"$work/out" 2>"$work/err"
+  check "a fragment whose symbol does not survive olddefconfig stops the build (exit $?)" test $? -eq 1
+  check "  ... naming the fragment, the symbol and what it became" \
+    grep -q '^kernel-minimal: 40-security.config: wants CONFIG_SECURITY_LANDLOCK=y, olddefconfig made it: absent' "$work/err"
+  check "  ... and the misspelt one" \
+    grep -q '^kernel-minimal: 60-filesystems.config: wants CONFIG_OVERLAYFS=y, olddefconfig made it: absent' "$work/err"
+  diag <"$work/err"
+  FRAGMENTS=$TOP/kernel-config/minimal KERNEL_OBJ=$work/obj "$TOP/mk/kernel-minimal.sh" "$BUILD" --config-only \
+    >"$work/out" 2>&1
+  check "  ... while the fragments as they are pass the same check (exit $?)" \
+    grep -qx 'kernel-minimal: every symbol of the fragments survived olddefconfig' "$work/out"
+else
+  not_ok "no $BUILD/kernel-minimal/src: make check builds kernel: minimal first (make kernel)"
+fi
+
 "$BULKHEAD" check-kernel /etc/hostname 2>"$work/err"
 check "a file that is no kernel config is refused with exit 2 ($?)" grep -q 'does not look like a kernel config' "$work/err"
 done_testing
