@@ -105,13 +105,51 @@ static int write_text(const char *path, const char *text, struct diag *d)
 
 static int check_tools(const struct tools *t, struct diag *d)
 {
-	static const char *const hints[] = { "run make all", "run make deps (it unpacks Debian's kernel)",
-					     "apt-get install busybox-static" };
-	const char *paths[] = { t->init, t->kernel, t->busybox };
+	static const char *const hints[] = { "run make all", "apt-get install busybox-static" };
+	const char *paths[] = { t->init, t->busybox };
 
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < 2; i++)
 		if (!paths[i] || access(paths[i], R_OK) < 0)
 			return diag_fail(d, "%s: %s; %s", paths[i] ? paths[i] : "(unset)", strerror(errno), hints[i]);
+	return 0;
+}
+
+/* The kernel to boot and the modules directory to take modules from ("" for
+ * none: everything the appliance needs is built in). --kernel wins over the
+ * manifest, and its modules sit beside it, as make deps unpacks Debian's. */
+struct kernel_choice {
+	const char *image;
+	const char *what; /* for the progress line */
+	char modules[PATH_MAX];
+};
+
+static int choose_kernel(const struct manifest *m, const struct tools *t, struct kernel_choice *k, struct diag *d)
+{
+	const char *hint;
+	struct stat st;
+
+	memset(k, 0, sizeof(*k));
+	if (t->kernel) {
+		k->image = t->kernel, k->what = t->kernel, hint = "check --kernel or BULKHEAD_KERNEL";
+	} else if (strcmp(m->kernel, "minimal") == 0) {
+		k->image = t->kernel_minimal, k->what = "minimal",
+		hint = "run make kernel (it builds kernel: minimal from Debian's linux-source)";
+	} else if (strcmp(m->kernel, "path") == 0) {
+		k->image = m->kernel_path, k->what = m->kernel_path, hint = "check the manifest's kernel: path";
+		if (m->kernel_modules)
+			snprintf(k->modules, sizeof(k->modules), "%s", m->kernel_modules);
+	} else {
+		k->image = t->kernel_debian, k->what = "debian", hint = "run make deps (it unpacks Debian's kernel)";
+	}
+	if (!k->image || access(k->image, R_OK) < 0)
+		return diag_fail(d, "%s: %s; %s", k->image ? k->image : "(unset)", strerror(errno), hint);
+	if (strcmp(m->kernel, "path") != 0 || t->kernel) {
+		char *slash = strrchr(k->image, '/');
+		int len = slash ? (int)(slash - k->image) : 0;
+		snprintf(k->modules, sizeof(k->modules), "%.*s%smodules", len, k->image, slash ? "/" : "");
+		if (stat(k->modules, &st) < 0 || !S_ISDIR(st.st_mode))
+			k->modules[0] = '\0';
+	}
 	return 0;
 }
 
@@ -124,17 +162,12 @@ static const char *const base_modules[] = { "button", "evdev", NULL };
 static const char *const disk_modules[] = { "button", "evdev", "crc32c_generic", "virtio_pci", "virtio_blk", "ext4",
 					    NULL };
 
-/* The kernel's modules sit beside it as make deps unpacks it
- * (build/kernel/modules); a kernel without that directory needs none. */
-static int write_modules(struct initrd *w, const struct tools *t, bool disks, char ***image_paths, struct diag *d)
+/* From the chosen kernel's modules directory, if it has one. */
+static int write_modules(struct initrd *w, const char *dir, bool disks, char ***image_paths, struct diag *d)
 {
-	char dir[PATH_MAX], **order = NULL;
-	struct stat st;
+	char **order = NULL;
 
-	snprintf(dir, sizeof(dir), "%s", t->kernel);
-	char *slash = strrchr(dir, '/');
-	snprintf(slash ? slash + 1 : dir, sizeof(dir) - (size_t)(slash ? slash + 1 - dir : 0), "modules");
-	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+	if (!dir[0])
 		return 0;
 	if (modules_resolve(dir, disks ? disk_modules : base_modules, &order, d) < 0)
 		return -1;
@@ -146,7 +179,8 @@ static int write_modules(struct initrd *w, const struct tools *t, bool disks, ch
 }
 
 /* The system part of the image: what the kernel and the init need. */
-static int write_system(struct initrd *w, const struct manifest *m, const struct tools *t, struct diag *d)
+static int write_system(struct initrd *w, const struct manifest *m, const struct tools *t,
+			const struct kernel_choice *k, struct diag *d)
 {
 	static const char *const dirs[] = { "proc", "sys", "run", "containers" };
 	char *json;
@@ -162,7 +196,7 @@ static int write_system(struct initrd *w, const struct manifest *m, const struct
 	if (initrd_dir(w, "tmp", 01777, d) < 0 || initrd_file(w, "init", t->init, 0755, d) < 0)
 		return -1;
 	char **modules = NULL;
-	if (write_modules(w, t, m->n_disks > 0, &modules, d) < 0)
+	if (write_modules(w, k->modules, m->n_disks > 0, &modules, d) < 0)
 		return -1;
 	json = appliance_json(m, modules);
 	for (char **p = modules; p && *p; p++)
@@ -373,13 +407,14 @@ int build_appliance(const struct build_options *o, struct diag *d)
 	struct slot *slots = NULL;
 	size_t n = 0;
 	long long kernel_bytes, initrd_bytes;
+	struct kernel_choice kernel;
 	struct initrd *w = NULL;
 	int r = -1;
 
 	say(&p, "reading %s", o->manifest);
 	if (manifest_load(o->manifest, &m, d) < 0)
 		return -1;
-	if (check_tools(&o->tools, d) < 0)
+	if (check_tools(&o->tools, d) < 0 || choose_kernel(&m, &o->tools, &kernel, d) < 0)
 		goto out;
 	if (make_parent(o->output, d) < 0)
 		goto out;
@@ -402,7 +437,7 @@ int build_appliance(const struct build_options *o, struct diag *d)
 	say(&p, "writing the initrd: init, %zu onboot, %zu service and %zu onshutdown containers", m.n_onboot,
 	    m.n_services, m.n_onshutdown);
 	snprintf(path, sizeof(path), "%s/initrd.img", staging);
-	if (!(w = initrd_open(path, d)) || write_system(w, &m, &o->tools, d) < 0)
+	if (!(w = initrd_open(path, d)) || write_system(w, &m, &o->tools, &kernel, d) < 0)
 		goto out;
 	/* Images are unpacked in the staging directory: removed with it. */
 	for (size_t i = 0; i < n; i++)
@@ -413,9 +448,9 @@ int build_appliance(const struct build_options *o, struct diag *d)
 	if (r < 0)
 		goto out;
 
-	say(&p, "adding the kernel (%s) and its command line", m.kernel);
+	say(&p, "adding the kernel (%s) and its command line", kernel.what);
 	snprintf(path, sizeof(path), "%s/kernel", staging);
-	if ((r = copy_file(o->tools.kernel, path, d)) < 0)
+	if ((r = copy_file(kernel.image, path, d)) < 0)
 		goto out;
 	kernel_bytes = file_size(path);
 	snprintf(path, sizeof(path), "%s/initrd.img", staging);

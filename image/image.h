@@ -110,7 +110,9 @@ int remove_at(int dirfd, const char *name);
 /* ---- rootfs.c ---- */
 struct tools {
 	const char *init;    /* the static bulkhead-init */
-	const char *kernel;  /* the kernel image */
+	const char *kernel;         /* --kernel: this image whatever the manifest says, or NULL */
+	const char *kernel_debian;  /* kernel: debian, as make deps unpacks it */
+	const char *kernel_minimal; /* kernel: minimal, as make kernel builds it */
 	const char *busybox; /* a static busybox for image: busybox */
 };
 /* Writes the container's root filesystem below PREFIX. Archives and images
@@ -175,6 +177,7 @@ struct run_options {
 	int timeout_s;   /* 0: none */
 	int memory_mb;
 	bool debug;      /* bulkhead.debug: the init prints each boot phase's duration */
+	bool microvm;    /* QEMU's microvm machine (no PCI, virtio on MMIO) instead of pc */
 };
 /* Boots the appliance and returns its exit status, or -1 with d set. */
 int run_appliance(const struct run_options *o, struct diag *d);

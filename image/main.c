@@ -31,11 +31,15 @@ static const char usage[] =
 	"                           (SOURCE_DATE_EPOCH sets the time stamps).\n"
 	"        -q, --quiet        print nothing but errors\n"
 	"        --init PATH        the static init (default: bulkhead-init beside this program)\n"
-	"        --kernel PATH      the kernel (default: ../kernel/vmlinuz from this program, as\n"
-	"                           make deps unpacks it)\n"
+	"        --kernel PATH      boot this kernel whatever the manifest's kernel: says;\n"
+	"                           modules come from a modules/ directory beside it,\n"
+	"                           if there is one (the manifest's kernel: debian is\n"
+	"                           ../kernel/vmlinuz from this program, as make deps\n"
+	"                           unpacks it; minimal is ../kernel-minimal/vmlinuz,\n"
+	"                           as make kernel builds it)\n"
 	"        --busybox PATH     a static busybox for image: busybox (default /bin/busybox)\n"
 	"\n"
-	"  bulkhead run DIR [--timeout SECONDS] [--memory MB] [--debug]\n"
+	"  bulkhead run DIR [--timeout SECONDS] [--memory MB] [--machine M] [--debug]\n"
 	"      Boot the appliance in QEMU (KVM when /dev/kvm is usable, TCG otherwise)\n"
 	"      with its console on this terminal, and exit with the appliance's exit\n"
 	"      status when it powers off (125 when it could not tell one). A disk\n"
@@ -43,6 +47,9 @@ static const char usage[] =
 	"      firmware OVMF, a few seconds slower.\n"
 	"        -t, --timeout S    kill QEMU after S seconds (default: no limit)\n"
 	"        -m, --memory MB    guest memory (default 256)\n"
+	"        --machine M        QEMU's pc (the default) or microvm (no PCI, no firmware:\n"
+	"                           kernel+initrd only; the kernel needs virtio-mmio built\n"
+	"                           in, as kernel: minimal has it)\n"
 	"        -d, --debug        the init prints each boot phase's duration (bulkhead.debug;\n"
 	"                           kernel+initrd only: a disk's command line is fixed)\n"
 	"\n"
@@ -126,7 +133,9 @@ static int cmd_build(int argc, char **argv)
 	}
 	o.manifest = argv[optind];
 	o.tools.init = tool(init, "BULKHEAD_INIT", "bulkhead-init", NULL);
-	o.tools.kernel = tool(kernel, "BULKHEAD_KERNEL", "../kernel/vmlinuz", NULL);
+	o.tools.kernel = tool(kernel, "BULKHEAD_KERNEL", NULL, NULL);
+	o.tools.kernel_debian = beside_me("../kernel/vmlinuz");
+	o.tools.kernel_minimal = beside_me("../kernel-minimal/vmlinuz");
 	o.tools.busybox = tool(busybox, "BULKHEAD_BUSYBOX", NULL, "/bin/busybox");
 	if (build_appliance(&o, &d) < 0) {
 		fprintf(stderr, "%s\n", d.msg);
@@ -139,8 +148,8 @@ static int cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "timeout", required_argument, NULL, 't' }, { "memory", required_argument, NULL, 'm' },
-		{ "debug", no_argument, NULL, 'd' },          { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{ "debug", no_argument, NULL, 'd' },          { "machine", required_argument, NULL, 'M' },
+		{ "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
 	};
 	struct run_options o = { .memory_mb = 256 };
 	struct diag d = { "" };
@@ -151,6 +160,13 @@ static int cmd_run(int argc, char **argv)
 		case 't': o.timeout_s = atoi(optarg); break;
 		case 'm': o.memory_mb = atoi(optarg); break;
 		case 'd': o.debug = true; break;
+		case 'M':
+			if (strcmp(optarg, "pc") != 0 && strcmp(optarg, "microvm") != 0) {
+				fprintf(stderr, "bulkhead run: unknown machine \"%s\"; the machines are pc, microvm\n", optarg);
+				return 2;
+			}
+			o.microvm = strcmp(optarg, "microvm") == 0;
+			break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return 2;
 		}

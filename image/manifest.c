@@ -1051,15 +1051,67 @@ static int m_hostname(struct parse *p, yaml_node_t *v, void *t)
 	return read_name(p, v, "hostname", &((struct manifest *)t)->hostname);
 }
 
-static int m_kernel(struct parse *p, yaml_node_t *v, void *t)
+/* kernel: {path, modules}: a kernel the user brings, and optionally the
+ * modules directory (lib/modules/VERSION, depmod run) to take modules from. */
+static int k_path(struct parse *p, yaml_node_t *v, void *t)
 {
 	struct manifest *m = t;
+	const char *s = scalar(v);
+	struct stat st;
 
-	if (read_string(p, v, "kernel", &m->kernel) < 0)
+	if (!s || !*s)
+		return fail(p, v, "kernel path must be the path of a kernel image (a bzImage)");
+	if (host_path(p, v, "kernel path", s, &m->kernel_path) < 0)
 		return -1;
-	if (strcmp(m->kernel, "debian") != 0)
-		return fail(p, v, "kernel \"%s\" is not available; use debian (Debian's linux-image)", m->kernel);
+	if (stat(m->kernel_path, &st) < 0 || !S_ISREG(st.st_mode))
+		return fail(p, v, "kernel path \"%s\" is not a regular file", s);
 	return 0;
+}
+
+static int k_modules(struct parse *p, yaml_node_t *v, void *t)
+{
+	struct manifest *m = t;
+	const char *s = scalar(v);
+	char dep[PATH_MAX + 16];
+
+	if (!s || !*s)
+		return fail(p, v, "kernel modules must be a modules directory (lib/modules/VERSION)");
+	if (host_path(p, v, "kernel modules", s, &m->kernel_modules) < 0)
+		return -1;
+	snprintf(dep, sizeof(dep), "%s/modules.dep", m->kernel_modules);
+	if (access(dep, R_OK) < 0)
+		return fail(p, v, "kernel modules \"%s\" has no modules.dep; run depmod -b ROOT VERSION on it", s);
+	return 0;
+}
+
+static const struct key_handler kernel_keys[] = { { "path", k_path }, { "modules", k_modules } };
+
+static int m_kernel(struct parse *p, yaml_node_t *v, void *t)
+{
+	static const char *const kinds[] = { "debian", "minimal" };
+	struct manifest *m = t;
+	const char *s = scalar(v), *seen[2];
+
+	if (v->type == YAML_MAPPING_NODE) {
+		int n = walk_mapping(p, v, "kernel", kernel_keys, 2, m, seen, 2);
+		if (n < 0)
+			return -1;
+		if (!has_key(seen, n, "path"))
+			return fail(p, v, "kernel needs path: (the kernel image); modules: is optional");
+		return (m->kernel = strdup("path")) ? 0 : fail(p, v, "out of memory");
+	}
+	if (!s || !*s)
+		return fail(p, v, "kernel must be debian, minimal or {path: FILE, modules: DIR}");
+	for (size_t i = 0; i < 2; i++)
+		if (strcmp(s, kinds[i]) == 0)
+			return (m->kernel = strdup(s)) ? 0 : fail(p, v, "out of memory");
+	const char *hint = suggest(s, kinds, 2);
+	if (hint)
+		return fail(p, v, "unknown kernel \"%s\"; did you mean \"%s\"?", s, hint);
+	return fail(p, v,
+		    "unknown kernel \"%s\"; use debian (Debian's linux-image), minimal (make kernel builds it) "
+		    "or {path: FILE, modules: DIR}",
+		    s);
 }
 
 static int m_onboot(struct parse *p, yaml_node_t *v, void *t)
@@ -1408,6 +1460,8 @@ void manifest_free(struct manifest *m)
 	free(m->name);
 	free(m->hostname);
 	free(m->kernel);
+	free(m->kernel_path);
+	free(m->kernel_modules);
 	free_containers(m->onboot, m->n_onboot);
 	free_containers(m->services, m->n_services);
 	free_containers(m->onshutdown, m->n_onshutdown);

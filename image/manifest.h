@@ -116,7 +116,9 @@ struct manifest {
 	char *path;
 	char *name;
 	char *hostname;
-	char *kernel;
+	char *kernel;         /* "debian", "minimal" or "path" */
+	char *kernel_path;    /* kernel: {path}: the image, joined with the manifest's directory */
+	char *kernel_modules; /* kernel: {modules}: lib/modules/VERSION, or NULL */
 	struct container *onboot;
 	size_t n_onboot;
 	struct container *services;

@@ -120,12 +120,16 @@ int run_appliance(const struct run_options *o, struct diag *d)
 	/* The VM's ttyS1 carries the init's control protocol (bulkhead ctl --vm). */
 	char ctl_path[PATH_MAX], ctl[PATH_MAX + 64];
 	snprintf(ctl_path, sizeof(ctl_path), "%s/ctl.sock", o->dir);
-	snprintf(ctl, sizeof(ctl), "unix:%s,server=on,wait=off", ctl_path);
+	snprintf(ctl, sizeof(ctl), "socket,id=ctl,path=%s,server=on,wait=off", ctl_path);
 
+	char machine[64];
+	snprintf(machine, sizeof(machine), "%s,accel=%s", o->microvm ? "microvm" : "pc", kvm ? "kvm" : "tcg");
+	/* The control channel as a second ISA serial port by hand: microvm
+	 * makes one for the first -serial only. */
 	const char *argv[80] = {
-		QEMU, "-machine", kvm ? "pc,accel=kvm" : "pc,accel=tcg", "-cpu", kvm ? "host" : "max",
+		QEMU, "-machine", machine, "-cpu", kvm ? "host" : "max",
 		"-m", memory, "-smp", "1", "-nodefaults", "-no-user-config", "-display", "none",
-		"-serial", "stdio", "-serial", ctl, "-no-reboot",
+		"-serial", "stdio", "-chardev", ctl, "-device", "isa-serial,chardev=ctl,index=1", "-no-reboot",
 		"-device", "isa-debug-exit,iobase=0xf4,iosize=0x01", "-monitor", monitor, NULL,
 	};
 	size_t argc = 0;
@@ -137,10 +141,16 @@ int run_appliance(const struct run_options *o, struct diag *d)
 			return -1;
 		snprintf(kernel, sizeof(kernel), "%s/kernel", o->dir);
 		snprintf(initrd, sizeof(initrd), "%s/initrd.img", o->dir);
-		snprintf(append, sizeof(append), "%s " QEMU_CMDLINE "%s", cmdline, o->debug ? " bulkhead.debug" : "");
+		/* microvm has no PCI: pci=off spares the kernel a fatal-sounding probe. */
+		snprintf(append, sizeof(append), "%s " QEMU_CMDLINE "%s%s", cmdline, o->microvm ? " pci=off" : "",
+			 o->debug ? " bulkhead.debug" : "");
 		const char *boot[] = { "-kernel", kernel, "-initrd", initrd, "-append", append };
 		add_args(argv, &argc, boot, sizeof(boot) / sizeof(boot[0]));
 	} else {
+		if (o->microvm)
+			return diag_fail(d, "the %s disk in %s needs UEFI firmware, which microvm has not; boot it on pc "
+					    "(without --machine) or rebuild with --format kernel+initrd",
+					 formats[format].name, o->dir);
 		if (o->debug)
 			return diag_fail(d, "--debug needs the kernel+initrd format: the %s disk in %s carries its own "
 					    "command line (rebuild with --format kernel+initrd)",
@@ -156,22 +166,30 @@ int run_appliance(const struct run_options *o, struct diag *d)
 	unlink(ctl_path);
 
 	/* Disks: one virtio-blk each; the init finds them by label. */
-	char disk_args[16][PATH_MAX + 64];
+	char disk_args[16][PATH_MAX + 64], disk_devices[16][64];
 	size_t n_disks = 0;
 	char disks_dir[PATH_MAX + 16];
 	snprintf(disks_dir, sizeof(disks_dir), "%s/disks", o->dir);
 	DIR *dh = opendir(disks_dir);
 	for (struct dirent *e; dh && (e = readdir(dh)) && n_disks < 16;) {
 		size_t len = strlen(e->d_name);
-		if (len > 5 && strcmp(e->d_name + len - 5, ".ext4") == 0)
-			snprintf(disk_args[n_disks++], sizeof(disk_args[0]), "file=%s/%s,format=raw,if=virtio", disks_dir,
-				 e->d_name);
+		if (len <= 5 || strcmp(e->d_name + len - 5, ".ext4") != 0)
+			continue;
+		/* microvm has no PCI: its virtio devices sit on MMIO slots. */
+		snprintf(disk_args[n_disks], sizeof(disk_args[0]), "file=%s/%s,format=raw,if=%s,id=disk%zu", disks_dir,
+			 e->d_name, o->microvm ? "none" : "virtio", n_disks);
+		snprintf(disk_devices[n_disks], sizeof(disk_devices[0]), "virtio-blk-device,drive=disk%zu", n_disks);
+		n_disks++;
 	}
 	if (dh)
 		closedir(dh);
 	for (size_t i = 0; i < n_disks; i++) {
 		argv[argc++] = "-drive";
 		argv[argc++] = disk_args[i];
+		if (o->microvm) {
+			argv[argc++] = "-device";
+			argv[argc++] = disk_devices[i];
+		}
 	}
 	if (format != FORMAT_KERNEL_INITRD) {
 		/* The boot disk sits in the PCI bus's last slot, after the data

@@ -185,13 +185,25 @@ static long long monotonic_us(void)
 	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
 }
 
+/* CLOCK_MONOTONIC starts with the kernel (after decompression): its reading
+ * at the init's first instruction of note is the kernel's boot to PID 1. */
+static long long kernel_to_init_us;
+
+void debug_kernel_boot(const struct boot_options *o)
+{
+	if (o->debug)
+		log_info("debug: the kernel took %lld us to start PID 1", kernel_to_init_us);
+}
+
 void debug_phase(const struct boot_options *o, const char *phase)
 {
 	static long long start, last;
 	long long now = monotonic_us();
 
-	if (!start)
+	if (!start) {
 		start = last = now;
+		kernel_to_init_us = now;
+	}
 	if (o->debug)
 		log_info("debug: %s took %lld us (%lld us since the init started)", phase, now - last, now - start);
 	last = now;

@@ -30,6 +30,8 @@ void emergency_shell(const struct boot_options *options);
 
 /* bulkhead.debug: "[init] debug: PHASE took N us (M us since start)". */
 void debug_phase(const struct boot_options *o, const char *phase);
+/* On the machine: how long the kernel took to start PID 1 (bulkhead.debug). */
+void debug_kernel_boot(const struct boot_options *o);
 /* bulkhead.debug: "[init] debug: VmRSS: N kB". */
 void debug_memory(const struct boot_options *o);
 /* Moves / off the initramfs and mounts the essentials. Returns 0 or -errno

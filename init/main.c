@@ -37,6 +37,7 @@ int main(int argc, char **argv)
 	/* Only the machine's PID 1: on a host (the tests) these modules and
 	 * this network namespace are not ours. */
 	if (machine_init()) {
+		debug_kernel_boot(&options);
 		modules_load(appliance.modules);
 		debug_phase(&options, "modules");
 		loopback_up();
