@@ -20,6 +20,33 @@
 
 #define QEMU "qemu-system-x86_64"
 
+#if defined(__x86_64__)
+#include <x86intrin.h>
+
+/* Under TCG a guest's TSC is this host's. microvm gives the kernel nothing
+ * to calibrate it against but the PIT (no HPET, no ACPI PM timer), and on a
+ * busy host that calibration fails: the TSC is marked unstable and the boot
+ * can hang waiting for timer ticks. So we measure the rate here and hand it
+ * over (tsc_early_khz=). Returns 0 when it cannot tell. */
+static long host_tsc_khz(void)
+{
+	struct timespec a, b, nap = { 0, 20 * 1000 * 1000 };
+
+	clock_gettime(CLOCK_MONOTONIC_RAW, &a);
+	unsigned long long t0 = __rdtsc();
+	nanosleep(&nap, NULL);
+	unsigned long long t1 = __rdtsc();
+	clock_gettime(CLOCK_MONOTONIC_RAW, &b);
+	long long ns = (b.tv_sec - a.tv_sec) * 1000000000LL + (b.tv_nsec - a.tv_nsec);
+	return ns > 0 ? (long)((double)(t1 - t0) * 1e6 / (double)ns) : 0;
+}
+#else
+static long host_tsc_khz(void)
+{
+	return 0;
+}
+#endif
+
 static int read_cmdline(const char *dir, char *out, size_t size, struct diag *d)
 {
 	char path[PATH_MAX];
@@ -141,9 +168,13 @@ int run_appliance(const struct run_options *o, struct diag *d)
 			return -1;
 		snprintf(kernel, sizeof(kernel), "%s/kernel", o->dir);
 		snprintf(initrd, sizeof(initrd), "%s/initrd.img", o->dir);
-		/* microvm has no PCI: pci=off spares the kernel a fatal-sounding probe. */
-		snprintf(append, sizeof(append), "%s " QEMU_CMDLINE "%s%s", cmdline, o->microvm ? " pci=off" : "",
-			 o->debug ? " bulkhead.debug" : "");
+		/* tsc=reliable: the TSC is the host's; no watchdog on jiffies
+		 * (all microvm has to check it with) should switch it off. */
+		char tsc[64] = "";
+		long khz = o->microvm && !kvm ? host_tsc_khz() : 0;
+		if (khz > 0)
+			snprintf(tsc, sizeof(tsc), " tsc_early_khz=%ld tsc=reliable", khz);
+		snprintf(append, sizeof(append), "%s " QEMU_CMDLINE "%s%s", cmdline, tsc, o->debug ? " bulkhead.debug" : "");
 		const char *boot[] = { "-kernel", kernel, "-initrd", initrd, "-append", append };
 		add_args(argv, &argc, boot, sizeof(boot) / sizeof(boot[0]));
 	} else {

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The kernels an appliance can boot. kernel: minimal boots on QEMU's pc and
+# microvm machines with every wall up (seccomp, Landlock, no mount), a
+# volume on a virtio disk (MMIO on microvm) and the ACPI power button;
+# kernel: {path, modules} boots a kernel the user brings with the modules
+# it names; --kernel overrides the manifest.
+. "$(dirname "$0")/../tests/lib.sh"
+require_qemu
+[ -f "$BUILD/kernel-minimal/vmlinuz" ] || skip_all "no $BUILD/kernel-minimal/vmlinuz (make kernel builds it)"
+command -v mkfs.ext4 >/dev/null || skip_all "mkfs.ext4 is not installed (make deps installs e2fsprogs)"
+work=$(mktemp -d)
+run_pid=
+trap '[ -n "$run_pid" ] && kill $run_pid 2>/dev/null; rm -rf "$work"' EXIT
+cd "$TOP"
+
+# The hello example with each kernel: its sandbox container reports the
+# walls from inside.
+walls_hold() { # MACHINE
+  check "$1: seccomp filter on" grep -qx '\[sandbox\] seccomp mode: Seccomp:	2' "$boot_log"
+  check "$1: Landlock refuses a write under /etc" grep -qx '\[sandbox\] write under /etc: refused' "$boot_log"
+  check "$1: and allows one under /tmp" grep -qx '\[sandbox\] write under /tmp: allowed' "$boot_log"
+  check "$1: mount refused" grep -qx '\[sandbox\] mount: refused' "$boot_log"
+  check "$1: the services ran" grep -qx '\[counter\] tick 3: pid 1 on counter' "$boot_log"
+}
+sed 's/^kernel: debian$/kernel: minimal/' examples/hello.yml >"$work/hello-minimal.yml"
+grep -q '^kernel: debian$' examples/hello.yml || not_ok "examples/hello.yml no longer says kernel: debian"
+BOOT_FLAGS=--debug boot pc "$work/hello-minimal.yml"
+tr -d '\r' <"$boot_log" >"$work/pc.log" && boot_log=$work/pc.log
+check "kernel: minimal boots on pc to status 0 (got $boot_status) in ${boot_seconds:-?} s" test "$boot_status" -eq 0
+check "  ... the appliance carries it: $(stat -c %s "$work/pc/kernel") bytes" \
+  cmp -s "$work/pc/kernel" "$BUILD/kernel-minimal/vmlinuz"
+check "  ... and no modules (all is built in)" \
+  sh -c "! zcat '$work/pc/initrd.img' | cpio -t --quiet 2>/dev/null | grep -q '^lib/modules/'"
+walls_hold pc
+diag < <(grep 'debug: the kernel took' "$boot_log")
+console_on_failure
+
+BOOT_FLAGS="--debug --machine microvm" boot microvm "$work/hello-minimal.yml"
+tr -d '\r' <"$boot_log" >"$work/microvm.log" && boot_log=$work/microvm.log
+check "kernel: minimal boots on microvm to status 0 (got $boot_status) in ${boot_seconds:-?} s" test "$boot_status" -eq 0
+walls_hold microvm
+console_on_failure
+
+# microvm with a volume: the disk on an MMIO slot, ext4, a TCP server on
+# the loopback, then bulkhead stop through ACPI's generic event device.
+sed 's/^exit_status_from: client$/exit_status_from: client\nkernel: minimal/' examples/web-volume.yml \
+  >"$work/web-minimal.yml"
+"$BULKHEAD" build -q "$work/web-minimal.yml" -o "$work/web"
+boot_log=$work/web.log
+( "$BULKHEAD" run --timeout 240 --machine microvm "$work/web" </dev/null 2>&1; echo "run exited $?" ) |
+  tr -d '\r' >"$boot_log" &
+run_pid=$!
+until_logged 'the page came from the volume\|^run exited' 200
+for _ in $(seq 30); do
+  grep -q '^run exited' "$boot_log" && break
+  "$BULKHEAD" stop "$work/web" 2>/dev/null
+  sleep 2
+done
+wait "$run_pid"
+run_pid=
+check "microvm: the volume's disk is found on virtio-mmio" grep -q '^\[init\] disk www: /dev/vda mounted' "$boot_log"
+check "  ... httpd served the page from it" grep -qx '\[client\] <h1>served from a volume, boot 1</h1>' "$boot_log"
+check "  ... and the power button ended it with status 0" \
+  sh -c "grep -qx '\[init\] power button: shutting down' '$boot_log' && grep -qx 'run exited 0' '$boot_log'"
+console_on_failure
+
+# A kernel the user brings: Debian's, named by path, with its modules
+# directory; the builder resolves the power button's modules from it.
+cat >"$work/own.yml" <<YAML
+name: own
+kernel:
+  path: $BUILD/kernel/vmlinuz
+  modules: $BUILD/kernel/modules
+onboot:
+  - name: uname
+    image: busybox
+    command: ["/bin/uname", "-r"]
+YAML
+boot own "$work/own.yml"
+tr -d '\r' <"$boot_log" >"$work/own.log" && boot_log=$work/own.log
+release=$(basename "$(readlink -f "$BUILD/kernel/modules")")
+check "kernel: {path, modules} boots the kernel named (uname -r $release)" grep -qx "\[uname\] $release" "$boot_log"
+check "  ... with status 0 (got $boot_status)" test "$boot_status" -eq 0
+check "  ... carrying the modules it resolved from that directory" \
+  sh -c "zcat '$work/own/initrd.img' | cpio -t --quiet 2>/dev/null | grep -q '^lib/modules/$release/.*/button.ko'"
+console_on_failure
+
+# --kernel wins over the manifest.
+"$BULKHEAD" build -q --kernel "$BUILD/kernel-minimal/vmlinuz" "$work/own.yml" -o "$work/override"
+check "--kernel overrides the manifest's kernel" cmp -s "$work/override/kernel" "$BUILD/kernel-minimal/vmlinuz"
+done_testing
