@@ -43,7 +43,7 @@ boot_once() { # DIR MACHINE
 accel=tcg
 [ -w /dev/kvm ] && accel=kvm
 declare -A figure
-printf '%-8s %-8s %12s %12s %11s %11s\n' kernel machine "bzImage" "to PID 1" "kernel" "whole run"
+printf '%-8s %-11s %12s %12s %11s %11s\n' kernel machine "bzImage" "to PID 1" "kernel" "whole run"
 for k in debian minimal; do
   "$bulkhead" build -q --kernel "${image[$k]}" "$top/examples/hello.yml" -o "$work/$k"
   size=$(stat -L -c %s "${image[$k]}")
@@ -53,7 +53,7 @@ for k in debian minimal; do
     kernel=$(cut -d' ' -f2 "$work/$k-$machine.times" | median)
     whole=$(cut -d' ' -f3 "$work/$k-$machine.times" | median)
     figure[$k-$machine]="$to_pid1 $kernel"
-    printf '%-8s %-8s %9d kB %9d ms %8d ms %8d ms\n' "$k" "$machine/$accel" $((size / 1024)) "$to_pid1" "$kernel" "$whole"
+    printf '%-8s %-11s %9d kB %9d ms %8d ms %8d ms\n' "$k" "$machine/$accel" $((size / 1024)) "$to_pid1" "$kernel" "$whole"
   done
   figure[$k-size]=$size
 done
