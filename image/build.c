@@ -216,6 +216,7 @@ struct slot {
 	size_t index;
 	const struct slot *shares; /* NULL: its own rootfs */
 	long long bytes;
+	char unpacked[PATH_MAX];   /* its image unpacked in the staging directory, or "" */
 };
 
 static bool same_image(const struct container *a, const struct container *b)
@@ -283,6 +284,20 @@ static int write_bundle_config(struct initrd *w, const char *manifest, const str
 	return r;
 }
 
+/* Once no later container shares it, an unpacked image goes: only one
+ * image at a time takes room in the staging directory. */
+static void drop_unpacked(struct slot *slots, size_t n, size_t i)
+{
+	struct slot *owner = slots[i].shares ? (struct slot *)slots[i].shares : &slots[i];
+
+	for (size_t k = i + 1; k < n; k++)
+		if (slots[k].shares == owner)
+			return;
+	if (owner->unpacked[0])
+		remove_tree(owner->unpacked);
+	owner->unpacked[0] = '\0';
+}
+
 static int write_container(struct initrd *w, const char *manifest, struct slot *s, const struct tools *t,
 			   const char *scratch, struct diag *d)
 {
@@ -301,8 +316,13 @@ static int write_container(struct initrd *w, const char *manifest, struct slot *
 		bundle_dir(s->shares->c, s->shares->index, root + strlen(root), sizeof(root) - strlen(root));
 		strncat(root, "/rootfs", sizeof(root) - strlen(root) - 1);
 	}
+	if (!s->shares && rootfs_unpack(c, scratch, s->unpacked, sizeof(s->unpacked), d) < 0) {
+		diag_prefix(d, "container %s: ", c->name);
+		return -1;
+	}
+	const char *unpacked = s->shares ? s->shares->unpacked : s->unpacked;
 	/* Known only once the image is: its place in the manifest still helps. */
-	if (rootfs_resolve_user(c, d) < 0) {
+	if (rootfs_resolve_user(c, unpacked, d) < 0) {
 		char inner[sizeof(d->msg)];
 		memcpy(inner, d->msg, sizeof(inner));
 		return diag_fail(d, "%s:%zu:%zu: container %s: %.700s", manifest,
@@ -311,7 +331,7 @@ static int write_container(struct initrd *w, const char *manifest, struct slot *
 	}
 	r = write_bundle_config(w, manifest, c, dir, s->shares ? root : NULL, d);
 	if (r == 0 && !s->shares)
-		r = rootfs_write(w, path, c, t, scratch, d);
+		r = rootfs_write(w, path, c, t, unpacked, d);
 	if (r == 0)
 		r = rootfs_write_files(w, path, c, d);
 	s->bytes = initrd_bytes(w) - before;
@@ -439,10 +459,12 @@ int build_appliance(const struct build_options *o, struct diag *d)
 	snprintf(path, sizeof(path), "%s/initrd.img", staging);
 	if (!(w = initrd_open(path, d)) || write_system(w, &m, &o->tools, &kernel, d) < 0)
 		goto out;
-	/* Images are unpacked in the staging directory: removed with it. */
-	for (size_t i = 0; i < n; i++)
+	/* Images are unpacked in the staging directory; on failure they go with it. */
+	for (size_t i = 0; i < n; i++) {
 		if (write_container(w, m.path, &slots[i], &o->tools, staging, d) < 0)
 			goto out;
+		drop_unpacked(slots, n, i);
+	}
 	r = initrd_close(w, d);
 	w = NULL;
 	if (r < 0)

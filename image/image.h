@@ -115,13 +115,17 @@ struct tools {
 	const char *kernel_minimal; /* kernel: minimal, as make kernel builds it */
 	const char *busybox; /* a static busybox for image: busybox */
 };
-/* Writes the container's root filesystem below PREFIX. Archives and images
- * are unpacked in a directory made below SCRATCH first, removed after. */
+/* Archives and images (tar:, oci:, docker-archive:) are unpacked into a
+ * directory made below SCRATCH, named in DIR ("" for busybox and dir:,
+ * which need none); the caller removes it once the rootfs is written. */
+int rootfs_unpack(const struct container *c, const char *scratch, char *dir, size_t size, struct diag *d);
+/* Writes the container's root filesystem below PREFIX, from UNPACKED for
+ * the kinds rootfs_unpack unpacks. */
 int rootfs_write(struct initrd *w, const char *prefix, const struct container *c, const struct tools *t,
-		 const char *scratch, struct diag *d);
+		 const char *unpacked, struct diag *d);
 /* The manifest's user: as ids, looked up in the image's /etc/passwd and
- * /etc/group; fills c->ids. */
-int rootfs_resolve_user(struct container *c, struct diag *d);
+ * /etc/group (UNPACKED's, for the kinds rootfs_unpack unpacks); fills c->ids. */
+int rootfs_resolve_user(struct container *c, const char *unpacked, struct diag *d);
 /* The manifest's files:, written over the image. */
 int rootfs_write_files(struct initrd *w, const char *prefix, const struct container *c, struct diag *d);
 

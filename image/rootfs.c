@@ -118,34 +118,29 @@ static int write_tree(struct initrd *w, const char *source, const char *prefix, 
 
 /* Archives and images are unpacked on disk first, where whiteouts are
  * plain deletions, then written as a dir: image is. */
-static int write_unpacked(struct initrd *w, const char *prefix, const struct container *c, const char *scratch,
-			  struct diag *d)
+int rootfs_unpack(const struct container *c, const char *scratch, char *dir, size_t size, struct diag *d)
 {
-	char dir[PATH_MAX];
-	int fd = -1, r;
+	int fd = -1, r = 0;
 
-	if (snprintf(dir, sizeof(dir), "%s/unpack-XXXXXX", scratch) >= (int)sizeof(dir) || !mkdtemp(dir) ||
+	dir[0] = '\0';
+	if (c->image_kind == IMAGE_BUSYBOX || c->image_kind == IMAGE_DIR)
+		return 0;
+	if (snprintf(dir, size, "%s/unpack-XXXXXX", scratch) >= (int)size || !mkdtemp(dir) ||
 	    (fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		r = diag_fail(d, "%s: %s", dir, strerror(errno));
 	else if (c->image_kind == IMAGE_TAR)
 		r = unpack_file(c->image_path, fd, d);
 	else
 		r = oci_unpack(c, fd, d);
-	if (r == 0)
-		r = write_tree(w, dir, prefix, d);
-	if (fd >= 0) {
-		int parent = open(scratch, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		remove_at(parent, strrchr(dir, '/') + 1);
-		close(parent);
+	if (fd >= 0)
 		close(fd);
-	}
 	if (r < 0)
 		diag_prefix(d, "image \"%s\": ", c->image);
 	return r;
 }
 
 int rootfs_write(struct initrd *w, const char *prefix, const struct container *c, const struct tools *t,
-		 const char *scratch, struct diag *d)
+		 const char *unpacked, struct diag *d)
 {
 	char path[PATH_MAX];
 	int r;
@@ -154,10 +149,8 @@ int rootfs_write(struct initrd *w, const char *prefix, const struct container *c
 		return -1;
 	if (c->image_kind == IMAGE_BUSYBOX)
 		r = write_busybox(w, prefix, t, d);
-	else if (c->image_kind == IMAGE_DIR)
-		r = write_tree(w, c->image_path, prefix, d);
 	else
-		r = write_unpacked(w, prefix, c, scratch, d);
+		r = write_tree(w, c->image_kind == IMAGE_DIR ? c->image_path : unpacked, prefix, d);
 	if (r < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(mountpoints) / sizeof(mountpoints[0]); i++)
@@ -168,7 +161,7 @@ int rootfs_write(struct initrd *w, const char *prefix, const struct container *c
 }
 
 /* The image's /etc/passwd or /etc/group as text ("" when it has none). */
-static char *image_etc(const struct container *c, const char *name)
+static char *image_etc(const struct container *c, const char *unpacked, const char *name)
 {
 	char path[PATH_MAX];
 	FILE *f;
@@ -177,7 +170,7 @@ static char *image_etc(const struct container *c, const char *name)
 
 	if (c->image_kind == IMAGE_BUSYBOX)
 		return strdup(strcmp(name, "passwd") == 0 ? passwd : group);
-	snprintf(path, sizeof(path), "%s/etc/%s", c->image_path, name);
+	snprintf(path, sizeof(path), "%s/etc/%s", c->image_kind == IMAGE_DIR ? c->image_path : unpacked, name);
 	if (!(f = fopen(path, "r")))
 		return strdup("");
 	if (getdelim(&text, &size, '\0', f) < 0) {
@@ -243,7 +236,7 @@ static void member_groups(struct container *c, const char *group_text, const cha
 	}
 }
 
-int rootfs_resolve_user(struct container *c, struct diag *d)
+int rootfs_resolve_user(struct container *c, const char *unpacked, struct diag *d)
 {
 	char user[256], group_name[256] = "", value[64];
 	char *colon, *passwd_text, *group_text;
@@ -258,14 +251,8 @@ int rootfs_resolve_user(struct container *c, struct diag *d)
 		*colon = '\0';
 		snprintf(group_name, sizeof(group_name), "%s", colon + 1);
 	}
-	/* Archives and images are unpacked only while they are written:
-	 * their names cannot be looked up here yet. */
-	if (c->image_kind != IMAGE_BUSYBOX && c->image_kind != IMAGE_DIR &&
-	    (!all_digits(user) || (group_name[0] && !all_digits(group_name))))
-		return diag_fail(d, "user \"%s\"%s: names are looked up only in busybox and dir: images so far; "
-			      "give user: UID or UID:GID", given, c->user ? "" : " (from the image's config)");
-	passwd_text = image_etc(c, "passwd");
-	group_text = image_etc(c, "group");
+	passwd_text = image_etc(c, unpacked, "passwd");
+	group_text = image_etc(c, unpacked, "group");
 	if (!passwd_text || !group_text) {
 		r = diag_fail(d, "out of memory");
 		goto out;

@@ -32,6 +32,8 @@ make_images() {
     r=bundle/rootfs
     mkdir -p $r/bin $r/srv/app $r/opq/keep $r/etc
     cp /bin/busybox $r/bin/busybox
+    printf 'root:x:0:0::/:/bin/sh\ndaemon:x:41:42::/:/bin/sh\n' >$r/etc/passwd
+    printf 'root:x:0:\ndaemon:x:42:\n' >$r/etc/group
     echo gone >$r/srv/app/gone
     echo lower >$r/opq/lower
     echo keep >$r/opq/keep/x
@@ -57,10 +59,15 @@ make_images() {
     umoci gc --layout layout
     tar -C layout -cf layout.tar .
     skopeo copy -q oci:layout:app docker-archive:app.tar:app:v1
+    # the same image whose config names its User: looked up in its passwd
+    cp -r layout named-layout
+    umoci config --image named-layout:app --tag named --config.user daemon
 
     mkdir -p plain/bin plain/etc
     cp /bin/busybox plain/bin/busybox
     echo "from a tarball" >plain/etc/x
+    printf 'root:x:0:0::/:/bin/sh\napp:x:1234:2345::/srv:/bin/sh\n' >plain/etc/passwd
+    printf 'root:x:0:\napp:x:2345:\nextra:x:3000:root,app\n' >plain/etc/group
     chown 7:8 plain/etc/x
     chmod 0604 plain/etc/x
     tar -C plain -cf rootfs.tar .

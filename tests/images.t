@@ -243,4 +243,44 @@ check "  ... nor did it plant a file there" test ! -e victim/planted
 unpacked hostile
 check "  ... the directory replaced the symlink inside the image" listed hostile "^d.* containers/services/app/rootfs/lnk\$"
 
+# user: names looked up in an unpacked image's /etc/passwd and /etc/group,
+# including a second read-only container that shares the first's rootfs.
+build names <<'YAML'
+name: names
+services:
+  - name: first
+    image: tar:rootfs.tar.gz
+    command: ["/bin/busybox", "true"]
+  - name: app
+    image: tar:rootfs.tar.gz
+    user: app
+    command: ["/bin/busybox", "true"]
+  - name: grouped
+    image: tar:rootfs.tar.gz
+    user: "app:extra"
+    command: ["/bin/busybox", "true"]
+  - name: named
+    image: oci:named-layout:named
+YAML
+check "user: names in tar: and oci: images build (exit $?)" test $? -eq 0
+unpacked names
+check "  ... user: app is the tarball's 1234:2345 with its extra group 3000" \
+  config names app '.process.user | .uid == 1234 and .gid == 2345 and .additionalGids == [3000]'
+check "  ... in the rootfs it shares with the first container" grep -q '^ *app .*image tar:rootfs.tar.gz shared with first' names.out
+check "  ... user: app:extra takes group 3000" config names grouped '.process.user | .uid == 1234 and .gid == 3000'
+check "  ... the OCI image config's User daemon is 41:42 from the image's passwd" \
+  config names named '.process.user | .uid == 41 and .gid == 42'
+check "  ... and no unpacked image is left in the output" test -z "$(find names -name 'unpack-*')"
+build ghost <<'YAML'
+name: ghost
+services:
+  - name: app
+    image: tar:rootfs.tar.gz
+    user: ghost
+    command: ["/bin/busybox", "true"]
+YAML
+fails $? ghost
+check "a user missing from a tarball's /etc/passwd fails the build, pointing at the key" \
+  grep -qx "ghost.yml:5:11: container app: user \"ghost\": no such user in the image's /etc/passwd; give a number or add the user" ghost.err
+
 done_testing
