@@ -157,10 +157,12 @@ static int choose_kernel(const struct manifest *m, const struct tools *t, struct
  * device it reports through, so that a power-off request ends the
  * appliance cleanly. */
 static const char *const base_modules[] = { "button", "evdev", NULL };
-/* And for disks: virtio-blk on PCI and ext4, with the crc32c it asks the
- * crypto API for at mount time (no modprobe in the image to load it then). */
-static const char *const disk_modules[] = { "button", "evdev", "crc32c_generic", "virtio_pci", "virtio_blk", "ext4",
-					    NULL };
+/* And for disks: virtio-blk on PCI (pc) or MMIO (microvm) and ext4, with
+ * the crc32c it asks the crypto API for at mount time (no modprobe in the
+ * image to load it then). */
+static const char *const disk_modules[] = {
+	"button", "evdev", "crc32c_generic", "virtio_pci", "virtio_mmio", "virtio_blk", "ext4", NULL,
+};
 
 /* From the chosen kernel's modules directory, if it has one. */
 static int write_modules(struct initrd *w, const char *dir, bool disks, char ***image_paths, struct diag *d)
@@ -284,8 +286,8 @@ static int write_bundle_config(struct initrd *w, const char *manifest, const str
 	return r;
 }
 
-/* Once no later container shares it, an unpacked image goes: only one
- * image at a time takes room in the staging directory. */
+/* Once no later container shares it, an unpacked image goes: an image
+ * takes room in the staging directory only while containers still need it. */
 static void drop_unpacked(struct slot *slots, size_t n, size_t i)
 {
 	struct slot *owner = slots[i].shares ? (struct slot *)slots[i].shares : &slots[i];
@@ -436,6 +438,12 @@ int build_appliance(const struct build_options *o, struct diag *d)
 		return -1;
 	if (check_tools(&o->tools, d) < 0 || choose_kernel(&m, &o->tools, &kernel, d) < 0)
 		goto out;
+	if (o->format != FORMAT_KERNEL_INITRD && !disk_kernel_has_efi_stub(kernel.image)) {
+		diag_fail(d, "the kernel (%s) has no EFI stub, so UEFI firmware cannot start it from the %s disk; use "
+			     "--format kernel+initrd, or a kernel built with CONFIG_EFI_STUB (kernel: debian is)",
+			  kernel.what, formats[o->format].name);
+		goto out;
+	}
 	if (make_parent(o->output, d) < 0)
 		goto out;
 	if (snprintf(staging, sizeof(staging), "%s.partial-XXXXXX", o->output) >= (int)sizeof(staging) ||

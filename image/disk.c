@@ -309,6 +309,24 @@ static int make_disk(const char *dir, const char *uki, uint64_t hash, char *disk
 	return 0;
 }
 
+bool disk_kernel_has_efi_stub(const char *kernel)
+{
+	unsigned char head[0x40], pe[4];
+	int fd = open(kernel, O_RDONLY | O_CLOEXEC);
+	bool yes = false;
+
+	/* An EFI stub makes the bzImage a PE file: "MZ", and at the offset
+	 * in 0x3c, "PE\0\0". Without one it starts with a legacy boot sector. */
+	if (fd >= 0 && pread(fd, head, sizeof(head), 0) == (ssize_t)sizeof(head) && head[0] == 'M' && head[1] == 'Z') {
+		uint32_t offset = (uint32_t)head[0x3c] | (uint32_t)head[0x3d] << 8 | (uint32_t)head[0x3e] << 16 |
+				  (uint32_t)head[0x3f] << 24;
+		yes = pread(fd, pe, sizeof(pe), offset) == (ssize_t)sizeof(pe) && memcmp(pe, "PE\0\0", 4) == 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	return yes;
+}
+
 int disk_write(const char *dir, int format, const char *cmdline, struct diag *d)
 {
 	char uki[PATH_MAX], disk[PATH_MAX], path[PATH_MAX];

@@ -157,6 +157,9 @@ int format_of(const char *dir);
 /* Turns DIR/kernel and DIR/initrd.img into DIR's disk of FORMAT (raw-efi
  * or qcow2) that boots with CMDLINE, and removes them. */
 int disk_write(const char *dir, int format, const char *cmdline, struct diag *d);
+/* Whether KERNEL (a bzImage) carries an EFI stub, which a disk's UEFI boot
+ * needs (CONFIG_EFI_STUB). */
+bool disk_kernel_has_efi_stub(const char *kernel);
 
 /* ---- build.c, run.c ---- */
 /* The kernel's command line, and what bulkhead run's QEMU adds to it: the

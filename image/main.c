@@ -36,7 +36,7 @@ static const char usage[] =
 	"                           if there is one (the manifest's kernel: debian is\n"
 	"                           ../kernel/vmlinuz from this program, as make deps\n"
 	"                           unpacks it; minimal is ../kernel-minimal/vmlinuz,\n"
-	"                           as make kernel builds it)\n"
+	"                           as make kernel builds it); also BULKHEAD_KERNEL\n"
 	"        --busybox PATH     a static busybox for image: busybox (default /bin/busybox)\n"
 	"\n"
 	"  bulkhead run DIR [--timeout SECONDS] [--memory MB] [--machine M] [--debug]\n"
@@ -89,7 +89,7 @@ static const char *tool(const char *option, const char *env, const char *relativ
 {
 	if (option)
 		return option;
-	if (getenv(env))
+	if (getenv(env) && *getenv(env))
 		return getenv(env);
 	return relative ? beside_me(relative) : fallback;
 }

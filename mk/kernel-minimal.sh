@@ -16,7 +16,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 out=$(realpath -m "${1:?usage: kernel-minimal.sh BUILD_DIR [--config-only]}")/kernel-minimal
 obj=$(realpath -m "${KERNEL_OBJ:-$out/obj}")
 fragments=("${FRAGMENTS:-$here/kernel-config/minimal}"/*.config)
-tarball=$(ls /usr/src/linux-source-*.tar.xz 2>/dev/null | sort -V | tail -n1)
+tarball=$(ls /usr/src/linux-source-*.tar.xz 2>/dev/null | sort -V | tail -n1 || true)
 [ -n "$tarball" ] || { echo "kernel-minimal: no /usr/src/linux-source-*.tar.xz; run make deps" >&2; exit 1; }
 
 # The source, unpacked once per tarball.
@@ -41,7 +41,7 @@ kmake olddefconfig >/dev/null
 # Every symbol as its fragment wrote it, or the build stops here.
 lost=0
 for f in "${fragments[@]}"; do
-  while IFS= read -r line; do
+  while IFS= read -r line || [ -n "$line" ]; do
     case "$line" in
       CONFIG_*=*)
         grep -qxF -- "$line" "$obj/.config" && continue

@@ -29,8 +29,8 @@ tr -d '\r' <"$boot_log" >"$work/pc.log" && boot_log=$work/pc.log
 check "kernel: minimal boots on pc to status 0 (got $boot_status) in ${boot_seconds:-?} s" test "$boot_status" -eq 0
 check "  ... the appliance carries it: $(stat -c %s "$work/pc/kernel") bytes" \
   cmp -s "$work/pc/kernel" "$BUILD/kernel-minimal/vmlinuz"
-check "  ... and no modules (all is built in)" \
-  sh -c "! zcat '$work/pc/initrd.img' | cpio -t --quiet 2>/dev/null | grep -q '^lib/modules/'"
+zcat "$work/pc/initrd.img" | cpio -t --quiet >"$work/pc.list" 2>/dev/null
+check "  ... and no modules (all is built in)" sh -c "grep -qx init '$work/pc.list' && ! grep -q '^lib/modules/' '$work/pc.list'"
 walls_hold pc
 diag < <(grep 'debug: the kernel took' "$boot_log")
 console_on_failure
@@ -85,7 +85,16 @@ check "  ... carrying the modules it resolved from that directory" \
   sh -c "zcat '$work/own/initrd.img' | cpio -t --quiet 2>/dev/null | grep -q '^lib/modules/$release/.*/button.ko'"
 console_on_failure
 
-# --kernel wins over the manifest.
+# --kernel wins over the manifest, modules and all.
 "$BULKHEAD" build -q --kernel "$BUILD/kernel-minimal/vmlinuz" "$work/own.yml" -o "$work/override"
 check "--kernel overrides the manifest's kernel" cmp -s "$work/override/kernel" "$BUILD/kernel-minimal/vmlinuz"
+zcat "$work/override/initrd.img" | cpio -t --quiet >"$work/override.list" 2>/dev/null
+check "  ... and the manifest's modules directory with it" \
+  sh -c "grep -qx init '$work/override.list' && ! grep -q '^lib/modules/' '$work/override.list'"
+
+# A disk format needs a kernel UEFI can start: kernel: minimal has no EFI stub.
+"$BULKHEAD" build -q --format raw-efi "$work/hello-minimal.yml" -o "$work/efi" 2>"$work/efi.err"
+check "kernel: minimal with --format raw-efi is refused (exit $?)" \
+  grep -q 'the kernel (minimal) has no EFI stub, so UEFI firmware cannot start it from the raw-efi disk' "$work/efi.err"
+check "  ... before anything is written" test ! -e "$work/efi"
 done_testing

@@ -279,8 +279,24 @@ services:
     user: ghost
     command: ["/bin/busybox", "true"]
 YAML
-fails $? ghost
+check "a user missing from the image fails the build with exit 1 and leaves nothing behind" fails $? ghost
 check "a user missing from a tarball's /etc/passwd fails the build, pointing at the key" \
   grep -qx "ghost.yml:5:11: container app: user \"ghost\": no such user in the image's /etc/passwd; give a number or add the user" ghost.err
+
+# An image whose /etc is a symlink: resolved inside the image (etc ->
+# /real-etc finds the image's file), never on the builder (etc -> /etc must
+# not find the host's daemon user).
+mkdir -p linked-root/real-etc linked-root/bin && cp /bin/busybox linked-root/bin/ && ln -s /real-etc linked-root/etc
+printf 'app:x:4321:4321::/:/bin/sh\n' >linked-root/real-etc/passwd && : >linked-root/real-etc/group
+tar -C linked-root -cf linked.tar . && mkdir -p hostlink-root/bin && ln -s /etc hostlink-root/etc && tar -C hostlink-root -cf hostlink.tar .
+printf 'name: linked\nservices:\n  - name: app\n    image: tar:linked.tar\n    user: app\n    command: ["/bin/busybox", "true"]\n' |
+  build linked
+check "an image's etc -> /real-etc symlink is followed inside the image (exit $?)" test $? -eq 0
+unpacked linked
+check "  ... user app is its 4321" config linked app '.process.user.uid == 4321'
+printf 'name: hostlink\nservices:\n  - name: app\n    image: tar:hostlink.tar\n    user: daemon\n    command: ["/bin/true"]\n' |
+  build hostlink
+check "an image's etc -> /etc symlink never reaches the builder's /etc/passwd" \
+  grep -q 'user "daemon": no such user in the image' hostlink.err
 
 done_testing
