@@ -6,16 +6,10 @@
 # with a shell pays). Prints tables and ratios; never part of make check.
 #
 # usage: bench/build.sh [RUNS]   (default 3)
-set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
-build=${BUILD:-$top/build}
-bulkhead=$build/bin/bulkhead
+. "$(dirname "$0")/lib.sh"
 runs=${1:-3}
-work=$(mktemp -d)
-trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 cd "$top"
 
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 ms_since() { awk -v s="$1" -v e="$EPOCHREALTIME" 'BEGIN { printf "%.0f\n", (e - s) * 1000 }'; }
 
 printf '%-22s %12s %12s %s\n' example "build time" "initrd" "outputs"

@@ -10,19 +10,13 @@
 # Prints a table and the ratios minimal/debian; never part of make check.
 #
 # usage: bench/kernel.sh [RUNS]   (default 3)
-set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
-build=${BUILD:-$top/build}
-bulkhead=$build/bin/bulkhead
+. "$(dirname "$0")/lib.sh"
 runs=${1:-3}
-work=$(mktemp -d)
-trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 declare -A image=([debian]=$build/kernel/vmlinuz [minimal]=$build/kernel-minimal/vmlinuz)
 for k in debian minimal; do
   [ -f "${image[$k]}" ] || { echo "bench/kernel.sh: no ${image[$k]} (make kernel)" >&2; exit 1; }
 done
 
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 # One boot: prints "TO_PID1_MS KERNEL_MS WHOLE_MS", timing the console as it
 # comes (EPOCHREALTIME: microseconds, no process per line).
