@@ -452,6 +452,21 @@ static int host_path(struct parse *p, yaml_node_t *v, const char *key, const cha
 	return (*out = strdup(joined)) ? 0 : fail(p, v, "out of memory");
 }
 
+/* A host_path that must name a regular file; WHAT says what KEY should be. */
+static int host_file(struct parse *p, yaml_node_t *v, const char *key, const char *what, char **out)
+{
+	const char *s = scalar(v);
+	struct stat st;
+
+	if (!s || !*s)
+		return fail(p, v, "%s must be %s", key, what);
+	if (host_path(p, v, key, s, out) < 0)
+		return -1;
+	if (stat(*out, &st) < 0 || !S_ISREG(st.st_mode))
+		return fail(p, v, "%s \"%s\" is not a regular file", key, s);
+	return 0;
+}
+
 /* default, unconfined, or a profile file, checked as JSON here and compiled
  * with the container's other settings at build time. */
 static int c_seccomp(struct parse *p, yaml_node_t *v, void *t)
@@ -645,17 +660,7 @@ static int f_contents(struct parse *p, yaml_node_t *v, void *t)
 
 static int f_source(struct parse *p, yaml_node_t *v, void *t)
 {
-	struct file_entry *f = t;
-	const char *s = scalar(v);
-	struct stat st;
-
-	if (!s || !*s)
-		return fail(p, v, "source must be the path of a file");
-	if (host_path(p, v, "source", s, &f->source) < 0)
-		return -1;
-	if (stat(f->source, &st) < 0 || !S_ISREG(st.st_mode))
-		return fail(p, v, "source \"%s\" is not a regular file", s);
-	return 0;
+	return host_file(p, v, "source", "the path of a file", &((struct file_entry *)t)->source);
 }
 
 static int f_mode(struct parse *p, yaml_node_t *v, void *t)
@@ -1055,17 +1060,7 @@ static int m_hostname(struct parse *p, yaml_node_t *v, void *t)
  * modules directory (lib/modules/VERSION, depmod run) to take modules from. */
 static int k_path(struct parse *p, yaml_node_t *v, void *t)
 {
-	struct manifest *m = t;
-	const char *s = scalar(v);
-	struct stat st;
-
-	if (!s || !*s)
-		return fail(p, v, "kernel path must be the path of a kernel image (a bzImage)");
-	if (host_path(p, v, "kernel path", s, &m->kernel_path) < 0)
-		return -1;
-	if (stat(m->kernel_path, &st) < 0 || !S_ISREG(st.st_mode))
-		return fail(p, v, "kernel path \"%s\" is not a regular file", s);
-	return 0;
+	return host_file(p, v, "kernel path", "the path of a kernel image (a bzImage)", &((struct manifest *)t)->kernel_path);
 }
 
 static int k_modules(struct parse *p, yaml_node_t *v, void *t)
