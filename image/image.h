@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "manifest.h"
+#include "../init/contract.h"
 
 __attribute__((format(printf, 2, 3))) int diag_fail(struct diag *d, const char *fmt, ...);
 /* Puts the formatted text before the message already in d. */
@@ -42,6 +43,11 @@ void initrd_owner(struct initrd *w, uid_t uid, gid_t gid);
 bool initrd_has(struct initrd *w, const char *path);
 /* Bytes of archive written so far, before compression. */
 long long initrd_bytes(struct initrd *w);
+/* What the archive written so far takes once unpacked into the kernel's
+ * tmpfs: file data in whole pages (the tmpfs's size limit counts these),
+ * and the number of entries (each an inode and a dentry besides). */
+long long initrd_unpacked_bytes(struct initrd *w);
+long long initrd_entries(struct initrd *w);
 int initrd_close(struct initrd *w, struct diag *d);
 
 /* ---- modules.c ---- */
@@ -168,6 +174,8 @@ bool disk_kernel_has_efi_stub(const char *kernel);
  * second when firmware boots it. */
 #define KERNEL_CMDLINE "console=ttyS0 panic=-1 quiet"
 #define QEMU_CMDLINE "bulkhead.exit=isa-debug-exit bulkhead.ctl=ttyS1"
+/* Memory for an appliance whose cmdline records none (built before it did). */
+#define RUN_DEFAULT_MEMORY_MB 256
 
 struct build_options {
 	const char *manifest;
@@ -179,12 +187,31 @@ struct build_options {
 int copy_file(const char *from, const char *to, struct diag *d);
 int build_appliance(const struct build_options *o, struct diag *d);
 
+/* ---- accel.c: KVM or TCG ---- */
+enum { ACCEL_AUTO, ACCEL_KVM, ACCEL_TCG, N_ACCELS };
+extern const char *const accel_names[N_ACCELS];
+/* The accelerator called NAME, or -1. */
+int accel_named(const char *name);
+/* What to boot with when WANTED (ACCEL_*) is asked for: TCG when asked, or
+ * when auto finds no usable /dev/kvm or remembers that KVM could not run a
+ * guest since the host booted (WHY then says so); KVM otherwise. -1 with d
+ * set when kvm is asked for and /dev/kvm cannot be opened. */
+int accel_choose(int wanted, char *why, size_t size, struct diag *d);
+/* Remembers, until the host reboots, that KVM could not run a guest. */
+void accel_remember_unusable(const char *why);
+/* Forgets it: the next auto boot tries KVM again. */
+void accel_forget(void);
+
 struct run_options {
 	const char *dir;
 	int timeout_s;   /* 0: none */
-	int memory_mb;
+	int memory_mb;   /* 0: what bulkhead build recorded in DIR/cmdline */
+	int accel;       /* ACCEL_* */
 	bool debug;      /* bulkhead.debug: the init prints each boot phase's duration */
 	bool microvm;    /* QEMU's microvm machine (no PCI, virtio on MMIO) instead of pc */
+	/* Told one line for the user (which accelerator and why, a memory
+	 * below the appliance's need) before the boot it concerns. */
+	void (*notice)(const char *line);
 };
 /* Boots the appliance and returns its exit status, or -1 with d set. */
 int run_appliance(const struct run_options *o, struct diag *d);

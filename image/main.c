@@ -39,14 +39,26 @@ static const char usage[] =
 	"                           as make kernel builds it); also BULKHEAD_KERNEL\n"
 	"        --busybox PATH     a static busybox for image: busybox (default /bin/busybox)\n"
 	"\n"
-	"  bulkhead run DIR [--timeout SECONDS] [--memory MB] [--machine M] [--debug]\n"
-	"      Boot the appliance in QEMU (KVM when /dev/kvm is usable, TCG otherwise)\n"
-	"      with its console on this terminal, and exit with the appliance's exit\n"
-	"      status when it powers off (125 when it could not tell one). A disk\n"
-	"      format (raw-efi, qcow2; known by DIR's files) boots under the UEFI\n"
-	"      firmware OVMF, a few seconds slower.\n"
+	"  bulkhead run DIR [--timeout SECONDS] [--memory MB] [--accel A] [--machine M] [--debug]\n"
+	"      Boot the appliance in QEMU with its console on this terminal, and exit\n"
+	"      with the appliance's exit status when it powers off (125 when it could\n"
+	"      not tell one). A disk format (raw-efi, qcow2; known by DIR's files)\n"
+	"      boots under the UEFI firmware OVMF, a few seconds slower.\n"
 	"        -t, --timeout S    kill QEMU after S seconds (default: no limit)\n"
-	"        -m, --memory MB    guest memory (default 256)\n"
+	"        -m, --memory MB    guest memory (default: what bulkhead build recorded in\n"
+	"                           DIR/cmdline as bulkhead.memory=, from the kernel, the\n"
+	"                           unpacked initrd and the containers' memory limits)\n"
+	"        -a, --accel A      auto (the default), kvm or tcg; also BULKHEAD_ACCEL.\n"
+	"                           auto tries KVM when /dev/kvm can be opened and takes it\n"
+	"                           only once the guest runs: when QEMU dies under KVM before\n"
+	"                           the init's first line, or the guest prints nothing for\n"
+	"                           30 s (more for a large initrd), it says why on stderr in\n"
+	"                           one line and boots again under TCG, and remembers that\n"
+	"                           until the host reboots (keyed by its boot_id, in\n"
+	"                           $XDG_CACHE_HOME or ~/.cache/bulkhead/kvm-verdict), so that\n"
+	"                           only the first boot pays for the try. kvm fails with the\n"
+	"                           reason instead of falling back; tcg never tries KVM.\n"
+	"        --forget-accel     forget what auto remembered: try KVM again\n"
 	"        --machine M        QEMU's pc (the default) or microvm (no PCI, no firmware:\n"
 	"                           kernel+initrd only; the kernel needs virtio-mmio built\n"
 	"                           in, as kernel: minimal has it)\n"
@@ -70,6 +82,12 @@ static const char usage[] =
 	"      (virtio disks, ext4, the ACPI button, overlay, ...) the kernel config\n"
 	"      CONFIG has (default: ../kernel/config from this program, the config of\n"
 	"      the kernel make deps unpacks). Exit 1 when a required one is missing.\n"
+	"\n"
+	"  bulkhead accel [--forget]\n"
+	"      Print the accelerator `bulkhead run --accel auto` would boot with now:\n"
+	"      kvm, or tcg (with the reason on stderr when KVM was tried and failed\n"
+	"      since the host booted). --forget: forget that first. The benchmarks\n"
+	"      boot their plain QEMU baselines with it.\n"
 	"\n"
 	"  bulkhead --help\n";
 
@@ -144,21 +162,47 @@ static int cmd_build(int argc, char **argv)
 	return 0;
 }
 
+static void print_notice(const char *line)
+{
+	fprintf(stderr, "bulkhead run: %s\n", line);
+	fflush(stderr);
+}
+
+/* --accel's value (or BULKHEAD_ACCEL's), or -1 after saying what is wrong. */
+static int accel_option(const char *value, const char *where)
+{
+	int accel = accel_named(value);
+
+	if (accel < 0)
+		fprintf(stderr, "bulkhead run: %s \"%s\" is not an accelerator; use auto, kvm or tcg\n", where, value);
+	return accel;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "timeout", required_argument, NULL, 't' }, { "memory", required_argument, NULL, 'm' },
 		{ "debug", no_argument, NULL, 'd' },          { "machine", required_argument, NULL, 'M' },
+		{ "accel", required_argument, NULL, 'a' },    { "forget-accel", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
 	};
-	struct run_options o = { .memory_mb = 256 };
+	struct run_options o = { .notice = print_notice };
+	const char *env = getenv("BULKHEAD_ACCEL");
 	struct diag d = { "" };
+	bool memory_given = false;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "t:m:h", longopts, NULL)) != -1) {
+	if (env && *env && (o.accel = accel_option(env, "BULKHEAD_ACCEL")) < 0)
+		return 2;
+	while ((opt = getopt_long(argc, argv, "t:m:a:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 't': o.timeout_s = atoi(optarg); break;
-		case 'm': o.memory_mb = atoi(optarg); break;
+		case 'm': o.memory_mb = atoi(optarg), memory_given = true; break;
+		case 'a':
+			if ((o.accel = accel_option(optarg, "--accel")) < 0)
+				return 2;
+			break;
+		case 'F': accel_forget(); break;
 		case 'd': o.debug = true; break;
 		case 'M':
 			if (strcmp(optarg, "pc") != 0 && strcmp(optarg, "microvm") != 0) {
@@ -171,7 +215,7 @@ static int cmd_run(int argc, char **argv)
 		default: fputs(usage, stderr); return 2;
 		}
 	}
-	if (optind != argc - 1 || o.timeout_s < 0 || o.memory_mb < 64) {
+	if (optind != argc - 1 || o.timeout_s < 0 || (memory_given && o.memory_mb < 64)) {
 		fprintf(stderr, "bulkhead run: expected DIR, a timeout >= 0 and memory >= 64 MB (see bulkhead --help)\n");
 		return 2;
 	}
@@ -182,6 +226,24 @@ static int cmd_run(int argc, char **argv)
 		return 125;
 	}
 	return status;
+}
+
+static int cmd_accel(int argc, char **argv)
+{
+	char why[600];
+	struct diag d = { "" };
+
+	if (argc > 2 || (argc == 2 && strcmp(argv[1], "--forget") != 0)) {
+		fprintf(stderr, "bulkhead accel: expected [--forget] (see bulkhead --help)\n");
+		return 2;
+	}
+	if (argc == 2)
+		accel_forget();
+	int accel = accel_choose(ACCEL_AUTO, why, sizeof(why), &d);
+	if (why[0])
+		fprintf(stderr, "bulkhead accel: KVM could not run a guest on this host since it booted: %s\n", why);
+	printf("%s\n", accel_names[accel]);
+	return 0;
 }
 
 static int cmd_ctl(int argc, char **argv)
@@ -247,6 +309,8 @@ int main(int argc, char **argv)
 		return cmd_build(argc - 1, argv + 1);
 	if (strcmp(argv[1], "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "accel") == 0)
+		return cmd_accel(argc - 1, argv + 1);
 	if (strcmp(argv[1], "ctl") == 0)
 		return cmd_ctl(argc - 1, argv + 1);
 	if (strcmp(argv[1], "check-kernel") == 0)

@@ -8,10 +8,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -96,27 +99,6 @@ static int read_cmdline(const char *dir, char *out, size_t size, struct diag *d)
 	return 0;
 }
 
-static int wait_qemu(pid_t pid, int timeout_s, int *wstatus)
-{
-	struct timespec tick = { 0, 20 * 1000 * 1000 };
-	long waited_ms = 0;
-
-	for (;;) {
-		pid_t r = waitpid(pid, wstatus, timeout_s ? WNOHANG : 0);
-		if (r == pid)
-			return 0;
-		if (r < 0 && errno != EINTR)
-			return -1;
-		if (timeout_s && waited_ms >= timeout_s * 1000L) {
-			kill(pid, SIGKILL);
-			waitpid(pid, wstatus, 0);
-			return 1;
-		}
-		nanosleep(&tick, NULL);
-		waited_ms += 20;
-	}
-}
-
 /* UEFI firmware for the disk formats: the code read-only, the variables
  * (boot entries) copied afresh for each boot so that every boot starts
  * from the same state and the package's file is never written. */
@@ -141,21 +123,281 @@ static int fresh_vars(char *vars, size_t size, struct diag *d)
 	return copy_file(OVMF_VARS, vars, d);
 }
 
-static void add_args(const char **argv, size_t *argc, const char *const *args, size_t n)
+/* A number the builder wrote into the command line ("bulkhead.memory=448"),
+ * or 0. */
+static long cmdline_number(const char *cmdline, const char *option)
 {
-	for (size_t i = 0; i < n; i++)
-		argv[(*argc)++] = args[i];
+	size_t n = strlen(option);
+
+	for (const char *p = cmdline; (p = strstr(p, option)); p += n)
+		if (p == cmdline || p[-1] == ' ')
+			return strtol(p + n, NULL, 10);
+	return 0;
 }
 
-/* Waits for QEMU and turns its exit into the appliance's status. */
-static int appliance_status(pid_t pid, int timeout_s, struct diag *d)
-{
-	int wstatus, waited = wait_qemu(pid, timeout_s, &wstatus);
+/* QEMU's command line and the strings it points into. */
+struct qemu_cmd {
+	const char *argv[128]; /* room for the base, a boot's arguments, 16 disks of 4 */
+	size_t argc;
+	char machine[64], memory[16], monitor_path[PATH_MAX], monitor[PATH_MAX + 64], ctl_path[PATH_MAX],
+		ctl[PATH_MAX + 64];
+	char kernel[PATH_MAX], initrd[PATH_MAX], append[2200];
+	char code[PATH_MAX + 64], vars[PATH_MAX], vars_drive[PATH_MAX + 64], boot_drive[PATH_MAX + 64];
+	char disk_args[16][PATH_MAX + 64], disk_devices[16][64];
+};
 
-	if (waited < 0)
-		return diag_fail(d, "waiting for QEMU: %s", strerror(errno));
-	if (waited > 0)
-		return diag_fail(d, "the appliance did not power off within %d s; QEMU was killed", timeout_s);
+static void add_args(struct qemu_cmd *q, const char *const *args, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		q->argv[q->argc++] = args[i];
+}
+
+static int qemu_cmd_make(struct qemu_cmd *q, const struct run_options *o, int accel, int memory_mb, int format,
+			 const char *cmdline, struct diag *d)
+{
+	bool kvm = accel == ACCEL_KVM;
+
+	snprintf(q->memory, sizeof(q->memory), "%d", memory_mb);
+	/* QEMU's monitor, for `bulkhead stop` (the ACPI power button). */
+	snprintf(q->monitor_path, sizeof(q->monitor_path), "%s/qemu-monitor.sock", o->dir);
+	snprintf(q->monitor, sizeof(q->monitor), "unix:%s,server=on,wait=off", q->monitor_path);
+	/* The VM's ttyS1 carries the init's control protocol (bulkhead ctl --vm). */
+	snprintf(q->ctl_path, sizeof(q->ctl_path), "%s/ctl.sock", o->dir);
+	snprintf(q->ctl, sizeof(q->ctl), "socket,id=ctl,path=%s,server=on,wait=off", q->ctl_path);
+	snprintf(q->machine, sizeof(q->machine), "%s,accel=%s", o->microvm ? "microvm" : "pc", accel_names[accel]);
+	/* The control channel as a second ISA serial port by hand: microvm
+	 * makes one for the first -serial only. */
+	const char *base[] = {
+		QEMU, "-machine", q->machine, "-cpu", kvm ? "host" : "max",
+		"-m", q->memory, "-smp", "1", "-nodefaults", "-no-user-config", "-display", "none",
+		"-serial", "stdio", "-chardev", q->ctl, "-device", "isa-serial,chardev=ctl,index=1", "-no-reboot",
+		"-device", "isa-debug-exit,iobase=0xf4,iosize=0x01", "-monitor", q->monitor,
+	};
+	q->argc = 0;
+	add_args(q, base, sizeof(base) / sizeof(base[0]));
+
+	if (format == FORMAT_KERNEL_INITRD) {
+		snprintf(q->kernel, sizeof(q->kernel), "%s/kernel", o->dir);
+		snprintf(q->initrd, sizeof(q->initrd), "%s/initrd.img", o->dir);
+		/* tsc=reliable: the TSC is the host's; no watchdog on jiffies
+		 * (all microvm has to check it with) should switch it off. */
+		char tsc[64] = "";
+		long khz = o->microvm && !kvm ? host_tsc_khz() : 0;
+		if (khz > 0)
+			snprintf(tsc, sizeof(tsc), " tsc_early_khz=%ld tsc=reliable", khz);
+		snprintf(q->append, sizeof(q->append), "%s " QEMU_CMDLINE "%s%s", cmdline, tsc,
+			 o->debug ? " bulkhead.debug" : "");
+		const char *boot[] = { "-kernel", q->kernel, "-initrd", q->initrd, "-append", q->append };
+		add_args(q, boot, sizeof(boot) / sizeof(boot[0]));
+	} else {
+		if (o->microvm)
+			return diag_fail(d, "the %s disk in %s needs UEFI firmware, which microvm has not; boot it on pc "
+					    "(without --machine) or rebuild with --format kernel+initrd",
+					 formats[format].name, o->dir);
+		if (o->debug)
+			return diag_fail(d, "--debug needs the kernel+initrd format: the %s disk in %s carries its own "
+					    "command line (rebuild with --format kernel+initrd)",
+					 formats[format].name, o->dir);
+		if (fresh_vars(q->vars, sizeof(q->vars), d) < 0)
+			return -1;
+		snprintf(q->code, sizeof(q->code), "if=pflash,format=raw,unit=0,readonly=on,file=%s", OVMF_CODE);
+		snprintf(q->vars_drive, sizeof(q->vars_drive), "if=pflash,format=raw,unit=1,file=%s", q->vars);
+		const char *firmware[] = { "-drive", q->code, "-drive", q->vars_drive };
+		add_args(q, firmware, sizeof(firmware) / sizeof(firmware[0]));
+	}
+
+	/* Disks: one virtio-blk each; the init finds them by label. */
+	size_t n_disks = 0;
+	char disks_dir[PATH_MAX + 16];
+	snprintf(disks_dir, sizeof(disks_dir), "%s/disks", o->dir);
+	DIR *dh = opendir(disks_dir);
+	for (struct dirent *e; dh && (e = readdir(dh)) && n_disks < 16;) {
+		size_t len = strlen(e->d_name);
+		if (len <= 5 || strcmp(e->d_name + len - 5, ".ext4") != 0)
+			continue;
+		/* microvm has no PCI: its virtio devices sit on MMIO slots. */
+		snprintf(q->disk_args[n_disks], sizeof(q->disk_args[0]), "file=%s/%s,format=raw,if=%s,id=disk%zu",
+			 disks_dir, e->d_name, o->microvm ? "none" : "virtio", n_disks);
+		snprintf(q->disk_devices[n_disks], sizeof(q->disk_devices[0]), "virtio-blk-device,drive=disk%zu",
+			 n_disks);
+		n_disks++;
+	}
+	if (dh)
+		closedir(dh);
+	for (size_t i = 0; i < n_disks; i++) {
+		const char *drive[] = { "-drive", q->disk_args[i], "-device", q->disk_devices[i] };
+		add_args(q, drive, o->microvm ? 4 : 2);
+	}
+	if (format != FORMAT_KERNEL_INITRD) {
+		/* The boot disk sits in the PCI bus's last slot, after the data
+		 * disks (QEMU gives -device its slot before any -drive
+		 * if=virtio), so that they keep the names they have under
+		 * -kernel, vda first; bootindex makes it the firmware's first
+		 * choice all the same. Read-only: firmware has no need to write,
+		 * and the disk stays as built. */
+		snprintf(q->boot_drive, sizeof(q->boot_drive), "if=none,id=boot,format=%s,readonly=on,file=%s/%s",
+			 formats[format].qemu, o->dir, formats[format].file);
+		const char *boot[] = { "-drive", q->boot_drive, "-device",
+				       "virtio-blk-pci,drive=boot,bootindex=0,addr=0x1f" };
+		add_args(q, boot, sizeof(boot) / sizeof(boot[0]));
+	}
+	q->argv[q->argc] = NULL;
+	return 0;
+}
+
+static long long monotonic_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
+}
+
+/* Ends QEMU: SIGTERM first, so that it puts the terminal back as it found
+ * it, then SIGKILL if it does not go. */
+static void end_qemu(pid_t pid, int *wstatus)
+{
+	kill(pid, SIGTERM);
+	for (int i = 0; i < 50; i++) {
+		if (waitpid(pid, wstatus, WNOHANG) == pid)
+			return;
+		struct timespec tick = { 0, 20 * 1000 * 1000 };
+		nanosleep(&tick, NULL);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, wstatus, 0);
+}
+
+/* Watching a boot under KVM: the guest runs once its init has printed its
+ * first line ("[init] ..."). Until then, what QEMU says on stderr is held
+ * back, since a fall-back to TCG makes it moot. */
+struct kvm_watch {
+	bool on, ready;
+	size_t line_pos;       /* where the console is in its current line */
+	char prefix[6];
+	char held[4096];       /* QEMU's stderr until the guest runs */
+	size_t n_held;
+};
+
+static void watch_console(struct kvm_watch *w, const char *buf, size_t n)
+{
+	static const char marker[] = "[init]";
+
+	for (size_t i = 0; i < n && !w->ready; i++) {
+		if (buf[i] == '\n' || buf[i] == '\r') {
+			w->line_pos = 0;
+			continue;
+		}
+		if (w->line_pos < sizeof(w->prefix))
+			w->prefix[w->line_pos] = buf[i];
+		if (++w->line_pos == sizeof(w->prefix) && memcmp(w->prefix, marker, sizeof(w->prefix)) == 0)
+			w->ready = true;
+	}
+}
+
+static void write_all(int fd, const char *buf, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, buf, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		buf += w, n -= (size_t)w;
+	}
+}
+
+/* QEMU's last two lines on stderr, joined by "; " for a one-line message:
+ * an error and the assertion it ended in, say. */
+static void last_held_lines(const struct kvm_watch *w, char *out, size_t size)
+{
+	size_t end = w->n_held, start = end, o = 0;
+	int newlines = 0;
+
+	while (end > 0 && (w->held[end - 1] == '\n' || w->held[end - 1] == ' '))
+		end--;
+	for (start = end; start > 0; start--)
+		if (w->held[start - 1] == '\n' && ++newlines == 2)
+			break;
+	for (size_t i = start; i < end && o + 3 < size; i++) {
+		if (w->held[i] == '\n')
+			out[o++] = ';', out[o++] = ' ';
+		else
+			out[o++] = w->held[i];
+	}
+	out[o] = '\0';
+}
+
+enum { QEMU_EXITED, QEMU_TIMED_OUT, GUEST_SILENT };
+
+/* Copies QEMU's console (OUT) and stderr (ERR; -1 for neither: QEMU has
+ * ours) through until it exits, the
+ * timeout passes, or, while W watches a KVM boot that has not reached the
+ * init, SILENT_MS pass. Returns QEMU_EXITED, QEMU_TIMED_OUT or GUEST_SILENT;
+ * QEMU has been waited for in every case. */
+static int relay(pid_t pid, int out, int err, struct kvm_watch *w, long long silent_ms, int timeout_s,
+		 int *wstatus)
+{
+	struct pollfd fds[2] = { { .fd = out, .events = POLLIN }, { .fd = err, .events = POLLIN } };
+	long long start = monotonic_ms();
+	char buf[4096];
+
+	for (int open_fds = (out >= 0) + (err >= 0); open_fds > 0;) {
+		long long now = monotonic_ms();
+		if (w->on && !w->ready && now - start >= silent_ms) {
+			end_qemu(pid, wstatus);
+			return GUEST_SILENT;
+		}
+		if (timeout_s && now - start >= timeout_s * 1000LL) {
+			kill(pid, SIGKILL);
+			waitpid(pid, wstatus, 0);
+			return QEMU_TIMED_OUT;
+		}
+		if (poll(fds, 2, 200) < 0 && errno != EINTR)
+			break;
+		for (int i = 0; i < 2; i++) {
+			if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			ssize_t n = read(fds[i].fd, buf, sizeof(buf));
+			if (n < 0 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			if (n <= 0) {
+				fds[i].fd = -1;
+				open_fds--;
+				continue;
+			}
+			if (i == 0) {
+				watch_console(w, buf, (size_t)n);
+				write_all(STDOUT_FILENO, buf, (size_t)n);
+				continue;
+			}
+			if (w->on && !w->ready) {
+				size_t keep = (size_t)n < sizeof(w->held) - w->n_held ? (size_t)n : sizeof(w->held) - w->n_held;
+				memcpy(w->held + w->n_held, buf, keep);
+				w->n_held += keep;
+			} else {
+				write_all(STDERR_FILENO, buf, (size_t)n);
+			}
+		}
+	}
+	/* Both pipes closed: QEMU is ending. The timeout still holds. */
+	for (;;) {
+		pid_t r = waitpid(pid, wstatus, WNOHANG);
+		if (r == pid || (r < 0 && errno != EINTR))
+			return QEMU_EXITED;
+		if (timeout_s && monotonic_ms() - start >= timeout_s * 1000LL) {
+			kill(pid, SIGKILL);
+			waitpid(pid, wstatus, 0);
+			return QEMU_TIMED_OUT;
+		}
+		struct timespec tick = { 0, 20 * 1000 * 1000 };
+		nanosleep(&tick, NULL);
+	}
+}
+
+/* Turns QEMU's exit into the appliance's status. */
+static int appliance_status(int wstatus, struct diag *d)
+{
 	if (WIFSIGNALED(wstatus))
 		return diag_fail(d, "QEMU was killed by signal %d", WTERMSIG(wstatus));
 	int rc = WEXITSTATUS(wstatus);
@@ -166,126 +408,140 @@ static int appliance_status(pid_t pid, int timeout_s, struct diag *d)
 	return (rc >> 1) - 1;
 }
 
-int run_appliance(const struct run_options *o, struct diag *d)
+/* How long a guest under KVM may stay silent before we take KVM to be
+ * unable to run it. KVM reaches the init in a second or two; the bound
+ * is generous for a loaded host, plus the time to unpack a large initrd. */
+static long long silent_bound_ms(const char *dir, int format)
 {
-	char kernel[PATH_MAX], initrd[PATH_MAX], cmdline[2048], append[2200], memory[16];
-	char code[PATH_MAX + 64], vars[PATH_MAX] = "", vars_drive[PATH_MAX + 64], boot_drive[PATH_MAX + 64];
-	bool kvm = access("/dev/kvm", R_OK | W_OK) == 0;
-	int format = format_of(o->dir), r = -1;
+	char path[PATH_MAX];
+	struct stat st;
 
-	snprintf(memory, sizeof(memory), "%d", o->memory_mb);
-	/* QEMU's monitor, for `bulkhead stop` (the ACPI power button). */
-	char monitor_path[PATH_MAX], monitor[PATH_MAX + 64];
-	snprintf(monitor_path, sizeof(monitor_path), "%s/qemu-monitor.sock", o->dir);
-	snprintf(monitor, sizeof(monitor), "unix:%s,server=on,wait=off", monitor_path);
-	/* The VM's ttyS1 carries the init's control protocol (bulkhead ctl --vm). */
-	char ctl_path[PATH_MAX], ctl[PATH_MAX + 64];
-	snprintf(ctl_path, sizeof(ctl_path), "%s/ctl.sock", o->dir);
-	snprintf(ctl, sizeof(ctl), "socket,id=ctl,path=%s,server=on,wait=off", ctl_path);
+	snprintf(path, sizeof(path), "%s/%s", dir, format == FORMAT_KERNEL_INITRD ? "initrd.img" : formats[format].file);
+	long long mib = stat(path, &st) == 0 ? st.st_size >> 20 : 0;
+	return 30000 + mib * 125; /* 30 s, and 1 s for every 8 MiB */
+}
 
-	char machine[64];
-	snprintf(machine, sizeof(machine), "%s,accel=%s", o->microvm ? "microvm" : "pc", kvm ? "kvm" : "tcg");
-	/* The control channel as a second ISA serial port by hand: microvm
-	 * makes one for the first -serial only. */
-	/* Room for the worst case: the base, a boot's arguments, 16 disks of 4. */
-	const char *argv[128] = {
-		QEMU, "-machine", machine, "-cpu", kvm ? "host" : "max",
-		"-m", memory, "-smp", "1", "-nodefaults", "-no-user-config", "-display", "none",
-		"-serial", "stdio", "-chardev", ctl, "-device", "isa-serial,chardev=ctl,index=1", "-no-reboot",
-		"-device", "isa-debug-exit,iobase=0xf4,iosize=0x01", "-monitor", monitor, NULL,
-	};
-	size_t argc = 0;
-	while (argv[argc])
-		argc++;
+/* One boot with ACCEL. Returns the appliance's status, or -1 with d set;
+ * *KVM_FAILED is set (with the reason in d) when KVM could not run the
+ * guest, and only then. */
+static int boot(const struct run_options *o, int accel, int memory_mb, int format, const char *cmdline,
+		bool *kvm_failed, struct diag *d)
+{
+	struct qemu_cmd *q = calloc(1, sizeof(*q));
+	struct kvm_watch w = { .on = accel == ACCEL_KVM };
+	int pipes[2][2] = { { -1, -1 }, { -1, -1 } }, r = -1, wstatus = 0;
 
-	if (format == FORMAT_KERNEL_INITRD) {
-		if (read_cmdline(o->dir, cmdline, sizeof(cmdline), d) < 0)
-			return -1;
-		snprintf(kernel, sizeof(kernel), "%s/kernel", o->dir);
-		snprintf(initrd, sizeof(initrd), "%s/initrd.img", o->dir);
-		/* tsc=reliable: the TSC is the host's; no watchdog on jiffies
-		 * (all microvm has to check it with) should switch it off. */
-		char tsc[64] = "";
-		long khz = o->microvm && !kvm ? host_tsc_khz() : 0;
-		if (khz > 0)
-			snprintf(tsc, sizeof(tsc), " tsc_early_khz=%ld tsc=reliable", khz);
-		snprintf(append, sizeof(append), "%s " QEMU_CMDLINE "%s%s", cmdline, tsc, o->debug ? " bulkhead.debug" : "");
-		const char *boot[] = { "-kernel", kernel, "-initrd", initrd, "-append", append };
-		add_args(argv, &argc, boot, sizeof(boot) / sizeof(boot[0]));
-	} else {
-		if (o->microvm)
-			return diag_fail(d, "the %s disk in %s needs UEFI firmware, which microvm has not; boot it on pc "
-					    "(without --machine) or rebuild with --format kernel+initrd",
-					 formats[format].name, o->dir);
-		if (o->debug)
-			return diag_fail(d, "--debug needs the kernel+initrd format: the %s disk in %s carries its own "
-					    "command line (rebuild with --format kernel+initrd)",
-					 formats[format].name, o->dir);
-		if (fresh_vars(vars, sizeof(vars), d) < 0)
-			goto out;
-		snprintf(code, sizeof(code), "if=pflash,format=raw,unit=0,readonly=on,file=%s", OVMF_CODE);
-		snprintf(vars_drive, sizeof(vars_drive), "if=pflash,format=raw,unit=1,file=%s", vars);
-		const char *firmware[] = { "-drive", code, "-drive", vars_drive };
-		add_args(argv, &argc, firmware, sizeof(firmware) / sizeof(firmware[0]));
+	*kvm_failed = false;
+	if (!q)
+		return diag_fail(d, "out of memory");
+	if (qemu_cmd_make(q, o, accel, memory_mb, format, cmdline, d) < 0)
+		goto out;
+	unlink(q->monitor_path);
+	unlink(q->ctl_path);
+	/* Under TCG QEMU writes to our stdout and stderr itself; under KVM
+	 * both come through us, to watch the boot. */
+	if (w.on && (pipe2(pipes[0], O_CLOEXEC) < 0 || pipe2(pipes[1], O_CLOEXEC) < 0)) {
+		diag_fail(d, "pipe: %s", strerror(errno));
+		goto out;
 	}
-	unlink(monitor_path);
-	unlink(ctl_path);
-
-	/* Disks: one virtio-blk each; the init finds them by label. */
-	char disk_args[16][PATH_MAX + 64], disk_devices[16][64];
-	size_t n_disks = 0;
-	char disks_dir[PATH_MAX + 16];
-	snprintf(disks_dir, sizeof(disks_dir), "%s/disks", o->dir);
-	DIR *dh = opendir(disks_dir);
-	for (struct dirent *e; dh && (e = readdir(dh)) && n_disks < 16;) {
-		size_t len = strlen(e->d_name);
-		if (len <= 5 || strcmp(e->d_name + len - 5, ".ext4") != 0)
-			continue;
-		/* microvm has no PCI: its virtio devices sit on MMIO slots. */
-		snprintf(disk_args[n_disks], sizeof(disk_args[0]), "file=%s/%s,format=raw,if=%s,id=disk%zu", disks_dir,
-			 e->d_name, o->microvm ? "none" : "virtio", n_disks);
-		snprintf(disk_devices[n_disks], sizeof(disk_devices[0]), "virtio-blk-device,drive=disk%zu", n_disks);
-		n_disks++;
-	}
-	if (dh)
-		closedir(dh);
-	for (size_t i = 0; i < n_disks; i++) {
-		argv[argc++] = "-drive";
-		argv[argc++] = disk_args[i];
-		if (o->microvm) {
-			argv[argc++] = "-device";
-			argv[argc++] = disk_devices[i];
-		}
-	}
-	if (format != FORMAT_KERNEL_INITRD) {
-		/* The boot disk sits in the PCI bus's last slot, after the data
-		 * disks (QEMU gives -device its slot before any -drive
-		 * if=virtio), so that they keep the names they have under
-		 * -kernel, vda first; bootindex makes it the firmware's first
-		 * choice all the same. Read-only: firmware has no need to write,
-		 * and the disk stays as built. */
-		snprintf(boot_drive, sizeof(boot_drive), "if=none,id=boot,format=%s,readonly=on,file=%s/%s",
-			 formats[format].qemu, o->dir, formats[format].file);
-		const char *boot[] = { "-drive", boot_drive, "-device",
-				       "virtio-blk-pci,drive=boot,bootindex=0,addr=0x1f" };
-		add_args(argv, &argc, boot, sizeof(boot) / sizeof(boot[0]));
-	}
-	argv[argc] = NULL;
-
-	/* ctrl-c ends QEMU (it shares our terminal); we stay to report. */
-	signal(SIGINT, SIG_IGN);
-	pid_t pid = spawn(argv, NULL, -1, -1, -1);
+	pid_t pid = spawn(q->argv, NULL, -1, pipes[0][1], pipes[1][1]);
 	if (pid < 0) {
 		diag_fail(d, "%s: %s (make deps installs qemu-system-x86)", QEMU, strerror((int)-pid));
 		goto out;
 	}
-	r = appliance_status(pid, o->timeout_s, d);
+	int how;
+	if (w.on) {
+		close(pipes[0][1]), close(pipes[1][1]);
+		pipes[0][1] = pipes[1][1] = -1;
+		how = relay(pid, pipes[0][0], pipes[1][0], &w, silent_bound_ms(o->dir, format), o->timeout_s, &wstatus);
+	} else {
+		how = relay(pid, -1, -1, &w, 0, o->timeout_s, &wstatus);
+	}
+	char last[512];
+	last_held_lines(&w, last, sizeof(last));
+	if (how == GUEST_SILENT) {
+		*kvm_failed = true;
+		diag_fail(d, "the guest printed nothing within %lld s under KVM", silent_bound_ms(o->dir, format) / 1000);
+	} else if (how == QEMU_TIMED_OUT) {
+		diag_fail(d, "the appliance did not power off within %d s; QEMU was killed", o->timeout_s);
+	} else if (w.on && !w.ready && (WIFSIGNALED(wstatus) || WEXITSTATUS(wstatus) == 1)) {
+		/* QEMU itself gave up before the guest ran: KVM's doing. */
+		*kvm_failed = true;
+		if (WIFSIGNALED(wstatus))
+			diag_fail(d, "QEMU was killed by signal %d under KVM before the guest ran%s%s", WTERMSIG(wstatus),
+				  last[0] ? ": " : "", last);
+		else
+			diag_fail(d, "QEMU failed under KVM before the guest ran%s%s", last[0] ? ": " : "", last);
+	} else {
+		/* The guest ran (or ended by itself): what QEMU said is the user's. */
+		if (w.on && !w.ready)
+			write_all(STDERR_FILENO, w.held, w.n_held);
+		r = appliance_status(wstatus, d);
+	}
 out:
-	if (vars[0])
-		unlink(vars);
+	for (int i = 0; i < 2; i++)
+		for (int j = 0; j < 2; j++)
+			if (pipes[i][j] >= 0)
+				close(pipes[i][j]);
+	if (q->vars[0])
+		unlink(q->vars);
+	free(q);
 	return r;
 }
 
+static void notice(const struct run_options *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void notice(const struct run_options *o, const char *fmt, ...)
+{
+	char line[1200];
+	va_list ap;
+
+	if (!o->notice)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	o->notice(line);
+}
+
+int run_appliance(const struct run_options *o, struct diag *d)
+{
+	char cmdline[2048], why[600];
+	int format = format_of(o->dir);
+
+	if (read_cmdline(o->dir, cmdline, sizeof(cmdline), d) < 0)
+		return -1;
+	/* The builder recorded what the appliance needs; --memory wins. */
+	int needed = (int)cmdline_number(cmdline, BOOT_OPTION_MEMORY);
+	int memory_mb = o->memory_mb ? o->memory_mb : needed ? needed : RUN_DEFAULT_MEMORY_MB;
+	if (o->memory_mb && needed > o->memory_mb)
+		notice(o, "--memory %d is less than the %d MiB this appliance was built to need; its initramfs may not "
+			  "unpack whole (the init will say so)", o->memory_mb, needed);
+
+	int accel = accel_choose(o->accel, why, sizeof(why), d);
+	if (accel < 0)
+		return -1;
+	if (why[0])
+		notice(o, "booting under TCG: KVM could not run a guest on this host since it booted (%s); "
+			  "--forget-accel tries KVM again", why);
+	/* Signals: ctrl-c ends QEMU (it shares our terminal); we stay to
+	 * report, and a closed pipe on our side must not kill us mid-relay. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	bool kvm_failed;
+	int r = boot(o, accel, memory_mb, format, cmdline, &kvm_failed, d);
+	if (!kvm_failed)
+		return r;
+	if (o->accel == ACCEL_KVM) {
+		diag_prefix(d, "--accel kvm: KVM cannot run this guest here: ");
+		strncat(d->msg, " (use --accel tcg, or auto, which falls back to TCG)", sizeof(d->msg) - strlen(d->msg) - 1);
+		return -1;
+	}
+	snprintf(why, sizeof(why), "%.*s", (int)sizeof(why) - 1, d->msg);
+	accel_remember_unusable(why);
+	notice(o, "KVM cannot run this guest here (%s); booting again under TCG, as will every run until the host "
+		  "reboots (--forget-accel tries KVM again)", why);
+	return boot(o, ACCEL_TCG, memory_mb, format, cmdline, &kvm_failed, d);
+}
 int stop_appliance(const char *dir, struct diag *d)
 {
 	char path[PATH_MAX];
