@@ -357,6 +357,41 @@ static void human(long long bytes, char *out, size_t size)
 		snprintf(out, size, "%.1f KiB", (double)bytes / 1024);
 }
 
+/* The memory the VM needs, in MiB, decided here once for bulkhead run and
+ * the init. The kernel unpacks the initramfs into a tmpfs that may fill
+ * only half of the memory it sees, while the compressed archive is still
+ * held; after that the unpacked files stay, and the containers run beside
+ * them. So: the kernel's own share, then the larger of the unpack's need
+ * and the running appliance's, then headroom for processes without a
+ * declared limit. */
+static int appliance_memory_mib(const struct manifest *m, long long kernel_bytes, long long initrd_bytes,
+				long long unpacked_bytes, long long entries)
+{
+	enum { MIB = 1 << 20, KERNEL_BASE = 48 * MIB, HEADROOM = 64 * MIB, FLOOR_MIB = 256, STEP_MIB = 16 };
+	/* The decompressed kernel and its tables are some four times its bzImage. */
+	long long kernel = KERNEL_BASE + 4 * kernel_bytes;
+	/* An inode and a dentry for every entry, about a KiB. */
+	long long files = unpacked_bytes + entries * 1024;
+	/* Services run side by side; onboot and onshutdown containers one at a time. */
+	long long services = 0, one_at_a_time = 0;
+	for (size_t i = 0; i < m->n_services; i++)
+		services += (long long)m->services[i].memory_bytes;
+	for (size_t i = 0; i < m->n_onboot; i++)
+		if ((long long)m->onboot[i].memory_bytes > one_at_a_time)
+			one_at_a_time = (long long)m->onboot[i].memory_bytes;
+	for (size_t i = 0; i < m->n_onshutdown; i++)
+		if ((long long)m->onshutdown[i].memory_bytes > one_at_a_time)
+			one_at_a_time = (long long)m->onshutdown[i].memory_bytes;
+	long long containers = services > one_at_a_time ? services : one_at_a_time;
+	/* The compressed archive twice: a disk's firmware loads it inside the
+	 * unified image before the kernel takes its own copy. */
+	long long unpacking = 2 * files + 2 * initrd_bytes, running = files + containers;
+	long long need = kernel + (unpacking > running ? unpacking : running) + HEADROOM;
+	long long mib = (need + MIB - 1) / MIB;
+	mib = (mib + STEP_MIB - 1) / STEP_MIB * STEP_MIB;
+	return (int)(mib > FLOOR_MIB ? mib : FLOOR_MIB);
+}
+
 /* Creates each declared disk that does not exist yet: an ext4 file system
  * with the disk's label. An existing disk is never touched. */
 static int make_disks(const struct manifest *m, const char *output, struct progress *p, struct diag *d)
@@ -473,6 +508,10 @@ int build_appliance(const struct build_options *o, struct diag *d)
 			goto out;
 		drop_unpacked(slots, n, i);
 	}
+	/* Last, so that the init can tell a whole unpack from a cut one. */
+	if (initrd_data(w, INITRD_END, "", 0, 0644, d) < 0)
+		goto out;
+	long long unpacked_bytes = initrd_unpacked_bytes(w), entries = initrd_entries(w);
 	r = initrd_close(w, d);
 	w = NULL;
 	if (r < 0)
@@ -485,9 +524,13 @@ int build_appliance(const struct build_options *o, struct diag *d)
 	kernel_bytes = file_size(path);
 	snprintf(path, sizeof(path), "%s/initrd.img", staging);
 	initrd_bytes = file_size(path);
+	long long initrd_mib = (unpacked_bytes + (1 << 20) - 1) >> 20;
+	int memory_mib = appliance_memory_mib(&m, kernel_bytes, initrd_bytes, unpacked_bytes, entries);
 	/* A disk's command line is whole: nothing adds to it at boot. */
-	const char *cmdline = o->format == FORMAT_KERNEL_INITRD ? KERNEL_CMDLINE : KERNEL_CMDLINE " " QEMU_CMDLINE;
-	char line[256];
+	char cmdline[256], line[300];
+	snprintf(cmdline, sizeof(cmdline), "%s %s%d %s%lld%s%s", KERNEL_CMDLINE, BOOT_OPTION_MEMORY, memory_mib,
+		 BOOT_OPTION_INITRD, initrd_mib, o->format == FORMAT_KERNEL_INITRD ? "" : " ",
+		 o->format == FORMAT_KERNEL_INITRD ? "" : QEMU_CMDLINE);
 	snprintf(line, sizeof(line), "%s\n", cmdline);
 	snprintf(path, sizeof(path), "%s/%s", staging, CMDLINE_FILE);
 	if ((r = write_text(path, line, d)) < 0)
@@ -515,7 +558,9 @@ int build_appliance(const struct build_options *o, struct diag *d)
 		human(kernel_bytes, size, sizeof(size));
 		printf("  kernel      %s\n", size);
 		human(initrd_bytes, size, sizeof(size));
-		printf("  initrd.img  %s compressed\n", size);
+		printf("  initrd.img  %s compressed, %lld MiB unpacked\n", size, initrd_mib);
+		printf("  memory      %d MiB needed to boot (recorded in %s/cmdline; bulkhead run gives the VM that)\n",
+		       memory_mib, o->output);
 		human(file_size(o->tools.init), size, sizeof(size));
 		printf("    init      %s\n", size);
 		size_t shared = 0;

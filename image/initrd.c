@@ -21,6 +21,7 @@ struct initrd {
 	unsigned ino;
 	uid_t uid;
 	gid_t gid;
+	long long data_pages; /* file data once unpacked, in pages */
 	char **dirs; /* directories already written, to add missing parents once */
 	size_t n_dirs, cap_dirs;
 };
@@ -125,6 +126,13 @@ static struct archive_entry *new_entry(struct initrd *w, const char *path, mode_
 	return e;
 }
 
+enum { TMPFS_PAGE = 4096 };
+
+static void count_data(struct initrd *w, long long bytes)
+{
+	w->data_pages += (bytes + TMPFS_PAGE - 1) / TMPFS_PAGE;
+}
+
 static int write_header(struct initrd *w, struct archive_entry *e, const char *path, struct diag *d)
 {
 	int r = archive_write_header(w->archive, e) == ARCHIVE_OK ? 0 : archive_fail(w, path, d);
@@ -168,6 +176,7 @@ int initrd_data(struct initrd *w, const char *path, const void *data, size_t len
 	if (!e)
 		return diag_fail(d, "out of memory");
 	archive_entry_set_size(e, (la_int64_t)len);
+	count_data(w, (long long)len);
 	if (write_header(w, e, path, d) < 0)
 		return -1;
 	if (len && archive_write_data(w->archive, data, len) != (la_ssize_t)len)
@@ -198,6 +207,7 @@ int initrd_file(struct initrd *w, const char *path, const char *source, mode_t m
 		return diag_fail(d, "out of memory");
 	}
 	archive_entry_set_size(e, st.st_size);
+	count_data(w, (long long)st.st_size);
 	if (write_header(w, e, path, d) < 0) {
 		close(fd);
 		return -1;
@@ -220,6 +230,7 @@ int initrd_symlink(struct initrd *w, const char *path, const char *target, struc
 	if (!e)
 		return diag_fail(d, "out of memory");
 	archive_entry_set_symlink(e, target);
+	count_data(w, (long long)strlen(target)); /* a page, unless short enough to sit in the inode: no matter */
 	return write_header(w, e, path, d);
 }
 
@@ -239,6 +250,16 @@ long long initrd_bytes(struct initrd *w)
 {
 	/* filter 0 is the cpio stream itself, before gzip; -1 would be the gzip output */
 	return (long long)archive_filter_bytes(w->archive, 0);
+}
+
+long long initrd_unpacked_bytes(struct initrd *w)
+{
+	return w->data_pages * TMPFS_PAGE;
+}
+
+long long initrd_entries(struct initrd *w)
+{
+	return w->ino;
 }
 
 int initrd_close(struct initrd *w, struct diag *d)

@@ -4,6 +4,7 @@
 #include <glob.h>
 #include <sys/wait.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
@@ -11,6 +12,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <sys/stat.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 
 #include "init.h"
@@ -89,6 +91,10 @@ static void parse_option(struct boot_options *options, const char *word)
 		options->debug = true;
 	else if (strcmp(word, "bulkhead.shell") == 0)
 		options->shell = true;
+	else if (strncmp(word, BOOT_OPTION_MEMORY, strlen(BOOT_OPTION_MEMORY)) == 0)
+		options->memory_mib = strtoul(word + strlen(BOOT_OPTION_MEMORY), NULL, 10);
+	else if (strncmp(word, BOOT_OPTION_INITRD, strlen(BOOT_OPTION_INITRD)) == 0)
+		options->initrd_mib = strtoul(word + strlen(BOOT_OPTION_INITRD), NULL, 10);
 	else if (strncmp(word, "bulkhead.ctl=", 13) == 0 &&
 		 strspn(word + 13, "abcdefghijklmnopqrstuvwxyzS0123456789") == strlen(word + 13))
 		snprintf(options->ctl_tty, sizeof(options->ctl_tty), "%s", word + 13);
@@ -159,6 +165,25 @@ int boot_prepare(struct boot_options *options, struct bh_err *err)
 	ensure_console();
 	read_options(options);
 	return 0;
+}
+
+int initrd_check(const struct boot_options *options, struct bh_err *err)
+{
+	struct sysinfo si;
+
+	if (access("/" INITRD_END, F_OK) == 0)
+		return 0;
+	unsigned long long have = sysinfo(&si) == 0 ? (unsigned long long)si.totalram * si.mem_unit >> 20 : 0;
+	if (!options->memory_mib || !options->initrd_mib)
+		return bh_fail(err, -ENOSPC,
+			       "the initramfs was not unpacked whole (/%s is missing): was the VM's memory (%llu MiB) "
+			       "too small for it? The kernel unpacks it into at most half of its memory",
+			       INITRD_END, have);
+	return bh_fail(err, -ENOSPC,
+		       "the initramfs was not unpacked whole: it takes %lu MiB unpacked, and the kernel unpacks it into at "
+		       "most half of its memory, %llu MiB here. Boot the VM with at least %lu MiB (bulkhead run gives it "
+		       "that unless --memory says less)",
+		       options->initrd_mib, have, options->memory_mib);
 }
 
 void loopback_up(void)

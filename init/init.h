@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "../runtime/runtime.h"
+#include "contract.h"
 
 #define APPLIANCE_JSON "/etc/bulkhead/appliance.json"
 
@@ -20,6 +21,7 @@ struct boot_options {
 	char ctl_tty[16]; /* bulkhead.ctl=ttyS1: serve the control protocol there too */
 	bool debug;       /* bulkhead.debug: print each boot phase's duration */
 	bool shell;       /* bulkhead.shell: an emergency shell when the boot fails */
+	unsigned long memory_mib, initrd_mib; /* what the builder recorded; 0: unknown */
 };
 
 /* Options come from the kernel command line and, for an init started by
@@ -37,6 +39,10 @@ void debug_memory(const struct boot_options *o);
 /* Moves / off the initramfs and mounts the essentials. Returns 0 or -errno
  * with a message in err; PID 1 may give up only here, before the loop. */
 int boot_prepare(struct boot_options *options, struct bh_err *err);
+/* Fails, saying how much memory the appliance needs, when the kernel did
+ * not unpack the whole initramfs (it ran out of room): a boot that goes on
+ * would fail later in ways that hide the cause. */
+int initrd_check(const struct boot_options *options, struct bh_err *err);
 /* Brings up the loopback interface of the init's network namespace. */
 void loopback_up(void);
 

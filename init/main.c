@@ -28,7 +28,7 @@ int main(int argc, char **argv)
 	struct bh_err err = { 0 };
 
 	boot_options_from_args(&options, argc, argv);
-	if (boot_prepare(&options, &err) < 0)
+	if (boot_prepare(&options, &err) < 0 || initrd_check(&options, &err) < 0)
 		boot_failed(&options, err.msg);
 	debug_phase(&options, "mounts");
 	if (appliance_load(APPLIANCE_JSON, &appliance, &err) < 0)
