@@ -14,14 +14,9 @@ check "web-volume builds, with its disk" test -f "$work/web/disks/www.ext4"
 serve() { # N: boot, wait for the client's page, press the power button
   boot_log=$work/web-$1.log
   ( "$BULKHEAD" run --timeout 240 "$work/web" </dev/null 2>&1; echo "run exited $?" ) | tr -d '\r' >"$boot_log" &
-  until_logged 'the page came from the volume' 200
+  until_logged 'the page came from the volume\|^run exited' 240
   # The monitor socket may lag the console: press until the VM goes.
-  local i
-  for i in $(seq 30); do
-    grep -q '^run exited' "$boot_log" && break
-    "$BULKHEAD" stop "$work/web" 2>/dev/null
-    sleep 2
-  done
+  wait_for "bulkhead run to end after bulkhead stop" 240 press_stop "$work/web"
   wait
   boot_status=$(sed -n 's/^run exited //p' "$boot_log")
 }

@@ -9,7 +9,10 @@ require_qemu
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-cat >"$work/faults.yml" <<'YAML'
+# No service waits for a window of time: each waits for what it needs, with
+# a generous bound (wait_for, from tests/lib.sh), and says on the console what
+# it gave up on when the bound passes.
+guest_manifest >"$work/faults.yml" <<'YAML'
 name: faults
 exit_status_from: neighbour
 services:
@@ -17,38 +20,79 @@ services:
     image: busybox
     resources: {memory: 32M}
     command: "echo eating; exec awk 'BEGIN { s = \"x\"; while (length(s) < 200000000) s = s s; print \"survived\" }'"
+  # Its killer ends the bomb once the cgroup has refused a fork. It forks
+  # nothing while it waits: nothing could be forked then.
   - name: bomb
     image: busybox
     resources: {pids: 40}
-    command: "(sleep 4; kill -9 -1) & sh -c 'b() { b | b & }; b' 2>/dev/null; wait; read limit < /sys/fs/cgroup/pids.max; read event count < /sys/fs/cgroup/pids.events; echo pids.max $limit refused forks $count"
+    command: |
+      @wait_for@
+      refused() { read event count </sys/fs/cgroup/pids.events && [ "$count" -gt 0 ]; }
+      (wait_for "pids.events to count a refused fork" 240 refused; kill -9 -1) &
+      sh -c 'b() { b | b & }; b' 2>/dev/null; wait
+      read limit </sys/fs/cgroup/pids.max; read event count </sys/fs/cgroup/pids.events
+      echo pids.max $limit refused forks $count
   - name: neighbour
     image: busybox
     command: "for i in 1 2 3 4 5 6 7 8 9 10; do echo alive $i; sleep 0.5; done"
+  # web serves until its client says it is done, by connecting to port 8081.
   - name: web
     image: busybox
     network: host
     readonly: false
-    command: "mkdir -p /tmp/www && echo hello from web > /tmp/www/index.html && httpd -f -p 127.0.0.1:8080 -h /tmp/www & sleep 8; kill $!"
+    command: |
+      mkdir -p /tmp/www && echo hello from web > /tmp/www/index.html || exit 1
+      httpd -f -p 127.0.0.1:8080 -h /tmp/www &
+      nc -w 400 -l -p 8081 </dev/null >/dev/null 2>&1 || echo gave up after 400 s waiting for the client to be done
+      kill $!
   - name: client
     image: busybox
     network: host
     depends_on: [web]
-    command: "sleep 0.5; ok=0; for i in 1 2 3 4 5 6 7 8; do wget -q -O - http://127.0.0.1:8080/ >/dev/null && ok=$((ok + 1)); sleep 0.5; done; echo answered $ok of 8"
+    command: |
+      @wait_for@
+      answers() { wget -q -O /dev/null http://127.0.0.1:8080/ 2>/dev/null; }
+      told() { nc 127.0.0.1 8081 </dev/null >/dev/null 2>&1; }
+      wait_for "web to answer on 127.0.0.1:8080" 240 answers
+      ok=0; for i in 1 2 3 4 5 6 7 8; do wget -q -O - http://127.0.0.1:8080/ >/dev/null && ok=$((ok + 1)); sleep 0.5; done
+      echo answered $ok of 8
+      wait_for "web to hear that its client is done (port 8081)" 60 told
+  # The spawner holds its children until the watcher has counted them: the
+  # watcher connects to its port 9000 once to count them, once more to let
+  # them go; then the spawner ends, and its children with it.
   - name: spawner
     image: busybox
+    network: host
     resources: {pids: 1100}
-    command: "for i in $(seq 1000); do (sleep 300 &); done; echo abandoned 1000; sleep 1"
+    command: |
+      for i in $(seq 1000); do (sleep 1000 &); done; echo abandoned 1000
+      if ! nc -w 300 -l -p 9000 </dev/null >/dev/null 2>&1; then echo gave up after 300 s waiting for the watcher to count the children
+      elif ! nc -w 120 -l -p 9000 </dev/null >/dev/null 2>&1; then echo gave up after 120 s waiting for the watcher to let the children go
+      fi
+  # /proc/loadavg's fourth field is running/all of the VM's tasks.
   - name: watcher
     image: busybox
+    network: host
     depends_on: [spawner]
-    command: "peak=0; for i in $(seq 60); do read a b c tasks e < /proc/loadavg; now=${tasks#*/}; [ $now -gt $peak ] && peak=$now; sleep 0.25; done; echo tasks peak $peak now $now"
+    command: |
+      @wait_for@
+      peak=0
+      count() { read a b c tasks e </proc/loadavg; now=${tasks#*/}; [ $now -le $peak ] || peak=$now; }
+      knock() { count; nc 127.0.0.1 9000 </dev/null >/dev/null 2>&1; }
+      reaped() { count; [ $now -lt $((peak - 990)) ]; }
+      wait_for "the spawner to hold its 1000 children (port 9000)" 300 knock && count &&
+        wait_for "the spawner to let its children go (port 9000)" 60 knock &&
+        wait_for "the task count to fall back 990 below its peak" 240 reaped
+      echo tasks peak $peak now $now
   - name: crasher
     image: busybox
     restart: on-failure
     max_restarts: 2
     command: "echo crashing; exit 5"
 YAML
-boot faults "$work/faults.yml"
+# Longer than the guests' own bounds (the watcher's add up to 600 s), so that
+# the console says what a guest gave up on before QEMU is stopped.
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-900} boot faults "$work/faults.yml"
 tr -d '\r' <"$boot_log" >"$work/log" && boot_log=$work/log
 check "the appliance ends with the neighbour's status 0 (got $boot_status) after ${boot_seconds:-?} s" test "$boot_status" -eq 0
 check "the memory hog was OOM-killed (SIGKILL inside its 32M cgroup)" grep -q 'hog: killed by signal 9' "$boot_log"

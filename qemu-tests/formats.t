@@ -38,13 +38,11 @@ YAML
 
 # until_up PATTERN SECONDS: until_logged, but giving up as soon as
 # bulkhead run has ended.
+logged_or_ended() { logged "$1" || ! kill -0 "$run_pid" 2>/dev/null; }
 until_up() {
-  local i
-  for i in $(seq $(($2 * 10))); do
-    grep -q -- "$1" "$boot_log" 2>/dev/null && return 0
-    kill -0 "$run_pid" 2>/dev/null || { grep -q -- "$1" "$boot_log"; return; }
-    sleep 0.1
-  done
+  wait_for "a console line matching '$1'" "$2" logged_or_ended "$1" || return 1
+  logged "$1" && return 0
+  echo "# bulkhead run ended before a console line matched '$1'" >&2
   return 1
 }
 
@@ -68,7 +66,7 @@ for format in raw-efi qcow2; do
     sh -c "grep -q '^\[init\]' '$boot_log' && ! grep -q 'Linux version' '$boot_log'"
   check "$format: the data disk is found by its label, as /dev/vda (the boot disk comes last)" \
     grep -q 'disk data: /dev/vda mounted on /volumes/data' "$boot_log"
-  check "$format: the service comes up" until_up '^\[server\] serving' 120
+  check "$format: the service comes up" until_up '^\[server\] serving' 240
   "$BULKHEAD" ctl --vm "$dir" ps >"$work/ps" 2>&1
   check "$format: ctl --vm ps answers over the second serial port" grep -qE '^server +services +running' "$work/ps"
   "$BULKHEAD" stop "$dir"

@@ -50,12 +50,9 @@ boot_log=$work/web.log
 ( "$BULKHEAD" run --timeout 240 --machine microvm "$work/web" </dev/null 2>&1; echo "run exited $?" ) |
   tr -d '\r' >"$boot_log" &
 run_pid=$!
-until_logged 'the page came from the volume\|^run exited' 200
-for _ in $(seq 30); do
-  grep -q '^run exited' "$boot_log" && break
-  "$BULKHEAD" stop "$work/web" 2>/dev/null
-  sleep 2
-done
+until_logged 'the page came from the volume\|^run exited' 240
+# The monitor socket may lag the console: press until the VM goes.
+wait_for "bulkhead run to end after bulkhead stop" 240 press_stop "$work/web"
 wait "$run_pid"
 run_pid=
 check "microvm: the volume's disk is found on virtio-mmio" grep -q '^\[init\] disk www: /dev/vda mounted' "$boot_log"

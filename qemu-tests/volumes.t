@@ -11,7 +11,7 @@ command -v mkfs.ext4 >/dev/null || skip_all "mkfs.ext4 is not installed (make de
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-cat >"$work/vol.yml" <<'YAML'
+guest_manifest >"$work/vol.yml" <<'YAML'
 name: vol
 disks:
   - label: data
@@ -30,7 +30,11 @@ services:
         path: /shared
         sub: counter
         readonly: true
-    command: "sleep 1; echo reader sees $(cat /shared/count); (echo x > /shared/x) 2>/dev/null || echo reader cannot write"
+    # Reads once the counter has written (on the first boot, the file is new).
+    command: |
+      @wait_for@
+      wait_for "the counter to write /shared/count" 120 test -s /shared/count
+      echo reader sees $(cat /shared/count); (echo x > /shared/x) 2>/dev/null || echo reader cannot write
   - name: outsider
     image: busybox
     command: "ls /volumes 2>/dev/null || echo outsider sees no volumes"

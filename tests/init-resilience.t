@@ -82,7 +82,7 @@ services:
 YAML
 BOOT_BACKGROUND=1 boot_host ctl "$work/ctl.yml"
 check "both services come up" until_logged '^\[worker\] worker up$'
-until_logged '^\[chatty\] chatty done$' 30
+until_logged '^\[chatty\] chatty done$'
 CTL logs chatty >"$work/chatty.log"
 size=$(wc -c <"$work/chatty.log")
 check "a container's log is capped: 5 MB written, $size bytes kept (at most 2 x 1 MiB)" \
@@ -92,16 +92,14 @@ CTL logs web >"$work/logs"
 check "ctl logs returns the container's own lines" grep -qx 'web up' "$work/logs"
 CTL restart worker >"$work/out"
 check "ctl restart answers ok" grep -q 'ok: restart worker' "$work/out"
-check "  ... and the service comes back" until_logged 'worker: started, pid' && \
-  test "$(grep -c '^\[worker\] worker up$' "$boot_log")" -ge 1
-until_logged 'worker: restarting in' 5 || true
-for _ in $(seq 50); do [ "$(grep -c '^\[worker\] worker up$' "$boot_log")" -ge 2 ] && break; sleep 0.1; done
+check "  ... and the service comes back" wait_for "worker's second start" 60 logged 'worker: started, pid' 2
+wait_for "worker's second 'worker up'" 60 logged '^\[worker\] worker up$' 2
 check "  ... running a second time" test "$(grep -c '^\[worker\] worker up$' "$boot_log")" -eq 2
 CTL ps >"$work/ps"
 check "ps counts the restart" grep -qE '^worker +services +running +[0-9]+ +1 ' "$work/ps"
 CTL stop worker >/dev/null
-for _ in $(seq 50); do CTL ps | grep -qE '^worker +services +exited' && break; sleep 0.1; done
-check "ctl stop stops a service for good" sh -c "'$BULKHEAD' ctl ps | grep -qE '^worker +services +exited'"
+worker_exited() { CTL ps | grep -qE '^worker +services +exited'; }
+check "ctl stop stops a service for good" wait_for "ctl ps to show worker exited" 60 worker_exited
 CTL stop nosuch >"$work/out"
 check "ctl on an unknown name says so and exits 1" sh -c "test $? -eq 1 && grep -q 'no service named' '$work/out'"
 CTL poweroff >/dev/null

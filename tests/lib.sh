@@ -91,14 +91,62 @@ wait_boot() {
 # The init's host pid, once it runs (unshare's child).
 init_pid() { pgrep -P "$(pgrep -P "$boot_pid" -x unshare)" -x init 2>/dev/null | head -n1; }
 
-# until_logged PATTERN [SECONDS]: waits for a console line matching PATTERN.
-until_logged() {
-  local i
-  for i in $(seq $((${2:-20} * 10))); do
-    grep -q -- "$1" "$boot_log" 2>/dev/null && return 0
-    sleep 0.1
+# wait_for WHAT SECONDS COMMAND...: polls COMMAND (every 0.2 s) until it
+# succeeds, for at most SECONDS; then says what it waited for, as a TAP
+# diagnostic on stderr, and returns 1. Tests wait for conditions, never for
+# windows: the machines are shared and loaded, and QEMU's TCG is slow, so
+# give a generous bound (60-120 s on the host, 200-300 s for a VM).
+wait_for() {
+  local what=$1 seconds=$2 end
+  shift 2
+  end=$((SECONDS + seconds))
+  until "$@"; do
+    if [ "$SECONDS" -gt "$end" ]; then
+      echo "# gave up after $seconds s waiting for $what" >&2
+      return 1
+    fi
+    sleep 0.2
   done
-  return 1
+}
+
+# logged PATTERN [N]: at least N (1 unless told) console lines match PATTERN.
+logged() {
+  local n
+  n=$(grep -c -- "$1" "$boot_log" 2>/dev/null)
+  [ "${n:-0}" -ge "${2:-1}" ]
+}
+
+# until_logged PATTERN [SECONDS]: waits, 120 s unless told, for a console
+# line matching PATTERN.
+until_logged() { wait_for "a console line matching '$1'" "${2:-120}" logged "$1"; }
+
+# run_ended: bulkhead run has ended, by the line the tests' subshell
+# ( bulkhead run ...; echo "run exited $?" ) appends to the console.
+run_ended() { grep -q '^run exited' "$boot_log" 2>/dev/null; }
+
+# press_stop DIR: unless bulkhead run has ended, presses the power button
+# (bulkhead stop DIR) and gives the VM 2 s to go; true once run has ended.
+# The monitor socket may lag the console, so wait_for presses until the VM
+# goes: wait_for "bulkhead run to end" 240 press_stop DIR.
+press_stop() {
+  run_ended && return 0
+  "$BULKHEAD" stop "$1" 2>/dev/null
+  sleep 2
+  run_ended
+}
+
+# A guest's shell command waits for its conditions with the same wait_for,
+# written for busybox sh: GUEST_WAIT_FOR defines it, and guest_manifest
+# (a filter: guest_manifest <<'YAML' >FILE) puts it where a manifest says
+# @wait_for@. Its clock is /proc/uptime, read by the shell, and busybox's
+# sleep does not fork, so it works in a container at its pids.max too. When
+# it gives up it says what it waited for on the console, which is what the
+# test keeps on failure.
+GUEST_WAIT_FOR='wait_for() { local what="$1" s="$2" t x end; shift 2; read t x </proc/uptime; end=$((${t%.*} + s)); until "$@"; do read t x </proc/uptime; [ "${t%.*}" -le "$end" ] || { echo "gave up after $s s waiting for $what"; return 1; }; sleep 0.2; done; }'
+guest_manifest() {
+  local manifest
+  manifest=$(cat)
+  printf '%s\n' "${manifest//@wait_for@/"$GUEST_WAIT_FOR"}"
 }
 
 # line_of PATTERN: the first console line number matching PATTERN (or 0).

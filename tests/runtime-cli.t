@@ -49,7 +49,8 @@ check "a second create with the same ID is refused" grep -q 'container "c1" alre
 
 R start c1
 check "start exits 0" test $? -eq 0
-for _ in $(seq 50); do [ "$(R state c1 | jq -r .status)" = stopped ] && break; sleep 0.1; done
+stopped() { [ "$(R state "$1" | jq -r .status)" = stopped ]; }
+wait_for "c1 to stop" 60 stopped c1
 check "after start the command ran (its output: $(cat "$work/c1.out"))" grep -qx ok "$work/c1.out"
 check "state says stopped once it exited" test "$(R state c1 | jq -r .status)" = stopped
 R start c1 2>"$work/err"
@@ -63,13 +64,12 @@ check "state of a deleted container says it does not exist" grep -q 'container "
 R create --bundle "$bundle" c2 >/dev/null 2>&1
 pid=$(R state c2 | jq -r .pid)
 R kill c2 KILL
-for _ in $(seq 50); do [ "$(R state c2 | jq -r .status)" = stopped ] && break; sleep 0.1; done
-check "kill KILL of a created container stops it" test "$(R state c2 | jq -r .status)" = stopped
+check "kill KILL of a created container stops it" wait_for "c2 to stop" 60 stopped c2
 R delete c2
 check "  ... and delete then removes it" test ! -e "$root/c2"
 
 # delete of a running container: refused without --force, done with it
-set_args '["/bin/bulkhead-probe", "sleep", "60"]'
+set_args '["/bin/bulkhead-probe", "sleep", "1000"]'
 R create --bundle "$bundle" c3 >/dev/null 2>&1 && R start c3
 pid=$(R state c3 | jq -r .pid)
 check "a sleeping container is running" test "$(R state c3 | jq -r .status)" = running
