@@ -2,10 +2,10 @@
 # Boot to "all services started" for 3 and for 100 containers, measured
 # from the init's own start: bulkhead-init (each container isolated:
 # namespaces, cgroup, caps, Landlock, seccomp) against a busybox init that
-# runs the same commands without isolation. Twice: under QEMU (TCG unless
-# /dev/kvm), and natively, each init as PID 1 of a fresh pid and mount
-# namespace on this machine, which shows the init's overhead at hardware
-# speed. Also the init's VmRSS once its services run. Prints a table; never
+# runs the same commands without isolation. Twice: under QEMU (KVM when it
+# can run the guest, as bulkhead run --accel auto decides; TCG otherwise),
+# and natively, each init as PID 1 of a fresh pid and mount namespace on
+# this machine, which shows the init's overhead at hardware speed. Also the init's VmRSS once its services run. Prints a table; never
 # part of make check.
 #
 # usage: bench/boot.sh [COUNTS...]   (default: 3 100)
@@ -63,12 +63,19 @@ INIT
   cp "$work/bh-$n/kernel" "$work/bb-$n/kernel"
 }
 
-qemu_boot() { # DIR -> console on stdout
-  local accel=tcg cpu=max
-  [ -w /dev/kvm ] && accel=kvm cpu=host
+# The appliance boots with bulkhead run, which chooses the accelerator
+# (--accel auto: KVM only when it can run the guest) and remembers it.
+bulkhead_boot() { # DIR -> console on stdout
+  "$bulkhead" run --debug --memory 512 --timeout 600 "$1" </dev/null 2>&1 | tr -d '\r'
+}
+
+# busybox boots with plain QEMU, under the accelerator bulkhead run chose.
+busybox_boot() { # DIR -> console on stdout
+  local cpu=max
+  [ "$accel" = kvm ] && cpu=host
   timeout 600 qemu-system-x86_64 -machine "pc,accel=$accel" -cpu "$cpu" -m 512 -smp 1 -nodefaults \
     -no-user-config -display none -serial stdio -no-reboot -kernel "$1/kernel" -initrd "$1/initrd.img" \
-    -append "console=ttyS0 panic=-1 quiet ${2:-}" </dev/null 2>&1 | tr -d '\r'
+    -append "console=ttyS0 panic=-1 quiet rdinit=/init" </dev/null 2>&1 | tr -d '\r'
 }
 
 # The same image as PID 1 of a new pid and mount namespace here: no
@@ -101,16 +108,15 @@ busybox_row() { # N WHERE LOG
   row "$1" busybox-init "$2" "$((e1 - s1))" "$rss"
 }
 
-accel=tcg
-[ -w /dev/kvm ] && accel=kvm
 printf '%-10s %-14s %-7s %16s %12s %10s\n' containers init where "to all started" "per container" "VmRSS"
 for n in "${counts[@]}"; do
   bulkhead_appliance "$n"
   busybox_appliance "$n"
   # bulkhead-init: the debug line that closes the start of the services.
-  qemu_boot "$work/bh-$n" "bulkhead.debug" >"$work/bh-$n.log"
+  bulkhead_boot "$work/bh-$n" >"$work/bh-$n.log"
+  accel=$("$bulkhead" accel 2>/dev/null)
   bulkhead_row "$n" "$accel" "$work/bh-$n.log"
-  qemu_boot "$work/bb-$n" "rdinit=/init" >"$work/bb-$n.log"
+  busybox_boot "$work/bb-$n" >"$work/bb-$n.log"
   busybox_row "$n" "$accel" "$work/bb-$n.log"
   native_boot "$work/bh-$n" bulkhead.debug >"$work/bh-$n.native.log"
   bulkhead_row "$n" native "$work/bh-$n.native.log"

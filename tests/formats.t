@@ -13,9 +13,13 @@ done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 ESP_TYPE=C12A7328-F81F-11D2-BA4B-00A0C93EC93B
-CMDLINE="console=ttyS0 panic=-1 quiet bulkhead.exit=isa-debug-exit bulkhead.ctl=ttyS1"
 
 "$BULKHEAD" build examples/hello.yml -o "$work/plain" >/dev/null
+# What -kernel boots with, and what bulkhead run adds to it.
+PLAIN=$(cat "$work/plain/cmdline")
+check "the kernel+initrd command line records the memory and the unpacked size ($PLAIN)" \
+  grep -qxE 'console=ttyS0 panic=-1 quiet bulkhead\.memory=[0-9]+ bulkhead\.initrd=[0-9]+' "$work/plain/cmdline"
+CMDLINE="$PLAIN bulkhead.exit=isa-debug-exit bulkhead.ctl=ttyS1"
 "$BULKHEAD" build examples/hello.yml -o "$work/efi" --format raw-efi >"$work/log" 2>&1
 check "hello builds as raw-efi" test $? -eq 0
 check "the output holds disk.img and cmdline, and no loose kernel or initrd" \
