@@ -176,12 +176,12 @@ int initrd_check(const struct boot_options *options, struct bh_err *err)
 	unsigned long long have = sysinfo(&si) == 0 ? (unsigned long long)si.totalram * si.mem_unit >> 20 : 0;
 	if (!options->memory_mib || !options->initrd_mib)
 		return bh_fail(err, -ENOSPC,
-			       "the initramfs was not unpacked whole (/%s is missing): was the VM's memory (%llu MiB) "
-			       "too small for it? The kernel unpacks it into at most half of its memory",
+			       "the initramfs was not unpacked whole (/%s is missing): is the VM's memory (%llu MiB for "
+			       "the kernel) too small for it? The kernel unpacks it into at most half of that",
 			       INITRD_END, have);
 	return bh_fail(err, -ENOSPC,
 		       "the initramfs was not unpacked whole: it takes %lu MiB unpacked, and the kernel unpacks it into at "
-		       "most half of its memory, %llu MiB here. Boot the VM with at least %lu MiB (bulkhead run gives it "
+		       "most half of the %llu MiB it has here. Boot the VM with at least %lu MiB (bulkhead run gives it "
 		       "that unless --memory says less)",
 		       options->initrd_mib, have, options->memory_mib);
 }
