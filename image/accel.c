@@ -31,9 +31,11 @@ int accel_named(const char *name)
 	return -1;
 }
 
-/* $XDG_CACHE_HOME/bulkhead/kvm-verdict, or ~/.cache/bulkhead/..., or /tmp's
- * per-user file: a verdict about the host belongs to whoever runs QEMU. */
-static void verdict_path(char *out, size_t size, bool make_dir)
+/* $XDG_CACHE_HOME/bulkhead/kvm-verdict, or ~/.cache/bulkhead/...: a verdict
+ * about the host belongs to whoever runs QEMU. False when there is neither
+ * (nothing is remembered then: no shared directory anyone could plant a
+ * verdict in). */
+static bool verdict_path(char *out, size_t size, bool make_dir)
 {
 	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
 	char dir[PATH_MAX - 64];
@@ -42,10 +44,8 @@ static void verdict_path(char *out, size_t size, bool make_dir)
 		snprintf(dir, sizeof(dir), "%s/bulkhead", xdg);
 	else if (home && *home)
 		snprintf(dir, sizeof(dir), "%s/.cache/bulkhead", home);
-	else {
-		snprintf(out, size, "/tmp/bulkhead-kvm-verdict-%u", (unsigned)getuid());
-		return;
-	}
+	else
+		return false;
 	if (make_dir) {
 		char parent[PATH_MAX];
 		snprintf(parent, sizeof(parent), "%s", dir);
@@ -54,6 +54,7 @@ static void verdict_path(char *out, size_t size, bool make_dir)
 		mkdir(dir, 0755);
 	}
 	snprintf(out, size, "%.*s/kvm-verdict", PATH_MAX - 64, dir);
+	return true;
 }
 
 static bool read_line(const char *path, char *out, size_t size)
@@ -74,8 +75,8 @@ static bool remembered_unusable(char *why, size_t size)
 {
 	char path[PATH_MAX], boot_id[64], line[64 + 512];
 
-	verdict_path(path, sizeof(path), false);
-	if (!read_line(BOOT_ID, boot_id, sizeof(boot_id)) || !read_line(path, line, sizeof(line)))
+	if (!verdict_path(path, sizeof(path), false) || !read_line(BOOT_ID, boot_id, sizeof(boot_id)) ||
+	    !read_line(path, line, sizeof(line)))
 		return false;
 	size_t n = strlen(boot_id);
 	if (strncmp(line, boot_id, n) != 0 || line[n] != ' ')
@@ -84,29 +85,35 @@ static bool remembered_unusable(char *why, size_t size)
 	return true;
 }
 
-void accel_remember_unusable(const char *why)
+int accel_remember_unusable(const char *why)
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 16], boot_id[64];
 
 	if (!read_line(BOOT_ID, boot_id, sizeof(boot_id)))
-		return; /* nothing to key it by: the probe runs again next time */
-	verdict_path(path, sizeof(path), true);
+		return -errno;
+	if (!verdict_path(path, sizeof(path), true))
+		return -ENOENT;
 	snprintf(tmp, sizeof(tmp), "%s.%d", path, (int)getpid());
 	FILE *f = fopen(tmp, "we");
 	if (!f)
-		return;
+		return -errno;
 	fprintf(f, "%s %.*s\n", boot_id, (int)strcspn(why, "\n"), why);
 	/* Whole or not at all: a concurrent run reads the old file or the new. */
-	if (fclose(f) != 0 || rename(tmp, path) < 0)
+	if (fclose(f) != 0 || rename(tmp, path) < 0) {
+		int e = errno;
 		unlink(tmp);
+		return -e;
+	}
+	return 0;
 }
 
-void accel_forget(void)
+int accel_forget(void)
 {
 	char path[PATH_MAX];
 
-	verdict_path(path, sizeof(path), false);
-	unlink(path);
+	if (!verdict_path(path, sizeof(path), false) || unlink(path) == 0 || errno == ENOENT)
+		return 0;
+	return -errno;
 }
 
 int accel_choose(int wanted, char *why, size_t size, struct diag *d)

@@ -367,29 +367,34 @@ static void human(long long bytes, char *out, size_t size)
 static int appliance_memory_mib(const struct manifest *m, long long kernel_bytes, long long initrd_bytes,
 				long long unpacked_bytes, long long entries)
 {
-	enum { MIB = 1 << 20, KERNEL_BASE = 48 * MIB, HEADROOM = 64 * MIB, FLOOR_MIB = 256, STEP_MIB = 16 };
+	enum { MIB = 1 << 20, KERNEL_BASE = 48 * MIB, HEADROOM = 64 * MIB, FLOOR_MIB = 256, STEP_MIB = 16,
+	       CEILING_MIB = 1 << 20 };
 	/* The decompressed kernel and its tables are some four times its bzImage. */
 	long long kernel = KERNEL_BASE + 4 * kernel_bytes;
 	/* An inode and a dentry for every entry, about a KiB. */
 	long long files = unpacked_bytes + entries * 1024;
-	/* Services run side by side; onboot and onshutdown containers one at a time. */
-	long long services = 0, one_at_a_time = 0;
+	/* Services run side by side; onboot and onshutdown containers one at a
+	 * time. In doubles: limits may be as large as the manifest allows. */
+	double services = 0, one_at_a_time = 0;
 	for (size_t i = 0; i < m->n_services; i++)
-		services += (long long)m->services[i].memory_bytes;
+		services += (double)m->services[i].memory_bytes;
 	for (size_t i = 0; i < m->n_onboot; i++)
-		if ((long long)m->onboot[i].memory_bytes > one_at_a_time)
-			one_at_a_time = (long long)m->onboot[i].memory_bytes;
+		if ((double)m->onboot[i].memory_bytes > one_at_a_time)
+			one_at_a_time = (double)m->onboot[i].memory_bytes;
 	for (size_t i = 0; i < m->n_onshutdown; i++)
-		if ((long long)m->onshutdown[i].memory_bytes > one_at_a_time)
-			one_at_a_time = (long long)m->onshutdown[i].memory_bytes;
-	long long containers = services > one_at_a_time ? services : one_at_a_time;
+		if ((double)m->onshutdown[i].memory_bytes > one_at_a_time)
+			one_at_a_time = (double)m->onshutdown[i].memory_bytes;
+	double containers = services > one_at_a_time ? services : one_at_a_time;
 	/* The compressed archive twice: a disk's firmware loads it inside the
 	 * unified image before the kernel takes its own copy. */
-	long long unpacking = 2 * files + 2 * initrd_bytes, running = files + containers;
-	long long need = kernel + (unpacking > running ? unpacking : running) + HEADROOM;
-	long long mib = (need + MIB - 1) / MIB;
-	mib = (mib + STEP_MIB - 1) / STEP_MIB * STEP_MIB;
-	return (int)(mib > FLOOR_MIB ? mib : FLOOR_MIB);
+	double unpacking = 2.0 * (double)files + 2.0 * (double)initrd_bytes, running = (double)files + containers;
+	double need = (double)kernel + (unpacking > running ? unpacking : running) + HEADROOM;
+	/* QEMU takes -m in MiB as an int; beyond 1 TiB it is no VM we boot. */
+	if (need / MIB >= CEILING_MIB)
+		return CEILING_MIB;
+	long long steps = ((long long)need + (long long)STEP_MIB * MIB - 1) / ((long long)STEP_MIB * MIB);
+	int mib = (int)steps * STEP_MIB;
+	return mib < FLOOR_MIB ? FLOOR_MIB : mib;
 }
 
 /* Creates each declared disk that does not exist yet: an ext4 file system

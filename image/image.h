@@ -197,10 +197,12 @@ int accel_named(const char *name);
  * guest since the host booted (WHY then says so); KVM otherwise. -1 with d
  * set when kvm is asked for and /dev/kvm cannot be opened. */
 int accel_choose(int wanted, char *why, size_t size, struct diag *d);
-/* Remembers, until the host reboots, that KVM could not run a guest. */
-void accel_remember_unusable(const char *why);
-/* Forgets it: the next auto boot tries KVM again. */
-void accel_forget(void);
+/* Remembers, until the host reboots, that KVM could not run a guest, and
+ * WHY. Returns 0 or -errno (no boot id, no cache directory to write in). */
+int accel_remember_unusable(const char *why);
+/* Forgets it: the next auto boot tries KVM again. Returns 0 (also when
+ * nothing was remembered) or -errno. */
+int accel_forget(void);
 
 struct run_options {
 	const char *dir;

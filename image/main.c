@@ -1,4 +1,5 @@
 /* bulkhead: build appliances from a manifest and boot them. */
+#include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
@@ -44,18 +45,19 @@ static const char usage[] =
 	"      with the appliance's exit status when it powers off (125 when it could\n"
 	"      not tell one). A disk format (raw-efi, qcow2; known by DIR's files)\n"
 	"      boots under the UEFI firmware OVMF, a few seconds slower.\n"
-	"        -t, --timeout S    kill QEMU after S seconds (default: no limit)\n"
+	"        -t, --timeout S    kill QEMU after S seconds in all (default: no limit)\n"
 	"        -m, --memory MB    guest memory (default: what bulkhead build recorded in\n"
 	"                           DIR/cmdline as bulkhead.memory=, from the kernel, the\n"
 	"                           unpacked initrd and the containers' memory limits)\n"
 	"        -a, --accel A      auto (the default), kvm or tcg; also BULKHEAD_ACCEL.\n"
 	"                           auto tries KVM when /dev/kvm can be opened and takes it\n"
-	"                           only once the guest runs: when QEMU dies under KVM before\n"
-	"                           the init's first line, or the guest prints nothing for\n"
-	"                           30 s (more for a large initrd), it says why on stderr in\n"
-	"                           one line and boots again under TCG, and remembers that\n"
-	"                           until the host reboots (keyed by its boot_id, in\n"
-	"                           $XDG_CACHE_HOME or ~/.cache/bulkhead/kvm-verdict), so that\n"
+	"                           only once the guest runs: when QEMU crashes or fails\n"
+	"                           naming KVM before the init's first line, or that line\n"
+	"                           does not come within 30 s (more for a large initrd), it\n"
+	"                           says why on stderr in one line and boots again under TCG;\n"
+	"                           once TCG has run the guest that is remembered until the\n"
+	"                           host reboots (keyed by its boot_id, in\n"
+	"                           ${XDG_CACHE_HOME:-~/.cache}/bulkhead/kvm-verdict), so that\n"
 	"                           only the first boot pays for the try. kvm fails with the\n"
 	"                           reason instead of falling back; tcg never tries KVM.\n"
 	"        --forget-accel     forget what auto remembered: try KVM again\n"
@@ -86,7 +88,8 @@ static const char usage[] =
 	"  bulkhead accel [--forget]\n"
 	"      Print the accelerator `bulkhead run --accel auto` would boot with now:\n"
 	"      kvm, or tcg (with the reason on stderr when KVM was tried and failed\n"
-	"      since the host booted). --forget: forget that first. The benchmarks\n"
+	"      since the host booted; BULKHEAD_ACCEL is heeded as run heeds it).\n"
+	"      --forget: forget that first. The benchmarks\n"
 	"      boot their plain QEMU baselines with it.\n"
 	"\n"
 	"  bulkhead --help\n";
@@ -202,7 +205,12 @@ static int cmd_run(int argc, char **argv)
 			if ((o.accel = accel_option(optarg, "--accel")) < 0)
 				return 2;
 			break;
-		case 'F': accel_forget(); break;
+		case 'F':
+			if (accel_forget() < 0) {
+				fprintf(stderr, "bulkhead run: --forget-accel: %s\n", strerror(errno));
+				return 125;
+			}
+			break;
 		case 'd': o.debug = true; break;
 		case 'M':
 			if (strcmp(optarg, "pc") != 0 && strcmp(optarg, "microvm") != 0) {
@@ -237,9 +245,22 @@ static int cmd_accel(int argc, char **argv)
 		fprintf(stderr, "bulkhead accel: expected [--forget] (see bulkhead --help)\n");
 		return 2;
 	}
-	if (argc == 2)
-		accel_forget();
-	int accel = accel_choose(ACCEL_AUTO, why, sizeof(why), &d);
+	if (argc == 2 && accel_forget() < 0) {
+		fprintf(stderr, "bulkhead accel: --forget: %s\n", strerror(errno));
+		return 125;
+	}
+	/* What bulkhead run would use, BULKHEAD_ACCEL and all. */
+	const char *env = getenv("BULKHEAD_ACCEL");
+	int wanted = env && *env ? accel_named(env) : ACCEL_AUTO;
+	if (wanted < 0) {
+		fprintf(stderr, "bulkhead accel: BULKHEAD_ACCEL \"%s\" is not an accelerator; use auto, kvm or tcg\n", env);
+		return 2;
+	}
+	int accel = accel_choose(wanted, why, sizeof(why), &d);
+	if (accel < 0) {
+		fprintf(stderr, "bulkhead accel: %s\n", d.msg);
+		return 125;
+	}
 	if (why[0])
 		fprintf(stderr, "bulkhead accel: KVM could not run a guest on this host since it booted: %s\n", why);
 	printf("%s\n", accel_names[accel]);

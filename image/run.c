@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -269,20 +270,19 @@ static void end_qemu(pid_t pid, int *wstatus)
 }
 
 /* Watching a boot under KVM: the guest runs once its init has printed its
- * first line ("[init] ..."). Until then, what QEMU says on stderr is held
- * back, since a fall-back to TCG makes it moot. */
+ * first line. Until then, what QEMU says on stderr is held back (its last
+ * 4 KiB), since a fall-back to TCG makes it moot; once the guest runs it is
+ * the user's, and goes out. */
 struct kvm_watch {
 	bool on, ready;
 	size_t line_pos;       /* where the console is in its current line */
-	char prefix[6];
-	char held[4096];       /* QEMU's stderr until the guest runs */
+	char prefix[sizeof(INIT_CONSOLE_PREFIX) - 1];
+	char held[4096];
 	size_t n_held;
 };
 
 static void watch_console(struct kvm_watch *w, const char *buf, size_t n)
 {
-	static const char marker[] = "[init]";
-
 	for (size_t i = 0; i < n && !w->ready; i++) {
 		if (buf[i] == '\n' || buf[i] == '\r') {
 			w->line_pos = 0;
@@ -290,15 +290,36 @@ static void watch_console(struct kvm_watch *w, const char *buf, size_t n)
 		}
 		if (w->line_pos < sizeof(w->prefix))
 			w->prefix[w->line_pos] = buf[i];
-		if (++w->line_pos == sizeof(w->prefix) && memcmp(w->prefix, marker, sizeof(w->prefix)) == 0)
+		if (++w->line_pos == sizeof(w->prefix) && memcmp(w->prefix, INIT_CONSOLE_PREFIX, sizeof(w->prefix)) == 0)
 			w->ready = true;
 	}
 }
 
+static void hold(struct kvm_watch *w, const char *buf, size_t n)
+{
+	if (n >= sizeof(w->held)) {
+		buf += n - sizeof(w->held), n = sizeof(w->held);
+		w->n_held = 0;
+	} else if (w->n_held + n > sizeof(w->held)) {
+		size_t drop = w->n_held + n - sizeof(w->held);
+		memmove(w->held, w->held + drop, w->n_held - drop);
+		w->n_held -= drop;
+	}
+	memcpy(w->held + w->n_held, buf, n);
+	w->n_held += n;
+}
+
+/* QEMU's stdio chardev makes the terminal non-blocking, and our stdout and
+ * stderr share it: wait for room rather than drop the console. */
 static void write_all(int fd, const char *buf, size_t n)
 {
 	while (n > 0) {
 		ssize_t w = write(fd, buf, n);
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			struct pollfd room = { .fd = fd, .events = POLLOUT };
+			poll(&room, 1, 1000);
+			continue;
+		}
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
@@ -311,7 +332,7 @@ static void write_all(int fd, const char *buf, size_t n)
  * an error and the assertion it ended in, say. */
 static void last_held_lines(const struct kvm_watch *w, char *out, size_t size)
 {
-	size_t end = w->n_held, start = end, o = 0;
+	size_t end = w->n_held, start, o = 0;
 	int newlines = 0;
 
 	while (end > 0 && (w->held[end - 1] == '\n' || w->held[end - 1] == ' '))
@@ -330,68 +351,74 @@ static void last_held_lines(const struct kvm_watch *w, char *out, size_t size)
 
 enum { QEMU_EXITED, QEMU_TIMED_OUT, GUEST_SILENT };
 
+/* Reads what FD has now and passes it on: console (IS_CONSOLE) to stdout,
+ * stderr to ours or into W's hold. Returns the bytes passed on, 0 at the
+ * pipe's end, -1 when there is nothing to read now. */
+static ssize_t pass_on(int fd, bool is_console, struct kvm_watch *w)
+{
+	char buf[4096];
+	ssize_t n = read(fd, buf, sizeof(buf));
+
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN ? -1 : 0;
+	if (n == 0)
+		return 0;
+	if (!is_console) {
+		if (w->on && !w->ready)
+			hold(w, buf, (size_t)n);
+		else
+			write_all(STDERR_FILENO, buf, (size_t)n);
+		return n;
+	}
+	bool was_ready = w->ready;
+	watch_console(w, buf, (size_t)n);
+	if (w->on && w->ready && !was_ready) {
+		write_all(STDERR_FILENO, w->held, w->n_held);
+		w->n_held = 0;
+	}
+	write_all(STDOUT_FILENO, buf, (size_t)n);
+	return n;
+}
+
 /* Copies QEMU's console (OUT) and stderr (ERR; -1 for neither: QEMU has
- * ours) through until it exits, the
- * timeout passes, or, while W watches a KVM boot that has not reached the
+ * ours) through until QEMU exits, DEADLINE (ms on the monotonic clock, 0:
+ * none) passes, or, while W watches a KVM boot that has not reached the
  * init, SILENT_MS pass. Returns QEMU_EXITED, QEMU_TIMED_OUT or GUEST_SILENT;
  * QEMU has been waited for in every case. */
-static int relay(pid_t pid, int out, int err, struct kvm_watch *w, long long silent_ms, int timeout_s,
+static int relay(pid_t pid, int out, int err, struct kvm_watch *w, long long silent_ms, long long deadline,
 		 int *wstatus)
 {
 	struct pollfd fds[2] = { { .fd = out, .events = POLLIN }, { .fd = err, .events = POLLIN } };
 	long long start = monotonic_ms();
-	char buf[4096];
 
-	for (int open_fds = (out >= 0) + (err >= 0); open_fds > 0;) {
+	for (;;) {
 		long long now = monotonic_ms();
 		if (w->on && !w->ready && now - start >= silent_ms) {
 			end_qemu(pid, wstatus);
 			return GUEST_SILENT;
 		}
-		if (timeout_s && now - start >= timeout_s * 1000LL) {
+		if (deadline && now >= deadline) {
 			kill(pid, SIGKILL);
 			waitpid(pid, wstatus, 0);
 			return QEMU_TIMED_OUT;
+		}
+		/* QEMU gone: what it wrote last is still in the pipes. Checked
+		 * before the pipes' end, which a child of QEMU's could hold off. */
+		if (waitpid(pid, wstatus, WNOHANG) == pid) {
+			for (int i = 0; i < 2; i++)
+				while (fds[i].fd >= 0 && pass_on(fds[i].fd, i == 0, w) > 0)
+					;
+			return QEMU_EXITED;
 		}
 		if (poll(fds, 2, 200) < 0 && errno != EINTR)
-			break;
-		for (int i = 0; i < 2; i++) {
-			if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			ssize_t n = read(fds[i].fd, buf, sizeof(buf));
-			if (n < 0 && (errno == EINTR || errno == EAGAIN))
-				continue;
-			if (n <= 0) {
+			fds[0].fd = fds[1].fd = -1; /* nothing more to relay; wait for QEMU */
+		for (int i = 0; i < 2; i++)
+			if (fds[i].fd >= 0 && (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) && pass_on(fds[i].fd, i == 0, w) == 0)
 				fds[i].fd = -1;
-				open_fds--;
-				continue;
-			}
-			if (i == 0) {
-				watch_console(w, buf, (size_t)n);
-				write_all(STDOUT_FILENO, buf, (size_t)n);
-				continue;
-			}
-			if (w->on && !w->ready) {
-				size_t keep = (size_t)n < sizeof(w->held) - w->n_held ? (size_t)n : sizeof(w->held) - w->n_held;
-				memcpy(w->held + w->n_held, buf, keep);
-				w->n_held += keep;
-			} else {
-				write_all(STDERR_FILENO, buf, (size_t)n);
-			}
+		if (fds[0].fd < 0 && fds[1].fd < 0) {
+			struct timespec tick = { 0, 20 * 1000 * 1000 };
+			nanosleep(&tick, NULL);
 		}
-	}
-	/* Both pipes closed: QEMU is ending. The timeout still holds. */
-	for (;;) {
-		pid_t r = waitpid(pid, wstatus, WNOHANG);
-		if (r == pid || (r < 0 && errno != EINTR))
-			return QEMU_EXITED;
-		if (timeout_s && monotonic_ms() - start >= timeout_s * 1000LL) {
-			kill(pid, SIGKILL);
-			waitpid(pid, wstatus, 0);
-			return QEMU_TIMED_OUT;
-		}
-		struct timespec tick = { 0, 20 * 1000 * 1000 };
-		nanosleep(&tick, NULL);
 	}
 }
 
@@ -408,9 +435,10 @@ static int appliance_status(int wstatus, struct diag *d)
 	return (rc >> 1) - 1;
 }
 
-/* How long a guest under KVM may stay silent before we take KVM to be
- * unable to run it. KVM reaches the init in a second or two; the bound
- * is generous for a loaded host, plus the time to unpack a large initrd. */
+/* How long a guest under KVM may take to print its init's first line
+ * before we take KVM to be unable to run it. KVM gets there in a second or
+ * two; the bound is generous for a loaded host and the init's own start
+ * (disks it waits for), plus the time to unpack a large initrd. */
 static long long silent_bound_ms(const char *dir, int format)
 {
 	char path[PATH_MAX];
@@ -421,11 +449,28 @@ static long long silent_bound_ms(const char *dir, int format)
 	return 30000 + mib * 125; /* 30 s, and 1 s for every 8 MiB */
 }
 
-/* One boot with ACCEL. Returns the appliance's status, or -1 with d set;
- * *KVM_FAILED is set (with the reason in d) when KVM could not run the
- * guest, and only then. */
+/* Whether QEMU's end before the guest ran is KVM's doing: QEMU crashed (as
+ * it aborts when it cannot set an MSR), or gave up naming KVM. Any other
+ * early failure (a disk's lock, memory it cannot get) is not, and TCG would
+ * meet it too. */
+static bool kvm_to_blame(int wstatus, const struct kvm_watch *w)
+{
+	static const int crashes[] = { SIGABRT, SIGSEGV, SIGBUS, SIGILL, SIGFPE };
+
+	if (WIFSIGNALED(wstatus)) {
+		for (size_t i = 0; i < sizeof(crashes) / sizeof(crashes[0]); i++)
+			if (WTERMSIG(wstatus) == crashes[i])
+				return true;
+		return false;
+	}
+	return WEXITSTATUS(wstatus) == 1 && memmem(w->held, w->n_held, "kvm", 3) != NULL;
+}
+
+/* One boot with ACCEL, ended at DEADLINE (0: none). Returns the
+ * appliance's status, or -1 with d set; *KVM_FAILED is set (with the
+ * reason in d) when KVM could not run the guest, and only then. */
 static int boot(const struct run_options *o, int accel, int memory_mb, int format, const char *cmdline,
-		bool *kvm_failed, struct diag *d)
+		long long deadline, bool *kvm_failed, struct diag *d)
 {
 	struct qemu_cmd *q = calloc(1, sizeof(*q));
 	struct kvm_watch w = { .on = accel == ACCEL_KVM };
@@ -439,33 +484,33 @@ static int boot(const struct run_options *o, int accel, int memory_mb, int forma
 	unlink(q->monitor_path);
 	unlink(q->ctl_path);
 	/* Under TCG QEMU writes to our stdout and stderr itself; under KVM
-	 * both come through us, to watch the boot. */
-	if (w.on && (pipe2(pipes[0], O_CLOEXEC) < 0 || pipe2(pipes[1], O_CLOEXEC) < 0)) {
-		diag_fail(d, "pipe: %s", strerror(errno));
-		goto out;
+	 * both come through us, to watch the boot. Our ends never block. */
+	if (w.on) {
+		for (int i = 0; i < 2; i++)
+			if (pipe2(pipes[i], O_CLOEXEC) < 0 || fcntl(pipes[i][0], F_SETFL, O_NONBLOCK) < 0) {
+				diag_fail(d, "pipe: %s", strerror(errno));
+				goto out;
+			}
 	}
 	pid_t pid = spawn(q->argv, NULL, -1, pipes[0][1], pipes[1][1]);
 	if (pid < 0) {
 		diag_fail(d, "%s: %s (make deps installs qemu-system-x86)", QEMU, strerror((int)-pid));
 		goto out;
 	}
-	int how;
-	if (w.on) {
-		close(pipes[0][1]), close(pipes[1][1]);
-		pipes[0][1] = pipes[1][1] = -1;
-		how = relay(pid, pipes[0][0], pipes[1][0], &w, silent_bound_ms(o->dir, format), o->timeout_s, &wstatus);
-	} else {
-		how = relay(pid, -1, -1, &w, 0, o->timeout_s, &wstatus);
-	}
+	for (int i = 0; i < 2; i++)
+		if (pipes[i][1] >= 0)
+			close(pipes[i][1]), pipes[i][1] = -1;
+	long long bound = silent_bound_ms(o->dir, format);
+	int how = relay(pid, pipes[0][0], pipes[1][0], &w, bound, deadline, &wstatus);
 	char last[512];
 	last_held_lines(&w, last, sizeof(last));
 	if (how == GUEST_SILENT) {
 		*kvm_failed = true;
-		diag_fail(d, "the guest printed nothing within %lld s under KVM", silent_bound_ms(o->dir, format) / 1000);
+		diag_fail(d, "the guest did not reach its init's first line within %lld s under KVM%s%s", bound / 1000,
+			  last[0] ? "; QEMU said: " : "", last);
 	} else if (how == QEMU_TIMED_OUT) {
 		diag_fail(d, "the appliance did not power off within %d s; QEMU was killed", o->timeout_s);
-	} else if (w.on && !w.ready && (WIFSIGNALED(wstatus) || WEXITSTATUS(wstatus) == 1)) {
-		/* QEMU itself gave up before the guest ran: KVM's doing. */
+	} else if (w.on && !w.ready && kvm_to_blame(wstatus, &w)) {
 		*kvm_failed = true;
 		if (WIFSIGNALED(wstatus))
 			diag_fail(d, "QEMU was killed by signal %d under KVM before the guest ran%s%s", WTERMSIG(wstatus),
@@ -473,9 +518,9 @@ static int boot(const struct run_options *o, int accel, int memory_mb, int forma
 		else
 			diag_fail(d, "QEMU failed under KVM before the guest ran%s%s", last[0] ? ": " : "", last);
 	} else {
-		/* The guest ran (or ended by itself): what QEMU said is the user's. */
-		if (w.on && !w.ready)
-			write_all(STDERR_FILENO, w.held, w.n_held);
+		/* The guest ran, or it or QEMU ended for reasons of their own:
+		 * what QEMU said is the user's. */
+		write_all(STDERR_FILENO, w.held, w.n_held);
 		r = appliance_status(wstatus, d);
 	}
 out:
@@ -503,18 +548,42 @@ static void notice(const struct run_options *o, const char *fmt, ...)
 	o->notice(line);
 }
 
+/* QEMU puts a terminal on stdin into raw, non-blocking mode and restores
+ * it as it exits, unless it is killed: a KVM boot that had to be ended
+ * would leave the user's shell without echo. */
+struct terminal {
+	bool saved;
+	struct termios mode;
+	int flags;
+};
+
+static void terminal_save(struct terminal *t)
+{
+	t->saved = tcgetattr(STDIN_FILENO, &t->mode) == 0 && (t->flags = fcntl(STDIN_FILENO, F_GETFL)) >= 0;
+}
+
+static void terminal_restore(const struct terminal *t)
+{
+	if (!t->saved)
+		return;
+	tcsetattr(STDIN_FILENO, TCSANOW, &t->mode);
+	fcntl(STDIN_FILENO, F_SETFL, t->flags);
+}
+
 int run_appliance(const struct run_options *o, struct diag *d)
 {
-	char cmdline[2048], why[600];
+	char cmdline[2048] = "", why[600];
 	int format = format_of(o->dir);
+	long long deadline = o->timeout_s ? monotonic_ms() + o->timeout_s * 1000LL : 0;
 
-	if (read_cmdline(o->dir, cmdline, sizeof(cmdline), d) < 0)
+	/* A disk carries its own command line: the file only tells the memory. */
+	if (read_cmdline(o->dir, cmdline, sizeof(cmdline), d) < 0 && format == FORMAT_KERNEL_INITRD)
 		return -1;
 	/* The builder recorded what the appliance needs; --memory wins. */
-	int needed = (int)cmdline_number(cmdline, BOOT_OPTION_MEMORY);
-	int memory_mb = o->memory_mb ? o->memory_mb : needed ? needed : RUN_DEFAULT_MEMORY_MB;
+	long needed = cmdline_number(cmdline, BOOT_OPTION_MEMORY);
+	int memory_mb = o->memory_mb ? o->memory_mb : needed > 0 && needed <= INT_MAX ? (int)needed : RUN_DEFAULT_MEMORY_MB;
 	if (o->memory_mb && needed > o->memory_mb)
-		notice(o, "--memory %d is less than the %d MiB this appliance was built to need; its initramfs may not "
+		notice(o, "--memory %d is less than the %ld MiB this appliance was built to need; its initramfs may not "
 			  "unpack whole (the init will say so)", o->memory_mb, needed);
 
 	int accel = accel_choose(o->accel, why, sizeof(why), d);
@@ -524,11 +593,16 @@ int run_appliance(const struct run_options *o, struct diag *d)
 		notice(o, "booting under TCG: KVM could not run a guest on this host since it booted (%s); "
 			  "--forget-accel tries KVM again", why);
 	/* Signals: ctrl-c ends QEMU (it shares our terminal); we stay to
-	 * report, and a closed pipe on our side must not kill us mid-relay. */
+	 * report; a closed pipe on our side must not kill us mid-relay; and
+	 * QEMU must stay ours to wait for, whatever we inherited. */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGCHLD, SIG_DFL);
+	struct terminal terminal;
+	terminal_save(&terminal);
 	bool kvm_failed;
-	int r = boot(o, accel, memory_mb, format, cmdline, &kvm_failed, d);
+	int r = boot(o, accel, memory_mb, format, cmdline, deadline, &kvm_failed, d);
+	terminal_restore(&terminal);
 	if (!kvm_failed)
 		return r;
 	if (o->accel == ACCEL_KVM) {
@@ -537,11 +611,18 @@ int run_appliance(const struct run_options *o, struct diag *d)
 		return -1;
 	}
 	snprintf(why, sizeof(why), "%.*s", (int)sizeof(why) - 1, d->msg);
-	accel_remember_unusable(why);
-	notice(o, "KVM cannot run this guest here (%s); booting again under TCG, as will every run until the host "
+	notice(o, "KVM cannot run this guest here (%s); booting again under TCG, as later runs will until the host "
 		  "reboots (--forget-accel tries KVM again)", why);
-	return boot(o, ACCEL_TCG, memory_mb, format, cmdline, &kvm_failed, d);
+	r = boot(o, ACCEL_TCG, memory_mb, format, cmdline, deadline, &kvm_failed, d);
+	terminal_restore(&terminal);
+	/* Remembered only once TCG has run the guest to a status: a failure
+	 * that TCG meets as well was never KVM's. A verdict that cannot be
+	 * written costs the next run the same try, nothing more. */
+	if (r >= 0)
+		(void)accel_remember_unusable(why);
+	return r;
 }
+
 int stop_appliance(const char *dir, struct diag *d)
 {
 	char path[PATH_MAX];

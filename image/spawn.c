@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,6 +31,10 @@ pid_t spawn(const char *const argv[], const char *const env[], int in, int out, 
 	if (pid == 0) {
 		/* bulkhead run ignores SIGINT to outlive QEMU; the child must not. */
 		signal(SIGINT, SIG_DFL);
+		/* A tool outlives no bulkhead that started it: a killed run takes
+		 * its QEMU along instead of leaving a VM nobody waits for. */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() == 1)
+			_exit(127);
 		close(report[0]);
 		const int fds[3] = { in, out, err };
 		for (int i = 0; i < 3; i++)

@@ -7,9 +7,13 @@
 #define BOOT_OPTION_MEMORY "bulkhead.memory=" /* the memory the appliance was built to need */
 #define BOOT_OPTION_INITRD "bulkhead.initrd=" /* what its initramfs takes unpacked */
 
-/* The initramfs's last entry. The kernel unpacks entries in order and stops
- * at the first it has no room for, so this file is there only when the
- * whole archive was unpacked. */
+/* The initramfs's last entry. The kernel unpacks entries in order: a write
+ * it has no room for stops it, and a file it cannot create is left out, so
+ * this empty file is there only when the whole archive was unpacked. */
 #define INITRD_END "etc/bulkhead/initrd.end"
+
+/* How each of the init's console lines starts; bulkhead run takes the first
+ * as the sign that the guest runs (KVM can run it). */
+#define INIT_CONSOLE_PREFIX "[init]"
 
 #endif

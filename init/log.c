@@ -12,7 +12,7 @@
 static void emit(const char *prefix, const char *fmt, va_list ap)
 {
 	char line[1024];
-	int n = snprintf(line, sizeof(line), "[init] %s", prefix);
+	int n = snprintf(line, sizeof(line), INIT_CONSOLE_PREFIX " %s", prefix);
 
 	if (n < 0)
 		return;

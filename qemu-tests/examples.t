@@ -13,7 +13,9 @@ cd "$TOP"
 check "web-volume builds, with its disk" test -f "$work/web/disks/www.ext4"
 serve() { # N: boot, wait for the client's page, press the power button
   boot_log=$work/web-$1.log
-  ( "$BULKHEAD" run --timeout 240 "$work/web" </dev/null 2>&1; echo "run exited $?" ) | tr -d '\r' >"$boot_log" &
+  # sed -u, not tr: the waits below read the log as it grows, and tr
+  # would hold it back in its buffer until the run ends.
+  ( "$BULKHEAD" run --timeout 240 "$work/web" </dev/null 2>&1; echo "run exited $?" ) | sed -u 's/\r//g' >"$boot_log" &
   until_logged 'the page came from the volume\|^run exited' 240
   # The monitor socket may lag the console: press until the VM goes.
   wait_for "bulkhead run to end after bulkhead stop" 240 press_stop "$work/web"

@@ -47,8 +47,10 @@ sed 's/^exit_status_from: client$/exit_status_from: client\nkernel: minimal/' ex
   >"$work/web-minimal.yml"
 "$BULKHEAD" build -q "$work/web-minimal.yml" -o "$work/web"
 boot_log=$work/web.log
+# sed -u, not tr: the waits below read the log as it grows, and tr
+# would hold it back in its buffer until the run ends.
 ( "$BULKHEAD" run --timeout 240 --machine microvm "$work/web" </dev/null 2>&1; echo "run exited $?" ) |
-  tr -d '\r' >"$boot_log" &
+  sed -u 's/\r//g' >"$boot_log" &
 run_pid=$!
 until_logged 'the page came from the volume\|^run exited' 240
 # The monitor socket may lag the console: press until the VM goes.

@@ -20,8 +20,9 @@ verdict=$XDG_CACHE_HOME/bulkhead/kvm-verdict
 
 mkdir -p "$work/bin"
 # FAKE_KVM says what "KVM" does: abort (as QEMU does on a paravirtual
-# nested hypervisor), silent (a guest that hangs), works, or panic (the
-# guest itself ends before its init). Under TCG the guest always runs.
+# nested hypervisor), silent (a guest that hangs), works, panic (the guest
+# itself ends before its init) or lock (QEMU fails for a reason of its own,
+# a disk another QEMU holds). FAKE_TCG: works or lock.
 cat >"$work/bin/qemu-system-x86_64" <<'QEMU'
 #!/bin/bash
 args="$*"
@@ -34,10 +35,17 @@ case $args in
              kill -ABRT $$ ;;
       silent) exec sleep 600 ;;
       panic) echo "Kernel panic - not syncing: VFS: Unable to mount root fs"; exit 0 ;;
-      works) echo "[init] appliance fake: under kvm"; echo "qemu-system-x86_64: a warning after the start" >&2
+      lock) echo 'qemu-system-x86_64: -drive file=disk.ext4: Failed to get "write" lock' >&2; exit 1 ;;
+      works) echo "qemu-system-x86_64: a warning before the start" >&2; sleep 0.5
+             echo "[init] appliance fake: under kvm"; sleep 0.5
+             echo "qemu-system-x86_64: a warning after the start" >&2
              exit 3 ;;
     esac ;;
-  *) echo "[init] appliance fake: under tcg"; exit 3 ;;
+  *)
+    case ${FAKE_TCG:-works} in
+      lock) echo 'qemu-system-x86_64: -drive file=disk.ext4: Failed to get "write" lock' >&2; exit 1 ;;
+      works) echo "[init] appliance fake: under tcg"; exit 3 ;;
+    esac ;;
 esac
 QEMU
 chmod +x "$work/bin/qemu-system-x86_64"
@@ -97,7 +105,9 @@ run yes abort
 run yes works --forget-accel
 check "--forget-accel tries KVM again, and a KVM that runs the guest is used ($calls)" test "$calls" = "accel=kvm "
 check "  ... with the console relayed whole" test "$out" = "[init] appliance fake: under kvm"
-check "  ... and what QEMU says once the guest runs reaches stderr" test "$err" = "qemu-system-x86_64: a warning after the start"
+check "  ... and what QEMU says before and after the guest runs reaches stderr" \
+  test "$err" = "qemu-system-x86_64: a warning before the start
+qemu-system-x86_64: a warning after the start"
 check "  ... and nothing is remembered against KVM" test ! -e "$verdict"
 
 run yes abort --accel kvm
@@ -132,9 +142,34 @@ check "  ... and nothing is remembered against KVM" test ! -e "$verdict"
 run yes silent
 check "auto, a guest silent under KVM: QEMU stopped, then tcg ($calls)" test "$calls" = "accel=kvm accel=tcg "
 check "  ... after the bound, said in one line ($(lines) lines)" \
-  both "[ $(lines) -eq 1 ]" said 'the guest printed nothing within 30 s under KVM'
+  both "[ $(lines) -eq 1 ]" said "the guest did not reach its init's first line within 30 s under KVM"
 check "  ... and the appliance's status came through (got $status)" test "$status" -eq 0
 check "  ... and no QEMU was left behind" sh -c "! pgrep -f 'sleep [6]00' >/dev/null"
+
+rm -f "$verdict"
+run yes lock
+check "QEMU failing under KVM for a reason of its own is not blamed on KVM ($calls)" test "$calls" = "accel=kvm "
+check "  ... its error is shown, status 125 (got $status)" \
+  both "[ $status -eq 125 ]" said 'Failed to get "write" lock'
+check "  ... and nothing is remembered against KVM" test ! -e "$verdict"
+FAKE_TCG=lock run yes abort
+check "KVM crashing and TCG failing too: tried both ($calls)" test "$calls" = "accel=kvm accel=tcg "
+check "  ... nothing is remembered: TCG never ran the guest" test ! -e "$verdict"
+
+check "bulkhead accel heeds BULKHEAD_ACCEL as run does" \
+  test "$(BULKHEAD_ACCEL=tcg "$BULKHEAD" accel 2>/dev/null)" = tcg
+
+# A killed bulkhead run takes its QEMU with it.
+unshare --mount sh -c 'mount -t tmpfs -o mode=0755 none /dev && mknod -m 666 /dev/null c 1 3 &&
+  : >/dev/kvm && chmod 666 /dev/kvm && exec "$@"' sh env PATH="$work/bin:$PATH" FAKE_KVM=silent \
+  FAKE_CALLS="$work/calls" "$BULKHEAD" run "$work/fake" </dev/null >/dev/null 2>&1 &
+killer=$!
+qemu_up() { pgrep -f 'sleep [6]00' >/dev/null; }
+qemu_gone() { ! qemu_up; }
+wait_for "the stand-in QEMU to start" 60 qemu_up
+kill -KILL "$killer" # unshare, sh and env each exec the next: this is bulkhead
+check "QEMU ends when bulkhead run is killed" wait_for "the stand-in QEMU to go" 60 qemu_gone
+wait "$killer" 2>/dev/null
 
 # Memory: the build decides, QEMU gets it, --memory wins with a warning.
 needed=$(sed -n 's/.*bulkhead\.memory=\([0-9]*\).*/\1/p' "$work/fake/cmdline")
