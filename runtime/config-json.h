@@ -1,0 +1,49 @@
+/* The parts of runtime/config.c's parser, one file each (config-json.c,
+ * config-process.c, config-seccomp.c, config-resources.c, config.c), and
+ * the walker they share. Internal to the runtime. Every function returns
+ * 0 or -errno; a wrong value sets w->err naming its JSON path. */
+#ifndef BULKHEAD_CONFIG_JSON_H
+#define BULKHEAD_CONFIG_JSON_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "internal.h"
+
+/* The JSON path of the value being read, grown and shrunk as we descend. */
+struct walker {
+	char path[256];
+	size_t len;
+	struct bh_err *err;
+};
+
+/* Enter a member or an element; the value returned is what cfg_leave takes. */
+size_t cfg_enter_key(struct walker *w, const char *key);
+size_t cfg_enter_index(struct walker *w, size_t index);
+void cfg_leave(struct walker *w, size_t saved);
+/* -EINVAL, naming the value being read (or its member KEY). */
+__attribute__((format(printf, 2, 3))) int cfg_invalid(struct walker *w, const char *fmt, ...);
+__attribute__((format(printf, 3, 4))) int cfg_invalid_at(struct walker *w, const char *key, const char *fmt, ...);
+
+/* Typed getters: an absent member leaves *OUT as it was; one of the wrong
+ * type is an error. Strings are malloc'd. */
+int cfg_get_string(struct walker *w, json_t *obj, const char *key, char **out);
+int cfg_get_bool(struct walker *w, json_t *obj, const char *key, bool *out);
+int cfg_get_u32(struct walker *w, json_t *obj, const char *key, uint32_t *out);
+int cfg_get_u64(struct walker *w, json_t *obj, const char *key, uint64_t *out);
+int cfg_get_object(struct walker *w, json_t *obj, const char *key, json_t **out);
+/* A NULL-terminated list of strings. */
+int cfg_get_strv(struct walker *w, json_t *obj, const char *key, char ***out);
+/* EACH for every element of the array member KEY (absent: none). */
+typedef int (*cfg_element_fn)(struct walker *w, json_t *element, size_t index, void *ctx);
+int cfg_for_each(struct walker *w, json_t *obj, const char *key, cfg_element_fn each, void *ctx);
+int cfg_require_absolute(struct walker *w, const char *key, const char *path);
+
+/* The parts, each reading its own member of ROOT (or of linux). */
+int cfg_parse_process(struct walker *w, json_t *root, struct bh_config *c);
+int cfg_parse_seccomp(struct walker *w, json_t *linux_obj, struct bh_config *c);
+int cfg_parse_compiled_seccomp(struct walker *w, json_t *root, struct bh_config *c);
+int cfg_parse_resources(struct walker *w, json_t *linux_obj, struct bh_config *c);
+
+#endif

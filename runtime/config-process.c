@@ -1,0 +1,263 @@
+/* config.json's process: args, env, cwd, user, capabilities, rlimits,
+ * no_new_privs, oomScoreAdj and process.landlock. */
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include "config-json.h"
+
+/* ---- process ---- */
+
+static int add_capability(struct walker *w, json_t *element, size_t index, void *ctx)
+{
+	uint64_t *mask = ctx;
+	int cap;
+
+	(void)index;
+	if (!json_is_string(element))
+		return cfg_invalid(w, "must be a string");
+	cap = bh_cap_from_name(json_string_value(element));
+	if (cap < 0)
+		return cfg_invalid(w, "unknown capability \"%s\"", json_string_value(element));
+	*mask |= 1ULL << cap;
+	return 0;
+}
+
+static int parse_capabilities(struct walker *w, json_t *process, struct bh_config *c)
+{
+	static const struct {
+		const char *key;
+		size_t offset;
+	} sets[] = {
+		{ "bounding", offsetof(struct bh_config, cap_bounding) },
+		{ "effective", offsetof(struct bh_config, cap_effective) },
+		{ "permitted", offsetof(struct bh_config, cap_permitted) },
+		{ "inheritable", offsetof(struct bh_config, cap_inheritable) },
+		{ "ambient", offsetof(struct bh_config, cap_ambient) },
+	};
+	json_t *caps;
+	int r = cfg_get_object(w, process, "capabilities", &caps);
+
+	if (r < 0 || !caps)
+		return r;
+	size_t saved = cfg_enter_key(w, "capabilities");
+	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]) && r == 0; i++)
+		r = cfg_for_each(w, caps, sets[i].key, add_capability, (char *)c + sets[i].offset);
+	cfg_leave(w, saved);
+	return r;
+}
+
+static int add_gid(struct walker *w, json_t *element, size_t index, void *ctx)
+{
+	struct bh_config *c = ctx;
+
+	if (!json_is_integer(element) || json_integer_value(element) < 0 ||
+	    json_integer_value(element) >= UINT32_MAX)
+		return cfg_invalid(w, "must be a group id");
+	c->additional_gids[index] = (gid_t)json_integer_value(element);
+	c->n_additional_gids = index + 1;
+	return 0;
+}
+
+static int parse_user(struct walker *w, json_t *process, struct bh_config *c)
+{
+	json_t *user, *gids;
+	uint32_t uid = 0, gid = 0;
+	int r = cfg_get_object(w, process, "user", &user);
+
+	if (r < 0 || !user)
+		return r;
+	size_t saved = cfg_enter_key(w, "user");
+	r = cfg_get_u32(w, user, "uid", &uid);
+	if (r == 0)
+		r = cfg_get_u32(w, user, "gid", &gid);
+	if (r == 0 && json_object_get(user, "umask")) {
+		uint32_t mask = 0;
+		if ((r = cfg_get_u32(w, user, "umask", &mask)) == 0 && mask > 0777)
+			r = cfg_invalid_at(w, "umask", "must be from 0 to 0777 (511)");
+		c->has_umask = true;
+		c->umask = (mode_t)mask;
+	}
+	gids = json_object_get(user, "additionalGids");
+	if (r == 0 && gids && json_is_array(gids)) {
+		c->additional_gids = calloc(json_array_size(gids) + 1, sizeof(gid_t));
+		r = c->additional_gids ? 0 : -ENOMEM;
+	}
+	if (r == 0)
+		r = cfg_for_each(w, user, "additionalGids", add_gid, c);
+	/* -1 means "cfg_leave unchanged" to setresuid: the process would stay root. */
+	if (r == 0 && uid == UINT32_MAX)
+		r = cfg_invalid_at(w, "uid", "4294967295 is not a user id");
+	if (r == 0 && gid == UINT32_MAX)
+		r = cfg_invalid_at(w, "gid", "4294967295 is not a group id");
+	cfg_leave(w, saved);
+	c->uid = uid;
+	c->gid = gid;
+	return r;
+}
+
+static int add_landlock_rule(struct walker *w, json_t *element, size_t index, void *ctx);
+
+static int add_landlock_right(struct walker *w, json_t *element, size_t index, void *ctx)
+{
+	uint64_t *mask = ctx, bit;
+
+	(void)index;
+	if (!json_is_string(element))
+		return cfg_invalid(w, "must be a string");
+	if (bh_landlock_right(json_string_value(element), &bit) < 0)
+		return cfg_invalid(w, "unknown Landlock access right \"%s\"", json_string_value(element));
+	*mask |= bit;
+	return 0;
+}
+
+struct landlock_group {
+	struct bh_config *c;
+	uint64_t allowed;
+};
+
+static int add_landlock_path(struct walker *w, json_t *element, size_t index, void *ctx)
+{
+	struct landlock_group *group = ctx;
+	struct bh_config *c = group->c;
+	struct bh_landlock_rule *rules;
+
+	(void)index;
+	if (!json_is_string(element) || json_string_value(element)[0] != '/')
+		return cfg_invalid(w, "must be an absolute path");
+	rules = realloc(c->landlock_rules, (c->n_landlock_rules + 1) * sizeof(*rules));
+	if (!rules)
+		return -ENOMEM;
+	c->landlock_rules = rules;
+	rules[c->n_landlock_rules].allowed = group->allowed;
+	if (!(rules[c->n_landlock_rules].path = strdup(json_string_value(element))))
+		return -ENOMEM;
+	c->n_landlock_rules++;
+	return 0;
+}
+
+static int add_landlock_rule(struct walker *w, json_t *element, size_t index, void *ctx)
+{
+	struct landlock_group group = { ctx, 0 };
+	int r;
+
+	(void)index;
+	if (!json_is_object(element))
+		return cfg_invalid(w, "must be an object with allowedAccess and paths");
+	r = cfg_for_each(w, element, "allowedAccess", add_landlock_right, &group.allowed);
+	if (r == 0 && (group.allowed & ~group.c->landlock_handled))
+		r = cfg_invalid_at(w, "allowedAccess", "allows a right that ruleset.handledAccessFS does not handle");
+	if (r == 0)
+		r = cfg_for_each(w, element, "paths", add_landlock_path, &group);
+	return r;
+}
+
+static int parse_landlock(struct walker *w, json_t *process, struct bh_config *c)
+{
+	json_t *landlock, *ruleset, *rules;
+	int r = cfg_get_object(w, process, "landlock", &landlock);
+
+	if (r < 0 || !landlock)
+		return r;
+	c->has_landlock = true;
+	size_t saved = cfg_enter_key(w, "landlock");
+	r = cfg_get_object(w, landlock, "ruleset", &ruleset);
+	if (r == 0 && ruleset) {
+		size_t inner = cfg_enter_key(w, "ruleset");
+		r = cfg_for_each(w, ruleset, "handledAccessFS", add_landlock_right, &c->landlock_handled);
+		cfg_leave(w, inner);
+	}
+	if (r == 0)
+		r = cfg_get_object(w, landlock, "rules", &rules);
+	if (r == 0 && rules) {
+		size_t inner = cfg_enter_key(w, "rules");
+		r = cfg_for_each(w, rules, "pathBeneath", add_landlock_rule, c);
+		cfg_leave(w, inner);
+	}
+	if (r == 0)
+		r = cfg_get_bool(w, landlock, "disableBestEffort", &c->landlock_strict);
+	cfg_leave(w, saved);
+	return r;
+}
+
+static int add_rlimit(struct walker *w, json_t *element, size_t index, void *ctx)
+{
+	struct bh_config *c = ctx;
+	struct bh_rlimit *limit = &c->rlimits[index];
+	char *type = NULL;
+	int r;
+
+	c->n_rlimits = index + 1;
+	if (!json_is_object(element))
+		return cfg_invalid(w, "must be an object with type, soft and hard");
+	if ((r = cfg_get_string(w, element, "type", &type)) == 0 && (!type || (limit->resource = bh_rlimit_from_name(type)) < 0))
+		r = cfg_invalid_at(w, "type", "unknown resource limit \"%s\"", type ? type : "");
+	free(type);
+	if (r == 0)
+		r = cfg_get_u64(w, element, "soft", &limit->soft);
+	if (r == 0)
+		r = cfg_get_u64(w, element, "hard", &limit->hard);
+	if (r == 0 && limit->soft > limit->hard)
+		r = cfg_invalid_at(w, "soft", "is above hard");
+	for (size_t i = 0; r == 0 && i < index; i++)
+		if (c->rlimits[i].resource == limit->resource)
+			r = cfg_invalid_at(w, "type", "is given twice");
+	return r;
+}
+
+static int parse_rlimits(struct walker *w, json_t *process, struct bh_config *c)
+{
+	json_t *list = json_object_get(process, "rlimits");
+
+	if (list && json_is_array(list) && !(c->rlimits = calloc(json_array_size(list) + 1, sizeof(*c->rlimits))))
+		return -ENOMEM;
+	return cfg_for_each(w, process, "rlimits", add_rlimit, c);
+}
+
+int cfg_parse_process(struct walker *w, json_t *root, struct bh_config *c)
+{
+	json_t *process;
+	bool terminal = false;
+	int r = cfg_get_object(w, root, "process", &process);
+
+	if (r < 0)
+		return r;
+	if (!process)
+		return cfg_invalid(w, "process is required");
+	size_t saved = cfg_enter_key(w, "process");
+	if ((r = cfg_get_strv(w, process, "args", &c->args)) == 0 && (!c->args || !c->args[0]))
+		r = cfg_invalid(w, "args must name the command to run");
+	if (r == 0 && (r = cfg_get_strv(w, process, "env", &c->env)) == 0 && !c->env)
+		r = (c->env = calloc(1, sizeof(char *))) ? 0 : -ENOMEM;
+	if (r == 0 && (r = cfg_get_string(w, process, "cwd", &c->cwd)) == 0 && !c->cwd)
+		r = (c->cwd = strdup("/")) ? 0 : -ENOMEM;
+	if (r == 0)
+		r = cfg_require_absolute(w, "cwd", c->cwd);
+	if (r == 0 && (r = cfg_get_bool(w, process, "terminal", &terminal)) == 0 && terminal) {
+		r = cfg_invalid_at(w, "terminal", "a terminal is not supported yet; set it to false");
+	}
+	if (r == 0)
+		r = cfg_get_bool(w, process, "noNewPrivileges", &c->no_new_privileges);
+	if (r == 0)
+		r = parse_user(w, process, c);
+	if (r == 0)
+		r = parse_rlimits(w, process, c);
+	if (r == 0 && json_object_get(process, "oomScoreAdj")) {
+		json_t *v = json_object_get(process, "oomScoreAdj");
+		if (!json_is_integer(v) || json_integer_value(v) < -1000 || json_integer_value(v) > 1000)
+			r = cfg_invalid_at(w, "oomScoreAdj", "must be an integer from -1000 to 1000");
+		c->has_oom_score_adj = true;
+		c->oom_score_adj = (int)json_integer_value(v);
+	}
+	if (r == 0)
+		r = parse_capabilities(w, process, c);
+	if (r == 0)
+		r = parse_landlock(w, process, c);
+	cfg_leave(w, saved);
+	return r;
+}

@@ -1,0 +1,210 @@
+/* config.json's linux.resources, turned into cgroup v2 writes at load. */
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include "config-json.h"
+
+/* ---- linux.resources, turned into cgroup v2 writes here, at load ---- */
+
+__attribute__((format(printf, 3, 4))) static int add_cgroup_file(struct bh_config *c, const char *file,
+								  const char *fmt, ...)
+{
+	char value[256];
+	va_list ap;
+	size_t n = 0;
+
+	va_start(ap, fmt);
+	vsnprintf(value, sizeof(value), fmt, ap);
+	va_end(ap);
+	while (c->cgroup_files && c->cgroup_files[n])
+		n++;
+	char **grown = realloc(c->cgroup_files, (n + 2) * sizeof(char *));
+	if (!grown)
+		return -ENOMEM;
+	c->cgroup_files = grown;
+	grown[n + 1] = NULL;
+	if (!(grown[n] = malloc(strlen(file) + strlen(value) + 2)))
+		return -ENOMEM;
+	sprintf(grown[n], "%s=%s", file, value);
+	return 0;
+}
+
+/* An int64 that may be absent, with -1 (or, where MAX_IF_NONPOSITIVE, any
+ * value <= 0) meaning "no limit". Returns 1 when present. */
+static int get_limit(struct walker *w, json_t *obj, const char *key, int64_t *out)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!v)
+		return 0;
+	if (!json_is_integer(v))
+		return cfg_invalid_at(w, key, "must be an integer");
+	*out = json_integer_value(v);
+	return 1;
+}
+
+static int parse_memory(struct walker *w, json_t *resources, struct bh_config *c)
+{
+	json_t *memory;
+	int64_t limit = 0, reservation = 0, swap = 0;
+	int r = cfg_get_object(w, resources, "memory", &memory), has_limit, has_reservation, has_swap;
+
+	if (r < 0 || !memory)
+		return r;
+	size_t saved = cfg_enter_key(w, "memory");
+	if ((has_limit = r = get_limit(w, memory, "limit", &limit)) >= 0 &&
+	    (has_reservation = r = get_limit(w, memory, "reservation", &reservation)) >= 0 &&
+	    (has_swap = r = get_limit(w, memory, "swap", &swap)) >= 0) {
+		r = 0;
+		if (has_limit)
+			r = limit < 0 ? add_cgroup_file(c, "memory.max", "max")
+				      : add_cgroup_file(c, "memory.max", "%lld", (long long)limit);
+		if (r == 0 && has_reservation)
+			r = add_cgroup_file(c, "memory.low", "%lld", (long long)(reservation < 0 ? 0 : reservation));
+		/* OCI's swap is memory plus swap; v2 counts swap alone. */
+		if (r == 0 && has_swap && swap >= 0 && has_limit && limit >= 0 && swap < limit)
+			r = cfg_invalid_at(w, "swap", "(memory plus swap) must not be below limit");
+		else if (r == 0 && has_swap)
+			r = swap < 0 || !has_limit || limit < 0
+				    ? add_cgroup_file(c, "memory.swap.max", "max")
+				    : add_cgroup_file(c, "memory.swap.max", "%lld", (long long)(swap - limit));
+	}
+	cfg_leave(w, saved);
+	return r;
+}
+
+static int parse_cpu(struct walker *w, json_t *resources, struct bh_config *c)
+{
+	json_t *cpu;
+	uint64_t shares = 0, period = 100000;
+	int64_t quota = -1;
+	char *cpus = NULL, *mems = NULL;
+	int r = cfg_get_object(w, resources, "cpu", &cpu);
+
+	if (r < 0 || !cpu)
+		return r;
+	size_t saved = cfg_enter_key(w, "cpu");
+	bool has_shares = json_object_get(cpu, "shares"), has_quota = json_object_get(cpu, "quota");
+	bool has_period = json_object_get(cpu, "period");
+	if ((r = cfg_get_u64(w, cpu, "shares", &shares)) == 0 && (r = cfg_get_u64(w, cpu, "period", &period)) == 0 &&
+	    (r = get_limit(w, cpu, "quota", &quota)) >= 0 && (r = cfg_get_string(w, cpu, "cpus", &cpus)) == 0 &&
+	    (r = cfg_get_string(w, cpu, "mems", &mems)) == 0) {
+		if (has_shares)
+			r = add_cgroup_file(c, "cpu.weight", "%llu", (unsigned long long)bh_cpu_shares_to_weight(shares));
+		if (r == 0 && (has_quota || has_period)) {
+			if (period < 1000 || period > 1000000)
+				r = cfg_invalid_at(w, "period", "must be from 1000 to 1000000 microseconds");
+			else if (quota > 0)
+				r = add_cgroup_file(c, "cpu.max", "%lld %llu", (long long)quota, (unsigned long long)period);
+			else
+				r = add_cgroup_file(c, "cpu.max", "max %llu", (unsigned long long)period);
+		}
+		if (r == 0 && cpus)
+			r = add_cgroup_file(c, "cpuset.cpus", "%s", cpus);
+		if (r == 0 && mems)
+			r = add_cgroup_file(c, "cpuset.mems", "%s", mems);
+	}
+	free(cpus);
+	free(mems);
+	cfg_leave(w, saved);
+	return r;
+}
+
+struct throttle {
+	struct bh_config *c;
+	const char *what; /* rbps, wbps, riops, wiops */
+};
+
+static int add_throttle(struct walker *w, json_t *element, size_t index, void *ctx)
+{
+	struct throttle *t = ctx;
+	uint32_t major = 0, minor = 0;
+	uint64_t rate = 0;
+	int r;
+
+	(void)index;
+	if (!json_is_object(element))
+		return cfg_invalid(w, "must be an object with major, minor and rate");
+	if ((r = cfg_get_u32(w, element, "major", &major)) < 0 || (r = cfg_get_u32(w, element, "minor", &minor)) < 0 ||
+	    (r = cfg_get_u64(w, element, "rate", &rate)) < 0)
+		return r;
+	return add_cgroup_file(t->c, "io.max", "%u:%u %s=%llu", major, minor, t->what, (unsigned long long)rate);
+}
+
+static int parse_block_io(struct walker *w, json_t *resources, struct bh_config *c)
+{
+	static const struct {
+		const char *key, *what;
+	} throttles[] = {
+		{ "throttleReadBpsDevice", "rbps" },   { "throttleWriteBpsDevice", "wbps" },
+		{ "throttleReadIOPSDevice", "riops" }, { "throttleWriteIOPSDevice", "wiops" },
+	};
+	json_t *io;
+	uint64_t weight = 0;
+	int r = cfg_get_object(w, resources, "blockIO", &io);
+
+	if (r < 0 || !io)
+		return r;
+	size_t saved = cfg_enter_key(w, "blockIO");
+	if ((r = cfg_get_u64(w, io, "weight", &weight)) == 0 && json_object_get(io, "weight")) {
+		if (weight < 10 || weight > 1000)
+			r = cfg_invalid_at(w, "weight", "must be from 10 to 1000");
+		else
+			r = add_cgroup_file(c, "io.weight", "default %llu",
+					    (unsigned long long)bh_blkio_weight_to_io_weight(weight));
+	}
+	for (size_t i = 0; r == 0 && i < sizeof(throttles) / sizeof(throttles[0]); i++) {
+		struct throttle t = { c, throttles[i].what };
+		r = cfg_for_each(w, io, throttles[i].key, add_throttle, &t);
+	}
+	cfg_leave(w, saved);
+	return r;
+}
+
+int cfg_parse_resources(struct walker *w, json_t *linux_obj, struct bh_config *c)
+{
+	json_t *resources, *pids, *unified, *value;
+	const char *key;
+	int64_t limit = 0;
+	int r = cfg_get_object(w, linux_obj, "resources", &resources);
+
+	if (r < 0 || !resources)
+		return r;
+	size_t saved = cfg_enter_key(w, "resources");
+	if ((r = parse_memory(w, resources, c)) == 0 && (r = parse_cpu(w, resources, c)) == 0 &&
+	    (r = parse_block_io(w, resources, c)) == 0 && (r = cfg_get_object(w, resources, "pids", &pids)) == 0 && pids) {
+		size_t inner = cfg_enter_key(w, "pids");
+		if ((r = get_limit(w, pids, "limit", &limit)) > 0)
+			r = limit > 0 ? add_cgroup_file(c, "pids.max", "%lld", (long long)limit)
+				      : add_cgroup_file(c, "pids.max", "max");
+		cfg_leave(w, inner);
+	}
+	if (r == 0 && (r = cfg_get_object(w, resources, "unified", &unified)) == 0 && unified) {
+		size_t inner = cfg_enter_key(w, "unified");
+		json_object_foreach(unified, key, value) {
+			/* A key names a file of the container's own cgroup, nothing else. */
+			if (!json_is_string(value))
+				r = cfg_invalid_at(w, key, "must be a string");
+			else if (strchr(key, '/') || key[0] == '.' || !strchr(key, '.'))
+				r = cfg_invalid_at(w, key, "is not a cgroup file name (controller.name)");
+			else
+				r = add_cgroup_file(c, key, "%s", json_string_value(value));
+			if (r < 0)
+				break;
+		}
+		cfg_leave(w, inner);
+	}
+	/* linux.resources.devices needs the eBPF device controller, which
+	 * bulkhead does not load: devices are reached only through the nodes
+	 * the runtime binds and the capabilities the config grants. */
+	if (r == 0 && c->cgroup_files && !c->cgroups_path)
+		r = cfg_invalid(w, "limits need linux.cgroupsPath, the cgroup to put them on");
+	cfg_leave(w, saved);
+	return r;
+}

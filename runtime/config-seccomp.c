@@ -1,0 +1,201 @@
+/* config.json's linux.seccomp, and the filter bulkhead build compiled from
+ * it ahead of time. */
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include "config-json.h"
+
+static int add_seccomp_rule(struct walker *w, json_t *element, size_t index, void *ctx);
+
+/* One entry of linux.seccomp.syscalls: the same action and argument
+ * comparisons for every name it lists. */
+struct seccomp_group {
+	struct bh_config *c;
+	struct bh_seccomp_rule template;
+};
+
+static int add_seccomp_name(struct walker *w, json_t *element, size_t index, void *ctx)
+{
+	struct seccomp_group *group = ctx;
+	struct bh_config *c = group->c;
+	struct bh_seccomp_rule *rules;
+
+	(void)index;
+	if (!json_is_string(element))
+		return cfg_invalid(w, "must be a string");
+	rules = realloc(c->seccomp_rules, (c->n_seccomp_rules + 1) * sizeof(*rules));
+	if (!rules)
+		return -ENOMEM;
+	c->seccomp_rules = rules;
+	rules[c->n_seccomp_rules] = group->template;
+	if (!(rules[c->n_seccomp_rules].name = strdup(json_string_value(element))))
+		return -ENOMEM;
+	c->n_seccomp_rules++;
+	return 0;
+}
+
+static int parse_action(struct walker *w, json_t *obj, uint32_t errno_default, uint32_t *action)
+{
+	char *name = NULL;
+	uint32_t errno_ret = errno_default;
+	int r = cfg_get_string(w, obj, "action", &name);
+
+	if (r == 0)
+		r = cfg_get_u32(w, obj, "errnoRet", &errno_ret);
+	if (r == 0 && !name)
+		r = cfg_invalid(w, "action is required");
+	if (r == 0 && bh_seccomp_action(name, errno_ret, action) < 0)
+		r = cfg_invalid_at(w, "action", "unknown seccomp action \"%s\"", name);
+	free(name);
+	return r;
+}
+
+static int add_seccomp_arg(struct walker *w, json_t *element, size_t index, void *ctx)
+{
+	struct bh_seccomp_rule *rule = ctx;
+	struct bh_seccomp_arg *arg = &rule->args[index];
+	uint32_t arg_index = 0;
+	char *op = NULL;
+	int r;
+
+	if (index >= 6)
+		return cfg_invalid(w, "a rule compares at most 6 arguments");
+	if (!json_is_object(element))
+		return cfg_invalid(w, "must be an object with index, value and op");
+	if ((r = cfg_get_u32(w, element, "index", &arg_index)) == 0 && arg_index > 5)
+		r = cfg_invalid_at(w, "index", "must be from 0 to 5");
+	if (r == 0)
+		r = cfg_get_u64(w, element, "value", &arg->value);
+	if (r == 0)
+		r = cfg_get_u64(w, element, "valueTwo", &arg->value_two);
+	if (r == 0)
+		r = cfg_get_string(w, element, "op", &op);
+	if (r == 0 && (!op || bh_seccomp_operator(op, &arg->op) < 0))
+		r = cfg_invalid_at(w, "op", "unknown operator \"%s\"", op ? op : "");
+	free(op);
+	arg->index = arg_index;
+	rule->n_args = index + 1;
+	return r;
+}
+
+static int add_seccomp_rule(struct walker *w, json_t *element, size_t index, void *ctx)
+{
+	struct seccomp_group group = { ctx, { 0 } };
+	int r;
+
+	(void)index;
+	if (!json_is_object(element))
+		return cfg_invalid(w, "must be an object");
+	if ((r = parse_action(w, element, EPERM, &group.template.action)) < 0 ||
+	    (r = cfg_for_each(w, element, "args", add_seccomp_arg, &group.template)) < 0)
+		return r;
+	return cfg_for_each(w, element, "names", add_seccomp_name, &group);
+}
+
+static int add_seccomp_arch(struct walker *w, json_t *element, size_t index, void *ctx)
+{
+	struct bh_config *c = ctx;
+
+	if (!json_is_string(element) || bh_seccomp_arch(json_string_value(element), &c->seccomp_arches[index]) < 0)
+		return cfg_invalid(w, "unknown architecture %s%s%s", json_is_string(element) ? "\"" : "",
+			       json_is_string(element) ? json_string_value(element) : "(not a string)",
+			       json_is_string(element) ? "\"" : "");
+	if (index >= sizeof(c->seccomp_arches) / sizeof(c->seccomp_arches[0]) - 1)
+		return cfg_invalid(w, "too many architectures");
+	c->n_seccomp_arches = index + 1;
+	return 0;
+}
+
+static int add_seccomp_flag(struct walker *w, json_t *element, size_t index, void *ctx)
+{
+	struct bh_config *c = ctx;
+	unsigned bit;
+
+	(void)index;
+	if (!json_is_string(element) || bh_seccomp_flag(json_string_value(element), &bit) < 0)
+		return cfg_invalid(w, "unknown seccomp flag (SECCOMP_FILTER_FLAG_TSYNC, _LOG or _SPEC_ALLOW)");
+	c->seccomp_flags |= bit;
+	return 0;
+}
+
+int cfg_parse_seccomp(struct walker *w, json_t *linux_obj, struct bh_config *c)
+{
+	json_t *seccomp;
+	char *default_action = NULL;
+	uint32_t default_errno = EPERM;
+	int r = cfg_get_object(w, linux_obj, "seccomp", &seccomp);
+
+	if (r < 0 || !seccomp)
+		return r;
+	c->has_seccomp = true;
+	size_t saved = cfg_enter_key(w, "seccomp");
+	r = cfg_get_string(w, seccomp, "defaultAction", &default_action);
+	if (r == 0)
+		r = cfg_get_u32(w, seccomp, "defaultErrnoRet", &default_errno);
+	if (r == 0 && !default_action)
+		r = cfg_invalid(w, "defaultAction is required");
+	if (r == 0 && bh_seccomp_action(default_action, default_errno, &c->seccomp_default) < 0)
+		r = cfg_invalid_at(w, "defaultAction", "unknown seccomp action \"%s\"", default_action);
+	if (r == 0)
+		r = cfg_for_each(w, seccomp, "architectures", add_seccomp_arch, c);
+	if (r == 0)
+		r = cfg_for_each(w, seccomp, "flags", add_seccomp_flag, c);
+	if (r == 0 && json_object_get(seccomp, "listenerPath"))
+		r = cfg_invalid_at(w, "listenerPath", "SCMP_ACT_NOTIFY and its listener are not supported yet");
+	if (r == 0)
+		r = cfg_for_each(w, seccomp, "syscalls", add_seccomp_rule, c);
+	cfg_leave(w, saved);
+	free(default_action);
+	return r;
+}
+
+
+/* annotations["run.bulkhead.seccomp.bpf"]: the name of a file in the bundle
+ * that holds linux.seccomp already compiled to classic BPF (bulkhead build
+ * writes it), so that starting a container need not build the filter.
+ * Read here, so that a missing or malformed file stops the start before
+ * anything is created. */
+int cfg_parse_compiled_seccomp(struct walker *w, json_t *root, struct bh_config *c)
+{
+	json_t *name = json_object_get(json_object_get(root, "annotations"), BH_SECCOMP_BPF_ANNOTATION);
+	char path[PATH_MAX];
+	struct stat st;
+	const char *file;
+	size_t saved;
+	int n, r = 0;
+
+	if (!name)
+		return 0;
+	saved = cfg_enter_key(w, "annotations");
+	cfg_enter_key(w, BH_SECCOMP_BPF_ANNOTATION);
+	file = json_string_value(name);
+	if (!file || !file[0] || file[0] == '.' || strchr(file, '/'))
+		r = cfg_invalid(w, "must name a file in the bundle directory");
+	else if (!c->has_seccomp)
+		r = cfg_invalid(w, "a compiled filter needs the linux.seccomp it was compiled from");
+	if (r < 0) {
+		cfg_leave(w, saved);
+		return r;
+	}
+	snprintf(path, sizeof(path), "%s/%s", c->bundle, file);
+	if (stat(path, &st) < 0)
+		r = cfg_invalid(w, "%s: %s", path, strerror(errno));
+	else if (st.st_size == 0 || st.st_size % sizeof(*c->seccomp_bpf) ||
+		 st.st_size / sizeof(*c->seccomp_bpf) > BPF_MAXINSNS)
+		r = cfg_invalid(w, "%s: %lld bytes is not a classic BPF program (8-byte instructions, at most %d)", path,
+			    (long long)st.st_size, BPF_MAXINSNS);
+	else if (!(c->seccomp_bpf = malloc((size_t)st.st_size + 1))) /* + 1: bh_read_file's terminator */
+		r = -ENOMEM;
+	else if ((n = bh_read_file(path, (char *)c->seccomp_bpf, (size_t)st.st_size + 1)) != st.st_size)
+		r = cfg_invalid(w, "%s: %s", path, n < 0 ? strerror(-n) : "changed while it was read");
+	else
+		c->n_seccomp_bpf = (size_t)st.st_size / sizeof(*c->seccomp_bpf);
+	cfg_leave(w, saved);
+	return r;
+}
