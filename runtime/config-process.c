@@ -90,7 +90,7 @@ static int parse_user(struct walker *w, json_t *process, struct bh_config *c)
 	}
 	if (r == 0)
 		r = cfg_for_each(w, user, "additionalGids", add_gid, c);
-	/* -1 means "cfg_leave unchanged" to setresuid: the process would stay root. */
+	/* -1 means "leave unchanged" to setresuid: the process would stay root. */
 	if (r == 0 && uid == UINT32_MAX)
 		r = cfg_invalid_at(w, "uid", "4294967295 is not a user id");
 	if (r == 0 && gid == UINT32_MAX)

@@ -1,0 +1,76 @@
+/* The parts of the manifest parser (manifest-yaml.c, manifest-container.c,
+ * manifest.c) and what they share. Internal to image/. Readers return 0,
+ * or -1 with "FILE:LINE:COL: what is wrong" in p->diag. */
+#ifndef BULKHEAD_MANIFEST_YAML_H
+#define BULKHEAD_MANIFEST_YAML_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <yaml.h>
+
+#include "image.h"
+
+struct mf_parse {
+	yaml_document_t doc;
+	const char *path;
+	char *dir; /* the manifest's directory: relative paths start here */
+	struct diag *diag;
+};
+
+/* -1, with the message at NODE's position (NULL: the file's start). */
+__attribute__((format(printf, 3, 4))) int mf_fail(struct mf_parse *p, const yaml_node_t *node, const char *fmt, ...);
+/* The candidate closest to WORD, or NULL when none is close. */
+const char *mf_suggest(const char *word, const char *const *candidates, size_t n);
+/* A scalar node's text, or NULL for any other node. */
+const char *mf_scalar(const yaml_node_t *node);
+
+int mf_read_string(struct mf_parse *p, const yaml_node_t *node, const char *key, char **out);
+int mf_read_bool(struct mf_parse *p, const yaml_node_t *node, const char *key, bool *out);
+/* A name: 1 to 63 lowercase letters, digits and dashes. */
+bool mf_valid_name(const char *s);
+int mf_read_name(struct mf_parse *p, yaml_node_t *node, const char *key, char **out);
+/* A list of strings, NULL-terminated; a lone scalar is a list of one. */
+int mf_read_strv(struct mf_parse *p, yaml_node_t *node, const char *key, char ***out);
+/* "64M", "1G", "512K" or bytes, at least MIN (WHY names it). */
+int mf_read_size(struct mf_parse *p, yaml_node_t *v, const char *key, uint64_t min, const char *why, uint64_t *out);
+int mf_read_count(struct mf_parse *p, yaml_node_t *v, const char *key, uint64_t min, uint64_t max, uint64_t *out);
+/* "10s", "500ms", "2m" or seconds, at most an hour. */
+int mf_read_duration(struct mf_parse *p, yaml_node_t *v, const char *key, uint64_t *ms);
+/* A path on the host beside the manifest (GIVEN as written); must exist.
+ * mf_host_file: and be a regular file (WHAT names it in messages). */
+int mf_host_path(struct mf_parse *p, yaml_node_t *v, const char *key, const char *given, char **out);
+int mf_host_file(struct mf_parse *p, yaml_node_t *v, const char *key, const char *what, char **out);
+
+/* An mf_item_fn appending a string item to the list in CTX, a struct
+ * mf_strv_ctx (KEY names it in messages). */
+struct mf_strv_ctx {
+	char ***out;
+	const char *key;
+};
+int mf_add_string_item(struct mf_parse *p, yaml_node_t *item, size_t index, void *ctx);
+
+/* FN for every item of the sequence NODE (a lone scalar is one item). */
+typedef int (*mf_item_fn)(struct mf_parse *p, yaml_node_t *item, size_t index, void *ctx);
+int mf_each_item(struct mf_parse *p, yaml_node_t *node, const char *key, mf_item_fn fn, void *ctx);
+
+/* A mapping read with a table of keys, each with its reader. Unknown keys
+ * and duplicates are errors (with a suggestion). Returns how many keys were
+ * seen, their names in SEEN, or -1. */
+struct mf_key_handler {
+	const char *key;
+	int (*read)(struct mf_parse *p, yaml_node_t *value, void *target);
+};
+int mf_walk_mapping(struct mf_parse *p, yaml_node_t *node, const char *what, const struct mf_key_handler *keys,
+		    size_t n_keys, void *target, const char **seen, size_t seen_size);
+bool mf_has_key(const char **seen, int n, const char *key);
+
+/* manifest-container.c: an mf_item_fn adding a container to a phase. */
+struct mf_phase_ctx {
+	struct container **list;
+	size_t *n;
+	const char *phase;
+};
+int mf_add_container(struct mf_parse *p, yaml_node_t *item, size_t index, void *ctx);
+
+#endif
