@@ -57,26 +57,14 @@ static bool verdict_path(char *out, size_t size, bool make_dir)
 	return true;
 }
 
-static bool read_line(const char *path, char *out, size_t size)
-{
-	FILE *f = fopen(path, "re");
-	bool ok = f && fgets(out, (int)size, f);
-
-	if (f)
-		fclose(f);
-	if (ok)
-		out[strcspn(out, "\n")] = '\0';
-	return ok;
-}
-
 /* The remembered reason KVM cannot run a guest on this boot of the host,
  * into WHY; false when there is none (or it is from an earlier boot). */
 static bool remembered_unusable(char *why, size_t size)
 {
 	char path[PATH_MAX], boot_id[64], line[64 + 512];
 
-	if (!verdict_path(path, sizeof(path), false) || !read_line(BOOT_ID, boot_id, sizeof(boot_id)) ||
-	    !read_line(path, line, sizeof(line)))
+	if (!verdict_path(path, sizeof(path), false) || read_first_line(BOOT_ID, boot_id, sizeof(boot_id)) < 0 ||
+	    read_first_line(path, line, sizeof(line)) < 0)
 		return false;
 	size_t n = strlen(boot_id);
 	if (strncmp(line, boot_id, n) != 0 || line[n] != ' ')
@@ -89,7 +77,7 @@ int accel_remember_unusable(const char *why)
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 16], boot_id[64];
 
-	if (!read_line(BOOT_ID, boot_id, sizeof(boot_id)))
+	if (read_first_line(BOOT_ID, boot_id, sizeof(boot_id)) < 0)
 		return -errno;
 	if (!verdict_path(path, sizeof(path), true))
 		return -ENOENT;

@@ -74,6 +74,19 @@ int copy_file(const char *from, const char *to, struct diag *d)
 	return r;
 }
 
+int read_first_line(const char *path, char *out, size_t size)
+{
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -errno;
+	if (!fgets(out, (int)size, f))
+		out[0] = '\0';
+	fclose(f);
+	out[strcspn(out, "\n")] = '\0';
+	return 0;
+}
+
 /* mkdir -p of OUTPUT's parent, so that -o out/NAME works in a fresh tree. */
 static int make_parent(const char *output, struct diag *d)
 {

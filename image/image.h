@@ -185,6 +185,9 @@ struct build_options {
 	struct tools tools;
 };
 int copy_file(const char *from, const char *to, struct diag *d);
+/* PATH's first line, without its newline ("" for an empty file), into OUT.
+ * Returns 0 or -errno. */
+int read_first_line(const char *path, char *out, size_t size);
 int build_appliance(const struct build_options *o, struct diag *d);
 
 /* ---- accel.c: KVM or TCG ---- */

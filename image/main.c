@@ -171,13 +171,15 @@ static void print_notice(const char *line)
 	fflush(stderr);
 }
 
-/* --accel's value (or BULKHEAD_ACCEL's), or -1 after saying what is wrong. */
-static int accel_option(const char *value, const char *where)
+/* --accel's value (or BULKHEAD_ACCEL's, as WHERE says), or -1 after COMMAND
+ * has said what is wrong. */
+static int accel_option(const char *command, const char *where, const char *value)
 {
 	int accel = accel_named(value);
 
 	if (accel < 0)
-		fprintf(stderr, "bulkhead run: %s \"%s\" is not an accelerator; use auto, kvm or tcg\n", where, value);
+		fprintf(stderr, "bulkhead %s: %s \"%s\" is not an accelerator; use auto, kvm or tcg\n", command, where,
+			value);
 	return accel;
 }
 
@@ -193,21 +195,21 @@ static int cmd_run(int argc, char **argv)
 	const char *env = getenv("BULKHEAD_ACCEL");
 	struct diag d = { "" };
 	bool memory_given = false;
-	int opt;
+	int opt, forgot;
 
-	if (env && *env && (o.accel = accel_option(env, "BULKHEAD_ACCEL")) < 0)
+	if (env && *env && (o.accel = accel_option("run", "BULKHEAD_ACCEL", env)) < 0)
 		return 2;
 	while ((opt = getopt_long(argc, argv, "t:m:a:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 't': o.timeout_s = atoi(optarg); break;
 		case 'm': o.memory_mb = atoi(optarg), memory_given = true; break;
 		case 'a':
-			if ((o.accel = accel_option(optarg, "--accel")) < 0)
+			if ((o.accel = accel_option("run", "--accel", optarg)) < 0)
 				return 2;
 			break;
 		case 'F':
-			if (accel_forget() < 0) {
-				fprintf(stderr, "bulkhead run: --forget-accel: %s\n", strerror(errno));
+			if ((forgot = accel_forget()) < 0) {
+				fprintf(stderr, "bulkhead run: --forget-accel: %s\n", strerror(-forgot));
 				return 125;
 			}
 			break;
@@ -245,17 +247,16 @@ static int cmd_accel(int argc, char **argv)
 		fprintf(stderr, "bulkhead accel: expected [--forget] (see bulkhead --help)\n");
 		return 2;
 	}
-	if (argc == 2 && accel_forget() < 0) {
-		fprintf(stderr, "bulkhead accel: --forget: %s\n", strerror(errno));
+	int forgot = argc == 2 ? accel_forget() : 0;
+	if (forgot < 0) {
+		fprintf(stderr, "bulkhead accel: --forget: %s\n", strerror(-forgot));
 		return 125;
 	}
 	/* What bulkhead run would use, BULKHEAD_ACCEL and all. */
 	const char *env = getenv("BULKHEAD_ACCEL");
-	int wanted = env && *env ? accel_named(env) : ACCEL_AUTO;
-	if (wanted < 0) {
-		fprintf(stderr, "bulkhead accel: BULKHEAD_ACCEL \"%s\" is not an accelerator; use auto, kvm or tcg\n", env);
+	int wanted = env && *env ? accel_option("accel", "BULKHEAD_ACCEL", env) : ACCEL_AUTO;
+	if (wanted < 0)
 		return 2;
-	}
 	int accel = accel_choose(wanted, why, sizeof(why), &d);
 	if (accel < 0) {
 		fprintf(stderr, "bulkhead accel: %s\n", d.msg);

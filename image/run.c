@@ -88,15 +88,11 @@ static long host_tsc_khz(void)
 static int read_cmdline(const char *dir, char *out, size_t size, struct diag *d)
 {
 	char path[PATH_MAX];
-	FILE *f;
+	int r;
 
 	snprintf(path, sizeof(path), "%s/cmdline", dir);
-	if (!(f = fopen(path, "r")))
-		return diag_fail(d, "%s: %s (is %s a bulkhead build output?)", path, strerror(errno), dir);
-	if (!fgets(out, (int)size, f))
-		out[0] = '\0';
-	fclose(f);
-	out[strcspn(out, "\n")] = '\0';
+	if ((r = read_first_line(path, out, size)) < 0)
+		return diag_fail(d, "%s: %s (is %s a bulkhead build output?)", path, strerror(-r), dir);
 	return 0;
 }
 
@@ -392,6 +388,12 @@ static int relay(pid_t pid, int out, int err, struct kvm_watch *w, long long sil
 	long long start = monotonic_ms();
 
 	for (;;) {
+		/* Nothing to relay, watch or time: just wait. */
+		if (fds[0].fd < 0 && fds[1].fd < 0 && !deadline && !(w->on && !w->ready)) {
+			while (waitpid(pid, wstatus, 0) < 0 && errno == EINTR)
+				;
+			return QEMU_EXITED;
+		}
 		long long now = monotonic_ms();
 		if (w->on && !w->ready && now - start >= silent_ms) {
 			end_qemu(pid, wstatus);
