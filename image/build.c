@@ -134,7 +134,20 @@ struct kernel_choice {
 	const char *image;
 	const char *what; /* for the progress line */
 	char modules[PATH_MAX];
+	/* kernel: {path, modules}: the manifest's inputs, opened (O_PATH)
+	 * beneath the build context once, then read through /proc/self/fd:
+	 * the files read are the ones checked (context.c); -1 otherwise. */
+	int fds[2];
+	char via[64];
 };
+
+static int pin_input(const char *path, int *fd, char *via, size_t size, struct diag *d)
+{
+	if ((*fd = input_open(path, O_PATH, NULL, 0)) < 0)
+		return diag_fail(d, "%s: %s", path, input_strerror(-*fd));
+	snprintf(via, size, "/proc/self/fd/%d", *fd);
+	return 0;
+}
 
 static int choose_kernel(const struct manifest *m, const struct tools *t, struct kernel_choice *k, struct diag *d)
 {
@@ -142,15 +155,18 @@ static int choose_kernel(const struct manifest *m, const struct tools *t, struct
 	struct stat st;
 
 	memset(k, 0, sizeof(*k));
+	k->fds[0] = k->fds[1] = -1;
 	if (t->kernel) {
 		k->image = t->kernel, k->what = t->kernel, hint = "check --kernel or BULKHEAD_KERNEL";
 	} else if (strcmp(m->kernel, "minimal") == 0) {
 		k->image = t->kernel_minimal, k->what = "minimal",
 		hint = "run make kernel (it builds kernel: minimal from Debian's linux-source)";
 	} else if (strcmp(m->kernel, "path") == 0) {
-		k->image = m->kernel_path, k->what = m->kernel_path, hint = "check the manifest's kernel: path";
-		if (m->kernel_modules)
-			snprintf(k->modules, sizeof(k->modules), "%s", m->kernel_modules);
+		k->what = m->kernel_path, hint = "check the manifest's kernel: path";
+		if (pin_input(m->kernel_path, &k->fds[0], k->via, sizeof(k->via), d) < 0 ||
+		    (m->kernel_modules && pin_input(m->kernel_modules, &k->fds[1], k->modules, sizeof(k->modules), d) < 0))
+			return -1;
+		k->image = k->via;
 	} else {
 		k->image = t->kernel_debian, k->what = "debian", hint = "run make deps (it unpacks Debian's kernel)";
 	}
@@ -288,6 +304,11 @@ static int write_bundle_config(struct initrd *w, const char *manifest, const str
 	}
 	if (r == 0 && !(json = bundle_config_json(c, bpf ? "seccomp.bpf" : NULL, root, d)))
 		r = -1;
+	/* What the kernel would refuse when the init starts it: refused now. */
+	if (r == 0)
+		r = limits_check_exec(json, c, manifest, d);
+	if (r == 0)
+		r = limits_check_seccomp(bpf_len, c, manifest, d);
 	snprintf(path, sizeof(path), "%s/seccomp.bpf", dir);
 	if (r == 0 && bpf)
 		r = initrd_data(w, path, bpf, bpf_len, 0644, d);
@@ -482,12 +503,12 @@ int build_appliance(const struct build_options *o, struct diag *d)
 	struct slot *slots = NULL;
 	size_t n = 0;
 	long long kernel_bytes, initrd_bytes;
-	struct kernel_choice kernel;
+	struct kernel_choice kernel = { .fds = { -1, -1 } };
 	struct initrd *w = NULL;
 	int r = -1;
 
 	say(&p, "reading %s", o->manifest);
-	if (manifest_load(o->manifest, &m, d) < 0)
+	if (manifest_load_in(o->manifest, o->context, &m, d) < 0)
 		return -1;
 	if (check_tools(&o->tools, d) < 0 || choose_kernel(&m, &o->tools, &kernel, d) < 0)
 		goto out;
@@ -603,5 +624,8 @@ out:
 		remove_tree(staging);
 	free(slots);
 	manifest_free(&m);
+	for (int i = 0; i < 2; i++)
+		if (kernel.fds[i] >= 0)
+			close(kernel.fds[i]);
 	return r;
 }

@@ -2,6 +2,7 @@
  * OCI runtime reads, with bulkhead's secure defaults decided here, at build
  * time, so that the init only has to apply them. */
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,13 +230,20 @@ static bool docker_entry_applies(json_t *entry, uint64_t caps)
 static json_t *seccomp_from_profile(const struct container *c, struct diag *d)
 {
 	json_error_t jerr;
-	json_t *profile = json_load_file(c->seccomp_profile, JSON_REJECT_DUPLICATES, &jerr);
+	/* Opened again beneath the build context: the file read is the one checked. */
+	int fd = input_open(c->seccomp_profile, O_RDONLY | O_NONBLOCK, NULL, 0);
+	json_t *profile = fd < 0 ? NULL : json_loadfd(fd, JSON_REJECT_DUPLICATES, &jerr);
 	json_t *out, *entry, *syscalls = json_array();
 	size_t i;
 	static const char *const kept[] = { "defaultAction", "defaultErrnoRet", "architectures", "flags" };
 
+	if (fd >= 0)
+		close(fd);
 	if (!profile) {
-		diag_fail(d, "seccomp profile %s:%d:%d: %s", c->seccomp_profile, jerr.line, jerr.column, jerr.text);
+		if (fd < 0)
+			diag_fail(d, "seccomp profile %s: %s", c->seccomp_profile, strerror(-fd));
+		else
+			diag_fail(d, "seccomp profile %s:%d:%d: %s", c->seccomp_profile, jerr.line, jerr.column, jerr.text);
 		json_decref(syscalls);
 		return NULL;
 	}

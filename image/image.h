@@ -14,6 +14,37 @@ __attribute__((format(printf, 2, 3))) int diag_fail(struct diag *d, const char *
 /* Puts the formatted text before the message already in d. */
 __attribute__((format(printf, 2, 3))) void diag_prefix(struct diag *d, const char *fmt, ...);
 
+/* ---- context.c: the build context, beneath which a manifest's inputs lie ---- */
+/* Sets the context to DIR's real path. Returns 0 or -errno. */
+int context_set(const char *dir);
+/* Its real path ("" when none is set: nothing is confined). */
+const char *context_root(void);
+/* Opens PATH with FLAGS (O_PATH: just the O_PATH descriptor) only when what
+ * it leads to, after every symlink and "..", lies beneath the context; the
+ * check is made on the opened file, not on the path. Returns the
+ * descriptor, or -errno: -EXDEV when outside. REAL (SIZE bytes, or NULL)
+ * gets where it leads. */
+int input_open(const char *path, int flags, char *real, size_t size);
+/* 0 when PATH (GIVEN: as the manifest wrote it) lies beneath the context;
+ * -1 with d saying where it leads and how to fix it, or why it cannot be
+ * opened. */
+int input_check(const char *given, const char *path, struct diag *d);
+/* strerror, but -EXDEV from input_open says what it means. */
+const char *input_strerror(int e);
+struct initrd;
+/* initrd_file for a manifest's input: SOURCE, a regular file beneath the
+ * context, is read through the descriptor that was checked. */
+int input_file(struct initrd *w, const char *path, const char *source, mode_t mode, struct diag *d);
+
+/* ---- limits.c: what the kernel would refuse at a container's start ---- */
+/* CONFIG_JSON: the container's generated config.json. Its args and env
+ * within exec's limits (each string, and all with their pointers for the
+ * stack limit the container gets). Returns 0, or -1 with
+ * "MANIFEST:LINE:COL: container NAME: ..." in d. */
+int limits_check_exec(const char *config_json, const struct container *c, const char *manifest, struct diag *d);
+/* A compiled seccomp filter of BPF_LEN bytes within what seccomp(2) loads. */
+int limits_check_seccomp(size_t bpf_len, const struct container *c, const char *manifest, struct diag *d);
+
 /* ---- bundle.c ---- */
 /* Both return malloc'd JSON text, or NULL (out of memory, or a bad seccomp
  * profile, with d set). MODULES: the
@@ -176,9 +207,12 @@ bool disk_kernel_has_efi_stub(const char *kernel);
 #define QEMU_CMDLINE "bulkhead.exit=isa-debug-exit bulkhead.ctl=ttyS1"
 /* Memory for an appliance whose cmdline records none (built before it did). */
 #define RUN_DEFAULT_MEMORY_MB 256
+/* The disks bulkhead run attaches (run.c's disk_args); the builder refuses more. */
+#define RUN_MAX_DISKS 16
 
 struct build_options {
 	const char *manifest;
+	const char *context; /* --context: the build context (NULL: the manifest's directory) */
 	const char *output;
 	bool quiet;
 	int format; /* FORMAT_* */

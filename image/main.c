@@ -14,7 +14,7 @@
 static const char usage[] =
 	"usage: bulkhead COMMAND [OPTIONS]\n"
 	"\n"
-	"  bulkhead build MANIFEST -o DIR [--format FORMAT] [--quiet]\n"
+	"  bulkhead build MANIFEST -o DIR [--format FORMAT] [--context DIR] [--quiet]\n"
 	"      Validate MANIFEST (YAML) and write a bootable appliance to DIR:\n"
 	"      kernel, initrd.img (static init + one OCI bundle per container) and\n"
 	"      cmdline. DIR appears whole or not at all; an existing DIR is replaced\n"
@@ -30,6 +30,14 @@ static const char usage[] =
 	"                           qcow2          disk.qcow2: the same disk in QEMU's format\n"
 	"                           All are byte-identical from one build to the next\n"
 	"                           (SOURCE_DATE_EPOCH sets the time stamps).\n"
+	"        -c, --context DIR  the build context (default: MANIFEST's directory).\n"
+	"                           Every host path the manifest names (files: source:,\n"
+	"                           image: dir:/tar:/oci:/docker-archive:, kernel: path and\n"
+	"                           modules, seccomp: profiles) must lie beneath it once\n"
+	"                           symlinks and .. are resolved; anything else is refused.\n"
+	"                           Relative paths still start from MANIFEST's directory.\n"
+	"                           The builder's own files (--init, --kernel, --busybox,\n"
+	"                           kernel: debian and minimal) are not the manifest's.\n"
 	"        -q, --quiet        print nothing but errors\n"
 	"        --init PATH        the static init (default: bulkhead-init beside this program)\n"
 	"        --kernel PATH      boot this kernel whatever the manifest's kernel: says;\n"
@@ -121,16 +129,18 @@ static int cmd_build(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' }, { "quiet", no_argument, NULL, 'q' },
 		{ "init", required_argument, NULL, 'I' },   { "kernel", required_argument, NULL, 'K' },
 		{ "busybox", required_argument, NULL, 'B' }, { "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },	     { NULL, 0, NULL, 0 },
+		{ "context", required_argument, NULL, 'c' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct build_options o = { 0 };
 	const char *init = NULL, *kernel = NULL, *busybox = NULL;
 	struct diag d = { "" };
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "o:f:qh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "o:f:c:qh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'o': o.output = optarg; break;
+		case 'c': o.context = optarg; break;
 		case 'f':
 			if ((o.format = format_named(optarg)) < 0) {
 				fprintf(stderr, "bulkhead build: unknown format \"%s\"; the formats are", optarg);

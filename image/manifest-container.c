@@ -1,6 +1,7 @@
 /* The manifest's containers: a reader for each key of a container. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <sched.h>
 #include <limits.h>
@@ -76,6 +77,8 @@ static int c_command(struct mf_parse *p, yaml_node_t *v, void *t)
 	struct container *c = t;
 	const char *s = mf_scalar(v);
 
+	c->command_line = v->start_mark.line;
+	c->command_column = v->start_mark.column;
 	/* A single string is a shell command line, as in a Dockerfile's shell form. */
 	if (s) {
 		if (!*s)
@@ -239,7 +242,12 @@ static int c_seccomp(struct mf_parse *p, yaml_node_t *v, void *t)
 	}
 	if (mf_host_path(p, v, "seccomp", s, &c->seccomp_profile) < 0)
 		return -1;
-	if (!(profile = json_load_file(c->seccomp_profile, JSON_REJECT_DUPLICATES, &jerr)))
+	int fd = input_open(c->seccomp_profile, O_RDONLY | O_NONBLOCK, NULL, 0);
+	profile = fd < 0 ? NULL : json_loadfd(fd, JSON_REJECT_DUPLICATES, &jerr);
+	if (fd < 0)
+		return mf_fail(p, v, "seccomp profile %s: %s", c->seccomp_profile, strerror(-fd));
+	close(fd);
+	if (!profile)
 		return mf_fail(p, v, "seccomp profile %s:%d:%d: %s", c->seccomp_profile, jerr.line, jerr.column, jerr.text);
 	bool usable = json_is_string(json_object_get(profile, "defaultAction"));
 	json_decref(profile);

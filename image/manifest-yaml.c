@@ -226,8 +226,13 @@ int mf_host_path(struct mf_parse *p, yaml_node_t *v, const char *key, const char
 	char joined[PATH_MAX];
 
 	snprintf(joined, sizeof(joined), "%s%s%s", given[0] == '/' ? "" : p->dir, given[0] == '/' ? "" : "/", given);
+	struct diag why;
+
 	if (access(joined, R_OK) < 0)
 		return mf_fail(p, v, "%s \"%s\": %s: %s", key, given, joined, strerror(errno));
+	/* A manifest's inputs lie in its build context (context.c). */
+	if (input_check(given, joined, &why) < 0)
+		return mf_fail(p, v, "%s %s", key, why.msg);
 	return (*out = strdup(joined)) ? 0 : mf_fail(p, v, "out of memory");
 }
 

@@ -281,6 +281,33 @@ static int check_volumes(struct mf_parse *p, struct manifest *m)
 	return 0;
 }
 
+/* Counts the init and bulkhead run hold to (init/contract.h, image.h):
+ * refused here rather than failing at boot. Positions: the first one over. */
+static int check_counts(struct mf_parse *p, struct manifest *m)
+{
+	struct container *lists[3] = { m->onboot, m->services, m->onshutdown };
+	size_t counts[3] = { m->n_onboot, m->n_services, m->n_onshutdown };
+	size_t total = counts[0] + counts[1] + counts[2], seen = 0;
+
+	for (int l = 0; total > INIT_MAX_CONTAINERS && l < 3; l++)
+		for (size_t i = 0; i < counts[l]; i++)
+			if (++seen > INIT_MAX_CONTAINERS) {
+				const struct container *c = &lists[l][i];
+				yaml_node_t at = { .start_mark = { .line = c->name_line, .column = c->name_column } };
+				return mf_fail(p, &at,
+					    "the manifest declares %zu containers; the init runs at most %d "
+					    "(INIT_MAX_CONTAINERS), and \"%s\" is one too many: split the appliance",
+					    total, INIT_MAX_CONTAINERS, c->name);
+			}
+	if (m->n_disks > RUN_MAX_DISKS) {
+		const struct disk *disk = &m->disks[RUN_MAX_DISKS];
+		yaml_node_t at = { .start_mark = { .line = disk->line, .column = disk->column } };
+		return mf_fail(p, &at, "the manifest declares %zu disks; bulkhead run attaches at most %d", m->n_disks,
+			    RUN_MAX_DISKS);
+	}
+	return 0;
+}
+
 static int load_tree(struct mf_parse *p, FILE *f)
 {
 	yaml_parser_t parser;
@@ -305,6 +332,11 @@ static int load_tree(struct mf_parse *p, FILE *f)
 
 int manifest_load(const char *path, struct manifest *m, struct diag *diag)
 {
+	return manifest_load_in(path, NULL, m, diag);
+}
+
+int manifest_load_in(const char *path, const char *context, struct manifest *m, struct diag *diag)
+{
 	struct mf_parse p = { .path = path, .diag = diag };
 	const char *seen[16];
 	char *slash;
@@ -327,6 +359,14 @@ int manifest_load(const char *path, struct manifest *m, struct diag *diag)
 	else if (p.dir)
 		strcpy(p.dir, ".");
 	m->path = strdup(path);
+	/* Before any key is read: every host path is checked against it. */
+	if (p.dir && (r = context_set(context ? context : p.dir)) < 0) {
+		snprintf(diag->msg, sizeof(diag->msg), "build context %s: %s", context ? context : p.dir, strerror(-r));
+		yaml_document_delete(&p.doc);
+		free(p.dir);
+		manifest_free(m);
+		return -1;
+	}
 
 	yaml_node_t *root = yaml_document_get_root_node(&p.doc);
 	if (!root)
@@ -338,6 +378,8 @@ int manifest_load(const char *path, struct manifest *m, struct diag *diag)
 		r = mf_fail(&p, root, "the manifest has no name; add name: SOMETHING at the top");
 	if (r >= 0 && m->n_onboot + m->n_services == 0)
 		r = mf_fail(&p, root, "the manifest declares no container; add an onboot: or services: list");
+	if (r >= 0)
+		r = check_counts(&p, m);
 	if (r >= 0)
 		r = check_unique_names(&p, m);
 	if (r >= 0)

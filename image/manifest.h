@@ -74,6 +74,7 @@ struct container {
 	char *image_user;
 	struct image_config *image_config; /* between c_image and add_container only */
 	char **command;      /* NULL-terminated */
+	size_t command_line, command_column; /* where command: stands, for the build's exec checks (0: not given) */
 	char **env;          /* NULL-terminated "KEY=value" */
 	char *cwd;
 	char *hostname;
@@ -132,7 +133,11 @@ struct manifest {
 	size_t n_disks;
 };
 
-/* Returns 0, or -1 with the first error in diag. */
+/* Returns 0, or -1 with the first error in diag. Every host path the
+ * manifest names must lie beneath CONTEXT (NULL: the manifest's directory),
+ * which becomes the process's build context (context.c); relative paths
+ * start from the manifest's directory whatever the context. */
+int manifest_load_in(const char *path, const char *context, struct manifest *m, struct diag *diag);
 int manifest_load(const char *path, struct manifest *m, struct diag *diag);
 void manifest_free(struct manifest *m);
 

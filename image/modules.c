@@ -2,11 +2,15 @@
  * order, from the kernel's modules.dep, so that the init only loads a list
  * (decide at build time, keep boot dumb). */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "image.h"
 
@@ -150,10 +154,31 @@ int modules_resolve(const char *dir, const char *const *wanted, char ***order_ou
 	return 0;
 }
 
+/* One module, opened beneath ROOT (the modules directory, REAL), whatever
+ * its symlinks say: a modules directory (perhaps the manifest's) brings
+ * only its own files. */
+static int write_one(struct initrd *w, int root, const char *real, const char *to, const char *module, struct diag *d)
+{
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK,
+				.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS };
+	char from[64];
+	int fd = (int)syscall(SYS_openat2, root, module, &how, sizeof(how));
+
+	if (fd < 0 && errno == ENOSYS) /* kernels before 5.6: no symlink at all */
+		fd = openat(root, module, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
+	if (fd < 0)
+		return diag_fail(d, "%s/%s: %s", real, module, strerror(errno));
+	snprintf(from, sizeof(from), "/proc/self/fd/%d", fd);
+	int r = initrd_file(w, to, from, 0644, d);
+	close(fd);
+	return r;
+}
+
 int modules_write(struct initrd *w, const char *dir, char *const *order, char ***image_paths, struct diag *d)
 {
-	char real[PATH_MAX], from[PATH_MAX + 256], to[PATH_MAX + 256];
+	char real[PATH_MAX], to[PATH_MAX + 256];
 	size_t n = 0;
+	int r = 0;
 
 	if (!realpath(dir, real))
 		return diag_fail(d, "%s: %s", dir, strerror(errno));
@@ -161,15 +186,17 @@ int modules_write(struct initrd *w, const char *dir, char *const *order, char **
 	while (order[n])
 		n++;
 	*image_paths = calloc(n + 1, sizeof(char *));
+	int root = *image_paths ? open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
 	if (!*image_paths)
 		return diag_fail(d, "out of memory");
-	for (size_t i = 0; i < n; i++) {
-		snprintf(from, sizeof(from), "%s/%s", real, order[i]);
+	if (root < 0)
+		return diag_fail(d, "%s: %s", dir, strerror(errno));
+	for (size_t i = 0; r == 0 && i < n; i++) {
 		snprintf(to, sizeof(to), "lib/modules/%s/%s", release, order[i]);
-		if (initrd_file(w, to, from, 0644, d) < 0)
-			return -1;
-		if (asprintf(&(*image_paths)[i], "/%s", to) < 0)
-			return diag_fail(d, "out of memory");
+		r = write_one(w, root, real, to, order[i], d);
+		if (r == 0 && asprintf(&(*image_paths)[i], "/%s", to) < 0)
+			r = diag_fail(d, "out of memory");
 	}
-	return 0;
+	close(root);
+	return r;
 }

@@ -9,6 +9,7 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <jansson.h>
 #include <limits.h>
 #include <nettle/sha2.h>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "image.h"
@@ -28,6 +30,9 @@
 struct layout {
 	const char *path;
 	int dirfd; /* a directory; -1: a tar archive of one */
+	/* The archive, opened (O_PATH) beneath the build context and read
+	 * again through /proc/self/fd: always the file that was checked. */
+	int archive;
 };
 
 /* One file of a layout read as a stream and hashed on the way: a file of a
@@ -64,8 +69,10 @@ static void image_free(struct image *img)
 	free(img->layers);
 	if (img->layout.dirfd >= 0)
 		close(img->layout.dirfd);
+	if (img->layout.archive >= 0)
+		close(img->layout.archive);
 	memset(img, 0, sizeof(*img));
-	img->layout.dirfd = -1;
+	img->layout.dirfd = img->layout.archive = -1;
 }
 
 /* ---- names and digests ---- */
@@ -118,15 +125,16 @@ static void blob_close(struct blob *b)
 /* Finds NAME in an archived layout, following links within it. */
 static int member_open(const struct layout *l, const char *name, struct blob *b, struct diag *d)
 {
-	char want[PATH_MAX], path[PATH_MAX];
+	char want[PATH_MAX], path[PATH_MAX], via[64];
 
 	snprintf(want, sizeof(want), "%s", name);
+	snprintf(via, sizeof(via), "/proc/self/fd/%d", l->archive);
 	for (int hops = 0; hops < 8; hops++) {
 		struct archive_entry *e;
 		int r;
 		if (!(b->outer = unpack_reader()))
 			return diag_fail(d, "out of memory");
-		if (archive_read_open_filename(b->outer, l->path, 1 << 16) != ARCHIVE_OK)
+		if (archive_read_open_filename(b->outer, via, 1 << 16) != ARCHIVE_OK)
 			return diag_fail(d, "%s: %s", l->path, archive_error_string(b->outer));
 		while ((r = archive_read_next_header(b->outer, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
 			snprintf(path, sizeof(path), "%s", archive_entry_pathname(e) ? archive_entry_pathname(e) : "");
@@ -179,7 +187,13 @@ static int blob_open(const struct layout *l, const char *name, struct blob *b, s
 		blob_close(b);
 		return -1;
 	}
-	if ((b->fd = openat(l->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0 || fstat(b->fd, &st) < 0)
+	/* Beneath the layout, whatever its symlinks say: a blob is the layout's. */
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+				.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS };
+	b->fd = (int)syscall(SYS_openat2, l->dirfd, name, &how, sizeof(how));
+	if (b->fd < 0 && errno == ENOSYS) /* kernels before 5.6: no symlink at all */
+		b->fd = openat(l->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+	if (b->fd < 0 || fstat(b->fd, &st) < 0)
 		return diag_fail(d, "%s/%s: %s", l->path, name, strerror(errno));
 	if (!S_ISREG(st.st_mode)) {
 		blob_close(b);
@@ -546,11 +560,14 @@ static int resolve(enum image_kind kind, const char *path, const char *ref, stru
 
 	memset(img, 0, sizeof(*img));
 	img->layout.path = path;
-	img->layout.dirfd = -1;
+	img->layout.dirfd = img->layout.archive = -1;
 	if (stat(path, &st) < 0)
 		return diag_fail(d, "%s: %s", path, strerror(errno));
-	if (S_ISDIR(st.st_mode) && (img->layout.dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return diag_fail(d, "%s: %s", path, strerror(errno));
+	/* A manifest's input: opened beneath the build context (context.c). */
+	int fd = input_open(path, S_ISDIR(st.st_mode) ? O_RDONLY | O_DIRECTORY : O_PATH, NULL, 0);
+	if (fd < 0)
+		return diag_fail(d, "%s: %s", path, input_strerror(-fd));
+	*(S_ISDIR(st.st_mode) ? &img->layout.dirfd : &img->layout.archive) = fd;
 	return kind == IMAGE_OCI ? oci_resolve(img, ref, d) : docker_resolve(img, ref, d);
 }
 

@@ -71,8 +71,11 @@ static int by_name(const struct dirent **a, const struct dirent **b)
 	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
-/* Copies SOURCE below PREFIX in name order, so that two builds match. */
-static int write_tree(struct initrd *w, const char *source, const char *prefix, struct diag *d)
+/* Copies SOURCE below PREFIX in name order, so that two builds match.
+ * INPUT: SOURCE is the manifest's (dir:), and every file is read through a
+ * descriptor checked to lie beneath the build context (context.c), so that
+ * a directory swapped for a symlink mid-walk cannot bring a file in. */
+static int write_tree(struct initrd *w, const char *source, const char *prefix, bool input, struct diag *d)
 {
 	struct dirent **entries;
 	int n = scandir(source, &entries, NULL, by_name), r = 0;
@@ -97,9 +100,9 @@ static int write_tree(struct initrd *w, const char *source, const char *prefix, 
 		}
 		initrd_owner(w, st.st_uid, st.st_gid);
 		if (S_ISDIR(st.st_mode))
-			r = initrd_dir(w, to, st.st_mode, d) < 0 ? -1 : write_tree(w, from, to, d);
+			r = initrd_dir(w, to, st.st_mode, d) < 0 ? -1 : write_tree(w, from, to, input, d);
 		else if (S_ISREG(st.st_mode))
-			r = initrd_file(w, to, from, st.st_mode, d);
+			r = input ? input_file(w, to, from, st.st_mode, d) : initrd_file(w, to, from, st.st_mode, d);
 		else if (S_ISLNK(st.st_mode)) {
 			if ((len = readlink(from, target, sizeof(target) - 1)) < 0)
 				r = diag_fail(d, "%s: %s", from, strerror(errno));
@@ -152,7 +155,8 @@ int rootfs_write(struct initrd *w, const char *prefix, const struct container *c
 	if (c->image_kind == IMAGE_BUSYBOX)
 		r = write_busybox(w, prefix, t, d);
 	else
-		r = write_tree(w, c->image_kind == IMAGE_DIR ? c->image_path : unpacked, prefix, d);
+		r = write_tree(w, c->image_kind == IMAGE_DIR ? c->image_path : unpacked, prefix, c->image_kind == IMAGE_DIR,
+			       d);
 	if (r < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(mountpoints) / sizeof(mountpoints[0]); i++)
@@ -317,8 +321,10 @@ int rootfs_write_files(struct initrd *w, const char *prefix, const struct contai
 		if (join(path, sizeof(path), prefix, f->path + 1, d) < 0)
 			return -1;
 		initrd_owner(w, f->uid, f->gid);
-		r = f->source ? initrd_file(w, path, f->source, f->mode, d)
-			      : initrd_data(w, path, f->contents, strlen(f->contents), f->mode, d);
+		if (f->source)
+			r = input_file(w, path, f->source, f->mode, d);
+		else
+			r = initrd_data(w, path, f->contents, strlen(f->contents), f->mode, d);
 	}
 	initrd_owner(w, 0, 0);
 	return r;

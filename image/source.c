@@ -4,11 +4,13 @@
  * unknown tag or a tampered config is a manifest error with its line. */
 #include <archive.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "image.h"
 
@@ -62,13 +64,18 @@ static int probe_archive(const char *path, struct diag *d)
 {
 	struct archive *a = unpack_reader();
 	struct archive_entry *e;
-	int r = 0;
+	int r = 0, fd = input_open(path, O_RDONLY, NULL, 0);
 
-	if (!a)
-		return diag_fail(d, "out of memory");
-	if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK || archive_read_next_header(a, &e) < ARCHIVE_WARN)
+	if (fd < 0 || !a) {
+		archive_read_free(a);
+		if (fd >= 0)
+			close(fd);
+		return fd < 0 ? diag_fail(d, "%s: %s", path, strerror(-fd)) : diag_fail(d, "out of memory");
+	}
+	if (archive_read_open_fd(a, fd, 1 << 16) != ARCHIVE_OK || archive_read_next_header(a, &e) < ARCHIVE_WARN)
 		r = diag_fail(d, "%s is not a tar archive libarchive can read: %s", path, archive_error_string(a));
 	archive_read_free(a);
+	close(fd);
 	return r;
 }
 
@@ -83,8 +90,13 @@ int image_locate(struct container *c, const char *dir, struct diag *d)
 		return -1;
 	}
 	snprintf(joined, sizeof(joined), "%s%s%s", path[0] == '/' ? "" : dir, path[0] == '/' ? "" : "/", path);
-	free(path);
 	bool exists = stat(joined, &st) == 0;
+	/* A manifest's images lie in its build context (context.c); a path
+	 * that does not exist is reported as before, below. */
+	r = exists ? input_check(path, joined, d) : 0;
+	free(path);
+	if (r < 0)
+		return -1;
 	if (c->image_kind == IMAGE_DIR && (!exists || !S_ISDIR(st.st_mode)))
 		return diag_fail(d, "%s is not a directory", joined);
 	if (!exists)

@@ -325,14 +325,20 @@ out:
 int unpack_file(const char *path, int dirfd, struct diag *d)
 {
 	struct archive *a = unpack_reader();
-	int r;
+	/* A manifest's input: opened beneath the build context (context.c). */
+	int r, fd = input_open(path, O_RDONLY, NULL, 0);
 
-	if (!a)
-		return diag_fail(d, "out of memory");
-	if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK)
+	if (fd < 0 || !a) {
+		archive_read_free(a);
+		if (fd >= 0)
+			close(fd);
+		return fd < 0 ? diag_fail(d, "%s: %s", path, strerror(-fd)) : diag_fail(d, "out of memory");
+	}
+	if (archive_read_open_fd(a, fd, 1 << 16) != ARCHIVE_OK)
 		r = diag_fail(d, "%s: %s", path, archive_error_string(a));
 	else
 		r = unpack_extract(a, dirfd, false, path, d);
 	archive_read_free(a);
+	close(fd);
 	return r;
 }

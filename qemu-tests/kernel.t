@@ -64,7 +64,9 @@ check "  ... and the power button ended it with status 0" \
 console_on_failure
 
 # A kernel the user brings: Debian's, named by path, with its modules
-# directory; the builder resolves the power button's modules from it.
+# directory; the builder resolves the power button's modules from it. They
+# lie outside the manifest's directory: the build context is widened to
+# the build tree that holds them.
 cat >"$work/own.yml" <<YAML
 name: own
 kernel:
@@ -75,7 +77,7 @@ onboot:
     image: busybox
     command: ["/bin/uname", "-r"]
 YAML
-boot own "$work/own.yml"
+BUILD_FLAGS="--context $BUILD" boot own "$work/own.yml"
 tr -d '\r' <"$boot_log" >"$work/own.log" && boot_log=$work/own.log
 release=$(basename "$(readlink -f "$BUILD/kernel/modules")")
 check "kernel: {path, modules} boots the kernel named (uname -r $release)" grep -qx "\[uname\] $release" "$boot_log"
@@ -85,7 +87,7 @@ check "  ... carrying the modules it resolved from that directory" \
 console_on_failure
 
 # --kernel wins over the manifest, modules and all.
-"$BULKHEAD" build -q --kernel "$BUILD/kernel-minimal/vmlinuz" "$work/own.yml" -o "$work/override"
+"$BULKHEAD" build -q --context "$BUILD" --kernel "$BUILD/kernel-minimal/vmlinuz" "$work/own.yml" -o "$work/override"
 check "--kernel overrides the manifest's kernel" cmp -s "$work/override/kernel" "$BUILD/kernel-minimal/vmlinuz"
 zcat "$work/override/initrd.img" | cpio -t --quiet >"$work/override.list" 2>/dev/null
 check "  ... and the manifest's modules directory with it" \

@@ -30,13 +30,14 @@ done_testing() {
   [ "$tap_failed" -eq 0 ]
 }
 
-# boot NAME MANIFEST: builds the manifest into $work/NAME and boots it in
-# QEMU with a timeout. Sets boot_status (the appliance's exit status),
-# boot_log (the console) and boot_seconds. Needs $work.
+# boot NAME MANIFEST: builds the manifest into $work/NAME (with
+# $BUILD_FLAGS, such as --context DIR) and boots it in QEMU with a
+# timeout. Sets boot_status (the appliance's exit status), boot_log (the
+# console) and boot_seconds. Needs $work.
 boot() {
   local name=$1 manifest=$2 start end
   boot_log=$work/$name.console
-  if ! "$BULKHEAD" build -q "$manifest" -o "$work/$name" >"$boot_log" 2>&1; then
+  if ! "$BULKHEAD" build -q ${BUILD_FLAGS:-} "$manifest" -o "$work/$name" >"$boot_log" 2>&1; then
     boot_status=-1
     return
   fi
@@ -70,7 +71,7 @@ require_qemu() {
 boot_host() {
   local name=$1 manifest=$2 root=$work/$1.root start
   boot_log=$work/$name.console
-  if ! "$BULKHEAD" build -q "$manifest" -o "$work/$name" >"$boot_log" 2>&1; then
+  if ! "$BULKHEAD" build -q ${BUILD_FLAGS:-} "$manifest" -o "$work/$name" >"$boot_log" 2>&1; then
     boot_status=-1
     return
   fi
