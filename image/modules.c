@@ -166,6 +166,8 @@ static int write_one(struct initrd *w, int root, const char *real, const char *t
 
 	if (fd < 0 && errno == ENOSYS) /* kernels before 5.6: no symlink at all */
 		fd = openat(root, module, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
+	if (fd < 0 && errno == EXDEV)
+		return diag_fail(d, "%s/%s: a symlink that leads outside the modules directory; refusing it", real, module);
 	if (fd < 0)
 		return diag_fail(d, "%s/%s: %s", real, module, strerror(errno));
 	snprintf(from, sizeof(from), "/proc/self/fd/%d", fd);
