@@ -302,8 +302,8 @@ static int check_counts(struct mf_parse *p, struct manifest *m)
 	if (m->n_disks > RUN_MAX_DISKS) {
 		const struct disk *disk = &m->disks[RUN_MAX_DISKS];
 		yaml_node_t at = { .start_mark = { .line = disk->line, .column = disk->column } };
-		return mf_fail(p, &at, "the manifest declares %zu disks; bulkhead run attaches at most %d", m->n_disks,
-			    RUN_MAX_DISKS);
+		return mf_fail(p, &at, "the manifest declares %zu disks; bulkhead run attaches at most %d: let volumes "
+			    "share a disk (each container gets its own directory of it, sub:)", m->n_disks, RUN_MAX_DISKS);
 	}
 	return 0;
 }
