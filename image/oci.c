@@ -193,6 +193,8 @@ static int blob_open(const struct layout *l, const char *name, struct blob *b, s
 	b->fd = (int)syscall(SYS_openat2, l->dirfd, name, &how, sizeof(how));
 	if (b->fd < 0 && errno == ENOSYS) /* kernels before 5.6: no symlink at all */
 		b->fd = openat(l->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+	if (b->fd < 0 && errno == EXDEV)
+		return diag_fail(d, "%s/%s: a symlink that leads outside the layout; refusing it", l->path, name);
 	if (b->fd < 0 || fstat(b->fd, &st) < 0)
 		return diag_fail(d, "%s/%s: %s", l->path, name, strerror(errno));
 	if (!S_ISREG(st.st_mode)) {

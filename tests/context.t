@@ -144,6 +144,33 @@ check "a module symlinked to /etc/passwd is refused, whatever the context (exit 
 check "  ... naming the module and why" grep -q "modules/kernel/button.ko: .*outside the modules directory" "$work/modules.err"
 diag <"$work/modules.err"
 
+# An OCI layout whose config blob is a symlink out of the layout: the blob
+# is opened beneath the layout, whatever the context, and refused; the
+# same layout with the blob in place builds.
+layout=$ctx/layout
+mkdir -p "$layout/blobs/sha256"
+blob() { # blob FILE: its digest, and the file stored under it
+  local digest
+  digest=$(sha256sum "$1" | cut -d' ' -f1)
+  cp "$1" "$layout/blobs/sha256/$digest"
+  echo "$digest"
+}
+printf '{"architecture":"amd64","os":"linux","config":{"Cmd":["/bin/true"]},"rootfs":{"type":"layers","diff_ids":[]}}' >"$work/config.json"
+config=$(blob "$work/config.json")
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%d},"layers":[]}' \
+  "$config" "$(stat -c %s "$work/config.json")" >"$work/manifest.json"
+manifest=$(blob "$work/manifest.json")
+printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%d}]}' \
+  "$manifest" "$(stat -c %s "$work/manifest.json")" >"$layout/index.json"
+printf '{"imageLayoutVersion":"1.0.0"}' >"$layout/oci-layout"
+printf 'name: ctx\nonboot:\n  - name: a\n    image: oci:layout\n' >"$ctx/oci.yml"
+build oci
+check "a hand-made OCI layout builds (exit $status)" test "$status" -eq 0
+ln -sf "$work/config.json" "$layout/blobs/sha256/$config"
+build oci --context /
+check "its config blob as a symlink out of the layout is refused, whatever the context (exit $status)" \
+  grep -q "layout/blobs/sha256/$config: a symlink that leads outside the layout; refusing it" "$work/oci.err"
+
 # --context must be a directory.
 build inside --context "$ctx/data.txt"
 refused inside "build context $ctx/data.txt: Not a directory"
