@@ -309,6 +309,8 @@ static int write_bundle_config(struct initrd *w, const char *manifest, const str
 		r = limits_check_exec(json, c, manifest, d);
 	if (r == 0)
 		r = limits_check_seccomp(bpf_len, c, manifest, d);
+	if (r == 0)
+		r = limits_check_paths(c, manifest, d);
 	snprintf(path, sizeof(path), "%s/seccomp.bpf", dir);
 	if (r == 0 && bpf)
 		r = initrd_data(w, path, bpf, bpf_len, 0644, d);

@@ -44,6 +44,9 @@ int input_file(struct initrd *w, const char *path, const char *source, mode_t mo
 int limits_check_exec(const char *config_json, const struct container *c, const char *manifest, struct diag *d);
 /* A compiled seccomp filter of BPF_LEN bytes within what seccomp(2) loads. */
 int limits_check_seccomp(size_t bpf_len, const struct container *c, const char *manifest, struct diag *d);
+/* Its paths (cwd, volumes, files, paths:) short enough for the runtime
+ * to join to the container's root. */
+int limits_check_paths(const struct container *c, const char *manifest, struct diag *d);
 
 /* ---- bundle.c ---- */
 /* Both return malloc'd JSON text, or NULL (out of memory, or a bad seccomp

@@ -118,3 +118,40 @@ int limits_check_seccomp(size_t bpf_len, const struct container *c, const char *
 				 manifest, line, column, c->name, insns, BPF_MAXINSNS);
 	return 0;
 }
+
+/* Paths inside the container are joined to its root in the runtime's
+ * PATH_MAX buffers (runtime/mount.c): leave room for the root, which is
+ * /containers/PHASE/NN-NAME/rootfs in the appliance, well under 512. */
+#define CONTAINER_PATH_MAX (PATH_MAX - 512)
+
+static const char *too_long(const struct container *c)
+{
+	char **const lists[] = { c->paths.read, c->paths.write, c->paths.exec, c->paths.deny };
+
+	if (c->cwd && strlen(c->cwd) > CONTAINER_PATH_MAX)
+		return c->cwd;
+	for (size_t i = 0; i < c->n_volumes; i++)
+		if (strlen(c->volumes[i].path) > CONTAINER_PATH_MAX)
+			return c->volumes[i].path;
+	for (size_t i = 0; i < c->n_files; i++)
+		if (strlen(c->files[i].path) > CONTAINER_PATH_MAX)
+			return c->files[i].path;
+	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++)
+		for (char **p = lists[l]; p && *p; p++)
+			if (strlen(*p) > CONTAINER_PATH_MAX)
+				return *p;
+	return NULL;
+}
+
+int limits_check_paths(const struct container *c, const char *manifest, struct diag *d)
+{
+	const char *path = too_long(c);
+
+	if (path)
+		return diag_fail(d,
+				 "%s:%zu:%zu: container %s: the path \"%.40s...\" is %zu bytes; paths in a container "
+				 "take at most %d (the kernel's PATH_MAX with room for the container's root)",
+				 manifest, c->name_line + 1, c->name_column + 1, c->name, path, strlen(path),
+				 CONTAINER_PATH_MAX);
+	return 0;
+}

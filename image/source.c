@@ -64,7 +64,7 @@ static int probe_archive(const char *path, struct diag *d)
 {
 	struct archive *a = unpack_reader();
 	struct archive_entry *e;
-	int r = 0, fd = input_open(path, O_RDONLY, NULL, 0);
+	int r = 0, fd = input_open(path, O_RDONLY | O_NONBLOCK, NULL, 0);
 
 	if (fd < 0 || !a) {
 		archive_read_free(a);

@@ -326,7 +326,7 @@ int unpack_file(const char *path, int dirfd, struct diag *d)
 {
 	struct archive *a = unpack_reader();
 	/* A manifest's input: opened beneath the build context (context.c). */
-	int r, fd = input_open(path, O_RDONLY, NULL, 0);
+	int r, fd = input_open(path, O_RDONLY | O_NONBLOCK, NULL, 0);
 
 	if (fd < 0 || !a) {
 		archive_read_free(a);

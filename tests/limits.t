@@ -71,6 +71,19 @@ build stack
 check "the same environment builds with rlimits.stack: 64 MiB (exit $status)" test "$status" -eq 0
 diag <"$work/sum.err"
 
+# A path in the container the runtime could not join to its root.
+path() { printf '/a%.0s' $(seq "$1"); }
+manifest longpath x "    cwd: $(path 1800)
+"
+build longpath
+check "a cwd of 3600 bytes is refused, with its size and the limit" grep -qF \
+  "longpath.yml:3:11: container a: the path \"$(path 20)...\" is 3600 bytes; paths in a container take at most 3584" \
+  "$work/longpath.err"
+manifest okpath x "    cwd: $(path 1792)
+"
+build okpath
+check "one of 3584 bytes builds (exit $status)" test "$status" -eq 0
+
 # Containers: one more than the init runs is refused at the first one over;
 # as many as it runs pass the count (an unrelated mistake at the end is
 # then the first error: nothing needs building to show it).
