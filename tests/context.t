@@ -171,6 +171,8 @@ build oci --context /
 check "its config blob as a symlink out of the layout is refused, whatever the context (exit $status)" \
   grep -q "layout/blobs/sha256/$config: a symlink that leads outside the layout; refusing it" "$work/oci.err"
 
+check "bulkhead build --help documents --context" sh -c "'$BULKHEAD' build --help | grep -q -- '--context DIR  the build context'"
+
 # --context must be a directory.
 build inside --context "$ctx/data.txt"
 refused inside "build context $ctx/data.txt: Not a directory"
