@@ -134,13 +134,13 @@ static long cmdline_number(const char *cmdline, const char *option)
 
 /* QEMU's command line and the strings it points into. */
 struct qemu_cmd {
-	const char *argv[128]; /* room for the base, a boot's arguments, 16 disks of 4 */
+	const char *argv[128]; /* room for the base, a boot's arguments, RUN_MAX_DISKS disks of 4 */
 	size_t argc;
 	char machine[64], memory[16], monitor_path[PATH_MAX], monitor[PATH_MAX + 64], ctl_path[PATH_MAX],
 		ctl[PATH_MAX + 64];
 	char kernel[PATH_MAX], initrd[PATH_MAX], append[2200];
 	char code[PATH_MAX + 64], vars[PATH_MAX], vars_drive[PATH_MAX + 64], boot_drive[PATH_MAX + 64];
-	char disk_args[16][PATH_MAX + 64], disk_devices[16][64];
+	char disk_args[RUN_MAX_DISKS][PATH_MAX + 64], disk_devices[RUN_MAX_DISKS][64];
 };
 
 static void add_args(struct qemu_cmd *q, const char *const *args, size_t n)
@@ -208,7 +208,7 @@ static int qemu_cmd_make(struct qemu_cmd *q, const struct run_options *o, int ac
 	char disks_dir[PATH_MAX + 16];
 	snprintf(disks_dir, sizeof(disks_dir), "%s/disks", o->dir);
 	DIR *dh = opendir(disks_dir);
-	for (struct dirent *e; dh && (e = readdir(dh)) && n_disks < 16;) {
+	for (struct dirent *e; dh && (e = readdir(dh)) && n_disks < RUN_MAX_DISKS;) {
 		size_t len = strlen(e->d_name);
 		if (len <= 5 || strcmp(e->d_name + len - 5, ".ext4") != 0)
 			continue;
