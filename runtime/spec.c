@@ -101,17 +101,16 @@ void bh_spec_add_write_rule(json_t *config, char *const *paths)
 	add_landlock_rule(rules, write_rights, ARRAY_SIZE(write_rights), paths);
 }
 
-/* PATH is EXEC or lies beneath one of them. */
-static bool under_any(const char *path, char *const *exec)
+const char *bh_spec_path_within(const char *path, char *const *list)
 {
-	for (; exec && *exec; exec++) {
-		size_t n = strlen(*exec);
-		while (n > 0 && (*exec)[n - 1] == '/')
+	for (; list && *list; list++) {
+		size_t n = strlen(*list);
+		while (n > 0 && (*list)[n - 1] == '/')
 			n--;
-		if (strncmp(path, *exec, n) == 0 && (path[n] == '\0' || path[n] == '/'))
-			return true;
+		if (strncmp(path, *list, n) == 0 && (path[n] == '\0' || path[n] == '/'))
+			return *list;
 	}
-	return false;
+	return NULL;
 }
 
 /* /tmp's mount is noexec unless /tmp itself, or something beneath it, is
@@ -123,7 +122,7 @@ static void tmp_mount_exec(json_t *config, char *const *exec)
 	bool opted_in = false;
 
 	for (char *const *e = exec; e && *e; e++)
-		opted_in |= under_any(*e, (char *const[]){ "/tmp", NULL });
+		opted_in |= bh_spec_path_within(*e, (char *const[]){ "/tmp", NULL }) != NULL;
 	json_array_foreach(json_object_get(config, "mounts"), i, mount) {
 		const char *destination = json_string_value(json_object_get(mount, "destination"));
 		if (!destination || strcmp(destination, "/tmp") != 0)

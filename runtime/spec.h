@@ -24,6 +24,9 @@ json_t *bh_spec_seccomp(void);
  * see landlock.c). The default is READ none, EXEC /, WRITE /tmp. */
 void bh_spec_paths(json_t *config, char *const *read, char *const *exec, char *const *write);
 
+/* The item of LIST that PATH is, or lies beneath (both absolute); NULL. */
+const char *bh_spec_path_within(const char *path, char *const *list);
+
 /* One more WRITE rule in CONFIG's process.landlock (a writable volume). */
 void bh_spec_add_write_rule(json_t *config, char *const *paths);
 

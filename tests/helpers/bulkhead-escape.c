@@ -18,7 +18,9 @@
  * writes nothing, sets the clock to what it reads, and so on. Still: run it
  * inside a container only.
  *
- *   bulkhead-escape [--list]
+ *   bulkhead-escape [--list] [WORDS...]
+ *       --list: the table, with what refuses each operation; WORDS: only the
+ *       operations whose name contains one of them
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -667,10 +669,18 @@ static void expected(const struct op *op, char *out, size_t size)
 		used += (size_t)snprintf(out + used, size - used, "%s%s", i ? " or " : "", errno_name(op->refusals[i]));
 }
 
+static bool chosen(const struct op *op, int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++)
+		if (strstr(op->name, argv[i]))
+			return true;
+	return argc == 0;
+}
+
 int main(int argc, char **argv)
 {
 	char want[96];
-	int not_refused = 0;
+	int not_refused = 0, tried = 0;
 
 	if (argc == 2 && strcmp(argv[1], "--list") == 0) {
 		for (size_t i = 0; i < N_OPS; i++) {
@@ -682,23 +692,26 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (size_t i = 0; i < N_OPS; i++) {
 		const struct op *op = &ops[i];
+		if (!chosen(op, argc - 1, argv + 1))
+			continue;
+		tried++;
 		int e = run(op);
 		expected(op, want, sizeof(want));
 		if (refusal(op, e)) {
-			printf("ok %zu - %s refused (%s)\n", i + 1, op->name, errno_name(e));
+			printf("ok %d - %s refused (%s)\n", tried, op->name, errno_name(e));
 			continue;
 		}
 		not_refused++;
 		if (e == 0)
-			printf("not ok %zu - %s succeeded\n", i + 1, op->name);
+			printf("not ok %d - %s succeeded\n", tried, op->name);
 		else if (e == SETUP_FAILED)
-			printf("not ok %zu - %s: its set-up failed, so nothing was proven\n", i + 1, op->name);
+			printf("not ok %d - %s: its set-up failed, so nothing was proven\n", tried, op->name);
 		else if (e < 0)
-			printf("not ok %zu - %s ended by signal %d\n", i + 1, op->name, -e);
+			printf("not ok %d - %s ended by signal %d\n", tried, op->name, -e);
 		else
-			printf("not ok %zu - %s failed with %s, not with %s (%s)\n", i + 1, op->name, errno_name(e), want,
+			printf("not ok %d - %s failed with %s, not with %s (%s)\n", tried, op->name, errno_name(e), want,
 			       op->wall);
 	}
-	printf("1..%zu\n", N_OPS);
+	printf("1..%d\n", tried);
 	return not_refused;
 }
