@@ -61,6 +61,25 @@ check "  ... exec from /bin and reading work" grep -q '^Name:' "$work/n4.out"
 run_with . n5 /bin/bulkhead-escape io_uring
 check "  ... while io_uring is refused" sh -c "test $status -eq 0 && test \$(grep -c 'io_uring.* refused (EPERM)' '$work/n5.out') -eq 3"
 
+# The probe sees a missing wall: without the filter io_uring and vsock open.
+run_with 'del(.linux.seccomp)' m1 /bin/bulkhead-escape io_uring_setup "AF_VSOCK)"
+diag <"$work/m1.out"
+check "without seccomp the probe reports io_uring_setup as not refused" grep -q '^not ok .* io_uring_setup' "$work/m1.out"
+# Docker's socket rules (family < 38, == 39, > 40) compare all 64 bits of an
+# argument the kernel reads as an int: AF_VSOCK with a high bit set passes
+# "> 40". Ours compare each allowed family whole.
+docker_socket='.linux.seccomp.syscalls |= (map(select(.names != ["socket"])) + [
+  {names: ["socket"], action: "SCMP_ACT_ALLOW", args: [{index: 0, value: 38, op: "SCMP_CMP_LT"}]},
+  {names: ["socket"], action: "SCMP_ACT_ALLOW", args: [{index: 0, value: 39, op: "SCMP_CMP_EQ"}]},
+  {names: ["socket"], action: "SCMP_ACT_ALLOW", args: [{index: 0, value: 40, op: "SCMP_CMP_GT"}]}])'
+run_with "$docker_socket" m2 /bin/bulkhead-escape AF_VSOCK
+diag <"$work/m2.out"
+check "Docker's socket rules refuse AF_VSOCK but let AF_VSOCK + 1<<32 through to the kernel" \
+  sh -c "grep -q 'socket(AF_VSOCK) refused (EPERM)' '$work/m2.out' &&
+         grep -Eq 'AF_VSOCK \+ 1<<32\) (succeeded|failed with EAFNOSUPPORT)' '$work/m2.out'"
+run_with . m3 /bin/bulkhead-escape AF_VSOCK
+check "  ... ours refuse both with EPERM" test "$(grep -c 'AF_VSOCK.* refused (EPERM)' "$work/m3.out")" -eq 2
+
 # /tmp: write xor execute, each wall alone, and the opt-in.
 exec_tmp='exec of a file written in /tmp'
 no_noexec='(.mounts[] | select(.destination == "/tmp") | .options) |= map(select(. != "noexec"))'
