@@ -311,24 +311,24 @@ static int c_paths(struct mf_parse *p, yaml_node_t *v, void *t)
  * is fine: the runtime keeps execute out of the writable part. */
 static int check_write_xor_exec(struct mf_parse *p, yaml_node_t *item, const struct container *c)
 {
-	char *const tmp[] = { "/tmp", NULL };
-	char *const *write = c->paths.write ? c->paths.write : tmp;
-	const char *w;
+	char *const tmp[] = { "/tmp", NULL }, *const slash[] = { "/", NULL };
+	char *const *write = c->paths.write ? c->paths.write : tmp, *const *exec = c->paths.exec ? c->paths.exec : slash;
+	const char *w, *by_default = " (by default)";
 
-	for (char **e = c->paths.exec; e && *e; e++) {
+	for (char *const *e = exec; *e; e++) {
 		if ((w = bh_spec_path_within(*e, write)))
 			return mf_fail(p, item,
-				    "container \"%s\": paths.exec %s lies in %s, which paths.write%s makes writable: a path is "
-				    "writable or executable, never both (W^X); take it out of one of them%s",
-				    c->name, *e, w, c->paths.write ? "" : " (by default)",
+				    "container \"%s\": paths.exec%s %s lies in %s, which paths.write%s makes writable: a path "
+				    "is writable or executable, never both (W^X); take it out of one of them%s",
+				    c->name, c->paths.exec ? "" : by_default, *e, w, c->paths.write ? "" : by_default,
 				    c->paths.write ? "" : " (write: [] or a list without it)");
 		for (size_t i = 0; i < c->n_volumes; i++)
 			if (!c->volumes[i].readonly && bh_spec_path_within(*e, (char *const[]){ c->volumes[i].path, NULL }))
 				return mf_fail(p, item,
-					    "container \"%s\": paths.exec %s lies in the writable volume at %s: a path is "
+					    "container \"%s\": paths.exec%s %s lies in the writable volume at %s: a path is "
 					    "writable or executable, never both (W^X); make the volume readonly: true or "
 					    "take it out of paths.exec",
-					    c->name, *e, c->volumes[i].path);
+					    c->name, c->paths.exec ? "" : by_default, *e, c->volumes[i].path);
 	}
 	return 0;
 }
