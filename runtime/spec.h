@@ -7,8 +7,8 @@
 
 /* A new config.json object (owned by the caller): no_new_privs, a few
  * capabilities, six namespaces, read-only root, Docker's masked and read-only
- * paths, Landlock read/exec beneath / and write beneath /tmp, and a seccomp
- * profile that refuses what reaches past the container's walls. */
+ * paths, /tmp noexec, Landlock read/exec beneath / and write (never
+ * execute) beneath /tmp, and bh_spec_seccomp()'s profile. */
 json_t *bh_spec_default(void);
 
 /* The default's linux.seccomp (spec-seccomp.c): Docker's default
