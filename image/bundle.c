@@ -40,12 +40,6 @@ static json_t *capability_array(uint64_t mask)
 	return array;
 }
 
-static json_t *string_rule(const char *const *rights, size_t n, char *const *paths)
-{
-	json_t *p = strv_array(paths);
-	return json_pack("{s:o, s:o}", "allowedAccess", bh_json_strings(rights, n), "paths", p);
-}
-
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static bool string_in(json_t *array, const char *word)
@@ -59,48 +53,22 @@ static bool string_in(json_t *array, const char *word)
 	return false;
 }
 
-/* Landlock rights of the manifest's path rules. Write paths are not
- * executable (W^X) unless they are in exec too. */
-static const char *const read_rights[] = { "read_file", "read_dir" };
-static const char *const exec_rights[] = { "execute", "read_file", "read_dir" };
-static const char *const write_rights[] = { "write_file", "read_file", "read_dir", "remove_dir", "remove_file",
-					    "make_dir", "make_reg", "make_sock", "make_fifo", "make_sym", "refer",
-					    "truncate" };
-
-/* process.landlock's rules: the default's, or those of paths:, plus one
- * per writable volume; paths.deny becomes masked paths. */
+/* process.landlock's rules and /tmp's mount from paths: (spec.c decides
+ * what each list grants), a write rule per writable volume; paths.deny
+ * becomes masked paths. */
 static void apply_paths(json_t *config, const struct container *c)
 {
-	json_t *rules = json_object_get(
-		json_object_get(json_object_get(json_object_get(config, "process"), "landlock"), "rules"), "pathBeneath");
 	const struct path_rules *p = &c->paths;
 	char *const slash[] = { "/", NULL }, *const tmp[] = { "/tmp", NULL };
 
-	if (p->read || p->write || p->exec) {
-		/* The default's /dev rule stays: writing to /dev/null is no escape. */
-		json_t *devices = NULL, *rule;
-		size_t k;
-		json_array_foreach(rules, k, rule)
-			if (string_in(json_object_get(rule, "paths"), "/dev"))
-				devices = json_incref(rule);
-		json_array_clear(rules);
-		if (devices)
-			json_array_append_new(rules, devices);
-		if (p->read && p->read[0])
-			json_array_append_new(rules, string_rule(read_rights, N(read_rights), p->read));
-		char *const *exec = p->exec ? p->exec : slash, *const *write = p->write ? p->write : tmp;
-		if (exec[0])
-			json_array_append_new(rules, string_rule(exec_rights, N(exec_rights), exec));
-		if (write[0])
-			json_array_append_new(rules, string_rule(write_rights, N(write_rights), write));
-	}
+	bh_spec_paths(config, p->read, p->exec ? p->exec : slash, p->write ? p->write : tmp);
 	json_t *masked = json_object_get(json_object_get(config, "linux"), "maskedPaths");
 	for (char **d = p->deny; d && *d; d++)
 		json_array_append_new(masked, json_string(*d));
 	for (size_t i = 0; i < c->n_volumes; i++)
 		if (!c->volumes[i].readonly) {
 			char *const one[] = { c->volumes[i].path, NULL };
-			json_array_append_new(rules, string_rule(write_rights, N(write_rights), one));
+			bh_spec_add_write_rule(config, one);
 		}
 }
 
@@ -113,9 +81,13 @@ static void apply_volumes(json_t *config, const struct container *c)
 		const struct volume *v = &c->volumes[i];
 		char source[256];
 		snprintf(source, sizeof(source), "/volumes/%s/%s", v->disk, v->sub);
-		json_array_append_new(mounts, json_pack("{s:s, s:s, s:s, s:[s, s, s, s]}", "destination", v->path, "type",
-							"bind", "source", source, "options", "rbind",
-							v->readonly ? "ro" : "rw", "nosuid", "nodev"));
+		json_t *mount = json_pack("{s:s, s:s, s:s, s:[s, s, s, s]}", "destination", v->path, "type", "bind",
+					  "source", source, "options", "rbind", v->readonly ? "ro" : "rw", "nosuid", "nodev");
+		/* W^X: what a container writes is not run (paths.exec cannot name
+		 * a writable volume). */
+		if (!v->readonly)
+			json_array_append_new(json_object_get(mount, "options"), json_string("noexec"));
+		json_array_append_new(mounts, mount);
 	}
 }
 

@@ -16,6 +16,7 @@
 
 #include "manifest-yaml.h"
 #include "../runtime/runtime.h"
+#include "../runtime/spec.h"
 
 /* ---- container keys ---- */
 
@@ -302,13 +303,41 @@ static int c_paths(struct mf_parse *p, yaml_node_t *v, void *t)
 	struct path_rules *rules = &((struct container *)t)->paths;
 	const char *seen[4];
 
-	if (mf_walk_mapping(p, v, "paths", path_keys, 4, rules, seen, 4) < 0)
+	int n = mf_walk_mapping(p, v, "paths", path_keys, 4, rules, seen, 4);
+	if (n < 0)
 		return -1;
 	/* An empty list means none: keep it apart from "not given". */
 	char ***lists[] = { &rules->read, &rules->write, &rules->exec, &rules->deny };
 	for (size_t i = 0; i < 4; i++)
-		if (!*lists[i] && mf_has_key(seen, 4, path_keys[i].key) && !(*lists[i] = calloc(1, sizeof(char *))))
+		if (!*lists[i] && mf_has_key(seen, n, path_keys[i].key) && !(*lists[i] = calloc(1, sizeof(char *))))
 			return mf_fail(p, v, "out of memory");
+	return 0;
+}
+
+/* Write xor execute: an exec path may not lie in a writable one (paths.write,
+ * /tmp by default, or a writable volume). An exec path above a writable one
+ * is fine: the runtime keeps execute out of the writable part. */
+static int check_write_xor_exec(struct mf_parse *p, yaml_node_t *item, const struct container *c)
+{
+	char *const tmp[] = { "/tmp", NULL }, *const slash[] = { "/", NULL };
+	char *const *write = c->paths.write ? c->paths.write : tmp, *const *exec = c->paths.exec ? c->paths.exec : slash;
+	const char *w, *by_default = " (by default)";
+
+	for (char *const *e = exec; *e; e++) {
+		if ((w = bh_spec_path_within(*e, write)))
+			return mf_fail(p, item,
+				    "container \"%s\": paths.exec%s %s lies in %s, which paths.write%s makes writable: a path "
+				    "is writable or executable, never both (W^X); take it out of one of them%s",
+				    c->name, c->paths.exec ? "" : by_default, *e, w, c->paths.write ? "" : by_default,
+				    c->paths.write ? "" : " (write: [] or a list without it)");
+		for (size_t i = 0; i < c->n_volumes; i++)
+			if (!c->volumes[i].readonly && bh_spec_path_within(*e, (char *const[]){ c->volumes[i].path, NULL }))
+				return mf_fail(p, item,
+					    "container \"%s\": paths.exec%s %s lies in the writable volume at %s: a path is "
+					    "writable or executable, never both (W^X); make the volume readonly: true or "
+					    "take it out of paths.exec",
+					    c->name, c->paths.exec ? "" : by_default, *e, c->volumes[i].path);
+	}
 	return 0;
 }
 
@@ -720,6 +749,8 @@ int mf_add_container(struct mf_parse *p, yaml_node_t *item, size_t index, void *
 				    service_only_keys[i], ph->phase);
 	if (!mf_has_key(seen, n, "image"))
 		return mf_fail(p, item, "container \"%s\" has no image; add image: busybox", c->name);
+	if (check_write_xor_exec(p, item, c) < 0)
+		return -1;
 	/* Once network: is known: the namespaces the bundle will have. */
 	int flags = CLONE_NEWIPC | CLONE_NEWUTS | (c->host_network ? 0 : CLONE_NEWNET);
 	for (size_t i = 0; i < c->n_sysctl; i++) {

@@ -4,9 +4,20 @@
  * from the handled set as a documented best effort (a right the kernel does
  * not handle stays allowed, as it was before Landlock), unless the config
  * sets disableBestEffort. A kernel without Landlock at all is an error when
- * rules were asked for: path rules are never silently skipped. */
+ * rules were asked for: path rules are never silently skipped.
+ *
+ * Write xor execute: a rule that lets a process write files beneath a path
+ * but not execute them (write_file or make_reg without execute) also keeps
+ * execute away from there when a rule on an ancestor grants it. Landlock's
+ * rules only add up, so the ancestor's execute is given instead to each of
+ * its entries that is not that path or leads to it (see carve_execute). A
+ * config that wants a path both writable and executable says so in the
+ * path's own rule. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -69,18 +80,17 @@ static const char *first_right_name(uint64_t mask)
 	return "?";
 }
 
-static int add_rule(int ruleset, const struct bh_landlock_rule *rule, uint64_t handled,
-		    struct bh_err *err)
+static int add_path_rule(int ruleset, const char *path, uint64_t allowed, uint64_t handled, struct bh_err *err)
 {
 	struct ll_path_beneath_attr attr;
 	struct stat st;
-	_cleanup_close_ int fd = open(rule->path, O_PATH | O_CLOEXEC);
+	_cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC);
 
 	if (fd < 0)
-		return bh_fail(err, -errno, "landlock rule path %s: %s", rule->path, strerror(errno));
+		return bh_fail(err, -errno, "landlock rule path %s: %s", path, strerror(errno));
 	if (fstat(fd, &st) < 0)
-		return bh_fail(err, -errno, "landlock rule path %s: %s", rule->path, strerror(errno));
-	attr.allowed_access = rule->allowed & handled;
+		return bh_fail(err, -errno, "landlock rule path %s: %s", path, strerror(errno));
+	attr.allowed_access = allowed & handled;
 	/* Directory rights on a file are meaningless and the kernel refuses them. */
 	if (!S_ISDIR(st.st_mode))
 		attr.allowed_access &= rights_mask(99, true);
@@ -88,8 +98,96 @@ static int add_rule(int ruleset, const struct bh_landlock_rule *rule, uint64_t h
 		return 0;
 	attr.parent_fd = fd;
 	if (syscall(SYS_landlock_add_rule, ruleset, LL_RULE_PATH_BENEATH, &attr, 0) < 0)
-		return bh_fail(err, -errno, "landlock rule for %s: %s", rule->path, strerror(errno));
+		return bh_fail(err, -errno, "landlock rule for %s: %s", path, strerror(errno));
 	return 0;
+}
+
+#define LL_EXECUTE (1ULL << 0)
+#define LL_WRITE_FILE (1ULL << 1)
+#define LL_MAKE_REG (1ULL << 8)
+
+/* RULE's path holds files that may be written but not executed. */
+static bool write_only(const struct bh_landlock_rule *rule)
+{
+	return (rule->allowed & (LL_WRITE_FILE | LL_MAKE_REG)) && !(rule->allowed & LL_EXECUTE);
+}
+
+/* The length of PATH without trailing slashes ("/" counts as 0). */
+static size_t trimmed(const char *path)
+{
+	size_t n = strlen(path);
+
+	while (n > 0 && path[n - 1] == '/')
+		n--;
+	return n;
+}
+
+/* INNER lies strictly beneath OUTER (both absolute). */
+static bool beneath(const char *inner, const char *outer)
+{
+	size_t n = trimmed(outer), m = trimmed(inner);
+
+	return m > n && strncmp(inner, outer, n) == 0 && inner[n] == '/';
+}
+
+static bool same_path(const char *a, const char *b)
+{
+	size_t n = trimmed(a);
+
+	return n == trimmed(b) && strncmp(a, b, n) == 0;
+}
+
+/* Some write-only rule's path lies strictly beneath DIR. */
+static bool carves(const struct bh_config *c, const char *dir)
+{
+	for (size_t i = 0; i < c->n_landlock_rules; i++)
+		if (write_only(&c->landlock_rules[i]) && beneath(c->landlock_rules[i].path, dir))
+			return true;
+	return false;
+}
+
+/* Execute beneath DIR, but not beneath any write-only path: each entry of
+ * DIR gets execute of its own, except a write-only path (skipped), and an
+ * entry that leads to one (split further). Symbolic links are skipped:
+ * what they point to gets its right where it lies. A directory that cannot
+ * be listed gets no execute: narrower, never wider. */
+static int carve_execute(const struct bh_config *c, int ruleset, const char *dir, uint64_t handled, int depth,
+			 struct bh_err *err)
+{
+	char child[PATH_MAX];
+	struct dirent *entry;
+	struct stat st;
+	int r = 0;
+	DIR *d = depth < 32 ? opendir(dir) : NULL;
+
+	if (!d)
+		return 0;
+	while (r == 0 && (entry = readdir(d))) {
+		if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
+			continue;
+		if (snprintf(child, sizeof(child), "%.*s/%s", (int)trimmed(dir), dir, entry->d_name) >= (int)sizeof(child))
+			continue;
+		bool skip = false;
+		for (size_t i = 0; i < c->n_landlock_rules; i++)
+			skip |= write_only(&c->landlock_rules[i]) && same_path(c->landlock_rules[i].path, child);
+		if (skip || lstat(child, &st) < 0 || S_ISLNK(st.st_mode))
+			continue;
+		if (S_ISDIR(st.st_mode) && carves(c, child))
+			r = carve_execute(c, ruleset, child, handled, depth + 1, err);
+		else
+			r = add_path_rule(ruleset, child, LL_EXECUTE, handled, err);
+	}
+	closedir(d);
+	return r;
+}
+
+static int add_rule(int ruleset, const struct bh_config *c, const struct bh_landlock_rule *rule, uint64_t handled,
+		    struct bh_err *err)
+{
+	if (!(rule->allowed & LL_EXECUTE & handled) || !carves(c, rule->path))
+		return add_path_rule(ruleset, rule->path, rule->allowed, handled, err);
+	int r = add_path_rule(ruleset, rule->path, rule->allowed & ~LL_EXECUTE, handled, err);
+	return r < 0 ? r : carve_execute(c, ruleset, rule->path, handled, 0, err);
 }
 
 int bh_landlock_apply(const struct bh_config *c, struct bh_err *err)
@@ -117,7 +215,7 @@ int bh_landlock_apply(const struct bh_config *c, struct bh_err *err)
 	if (ruleset < 0)
 		return bh_fail(err, -errno, "landlock: creating the ruleset: %s", strerror(errno));
 	for (size_t i = 0; i < c->n_landlock_rules; i++) {
-		int r = add_rule(ruleset, &c->landlock_rules[i], attr.handled_access_fs, err);
+		int r = add_rule(ruleset, c, &c->landlock_rules[i], attr.handled_access_fs, err);
 		if (r < 0)
 			return r;
 	}

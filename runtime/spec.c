@@ -3,7 +3,6 @@
  * into both the static runtime and the host builder. */
 #include <errno.h>
 #include <jansson.h>
-#include <seccomp.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,32 +10,6 @@
 #include "spec.h"
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-/* Syscalls no container needs and that reach past its walls: mounting and
- * namespace games, kernel modules and kexec, tracing and other processes'
- * memory, the kernel keyring, BPF, swap, the kernel log, handle-based
- * opens, the clocks, NUMA policy, I/O ports, and the obsolete. Docker's
- * default profile leaves the same ones out of its allow-list. */
-static const char *const denied_syscalls[] = {
-	"_sysctl", "acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "create_module", "delete_module",
-	"finit_module", "fsconfig", "fsmount", "fsopen", "fspick", "get_kernel_syms", "get_mempolicy",
-	"init_module", "ioperm", "iopl", "kcmp", "kexec_file_load", "kexec_load", "keyctl", "lookup_dcookie",
-	"mbind", "mount", "mount_setattr", "move_mount", "move_pages", "name_to_handle_at", "nfsservctl",
-	"open_by_handle_at", "open_tree", "perf_event_open", "pivot_root", "process_vm_readv",
-	"process_vm_writev", "ptrace", "query_module", "quotactl", "quotactl_fd", "reboot", "request_key",
-	"set_mempolicy", "setns", "settimeofday", "stime", "swapoff", "swapon", "syslog", "sysfs", "umount",
-	"umount2", "unshare", "uselib", "userfaultfd", "ustat", "vhangup", "vm86", "vm86old",
-	/* allowed below under argument conditions only */
-	"clone", "clone3", "socket",
-};
-
-static bool denied(const char *name)
-{
-	for (size_t i = 0; i < sizeof(denied_syscalls) / sizeof(denied_syscalls[0]); i++)
-		if (strcmp(name, denied_syscalls[i]) == 0)
-			return true;
-	return false;
-}
 
 /* Docker's lists: kernel interfaces that leak host state or change it. */
 static const char *const masked_paths[] = {
@@ -73,7 +46,9 @@ static json_t *default_mounts(void)
 	static const char *const mqueue[] = { "nosuid", "noexec", "nodev" };
 	static const char *const sys[] = { "nosuid", "noexec", "nodev", "ro" };
 	static const char *const cgroup[] = { "nosuid", "noexec", "nodev", "relatime", "ro" };
-	static const char *const tmp[] = { "nosuid", "nodev", "mode=1777", "size=65536k" };
+	/* noexec: what is written there is not run (W^X); bh_spec_paths
+	 * drops it when paths.exec opts /tmp in. */
+	static const char *const tmp[] = { "nosuid", "noexec", "nodev", "mode=1777", "size=65536k" };
 	json_t *mounts = json_array();
 
 	json_array_append_new(mounts, mount_entry("/proc", "proc", "proc", proc, ARRAY_SIZE(proc)));
@@ -87,67 +62,94 @@ static json_t *default_mounts(void)
 	return mounts;
 }
 
-/* Landlock: read and execute beneath the root, write only beneath /tmp.
- * Device files under /dev stay writable (a shell's >/dev/null) but nothing
- * can be created there. */
-static json_t *default_landlock(void)
-{
-	static const char *const handled[] = {
-		"execute", "write_file", "read_file", "read_dir", "remove_dir", "remove_file", "make_char",
-		"make_dir", "make_reg", "make_sock", "make_fifo", "make_block", "make_sym", "refer", "truncate",
-	};
-	static const char *const read_exec[] = { "execute", "read_file", "read_dir" };
-	static const char *const devices[] = { "write_file", "truncate" };
-	static const char *const scratch[] = {
-		"execute", "write_file", "read_file", "read_dir", "remove_dir", "remove_file", "make_dir",
-		"make_reg", "make_sock", "make_fifo", "make_sym", "refer", "truncate",
-	};
-	json_t *rules = json_array();
+/* Landlock rights, the one definition of what read, exec and write grant
+ * (bulkhead build's paths: too). Write never includes execute, nor device
+ * nodes: write xor execute, and landlock.c keeps an ancestor's execute out
+ * of a write path. */
+static const char *const handled_rights[] = {
+	"execute", "write_file", "read_file", "read_dir", "remove_dir", "remove_file", "make_char",
+	"make_dir", "make_reg", "make_sock", "make_fifo", "make_block", "make_sym", "refer", "truncate",
+};
+static const char *const read_rights[] = { "read_file", "read_dir" };
+static const char *const exec_rights[] = { "execute", "read_file", "read_dir" };
+static const char *const write_rights[] = { "write_file", "read_file", "read_dir", "remove_dir", "remove_file",
+					    "make_dir", "make_reg", "make_sock", "make_fifo", "make_sym", "refer",
+					    "truncate" };
+/* Device files under /dev stay writable (a shell's >/dev/null) but
+ * nothing can be created there. */
+static const char *const device_rights[] = { "write_file", "truncate" };
 
-	json_array_append_new(rules, json_pack("{s:o, s:[s]}", "allowedAccess",
-					       bh_json_strings(read_exec, ARRAY_SIZE(read_exec)), "paths", "/"));
-	json_array_append_new(rules, json_pack("{s:o, s:[s]}", "allowedAccess",
-					       bh_json_strings(devices, ARRAY_SIZE(devices)), "paths", "/dev"));
-	json_array_append_new(rules, json_pack("{s:o, s:[s]}", "allowedAccess",
-					       bh_json_strings(scratch, ARRAY_SIZE(scratch)), "paths", "/tmp"));
-	return json_pack("{s:{s:o}, s:{s:o}, s:b}", "ruleset", "handledAccessFS",
-			 bh_json_strings(handled, ARRAY_SIZE(handled)), "rules", "pathBeneath", rules,
-			 "disableBestEffort", 0);
+static json_t *path_array(char *const *paths)
+{
+	json_t *array = json_array();
+	for (; paths && *paths; paths++)
+		json_array_append_new(array, json_string(*paths));
+	return array;
 }
 
-/* clone(2) flags that create namespaces. */
-#define NAMESPACE_CLONE_FLAGS 0x7e020000LL /* NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET */
-#define AF_ALG_FAMILY 38
-
-/* An allow-list, as Docker's: every x86_64 syscall libseccomp knows but the
- * denied ones; anything else, a syscall newer than this list above all,
- * fails with EPERM. clone is allowed only without namespace flags (so that
- * clone(CLONE_NEWUSER) is no way round the refused unshare), clone3 answers
- * ENOSYS (its flags are out of the filter's sight, and the C library then
- * falls back to clone), socket is allowed for every family but AF_ALG (the
- * kernel's crypto API, a long source of holes). */
-static json_t *default_seccomp(void)
+static void add_landlock_rule(json_t *rules, const char *const *rights, size_t n, char *const *paths)
 {
-	json_t *allowed = json_array(), *syscalls = json_array();
+	if (paths && paths[0])
+		json_array_append_new(rules, json_pack("{s:o, s:o}", "allowedAccess", bh_json_strings(rights, n),
+						       "paths", path_array(paths)));
+}
 
-	for (int nr = 0; nr < 1024; nr++) {
-		char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, nr);
-		if (name && !denied(name))
-			json_array_append_new(allowed, json_string(name));
-		free(name);
+void bh_spec_add_write_rule(json_t *config, char *const *paths)
+{
+	json_t *rules = json_object_get(
+		json_object_get(json_object_get(json_object_get(config, "process"), "landlock"), "rules"), "pathBeneath");
+	add_landlock_rule(rules, write_rights, ARRAY_SIZE(write_rights), paths);
+}
+
+const char *bh_spec_path_within(const char *path, char *const *list)
+{
+	for (; list && *list; list++) {
+		size_t n = strlen(*list);
+		while (n > 0 && (*list)[n - 1] == '/')
+			n--;
+		if (strncmp(path, *list, n) == 0 && (path[n] == '\0' || path[n] == '/'))
+			return *list;
 	}
-	json_array_append_new(syscalls, json_pack("{s:o, s:s}", "names", allowed, "action", "SCMP_ACT_ALLOW"));
-	json_array_append_new(syscalls, json_pack("{s:[s], s:s, s:[{s:i, s:I, s:I, s:s}]}", "names", "clone", "action",
-						  "SCMP_ACT_ALLOW", "args", "index", 0, "value",
-						  (json_int_t)NAMESPACE_CLONE_FLAGS, "valueTwo", (json_int_t)0, "op",
-						  "SCMP_CMP_MASKED_EQ"));
-	json_array_append_new(syscalls, json_pack("{s:[s], s:s, s:i}", "names", "clone3", "action",
-						  "SCMP_ACT_ERRNO", "errnoRet", ENOSYS));
-	json_array_append_new(syscalls, json_pack("{s:[s], s:s, s:[{s:i, s:I, s:s}]}", "names", "socket", "action",
-						  "SCMP_ACT_ALLOW", "args", "index", 0, "value",
-						  (json_int_t)AF_ALG_FAMILY, "op", "SCMP_CMP_NE"));
-	return json_pack("{s:s, s:i, s:[s], s:o}", "defaultAction", "SCMP_ACT_ERRNO", "defaultErrnoRet", EPERM,
-			 "architectures", "SCMP_ARCH_X86_64", "syscalls", syscalls);
+	return NULL;
+}
+
+/* /tmp's mount is noexec unless /tmp itself, or something beneath it, is
+ * an exec path (an exec path above it, / by default, does not count). */
+static void tmp_mount_exec(json_t *config, char *const *exec)
+{
+	json_t *mount, *options, *option;
+	size_t i, k;
+	bool opted_in = false;
+
+	for (char *const *e = exec; e && *e; e++)
+		opted_in |= bh_spec_path_within(*e, (char *const[]){ "/tmp", NULL }) != NULL;
+	json_array_foreach(json_object_get(config, "mounts"), i, mount) {
+		const char *destination = json_string_value(json_object_get(mount, "destination"));
+		if (!destination || strcmp(destination, "/tmp") != 0)
+			continue;
+		options = json_object_get(mount, "options");
+		json_array_foreach(options, k, option)
+			if (opted_in && json_is_string(option) && strcmp(json_string_value(option), "noexec") == 0) {
+				json_array_remove(options, k);
+				break;
+			}
+	}
+}
+
+void bh_spec_paths(json_t *config, char *const *read, char *const *exec, char *const *write)
+{
+	json_t *rules = json_array();
+	char *const dev[] = { "/dev", NULL };
+
+	add_landlock_rule(rules, device_rights, ARRAY_SIZE(device_rights), dev);
+	add_landlock_rule(rules, read_rights, ARRAY_SIZE(read_rights), read);
+	add_landlock_rule(rules, exec_rights, ARRAY_SIZE(exec_rights), exec);
+	add_landlock_rule(rules, write_rights, ARRAY_SIZE(write_rights), write);
+	json_object_set_new(json_object_get(config, "process"), "landlock",
+			    json_pack("{s:{s:o}, s:{s:o}, s:b}", "ruleset", "handledAccessFS",
+				      bh_json_strings(handled_rights, ARRAY_SIZE(handled_rights)), "rules",
+				      "pathBeneath", rules, "disableBestEffort", 0));
+	tmp_mount_exec(config, exec);
 }
 
 /* The few capabilities runc's spec grants too; bulkhead build grants none
@@ -161,16 +163,19 @@ json_t *bh_spec_default(void)
 
 	for (size_t i = 0; i < ARRAY_SIZE(sets); i++)
 		json_object_set_new(caps, sets[i], bh_json_strings(default_capabilities, ARRAY_SIZE(default_capabilities)));
-	json_t *process = json_pack("{s:b, s:{s:i, s:i}, s:[s], s:[s], s:s, s:o, s:b, s:o}", "terminal", 0, "user",
+	json_t *process = json_pack("{s:b, s:{s:i, s:i}, s:[s], s:[s], s:s, s:o, s:b}", "terminal", 0, "user",
 				    "uid", 0, "gid", 0, "args", "sh", "env", DEFAULT_PATH, "cwd", "/", "capabilities",
-				    caps, "noNewPrivileges", 1, "landlock", default_landlock());
+				    caps, "noNewPrivileges", 1);
 	json_t *namespaces = json_pack("[{s:s}, {s:s}, {s:s}, {s:s}, {s:s}, {s:s}]", "type", "pid", "type", "network",
 				       "type", "ipc", "type", "uts", "type", "mount", "type", "cgroup");
 	json_t *linux_obj = json_pack("{s:o, s:o, s:o, s:o}", "namespaces", namespaces, "maskedPaths",
 				      bh_json_strings(masked_paths, ARRAY_SIZE(masked_paths)), "readonlyPaths",
 				      bh_json_strings(readonly_paths, ARRAY_SIZE(readonly_paths)), "seccomp",
-				      default_seccomp());
-	return json_pack("{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:o}", "ociVersion", "1.0.2", "process", process, "root",
+				      bh_spec_seccomp());
+	json_t *config = json_pack("{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:o}", "ociVersion", "1.0.2", "process", process, "root",
 			 "path", "rootfs", "readonly", 1, "hostname", "bulkhead", "mounts", default_mounts(), "linux",
 			 linux_obj);
+	if (config)
+		bh_spec_paths(config, NULL, (char *const[]){ "/", NULL }, (char *const[]){ "/tmp", NULL });
+	return config;
 }

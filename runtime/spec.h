@@ -7,9 +7,28 @@
 
 /* A new config.json object (owned by the caller): no_new_privs, a few
  * capabilities, six namespaces, read-only root, Docker's masked and read-only
- * paths, Landlock read/exec beneath / and write beneath /tmp, and a seccomp
- * profile that refuses what reaches past the container's walls. */
+ * paths, /tmp noexec, Landlock read/exec beneath / and write (never
+ * execute) beneath /tmp, and bh_spec_seccomp()'s profile. */
 json_t *bh_spec_default(void);
+
+/* The default's linux.seccomp (spec-seccomp.c): Docker's default
+ * allow-list for x86_64, tighter where README.md says. A new object. */
+json_t *bh_spec_seccomp(void);
+
+/* CONFIG's path rights, the one definition for `spec` and `bulkhead build`:
+ * process.landlock with READ (read beneath), EXEC (read and execute
+ * beneath) and WRITE (create, write and remove beneath, never execute),
+ * /dev's device files writable, and /tmp's mount noexec unless an EXEC path
+ * is /tmp or lies beneath it. NULL or empty lists grant nothing. The
+ * runtime keeps execute granted on an ancestor out of a WRITE path (W^X,
+ * see landlock.c). The default is READ none, EXEC /, WRITE /tmp. */
+void bh_spec_paths(json_t *config, char *const *read, char *const *exec, char *const *write);
+
+/* The item of LIST that PATH is, or lies beneath (both absolute); NULL. */
+const char *bh_spec_path_within(const char *path, char *const *list);
+
+/* One more WRITE rule in CONFIG's process.landlock (a writable volume). */
+void bh_spec_add_write_rule(json_t *config, char *const *paths);
 
 /* A JSON array of the N strings. */
 json_t *bh_json_strings(const char *const *items, size_t n);
