@@ -197,10 +197,14 @@ static void child_main(const struct bh_config *c, const struct bh_io *io, int go
 	_exit(status);
 }
 
-static void reap(pid_t pid)
+/* Returns the exit status, or 128+N for signal N. */
+static int reap(pid_t pid)
 {
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+	int wstatus = 0;
+
+	while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
 		;
+	return WIFSIGNALED(wstatus) ? 128 + WTERMSIG(wstatus) : WEXITSTATUS(wstatus);
 }
 
 /* A joined user namespace must own the container's new namespaces, so it
@@ -348,12 +352,19 @@ static int launch(const struct bh_config *c, const struct bh_io *io, int start_f
 		*pid_out = pid;
 		return 0;
 	}
-	reap(pid);
+	int status = reap(pid), r;
 	bh_cgroup_destroy(c->cgroups_path, NULL);
 	if (n != (ssize_t)sizeof(failure))
-		return bh_fail(err, -EIO, "the container died during setup without a report");
-	failure.msg[sizeof(failure.msg) - 1] = '\0';
-	return bh_fail(err, failure.error, "%s", failure.msg);
+		r = bh_fail(err, -EIO, "the container died during setup without a report");
+	else {
+		failure.msg[sizeof(failure.msg) - 1] = '\0';
+		r = bh_fail(err, failure.error, "%s", failure.msg);
+	}
+	/* The child's own status says which step failed (an exec error is
+	 * 126 or 127), so that the caller can report what README.md promises. */
+	if (err)
+		err->status = status;
+	return r;
 }
 
 int bh_container_start(const struct bh_config *c, const struct bh_io *io, pid_t *pid, struct bh_err *err)
