@@ -232,6 +232,9 @@ int appliance_load(const char *path, struct appliance *a, struct bh_err *err)
 	if (r == 0)
 		r = load_phase(root, "onshutdown", &a->onshutdown, &a->n_onshutdown, err);
 	json_decref(root);
+	if (r == 0 && a->n_onboot + a->n_services + a->n_onshutdown > INIT_MAX_CONTAINERS)
+		r = bh_fail(err, -E2BIG, "%s: %zu containers; the init runs %d at most (INIT_MAX_CONTAINERS)", path,
+			    a->n_onboot + a->n_services + a->n_onshutdown, INIT_MAX_CONTAINERS);
 	if (r == 0 && !a->name)
 		r = bh_fail(err, -EINVAL, "%s: name is missing", path);
 	return r;

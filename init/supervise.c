@@ -609,7 +609,9 @@ int supervisor_exit_status(const struct supervisor *s)
 	if (s->a->exit_status_from)
 		for (size_t i = 0; i < s->n_all; i++)
 			if (strcmp(s->all[i].spec->name, s->a->exit_status_from) == 0)
-				return s->all[i].ever_started ? s->all[i].status : BH_EXIT_SETUP;
+				/* One that never ran says why it could not (126 and
+				 * 127 for its command), or that it never got to. */
+				return s->all[i].ever_started || s->all[i].status ? s->all[i].status : BH_EXIT_SETUP;
 	return s->first_failure;
 }
 
