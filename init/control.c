@@ -254,8 +254,13 @@ static void send_answer(struct supervisor *s, struct peer *p)
 		p->idle_until = clock_ms() + CONTROL_IDLE_MS;
 		fill(s, p);
 	}
-	if (p->ended)
-		peer_close(p); /* the serial line: ready for the next command */
+	if (p->ended) {
+		/* The serial line: ready for the next command, once the rest of
+		 * an over-long line it answered went by. */
+		bool skip = p->skip_line;
+		peer_close(p);
+		p->skip_line = skip && p->tty;
+	}
 }
 
 /* Reads what came; a complete line starts its answer. */
