@@ -28,7 +28,7 @@
 #define BACKOFF_MAX_MS 10000L
 #define STABLE_MS 10000L
 #define KILL_WAIT_MS 2000L
-#define START_BATCH 16 /* services started between two turns of the loop */
+#define START_BATCH 8 /* services started between two turns of the loop */
 
 enum state {
 	STATE_WAITING, /* not started yet: its phase, or its depends_on */
