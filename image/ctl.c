@@ -9,28 +9,21 @@
 
 #include "image.h"
 
-/* "@NAME" is an abstract socket (the init's own, when it runs on this
- * host); anything else a path (the VM's, through QEMU). */
+/* A socket's path: DIR/ctl.sock (the VM's serial line, through QEMU) or
+ * the init's own socket on this host (through /proc/PID/root). */
 static int connect_to(const char *where, struct diag *d)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	socklen_t len;
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
 		return diag_fail(d, "socket: %s", strerror(errno));
 	if (strlen(where) >= sizeof(addr.sun_path)) {
 		close(fd);
-		return diag_fail(d, "%s: name too long", where);
+		return diag_fail(d, "%s: path too long for a socket", where);
 	}
-	if (where[0] == '@') {
-		memcpy(addr.sun_path + 1, where + 1, strlen(where + 1));
-		len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(where));
-	} else {
-		memcpy(addr.sun_path, where, strlen(where));
-		len = sizeof(addr);
-	}
-	if (connect(fd, (struct sockaddr *)&addr, len) < 0) {
+	memcpy(addr.sun_path, where, strlen(where));
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
 		int e = errno;
 		close(fd);
 		return diag_fail(d, "%s: %s (is the appliance running?)", where, strerror(e));

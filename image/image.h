@@ -265,8 +265,7 @@ int run_appliance(const struct run_options *o, struct diag *d);
 int check_kernel(const char *config, bool quiet, struct diag *d);
 
 /* ---- ctl.c ---- */
-/* Sends COMMAND [ARG] to the init at WHERE ("@NAME": an abstract socket;
- * otherwise a socket path) and copies the answer to stdout. Returns 0, 1
+/* Sends COMMAND [ARG] to the init at the socket path WHERE and copies the answer to stdout. Returns 0, 1
  * when the init answered with an error, or -1 with d set. */
 int ctl_command(const char *where, const char *command, const char *arg, struct diag *d);
 /* Sends TEXT to the socket at WHERE and drops the answer. */

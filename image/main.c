@@ -80,11 +80,14 @@ static const char usage[] =
 	"      its init runs the onshutdown containers, stops the services and powers\n"
 	"      off; `bulkhead run` then exits with the appliance's status.\n"
 	"\n"
-	"  bulkhead ctl [--vm DIR] COMMAND [NAME]\n"
+	"  bulkhead ctl --vm DIR | --socket PATH  COMMAND [NAME]\n"
 	"      Talk to a running appliance's init: ps (name, phase, state, pid,\n"
 	"      restarts, uptime, memory.current), logs NAME, restart NAME, stop NAME,\n"
-	"      poweroff. --vm DIR: the appliance `bulkhead run DIR` booted (through\n"
-	"      DIR/ctl.sock); without it, an init running on this host.\n"
+	"      poweroff. --vm DIR: the appliance `bulkhead run DIR` booted, over the\n"
+	"      VM's serial line (DIR/ctl.sock); the host is the only way in, no\n"
+	"      container reaches it. --socket PATH: an init run on this host without\n"
+	"      bulkhead.ctl=, whose socket is /run/bulkhead/ctl.sock in its own mount\n"
+	"      namespace (as root: /proc/PID/root/run/bulkhead/ctl.sock).\n"
 	"\n"
 	"  bulkhead check-kernel [--quiet] [CONFIG]\n"
 	"      Report which features bulkhead needs (namespaces, cgroup v2 controllers,\n"
@@ -281,20 +284,29 @@ static int cmd_accel(int argc, char **argv)
 static int cmd_ctl(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "vm", required_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+		{ "vm", required_argument, NULL, 'v' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
-	char where[4200] = "@bulkhead-ctl";
+	char where[4200] = "";
 	struct diag d = { "" };
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		if (opt == 'v')
 			snprintf(where, sizeof(where), "%s/ctl.sock", optarg);
+		else if (opt == 's')
+			snprintf(where, sizeof(where), "%s", optarg);
 		else if (opt == 'h') {
 			fputs(usage, stdout);
 			return 0;
 		} else
 			return 2;
+	}
+	if (!where[0]) {
+		fprintf(stderr, "bulkhead ctl: say which appliance: --vm DIR or --socket PATH (see bulkhead --help)\n");
+		return 2;
 	}
 	if (optind >= argc || argc - optind > 2) {
 		fprintf(stderr, "bulkhead ctl: expected COMMAND [NAME] (see bulkhead --help)\n");

@@ -9,6 +9,8 @@
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <sys/stat.h>
@@ -250,4 +252,32 @@ void debug_memory(const struct boot_options *o)
 		rss[strcspn(rss, "\n")] = '\0';
 		log_info("debug: %s", rss);
 	}
+}
+
+/* Every running container costs PID 1 two descriptors (its output pipe and
+ * its log): the kernel's default of 1024 for PID 1 ran out at some 500. */
+void init_limits(struct boot_options *options)
+{
+	struct rlimit limit;
+	char text[32] = "";
+
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		log_warn("making PID 1 non-dumpable: %s", strerror(errno));
+	if (getrlimit(RLIMIT_NOFILE, &limit) < 0)
+		return;
+	options->nofile_soft = limit.rlim_cur;
+	options->nofile_hard = limit.rlim_max;
+	int fd = open("/proc/sys/fs/nr_open", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, text, sizeof(text) - 1);
+	if (fd >= 0)
+		close(fd);
+	unsigned long long nr_open = n > 0 ? strtoull(text, NULL, 10) : 0;
+	if (nr_open > limit.rlim_max) {
+		struct rlimit raised = { .rlim_cur = nr_open, .rlim_max = nr_open };
+		if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+			return;
+	}
+	limit.rlim_cur = limit.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &limit) < 0)
+		log_warn("raising the descriptor limit: %s", strerror(errno));
 }

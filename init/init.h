@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+struct pollfd;
+
 #include "../runtime/runtime.h"
 #include "contract.h"
 
@@ -22,6 +24,9 @@ struct boot_options {
 	bool debug;       /* bulkhead.debug: print each boot phase's duration */
 	bool shell;       /* bulkhead.shell: an emergency shell when the boot fails */
 	unsigned long memory_mib, initrd_mib; /* what the builder recorded; 0: unknown */
+	/* The descriptor limit the init started with, before it raised its own:
+	 * what a container gets unless its config.json says otherwise. */
+	unsigned long long nofile_soft, nofile_hard;
 };
 
 /* Options come from the kernel command line and, for an init started by
@@ -43,6 +48,11 @@ int boot_prepare(struct boot_options *options, struct bh_err *err);
  * not unpack the whole initramfs (it ran out of room): a boot that goes on
  * would fail later in ways that hide the cause. */
 int initrd_check(const struct boot_options *options, struct bh_err *err);
+/* Raises the init's descriptor limit (soft to hard, hard to fs.nr_open
+ * when it can), keeping the old one in options for the containers; and
+ * makes PID 1 non-dumpable, which closes /proc/1/{root,fd,mem,...} to any
+ * process without CAP_SYS_PTRACE over it, uid 0 in our pid namespace too. */
+void init_limits(struct boot_options *options);
 /* Brings up the loopback interface of the init's network namespace. */
 void loopback_up(void);
 
@@ -106,16 +116,41 @@ void supervisor_run_services(struct supervisor *s, const struct boot_options *o)
 void supervisor_shutdown(struct supervisor *s);
 int supervisor_exit_status(const struct supervisor *s);
 
-/* ---- control.c: the control socket, one command a connection ---- */
-#define CONTROL_SOCKET "bulkhead-ctl" /* abstract: reachable only from our netns */
-int control_open(void);
-/* Answers one client; the supervisor's state is read and changed through
- * the functions below. */
-void control_serve(struct supervisor *s, int listen_fd);
-/* The same protocol on a serial port (bulkhead.ctl=ttyS1): -errno or an fd. */
-int control_tty_open(const char *tty);
-void control_tty_serve(struct supervisor *s, int fd, char *buf, size_t size, size_t *len);
-void supervisor_ps(struct supervisor *s, int out_fd);
+/* ---- control.c: the host's control channel (see control.c for why) ---- */
+#define CONTROL_DIR "/run/bulkhead"              /* 0700, in the init's own /run */
+#define CONTROL_SOCKET CONTROL_DIR "/ctl.sock"   /* only without bulkhead.ctl= */
+#define CONTROL_LINE_MAX 256   /* a command line with its newline; longer: an error */
+#define CONTROL_PEERS_MAX 8    /* sockets served at once; one more drops the idlest */
+#define CONTROL_POLL_MAX (2 + CONTROL_PEERS_MAX)
+
+enum control_verb { CONTROL_PS, CONTROL_LOGS, CONTROL_RESTART, CONTROL_STOP, CONTROL_POWEROFF };
+struct control_request {
+	enum control_verb verb;
+	char name[64]; /* logs, restart, stop: printable ASCII, no space, 63 bytes at most */
+};
+/* Parses one command line of LEN bytes (not NUL-terminated, without its
+ * newline; a trailing \r is ignored): "ps", "logs NAME", "restart NAME",
+ * "stop NAME" or "poweroff". Pure: reads only LINE[0..LEN). Returns 0,
+ * -ENAMETOOLONG for a name of 64 bytes or more, -EINVAL for anything else. */
+int control_parse(const char *line, size_t len, struct control_request *out);
+
+struct control;
+/* The serial line of bulkhead.ctl= when given, else the socket. Failures
+ * are warnings; NULL only without memory (then every call below is a no-op). */
+struct control *control_new(const struct boot_options *o);
+/* Fills FDS (room for CONTROL_POLL_MAX) with what to poll; returns how many. */
+size_t control_poll_fds(struct control *c, struct pollfd *fds);
+/* After poll: serves the FDS control_poll_fds filled, drops peers past their
+ * deadline. Never blocks. */
+void control_handle(struct control *c, struct supervisor *s, const struct pollfd *fds, size_t n);
+/* When the next peer deadline falls (CLOCK_MONOTONIC ms), or LONG_MAX. */
+long control_deadline(const struct control *c);
+
+/* What the control channel asks of the supervisor. */
+/* The container named NAME, by its spec's own name (safe in a path), or NULL. */
+const char *supervisor_lookup(struct supervisor *s, const char *name);
+/* Line I of ps (0: the header) into BUF; its length, 0 past the end. */
+size_t supervisor_ps_line(struct supervisor *s, size_t i, char *buf, size_t size);
 int supervisor_restart(struct supervisor *s, const char *name);
 int supervisor_stop(struct supervisor *s, const char *name);
 void supervisor_request_shutdown(struct supervisor *s, const char *why);

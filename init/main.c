@@ -30,6 +30,7 @@ int main(int argc, char **argv)
 	boot_options_from_args(&options, argc, argv);
 	if (boot_prepare(&options, &err) < 0 || initrd_check(&options, &err) < 0)
 		boot_failed(&options, err.msg);
+	init_limits(&options); /* reads /proc: after the mounts */
 	debug_phase(&options, "mounts");
 	if (appliance_load(APPLIANCE_JSON, &appliance, &err) < 0)
 		boot_failed(&options, err.msg);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/reboot.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -27,6 +28,7 @@
 #define BACKOFF_MAX_MS 10000L
 #define STABLE_MS 10000L
 #define KILL_WAIT_MS 2000L
+#define START_BATCH 8 /* services started between two turns of the loop */
 
 enum state {
 	STATE_WAITING, /* not started yet: its phase, or its depends_on */
@@ -59,9 +61,9 @@ struct container {
 
 struct supervisor {
 	const struct appliance *a;
-	int signal_fd, control_fd, power_fd, tty_fd;
-	char tty_buf[256];
-	size_t tty_len;
+	const struct boot_options *o;
+	int signal_fd, power_fd;
+	struct control *control;
 	bool shutdown_requested;
 	int first_failure;
 	size_t start_counter;
@@ -110,11 +112,12 @@ struct supervisor *supervisor_new(const struct appliance *a, const struct boot_o
 	if (!s)
 		return bh_fail(err, -ENOMEM, "out of memory"), NULL;
 	s->a = a;
+	s->o = o;
 	s->n_all = a->n_onboot + a->n_services + a->n_onshutdown;
 	/* Fixed for the appliance's life: pointers into it stay valid. */
 	s->all = calloc(s->n_all + 1, sizeof(*s->all));
-	s->pollfds = calloc(s->n_all + 4, sizeof(*s->pollfds));
-	s->owners = calloc(s->n_all + 4, sizeof(*s->owners));
+	s->pollfds = calloc(s->n_all + 2 + CONTROL_POLL_MAX, sizeof(*s->pollfds));
+	s->owners = calloc(s->n_all + 2 + CONTROL_POLL_MAX, sizeof(*s->owners));
 	if (!s->all || !s->pollfds || !s->owners)
 		return bh_fail(err, -ENOMEM, "out of memory"), NULL;
 	init_phase(s->all, a->onboot, a->n_onboot, "onboot");
@@ -133,12 +136,7 @@ struct supervisor *supervisor_new(const struct appliance *a, const struct boot_o
 	s->power_fd = machine_init() ? power_button_open() : -1;
 	if (machine_init() && s->power_fd < 0)
 		log_warn("no power button found: an ACPI power-off will not reach us");
-	s->tty_fd = -1;
-	if (o->ctl_tty[0] && (s->tty_fd = control_tty_open(o->ctl_tty)) < 0)
-		log_warn("control on %s: %s", o->ctl_tty, strerror(-s->tty_fd));
-	s->control_fd = control_open();
-	if (s->control_fd < 0)
-		log_warn("control socket: %s (bulkhead ctl will not reach us)", strerror(-s->control_fd));
+	s->control = control_new(o);
 	mkdir(CONTAINER_LOG_DIR, 0750);
 	return s;
 }
@@ -190,6 +188,13 @@ static void start_container(struct supervisor *s, struct container *c)
 		c->status = BH_EXIT_SETUP;
 		return; /* reaped and drained already: settle() ends the instance */
 	}
+	/* Our raised descriptor limit is PID 1's, not the containers'. */
+	if (s->o->nofile_hard && bh_config_rlimit_default(config, RLIMIT_NOFILE, s->o->nofile_soft, s->o->nofile_hard) < 0) {
+		log_warn("%s: out of memory", c->spec->name);
+		bh_config_free(config);
+		c->status = BH_EXIT_SETUP;
+		return;
+	}
 	if (pipe2(pipe_fds, O_CLOEXEC) < 0) {
 		log_warn("%s: pipe: %s", c->spec->name, strerror(errno));
 		bh_config_free(config);
@@ -208,7 +213,9 @@ static void start_container(struct supervisor *s, struct container *c)
 		close(pipe_fds[0]);
 		c->pid = 0;
 		log_warn("%s: cannot start: %s", c->spec->name, err.msg);
-		c->status = err.code == -ENOENT ? BH_EXIT_NOTFOUND : BH_EXIT_SETUP;
+		/* The container's own status when it got that far: 126 and 127
+		 * for a command that cannot run, as README.md says. */
+		c->status = err.status ? err.status : BH_EXIT_SETUP;
 		return;
 	}
 	fcntl(pipe_fds[0], F_SETFL, O_NONBLOCK);
@@ -224,9 +231,13 @@ static bool instance_over(const struct container *c)
 
 static bool wants_restart(const struct supervisor *s, const struct container *c)
 {
+	/* Once shutdown began nothing starts again, not even a ctl restart
+	 * asked for just before. */
+	if (s->shutdown_requested)
+		return false;
 	if (c->restart_now)
 		return true;
-	if (s->shutdown_requested || c->stopping || strcmp(c->phase, "services") != 0)
+	if (c->stopping || strcmp(c->phase, "services") != 0)
 		return false;
 	return c->spec->restart == RESTART_ALWAYS || (c->spec->restart == RESTART_ON_FAILURE && c->status != 0);
 }
@@ -306,6 +317,10 @@ void supervisor_request_shutdown(struct supervisor *s, const char *why)
 	if (!s->shutdown_requested)
 		log_info("%s: shutting down", why);
 	s->shutdown_requested = true;
+	/* A restart waiting for its back-off is off: the service is over. */
+	for (size_t i = 0; i < s->n_all; i++)
+		if (s->all[i].state == STATE_BACKOFF)
+			s->all[i].state = STATE_EXITED;
 }
 
 static void handle_signals(struct supervisor *s)
@@ -395,7 +410,7 @@ static void settle(struct supervisor *s)
 			c->kill_at_ms = 0;
 			kill_container(c);
 		}
-		if (c->state == STATE_BACKOFF && now >= c->restart_at_ms && (!s->shutdown_requested || c->restart_now)) {
+		if (c->state == STATE_BACKOFF && now >= c->restart_at_ms && !s->shutdown_requested) {
 			c->restarts++;
 			start_container(s, c);
 		}
@@ -403,39 +418,35 @@ static void settle(struct supervisor *s)
 }
 
 /* One turn of the loop: wait up to the nearest timer (or LIMIT_MS) for a
- * signal, a control client or output, and handle what came. */
+ * signal, the power button, the control channel or output, and handle what
+ * came. */
 static void turn(struct supervisor *s, long limit_ms)
 {
 	struct pollfd *fds = s->pollfds;
 	nfds_t n = 0;
+	long control_due = control_deadline(s->control);
 
-	fds[n] = (struct pollfd){ .fd = s->signal_fd, .events = POLLIN };
-	s->owners[n++] = NULL;
-	fds[n] = (struct pollfd){ .fd = s->control_fd, .events = POLLIN };
-	s->owners[n++] = NULL;
-	fds[n] = (struct pollfd){ .fd = s->power_fd, .events = POLLIN };
-	s->owners[n++] = NULL;
-	fds[n] = (struct pollfd){ .fd = s->tty_fd, .events = POLLIN };
-	s->owners[n++] = NULL;
+	fds[n++] = (struct pollfd){ .fd = s->signal_fd, .events = POLLIN };
+	fds[n++] = (struct pollfd){ .fd = s->power_fd, .events = POLLIN };
+	size_t n_control = control_poll_fds(s->control, fds + n);
+	n += n_control;
+	nfds_t first_output = n;
 	for (size_t i = 0; i < s->n_all; i++) {
 		if (s->all[i].output_fd < 0)
 			continue;
 		fds[n] = (struct pollfd){ .fd = s->all[i].output_fd, .events = POLLIN };
 		s->owners[n++] = &s->all[i];
 	}
-	if (poll(fds, n, next_timeout(s, limit_ms)) < 0 && errno != EINTR)
+	if (poll(fds, n, next_timeout(s, control_due < limit_ms ? control_due : limit_ms)) < 0 && errno != EINTR)
 		log_warn("poll: %s", strerror(errno));
-	for (nfds_t i = 4; i < n; i++)
+	for (nfds_t i = first_output; i < n; i++)
 		if (fds[i].revents)
 			handle_output(s->owners[i]);
 	if (fds[0].revents)
 		handle_signals(s);
-	if (fds[1].revents)
-		control_serve(s, s->control_fd);
-	if (fds[2].revents && power_button_pressed(s->power_fd))
+	if (fds[1].revents && power_button_pressed(s->power_fd))
 		supervisor_request_shutdown(s, "power button");
-	if (fds[3].revents)
-		control_tty_serve(s, s->tty_fd, s->tty_buf, sizeof(s->tty_buf), &s->tty_len);
+	control_handle(s->control, s, fds + 2, n_control);
 	settle(s);
 }
 
@@ -484,16 +495,23 @@ bool supervisor_run_onboot(struct supervisor *s)
 }
 
 /* A waiting service starts once every service it depends on has started;
- * one that depends on a service that ended without ever starting fails. */
-static void start_ready_services(struct supervisor *s)
+ * one that depends on a service that ended without ever starting fails.
+ * At most START_BATCH start per call, so that the loop (reaping, output,
+ * the control channel, the power button) runs between batches of a long
+ * start phase. Returns whether anything changed: then more may be ready. */
+static bool start_ready_services(struct supervisor *s)
 {
 	struct container *svc = services(s);
+	unsigned started = 0;
+	bool changed = false;
 
-	for (size_t i = 0; i < s->a->n_services; i++) {
+	for (size_t i = 0; i < s->a->n_services && !s->shutdown_requested; i++) {
 		struct container *c = &svc[i];
 		bool ready = true, hopeless = false;
 		if (c->state != STATE_WAITING)
 			continue;
+		if (started == START_BATCH)
+			return true;
 		for (size_t d = 0; d < c->spec->n_depends_on; d++) {
 			const struct container *dep = &svc[c->spec->depends_on[d]];
 			ready &= dep->ever_started;
@@ -503,10 +521,14 @@ static void start_ready_services(struct supervisor *s)
 			log_warn("%s: not started: a service it depends on never started", c->spec->name);
 			c->state = STATE_FAILED;
 			record_failure(s, BH_EXIT_SETUP);
+			changed = true;
 		} else if (ready) {
 			start_container(s, c);
+			started++;
+			changed = true;
 		}
 	}
+	return changed;
 }
 
 static bool services_left(struct supervisor *s)
@@ -521,19 +543,18 @@ static bool services_left(struct supervisor *s)
 
 void supervisor_run_services(struct supervisor *s, const struct boot_options *o)
 {
-	/* Starting one service settles the others, so repeat until no more
-	 * dependencies come free. */
-	size_t before;
-	do {
-		before = s->start_counter;
-		start_ready_services(s);
-		settle(s);
-	} while (s->start_counter != before);
-	debug_phase(o, "starting the services");
-	debug_memory(o);
+	bool starting = true;
+
 	while (services_left(s) && !s->shutdown_requested) {
-		turn(s, LONG_MAX);
-		start_ready_services(s);
+		/* While services are still being started, the loop only looks
+		 * at what came (no wait), then starts the next batch. */
+		bool more = start_ready_services(s);
+		if (starting && !more) {
+			starting = false;
+			debug_phase(o, "starting the services");
+			debug_memory(o);
+		}
+		turn(s, more ? now_ms() : LONG_MAX);
 	}
 }
 
@@ -588,7 +609,9 @@ int supervisor_exit_status(const struct supervisor *s)
 	if (s->a->exit_status_from)
 		for (size_t i = 0; i < s->n_all; i++)
 			if (strcmp(s->all[i].spec->name, s->a->exit_status_from) == 0)
-				return s->all[i].ever_started ? s->all[i].status : BH_EXIT_SETUP;
+				/* One that never ran says why it could not (126 and
+				 * 127 for its command), or that it never got to. */
+				return s->all[i].ever_started || s->all[i].status ? s->all[i].status : BH_EXIT_SETUP;
 	return s->first_failure;
 }
 
@@ -618,25 +641,41 @@ static long memory_current(const struct container *c)
 	return n > 0 ? atol(text) : -1;
 }
 
-void supervisor_ps(struct supervisor *s, int out_fd)
+size_t supervisor_ps_line(struct supervisor *s, size_t i, char *buf, size_t size)
 {
-	char line[256];
-	long now = now_ms();
+	int n;
 
-	dprintf(out_fd, "%-16s %-10s %-8s %8s %10s %12s %s\n", "NAME", "PHASE", "STATE", "PID", "RESTARTS", "UPTIME",
-		"MEMORY");
-	for (size_t i = 0; i < s->n_all; i++) {
-		const struct container *c = &s->all[i];
+	if (i == 0)
+		n = snprintf(buf, size, "%-16s %-10s %-8s %8s %10s %12s %s\n", "NAME", "PHASE", "STATE", "PID",
+			     "RESTARTS", "UPTIME", "MEMORY");
+	else if (i > s->n_all)
+		return 0;
+	else {
+		const struct container *c = &s->all[i - 1];
 		long memory = memory_current(c);
 		char uptime[32] = "-", mem[32] = "-";
 		if (c->state == STATE_RUNNING)
-			snprintf(uptime, sizeof(uptime), "%.1fs", (double)(now - c->started_ms) / 1000.0);
+			snprintf(uptime, sizeof(uptime), "%.1fs", (double)(now_ms() - c->started_ms) / 1000.0);
 		if (memory >= 0)
 			snprintf(mem, sizeof(mem), "%ld", memory);
-		snprintf(line, sizeof(line), "%-16s %-10s %-8s %8d %10u %12s %s\n", c->spec->name, c->phase,
-			 state_names[c->state], c->state == STATE_RUNNING ? (int)c->pid : 0, c->restarts, uptime, mem);
-		(void)!write(out_fd, line, strlen(line));
+		n = snprintf(buf, size, "%-16s %-10s %-8s %8d %10u %12s %s\n", c->spec->name, c->phase,
+			     state_names[c->state], c->state == STATE_RUNNING ? (int)c->pid : 0, c->restarts, uptime,
+			     mem);
 	}
+	/* A line cut short still ends the way every line does. */
+	if (n < 0 || size == 0)
+		return 0;
+	if ((size_t)n >= size) {
+		buf[size - 2] = '\n';
+		return size - 1;
+	}
+	return (size_t)n;
+}
+
+const char *supervisor_lookup(struct supervisor *s, const char *name)
+{
+	struct container *c = find_by_name(s, name);
+	return c ? c->spec->name : NULL;
 }
 
 int supervisor_restart(struct supervisor *s, const char *name)

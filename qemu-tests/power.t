@@ -3,10 +3,16 @@
 # init over the VM's ttyS1 (ps with memory.current, logs), and bulkhead stop
 # presses the ACPI power button: onshutdown runs, the service that ignores
 # SIGTERM is killed after its grace period, the VM powers off with status 0.
+# A host peer on the serial line that sends half a line and stalls, or asks
+# for a log and never reads, is dropped after the deadline and logged; then
+# ctl --vm answers again and the power button still works.
 . "$(dirname "$0")/../tests/lib.sh"
 require_qemu
+PROBE=$BUILD/tests/helpers/bulkhead-probe
+[ -x "$PROBE" ] || skip_all "no $PROBE (make build/tests/helpers/bulkhead-probe)"
 work=$(mktemp -d)
-trap 'kill $run_pid 2>/dev/null; rm -rf "$work"' EXIT
+holder=
+trap 'kill $run_pid $holder 2>/dev/null; rm -rf "$work"' EXIT
 
 cat >"$work/power.yml" <<'YAML'
 name: power
@@ -15,6 +21,9 @@ services:
   - name: server
     image: busybox
     command: "echo serving; exec sleep 1000"
+  - name: chatty
+    image: busybox
+    command: "yes 'a line for the log' | head -c 200000; echo; echo chatty done; exec sleep 1000"
 onshutdown:
   - name: goodbye
     image: busybox
@@ -31,6 +40,26 @@ check "ctl --vm ps lists the running service with its memory.current" \
 check "  ... and the onshutdown container, waiting" grep -qE '^goodbye +onshutdown +waiting' "$work/ps"
 "$BULKHEAD" ctl --vm "$work/power" logs server >"$work/logs"
 check "ctl --vm logs returns the service's log" grep -qx serving "$work/logs"
+
+# A peer that sends half a command and stalls, holding the line.
+until_logged '^\[chatty\] chatty done' 240
+"$PROBE" connect-unix "$work/power/ctl.sock" "lo" 300 >/dev/null &
+holder=$!
+check "a half line left on the serial line is dropped after the deadline, and logged" \
+  until_logged 'control: dropped a peer that sent no complete command line in time (serial line)' 120
+kill $holder; wait $holder 2>/dev/null
+"$BULKHEAD" ctl --vm "$work/power" ps >"$work/ps"
+check "  ... then ctl --vm answers, unspoilt by the half line" grep -qE '^server +services +running' "$work/ps"
+# A peer that asks for 200 kB of log and never reads a byte.
+"$PROBE" connect-unix "$work/power/ctl.sock" $'logs chatty\n' 300 >/dev/null &
+holder=$!
+check "a peer that never reads its answer is dropped after the deadline, and logged" \
+  until_logged 'control: dropped a peer that stopped reading its answer (serial line)' 120
+kill $holder; wait $holder 2>/dev/null
+"$BULKHEAD" ctl --vm "$work/power" ps >"$work/ps"
+check "  ... then ctl --vm answers again" grep -qE '^chatty +services +running' "$work/ps"
+"$BULKHEAD" ctl --vm "$work/power" logs server >"$work/logs"
+check "  ... ps and logs alike" grep -qx serving "$work/logs"
 "$BULKHEAD" stop "$work/power"
 check "bulkhead stop presses the power button" test $? -eq 0
 wait $run_pid

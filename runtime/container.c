@@ -175,9 +175,36 @@ static int apply_and_exec(const struct bh_config *c, const struct bh_io *io, int
 	return errno == ENOENT ? BH_EXIT_NOTFOUND : BH_EXIT_NOEXEC;
 }
 
+/* Closes every descriptor from 3 up but the N in KEEP (-1s ignored). The
+ * caller's are not the container's: the init holds two per container, far
+ * above the container's own descriptor limit once its rlimits apply, and a
+ * setup step that opens one then (Landlock's ruleset) would find no number
+ * below that limit free. */
+static void close_inherited(int *keep, size_t n)
+{
+	unsigned from = 3;
+
+	for (size_t i = 1; i < n; i++) /* a handful: insertion sort */
+		for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+			int t = keep[j];
+			keep[j] = keep[j - 1];
+			keep[j - 1] = t;
+		}
+	for (size_t i = 0; i < n; i++) {
+		if (keep[i] < (int)from)
+			continue;
+		if ((unsigned)keep[i] > from)
+			syscall(SYS_close_range, from, (unsigned)keep[i] - 1, 0U);
+		from = (unsigned)keep[i] + 1;
+	}
+	syscall(SYS_close_range, from, ~0U, 0U);
+}
+
 static void child_main(const struct bh_config *c, const struct bh_io *io, int go_fd, int report_fd,
 		       int start_fd)
 {
+	int keep[] = { report_fd, start_fd, io->stdin_fd, io->stdout_fd, io->stderr_fd };
+
 	struct child_report report = { 0 };
 	struct bh_err err = { 0 };
 	char go;
@@ -189,6 +216,7 @@ static void child_main(const struct bh_config *c, const struct bh_io *io, int go
 	if (read(go_fd, &go, 1) != 1)
 		_exit(BH_EXIT_SETUP);
 	close(go_fd);
+	close_inherited(keep, sizeof(keep) / sizeof(keep[0]));
 
 	status = apply_and_exec(c, io, start_fd, report_fd, &err);
 	report.error = err.code ? err.code : -EIO;
@@ -197,10 +225,14 @@ static void child_main(const struct bh_config *c, const struct bh_io *io, int go
 	_exit(status);
 }
 
-static void reap(pid_t pid)
+/* Returns the exit status, or 128+N for signal N. */
+static int reap(pid_t pid)
 {
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+	int wstatus = 0;
+
+	while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
 		;
+	return WIFSIGNALED(wstatus) ? 128 + WTERMSIG(wstatus) : WEXITSTATUS(wstatus);
 }
 
 /* A joined user namespace must own the container's new namespaces, so it
@@ -348,12 +380,19 @@ static int launch(const struct bh_config *c, const struct bh_io *io, int start_f
 		*pid_out = pid;
 		return 0;
 	}
-	reap(pid);
+	int status = reap(pid), r;
 	bh_cgroup_destroy(c->cgroups_path, NULL);
 	if (n != (ssize_t)sizeof(failure))
-		return bh_fail(err, -EIO, "the container died during setup without a report");
-	failure.msg[sizeof(failure.msg) - 1] = '\0';
-	return bh_fail(err, failure.error, "%s", failure.msg);
+		r = bh_fail(err, -EIO, "the container died during setup without a report");
+	else {
+		failure.msg[sizeof(failure.msg) - 1] = '\0';
+		r = bh_fail(err, failure.error, "%s", failure.msg);
+	}
+	/* The child's own status says which step failed (an exec error is
+	 * 126 or 127), so that the caller can report what README.md promises. */
+	if (err)
+		err->status = status;
+	return r;
 }
 
 int bh_container_start(const struct bh_config *c, const struct bh_io *io, pid_t *pid, struct bh_err *err)

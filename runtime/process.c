@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -108,5 +109,18 @@ int bh_process_apply(const struct bh_config *c, struct bh_err *err)
 	}
 	if (c->has_umask)
 		umask(c->umask);
+	return 0;
+}
+
+int bh_config_rlimit_default(struct bh_config *c, int resource, unsigned long long soft, unsigned long long hard)
+{
+	for (size_t i = 0; i < c->n_rlimits; i++)
+		if (c->rlimits[i].resource == resource)
+			return 0;
+	struct bh_rlimit *grown = realloc(c->rlimits, (c->n_rlimits + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	c->rlimits = grown;
+	c->rlimits[c->n_rlimits++] = (struct bh_rlimit){ .resource = resource, .soft = soft, .hard = hard };
 	return 0;
 }

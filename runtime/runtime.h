@@ -14,6 +14,8 @@
 struct bh_err {
 	int code;       /* the negative errno that was returned */
 	char msg[512];
+	int status;     /* a start that failed in the container process: the status it
+			 * exited with (BH_EXIT_*, 126 for an exec error); else 0 */
 };
 
 /* Formats into err (which may be NULL) and returns the negative errno it was
@@ -61,6 +63,13 @@ int bh_container_start(const struct bh_config *config, const struct bh_io *io,
  * reported only through the exit status (BH_EXIT_NOTFOUND, _NOEXEC). */
 int bh_container_create(const struct bh_config *config, const struct bh_io *io, int start_fd,
 			pid_t *pid, struct bh_err *err);
+
+/* Gives CONFIG the limit SOFT/HARD for RESOURCE (RLIMIT_*) unless it sets
+ * one: a caller whose own limits are not meant for its containers (the
+ * init raises its descriptor limit) says what they get instead. 0 or
+ * -ENOMEM. */
+int bh_config_rlimit_default(struct bh_config *config, int resource, unsigned long long soft,
+			     unsigned long long hard);
 
 /* Kills whatever is left in the cgroup at CGROUPS_PATH (relative to the
  * cgroup2 root) and removes it; call it once the container's process was

@@ -9,7 +9,8 @@
 [ "$(id -u)" -eq 0 ] || skip_all "needs root to create namespaces"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-CTL() { "$BULKHEAD" ctl "$@"; }
+# The init's control socket, in its own /run, reached from the host.
+CTL() { "$BULKHEAD" ctl --socket "/proc/$(init_pid)/root/run/bulkhead/ctl.sock" "$@"; }
 
 cat >"$work/faults.yml" <<'YAML'
 name: faults

@@ -17,11 +17,16 @@
  *   bulkhead-probe sleep SECONDS         sleep (a long-running container)
  *   bulkhead-probe exit STATUS           exit with STATUS
  *                                        try it; print ok or the errno name
+ *   bulkhead-probe connect-unix PATH|@NAME [TEXT [HOLD]]
+ *                                        connect (ok or the errno name); send
+ *                                        TEXT and print the answer, or hold
+ *                                        the connection HOLD s unread
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +36,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -205,6 +211,47 @@ static int selftest(int argc, char **argv)
 	return failures;
 }
 
+/* connect-unix PATH|@NAME [TEXT [HOLD]]: connects to a unix stream socket
+ * (@: abstract) and prints ok or the errno name; with TEXT, sends it and
+ * copies the answer to stdout up to EOF or an EOT byte, or, with HOLD,
+ * keeps the connection HOLD seconds without reading a byte: the slow and
+ * the deaf peers of the init's control tests. */
+static int connect_unix(int argc, char **argv)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	const char *where = argv[2];
+	size_t len = strlen(where);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || len >= sizeof(addr.sun_path))
+		return puts("EINVAL"), 1;
+	memcpy(addr.sun_path, where, len);
+	if (where[0] == '@')
+		addr.sun_path[0] = '\0';
+	if (connect(fd, (struct sockaddr *)&addr, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)) < 0) {
+		int e = errno;
+		puts(e == ECONNREFUSED ? "ECONNREFUSED" : errno_name(e));
+		return 1;
+	}
+	if (argc < 4)
+		return puts("ok"), 0;
+	if (write(fd, argv[3], strlen(argv[3])) != (ssize_t)strlen(argv[3]))
+		return puts(errno_name(errno)), 1;
+	if (argc >= 5) {
+		sleep((unsigned)atoi(argv[4]));
+		return 0;
+	}
+	char buf[4096];
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		char *eot = memchr(buf, '\x04', (size_t)n);
+		fwrite(buf, 1, eot ? (size_t)(eot - buf) : (size_t)n, stdout);
+		if (eot)
+			break;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	char value[128];
@@ -294,6 +341,8 @@ int main(int argc, char **argv)
 		sleep((unsigned)atoi(argv[2]));
 		return 0;
 	}
+	if (argc >= 3 && argc <= 5 && strcmp(argv[1], "connect-unix") == 0)
+		return connect_unix(argc, argv);
 	if (argc >= 3 && strcmp(argv[1], "exit") == 0)
 		return atoi(argv[2]);
 	if (argc == 2 && strcmp(argv[1], "clock") == 0) { /* CLOCK_MONOTONIC in us, for the benches */
