@@ -11,6 +11,10 @@
  * profile that refuses what reaches past the container's walls. */
 json_t *bh_spec_default(void);
 
+/* linux.resources.devices of the default: deny all, then the standard
+ * nodes (a new array, owned by the caller). */
+json_t *bh_spec_default_devices(void);
+
 /* A JSON array of the N strings. */
 json_t *bh_json_strings(const char *const *items, size_t n);
 
