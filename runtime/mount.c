@@ -256,7 +256,8 @@ int bh_mount_rootfs(const struct bh_config *c, struct bh_err *err)
 	 * slipped into it: devices come only from the mounts below (the /dev
 	 * tmpfs and its nodes), each with flags of its own. Recursive, for
 	 * whatever the caller has mounted inside the rootfs. */
-	if (set_below(c->root, MOUNT_ATTR_NODEV_BIT | MOUNT_ATTR_NOSUID_BIT) < 0)
+	if (set_below(c->root, MOUNT_ATTR_NODEV_BIT | MOUNT_ATTR_NOSUID_BIT) < 0 &&
+	    (errno != ENOSYS || bind_remount(c->root, MS_NODEV | MS_NOSUID) < 0)) /* before 5.12: the top only */
 		return bh_fail(err, -errno, "making the rootfs %s nodev and nosuid: %s", c->root, strerror(errno));
 	for (size_t i = 0; i < c->n_mounts; i++) {
 		int r = mount_one(c, &c->mounts[i], err);
