@@ -26,8 +26,8 @@ cp /bin/busybox "$bundle/rootfs/bin/busybox"
 ln -s busybox "$bundle/rootfs/bin/true"
 # One config for all three OCI runtimes: crun's default spec, no terminal,
 # no device cgroup rules (crun loads those as eBPF and must raise
-# RLIMIT_MEMLOCK, which needs CAP_SYS_RESOURCE; bulkhead-runtime has no
-# device cgroup yet, so dropping them also keeps the work equal).
+# RLIMIT_MEMLOCK, which needs CAP_SYS_RESOURCE; bulkhead-runtime loads
+# them as eBPF too, so dropping them for all three keeps the work equal).
 (cd "$bundle" && crun spec)
 jq '.process.terminal = false | .process.args = ["/bin/true"] | del(.linux.resources)' \
   "$bundle/config.json" >"$bundle/config.tmp"

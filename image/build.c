@@ -248,6 +248,7 @@ struct slot {
 	const struct slot *shares; /* NULL: its own rootfs */
 	long long bytes;
 	char unpacked[PATH_MAX];   /* its image unpacked in the staging directory, or "" */
+	struct node_drops drops;   /* what of its image the build left out */
 };
 
 static bool same_image(const struct container *a, const struct container *b)
@@ -354,7 +355,7 @@ static int write_container(struct initrd *w, const char *manifest, struct slot *
 		bundle_dir(s->shares->c, s->shares->index, root + strlen(root), sizeof(root) - strlen(root));
 		strncat(root, "/rootfs", sizeof(root) - strlen(root) - 1);
 	}
-	if (!s->shares && rootfs_unpack(c, scratch, s->unpacked, sizeof(s->unpacked), d) < 0) {
+	if (!s->shares && rootfs_unpack(c, scratch, s->unpacked, sizeof(s->unpacked), &s->drops, d) < 0) {
 		diag_prefix(d, "container %s: ", c->name);
 		return -1;
 	}
@@ -369,7 +370,14 @@ static int write_container(struct initrd *w, const char *manifest, struct slot *
 	}
 	r = write_bundle_config(w, manifest, c, dir, s->shares ? root : NULL, d);
 	if (r == 0 && !s->shares)
-		r = rootfs_write(w, path, c, t, unpacked, d);
+		r = rootfs_write(w, path, c, t, unpacked, &s->drops, d);
+	/* Said even with -q: the image is not what its author shipped. */
+	if (r == 0 && s->drops.devices)
+		fprintf(stderr, "note: %s: dropped %u device node%s from the image (first: %s); containers get /dev from the "
+				"runtime\n", c->name, s->drops.devices, s->drops.devices == 1 ? "" : "s", s->drops.first);
+	if (r == 0 && s->drops.others)
+		fprintf(stderr, "note: %s: dropped %u FIFO or socket node%s from the image; a program makes them at run "
+				"time (in /tmp)\n", c->name, s->drops.others, s->drops.others == 1 ? "" : "s");
 	if (r == 0)
 		r = rootfs_write_files(w, path, c, d);
 	s->bytes = initrd_bytes(w) - before;

@@ -121,10 +121,40 @@ static void apply_resources(json_t *config, const struct container *c)
 		json_object_set_new(resources, "pids", json_pack("{s:I}", "limit", (json_int_t)c->pids));
 	if (c->io_weight)
 		json_object_set_new(resources, "blockIO", json_pack("{s:I}", "weight", (json_int_t)c->io_weight));
-	if (json_object_size(resources))
-		json_object_set_new(json_object_get(config, "linux"), "resources", resources);
-	else
-		json_decref(resources);
+	/* Beside what the default has there already: its device list. */
+	json_t *linux_obj = json_object_get(config, "linux");
+	if (json_object_get(linux_obj, "resources"))
+		json_object_update(json_object_get(linux_obj, "resources"), resources);
+	else if (json_object_size(resources))
+		json_object_set(linux_obj, "resources", resources);
+	json_decref(resources);
+}
+
+/* devices: an allow entry each, after the default's (the last match wins),
+ * and a node in /dev for each with a path. m comes with a path: the
+ * runtime's mknod of the node is itself checked against the list. */
+static void apply_devices(json_t *config, const struct container *c)
+{
+	json_t *linux_obj = json_object_get(config, "linux");
+	json_t *rules = json_object_get(json_object_get(linux_obj, "resources"), "devices");
+	json_t *nodes = json_array();
+
+	for (size_t i = 0; i < c->n_devices; i++) {
+		const struct device_entry *d = &c->devices[i];
+		char type[2] = { d->type, '\0' }, access[8];
+		snprintf(access, sizeof(access), "%s%s", d->access, d->path && !strchr(d->access, 'm') ? "m" : "");
+		json_t *rule = json_pack("{s:b, s:s, s:s}", "allow", 1, "type", type, "access", access);
+		json_object_set_new(rule, "major", d->major < 0 ? json_null() : json_integer(d->major));
+		json_object_set_new(rule, "minor", d->minor < 0 ? json_null() : json_integer(d->minor));
+		json_array_append_new(rules, rule);
+		if (d->path)
+			json_array_append_new(nodes, json_pack("{s:s, s:s, s:I, s:I, s:i, s:i, s:i}", "path", d->path, "type",
+							       type, "major", (json_int_t)d->major, "minor",
+							       (json_int_t)d->minor, "fileMode", 0666, "uid", 0, "gid", 0));
+	}
+	if (json_array_size(nodes))
+		json_object_set(linux_obj, "devices", nodes);
+	json_decref(nodes);
 }
 
 /* sysctl, rlimits and the user (resolved from the image at build). */
@@ -297,6 +327,7 @@ char *bundle_config_json(const struct container *c, const char *seccomp_bpf, con
 	apply_paths(config, c);
 	apply_network(config, c);
 	apply_resources(config, c);
+	apply_devices(config, c);
 	apply_process(config, c);
 	if (apply_seccomp(config, c, d) < 0) {
 		json_decref(config);

@@ -133,7 +133,8 @@ struct whiteouts {
  * names it in messages. */
 int unpack_scan(struct archive *a, const char *what, struct whiteouts *w, struct diag *d);
 /* LAYER: skip whiteout entries (apply them first with unpack_whiteouts).
- * Owners and device nodes are kept when running as root. */
+ * Owners are kept when running as root; device nodes never are (no node
+ * of an image is made on the builder's host). */
 int unpack_extract(struct archive *a, int dirfd, bool layer, const char *what, struct diag *d);
 int unpack_whiteouts(int dirfd, const struct whiteouts *w, struct diag *d);
 /* A tar: image: the archive at PATH, as it is (no whiteouts). */
@@ -147,6 +148,22 @@ bool path_clean(char *path, bool resolve);
 /* Removes NAME below DIRFD and all it holds, never following a symlink. */
 int remove_at(int dirfd, const char *name);
 
+/* What the build leaves out of an image: device nodes (a container gets
+ * /dev from the runtime, and a node of the image would reach the VM's own
+ * disks and serial lines), FIFOs and sockets (runtime objects; a FIFO in a
+ * rootfs that two containers share would be a channel between them). */
+struct node_drops {
+	unsigned devices, others; /* others: FIFOs and sockets */
+	char first[256];          /* the first device node dropped, as a path in the image */
+	size_t strip;             /* rootfs.c: the source directory's length, not part of that path */
+};
+/* While set (non-NULL), unpack_extract counts the device nodes it leaves
+ * out in SINK: the builder is single-threaded, and the unpack calls below
+ * rootfs_unpack keep their signatures. */
+void unpack_count_drops(struct node_drops *sink);
+/* Counts one dropped entry at PATH (relative to the image's root). */
+void node_drops_add(struct node_drops *drops, const char *path, bool device);
+
 /* ---- rootfs.c ---- */
 struct tools {
 	const char *init;    /* the static bulkhead-init */
@@ -158,11 +175,12 @@ struct tools {
 /* Archives and images (tar:, oci:, docker-archive:) are unpacked into a
  * directory made below SCRATCH, named in DIR ("" for busybox and dir:,
  * which need none); the caller removes it once the rootfs is written. */
-int rootfs_unpack(const struct container *c, const char *scratch, char *dir, size_t size, struct diag *d);
+int rootfs_unpack(const struct container *c, const char *scratch, char *dir, size_t size, struct node_drops *drops,
+		  struct diag *d);
 /* Writes the container's root filesystem below PREFIX, from UNPACKED for
  * the kinds rootfs_unpack unpacks. */
 int rootfs_write(struct initrd *w, const char *prefix, const struct container *c, const struct tools *t,
-		 const char *unpacked, struct diag *d);
+		 const char *unpacked, struct node_drops *drops, struct diag *d);
 /* The manifest's user: as ids, looked up in the image's /etc/passwd and
  * /etc/group (UNPACKED's, for the kinds rootfs_unpack unpacks); fills c->ids. */
 int rootfs_resolve_user(struct container *c, const char *unpacked, struct diag *d);

@@ -714,6 +714,7 @@ static const struct mf_key_handler container_keys[] = {
 	{ "depends_on", c_depends_on }, { "stop_grace", c_stop_grace }, { "volumes", c_volumes },
 	{ "network", c_network }, { "user", c_user }, { "seccomp", c_seccomp }, { "paths", c_paths },
 	{ "sysctl", c_sysctl }, { "rlimits", c_rlimits }, { "files", c_files },
+	{ "devices", mf_container_devices },
 };
 
 /* Keys that only make sense for a supervised service. */

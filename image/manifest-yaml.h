@@ -73,4 +73,7 @@ struct mf_phase_ctx {
 };
 int mf_add_container(struct mf_parse *p, yaml_node_t *item, size_t index, void *ctx);
 
+/* manifest-devices.c: a container's devices: key (TARGET is the container). */
+int mf_container_devices(struct mf_parse *p, yaml_node_t *v, void *target);
+
 #endif

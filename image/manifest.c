@@ -440,6 +440,9 @@ static void free_containers(struct container *list, size_t n)
 			free(list[i].volumes[v].sub);
 		}
 		free(list[i].volumes);
+		for (size_t v = 0; v < list[i].n_devices; v++)
+			free(list[i].devices[v].path);
+		free(list[i].devices);
 		free(list[i].user);
 		free(list[i].seccomp_profile);
 		free_strv(list[i].paths.read);

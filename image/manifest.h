@@ -26,6 +26,14 @@ struct volume {
 	bool readonly;
 };
 
+/* devices: one device the container may use, beyond the standard nodes. */
+struct device_entry {
+	char type;          /* 'c' or 'b' */
+	long major, minor;  /* -1: any (only without a path) */
+	char access[4];     /* of "rwm" */
+	char *path;         /* the node the runtime makes in /dev, or NULL */
+};
+
 struct disk {
 	char *label;     /* ext4 label; the init mounts the disk by it */
 	uint64_t bytes;
@@ -106,6 +114,8 @@ struct container {
 	uint64_t stop_grace_ms; /* 0: the appliance's default */
 	struct volume *volumes;
 	size_t n_volumes;
+	struct device_entry *devices;
+	size_t n_devices;
 	/* resources; 0: not set */
 	uint64_t memory_bytes;
 	uint64_t cpu_millis;    /* 500 = half a CPU */

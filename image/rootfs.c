@@ -74,8 +74,10 @@ static int by_name(const struct dirent **a, const struct dirent **b)
 /* Copies SOURCE below PREFIX in name order, so that two builds match.
  * INPUT: SOURCE is the manifest's (dir:), and every file is read through a
  * descriptor checked to lie beneath the build context (context.c), so that
- * a directory swapped for a symlink mid-walk cannot bring a file in. */
-static int write_tree(struct initrd *w, const char *source, const char *prefix, bool input, struct diag *d)
+ * a directory swapped for a symlink mid-walk cannot bring a file in. Device
+ * nodes, FIFOs and sockets go to DROPS instead. */
+static int write_tree(struct initrd *w, const char *source, const char *prefix, bool input,
+		      struct node_drops *drops, struct diag *d)
 {
 	struct dirent **entries;
 	int n = scandir(source, &entries, NULL, by_name), r = 0;
@@ -100,7 +102,7 @@ static int write_tree(struct initrd *w, const char *source, const char *prefix, 
 		}
 		initrd_owner(w, st.st_uid, st.st_gid);
 		if (S_ISDIR(st.st_mode))
-			r = initrd_dir(w, to, st.st_mode, d) < 0 ? -1 : write_tree(w, from, to, input, d);
+			r = initrd_dir(w, to, st.st_mode, d) < 0 ? -1 : write_tree(w, from, to, input, drops, d);
 		else if (S_ISREG(st.st_mode))
 			r = input ? input_file(w, to, from, st.st_mode, d) : initrd_file(w, to, from, st.st_mode, d);
 		else if (S_ISLNK(st.st_mode)) {
@@ -110,9 +112,10 @@ static int write_tree(struct initrd *w, const char *source, const char *prefix, 
 				target[len] = '\0';
 				r = initrd_symlink(w, to, target, d);
 			}
-		} else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
-			r = initrd_device(w, to, st.st_mode, major(st.st_rdev), minor(st.st_rdev), d);
-		/* FIFOs and sockets are runtime objects; an image does not carry them. */
+		} else {
+			/* Device nodes, FIFOs and sockets: see struct node_drops. */
+			node_drops_add(drops, from + drops->strip, S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode));
+		}
 	}
 	for (int i = 0; i < n; i++)
 		free(entries[i]);
@@ -123,7 +126,8 @@ static int write_tree(struct initrd *w, const char *source, const char *prefix, 
 
 /* Archives and images are unpacked on disk first, where whiteouts are
  * plain deletions, then written as a dir: image is. */
-int rootfs_unpack(const struct container *c, const char *scratch, char *dir, size_t size, struct diag *d)
+int rootfs_unpack(const struct container *c, const char *scratch, char *dir, size_t size, struct node_drops *drops,
+		  struct diag *d)
 {
 	int fd = -1, r = 0;
 
@@ -133,10 +137,11 @@ int rootfs_unpack(const struct container *c, const char *scratch, char *dir, siz
 	if (snprintf(dir, size, "%s/unpack-XXXXXX", scratch) >= (int)size || !mkdtemp(dir) ||
 	    (fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		r = diag_fail(d, "%s: %s", dir, strerror(errno));
-	else if (c->image_kind == IMAGE_TAR)
-		r = unpack_file(c->image_path, fd, d);
-	else
-		r = oci_unpack(c, fd, d);
+	else {
+		unpack_count_drops(drops);
+		r = c->image_kind == IMAGE_TAR ? unpack_file(c->image_path, fd, d) : oci_unpack(c, fd, d);
+		unpack_count_drops(NULL);
+	}
 	if (fd >= 0)
 		close(fd);
 	if (r < 0)
@@ -145,7 +150,7 @@ int rootfs_unpack(const struct container *c, const char *scratch, char *dir, siz
 }
 
 int rootfs_write(struct initrd *w, const char *prefix, const struct container *c, const struct tools *t,
-		 const char *unpacked, struct diag *d)
+		 const char *unpacked, struct node_drops *drops, struct diag *d)
 {
 	char path[PATH_MAX];
 	int r;
@@ -154,9 +159,11 @@ int rootfs_write(struct initrd *w, const char *prefix, const struct container *c
 		return -1;
 	if (c->image_kind == IMAGE_BUSYBOX)
 		r = write_busybox(w, prefix, t, d);
-	else
-		r = write_tree(w, c->image_kind == IMAGE_DIR ? c->image_path : unpacked, prefix, c->image_kind == IMAGE_DIR,
-			       d);
+	else {
+		const char *source = c->image_kind == IMAGE_DIR ? c->image_path : unpacked;
+		drops->strip = strlen(source) + 1;
+		r = write_tree(w, source, prefix, c->image_kind == IMAGE_DIR, drops, d);
+	}
 	if (r < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(mountpoints) / sizeof(mountpoints[0]); i++)

@@ -268,6 +268,25 @@ static int copy_entry(struct archive *a, struct archive *disk, struct archive_en
 	return 0;
 }
 
+static struct node_drops *drops_sink;
+
+void unpack_count_drops(struct node_drops *sink)
+{
+	drops_sink = sink;
+}
+
+void node_drops_add(struct node_drops *drops, const char *path, bool device)
+{
+	if (!drops)
+		return;
+	if (!device) {
+		drops->others++;
+		return;
+	}
+	if (!drops->devices++)
+		snprintf(drops->first, sizeof(drops->first), "/%.250s", path[0] == '/' ? path + 1 : path);
+}
+
 int unpack_extract(struct archive *a, int dirfd, bool layer, const char *what, struct diag *d)
 {
 	int flags = ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_UNLINK | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
@@ -300,8 +319,12 @@ int unpack_extract(struct archive *a, int dirfd, bool layer, const char *what, s
 			continue; /* the root itself: ours, not the archive's */
 		if (layer && strncmp(base, WHITEOUT, strlen(WHITEOUT)) == 0)
 			continue; /* applied before this layer, by unpack_whiteouts */
-		if (!root && (type == AE_IFCHR || type == AE_IFBLK))
-			continue; /* mknod needs root: an image without its device nodes still runs */
+		/* Never made, not even as root: a node of the image's choosing
+		 * would reach this host's devices from the staging directory. */
+		if (type == AE_IFCHR || type == AE_IFBLK) {
+			node_drops_add(drops_sink, path, true);
+			continue;
+		}
 		if (layer && type != AE_IFDIR && (r = replace_directory(dirfd, path)) < 0) {
 			r = diag_fail(d, "%s: %s: replacing a directory: %s", what, path, strerror(-r));
 			break;

@@ -8,8 +8,21 @@
 
 #include "internal.h"
 
-#define CGROUP_ROOT "/sys/fs/cgroup"
 #define CGROUP2_MAGIC 0x63677270
+
+/* Where the cgroup v2 hierarchy is: /sys/fs/cgroup, or on a hybrid host
+ * (v1 controllers beside v2, systemd's layout) its unified/ below, where
+ * cgroup BPF programs such as the device program still work. NULL: none. */
+static const char *cgroup_root(void)
+{
+	static const char *const roots[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
+	struct statfs fs;
+
+	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++)
+		if (statfs(roots[i], &fs) == 0 && fs.f_type == CGROUP2_MAGIC)
+			return roots[i];
+	return NULL;
+}
 
 /* The controllers a container's limits use; others stay off. */
 static const char *const controllers[] = { "cpu", "cpuset", "io", "memory", "pids" };
@@ -44,21 +57,20 @@ static int enable_controllers(int dir_fd)
 
 int bh_cgroup_create(const struct bh_config *c, struct bh_err *err)
 {
-	struct statfs fs;
+	const char *root = cgroup_root();
 	char path[4096];
 	int dir_fd;
 
 	if (!c->cgroups_path)
 		return -ENOENT;
-	if (statfs(CGROUP_ROOT, &fs) < 0 || fs.f_type != CGROUP2_MAGIC)
-		return bh_fail(err, -ENOTSUP, "cgroup: %s is not a cgroup v2 mount (linux.cgroupsPath needs one)",
-			       CGROUP_ROOT);
+	if (!root)
+		return bh_fail(err, -ENOTSUP, "cgroup: /sys/fs/cgroup is not a cgroup v2 mount (linux.cgroupsPath needs one)");
 	if (snprintf(path, sizeof(path), "%s", c->cgroups_path) >= (int)sizeof(path))
 		return bh_fail(err, -ENAMETOOLONG, "cgroup: path too long");
 
-	dir_fd = open(CGROUP_ROOT, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	dir_fd = open(root, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
 	if (dir_fd < 0)
-		return bh_fail(err, -errno, "cgroup: %s: %s", CGROUP_ROOT, strerror(errno));
+		return bh_fail(err, -errno, "cgroup: %s: %s", root, strerror(errno));
 	for (char *save = NULL, *part = strtok_r(path, "/", &save); part;
 	     part = strtok_r(NULL, "/", &save)) {
 		int r = enable_controllers(dir_fd);
@@ -100,9 +112,9 @@ int bh_cgroup_destroy(const char *cgroups_path, struct bh_err *err)
 	struct timespec pause = { 0, 10 * 1000 * 1000 };
 	char path[4096], kill_file[4200];
 
-	if (!cgroups_path)
+	if (!cgroups_path || !cgroup_root())
 		return 0;
-	snprintf(path, sizeof(path), "%s/%s", CGROUP_ROOT, cgroups_path);
+	snprintf(path, sizeof(path), "%s/%s", cgroup_root(), cgroups_path);
 	if (rmdir(path) == 0 || errno == ENOENT)
 		return 0;
 	/* cgroup.kill (Linux 5.14) ends every process in it at once; the

@@ -167,6 +167,71 @@ static int parse_block_io(struct walker *w, json_t *resources, struct bh_config 
 	return r;
 }
 
+/* A major or minor: absent or null is any (-1), else 0 to 2^32 - 1. */
+static int get_device_number(struct walker *w, json_t *rule, const char *key, int64_t *out)
+{
+	json_t *v = json_object_get(rule, key);
+
+	*out = -1;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < -1 || json_integer_value(v) > UINT32_MAX)
+		return cfg_invalid_at(w, key, "must be a device number from 0 to 4294967295, or -1 or null for any");
+	*out = json_integer_value(v);
+	return 0;
+}
+
+static int add_device_rule(struct walker *w, json_t *element, size_t index, void *ctx)
+{
+	static const char access_letters[] = "mrw"; /* bit 0, 1, 2: BPF_DEVCG_ACC_MKNOD, _READ, _WRITE */
+	struct bh_config *c = ctx;
+	struct bh_device_rule *d = &c->device_rules[index];
+	char *type = NULL, *access = NULL;
+	json_t *allow = json_is_object(element) ? json_object_get(element, "allow") : NULL;
+	int r;
+
+	c->n_device_rules = index + 1;
+	if (!json_is_object(element))
+		return cfg_invalid(w, "must be an object with allow, and optionally type, major, minor and access");
+	if (!json_is_boolean(allow))
+		return cfg_invalid_at(w, "allow", "is required: true or false");
+	d->allow = json_is_true(allow);
+	if ((r = cfg_get_string(w, element, "type", &type)) == 0 && (r = cfg_get_string(w, element, "access", &access)) == 0 &&
+	    (r = get_device_number(w, element, "major", &d->major)) == 0)
+		r = get_device_number(w, element, "minor", &d->minor);
+	/* OCI: an unset type is "a", an unset access all of rwm. */
+	d->type = type ? type[0] : 'a';
+	if (r == 0 && type && (strlen(type) != 1 || !strchr("abc", type[0])))
+		r = cfg_invalid_at(w, "type", "\"%s\" is not a device type: a (all), b (block) or c (char)", type);
+	d->access = access ? 0 : 7;
+	for (const char *a = access; r == 0 && a && *a; a++) {
+		const char *at = strchr(access_letters, *a);
+		if (!at)
+			r = cfg_invalid_at(w, "access", "\"%s\" may hold only r, w and m", access);
+		else
+			d->access |= 1u << (at - access_letters);
+	}
+	free(type);
+	free(access);
+	return r;
+}
+
+/* linux.resources.devices, kept in order for the device program. */
+static int parse_devices(struct walker *w, json_t *resources, struct bh_config *c)
+{
+	json_t *list = json_object_get(resources, "devices");
+
+	if (!list)
+		return 0;
+	if (json_is_array(list) && json_array_size(list) > BH_MAX_DEVICE_RULES)
+		return cfg_invalid_at(w, "devices", "has %zu entries; at most %d are supported", json_array_size(list),
+				      BH_MAX_DEVICE_RULES);
+	if (json_is_array(list) && !(c->device_rules = calloc(json_array_size(list) + 1, sizeof(*c->device_rules))))
+		return -ENOMEM;
+	c->has_device_rules = true;
+	return cfg_for_each(w, resources, "devices", add_device_rule, c);
+}
+
 int cfg_parse_resources(struct walker *w, json_t *linux_obj, struct bh_config *c)
 {
 	json_t *resources, *pids, *unified, *value;
@@ -200,9 +265,11 @@ int cfg_parse_resources(struct walker *w, json_t *linux_obj, struct bh_config *c
 		}
 		cfg_leave(w, inner);
 	}
-	/* linux.resources.devices needs the eBPF device controller, which
-	 * bulkhead does not load: devices are reached only through the nodes
-	 * the runtime binds and the capabilities the config grants. */
+	if (r == 0)
+		r = parse_devices(w, resources, c);
+	/* A device list alone loads without one: the CLI then gives the
+	 * container a cgroup (bh_config_default_cgroup), and a caller that
+	 * does not is refused at start (bh_devices_apply). */
 	if (r == 0 && c->cgroup_files && !c->cgroups_path)
 		r = cfg_invalid(w, "limits need linux.cgroupsPath, the cgroup to put them on");
 	cfg_leave(w, saved);

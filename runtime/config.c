@@ -387,6 +387,7 @@ void bh_config_free(struct bh_config *c)
 	bh_strv_free(c->sysctl);
 	bh_strv_free(c->cgroup_files);
 	free(c->cgroups_path);
+	free(c->device_rules);
 	for (size_t i = 0; i < c->n_mounts; i++) {
 		free(c->mounts[i].destination);
 		free(c->mounts[i].type);
@@ -412,4 +413,11 @@ void bh_config_free(struct bh_config *c)
 const char *bh_config_cgroups_path(const struct bh_config *c)
 {
 	return c->cgroups_path;
+}
+
+int bh_config_default_cgroup(struct bh_config *c, const char *path)
+{
+	if (c->cgroups_path || !c->has_device_rules)
+		return 0;
+	return (c->cgroups_path = strdup(path)) ? 1 : -ENOMEM;
 }

@@ -318,8 +318,10 @@ static int launch(const struct bh_config *c, const struct bh_io *io, int start_f
 
 	if (c->cgroups_path && (cgroup_fd = bh_cgroup_create(c, err)) < 0)
 		return cgroup_fd;
-	/* Limits are in place before anything runs in the cgroup. */
-	if (cgroup_fd >= 0 && bh_cgroup_set_limits(c, cgroup_fd, err) < 0) {
+	/* Limits and the device program are in place before anything runs
+	 * in the cgroup; the program is loaded here, by the caller, since the
+	 * container's own seccomp filter refuses bpf(). */
+	if ((cgroup_fd >= 0 && bh_cgroup_set_limits(c, cgroup_fd, err) < 0) || bh_devices_apply(c, cgroup_fd, err) < 0) {
 		bh_cgroup_destroy(c->cgroups_path, NULL);
 		return err->code;
 	}

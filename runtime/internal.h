@@ -55,6 +55,15 @@ struct bh_device {
 	gid_t gid;
 };
 
+/* One entry of linux.resources.devices. */
+#define BH_MAX_DEVICE_RULES 256
+struct bh_device_rule {
+	bool allow;
+	char type;            /* 'a' (both), 'b' or 'c' */
+	int64_t major, minor; /* -1: any */
+	unsigned access;      /* BPF_DEVCG_ACC_* bits: 1 mknod, 2 read, 4 write */
+};
+
 struct bh_landlock_rule {
 	char *path;
 	uint64_t allowed;
@@ -125,6 +134,9 @@ struct bh_config {
 	size_t n_uid_maps, n_gid_maps;
 	char *cgroups_path; /* relative to the cgroup2 mount; NULL: stay in the caller's cgroup */
 	char **cgroup_files; /* linux.resources as cgroup v2 "file=value" writes, in order */
+	bool has_device_rules; /* linux.resources.devices was given (even empty: deny all) */
+	struct bh_device_rule *device_rules;
+	size_t n_device_rules;
 	unsigned long rootfs_propagation;
 
 	struct bh_mount *mounts;
@@ -215,5 +227,12 @@ int bh_cgroup_set_limits(const struct bh_config *c, int cgroup_fd, struct bh_err
 /* cgroup v1 numbers in OCI's resources, on v2's scales. */
 uint64_t bh_cpu_shares_to_weight(uint64_t shares);
 uint64_t bh_blkio_weight_to_io_weight(uint64_t weight);
+
+/* ---- devices.c ---- */
+/* In the parent, before anything runs in the cgroup: the config's device
+ * list as an eBPF device program attached to CGROUP_FD. A config with a
+ * list but no cgroup (CGROUP_FD < 0), or a kernel that cannot load or
+ * attach the program, is an error: the container must not start without. */
+int bh_devices_apply(const struct bh_config *c, int cgroup_fd, struct bh_err *err);
 
 #endif

@@ -105,13 +105,20 @@ struct mount_attr_arg {
 	uint64_t attr_set, attr_clr, propagation, userns_fd;
 };
 #define MOUNT_ATTR_RDONLY_BIT 0x00000001
+#define MOUNT_ATTR_NOSUID_BIT 0x00000002
+#define MOUNT_ATTR_NODEV_BIT 0x00000004
 #define AT_RECURSIVE_FLAG 0x8000
+
+static int set_below(const char *target, uint64_t attributes)
+{
+	struct mount_attr_arg attr = { .attr_set = attributes };
+
+	return (int)syscall(SYS_mount_setattr, AT_FDCWD, target, AT_RECURSIVE_FLAG, &attr, sizeof(attr));
+}
 
 static int readonly_below(const char *target)
 {
-	struct mount_attr_arg attr = { .attr_set = MOUNT_ATTR_RDONLY_BIT };
-
-	return (int)syscall(SYS_mount_setattr, AT_FDCWD, target, AT_RECURSIVE_FLAG, &attr, sizeof(attr));
+	return set_below(target, MOUNT_ATTR_RDONLY_BIT);
 }
 
 static int mount_one(const struct bh_config *c, const struct bh_mount *m, struct bh_err *err)
@@ -245,6 +252,13 @@ int bh_mount_rootfs(const struct bh_config *c, struct bh_err *err)
 	/* pivot_root needs the new root to be a mount point. */
 	if (mount(c->root, c->root, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return bh_fail(err, -errno, "binding the rootfs %s: %s", c->root, strerror(errno));
+	/* No device node and no set-id bit of the rootfs counts, whatever
+	 * slipped into it: devices come only from the mounts below (the /dev
+	 * tmpfs and its nodes), each with flags of its own. Recursive, for
+	 * whatever the caller has mounted inside the rootfs. */
+	if (set_below(c->root, MOUNT_ATTR_NODEV_BIT | MOUNT_ATTR_NOSUID_BIT) < 0 &&
+	    (errno != ENOSYS || bind_remount(c->root, MS_NODEV | MS_NOSUID) < 0)) /* before 5.12: the top only */
+		return bh_fail(err, -errno, "making the rootfs %s nodev and nosuid: %s", c->root, strerror(errno));
 	for (size_t i = 0; i < c->n_mounts; i++) {
 		int r = mount_one(c, &c->mounts[i], err);
 		if (r < 0)

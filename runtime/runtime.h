@@ -80,6 +80,12 @@ int bh_cgroup_destroy(const char *cgroups_path, struct bh_err *err);
 /* The cgroup path of the config relative to the cgroup2 root, or NULL. */
 const char *bh_config_cgroups_path(const struct bh_config *config);
 
+/* linux.resources.devices is enforced on the container's own cgroup. A
+ * config that has the list but names no cgroup gets PATH (the CLI gives
+ * each container one, as runc and crun do). Returns 1 when PATH was taken,
+ * 0 when the config needs none or has its own, or -ENOMEM. */
+int bh_config_default_cgroup(struct bh_config *config, const char *path);
+
 /* For validating a config before it is written (the builder): an rlimit's
  * number for "RLIMIT_NOFILE" and friends, or -EINVAL; 0 when the sysctl KEY
  * is private to a container with CLONE_FLAGS' namespaces, -EPERM when it

@@ -152,6 +152,33 @@ void bh_spec_paths(json_t *config, char *const *read, char *const *exec, char *c
 	tmp_mount_exec(config, exec);
 }
 
+/* linux.resources.devices: deny every device, then allow the nodes the
+ * runtime puts into every container's /dev (Docker's and runc's list,
+ * rwm as theirs): null, zero, full, random, urandom, tty, ptmx and the
+ * pseudo-terminals. The runtime enforces it with a device program on the
+ * container's cgroup; the builder appends what devices: declares. */
+static const struct {
+	int major, minor; /* -1: any */
+} default_device_nodes[] = {
+	{ 1, 3 }, { 1, 5 }, { 1, 7 }, { 1, 8 }, { 1, 9 }, { 5, 0 }, { 5, 2 }, { 136, -1 },
+};
+
+json_t *bh_spec_default_devices(void)
+{
+	json_t *rules = json_array();
+
+	json_array_append_new(rules, json_pack("{s:b, s:s}", "allow", 0, "access", "rwm"));
+	for (size_t i = 0; i < ARRAY_SIZE(default_device_nodes); i++) {
+		json_t *rule = json_pack("{s:b, s:s, s:I, s:s}", "allow", 1, "type", "c", "major",
+					 (json_int_t)default_device_nodes[i].major, "access", "rwm");
+		json_object_set_new(rule, "minor", default_device_nodes[i].minor < 0
+							   ? json_null()
+							   : json_integer(default_device_nodes[i].minor));
+		json_array_append_new(rules, rule);
+	}
+	return rules;
+}
+
 /* The few capabilities runc's spec grants too; bulkhead build grants none
  * unless the manifest lists them. */
 static const char *const default_capabilities[] = { "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE" };
@@ -172,6 +199,7 @@ json_t *bh_spec_default(void)
 				      bh_json_strings(masked_paths, ARRAY_SIZE(masked_paths)), "readonlyPaths",
 				      bh_json_strings(readonly_paths, ARRAY_SIZE(readonly_paths)), "seccomp",
 				      bh_spec_seccomp());
+	json_object_set_new(linux_obj, "resources", json_pack("{s:o}", "devices", bh_spec_default_devices()));
 	json_t *config = json_pack("{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:o}", "ociVersion", "1.0.2", "process", process, "root",
 			 "path", "rootfs", "readonly", 1, "hostname", "bulkhead", "mounts", default_mounts(), "linux",
 			 linux_obj);

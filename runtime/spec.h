@@ -30,6 +30,10 @@ const char *bh_spec_path_within(const char *path, char *const *list);
 /* One more WRITE rule in CONFIG's process.landlock (a writable volume). */
 void bh_spec_add_write_rule(json_t *config, char *const *paths);
 
+/* linux.resources.devices of the default: deny all, then the standard
+ * nodes (a new array, owned by the caller). */
+json_t *bh_spec_default_devices(void);
+
 /* A JSON array of the N strings. */
 json_t *bh_json_strings(const char *const *items, size_t n);
 

@@ -248,6 +248,25 @@ TEST(device_rules_alone_need_no_cgroup)
 	ASSERT_STREQ("", load(MINIMAL("", ", \"resources\": {\"devices\": [{\"allow\": false, \"access\": \"rwm\"}]}")));
 }
 
+TEST(device_rule_access_letters_are_checked)
+{
+	ASSERT_STREQ("config.json: linux.resources.devices[1].access: \"rx\" may hold only r, w and m",
+		     load(MINIMAL("", ", \"resources\": {\"devices\": [{\"allow\": false}, {\"allow\": true, \"access\": \"rx\"}]}")));
+}
+
+TEST(device_rule_numbers_are_checked)
+{
+	ASSERT_STREQ("config.json: linux.resources.devices[0].major: must be a device number from 0 to 4294967295, or -1 or "
+		     "null for any",
+		     load(MINIMAL("", ", \"resources\": {\"devices\": [{\"allow\": true, \"major\": -5}]}")));
+}
+
+TEST(device_rule_wildcards_load)
+{
+	ASSERT_STREQ("", load(MINIMAL("", ", \"resources\": {\"devices\": [{\"allow\": true, \"type\": \"c\", "
+					  "\"major\": 136, \"minor\": null}, {\"allow\": true, \"minor\": -1}]}")));
+}
+
 TEST(swap_below_memory_limit_is_refused)
 {
 	ASSERT_STREQ("config.json: linux.resources.memory.swap: (memory plus swap) must not be below limit",

@@ -248,12 +248,17 @@ TEST(full_selftest_passes_inside_the_default_spec)
 			    json_pack("[s, s, s, s, s, s]", "/bin/bulkhead-probe", "selftest", "--hostname", "bulkhead",
 				      /* CAP_AUDIT_WRITE, CAP_KILL, CAP_NET_BIND_SERVICE: spec's three */
 				      "--cap-eff", "0000000020000420"));
+	/* Its device list needs a cgroup of the container's own, as the CLI gives. */
+	char cgroup[64];
+	snprintf(cgroup, sizeof(cgroup), "bulkhead-tests/default-spec-%d", (int)getpid());
+	json_object_set_new(json_object_get(spec, "linux"), "cgroupsPath", json_string(cgroup));
 	char *text = json_dumps(spec, 0);
 	json_decref(spec);
 	ASSERT_TRUE(text != NULL);
 	make_bundle(bundle, "%s", text);
 	free(text);
 	run_bundle(bundle, &r);
+	bh_cgroup_destroy(cgroup, NULL);
 	ASSERT_EQ(0, r.start);
 	if (r.status != 0)
 		TAP_FAIL("selftest failed %d checks:\n%s", r.status, r.out);

@@ -100,6 +100,13 @@ static int create_container(const char *id, const struct create_options *o, stru
 	}
 	snprintf(s->id, sizeof(s->id), "%s", id);
 	snprintf(s->bundle, sizeof(s->bundle), "%s", bundle);
+	/* The device list needs a cgroup of the container's own. */
+	snprintf(path, sizeof(path), "bulkhead-runtime/%s", id);
+	if (bh_config_default_cgroup(config, path) < 0) {
+		free(bundle);
+		bh_config_free(config);
+		return cli_error("out of memory");
+	}
 	if (bh_config_cgroups_path(config))
 		snprintf(s->cgroups_path, sizeof(s->cgroups_path), "%s", bh_config_cgroups_path(config));
 	s->annotations_json = config_annotations(bundle);

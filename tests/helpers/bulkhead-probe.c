@@ -16,6 +16,8 @@
  *   bulkhead-probe fd N                  is descriptor N open? ok or EBADF
  *   bulkhead-probe sleep SECONDS         sleep (a long-running container)
  *   bulkhead-probe exit STATUS           exit with STATUS
+ *   bulkhead-probe open PATH [r|w|rw]    open PATH (read-only unless told, never
+ *                                        waiting); print ok or the errno name
  *                                        try it; print ok or the errno name
  *   bulkhead-probe connect-unix PATH|@NAME [TEXT [HOLD]]
  *                                        connect (ok or the errno name); send
@@ -345,6 +347,17 @@ int main(int argc, char **argv)
 		return connect_unix(argc, argv);
 	if (argc >= 3 && strcmp(argv[1], "exit") == 0)
 		return atoi(argv[2]);
+	if ((argc == 3 || argc == 4) && strcmp(argv[1], "open") == 0) {
+		/* Device nodes: no controlling terminal taken, no wait for a
+		 * serial line's carrier. */
+		const char *how = argc == 4 ? argv[3] : "r";
+		int flags = strcmp(how, "rw") == 0 ? O_RDWR : strcmp(how, "w") == 0 ? O_WRONLY : O_RDONLY;
+		int fd = open(argv[2], flags | O_NONBLOCK | O_NOCTTY | O_CLOEXEC), e = fd < 0 ? errno : 0;
+		puts(e == ENXIO ? "ENXIO" : e == ENODEV ? "ENODEV" : errno_name(e));
+		if (fd >= 0)
+			close(fd);
+		return e ? 1 : 0;
+	}
 	if (argc == 2 && strcmp(argv[1], "clock") == 0) { /* CLOCK_MONOTONIC in us, for the benches */
 		struct timespec ts;
 		clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -1,0 +1,184 @@
+/* The device cgroup of cgroup v2: linux.resources.devices compiled into an
+ * eBPF program (BPF_PROG_TYPE_CGROUP_DEVICE) and attached to the
+ * container's cgroup, as crun and runc do. The kernel runs it on every
+ * open and mknod of a device node by any process in the cgroup; it answers
+ * 1 (allow) or 0 (deny, the caller gets EPERM).
+ *
+ * OCI's list is ordered and the last entry that matches wins. Access is
+ * decided bit by bit (m, r, w): for each bit the request holds, the last
+ * entry naming that bit and matching the device decides; a bit no entry
+ * decides is denied. So "allow rwm" then "deny w" leaves r and m, and a
+ * device no entry names is denied (deny by default). */
+#include <errno.h>
+#include <linux/bpf.h>
+#include <string.h>
+#include <sys/syscall.h>
+
+#include "internal.h"
+
+/* Each rule takes at most 5 instructions per access bit: the parser's cap
+ * on entries keeps every jump within the 16-bit offsets eBPF has. */
+#define MAX_INSNS (6 + 3 * (5 * BH_MAX_DEVICE_RULES + 5) + 2)
+
+struct program {
+	struct bpf_insn insns[MAX_INSNS];
+	size_t n;
+};
+
+static void emit(struct program *p, uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
+{
+	/* MAX_INSNS bounds what compile() can emit; this is a backstop. */
+	if (p->n >= MAX_INSNS)
+		return;
+	p->insns[p->n++] = (struct bpf_insn){ .code = code, .dst_reg = dst, .src_reg = src, .off = off, .imm = imm };
+}
+
+/* The registers the program keeps: the context comes in r1. */
+enum { R0, R1, R2_TYPE, R3_ACCESS, R4_MAJOR, R5_MINOR };
+
+static void emit_exit(struct program *p, int verdict)
+{
+	emit(p, BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, verdict);
+	emit(p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+}
+
+static int type_bit(char type)
+{
+	return type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR;
+}
+
+/* One rule for one access bit: its checks skip to the next rule when the
+ * device differs; past them, an allow jumps to DONE (patched by the
+ * caller, its index returned), a deny ends the program. Returns the index
+ * of the jump to patch, or -1 when there is none. */
+static long emit_rule(struct program *p, const struct bh_device_rule *r)
+{
+	struct check {
+		uint8_t reg;
+		int32_t value;
+	} checks[3];
+	int k = 0;
+
+	if (r->type != 'a')
+		checks[k++] = (struct check){ R2_TYPE, type_bit(r->type) };
+	if (r->major >= 0)
+		checks[k++] = (struct check){ R4_MAJOR, (int32_t)r->major };
+	if (r->minor >= 0)
+		checks[k++] = (struct check){ R5_MINOR, (int32_t)r->minor };
+	int tail = r->allow ? 1 : 2;
+	for (int j = 0; j < k; j++)
+		emit(p, BPF_JMP32 | BPF_JNE | BPF_K, checks[j].reg, 0, (int16_t)(k - j - 1 + tail), checks[j].value);
+	if (!r->allow) {
+		emit_exit(p, 0);
+		return -1;
+	}
+	emit(p, BPF_JMP | BPF_JA, 0, 0, 0, 0);
+	return (long)p->n - 1;
+}
+
+static void patch(struct program *p, long at, size_t target)
+{
+	p->insns[at].off = (int16_t)((long)target - at - 1);
+}
+
+static void compile(const struct bh_config *c, struct program *p)
+{
+	static const int bits[] = { BPF_DEVCG_ACC_MKNOD, BPF_DEVCG_ACC_READ, BPF_DEVCG_ACC_WRITE };
+	long pending[BH_MAX_DEVICE_RULES + 1];
+
+	p->n = 0;
+	/* r2 = type, r3 = access, r4 = major, r5 = minor (struct bpf_cgroup_dev_ctx). */
+	emit(p, BPF_LDX | BPF_W | BPF_MEM, R2_TYPE, R1, 0, 0);
+	emit(p, BPF_ALU64 | BPF_MOV | BPF_X, R3_ACCESS, R2_TYPE, 0, 0);
+	emit(p, BPF_ALU64 | BPF_AND | BPF_K, R2_TYPE, 0, 0, 0xffff);
+	emit(p, BPF_ALU64 | BPF_RSH | BPF_K, R3_ACCESS, 0, 0, 16);
+	emit(p, BPF_LDX | BPF_W | BPF_MEM, R4_MAJOR, R1, 4, 0);
+	emit(p, BPF_LDX | BPF_W | BPF_MEM, R5_MINOR, R1, 8, 0);
+	for (size_t b = 0; b < sizeof(bits) / sizeof(bits[0]); b++) {
+		size_t n_pending = 0;
+		/* Not asked for: nothing to decide for this bit. */
+		emit(p, BPF_ALU64 | BPF_MOV | BPF_X, R1, R3_ACCESS, 0, 0);
+		emit(p, BPF_ALU64 | BPF_AND | BPF_K, R1, 0, 0, bits[b]);
+		emit(p, BPF_JMP | BPF_JEQ | BPF_K, R1, 0, 0, 0);
+		pending[n_pending++] = (long)p->n - 1;
+		/* The last entry that matches wins: walk them from the end. One
+		 * that matches every device decides, and the verifier refuses
+		 * code that cannot be reached: the earlier ones are not emitted. */
+		bool decided = false;
+		for (size_t i = c->n_device_rules; !decided && i-- > 0;) {
+			const struct bh_device_rule *r = &c->device_rules[i];
+			if (!(r->access & bits[b]))
+				continue;
+			long at = emit_rule(p, r);
+			if (at >= 0)
+				pending[n_pending++] = at;
+			decided = r->type == 'a' && r->major < 0 && r->minor < 0;
+		}
+		if (!decided)
+			emit_exit(p, 0);
+		for (size_t i = 0; i < n_pending; i++)
+			patch(p, pending[i], p->n);
+	}
+	emit_exit(p, 1);
+}
+
+static long bpf(int cmd, union bpf_attr *attr)
+{
+	return syscall(SYS_bpf, cmd, attr, sizeof(*attr));
+}
+
+#define KERNEL_NEEDS " (enforcing linux.resources.devices needs a kernel with CONFIG_BPF_SYSCALL and CONFIG_CGROUP_BPF)"
+
+int bh_devices_apply(const struct bh_config *c, int cgroup_fd, struct bh_err *err)
+{
+	_cleanup_free_ struct program *p = NULL; /* 30 KiB at most: not for the stack */
+	char log[1024] = "";
+	union bpf_attr attr;
+
+	if (!c->has_device_rules)
+		return 0;
+	/* Without a cgroup of its own the container would share the caller's,
+	 * and the list could not be applied to it alone: refuse rather than
+	 * start a container without the rules its config asks for. */
+	if (cgroup_fd < 0)
+		return bh_fail(err, -EINVAL, "devices: linux.resources.devices needs linux.cgroupsPath, the cgroup to "
+					     "attach the device program to");
+	if (!(p = malloc(sizeof(*p))))
+		return bh_fail(err, -ENOMEM, "devices: out of memory");
+	compile(c, p);
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+	attr.insns = (uint64_t)(uintptr_t)p->insns;
+	attr.insn_cnt = (uint32_t)p->n;
+	attr.license = (uint64_t)(uintptr_t) "GPL";
+	attr.log_buf = (uint64_t)(uintptr_t)log;
+	attr.log_size = sizeof(log);
+	attr.log_level = 1;
+	_cleanup_close_ int prog = (int)bpf(BPF_PROG_LOAD, &attr);
+	/* A log too small for the verifier's story is no reason to fail:
+	 * load again without one to get the real answer. */
+	if (prog < 0 && errno == ENOSPC) {
+		attr.log_buf = 0;
+		attr.log_size = 0;
+		attr.log_level = 0;
+		prog = (int)bpf(BPF_PROG_LOAD, &attr);
+	}
+	if (prog < 0) {
+		int e = errno;
+		log[strcspn(log, "\n")] = '\0';
+		return bh_fail(err, -e, "devices: loading the device program: %s%s%s%s", strerror(e), log[0] ? ": " : "",
+			       log, (e == ENOSYS || e == EINVAL) && !log[0] ? KERNEL_NEEDS : "");
+	}
+	memset(&attr, 0, sizeof(attr));
+	attr.target_fd = (uint32_t)cgroup_fd;
+	attr.attach_bpf_fd = (uint32_t)prog;
+	attr.attach_type = BPF_CGROUP_DEVICE;
+	/* ALLOW_MULTI: the kernel runs the programs of every ancestor too and
+	 * all must allow, so nothing below can widen what we grant. */
+	attr.attach_flags = BPF_F_ALLOW_MULTI;
+	if (bpf(BPF_PROG_ATTACH, &attr) < 0)
+		return bh_fail(err, -errno, "devices: attaching the device program to the cgroup: %s%s", strerror(errno),
+			       errno == EINVAL || errno == ENOSYS ? KERNEL_NEEDS : "");
+	/* The attachment holds the program now; our fd can go. */
+	return 0;
+}

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Devices from inside a container of bulkhead-runtime's default spec: a node
+# shipped in the rootfs cannot be opened (the root is nodev), a node that
+# gets into /dev anyway is refused by the device program on the container's
+# cgroup (linux.resources.devices, deny by default, the last match wins),
+# and the standard nodes still work.
+. "$(dirname "$0")/lib.sh"
+[ "$(id -u)" -eq 0 ] || skip_all "needs root to create namespaces and device nodes"
+command -v jq >/dev/null || skip_all "jq is not installed (make deps installs it)"
+[ -b /dev/loop0 ] || skip_all "no /dev/loop0 on this host: the tests bind it into a container"
+grep -qw cgroup2 /proc/filesystems || skip_all "the kernel has no cgroup v2"
+
+work=$(mktemp -d)
+root=$work/state
+R() { "${BULKHEAD_RUNTIME:-$BUILD/bin/bulkhead-runtime}" --root "$root" "$@"; }
+cleanup() {
+  for id in $(ls "$root" 2>/dev/null); do R delete --force "$id" >/dev/null 2>&1; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+bundle=$work/bundle
+mkdir -p "$bundle/rootfs/bin"
+cp "$BUILD/tests/helpers/bulkhead-probe" "$bundle/rootfs/bin/"
+# What an image could ship: /dev/null's numbers and a loop disk's, under
+# other names, outside /dev.
+mknod "$bundle/rootfs/null-twin" c 1 3 && chmod 666 "$bundle/rootfs/null-twin"
+mknod "$bundle/rootfs/disk" b 7 0
+R spec --bundle "$bundle"
+default=$(cat "$bundle/config.json")
+n=0
+# in_container JQ PROBE-ARGS...: runs the probe under the default changed by JQ.
+in_container() {
+  local change=$1; shift
+  jq --argjson args "$(printf '%s\n' /bin/bulkhead-probe "$@" | jq -R . | jq -s .)" "$change | .process.args = \$args" \
+    <<<"$default" >"$bundle/config.json"
+  n=$((n + 1))
+  R run --bundle "$bundle" "d$n" 2>"$work/err"
+}
+# The loop disk, given to the container as linux.devices: the runtime binds
+# the host's node into the container's /dev (mknod of it is refused by the
+# device program too), where nodev does not apply.
+loop='.linux.devices = [{"path": "/dev/loop0", "type": "b", "major": 7, "minor": 0}]'
+
+check "spec's default has a device list that begins with deny all" \
+  test "$(jq -c '.linux.resources.devices[0]' <<<"$default")" = '{"allow":false,"access":"rwm"}'
+check "  ... and allows c 1:3 (null) and c 136:* (pts)" \
+  quietly jq -e '[.linux.resources.devices[] | select(.allow) | "\(.type) \(.major):\(.minor)"] | (index("c 1:3") != null and index("c 136:null") != null)' <<<"$default"
+
+out=$(in_container . open /null-twin rw)
+check "a char node in the rootfs (null's numbers) cannot be opened: EACCES, the root is nodev ($out)" test "$out" = EACCES
+out=$(in_container . open /disk r)
+check "a block node in the rootfs cannot be opened: EACCES ($out)" test "$out" = EACCES
+out=$(in_container "$loop" open /dev/loop0 r)
+check "a block node in /dev that the list does not allow: EPERM from the device program ($out)" test "$out" = EPERM
+out=$(in_container "$loop" node /dev/loop0)
+check "  ... though it is there, b 7:0 ($out)" test "${out%% *}" = "b"
+out=$(in_container . open /dev/null rw)
+check "/dev/null opens read-write ($out)" test "$out" = ok
+out=$(in_container . open /dev/urandom r)
+check "/dev/urandom opens ($out)" test "$out" = ok
+out=$(in_container . open /dev/zero r)
+check "/dev/zero opens ($out)" test "$out" = ok
+out=$(in_container . open /dev/full w)
+check "/dev/full opens for writing ($out)" test "$out" = ok
+
+allow_loop='.linux.resources.devices += [{"allow": true, "type": "b", "major": 7, "minor": 0, "access": "rwm"}]'
+out=$(in_container "$loop | $allow_loop" open /dev/loop0 r)
+check "an allow entry for b 7:0 lets the container open it ($out)" test "$out" = ok
+# OCI's list is ordered: the last entry that matches decides, bit by bit.
+narrow='.linux.resources.devices += [{"allow": true, "type": "b", "major": 7, "access": "rwm"},
+  {"allow": false, "type": "b", "major": 7, "minor": 0, "access": "w"}]'
+out=$(in_container "$loop | $narrow" open /dev/loop0 rw)
+check "allow b 7:* rwm then deny b 7:0 w: read-write is refused ($out)" test "$out" = EPERM
+out=$(in_container "$loop | $narrow" open /dev/loop0 r)
+check "  ... and reading is still allowed ($out)" test "$out" = ok
+out=$(in_container '.linux.resources.devices = []' open /dev/null r)
+check "an empty list denies every device, /dev/null too ($out)" test "$out" = EPERM
+out=$(in_container '.linux.resources.devices += [{"allow": false, "type": "c", "major": 1, "minor": 3}]' open /dev/null r)
+check "a later deny of c 1:3 overrides the default's allow ($out)" test "$out" = EPERM
+
+# The cgroup the CLI gave the container holds the program while it runs,
+# and goes with the container.
+jq '.process.args = ["/bin/bulkhead-probe", "sleep", "1000"]' <<<"$default" >"$bundle/config.json"
+R create --bundle "$bundle" held >/dev/null 2>&1 && R start held
+pid=$(R state held | jq -r .pid)
+check "a running container of the default has a cgroup of its own" \
+  grep -qx '0::/bulkhead-runtime/held' "/proc/$pid/cgroup"
+R delete --force held
+cgroup2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+check "  ... which delete removes" test ! -e "$cgroup2/bulkhead-runtime/held"
+
+# Bad entries are refused at load, before anything is made.
+jq '.linux.resources.devices = [{"allow": true, "type": "x"}]' <<<"$default" >"$bundle/config.json"
+R create --bundle "$bundle" bad 2>"$work/err"
+check "a device entry of an unknown type is refused at create (exit $?)" \
+  grep -qF 'config.json: linux.resources.devices[0].type: "x" is not a device type: a (all), b (block) or c (char)' "$work/err"
+check "  ... leaving no state" test ! -e "$root/bad"
+jq '.linux.resources.devices = [{"type": "c"}]' <<<"$default" >"$bundle/config.json"
+R create --bundle "$bundle" bad 2>"$work/err"
+check "a device entry without allow is refused" grep -qF 'linux.resources.devices[0].allow: is required: true or false' "$work/err"
+done_testing
