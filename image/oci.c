@@ -179,7 +179,9 @@ static int blob_open(const struct layout *l, const char *name, struct blob *b, s
 		blob_close(b);
 		return -1;
 	}
-	if ((b->fd = openat(l->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0 || fstat(b->fd, &st) < 0)
+	/* O_NONBLOCK: opening a FIFO planted in the layout must not wait for a
+	 * writer; it is refused below, and a regular file ignores the flag. */
+	if ((b->fd = openat(l->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0 || fstat(b->fd, &st) < 0)
 		return diag_fail(d, "%s/%s: %s", l->path, name, strerror(errno));
 	if (!S_ISREG(st.st_mode)) {
 		blob_close(b);
@@ -549,6 +551,9 @@ static int resolve(enum image_kind kind, const char *path, const char *ref, stru
 	img->layout.dirfd = -1;
 	if (stat(path, &st) < 0)
 		return diag_fail(d, "%s: %s", path, strerror(errno));
+	/* Opening a FIFO or reading a device would block or never end. */
+	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+		return diag_fail(d, "%s is neither a directory nor a regular file (an archive of one)", path);
 	if (S_ISDIR(st.st_mode) && (img->layout.dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return diag_fail(d, "%s: %s", path, strerror(errno));
 	return kind == IMAGE_OCI ? oci_resolve(img, ref, d) : docker_resolve(img, ref, d);
