@@ -32,12 +32,18 @@ for example in examples/*.yml; do
   done
 done
 
+# config: resources, and quantities out of range (refused, never wrapped)
+spec=$corpus/config/spec.json
+jq '.linux.cgroupsPath = "/fuzz" | .linux.resources = {"cpu": {"shares": 1024, "quota": 50000, "period": 100000}, "memory": {"limit": -1}, "pids": {"limit": 64}, "blockIO": {"weight": 500, "throttleReadBpsDevice": [{"major": 8, "minor": 0, "rate": 1048576}]}}' $spec >$corpus/config/resources.json
+jq '.linux.cgroupsPath = "/fuzz" | .linux.resources = {"blockIO": {"throttleReadBpsDevice": [{"major": 8, "minor": 0, "rate": -1}]}}' $spec >$corpus/config/negative-rate.json
+jq '.linux.cgroupsPath = "/fuzz" | .linux.resources = {"memory": {"limit": -2}}' $spec >$corpus/config/memory-below-minus-one.json
+
 # oci: recipes for fuzz/oci.c (byte 0 the mode, then NUL-separated parts)
 oci_manifest='{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"@CONFIG@","size":@CSIZE@},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"@LAYER@","size":@LSIZE@}]}'
 oci_config='{"architecture":"amd64","os":"linux","config":{"Entrypoint":["/bin/sh","-c"],"Cmd":["echo hi"],"Env":["PATH=/bin","A=b"],"WorkingDir":"srv","User":"1000:1000"},"rootfs":{"type":"layers","diff_ids":["sha256:0000000000000000000000000000000000000000000000000000000000000000"]}}'
 oci_index() { printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"@MANIFEST@","size":@MSIZE@%s}]}' "$1"; }
 tag=',"annotations":{"org.opencontainers.image.ref.name":"latest"}'
-printf 'a' >"$work/layer"; tar -C "$work" -cf "$work/layer.tar" layer
+printf 'a' >"$work/layer"; tar --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$work" -cf "$work/layer.tar" layer
 recipe() { # FILE MODE PART...
   local out=$1 mode=$2; shift 2
   { printf "\\x$mode"; local first=1; for p in "$@"; do [ $first = 1 ] || printf '\0'; first=0; printf '%s' "$p"; done; } >"$out"
@@ -55,7 +61,7 @@ recipe $corpus/oci/docker-tag 0d "$docker_manifest" "$docker_config" ""
 { printf '\x01'; printf '%s\0%s\0' "$docker_manifest" "$docker_config"; cat "$work/layer.tar"; } >$corpus/oci/docker-layer
 mkdir -p "$work/tarlayout/blobs/sha256"; printf '{"imageLayoutVersion":"1.0.0"}' >"$work/tarlayout/oci-layout"
 printf '{"schemaVersion":2,"manifests":[]}' >"$work/tarlayout/index.json"
-{ printf '\x02'; tar -C "$work/tarlayout" -cf - .; } >$corpus/oci/oci-archive
+{ printf '\x02'; tar --mtime=@0 --owner=0 --group=0 --numeric-owner --sort=name -C "$work/tarlayout" -cf - .; } >$corpus/oci/oci-archive
 
 # unpack: layers with the entries that must stay inside the unpack
 # directory (escapes by name, by symlink, by hard link, by whiteout) and

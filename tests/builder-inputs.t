@@ -33,6 +33,19 @@ rule=$(jq -r '.process.landlock.rules.pathBeneath[] | select(.paths == ["/etc"])
   "$work/paths.root/containers/services/app/config.json" 2>/dev/null)
 check "  ... with /etc readable, as paths.read says (got \"$rule\")" test "$rule" = "read_file,read_dir"
 
+# --- user ids beyond 32 bits wrapped to 0 (root); they are out of range
+for user in 4294967296 4294967296:0 0:4294967296 18446744073709551616; do
+  manifest uid busybox "    user: \"$user\"
+"
+  build uid
+  check "user: $user is refused (status $status), never root" \
+    sh -c "[ $status -eq 1 ] && grep -q 'user \"$user\": ids above 65534 do not map' '$work/uid.err'"
+done
+manifest uid busybox '    user: "65534"
+'
+build uid
+check "  ... and user: 65534 builds (status $status)" test "$status" -eq 0
+
 # --- FIFOs and devices where an image, a blob or a profile is expected
 mkfifo "$work/image.fifo" "$work/profile.fifo"
 for kind in oci docker-archive; do

@@ -37,6 +37,11 @@ check "oci: a recipe's digests are filled in: an OCI layout is read whole" \
 check "  ... and a docker save archive" test "$(verdict oci docker-tag)" = "oci: accepted"
 check "config: the builder's config.json of an example parses" \
   test "$(verdict config hello-counter.json)" = "config: accepted"
+check "config: resources within range parse" test "$(verdict config resources.json)" = "config: accepted"
+check "config: a negative rate is refused, not taken as 2^64-1" \
+  test "$(verdict config negative-rate.json)" = "config: config.json: linux.resources.blockIO.throttleReadBpsDevice[0].rate: must be an integer from 0 up"
+check "config: a memory limit below -1 is refused, not taken as no limit" \
+  test "$(verdict config memory-below-minus-one.json)" = "config: config.json: linux.resources.memory.limit: must be an integer from -1 (no limit) up"
 check "appliance: the builder's appliance.json of an example loads" \
   test "$(verdict appliance web-volume.json)" = "appliance: accepted"
 v=$(verdict unpack whiteout-dotdot)
