@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,19 +12,35 @@
 
 #include "fuzz.h"
 
+static char fuzz_path[PATH_MAX];
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+/* At exit, best effort: what a target left, and the directory. */
+static void remove_dir(void)
+{
+	nftw(fuzz_path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 const char *fuzz_dir(void)
 {
-	static char dir[PATH_MAX];
-
-	if (!dir[0]) {
+	if (!fuzz_path[0]) {
 		const char *tmp = getenv("TMPDIR");
-		snprintf(dir, sizeof(dir), "%s/bulkhead-fuzz.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-		if (!mkdtemp(dir)) {
+		snprintf(fuzz_path, sizeof(fuzz_path), "%s/bulkhead-fuzz.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+		if (!mkdtemp(fuzz_path)) {
 			perror("fuzz: mkdtemp");
 			abort();
 		}
+		atexit(remove_dir);
 	}
-	return dir;
+	return fuzz_path;
 }
 
 const char *fuzz_write(const char *name, const void *data, size_t size)

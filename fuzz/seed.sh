@@ -96,6 +96,8 @@ layer("escape-symlink", [("sym", "out", "../sentinel"), ("file", "out/etc/passwd
 layer("escape-symlink-dir", [("sym", "up", ".."), ("file", "up/sentinel-file", b"escaped\n"), ("file", "up/sentinel/etc/passwd")])
 layer("escape-hardlink", [("hard", "pw", "../sentinel/etc/passwd"), ("sym", "s", "../sentinel"), ("hard", "pw2", "s/etc/passwd"), ("file", "pw2", b"escaped\n")])
 layer("escape-whiteout-symlink", [("sym", "s", "../sentinel"), ("file", "s/.wh.etc"), ("sym", "l", ".."), ("file", "l/.wh.sentinel-file")])
+layer("escape-hardlink-through-symlink", [("sym", "s", "../sentinel"), ("hard", "pw", "s/etc/passwd"), ("file", "pw", b"escaped\n")])
+layer("escape-symlink-then-dir", [("sym", "d", "../sentinel/etc"), ("dir", "d"), ("file", "d/passwd", b"escaped\n")])
 layer("replace-dir", [("dir", "d/sub"), ("file", "d/sub/x"), ("file", "d"), ("sym", "e", "../sentinel"), ("dir", "e")])
 PY
 ls $corpus/* | wc -l
