@@ -37,6 +37,7 @@ spec=$corpus/config/spec.json
 jq '.linux.cgroupsPath = "/fuzz" | .linux.resources = {"cpu": {"shares": 1024, "quota": 50000, "period": 100000}, "memory": {"limit": -1}, "pids": {"limit": 64}, "blockIO": {"weight": 500, "throttleReadBpsDevice": [{"major": 8, "minor": 0, "rate": 1048576}]}}' $spec >$corpus/config/resources.json
 jq '.linux.cgroupsPath = "/fuzz" | .linux.resources = {"blockIO": {"throttleReadBpsDevice": [{"major": 8, "minor": 0, "rate": -1}]}}' $spec >$corpus/config/negative-rate.json
 jq '.linux.cgroupsPath = "/fuzz" | .linux.resources = {"memory": {"limit": -2}}' $spec >$corpus/config/memory-below-minus-one.json
+jq '.linux.seccomp.syscalls += [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO", "errnoRet": 65537}]' $spec >$corpus/config/errno-wraps.json
 
 # oci: recipes for fuzz/oci.c (byte 0 the mode, then NUL-separated parts)
 oci_manifest='{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"@CONFIG@","size":@CSIZE@},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"@LAYER@","size":@LSIZE@}]}'

@@ -42,6 +42,8 @@ check "config: a negative rate is refused, not taken as 2^64-1" \
   test "$(verdict config negative-rate.json)" = "config: config.json: linux.resources.blockIO.throttleReadBpsDevice[0].rate: must be an integer from 0 up"
 check "config: a memory limit below -1 is refused, not taken as no limit" \
   test "$(verdict config memory-below-minus-one.json)" = "config: config.json: linux.resources.memory.limit: must be an integer from -1 (no limit) up"
+check "config: an errnoRet the filter would cut to 16 bits is refused" \
+  test "$(verdict config errno-wraps.json)" = "config: config.json: linux.seccomp.syscalls[$(jq '.linux.seccomp.syscalls | length - 1' fuzz/corpus/config/errno-wraps.json)].errnoRet: must be an errno from 0 to 4095"
 check "appliance: the builder's appliance.json of an example loads" \
   test "$(verdict appliance web-volume.json)" = "appliance: accepted"
 v=$(verdict unpack whiteout-dotdot)
