@@ -246,9 +246,12 @@ clang_obj = $(patsubst %.c,$(BUILD)/clang/%.o,$(1))
 $(BUILD)/clang/%.o: %.c | $(PACKAGES)
 	@mkdir -p $(@D)
 	$(CLANG) $(BASE_CFLAGS) $(CFLAGS) -c -o $@ $<
-$(BUILD)/clang/bin/bulkhead: $(call clang_obj,$(IMAGE_SRC) $(RUNTIME_SRC)) $(KERNEL_CONTRACT)
+$(BUILD)/clang/gen/kernel-contract.o: $(KERNEL_CONTRACT)
 	@mkdir -p $(@D)
-	$(CLANG) $(BASE_CFLAGS) $(CFLAGS) -I. -o $@ $^ $(HOST_LIBS)
+	$(CLANG) $(BASE_CFLAGS) $(CFLAGS) -I. -c -o $@ $<
+$(BUILD)/clang/bin/bulkhead: $(call clang_obj,$(IMAGE_SRC) $(RUNTIME_SRC)) $(BUILD)/clang/gen/kernel-contract.o
+	@mkdir -p $(@D)
+	$(CLANG) -o $@ $(filter %.o,$^) $(HOST_LIBS)
 clang: $(BUILD)/clang/bin/bulkhead $(call clang_obj,$(INIT_SRC) $(CLI_SRC) $(CTEST_SRC) $(wildcard tests/helpers/*.c) $(wildcard fuzz/*.c))
 
 # Side by side with the peers, in one run; prints ratios. Never part of check.
