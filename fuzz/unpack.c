@@ -209,6 +209,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		die("getcwd");
 	layer(data, size, root_fd);
 	layer(data, size, root_fd);
+	/* The detector's own test (tests/fuzz-replay.t): an escape, simulated. */
+	if (getenv("FUZZ_UNPACK_SIMULATE_ESCAPE"))
+		close(openat(base_fd, "sentinel/escaped", O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
 	char *after = take_snapshot(&after_len);
 	if (after_len != before_len || memcmp(after, before, after_len) != 0) {
 		fprintf(stderr, "fuzz unpack: the input changed something outside the unpack directory\nbefore:\n%s\nafter:\n%s\n",
