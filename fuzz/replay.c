@@ -53,7 +53,11 @@ int main(int argc, char **argv)
 {
 	int failed = 0, count = 0;
 
-	LLVMFuzzerInitialize(&argc, &argv);
+	/* Only the program's name: the inputs named are not for the target
+	 * to write to (libFuzzer's corpus directories are). */
+	int no_argc = 1;
+	char **no_argv = argv;
+	LLVMFuzzerInitialize(&no_argc, &no_argv);
 	for (int i = 1; i < argc; i++) {
 		struct stat st;
 		if (stat(argv[i], &st) < 0) {

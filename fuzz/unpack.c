@@ -16,6 +16,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,10 +148,33 @@ static void drop(void)
 		abort(); /* the drop must be for good */
 }
 
+/* libFuzzer writes new inputs into the first corpus directory named on its
+ * command line and crashes under -artifact_prefix, from this process: give
+ * those to nobody before the drop, or every finding would be lost. The
+ * other (seed) directories are only read. */
+static void hand_over(int argc, char **argv)
+{
+	bool first = true;
+
+	for (int i = 1; geteuid() == 0 && i < argc; i++) {
+		char dir[PATH_MAX];
+		const char *prefix = strncmp(argv[i], "-artifact_prefix=", 17) == 0 ? argv[i] + 17 : NULL;
+		if ((argv[i][0] == '-' && !prefix) || (!prefix && !first))
+			continue;
+		first = first && prefix;
+		snprintf(dir, sizeof(dir), "%s", prefix ? prefix : argv[i]);
+		if (prefix && strrchr(dir, '/'))
+			*strrchr(dir, '/') = '\0';
+		struct stat st;
+		if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && chown(dir, NOBODY, NOBODY) < 0)
+			die(dir);
+	}
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	(void)argc;
-	(void)argv;
+	if (argc && argv)
+		hand_over(*argc, *argv);
 	confine();
 	/* The unpack directory, and beside it what an escape would reach:
 	 * the staging directory's siblings, a file, a tree, a symlink. */
