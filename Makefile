@@ -192,6 +192,8 @@ FUZZ_REPLAY  := $(patsubst %,$(BUILD)/asan/bin/replay-%,$(FUZZ_NAMES))
 # takes only what it calls: the builder's parsers and what they call, and
 # the init's appliance.json reader.
 FUZZ_IMAGE_SRC := $(addprefix image/,manifest.c manifest-yaml.c manifest-container.c source.c oci.c unpack.c initrd.c)
+# A target for another part of the init adds its file (and what it calls) here.
+FUZZ_INIT_SRC  := init/appliance.c
 FUZZ_LIBS    := $(HOST_LIBS)
 fuzz_obj = $(patsubst %.c,$(BUILD)/fuzz/%.o,$(1))
 
@@ -203,9 +205,9 @@ $(BUILD)/fuzz/lib/lib%.a:
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 $(BUILD)/fuzz/lib/libruntime.a: $(call fuzz_obj,$(RUNTIME_SRC))
-$(BUILD)/fuzz/lib/libimage.a: $(call fuzz_obj,$(FUZZ_IMAGE_SRC) init/appliance.c)
+$(BUILD)/fuzz/lib/libimage.a: $(call fuzz_obj,$(FUZZ_IMAGE_SRC) $(FUZZ_INIT_SRC))
 $(BUILD)/asan/lib/libruntime.a: $(call asan_obj,$(RUNTIME_SRC))
-$(BUILD)/asan/lib/libimage.a: $(call asan_obj,$(FUZZ_IMAGE_SRC) init/appliance.c)
+$(BUILD)/asan/lib/libimage.a: $(call asan_obj,$(FUZZ_IMAGE_SRC) $(FUZZ_INIT_SRC))
 $(BUILD)/asan/lib/lib%.a:
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
