@@ -227,10 +227,12 @@ fuzz: $(FUZZ_BINS)
 	@mkdir -p $(BUILD)/fuzz/logs
 	@for name in $(FUZZ_NAMES); do \
 		mkdir -p $(BUILD)/fuzz/corpus/$$name $(BUILD)/fuzz/findings/$$name; \
+		touch $(BUILD)/fuzz/logs/$$name.start; \
 		echo "fuzz: $$name for $(FUZZ_SECONDS) s"; \
 		$(BUILD)/fuzz/bin/fuzz-$$name -max_total_time=$(FUZZ_SECONDS) -timeout=10 -max_len=65536 \
 			-print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz/findings/$$name/ \
-			$(BUILD)/fuzz/corpus/$$name fuzz/corpus/$$name >$(BUILD)/fuzz/logs/$$name.log 2>&1; \
+			$(BUILD)/fuzz/corpus/$$name $$(ls -d fuzz/corpus/$$name 2>/dev/null) \
+			>$(BUILD)/fuzz/logs/$$name.log 2>&1; \
 		echo "$$?" >$(BUILD)/fuzz/logs/$$name.status; \
 	done
 	@fuzz/summary.sh $(BUILD)/fuzz $(FUZZ_NAMES)

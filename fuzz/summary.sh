@@ -16,7 +16,8 @@ for name in "$@"; do
   ft=$(printf '%s\n' "$last" | sed -n 's/.*ft: \([0-9]*\).*/\1/p')
   corp=$(printf '%s\n' "$last" | sed -n 's/.*corp: \([0-9]*\).*/\1/p')
   what=$(grep -E -m 1 '^==[0-9]+==ERROR|^SUMMARY: |ALARM: working on the last Unit|fuzz [a-z]+: ' "$log" | cut -c1-120)
-  artifacts=$(ls "$dir/findings/$name" 2>/dev/null | wc -l)
+  # this run's only: earlier runs' findings stay until removed
+  artifacts=$(find "$dir/findings/$name" -type f -newer "$dir/logs/$name.start" 2>/dev/null | wc -l)
   if [ -n "$what" ] || [ "$artifacts" -gt 0 ] || [ "$(cat "$dir/logs/$name.status" 2>/dev/null)" != 0 ]; then
     found=1
     what="${what:-exit $(cat "$dir/logs/$name.status" 2>/dev/null)} ($artifacts saved in $dir/findings/$name)"
