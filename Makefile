@@ -7,6 +7,8 @@
 #   make demo    build and boot examples/hello.yml in QEMU
 #   make check   run every test through prove (the README's test command)
 #   make check-host  every test that boots no VM: fast feedback while working
+#   make fuzz    run each libFuzzer target (fuzz/) for FUZZ_SECONDS (60) and summarise
+#   make clang   compile the whole tree with clang -Werror (CI does)
 #   make clean   remove build/ and out/
 
 BUILD   ?= build
@@ -50,7 +52,7 @@ BINS   := $(BUILD)/bin/bulkhead-init $(BUILD)/bin/bulkhead-runtime $(BUILD)/bin/
 CTESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(CTEST_SRC))
 HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(wildcard tests/helpers/*.c))
 
-.PHONY: all deps demo check check-host clean sysroot kernel bench asan
+.PHONY: all deps demo check check-host clean sysroot kernel bench asan fuzz fuzz-replay clang
 .DEFAULT_GOAL := all
 
 all: $(BINS)
@@ -172,6 +174,90 @@ asan: $(ASAN_TESTS) $(HELPERS) $(BUILD)/asan/bin/bulkhead-runtime-asan
 	BULKHEAD_RUNTIME=$(abspath $(BUILD))/asan/bin/bulkhead-runtime-asan \
 		prove --exec '' $(ASAN_TESTS) tests/runtime-cli.t
 
+# ---- fuzzing (fuzz/) ----
+# One libFuzzer target per fuzz/*.c but the shared common.c and replay.c,
+# built with clang against glibc with ASan and UBSan (as make asan builds the
+# runtime). `make fuzz` runs each for FUZZ_SECONDS on a copy of its corpus
+# (fuzz/corpus/NAME, checked in; new inputs land in build/fuzz/corpus/NAME)
+# and prints executions, coverage and findings; crashes go to
+# build/fuzz/findings/NAME/. `make check` replays every corpus once through
+# the same targets built with gcc and a plain main() (fuzz/replay.c).
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -O1 -g
+FUZZ_NAMES   := $(filter-out common replay,$(patsubst fuzz/%.c,%,$(wildcard fuzz/*.c)))
+FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz/bin/fuzz-%,$(FUZZ_NAMES))
+FUZZ_REPLAY  := $(patsubst %,$(BUILD)/asan/bin/replay-%,$(FUZZ_NAMES))
+# What the targets link beside the runtime, through an archive so that each
+# takes only what it calls: the builder's parsers and what they call, and
+# the init's appliance.json reader.
+FUZZ_IMAGE_SRC := $(addprefix image/,manifest.c manifest-yaml.c manifest-container.c source.c oci.c unpack.c initrd.c)
+# A target for another part of the init adds its file (and what it calls) here.
+FUZZ_INIT_SRC  := init/appliance.c
+FUZZ_LIBS    := $(HOST_LIBS)
+fuzz_obj = $(patsubst %.c,$(BUILD)/fuzz/%.o,$(1))
+
+$(BUILD)/fuzz/%.o: %.c | $(PACKAGES)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(BASE_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(BUILD)/fuzz/lib/lib%.a:
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+$(BUILD)/fuzz/lib/libruntime.a: $(call fuzz_obj,$(RUNTIME_SRC))
+$(BUILD)/fuzz/lib/libimage.a: $(call fuzz_obj,$(FUZZ_IMAGE_SRC) $(FUZZ_INIT_SRC))
+$(BUILD)/asan/lib/libruntime.a: $(call asan_obj,$(RUNTIME_SRC))
+$(BUILD)/asan/lib/libimage.a: $(call asan_obj,$(FUZZ_IMAGE_SRC) $(FUZZ_INIT_SRC))
+$(BUILD)/asan/lib/lib%.a:
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/fuzz/bin/fuzz-%: $(BUILD)/fuzz/fuzz/%.o $(BUILD)/fuzz/fuzz/common.o $(BUILD)/fuzz/lib/libimage.a $(BUILD)/fuzz/lib/libruntime.a
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LIBS)
+
+$(BUILD)/asan/bin/replay-%: $(BUILD)/asan/fuzz/%.o $(BUILD)/asan/fuzz/common.o $(BUILD)/asan/fuzz/replay.o $(BUILD)/asan/lib/libimage.a $(BUILD)/asan/lib/libruntime.a
+	@mkdir -p $(@D)
+	$(HOST_CC) $(ASAN_FLAGS) -o $@ $^ $(FUZZ_LIBS)
+
+# Each target in turn, for FUZZ_SECONDS, then one summary line each from
+# libFuzzer's last report: executions, coverage (cov: edges, ft: features),
+# corpus size and what it found.
+fuzz: $(FUZZ_BINS)
+	@mkdir -p $(BUILD)/fuzz/logs
+	@for name in $(FUZZ_NAMES); do \
+		mkdir -p $(BUILD)/fuzz/corpus/$$name $(BUILD)/fuzz/findings/$$name; \
+		touch $(BUILD)/fuzz/logs/$$name.start; \
+		echo "fuzz: $$name for $(FUZZ_SECONDS) s"; \
+		$(BUILD)/fuzz/bin/fuzz-$$name -max_total_time=$(FUZZ_SECONDS) -timeout=10 -max_len=65536 \
+			-print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz/findings/$$name/ \
+			$(BUILD)/fuzz/corpus/$$name $$(ls -d fuzz/corpus/$$name 2>/dev/null) \
+			>$(BUILD)/fuzz/logs/$$name.log 2>&1; \
+		echo "$$?" >$(BUILD)/fuzz/logs/$$name.status; \
+	done
+	@fuzz/summary.sh $(BUILD)/fuzz $(FUZZ_NAMES)
+
+# The replays of the checked-in corpora, which check and check-host run
+# (tests/fuzz-replay.t).
+fuzz-replay: $(FUZZ_REPLAY)
+check check-host: $(FUZZ_REPLAY)
+
+# The tree built with clang -Werror: every source compiled (against glibc:
+# the musl wrapper is gcc's) and the host builder linked. The fuzz targets
+# are clang's too. CI runs it.
+CLANG ?= clang
+clang_obj = $(patsubst %.c,$(BUILD)/clang/%.o,$(1))
+$(BUILD)/clang/%.o: %.c | $(PACKAGES)
+	@mkdir -p $(@D)
+	$(CLANG) $(BASE_CFLAGS) $(CFLAGS) -c -o $@ $<
+$(BUILD)/clang/gen/kernel-contract.o: $(KERNEL_CONTRACT)
+	@mkdir -p $(@D)
+	$(CLANG) $(BASE_CFLAGS) $(CFLAGS) -I. -c -o $@ $<
+$(BUILD)/clang/bin/bulkhead: $(call clang_obj,$(IMAGE_SRC) $(RUNTIME_SRC)) $(BUILD)/clang/gen/kernel-contract.o
+	@mkdir -p $(@D)
+	$(CLANG) -o $@ $(filter %.o,$^) $(HOST_LIBS)
+clang: $(BUILD)/clang/bin/bulkhead $(call clang_obj,$(INIT_SRC) $(CLI_SRC) $(CTEST_SRC) $(wildcard tests/helpers/*.c) $(wildcard fuzz/*.c))
+
 # Side by side with the peers, in one run; prints ratios. Never part of check.
 bench: all $(HELPERS) $(KERNEL) $(KERNEL_MINIMAL)
 	BUILD=$(abspath $(BUILD)) bench/runtime.sh
@@ -182,6 +268,6 @@ bench: all $(HELPERS) $(KERNEL) $(KERNEL_MINIMAL)
 clean:
 	rm -rf $(BUILD) $(OUT)
 
--include $(shell find $(BUILD)/musl $(BUILD)/host $(BUILD)/asan -name "*.d" 2>/dev/null)
+-include $(shell find $(BUILD)/musl $(BUILD)/host $(BUILD)/asan $(BUILD)/fuzz $(BUILD)/clang -name "*.d" 2>/dev/null)
 
 .SECONDARY:

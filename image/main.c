@@ -196,6 +196,17 @@ static int accel_option(const char *command, const char *where, const char *valu
 	return accel;
 }
 
+/* A whole number for --timeout or --memory, or -1 (refused with the usage
+ * below): atoi would take "1x" as 1 and wrap what exceeds an int. */
+static int run_number(const char *s)
+{
+	char *end;
+
+	errno = 0;
+	long n = strtol(s, &end, 10);
+	return !*s || *end || errno || n < 0 || n > INT_MAX / 1000 ? -1 : (int)n;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -214,8 +225,8 @@ static int cmd_run(int argc, char **argv)
 		return 2;
 	while ((opt = getopt_long(argc, argv, "t:m:a:h", longopts, NULL)) != -1) {
 		switch (opt) {
-		case 't': o.timeout_s = atoi(optarg); break;
-		case 'm': o.memory_mb = atoi(optarg), memory_given = true; break;
+		case 't': o.timeout_s = run_number(optarg); break;
+		case 'm': o.memory_mb = run_number(optarg), memory_given = true; break;
 		case 'a':
 			if ((o.accel = accel_option("run", "--accel", optarg)) < 0)
 				return 2;

@@ -241,7 +241,8 @@ static int c_seccomp(struct mf_parse *p, yaml_node_t *v, void *t)
 		c->seccomp_unconfined = true;
 		return 0;
 	}
-	if (mf_host_path(p, v, "seccomp", s, &c->seccomp_profile) < 0)
+	/* A regular file only: json_load_file on a FIFO or a device would wait forever. */
+	if (mf_host_file(p, v, "seccomp", "default, unconfined or the path of a JSON profile", &c->seccomp_profile) < 0)
 		return -1;
 	int fd = input_open(c->seccomp_profile, O_RDONLY | O_NONBLOCK, NULL, 0);
 	profile = fd < 0 ? NULL : json_loadfd(fd, JSON_REJECT_DUPLICATES, &jerr);
@@ -302,11 +303,12 @@ static int c_paths(struct mf_parse *p, yaml_node_t *v, void *t)
 {
 	struct path_rules *rules = &((struct container *)t)->paths;
 	const char *seen[4];
-
 	int n = mf_walk_mapping(p, v, "paths", path_keys, 4, rules, seen, 4);
+
 	if (n < 0)
 		return -1;
-	/* An empty list means none: keep it apart from "not given". */
+	/* An empty list means none: keep it apart from "not given". Only the
+	 * N keys given are in SEEN: the other slots were never written. */
 	char ***lists[] = { &rules->read, &rules->write, &rules->exec, &rules->deny };
 	for (size_t i = 0; i < 4; i++)
 		if (!*lists[i] && mf_has_key(seen, n, path_keys[i].key) && !(*lists[i] = calloc(1, sizeof(char *))))
@@ -367,21 +369,34 @@ static int c_sysctl(struct mf_parse *p, yaml_node_t *v, void *t)
 	return 0;
 }
 
-/* A limit: a count, "unlimited", or [soft, hard]. */
-static int read_limit(struct mf_parse *p, yaml_node_t *v, uint64_t *out)
+/* A limit: a count up to MAX, or "unlimited". A number too large is an
+ * error, never "unlimited" (strtoull's ULLONG_MAX) nor wrapped. */
+static int read_limit(struct mf_parse *p, yaml_node_t *v, const char *name, uint64_t max, uint64_t *out)
 {
-	const char *s = mf_scalar(v);
-	char *end;
+	const char *s = mf_scalar(v), *end = NULL;
+	uint64_t n = 0;
 
 	if (s && strcmp(s, "unlimited") == 0) {
 		*out = UINT64_MAX;
 		return 0;
 	}
-	unsigned long long n = s ? strtoull(s, &end, 10) : 0;
-	if (!s || !*s || s[0] == '-' || *end)
-		return mf_fail(p, v, "a limit must be a whole number or unlimited");
-	*out = n;
-	return 0;
+	bool number = mf_parse_u64(s, &n, &end) && !*end;
+	if (number && n <= max) {
+		*out = n;
+		return 0;
+	}
+	if (s && *s && strspn(s, "0123456789") == strlen(s))
+		return mf_fail(p, v, "rlimit %s \"%s\" is out of range: it must be from 0 to %llu, or unlimited", name, s,
+			    (unsigned long long)max);
+	return mf_fail(p, v, "a limit must be a whole number or unlimited");
+}
+
+/* The largest limit the kernel takes for TYPE: nofile above fs.nr_open
+ * (1048576 unless raised, and the init does not raise it) fails at boot;
+ * the others go into config.json as signed 64-bit JSON integers. */
+static uint64_t limit_max(const char *type)
+{
+	return strcmp(type, "RLIMIT_NOFILE") == 0 ? 1048576 : (uint64_t)INT64_MAX;
 }
 
 static int c_rlimits(struct mf_parse *p, yaml_node_t *v, void *t)
@@ -407,12 +422,12 @@ static int c_rlimits(struct mf_parse *p, yaml_node_t *v, void *t)
 			yaml_node_item_t *it = value->data.sequence.items.start;
 			if (value->data.sequence.items.top - it != 2)
 				return mf_fail(p, value, "rlimit %s: [soft, hard] takes two limits", k);
-			if (read_limit(p, yaml_document_get_node(&p->doc, it[0]), &e.soft) < 0 ||
-			    read_limit(p, yaml_document_get_node(&p->doc, it[1]), &e.hard) < 0)
+			if (read_limit(p, yaml_document_get_node(&p->doc, it[0]), k, limit_max(type), &e.soft) < 0 ||
+			    read_limit(p, yaml_document_get_node(&p->doc, it[1]), k, limit_max(type), &e.hard) < 0)
 				return -1;
 			if (e.soft > e.hard)
 				return mf_fail(p, value, "rlimit %s: the soft limit is above the hard one", k);
-		} else if (read_limit(p, value, &e.soft) < 0) {
+		} else if (read_limit(p, value, k, limit_max(type), &e.soft) < 0) {
 			return -1;
 		} else {
 			e.hard = e.soft;
@@ -454,11 +469,12 @@ static int f_source(struct mf_parse *p, yaml_node_t *v, void *t)
 static int f_mode(struct mf_parse *p, yaml_node_t *v, void *t)
 {
 	const char *s = mf_scalar(v);
-	char *end;
-	unsigned long mode = s ? strtoul(s, &end, 8) : 0;
+	char *end = NULL;
+	/* Octal digits only: strtoul would take a sign or spaces and wrap. */
+	unsigned long mode = s && strspn(s, "01234567") == strlen(s) && strlen(s) <= 5 ? strtoul(s, &end, 8) : ULONG_MAX;
 
 	/* Quoted or not, read as octal: YAML would take 0644 as 420. */
-	if (!s || !*s || *end || mode > 07777 || (mode & 06000))
+	if (!s || !*s || !end || *end || mode > 07777 || (mode & 06000))
 		return mf_fail(p, v, "mode must be octal permissions such as \"0644\" (no setuid or setgid)");
 	((struct file_entry *)t)->mode = (unsigned)mode;
 	return 0;
@@ -467,19 +483,15 @@ static int f_mode(struct mf_parse *p, yaml_node_t *v, void *t)
 static int f_owner(struct mf_parse *p, yaml_node_t *v, void *t)
 {
 	struct file_entry *f = t;
-	const char *s = mf_scalar(v);
-	char *end;
+	const char *s = mf_scalar(v), *end = NULL;
+	uint64_t uid = 0, gid;
 
-	unsigned long uid = s ? strtoul(s, &end, 10) : 0;
-	if (!s || !*s || end == s || (*end && *end != ':'))
+	/* Digits only, within 64 bits: a sign or an overflow would wrap to root. */
+	if (!mf_parse_u64(s, &uid, &end) || (*end && *end != ':'))
 		return mf_fail(p, v, "owner must be UID or UID:GID in numbers, such as 1000:1000");
-	unsigned long gid = uid;
-	if (*end == ':') {
-		const char *g = end + 1;
-		gid = strtoul(g, &end, 10);
-		if (!*g || *end)
-			return mf_fail(p, v, "owner must be UID or UID:GID in numbers, such as 1000:1000");
-	}
+	gid = uid;
+	if (*end == ':' && (!mf_parse_u64(end + 1, &gid, &end) || *end))
+		return mf_fail(p, v, "owner must be UID or UID:GID in numbers, such as 1000:1000");
 	if (uid > 65534 || gid > 65534)
 		return mf_fail(p, v, "owner %s: ids above 65534 do not map in the appliance", s);
 	f->uid = (unsigned)uid;

@@ -251,24 +251,47 @@ int mf_host_file(struct mf_parse *p, yaml_node_t *v, const char *key, const char
 	return 0;
 }
 
-/* "64M", "1G", "512K" or plain bytes; binary multiples as Docker reads them. */
+/* A whole number in decimal: digits only (no sign, space or "+"), and
+ * within 64 bits; *END is left after the digits. False otherwise. */
+bool mf_parse_u64(const char *s, uint64_t *out, const char **end)
+{
+	char *stop;
+
+	if (!s || !isdigit((unsigned char)s[0]))
+		return false;
+	errno = 0;
+	unsigned long long n = strtoull(s, &stop, 10);
+	if (errno == ERANGE)
+		return false;
+	*out = n;
+	*end = stop;
+	return true;
+}
+
+/* "64M", "1G", "512K" or plain bytes; binary multiples as Docker reads them.
+ * At most MF_SIZE_MAX: beyond that a size is a typo, and the arithmetic on
+ * it (the VM's memory, a disk's blocks) must not wrap. */
 int mf_read_size(struct mf_parse *p, yaml_node_t *v, const char *key, uint64_t min, const char *why,
 		     uint64_t *out)
 {
-	const char *s = mf_scalar(v);
-	char *end;
-	unsigned long long n = s ? strtoull(s, &end, 10) : 0;
+	const char *s = mf_scalar(v), *end;
 	static const char units[] = "KMG";
+	uint64_t n;
 
-	if (!s || !*s || s[0] == '-' || end == s)
+	if (!s || !mf_parse_u64(s, &n, &end)) {
+		if (s && isdigit((unsigned char)s[0]))
+			return mf_fail(p, v, "%s \"%s\" is out of range: the most is 1024G", key, s);
 		return mf_fail(p, v, "%s must be a size such as 64M, 1G or 500K", key);
+	}
 	if (*end) {
 		const char *u = strchr(units, toupper((unsigned char)*end));
 		if (!u || end[1])
 			return mf_fail(p, v, "%s \"%s\": the unit must be K, M or G", key, s);
-		for (const char *q = units; q <= u; q++)
+		for (const char *q = units; q <= u && n <= MF_SIZE_MAX; q++)
 			n *= 1024;
 	}
+	if (n > MF_SIZE_MAX)
+		return mf_fail(p, v, "%s \"%s\" is out of range: the most is 1024G", key, s);
 	if (n < min)
 		return mf_fail(p, v, "%s \"%s\" is below %s", key, s, why);
 	*out = n;
@@ -277,35 +300,45 @@ int mf_read_size(struct mf_parse *p, yaml_node_t *v, const char *key, uint64_t m
 
 int mf_read_count(struct mf_parse *p, yaml_node_t *v, const char *key, uint64_t min, uint64_t max, uint64_t *out)
 {
-	const char *s = mf_scalar(v);
-	char *end;
-	unsigned long long n = s ? strtoull(s, &end, 10) : 0;
+	const char *s = mf_scalar(v), *end = NULL;
+	uint64_t n = 0;
+	bool number = mf_parse_u64(s, &n, &end) && !*end;
 
-	if (!s || !*s || s[0] == '-' || *end || n < min || n > max)
-		return mf_fail(p, v, "%s must be a whole number from %llu to %llu", key, (unsigned long long)min,
-			    (unsigned long long)max);
-	*out = n;
-	return 0;
+	if (number && n >= min && n <= max) {
+		*out = n;
+		return 0;
+	}
+	/* Digits only, yet refused: the value is out of range (maybe beyond 64 bits). */
+	if (s && *s && strspn(s, "0123456789") == strlen(s))
+		return mf_fail(p, v, "%s \"%s\" is out of range: it must be a whole number from %llu to %llu", key, s,
+			    (unsigned long long)min, (unsigned long long)max);
+	return mf_fail(p, v, "%s must be a whole number from %llu to %llu", key, (unsigned long long)min,
+		    (unsigned long long)max);
 }
 
-/* "10s", "500ms", "2m" or plain seconds. */
+/* "10s", "500ms", "2m" or plain seconds, at most an hour: checked before
+ * the unit multiplies, so that no value wraps to a small one. */
 int mf_read_duration(struct mf_parse *p, yaml_node_t *v, const char *key, uint64_t *ms)
 {
-	const char *s = mf_scalar(v);
-	char *end;
-	unsigned long long n = s ? strtoull(s, &end, 10) : 0;
+	const char *s = mf_scalar(v), *end;
+	static const uint64_t max_ms = 3600 * 1000ULL;
+	uint64_t n, unit;
 
-	if (!s || !*s || s[0] == '-' || end == s)
+	if (!s || !mf_parse_u64(s, &n, &end)) {
+		if (s && isdigit((unsigned char)s[0]))
+			return mf_fail(p, v, "%s \"%s\" is out of range: the most is an hour (3600s)", key, s);
 		return mf_fail(p, v, "%s must be a duration such as 10s, 500ms or 2m", key);
+	}
 	if (strcmp(end, "ms") == 0)
-		*ms = n;
+		unit = 1;
 	else if (strcmp(end, "s") == 0 || !*end)
-		*ms = n * 1000;
+		unit = 1000;
 	else if (strcmp(end, "m") == 0)
-		*ms = n * 60000;
+		unit = 60000;
 	else
 		return mf_fail(p, v, "%s \"%s\": the unit must be ms, s or m", key, s);
-	if (*ms > 3600 * 1000ULL)
-		return mf_fail(p, v, "%s \"%s\" is above an hour", key, s);
+	if (n > max_ms / unit)
+		return mf_fail(p, v, "%s \"%s\" is out of range: the most is an hour (3600s)", key, s);
+	*ms = n * unit;
 	return 0;
 }

@@ -32,7 +32,13 @@ bool mf_valid_name(const char *s);
 int mf_read_name(struct mf_parse *p, yaml_node_t *node, const char *key, char **out);
 /* A list of strings, NULL-terminated; a lone scalar is a list of one. */
 int mf_read_strv(struct mf_parse *p, yaml_node_t *node, const char *key, char ***out);
-/* "64M", "1G", "512K" or bytes, at least MIN (WHY names it). */
+/* Decimal digits only, within 64 bits (no sign, space or "+"); *END is
+ * what follows them. False otherwise: never a wrapped or clamped value. */
+bool mf_parse_u64(const char *s, uint64_t *out, const char **end);
+/* The largest size a manifest takes (1024G): sums and unit conversions of
+ * sizes never wrap. */
+#define MF_SIZE_MAX (1ULL << 40)
+/* "64M", "1G", "512K" or bytes, at least MIN (WHY names it), at most MF_SIZE_MAX. */
 int mf_read_size(struct mf_parse *p, yaml_node_t *v, const char *key, uint64_t min, const char *why, uint64_t *out);
 int mf_read_count(struct mf_parse *p, yaml_node_t *v, const char *key, uint64_t min, uint64_t max, uint64_t *out);
 /* "10s", "500ms", "2m" or seconds, at most an hour. */

@@ -47,7 +47,9 @@ static int k_modules(struct mf_parse *p, yaml_node_t *v, void *t)
 	if (mf_host_path(p, v, "kernel modules", s, &m->kernel_modules) < 0)
 		return -1;
 	snprintf(dep, sizeof(dep), "%s/modules.dep", m->kernel_modules);
-	if (access(dep, R_OK) < 0)
+	/* A regular file: reading a FIFO or a device there would never end. */
+	struct stat st;
+	if (access(dep, R_OK) < 0 || stat(dep, &st) < 0 || !S_ISREG(st.st_mode))
 		return mf_fail(p, v, "kernel modules \"%s\" has no modules.dep; run depmod -b ROOT VERSION on it", s);
 	return 0;
 }
@@ -181,47 +183,90 @@ static const struct mf_key_handler manifest_keys[] = {
 	{ "stop_grace", m_stop_grace },
 };
 
-static struct container *find_service(struct manifest *m, const char *name)
+/* The index of the service NAME, or n_services. */
+static size_t service_index(const struct manifest *m, const char *name)
 {
-	for (size_t i = 0; i < m->n_services; i++)
-		if (strcmp(m->services[i].name, name) == 0)
-			return &m->services[i];
-	return NULL;
+	size_t i = 0;
+
+	while (i < m->n_services && strcmp(m->services[i].name, name) != 0)
+		i++;
+	return i;
 }
 
-/* depends_on names services, and never in a circle: a service that waits
- * for itself would never start. Positions are the dependent's name. */
+/* "b → c → b": the walk's services from STACK[FROM] on, back to the first. */
+static void describe_cycle(const struct manifest *m, const size_t *stack, size_t from, size_t depth, char *out,
+			   size_t size)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (size_t k = from; k <= depth && used < size; k++) {
+		const char *name = m->services[k < depth ? stack[k] : stack[from]].name;
+		used += (size_t)snprintf(out + used, size - used, "%s%s", k > from ? " \u2192 " : "", name);
+	}
+}
+
+/* depends_on never goes in a circle, wherever the circle starts: a service
+ * in one would wait forever. A depth-first walk of every service, without
+ * recursion (the chain may be as long as the list): a service met again
+ * while it is still on the walk closes a cycle, which the message names. */
+static int check_cycles(struct mf_parse *p, struct manifest *m)
+{
+	enum { NEW, ON_WALK, DONE };
+	size_t n = m->n_services, depth = 0;
+	unsigned char *state = calloc(n + 1, 1);
+	size_t *stack = calloc(n + 1, sizeof(size_t)), *next = calloc(n + 1, sizeof(size_t));
+	int r = state && stack && next ? 0 : mf_fail(p, NULL, "out of memory");
+
+	for (size_t root = 0; r == 0 && root < n; root++) {
+		if (state[root] != NEW)
+			continue;
+		stack[0] = root;
+		next[0] = 0;
+		state[root] = ON_WALK;
+		depth = 1;
+		while (r == 0 && depth > 0) {
+			char **deps = m->services[stack[depth - 1]].depends_on;
+			if (!deps || !deps[next[depth - 1]]) {
+				state[stack[--depth]] = DONE;
+				continue;
+			}
+			size_t j = service_index(m, deps[next[depth - 1]++]);
+			if (state[j] == NEW) {
+				state[j] = ON_WALK;
+				stack[depth] = j;
+				next[depth++] = 0;
+			} else if (state[j] == ON_WALK) {
+				size_t from = 0;
+				char cycle[512];
+				while (stack[from] != j)
+					from++;
+				describe_cycle(m, stack, from, depth, cycle, sizeof(cycle));
+				yaml_node_t at = { .start_mark = { .line = m->services[j].name_line,
+								    .column = m->services[j].name_column } };
+				r = mf_fail(p, &at, "depends_on cycle: %s; each waits for the next, so none would start: remove one of these depends_on",
+					    cycle);
+			}
+		}
+	}
+	free(state);
+	free(stack);
+	free(next);
+	return r;
+}
+
+/* depends_on names services. Positions are the dependent's name. */
 static int check_dependencies(struct mf_parse *p, struct manifest *m)
 {
 	for (size_t i = 0; i < m->n_services; i++) {
 		struct container *c = &m->services[i];
 		yaml_node_t at = { .start_mark = { .line = c->name_line, .column = c->name_column } };
 		for (char **d = c->depends_on; d && *d; d++)
-			if (!find_service(m, *d))
+			if (service_index(m, *d) == m->n_services)
 				return mf_fail(p, &at, "service \"%s\" depends on \"%s\", which is not a service", c->name,
 					    *d);
 	}
-	/* Walk each chain; longer than the number of services means a cycle. */
-	for (size_t i = 0; i < m->n_services; i++) {
-		const struct container *c = &m->services[i];
-		yaml_node_t at = { .start_mark = { .line = c->name_line, .column = c->name_column } };
-		const struct container *stack[64];
-		size_t depth = 0;
-		stack[depth++] = c;
-		while (depth > 0) {
-			const struct container *top = stack[--depth];
-			for (char **d = top->depends_on; d && *d; d++) {
-				const struct container *next = find_service(m, *d);
-				if (next == c)
-					return mf_fail(p, &at, "service \"%s\" depends on itself through depends_on", c->name);
-				if (depth < 64 && next->depends_on)
-					stack[depth++] = next;
-				else if (depth >= 64)
-					return mf_fail(p, &at, "depends_on chains of service \"%s\" are too deep", c->name);
-			}
-		}
-	}
-	return 0;
+	return check_cycles(p, m);
 }
 
 /* Container names become paths and cgroups: one name, one container. */

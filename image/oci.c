@@ -565,6 +565,9 @@ static int resolve(enum image_kind kind, const char *path, const char *ref, stru
 	img->layout.dirfd = img->layout.archive = -1;
 	if (stat(path, &st) < 0)
 		return diag_fail(d, "%s: %s", path, strerror(errno));
+	/* Opening a FIFO or reading a device would block or never end. */
+	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+		return diag_fail(d, "%s is neither a directory nor a regular file (an archive of one)", path);
 	/* A manifest's input: opened beneath the build context (context.c). */
 	int fd = input_open(path, S_ISDIR(st.st_mode) ? O_RDONLY | O_DIRECTORY : O_PATH, NULL, 0);
 	if (fd < 0)

@@ -251,16 +251,30 @@ static bool all_digits(const char *s)
 	return true;
 }
 
+/* An id from the manifest or the image's /etc files: digits only, else
+ * -1. Beyond 32 bits it stays above 65534, for the range check to refuse:
+ * (unsigned)strtoul or atoi would wrap "4294967296" to 0, which is root. */
+static long long id_number(const char *s)
+{
+	if (!all_digits(s))
+		return -1;
+	errno = 0;
+	unsigned long long n = strtoull(s, NULL, 10);
+	return errno == ERANGE || n > UINT_MAX ? (long long)UINT_MAX : (long long)n;
+}
+
 /* Groups that list USER as a member, from /etc/group's fourth field. */
 static void member_groups(struct container *c, const char *group_text, const char *user)
 {
 	for (const char *line = group_text; line && *line && c->ids.n_groups < 32; line = next_line(line)) {
 		char copy[1024], *fields[4], *save = NULL;
-		if (etc_fields(line, copy, sizeof(copy), fields, 4) < 4 || !all_digits(fields[2]))
+		/* A group whose id could not map is no group the user can be given. */
+		if (etc_fields(line, copy, sizeof(copy), fields, 4) < 4 || id_number(fields[2]) < 0 ||
+		    id_number(fields[2]) > 65534)
 			continue;
 		for (char *m = strtok_r(fields[3], ",", &save); m; m = strtok_r(NULL, ",", &save))
-			if (strcmp(m, user) == 0 && (unsigned)atoi(fields[2]) != c->ids.gid)
-				c->ids.groups[c->ids.n_groups++] = (unsigned)atoi(fields[2]);
+			if (strcmp(m, user) == 0 && (unsigned)id_number(fields[2]) != c->ids.gid)
+				c->ids.groups[c->ids.n_groups++] = (unsigned)id_number(fields[2]);
 	}
 }
 
@@ -287,13 +301,16 @@ int rootfs_resolve_user(struct container *c, const char *unpacked, struct diag *
 	}
 	/* A number need not be in /etc/passwd; its group is then 0, as with
 	 * Docker. A name must be. */
+	long long uid = -1, gid = 0;
 	if (all_digits(user)) {
-		c->ids.uid = (unsigned)strtoul(user, NULL, 10);
-		c->ids.gid = etc_lookup(passwd_text, 2, user, 3, value, sizeof(value)) ? (unsigned)atoi(value) : 0;
+		uid = id_number(user);
+		if (etc_lookup(passwd_text, 2, user, 3, value, sizeof(value)))
+			gid = id_number(value);
 	} else if (etc_lookup(passwd_text, 0, user, 2, value, sizeof(value))) {
-		c->ids.uid = (unsigned)atoi(value);
-		etc_lookup(passwd_text, 0, user, 3, value, sizeof(value));
-		c->ids.gid = (unsigned)atoi(value);
+		uid = id_number(value);
+		gid = etc_lookup(passwd_text, 0, user, 3, value, sizeof(value)) ? id_number(value) : -1;
+		/* Supplementary groups besides the passwd entry's own. */
+		c->ids.gid = gid < 0 || gid > 65534 ? UINT_MAX : (unsigned)gid;
 		member_groups(c, group_text, user);
 	} else {
 		r = diag_fail(d, "user \"%s\": no such user in the image's /etc/passwd; give a number or add the user",
@@ -301,14 +318,21 @@ int rootfs_resolve_user(struct container *c, const char *unpacked, struct diag *
 		goto out;
 	}
 	if (group_name[0] && all_digits(group_name)) {
-		c->ids.gid = (unsigned)strtoul(group_name, NULL, 10);
+		gid = id_number(group_name);
 	} else if (group_name[0]) {
 		if (!etc_lookup(group_text, 0, group_name, 2, value, sizeof(value))) {
 			r = diag_fail(d, "user \"%s\": no such group \"%s\" in the image's /etc/group", given, group_name);
 			goto out;
 		}
-		c->ids.gid = (unsigned)atoi(value);
+		gid = id_number(value);
 	}
+	if (uid < 0 || gid < 0) {
+		r = diag_fail(d, "user \"%s\": the image's /etc/passwd or /etc/group gives it an id that is not a number",
+			      given);
+		goto out;
+	}
+	c->ids.uid = uid > 65534 ? UINT_MAX : (unsigned)uid;
+	c->ids.gid = gid > 65534 ? UINT_MAX : (unsigned)gid;
 	if (c->ids.uid > 65534 || c->ids.gid > 65534)
 		r = diag_fail(d, "user \"%s\": ids above 65534 do not map in the appliance", given);
 	c->ids.resolved = r == 0;

@@ -103,6 +103,10 @@ int image_locate(struct container *c, const char *dir, struct diag *d)
 		return diag_fail(d, "%s: %s", joined, strerror(errno));
 	if (c->image_kind == IMAGE_TAR && !S_ISREG(st.st_mode))
 		return diag_fail(d, "%s is not a file; tar: takes an archive (dir: takes a directory)", joined);
+	/* A FIFO or a device would block the build or never end: only a
+	 * layout directory or an archive file. */
+	if (c->image_kind >= IMAGE_OCI && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+		return diag_fail(d, "%s is neither a directory nor a regular file (an archive of one)", joined);
 	/* The real path names the image (two spellings, one image); messages
 	 * keep the path as the manifest gave it. */
 	if (!(c->image_path = realpath(joined, NULL)))

@@ -64,6 +64,14 @@ bool path_clean(char *path, bool resolve)
 	return true;
 }
 
+/* What a whiteout deletes (and remove_at removes) is one entry of its
+ * directory: never the directory itself ("."), its parent (".."),
+ * nothing (""), or a path. */
+static bool whiteout_name_ok(const char *name)
+{
+	return *name && strcmp(name, ".") != 0 && strcmp(name, "..") != 0 && !strchr(name, '/');
+}
+
 /* An fd of the directory PATH below DIRFD ("": DIRFD itself), reached
  * without following a symlink; -errno when a component is missing, not a
  * directory or a symlink. */
@@ -78,8 +86,12 @@ static int open_dir(int dirfd, const char *path)
 	for (char *part = copy, *next; part; part = next) {
 		if ((next = strchr(part, '/')))
 			*next++ = '\0';
-		if (!*part)
+		if (!*part || strcmp(part, ".") == 0)
 			continue;
+		if (strcmp(part, "..") == 0) {
+			close(fd);
+			return -EINVAL; /* never above DIRFD */
+		}
 		int sub = openat(fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), e = errno;
 		close(fd);
 		if (sub < 0)
@@ -121,6 +133,9 @@ static int empty_dir(int fd)
 
 int remove_at(int dirfd, const char *name)
 {
+	/* One entry of DIRFD, never DIRFD itself or what lies above it. */
+	if (!whiteout_name_ok(name))
+		return -EINVAL;
 	if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
 		return 0;
 	if (errno != EISDIR)
@@ -184,12 +199,16 @@ int unpack_scan(struct archive *a, const char *what, struct whiteouts *w, struct
 		if (slash)
 			*slash = '\0';
 		const char *dir = slash ? path : "";
+		const char *name = base + strlen(WHITEOUT);
 		if (strcmp(base, OPAQUE) == 0)
 			r = push(&w->opaque, &w->n_opaque, dir, "");
 		else if (strncmp(base, WHITEOUT WHITEOUT, 2 * strlen(WHITEOUT)) == 0)
 			continue; /* aufs's own bookkeeping (.wh..wh.plnk and the like) */
+		else if (!whiteout_name_ok(name))
+			return diag_fail(d, "%s: whiteout entry \"%s%s%s\" names no file of the layers below (\"%s\"); refusing the layer",
+					 what, dir, *dir ? "/" : "", base, name);
 		else
-			r = push(&w->paths, &w->n_paths, dir, base + strlen(WHITEOUT));
+			r = push(&w->paths, &w->n_paths, dir, name);
 		if (r < 0)
 			return diag_fail(d, "out of memory");
 	}

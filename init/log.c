@@ -9,7 +9,9 @@
 
 #include "init.h"
 
-static void emit(const char *prefix, const char *fmt, va_list ap)
+/* A vprintf-style function: the attribute lets the compiler check each
+ * caller's format (log_info's and log_warn's) against its arguments. */
+__attribute__((format(printf, 2, 0))) static void emit(const char *prefix, const char *fmt, va_list ap)
 {
 	char line[1024];
 	int n = snprintf(line, sizeof(line), INIT_CONSOLE_PREFIX " %s", prefix);

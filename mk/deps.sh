@@ -14,6 +14,9 @@ packages=(
   libyaml-dev libarchive-dev libjansson-dev libcap-dev nettle-dev
   # the sanitizer build of the runtime and its tests (make asan)
   libseccomp-dev
+  # make fuzz and make clang: clang (14 on bookworm) and its runtime
+  # libraries, libFuzzer's among them (libclang_rt.fuzzer)
+  clang libclang-rt-14-dev
   # what goes into or boots an appliance
   busybox-static qemu-system-x86
   # tests; umoci and skopeo make the OCI layouts and docker archives that

@@ -64,7 +64,7 @@ int cfg_invalid_at(struct walker *w, const char *key, const char *fmt, ...)
 /* ---- typed getters: absent is fine (the caller keeps its default),
  * present with the wrong type is an error ---- */
 
-enum json_want { WANT_STRING, WANT_BOOL, WANT_U32, WANT_U64, WANT_OBJECT };
+enum json_want { WANT_STRING, WANT_BOOL, WANT_U32, WANT_U64, WANT_COUNT, WANT_OBJECT };
 
 static int convert(struct walker *w, json_t *v, enum json_want want, void *out)
 {
@@ -88,6 +88,12 @@ static int convert(struct walker *w, json_t *v, enum json_want want, void *out)
 		 * bit set arrives negative and means the same bits. */
 		if (!json_is_integer(v))
 			return cfg_invalid(w, "must be an integer");
+		*(uint64_t *)out = (uint64_t)json_integer_value(v);
+		return 0;
+	case WANT_COUNT:
+		/* A quantity: a negative one would wrap to a huge one. */
+		if (!json_is_integer(v) || json_integer_value(v) < 0)
+			return cfg_invalid(w, "must be an integer from 0 up");
 		*(uint64_t *)out = (uint64_t)json_integer_value(v);
 		return 0;
 	case WANT_OBJECT:
@@ -129,6 +135,11 @@ int cfg_get_u32(struct walker *w, json_t *obj, const char *key, uint32_t *out)
 int cfg_get_u64(struct walker *w, json_t *obj, const char *key, uint64_t *out)
 {
 	return get(w, obj, key, WANT_U64, out);
+}
+
+int cfg_get_count(struct walker *w, json_t *obj, const char *key, uint64_t *out)
+{
+	return get(w, obj, key, WANT_COUNT, out);
 }
 
 int cfg_get_object(struct walker *w, json_t *obj, const char *key, json_t **out)

@@ -32,6 +32,9 @@ int cfg_get_string(struct walker *w, json_t *obj, const char *key, char **out);
 int cfg_get_bool(struct walker *w, json_t *obj, const char *key, bool *out);
 int cfg_get_u32(struct walker *w, json_t *obj, const char *key, uint32_t *out);
 int cfg_get_u64(struct walker *w, json_t *obj, const char *key, uint64_t *out);
+/* A quantity (shares, a rate, a weight): 0 or more, never a negative that
+ * cfg_get_u64 would take as the same bits. */
+int cfg_get_count(struct walker *w, json_t *obj, const char *key, uint64_t *out);
 int cfg_get_object(struct walker *w, json_t *obj, const char *key, json_t **out);
 /* A NULL-terminated list of strings. */
 int cfg_get_strv(struct walker *w, json_t *obj, const char *key, char ***out);

@@ -43,8 +43,9 @@ static int get_limit(struct walker *w, json_t *obj, const char *key, int64_t *ou
 
 	if (!v)
 		return 0;
-	if (!json_is_integer(v))
-		return cfg_invalid_at(w, key, "must be an integer");
+	/* -1 is OCI's "no limit"; anything below is a mistake, not another one. */
+	if (!json_is_integer(v) || json_integer_value(v) < -1)
+		return cfg_invalid_at(w, key, "must be an integer from -1 (no limit) up");
 	*out = json_integer_value(v);
 	return 1;
 }
@@ -92,7 +93,7 @@ static int parse_cpu(struct walker *w, json_t *resources, struct bh_config *c)
 	size_t saved = cfg_enter_key(w, "cpu");
 	bool has_shares = json_object_get(cpu, "shares"), has_quota = json_object_get(cpu, "quota");
 	bool has_period = json_object_get(cpu, "period");
-	if ((r = cfg_get_u64(w, cpu, "shares", &shares)) == 0 && (r = cfg_get_u64(w, cpu, "period", &period)) == 0 &&
+	if ((r = cfg_get_count(w, cpu, "shares", &shares)) == 0 && (r = cfg_get_count(w, cpu, "period", &period)) == 0 &&
 	    (r = get_limit(w, cpu, "quota", &quota)) >= 0 && (r = cfg_get_string(w, cpu, "cpus", &cpus)) == 0 &&
 	    (r = cfg_get_string(w, cpu, "mems", &mems)) == 0) {
 		if (has_shares)
@@ -132,7 +133,7 @@ static int add_throttle(struct walker *w, json_t *element, size_t index, void *c
 	if (!json_is_object(element))
 		return cfg_invalid(w, "must be an object with major, minor and rate");
 	if ((r = cfg_get_u32(w, element, "major", &major)) < 0 || (r = cfg_get_u32(w, element, "minor", &minor)) < 0 ||
-	    (r = cfg_get_u64(w, element, "rate", &rate)) < 0)
+	    (r = cfg_get_count(w, element, "rate", &rate)) < 0)
 		return r;
 	return add_cgroup_file(t->c, "io.max", "%u:%u %s=%llu", major, minor, t->what, (unsigned long long)rate);
 }
@@ -152,7 +153,7 @@ static int parse_block_io(struct walker *w, json_t *resources, struct bh_config 
 	if (r < 0 || !io)
 		return r;
 	size_t saved = cfg_enter_key(w, "blockIO");
-	if ((r = cfg_get_u64(w, io, "weight", &weight)) == 0 && json_object_get(io, "weight")) {
+	if ((r = cfg_get_count(w, io, "weight", &weight)) == 0 && json_object_get(io, "weight")) {
 		if (weight < 10 || weight > 1000)
 			r = cfg_invalid_at(w, "weight", "must be from 10 to 1000");
 		else

@@ -40,6 +40,17 @@ static int add_seccomp_name(struct walker *w, json_t *element, size_t index, voi
 	return 0;
 }
 
+/* An errno for SCMP_ACT_ERRNO: the filter keeps 16 bits of it and the
+ * kernel at most 4095, so a larger one would silently become another. */
+static int get_errno(struct walker *w, json_t *obj, const char *key, uint32_t *out)
+{
+	int r = cfg_get_u32(w, obj, key, out);
+
+	if (r == 0 && *out > 4095)
+		r = cfg_invalid_at(w, key, "must be an errno from 0 to 4095");
+	return r;
+}
+
 static int parse_action(struct walker *w, json_t *obj, uint32_t errno_default, uint32_t *action)
 {
 	char *name = NULL;
@@ -47,7 +58,7 @@ static int parse_action(struct walker *w, json_t *obj, uint32_t errno_default, u
 	int r = cfg_get_string(w, obj, "action", &name);
 
 	if (r == 0)
-		r = cfg_get_u32(w, obj, "errnoRet", &errno_ret);
+		r = get_errno(w, obj, "errnoRet", &errno_ret);
 	if (r == 0 && !name)
 		r = cfg_invalid(w, "action is required");
 	if (r == 0 && bh_seccomp_action(name, errno_ret, action) < 0)
@@ -137,7 +148,7 @@ int cfg_parse_seccomp(struct walker *w, json_t *linux_obj, struct bh_config *c)
 	size_t saved = cfg_enter_key(w, "seccomp");
 	r = cfg_get_string(w, seccomp, "defaultAction", &default_action);
 	if (r == 0)
-		r = cfg_get_u32(w, seccomp, "defaultErrnoRet", &default_errno);
+		r = get_errno(w, seccomp, "defaultErrnoRet", &default_errno);
 	if (r == 0 && !default_action)
 		r = cfg_invalid(w, "defaultAction is required");
 	if (r == 0 && bh_seccomp_action(default_action, default_errno, &c->seccomp_default) < 0)

@@ -146,30 +146,41 @@ static int parse_id_maps(struct walker *w, json_t *linux_obj, const char *key, s
 	return cfg_for_each(w, linux_obj, key, add_id_map, &ctx);
 }
 
+/* A namespace of a known TYPE (FLAG): created, or joined at *PATH. */
+static int apply_namespace(struct walker *w, struct bh_config *c, const char *type, int flag, char **path)
+{
+	int r = 0;
+
+	if (c->namespaces & flag)
+		return cfg_invalid(w, "namespace type \"%s\" is given twice", type);
+	/* pivot_root would re-root every process of a joined mount namespace. */
+	if (*path && flag == CLONE_NEWNS)
+		return cfg_invalid(w, "a container needs a mount namespace of its own; remove the path");
+	if (*path)
+		r = add_join(c, flag, path);
+	else if (flag == CLONE_NEWCGROUP)
+		c->cgroup_ns = true;
+	else
+		c->clone_flags |= flag;
+	c->namespaces |= flag;
+	return r;
+}
+
 static int add_namespace(struct walker *w, json_t *element, size_t index, void *ctx)
 {
 	struct bh_config *c = ctx;
 	char *type = NULL, *path = NULL;
-	int flag, r;
+	int flag = 0, r;
 
 	(void)index;
 	if (!json_is_object(element))
 		return cfg_invalid(w, "must be an object");
+	/* FLAG is used only once bh_ns_flag set it: an unknown type stops here. */
 	if ((r = cfg_get_string(w, element, "type", &type)) == 0 && (r = cfg_get_string(w, element, "path", &path)) == 0) {
 		if (!type || bh_ns_flag(type, &flag) < 0)
 			r = cfg_invalid(w, "unknown namespace type \"%s\"", type ? type : "");
-		else if (c->namespaces & flag)
-			r = cfg_invalid(w, "namespace type \"%s\" is given twice", type);
-		/* pivot_root would re-root every process of a joined mount namespace. */
-		else if (path && flag == CLONE_NEWNS)
-			r = cfg_invalid(w, "a container needs a mount namespace of its own; remove the path");
-		else if (path)
-			r = add_join(c, flag, &path);
-		else if (flag == CLONE_NEWCGROUP)
-			c->cgroup_ns = true;
 		else
-			c->clone_flags |= flag;
-		c->namespaces |= flag;
+			r = apply_namespace(w, c, type, flag, &path);
 	}
 	free(type);
 	free(path);
