@@ -82,7 +82,7 @@ static int parse_device(struct mf_parse *p, yaml_node_t *item, const char *s, st
 		return mf_fail(p, item, "device \"%s\": access \"%s\" must be letters of r (read), w (write) and m (mknod)", s,
 			       access);
 	}
-	snprintf(d->access, sizeof(d->access), "%s", access);
+	memcpy(d->access, access, strlen(access) + 1); /* at most 3 letters: checked above */
 	if (n == 3)
 		return 0;
 	const char *why = path_problem(path);

@@ -36,45 +36,6 @@
 #define CONTROL_IDLE_MS 5000L  /* a peer that makes no progress this long is dropped */
 #define EOT '\x04'             /* ends an answer on the serial line, which has no EOF */
 
-static const char *const verbs[] = { [CONTROL_PS] = "ps",
-				     [CONTROL_LOGS] = "logs",
-				     [CONTROL_RESTART] = "restart",
-				     [CONTROL_STOP] = "stop",
-				     [CONTROL_POWEROFF] = "poweroff" };
-static const bool verb_takes_name[] = { [CONTROL_LOGS] = true, [CONTROL_RESTART] = true, [CONTROL_STOP] = true };
-
-/* ---- the protocol: a pure parser, fuzzed on its own ---- */
-
-int control_parse(const char *line, size_t len, struct control_request *out)
-{
-	memset(out, 0, sizeof(*out));
-	if (len && line[len - 1] == '\r')
-		len--;
-	/* Printable ASCII only: a name is echoed in answers and on the console. */
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)line[i] < 0x20 || (unsigned char)line[i] > 0x7e)
-			return -EINVAL;
-	size_t word = 0;
-	while (word < len && line[word] != ' ')
-		word++;
-	const char *arg = word < len ? line + word + 1 : NULL;
-	size_t arg_len = arg ? len - word - 1 : 0;
-	for (size_t v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++) {
-		if (strlen(verbs[v]) != word || memcmp(line, verbs[v], word) != 0)
-			continue;
-		out->verb = (enum control_verb)v;
-		if (!verb_takes_name[v])
-			return arg ? -EINVAL : 0;
-		if (!arg || arg_len == 0 || memchr(arg, ' ', arg_len))
-			return -EINVAL;
-		if (arg_len >= sizeof(out->name))
-			return -ENAMETOOLONG;
-		memcpy(out->name, arg, arg_len);
-		return 0;
-	}
-	return -EINVAL;
-}
-
 /* ---- peers ---- */
 
 struct peer {
@@ -182,7 +143,7 @@ static void start_answer(struct supervisor *s, struct peer *p, const char *line,
 	p->answering = true;
 	if (r == -E2BIG)
 		say(p, "error: a command line is at most %d bytes\n", CONTROL_LINE_MAX - 1);
-	else if (r == -ENAMETOOLONG || (r == 0 && verb_takes_name[req.verb] && !supervisor_lookup(s, req.name)))
+	else if (r == -ENAMETOOLONG || (r == 0 && req.name[0] && !supervisor_lookup(s, req.name)))
 		say(p, "error: no service named \"%.*s\"\n", 63, r == 0 ? req.name : "(a name too long)");
 	else if (r < 0)
 		say(p, "error: unknown command (ps, logs NAME, restart NAME, stop NAME, poweroff)\n");

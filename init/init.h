@@ -128,7 +128,7 @@ struct control_request {
 	enum control_verb verb;
 	char name[64]; /* logs, restart, stop: printable ASCII, no space, 63 bytes at most */
 };
-/* Parses one command line of LEN bytes (not NUL-terminated, without its
+/* protocol.c: parses one command line of LEN bytes (not NUL-terminated, without its
  * newline; a trailing \r is ignored): "ps", "logs NAME", "restart NAME",
  * "stop NAME" or "poweroff". Pure: reads only LINE[0..LEN). Returns 0,
  * -ENAMETOOLONG for a name of 64 bytes or more, -EINVAL for anything else. */

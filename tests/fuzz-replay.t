@@ -57,4 +57,9 @@ check "unpack: a file made beside the unpack directory is caught (the detector w
 check "unpack: an ordinary layer unpacks" test "$(verdict unpack plain)" = "layer: accepted"
 v=$(verdict manifest bad-depends-on-cycle.yml)
 check "manifest: a depends_on cycle is an error ($v)" sh -c "echo '$v' | grep -q 'depends_on cycle: b → c → b'"
+check "control: poweroff parses (its verb row was once read past the end of a table)" \
+  test "$(verdict control no-newline)" = "control: accepted"
+check "control: a name of 70 bytes is refused, not cut" test "$(verdict control name-too-long)" = "control: refused"
+check "appliance: a non-string element is an error naming it, not the end of the walk" \
+  test "$(verdict appliance appliance-non-string-dir-leaks.json)" = "appliance: /etc/bulkhead/appliance.json: disks[0].dirs[1] is not a string"
 done_testing
