@@ -12,10 +12,12 @@ trap 'rm -rf "$work"' EXIT
 
 # build NAME: builds $work/NAME.yml into $work/NAME within 60 s; sets
 # status (124: it hung) and message (its stderr).
-build() {
-  timeout -s KILL 60 "$BULKHEAD" build -q "$work/$1.yml" -o "$work/$1" >/dev/null 2>"$work/$1.err"
+build() { # NAME [BUILD OPTION...]
+  local name=$1
+  shift
+  timeout -s KILL 60 "$BULKHEAD" build -q "$work/$name.yml" -o "$work/$name" "$@" >/dev/null 2>"$work/$name.err"
   status=$?
-  message=$(cat "$work/$1.err")
+  message=$(cat "$work/$name.err")
 }
 
 manifest() { # NAME IMAGE [EXTRA YAML LINE]
@@ -55,7 +57,8 @@ for kind in oci docker-archive; do
   check "  ... saying what is wrong" grep -q 'image.fifo is neither a directory nor a regular file' "$work/fifo-$kind.err"
 done
 manifest char-device oci:/dev/zero
-build char-device
+# With the context widened to all: the file's type is what must refuse it.
+build char-device --context /
 check "oci:/dev/zero is refused (status $status): $message" \
   sh -c "[ $status -eq 1 ] && grep -q '/dev/zero is neither a directory nor a regular file' '$work/char-device.err'"
 manifest fifo-seccomp busybox '    seccomp: profile.fifo
