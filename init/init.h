@@ -16,6 +16,9 @@ struct pollfd;
 /* ---- log.c: the console is our only log for now ---- */
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* From the loop on: a console the host stops reading drops lines (counted,
+ * then reported) instead of stopping PID 1. */
+void console_nonblocking(void);
 
 /* ---- boot.c ---- */
 struct boot_options {

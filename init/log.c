@@ -1,5 +1,14 @@
 /* Logging to the console. Writes go straight to fd 2 with one write(2) per
- * line, so that lines from the init and from containers do not interleave. */
+ * line, so that lines from the init and from containers do not interleave.
+ *
+ * The console is a serial port the host may stop reading (a terminal
+ * paused, a pipe nobody drains): PID 1 must not wait on it. Once the loop
+ * runs, the console is non-blocking (console_nonblocking); a line that finds
+ * no room waits CONSOLE_WAIT_MS at most, and while the console stays full
+ * the lines after it are dropped without waiting, counted, and reported
+ * once it takes output again. The container's log file keeps every line. */
+#include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +17,56 @@
 #include <unistd.h>
 
 #include "init.h"
+
+#define CONSOLE_WAIT_MS 100
+
+static unsigned long console_dropped; /* lines lost since the console stalled */
+
+static bool write_within(int fd, const char *buf, size_t len, int wait_ms)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+		if (n > 0) {
+			buf += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		struct pollfd p = { .fd = fd, .events = POLLOUT };
+		if (n == 0 || errno != EAGAIN || wait_ms <= 0 || poll(&p, 1, wait_ms) <= 0)
+			return false;
+		wait_ms = 0; /* one wait a line: then the line is dropped */
+	}
+	return true;
+}
+
+static void console_write(int fd, const char *line, size_t len)
+{
+	if (console_dropped) {
+		char note[128];
+		int n = snprintf(note, sizeof(note),
+				 INIT_CONSOLE_PREFIX " warning: console: %lu lines dropped while it took no output\n",
+				 console_dropped);
+		if (!write_within(fd, note, (size_t)n, 0)) {
+			console_dropped++;
+			return;
+		}
+		console_dropped = 0;
+	}
+	if (!write_within(fd, line, len, console_dropped ? 0 : CONSOLE_WAIT_MS))
+		console_dropped++;
+}
+
+void console_nonblocking(void)
+{
+	/* stdout and stderr share the console's open file: one flag for both. */
+	for (int fd = STDOUT_FILENO; fd <= STDERR_FILENO; fd++) {
+		int flags = fcntl(fd, F_GETFL);
+		if (flags >= 0)
+			fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+	}
+}
 
 /* A vprintf-style function: the attribute lets the compiler check each
  * caller's format (log_info's and log_warn's) against its arguments. */
@@ -25,7 +84,7 @@ __attribute__((format(printf, 2, 0))) static void emit(const char *prefix, const
 	if (len > sizeof(line) - 2)
 		len = sizeof(line) - 2;
 	line[len++] = '\n';
-	(void)!write(STDERR_FILENO, line, len);
+	console_write(STDERR_FILENO, line, len);
 }
 
 void log_info(const char *fmt, ...)
@@ -81,9 +140,17 @@ void container_log_line(struct container_log *log, const char *name, const char 
 		n = (int)sizeof(out) - 2;
 	if (len > sizeof(out) - (size_t)n - 1)
 		len = sizeof(out) - (size_t)n - 1;
-	memcpy(out + n, line, len);
+	/* A carriage return ending the line (CRLF output) goes; any other
+	 * control byte becomes '?': it would reach the host's terminal (escape
+	 * sequences) and the control line, where EOT ends an answer. */
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)line[i];
+		out[(size_t)n + i] = (ch < 0x20 && ch != '\t') || ch == 0x7f ? '?' : (char)ch;
+	}
 	out[(size_t)n + len] = '\n';
-	(void)!write(STDOUT_FILENO, out, (size_t)n + len + 1);
+	console_write(STDOUT_FILENO, out, (size_t)n + len + 1);
 	if (log->fd < 0)
 		return;
 	if (log->bytes + (long)len + 1 > CONTAINER_LOG_MAX)

@@ -49,6 +49,7 @@ int main(int argc, char **argv)
 		log_warn("sethostname %s failed", appliance.hostname);
 	if (!(supervisor = supervisor_new(&appliance, &options, &err)))
 		boot_failed(&options, err.msg);
+	console_nonblocking(); /* the loop from here: PID 1 never waits for the host to read */
 	log_info("appliance %s: %zu onboot, %zu services, %zu onshutdown", appliance.name, appliance.n_onboot,
 		 appliance.n_services, appliance.n_onshutdown);
 	debug_phase(&options, "supervisor");

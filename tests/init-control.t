@@ -26,6 +26,9 @@ services:
   - name: chatty
     image: busybox
     command: "yes 'a line for the log' | head -c 3000000; echo; echo chatty done; exec sleep 1000"
+  - name: controlbytes
+    image: busybox
+    command: "printf 'before\\004after \\033[31mred\\r\\n'; exec sleep 1000"
   - name: ticker
     image: busybox
     command: "i=0; while true; do i=$((i + 1)); echo tick $i; sleep 0.2; done"
@@ -90,6 +93,13 @@ for name in ../../etc/passwd .. chatty/../../../etc/passwd "$(printf '../%.0s' $
 done
 CTL logs chatty >"$work/chatty.log"
 check "logs of a real service still works" grep -qx 'chatty done' "$work/chatty.log"
+# EOT ends an answer for bulkhead ctl: a container that prints one must not
+# cut its log short (or leave text for the next client); escapes must not
+# reach the host's terminal.
+CTL logs controlbytes >"$work/controlbytes.log"
+check "a container's control bytes reach ctl logs as '?', the line whole" \
+  grep -qx 'before?after ?\[31mred' "$work/controlbytes.log"
+check "  ... and the console the same" grep -qx '\[controlbytes\] before?after ?\[31mred' "$boot_log"
 
 # --- a slow peer and a deaf one hang on; the loop goes on meanwhile
 "$PROBE" connect-unix "$(sock)" "lo" 60 >/dev/null & holders+=($!)
