@@ -408,6 +408,12 @@ static int t_socket(long family, int type, int protocol)
 static int t_vsock(void) { return t_socket(40 /* AF_VSOCK */, SOCK_STREAM, 0); }
 /* The kernel reads the family as an int: bits above 32 must not fool a rule. */
 static int t_vsock_high(void) { return t_socket(40 | (1L << 32), SOCK_STREAM, 0); }
+/* socketpair creates its sockets before it fails for a family without pairs. */
+static int t_socketpair_tipc(void)
+{
+	int sv[2];
+	return result(syscall(SYS_socketpair, 30 /* AF_TIPC */, SOCK_RDM | SOCK_CLOEXEC, 0, sv));
+}
 static int t_alg(void) { return t_socket(38 /* AF_ALG */, SOCK_SEQPACKET, 0); }
 static int t_packet(void) { return t_socket(17 /* AF_PACKET */, SOCK_RAW, 0x0300 /* htons(ETH_P_ALL) */); }
 static int t_raw(void) { return t_socket(AF_INET, SOCK_RAW, IPPROTO_RAW); }
@@ -612,6 +618,7 @@ static const struct op {
 	{ "personality(ADDR_NO_RANDOMIZE)", t_personality_aslr, E(EPERM), "seccomp: Docker's values only" },
 	{ "socket(AF_VSOCK)", t_vsock, E(EPERM), "seccomp: the hypervisor's door" },
 	{ "socket(AF_VSOCK + 1<<32)", t_vsock_high, E(EPERM), "seccomp compares the whole argument" },
+	{ "socketpair(AF_TIPC)", t_socketpair_tipc, E(EPERM), "seccomp: socketpair for AF_UNIX only" },
 	{ "socket(AF_ALG)", t_alg, E(EPERM), "seccomp" },
 	{ "socket(AF_PACKET, SOCK_RAW)", t_packet, E(EPERM), "no CAP_NET_RAW" },
 	{ "socket(AF_INET, SOCK_RAW)", t_raw, E(EPERM), "no CAP_NET_RAW" },
