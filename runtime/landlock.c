@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -137,11 +138,22 @@ static bool same_path(const char *a, const char *b)
 	return n == trimmed(b) && strncmp(a, b, n) == 0;
 }
 
+/* Where a rule's path really is: Landlock ties a rule to the file its path
+ * leads to, so a write-only "/var/run" that is a symlink to /run makes /run
+ * writable, and it is /run that must not get execute. The text when the
+ * path does not resolve (the rule's own open fails then, and says so). */
+static const char *real_path(const char *path, char buf[PATH_MAX])
+{
+	return realpath(path, buf) ? buf : path;
+}
+
 /* Some write-only rule's path lies strictly beneath DIR. */
 static bool carves(const struct bh_config *c, const char *dir)
 {
+	char real[PATH_MAX];
+
 	for (size_t i = 0; i < c->n_landlock_rules; i++)
-		if (write_only(&c->landlock_rules[i]) && beneath(c->landlock_rules[i].path, dir))
+		if (write_only(&c->landlock_rules[i]) && beneath(real_path(c->landlock_rules[i].path, real), dir))
 			return true;
 	return false;
 }
@@ -154,7 +166,7 @@ static bool carves(const struct bh_config *c, const char *dir)
 static int carve_execute(const struct bh_config *c, int ruleset, const char *dir, uint64_t handled, int depth,
 			 struct bh_err *err)
 {
-	char child[PATH_MAX];
+	char child[PATH_MAX], real[PATH_MAX];
 	struct dirent *entry;
 	struct stat st;
 	int r = 0;
@@ -169,7 +181,8 @@ static int carve_execute(const struct bh_config *c, int ruleset, const char *dir
 			continue;
 		bool skip = false;
 		for (size_t i = 0; i < c->n_landlock_rules; i++)
-			skip |= write_only(&c->landlock_rules[i]) && same_path(c->landlock_rules[i].path, child);
+			skip |= write_only(&c->landlock_rules[i]) &&
+				same_path(real_path(c->landlock_rules[i].path, real), child);
 		if (skip || lstat(child, &st) < 0 || S_ISLNK(st.st_mode))
 			continue;
 		if (S_ISDIR(st.st_mode) && carves(c, child))

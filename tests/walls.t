@@ -93,6 +93,14 @@ check "a file written in /tmp cannot be executed: EACCES" grep -q "$exec_tmp ref
 run_with "$no_noexec" w2 /bin/bulkhead-escape "$exec_tmp"
 check "  ... Landlock alone refuses it (noexec dropped): EACCES, / grants execute but not beneath /tmp" \
   grep -q "$exec_tmp refused (EACCES)" "$work/w2.out"
+# Landlock ties a rule to the file its path leads to: a write rule on
+# /scratch, a symlink to /tmp, makes /tmp writable, so /tmp must not get
+# the execute that / grants either (the noexec mount dropped: Landlock alone).
+ln -s /tmp "$bundle/rootfs/scratch"
+via_symlink='(.process.landlock.rules.pathBeneath[] | select(.paths == ["/tmp"]) | .paths) = ["/scratch"]'
+run_with "$no_noexec | $via_symlink" w5 /bin/bulkhead-escape "$exec_tmp"
+check "  ... also when the write rule names /tmp through a symlink: EACCES" \
+  grep -q "$exec_tmp refused (EACCES)" "$work/w5.out"
 run_with "$tmp_exec" w3 /bin/bulkhead-escape "$exec_tmp"
 check "  ... the noexec mount alone refuses it (execute in the /tmp rule): EACCES" \
   grep -q "$exec_tmp refused (EACCES)" "$work/w3.out"
