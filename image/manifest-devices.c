@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "manifest-yaml.h"
@@ -50,7 +51,10 @@ static const char *path_problem(const char *path)
 		return "must be a file below /dev/ without \"..\"; elsewhere the root is nodev and a node cannot be opened";
 	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
 		size_t n = strlen(reserved[i]);
-		if (reserved[i][n - 1] == '/' ? strncmp(path, reserved[i], n) == 0 : strcmp(path, reserved[i]) == 0)
+		/* A mount ("/dev/shm/"): the mount point itself and what lies in it. */
+		bool mount = reserved[i][n - 1] == '/';
+		if (mount ? strncmp(path, reserved[i], n - 1) == 0 && (!path[n - 1] || path[n - 1] == '/')
+			  : strcmp(path, reserved[i]) == 0)
 			return "is a standard node or mount every container has already; choose another path";
 	}
 	return NULL;
