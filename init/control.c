@@ -34,6 +34,7 @@
 
 #define CONTROL_OUT_BYTES 4096 /* one peer's answer buffer; the rest waits in the file */
 #define CONTROL_IDLE_MS 5000L  /* a peer that makes no progress this long is dropped */
+#define CONTROL_QUIET_MS 1000L /* the serial line's rest after a hang-up or an error */
 #define EOT '\x04'             /* ends an answer on the serial line, which has no EOF */
 
 /* ---- peers ---- */
@@ -51,6 +52,7 @@ struct peer {
 	int files[2];      /* logs: NAME.log.1 then NAME.log, streamed; -1 when done */
 	bool ended;        /* the answer is complete in out (EOT included) */
 	long idle_until;   /* dropped when no progress by then */
+	long quiet_until;  /* the serial line: hung up or failing; not polled until then */
 };
 
 struct control {
@@ -130,6 +132,8 @@ static void reply_result(struct peer *p, int r, const char *what, const char *na
 		say(p, "error: no service named \"%s\"\n", name);
 	else if (r == -ESRCH)
 		say(p, "error: %s is not running\n", name);
+	else if (r == -EAGAIN)
+		say(p, "error: %s is waiting for its depends_on to start; it starts once they have\n", name);
 	else
 		say(p, "error: %s %s: %s\n", what, name, strerror(-r));
 }
@@ -231,8 +235,12 @@ static void read_command(struct supervisor *s, struct peer *p)
 
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
-	if (n <= 0 && p->tty)
+	if (n <= 0 && p->tty) {
+		/* End of file or an error on a line that stays open: poll would
+		 * report it again at once, and PID 1 would spin. Rest a while. */
+		p->quiet_until = clock_ms() + CONTROL_QUIET_MS;
 		return;
+	}
 	if (n == 0 && p->in_len)
 		return start_answer(s, p, p->in, p->in_len, false); /* a last line without its newline */
 	if (n <= 0)
@@ -383,7 +391,8 @@ size_t control_poll_fds(struct control *c, struct pollfd *fds)
 	if (!c)
 		return 0;
 	fds[n++] = (struct pollfd){ .fd = c->listen_fd, .events = POLLIN };
-	fds[n++] = (struct pollfd){ .fd = c->tty.fd, .events = wanted_events(&c->tty) };
+	bool resting = c->tty.quiet_until > clock_ms();
+	fds[n++] = (struct pollfd){ .fd = resting ? -1 : c->tty.fd, .events = wanted_events(&c->tty) };
 	for (size_t i = 0; i < CONTROL_PEERS_MAX; i++)
 		fds[n++] = (struct pollfd){ .fd = c->peers[i].fd, .events = wanted_events(&c->peers[i]) };
 	return n;
@@ -404,6 +413,8 @@ long control_deadline(const struct control *c)
 		return next;
 	if (busy(&c->tty))
 		next = c->tty.idle_until;
+	if (c->tty.quiet_until > clock_ms() && c->tty.quiet_until < next)
+		next = c->tty.quiet_until;
 	for (size_t i = 0; i < CONTROL_PEERS_MAX; i++)
 		if (busy(&c->peers[i]) && c->peers[i].idle_until < next)
 			next = c->peers[i].idle_until;

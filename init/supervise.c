@@ -686,6 +686,9 @@ int supervisor_restart(struct supervisor *s, const char *name)
 		return -ENOENT;
 	if (s->shutdown_requested)
 		return -ESHUTDOWN;
+	/* Not yet started: a restart now would start it before its depends_on. */
+	if (c->state == STATE_WAITING)
+		return -EAGAIN;
 	c->restart_now = true;
 	if (c->state == STATE_RUNNING) {
 		c->stopping = true;
