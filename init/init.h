@@ -114,7 +114,7 @@ bool supervisor_run_onboot(struct supervisor *s);
  * them by their policy, and returns when none is left to run or a shutdown
  * was asked for. */
 void supervisor_run_services(struct supervisor *s, const struct boot_options *o);
-/* onshutdown containers, then the services in reverse start order, each
+/* onshutdown containers, then the services in waves, dependents first, each
  * with SIGTERM, its grace period, and then cgroup.kill. */
 void supervisor_shutdown(struct supervisor *s);
 int supervisor_exit_status(const struct supervisor *s);

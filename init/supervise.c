@@ -53,7 +53,7 @@ struct container {
 	bool restart_now;  /* `ctl restart`: start again at once */
 	long started_ms, restart_at_ms, kill_at_ms;
 	unsigned restarts, quick_exits;
-	size_t start_seq;  /* order of the first start, for the reverse stop */
+	bool in_wave;      /* stopping in the current shutdown wave (stop_wave) */
 	struct container_log log;
 	size_t pending;
 	char line[LINE_MAX_BYTES];
@@ -66,7 +66,6 @@ struct supervisor {
 	struct control *control;
 	bool shutdown_requested;
 	int first_failure;
-	size_t start_counter;
 	struct container *all; /* onboot, then services, then onshutdown */
 	size_t n_all;
 	struct pollfd *pollfds;
@@ -178,8 +177,6 @@ static void start_container(struct supervisor *s, struct container *c)
 	c->kill_at_ms = 0;
 	c->stopping = false;
 	c->restart_now = false;
-	if (!c->ever_started)
-		c->start_seq = ++s->start_counter;
 	if (c->log.fd < 0)
 		container_log_open(&c->log, c->spec->name);
 	struct bh_config *config;
@@ -559,7 +556,9 @@ void supervisor_run_services(struct supervisor *s, const struct boot_options *o)
 }
 
 /* Stops C: SIGTERM, its grace period, then cgroup.kill. */
-static void stop_container(struct supervisor *s, struct container *c)
+/* Sends C its SIGTERM (a container that never ran just ends); the loop
+ * kills it at its grace's end (settle). */
+static void stop_begin(struct container *c)
 {
 	if (c->state == STATE_BACKOFF || c->state == STATE_WAITING) {
 		c->state = STATE_EXITED;
@@ -571,11 +570,71 @@ static void stop_container(struct supervisor *s, struct container *c)
 	if (c->pid > 0)
 		kill(c->pid, SIGTERM);
 	c->kill_at_ms = now_ms() + c->spec->stop_grace_ms;
-	long give_up = c->kill_at_ms + KILL_WAIT_MS;
-	while (active(c) && now_ms() < give_up)
+}
+
+static bool left_to_stop(const struct container *c)
+{
+	return active(c) || c->state == STATE_WAITING;
+}
+
+/* Some service still to stop depends on C. */
+static bool needed(struct supervisor *s, const struct container *c)
+{
+	if (strcmp(c->phase, "services") != 0)
+		return false;
+	size_t index = (size_t)(c - services(s));
+	for (size_t i = 0; i < s->a->n_services; i++) {
+		const struct container *d = &services(s)[i];
+		for (size_t k = 0; left_to_stop(d) && d != c && k < d->spec->n_depends_on; k++)
+			if (d->spec->depends_on[k] == index)
+				return true;
+	}
+	return false;
+}
+
+/* One wave: every container left that nothing left depends on gets its
+ * SIGTERM at once, and the wave ends when all of them are gone (each has
+ * its own grace, then SIGKILL). Dependents go before what they depend on,
+ * as a reverse start order would have it, while unrelated services stop
+ * together: 2000 services that ignore SIGTERM take one grace period, not
+ * 2000. Returns false when nothing is left. */
+static bool stop_wave(struct supervisor *s)
+{
+	long give_up = 0;
+	bool any = false, left = false, free_one = false;
+
+	for (size_t i = 0; i < s->n_all; i++) {
+		left |= left_to_stop(&s->all[i]);
+		free_one |= left_to_stop(&s->all[i]) && !needed(s, &s->all[i]);
+	}
+	for (size_t i = 0; left && i < s->n_all; i++) {
+		struct container *c = &s->all[i];
+		/* Only a cycle leaves none free; then all go together. */
+		if (!left_to_stop(c) || (free_one && needed(s, c)))
+			continue;
+		c->in_wave = true;
+		any = true;
+		stop_begin(c);
+		if (active(c) && c->kill_at_ms + KILL_WAIT_MS > give_up)
+			give_up = c->kill_at_ms + KILL_WAIT_MS;
+	}
+	if (!any)
+		return false;
+	for (bool waiting = true; waiting && now_ms() < give_up;) {
 		turn(s, give_up);
-	if (active(c))
-		log_warn("%s: still not gone after SIGKILL", c->spec->name);
+		waiting = false;
+		for (size_t i = 0; i < s->n_all; i++)
+			waiting |= s->all[i].in_wave && active(&s->all[i]);
+	}
+	for (size_t i = 0; i < s->n_all; i++) {
+		struct container *c = &s->all[i];
+		if (c->in_wave && active(c)) {
+			log_warn("%s: still not gone after SIGKILL", c->spec->name);
+			c->state = STATE_FAILED; /* could not be stopped: do not wait on it again */
+		}
+		c->in_wave = false;
+	}
+	return true;
 }
 
 void supervisor_shutdown(struct supervisor *s)
@@ -587,21 +646,9 @@ void supervisor_shutdown(struct supervisor *s)
 		if (c->status != 0)
 			log_warn("%s: onshutdown container failed with status %d", c->spec->name, c->status);
 	}
-	/* Reverse start order: what started last may depend on what started
-	 * first. */
-	for (;;) {
-		struct container *last = NULL;
-		for (size_t i = 0; i < s->n_all; i++) {
-			struct container *c = &s->all[i];
-			if ((active(c) || c->state == STATE_WAITING) && (!last || c->start_seq > last->start_seq))
-				last = c;
-		}
-		if (!last)
-			break;
-		stop_container(s, last);
-		if (active(last)) /* could not be stopped: do not loop on it */
-			last->state = STATE_FAILED;
-	}
+	/* In waves, dependents first (stop_wave). */
+	while (stop_wave(s))
+		;
 }
 
 int supervisor_exit_status(const struct supervisor *s)

@@ -94,20 +94,27 @@ services:
     image: busybox
     depends_on: [first]
     command: "echo second up; exec sleep 1000"
+  - name: third
+    image: busybox
+    command: "echo third up; exec sleep 1000"
 onshutdown:
   - name: drain
     image: busybox
     command: "echo draining"
 YAML
 BOOT_BACKGROUND=1 boot_host stop "$work/stop.yml"
-check "both services come up" until_logged '^\[second\] second up$'
+services_up() { until_logged '^\[second\] second up$' && until_logged '^\[third\] third up$'; }
+check "the services come up" services_up
 kill -TERM "$(init_pid)"
 wait_boot
 check "SIGTERM to the init shuts the appliance down (in ${boot_seconds} s)" grep -q 'signal 15: shutting down' "$boot_log"
 check "onshutdown ran before the services were stopped" \
   test "$(line_of '^\[drain\] draining$')" -lt "$(line_of 'second: still running after its grace period')"
-check "services stop in reverse start order: second, then first" \
+check "a dependent stops before what it depends on: second, then first" \
   test "$(line_of 'second: killed by signal 9')" -lt "$(line_of 'first: killed by signal 9')"
+check "unrelated services stop together: each one's grace ran out before the other was killed" \
+  sh -c "test $(line_of 'third: still running after its grace period') -lt $(line_of 'second: killed by signal 9') &&
+         test $(line_of 'second: still running after its grace period') -lt $(line_of 'third: killed by signal 9')"
 check "a service that ignores SIGTERM is killed after its grace period" grep -q 'first: still running after its grace period; killing it' "$boot_log"
 check "exit_status_from: the appliance reports first's status 137 as 126 (got $boot_status)" test "$boot_status" -eq 126
 console_on_failure
