@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/reboot.h>
@@ -620,11 +621,18 @@ static bool stop_wave(struct supervisor *s)
 	}
 	if (!any)
 		return false;
-	for (bool waiting = true; waiting && now_ms() < give_up;) {
+	/* After the last grace, SIGKILLs: the wave waits while containers are
+	 * still being reaped, and gives up KILL_WAIT_MS after the last one
+	 * went (hundreds killed at once take a while under TCG). */
+	long last_kill = give_up - KILL_WAIT_MS;
+	for (size_t waiting = SIZE_MAX, was; waiting && now_ms() < give_up;) {
 		turn(s, give_up);
-		waiting = false;
+		was = waiting;
+		waiting = 0;
 		for (size_t i = 0; i < s->n_all; i++)
-			waiting |= s->all[i].in_wave && active(&s->all[i]);
+			waiting += s->all[i].in_wave && active(&s->all[i]);
+		if (waiting < was && now_ms() >= last_kill && now_ms() + KILL_WAIT_MS > give_up)
+			give_up = now_ms() + KILL_WAIT_MS;
 	}
 	for (size_t i = 0; i < s->n_all; i++) {
 		struct container *c = &s->all[i];
