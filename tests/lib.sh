@@ -152,3 +152,23 @@ guest_manifest() {
 
 # line_of PATTERN: the first console line number matching PATTERN (or 0).
 line_of() { grep -n -- "$1" "$boot_log" | head -n1 | cut -d: -f1 | grep . || echo 0; }
+
+# runtime_bundle HELPER...: for tests of bulkhead-runtime on this host. A
+# state root and $bundle under $work, whose rootfs holds the HELPERs (from
+# $BUILD/tests/helpers) in /bin; R runs the runtime on that root
+# (BULKHEAD_RUNTIME: another build of it, as make asan passes), and at exit
+# every container left is deleted and $work removed.
+runtime_bundle() {
+  root=$work/state
+  bundle=$work/bundle
+  trap runtime_cleanup EXIT
+  mkdir -p "$bundle/rootfs/bin"
+  local helper
+  for helper in "$@"; do cp "$BUILD/tests/helpers/$helper" "$bundle/rootfs/bin/"; done
+}
+R() { "${BULKHEAD_RUNTIME:-$BUILD/bin/bulkhead-runtime}" --root "$root" "$@"; }
+runtime_cleanup() {
+  local id
+  for id in $(ls "$root" 2>/dev/null); do R delete --force "$id" >/dev/null 2>&1; done
+  rm -rf "$work"
+}

@@ -7,19 +7,8 @@
 command -v jq >/dev/null || skip_all "jq is not installed (make deps installs it)"
 
 work=$(mktemp -d)
-root=$work/state
-# BULKHEAD_RUNTIME: another build of the command (make asan passes its own).
-R() { "${BULKHEAD_RUNTIME:-$BUILD/bin/bulkhead-runtime}" --root "$root" "$@"; }
-cleanup() {
-  for id in $(ls "$root" 2>/dev/null); do R delete --force "$id" >/dev/null 2>&1; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
 # A bundle from `spec`, with the probe as its only program.
-bundle=$work/bundle
-mkdir -p "$bundle/rootfs/bin"
-cp "$BUILD/tests/helpers/bulkhead-probe" "$bundle/rootfs/bin/"
+runtime_bundle bulkhead-probe
 R spec --bundle "$bundle"
 check "spec writes a config.json" test -s "$bundle/config.json"
 R spec --bundle "$bundle" 2>"$work/err"

@@ -11,17 +11,7 @@ command -v jq >/dev/null || skip_all "jq is not installed (make deps installs it
 grep -qw cgroup2 /proc/filesystems || skip_all "the kernel has no cgroup v2"
 
 work=$(mktemp -d)
-root=$work/state
-R() { "${BULKHEAD_RUNTIME:-$BUILD/bin/bulkhead-runtime}" --root "$root" "$@"; }
-cleanup() {
-  for id in $(ls "$root" 2>/dev/null); do R delete --force "$id" >/dev/null 2>&1; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-bundle=$work/bundle
-mkdir -p "$bundle/rootfs/bin"
-cp "$BUILD/tests/helpers/bulkhead-probe" "$bundle/rootfs/bin/"
+runtime_bundle bulkhead-probe
 # What an image could ship: /dev/null's numbers and a loop disk's, under
 # other names, outside /dev.
 mknod "$bundle/rootfs/null-twin" c 1 3 && chmod 666 "$bundle/rootfs/null-twin"

@@ -13,17 +13,7 @@ command -v jq >/dev/null || skip_all "jq is not installed (make deps installs it
 [ -x "$BUILD/tests/helpers/bulkhead-escape" ] || skip_all "no $BUILD/tests/helpers/bulkhead-escape (make check builds it)"
 
 work=$(mktemp -d)
-root=$work/state
-R() { "${BULKHEAD_RUNTIME:-$BUILD/bin/bulkhead-runtime}" --root "$root" "$@"; }
-cleanup() {
-  for id in $(ls "$root" 2>/dev/null); do R delete --force "$id" >/dev/null 2>&1; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-bundle=$work/bundle
-mkdir -p "$bundle/rootfs/bin"
-cp "$BUILD/tests/helpers/bulkhead-probe" "$BUILD/tests/helpers/bulkhead-escape" "$bundle/rootfs/bin/"
+runtime_bundle bulkhead-probe bulkhead-escape
 R spec --bundle "$bundle"
 default=$(cat "$bundle/config.json")
 # run_with JQ-FILTER ID ARGS...: runs ARGS in the default config changed by
