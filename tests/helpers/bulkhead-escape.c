@@ -56,34 +56,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "errno-name.h"
+
 /* What a child reports besides 0 (succeeded) and an errno. */
 #define SETUP_FAILED 250 /* the allowed neighbour a test needs did not work */
 #define KILLED 1000      /* pseudo errno: ended by SIGSYS (the filter's kill) */
 #define MASKED 1001      /* pseudo errno: opened, but reads nothing (a masked path) */
 
-static const struct {
-	int value;
-	const char *name;
-} errno_names[] = {
-	{ EPERM, "EPERM" },       { EACCES, "EACCES" },       { EROFS, "EROFS" },
-	{ ENOENT, "ENOENT" },     { ENOSYS, "ENOSYS" },       { EINVAL, "EINVAL" },
-	{ EBADF, "EBADF" },       { EAFNOSUPPORT, "EAFNOSUPPORT" }, { EPROTONOSUPPORT, "EPROTONOSUPPORT" },
-	{ ECONNREFUSED, "ECONNREFUSED" }, { ENODEV, "ENODEV" }, { ENXIO, "ENXIO" },
-	{ EOPNOTSUPP, "EOPNOTSUPP" }, { ESRCH, "ESRCH" },     { EFAULT, "EFAULT" },
-	{ EBUSY, "EBUSY" },       { ENOEXEC, "ENOEXEC" },     { EAGAIN, "EAGAIN" },
-	{ ENOTDIR, "ENOTDIR" },   { EEXIST, "EEXIST" },       { KILLED, "killed by SIGSYS" },
-	{ MASKED, "masked: reads nothing" },
-};
-
-static const char *errno_name(int e)
+/* An outcome's name: the pseudo errnos, else errno_name's. */
+static const char *outcome_name(int e)
 {
-	static char unknown[32];
-
-	for (size_t i = 0; i < sizeof(errno_names) / sizeof(errno_names[0]); i++)
-		if (errno_names[i].value == e)
-			return errno_names[i].name;
-	snprintf(unknown, sizeof(unknown), "errno %d", e);
-	return unknown;
+	return e == KILLED ? "killed by SIGSYS" : e == MASKED ? "masked: reads nothing" : errno_name(e);
 }
 
 /* The outcome of a call: 0 when it succeeded, else its errno. */
@@ -683,7 +666,7 @@ static void expected(const struct op *op, char *out, size_t size)
 
 	out[0] = '\0';
 	for (size_t i = 0; i < 4 && op->refusals[i] && used < size; i++)
-		used += (size_t)snprintf(out + used, size - used, "%s%s", i ? " or " : "", errno_name(op->refusals[i]));
+		used += (size_t)snprintf(out + used, size - used, "%s%s", i ? " or " : "", outcome_name(op->refusals[i]));
 }
 
 static bool chosen(const struct op *op, int argc, char **argv)
@@ -715,7 +698,7 @@ int main(int argc, char **argv)
 		int e = run(op);
 		expected(op, want, sizeof(want));
 		if (refusal(op, e)) {
-			printf("ok %d - %s refused (%s)\n", tried, op->name, errno_name(e));
+			printf("ok %d - %s refused (%s)\n", tried, op->name, outcome_name(e));
 			continue;
 		}
 		not_refused++;
@@ -726,7 +709,7 @@ int main(int argc, char **argv)
 		else if (e < 0)
 			printf("not ok %d - %s ended by signal %d\n", tried, op->name, -e);
 		else
-			printf("not ok %d - %s failed with %s, not with %s (%s)\n", tried, op->name, errno_name(e), want,
+			printf("not ok %d - %s failed with %s, not with %s (%s)\n", tried, op->name, outcome_name(e), want,
 			       op->wall);
 	}
 	printf("1..%d\n", tried);

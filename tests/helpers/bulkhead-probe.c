@@ -44,25 +44,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static const struct {
-	int value;
-	const char *name;
-} errno_names[] = {
-	{ 0, "ok" },         { EPERM, "EPERM" },   { EACCES, "EACCES" }, { EROFS, "EROFS" },
-	{ ENOENT, "ENOENT" }, { ENOSYS, "ENOSYS" }, { EINVAL, "EINVAL" }, { EEXIST, "EEXIST" },
-	{ ENOTDIR, "ENOTDIR" }, { EBUSY, "EBUSY" }, { EBADF, "EBADF" },
-};
-
-static const char *errno_name(int e)
-{
-	static char unknown[32];
-
-	for (size_t i = 0; i < sizeof(errno_names) / sizeof(errno_names[0]); i++)
-		if (errno_names[i].value == e)
-			return errno_names[i].name;
-	snprintf(unknown, sizeof(unknown), "errno %d", e);
-	return unknown;
-}
+#include "errno-name.h"
 
 static int status_field(const char *field, char *out, size_t size)
 {
