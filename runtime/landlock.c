@@ -138,22 +138,45 @@ static bool same_path(const char *a, const char *b)
 	return n == trimmed(b) && strncmp(a, b, n) == 0;
 }
 
-/* Where a rule's path really is: Landlock ties a rule to the file its path
- * leads to, so a write-only "/var/run" that is a symlink to /run makes /run
- * writable, and it is /run that must not get execute. The text when the
- * path does not resolve (the rule's own open fails then, and says so). */
-static const char *real_path(const char *path, char buf[PATH_MAX])
+/* The write-only paths, resolved once: Landlock ties a rule to the file
+ * its path leads to, so a write-only "/var/run" that is a symlink to /run
+ * makes /run writable, and it is /run that must not get execute. The text
+ * when the path does not resolve (the rule's own open fails then, and says
+ * so). */
+struct carved {
+	char **paths;
+	size_t n;
+};
+
+static void carved_free(struct carved *w)
 {
-	return realpath(path, buf) ? buf : path;
+	for (size_t i = 0; i < w->n; i++)
+		free(w->paths[i]);
+	free(w->paths);
 }
 
-/* Some write-only rule's path lies strictly beneath DIR. */
-static bool carves(const struct bh_config *c, const char *dir)
+static int carved_collect(const struct bh_config *c, struct carved *w, struct bh_err *err)
 {
-	char real[PATH_MAX];
+	w->n = 0;
+	if (!(w->paths = calloc(c->n_landlock_rules + 1, sizeof(*w->paths))))
+		return bh_fail(err, -ENOMEM, "landlock: out of memory");
+	for (size_t i = 0; i < c->n_landlock_rules; i++) {
+		const char *path = c->landlock_rules[i].path;
+		if (!write_only(&c->landlock_rules[i]))
+			continue;
+		char *real = realpath(path, NULL);
+		if (!real && !(real = strdup(path)))
+			return bh_fail(err, -ENOMEM, "landlock: out of memory"); /* the caller frees W */
+		w->paths[w->n++] = real;
+	}
+	return 0;
+}
 
-	for (size_t i = 0; i < c->n_landlock_rules; i++)
-		if (write_only(&c->landlock_rules[i]) && beneath(real_path(c->landlock_rules[i].path, real), dir))
+/* Some write-only path lies strictly beneath DIR. */
+static bool carves(const struct carved *w, const char *dir)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (beneath(w->paths[i], dir))
 			return true;
 	return false;
 }
@@ -163,10 +186,10 @@ static bool carves(const struct bh_config *c, const char *dir)
  * entry that leads to one (split further). Symbolic links are skipped:
  * what they point to gets its right where it lies. A directory that cannot
  * be listed gets no execute: narrower, never wider. */
-static int carve_execute(const struct bh_config *c, int ruleset, const char *dir, uint64_t handled, int depth,
+static int carve_execute(const struct carved *w, int ruleset, const char *dir, uint64_t handled, int depth,
 			 struct bh_err *err)
 {
-	char child[PATH_MAX], real[PATH_MAX];
+	char child[PATH_MAX];
 	struct dirent *entry;
 	struct stat st;
 	int r = 0;
@@ -180,13 +203,12 @@ static int carve_execute(const struct bh_config *c, int ruleset, const char *dir
 		if (snprintf(child, sizeof(child), "%.*s/%s", (int)trimmed(dir), dir, entry->d_name) >= (int)sizeof(child))
 			continue;
 		bool skip = false;
-		for (size_t i = 0; i < c->n_landlock_rules; i++)
-			skip |= write_only(&c->landlock_rules[i]) &&
-				same_path(real_path(c->landlock_rules[i].path, real), child);
+		for (size_t i = 0; i < w->n; i++)
+			skip |= same_path(w->paths[i], child);
 		if (skip || lstat(child, &st) < 0 || S_ISLNK(st.st_mode))
 			continue;
-		if (S_ISDIR(st.st_mode) && carves(c, child))
-			r = carve_execute(c, ruleset, child, handled, depth + 1, err);
+		if (S_ISDIR(st.st_mode) && carves(w, child))
+			r = carve_execute(w, ruleset, child, handled, depth + 1, err);
 		else
 			r = add_path_rule(ruleset, child, LL_EXECUTE, handled, err);
 	}
@@ -194,13 +216,13 @@ static int carve_execute(const struct bh_config *c, int ruleset, const char *dir
 	return r;
 }
 
-static int add_rule(int ruleset, const struct bh_config *c, const struct bh_landlock_rule *rule, uint64_t handled,
+static int add_rule(int ruleset, const struct carved *w, const struct bh_landlock_rule *rule, uint64_t handled,
 		    struct bh_err *err)
 {
-	if (!(rule->allowed & LL_EXECUTE & handled) || !carves(c, rule->path))
+	if (!(rule->allowed & LL_EXECUTE & handled) || !carves(w, rule->path))
 		return add_path_rule(ruleset, rule->path, rule->allowed, handled, err);
 	int r = add_path_rule(ruleset, rule->path, rule->allowed & ~LL_EXECUTE, handled, err);
-	return r < 0 ? r : carve_execute(c, ruleset, rule->path, handled, 0, err);
+	return r < 0 ? r : carve_execute(w, ruleset, rule->path, handled, 0, err);
 }
 
 int bh_landlock_apply(const struct bh_config *c, struct bh_err *err)
@@ -227,11 +249,13 @@ int bh_landlock_apply(const struct bh_config *c, struct bh_err *err)
 		(int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
 	if (ruleset < 0)
 		return bh_fail(err, -errno, "landlock: creating the ruleset: %s", strerror(errno));
-	for (size_t i = 0; i < c->n_landlock_rules; i++) {
-		int r = add_rule(ruleset, c, &c->landlock_rules[i], attr.handled_access_fs, err);
-		if (r < 0)
-			return r;
-	}
+	struct carved write_only_paths;
+	int r = carved_collect(c, &write_only_paths, err);
+	for (size_t i = 0; r == 0 && i < c->n_landlock_rules; i++)
+		r = add_rule(ruleset, &write_only_paths, &c->landlock_rules[i], attr.handled_access_fs, err);
+	carved_free(&write_only_paths);
+	if (r < 0)
+		return r;
 	if (syscall(SYS_landlock_restrict_self, ruleset, 0) < 0)
 		return bh_fail(err, -errno, "landlock: restricting self: %s", strerror(errno));
 	return 0;
