@@ -102,10 +102,11 @@ check "a container's control bytes reach ctl logs as '?', the line whole" \
 check "  ... and the console the same" grep -qx '\[controlbytes\] before?after ?\[31mred' "$boot_log"
 
 # --- a slow peer and a deaf one hang on; the loop goes on meanwhile
-"$PROBE" connect-unix "$(sock)" "lo" 60 >/dev/null & holders+=($!)
-"$PROBE" connect-unix "$(sock)" $'logs chatty\n' 60 >/dev/null & holders+=($!)
+"$PROBE" connect-unix "$(sock)" "lo" 60 >"$work/slow" & holders+=($!)
+"$PROBE" connect-unix "$(sock)" $'logs chatty\n' 60 >"$work/deaf" & holders+=($!)
 ticks_before=$(grep -c '^\[ticker\] tick' "$boot_log")
-sleep 1 # the two peers connect; what follows must not wait for their deadline
+peers_holding() { grep -qx holding "$work/slow" && grep -qx holding "$work/deaf"; }
+check "the slow and the deaf peer are connected and have sent" wait_for "both peers to hold on" 60 peers_holding
 CTL ps >"$work/ps" 2>&1
 dropped_yet=$(grep -c 'control: dropped a peer' "$boot_log")
 check "another client gets its answer while they hang on" grep -qE '^chatty +services +running' "$work/ps"

@@ -21,8 +21,9 @@
  *                                        try it; print ok or the errno name
  *   bulkhead-probe connect-unix PATH|@NAME [TEXT [HOLD]]
  *                                        connect (ok or the errno name); send
- *                                        TEXT and print the answer, or hold
- *                                        the connection HOLD s unread
+ *                                        TEXT and print the answer, or print
+ *                                        holding and hold the connection
+ *                                        HOLD s unread
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -214,7 +215,7 @@ static int connect_unix(int argc, char **argv)
 		addr.sun_path[0] = '\0';
 	if (connect(fd, (struct sockaddr *)&addr, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)) < 0) {
 		int e = errno;
-		puts(e == ECONNREFUSED ? "ECONNREFUSED" : errno_name(e));
+		puts(errno_name(e));
 		return 1;
 	}
 	if (argc < 4)
@@ -222,6 +223,9 @@ static int connect_unix(int argc, char **argv)
 	if (write(fd, argv[3], strlen(argv[3])) != (ssize_t)strlen(argv[3]))
 		return puts(errno_name(errno)), 1;
 	if (argc >= 5) {
+		/* Said at once, so that a test waits for it, not for a while. */
+		puts("holding");
+		fflush(stdout);
 		sleep((unsigned)atoi(argv[4]));
 		return 0;
 	}
