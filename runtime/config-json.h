@@ -47,6 +47,8 @@ int cfg_require_absolute(struct walker *w, const char *key, const char *path);
 int cfg_parse_process(struct walker *w, json_t *root, struct bh_config *c);
 int cfg_parse_seccomp(struct walker *w, json_t *linux_obj, struct bh_config *c);
 int cfg_parse_compiled_seccomp(struct walker *w, json_t *root, struct bh_config *c);
+/* What bh_config_load adds to the parse: the compiled filter's file read. */
+int cfg_read_compiled_seccomp(struct walker *w, struct bh_config *c);
 int cfg_parse_resources(struct walker *w, json_t *linux_obj, struct bh_config *c);
 
 #endif

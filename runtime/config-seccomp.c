@@ -170,16 +170,13 @@ int cfg_parse_seccomp(struct walker *w, json_t *linux_obj, struct bh_config *c)
 /* annotations["run.bulkhead.seccomp.bpf"]: the name of a file in the bundle
  * that holds linux.seccomp already compiled to classic BPF (bulkhead build
  * writes it), so that starting a container need not build the filter.
- * Read here, so that a missing or malformed file stops the start before
- * anything is created. */
+ * Only its name is checked here; cfg_read_compiled_seccomp reads it. */
 int cfg_parse_compiled_seccomp(struct walker *w, json_t *root, struct bh_config *c)
 {
 	json_t *name = json_object_get(json_object_get(root, "annotations"), BH_SECCOMP_BPF_ANNOTATION);
-	char path[PATH_MAX];
-	struct stat st;
 	const char *file;
 	size_t saved;
-	int n, r = 0;
+	int r = 0;
 
 	if (!name)
 		return 0;
@@ -190,11 +187,26 @@ int cfg_parse_compiled_seccomp(struct walker *w, json_t *root, struct bh_config 
 		r = cfg_invalid(w, "must name a file in the bundle directory");
 	else if (!c->has_seccomp)
 		r = cfg_invalid(w, "a compiled filter needs the linux.seccomp it was compiled from");
-	if (r < 0) {
-		cfg_leave(w, saved);
-		return r;
-	}
-	snprintf(path, sizeof(path), "%s/%s", c->bundle, file);
+	else if (!(c->seccomp_bpf_name = strdup(file)))
+		r = -ENOMEM;
+	cfg_leave(w, saved);
+	return r;
+}
+
+/* The file the annotation names, read at load so that a missing or
+ * malformed one stops the start before anything is created. */
+int cfg_read_compiled_seccomp(struct walker *w, struct bh_config *c)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	size_t saved;
+	int n, r = 0;
+
+	if (!c->seccomp_bpf_name)
+		return 0;
+	saved = cfg_enter_key(w, "annotations");
+	cfg_enter_key(w, BH_SECCOMP_BPF_ANNOTATION);
+	snprintf(path, sizeof(path), "%s/%s", c->bundle, c->seccomp_bpf_name);
 	if (stat(path, &st) < 0)
 		r = cfg_invalid(w, "%s: %s", path, strerror(errno));
 	else if (st.st_size == 0 || st.st_size % sizeof(*c->seccomp_bpf) ||

@@ -19,7 +19,7 @@
 static int parse_root(struct walker *w, json_t *json, struct bh_config *c)
 {
 	json_t *root;
-	char *path = NULL, joined[PATH_MAX];
+	char *path = NULL;
 	int r = cfg_get_object(w, json, "root", &root);
 
 	if (r < 0)
@@ -32,10 +32,10 @@ static int parse_root(struct walker *w, json_t *json, struct bh_config *c)
 		r = cfg_invalid(w, "path is required");
 	if (r == 0)
 		r = cfg_get_bool(w, root, "readonly", &c->root_readonly);
-	if (r == 0) {
-		snprintf(joined, sizeof(joined), "%s/%s", path[0] == '/' ? "" : c->bundle, path);
-		if (!(c->root = realpath(joined, NULL)))
-			r = cfg_invalid_at(w, "path", "%s: %s", joined, strerror(errno));
+	/* Joined as given: whether it exists is bh_config_load's to ask. */
+	if (r == 0 && asprintf(&c->root, "%s/%s", path[0] == '/' ? "" : c->bundle, path) < 0) {
+		c->root = NULL;
+		r = -ENOMEM;
 	}
 	cfg_leave(w, saved);
 	free(path);
@@ -330,40 +330,28 @@ static int parse_config(struct walker *w, json_t *root, struct bh_config *c)
 	    (r = parse_linux(w, root, c)) < 0 || (r = cfg_parse_compiled_seccomp(w, root, c)) < 0)
 		return r;
 	if ((c->hostname || c->domainname) && !(c->namespaces & CLONE_NEWUTS))
-		return bh_fail(w->err, -EINVAL, "config.json: %s: setting it needs a uts namespace in linux.namespaces",
-			       c->hostname ? "hostname" : "domainname");
+		return cfg_invalid_at(w, c->hostname ? "hostname" : "domainname",
+				      "setting it needs a uts namespace in linux.namespaces");
 	/* The rootfs is always pivoted into: without a namespace of its own that
 	 * would re-root the caller's whole mount namespace. */
-	if (!(c->clone_flags & CLONE_NEWNS))
-		return bh_fail(w->err, -EINVAL,
-			       "config.json: linux.namespaces: a mount namespace is required (add {\"type\": \"mount\"})");
-	return 0;
+	if (!(c->clone_flags & CLONE_NEWNS)) {
+		size_t saved = cfg_enter_key(w, "linux");
+		r = cfg_invalid_at(w, "namespaces", "a mount namespace is required (add {\"type\": \"mount\"})");
+		cfg_leave(w, saved);
+	}
+	return r;
 }
 
-int bh_config_load(const char *bundle, struct bh_config **out, struct bh_err *err)
+/* The parse both entry points share, of a document already read: takes
+ * ROOT's reference. */
+static int parse_document(json_t *root, const char *bundle_dir, struct bh_config **out, struct bh_err *err)
 {
-	char path[PATH_MAX];
-	json_error_t jerr;
 	struct walker w = { .err = err };
-	struct bh_config *c;
-	json_t *root;
-	int r;
+	struct bh_config *c = calloc(1, sizeof(*c));
+	int r = -ENOMEM;
 
-	*out = NULL;
-	snprintf(path, sizeof(path), "%s/config.json", bundle);
-	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root) {
-		if (jerr.line < 0)
-			return bh_fail(err, -ENOENT, "%s: %s", path, jerr.text);
-		return bh_fail(err, -EINVAL, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
-	}
-	c = calloc(1, sizeof(*c));
-	if (!c || !(c->bundle = realpath(bundle, NULL))) {
-		json_decref(root);
-		free(c);
-		return bh_fail(err, -ENOMEM, "%s: %s", bundle, strerror(errno));
-	}
-	r = parse_config(&w, root, c);
+	if (c && (c->bundle = strdup(bundle_dir)))
+		r = parse_config(&w, root, c);
 	json_decref(root);
 	if (r < 0) {
 		if (r == -ENOMEM)
@@ -373,6 +361,74 @@ int bh_config_load(const char *bundle, struct bh_config **out, struct bh_err *er
 	}
 	*out = c;
 	return 0;
+}
+
+/* A path or reason left from an earlier failure must not pass for this one's. */
+static void clear_location(struct bh_err *err)
+{
+	if (err)
+		err->path[0] = err->reason[0] = '\0';
+}
+
+int bh_config_parse(const char *json, size_t len, const char *bundle_dir, struct bh_config **out,
+		    struct bh_err *err)
+{
+	json_error_t jerr;
+	json_t *root;
+
+	*out = NULL;
+	clear_location(err);
+	if (!(root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr)))
+		return bh_fail(err, -EINVAL, "config.json:%d:%d: %s", jerr.line, jerr.column, jerr.text);
+	return parse_document(root, bundle_dir, out, err);
+}
+
+/* What the parse leaves alone because it lies on disk. */
+static int check_on_disk(struct bh_config *c, struct bh_err *err)
+{
+	struct walker w = { .err = err };
+	char *real = realpath(c->root, NULL);
+
+	if (!real) {
+		int e = errno;
+		cfg_enter_key(&w, "root");
+		return cfg_invalid_at(&w, "path", "%s: %s", c->root, strerror(e));
+	}
+	free(c->root);
+	c->root = real;
+	return cfg_read_compiled_seccomp(&w, c);
+}
+
+int bh_config_load(const char *bundle, struct bh_config **out, struct bh_err *err)
+{
+	char path[PATH_MAX];
+	json_error_t jerr;
+	char *real_bundle;
+	json_t *root;
+	int r;
+
+	*out = NULL;
+	clear_location(err);
+	snprintf(path, sizeof(path), "%s/config.json", bundle);
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		if (jerr.line < 0)
+			return bh_fail(err, -ENOENT, "%s: %s", path, jerr.text);
+		return bh_fail(err, -EINVAL, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
+	}
+	if (!(real_bundle = realpath(bundle, NULL))) {
+		json_decref(root);
+		return bh_fail(err, -ENOMEM, "%s: %s", bundle, strerror(errno));
+	}
+	r = parse_document(root, real_bundle, out, err);
+	free(real_bundle);
+	if (r == 0 && (r = check_on_disk(*out, err)) < 0) {
+		if (r == -ENOMEM)
+			bh_fail(err, r, "config.json: out of memory");
+		bh_config_free(*out);
+		*out = NULL;
+	}
+	return r;
 }
 
 void bh_config_free(struct bh_config *c)
@@ -417,6 +473,7 @@ void bh_config_free(struct bh_config *c)
 	for (size_t i = 0; i < c->n_seccomp_rules; i++)
 		free(c->seccomp_rules[i].name);
 	free(c->seccomp_rules);
+	free(c->seccomp_bpf_name);
 	free(c->seccomp_bpf);
 	free(c);
 }

@@ -159,7 +159,8 @@ struct bh_config {
 	unsigned seccomp_flags;     /* BH_SECCOMP_FLAG_* */
 	struct bh_seccomp_rule *seccomp_rules;
 	size_t n_seccomp_rules;
-	struct sock_filter *seccomp_bpf; /* the rules compiled at build time, or NULL */
+	char *seccomp_bpf_name;          /* the bundle's file holding them compiled, or NULL */
+	struct sock_filter *seccomp_bpf; /* that file as bh_config_load read it, or NULL */
 	size_t n_seccomp_bpf;
 };
 

@@ -16,6 +16,13 @@ struct bh_err {
 	char msg[512];
 	int status;     /* a start that failed in the container process: the status it
 			 * exited with (BH_EXIT_*, 126 for an exec error); else 0 */
+	/* A config.json value that was wrong (bh_config_parse, bh_config_load):
+	 * its JSON path ("linux.seccomp.syscalls[3].names[0]") and what was
+	 * wrong with it, the two parts of msg's "config.json: PATH: REASON",
+	 * so that a caller can say where the value came from instead (the
+	 * builder: a seccomp profile). "" for any other failure. */
+	char path[256];
+	char reason[384];
 };
 
 /* Formats into err (which may be NULL) and returns the negative errno it was
@@ -35,8 +42,21 @@ enum bh_exit {
 
 struct bh_config; /* a parsed and validated config.json; opaque */
 
-/* Parses BUNDLE/config.json. On success *out owns the config (free it with
- * bh_config_free). On failure err says "config.json: JSON.PATH: what". */
+/* Parses and validates LEN bytes of config.json text, and touches no file
+ * system: relative paths in it (root.path, mount sources) are joined to
+ * BUNDLE_DIR, which is not looked at, and a compiled seccomp filter that
+ * the annotation below names is not read (starting such a config compiles
+ * linux.seccomp again). On success *out owns the config (free it with
+ * bh_config_free). On failure, -EINVAL with err->msg saying
+ * "config.json: JSON.PATH: what" and err->path and err->reason set, or
+ * "config.json:LINE:COLUMN: what" for text that is no JSON; -ENOMEM. */
+int bh_config_parse(const char *json, size_t len, const char *bundle_dir, struct bh_config **out,
+		    struct bh_err *err);
+/* Reads BUNDLE/config.json and parses it as bh_config_parse does, then
+ * checks what lies on disk: root.path must exist (it is resolved to a real
+ * path) and the compiled seccomp filter the annotation names is read. Its
+ * failures read like bh_config_parse's, naming BUNDLE/config.json for one
+ * that is missing (-ENOENT) or no JSON. */
 int bh_config_load(const char *bundle, struct bh_config **out, struct bh_err *err);
 void bh_config_free(struct bh_config *config);
 
