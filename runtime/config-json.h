@@ -16,6 +16,7 @@ struct walker {
 	char path[256];
 	size_t len;
 	struct bh_err *err;
+	bool on_disk; /* bh_config_load: also check the files the config names */
 };
 
 /* Enter a member or an element; the value returned is what cfg_leave takes. */
@@ -47,7 +48,7 @@ int cfg_require_absolute(struct walker *w, const char *key, const char *path);
 int cfg_parse_process(struct walker *w, json_t *root, struct bh_config *c);
 int cfg_parse_seccomp(struct walker *w, json_t *linux_obj, struct bh_config *c);
 int cfg_parse_compiled_seccomp(struct walker *w, json_t *root, struct bh_config *c);
-/* What bh_config_load adds to the parse: the compiled filter's file read. */
+/* With w->on_disk (bh_config_load): the compiled filter's file, read. */
 int cfg_read_compiled_seccomp(struct walker *w, struct bh_config *c);
 int cfg_parse_resources(struct walker *w, json_t *linux_obj, struct bh_config *c);
 

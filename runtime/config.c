@@ -318,16 +318,38 @@ static int parse_linux(struct walker *w, json_t *root, struct bh_config *c)
 	return r;
 }
 
+/* bh_config_load's: root.path exists, and is used by its real path. */
+static int resolve_root(struct walker *w, struct bh_config *c)
+{
+	char *real = realpath(c->root, NULL);
+	int r;
+
+	if (!real) {
+		int e = errno;
+		size_t saved = cfg_enter_key(w, "root");
+		r = cfg_invalid_at(w, "path", "%s: %s", c->root, strerror(e));
+		cfg_leave(w, saved);
+		return r;
+	}
+	free(c->root);
+	c->root = real;
+	return 0;
+}
+
 static int parse_config(struct walker *w, json_t *root, struct bh_config *c)
 {
 	int r;
 
 	if (!json_is_object(root))
 		return bh_fail(w->err, -EINVAL, "config.json: the top level must be an object");
-	if ((r = parse_root(w, root, c)) < 0 || (r = cfg_parse_process(w, root, c)) < 0 ||
+	/* bh_config_load's looks at the disk come right after what they check:
+	 * of several mistakes, the same one is reported by both entry points. */
+	if ((r = parse_root(w, root, c)) < 0 || (w->on_disk && (r = resolve_root(w, c)) < 0) ||
+	    (r = cfg_parse_process(w, root, c)) < 0 ||
 	    (r = cfg_get_string(w, root, "hostname", &c->hostname)) < 0 ||
 	    (r = cfg_get_string(w, root, "domainname", &c->domainname)) < 0 || (r = parse_mounts(w, root, c)) < 0 ||
-	    (r = parse_linux(w, root, c)) < 0 || (r = cfg_parse_compiled_seccomp(w, root, c)) < 0)
+	    (r = parse_linux(w, root, c)) < 0 || (r = cfg_parse_compiled_seccomp(w, root, c)) < 0 ||
+	    (w->on_disk && (r = cfg_read_compiled_seccomp(w, c)) < 0))
 		return r;
 	if ((c->hostname || c->domainname) && !(c->namespaces & CLONE_NEWUTS))
 		return cfg_invalid_at(w, c->hostname ? "hostname" : "domainname",
@@ -343,10 +365,12 @@ static int parse_config(struct walker *w, json_t *root, struct bh_config *c)
 }
 
 /* The parse both entry points share, of a document already read: takes
- * ROOT's reference. */
-static int parse_document(json_t *root, const char *bundle_dir, struct bh_config **out, struct bh_err *err)
+ * ROOT's reference. ON_DISK: bh_config_load's checks of the files the
+ * config names too. */
+static int parse_document(json_t *root, const char *bundle_dir, bool on_disk, struct bh_config **out,
+			  struct bh_err *err)
 {
-	struct walker w = { .err = err };
+	struct walker w = { .err = err, .on_disk = on_disk };
 	struct bh_config *c = calloc(1, sizeof(*c));
 	int r = -ENOMEM;
 
@@ -380,23 +404,7 @@ int bh_config_parse(const char *json, size_t len, const char *bundle_dir, struct
 	clear_location(err);
 	if (!(root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr)))
 		return bh_fail(err, -EINVAL, "config.json:%d:%d: %s", jerr.line, jerr.column, jerr.text);
-	return parse_document(root, bundle_dir, out, err);
-}
-
-/* What the parse leaves alone because it lies on disk. */
-static int check_on_disk(struct bh_config *c, struct bh_err *err)
-{
-	struct walker w = { .err = err };
-	char *real = realpath(c->root, NULL);
-
-	if (!real) {
-		int e = errno;
-		cfg_enter_key(&w, "root");
-		return cfg_invalid_at(&w, "path", "%s: %s", c->root, strerror(e));
-	}
-	free(c->root);
-	c->root = real;
-	return cfg_read_compiled_seccomp(&w, c);
+	return parse_document(root, bundle_dir, false, out, err);
 }
 
 int bh_config_load(const char *bundle, struct bh_config **out, struct bh_err *err)
@@ -420,14 +428,8 @@ int bh_config_load(const char *bundle, struct bh_config **out, struct bh_err *er
 		json_decref(root);
 		return bh_fail(err, -ENOMEM, "%s: %s", bundle, strerror(errno));
 	}
-	r = parse_document(root, real_bundle, out, err);
+	r = parse_document(root, real_bundle, true, out, err);
 	free(real_bundle);
-	if (r == 0 && (r = check_on_disk(*out, err)) < 0) {
-		if (r == -ENOMEM)
-			bh_fail(err, r, "config.json: out of memory");
-		bh_config_free(*out);
-		*out = NULL;
-	}
 	return r;
 }
 
