@@ -281,30 +281,18 @@ static void share_images(struct slot *slots, size_t n)
 static int write_bundle_config(struct initrd *w, const char *manifest, const struct container *c, const char *dir,
 			       const char *root, struct diag *d)
 {
+	static const char bpf_name[] = "seccomp.bpf";
 	char path[PATH_MAX];
 	void *bpf = NULL;
 	size_t bpf_len = 0;
-	/* Checked and compiled with a rootfs of its own in the scratch
-	 * bundle: the filter does not depend on which rootfs it guards. */
-	char *json = bundle_config_json(c, NULL, NULL, d);
+	/* Generated once, as the image holds it, and checked from this text. */
+	char *json = bundle_config_json(c, bpf_name, root, d);
 	int r;
 
 	if (!json)
 		return -1;
-	r = bundle_compile_seccomp(json, &bpf, &bpf_len, d);
-	free(json);
-	json = NULL;
-	/* A profile's mistakes are the profile's, not the generated file's. */
-	const char *at = strstr(d->msg, "config.json: linux.seccomp.");
-	if (r < 0 && c->seccomp_profile && at) {
-		char inner[sizeof(d->msg)];
-		snprintf(inner, sizeof(inner), "%s", at + strlen("config.json: linux.seccomp."));
-		diag_fail(d, "%s:%zu:%zu: container %s: seccomp profile %.300s: %.400s (entries counted after dropping "
-			     "those whose includes or excludes rule them out)", manifest, c->seccomp_line + 1,
-			  c->seccomp_column + 1, c->name, c->seccomp_profile, inner);
-	}
-	if (r == 0 && !(json = bundle_config_json(c, bpf ? "seccomp.bpf" : NULL, root, d)))
-		r = -1;
+	snprintf(path, sizeof(path), "/%s", dir);
+	r = bundle_compile_seccomp(manifest, c, json, path, &bpf, &bpf_len, d);
 	/* What the kernel would refuse when the init starts it: refused now. */
 	if (r == 0)
 		r = limits_check_exec(json, c, manifest, d);
@@ -312,7 +300,7 @@ static int write_bundle_config(struct initrd *w, const char *manifest, const str
 		r = limits_check_seccomp(bpf_len, c, manifest, d);
 	if (r == 0)
 		r = limits_check_paths(c, manifest, d);
-	snprintf(path, sizeof(path), "%s/seccomp.bpf", dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, bpf_name);
 	if (r == 0 && bpf)
 		r = initrd_data(w, path, bpf, bpf_len, 0644, d);
 	free(bpf);

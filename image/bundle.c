@@ -333,7 +333,7 @@ char *bundle_config_json(const struct container *c, const char *seccomp_bpf, con
 		json_decref(config);
 		return NULL;
 	}
-	if (seccomp_bpf)
+	if (seccomp_bpf && json_object_get(json_object_get(config, "linux"), "seccomp"))
 		json_object_set_new(config, "annotations", json_pack("{s:s}", BH_SECCOMP_BPF_ANNOTATION, seccomp_bpf));
 
 	char *text = json_dumps(config, JSON_INDENT(2) | JSON_SORT_KEYS);
@@ -341,32 +341,38 @@ char *bundle_config_json(const struct container *c, const char *seccomp_bpf, con
 	return text ? text : (diag_fail(d, "out of memory"), NULL);
 }
 
-/* Loads CONFIG_JSON with the runtime's own parser, so that what the init
- * would refuse is refused now, and compiles its seccomp rules as the init
- * would at every start. *BPF is NULL when the config has no filter. */
-int bundle_compile_seccomp(const char *config_json, void **bpf, size_t *len, struct diag *d)
+/* A mistake the runtime found in linux.seccomp came from the container's
+ * seccomp profile when it has one: say so, where the manifest names it. */
+static int seccomp_profile_fail(const char *manifest, const struct container *c, const struct bh_err *err,
+				struct diag *d)
 {
-	char dir[] = "/tmp/bulkhead-bundle.XXXXXX", path[sizeof(dir) + 16], rootfs[sizeof(dir) + 16];
+	static const char prefix[] = "linux.seccomp.";
+	char inner[sizeof(err->path) + sizeof(err->reason)];
+
+	if (!c->seccomp_profile || strncmp(err->path, prefix, strlen(prefix)) != 0)
+		return diag_fail(d, "the generated %s", err->msg);
+	/* The profile's own path: its entries are linux.seccomp's. */
+	snprintf(inner, sizeof(inner), "%s: %s", err->path + strlen(prefix), err->reason);
+	return diag_fail(d, "%s:%zu:%zu: container %s: seccomp profile %.300s: %.400s (entries counted after dropping "
+			    "those whose includes or excludes rule them out)", manifest, c->seccomp_line + 1,
+			 c->seccomp_column + 1, c->name, c->seccomp_profile, inner);
+}
+
+/* Parses CONFIG_JSON with the runtime's own parser, so that what the init
+ * would refuse is refused now, and compiles its seccomp rules as the init
+ * would at every start, into memory. *BPF is NULL when the config has no
+ * filter. */
+int bundle_compile_seccomp(const char *manifest, const struct container *c, const char *config_json,
+			   const char *bundle_dir, void **bpf, size_t *len, struct diag *d)
+{
 	struct bh_config *config = NULL;
 	struct bh_err err = { 0 };
 	int fd = -1, r = -1, n;
 
 	*bpf = NULL;
 	*len = 0;
-	if (!mkdtemp(dir))
-		return diag_fail(d, "a temporary directory: %s", strerror(errno));
-	/* The parser checks that root.path exists; it is written later. */
-	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", dir);
-	snprintf(path, sizeof(path), "%s/config.json", dir);
-	FILE *f = mkdir(rootfs, 0755) == 0 ? fopen(path, "w") : NULL;
-	if (!f || fputs(config_json, f) < 0 || fclose(f) != 0) {
-		diag_fail(d, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (bh_config_load(dir, &config, &err) < 0) {
-		diag_fail(d, "the generated %s", err.msg);
-		goto out;
-	}
+	if (bh_config_parse(config_json, strlen(config_json), bundle_dir, &config, &err) < 0)
+		return seccomp_profile_fail(manifest, c, &err, d);
 	if ((fd = memfd_create("seccomp.bpf", MFD_CLOEXEC)) < 0) {
 		diag_fail(d, "memfd_create: %s", strerror(errno));
 		goto out;
@@ -390,9 +396,6 @@ out:
 	if (fd >= 0)
 		close(fd);
 	bh_config_free(config);
-	unlink(path);
-	rmdir(rootfs);
-	rmdir(dir);
 	return r;
 }
 

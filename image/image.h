@@ -52,10 +52,18 @@ int limits_check_paths(const struct container *c, const char *manifest, struct d
 /* Both return malloc'd JSON text, or NULL (out of memory, or a bad seccomp
  * profile, with d set). MODULES: the
  * kernel modules in load order, as paths in the image. SECCOMP_BPF: the
- * bundle's file holding the compiled filter, or NULL. ROOT_PATH: root.path
- * when the rootfs is not the bundle's own (NULL: "rootfs"). */
+ * bundle's file holding the compiled filter, named when the config has a
+ * filter, or NULL. ROOT_PATH: root.path when the rootfs is not the
+ * bundle's own (NULL: "rootfs"). */
 char *bundle_config_json(const struct container *c, const char *seccomp_bpf, const char *root_path, struct diag *d);
-int bundle_compile_seccomp(const char *config_json, void **bpf, size_t *len, struct diag *d);
+/* Checks C's CONFIG_JSON, the config.json of the bundle at BUNDLE_DIR in
+ * the image, with the runtime's parser, and compiles its seccomp filter:
+ * *BPF (malloc'd, *LEN bytes) or NULL when it has none. Touches no file
+ * system. Returns 0, or -1 with d set: a mistake in linux.seccomp that
+ * came from C's seccomp profile as "MANIFEST:LINE:COL: container NAME:
+ * seccomp profile ...". */
+int bundle_compile_seccomp(const char *manifest, const struct container *c, const char *config_json,
+			   const char *bundle_dir, void **bpf, size_t *len, struct diag *d);
 char *appliance_json(const struct manifest *m, char *const *modules);
 /* The bundle's directory inside the image, without a leading slash. */
 void bundle_dir(const struct container *c, size_t index, char *out, size_t size);
