@@ -342,8 +342,8 @@ static int parse_config(struct walker *w, json_t *root, struct bh_config *c)
 
 	if (!json_is_object(root))
 		return bh_fail(w->err, -EINVAL, "config.json: the top level must be an object");
-	/* bh_config_load's looks at the disk come right after what they check:
-	 * of several mistakes, the same one is reported by both entry points. */
+	/* The disk checks only bh_config_load makes come right after what they
+	 * check: of several mistakes, both entry points report the same one. */
 	if ((r = parse_root(w, root, c)) < 0 || (w->on_disk && (r = resolve_root(w, c)) < 0) ||
 	    (r = cfg_parse_process(w, root, c)) < 0 ||
 	    (r = cfg_get_string(w, root, "hostname", &c->hostname)) < 0 ||

@@ -52,11 +52,11 @@ struct bh_config; /* a parsed and validated config.json; opaque */
  * "config.json:LINE:COLUMN: what" for text that is no JSON; -ENOMEM. */
 int bh_config_parse(const char *json, size_t len, const char *bundle_dir, struct bh_config **out,
 		    struct bh_err *err);
-/* Reads BUNDLE/config.json and parses it as bh_config_parse does, then
- * checks what lies on disk: root.path must exist (it is resolved to a real
- * path) and the compiled seccomp filter the annotation names is read. Its
- * failures read like bh_config_parse's, naming BUNDLE/config.json for one
- * that is missing (-ENOENT) or no JSON. */
+/* Reads BUNDLE/config.json and parses it as bh_config_parse does, checking
+ * as well what lies on disk: root.path must exist (it is resolved to a
+ * real path) and the compiled seccomp filter the annotation names is read.
+ * Its failures read like bh_config_parse's, but name BUNDLE/config.json
+ * when it is missing (-ENOENT) or no JSON. */
 int bh_config_load(const char *bundle, struct bh_config **out, struct bh_err *err);
 void bh_config_free(struct bh_config *config);
 
