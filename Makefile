@@ -110,7 +110,9 @@ $(BUILD)/bin/bulkhead-runtime: $(call musl_obj,$(CLI_SRC)) $(RUNTIME_LIB)
 
 # C tests and the in-container probe are static too: they run inside containers.
 $(BUILD)/tests/%: $(BUILD)/musl/tests/%.o $(RUNTIME_LIB)
-	$(call link_static,$<)
+	$(call link_static,$(filter %.o,$^))
+# The init's pure decisions are tested in C: that test links their file too.
+$(BUILD)/tests/init-decisions: $(call musl_obj,init/decisions.c)
 
 # ---- host side ----
 
@@ -164,6 +166,7 @@ $(BUILD)/asan/%.o: %.c | $(PACKAGES)
 
 $(BUILD)/asan/tests/%: $(BUILD)/asan/tests/%.o $(call asan_obj,$(RUNTIME_SRC))
 	$(HOST_CC) $(ASAN_FLAGS) -o $@ $^ -lseccomp -lcap -ljansson
+$(BUILD)/asan/tests/init-decisions: $(call asan_obj,init/decisions.c)
 
 $(BUILD)/asan/bin/bulkhead-runtime-asan: $(call asan_obj,$(CLI_SRC) $(RUNTIME_SRC))
 	@mkdir -p $(@D)

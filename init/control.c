@@ -139,7 +139,7 @@ static void reply_result(struct peer *p, int r, const char *what, const char *na
 }
 
 /* The command line is complete: start its answer. */
-static void start_answer(struct supervisor *s, struct peer *p, const char *line, size_t len, bool too_long)
+static void start_answer(const struct control_ops *ops, struct peer *p, const char *line, size_t len, bool too_long)
 {
 	struct control_request req;
 	int r = too_long ? -E2BIG : control_parse(line, len, &req);
@@ -147,33 +147,33 @@ static void start_answer(struct supervisor *s, struct peer *p, const char *line,
 	p->answering = true;
 	if (r == -E2BIG)
 		say(p, "error: a command line is at most %d bytes\n", CONTROL_LINE_MAX - 1);
-	else if (r == -ENAMETOOLONG || (r == 0 && req.name[0] && !supervisor_lookup(s, req.name)))
+	else if (r == -ENAMETOOLONG || (r == 0 && req.name[0] && !ops->lookup(ops->ctx, req.name)))
 		say(p, "error: no service named \"%.*s\"\n", 63, r == 0 ? req.name : "(a name too long)");
 	else if (r < 0)
 		say(p, "error: unknown command (ps, logs NAME, restart NAME, stop NAME, poweroff)\n");
 	else if (req.verb == CONTROL_PS)
 		p->ps_next = 1;
 	else if (req.verb == CONTROL_LOGS)
-		open_logs(p, supervisor_lookup(s, req.name));
+		open_logs(p, ops->lookup(ops->ctx, req.name));
 	else if (req.verb == CONTROL_RESTART)
-		reply_result(p, supervisor_restart(s, req.name), "restart", req.name);
+		reply_result(p, ops->restart(ops->ctx, req.name), "restart", req.name);
 	else if (req.verb == CONTROL_STOP)
-		reply_result(p, supervisor_stop(s, req.name), "stop", req.name);
+		reply_result(p, ops->stop(ops->ctx, req.name), "stop", req.name);
 	else if (req.verb == CONTROL_POWEROFF) {
 		say(p, "ok: powering off\n");
-		supervisor_request_shutdown(s, "bulkhead ctl poweroff");
+		ops->request_shutdown(ops->ctx, "bulkhead ctl poweroff");
 	}
 }
 
 /* Tops up the answer buffer from its source: ps lines, then log files. */
-static void fill(struct supervisor *s, struct peer *p)
+static void fill(const struct control_ops *ops, struct peer *p)
 {
 	memmove(p->out, p->out + p->out_off, p->out_len - p->out_off);
 	p->out_len -= p->out_off;
 	p->out_off = 0;
 	while (p->ps_next) {
 		char line[256];
-		size_t n = supervisor_ps_line(s, p->ps_next - 1, line, sizeof(line));
+		size_t n = ops->ps_line(ops->ctx, p->ps_next - 1, line, sizeof(line));
 		if (n == 0) {
 			p->ps_next = 0;
 			break;
@@ -204,9 +204,9 @@ static void fill(struct supervisor *s, struct peer *p)
 }
 
 /* Writes what the peer takes now; ends the exchange once all went out. */
-static void send_answer(struct supervisor *s, struct peer *p)
+static void send_answer(const struct control_ops *ops, struct peer *p)
 {
-	fill(s, p);
+	fill(ops, p);
 	while (p->out_off < p->out_len) {
 		ssize_t n = write(p->fd, p->out + p->out_off, p->out_len - p->out_off);
 		if (n < 0 && errno == EINTR)
@@ -217,7 +217,7 @@ static void send_answer(struct supervisor *s, struct peer *p)
 			return peer_close(p); /* the peer went away */
 		p->out_off += (size_t)n;
 		p->idle_until = clock_ms() + CONTROL_IDLE_MS;
-		fill(s, p);
+		fill(ops, p);
 	}
 	if (p->ended) {
 		/* The serial line: ready for the next command, once the rest of
@@ -229,7 +229,7 @@ static void send_answer(struct supervisor *s, struct peer *p)
 }
 
 /* Reads what came; a complete line starts its answer. */
-static void read_command(struct supervisor *s, struct peer *p)
+static void read_command(const struct control_ops *ops, struct peer *p)
 {
 	ssize_t n = read(p->fd, p->in + p->in_len, sizeof(p->in) - p->in_len);
 
@@ -242,7 +242,7 @@ static void read_command(struct supervisor *s, struct peer *p)
 		return;
 	}
 	if (n == 0 && p->in_len)
-		return start_answer(s, p, p->in, p->in_len, false); /* a last line without its newline */
+		return start_answer(ops, p, p->in, p->in_len, false); /* a last line without its newline */
 	if (n <= 0)
 		return peer_close(p);
 	p->idle_until = clock_ms() + CONTROL_IDLE_MS;
@@ -264,21 +264,21 @@ static void read_command(struct supervisor *s, struct peer *p)
 		/* The serial line reads one command at a time: what follows the
 		 * newline waits in the kernel's buffer, which we do not read
 		 * while answering. Bytes already read past it are dropped. */
-		start_answer(s, p, p->in, (size_t)(newline - p->in), false);
+		start_answer(ops, p, p->in, (size_t)(newline - p->in), false);
 	} else if (p->in_len == sizeof(p->in)) {
-		start_answer(s, p, p->in, p->in_len, true);
+		start_answer(ops, p, p->in, p->in_len, true);
 		p->skip_line = p->tty;
 	}
 }
 
-static void serve_peer(struct supervisor *s, struct peer *p, short revents)
+static void serve_peer(const struct control_ops *ops, struct peer *p, short revents)
 {
 	if (!p->answering && (revents & (POLLIN | POLLHUP | POLLERR)))
-		read_command(s, p);
+		read_command(ops, p);
 	else if (p->answering && (revents & (POLLHUP | POLLERR)) && !p->tty)
 		return peer_close(p);
 	if (p->fd >= 0 && p->answering)
-		send_answer(s, p);
+		send_answer(ops, p);
 }
 
 /* ---- the listening socket and the serial line ---- */
@@ -428,15 +428,15 @@ static void check_deadline(struct peer *p, long now)
 	peer_drop(p, p->answering ? "stopped reading its answer" : "sent no complete command line in time");
 }
 
-void control_handle(struct control *c, struct supervisor *s, const struct pollfd *fds, size_t n)
+void control_handle(struct control *c, const struct control_ops *ops, const struct pollfd *fds, size_t n)
 {
 	if (!c || n < 2 + CONTROL_PEERS_MAX)
 		return;
 	for (size_t i = 0; i < CONTROL_PEERS_MAX; i++)
 		if (fds[2 + i].fd >= 0 && fds[2 + i].revents)
-			serve_peer(s, &c->peers[i], fds[2 + i].revents);
+			serve_peer(ops, &c->peers[i], fds[2 + i].revents);
 	if (fds[1].fd >= 0 && fds[1].revents)
-		serve_peer(s, &c->tty, fds[1].revents);
+		serve_peer(ops, &c->tty, fds[1].revents);
 	if (fds[0].fd >= 0 && (fds[0].revents & POLLIN))
 		accept_peers(c);
 	long now = clock_ms();

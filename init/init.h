@@ -104,9 +104,56 @@ void container_log_open(struct container_log *log, const char *name);
 /* Writes one line to the console as "[name] line" and to the log. */
 void container_log_line(struct container_log *log, const char *name, const char *line, size_t len);
 
-/* ---- supervise.c ---- */
+/* ---- decisions.c: what supervision decides, pure (tests/init-decisions.c) ---- */
+enum phase { PHASE_ONBOOT, PHASE_SERVICES, PHASE_ONSHUTDOWN };
+extern const char *const phase_names[]; /* as ps shows them */
+
+/* Restart back-off: from 100 ms, doubling on every quick exit, up to 10 s;
+ * an instance that ran 10 s counts as stable and resets it. */
+#define BACKOFF_FIRST_MS 100L
+#define BACKOFF_MAX_MS 10000L
+#define BACKOFF_STABLE_MS 10000L
+
+/* What is known when an instance of a container has ended. */
+struct instance_end {
+	enum phase phase;
+	enum restart_policy restart;
+	unsigned max_restarts;  /* 0: no limit */
+	unsigned restarts;      /* restarts so far */
+	int status;             /* its exit status: code, or 128+N for signal N */
+	bool stopping;          /* we asked it to stop */
+	bool restart_now;       /* `ctl restart` asked for it */
+	bool shutdown;          /* shutdown began */
+};
+enum next_step {
+	NEXT_DONE,        /* it stays exited */
+	NEXT_RESTART_NOW, /* `ctl restart`: again at once, no back-off */
+	NEXT_BACKOFF,     /* again after backoff_delay_ms */
+	NEXT_GIVE_UP,     /* max_restarts reached: failed */
+};
+struct end_decision {
+	enum next_step next;
+	int failure;  /* the status this end counts as a failure of the appliance; 0: none */
+};
+struct end_decision decide_end(const struct instance_end *e);
+/* The count of quick exits in a row after one that ran RAN_MS. */
+unsigned backoff_quick_exits(unsigned quick_exits, long ran_ms);
+/* The wait before the next start, after QUICK_EXITS quick exits in a row. */
+long backoff_delay_ms(unsigned quick_exits);
+/* The status exit_status_from reports for its container. */
+int exit_status_of(bool ever_started, int status);
+
+/* ---- supervise.c (the containers and the loop), phases.c (onboot, services, shutdown) ---- */
 struct supervisor;
-struct supervisor *supervisor_new(const struct appliance *a, const struct boot_options *o, struct bh_err *err);
+struct control;
+/* What the process owns, opened by main and handed to the supervisor. */
+struct supervisor_inputs {
+	int signal_fd;            /* a signalfd of the signals main blocked; each but SIGCHLD shuts down */
+	int power_fd;             /* the power button, or -1 */
+	struct control *control;  /* NULL: no control channel */
+};
+struct supervisor *supervisor_new(const struct appliance *a, const struct boot_options *o,
+				  const struct supervisor_inputs *in, struct bh_err *err);
 /* Runs each onboot container to completion, in order. Returns false when
  * one failed and the appliance says to halt the boot. */
 bool supervisor_run_onboot(struct supervisor *s);
@@ -137,26 +184,30 @@ struct control_request {
  * -ENAMETOOLONG for a name of 64 bytes or more, -EINVAL for anything else. */
 int control_parse(const char *line, size_t len, struct control_request *out);
 
-struct control;
 /* The serial line of bulkhead.ctl= when given, else the socket. Failures
  * are warnings; NULL only without memory (then every call below is a no-op). */
 struct control *control_new(const struct boot_options *o);
 /* Fills FDS (room for CONTROL_POLL_MAX) with what to poll; returns how many. */
 size_t control_poll_fds(struct control *c, struct pollfd *fds);
+/* What the control channel asks of the one who serves it (the supervisor),
+ * each called with CTX: control.c calls no supervision code by name. */
+struct control_ops {
+	void *ctx;
+	/* The container named NAME, by its spec's own name (safe in a path), or NULL. */
+	const char *(*lookup)(void *ctx, const char *name);
+	/* Line I of ps (0: the header) into BUF; its length, 0 past the end. */
+	size_t (*ps_line)(void *ctx, size_t i, char *buf, size_t size);
+	/* 0, or -ENOENT (no such service), -ESRCH (not running), -EAGAIN
+	 * (waiting for its depends_on), -ESHUTDOWN (shutdown began). */
+	int (*restart)(void *ctx, const char *name);
+	int (*stop)(void *ctx, const char *name);
+	void (*request_shutdown)(void *ctx, const char *why);
+};
 /* After poll: serves the FDS control_poll_fds filled, drops peers past their
- * deadline. Never blocks. */
-void control_handle(struct control *c, struct supervisor *s, const struct pollfd *fds, size_t n);
+ * deadline, asking OPS for what the commands need. Never blocks. */
+void control_handle(struct control *c, const struct control_ops *ops, const struct pollfd *fds, size_t n);
 /* When the next peer deadline falls (CLOCK_MONOTONIC ms), or LONG_MAX. */
 long control_deadline(const struct control *c);
-
-/* What the control channel asks of the supervisor. */
-/* The container named NAME, by its spec's own name (safe in a path), or NULL. */
-const char *supervisor_lookup(struct supervisor *s, const char *name);
-/* Line I of ps (0: the header) into BUF; its length, 0 past the end. */
-size_t supervisor_ps_line(struct supervisor *s, size_t i, char *buf, size_t size);
-int supervisor_restart(struct supervisor *s, const char *name);
-int supervisor_stop(struct supervisor *s, const char *name);
-void supervisor_request_shutdown(struct supervisor *s, const char *why);
 
 /* ---- modules.c ---- */
 /* Loads the appliance's kernel modules in the order the builder resolved;

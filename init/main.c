@@ -4,12 +4,19 @@
  * appliance.json and the containers' config.json. Before the supervision
  * loop a failure ends the appliance with a non-zero status (never a panic);
  * after it, failures are warnings and the loop goes on. */
+#include <errno.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/reboot.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "init.h"
 
 enum { STATUS_BOOT_FAILED = 125 };
+
+/* Each of these but SIGCHLD asks for a shutdown (supervise.c). */
+static const int handled_signals[] = { SIGCHLD, SIGTERM, SIGINT, SIGUSR1, SIGUSR2, SIGPWR, SIGHUP };
 
 /* The boot failed before supervision: say why, offer the emergency shell
  * when asked for, then end the appliance with a status (never a panic). */
@@ -18,6 +25,34 @@ static void boot_failed(const struct boot_options *options, const char *why)
 	log_warn("%s", why);
 	emergency_shell(options);
 	shutdown_appliance(options, STATUS_BOOT_FAILED);
+}
+
+/* Blocks the signals the loop handles and opens its signalfd, or fails. */
+static int signals_open(struct bh_err *err)
+{
+	sigset_t set;
+	int fd;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(handled_signals) / sizeof(handled_signals[0]); i++)
+		sigaddset(&set, handled_signals[i]);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0 || (fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
+		return bh_fail(err, -errno, "signalfd: %s", strerror(errno));
+	/* ctrl-alt-del then reaches us as SIGINT instead of rebooting at once. */
+	if (machine_init())
+		reboot(RB_DISABLE_CAD);
+	return fd;
+}
+
+/* The machine's power button; none on a host (the tests). */
+static int power_open(void)
+{
+	if (!machine_init())
+		return -1;
+	int fd = power_button_open();
+	if (fd < 0)
+		log_warn("no power button found: an ACPI power-off will not reach us");
+	return fd;
 }
 
 int main(int argc, char **argv)
@@ -47,7 +82,13 @@ int main(int argc, char **argv)
 	}
 	if (appliance.hostname && sethostname(appliance.hostname, strlen(appliance.hostname)) < 0)
 		log_warn("sethostname %s failed", appliance.hostname);
-	if (!(supervisor = supervisor_new(&appliance, &options, &err)))
+	/* What PID 1 owns, opened here and handed to the supervisor. */
+	struct supervisor_inputs inputs = { .signal_fd = signals_open(&err) };
+	if (inputs.signal_fd < 0)
+		boot_failed(&options, err.msg);
+	inputs.power_fd = power_open();
+	inputs.control = control_new(&options);
+	if (!(supervisor = supervisor_new(&appliance, &options, &inputs, &err)))
 		boot_failed(&options, err.msg);
 	console_nonblocking(); /* the loop from here: PID 1 never waits for the host to read */
 	log_info("appliance %s: %zu onboot, %zu services, %zu onshutdown", appliance.name, appliance.n_onboot,

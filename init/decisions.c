@@ -1,0 +1,50 @@
+/* Supervision's decisions, apart from the loop that acts on them: what
+ * follows a container's exit, how long the back-off waits, which status
+ * the appliance reports. Pure (no clock, no process, no log), so that
+ * tests/init-decisions.c checks them without starting anything. */
+#include "init.h"
+
+const char *const phase_names[] = {
+	[PHASE_ONBOOT] = "onboot",
+	[PHASE_SERVICES] = "services",
+	[PHASE_ONSHUTDOWN] = "onshutdown",
+};
+
+struct end_decision decide_end(const struct instance_end *e)
+{
+	/* Once shutdown began nothing starts again, not even a ctl restart
+	 * asked for just before. A stop we asked for is neither restarted
+	 * nor a failure; only services have a restart policy. */
+	bool by_policy = !e->stopping && e->phase == PHASE_SERVICES &&
+			 (e->restart == RESTART_ALWAYS || (e->restart == RESTART_ON_FAILURE && e->status != 0));
+
+	if (e->shutdown || !(e->restart_now || by_policy))
+		return (struct end_decision){ .next = NEXT_DONE, .failure = e->stopping ? 0 : e->status };
+	if (e->restart_now)
+		return (struct end_decision){ .next = NEXT_RESTART_NOW };
+	/* Given up: a failure even after a clean exit (restart: always). */
+	if (e->max_restarts && e->restarts >= e->max_restarts)
+		return (struct end_decision){ .next = NEXT_GIVE_UP, .failure = e->status ? e->status : 1 };
+	return (struct end_decision){ .next = NEXT_BACKOFF };
+}
+
+unsigned backoff_quick_exits(unsigned quick_exits, long ran_ms)
+{
+	return ran_ms >= BACKOFF_STABLE_MS ? 0 : quick_exits + 1;
+}
+
+long backoff_delay_ms(unsigned quick_exits)
+{
+	long delay = BACKOFF_FIRST_MS;
+
+	for (unsigned i = 1; i < quick_exits && delay < BACKOFF_MAX_MS; i++)
+		delay *= 2;
+	return delay > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : delay;
+}
+
+int exit_status_of(bool ever_started, int status)
+{
+	/* One that never ran says why it could not (126 and 127 for its
+	 * command), or that it never got to. */
+	return ever_started || status ? status : BH_EXIT_SETUP;
+}

@@ -1,0 +1,77 @@
+/* The supervisor's insides: shared by the container state machine and the
+ * loop (supervise.c) and the phases that drive them (phases.c), and by no
+ * other file. main and control.c see only init.h. */
+#ifndef BULKHEAD_SUPERVISE_H
+#define BULKHEAD_SUPERVISE_H
+
+#include "init.h"
+
+#define LINE_MAX_BYTES 1024
+
+enum state {
+	STATE_WAITING, /* not started yet: its phase, or its depends_on */
+	STATE_RUNNING, /* process alive, or its output not drained yet */
+	STATE_BACKOFF, /* exited; starts again at restart_at */
+	STATE_EXITED,  /* done, by its own exit or our stop */
+	STATE_FAILED,  /* could not start again, or we gave up restarting */
+};
+
+struct container {
+	const struct container_spec *spec;
+	enum phase phase;
+	char *cgroups_path; /* the running instance's cgroup; its config is freed once it started */
+	enum state state;
+	pid_t pid;         /* > 0 until reaped */
+	int output_fd;     /* read end of its stdout+stderr pipe; -1 at EOF */
+	int status;        /* last exit status: code, or 128+N for signal N */
+	bool ever_started;
+	bool stopping;     /* we asked it to stop: no restart, not a failure */
+	bool restart_now;  /* `ctl restart`: start again at once */
+	long started_ms, restart_at_ms, kill_at_ms;
+	unsigned restarts, quick_exits;
+	bool in_wave;      /* stopping in the current shutdown wave (phases.c) */
+	struct container_log log;
+	size_t pending;
+	char line[LINE_MAX_BYTES];
+};
+
+struct supervisor {
+	const struct appliance *a;
+	const struct boot_options *o;
+	int signal_fd, power_fd;
+	struct control *control;
+	struct control_ops control_ops; /* what the control channel may ask of us */
+	bool shutdown_requested;
+	int first_failure;
+	struct container *all; /* onboot, then services, then onshutdown */
+	size_t n_all;
+	struct pollfd *pollfds;
+	struct container **owners;
+};
+
+long now_ms(void);
+struct container *services(struct supervisor *s);
+struct container *onshutdown(struct supervisor *s);
+/* The first failure decides the appliance's status (without exit_status_from). */
+void record_failure(struct supervisor *s, int status);
+
+/* ---- one container (supervise.c) ---- */
+void container_start(struct supervisor *s, struct container *c);
+/* SIGTERM now, and the loop kills it when its grace runs out; one that is
+ * not running (waiting, in back-off) just ends. -ESRCH when it is over. */
+int container_begin_stop(struct container *c);
+/* cgroup.kill, and SIGKILL to its pid. */
+void container_kill(struct container *c);
+/* Running or in back-off: not over yet. */
+bool container_active(const struct container *c);
+
+/* ---- the loop (supervise.c) ---- */
+/* After any event: end what is over, start what is due, kill what ran out
+ * of grace. */
+void supervisor_settle(struct supervisor *s);
+/* One turn of the loop: wait up to the nearest timer (or LIMIT_MS) for a
+ * signal, the power button, the control channel or output, and handle what
+ * came. */
+void supervisor_turn(struct supervisor *s, long limit_ms);
+
+#endif

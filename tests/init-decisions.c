@@ -1,0 +1,150 @@
+/* The init's supervision decisions (init/decisions.c), without starting
+ * anything: what follows a container's exit under each restart policy, the
+ * restart back-off, and the status an appliance reports. tests/init-*.t
+ * show the same decisions acted on by a running init. */
+#include "../init/init.h"
+#include "tap.h"
+
+/* A service of policy RESTART that exited with STATUS after RESTARTS
+ * restarts, of at most MAX; nothing else asked of it. */
+static struct instance_end service_end(enum restart_policy restart, unsigned max, unsigned restarts, int status)
+{
+	return (struct instance_end){
+		.phase = PHASE_SERVICES,
+		.restart = restart,
+		.max_restarts = max,
+		.restarts = restarts,
+		.status = status,
+	};
+}
+
+TEST(on_failure_restarts_a_failure_after_a_back_off)
+{
+	struct instance_end e = service_end(RESTART_ON_FAILURE, 0, 0, 3);
+	struct end_decision d = decide_end(&e);
+
+	ASSERT_EQ(NEXT_BACKOFF, d.next);
+	ASSERT_EQ(0, d.failure);
+}
+
+TEST(on_failure_leaves_a_clean_exit_done_and_no_failure)
+{
+	struct instance_end e = service_end(RESTART_ON_FAILURE, 0, 0, 0);
+	struct end_decision d = decide_end(&e);
+
+	ASSERT_EQ(NEXT_DONE, d.next);
+	ASSERT_EQ(0, d.failure);
+}
+
+TEST(always_restarts_a_clean_exit)
+{
+	struct instance_end e = service_end(RESTART_ALWAYS, 0, 5, 0);
+
+	ASSERT_EQ(NEXT_BACKOFF, decide_end(&e).next);
+}
+
+TEST(no_restart_policy_ends_and_a_failure_counts)
+{
+	struct instance_end e = service_end(RESTART_NO, 0, 0, 7);
+	struct end_decision d = decide_end(&e);
+
+	ASSERT_EQ(NEXT_DONE, d.next);
+	ASSERT_EQ(7, d.failure);
+}
+
+TEST(max_restarts_gives_up_once_reached_with_the_last_status)
+{
+	struct instance_end e = service_end(RESTART_ON_FAILURE, 3, 2, 3);
+
+	ASSERT_EQ(NEXT_BACKOFF, decide_end(&e).next);
+	e.restarts = 3;
+	struct end_decision d = decide_end(&e);
+	ASSERT_EQ(NEXT_GIVE_UP, d.next);
+	ASSERT_EQ(3, d.failure);
+}
+
+TEST(giving_up_after_clean_exits_is_a_failure_of_status_1)
+{
+	struct instance_end e = service_end(RESTART_ALWAYS, 2, 2, 0);
+	struct end_decision d = decide_end(&e);
+
+	ASSERT_EQ(NEXT_GIVE_UP, d.next);
+	ASSERT_EQ(1, d.failure);
+}
+
+TEST(a_stop_we_asked_for_is_neither_restarted_nor_a_failure)
+{
+	struct instance_end e = service_end(RESTART_ALWAYS, 0, 0, 143);
+	e.stopping = true;
+	struct end_decision d = decide_end(&e);
+
+	ASSERT_EQ(NEXT_DONE, d.next);
+	ASSERT_EQ(0, d.failure);
+}
+
+TEST(ctl_restart_starts_again_at_once_past_max_restarts)
+{
+	struct instance_end e = service_end(RESTART_NO, 1, 1, 143);
+	e.stopping = true;
+	e.restart_now = true;
+	struct end_decision d = decide_end(&e);
+
+	ASSERT_EQ(NEXT_RESTART_NOW, d.next);
+	ASSERT_EQ(0, d.failure);
+}
+
+TEST(nothing_restarts_once_shutdown_began_not_even_ctl_restart)
+{
+	struct instance_end e = service_end(RESTART_ALWAYS, 0, 0, 3);
+	e.shutdown = true;
+	e.restart_now = true;
+	struct end_decision d = decide_end(&e);
+
+	ASSERT_EQ(NEXT_DONE, d.next);
+	ASSERT_EQ(3, d.failure);
+}
+
+TEST(onboot_and_onshutdown_containers_are_never_restarted_by_policy)
+{
+	struct instance_end e = service_end(RESTART_ALWAYS, 0, 0, 3);
+
+	e.phase = PHASE_ONBOOT;
+	ASSERT_EQ(NEXT_DONE, decide_end(&e).next);
+	ASSERT_EQ(3, decide_end(&e).failure);
+	e.phase = PHASE_ONSHUTDOWN;
+	ASSERT_EQ(NEXT_DONE, decide_end(&e).next);
+}
+
+TEST(back_off_starts_at_100_ms_and_doubles_up_to_10_s)
+{
+	ASSERT_EQ(100, backoff_delay_ms(0));
+	ASSERT_EQ(100, backoff_delay_ms(1));
+	ASSERT_EQ(200, backoff_delay_ms(2));
+	ASSERT_EQ(400, backoff_delay_ms(3));
+	ASSERT_EQ(6400, backoff_delay_ms(7));
+	ASSERT_EQ(BACKOFF_MAX_MS, backoff_delay_ms(8));
+	ASSERT_EQ(BACKOFF_MAX_MS, backoff_delay_ms(1000));
+}
+
+TEST(a_quick_exit_counts_and_a_stable_run_resets_the_back_off)
+{
+	ASSERT_EQ(1, backoff_quick_exits(0, 5));
+	ASSERT_EQ(4, backoff_quick_exits(3, BACKOFF_STABLE_MS - 1));
+	ASSERT_EQ(0, backoff_quick_exits(3, BACKOFF_STABLE_MS));
+	ASSERT_EQ(100, backoff_delay_ms(backoff_quick_exits(9, BACKOFF_STABLE_MS)));
+}
+
+TEST(exit_status_from_reports_the_status_or_that_it_never_started)
+{
+	ASSERT_EQ(0, exit_status_of(true, 0));
+	ASSERT_EQ(3, exit_status_of(true, 3));
+	ASSERT_EQ(127, exit_status_of(false, 127));
+	ASSERT_EQ(BH_EXIT_SETUP, exit_status_of(false, 0));
+}
+
+TEST(phase_names_are_the_ones_ps_shows)
+{
+	ASSERT_STREQ("onboot", phase_names[PHASE_ONBOOT]);
+	ASSERT_STREQ("services", phase_names[PHASE_SERVICES]);
+	ASSERT_STREQ("onshutdown", phase_names[PHASE_ONSHUTDOWN]);
+}
