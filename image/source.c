@@ -14,13 +14,6 @@
 
 #include "image.h"
 
-static void free_strv(char **v)
-{
-	for (char **s = v; s && *s; s++)
-		free(*s);
-	free(v);
-}
-
 void image_config_free(struct image_config *ic)
 {
 	if (!ic)
