@@ -98,7 +98,7 @@ int input_check(const char *given, const char *path, struct diag *d)
 				 "\"%s\" is outside the build context %s (it is %s); move it under %s, or widen the "
 				 "context with bulkhead build --context DIR",
 				 given, root, real, root);
-	return diag_fail(d, "%s: %s", path, strerror(-fd));
+	return diag_errno(d, -fd, "%s", path);
 }
 
 const char *input_strerror(int e)

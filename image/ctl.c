@@ -17,7 +17,7 @@ static int connect_to(const char *where, struct diag *d)
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
-		return diag_fail(d, "socket: %s", strerror(errno));
+		return diag_errno(d, errno, "socket");
 	if (strlen(where) >= sizeof(addr.sun_path)) {
 		close(fd);
 		return diag_fail(d, "%s: path too long for a socket", where);
@@ -44,7 +44,7 @@ int ctl_raw(const char *where, const char *text, struct diag *d)
 	while (read(fd, drain, sizeof(drain)) > 0)
 		;
 	close(fd);
-	return n == (ssize_t)strlen(text) ? 0 : diag_fail(d, "%s: %s", where, strerror(e));
+	return n == (ssize_t)strlen(text) ? 0 : diag_errno(d, e, "%s", where);
 }
 
 int ctl_command(const char *where, const char *command, const char *arg, struct diag *d)
@@ -58,7 +58,7 @@ int ctl_command(const char *where, const char *command, const char *arg, struct 
 	snprintf(line, sizeof(line), "%s%s%s\n", command, arg ? " " : "", arg ? arg : "");
 	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line)) {
 		close(fd);
-		return diag_fail(d, "%s: %s", where, strerror(errno));
+		return diag_errno(d, errno, "%s", where);
 	}
 	/* The answer ends at EOF (the init's own socket) or at an EOT byte
 	 * (the VM's serial port, which has no end of connection). */

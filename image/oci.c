@@ -196,7 +196,7 @@ static int blob_open(const struct layout *l, const char *name, struct blob *b, s
 	if (b->fd < 0 && errno == EXDEV)
 		return diag_fail(d, "%s/%s: a symlink that leads outside the layout; refusing it", l->path, name);
 	if (b->fd < 0 || fstat(b->fd, &st) < 0)
-		return diag_fail(d, "%s/%s: %s", l->path, name, strerror(errno));
+		return diag_errno(d, errno, "%s/%s", l->path, name);
 	if (!S_ISREG(st.st_mode)) {
 		blob_close(b);
 		return diag_fail(d, "%s/%s is not a file", l->path, name);
@@ -564,7 +564,7 @@ static int resolve(enum image_kind kind, const char *path, const char *ref, stru
 	img->layout.path = path;
 	img->layout.dirfd = img->layout.archive = -1;
 	if (stat(path, &st) < 0)
-		return diag_fail(d, "%s: %s", path, strerror(errno));
+		return diag_errno(d, errno, "%s", path);
 	/* Opening a FIFO or reading a device would block or never end. */
 	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
 		return diag_fail(d, "%s is neither a directory nor a regular file (an archive of one)", path);

@@ -75,19 +75,19 @@ int copy_file(const char *from, const char *to, struct diag *d)
 	int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, r = 0;
 
 	if (in < 0)
-		return diag_fail(d, "%s: %s", from, strerror(errno));
+		return diag_errno(d, errno, "%s", from);
 	if ((out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
 		close(in);
-		return diag_fail(d, "%s: %s", to, strerror(errno));
+		return diag_errno(d, errno, "%s", to);
 	}
 	while (r == 0 && (n = read(in, buf, sizeof(buf))) > 0)
 		if (write(out, buf, (size_t)n) != n)
-			r = diag_fail(d, "%s: %s", to, strerror(errno));
+			r = diag_errno(d, errno, "%s", to);
 	if (r == 0 && n < 0)
-		r = diag_fail(d, "%s: %s", from, strerror(errno));
+		r = diag_errno(d, errno, "%s", from);
 	close(in);
 	if (close(out) < 0 && r == 0)
-		r = diag_fail(d, "%s: %s", to, strerror(errno));
+		r = diag_errno(d, errno, "%s", to);
 	return r;
 }
 

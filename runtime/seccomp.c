@@ -129,7 +129,7 @@ static int filter_build(const struct bh_config *c, scmp_filter_ctx *out, struct 
 		return bh_fail(err, -ENOMEM, "seccomp: creating the filter");
 	if ((r = configure(ctx, c)) < 0) {
 		seccomp_release(ctx);
-		return bh_fail(err, r, "seccomp: architectures or flags: %s", strerror(-r));
+		return bh_fail_errno(err, r, "seccomp: architectures or flags");
 	}
 	for (size_t i = 0; i < c->n_seccomp_rules; i++) {
 		const struct bh_seccomp_rule *rule = &c->seccomp_rules[i];
@@ -138,7 +138,7 @@ static int filter_build(const struct bh_config *c, scmp_filter_ctx *out, struct 
 			continue;
 		if ((r = add_rule(ctx, rule, nr)) < 0) {
 			seccomp_release(ctx);
-			return bh_fail(err, r, "seccomp: rule for %s: %s", rule->name, strerror(-r));
+			return bh_fail_errno(err, r, "seccomp: rule for %s", rule->name);
 		}
 	}
 	*out = ctx;
@@ -166,9 +166,9 @@ static int load_compiled(const struct bh_config *c, struct bh_err *err)
 	struct sock_fprog prog = { .len = (unsigned short)c->n_seccomp_bpf, .filter = c->seccomp_bpf };
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return bh_fail(err, -errno, "seccomp: no_new_privs: %s", strerror(errno));
+		return bh_fail_errno(err, -errno, "seccomp: no_new_privs");
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, kernel_flags(c), &prog) < 0)
-		return bh_fail(err, -errno, "seccomp: loading the compiled filter: %s", strerror(errno));
+		return bh_fail_errno(err, -errno, "seccomp: loading the compiled filter");
 	return 0;
 }
 
@@ -186,7 +186,7 @@ int bh_seccomp_apply(const struct bh_config *c, struct bh_err *err)
 	r = seccomp_load(ctx);
 	seccomp_release(ctx);
 	if (r < 0)
-		return bh_fail(err, r, "seccomp: loading the filter: %s", strerror(-r));
+		return bh_fail_errno(err, r, "seccomp: loading the filter");
 	return 0;
 }
 
@@ -208,7 +208,7 @@ int bh_seccomp_export(const struct bh_config *c, int fd, struct bh_err *err)
 	r = seccomp_export_bpf(ctx, fd);
 	seccomp_release(ctx);
 	if (r < 0)
-		return bh_fail(err, r, "seccomp: writing the compiled filter: %s", strerror(-r));
+		return bh_fail_errno(err, r, "seccomp: writing the compiled filter");
 	end = lseek(fd, 0, SEEK_CUR);
 	return start < 0 || end < 0 ? 1 : (int)((end - start) / (off_t)sizeof(struct sock_filter));
 }

@@ -77,6 +77,18 @@ int cli_error(const char *fmt, ...)
 	return EXIT_RUNTIME;
 }
 
+int cli_error_errno(int errnum, const char *fmt, ...)
+{
+	char what[1024]; /* as long as cli_error's message: it truncates the same */
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	const char *reason = strerror(errnum);
+	return cli_error("%s: %s", what, reason);
+}
+
 static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
