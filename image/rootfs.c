@@ -37,7 +37,7 @@ static int write_busybox(struct initrd *w, const char *prefix, const struct tool
 	FILE *list;
 	int r = 0;
 
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
 		if (join(path, sizeof(path), prefix, dirs[i], d) < 0 ||
 		    initrd_dir(w, path, strcmp(dirs[i], "root") == 0 ? 0700 : 0755, d) < 0)
 			return -1;
@@ -166,7 +166,7 @@ int rootfs_write(struct initrd *w, const char *prefix, const struct container *c
 	}
 	if (r < 0)
 		return -1;
-	for (size_t i = 0; i < sizeof(mountpoints) / sizeof(mountpoints[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(mountpoints); i++)
 		if (join(path, sizeof(path), prefix, mountpoints[i], d) < 0 ||
 		    initrd_dir(w, path, strcmp(mountpoints[i], "tmp") == 0 ? 01777 : 0755, d) < 0)
 			return -1;

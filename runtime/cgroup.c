@@ -18,7 +18,7 @@ static const char *cgroup_root(void)
 	static const char *const roots[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
 	struct statfs fs;
 
-	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(roots); i++)
 		if (statfs(roots[i], &fs) == 0 && fs.f_type == CGROUP2_MAGIC)
 			return roots[i];
 	return NULL;
@@ -43,7 +43,7 @@ static int enable_controllers(int dir_fd)
 	_cleanup_close_ int control = openat(dir_fd, "cgroup.subtree_control", O_WRONLY | O_CLOEXEC);
 	if (control < 0)
 		return -errno;
-	for (size_t i = 0; i < sizeof(controllers) / sizeof(controllers[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(controllers); i++) {
 		char word[32];
 		if (!strstr(available, controllers[i]))
 			continue;

@@ -216,7 +216,7 @@ static void child_main(const struct bh_config *c, const struct bh_io *io, int go
 	if (read(go_fd, &go, 1) != 1)
 		_exit(BH_EXIT_SETUP);
 	close(go_fd);
-	close_inherited(keep, sizeof(keep) / sizeof(keep[0]));
+	close_inherited(keep, ARRAY_SIZE(keep));
 
 	status = apply_and_exec(c, io, start_fd, report_fd, &err);
 	report.error = err.code ? err.code : -EIO;

@@ -51,7 +51,7 @@ static const struct {
 	{ "make_sym", 1, false },   { "refer", 2, false },       { "truncate", 3, true },
 	{ "ioctl_dev", 5, true },
 };
-#define N_RIGHTS (sizeof(rights) / sizeof(rights[0]))
+#define N_RIGHTS ARRAY_SIZE(rights)
 
 int bh_landlock_right(const char *name, uint64_t *bit)
 {

@@ -35,7 +35,7 @@ static const struct {
 
 int bh_mount_option(const char *option, struct bh_mount *m, char **data_out)
 {
-	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(options); i++) {
 		if (strcmp(option, options[i].name) != 0)
 			continue;
 		if (options[i].propagation)
@@ -184,7 +184,7 @@ static int make_devices(const struct bh_config *c, struct bh_err *err)
 	snprintf(dev, sizeof(dev), "%s/dev", c->root);
 	if (lstat(dev, &st) < 0 || !S_ISDIR(st.st_mode))
 		return 0;
-	for (size_t i = 0; i < sizeof(default_devices) / sizeof(default_devices[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(default_devices); i++) {
 		char host[64];
 		snprintf(host, sizeof(host), "/dev/%s", default_devices[i]);
 		snprintf(path, sizeof(path), "%s/%s", dev, default_devices[i]);
@@ -201,7 +201,7 @@ static int make_devices(const struct bh_config *c, struct bh_err *err)
 		if (mount(host, path, NULL, MS_BIND, NULL) < 0)
 			return bh_fail_errno(err, -errno, "device /dev/%s: binding %s", default_devices[i], host);
 	}
-	for (size_t i = 0; i < sizeof(default_links) / sizeof(default_links[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(default_links); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dev, default_links[i].link);
 		if (symlink(default_links[i].target, path) < 0 && errno != EEXIST)
 			return bh_fail_errno(err, -errno, "device link /dev/%s", default_links[i].link);
@@ -322,5 +322,5 @@ int bh_mount_finish(const struct bh_config *c, struct bh_err *err)
 
 const char *bh_mount_option_at(size_t i)
 {
-	return i < sizeof(options) / sizeof(options[0]) ? options[i].name : NULL;
+	return i < ARRAY_SIZE(options) ? options[i].name : NULL;
 }

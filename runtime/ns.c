@@ -18,7 +18,7 @@ static const struct {
 
 int bh_ns_flag(const char *type, int *flag)
 {
-	for (size_t i = 0; i < sizeof(namespace_types) / sizeof(namespace_types[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(namespace_types); i++)
 		if (strcmp(type, namespace_types[i].type) == 0) {
 			*flag = namespace_types[i].flag;
 			return 0;
@@ -28,7 +28,7 @@ int bh_ns_flag(const char *type, int *flag)
 
 const char *bh_ns_type_at(size_t i)
 {
-	return i < sizeof(namespace_types) / sizeof(namespace_types[0]) ? namespace_types[i].type : NULL;
+	return i < ARRAY_SIZE(namespace_types) ? namespace_types[i].type : NULL;
 }
 
 int bh_ns_join(const struct bh_config *c, struct bh_err *err)

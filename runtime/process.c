@@ -26,7 +26,7 @@ static const struct {
 
 int bh_rlimit_from_name(const char *name)
 {
-	for (size_t i = 0; i < sizeof(rlimit_names) / sizeof(rlimit_names[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(rlimit_names); i++)
 		if (strcmp(name, rlimit_names[i].name) == 0)
 			return rlimit_names[i].resource;
 	return -EINVAL;
@@ -51,7 +51,7 @@ int bh_sysctl_check(const char *key, int clone_flags)
 {
 	if (strstr(key, "..") || strchr(key, '/'))
 		return -EINVAL;
-	for (size_t i = 0; i < sizeof(namespaced_sysctls) / sizeof(namespaced_sysctls[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(namespaced_sysctls); i++) {
 		const char *prefix = namespaced_sysctls[i].prefix;
 		bool match = namespaced_sysctls[i].exact ? strcmp(key, prefix) == 0
 							 : strncmp(key, prefix, strlen(prefix)) == 0;

@@ -26,7 +26,7 @@ static const struct {
 
 int bh_seccomp_action(const char *name, uint32_t errno_ret, uint32_t *action)
 {
-	for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(actions); i++) {
 		if (strcmp(name, actions[i].name) != 0)
 			continue;
 		*action = actions[i].action;
@@ -50,7 +50,7 @@ static const struct {
 
 int bh_seccomp_operator(const char *name, int *op)
 {
-	for (size_t i = 0; i < sizeof(operators) / sizeof(operators[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(operators); i++)
 		if (strcmp(name, operators[i].name) == 0) {
 			*op = operators[i].op;
 			return 0;
@@ -94,7 +94,7 @@ static const struct {
 
 int bh_seccomp_flag(const char *name, unsigned *bit)
 {
-	for (size_t i = 0; i < sizeof(filter_flags) / sizeof(filter_flags[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(filter_flags); i++)
 		if (strcmp(name, filter_flags[i].name) == 0) {
 			*bit = 1U << i;
 			return 0;
@@ -110,7 +110,7 @@ static int configure(scmp_filter_ctx ctx, const struct bh_config *c)
 	for (size_t i = 0; i < c->n_seccomp_arches; i++)
 		if ((r = seccomp_arch_add(ctx, c->seccomp_arches[i])) < 0 && r != -EEXIST)
 			return r;
-	for (size_t i = 0; i < sizeof(filter_flags) / sizeof(filter_flags[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(filter_flags); i++)
 		if ((c->seccomp_flags & (1U << i)) && (r = seccomp_attr_set(ctx, filter_flags[i].attr, 1)) < 0)
 			return r;
 	/* An allow-list of some 350 names: a binary tree instead of a linear
@@ -153,7 +153,7 @@ static unsigned kernel_flags(const struct bh_config *c)
 					 SECCOMP_FILTER_FLAG_SPEC_ALLOW };
 	unsigned flags = 0;
 
-	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(bits); i++)
 		if (c->seccomp_flags & (1U << i))
 			flags |= bits[i];
 	return flags;
@@ -215,10 +215,10 @@ int bh_seccomp_export(const struct bh_config *c, int fd, struct bh_err *err)
 
 const char *bh_seccomp_action_at(size_t i)
 {
-	return i < sizeof(actions) / sizeof(actions[0]) ? actions[i].name : NULL;
+	return i < ARRAY_SIZE(actions) ? actions[i].name : NULL;
 }
 
 const char *bh_seccomp_operator_at(size_t i)
 {
-	return i < sizeof(operators) / sizeof(operators[0]) ? operators[i].name : NULL;
+	return i < ARRAY_SIZE(operators) ? operators[i].name : NULL;
 }

@@ -292,7 +292,7 @@ static int parse_signal(const char *text)
 		return number > 0 && number < _NSIG ? (int)number : -1;
 	if (strncmp(text, "SIG", 3) == 0)
 		text += 3;
-	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(signals); i++)
 		if (strcmp(text, signals[i].name) == 0)
 			return signals[i].number;
 	return -1;

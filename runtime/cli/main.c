@@ -126,7 +126,7 @@ int main(int argc, char **argv)
 		fputs(usage, stderr);
 		return 2;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		if (strcmp(argv[optind], commands[i].name) == 0) {
 			char **sub = argv + optind;
 			int subc = argc - optind;
