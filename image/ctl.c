@@ -14,21 +14,16 @@
 static int connect_to(const char *where, struct diag *d)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
 		return diag_errno(d, errno, "socket");
-	if (strlen(where) >= sizeof(addr.sun_path)) {
-		close(fd);
+	if (strlen(where) >= sizeof(addr.sun_path))
 		return diag_fail(d, "%s: path too long for a socket", where);
-	}
 	memcpy(addr.sun_path, where, strlen(where));
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		int e = errno;
-		close(fd);
-		return diag_fail(d, "%s: %s (is the appliance running?)", where, strerror(e));
-	}
-	return fd;
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+		return diag_fail(d, "%s: %s (is the appliance running?)", where, strerror(errno));
+	return steal_fd(&fd);
 }
 
 int ctl_raw(const char *where, const char *text, struct diag *d)

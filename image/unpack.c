@@ -78,7 +78,7 @@ static bool whiteout_name_ok(const char *name)
 static int open_dir(int dirfd, const char *path)
 {
 	char copy[PATH_MAX];
-	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0)
 		return -errno;
@@ -88,17 +88,15 @@ static int open_dir(int dirfd, const char *path)
 			*next++ = '\0';
 		if (!*part || strcmp(part, ".") == 0)
 			continue;
-		if (strcmp(part, "..") == 0) {
-			close(fd);
+		if (strcmp(part, "..") == 0)
 			return -EINVAL; /* never above DIRFD */
-		}
-		int sub = openat(fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), e = errno;
-		close(fd);
+		int sub = openat(fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub < 0)
-			return -e;
+			return -errno;
+		close(fd);
 		fd = sub;
 	}
-	return fd;
+	return steal_fd(&fd);
 }
 
 /* The directory holding PATH's last component, as open_dir; *BASE points

@@ -59,7 +59,7 @@ int bh_cgroup_create(const struct bh_config *c, struct bh_err *err)
 {
 	const char *root = cgroup_root();
 	char path[4096];
-	int dir_fd;
+	_cleanup_close_ int dir_fd = -1;
 
 	if (!c->cgroups_path)
 		return -ENOENT;
@@ -74,23 +74,17 @@ int bh_cgroup_create(const struct bh_config *c, struct bh_err *err)
 	for (char *save = NULL, *part = strtok_r(path, "/", &save); part;
 	     part = strtok_r(NULL, "/", &save)) {
 		int r = enable_controllers(dir_fd);
-		if (r < 0) {
-			close(dir_fd);
+		if (r < 0)
 			return bh_fail_errno(err, r, "cgroup: enabling controllers above %s", part);
-		}
-		if (mkdirat(dir_fd, part, 0755) < 0 && errno != EEXIST) {
-			r = -errno;
-			close(dir_fd);
-			return bh_fail_errno(err, r, "cgroup: creating %s", c->cgroups_path);
-		}
+		if (mkdirat(dir_fd, part, 0755) < 0 && errno != EEXIST)
+			return bh_fail_errno(err, -errno, "cgroup: creating %s", c->cgroups_path);
 		int next = openat(dir_fd, part, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-		r = -errno;
-		close(dir_fd);
 		if (next < 0)
-			return bh_fail_errno(err, r, "cgroup: opening %s", c->cgroups_path);
+			return bh_fail_errno(err, -errno, "cgroup: opening %s", c->cgroups_path);
+		close(dir_fd);
 		dir_fd = next;
 	}
-	return dir_fd;
+	return steal_fd(&dir_fd);
 }
 
 int bh_cgroup_join(int cgroup_fd, pid_t pid, struct bh_err *err)
