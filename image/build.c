@@ -38,55 +38,6 @@ __attribute__((format(printf, 2, 3))) static void say(struct progress *p, const 
 	fflush(stdout);
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void remove_tree(const char *path)
-{
-	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-int copy_file(const char *from, const char *to, struct diag *d)
-{
-	char buf[1 << 16];
-	ssize_t n = 0;
-	int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, r = 0;
-
-	if (in < 0)
-		return diag_fail(d, "%s: %s", from, strerror(errno));
-	if ((out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
-		close(in);
-		return diag_fail(d, "%s: %s", to, strerror(errno));
-	}
-	while (r == 0 && (n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, (size_t)n) != n)
-			r = diag_fail(d, "%s: %s", to, strerror(errno));
-	if (r == 0 && n < 0)
-		r = diag_fail(d, "%s: %s", from, strerror(errno));
-	close(in);
-	if (close(out) < 0 && r == 0)
-		r = diag_fail(d, "%s: %s", to, strerror(errno));
-	return r;
-}
-
-int read_first_line(const char *path, char *out, size_t size)
-{
-	FILE *f = fopen(path, "re");
-
-	if (!f)
-		return -errno;
-	if (!fgets(out, (int)size, f))
-		out[0] = '\0';
-	fclose(f);
-	out[strcspn(out, "\n")] = '\0';
-	return 0;
-}
-
 /* mkdir -p of OUTPUT's parent, so that -o out/NAME works in a fresh tree. */
 static int make_parent(const char *output, struct diag *d)
 {

@@ -58,30 +58,23 @@ static bool beneath(const char *where)
 int input_open(const char *path, int flags, char *real, size_t size)
 {
 	char link[64], where[PATH_MAX];
-	int fd = open(path, O_PATH | O_CLOEXEC | (flags & O_NOFOLLOW)), e;
+	_cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC | (flags & O_NOFOLLOW));
 
 	if (fd < 0)
 		return -errno;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	ssize_t n = readlink(link, where, sizeof(where) - 1);
-	if (n < 0) {
-		e = errno;
-		close(fd);
-		return -e;
-	}
+	if (n < 0)
+		return -errno;
 	where[n] = '\0';
 	if (real)
 		snprintf(real, size, "%s", where);
-	if (!beneath(where)) {
-		close(fd);
+	if (!beneath(where))
 		return -EXDEV;
-	}
 	if (flags & O_PATH)
-		return fd;
+		return steal_fd(&fd);
 	int out = open(link, (flags & ~O_NOFOLLOW) | O_CLOEXEC);
-	e = errno;
-	close(fd);
-	return out < 0 ? -e : out;
+	return out < 0 ? -errno : out;
 }
 
 int input_check(const char *given, const char *path, struct diag *d)
@@ -98,7 +91,7 @@ int input_check(const char *given, const char *path, struct diag *d)
 				 "\"%s\" is outside the build context %s (it is %s); move it under %s, or widen the "
 				 "context with bulkhead build --context DIR",
 				 given, root, real, root);
-	return diag_fail(d, "%s: %s", path, strerror(-fd));
+	return diag_errno(d, -fd, "%s", path);
 }
 
 const char *input_strerror(int e)

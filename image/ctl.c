@@ -14,21 +14,16 @@
 static int connect_to(const char *where, struct diag *d)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
-		return diag_fail(d, "socket: %s", strerror(errno));
-	if (strlen(where) >= sizeof(addr.sun_path)) {
-		close(fd);
+		return diag_errno(d, errno, "socket");
+	if (strlen(where) >= sizeof(addr.sun_path))
 		return diag_fail(d, "%s: path too long for a socket", where);
-	}
 	memcpy(addr.sun_path, where, strlen(where));
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		int e = errno;
-		close(fd);
-		return diag_fail(d, "%s: %s (is the appliance running?)", where, strerror(e));
-	}
-	return fd;
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+		return diag_fail(d, "%s: %s (is the appliance running?)", where, strerror(errno));
+	return steal_fd(&fd);
 }
 
 int ctl_raw(const char *where, const char *text, struct diag *d)
@@ -44,7 +39,7 @@ int ctl_raw(const char *where, const char *text, struct diag *d)
 	while (read(fd, drain, sizeof(drain)) > 0)
 		;
 	close(fd);
-	return n == (ssize_t)strlen(text) ? 0 : diag_fail(d, "%s: %s", where, strerror(e));
+	return n == (ssize_t)strlen(text) ? 0 : diag_errno(d, e, "%s", where);
 }
 
 int ctl_command(const char *where, const char *command, const char *arg, struct diag *d)
@@ -58,7 +53,7 @@ int ctl_command(const char *where, const char *command, const char *arg, struct 
 	snprintf(line, sizeof(line), "%s%s%s\n", command, arg ? " " : "", arg ? arg : "");
 	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line)) {
 		close(fd);
-		return diag_fail(d, "%s: %s", where, strerror(errno));
+		return diag_errno(d, errno, "%s", where);
 	}
 	/* The answer ends at EOF (the init's own socket) or at an EOT byte
 	 * (the VM's serial port, which has no end of connection). */

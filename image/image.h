@@ -7,12 +7,27 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "../runtime/util.h"
 #include "manifest.h"
 #include "../init/contract.h"
 
+/* ---- util.c: the builder's small helpers ---- */
+/* Formats the message into d and returns -1: "return diag_fail(d, ...)". */
 __attribute__((format(printf, 2, 3))) int diag_fail(struct diag *d, const char *fmt, ...);
+/* diag_fail, and then ": " and strerror(ERRNUM) appended (ERRNUM positive:
+ * errno, or -r of a function that returned -errno). */
+__attribute__((format(printf, 3, 4))) int diag_errno(struct diag *d, int errnum, const char *fmt, ...);
 /* Puts the formatted text before the message already in d. */
 __attribute__((format(printf, 2, 3))) void diag_prefix(struct diag *d, const char *fmt, ...);
+/* Frees a NULL-terminated string vector and its strings; NULL is fine. */
+void free_strv(char **v);
+/* rm -rf PATH, not following symlinks; best effort (what cannot go stays). */
+void remove_tree(const char *path);
+/* Copies FROM to TO (created 0644 or truncated). Returns 0 or -1 with d set. */
+int copy_file(const char *from, const char *to, struct diag *d);
+/* PATH's first line, without its newline ("" for an empty file), into OUT.
+ * Returns 0 or -errno. */
+int read_first_line(const char *path, char *out, size_t size);
 
 /* ---- context.c: the build context, beneath which a manifest's inputs lie ---- */
 /* Sets the context to DIR's real path. Returns 0 or -errno. */
@@ -247,10 +262,6 @@ struct build_options {
 	int format; /* FORMAT_* */
 	struct tools tools;
 };
-int copy_file(const char *from, const char *to, struct diag *d);
-/* PATH's first line, without its newline ("" for an empty file), into OUT.
- * Returns 0 or -errno. */
-int read_first_line(const char *path, char *out, size_t size);
 int build_appliance(const struct build_options *o, struct diag *d);
 
 /* ---- accel.c: KVM or TCG ---- */

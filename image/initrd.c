@@ -26,30 +26,6 @@ struct initrd {
 	size_t n_dirs, cap_dirs;
 };
 
-int diag_fail(struct diag *d, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-void diag_prefix(struct diag *d, const char *fmt, ...)
-{
-	char inner[sizeof(d->msg)];
-	va_list ap;
-	int n;
-
-	memcpy(inner, d->msg, sizeof(inner));
-	va_start(ap, fmt);
-	n = vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
-	va_end(ap);
-	if (n >= 0 && (size_t)n < sizeof(d->msg))
-		snprintf(d->msg + n, sizeof(d->msg) - (size_t)n, "%s", inner);
-}
-
 static int archive_fail(struct initrd *w, const char *path, struct diag *d)
 {
 	return diag_fail(d, "initrd: %s: %s", path, archive_error_string(w->archive));

@@ -28,7 +28,7 @@ static char **read_lines(const char *path, struct diag *d)
 	ssize_t len;
 
 	if (!f)
-		return diag_fail(d, "%s: %s", path, strerror(errno)), NULL;
+		return diag_errno(d, errno, "%s", path), NULL;
 	while ((len = getline(&line, &size, f)) >= 0) {
 		char **grown = realloc(lines, (n + 2) * sizeof(char *));
 		if (!grown)

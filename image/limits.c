@@ -136,7 +136,7 @@ static const char *too_long(const struct container *c)
 	for (size_t i = 0; i < c->n_files; i++)
 		if (strlen(c->files[i].path) > CONTAINER_PATH_MAX)
 			return c->files[i].path;
-	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++)
+	for (size_t l = 0; l < ARRAY_SIZE(lists); l++)
 		for (char **p = lists[l]; p && *p; p++)
 			if (strlen(*p) > CONTAINER_PATH_MAX)
 				return *p;

@@ -49,7 +49,7 @@ static const char *path_problem(const char *path)
 	if (strncmp(path, "/dev/", 5) != 0 || !path[5] || strstr(path, "..") || strstr(path, "//") ||
 	    path[strlen(path) - 1] == '/')
 		return "must be a file below /dev/ without \"..\"; elsewhere the root is nodev and a node cannot be opened";
-	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(reserved); i++) {
 		size_t n = strlen(reserved[i]);
 		/* A mount ("/dev/shm/"): the mount point itself and what lies in it. */
 		bool mount = reserved[i][n - 1] == '/';

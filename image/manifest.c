@@ -457,13 +457,6 @@ int manifest_load_in(const char *path, const char *context, struct manifest *m, 
 	return 0;
 }
 
-static void free_strv(char **v)
-{
-	for (char **s = v; s && *s; s++)
-		free(*s);
-	free(v);
-}
-
 static void free_containers(struct container *list, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {

@@ -169,7 +169,7 @@ static int write_one(struct initrd *w, int root, const char *real, const char *t
 	if (fd < 0 && errno == EXDEV)
 		return diag_fail(d, "%s/%s: a symlink that leads outside the modules directory; refusing it", real, module);
 	if (fd < 0)
-		return diag_fail(d, "%s/%s: %s", real, module, strerror(errno));
+		return diag_errno(d, errno, "%s/%s", real, module);
 	snprintf(from, sizeof(from), "/proc/self/fd/%d", fd);
 	int r = initrd_file(w, to, from, 0644, d);
 	close(fd);
@@ -183,7 +183,7 @@ int modules_write(struct initrd *w, const char *dir, char *const *order, char **
 	int r = 0;
 
 	if (!realpath(dir, real))
-		return diag_fail(d, "%s: %s", dir, strerror(errno));
+		return diag_errno(d, errno, "%s", dir);
 	const char *release = basename(real);
 	while (order[n])
 		n++;
@@ -192,7 +192,7 @@ int modules_write(struct initrd *w, const char *dir, char *const *order, char **
 	if (!*image_paths)
 		return diag_fail(d, "out of memory");
 	if (root < 0)
-		return diag_fail(d, "%s: %s", dir, strerror(errno));
+		return diag_errno(d, errno, "%s", dir);
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		snprintf(to, sizeof(to), "lib/modules/%s/%s", release, order[i]);
 		r = write_one(w, root, real, to, order[i], d);

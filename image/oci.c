@@ -196,7 +196,7 @@ static int blob_open(const struct layout *l, const char *name, struct blob *b, s
 	if (b->fd < 0 && errno == EXDEV)
 		return diag_fail(d, "%s/%s: a symlink that leads outside the layout; refusing it", l->path, name);
 	if (b->fd < 0 || fstat(b->fd, &st) < 0)
-		return diag_fail(d, "%s/%s: %s", l->path, name, strerror(errno));
+		return diag_errno(d, errno, "%s/%s", l->path, name);
 	if (!S_ISREG(st.st_mode)) {
 		blob_close(b);
 		return diag_fail(d, "%s/%s is not a file", l->path, name);
@@ -324,7 +324,6 @@ static const char *const layer_types[] = {
 	"application/vnd.docker.image.rootfs.diff.tar.gzip",
 	"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
 };
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* "a, b, c" from the names NAME gives for each element (J: the first,
  * second... of one element; NULL after the last), for messages; "none"
@@ -410,10 +409,10 @@ static int oci_resolve(struct image *img, const char *ref, struct diag *d)
 		return -1;
 	chosen = oci_choose(index, ref, d);
 	int r = chosen ? descriptor(chosen, "the image's entry in index.json", &m, d) : -1;
-	if (r == 0 && one_of(m.media_type, index_types, COUNT(index_types)))
+	if (r == 0 && one_of(m.media_type, index_types, ARRAY_SIZE(index_types)))
 		r = diag_fail(d, "%s is an image index (several platforms?); name one of its manifests as oci:PATH@DIGEST",
 			      m.digest);
-	else if (r == 0 && !one_of(m.media_type, manifest_types, COUNT(manifest_types)))
+	else if (r == 0 && !one_of(m.media_type, manifest_types, ARRAY_SIZE(manifest_types)))
 		r = diag_fail(d, "%s: media type \"%s\" is not an image manifest", m.digest,
 			      m.media_type ? m.media_type : "(none)");
 	if (r == 0)
@@ -440,7 +439,7 @@ static int oci_resolve(struct image *img, const char *ref, struct diag *d)
 		snprintf(what, sizeof(what), "layer %zu of the manifest", i + 1);
 		if (descriptor(item, what, &l, d) < 0)
 			return -1;
-		if (!one_of(l.media_type, layer_types, COUNT(layer_types)))
+		if (!one_of(l.media_type, layer_types, ARRAY_SIZE(layer_types)))
 			return diag_fail(d, "layer %s: media type \"%s\" is not a tar layer bulkhead reads", l.digest,
 					 l.media_type ? l.media_type : "(none)");
 		blob_name(l.digest, img->layers[i].name, sizeof(img->layers[i].name), d);
@@ -564,7 +563,7 @@ static int resolve(enum image_kind kind, const char *path, const char *ref, stru
 	img->layout.path = path;
 	img->layout.dirfd = img->layout.archive = -1;
 	if (stat(path, &st) < 0)
-		return diag_fail(d, "%s: %s", path, strerror(errno));
+		return diag_errno(d, errno, "%s", path);
 	/* Opening a FIFO or reading a device would block or never end. */
 	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
 		return diag_fail(d, "%s is neither a directory nor a regular file (an archive of one)", path);

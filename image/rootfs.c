@@ -37,7 +37,7 @@ static int write_busybox(struct initrd *w, const char *prefix, const struct tool
 	FILE *list;
 	int r = 0;
 
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
 		if (join(path, sizeof(path), prefix, dirs[i], d) < 0 ||
 		    initrd_dir(w, path, strcmp(dirs[i], "root") == 0 ? 0700 : 0755, d) < 0)
 			return -1;
@@ -52,7 +52,7 @@ static int write_busybox(struct initrd *w, const char *prefix, const struct tool
 	/* The applet list comes from the binary itself, so that links match it. */
 	snprintf(command, sizeof(command), "'%s' --list-full", t->busybox);
 	if (!(list = popen(command, "r")))
-		return diag_fail(d, "%s --list-full: %s", t->busybox, strerror(errno));
+		return diag_errno(d, errno, "%s --list-full", t->busybox);
 	while (r == 0 && fgets(applet, sizeof(applet), list)) {
 		applet[strcspn(applet, "\n")] = '\0';
 		if (!applet[0] || strcmp(applet, "bin/busybox") == 0)
@@ -83,7 +83,7 @@ static int write_tree(struct initrd *w, const char *source, const char *prefix, 
 	int n = scandir(source, &entries, NULL, by_name), r = 0;
 
 	if (n < 0)
-		return diag_fail(d, "%s: %s", source, strerror(errno));
+		return diag_errno(d, errno, "%s", source);
 	for (int i = 0; i < n; i++) {
 		const char *name = entries[i]->d_name;
 		char from[PATH_MAX], to[PATH_MAX], target[PATH_MAX];
@@ -97,7 +97,7 @@ static int write_tree(struct initrd *w, const char *source, const char *prefix, 
 			continue;
 		}
 		if (lstat(from, &st) < 0) {
-			r = diag_fail(d, "%s: %s", from, strerror(errno));
+			r = diag_errno(d, errno, "%s", from);
 			continue;
 		}
 		initrd_owner(w, st.st_uid, st.st_gid);
@@ -107,7 +107,7 @@ static int write_tree(struct initrd *w, const char *source, const char *prefix, 
 			r = input ? input_file(w, to, from, st.st_mode, d) : initrd_file(w, to, from, st.st_mode, d);
 		else if (S_ISLNK(st.st_mode)) {
 			if ((len = readlink(from, target, sizeof(target) - 1)) < 0)
-				r = diag_fail(d, "%s: %s", from, strerror(errno));
+				r = diag_errno(d, errno, "%s", from);
 			else {
 				target[len] = '\0';
 				r = initrd_symlink(w, to, target, d);
@@ -136,7 +136,7 @@ int rootfs_unpack(const struct container *c, const char *scratch, char *dir, siz
 		return 0;
 	if (snprintf(dir, size, "%s/unpack-XXXXXX", scratch) >= (int)size || !mkdtemp(dir) ||
 	    (fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		r = diag_fail(d, "%s: %s", dir, strerror(errno));
+		r = diag_errno(d, errno, "%s", dir);
 	else {
 		unpack_count_drops(drops);
 		r = c->image_kind == IMAGE_TAR ? unpack_file(c->image_path, fd, d) : oci_unpack(c, fd, d);
@@ -166,7 +166,7 @@ int rootfs_write(struct initrd *w, const char *prefix, const struct container *c
 	}
 	if (r < 0)
 		return -1;
-	for (size_t i = 0; i < sizeof(mountpoints) / sizeof(mountpoints[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(mountpoints); i++)
 		if (join(path, sizeof(path), prefix, mountpoints[i], d) < 0 ||
 		    initrd_dir(w, path, strcmp(mountpoints[i], "tmp") == 0 ? 01777 : 0755, d) < 0)
 			return -1;

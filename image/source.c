@@ -14,13 +14,6 @@
 
 #include "image.h"
 
-static void free_strv(char **v)
-{
-	for (char **s = v; s && *s; s++)
-		free(*s);
-	free(v);
-}
-
 void image_config_free(struct image_config *ic)
 {
 	if (!ic)
@@ -70,7 +63,7 @@ static int probe_archive(const char *path, struct diag *d)
 		archive_read_free(a);
 		if (fd >= 0)
 			close(fd);
-		return fd < 0 ? diag_fail(d, "%s: %s", path, strerror(-fd)) : diag_fail(d, "out of memory");
+		return fd < 0 ? diag_errno(d, -fd, "%s", path) : diag_fail(d, "out of memory");
 	}
 	if (archive_read_open_fd(a, fd, 1 << 16) != ARCHIVE_OK || archive_read_next_header(a, &e) < ARCHIVE_WARN)
 		r = diag_fail(d, "%s is not a tar archive libarchive can read: %s", path, archive_error_string(a));
@@ -100,7 +93,7 @@ int image_locate(struct container *c, const char *dir, struct diag *d)
 	if (c->image_kind == IMAGE_DIR && (!exists || !S_ISDIR(st.st_mode)))
 		return diag_fail(d, "%s is not a directory", joined);
 	if (!exists)
-		return diag_fail(d, "%s: %s", joined, strerror(errno));
+		return diag_errno(d, errno, "%s", joined);
 	if (c->image_kind == IMAGE_TAR && !S_ISREG(st.st_mode))
 		return diag_fail(d, "%s is not a file; tar: takes an archive (dir: takes a directory)", joined);
 	/* A FIFO or a device would block the build or never end: only a
@@ -110,7 +103,7 @@ int image_locate(struct container *c, const char *dir, struct diag *d)
 	/* The real path names the image (two spellings, one image); messages
 	 * keep the path as the manifest gave it. */
 	if (!(c->image_path = realpath(joined, NULL)))
-		return diag_fail(d, "%s: %s", joined, strerror(errno));
+		return diag_errno(d, errno, "%s", joined);
 	if (c->image_kind == IMAGE_TAR)
 		return probe_archive(joined, d);
 	if (c->image_kind == IMAGE_DIR)

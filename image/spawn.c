@@ -91,7 +91,7 @@ int run_tool(const char *const argv[], const char *const env[], const char *inpu
 	if (null < 0 || !err || fcntl(fileno(err), F_SETFD, FD_CLOEXEC) < 0 ||
 	    (input && (!in || fcntl(fileno(in), F_SETFD, FD_CLOEXEC) < 0 || fputs(input, in) < 0 || fflush(in) != 0 ||
 		       fseek(in, 0, SEEK_SET) < 0))) {
-		r = diag_fail(d, "%s: cannot set up its input and output: %s", argv[0], strerror(errno));
+		r = diag_errno(d, errno, "%s: cannot set up its input and output", argv[0]);
 		goto out;
 	}
 	pid_t pid = spawn(argv, env, in ? fileno(in) : null, null, fileno(err));
@@ -100,12 +100,12 @@ int run_tool(const char *const argv[], const char *const env[], const char *inpu
 		goto out;
 	}
 	if (pid < 0) {
-		r = diag_fail(d, "%s: %s", argv[0], strerror((int)-pid));
+		r = diag_errno(d, (int)-pid, "%s", argv[0]);
 		goto out;
 	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR) {
-			r = diag_fail(d, "%s: waitpid: %s", argv[0], strerror(errno));
+			r = diag_errno(d, errno, "%s: waitpid", argv[0]);
 			goto out;
 		}
 	if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {

@@ -78,7 +78,7 @@ static bool whiteout_name_ok(const char *name)
 static int open_dir(int dirfd, const char *path)
 {
 	char copy[PATH_MAX];
-	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0)
 		return -errno;
@@ -88,17 +88,15 @@ static int open_dir(int dirfd, const char *path)
 			*next++ = '\0';
 		if (!*part || strcmp(part, ".") == 0)
 			continue;
-		if (strcmp(part, "..") == 0) {
-			close(fd);
+		if (strcmp(part, "..") == 0)
 			return -EINVAL; /* never above DIRFD */
-		}
-		int sub = openat(fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), e = errno;
-		close(fd);
+		int sub = openat(fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub < 0)
-			return -e;
+			return -errno;
+		close(fd);
 		fd = sub;
 	}
-	return fd;
+	return steal_fd(&fd);
 }
 
 /* The directory holding PATH's last component, as open_dir; *BASE points
@@ -236,7 +234,7 @@ int unpack_whiteouts(int dirfd, const struct whiteouts *w, struct diag *d)
 			close(fd);
 		}
 		if (r < 0)
-			return diag_fail(d, "whiteout %s%s: %s", path, opaque ? " (opaque directory)" : "", strerror(-r));
+			return diag_errno(d, -r, "whiteout %s%s", path, opaque ? " (opaque directory)" : "");
 	}
 	return 0;
 }
@@ -328,7 +326,7 @@ int unpack_extract(struct archive *a, int dirfd, bool layer, const char *what, s
 	 * SECURE_ flags it refuses anything that would leave it. The builder
 	 * is single-threaded, and the directory is restored below. */
 	if (fchdir(dirfd) < 0) {
-		r = diag_fail(d, "%s: %s", what, strerror(errno));
+		r = diag_errno(d, errno, "%s", what);
 		goto out;
 	}
 	while ((r = next_entry(a, what, &e, path, sizeof(path), d)) > 0) {
@@ -345,7 +343,7 @@ int unpack_extract(struct archive *a, int dirfd, bool layer, const char *what, s
 			continue;
 		}
 		if (layer && type != AE_IFDIR && (r = replace_directory(dirfd, path)) < 0) {
-			r = diag_fail(d, "%s: %s: replacing a directory: %s", what, path, strerror(-r));
+			r = diag_errno(d, -r, "%s: %s: replacing a directory", what, path);
 			break;
 		}
 		if ((r = copy_entry(a, disk, e, path, what, d)) < 0)
@@ -355,7 +353,7 @@ int unpack_extract(struct archive *a, int dirfd, bool layer, const char *what, s
 	if (archive_write_close(disk) != ARCHIVE_OK && r == 0)
 		r = diag_fail(d, "%s: %s", what, archive_error_string(disk));
 	if (fchdir(cwd) < 0 && r == 0)
-		r = diag_fail(d, "back to the working directory: %s", strerror(errno));
+		r = diag_errno(d, errno, "back to the working directory");
 out:
 	if (disk)
 		archive_write_free(disk);
@@ -374,7 +372,7 @@ int unpack_file(const char *path, int dirfd, struct diag *d)
 		archive_read_free(a);
 		if (fd >= 0)
 			close(fd);
-		return fd < 0 ? diag_fail(d, "%s: %s", path, strerror(-fd)) : diag_fail(d, "out of memory");
+		return fd < 0 ? diag_errno(d, -fd, "%s", path) : diag_fail(d, "out of memory");
 	}
 	if (archive_read_open_fd(a, fd, 1 << 16) != ARCHIVE_OK)
 		r = diag_fail(d, "%s: %s", path, archive_error_string(a));

@@ -9,6 +9,7 @@
 struct pollfd;
 
 #include "../runtime/runtime.h"
+#include "../runtime/util.h"
 #include "contract.h"
 
 #define APPLIANCE_JSON "/etc/bulkhead/appliance.json"
@@ -16,6 +17,8 @@ struct pollfd;
 /* ---- log.c: the console is our only log for now ---- */
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* log_warn, and then ": " and strerror(ERRNUM) appended. */
+void log_warn_errno(int errnum, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* From the loop on: a console the host stops reading drops lines (counted,
  * then reported) instead of stopping PID 1. */
 void console_nonblocking(void);

@@ -105,6 +105,18 @@ void log_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
+void log_warn_errno(int errnum, const char *fmt, ...)
+{
+	char what[1024]; /* as long as emit's line: it truncates the same */
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	const char *reason = strerror(errnum);
+	log_warn("%s: %s", what, reason);
+}
+
 void container_log_open(struct container_log *log, const char *name)
 {
 	char path[128];

@@ -12,11 +12,11 @@ void modules_load(char *const *paths)
 	for (char *const *p = paths; p && *p; p++) {
 		int fd = open(*p, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
-			log_warn("module %s: %s", *p, strerror(errno));
+			log_warn_errno(errno, "module %s", *p);
 			continue;
 		}
 		if (syscall(SYS_finit_module, fd, "", 0) < 0 && errno != EEXIST)
-			log_warn("module %s: %s", *p, strerror(errno));
+			log_warn_errno(errno, "module %s", *p);
 		close(fd);
 	}
 }

@@ -26,29 +26,20 @@ static bool has_power_key(int fd)
 int power_button_open(void)
 {
 	char path[32], name[64];
-	int fallback = -1;
+	_cleanup_close_ int fallback = -1;
 
 	for (int i = 0; i < 32; i++) {
 		snprintf(path, sizeof(path), "/dev/input/event%d", i);
-		int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-		if (fd < 0)
+		_cleanup_close_ int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0 || !has_power_key(fd))
 			continue;
-		if (!has_power_key(fd)) {
-			close(fd);
-			continue;
-		}
 		memset(name, 0, sizeof(name));
-		if (ioctl(fd, EVIOCGNAME(sizeof(name) - 1), name) >= 0 && strstr(name, "Power Button")) {
-			if (fallback >= 0)
-				close(fallback);
-			return fd;
-		}
+		if (ioctl(fd, EVIOCGNAME(sizeof(name) - 1), name) >= 0 && strstr(name, "Power Button"))
+			return steal_fd(&fd);
 		if (fallback < 0)
-			fallback = fd;
-		else
-			close(fd);
+			fallback = steal_fd(&fd);
 	}
-	return fallback;
+	return steal_fd(&fallback);
 }
 
 bool power_button_pressed(int fd)

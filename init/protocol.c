@@ -34,7 +34,7 @@ int control_parse(const char *line, size_t len, struct control_request *out)
 		word++;
 	const char *arg = word < len ? line + word + 1 : NULL;
 	size_t arg_len = arg ? len - word - 1 : 0;
-	for (size_t v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++) {
+	for (size_t v = 0; v < ARRAY_SIZE(verbs); v++) {
 		if (strlen(verbs[v].word) != word || memcmp(line, verbs[v].word, word) != 0)
 			continue;
 		out->verb = verbs[v].verb;

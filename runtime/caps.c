@@ -37,8 +37,7 @@ int bh_caps_drop_bounding(const struct bh_config *c, struct bh_err *err)
 		if (c->cap_bounding & (1ULL << cap))
 			continue;
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
-			return bh_fail(err, -errno, "dropping capability %d from the bounding set: %s",
-				       cap, strerror(errno));
+			return bh_fail_errno(err, -errno, "dropping capability %d from the bounding set", cap);
 	}
 	return 0;
 }
@@ -64,17 +63,17 @@ int bh_caps_apply(const struct bh_config *c, struct bh_err *err)
 	    (r = set_flag(caps, CAP_PERMITTED, c->cap_permitted)) < 0 ||
 	    (r = set_flag(caps, CAP_INHERITABLE, c->cap_inheritable)) < 0) {
 		cap_free(caps);
-		return bh_fail(err, r, "building the capability sets: %s", strerror(-r));
+		return bh_fail_errno(err, r, "building the capability sets");
 	}
 	if (cap_set_proc(caps) < 0) {
 		r = -errno;
 		cap_free(caps);
-		return bh_fail(err, r, "setting the capability sets: %s", strerror(-r));
+		return bh_fail_errno(err, r, "setting the capability sets");
 	}
 	cap_free(caps);
 
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
-		return bh_fail(err, -errno, "clearing the ambient set: %s", strerror(errno));
+		return bh_fail_errno(err, -errno, "clearing the ambient set");
 	/* The kernel only lets a capability that is permitted and inheritable be
 	 * ambient. Configs in the wild (crun's and runc's spec) list ambient
 	 * capabilities without inheritable ones; like them, we raise what the
@@ -84,8 +83,7 @@ int bh_caps_apply(const struct bh_config *c, struct bh_err *err)
 		if (!(ambient & (1ULL << cap)))
 			continue;
 		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
-			return bh_fail(err, -errno, "raising capability %d in the ambient set: %s", cap,
-				       strerror(errno));
+			return bh_fail_errno(err, -errno, "raising capability %d in the ambient set", cap);
 	}
 	return 0;
 }

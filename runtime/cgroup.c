@@ -18,7 +18,7 @@ static const char *cgroup_root(void)
 	static const char *const roots[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
 	struct statfs fs;
 
-	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(roots); i++)
 		if (statfs(roots[i], &fs) == 0 && fs.f_type == CGROUP2_MAGIC)
 			return roots[i];
 	return NULL;
@@ -43,7 +43,7 @@ static int enable_controllers(int dir_fd)
 	_cleanup_close_ int control = openat(dir_fd, "cgroup.subtree_control", O_WRONLY | O_CLOEXEC);
 	if (control < 0)
 		return -errno;
-	for (size_t i = 0; i < sizeof(controllers) / sizeof(controllers[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(controllers); i++) {
 		char word[32];
 		if (!strstr(available, controllers[i]))
 			continue;
@@ -59,7 +59,7 @@ int bh_cgroup_create(const struct bh_config *c, struct bh_err *err)
 {
 	const char *root = cgroup_root();
 	char path[4096];
-	int dir_fd;
+	_cleanup_close_ int dir_fd = -1;
 
 	if (!c->cgroups_path)
 		return -ENOENT;
@@ -70,27 +70,21 @@ int bh_cgroup_create(const struct bh_config *c, struct bh_err *err)
 
 	dir_fd = open(root, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
 	if (dir_fd < 0)
-		return bh_fail(err, -errno, "cgroup: %s: %s", root, strerror(errno));
+		return bh_fail_errno(err, -errno, "cgroup: %s", root);
 	for (char *save = NULL, *part = strtok_r(path, "/", &save); part;
 	     part = strtok_r(NULL, "/", &save)) {
 		int r = enable_controllers(dir_fd);
-		if (r < 0) {
-			close(dir_fd);
-			return bh_fail(err, r, "cgroup: enabling controllers above %s: %s", part, strerror(-r));
-		}
-		if (mkdirat(dir_fd, part, 0755) < 0 && errno != EEXIST) {
-			r = -errno;
-			close(dir_fd);
-			return bh_fail(err, r, "cgroup: creating %s: %s", c->cgroups_path, strerror(-r));
-		}
+		if (r < 0)
+			return bh_fail_errno(err, r, "cgroup: enabling controllers above %s", part);
+		if (mkdirat(dir_fd, part, 0755) < 0 && errno != EEXIST)
+			return bh_fail_errno(err, -errno, "cgroup: creating %s", c->cgroups_path);
 		int next = openat(dir_fd, part, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-		r = -errno;
-		close(dir_fd);
 		if (next < 0)
-			return bh_fail(err, r, "cgroup: opening %s: %s", c->cgroups_path, strerror(-r));
+			return bh_fail_errno(err, -errno, "cgroup: opening %s", c->cgroups_path);
+		close(dir_fd);
 		dir_fd = next;
 	}
-	return dir_fd;
+	return steal_fd(&dir_fd);
 }
 
 int bh_cgroup_join(int cgroup_fd, pid_t pid, struct bh_err *err)
@@ -99,11 +93,11 @@ int bh_cgroup_join(int cgroup_fd, pid_t pid, struct bh_err *err)
 	_cleanup_close_ int fd = openat(cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
 
 	if (fd < 0)
-		return bh_fail(err, -errno, "cgroup: opening cgroup.procs: %s", strerror(errno));
+		return bh_fail_errno(err, -errno, "cgroup: opening cgroup.procs");
 	snprintf(text, sizeof(text), "%d", (int)pid);
 	ssize_t n = bh_write_all(fd, text, strlen(text));
 	if (n < 0)
-		return bh_fail(err, (int)n, "cgroup: moving pid %d: %s", (int)pid, strerror((int)-n));
+		return bh_fail_errno(err, (int)n, "cgroup: moving pid %d", (int)pid);
 	return 0;
 }
 
@@ -128,7 +122,7 @@ int bh_cgroup_destroy(const char *cgroups_path, struct bh_err *err)
 			break;
 		nanosleep(&pause, NULL);
 	}
-	return bh_fail(err, -errno, "cgroup: removing %s: %s", path, strerror(errno));
+	return bh_fail_errno(err, -errno, "cgroup: removing %s", path);
 }
 
 int bh_cgroup_set_limits(const struct bh_config *c, int cgroup_fd, struct bh_err *err)
@@ -143,7 +137,7 @@ int bh_cgroup_set_limits(const struct bh_config *c, int cgroup_fd, struct bh_err
 				       errno == ENOENT ? " (is its controller available here?)" : "");
 		ssize_t n = bh_write_all(fd, eq + 1, strlen(eq + 1));
 		if (n < 0)
-			return bh_fail(err, (int)n, "cgroup: writing \"%s\" to %s: %s", eq + 1, file, strerror((int)-n));
+			return bh_fail_errno(err, (int)n, "cgroup: writing \"%s\" to %s", eq + 1, file);
 	}
 	return 0;
 }

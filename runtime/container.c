@@ -39,10 +39,10 @@ static int setup_stdio(const struct bh_io *io, struct bh_err *err)
 	int in = io->stdin_fd;
 
 	if (in < 0 && (in = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
-		return bh_fail(err, -errno, "opening /dev/null: %s", strerror(errno));
+		return bh_fail_errno(err, -errno, "opening /dev/null");
 	if (dup2(in, 0) < 0 || (io->stdout_fd >= 0 && dup2(io->stdout_fd, 1) < 0) ||
 	    (io->stderr_fd >= 0 && dup2(io->stderr_fd, 2) < 0))
-		return bh_fail(err, -errno, "wiring stdio: %s", strerror(errno));
+		return bh_fail_errno(err, -errno, "wiring stdio");
 	return 0;
 }
 
@@ -82,13 +82,13 @@ static int change_ids(const struct bh_config *c, struct bh_err *err)
 	/* Keep the permitted set across the uid change; bh_caps_apply then
 	 * trims it to exactly what the config grants. */
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-		return bh_fail(err, -errno, "keeping capabilities across setuid: %s", strerror(errno));
+		return bh_fail_errno(err, -errno, "keeping capabilities across setuid");
 	if (setgroups(c->n_additional_gids, c->additional_gids) < 0)
-		return bh_fail(err, -errno, "setgroups: %s", strerror(errno));
+		return bh_fail_errno(err, -errno, "setgroups");
 	if (setresgid(c->gid, c->gid, c->gid) < 0)
-		return bh_fail(err, -errno, "setresgid %u: %s", (unsigned)c->gid, strerror(errno));
+		return bh_fail_errno(err, -errno, "setresgid %u", (unsigned)c->gid);
 	if (setresuid(c->uid, c->uid, c->uid) < 0)
-		return bh_fail(err, -errno, "setresuid %u: %s", (unsigned)c->uid, strerror(errno));
+		return bh_fail_errno(err, -errno, "setresuid %u", (unsigned)c->uid);
 	return 0;
 }
 
@@ -122,12 +122,12 @@ static int apply_and_exec(const struct bh_config *c, const struct bh_io *io, int
 	/* In a new user namespace we hold no mapped id until we take one:
 	 * files created while setting up (mount points) need an owner. */
 	if ((c->namespaces & CLONE_NEWUSER) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
-		return bh_fail(err, -errno, "becoming root of the user namespace (is container id 0 mapped?): %s",
-			       strerror(errno)), BH_EXIT_SETUP;
+		return bh_fail_errno(err, -errno,
+				     "becoming root of the user namespace (is container id 0 mapped?)"), BH_EXIT_SETUP;
 	/* The cgroup namespace is unshared only now, so that its root is the
 	 * container's own cgroup, which the parent moved us into. */
 	if (c->cgroup_ns && unshare(CLONE_NEWCGROUP) < 0)
-		return bh_fail(err, -errno, "unsharing the cgroup namespace: %s", strerror(errno)), BH_EXIT_SETUP;
+		return bh_fail_errno(err, -errno, "unsharing the cgroup namespace"), BH_EXIT_SETUP;
 	/* A new session: the console's job control must not reach the container. */
 	setsid();
 	if (setup_stdio(io, err) < 0)
@@ -143,7 +143,7 @@ static int apply_and_exec(const struct bh_config *c, const struct bh_io *io, int
 	if (bh_process_apply(c, err) < 0)
 		return BH_EXIT_SETUP;
 	if (chdir(c->cwd) < 0)
-		return bh_fail(err, -errno, "cwd %s: %s", c->cwd, strerror(errno)), BH_EXIT_SETUP;
+		return bh_fail_errno(err, -errno, "cwd %s", c->cwd), BH_EXIT_SETUP;
 
 	/* From here privileges go, and nothing can be undone. The bounding set
 	 * first, while CAP_SETPCAP is still held. */
@@ -151,14 +151,14 @@ static int apply_and_exec(const struct bh_config *c, const struct bh_io *io, int
 		return BH_EXIT_PRIVDROP;
 	/* Landlock needs no_new_privs (we hold no CAP_SYS_ADMIN any more). */
 	if (c->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return bh_fail(err, -errno, "no_new_privs: %s", strerror(errno)), BH_EXIT_PRIVDROP;
+		return bh_fail_errno(err, -errno, "no_new_privs"), BH_EXIT_PRIVDROP;
 	if (bh_landlock_apply(c, err) < 0)
 		return BH_EXIT_PRIVDROP;
 	/* Descriptors the caller handed us (a directory fd above all) would
 	 * reach the host's tree past the pivot: none but stdio survives exec.
 	 * Ours from here on are close-on-exec already. */
 	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		return bh_fail(err, -errno, "marking inherited descriptors close-on-exec: %s", strerror(errno)),
+		return bh_fail_errno(err, -errno, "marking inherited descriptors close-on-exec"),
 		       BH_EXIT_PRIVDROP;
 	/* Last, so that the filter need not allow any of the setup above. */
 	if (bh_seccomp_apply(c, err) < 0)
@@ -171,7 +171,7 @@ static int apply_and_exec(const struct bh_config *c, const struct bh_io *io, int
 		return BH_EXIT_SETUP;
 
 	execve(command, c->args, c->env);
-	bh_fail(err, -errno, "exec %s: %s", command, strerror(errno));
+	bh_fail_errno(err, -errno, "exec %s", command);
 	return errno == ENOENT ? BH_EXIT_NOTFOUND : BH_EXIT_NOEXEC;
 }
 
@@ -216,7 +216,7 @@ static void child_main(const struct bh_config *c, const struct bh_io *io, int go
 	if (read(go_fd, &go, 1) != 1)
 		_exit(BH_EXIT_SETUP);
 	close(go_fd);
-	close_inherited(keep, sizeof(keep) / sizeof(keep[0]));
+	close_inherited(keep, ARRAY_SIZE(keep));
 
 	status = apply_and_exec(c, io, start_fd, report_fd, &err);
 	report.error = err.code ? err.code : -EIO;
@@ -244,7 +244,7 @@ static pid_t clone_in_user_ns(const struct bh_config *c, struct bh_err *err)
 	int channel[2];
 
 	if (pipe2(channel, O_CLOEXEC) < 0)
-		return bh_fail(err, -errno, "pipe: %s", strerror(errno));
+		return bh_fail_errno(err, -errno, "pipe");
 	pid_t helper = (pid_t)syscall(SYS_clone, (unsigned long)SIGCHLD, NULL, NULL, NULL, NULL);
 	if (helper == 0) {
 		int fd = open(c->user_ns_path, O_RDONLY | O_CLOEXEC);
@@ -263,7 +263,7 @@ static pid_t clone_in_user_ns(const struct bh_config *c, struct bh_err *err)
 	close(channel[1]);
 	if (helper < 0) {
 		close(channel[0]);
-		return bh_fail(err, -errno, "clone: %s", strerror(errno));
+		return bh_fail_errno(err, -errno, "clone");
 	}
 	int result = 0;
 	if (read(channel[0], &result, sizeof(result)) != (ssize_t)sizeof(result))
@@ -271,7 +271,7 @@ static pid_t clone_in_user_ns(const struct bh_config *c, struct bh_err *err)
 	close(channel[0]);
 	waitpid(helper, NULL, 0);
 	if (result < 0)
-		return bh_fail(err, result, "joining user namespace %s: %s", c->user_ns_path, strerror(-result));
+		return bh_fail_errno(err, result, "joining user namespace %s", c->user_ns_path);
 	return result;
 }
 
@@ -287,9 +287,9 @@ static pid_t clone_child(const struct bh_config *c, struct bh_err *err)
 	if (c->pid_ns_path) {
 		if ((ours = open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC)) < 0 ||
 		    (target = open(c->pid_ns_path, O_RDONLY | O_CLOEXEC)) < 0)
-			return bh_fail(err, -errno, "pid namespace %s: %s", c->pid_ns_path, strerror(errno));
+			return bh_fail_errno(err, -errno, "pid namespace %s", c->pid_ns_path);
 		if (setns(target, CLONE_NEWPID) < 0)
-			return bh_fail(err, -errno, "joining pid namespace %s: %s", c->pid_ns_path, strerror(errno));
+			return bh_fail_errno(err, -errno, "joining pid namespace %s", c->pid_ns_path);
 	}
 	pid = c->user_ns_path ? clone_in_user_ns(c, err)
 			      : (pid_t)syscall(SYS_clone, (unsigned long)(SIGCHLD | c->clone_flags), NULL, NULL, NULL, NULL);
@@ -300,10 +300,10 @@ static pid_t clone_child(const struct bh_config *c, struct bh_err *err)
 		/* We could not go back: never leave a half-made container. */
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
-		return bh_fail(err, -errno, "returning to our pid namespace: %s", strerror(errno));
+		return bh_fail_errno(err, -errno, "returning to our pid namespace");
 	}
 	if (pid < 0)
-		return bh_fail(err, -clone_errno, "clone: %s", strerror(clone_errno));
+		return bh_fail_errno(err, -clone_errno, "clone");
 	return pid;
 }
 
@@ -326,12 +326,12 @@ static int launch(const struct bh_config *c, const struct bh_io *io, int start_f
 		return err->code;
 	}
 	if (pipe2(go, O_CLOEXEC) < 0)
-		return bh_fail(err, -errno, "pipe: %s", strerror(errno));
+		return bh_fail_errno(err, -errno, "pipe");
 	if (pipe2(report, O_CLOEXEC) < 0) {
 		int r = -errno;
 		close(go[0]);
 		close(go[1]);
-		return bh_fail(err, r, "pipe: %s", strerror(-r));
+		return bh_fail_errno(err, r, "pipe");
 	}
 
 	/* A raw clone behaves like fork() with namespaces: the child gets a

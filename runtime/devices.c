@@ -94,7 +94,7 @@ static void compile(const struct bh_config *c, struct program *p)
 	emit(p, BPF_ALU64 | BPF_RSH | BPF_K, R3_ACCESS, 0, 0, 16);
 	emit(p, BPF_LDX | BPF_W | BPF_MEM, R4_MAJOR, R1, 4, 0);
 	emit(p, BPF_LDX | BPF_W | BPF_MEM, R5_MINOR, R1, 8, 0);
-	for (size_t b = 0; b < sizeof(bits) / sizeof(bits[0]); b++) {
+	for (size_t b = 0; b < ARRAY_SIZE(bits); b++) {
 		size_t n_pending = 0;
 		/* Not asked for: nothing to decide for this bit. */
 		emit(p, BPF_ALU64 | BPF_MOV | BPF_X, R1, R3_ACCESS, 0, 0);

@@ -10,16 +10,12 @@
 #include <unistd.h>
 
 #include "runtime.h"
+#include "util.h"
 
 /* ---- util.c: pure helpers ---- */
 
 /* Prefixes err->msg with "what: " in place. */
 void bh_err_prefix(struct bh_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-void bh_freep(void *p);
-void bh_closep(int *fd);
-#define _cleanup_free_ __attribute__((cleanup(bh_freep)))
-#define _cleanup_close_ __attribute__((cleanup(bh_closep)))
 
 /* Frees a NULL-terminated string vector and its strings. */
 void bh_strv_free(char **v);

@@ -51,7 +51,7 @@ static const struct {
 	{ "make_sym", 1, false },   { "refer", 2, false },       { "truncate", 3, true },
 	{ "ioctl_dev", 5, true },
 };
-#define N_RIGHTS (sizeof(rights) / sizeof(rights[0]))
+#define N_RIGHTS ARRAY_SIZE(rights)
 
 int bh_landlock_right(const char *name, uint64_t *bit)
 {
@@ -88,9 +88,9 @@ static int add_path_rule(int ruleset, const char *path, uint64_t allowed, uint64
 	_cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC);
 
 	if (fd < 0)
-		return bh_fail(err, -errno, "landlock rule path %s: %s", path, strerror(errno));
+		return bh_fail_errno(err, -errno, "landlock rule path %s", path);
 	if (fstat(fd, &st) < 0)
-		return bh_fail(err, -errno, "landlock rule path %s: %s", path, strerror(errno));
+		return bh_fail_errno(err, -errno, "landlock rule path %s", path);
 	attr.allowed_access = allowed & handled;
 	/* Directory rights on a file are meaningless and the kernel refuses them. */
 	if (!S_ISDIR(st.st_mode))
@@ -99,7 +99,7 @@ static int add_path_rule(int ruleset, const char *path, uint64_t allowed, uint64
 		return 0;
 	attr.parent_fd = fd;
 	if (syscall(SYS_landlock_add_rule, ruleset, LL_RULE_PATH_BENEATH, &attr, 0) < 0)
-		return bh_fail(err, -errno, "landlock rule for %s: %s", path, strerror(errno));
+		return bh_fail_errno(err, -errno, "landlock rule for %s", path);
 	return 0;
 }
 
@@ -248,7 +248,7 @@ int bh_landlock_apply(const struct bh_config *c, struct bh_err *err)
 	_cleanup_close_ int ruleset =
 		(int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
 	if (ruleset < 0)
-		return bh_fail(err, -errno, "landlock: creating the ruleset: %s", strerror(errno));
+		return bh_fail_errno(err, -errno, "landlock: creating the ruleset");
 	struct carved write_only_paths;
 	int r = carved_collect(c, &write_only_paths, err);
 	for (size_t i = 0; r == 0 && i < c->n_landlock_rules; i++)
@@ -257,7 +257,7 @@ int bh_landlock_apply(const struct bh_config *c, struct bh_err *err)
 	if (r < 0)
 		return r;
 	if (syscall(SYS_landlock_restrict_self, ruleset, 0) < 0)
-		return bh_fail(err, -errno, "landlock: restricting self: %s", strerror(errno));
+		return bh_fail_errno(err, -errno, "landlock: restricting self");
 	return 0;
 }
 

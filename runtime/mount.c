@@ -35,7 +35,7 @@ static const struct {
 
 int bh_mount_option(const char *option, struct bh_mount *m, char **data_out)
 {
-	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(options); i++) {
 		if (strcmp(option, options[i].name) != 0)
 			continue;
 		if (options[i].propagation)
@@ -136,36 +136,31 @@ static int mount_one(const struct bh_config *c, const struct bh_mount *m, struct
 		else
 			snprintf(source, sizeof(source), "%s/%s", c->bundle, m->source);
 		if (stat(source, &st) < 0)
-			return bh_fail(err, -errno, "mount %s: source %s: %s", m->destination, source,
-				       strerror(errno));
+			return bh_fail_errno(err, -errno, "mount %s: source %s", m->destination, source);
 	}
 	r = bh_make_mountpoint(target, !bind || S_ISDIR(st.st_mode));
 	if (r < 0)
-		return bh_fail(err, r, "mount %s: creating the mount point: %s", m->destination, strerror(-r));
+		return bh_fail_errno(err, r, "mount %s: creating the mount point", m->destination);
 
 	if (bind) {
 		if (mount(source, target, NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
-			return bh_fail(err, -errno, "mount %s: binding %s: %s", m->destination, source,
-				       strerror(errno));
+			return bh_fail_errno(err, -errno, "mount %s: binding %s", m->destination, source);
 		/* Flags of a bind mount only take with a second, remounting call. */
 		unsigned long extra = m->flags & ~(MS_BIND | MS_REC);
 		if (extra && bind_remount(target, extra) < 0)
-			return bh_fail(err, -errno, "mount %s: applying options: %s", m->destination,
-				       strerror(errno));
+			return bh_fail_errno(err, -errno, "mount %s: applying options", m->destination);
 		/* That remount reaches the top mount only: an rbind's submounts
 		 * need mount_setattr to be read-only too. */
 		if ((m->flags & MS_REC) && (m->flags & MS_RDONLY) && readonly_below(target) < 0)
-			return bh_fail(err, -errno, "mount %s: making submounts read-only: %s", m->destination,
-				       strerror(errno));
+			return bh_fail_errno(err, -errno, "mount %s: making submounts read-only", m->destination);
 	} else {
 		/* We speak cgroup v2 only: OCI's "cgroup" means the unified hierarchy. */
 		const char *type = strcmp(m->type, "cgroup") == 0 ? "cgroup2" : m->type;
 		if (mount(m->source ? m->source : type, target, type, m->flags, m->data) < 0)
-			return bh_fail(err, -errno, "mount %s (%s): %s", m->destination, type, strerror(errno));
+			return bh_fail_errno(err, -errno, "mount %s (%s)", m->destination, type);
 	}
 	if (m->propagation && mount(NULL, target, NULL, m->propagation, NULL) < 0)
-		return bh_fail(err, -errno, "mount %s: setting propagation: %s", m->destination,
-			       strerror(errno));
+		return bh_fail_errno(err, -errno, "mount %s: setting propagation", m->destination);
 	return 0;
 }
 
@@ -189,7 +184,7 @@ static int make_devices(const struct bh_config *c, struct bh_err *err)
 	snprintf(dev, sizeof(dev), "%s/dev", c->root);
 	if (lstat(dev, &st) < 0 || !S_ISDIR(st.st_mode))
 		return 0;
-	for (size_t i = 0; i < sizeof(default_devices) / sizeof(default_devices[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(default_devices); i++) {
 		char host[64];
 		snprintf(host, sizeof(host), "/dev/%s", default_devices[i]);
 		snprintf(path, sizeof(path), "%s/%s", dev, default_devices[i]);
@@ -202,16 +197,14 @@ static int make_devices(const struct bh_config *c, struct bh_err *err)
 				       default_devices[i]);
 		int r = bh_make_mountpoint(path, false);
 		if (r < 0)
-			return bh_fail(err, r, "device /dev/%s: %s", default_devices[i], strerror(-r));
+			return bh_fail_errno(err, r, "device /dev/%s", default_devices[i]);
 		if (mount(host, path, NULL, MS_BIND, NULL) < 0)
-			return bh_fail(err, -errno, "device /dev/%s: binding %s: %s", default_devices[i], host,
-				       strerror(errno));
+			return bh_fail_errno(err, -errno, "device /dev/%s: binding %s", default_devices[i], host);
 	}
-	for (size_t i = 0; i < sizeof(default_links) / sizeof(default_links[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(default_links); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dev, default_links[i].link);
 		if (symlink(default_links[i].target, path) < 0 && errno != EEXIST)
-			return bh_fail(err, -errno, "device link /dev/%s: %s", default_links[i].link,
-				       strerror(errno));
+			return bh_fail_errno(err, -errno, "device link /dev/%s", default_links[i].link);
 	}
 	return 0;
 }
@@ -227,20 +220,20 @@ static int make_config_device(const struct bh_config *c, const struct bh_device 
 	if (r < 0)
 		return r;
 	if ((r = bh_make_mountpoint(path, false)) < 0 && r != -EEXIST)
-		return bh_fail(err, r, "device %s: %s", d->path, strerror(-r));
+		return bh_fail_errno(err, r, "device %s", d->path);
 	unlink(path);
 	if (mknod(path, d->mode, makedev(d->major, d->minor)) < 0) {
 		int e = errno;
 		if (e != EPERM || stat(d->path, &st) < 0 || (st.st_mode & S_IFMT) != (d->mode & S_IFMT) ||
 		    st.st_rdev != makedev(d->major, d->minor))
-			return bh_fail(err, -e, "device %s: mknod: %s", d->path, strerror(e));
+			return bh_fail_errno(err, -e, "device %s: mknod", d->path);
 		if ((r = bh_make_mountpoint(path, false)) < 0 || mount(d->path, path, NULL, MS_BIND, NULL) < 0)
 			return bh_fail(err, r < 0 ? r : -errno, "device %s: binding the caller's node: %s", d->path,
 				       strerror(r < 0 ? -r : errno));
 		return 0;
 	}
 	if (chown(path, d->uid, d->gid) < 0 || chmod(path, d->mode & 07777) < 0)
-		return bh_fail(err, -errno, "device %s: %s", d->path, strerror(errno));
+		return bh_fail_errno(err, -errno, "device %s", d->path);
 	return 0;
 }
 
@@ -248,17 +241,17 @@ int bh_mount_rootfs(const struct bh_config *c, struct bh_err *err)
 {
 	/* Our mounts must not leak back into the caller's namespace. */
 	if (mount(NULL, "/", NULL, MS_REC | c->rootfs_propagation, NULL) < 0)
-		return bh_fail(err, -errno, "making / %s: %s", "private", strerror(errno));
+		return bh_fail_errno(err, -errno, "making / %s", "private");
 	/* pivot_root needs the new root to be a mount point. */
 	if (mount(c->root, c->root, NULL, MS_BIND | MS_REC, NULL) < 0)
-		return bh_fail(err, -errno, "binding the rootfs %s: %s", c->root, strerror(errno));
+		return bh_fail_errno(err, -errno, "binding the rootfs %s", c->root);
 	/* No device node and no set-id bit of the rootfs counts, whatever
 	 * slipped into it: devices come only from the mounts below (the /dev
 	 * tmpfs and its nodes), each with flags of its own. Recursive, for
 	 * whatever the caller has mounted inside the rootfs. */
 	if (set_below(c->root, MOUNT_ATTR_NODEV_BIT | MOUNT_ATTR_NOSUID_BIT) < 0 &&
 	    (errno != ENOSYS || bind_remount(c->root, MS_NODEV | MS_NOSUID) < 0)) /* before 5.12: the top only */
-		return bh_fail(err, -errno, "making the rootfs %s nodev and nosuid: %s", c->root, strerror(errno));
+		return bh_fail_errno(err, -errno, "making the rootfs %s nodev and nosuid", c->root);
 	for (size_t i = 0; i < c->n_mounts; i++) {
 		int r = mount_one(c, &c->mounts[i], err);
 		if (r < 0)
@@ -273,7 +266,7 @@ int bh_mount_rootfs(const struct bh_config *c, struct bh_err *err)
 int bh_mount_pivot(const struct bh_config *c, struct bh_err *err)
 {
 	if (chdir(c->root) < 0)
-		return bh_fail(err, -errno, "entering the rootfs %s: %s", c->root, strerror(errno));
+		return bh_fail_errno(err, -errno, "entering the rootfs %s", c->root);
 	/* pivot_root(".", ".") stacks the old root under the new one; detaching
 	 * it leaves no path back to the host's tree. */
 	if (syscall(SYS_pivot_root, ".", ".") < 0)
@@ -281,9 +274,9 @@ int bh_mount_pivot(const struct bh_config *c, struct bh_err *err)
 			       "pivot_root into %s: %s (the caller's root must be a real mount, not initramfs)",
 			       c->root, strerror(errno));
 	if (umount2(".", MNT_DETACH) < 0)
-		return bh_fail(err, -errno, "detaching the old root: %s", strerror(errno));
+		return bh_fail_errno(err, -errno, "detaching the old root");
 	if (chdir("/") < 0)
-		return bh_fail(err, -errno, "chdir /: %s", strerror(errno));
+		return bh_fail_errno(err, -errno, "chdir /");
 	return 0;
 }
 
@@ -292,12 +285,12 @@ static int mask_path(const char *path, struct bh_err *err)
 	struct stat st;
 
 	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : bh_fail(err, -errno, "masking %s: %s", path, strerror(errno));
+		return errno == ENOENT ? 0 : bh_fail_errno(err, -errno, "masking %s", path);
 	if (S_ISDIR(st.st_mode)) {
 		if (mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0") < 0)
-			return bh_fail(err, -errno, "masking %s: %s", path, strerror(errno));
+			return bh_fail_errno(err, -errno, "masking %s", path);
 	} else if (mount("/dev/null", path, NULL, MS_BIND, NULL) < 0) {
-		return bh_fail(err, -errno, "masking %s: %s", path, strerror(errno));
+		return bh_fail_errno(err, -errno, "masking %s", path);
 	}
 	return 0;
 }
@@ -305,9 +298,9 @@ static int mask_path(const char *path, struct bh_err *err)
 static int readonly_path(const char *path, struct bh_err *err)
 {
 	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
-		return errno == ENOENT ? 0 : bh_fail(err, -errno, "read-only %s: %s", path, strerror(errno));
+		return errno == ENOENT ? 0 : bh_fail_errno(err, -errno, "read-only %s", path);
 	if (bind_remount(path, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC) < 0)
-		return bh_fail(err, -errno, "read-only %s: %s", path, strerror(errno));
+		return bh_fail_errno(err, -errno, "read-only %s", path);
 	return 0;
 }
 
@@ -323,11 +316,11 @@ int bh_mount_finish(const struct bh_config *c, struct bh_err *err)
 			return r;
 	/* Last, so that the mount points above could still be created. */
 	if (c->root_readonly && bind_remount("/", MS_RDONLY) < 0)
-		return bh_fail(err, -errno, "making the root read-only: %s", strerror(errno));
+		return bh_fail_errno(err, -errno, "making the root read-only");
 	return 0;
 }
 
 const char *bh_mount_option_at(size_t i)
 {
-	return i < sizeof(options) / sizeof(options[0]) ? options[i].name : NULL;
+	return i < ARRAY_SIZE(options) ? options[i].name : NULL;
 }

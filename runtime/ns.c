@@ -18,7 +18,7 @@ static const struct {
 
 int bh_ns_flag(const char *type, int *flag)
 {
-	for (size_t i = 0; i < sizeof(namespace_types) / sizeof(namespace_types[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(namespace_types); i++)
 		if (strcmp(type, namespace_types[i].type) == 0) {
 			*flag = namespace_types[i].flag;
 			return 0;
@@ -28,7 +28,7 @@ int bh_ns_flag(const char *type, int *flag)
 
 const char *bh_ns_type_at(size_t i)
 {
-	return i < sizeof(namespace_types) / sizeof(namespace_types[0]) ? namespace_types[i].type : NULL;
+	return i < ARRAY_SIZE(namespace_types) ? namespace_types[i].type : NULL;
 }
 
 int bh_ns_join(const struct bh_config *c, struct bh_err *err)
@@ -37,9 +37,9 @@ int bh_ns_join(const struct bh_config *c, struct bh_err *err)
 		const struct bh_ns_join *join = &c->joins[i];
 		_cleanup_close_ int fd = open(join->path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
-			return bh_fail(err, -errno, "namespace %s: %s", join->path, strerror(errno));
+			return bh_fail_errno(err, -errno, "namespace %s", join->path);
 		if (setns(fd, join->flag) < 0)
-			return bh_fail(err, -errno, "joining namespace %s: %s", join->path, strerror(errno));
+			return bh_fail_errno(err, -errno, "joining namespace %s", join->path);
 	}
 	return 0;
 }
@@ -58,7 +58,7 @@ static int write_map(pid_t pid, const char *file, const struct bh_id_map *maps, 
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
 	int r = bh_write_file(path, text);
 	if (r < 0)
-		return bh_fail(err, r, "writing %s: %s", file, strerror(-r));
+		return bh_fail_errno(err, r, "writing %s", file);
 	return 0;
 }
 

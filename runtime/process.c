@@ -26,7 +26,7 @@ static const struct {
 
 int bh_rlimit_from_name(const char *name)
 {
-	for (size_t i = 0; i < sizeof(rlimit_names) / sizeof(rlimit_names[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(rlimit_names); i++)
 		if (strcmp(name, rlimit_names[i].name) == 0)
 			return rlimit_names[i].resource;
 	return -EINVAL;
@@ -51,7 +51,7 @@ int bh_sysctl_check(const char *key, int clone_flags)
 {
 	if (strstr(key, "..") || strchr(key, '/'))
 		return -EINVAL;
-	for (size_t i = 0; i < sizeof(namespaced_sysctls) / sizeof(namespaced_sysctls[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(namespaced_sysctls); i++) {
 		const char *prefix = namespaced_sysctls[i].prefix;
 		bool match = namespaced_sysctls[i].exact ? strcmp(key, prefix) == 0
 							 : strncmp(key, prefix, strlen(prefix)) == 0;
@@ -75,7 +75,7 @@ int bh_sysctl_apply(const struct bh_config *c, struct bh_err *err)
 				*p = '/';
 		int r = bh_write_file(path, eq + 1);
 		if (r < 0)
-			return bh_fail(err, r, "sysctl %.*s: %s", (int)(eq - *kv), *kv, strerror(-r));
+			return bh_fail_errno(err, r, "sysctl %.*s", (int)(eq - *kv), *kv);
 	}
 	return 0;
 }
@@ -98,9 +98,9 @@ int bh_oom_score_apply(const struct bh_config *c, pid_t pid, struct bh_err *err)
 int bh_process_apply(const struct bh_config *c, struct bh_err *err)
 {
 	if (c->hostname && sethostname(c->hostname, strlen(c->hostname)) < 0)
-		return bh_fail(err, -errno, "sethostname: %s", strerror(errno));
+		return bh_fail_errno(err, -errno, "sethostname");
 	if (c->domainname && setdomainname(c->domainname, strlen(c->domainname)) < 0)
-		return bh_fail(err, -errno, "setdomainname: %s", strerror(errno));
+		return bh_fail_errno(err, -errno, "setdomainname");
 	for (size_t i = 0; i < c->n_rlimits; i++) {
 		struct rlimit limit = { .rlim_cur = c->rlimits[i].soft, .rlim_max = c->rlimits[i].hard };
 		if (setrlimit(c->rlimits[i].resource, &limit) < 0)

@@ -29,6 +29,11 @@ struct bh_err {
  * given, so that "return bh_fail(err, -EINVAL, ...)" reads as one step. */
 int bh_fail(struct bh_err *err, int negative_errno, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* bh_fail, and then ": " and strerror(-NEGATIVE_ERRNO) appended: the one way
+ * a message ends in the system's reason ("return bh_fail_errno(err, -errno,
+ * "mount %s", path)"). */
+int bh_fail_errno(struct bh_err *err, int negative_errno, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Reserved exit statuses of a container whose setup failed in the child.
  * They let a supervisor tell a setup failure from the application's own exit

@@ -26,7 +26,7 @@ static const struct {
 
 int bh_seccomp_action(const char *name, uint32_t errno_ret, uint32_t *action)
 {
-	for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(actions); i++) {
 		if (strcmp(name, actions[i].name) != 0)
 			continue;
 		*action = actions[i].action;
@@ -50,7 +50,7 @@ static const struct {
 
 int bh_seccomp_operator(const char *name, int *op)
 {
-	for (size_t i = 0; i < sizeof(operators) / sizeof(operators[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(operators); i++)
 		if (strcmp(name, operators[i].name) == 0) {
 			*op = operators[i].op;
 			return 0;
@@ -94,7 +94,7 @@ static const struct {
 
 int bh_seccomp_flag(const char *name, unsigned *bit)
 {
-	for (size_t i = 0; i < sizeof(filter_flags) / sizeof(filter_flags[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(filter_flags); i++)
 		if (strcmp(name, filter_flags[i].name) == 0) {
 			*bit = 1U << i;
 			return 0;
@@ -110,7 +110,7 @@ static int configure(scmp_filter_ctx ctx, const struct bh_config *c)
 	for (size_t i = 0; i < c->n_seccomp_arches; i++)
 		if ((r = seccomp_arch_add(ctx, c->seccomp_arches[i])) < 0 && r != -EEXIST)
 			return r;
-	for (size_t i = 0; i < sizeof(filter_flags) / sizeof(filter_flags[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(filter_flags); i++)
 		if ((c->seccomp_flags & (1U << i)) && (r = seccomp_attr_set(ctx, filter_flags[i].attr, 1)) < 0)
 			return r;
 	/* An allow-list of some 350 names: a binary tree instead of a linear
@@ -129,7 +129,7 @@ static int filter_build(const struct bh_config *c, scmp_filter_ctx *out, struct 
 		return bh_fail(err, -ENOMEM, "seccomp: creating the filter");
 	if ((r = configure(ctx, c)) < 0) {
 		seccomp_release(ctx);
-		return bh_fail(err, r, "seccomp: architectures or flags: %s", strerror(-r));
+		return bh_fail_errno(err, r, "seccomp: architectures or flags");
 	}
 	for (size_t i = 0; i < c->n_seccomp_rules; i++) {
 		const struct bh_seccomp_rule *rule = &c->seccomp_rules[i];
@@ -138,7 +138,7 @@ static int filter_build(const struct bh_config *c, scmp_filter_ctx *out, struct 
 			continue;
 		if ((r = add_rule(ctx, rule, nr)) < 0) {
 			seccomp_release(ctx);
-			return bh_fail(err, r, "seccomp: rule for %s: %s", rule->name, strerror(-r));
+			return bh_fail_errno(err, r, "seccomp: rule for %s", rule->name);
 		}
 	}
 	*out = ctx;
@@ -153,7 +153,7 @@ static unsigned kernel_flags(const struct bh_config *c)
 					 SECCOMP_FILTER_FLAG_SPEC_ALLOW };
 	unsigned flags = 0;
 
-	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(bits); i++)
 		if (c->seccomp_flags & (1U << i))
 			flags |= bits[i];
 	return flags;
@@ -166,9 +166,9 @@ static int load_compiled(const struct bh_config *c, struct bh_err *err)
 	struct sock_fprog prog = { .len = (unsigned short)c->n_seccomp_bpf, .filter = c->seccomp_bpf };
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return bh_fail(err, -errno, "seccomp: no_new_privs: %s", strerror(errno));
+		return bh_fail_errno(err, -errno, "seccomp: no_new_privs");
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, kernel_flags(c), &prog) < 0)
-		return bh_fail(err, -errno, "seccomp: loading the compiled filter: %s", strerror(errno));
+		return bh_fail_errno(err, -errno, "seccomp: loading the compiled filter");
 	return 0;
 }
 
@@ -186,7 +186,7 @@ int bh_seccomp_apply(const struct bh_config *c, struct bh_err *err)
 	r = seccomp_load(ctx);
 	seccomp_release(ctx);
 	if (r < 0)
-		return bh_fail(err, r, "seccomp: loading the filter: %s", strerror(-r));
+		return bh_fail_errno(err, r, "seccomp: loading the filter");
 	return 0;
 }
 
@@ -208,17 +208,17 @@ int bh_seccomp_export(const struct bh_config *c, int fd, struct bh_err *err)
 	r = seccomp_export_bpf(ctx, fd);
 	seccomp_release(ctx);
 	if (r < 0)
-		return bh_fail(err, r, "seccomp: writing the compiled filter: %s", strerror(-r));
+		return bh_fail_errno(err, r, "seccomp: writing the compiled filter");
 	end = lseek(fd, 0, SEEK_CUR);
 	return start < 0 || end < 0 ? 1 : (int)((end - start) / (off_t)sizeof(struct sock_filter));
 }
 
 const char *bh_seccomp_action_at(size_t i)
 {
-	return i < sizeof(actions) / sizeof(actions[0]) ? actions[i].name : NULL;
+	return i < ARRAY_SIZE(actions) ? actions[i].name : NULL;
 }
 
 const char *bh_seccomp_operator_at(size_t i)
 {
-	return i < sizeof(operators) / sizeof(operators[0]) ? operators[i].name : NULL;
+	return i < ARRAY_SIZE(operators) ? operators[i].name : NULL;
 }

@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "spec.h"
+#include "util.h"
 
 /* Docker's unconditional allow-list for x86_64, without the names that only
  * exist on other architectures, and without:
@@ -77,8 +78,6 @@ static const json_int_t personalities[] = { 0, 0x0008, 0x20000, 0x20008, 0xfffff
  * argument, so the masked compare sees all of them. */
 #define NAMESPACE_CLONE_FLAGS 0x7e020000LL
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-
 static json_t *equal_rule(const char *name, int index, json_int_t value)
 {
 	return json_pack("{s:[s], s:s, s:[{s:i, s:I, s:s}]}", "names", name, "action", "SCMP_ACT_ALLOW", "args",
@@ -90,15 +89,15 @@ json_t *bh_spec_seccomp(void)
 	json_t *syscalls = json_array();
 
 	/* First: tests and readers find the plain allow-list at syscalls[0]. */
-	json_array_append_new(syscalls, json_pack("{s:o, s:s}", "names", bh_json_strings(allowed, N(allowed)),
+	json_array_append_new(syscalls, json_pack("{s:o, s:s}", "names", bh_json_strings(allowed, ARRAY_SIZE(allowed)),
 						  "action", "SCMP_ACT_ALLOW"));
-	for (size_t i = 0; i < N(socket_families); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(socket_families); i++)
 		json_array_append_new(syscalls, equal_rule("socket", 0, socket_families[i]));
 	/* socketpair makes its sockets as socket(2) does, family and all (and
 	 * may load the family's module) before it fails for any but AF_UNIX,
 	 * the one family that has pairs: AF_UNIX only, compared whole. */
 	json_array_append_new(syscalls, equal_rule("socketpair", 0, 1 /* AF_UNIX */));
-	for (size_t i = 0; i < N(personalities); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(personalities); i++)
 		json_array_append_new(syscalls, equal_rule("personality", 0, personalities[i]));
 	/* clone without namespace flags, so that clone(CLONE_NEWUSER) is no way
 	 * round the refused unshare. */

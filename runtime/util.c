@@ -17,6 +17,22 @@ int bh_fail(struct bh_err *err, int negative_errno, const char *fmt, ...)
 	return negative_errno;
 }
 
+int bh_fail_errno(struct bh_err *err, int negative_errno, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err) {
+		err->code = negative_errno;
+		va_start(ap, fmt);
+		int n = vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+		/* As one vsnprintf of "FMT: %s" would have truncated it. */
+		if (n >= 0 && (size_t)n < sizeof(err->msg) - 1)
+			snprintf(err->msg + n, sizeof(err->msg) - (size_t)n, ": %s", strerror(-negative_errno));
+	}
+	return negative_errno;
+}
+
 void bh_err_prefix(struct bh_err *err, const char *fmt, ...)
 {
 	char prefix[256], old[sizeof(err->msg)];
@@ -37,17 +53,6 @@ void bh_err_prefix(struct bh_err *err, const char *fmt, ...)
 	size_t room = sizeof(err->msg) - len - 3;
 	strncpy(err->msg + len + 2, old, room);
 	err->msg[sizeof(err->msg) - 1] = '\0';
-}
-
-void bh_freep(void *p)
-{
-	free(*(void **)p);
-}
-
-void bh_closep(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
 }
 
 void bh_strv_free(char **v)

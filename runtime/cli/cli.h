@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "../runtime.h"
+#include "../util.h"
 
 enum { EXIT_RUNTIME = 125 }; /* the runtime itself failed, not the container */
 
@@ -19,6 +20,8 @@ extern struct globals globals;
 
 /* Prints "bulkhead-runtime: MESSAGE" and logs it; returns EXIT_RUNTIME. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* cli_error, and then ": " and strerror(ERRNUM) appended. */
+int cli_error_errno(int errnum, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- state.c: what a created container leaves in ROOT/ID ---- */
 enum status { STATUS_CREATED, STATUS_RUNNING, STATUS_STOPPED };

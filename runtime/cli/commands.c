@@ -93,7 +93,7 @@ static int create_container(const char *id, const struct create_options *o, stru
 	if (state_check_id(id) < 0)
 		return cli_error("invalid container ID \"%s\": use letters, digits, '-', '_' and '.'", id);
 	if (!(bundle = realpath(o->bundle, NULL)))
-		return cli_error("bundle %s: %s", o->bundle, strerror(errno));
+		return cli_error_errno(errno, "bundle %s", o->bundle);
 	if (bh_config_load(bundle, &config, &err) < 0) {
 		free(bundle);
 		return cli_error("%s", err.msg);
@@ -120,13 +120,13 @@ static int create_container(const char *id, const struct create_options *o, stru
 		state_free(s);
 		if (r == EEXIST)
 			return cli_error("container \"%s\" already exists", id);
-		return cli_error("%s: %s", path, strerror(r));
+		return cli_error_errno(r, "%s", path);
 	}
 	state_path(id, "exec.fifo", path, sizeof(path));
 	/* O_RDWR: the open does not wait for a writer, and the read end lives
 	 * on in the container process until start writes. */
 	if (mkfifo(path, 0600) < 0 || (fifo = open(path, O_RDWR | O_CLOEXEC)) < 0) {
-		r = cli_error("%s: %s", path, strerror(errno));
+		r = cli_error_errno(errno, "%s", path);
 		goto fail;
 	}
 	r = bh_container_create(config, &io, fifo, &s->pid, &err);
@@ -138,7 +138,7 @@ static int create_container(const char *id, const struct create_options *o, stru
 	s->start_time = process_start_time(s->pid);
 	if ((r = state_save(s)) < 0 || (o->pid_file && (r = write_pid_file(o->pid_file, s->pid)) < 0)) {
 		struct bh_err ignored;
-		r = cli_error("%s: saving state: %s", id, strerror(-r));
+		r = cli_error_errno(-r, "%s: saving state", id);
 		/* Our child still: reap it, then its cgroup can go too. */
 		kill(s->pid, SIGKILL);
 		waitpid(s->pid, NULL, 0);
@@ -165,7 +165,7 @@ static int start_container(struct state *s)
 	/* Saved first: the process may exit before we could write it after. */
 	s->started = true;
 	if (state_save(s) < 0)
-		return cli_error("%s: saving state: %s", s->id, strerror(errno));
+		return cli_error_errno(errno, "%s: saving state", s->id);
 	state_path(s->id, "exec.fifo", path, sizeof(path));
 	int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
@@ -173,7 +173,7 @@ static int start_container(struct state *s)
 	ssize_t n = write(fd, "s", 1);
 	close(fd);
 	unlink(path);
-	return n == 1 ? 0 : cli_error("%s: starting: %s", s->id, strerror(errno));
+	return n == 1 ? 0 : cli_error_errno(errno, "%s: starting", s->id);
 }
 
 /* Waits up to TIMEOUT_MS for PID, which is not our child, to end. */
@@ -198,7 +198,7 @@ static int load_existing(const char *id, struct state *s)
 	if (r == -ENOENT)
 		return cli_error("container \"%s\" does not exist", id);
 	if (r < 0)
-		return cli_error("container \"%s\": unreadable state: %s", id, strerror(-r));
+		return cli_error_errno(-r, "container \"%s\": unreadable state", id);
 	return 0;
 }
 
@@ -292,7 +292,7 @@ static int parse_signal(const char *text)
 		return number > 0 && number < _NSIG ? (int)number : -1;
 	if (strncmp(text, "SIG", 3) == 0)
 		text += 3;
-	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(signals); i++)
 		if (strcmp(text, signals[i].name) == 0)
 			return signals[i].number;
 	return -1;
@@ -315,7 +315,7 @@ int cmd_kill(int argc, char **argv)
 	if (state_status(&s) == STATUS_STOPPED)
 		r = cli_error("container \"%s\" is not running", s.id);
 	else if (kill(s.pid, sig) < 0)
-		r = cli_error("kill %d: %s", (int)s.pid, strerror(errno));
+		r = cli_error_errno(errno, "kill %d", (int)s.pid);
 	state_free(&s);
 	return r;
 }
@@ -384,7 +384,7 @@ int cmd_run(int argc, char **argv)
 	while (waitpid(s.pid, &wstatus, 0) < 0)
 		if (errno != EINTR) {
 			state_free(&s);
-			return cli_error("waiting for %s: %s", id, strerror(errno));
+			return cli_error_errno(errno, "waiting for %s", id);
 		}
 	status = WIFSIGNALED(wstatus) ? 128 + WTERMSIG(wstatus) : WEXITSTATUS(wstatus);
 	destroy_container(&s);

@@ -77,6 +77,18 @@ int cli_error(const char *fmt, ...)
 	return EXIT_RUNTIME;
 }
 
+int cli_error_errno(int errnum, const char *fmt, ...)
+{
+	char what[1024]; /* as long as cli_error's message: it truncates the same */
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	const char *reason = strerror(errnum);
+	return cli_error("%s: %s", what, reason);
+}
+
 static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
@@ -114,7 +126,7 @@ int main(int argc, char **argv)
 		fputs(usage, stderr);
 		return 2;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		if (strcmp(argv[optind], commands[i].name) == 0) {
 			char **sub = argv + optind;
 			int subc = argc - optind;

@@ -42,7 +42,7 @@ int cmd_spec(int argc, char **argv)
 		r = -errno;
 	if (r < 0) {
 		unlink(path);
-		return cli_error("%s: %s", path, strerror(-r));
+		return cli_error_errno(-r, "%s", path);
 	}
 	return 0;
 }

@@ -57,6 +57,7 @@
 #include <unistd.h>
 
 #include "errno-name.h"
+#include "../../runtime/util.h"
 
 /* What a child reports besides 0 (succeeded) and an errno. */
 #define SETUP_FAILED 250 /* the allowed neighbour a test needs did not work */
@@ -481,7 +482,7 @@ static int t_raw_disk(void)
 	static const char *const disks[] = { "/dev/vda", "/dev/sda", "/dev/nvme0n1", "/dev/xvda" };
 	int e = ENOENT;
 
-	for (size_t i = 0; i < sizeof(disks) / sizeof(disks[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(disks); i++) {
 		if (open(disks[i], O_RDONLY | O_CLOEXEC) >= 0)
 			return 0;
 		if (errno != ENOENT)
@@ -629,7 +630,7 @@ static const struct op {
 	{ "i386 syscall (int $0x80)", t_int80, E(KILLED), "seccomp: x86_64 only" },
 	{ "x32 syscall", t_x32, E(KILLED, ENOSYS), "seccomp: x86_64 only" },
 };
-#define N_OPS (sizeof(ops) / sizeof(ops[0]))
+#define N_OPS ARRAY_SIZE(ops)
 
 static bool refusal(const struct op *op, int e)
 {

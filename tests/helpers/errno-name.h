@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include "../../runtime/util.h"
 
 static const struct {
 	int value;
@@ -38,7 +39,7 @@ static const char *errno_name(int e)
 {
 	static char unknown[32];
 
-	for (size_t i = 0; i < sizeof(errno_names) / sizeof(errno_names[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(errno_names); i++)
 		if (errno_names[i].value == e)
 			return errno_names[i].name;
 	snprintf(unknown, sizeof(unknown), "errno %d", e);
