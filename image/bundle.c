@@ -92,20 +92,10 @@ static void apply_volumes(json_t *config, const struct container *c)
 }
 
 /* network: host drops the network namespace: the container shares the
- * init's, with its loopback. */
+ * init's, with its loopback. spec.c has the one list of namespaces. */
 static void apply_network(json_t *config, const struct container *c)
 {
-	json_t *namespaces = json_object_get(json_object_get(config, "linux"), "namespaces"), *ns;
-	size_t at;
-
-	if (!c->host_network)
-		return;
-	json_array_foreach(namespaces, at, ns)
-		if (json_is_string(json_object_get(ns, "type")) &&
-		    strcmp(json_string_value(json_object_get(ns, "type")), "network") == 0) {
-			json_array_remove(namespaces, at);
-			break;
-		}
+	bh_spec_namespaces(config, bh_spec_namespace_flags(c->host_network));
 }
 
 static void apply_resources(json_t *config, const struct container *c)

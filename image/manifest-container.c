@@ -765,7 +765,7 @@ int mf_add_container(struct mf_parse *p, yaml_node_t *item, size_t index, void *
 	if (check_write_xor_exec(p, item, c) < 0)
 		return -1;
 	/* Once network: is known: the namespaces the bundle will have. */
-	int flags = CLONE_NEWIPC | CLONE_NEWUTS | (c->host_network ? 0 : CLONE_NEWNET);
+	int flags = bh_spec_namespace_flags(c->host_network);
 	for (size_t i = 0; i < c->n_sysctl; i++) {
 		yaml_node_t at = { .start_mark = { .line = c->sysctl[i].line, .column = c->sysctl[i].column } };
 		if (bh_sysctl_check(c->sysctl[i].name, flags) < 0)
