@@ -235,7 +235,7 @@ static int write_system(struct initrd *w, const struct manifest *m, const struct
 	free(modules);
 	if (!json)
 		return diag_fail(d, "out of memory");
-	r = initrd_data(w, "etc/bulkhead/appliance.json", json, strlen(json), 0644, d);
+	r = initrd_data(w, APPLIANCE_JSON + 1, json, strlen(json), 0644, d); /* an entry: no leading slash */
 	free(json);
 	return r;
 }

@@ -80,7 +80,7 @@ static void apply_volumes(json_t *config, const struct container *c)
 	for (size_t i = 0; i < c->n_volumes; i++) {
 		const struct volume *v = &c->volumes[i];
 		char source[256];
-		snprintf(source, sizeof(source), "/volumes/%s/%s", v->disk, v->sub);
+		snprintf(source, sizeof(source), VOLUMES_DIR "/%s/%s", v->disk, v->sub);
 		json_t *mount = json_pack("{s:s, s:s, s:s, s:[s, s, s, s]}", "destination", v->path, "type", "bind",
 					  "source", source, "options", "rbind", v->readonly ? "ro" : "rw", "nosuid", "nodev");
 		/* W^X: what a container writes is not run (paths.exec cannot name

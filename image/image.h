@@ -225,7 +225,7 @@ bool disk_kernel_has_efi_stub(const char *kernel);
  * second serial port. A disk format holds both, since nothing can add the
  * second when firmware boots it. */
 #define KERNEL_CMDLINE "console=ttyS0 panic=-1 quiet"
-#define QEMU_CMDLINE "bulkhead.exit=isa-debug-exit bulkhead.ctl=ttyS1"
+#define QEMU_CMDLINE BOOT_OPTION_EXIT BOOT_EXIT_ISA_DEBUG_EXIT " " BOOT_OPTION_CTL BOOT_CTL_TTY
 /* Memory for an appliance whose cmdline records none (built before it did). */
 #define RUN_DEFAULT_MEMORY_MB 256
 /* The disks bulkhead run attaches (run.c's disk_args); the builder refuses more. */
