@@ -49,13 +49,16 @@ int limits_check_seccomp(size_t bpf_len, const struct container *c, const char *
 int limits_check_paths(const struct container *c, const char *manifest, struct diag *d);
 
 /* ---- bundle.c ---- */
-/* Both return malloc'd JSON text, or NULL (out of memory, or a bad seccomp
- * profile, with d set). MODULES: the
- * kernel modules in load order, as paths in the image. SECCOMP_BPF: the
+/* Returns malloc'd JSON text, or NULL (out of memory, or a bad seccomp
+ * profile, with d set). SECCOMP_BPF: the
  * bundle's file holding the compiled filter, or NULL. ROOT_PATH: root.path
  * when the rootfs is not the bundle's own (NULL: "rootfs"). */
 char *bundle_config_json(const struct container *c, const char *seccomp_bpf, const char *root_path, struct diag *d);
 int bundle_compile_seccomp(const char *config_json, void **bpf, size_t *len, struct diag *d);
+
+/* ---- appliance.c: the writer of init/appliance.c's reader ---- */
+/* appliance.json (docs/appliance.md) as malloc'd text, or NULL without
+ * memory. MODULES: the kernel modules in load order, as paths in the image. */
 char *appliance_json(const struct manifest *m, char *const *modules);
 /* The bundle's directory inside the image, without a leading slash. */
 void bundle_dir(const struct container *c, size_t index, char *out, size_t size);
