@@ -235,7 +235,7 @@ static int write_system(struct initrd *w, const struct manifest *m, const struct
 	free(modules);
 	if (!json)
 		return diag_fail(d, "out of memory");
-	r = initrd_data(w, APPLIANCE_JSON + 1, json, strlen(json), 0644, d); /* an entry: no leading slash */
+	r = initrd_data(w, APPLIANCE_JSON_ENTRY, json, strlen(json), 0644, d);
 	free(json);
 	return r;
 }

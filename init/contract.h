@@ -9,9 +9,10 @@
 
 /* ---- paths in the image and in the running appliance ---- */
 /* The builder's decisions beyond the bundles (image/appliance.c writes it,
- * init/appliance.c reads it). The builder writes it as an initramfs entry,
- * which has no leading slash: APPLIANCE_JSON + 1. */
-#define APPLIANCE_JSON "/etc/bulkhead/appliance.json"
+ * init/appliance.c reads it); the builder names it as an initramfs entry,
+ * without the leading slash. */
+#define APPLIANCE_JSON_ENTRY "etc/bulkhead/appliance.json"
+#define APPLIANCE_JSON "/" APPLIANCE_JSON_ENTRY
 
 /* The initramfs's last entry. The kernel unpacks entries in order: a write
  * it has no room for stops it, and a file it cannot create is left out, so
