@@ -116,6 +116,15 @@ $(BUILD)/tests/init-decisions: $(call musl_obj,init/decisions.c)
 
 # ---- host side ----
 
+# tests/appliance-roundtrip.c: the builder's appliance.json writer and the
+# init's reader in one host program (the builder writes, the init reads).
+ROUNDTRIP_SRC := tests/appliance-roundtrip.c image/appliance.c init/appliance.c
+$(BUILD)/tests/appliance-roundtrip: $(call host_obj,$(ROUNDTRIP_SRC)) $(HOST_RUNTIME_LIB)
+	@mkdir -p $(@D)
+	$(HOST_CC) -o $@ $^ $(HOST_LIBS)
+$(BUILD)/asan/tests/appliance-roundtrip: $(call asan_obj,$(ROUNDTRIP_SRC) $(RUNTIME_SRC))
+	$(HOST_CC) $(ASAN_FLAGS) -o $@ $^ -lseccomp -lcap -ljansson
+
 $(BUILD)/host/%.o: %.c | $(PACKAGES)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) -c -o $@ $<

@@ -186,7 +186,7 @@ static int write_system(struct initrd *w, const struct manifest *m, const struct
 	free(modules);
 	if (!json)
 		return diag_fail(d, "out of memory");
-	r = initrd_data(w, "etc/bulkhead/appliance.json", json, strlen(json), 0644, d);
+	r = initrd_data(w, APPLIANCE_JSON_ENTRY, json, strlen(json), 0644, d);
 	free(json);
 	return r;
 }

@@ -80,7 +80,7 @@ static void apply_volumes(json_t *config, const struct container *c)
 	for (size_t i = 0; i < c->n_volumes; i++) {
 		const struct volume *v = &c->volumes[i];
 		char source[256];
-		snprintf(source, sizeof(source), "/volumes/%s/%s", v->disk, v->sub);
+		snprintf(source, sizeof(source), VOLUMES_DIR "/%s/%s", v->disk, v->sub);
 		json_t *mount = json_pack("{s:s, s:s, s:s, s:[s, s, s, s]}", "destination", v->path, "type", "bind",
 					  "source", source, "options", "rbind", v->readonly ? "ro" : "rw", "nosuid", "nodev");
 		/* W^X: what a container writes is not run (paths.exec cannot name
@@ -92,20 +92,10 @@ static void apply_volumes(json_t *config, const struct container *c)
 }
 
 /* network: host drops the network namespace: the container shares the
- * init's, with its loopback. */
+ * init's, with its loopback. spec.c has the one list of namespaces. */
 static void apply_network(json_t *config, const struct container *c)
 {
-	json_t *namespaces = json_object_get(json_object_get(config, "linux"), "namespaces"), *ns;
-	size_t at;
-
-	if (!c->host_network)
-		return;
-	json_array_foreach(namespaces, at, ns)
-		if (json_is_string(json_object_get(ns, "type")) &&
-		    strcmp(json_string_value(json_object_get(ns, "type")), "network") == 0) {
-			json_array_remove(namespaces, at);
-			break;
-		}
+	bh_spec_namespaces(config, bh_spec_namespace_flags(c->host_network));
 }
 
 static void apply_resources(json_t *config, const struct container *c)
@@ -397,72 +387,4 @@ out:
 		close(fd);
 	bh_config_free(config);
 	return r;
-}
-
-static const char *const restart_names[] = { "no", "on-failure", "always" };
-
-static json_t *phase_json(const struct container *list, size_t n, uint64_t default_grace_ms)
-{
-	json_t *array = json_array();
-	char bundle[256];
-
-	for (size_t i = 0; i < n; i++) {
-		const struct container *c = &list[i];
-		bundle_dir(c, i, bundle, sizeof(bundle));
-		json_array_append_new(array,
-				      json_pack("{s:s, s:s+, s:s, s:I, s:o, s:I}", "name", c->name, "bundle", "/", bundle,
-						"restart", restart_names[c->restart], "max_restarts",
-						(json_int_t)c->max_restarts, "depends_on", strv_array(c->depends_on),
-						"stop_grace_ms",
-						(json_int_t)(c->stop_grace_ms ? c->stop_grace_ms : default_grace_ms)));
-	}
-	return array;
-}
-
-/* Each disk with the directories its volumes bind, which the init makes
- * after mounting (a disk from an earlier build lacks new ones). */
-static json_t *disks_json(const struct manifest *m)
-{
-	json_t *disks = json_array();
-	const struct container *lists[3] = { m->onboot, m->services, m->onshutdown };
-	size_t counts[3] = { m->n_onboot, m->n_services, m->n_onshutdown };
-
-	for (size_t d = 0; d < m->n_disks; d++) {
-		json_t *dirs = json_array();
-		for (int l = 0; l < 3; l++)
-			for (size_t i = 0; i < counts[l]; i++)
-				for (size_t v = 0; v < lists[l][i].n_volumes; v++)
-					if (strcmp(lists[l][i].volumes[v].disk, m->disks[d].label) == 0)
-						json_array_append_new(dirs, json_string(lists[l][i].volumes[v].sub));
-		json_array_append_new(disks, json_pack("{s:s, s:o}", "label", m->disks[d].label, "dirs", dirs));
-	}
-	return disks;
-}
-
-/* What the init needs to know beyond the bundles, decided here. */
-char *appliance_json(const struct manifest *m, char *const *modules)
-{
-	json_t *root = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "name", m->name, "hostname", m->hostname,
-				 "onboot_failure", m->onboot_continue ? "continue" : "halt", "onboot",
-				 phase_json(m->onboot, m->n_onboot, m->stop_grace_ms), "services",
-				 phase_json(m->services, m->n_services, m->stop_grace_ms), "onshutdown",
-				 phase_json(m->onshutdown, m->n_onshutdown, m->stop_grace_ms));
-	if (root)
-		json_object_set_new(root, "modules", strv_array(modules));
-	if (root)
-		json_object_set_new(root, "disks", disks_json(m));
-	if (root && m->exit_status_from)
-		json_object_set_new(root, "exit_status_from", json_string(m->exit_status_from));
-	char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
-	json_decref(root);
-	return text;
-}
-
-void bundle_dir(const struct container *c, size_t index, char *out, size_t size)
-{
-	/* onboot and onshutdown run in order: the number keeps it visible. */
-	if (strcmp(c->phase, "services") != 0)
-		snprintf(out, size, "containers/%s/%02zu-%s", c->phase, index, c->name);
-	else
-		snprintf(out, size, "containers/services/%s", c->name);
 }

@@ -64,9 +64,8 @@ int limits_check_seccomp(size_t bpf_len, const struct container *c, const char *
 int limits_check_paths(const struct container *c, const char *manifest, struct diag *d);
 
 /* ---- bundle.c ---- */
-/* Both return malloc'd JSON text, or NULL (out of memory, or a bad seccomp
- * profile, with d set). MODULES: the
- * kernel modules in load order, as paths in the image. SECCOMP_BPF: the
+/* Returns malloc'd JSON text, or NULL (out of memory, or a bad seccomp
+ * profile, with d set). SECCOMP_BPF: the
  * bundle's file holding the compiled filter, named when the config has a
  * filter, or NULL. ROOT_PATH: root.path when the rootfs is not the
  * bundle's own (NULL: "rootfs"). */
@@ -79,6 +78,10 @@ char *bundle_config_json(const struct container *c, const char *seccomp_bpf, con
  * seccomp profile ...". */
 int bundle_compile_seccomp(const char *manifest, const struct container *c, const char *config_json,
 			   const char *bundle_dir, void **bpf, size_t *len, struct diag *d);
+
+/* ---- appliance.c: the writer of init/appliance.c's reader ---- */
+/* appliance.json (docs/appliance.md) as malloc'd text, or NULL without
+ * memory. MODULES: the kernel modules in load order, as paths in the image. */
 char *appliance_json(const struct manifest *m, char *const *modules);
 /* The bundle's directory inside the image, without a leading slash. */
 void bundle_dir(const struct container *c, size_t index, char *out, size_t size);
@@ -248,7 +251,7 @@ bool disk_kernel_has_efi_stub(const char *kernel);
  * second serial port. A disk format holds both, since nothing can add the
  * second when firmware boots it. */
 #define KERNEL_CMDLINE "console=ttyS0 panic=-1 quiet"
-#define QEMU_CMDLINE "bulkhead.exit=isa-debug-exit bulkhead.ctl=ttyS1"
+#define QEMU_CMDLINE BOOT_OPTION_EXIT BOOT_EXIT_ISA_DEBUG_EXIT " " BOOT_OPTION_CTL BOOT_CTL_TTY
 /* Memory for an appliance whose cmdline records none (built before it did). */
 #define RUN_DEFAULT_MEMORY_MB 256
 /* The disks bulkhead run attaches (run.c's disk_args); the builder refuses more. */

@@ -614,17 +614,16 @@ static int c_resources(struct mf_parse *p, yaml_node_t *v, void *t)
 
 static int c_restart(struct mf_parse *p, yaml_node_t *v, void *t)
 {
-	static const char *const policies[] = { "no", "on-failure", "always" };
 	struct container *c = t;
 	const char *s = mf_scalar(v);
 
 	/* YAML 1.1 reads a plain no as false: take the word as written. */
-	for (size_t i = 0; s && i < 3; i++)
-		if (strcmp(s, policies[i]) == 0) {
+	for (size_t i = 0; s && i < RESTART_POLICIES; i++)
+		if (strcmp(s, restart_policy_names[i]) == 0) {
 			c->restart = (enum restart_policy)i;
 			return 0;
 		}
-	const char *hint = s ? mf_suggest(s, policies, 3) : NULL;
+	const char *hint = s ? mf_suggest(s, restart_policy_names, RESTART_POLICIES) : NULL;
 	if (hint)
 		return mf_fail(p, v, "restart \"%s\" is not a policy; did you mean \"%s\"?", s, hint);
 	return mf_fail(p, v, "restart must be no, on-failure or always");
@@ -765,7 +764,7 @@ int mf_add_container(struct mf_parse *p, yaml_node_t *item, size_t index, void *
 	if (check_write_xor_exec(p, item, c) < 0)
 		return -1;
 	/* Once network: is known: the namespaces the bundle will have. */
-	int flags = CLONE_NEWIPC | CLONE_NEWUTS | (c->host_network ? 0 : CLONE_NEWNET);
+	int flags = bh_spec_namespace_flags(c->host_network);
 	for (size_t i = 0; i < c->n_sysctl; i++) {
 		yaml_node_t at = { .start_mark = { .line = c->sysctl[i].line, .column = c->sysctl[i].column } };
 		if (bh_sysctl_check(c->sysctl[i].name, flags) < 0)

@@ -321,7 +321,7 @@ int mf_read_count(struct mf_parse *p, yaml_node_t *v, const char *key, uint64_t 
 int mf_read_duration(struct mf_parse *p, yaml_node_t *v, const char *key, uint64_t *ms)
 {
 	const char *s = mf_scalar(v), *end;
-	static const uint64_t max_ms = 3600 * 1000ULL;
+	static const uint64_t max_ms = STOP_GRACE_MAX_MS; /* its only use is stop_grace */
 	uint64_t n, unit;
 
 	if (!s || !mf_parse_u64(s, &n, &end)) {

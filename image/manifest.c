@@ -441,7 +441,7 @@ int manifest_load_in(const char *path, const char *context, struct manifest *m, 
 				 m->exit_status_from);
 	}
 	if (r >= 0 && !m->stop_grace_ms)
-		m->stop_grace_ms = 10000;
+		m->stop_grace_ms = STOP_GRACE_DEFAULT_MS;
 	if (r >= 0)
 		r = check_volumes(&p, m);
 	if (r >= 0 && !m->kernel && !(m->kernel = strdup("debian")))

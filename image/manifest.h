@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../init/contract.h" /* enum restart_policy, STOP_GRACE_* */
+
 struct diag {
 	char msg[1024];
 };
@@ -108,7 +110,7 @@ struct container {
 	bool readonly;
 	bool host_network;     /* network: host shares the appliance's network namespace */
 	/* supervision (services only) */
-	enum restart_policy { RESTART_NO, RESTART_ON_FAILURE, RESTART_ALWAYS } restart;
+	enum restart_policy restart;
 	uint64_t max_restarts;  /* 0: no limit */
 	char **depends_on;      /* names of services, NULL-terminated */
 	uint64_t stop_grace_ms; /* 0: the appliance's default */
@@ -138,7 +140,7 @@ struct manifest {
 	size_t n_onshutdown;
 	bool onboot_continue;     /* onboot_failure: continue (default: halt) */
 	char *exit_status_from;   /* the container whose status is the appliance's */
-	uint64_t stop_grace_ms;   /* default for services and onshutdown */
+	uint64_t stop_grace_ms;   /* default for services and onshutdown (STOP_GRACE_DEFAULT_MS) */
 	struct disk *disks;
 	size_t n_disks;
 };

@@ -1,9 +1,8 @@
 /* bulkhead run: boot an appliance in QEMU and return its exit status.
  *
- * The init reports the appliance's status S through QEMU's isa-debug-exit
- * device by writing S+1 (S clamped to 0..126); QEMU then exits with
- * ((S+1) << 1) | 1. So an odd exit status of 3 or more carries S, 1 is
- * QEMU's own error and 0 means the VM stopped without a verdict. */
+ * The init reports the appliance's status through QEMU's isa-debug-exit
+ * device; init/contract.h has the encoding (debug_exit_byte, decoded here
+ * by debug_exit_decode) and docs/appliance.md describes it. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -168,7 +167,7 @@ static int qemu_cmd_make(struct qemu_cmd *q, const struct run_options *o, int ac
 		QEMU, "-machine", q->machine, "-cpu", kvm ? "host" : "max",
 		"-m", q->memory, "-smp", "1", "-nodefaults", "-no-user-config", "-display", "none",
 		"-serial", "stdio", "-chardev", q->ctl, "-device", "isa-serial,chardev=ctl,index=1", "-no-reboot",
-		"-device", "isa-debug-exit,iobase=0xf4,iosize=0x01", "-monitor", q->monitor,
+		"-device", DEBUG_EXIT_DEVICE, "-monitor", q->monitor,
 	};
 	q->argc = 0;
 	add_args(q, base, sizeof(base) / sizeof(base[0]));
@@ -183,7 +182,7 @@ static int qemu_cmd_make(struct qemu_cmd *q, const struct run_options *o, int ac
 		if (khz > 0)
 			snprintf(tsc, sizeof(tsc), " tsc_early_khz=%ld tsc=reliable", khz);
 		snprintf(q->append, sizeof(q->append), "%s " QEMU_CMDLINE "%s%s", cmdline, tsc,
-			 o->debug ? " bulkhead.debug" : "");
+			 o->debug ? " " BOOT_OPTION_DEBUG : "");
 		const char *boot[] = { "-kernel", q->kernel, "-initrd", q->initrd, "-append", q->append };
 		add_args(q, boot, sizeof(boot) / sizeof(boot[0]));
 	} else {
@@ -429,12 +428,12 @@ static int appliance_status(int wstatus, struct diag *d)
 {
 	if (WIFSIGNALED(wstatus))
 		return diag_fail(d, "QEMU was killed by signal %d", WTERMSIG(wstatus));
-	int rc = WEXITSTATUS(wstatus);
+	int rc = WEXITSTATUS(wstatus), status = debug_exit_decode(rc);
 	if (rc == 0)
 		return diag_fail(d, "the VM stopped without reporting a status (a kernel panic or a reset?)");
-	if (rc % 2 == 0 || rc == 1)
+	if (status < 0)
 		return diag_fail(d, "QEMU failed (exit status %d)", rc);
-	return (rc >> 1) - 1;
+	return status;
 }
 
 /* How long a guest under KVM may take to print its init's first line

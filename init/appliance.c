@@ -1,20 +1,94 @@
 /* appliance.json: the builder's decisions, read once at boot. The builder
- * validated it; we still refuse what would make us misbehave, since a bad
- * file must end the boot cleanly, never crash PID 1. */
+ * validated them and wrote exactly what contract.h lists (image/appliance.c
+ * mirrors this file); we still read strictly: a key we do not know or a
+ * value of the wrong type is refused, naming its JSON path, since a bad
+ * file must end the boot cleanly, never crash PID 1 or be half understood. */
 #include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "init.h"
 
-static char *dup_string(json_t *obj, const char *key)
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *const top_keys[] = {
+	AJ_NAME, AJ_HOSTNAME, AJ_ONBOOT_FAILURE, AJ_EXIT_STATUS_FROM, AJ_MODULES, AJ_DISKS, AJ_ONBOOT, AJ_SERVICES, AJ_ONSHUTDOWN,
+};
+static const char *const container_keys[] = {
+	AJ_C_NAME, AJ_C_BUNDLE, AJ_C_RESTART, AJ_C_MAX_RESTARTS, AJ_C_DEPENDS_ON, AJ_C_STOP_GRACE_MS,
+};
+static const char *const disk_keys[] = { AJ_DISK_LABEL, AJ_DISK_DIRS };
+
+/* OBJ (at PATH: "" for the top level) holds only KEYS. */
+static int known_keys(json_t *obj, const char *path, const char *const *keys, size_t n, struct bh_err *err)
 {
-	json_t *v = json_object_get(obj, key);
-	return json_is_string(v) ? strdup(json_string_value(v)) : NULL;
+	const char *key;
+	json_t *value;
+
+	json_object_foreach(obj, key, value) {
+		size_t k = 0;
+		while (k < n && strcmp(key, keys[k]) != 0)
+			k++;
+		if (k == n)
+			return bh_fail(err, -EINVAL, "%s: %s%s%s is not a key of appliance.json (docs/appliance.md)",
+				       APPLIANCE_JSON, path, *path ? "." : "", key);
+	}
+	(void)value;
+	return 0;
 }
 
-static const char *const restart_names[] = { "no", "on-failure", "always" };
+static const char *type_name(json_type type)
+{
+	switch (type) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "a list";
+	case JSON_STRING: return "a string";
+	case JSON_INTEGER: return "an integer";
+	default: return "another type";
+	}
+}
+
+/* OBJ's KEY into *OUT: NULL when absent, else a value of TYPE, or an error
+ * naming PATH.KEY. */
+static int member(json_t *obj, const char *path, const char *key, json_type type, json_t **out, struct bh_err *err)
+{
+	*out = json_object_get(obj, key);
+	if (*out && json_typeof(*out) != type)
+		return bh_fail(err, -EINVAL, "%s: %s%s%s must be %s", APPLIANCE_JSON, path, *path ? "." : "", key,
+			       type_name(type));
+	return 0;
+}
+
+/* A string member, copied into *OUT (NULL when absent). */
+static int string_member(json_t *obj, const char *path, const char *key, char **out, struct bh_err *err)
+{
+	json_t *v;
+	int r = member(obj, path, key, JSON_STRING, &v, err);
+
+	*out = NULL;
+	if (r < 0 || !v)
+		return r;
+	return (*out = strdup(json_string_value(v))) ? 0 : bh_fail(err, -ENOMEM, "out of memory");
+}
+
+/* An integer member from MIN to MAX into *OUT (DEFAULT_VALUE when absent). */
+static int integer_member(json_t *obj, const char *path, const char *key, json_int_t min, json_int_t max,
+			  json_int_t default_value, json_int_t *out, struct bh_err *err)
+{
+	json_t *v;
+	int r = member(obj, path, key, JSON_INTEGER, &v, err);
+
+	*out = default_value;
+	if (r < 0 || !v)
+		return r;
+	*out = json_integer_value(v);
+	if (*out < min || *out > max)
+		return bh_fail(err, -EINVAL, "%s: %s.%s must be an integer from %lld to %lld", APPLIANCE_JSON, path,
+			       key, (long long)min, (long long)max);
+	return 0;
+}
 
 /* A container's name becomes a path (its log) and is echoed to the host:
  * a letter or digit, then letters, digits, '-', '_' or '.'. */
@@ -53,32 +127,44 @@ static int string_list(json_t *list, const char *what, char ***out, struct bh_er
 
 static int load_spec(json_t *item, struct container_spec *spec, const char *phase, size_t i, struct bh_err *err)
 {
+	char path[64];
 	json_t *v;
+	json_int_t n;
+	int r;
 
-	spec->name = dup_string(item, "name");
-	spec->bundle = dup_string(item, "bundle");
+	snprintf(path, sizeof(path), "%s[%zu]", phase, i);
+	if (!json_is_object(item))
+		return bh_fail(err, -EINVAL, "%s: %s must be an object", APPLIANCE_JSON, path);
+	if ((r = known_keys(item, path, container_keys, ARRAY_SIZE(container_keys), err)) < 0 ||
+	    (r = string_member(item, path, AJ_C_NAME, &spec->name, err)) < 0 ||
+	    (r = string_member(item, path, AJ_C_BUNDLE, &spec->bundle, err)) < 0)
+		return r;
 	if (!usable_name(spec->name) || !spec->bundle)
 		return bh_fail(err, -EINVAL,
-			       "%s: %s[%zu] needs a name (1 to 63 letters, digits, '-', '_' or '.', starting with a "
+			       "%s: %s needs a name (1 to 63 letters, digits, '-', '_' or '.', starting with a "
 			       "letter or digit) and a bundle",
-			       APPLIANCE_JSON, phase, i);
+			       APPLIANCE_JSON, path);
 	spec->restart = RESTART_NO;
-	if ((v = json_object_get(item, "restart"))) {
-		size_t r = 0;
-		while (r < 3 && !(json_is_string(v) && strcmp(json_string_value(v), restart_names[r]) == 0))
-			r++;
-		if (r == 3)
-			return bh_fail(err, -EINVAL, "%s: %s[%zu].restart is not no, on-failure or always",
-				       APPLIANCE_JSON, phase, i);
-		spec->restart = (enum restart_policy)r;
+	if ((r = member(item, path, AJ_C_RESTART, JSON_STRING, &v, err)) < 0)
+		return r;
+	if (v) {
+		size_t p = 0;
+		while (p < RESTART_POLICIES && strcmp(json_string_value(v), restart_policy_names[p]) != 0)
+			p++;
+		if (p == RESTART_POLICIES)
+			return bh_fail(err, -EINVAL, "%s: %s.restart is not no, on-failure or always", APPLIANCE_JSON,
+				       path);
+		spec->restart = (enum restart_policy)p;
 	}
-	v = json_object_get(item, "max_restarts");
-	spec->max_restarts = json_is_integer(v) && json_integer_value(v) > 0 ? (unsigned)json_integer_value(v) : 0;
-	v = json_object_get(item, "stop_grace_ms");
-	spec->stop_grace_ms = json_is_integer(v) && json_integer_value(v) > 0 && json_integer_value(v) < 3600000
-				      ? (int)json_integer_value(v)
-				      : 10000;
-	return 0;
+	if ((r = integer_member(item, path, AJ_C_MAX_RESTARTS, 0, UINT_MAX, 0, &n, err)) < 0)
+		return r;
+	spec->max_restarts = (unsigned)n;
+	if ((r = integer_member(item, path, AJ_C_STOP_GRACE_MS, 1, STOP_GRACE_MAX_MS, STOP_GRACE_DEFAULT_MS, &n,
+				err)) < 0)
+		return r;
+	spec->stop_grace_ms = (int)n;
+	/* Its elements are names, resolved once the phase is read. */
+	return member(item, path, AJ_C_DEPENDS_ON, JSON_ARRAY, &v, err);
 }
 
 /* depends_on names become indexes now, so that supervision never compares
@@ -87,7 +173,7 @@ static int resolve_dependencies(json_t *list, struct container_spec *specs, size
 				struct bh_err *err)
 {
 	for (size_t i = 0; i < n; i++) {
-		json_t *deps = json_object_get(json_array_get(list, i), "depends_on"), *d;
+		json_t *deps = json_object_get(json_array_get(list, i), AJ_C_DEPENDS_ON), *d;
 		size_t k;
 
 		if (!json_is_array(deps) || !json_array_size(deps))
@@ -160,84 +246,115 @@ static int check_cycles(const struct container_spec *specs, size_t n, const char
 
 static int load_phase(json_t *root, const char *phase, struct container_spec **out, size_t *n, struct bh_err *err)
 {
-	json_t *list = json_object_get(root, phase), *item;
+	json_t *list, *item;
 	size_t i;
+	int r;
 
 	*out = NULL;
 	*n = 0;
-	if (!list)
-		return 0;
-	if (!json_is_array(list))
-		return bh_fail(err, -EINVAL, "%s: %s must be an array", APPLIANCE_JSON, phase);
+	if ((r = member(root, "", phase, JSON_ARRAY, &list, err)) < 0 || !list)
+		return r;
 	*out = calloc(json_array_size(list) + 1, sizeof(**out));
 	if (!*out)
 		return bh_fail(err, -ENOMEM, "out of memory");
 	json_array_foreach(list, i, item) {
 		*n = i + 1;
-		int r = load_spec(item, &(*out)[i], phase, i, err);
-		if (r < 0)
+		if ((r = load_spec(item, &(*out)[i], phase, i, err)) < 0)
 			return r;
 	}
-	int r = resolve_dependencies(list, *out, *n, phase, err);
+	r = resolve_dependencies(list, *out, *n, phase, err);
 	return r < 0 ? r : check_cycles(*out, *n, phase, err);
 }
 
-static int load_disks(json_t *disks, struct appliance *a, struct bh_err *err)
+static int load_disks(json_t *root, struct appliance *a, struct bh_err *err)
 {
-	json_t *disk;
+	json_t *disks, *disk;
 	size_t i;
+	int r;
 
-	if (!disks)
-		return 0;
-	if (!json_is_array(disks))
-		return bh_fail(err, -EINVAL, "%s: disks must be a list", APPLIANCE_JSON);
+	if ((r = member(root, "", AJ_DISKS, JSON_ARRAY, &disks, err)) < 0 || !disks)
+		return r;
 	if (!(a->disks = calloc(json_array_size(disks) + 1, sizeof(*a->disks))))
 		return bh_fail(err, -ENOMEM, "out of memory");
 	json_array_foreach(disks, i, disk) {
-		char what[64];
+		char path[64], what[80];
+		struct disk_spec *d = &a->disks[i];
+
 		a->n_disks = i + 1;
-		a->disks[i].label = dup_string(disk, "label");
+		snprintf(path, sizeof(path), AJ_DISKS "[%zu]", i);
+		if (!json_is_object(disk))
+			return bh_fail(err, -EINVAL, "%s: %s must be an object", APPLIANCE_JSON, path);
+		if ((r = known_keys(disk, path, disk_keys, ARRAY_SIZE(disk_keys), err)) < 0 ||
+		    (r = string_member(disk, path, AJ_DISK_LABEL, &d->label, err)) < 0)
+			return r;
 		/* A label becomes a path: refuse anything but a plain name. */
-		if (!a->disks[i].label || strchr(a->disks[i].label, '/') || a->disks[i].label[0] == '.')
-			return bh_fail(err, -EINVAL, "%s: disks[%zu] has no usable label", APPLIANCE_JSON, i);
-		snprintf(what, sizeof(what), "disks[%zu].dirs", i);
-		int r = string_list(json_object_get(disk, "dirs"), what, &a->disks[i].dirs, err);
-		if (r < 0)
+		if (!d->label || !d->label[0] || strchr(d->label, '/') || d->label[0] == '.')
+			return bh_fail(err, -EINVAL, "%s: %s has no usable label", APPLIANCE_JSON, path);
+		snprintf(what, sizeof(what), "%s." AJ_DISK_DIRS, path);
+		if ((r = string_list(json_object_get(disk, AJ_DISK_DIRS), what, &d->dirs, err)) < 0)
 			return r;
 	}
 	return 0;
 }
 
-int appliance_load(const char *path, struct appliance *a, struct bh_err *err)
+/* The top level of ROOT into A; PATH names the file in messages. */
+static int appliance_read(json_t *root, const char *path, struct appliance *a, struct bh_err *err)
 {
-	json_error_t jerr;
-	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *policy;
 	int r;
 
-	memset(a, 0, sizeof(*a));
-	if (!root)
-		return bh_fail(err, -EINVAL, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
-	a->name = dup_string(root, "name");
-	a->hostname = dup_string(root, "hostname");
-	a->exit_status_from = dup_string(root, "exit_status_from");
-	json_t *policy = json_object_get(root, "onboot_failure");
-	a->onboot_continue = json_is_string(policy) && strcmp(json_string_value(policy), "continue") == 0;
-	r = string_list(json_object_get(root, "modules"), "modules", &a->modules, err);
+	if (!json_is_object(root))
+		return bh_fail(err, -EINVAL, "%s: the top level must be an object", path);
+	if ((r = known_keys(root, "", top_keys, ARRAY_SIZE(top_keys), err)) < 0 ||
+	    (r = string_member(root, "", AJ_NAME, &a->name, err)) < 0 ||
+	    (r = string_member(root, "", AJ_HOSTNAME, &a->hostname, err)) < 0 ||
+	    (r = string_member(root, "", AJ_EXIT_STATUS_FROM, &a->exit_status_from, err)) < 0 ||
+	    (r = member(root, "", AJ_ONBOOT_FAILURE, JSON_STRING, &policy, err)) < 0)
+		return r;
+	if (policy && strcmp(json_string_value(policy), AJ_ONBOOT_HALT) != 0 &&
+	    strcmp(json_string_value(policy), AJ_ONBOOT_CONTINUE) != 0)
+		return bh_fail(err, -EINVAL, "%s: " AJ_ONBOOT_FAILURE " must be " AJ_ONBOOT_HALT " or " AJ_ONBOOT_CONTINUE,
+			       APPLIANCE_JSON);
+	a->onboot_continue = policy && strcmp(json_string_value(policy), AJ_ONBOOT_CONTINUE) == 0;
+	r = string_list(json_object_get(root, AJ_MODULES), AJ_MODULES, &a->modules, err);
 	if (r == 0)
-		r = load_disks(json_object_get(root, "disks"), a, err);
+		r = load_disks(root, a, err);
 	if (r == 0)
-		r = load_phase(root, "onboot", &a->onboot, &a->n_onboot, err);
+		r = load_phase(root, AJ_ONBOOT, &a->onboot, &a->n_onboot, err);
 	if (r == 0)
-		r = load_phase(root, "services", &a->services, &a->n_services, err);
+		r = load_phase(root, AJ_SERVICES, &a->services, &a->n_services, err);
 	if (r == 0)
-		r = load_phase(root, "onshutdown", &a->onshutdown, &a->n_onshutdown, err);
-	json_decref(root);
+		r = load_phase(root, AJ_ONSHUTDOWN, &a->onshutdown, &a->n_onshutdown, err);
 	if (r == 0 && a->n_onboot + a->n_services + a->n_onshutdown > INIT_MAX_CONTAINERS)
 		r = bh_fail(err, -E2BIG, "%s: %zu containers; the init runs %d at most (INIT_MAX_CONTAINERS)", path,
 			    a->n_onboot + a->n_services + a->n_onshutdown, INIT_MAX_CONTAINERS);
 	if (r == 0 && !a->name)
 		r = bh_fail(err, -EINVAL, "%s: name is missing", path);
 	return r;
+}
+
+/* ROOT as json_loads or json_load_file left it (NULL: JERR says why). */
+static int appliance_take(json_t *root, const json_error_t *jerr, const char *path, struct appliance *a,
+			  struct bh_err *err)
+{
+	memset(a, 0, sizeof(*a));
+	if (!root)
+		return bh_fail(err, -EINVAL, "%s:%d:%d: %s", path, jerr->line, jerr->column, jerr->text);
+	int r = appliance_read(root, path, a, err);
+	json_decref(root);
+	return r;
+}
+
+int appliance_parse(const char *text, struct appliance *a, struct bh_err *err)
+{
+	json_error_t jerr;
+	return appliance_take(json_loads(text, JSON_REJECT_DUPLICATES, &jerr), &jerr, APPLIANCE_JSON, a, err);
+}
+
+int appliance_load(const char *path, struct appliance *a, struct bh_err *err)
+{
+	json_error_t jerr;
+	return appliance_take(json_load_file(path, JSON_REJECT_DUPLICATES, &jerr), &jerr, path, a, err);
 }
 
 static void free_phase(struct container_spec *specs, size_t n)

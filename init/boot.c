@@ -85,21 +85,30 @@ static void ensure_console(void)
 		close(fd);
 }
 
+/* What follows OPTION ("bulkhead.memory=") in WORD, or NULL. */
+static const char *option_value(const char *word, const char *option)
+{
+	size_t n = strlen(option);
+	return strncmp(word, option, n) == 0 ? word + n : NULL;
+}
+
+/* The bulkhead.* options of contract.h; any other word is the kernel's. */
 static void parse_option(struct boot_options *options, const char *word)
 {
-	if (strcmp(word, "bulkhead.exit=isa-debug-exit") == 0)
+	const char *v;
+
+	if (strcmp(word, BOOT_OPTION_EXIT BOOT_EXIT_ISA_DEBUG_EXIT) == 0)
 		options->debug_exit = true;
-	else if (strcmp(word, "bulkhead.debug") == 0)
+	else if (strcmp(word, BOOT_OPTION_DEBUG) == 0)
 		options->debug = true;
-	else if (strcmp(word, "bulkhead.shell") == 0)
+	else if (strcmp(word, BOOT_OPTION_SHELL) == 0)
 		options->shell = true;
-	else if (strncmp(word, BOOT_OPTION_MEMORY, strlen(BOOT_OPTION_MEMORY)) == 0)
-		options->memory_mib = strtoul(word + strlen(BOOT_OPTION_MEMORY), NULL, 10);
-	else if (strncmp(word, BOOT_OPTION_INITRD, strlen(BOOT_OPTION_INITRD)) == 0)
-		options->initrd_mib = strtoul(word + strlen(BOOT_OPTION_INITRD), NULL, 10);
-	else if (strncmp(word, "bulkhead.ctl=", 13) == 0 &&
-		 strspn(word + 13, "abcdefghijklmnopqrstuvwxyzS0123456789") == strlen(word + 13))
-		snprintf(options->ctl_tty, sizeof(options->ctl_tty), "%s", word + 13);
+	else if ((v = option_value(word, BOOT_OPTION_MEMORY)))
+		options->memory_mib = strtoul(v, NULL, 10);
+	else if ((v = option_value(word, BOOT_OPTION_INITRD)))
+		options->initrd_mib = strtoul(v, NULL, 10);
+	else if ((v = option_value(word, BOOT_OPTION_CTL)) && strspn(v, "abcdefghijklmnopqrstuvwxyzS0123456789") == strlen(v))
+		snprintf(options->ctl_tty, sizeof(options->ctl_tty), "%s", v);
 }
 
 void boot_options_from_args(struct boot_options *options, int argc, char **argv)
@@ -121,10 +130,10 @@ void emergency_shell(const struct boot_options *options)
 		if (glob(candidates[i], 0, NULL, &found) == 0 && found.gl_pathc > 0)
 			shell = found.gl_pathv[0];
 	if (!shell) {
-		log_warn("bulkhead.shell: no busybox in the image to run a shell with");
+		log_warn(BOOT_OPTION_SHELL ": no busybox in the image to run a shell with");
 		return;
 	}
-	log_warn("bulkhead.shell: starting an emergency shell; leave it to power off");
+	log_warn(BOOT_OPTION_SHELL ": starting an emergency shell; leave it to power off");
 	pid_t pid = fork();
 	if (pid == 0) {
 		char *const args[] = { "sh", NULL };

@@ -1,20 +1,103 @@
 /* What bulkhead build writes for bulkhead-init to read, spelled once for
- * both: image/ includes this header and nothing else of init/. */
+ * both: image/ includes this header and nothing else of init/. Each item
+ * is described for users in docs/appliance.md. */
 #ifndef BULKHEAD_CONTRACT_H
 #define BULKHEAD_CONTRACT_H
 
-/* Kernel options the builder puts on the command line (numbers in MiB). */
-#define BOOT_OPTION_MEMORY "bulkhead.memory=" /* the memory the appliance was built to need */
-#define BOOT_OPTION_INITRD "bulkhead.initrd=" /* what its initramfs takes unpacked */
+#define CONTRACT_STR_(x) #x
+#define CONTRACT_STR(x) CONTRACT_STR_(x)
+
+/* ---- paths in the image and in the running appliance ---- */
+/* The builder's decisions beyond the bundles (image/appliance.c writes it,
+ * init/appliance.c reads it); the builder names it as an initramfs entry,
+ * without the leading slash. */
+#define APPLIANCE_JSON_ENTRY "etc/bulkhead/appliance.json"
+#define APPLIANCE_JSON "/" APPLIANCE_JSON_ENTRY
 
 /* The initramfs's last entry. The kernel unpacks entries in order: a write
  * it has no room for stops it, and a file it cannot create is left out, so
  * this empty file is there only when the whole archive was unpacked. */
 #define INITRD_END "etc/bulkhead/initrd.end"
 
-/* How each of the init's console lines starts; bulkhead run takes the first
- * as the sign that the guest runs (KVM can run it). */
-#define INIT_CONSOLE_PREFIX "[init]"
+/* Where the init mounts each disk, by its label (VOLUMES_DIR/LABEL); a
+ * volume's bind mount in config.json starts here. */
+#define VOLUMES_DIR "/volumes"
+
+/* The control channel's socket when no serial line is given (bulkhead.ctl=
+ * absent): in the init's own /run, its directory 0700. */
+#define CONTROL_DIR "/run/bulkhead"
+#define CONTROL_SOCKET CONTROL_DIR "/ctl.sock"
+
+/* ---- the kernel command line: bulkhead.* options ---- */
+/* Numbers in MiB, written by bulkhead build into DIR/cmdline. */
+#define BOOT_OPTION_MEMORY "bulkhead.memory=" /* the memory the appliance was built to need */
+#define BOOT_OPTION_INITRD "bulkhead.initrd=" /* what its initramfs takes unpacked */
+/* How the init reports the appliance's exit status; the one way it knows. */
+#define BOOT_OPTION_EXIT "bulkhead.exit="
+#define BOOT_EXIT_ISA_DEBUG_EXIT "isa-debug-exit"
+/* A serial line (lower-case letters, S and digits) that carries the
+ * control protocol instead of the socket; bulkhead run gives the second. */
+#define BOOT_OPTION_CTL "bulkhead.ctl="
+#define BOOT_CTL_TTY "ttyS1"
+#define BOOT_OPTION_DEBUG "bulkhead.debug" /* print each boot phase's duration */
+#define BOOT_OPTION_SHELL "bulkhead.shell" /* an emergency shell when the boot fails */
+
+/* ---- the appliance's exit status, through QEMU's isa-debug-exit ---- */
+/* The init writes one byte, status + 1, to this I/O port; QEMU then exits
+ * with (byte << 1) | 1. The +1 keeps QEMU's own error exit (1) from ever
+ * reading as success; 0 means QEMU stopped without a byte (a panic, a
+ * reset). QEMU's 8-bit status leaves room for statuses 0 to 126. */
+#define DEBUG_EXIT_PORT 0xf4
+#define DEBUG_EXIT_DEVICE "isa-debug-exit,iobase=" CONTRACT_STR(DEBUG_EXIT_PORT) ",iosize=0x01"
+#define APPLIANCE_STATUS_MAX 126 /* a higher status reads as this one */
+
+/* The byte the init writes for STATUS (0 up; higher ones clamped). */
+static inline unsigned char debug_exit_byte(int status)
+{
+	return (unsigned char)((status > APPLIANCE_STATUS_MAX ? APPLIANCE_STATUS_MAX : status) + 1);
+}
+
+/* The appliance's status from QEMU's exit status RC, or -1 when RC carries
+ * none (0: no byte was written; 1 or even: QEMU's own exit). */
+static inline int debug_exit_decode(int rc)
+{
+	return rc >= 3 && rc % 2 == 1 ? (rc >> 1) - 1 : -1;
+}
+
+/* ---- appliance.json (docs/appliance.md) ---- */
+/* The keys, at the top level, of each container of a phase and of each
+ * disk: image/appliance.c writes them, init/appliance.c refuses any other. */
+#define AJ_NAME "name"                         /* string, required */
+#define AJ_HOSTNAME "hostname"                 /* string */
+#define AJ_ONBOOT_FAILURE "onboot_failure"     /* AJ_ONBOOT_HALT or AJ_ONBOOT_CONTINUE */
+#define AJ_EXIT_STATUS_FROM "exit_status_from" /* a container's name */
+#define AJ_MODULES "modules"                   /* kernel module paths, in load order */
+#define AJ_DISKS "disks"                       /* objects of AJ_DISK_* */
+#define AJ_ONBOOT "onboot"                     /* the phases: objects of AJ_C_* */
+#define AJ_SERVICES "services"
+#define AJ_ONSHUTDOWN "onshutdown"
+
+#define AJ_ONBOOT_HALT "halt"
+#define AJ_ONBOOT_CONTINUE "continue"
+
+#define AJ_C_NAME "name"                   /* 1 to 63 of [A-Za-z0-9_.-], a letter or digit first */
+#define AJ_C_BUNDLE "bundle"               /* the bundle's absolute directory in the image */
+#define AJ_C_RESTART "restart"             /* one of restart_policy_names */
+#define AJ_C_MAX_RESTARTS "max_restarts"   /* 0: no limit */
+#define AJ_C_DEPENDS_ON "depends_on"       /* names of containers of the same phase */
+#define AJ_C_STOP_GRACE_MS "stop_grace_ms" /* 1 to STOP_GRACE_MAX_MS */
+
+#define AJ_DISK_LABEL "label" /* the ext4 label, mounted on VOLUMES_DIR/LABEL */
+#define AJ_DISK_DIRS "dirs"   /* directories of the disk the volumes bind */
+
+/* What a service's exit leads to. */
+enum restart_policy { RESTART_NO, RESTART_ON_FAILURE, RESTART_ALWAYS, RESTART_POLICIES };
+static const char *const restart_policy_names[RESTART_POLICIES] = { "no", "on-failure", "always" };
+
+/* How long a container has after SIGTERM before it is killed: the default
+ * when the manifest gives no stop_grace, and the most it may give. */
+#define STOP_GRACE_DEFAULT_MS 10000
+#define STOP_GRACE_MAX_MS 3600000
 
 /* The most containers (onboot, services and onshutdown together) one
  * appliance may declare; the builder refuses more, saying why. Each costs
@@ -27,5 +110,9 @@
  * 2016. Beyond descriptors the loop is linear in the containers per event,
  * which 2000 keeps cheap. */
 #define INIT_MAX_CONTAINERS 2000
+
+/* How each of the init's console lines starts; bulkhead run takes the first
+ * as the sign that the guest runs (KVM can run it). */
+#define INIT_CONSOLE_PREFIX "[init]"
 
 #endif

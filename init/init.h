@@ -12,8 +12,6 @@ struct pollfd;
 #include "../runtime/util.h"
 #include "contract.h"
 
-#define APPLIANCE_JSON "/etc/bulkhead/appliance.json"
-
 /* ---- log.c: the console is our only log for now ---- */
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -62,9 +60,7 @@ void init_limits(struct boot_options *options);
 /* Brings up the loopback interface of the init's network namespace. */
 void loopback_up(void);
 
-/* ---- appliance.c: what the builder decided ---- */
-enum restart_policy { RESTART_NO, RESTART_ON_FAILURE, RESTART_ALWAYS };
-
+/* ---- appliance.c: what the builder decided (contract.h has the keys) ---- */
 struct container_spec {
 	char *name;
 	char *bundle;
@@ -93,6 +89,10 @@ struct disk_spec {
 	bool mounted;
 };
 
+/* Reads appliance.json from TEXT, or from the file at PATH (which then
+ * names it in messages). Returns 0, or -errno with err naming the JSON path
+ * that is wrong; either way OUT is for appliance_free. */
+int appliance_parse(const char *text, struct appliance *out, struct bh_err *err);
 int appliance_load(const char *path, struct appliance *out, struct bh_err *err);
 void appliance_free(struct appliance *a);
 
@@ -170,8 +170,6 @@ void supervisor_shutdown(struct supervisor *s);
 int supervisor_exit_status(const struct supervisor *s);
 
 /* ---- control.c: the host's control channel (see control.c for why) ---- */
-#define CONTROL_DIR "/run/bulkhead"              /* 0700, in the init's own /run */
-#define CONTROL_SOCKET CONTROL_DIR "/ctl.sock"   /* only without bulkhead.ctl= */
 #define CONTROL_LINE_MAX 256   /* a command line with its newline; longer: an error */
 #define CONTROL_PEERS_MAX 8    /* sockets served at once; one more drops the idlest */
 #define CONTROL_POLL_MAX (2 + CONTROL_PEERS_MAX)
@@ -218,7 +216,6 @@ long control_deadline(const struct control *c);
 void modules_load(char *const *paths);
 
 /* ---- volumes.c: the appliance's disks ---- */
-#define VOLUMES_DIR "/volumes"
 /* Waits (boundedly) for each disk to appear, mounts it by its ext4 label on
  * /volumes/LABEL with nosuid,nodev, and makes its volumes' directories. */
 void volumes_mount(struct appliance *a);

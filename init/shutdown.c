@@ -8,11 +8,6 @@
 
 #include "init.h"
 
-/* QEMU's isa-debug-exit device: a byte B written here ends QEMU with exit
- * status (B << 1) | 1. We write status + 1, so that QEMU's own error exit (1)
- * never reads as success; image/run.c decodes it. */
-#define DEBUG_EXIT_PORT 0xf4
-
 /* The kernel's initial pid namespace has this fixed inode number
  * (PROC_PID_INIT_INO in include/linux/proc_ns.h). */
 #define INITIAL_PID_NS_INODE 0xEFFFFFFCU
@@ -26,9 +21,9 @@ bool machine_init(void)
 
 void shutdown_appliance(const struct boot_options *options, int status)
 {
-	/* QEMU's exit status has 7 bits left for ours, less the +1. */
-	if (status > 126)
-		status = 126;
+	/* QEMU's exit status has 7 bits left for ours, less the +1 (contract.h). */
+	if (status > APPLIANCE_STATUS_MAX)
+		status = APPLIANCE_STATUS_MAX;
 	log_info("appliance exit status %d, powering off", status);
 	/* PID 1 of a pid namespace on a host (the tests run us so) ends its
 	 * namespace by exiting, and its exit status is the verdict; only the
@@ -39,7 +34,7 @@ void shutdown_appliance(const struct boot_options *options, int status)
 	kill(-1, SIGKILL); /* whatever is left: orphans, stragglers */
 	sync();
 	if (options->debug_exit && ioperm(DEBUG_EXIT_PORT, 1, 1) == 0)
-		outb((unsigned char)(status + 1), DEBUG_EXIT_PORT);
+		outb(debug_exit_byte(status), DEBUG_EXIT_PORT);
 	reboot(RB_POWER_OFF);
 	for (;;)
 		pause();

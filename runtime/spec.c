@@ -3,10 +3,12 @@
  * into both the static runtime and the host builder. */
 #include <errno.h>
 #include <jansson.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal.h"
 #include "spec.h"
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -179,6 +181,31 @@ json_t *bh_spec_default_devices(void)
 	return rules;
 }
 
+/* The one list of the namespaces every container gets, in the order
+ * config.json lists them; ns.c maps each OCI type to its clone flag. */
+static const char *const default_namespaces[] = { "pid", "network", "ipc", "uts", "mount", "cgroup" };
+
+int bh_spec_namespace_flags(bool host_network)
+{
+	int flags = 0, flag;
+
+	for (size_t i = 0; i < ARRAY_SIZE(default_namespaces); i++)
+		if (bh_ns_flag(default_namespaces[i], &flag) == 0)
+			flags |= flag;
+	return host_network ? flags & ~CLONE_NEWNET : flags;
+}
+
+void bh_spec_namespaces(json_t *config, int flags)
+{
+	json_t *namespaces = json_array();
+	int flag;
+
+	for (size_t i = 0; i < ARRAY_SIZE(default_namespaces); i++)
+		if (bh_ns_flag(default_namespaces[i], &flag) == 0 && (flags & flag))
+			json_array_append_new(namespaces, json_pack("{s:s}", "type", default_namespaces[i]));
+	json_object_set_new(json_object_get(config, "linux"), "namespaces", namespaces);
+}
+
 /* The few capabilities runc's spec grants too; bulkhead build grants none
  * unless the manifest lists them. */
 static const char *const default_capabilities[] = { "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE" };
@@ -193,9 +220,8 @@ json_t *bh_spec_default(void)
 	json_t *process = json_pack("{s:b, s:{s:i, s:i}, s:[s], s:[s], s:s, s:o, s:b}", "terminal", 0, "user",
 				    "uid", 0, "gid", 0, "args", "sh", "env", DEFAULT_PATH, "cwd", "/", "capabilities",
 				    caps, "noNewPrivileges", 1);
-	json_t *namespaces = json_pack("[{s:s}, {s:s}, {s:s}, {s:s}, {s:s}, {s:s}]", "type", "pid", "type", "network",
-				       "type", "ipc", "type", "uts", "type", "mount", "type", "cgroup");
-	json_t *linux_obj = json_pack("{s:o, s:o, s:o, s:o}", "namespaces", namespaces, "maskedPaths",
+	/* namespaces: filled in below (bh_spec_namespaces), in this place. */
+	json_t *linux_obj = json_pack("{s:[], s:o, s:o, s:o}", "namespaces", "maskedPaths",
 				      bh_json_strings(masked_paths, ARRAY_SIZE(masked_paths)), "readonlyPaths",
 				      bh_json_strings(readonly_paths, ARRAY_SIZE(readonly_paths)), "seccomp",
 				      bh_spec_seccomp());
@@ -203,7 +229,9 @@ json_t *bh_spec_default(void)
 	json_t *config = json_pack("{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:o}", "ociVersion", "1.0.2", "process", process, "root",
 			 "path", "rootfs", "readonly", 1, "hostname", "bulkhead", "mounts", default_mounts(), "linux",
 			 linux_obj);
-	if (config)
+	if (config) {
+		bh_spec_namespaces(config, bh_spec_namespace_flags(false));
 		bh_spec_paths(config, NULL, (char *const[]){ "/", NULL }, (char *const[]){ "/tmp", NULL });
+	}
 	return config;
 }

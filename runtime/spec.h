@@ -4,12 +4,21 @@
 #define BULKHEAD_SPEC_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 /* A new config.json object (owned by the caller): no_new_privs, a few
  * capabilities, six namespaces, read-only root, Docker's masked and read-only
  * paths, /tmp noexec, Landlock read/exec beneath / and write (never
  * execute) beneath /tmp, and bh_spec_seccomp()'s profile. */
 json_t *bh_spec_default(void);
+
+/* The namespaces a container has, as CLONE_NEW* flags: new ones of the
+ * default's types (pid, network, ipc, uts, mount, cgroup), less the network
+ * namespace when it shares the appliance's (network: host). */
+int bh_spec_namespace_flags(bool host_network);
+/* CONFIG's linux.namespaces: a new namespace for each of FLAGS (from
+ * bh_spec_namespace_flags), in the default's order. */
+void bh_spec_namespaces(json_t *config, int flags);
 
 /* The default's linux.seccomp (spec-seccomp.c): Docker's default
  * allow-list for x86_64, tighter where README.md says. A new object. */

@@ -1,0 +1,85 @@
+/* appliance.json: what the init needs to know beyond the bundles, decided
+ * here. The writer of init/appliance.c's reader, mirrored: the same parts
+ * in the same order, every key spelled once in init/contract.h, the whole
+ * format in docs/appliance.md. The init refuses any key it does not know,
+ * so a key added here is added to contract.h and to the reader first. */
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "image.h"
+
+static json_t *string_array(char *const *v)
+{
+	json_t *array = json_array();
+	for (; v && *v; v++)
+		json_array_append_new(array, json_string(*v));
+	return array;
+}
+
+void bundle_dir(const struct container *c, size_t index, char *out, size_t size)
+{
+	/* onboot and onshutdown run in order: the number keeps it visible. */
+	if (strcmp(c->phase, AJ_SERVICES) != 0)
+		snprintf(out, size, "containers/%s/%02zu-%s", c->phase, index, c->name);
+	else
+		snprintf(out, size, "containers/" AJ_SERVICES "/%s", c->name);
+}
+
+/* One container of a phase: every key, defaults written out, so that the
+ * init's defaults never decide for a manifest. */
+static json_t *spec_json(const struct container *c, size_t index, uint64_t default_grace_ms)
+{
+	char bundle[256];
+
+	bundle_dir(c, index, bundle, sizeof(bundle));
+	return json_pack("{s:s, s:s+, s:s, s:I, s:o, s:I}", AJ_C_NAME, c->name, AJ_C_BUNDLE, "/", bundle, AJ_C_RESTART,
+			 restart_policy_names[c->restart], AJ_C_MAX_RESTARTS, (json_int_t)c->max_restarts,
+			 AJ_C_DEPENDS_ON, string_array(c->depends_on), AJ_C_STOP_GRACE_MS,
+			 (json_int_t)(c->stop_grace_ms ? c->stop_grace_ms : default_grace_ms));
+}
+
+static json_t *phase_json(const struct container *list, size_t n, uint64_t default_grace_ms)
+{
+	json_t *array = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(array, spec_json(&list[i], i, default_grace_ms));
+	return array;
+}
+
+/* Each disk with the directories its volumes bind, which the init makes
+ * after mounting (a disk from an earlier build lacks new ones). */
+static json_t *disks_json(const struct manifest *m)
+{
+	json_t *disks = json_array();
+	const struct container *lists[3] = { m->onboot, m->services, m->onshutdown };
+	size_t counts[3] = { m->n_onboot, m->n_services, m->n_onshutdown };
+
+	for (size_t d = 0; d < m->n_disks; d++) {
+		json_t *dirs = json_array();
+		for (int l = 0; l < 3; l++)
+			for (size_t i = 0; i < counts[l]; i++)
+				for (size_t v = 0; v < lists[l][i].n_volumes; v++)
+					if (strcmp(lists[l][i].volumes[v].disk, m->disks[d].label) == 0)
+						json_array_append_new(dirs, json_string(lists[l][i].volumes[v].sub));
+		json_array_append_new(disks, json_pack("{s:s, s:o}", AJ_DISK_LABEL, m->disks[d].label, AJ_DISK_DIRS, dirs));
+	}
+	return disks;
+}
+
+char *appliance_json(const struct manifest *m, char *const *modules)
+{
+	json_t *root = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", AJ_NAME, m->name, AJ_HOSTNAME, m->hostname,
+				 AJ_ONBOOT_FAILURE, m->onboot_continue ? AJ_ONBOOT_CONTINUE : AJ_ONBOOT_HALT, AJ_MODULES,
+				 string_array(modules), AJ_DISKS, disks_json(m), AJ_ONBOOT,
+				 phase_json(m->onboot, m->n_onboot, m->stop_grace_ms), AJ_SERVICES,
+				 phase_json(m->services, m->n_services, m->stop_grace_ms), AJ_ONSHUTDOWN,
+				 phase_json(m->onshutdown, m->n_onshutdown, m->stop_grace_ms));
+	/* Absent: the first failure decides. */
+	if (root && m->exit_status_from)
+		json_object_set_new(root, AJ_EXIT_STATUS_FROM, json_string(m->exit_status_from));
+	char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+	json_decref(root);
+	return text;
+}

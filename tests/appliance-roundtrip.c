@@ -1,0 +1,238 @@
+/* appliance.json from one end to the other: the builder's writer
+ * (image/appliance.c) writes a manifest with every appliance-level key set,
+ * the init's reader (init/appliance.c) reads the text back, and each field
+ * comes out as the manifest said. Also: the reader is strict (an unknown
+ * key or a wrong type is refused, naming its JSON path), and the exit
+ * status the init encodes for QEMU is the one bulkhead run decodes. A host
+ * program: neither half runs anywhere else in this shape. */
+#include <errno.h>
+#include <jansson.h>
+
+#include "../image/image.h"
+#include "../init/init.h"
+#include "tap.h"
+
+static char *strv_svc1[] = { NULL };
+static char *strv_svc2_deps[] = { "svc1", NULL };
+static char *modules[] = { "/lib/modules/x/a.ko", "/lib/modules/x/b.ko", NULL };
+
+/* Every key of appliance.json set, none to its default. */
+static void full_manifest(struct manifest *m)
+{
+	static struct volume svc1_volumes[] = { { .disk = "data", .path = "/data", .sub = "svc1" },
+						{ .disk = "logs", .path = "/logs", .sub = "svc1-logs" } };
+	static struct volume svc2_volumes[] = { { .disk = "data", .path = "/srv", .sub = "shared", .readonly = true } };
+	static struct container onboot[] = { { .name = "first", .phase = "onboot" } };
+	static struct container services[] = {
+		{ .name = "svc1", .phase = "services", .restart = RESTART_ALWAYS, .max_restarts = 5,
+		  .depends_on = strv_svc1, .stop_grace_ms = STOP_GRACE_MAX_MS, .volumes = svc1_volumes, .n_volumes = 2 },
+		{ .name = "svc2", .phase = "services", .restart = RESTART_ON_FAILURE, .depends_on = strv_svc2_deps,
+		  .volumes = svc2_volumes, .n_volumes = 1 },
+	};
+	static struct container onshutdown[] = { { .name = "bye", .phase = "onshutdown", .stop_grace_ms = 250 } };
+	static struct disk disks[] = { { .label = "data" }, { .label = "logs" } };
+
+	*m = (struct manifest){
+		.name = "all", .hostname = "allhost", .onboot_continue = true, .exit_status_from = "svc2",
+		.stop_grace_ms = 3000, .onboot = onboot, .n_onboot = 1, .services = services, .n_services = 2,
+		.onshutdown = onshutdown, .n_onshutdown = 1, .disks = disks, .n_disks = 2,
+	};
+}
+
+/* The builder's text, read by the init; fails the test if it is refused. */
+static void round_trip(const struct manifest *m, char *const *mods, struct appliance *a)
+{
+	struct bh_err err = { 0 };
+	char *text = appliance_json(m, mods);
+
+	ASSERT_TRUE(text != NULL);
+	if (appliance_parse(text, a, &err) < 0)
+		TAP_FAIL("the init refused what the builder wrote: %s\n%s", err.msg, text);
+	free(text);
+}
+
+/* TEXT (malloc'd, freed here) refused with MESSAGE. */
+static void refused(char *text, const char *message)
+{
+	struct appliance a;
+	struct bh_err err = { 0 };
+
+	if (appliance_parse(text, &a, &err) == 0)
+		TAP_FAIL("accepted:\n%s", text);
+	appliance_free(&a);
+	free(text);
+	ASSERT_EQ(-EINVAL, err.code);
+	ASSERT_STREQ(message, err.msg);
+}
+
+/* The builder's text for the full manifest with one change: KEY of the
+ * top level (PHASE NULL) or of PHASE[INDEX] set to VALUE (taken over). */
+static char *edited(const char *phase, int index, const char *key, json_t *value)
+{
+	struct manifest m;
+	full_manifest(&m);
+	char *text = appliance_json(&m, modules);
+	json_t *root = json_loads(text, 0, NULL);
+	json_t *obj = phase ? json_array_get(json_object_get(root, phase), (size_t)index) : root;
+
+	json_object_set_new(obj, key, value);
+	free(text);
+	text = json_dumps(root, 0);
+	json_decref(root);
+	return text;
+}
+
+TEST(every_top_level_key_round_trips)
+{
+	struct manifest m;
+	struct appliance a;
+
+	full_manifest(&m);
+	round_trip(&m, modules, &a);
+	ASSERT_STREQ("all", a.name);
+	ASSERT_STREQ("allhost", a.hostname);
+	ASSERT_TRUE(a.onboot_continue);
+	ASSERT_STREQ("svc2", a.exit_status_from);
+	ASSERT_TRUE(a.modules != NULL);
+	ASSERT_STREQ(modules[0], a.modules[0]);
+	ASSERT_STREQ(modules[1], a.modules[1]);
+	ASSERT_TRUE(a.modules[2] == NULL);
+	ASSERT_EQ(1, a.n_onboot);
+	ASSERT_EQ(2, a.n_services);
+	ASSERT_EQ(1, a.n_onshutdown);
+	appliance_free(&a);
+}
+
+TEST(every_container_key_round_trips)
+{
+	struct manifest m;
+	struct appliance a;
+
+	full_manifest(&m);
+	round_trip(&m, modules, &a);
+	ASSERT_STREQ("first", a.onboot[0].name);
+	ASSERT_STREQ("/containers/onboot/00-first", a.onboot[0].bundle);
+	ASSERT_EQ(RESTART_NO, a.onboot[0].restart);
+	ASSERT_EQ(3000, a.onboot[0].stop_grace_ms); /* the appliance's stop_grace */
+
+	ASSERT_STREQ("svc1", a.services[0].name);
+	ASSERT_STREQ("/containers/services/svc1", a.services[0].bundle);
+	ASSERT_EQ(RESTART_ALWAYS, a.services[0].restart);
+	ASSERT_EQ(5, a.services[0].max_restarts);
+	ASSERT_EQ(0, a.services[0].n_depends_on);
+	ASSERT_EQ(STOP_GRACE_MAX_MS, a.services[0].stop_grace_ms); /* the most the manifest allows */
+
+	ASSERT_STREQ("svc2", a.services[1].name);
+	ASSERT_EQ(RESTART_ON_FAILURE, a.services[1].restart);
+	ASSERT_EQ(0, a.services[1].max_restarts);
+	ASSERT_EQ(1, a.services[1].n_depends_on);
+	ASSERT_EQ(0, a.services[1].depends_on[0]); /* svc1, as its index */
+	ASSERT_EQ(3000, a.services[1].stop_grace_ms);
+
+	ASSERT_STREQ("bye", a.onshutdown[0].name);
+	ASSERT_STREQ("/containers/onshutdown/00-bye", a.onshutdown[0].bundle);
+	ASSERT_EQ(250, a.onshutdown[0].stop_grace_ms);
+	appliance_free(&a);
+}
+
+TEST(every_disk_key_round_trips)
+{
+	struct manifest m;
+	struct appliance a;
+
+	full_manifest(&m);
+	round_trip(&m, modules, &a);
+	ASSERT_EQ(2, a.n_disks);
+	ASSERT_STREQ("data", a.disks[0].label);
+	ASSERT_STREQ("svc1", a.disks[0].dirs[0]);
+	ASSERT_STREQ("shared", a.disks[0].dirs[1]);
+	ASSERT_TRUE(a.disks[0].dirs[2] == NULL);
+	ASSERT_STREQ("logs", a.disks[1].label);
+	ASSERT_STREQ("svc1-logs", a.disks[1].dirs[0]);
+	ASSERT_TRUE(a.disks[1].dirs[1] == NULL);
+	appliance_free(&a);
+}
+
+TEST(defaults_round_trip)
+{
+	struct container service = { .name = "only", .phase = "services" };
+	struct manifest m = { .name = "min", .hostname = "min", .stop_grace_ms = STOP_GRACE_DEFAULT_MS,
+			      .services = &service, .n_services = 1 };
+	struct appliance a;
+
+	round_trip(&m, NULL, &a);
+	ASSERT_TRUE(!a.onboot_continue);
+	ASSERT_TRUE(a.exit_status_from == NULL);
+	ASSERT_TRUE(a.modules != NULL && a.modules[0] == NULL);
+	ASSERT_EQ(0, a.n_disks);
+	ASSERT_EQ(RESTART_NO, a.services[0].restart);
+	ASSERT_EQ(0, a.services[0].max_restarts);
+	ASSERT_EQ(STOP_GRACE_DEFAULT_MS, a.services[0].stop_grace_ms);
+	appliance_free(&a);
+}
+
+TEST(every_restart_policy_round_trips)
+{
+	for (int p = 0; p < RESTART_POLICIES; p++) {
+		struct container service = { .name = "s", .phase = "services", .restart = (enum restart_policy)p };
+		struct manifest m = { .name = "r", .hostname = "r", .stop_grace_ms = 1, .services = &service,
+				      .n_services = 1 };
+		struct appliance a;
+
+		round_trip(&m, NULL, &a);
+		ASSERT_EQ(p, a.services[0].restart);
+		appliance_free(&a);
+	}
+}
+
+TEST(an_unknown_top_level_key_is_refused_by_name)
+{
+	refused(edited(NULL, 0, "exit_status", json_string("svc2")),
+		"/etc/bulkhead/appliance.json: exit_status is not a key of appliance.json (docs/appliance.md)");
+}
+
+TEST(an_unknown_container_key_is_refused_with_its_path)
+{
+	refused(edited("services", 1, "restarts", json_integer(3)),
+		"/etc/bulkhead/appliance.json: services[1].restarts is not a key of appliance.json (docs/appliance.md)");
+}
+
+TEST(an_unknown_disk_key_is_refused_with_its_path)
+{
+	refused(edited("disks", 1, "size", json_integer(3)),
+		"/etc/bulkhead/appliance.json: disks[1].size is not a key of appliance.json (docs/appliance.md)");
+}
+
+TEST(wrong_types_are_refused_with_their_path)
+{
+	refused(edited(NULL, 0, "hostname", json_integer(1)), "/etc/bulkhead/appliance.json: hostname must be a string");
+	refused(edited(NULL, 0, "services", json_object()), "/etc/bulkhead/appliance.json: services must be a list");
+	refused(edited("services", 0, "max_restarts", json_string("5")),
+		"/etc/bulkhead/appliance.json: services[0].max_restarts must be an integer");
+	refused(edited("onboot", 0, "depends_on", json_string("svc1")),
+		"/etc/bulkhead/appliance.json: onboot[0].depends_on must be a list");
+	refused(edited("onshutdown", 0, "stop_grace_ms", json_real(1.5)),
+		"/etc/bulkhead/appliance.json: onshutdown[0].stop_grace_ms must be an integer");
+	refused(edited(NULL, 0, "onboot_failure", json_string("stop")),
+		"/etc/bulkhead/appliance.json: onboot_failure must be halt or continue");
+}
+
+TEST(values_out_of_range_are_refused_with_their_path)
+{
+	refused(edited("services", 0, "stop_grace_ms", json_integer(STOP_GRACE_MAX_MS + 1)),
+		"/etc/bulkhead/appliance.json: services[0].stop_grace_ms must be an integer from 1 to 3600000");
+	refused(edited("services", 1, "max_restarts", json_integer(-1)),
+		"/etc/bulkhead/appliance.json: services[1].max_restarts must be an integer from 0 to 4294967295");
+	refused(edited("services", 1, "restart", json_string("sometimes")),
+		"/etc/bulkhead/appliance.json: services[1].restart is not no, on-failure or always");
+}
+
+TEST(the_exit_status_the_init_writes_is_the_one_run_reads)
+{
+	for (int status = 0; status <= APPLIANCE_STATUS_MAX; status++)
+		ASSERT_EQ(status, debug_exit_decode(debug_exit_byte(status) << 1 | 1));
+	ASSERT_EQ(APPLIANCE_STATUS_MAX, debug_exit_decode(debug_exit_byte(255) << 1 | 1));
+	ASSERT_EQ(-1, debug_exit_decode(0)); /* no byte: a panic or a reset */
+	ASSERT_EQ(-1, debug_exit_decode(1)); /* QEMU's own error */
+	ASSERT_EQ(-1, debug_exit_decode(2));
+}
