@@ -9,7 +9,7 @@
 
 #include "image.h"
 
-/* A socket's path: DIR/ctl.sock (the VM's serial line, through QEMU) or
+/* A socket's path: DIR/RUN_CTL_SOCKET (the VM's serial line, through QEMU) or
  * the init's own socket on this host (through /proc/PID/root). */
 static int connect_to(const char *where, struct diag *d)
 {

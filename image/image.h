@@ -252,6 +252,9 @@ bool disk_kernel_has_efi_stub(const char *kernel);
  * second when firmware boots it. */
 #define KERNEL_CMDLINE "console=ttyS0 panic=-1 quiet"
 #define QEMU_CMDLINE BOOT_OPTION_EXIT BOOT_EXIT_ISA_DEBUG_EXIT " " BOOT_OPTION_CTL BOOT_CTL_TTY
+/* The host's end of a booted appliance's control line, in its directory:
+ * bulkhead run makes it, bulkhead ctl --vm DIR connects to it. */
+#define RUN_CTL_SOCKET "ctl.sock"
 /* Memory for an appliance whose cmdline records none (built before it did). */
 #define RUN_DEFAULT_MEMORY_MB 256
 /* The disks bulkhead run attaches (run.c's disk_args); the builder refuses more. */

@@ -50,7 +50,7 @@ static const char usage[] =
 	"\n"
 	"  bulkhead run DIR [--timeout SECONDS] [--memory MB] [--accel A] [--machine M] [--debug]\n"
 	"      Boot the appliance in QEMU with its console on this terminal, and exit\n"
-	"      with the appliance's exit status when it powers off (125 when it could\n"
+	"      with the appliance's exit status when it powers off (" CONTRACT_STR(APPLIANCE_STATUS_FAILED) " when it could\n"
 	"      not tell one). A disk format (raw-efi, qcow2; known by DIR's files)\n"
 	"      boots under the UEFI firmware OVMF, a few seconds slower.\n"
 	"        -t, --timeout S    kill QEMU after S seconds in all (default: no limit)\n"
@@ -84,10 +84,10 @@ static const char usage[] =
 	"      Talk to a running appliance's init: ps (name, phase, state, pid,\n"
 	"      restarts, uptime, memory.current), logs NAME, restart NAME, stop NAME,\n"
 	"      poweroff. --vm DIR: the appliance `bulkhead run DIR` booted, over the\n"
-	"      VM's serial line (DIR/ctl.sock); the host is the only way in, no\n"
+	"      VM's serial line (DIR/" RUN_CTL_SOCKET "); the host is the only way in, no\n"
 	"      container reaches it. --socket PATH: an init run on this host without\n"
-	"      bulkhead.ctl=, whose socket is /run/bulkhead/ctl.sock in its own mount\n"
-	"      namespace (as root: /proc/PID/root/run/bulkhead/ctl.sock).\n"
+	"      bulkhead.ctl=, whose socket is " CONTROL_SOCKET " in its own mount\n"
+	"      namespace (as root: /proc/PID/root" CONTROL_SOCKET ").\n"
 	"\n"
 	"  bulkhead check-kernel [--quiet] [CONFIG]\n"
 	"      Report which features bulkhead needs (namespaces, cgroup v2 controllers,\n"
@@ -234,7 +234,7 @@ static int cmd_run(int argc, char **argv)
 		case 'F':
 			if ((forgot = accel_forget()) < 0) {
 				fprintf(stderr, "bulkhead run: --forget-accel: %s\n", strerror(-forgot));
-				return 125;
+				return APPLIANCE_STATUS_FAILED;
 			}
 			break;
 		case 'd': o.debug = true; break;
@@ -257,7 +257,7 @@ static int cmd_run(int argc, char **argv)
 	int status = run_appliance(&o, &d);
 	if (status < 0) {
 		fprintf(stderr, "bulkhead run: %s\n", d.msg);
-		return 125;
+		return APPLIANCE_STATUS_FAILED;
 	}
 	return status;
 }
@@ -274,7 +274,7 @@ static int cmd_accel(int argc, char **argv)
 	int forgot = argc == 2 ? accel_forget() : 0;
 	if (forgot < 0) {
 		fprintf(stderr, "bulkhead accel: --forget: %s\n", strerror(-forgot));
-		return 125;
+		return APPLIANCE_STATUS_FAILED;
 	}
 	/* What bulkhead run would use, BULKHEAD_ACCEL and all. */
 	const char *env = getenv("BULKHEAD_ACCEL");
@@ -284,7 +284,7 @@ static int cmd_accel(int argc, char **argv)
 	int accel = accel_choose(wanted, why, sizeof(why), &d);
 	if (accel < 0) {
 		fprintf(stderr, "bulkhead accel: %s\n", d.msg);
-		return 125;
+		return APPLIANCE_STATUS_FAILED;
 	}
 	if (why[0])
 		fprintf(stderr, "bulkhead accel: KVM could not run a guest on this host since it booted: %s\n", why);
@@ -306,7 +306,7 @@ static int cmd_ctl(int argc, char **argv)
 
 	while ((opt = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		if (opt == 'v')
-			snprintf(where, sizeof(where), "%s/ctl.sock", optarg);
+			snprintf(where, sizeof(where), "%s/" RUN_CTL_SOCKET, optarg);
 		else if (opt == 's')
 			snprintf(where, sizeof(where), "%s", optarg);
 		else if (opt == 'h') {
@@ -326,7 +326,7 @@ static int cmd_ctl(int argc, char **argv)
 	int r = ctl_command(where, argv[optind], optind + 1 < argc ? argv[optind + 1] : NULL, &d);
 	if (r < 0) {
 		fprintf(stderr, "bulkhead ctl: %s\n", d.msg);
-		return 125;
+		return APPLIANCE_STATUS_FAILED;
 	}
 	return r;
 }
@@ -378,7 +378,7 @@ int main(int argc, char **argv)
 		}
 		if (stop_appliance(argv[2], &d) < 0) {
 			fprintf(stderr, "bulkhead stop: %s\n", d.msg);
-			return 125;
+			return APPLIANCE_STATUS_FAILED;
 		}
 		return 0;
 	}

@@ -158,7 +158,7 @@ static int qemu_cmd_make(struct qemu_cmd *q, const struct run_options *o, int ac
 	snprintf(q->monitor_path, sizeof(q->monitor_path), "%s/qemu-monitor.sock", o->dir);
 	snprintf(q->monitor, sizeof(q->monitor), "unix:%s,server=on,wait=off", q->monitor_path);
 	/* The VM's ttyS1 carries the init's control protocol (bulkhead ctl --vm). */
-	snprintf(q->ctl_path, sizeof(q->ctl_path), "%s/ctl.sock", o->dir);
+	snprintf(q->ctl_path, sizeof(q->ctl_path), "%s/" RUN_CTL_SOCKET, o->dir);
 	snprintf(q->ctl, sizeof(q->ctl), "socket,id=ctl,path=%s,server=on,wait=off", q->ctl_path);
 	snprintf(q->machine, sizeof(q->machine), "%s,accel=%s", o->microvm ? "microvm" : "pc", accel_names[accel]);
 	/* The control channel as a second ISA serial port by hand: microvm

@@ -50,6 +50,10 @@
 #define DEBUG_EXIT_PORT 0xf4
 #define DEBUG_EXIT_DEVICE "isa-debug-exit,iobase=" CONTRACT_STR(DEBUG_EXIT_PORT) ",iosize=0x01"
 #define APPLIANCE_STATUS_MAX 126 /* a higher status reads as this one */
+/* The appliance could not boot (a bad appliance.json, the early mounts),
+ * or bulkhead itself failed before it could tell a status: Docker's 125,
+ * so that a script tells "the tool failed" from a container's own 1. */
+#define APPLIANCE_STATUS_FAILED 125
 
 /* The byte the init writes for STATUS (0 up; higher ones clamped). */
 static inline unsigned char debug_exit_byte(int status)

@@ -13,8 +13,6 @@
 
 #include "init.h"
 
-enum { STATUS_BOOT_FAILED = 125 };
-
 /* Each of these but SIGCHLD asks for a shutdown (supervise.c). */
 static const int handled_signals[] = { SIGCHLD, SIGTERM, SIGINT, SIGUSR1, SIGUSR2, SIGPWR, SIGHUP };
 
@@ -24,7 +22,7 @@ static void boot_failed(const struct boot_options *options, const char *why)
 {
 	log_warn("%s", why);
 	emergency_shell(options);
-	shutdown_appliance(options, STATUS_BOOT_FAILED);
+	shutdown_appliance(options, APPLIANCE_STATUS_FAILED);
 }
 
 /* Blocks the signals the loop handles and opens its signalfd, or fails. */

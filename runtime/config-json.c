@@ -43,11 +43,13 @@ int cfg_invalid(struct walker *w, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
+	/* bh_fail clears path and reason: they are filled after it. */
+	int r = bh_fail(w->err, -EINVAL, "config.json: %s: %s", w->path, what);
 	if (w->err) {
 		snprintf(w->err->path, sizeof(w->err->path), "%s", w->path);
 		snprintf(w->err->reason, sizeof(w->err->reason), "%s", what);
 	}
-	return bh_fail(w->err, -EINVAL, "config.json: %s: %s", w->path, what);
+	return r;
 }
 
 /* Like cfg_invalid(), for the member KEY of the value being read. */

@@ -171,8 +171,9 @@ static int apply_and_exec(const struct bh_config *c, const struct bh_io *io, int
 		return BH_EXIT_SETUP;
 
 	execve(command, c->args, c->env);
-	bh_fail_errno(err, -errno, "exec %s", command);
-	return errno == ENOENT ? BH_EXIT_NOTFOUND : BH_EXIT_NOEXEC;
+	int exec_errno = errno;
+	bh_fail_errno(err, -exec_errno, "exec %s", command);
+	return exec_errno == ENOENT ? BH_EXIT_NOTFOUND : BH_EXIT_NOEXEC;
 }
 
 /* Closes every descriptor from 3 up but the N in KEEP (-1s ignored). The

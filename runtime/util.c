@@ -10,6 +10,7 @@ int bh_fail(struct bh_err *err, int negative_errno, const char *fmt, ...)
 
 	if (err) {
 		err->code = negative_errno;
+		err->path[0] = err->reason[0] = '\0';
 		va_start(ap, fmt);
 		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 		va_end(ap);
@@ -23,6 +24,7 @@ int bh_fail_errno(struct bh_err *err, int negative_errno, const char *fmt, ...)
 
 	if (err) {
 		err->code = negative_errno;
+		err->path[0] = err->reason[0] = '\0';
 		va_start(ap, fmt);
 		int n = vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 		va_end(ap);
