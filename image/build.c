@@ -49,7 +49,7 @@ static int make_parent(const char *output, struct diag *d)
 			continue;
 		*p = '\0';
 		if (mkdir(path, 0755) < 0 && errno != EEXIST)
-			return diag_fail(d, "%s: %s", path, strerror(errno));
+			return diag_errno(d, errno, "%s", path);
 		*p = '/';
 	}
 	return 0;
@@ -60,10 +60,10 @@ static int write_text(const char *path, const char *text, struct diag *d)
 	FILE *f = fopen(path, "w");
 
 	if (!f)
-		return diag_fail(d, "%s: %s", path, strerror(errno));
+		return diag_errno(d, errno, "%s", path);
 	fputs(text, f);
 	if (fclose(f) != 0)
-		return diag_fail(d, "%s: %s", path, strerror(errno));
+		return diag_errno(d, errno, "%s", path);
 	return 0;
 }
 
@@ -172,7 +172,7 @@ static int write_system(struct initrd *w, const struct manifest *m, const struct
 	    /* Without it the kernel starts PID 1 with no console. */
 	    initrd_device(w, "dev/console", S_IFCHR | 0600, 5, 1, d) < 0)
 		return -1;
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
 		if (initrd_dir(w, dirs[i], 0755, d) < 0)
 			return -1;
 	if (initrd_dir(w, "tmp", 01777, d) < 0 || initrd_file(w, "init", t->init, 0755, d) < 0)
@@ -397,7 +397,7 @@ static int make_disks(const struct manifest *m, const char *output, struct progr
 		return 0;
 	snprintf(dir, sizeof(dir), "%s/disks", output);
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return diag_fail(d, "%s: %s", dir, strerror(errno));
+		return diag_errno(d, errno, "%s", dir);
 	for (size_t i = 0; i < m->n_disks; i++) {
 		snprintf(path, sizeof(path), "%s/%s.ext4", dir, m->disks[i].label);
 		if (access(path, F_OK) == 0) {
@@ -425,18 +425,18 @@ static int publish(const char *staging, const char *output, struct diag *d)
 	struct stat st;
 
 	if (lstat(output, &st) < 0)
-		return rename(staging, output) == 0 ? 0 : diag_fail(d, "%s: %s", output, strerror(errno));
+		return rename(staging, output) == 0 ? 0 : diag_errno(d, errno, "%s", output);
 	snprintf(marker, sizeof(marker), "%s/%s", output, CMDLINE_FILE);
 	if (!S_ISDIR(st.st_mode) || access(marker, F_OK) < 0)
 		return diag_fail(d, "%s exists and is not a bulkhead appliance; refusing to replace it (choose another -o)",
 				 output);
 	snprintf(old, sizeof(old), "%s.old-%d", output, (int)getpid());
 	if (rename(output, old) < 0)
-		return diag_fail(d, "%s: %s", output, strerror(errno));
+		return diag_errno(d, errno, "%s", output);
 	if (rename(staging, output) < 0) {
 		int e = errno;
 		rename(old, output);
-		return diag_fail(d, "%s: %s", output, strerror(e));
+		return diag_errno(d, e, "%s", output);
 	}
 	/* Disks hold the appliance's data: they move to the new build. */
 	char old_disks[PATH_MAX + 16], new_disks[PATH_MAX + 16];
@@ -478,7 +478,7 @@ int build_appliance(const struct build_options *o, struct diag *d)
 		goto out;
 	if (snprintf(staging, sizeof(staging), "%s.partial-XXXXXX", o->output) >= (int)sizeof(staging) ||
 	    !mkdtemp(staging)) {
-		diag_fail(d, "%s: cannot create a directory beside it: %s", o->output, strerror(errno));
+		diag_errno(d, errno, "%s: cannot create a directory beside it", o->output);
 		goto out;
 	}
 	if (!(slots = calloc(m.n_onboot + m.n_services + m.n_onshutdown + 1, sizeof(*slots)))) {

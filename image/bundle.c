@@ -40,8 +40,6 @@ static json_t *capability_array(uint64_t mask)
 	return array;
 }
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-
 static bool string_in(json_t *array, const char *word)
 {
 	json_t *item;
@@ -233,14 +231,14 @@ static json_t *seccomp_from_profile(const struct container *c, struct diag *d)
 		close(fd);
 	if (!profile) {
 		if (fd < 0)
-			diag_fail(d, "seccomp profile %s: %s", c->seccomp_profile, strerror(-fd));
+			diag_errno(d, -fd, "seccomp profile %s", c->seccomp_profile);
 		else
 			diag_fail(d, "seccomp profile %s:%d:%d: %s", c->seccomp_profile, jerr.line, jerr.column, jerr.text);
 		json_decref(syscalls);
 		return NULL;
 	}
 	out = json_object();
-	for (i = 0; i < N(kept); i++)
+	for (i = 0; i < ARRAY_SIZE(kept); i++)
 		if (json_object_get(profile, kept[i]))
 			json_object_set(out, kept[i], json_object_get(profile, kept[i]));
 	json_array_foreach(json_object_get(profile, "archMap"), i, entry)
@@ -304,7 +302,7 @@ char *bundle_config_json(const struct container *c, const char *seccomp_bpf, con
 			json_array_append_new(env, json_string(*v));
 	}
 	json_object_set_new(process, "cwd", json_string(c->cwd ? c->cwd : "/"));
-	for (size_t i = 0; i < N(sets); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(sets); i++)
 		json_object_set_new(caps, sets[i], capability_array(c->capabilities));
 	json_object_set_new(json_object_get(config, "root"), "readonly", json_boolean(c->readonly));
 	if (root_path)
@@ -364,7 +362,7 @@ int bundle_compile_seccomp(const char *manifest, const struct container *c, cons
 	if (bh_config_parse(config_json, strlen(config_json), bundle_dir, &config, &err) < 0)
 		return seccomp_profile_fail(manifest, c, &err, d);
 	if ((fd = memfd_create("seccomp.bpf", MFD_CLOEXEC)) < 0) {
-		diag_fail(d, "memfd_create: %s", strerror(errno));
+		diag_errno(d, errno, "memfd_create");
 		goto out;
 	}
 	if ((n = bh_seccomp_export(config, fd, &err)) < 0) {
@@ -376,7 +374,7 @@ int bundle_compile_seccomp(const char *manifest, const struct container *c, cons
 		if (!(*bpf = malloc((size_t)size)) || pread(fd, *bpf, (size_t)size, 0) != size) {
 			free(*bpf);
 			*bpf = NULL;
-			diag_fail(d, "reading the compiled filter back: %s", strerror(errno));
+			diag_errno(d, errno, "reading the compiled filter back");
 			goto out;
 		}
 		*len = (size_t)size;

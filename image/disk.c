@@ -116,7 +116,7 @@ static int read_whole(const char *path, unsigned char **data, size_t *len, struc
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		if (fd >= 0)
 			close(fd);
-		return diag_fail(d, "%s: %s", path, strerror(errno));
+		return diag_errno(d, errno, "%s", path);
 	}
 	*len = (size_t)st.st_size;
 	if (!(*data = malloc(*len ? *len : 1))) {
@@ -209,9 +209,9 @@ static int make_reproducible(const char *path, uint64_t *hash, struct diag *d)
 	int r = 0, fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || pwrite(fd, data + stamp, 4, (off_t)stamp) != 4 ||
 	    pwrite(fd, data + checksum, 4, (off_t)checksum) != 4)
-		r = diag_fail(d, "%s: %s", path, strerror(errno));
+		r = diag_errno(d, errno, "%s", path);
 	if (fd >= 0 && close(fd) < 0 && r == 0)
-		r = diag_fail(d, "%s: %s", path, strerror(errno));
+		r = diag_errno(d, errno, "%s", path);
 	*hash = fnv1a(0xcbf29ce484222325ULL, data, len);
 	free(data);
 	return r;
@@ -234,11 +234,11 @@ static int make_uki(const char *dir, const char *cmdline, char *uki, size_t size
 	if (stub_end(&at, d) < 0)
 		return -1;
 	if (stat(kernel, &k) < 0)
-		return diag_fail(d, "%s: %s", kernel, strerror(errno));
+		return diag_errno(d, errno, "%s", kernel);
 	/* The section holds the bare line: no newline for the kernel to see. */
 	FILE *f = fopen(cmdline_file, "w");
 	if (!f || fputs(cmdline, f) < 0 || fclose(f) != 0)
-		return diag_fail(d, "%s: %s", cmdline_file, strerror(errno));
+		return diag_errno(d, errno, "%s", cmdline_file);
 	at = align_up(at, 4096);
 	snprintf(vma_cmdline, sizeof(vma_cmdline), ".cmdline=0x%llx", (unsigned long long)at);
 	at = align_up(at + strlen(cmdline) + 1, 4096);
@@ -265,7 +265,7 @@ static int make_disk(const char *dir, const char *uki, uint64_t hash, char *disk
 	struct stat st;
 
 	if (stat(uki, &st) < 0)
-		return diag_fail(d, "%s: %s", uki, strerror(errno));
+		return diag_errno(d, errno, "%s", uki);
 	/* Room for the FAT's own tables and some slack. */
 	long long esp = align_up((uint64_t)st.st_size + (uint64_t)st.st_size / 50 + MIB, MIB);
 	long long esp_sectors = esp / 512;
@@ -273,7 +273,7 @@ static int make_disk(const char *dir, const char *uki, uint64_t hash, char *disk
 	int fd = open(disk, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	/* Before and after the ESP: the GPT and its backup, 1 MiB each. */
 	if (fd < 0 || ftruncate(fd, MIB + esp + MIB) < 0 || close(fd) < 0)
-		return diag_fail(d, "%s: %s", disk, strerror(errno));
+		return diag_errno(d, errno, "%s", disk);
 
 	char disk_guid[40], esp_guid[40], script[512];
 	derived_guid(hash, "bulkhead disk", disk_guid, sizeof(disk_guid));
@@ -298,7 +298,7 @@ static int make_disk(const char *dir, const char *uki, uint64_t hash, char *disk
 	/* mcopy -m keeps the file's time: the UKI's is set to the epoch. */
 	struct timespec times[2] = { { .tv_sec = (time_t)epoch }, { .tv_sec = (time_t)epoch } };
 	if (utimensat(AT_FDCWD, uki, times, 0) < 0)
-		return diag_fail(d, "%s: %s", uki, strerror(errno));
+		return diag_errno(d, errno, "%s", uki);
 	const char *mformat[] = { "mformat", "-i", image, "-N", serial, "-v", "BULKHEAD", "-H", "2048", "-T", sectors,
 				  "-h", "64", "-s", "32", "::", NULL };
 	const char *mmd[] = { "mmd", "-i", image, "::/EFI", "::/EFI/BOOT", NULL };
@@ -337,7 +337,7 @@ int disk_write(const char *dir, int format, const char *cmdline, struct diag *d)
 		return -1;
 	/* The disk holds them all now. */
 	static const char *const parts[] = { "uki.efi", "kernel", "initrd.img" };
-	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(parts); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, parts[i]);
 		unlink(path);
 	}

@@ -171,7 +171,7 @@ int initrd_file(struct initrd *w, const char *path, const char *source, mode_t m
 		int e = errno;
 		if (fd >= 0)
 			close(fd);
-		return diag_fail(d, "%s: %s", source, strerror(e));
+		return diag_errno(d, e, "%s", source);
 	}
 	if (ensure_parents(w, path, d) < 0) {
 		close(fd);
@@ -195,7 +195,7 @@ int initrd_file(struct initrd *w, const char *path, const char *source, mode_t m
 		}
 	int e2 = errno;
 	close(fd);
-	return n < 0 ? diag_fail(d, "%s: %s", source, strerror(e2)) : 0;
+	return n < 0 ? diag_errno(d, e2, "%s", source) : 0;
 }
 
 int initrd_symlink(struct initrd *w, const char *path, const char *target, struct diag *d)

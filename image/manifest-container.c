@@ -515,7 +515,7 @@ static int add_file(struct mf_parse *p, yaml_node_t *item, size_t index, void *c
 	memset(&grown[index], 0, sizeof(grown[index]));
 	grown[index].mode = 0644;
 	c->n_files = index + 1;
-	int n = mf_walk_mapping(p, item, "a file", file_keys, sizeof(file_keys) / sizeof(file_keys[0]), &grown[index], seen,
+	int n = mf_walk_mapping(p, item, "a file", file_keys, ARRAY_SIZE(file_keys), &grown[index], seen,
 			     8);
 	if (n < 0)
 		return -1;
@@ -607,7 +607,7 @@ static const struct mf_key_handler resource_keys[] = {
 static int c_resources(struct mf_parse *p, yaml_node_t *v, void *t)
 {
 	const char *seen[8];
-	return mf_walk_mapping(p, v, "resources", resource_keys, sizeof(resource_keys) / sizeof(resource_keys[0]), t,
+	return mf_walk_mapping(p, v, "resources", resource_keys, ARRAY_SIZE(resource_keys), t,
 			    seen, 8) < 0 ? -1 : 0;
 }
 
@@ -691,7 +691,7 @@ static int add_volume(struct mf_parse *p, yaml_node_t *item, size_t index, void 
 	c->volumes = grown;
 	memset(&grown[index], 0, sizeof(grown[index]));
 	c->n_volumes = index + 1;
-	int n = mf_walk_mapping(p, item, "a volume", volume_keys, sizeof(volume_keys) / sizeof(volume_keys[0]),
+	int n = mf_walk_mapping(p, item, "a volume", volume_keys, ARRAY_SIZE(volume_keys),
 			     &grown[index], seen, 8);
 	if (n < 0)
 		return -1;
@@ -749,7 +749,7 @@ int mf_add_container(struct mf_parse *p, yaml_node_t *item, size_t index, void *
 	c->phase = ph->phase;
 	c->readonly = true; /* a container writes only where it is told to */
 	snprintf(what, sizeof(what), "a container of %s", ph->phase);
-	int n = mf_walk_mapping(p, item, what, container_keys, sizeof(container_keys) / sizeof(container_keys[0]), c,
+	int n = mf_walk_mapping(p, item, what, container_keys, ARRAY_SIZE(container_keys), c,
 			     seen, 32);
 	if (n < 0)
 		return -1;

@@ -418,7 +418,7 @@ int manifest_load_in(const char *path, const char *context, struct manifest *m, 
 		r = mf_fail(&p, NULL, "the manifest is empty; it needs at least name: and services:");
 	else
 		r = mf_walk_mapping(&p, root, "the manifest", manifest_keys,
-				 sizeof(manifest_keys) / sizeof(manifest_keys[0]), m, seen, 16);
+				 ARRAY_SIZE(manifest_keys), m, seen, 16);
 	if (r >= 0 && !mf_has_key(seen, r, "name"))
 		r = mf_fail(&p, root, "the manifest has no name; add name: SOMETHING at the top");
 	if (r >= 0 && m->n_onboot + m->n_services == 0)

@@ -113,7 +113,7 @@ static int fresh_vars(char *vars, size_t size, struct diag *d)
 	if (fd < 0) {
 		int e = errno;
 		vars[0] = '\0';
-		return diag_fail(d, "a copy of %s: %s", OVMF_VARS, strerror(e));
+		return diag_errno(d, e, "a copy of %s", OVMF_VARS);
 	}
 	close(fd);
 	return copy_file(OVMF_VARS, vars, d);
@@ -170,7 +170,7 @@ static int qemu_cmd_make(struct qemu_cmd *q, const struct run_options *o, int ac
 		"-device", DEBUG_EXIT_DEVICE, "-monitor", q->monitor,
 	};
 	q->argc = 0;
-	add_args(q, base, sizeof(base) / sizeof(base[0]));
+	add_args(q, base, ARRAY_SIZE(base));
 
 	if (format == FORMAT_KERNEL_INITRD) {
 		snprintf(q->kernel, sizeof(q->kernel), "%s/kernel", o->dir);
@@ -184,7 +184,7 @@ static int qemu_cmd_make(struct qemu_cmd *q, const struct run_options *o, int ac
 		snprintf(q->append, sizeof(q->append), "%s " QEMU_CMDLINE "%s%s", cmdline, tsc,
 			 o->debug ? " " BOOT_OPTION_DEBUG : "");
 		const char *boot[] = { "-kernel", q->kernel, "-initrd", q->initrd, "-append", q->append };
-		add_args(q, boot, sizeof(boot) / sizeof(boot[0]));
+		add_args(q, boot, ARRAY_SIZE(boot));
 	} else {
 		if (o->microvm)
 			return diag_fail(d, "the %s disk in %s needs UEFI firmware, which microvm has not; boot it on pc "
@@ -199,7 +199,7 @@ static int qemu_cmd_make(struct qemu_cmd *q, const struct run_options *o, int ac
 		snprintf(q->code, sizeof(q->code), "if=pflash,format=raw,unit=0,readonly=on,file=%s", OVMF_CODE);
 		snprintf(q->vars_drive, sizeof(q->vars_drive), "if=pflash,format=raw,unit=1,file=%s", q->vars);
 		const char *firmware[] = { "-drive", q->code, "-drive", q->vars_drive };
-		add_args(q, firmware, sizeof(firmware) / sizeof(firmware[0]));
+		add_args(q, firmware, ARRAY_SIZE(firmware));
 	}
 
 	/* Disks: one virtio-blk each; the init finds them by label. */
@@ -235,7 +235,7 @@ static int qemu_cmd_make(struct qemu_cmd *q, const struct run_options *o, int ac
 			 formats[format].qemu, o->dir, formats[format].file);
 		const char *boot[] = { "-drive", q->boot_drive, "-device",
 				       "virtio-blk-pci,drive=boot,bootindex=0,addr=0x1f" };
-		add_args(q, boot, sizeof(boot) / sizeof(boot[0]));
+		add_args(q, boot, ARRAY_SIZE(boot));
 	}
 	q->argv[q->argc] = NULL;
 	return 0;
@@ -459,7 +459,7 @@ static bool kvm_to_blame(int wstatus, const struct kvm_watch *w)
 	static const int crashes[] = { SIGABRT, SIGSEGV, SIGBUS, SIGILL, SIGFPE };
 
 	if (WIFSIGNALED(wstatus)) {
-		for (size_t i = 0; i < sizeof(crashes) / sizeof(crashes[0]); i++)
+		for (size_t i = 0; i < ARRAY_SIZE(crashes); i++)
 			if (WTERMSIG(wstatus) == crashes[i])
 				return true;
 		return false;
@@ -489,7 +489,7 @@ static int boot(const struct run_options *o, int accel, int memory_mb, int forma
 	if (w.on) {
 		for (int i = 0; i < 2; i++)
 			if (pipe2(pipes[i], O_CLOEXEC) < 0 || fcntl(pipes[i][0], F_SETFL, O_NONBLOCK) < 0) {
-				diag_fail(d, "pipe: %s", strerror(errno));
+				diag_errno(d, errno, "pipe");
 				goto out;
 			}
 	}

@@ -11,8 +11,6 @@
 
 #include "init.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
 static const char *const top_keys[] = {
 	AJ_NAME, AJ_HOSTNAME, AJ_ONBOOT_FAILURE, AJ_EXIT_STATUS_FROM, AJ_MODULES, AJ_DISKS, AJ_ONBOOT, AJ_SERVICES, AJ_ONSHUTDOWN,
 };

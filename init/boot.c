@@ -27,10 +27,10 @@ static int move_root_off_initramfs(struct bh_err *err)
 	static const char staging[] = "/.bulkhead-root";
 
 	if (mkdir(staging, 0700) < 0 && errno != EEXIST)
-		return bh_fail(err, -errno, "mkdir %s: %s", staging, strerror(errno));
+		return bh_fail_errno(err, -errno, "mkdir %s", staging);
 	if (mount("/", staging, NULL, MS_BIND, NULL) < 0 || chdir(staging) < 0 ||
 	    mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 || chdir("/") < 0)
-		return bh_fail(err, -errno, "moving / off the initramfs: %s", strerror(errno));
+		return bh_fail_errno(err, -errno, "moving / off the initramfs");
 	return 0;
 }
 
@@ -53,19 +53,19 @@ static const struct {
 
 static int mount_essentials(struct bh_err *err)
 {
-	for (size_t i = 0; i < sizeof(essential_mounts) / sizeof(essential_mounts[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(essential_mounts); i++) {
 		const __typeof__(essential_mounts[0]) *m = &essential_mounts[i];
 		if (mkdir(m->target, 0755) < 0 && errno != EEXIST && !m->optional)
-			return bh_fail(err, -errno, "mkdir %s: %s", m->target, strerror(errno));
+			return bh_fail_errno(err, -errno, "mkdir %s", m->target);
 		if (mount(m->source, m->target, m->type, m->flags, m->data) == 0)
 			continue;
 		if (errno == EBUSY)
 			continue; /* the kernel mounted it for us (devtmpfs.mount=1) */
 		if (m->optional) {
-			log_warn("mount %s on %s: %s", m->type, m->target, strerror(errno));
+			log_warn_errno(errno, "mount %s on %s", m->type, m->target);
 			continue;
 		}
-		return bh_fail(err, -errno, "mount %s on %s: %s", m->type, m->target, strerror(errno));
+		return bh_fail_errno(err, -errno, "mount %s on %s", m->type, m->target);
 	}
 	return 0;
 }
@@ -208,7 +208,7 @@ void loopback_up(void)
 	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 && !(ifr.ifr_flags & IFF_UP)) {
 		ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
 		if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-			log_warn("bringing up lo: %s", strerror(errno));
+			log_warn_errno(errno, "bringing up lo");
 	}
 	close(fd);
 }
@@ -271,7 +271,7 @@ void init_limits(struct boot_options *options)
 	char text[32] = "";
 
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-		log_warn("making PID 1 non-dumpable: %s", strerror(errno));
+		log_warn_errno(errno, "making PID 1 non-dumpable");
 	if (getrlimit(RLIMIT_NOFILE, &limit) < 0)
 		return;
 	options->nofile_soft = limit.rlim_cur;
@@ -288,5 +288,5 @@ void init_limits(struct boot_options *options)
 	}
 	limit.rlim_cur = limit.rlim_max;
 	if (setrlimit(RLIMIT_NOFILE, &limit) < 0)
-		log_warn("raising the descriptor limit: %s", strerror(errno));
+		log_warn_errno(errno, "raising the descriptor limit");
 }

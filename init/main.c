@@ -32,10 +32,10 @@ static int signals_open(struct bh_err *err)
 	int fd;
 
 	sigemptyset(&set);
-	for (size_t i = 0; i < sizeof(handled_signals) / sizeof(handled_signals[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(handled_signals); i++)
 		sigaddset(&set, handled_signals[i]);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0 || (fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
-		return bh_fail(err, -errno, "signalfd: %s", strerror(errno));
+		return bh_fail_errno(err, -errno, "signalfd");
 	/* ctrl-alt-del then reaches us as SIGINT instead of rebooting at once. */
 	if (machine_init())
 		reboot(RB_DISABLE_CAD);

@@ -106,7 +106,7 @@ void container_start(struct supervisor *s, struct container *c)
 		return;
 	}
 	if (pipe2(pipe_fds, O_CLOEXEC) < 0) {
-		log_warn("%s: pipe: %s", c->spec->name, strerror(errno));
+		log_warn_errno(errno, "%s: pipe", c->spec->name);
 		bh_config_free(config);
 		c->status = BH_EXIT_SETUP;
 		return;
@@ -356,7 +356,7 @@ void supervisor_turn(struct supervisor *s, long limit_ms)
 		s->owners[n++] = &s->all[i];
 	}
 	if (poll(fds, n, next_timeout(s, control_due < limit_ms ? control_due : limit_ms)) < 0 && errno != EINTR)
-		log_warn("poll: %s", strerror(errno));
+		log_warn_errno(errno, "poll");
 	for (nfds_t i = first_output; i < n; i++)
 		if (fds[i].revents)
 			handle_output(s->owners[i]);

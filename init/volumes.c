@@ -44,14 +44,14 @@ static bool mount_found(struct disk_spec *disk, const char *name)
 	mkdir(VOLUMES_DIR, 0755);
 	mkdir(target, 0755);
 	if (mount(device, target, "ext4", MS_NOSUID | MS_NODEV, NULL) < 0) {
-		log_warn("disk %s (%s): mount: %s", disk->label, device, strerror(errno));
+		log_warn_errno(errno, "disk %s (%s): mount", disk->label, device);
 		return false;
 	}
 	log_info("disk %s: %s mounted on %s", disk->label, device, target);
 	for (char **d = disk->dirs; d && *d; d++) {
 		snprintf(dir, sizeof(dir), "%s/%s", target, *d);
 		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			log_warn("disk %s: mkdir %s: %s", disk->label, dir, strerror(errno));
+			log_warn_errno(errno, "disk %s: mkdir %s", disk->label, dir);
 	}
 	return true;
 }

@@ -46,7 +46,7 @@ static int parse_capabilities(struct walker *w, json_t *process, struct bh_confi
 	if (r < 0 || !caps)
 		return r;
 	size_t saved = cfg_enter_key(w, "capabilities");
-	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]) && r == 0; i++)
+	for (size_t i = 0; i < ARRAY_SIZE(sets) && r == 0; i++)
 		r = cfg_for_each(w, caps, sets[i].key, add_capability, (char *)c + sets[i].offset);
 	cfg_leave(w, saved);
 	return r;

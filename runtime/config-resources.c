@@ -160,7 +160,7 @@ static int parse_block_io(struct walker *w, json_t *resources, struct bh_config 
 			r = add_cgroup_file(c, "io.weight", "default %llu",
 					    (unsigned long long)bh_blkio_weight_to_io_weight(weight));
 	}
-	for (size_t i = 0; r == 0 && i < sizeof(throttles) / sizeof(throttles[0]); i++) {
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(throttles); i++) {
 		struct throttle t = { c, throttles[i].what };
 		r = cfg_for_each(w, io, throttles[i].key, add_throttle, &t);
 	}

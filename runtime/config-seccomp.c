@@ -117,7 +117,7 @@ static int add_seccomp_arch(struct walker *w, json_t *element, size_t index, voi
 		return cfg_invalid(w, "unknown architecture %s%s%s", json_is_string(element) ? "\"" : "",
 			       json_is_string(element) ? json_string_value(element) : "(not a string)",
 			       json_is_string(element) ? "\"" : "");
-	if (index >= sizeof(c->seccomp_arches) / sizeof(c->seccomp_arches[0]) - 1)
+	if (index >= ARRAY_SIZE(c->seccomp_arches) - 1)
 		return cfg_invalid(w, "too many architectures");
 	c->n_seccomp_arches = index + 1;
 	return 0;

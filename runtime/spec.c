@@ -22,8 +22,6 @@ static const char *const readonly_paths[] = {
 	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
 };
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
 json_t *bh_json_strings(const char *const *items, size_t n)
 {
 	json_t *array = json_array();
