@@ -9,7 +9,8 @@
  * A test that runs past its bound (TEST_TIMEOUT's, else the environment's
  * TAP_TIMEOUT in seconds, else TAP_DEFAULT_TIMEOUT) is killed with its
  * process group and reported as "not ok N - name # timed out after S s":
- * a hung test fails by itself instead of hanging make check. */
+ * a hung test fails by itself instead of hanging make check. What a test
+ * leaves running in its process group is killed when it ends. */
 #ifndef BULKHEAD_TAP_H
 #define BULKHEAD_TAP_H
 
@@ -231,10 +232,14 @@ static int tap_run(int index)
 	close(fds[1]);
 	int timed_out = pid > 0 && tap_collect(pid, fds[0], seconds, &out, &len, &size);
 	close(fds[0]);
-	if (timed_out) {
+	/* Whatever the test started dies with it (a holder left behind by a
+	 * failed assertion would keep the run's stderr open), and a test
+	 * past its bound dies itself. Before waitpid: the group id is ours
+	 * until the child is reaped. */
+	if (pid > 0)
 		kill(-pid, SIGKILL);
+	if (timed_out)
 		kill(pid, SIGKILL);
-	}
 	if (pid > 0)
 		waitpid(pid, &status, 0);
 
