@@ -13,7 +13,9 @@ check "hello builds" test $? -eq 0
 for f in kernel initrd.img cmdline; do
   check "output has $f" test -s "$work/a/hello/$f"
 done
-check "progress and a size summary are printed" grep -qE '^ *initrd.img .* compressed' "$work/log"
+check "progress and a size summary are printed" \
+  sh -c "grep -qx '\[1/4\] reading examples/hello.yml' '$work/log' && grep -qx '\[4/4\] publishing $work/a/hello' '$work/log' &&
+    grep -qE '^  initrd.img +[0-9.]+ [KM]iB compressed, [0-9]+ MiB unpacked\$' '$work/log'"
 check "no staging directory is left beside the output" test -z "$(find "$work/a" -maxdepth 1 -name '*.partial-*')"
 
 zcat "$work/a/hello/initrd.img" | cpio -tv --quiet >"$work/listing" 2>/dev/null
