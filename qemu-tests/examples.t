@@ -24,7 +24,9 @@ serve() { # N: boot, wait for the client's page, press the power button
 }
 serve 1
 check "boot 1: the client got the page from the volume" grep -qx '\[client\] <h1>served from a volume, boot 1</h1>' "$boot_log"
-check "  ... served by httpd as nobody with CAP_NET_BIND_SERVICE on port 80" grep -q 'httpd: started' "$boot_log"
+check "  ... served by httpd as nobody with CAP_NET_BIND_SERVICE on port 80" \
+  sh -c "grep -qx '\[httpd\] httpd as uid 65534, CapEff 0000000000000400' '$boot_log' &&
+    grep -qx '\[client\] 127.0.0.1:80 is bound by uid 65534' '$boot_log'"
 check "  ... and bulkhead stop ended it with the client's status 0 (got $boot_status)" test "$boot_status" -eq 0
 console_on_failure
 serve 2

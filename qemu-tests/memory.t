@@ -28,7 +28,8 @@ unpacked=$(sed -n 's/.*bulkhead\.initrd=\([0-9]*\).*/\1/p' "$work/big/cmdline")
 check "the build records its unpacked size, at least 150 MiB (${unpacked:-none})" test "${unpacked:-0}" -ge 150
 check "  ... and memory for twice that and the kernel (${needed:-none} MiB)" test "${needed:-0}" -gt $((2 * 150))
 check "  ... and says both in its summary" \
-  grep -qE "^  memory +$needed MiB needed to boot" "$work/build.log"
+  sh -c "grep -qE '^  initrd.img .* compressed, $unpacked MiB unpacked\$' '$work/build.log' &&
+    grep -qE '^  memory +$needed MiB needed to boot' '$work/build.log'"
 
 run_big() { # NAME ARGS...
   local name=$1

@@ -71,10 +71,11 @@ static void copy_probe(const char *to)
 	close(out);
 }
 
-/* bundle/config.json from CONFIG (printf-style); bundle/rootfs/bin/bulkhead-probe. */
+/* bundle/config.json from CONFIG (printf-style, any length);
+ * bundle/rootfs/bin/bulkhead-probe. */
 __attribute__((unused, format(printf, 2, 3))) static void make_bundle(const char *bundle, const char *config, ...)
 {
-	char path[4096], text[16384];
+	char path[4096], *text;
 	va_list ap;
 
 	snprintf(path, sizeof(path), "%s/rootfs/bin", bundle);
@@ -95,53 +96,13 @@ __attribute__((unused, format(printf, 2, 3))) static void make_bundle(const char
 	snprintf(path, sizeof(path), "%s/rootfs/bin/bulkhead-probe", bundle);
 	copy_probe(path);
 	va_start(ap, config);
-	vsnprintf(text, sizeof(text), config, ap);
+	int n = vasprintf(&text, config, ap);
 	va_end(ap);
+	if (n < 0)
+		TAP_FAIL("config.json: out of memory");
 	snprintf(path, sizeof(path), "%s/config.json", bundle);
 	write_text_file(path, text);
+	free(text);
 }
-
-/* Inserts TEXT into CONFIG (of SIZE bytes) right after the first MARKER. */
-__attribute__((unused)) static void splice_config(char *config, size_t size, const char *marker, const char *text)
-{
-	char *at = strstr(config, marker);
-
-	if (!at || strlen(config) + strlen(text) >= size)
-		TAP_FAIL("cannot splice %s after %s", text, marker);
-	at += strlen(marker);
-	memmove(at + strlen(text), at, strlen(at) + 1);
-	memcpy(at, text, strlen(text));
-}
-
-/* The configuration bulkhead build writes, with ARGS (a JSON array body) and
- * CAPS (a JSON array body) filled in. */
-#define SECURE_CONFIG                                                                                     \
-	"{ \"ociVersion\": \"1.0.2\",\n"                                                                  \
-	"  \"process\": { \"args\": [%s], \"env\": [\"PATH=/bin\"], \"cwd\": \"/\",\n"                    \
-	"    \"user\": {\"uid\": 0, \"gid\": 0}, \"noNewPrivileges\": true,\n"                           \
-	"    \"capabilities\": {\"bounding\": [%s], \"effective\": [%s], \"permitted\": [%s]},\n"           \
-	"    \"landlock\": {\"ruleset\": {\"handledAccessFS\": [\"execute\", \"write_file\", \"read_file\",\n" \
-	"        \"read_dir\", \"remove_dir\", \"remove_file\", \"make_char\", \"make_dir\", \"make_reg\",\n" \
-	"        \"make_sock\", \"make_fifo\", \"make_block\", \"make_sym\", \"refer\", \"truncate\"]},\n"  \
-	"      \"rules\": {\"pathBeneath\": [\n"                                                          \
-	"        {\"allowedAccess\": [\"execute\", \"read_file\", \"read_dir\"], \"paths\": [\"/\"]},\n"  \
-	"        {\"allowedAccess\": [\"write_file\", \"truncate\"], \"paths\": [\"/dev\"]},\n"            \
-	"        {\"allowedAccess\": [\"write_file\", \"read_file\", \"read_dir\", \"make_reg\", \"make_dir\",\n" \
-	"          \"remove_file\", \"remove_dir\", \"truncate\"], \"paths\": [\"/tmp\"]}]}}},\n"        \
-	"  \"root\": {\"path\": \"rootfs\", \"readonly\": true},\n"                                       \
-	"  \"hostname\": \"probe\",\n"                                                                    \
-	"  \"mounts\": [\n"                                                                              \
-	"    {\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\"},\n"                   \
-	"    {\"destination\": \"/dev\", \"type\": \"tmpfs\", \"source\": \"tmpfs\", \"options\": [\"nosuid\", \"mode=755\"]},\n" \
-	"    {\"destination\": \"/dev/shm\", \"type\": \"tmpfs\", \"source\": \"shm\", \"options\": [\"nosuid\", \"nodev\", \"mode=1777\"]},\n" \
-	"    {\"destination\": \"/tmp\", \"type\": \"tmpfs\", \"source\": \"tmpfs\", \"options\": [\"nosuid\", \"nodev\", \"mode=1777\"]}],\n" \
-	"  \"linux\": {\n"                                                                               \
-	"    \"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"network\"}, {\"type\": \"ipc\"}, {\"type\": \"uts\"}, {\"type\": \"mount\"}],\n" \
-	"    \"maskedPaths\": [\"/proc/kcore\", \"/proc/keys\"], \"readonlyPaths\": [\"/proc/sys\"],\n"  \
-	"    \"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [\n"                    \
-	"      {\"names\": [\"mount\", \"umount2\", \"unshare\", \"setns\", \"ptrace\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 1},\n" \
-	"      {\"names\": [\"clone\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 1,\n"         \
-	"       \"args\": [{\"index\": 0, \"value\": 268435456, \"valueTwo\": 268435456, \"op\": \"SCMP_CMP_MASKED_EQ\"}]},\n" \
-	"      {\"names\": [\"clone3\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 38}]}}}\n"
 
 #endif

@@ -41,10 +41,17 @@ boot_log=$work/faults.console
 boot_start=$(date +%s.%N)
 timeout -s KILL 120 unshare --pid --fork --mount --root="$work/faults.root" /init >"$boot_log" 2>&1 &
 boot_pid=$!
-check "the control socket answers while the flood runs" until_logged 'flood: started'
+until_logged 'flood: started'
 CTL ps >"$work/ps" 2>&1
-check "  ... ps lists every container with its state" \
-  sh -c "grep -q '^survivor .* services' '$work/ps' && grep -q '^flood ' '$work/ps' && grep -q '^NAME' '$work/ps'"
+ps_status=$?
+flood_state=$(awk '$1 == "flood" { print $3 }' "$work/ps")
+check "the control socket answers while the flood runs (ps exits $ps_status, flood $flood_state)" \
+  test "$ps_status" -eq 0 -a "$flood_state" = running
+# Names, phases and the header are known; states, pids and times vary.
+check "  ... ps lists every container, in the manifest's order, with its phase and a state" \
+  cmp -s <(awk '{ print $1, $2, ($3 ~ /^(waiting|running|backoff|exited|failed)$/ || NR == 1) }' "$work/ps") \
+  <(printf '%s\n' "NAME PHASE 1" "corrupt services 1" "norootfs services 1" "spawner services 1" "flood services 1" \
+    "survivor services 1")
 wait_boot
 check "the appliance ends by itself (in ${boot_seconds} s)" test "$boot_status" -ne 137
 check "a corrupt config.json is reported by path and line" grep -q 'corrupt: .*config.json:2:[0-9]*: ' "$boot_log"

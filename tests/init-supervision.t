@@ -58,7 +58,8 @@ check "depends_on: app started after db had started" \
   test "$(line_of 'db: started')" -gt 0 -a "$(line_of 'db: started')" -lt "$(line_of 'app: started')"
 check "a service whose dependency never started is not started" grep -q 'orphan: not started: a service it depends on never started' "$boot_log"
 check "  ... and never ran" sh -c "! grep -q '^\[orphan\]' '$boot_log'"
-check "the missing command is reported and the appliance fails (status $boot_status)" test "$boot_status" -ne 0
+check "the missing command is reported and the appliance fails (status $boot_status)" \
+  sh -c "test $boot_status -ne 0 && grep -q 'broken: cannot start: .*/bin/not-here' '$boot_log'"
 console_on_failure
 
 # --- onboot failure: halt (default) and continue

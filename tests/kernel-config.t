@@ -14,7 +14,8 @@ check "  ... and every line of the contract is reported" \
   test "$(grep -c '^\(ok\|MISSING\|module\|absent\) ' "$work/out")" -eq \
   "$(( $(grep -hc '^CONFIG_' "$TOP"/kernel-config/*.config | paste -sd+ | bc) + 1 ))"
 check "  ... its virtio and ext4 are modules the image can carry" \
-  grep -q '^module   optional  CONFIG_EXT4_FS=y' "$work/out"
+  sh -c "grep -q '^module   optional  CONFIG_EXT4_FS=y' '$work/out' && grep -q '^module   optional  CONFIG_VIRTIO_BLK=y' '$work/out' &&
+    grep -q '^module   optional  CONFIG_VIRTIO_PCI=y' '$work/out'"
 diag <"$work/out"
 
 "$BULKHEAD" check-kernel >"$work/default"
@@ -64,5 +65,7 @@ else
 fi
 
 "$BULKHEAD" check-kernel /etc/hostname 2>"$work/err"
-check "a file that is no kernel config is refused with exit 2 ($?)" grep -q 'does not look like a kernel config' "$work/err"
+status=$?
+check "a file that is no kernel config is refused with exit 2 ($status)" \
+  sh -c "test $status -eq 2 && grep -q 'does not look like a kernel config' '$work/err'"
 done_testing

@@ -11,8 +11,10 @@ work=$(mktemp -d)
 runtime_bundle bulkhead-probe
 R spec --bundle "$bundle"
 check "spec writes a config.json" test -s "$bundle/config.json"
+echo '{"mine": true}' >"$bundle/config.json"
 R spec --bundle "$bundle" 2>"$work/err"
-check "spec refuses to overwrite an existing config.json" test $? -eq 125
+check "spec refuses to overwrite an existing config.json" sh -c "test $? -eq 125 && grep -qx '{\"mine\": true}' '$bundle/config.json'"
+rm "$bundle/config.json" && R spec --bundle "$bundle"
 check "spec's default grants no_new_privs" test "$(jq .process.noNewPrivileges "$bundle/config.json")" = true
 check "spec's default seccomp profile is an allow-list (defaultAction errno)" \
   test "$(jq -r .linux.seccomp.defaultAction "$bundle/config.json")" = SCMP_ACT_ERRNO

@@ -83,8 +83,10 @@ check "  ... which delete removes" test ! -e "$cgroup2/bulkhead-runtime/held"
 # Bad entries are refused at load, before anything is made.
 jq '.linux.resources.devices = [{"allow": true, "type": "x"}]' <<<"$default" >"$bundle/config.json"
 R create --bundle "$bundle" bad 2>"$work/err"
-check "a device entry of an unknown type is refused at create (exit $?)" \
-  grep -qF 'config.json: linux.resources.devices[0].type: "x" is not a device type: a (all), b (block) or c (char)' "$work/err"
+status=$?
+check "a device entry of an unknown type is refused at create (exit $status)" \
+  sh -c "test $status -eq 125 && grep -qF \"\$1\" '$work/err'" sh \
+  'config.json: linux.resources.devices[0].type: "x" is not a device type: a (all), b (block) or c (char)'
 check "  ... leaving no state" test ! -e "$root/bad"
 jq '.linux.resources.devices = [{"type": "c"}]' <<<"$default" >"$bundle/config.json"
 R create --bundle "$bundle" bad 2>"$work/err"

@@ -2,8 +2,8 @@
  * that tests put into container root filesystems.
  *
  *   bulkhead-probe selftest [--hostname NAME] [--own-cgroup] [--cap-eff HEX]
- *       every check of the walking skeleton, as TAP lines; exit status is the
- *       number of failed checks
+ *       every check of the walking skeleton, as TAP lines after a plan
+ *       counted from its list; exit status is the number of failed checks
  *   bulkhead-probe status FIELD          print FIELD of /proc/self/status
  *   bulkhead-probe write PATH            create PATH; print ok or the errno name
  *   bulkhead-probe syscall mount|unshare-user|unshare-net|clone-newuser|clone3|fork|socket-alg|socket-inet|unknown
@@ -148,12 +148,59 @@ static void check_errno(const char *what, int got, int want)
 	check(got == want, "%s gives %s (got %s)", what, errno_name(want), errno_name(got));
 }
 
+static void check_hostname(const char *hostname)
+{
+	char name[256] = "";
+
+	gethostname(name, sizeof(name) - 1);
+	check(strcmp(name, hostname) == 0, "hostname is %s (got %s)", hostname, name);
+}
+
+static void check_write_refused(const char *path)
+{
+	int e = try_write(path);
+
+	check(e != 0, "writing under / fails (got %s)", errno_name(e));
+}
+
+static void check_own_cgroup(void)
+{
+	struct stat st;
+
+	check(stat("/sys/fs/cgroup/cgroup.events", &st) == 0 && stat("/sys/fs/cgroup/memory.max", &st) == 0,
+	      "in its own cgroup with the memory controller (cgroup.events and memory.max present)");
+}
+
+/* The selftest's checks, each with the condition under which it runs: one
+ * list, from which the plan is counted before any check runs, so that a
+ * runner can tell that every planned check reported. */
+#define SELFTEST_CHECKS(X)                                                                                     \
+	X(1, check_status("CapEff", cap_eff))                                                                  \
+	X(1, check_status("NoNewPrivs", "1"))                                                                  \
+	X(1, check_status("Seccomp", "2"))                                                                     \
+	X(1, check(getpid() == 1, "PID 1 of its namespace (got %d)", (int)getpid()))                           \
+	X(hostname != NULL, check_hostname(hostname))                                                          \
+	X(1, check_errno("mount", try_syscall("mount"), EPERM))                                                \
+	/* Without seccomp this needs no capability: the refusal is the filter's. */                          \
+	X(1, check_errno("unshare(CLONE_NEWUSER)", try_syscall("unshare-user"), EPERM))                        \
+	X(1, check_errno("clone(CLONE_NEWUSER)", try_syscall("clone-newuser"), EPERM))                         \
+	X(1, check_errno("clone3 (flags out of the filter's sight)", try_syscall("clone3"), ENOSYS))           \
+	X(1, check_errno("a plain fork", try_syscall("fork"), 0))                                              \
+	X(1, check_errno("socket(AF_ALG)", try_syscall("socket-alg"), EPERM))                                  \
+	X(1, check_errno("socket(AF_INET)", try_syscall("socket-inet"), 0))                                    \
+	/* An allow-list refuses what it does not name, newer syscalls too. */                                \
+	X(1, check_errno("a syscall the allow-list does not name (nr 1000)", try_syscall("unknown"), EPERM))   \
+	X(1, check_write_refused("/probe-write-test"))                                                         \
+	X(1, check_errno("writing under /tmp", try_write("/tmp/probe-write-test"), 0))                         \
+	/* /dev/shm is a writable tmpfs the Landlock rules do not open for writing. */                        \
+	X(1, check_errno("creating /dev/shm/probe (writable mount, no Landlock rule)",                         \
+			 try_write("/dev/shm/probe-write-test"), EACCES))                                      \
+	X(own_cgroup, check_own_cgroup())
+
 static int selftest(int argc, char **argv)
 {
 	const char *hostname = NULL, *cap_eff = "0000000000000000";
-	int own_cgroup = 0;
-	char name[256] = "";
-	struct stat st;
+	int own_cgroup = 0, planned = 0;
 
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--hostname") == 0 && i + 1 < argc)
@@ -163,37 +210,18 @@ static int selftest(int argc, char **argv)
 		else if (strcmp(argv[i], "--cap-eff") == 0 && i + 1 < argc)
 			cap_eff = argv[++i];
 	}
-	check_status("CapEff", cap_eff);
-	check_status("NoNewPrivs", "1");
-	check_status("Seccomp", "2");
-	check(getpid() == 1, "PID 1 of its namespace (got %d)", (int)getpid());
-	if (hostname) {
-		gethostname(name, sizeof(name) - 1);
-		check(strcmp(name, hostname) == 0, "hostname is %s (got %s)", hostname, name);
-	}
-	check_errno("mount", try_syscall("mount"), EPERM);
-	/* Without seccomp this needs no capability: the refusal is the filter's. */
-	check_errno("unshare(CLONE_NEWUSER)", try_syscall("unshare-user"), EPERM);
-	check_errno("clone(CLONE_NEWUSER)", try_syscall("clone-newuser"), EPERM);
-	check_errno("clone3 (flags out of the filter's sight)", try_syscall("clone3"), ENOSYS);
-	check_errno("a plain fork", try_syscall("fork"), 0);
-	check_errno("socket(AF_ALG)", try_syscall("socket-alg"), EPERM);
-	check_errno("socket(AF_INET)", try_syscall("socket-inet"), 0);
-	/* An allow-list refuses what it does not name, newer syscalls too. */
-	check_errno("a syscall the allow-list does not name (nr 1000)", try_syscall("unknown"), EPERM);
-	int e = try_write("/probe-write-test");
-	check(e != 0, "writing under / fails (got %s)", errno_name(e));
-	check_errno("writing under /tmp", try_write("/tmp/probe-write-test"), 0);
-	/* /dev/shm is a writable tmpfs the Landlock rules do not open for writing. */
-	check_errno("creating /dev/shm/probe (writable mount, no Landlock rule)",
-		    try_write("/dev/shm/probe-write-test"), EACCES);
-	if (own_cgroup)
-		check(stat("/sys/fs/cgroup/cgroup.events", &st) == 0 &&
-			      stat("/sys/fs/cgroup/memory.max", &st) == 0,
-		      "in its own cgroup with the memory controller (cgroup.events and memory.max present)");
-	printf("1..%d\n", checks);
+#define PLAN(when, call) planned += !!(when);
+#define RUN(when, call)     \
+	if (when)           \
+		call;
+	SELFTEST_CHECKS(PLAN)
+	printf("1..%d\n", planned);
+	SELFTEST_CHECKS(RUN)
+#undef PLAN
+#undef RUN
 	fflush(stdout);
-	return failures;
+	/* A check that did not report counts as failed. */
+	return failures + (planned - checks);
 }
 
 /* connect-unix PATH|@NAME [TEXT [HOLD]]: connects to a unix stream socket
