@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "tap.h"
+#include "../runtime/util.h"
 
 static const char *probe_path(void)
 {
@@ -89,7 +90,7 @@ __attribute__((unused, format(printf, 2, 3))) static void make_bundle(const char
 	/* The mount points, as bulkhead build makes them: a container whose
 	 * root is not the host's could not create them. */
 	static const char *const mountpoints[] = { "proc", "dev", "tmp", "sys" };
-	for (size_t i = 0; i < sizeof(mountpoints) / sizeof(mountpoints[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(mountpoints); i++) {
 		snprintf(path, sizeof(path), "%s/rootfs/%s", bundle, mountpoints[i]);
 		mkdir(path, 0755);
 	}

@@ -105,7 +105,7 @@ check "  ... and the console the same" grep -qx '\[controlbytes\] before?after ?
 "$PROBE" connect-unix "$(sock)" "lo" 60 >"$work/slow" & holders+=($!)
 "$PROBE" connect-unix "$(sock)" $'logs chatty\n' 60 >"$work/deaf" & holders+=($!)
 ticks_before=$(grep -c '^\[ticker\] tick' "$boot_log")
-peers_holding() { grep -qx holding "$work/slow" && grep -qx holding "$work/deaf"; }
+peers_holding() { grep -qsx holding "$work/slow" && grep -qsx holding "$work/deaf"; }
 check "the slow and the deaf peer are connected and have sent" wait_for "both peers to hold on" 60 peers_holding
 CTL ps >"$work/ps" 2>&1
 dropped_yet=$(grep -c 'control: dropped a peer' "$boot_log")

@@ -56,7 +56,7 @@ static json_t *default_config(const char *args, const char *caps)
 		TAP_FAIL("bh_spec_default: out of memory");
 	json_t *process = json_object_get(config, "process");
 	json_object_set_new(process, "args", json_list(args));
-	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(sets); i++)
 		json_object_set_new(json_object_get(process, "capabilities"), sets[i], json_list(caps));
 	snprintf(test_cgroup, sizeof(test_cgroup), "bulkhead-tests/sandbox-%d", (int)getpid());
 	json_object_set_new(json_object_get(config, "linux"), "cgroupsPath", json_string(test_cgroup));
