@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bulkhead: one non-recursive Makefile. Sources and tests are found by
 # wildcard; adding a file is the only step.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Boot to "all services started" for 3 and for 100 containers, measured
 # from the init's own start: bulkhead-init (each container isolated:
 # namespaces, cgroup, caps, Landlock, seccomp) against a busybox init that

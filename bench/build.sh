@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The builder's figures: how long `bulkhead build` takes for each example
 # (median of RUNS, from scratch into a fresh directory each time), and the
 # hello appliance's initrd against a plain busybox initramfs whose /init

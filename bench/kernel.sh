@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # kernel: minimal against Debian's kernel: bzImage size, and the boot of the
 # hello appliance under QEMU (bulkhead run --accel auto: KVM when it can run
 # the guest, TCG otherwise) on the pc and microvm

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Sourced by the bench scripts: where things are, a scratch directory
 # (kept with KEEP=1), and the median of numbers on stdin.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Starting a container, side by side in one hyperfine run: `run` of /bin/true
 # in one busybox bundle under bulkhead-runtime, crun and runc, the same
 # isolation with bwrap, and the kernel floor (unshare alone). Reports means,

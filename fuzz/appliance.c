@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The init's appliance.json reader: PID 1 reads it once at boot, and a bad
  * file must end the boot cleanly, never crash or leak. */
 #include "fuzz.h"

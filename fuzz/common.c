@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Files for the fuzz targets: the parsers under test take paths. */
 #include <dirent.h>
 #include <errno.h>

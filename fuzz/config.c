@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The runtime's config.json parser, as PID 1 and bulkhead-runtime read each
  * bundle at start and the builder checks what it generates; a parsed
  * config's seccomp rules are also compiled, as the builder does

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The control protocol's parser (init/protocol.c): every line the host
  * sends PID 1 over the serial line goes through it. Beyond not crashing,
  * an accepted line must give what the rest of the init relies on: a known

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What the fuzz targets share. Each target defines LLVMFuzzerTestOneInput;
  * `make fuzz` links it with libFuzzer (clang), `make check` with replay.c, a
  * main() that feeds it every file of its corpus once (gcc, ASan, UBSan). */

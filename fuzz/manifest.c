@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The builder's manifest parser (YAML through libyaml, then every key's
  * reader and the whole-manifest checks). The manifest lies in a private
  * directory, so relative image paths (dir:., tar:x) stay there. */

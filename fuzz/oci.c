@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The OCI index/manifest/config reader (oci_inspect), for OCI layouts and
  * docker save archives. Every blob is checked against its digest before
  * it is parsed, which random bytes never match; so the input is a recipe

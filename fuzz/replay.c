@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A main() for the fuzz targets without libFuzzer: every file named (a
  * directory: each file in it, sorted) goes once through
  * LLVMFuzzerTestOneInput. Built with gcc and ASan/UBSan, so that `make

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # usage: fuzz/seed.sh: regenerates the seed corpora under fuzz/corpus/ from
 # the tests and examples (run from the top of the tree after make all; it
 # builds examples/*.yml to take their config.json and appliance.json). The

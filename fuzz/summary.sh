@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # usage: fuzz/summary.sh BUILD/fuzz NAME...: one line per fuzz target from
 # its libFuzzer log: executions, coverage (cov: edges, ft: features), the
 # corpus it ended with, and its findings (a crash, a leak, a timeout: the

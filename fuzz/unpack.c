@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Layer unpacking (image/unpack.c) as `bulkhead build` does it for each
  * layer of an OCI or docker image: whiteouts found and applied, then the
  * entries extracted. Each input is applied twice, as two layers, so that

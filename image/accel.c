@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Which accelerator QEMU boots with, and what this host's KVM is known to do.
  *
  * A /dev/kvm that opens is no proof that KVM can run our guest: a

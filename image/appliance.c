@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* appliance.json: what the init needs to know beyond the bundles, decided
  * here. The writer of init/appliance.c's reader, mirrored: the same parts
  * in the same order, every key spelled once in init/contract.h, the whole

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bulkhead build: manifest in, appliance directory out. The output appears
  * whole or not at all: everything is written beside it and renamed into
  * place at the end, and an existing directory that is not an appliance is

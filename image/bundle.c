@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* OCI bundle generation: a manifest container becomes a config.json that any
  * OCI runtime reads, with bulkhead's secure defaults decided here, at build
  * time, so that the init only has to apply them. */

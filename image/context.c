@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The build context: the directory beneath which every host path a
  * manifest names must lie (files: source:, dir:, tar:, oci:,
  * docker-archive:, kernel: path and modules, seccomp: profiles). A manifest

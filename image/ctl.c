@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bulkhead ctl: the init's control protocol from a shell. One command a
  * connection; the answer is copied to stdout. */
 #include <errno.h>

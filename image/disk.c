@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Output formats. kernel+initrd is what QEMU's -kernel boots; raw-efi is
  * one GPT disk that UEFI firmware boots with no other file: an EFI System
  * Partition holding \EFI\BOOT\BOOTX64.EFI, the removable-media path that

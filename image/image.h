@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The host builder's parts. Library-style like the runtime: functions return
  * 0 or -1 with a message in a caller-owned struct diag; only main() prints. */
 #ifndef BULKHEAD_IMAGE_H

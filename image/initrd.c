@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The initrd: a newc cpio archive written with libarchive, compressed.
  * Reproducible by construction: callers add entries in a fixed order, every
  * time stamp is SOURCE_DATE_EPOCH (or 0) and inode numbers count up. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bulkhead check-kernel: which of the features bulkhead needs or can use a
  * kernel config has. A required symbol must be set as the contract says
  * (a module cannot serve the init before it loads them); an optional one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The kernel contract: kernel-config/'s fragments, compiled in as a table
  * (mk/kernel-contract.sh), and the check of a kernel config against it. */
 #ifndef BULKHEAD_KERNEL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What the kernel would refuse when the init starts a container, refused
  * here instead, with the manifest's line: a 10 MB command must not build
  * an appliance whose container can never start. Checked on the config.json

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bulkhead: build appliances from a manifest and boot them. */
 #include <errno.h>
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The manifest's containers: a reader for each key of a container. */
 #include <ctype.h>
 #include <errno.h>

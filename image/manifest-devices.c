@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A container's devices: the devices it may use beyond the standard nodes,
  * each named explicitly, in one line as `ls -l` and the device cgroup
  * write them:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The manifest's YAML, read generically: errors at a node's position, "did
  * you mean" suggestions, scalar, list and size readers, and mappings walked
  * with a table of keys each with its reader. */

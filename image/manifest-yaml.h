@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The parts of the manifest parser (manifest-yaml.c, manifest-container.c,
  * manifest.c) and what they share. Internal to image/. Readers return 0,
  * or -1 with "FILE:LINE:COL: what is wrong" in p->diag. */

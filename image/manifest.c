@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Manifest parsing: libyaml's document tree, walked with a table of keys
  * per mapping (manifest-yaml.c), so that every node's position is at hand
  * for an error. This file reads the top level and checks the whole;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The appliance manifest (YAML), validated completely before anything is
  * written. Every error reads "FILE:LINE:COL: what is wrong" and, where it
  * helps, how to fix it. */

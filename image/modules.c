@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Kernel modules for the image: the builder resolves which files, in which
  * order, from the kernel's modules.dep, so that the init only loads a list
  * (decide at build time, keep boot dumb). */

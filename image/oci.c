@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* OCI image layouts and docker save archives, as directories or as tar
  * archives of one, read with libarchive. Every blob is checked against its
  * sha256 digest (and size, where a descriptor gives one) before it is used:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Container root filesystems, written straight into the initrd. */
 #include <dirent.h>
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bulkhead run: boot an appliance in QEMU and return its exit status.
  *
  * The init reports the appliance's status through QEMU's isa-debug-exit

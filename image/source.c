@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Where a container's image comes from, settled when the manifest is read:
  * the path (relative to the manifest, like dir:), the tag or digest, and
  * for OCI and docker images their config, so that a missing file, an

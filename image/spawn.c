@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Other programs: QEMU for bulkhead run, and the tools from Debian's
  * packages that the builder calls (mkfs.ext4, objcopy, mtools, sfdisk,
  * qemu-img) rather than reimplementing file systems and partition tables. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Tar streams unpacked into a private directory, for tar: images and the
  * layers of OCI and docker images. Nothing lands outside that directory:
  * libarchive refuses absolute paths, ".." and writing through symlinks, and

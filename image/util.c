@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The builder's small helpers: messages in a struct diag, string vectors,
  * files and trees. Each is written once here and declared in image.h. */
 #include <errno.h>

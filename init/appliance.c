@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* appliance.json: the builder's decisions, read once at boot. The builder
  * validated them and wrote exactly what contract.h lists (image/appliance.c
  * mirrors this file); we still read strictly: a key we do not know or a

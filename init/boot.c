@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Boot: leave the initramfs root, mount the essentials, read our options. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What bulkhead build writes for bulkhead-init to read, spelled once for
  * both: image/ includes this header and nothing else of init/. Each item
  * is described for users in docs/appliance.md. */

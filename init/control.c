@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The control channel: the host's way to ask PID 1 for ps, logs, restart,
  * stop and poweroff. One command line, answered in text.
  *

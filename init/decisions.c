@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Supervision's decisions, apart from the loop that acts on them: what
  * follows a container's exit, how long the back-off waits, which status
  * the appliance reports. Pure (no clock, no process, no log), so that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bulkhead-init: PID 1 of the appliance. Shared declarations of its parts. */
 #ifndef BULKHEAD_INIT_H
 #define BULKHEAD_INIT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Logging to the console. Writes go straight to fd 2 with one write(2) per
  * line, so that lines from the init and from containers do not interleave.
  *

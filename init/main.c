@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bulkhead-init: PID 1 of a bulkhead appliance.
  *
  * Boot dumb, decide nothing: the builder wrote every decision into

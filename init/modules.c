@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Kernel modules: the builder resolved which and in what order; we load. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The phases of the appliance's life: onboot containers one after the
  * other, then the services (started as their depends_on allow, restarted
  * by their policy), then shutdown: onshutdown containers, and the services

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The ACPI power button (QEMU's system_powerdown, a real one on metal):
  * the kernel's button driver reports it as KEY_POWER on an event device. */
 #include <fcntl.h>

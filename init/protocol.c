@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The control protocol's one parser, apart from the peers that feed it
  * (control.c), so that it is fuzzed on its own (fuzz/control.c): every
  * byte a host sends on the serial line passes through here first. */

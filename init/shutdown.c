@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Shutdown: report the appliance's exit status and power off. */
 #include <signal.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Supervision: the container state machine and the loop that drives it.
  * Start containers through the runtime library, carry their output to the
  * console and their logs, reap every child, restart services by their

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The supervisor's insides: shared by the container state machine and the
  * loop (supervise.c) and the phases that drive them (phases.c), and by no
  * other file. main and control.c see only init.h. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The appliance's disks: found by their ext4 label, mounted under
  * /volumes, bound into containers by their config.json, unmounted last. */
 #include <dirent.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # make deps: install what is missing from Debian's packages. Idempotent and
 # quick when everything is present: apt is only asked when a package is absent.
 # Extra package names on the command line are added (make bench uses that).

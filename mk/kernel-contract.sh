@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # usage: mk/kernel-contract.sh REQUIRED.config OPTIONAL.config > kernel-contract.c
 # The kernel-config fragments as a C table for `bulkhead check-kernel`, so
 # that the fragments stay the one definition. Each symbol's feature is the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # kernel: minimal. Build a small kernel from Debian's linux-source: tinyconfig,
 # then kernel-config/minimal/*.config in sorted order, then olddefconfig.
 # A fragment's symbol that does not come out of olddefconfig as written (a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Unpack Debian's kernel (linux-image-amd64's current flavour) under BUILD_DIR/kernel.
 # The package is downloaded and unpacked, never installed on the host.
 #

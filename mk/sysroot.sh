@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Build libseccomp, libcap and jansson against musl into a static sysroot.
 #
 # Sources come from Debian's source packages. The machine lists only binary

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The accelerator against this host's real QEMU and KVM (tests/accel.t
 # covers each decision with a stand-in QEMU): auto always boots, once with
 # the verdict forgotten and once with it remembered; kvm either boots under

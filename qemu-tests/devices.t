@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The VM's devices from inside a default container (uid 0, no
 # capabilities) whose image shipped nodes for the raw virtio disk (every
 # major virtio-blk may get) and the control serial line: the build drops

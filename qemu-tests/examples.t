@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The examples users start from boot and do what their comments say:
 # web-volume serves a page kept on its persistent disk across two boots
 # until stopped; hardened's walls hold from inside each container.

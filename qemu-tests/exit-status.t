@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A failing appliance: the first failing container's status becomes the
 # appliance's, through QEMU's exit; with onboot_failure: continue, a
 # container whose command is missing is reported and the init goes on.

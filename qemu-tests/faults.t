@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Faults only the VM's cgroup controllers can show: a memory hog is
 # OOM-killed inside its own cgroup and a fork bomb stops at pids.max, while
 # a neighbour goes on, a web service keeps answering its client, a crashing

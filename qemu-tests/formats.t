@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The disk formats boot alone under UEFI firmware (OVMF): bulkhead run boots
 # the raw-efi disk and the qcow2 disk of one tiny appliance, and everything
 # -kernel gives works the same: the console on stdio, the container's exit

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The demo appliance (examples/hello.yml): the onboot container runs first,
 # then both services; every line reaches the console prefixed with its
 # container's name; the VM powers off by itself with status 0.

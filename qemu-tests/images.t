@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Images in, booted: an oci: container runs its image's Entrypoint and Cmd
 # in its WorkingDir with its Env, and sees the layers as applied (the
 # opaque directory, the whited-out file); a docker-archive: container's

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The kernels an appliance can boot. kernel: minimal boots on QEMU's pc and
 # microvm machines with every wall up (seccomp, Landlock, no mount), a
 # volume on a virtio disk (MMIO on microvm) and the ACPI power button;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The VM's memory fits the appliance: an image of 150 MiB boots with the
 # memory bulkhead build recorded for it, and when the VM is given less (here
 # the old fixed default, 256 MiB, where the kernel cannot unpack it whole)

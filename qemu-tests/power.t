@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The appliance from the host while it runs: bulkhead ctl --vm reaches the
 # init over the VM's ttyS1 (ps with memory.current, logs), and bulkhead stop
 # presses the ACPI power button: onshutdown runs, the service that ignores

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Boots an appliance whose container checks its own sandbox from inside
 # (tests/helpers/bulkhead-probe selftest). The appliance's exit status is
 # the number of failed checks and carries the verdict; each check's line

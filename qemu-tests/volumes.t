@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Persistent volumes: bulkhead build creates the disk once and never
 # overwrites it (a rebuild keeps it), bulkhead run attaches it, the init
 # mounts it by label and binds a directory of it into the container. Data

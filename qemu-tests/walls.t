@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The escape probe (tests/helpers/bulkhead-escape.c) in the default
 # containers of a booted appliance, as root (uid 0, the default) and as
 # nobody: every one of its privileged or escape-prone operations must be

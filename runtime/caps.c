@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Capabilities: names through libcap, the five sets applied in two steps
  * (the bounding set while we still hold CAP_SETPCAP, the rest after the id
  * change, see container.c). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cgroup v2: one cgroup per container, controllers enabled along its path. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* config.json's walker: typed getters that name the JSON path of a wrong
  * value, shared by the parsers of each part of the config. */
 #include <errno.h>

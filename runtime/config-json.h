@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The parts of runtime/config.c's parser, one file each (config-json.c,
  * config-process.c, config-seccomp.c, config-resources.c, config.c), and
  * the walker they share. Internal to the runtime. Every function returns

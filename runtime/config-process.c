@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* config.json's process: args, env, cwd, user, capabilities, rlimits,
  * no_new_privs, oomScoreAdj and process.landlock. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* config.json's linux.resources, turned into cgroup v2 writes at load. */
 #include <errno.h>
 #include <jansson.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* config.json's linux.seccomp, and the filter bulkhead build compiled from
  * it ahead of time. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* config.json: parsed once, validated completely, before anything is created.
  * A wrong value names its JSON path; unknown fields are ignored, as the OCI
  * runtime-spec asks. This file reads the top level, root, mounts and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Starting a container: configure (the parsed config), then apply once, in
  * the child, in the order DESIGN.md gives. Each step says why it sits there. */
 #include <errno.h>

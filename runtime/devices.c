@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The device cgroup of cgroup v2: linux.resources.devices compiled into an
  * eBPF program (BPF_PROG_TYPE_CGROUP_DEVICE) and attached to the
  * container's cgroup, as crun and runc do. The kernel runs it on every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* OCI's features document, from the same tables the facilities parse with,
  * so that what we claim is what we accept. */
 #include <ctype.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What the runtime's facilities share: the parsed config and one entry point
  * per facility. Each facility lives in its own file (DESIGN.md). */
 #ifndef BULKHEAD_RUNTIME_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Landlock: AppArmor-like path rules that the process cannot lift.
  *
  * The kernel tells its ABI version; rights newer than that ABI are dropped

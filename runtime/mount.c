@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Mounts: the container's root, its declared mounts and device nodes, the
  * pivot, and the masked and read-only paths that must be applied after it. */
 #include <errno.h>

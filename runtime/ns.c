@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Namespaces: the OCI type names and their clone flags. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Per-process settings that are neither namespaces nor privileges: host and
  * domain names, resource limits, the OOM score, the umask, sysctls. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bulkhead runtime: an OCI bundle in, an isolated process out.
  *
  * Used in-process by the init and by the bulkhead-runtime CLI. Library rules

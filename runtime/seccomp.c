@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* seccomp: the filter is built with libseccomp and loaded last, so it need
  * not allow the setup syscalls. Syscall names this architecture does not
  * have are skipped, as crun and runc do: profiles list every architecture's. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The default seccomp profile of `bulkhead-runtime spec` and of every
  * container `bulkhead build` makes: an explicit allow-list, as Docker's
  * default (moby/profiles seccomp/default.json), and tighter on every point

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The secure default config.json: what `bulkhead-runtime spec` writes and
  * what `bulkhead build` starts every container from. One definition, built
  * into both the static runtime and the host builder. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The secure default OCI config, shared by the runtime's `spec` command and
  * the host builder (which compiles spec.c too). Needs jansson only. */
 #ifndef BULKHEAD_SPEC_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Side-effecting syscall wrappers that take no container. */
 #include <errno.h>
 #include <fcntl.h>

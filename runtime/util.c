@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Pure helpers: no syscalls beyond memory, no global state. */
 #include <stdarg.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Small idioms every part may include: the runtime, the init, the builder,
  * the CLIs, the tests and the fuzz targets. Header-only, so that including
  * it links nothing and adds no layer: image/ and init/ may both use it

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bulkhead run --accel: auto takes KVM only once the guest runs, falls back
 # to TCG when QEMU dies under KVM or the guest stays silent, says why in one
 # line, remembers it until the host reboots and forgets it when asked; kvm

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* appliance.json from one end to the other: the builder's writer
  * (image/appliance.c) writes a manifest with every appliance-level key set,
  * the init's reader (init/appliance.c) reads the text back, and each field

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Devices at build time: an image's device nodes (dir: and tar:) are left
 # out with a note naming how many and one of them, FIFOs and sockets too;
 # every container's config.json carries the default device allow-list, and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bulkhead build, observed from outside: what lands on disk, what the initrd
 # holds, that two builds are byte-identical, and that nothing is lost when
 # the output directory already exists.

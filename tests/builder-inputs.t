@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Inputs the first fuzzing run broke the builder with, seen from outside:
 # the exit status, the message, what lands in the image, and that the build
 # ends at all (a FIFO or a device where a file is expected used to block it

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The build context: a manifest's host paths (files: source:, image: dir:,
 # tar:, kernel: path and modules, seccomp: profiles) must lie beneath the
 # manifest's directory, or beneath bulkhead build --context DIR, once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Fixtures for tests that run real containers on the host: a private tmpfs
  * in a private mount namespace (gone when the test's child exits), and
  * bundles whose rootfs holds the static bulkhead-probe. */

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bulkhead build --format: the raw-efi disk seen from outside (a GPT whose
 # one partition is an EFI System Partition, holding a unified kernel image
 # whose sections are this build's kernel, initrd and command line), the

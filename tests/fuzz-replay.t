@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Every fuzz corpus (fuzz/corpus/NAME: seeds from the tests, and inputs the
 # fuzzers found) replayed once through its target, built with gcc and
 # ASan/UBSan (make builds build/asan/bin/replay-NAME for check): a quick

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Test images, made offline with the real tools (umoci, skopeo, tar and the
 # compressors) from Debian's static busybox. Sourced by tests/images.t and
 # qemu-tests/images.t; make_images DIR writes, in DIR:

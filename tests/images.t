@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Images in: tar:, oci: and docker-archive: images made here with umoci,
 # skopeo and tar (tests/images.sh), built into appliances whose initrd is
 # unpacked and read: layers applied with their whiteouts, owners and modes

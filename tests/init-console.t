@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A console the host stops reading must not stop PID 1. The init runs as PID
 # 1 of a pid namespace on this host with its console a FIFO that nobody
 # reads (as a serial port whose host side is paused), while a container

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The init's control channel, with the init run as PID 1 of a pid namespace
 # on this host, in this host's network namespace (as a container with
 # network: host shares the VM's init's). No container reaches the channel,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The init's supervision decisions (init/decisions.c), without starting
  * anything: what follows a container's exit under each restart policy, the
  * restart back-off, and the status an appliance reports. tests/init-*.t

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Limits PID 1 must survive, and appliance.json it must refuse, with the
 # init run as PID 1 of a pid namespace on this host: hundreds of services
 # all start (its descriptor limit is raised, the containers keep theirs) and

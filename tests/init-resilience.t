@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # PID 1 never dies, and keeps the other containers running, when a
 # container's config.json is corrupt or its rootfs is gone, when it floods
 # its output, when it spawns and abandons a thousand children; and the

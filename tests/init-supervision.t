@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The init as a supervisor, run as PID 1 of a fresh pid namespace on this
 # host (no QEMU): restart policies with back-off and a maximum, depends_on,
 # the onboot failure policy, onshutdown and the reverse stop order with

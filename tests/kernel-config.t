@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The kernel contract: Debian's kernel and kernel: minimal, which appliances
 # boot, meet it, and bulkhead check-kernel does notice a config that does
 # not. The minimal kernel's build stops when a fragment's symbol does not

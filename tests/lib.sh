@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # TAP helpers for shell tests. The plan is counted, printed at the end.
 # A test file sources this, calls ok/not_ok/check, and ends with done_testing.
 set -u

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # What the init or the kernel could not run is refused at build, saying
 # why: a command or variable longer than exec passes, a command line and
 # environment over the stack limit's share, more containers than the init

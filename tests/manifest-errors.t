@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Every bad manifest in tests/manifests/bad gets its exact message (file,
 # line, column, what is wrong, how to fix), exit status 1, and no output
 # directory, not even a partial one.

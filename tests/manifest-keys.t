@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The manifest's process keys, seen from inside the running containers: the
 # init runs as PID 1 of a fresh pid namespace on this host (as in
 # init-supervision.t), so the host kernel enforces each setting. Each

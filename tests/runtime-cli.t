@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bulkhead-runtime's OCI command line, driven as crun or runc would be:
 # the create/start/state/kill/delete lifecycle, run, spec and features,
 # and bad input that must leave nothing behind.

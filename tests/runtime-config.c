@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* config.json validation: each mistake gets its exact message, naming the
  * JSON path, and a good config loads. No container is started here. Most
  * tests parse from text (bh_config_parse): no file system, no namespace;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Devices from inside a container of bulkhead-runtime's default spec: a node
 # shipped in the rootfs cannot be opened (the root is nodev), a node that
 # gets into /dev anyway is refused by the device program on the container's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Real containers on the host, looked at from inside with bulkhead-probe:
  * every forbidden thing fails with the right errno, its allowed neighbour
  * still works, and a failed start leaves no process behind.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A kselftest-style TAP harness: every TEST runs in a forked child, since
  * seccomp, Landlock and namespaces cannot be undone; the plan is counted
  * from the registered tests, never written by hand.

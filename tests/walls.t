@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The default walls, tried as a hostile tenant would: the escape probe
 # (tests/helpers/bulkhead-escape.c, every privileged or escape-prone
 # operation of its table, `bulkhead-escape --list`) under `bulkhead-runtime

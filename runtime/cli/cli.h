@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bulkhead-runtime: the runtime library behind OCI's runtime command line.
  * Only this command prints; the library reports through struct bh_err. */
 #ifndef BULKHEAD_CLI_H

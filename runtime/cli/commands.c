@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The OCI runtime commands. create leaves the container process waiting,
  * its sandbox applied, on ROOT/ID/exec.fifo; start writes one byte there. */
 #include <errno.h>

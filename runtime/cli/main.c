@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bulkhead-runtime: OCI's runtime command line over the runtime library. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* spec and features: what the runtime offers, as JSON. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The state directory: ROOT/ID/state.json (ours) and ROOT/ID/exec.fifo
  * (create/start). Liveness is read from /proc, never trusted from disk. */
 #include <errno.h>

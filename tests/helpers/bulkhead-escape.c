@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bulkhead-escape: the escape probe. Tries, from inside a container, some
  * seventy privileged or escape-prone operations and prints one TAP line
  * each:

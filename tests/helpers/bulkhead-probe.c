@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bulkhead-probe: looks at a sandbox from inside. A static multi-call helper
  * that tests put into container root filesystems.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The name of an errno, as the helpers print their outcomes ("ok" for 0),
  * one table for bulkhead-probe and bulkhead-escape. musl has no
  * strerrorname_np; an errno not listed prints as "errno N". */
