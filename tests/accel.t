@@ -168,9 +168,10 @@ killer=$!
 qemu_up() { pgrep -f 'sleep [6]00' >/dev/null; }
 qemu_gone() { ! qemu_up; }
 wait_for "the stand-in QEMU to start" 60 qemu_up
-kill -KILL "$killer" # unshare, sh and env each exec the next: this is bulkhead
+# unshare, sh and env each exec the next: this is bulkhead. Reaped at once,
+# with bash's "Killed" notice sent where it cannot mix with the TAP output.
+{ kill -KILL "$killer"; wait "$killer"; } 2>/dev/null
 check "QEMU ends when bulkhead run is killed" wait_for "the stand-in QEMU to go" 60 qemu_gone
-wait "$killer" 2>/dev/null
 
 # Memory: the build decides, QEMU gets it, --memory wins with a warning.
 needed=$(sed -n 's/.*bulkhead\.memory=\([0-9]*\).*/\1/p' "$work/fake/cmdline")
