@@ -4,6 +4,7 @@
  * in the same order, every key spelled once in init/contract.h, the whole
  * format in docs/appliance.md. The init refuses any key it does not know,
  * so a key added here is added to contract.h and to the reader first. */
+#include <arpa/inet.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -69,6 +70,42 @@ static json_t *disks_json(const struct manifest *m)
 	return disks;
 }
 
+static json_t *ipv4_json(struct in_addr a)
+{
+	char text[INET_ADDRSTRLEN];
+
+	return json_string(inet_ntop(AF_INET, &a, text, sizeof(text)));
+}
+
+/* Each interface as docs/appliance.md shows it: dhcp true, or address and
+ * prefix (and gateway when there is one); dns when there is some. */
+static json_t *interfaces_json(const struct manifest *m)
+{
+	json_t *list = json_array();
+
+	for (size_t i = 0; i < m->n_interfaces; i++) {
+		const struct manifest_interface *ifc = &m->interfaces[i];
+		json_t *obj = json_pack("{s:s}", AJ_IF_NAME, ifc->name);
+
+		if (ifc->dhcp) {
+			json_object_set_new(obj, AJ_IF_DHCP, json_true());
+		} else {
+			json_object_set_new(obj, AJ_IF_ADDRESS, ipv4_json(ifc->address));
+			json_object_set_new(obj, AJ_IF_PREFIX, json_integer(ifc->prefix));
+			if (ifc->gateway.s_addr)
+				json_object_set_new(obj, AJ_IF_GATEWAY, ipv4_json(ifc->gateway));
+		}
+		if (ifc->n_dns) {
+			json_t *dns = json_array();
+			for (size_t d = 0; d < ifc->n_dns; d++)
+				json_array_append_new(dns, ipv4_json(ifc->dns[d]));
+			json_object_set_new(obj, AJ_IF_DNS, dns);
+		}
+		json_array_append_new(list, obj);
+	}
+	return list;
+}
+
 char *appliance_json(const struct manifest *m, char *const *modules)
 {
 	json_t *root = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", AJ_NAME, m->name, AJ_HOSTNAME, m->hostname,
@@ -80,6 +117,9 @@ char *appliance_json(const struct manifest *m, char *const *modules)
 	/* Absent: the first failure decides. */
 	if (root && m->exit_status_from)
 		json_object_set_new(root, AJ_EXIT_STATUS_FROM, json_string(m->exit_status_from));
+	/* Absent: no NIC is configured, as in an appliance built before the key. */
+	if (root && m->n_interfaces)
+		json_object_set_new(root, AJ_INTERFACES, interfaces_json(m));
 	char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 	json_decref(root);
 	return text;

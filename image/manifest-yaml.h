@@ -83,4 +83,7 @@ int mf_add_container(struct mf_parse *p, yaml_node_t *item, size_t index, void *
 /* manifest-devices.c: a container's devices: key (TARGET is the container). */
 int mf_container_devices(struct mf_parse *p, yaml_node_t *v, void *target);
 
+/* manifest-interfaces.c: the top-level interfaces: key (TARGET is the manifest). */
+int mf_interfaces(struct mf_parse *p, yaml_node_t *v, void *target);
+
 #endif

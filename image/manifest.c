@@ -177,7 +177,7 @@ static int m_disks(struct mf_parse *p, yaml_node_t *v, void *t)
 }
 
 static const struct mf_key_handler manifest_keys[] = {
-	{ "disks", m_disks },
+	{ "disks", m_disks },       { "interfaces", mf_interfaces },
 	{ "name", m_name },         { "hostname", m_hostname },     { "kernel", m_kernel },
 	{ "onboot", m_onboot },     { "services", m_services },     { "onshutdown", m_onshutdown },
 	{ "onboot_failure", m_onboot_failure }, { "exit_status_from", m_exit_status_from },
@@ -521,5 +521,6 @@ void manifest_free(struct manifest *m)
 	for (size_t i = 0; i < m->n_disks; i++)
 		free(m->disks[i].label);
 	free(m->disks);
+	free(m->interfaces);
 	memset(m, 0, sizeof(*m));
 }

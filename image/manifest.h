@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <netinet/in.h>
 
 #include "../init/contract.h" /* enum restart_policy, STOP_GRACE_* */
 
@@ -41,6 +42,18 @@ struct disk {
 	char *label;     /* ext4 label; the init mounts the disk by it */
 	uint64_t bytes;
 	size_t line, column;
+};
+
+/* interfaces: one NIC of the appliance, configured by the init. */
+struct manifest_interface {
+	char name[INTERFACE_NAME_MAX + 1]; /* default eth0, eth1, ... by position */
+	bool dhcp;                         /* address: dhcp (the default) */
+	struct in_addr address;            /* static only */
+	unsigned prefix;                   /* static only, 1..32 */
+	struct in_addr gateway;            /* static only; s_addr 0: none */
+	struct in_addr dns[INTERFACE_MAX_DNS];
+	size_t n_dns;
+	size_t line, column;               /* the item's position, for later errors */
 };
 
 struct file_entry {
@@ -144,6 +157,8 @@ struct manifest {
 	uint64_t stop_grace_ms;   /* default for services and onshutdown (STOP_GRACE_DEFAULT_MS) */
 	struct disk *disks;
 	size_t n_disks;
+	struct manifest_interface *interfaces; /* NULL: no NIC configured (lo only) */
+	size_t n_interfaces;
 };
 
 /* Returns 0, or -1 with the first error in diag. Every host path the

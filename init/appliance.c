@@ -4,6 +4,7 @@
  * mirrors this file); we still read strictly: a key we do not know or a
  * value of the wrong type is refused, naming its JSON path, since a bad
  * file must end the boot cleanly, never crash PID 1 or be half understood. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <jansson.h>
 #include <limits.h>
@@ -13,12 +14,17 @@
 #include "init.h"
 
 static const char *const top_keys[] = {
-	AJ_NAME, AJ_HOSTNAME, AJ_ONBOOT_FAILURE, AJ_EXIT_STATUS_FROM, AJ_MODULES, AJ_DISKS, AJ_ONBOOT, AJ_SERVICES, AJ_ONSHUTDOWN,
+	AJ_NAME,    AJ_HOSTNAME, AJ_ONBOOT_FAILURE, AJ_EXIT_STATUS_FROM, AJ_MODULES,
+	AJ_DISKS,   AJ_INTERFACES, AJ_ONBOOT,       AJ_SERVICES,         AJ_ONSHUTDOWN,
 };
 static const char *const container_keys[] = {
 	AJ_C_NAME, AJ_C_BUNDLE, AJ_C_RESTART, AJ_C_MAX_RESTARTS, AJ_C_DEPENDS_ON, AJ_C_STOP_GRACE_MS,
 };
 static const char *const disk_keys[] = { AJ_DISK_LABEL, AJ_DISK_DIRS };
+static const char *const interface_keys[] = { AJ_IF_NAME, AJ_IF_DHCP, AJ_IF_ADDRESS, AJ_IF_PREFIX, AJ_IF_GATEWAY, AJ_IF_DNS };
+
+_Static_assert(sizeof(((struct interface_spec *)0)->name) > INTERFACE_NAME_MAX, "an interface name fits");
+_Static_assert(ARRAY_SIZE(((struct interface_spec *)0)->dns) == INTERFACE_MAX_DNS, "the dns servers fit");
 
 /* OBJ (at PATH: "" for the top level) holds only KEYS. */
 static int known_keys(json_t *obj, const char *path, const char *const *keys, size_t n, struct bh_err *err)
@@ -45,6 +51,8 @@ static const char *type_name(json_type type)
 	case JSON_ARRAY: return "a list";
 	case JSON_STRING: return "a string";
 	case JSON_INTEGER: return "an integer";
+	case JSON_TRUE:
+	case JSON_FALSE: return "true or false";
 	default: return "another type";
 	}
 }
@@ -296,6 +304,109 @@ static int load_disks(json_t *root, struct appliance *a, struct bh_err *err)
 	return 0;
 }
 
+/* OBJ's KEY (at PATH), an IPv4 address in dotted text, into *OUT; *PRESENT
+ * says whether it was there. */
+static int ipv4_member(json_t *obj, const char *path, const char *key, struct in_addr *out, bool *present,
+		       struct bh_err *err)
+{
+	json_t *v;
+	int r = member(obj, path, key, JSON_STRING, &v, err);
+
+	*present = v != NULL;
+	if (r < 0 || !v)
+		return r;
+	if (inet_pton(AF_INET, json_string_value(v), out) != 1)
+		return bh_fail(err, -EINVAL, "%s: %s.%s is not an IPv4 address", APPLIANCE_JSON, path, key);
+	return 0;
+}
+
+/* A static address: address and prefix both, a gateway (if any) another
+ * address of the same subnet. */
+static int load_static(json_t *obj, const char *path, struct interface_spec *ifc, struct bh_err *err)
+{
+	bool has_address, has_gateway;
+	json_int_t prefix;
+	int r;
+
+	if ((r = ipv4_member(obj, path, AJ_IF_ADDRESS, &ifc->address, &has_address, err)) < 0 ||
+	    (r = integer_member(obj, path, AJ_IF_PREFIX, 1, 32, 0, &prefix, err)) < 0 ||
+	    (r = ipv4_member(obj, path, AJ_IF_GATEWAY, &ifc->gateway, &has_gateway, err)) < 0)
+		return r;
+	if (!has_address || !prefix)
+		return bh_fail(err, -EINVAL, "%s: %s needs dhcp true, or an address and a prefix", APPLIANCE_JSON, path);
+	ifc->prefix = (unsigned)prefix;
+	uint32_t mask = interface_netmask(ifc->prefix), a = ntohl(ifc->address.s_addr), g = ntohl(ifc->gateway.s_addr);
+	if (has_gateway && (g == 0 || g == a || (g & mask) != (a & mask)))
+		return bh_fail(err, -EINVAL, "%s: %s.gateway is not another address of the interface's subnet",
+			       APPLIANCE_JSON, path);
+	return 0;
+}
+
+static int load_interface(json_t *obj, const char *path, struct interface_spec *ifc, struct bh_err *err)
+{
+	json_t *v, *item;
+	int r;
+	size_t i;
+
+	if (!json_is_object(obj))
+		return bh_fail(err, -EINVAL, "%s: %s must be an object", APPLIANCE_JSON, path);
+	if ((r = known_keys(obj, path, interface_keys, ARRAY_SIZE(interface_keys), err)) < 0 ||
+	    (r = member(obj, path, AJ_IF_NAME, JSON_STRING, &v, err)) < 0)
+		return r;
+	if (!v || !interface_name_valid(json_string_value(v)))
+		return bh_fail(err, -EINVAL, "%s: %s needs a name of 1 to %d lowercase letters and digits, not lo",
+			       APPLIANCE_JSON, path, INTERFACE_NAME_MAX);
+	strcpy(ifc->name, json_string_value(v)); /* its length is checked above */
+	v = json_object_get(obj, AJ_IF_DHCP);
+	if (v && !json_is_boolean(v))
+		return bh_fail(err, -EINVAL, "%s: %s." AJ_IF_DHCP " must be true or false", APPLIANCE_JSON, path);
+	ifc->dhcp = json_is_true(v);
+	if (ifc->dhcp && (json_object_get(obj, AJ_IF_ADDRESS) || json_object_get(obj, AJ_IF_PREFIX) ||
+			  json_object_get(obj, AJ_IF_GATEWAY)))
+		return bh_fail(err, -EINVAL, "%s: %s: dhcp excludes address, prefix and gateway", APPLIANCE_JSON, path);
+	if (!ifc->dhcp && (r = load_static(obj, path, ifc, err)) < 0)
+		return r;
+	if ((r = member(obj, path, AJ_IF_DNS, JSON_ARRAY, &v, err)) < 0 || !v)
+		return r;
+	if (json_array_size(v) > INTERFACE_MAX_DNS)
+		return bh_fail(err, -EINVAL, "%s: %s.dns holds %zu servers; at most %d", APPLIANCE_JSON, path,
+			       json_array_size(v), INTERFACE_MAX_DNS);
+	json_array_foreach(v, i, item) {
+		if (!json_is_string(item) || inet_pton(AF_INET, json_string_value(item), &ifc->dns[i]) != 1)
+			return bh_fail(err, -EINVAL, "%s: %s.dns[%zu] is not an IPv4 address", APPLIANCE_JSON, path, i);
+		ifc->n_dns = i + 1;
+	}
+	return 0;
+}
+
+static int load_interfaces(json_t *root, struct appliance *a, struct bh_err *err)
+{
+	json_t *list, *obj;
+	size_t i;
+	int r;
+
+	if ((r = member(root, "", AJ_INTERFACES, JSON_ARRAY, &list, err)) < 0 || !list)
+		return r;
+	if (json_array_size(list) > INTERFACES_MAX)
+		return bh_fail(err, -E2BIG, "%s: %zu interfaces; the init configures %d at most", APPLIANCE_JSON,
+			       json_array_size(list), INTERFACES_MAX);
+	if (!(a->interfaces = calloc(json_array_size(list) + 1, sizeof(*a->interfaces))))
+		return bh_fail(err, -ENOMEM, "out of memory");
+	json_array_foreach(list, i, obj) {
+		char path[64];
+
+		a->n_interfaces = i + 1;
+		snprintf(path, sizeof(path), AJ_INTERFACES "[%zu]", i);
+		if ((r = load_interface(obj, path, &a->interfaces[i], err)) < 0)
+			return r;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(a->interfaces[j].name, a->interfaces[i].name) == 0)
+				return bh_fail(err, -EINVAL, "%s: %s.name %s is also interfaces[%zu]'s", APPLIANCE_JSON,
+					       path, a->interfaces[i].name, j);
+	}
+	return 0;
+}
+
 /* The top level of ROOT into A; PATH names the file in messages. */
 static int appliance_read(json_t *root, const char *path, struct appliance *a, struct bh_err *err)
 {
@@ -318,6 +429,8 @@ static int appliance_read(json_t *root, const char *path, struct appliance *a, s
 	r = string_list(json_object_get(root, AJ_MODULES), AJ_MODULES, &a->modules, err);
 	if (r == 0)
 		r = load_disks(root, a, err);
+	if (r == 0)
+		r = load_interfaces(root, a, err);
 	if (r == 0)
 		r = load_phase(root, AJ_ONBOOT, &a->onboot, &a->n_onboot, err);
 	if (r == 0)
@@ -384,4 +497,5 @@ void appliance_free(struct appliance *a)
 		free(a->disks[i].dirs);
 	}
 	free(a->disks);
+	free(a->interfaces);
 }

@@ -5,6 +5,10 @@
 #ifndef BULKHEAD_CONTRACT_H
 #define BULKHEAD_CONTRACT_H
 
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
 #define CONTRACT_STR_(x) #x
 #define CONTRACT_STR(x) CONTRACT_STR_(x)
 
@@ -78,6 +82,7 @@ static inline int debug_exit_decode(int rc)
 #define AJ_EXIT_STATUS_FROM "exit_status_from" /* a container's name */
 #define AJ_MODULES "modules"                   /* kernel module paths, in load order */
 #define AJ_DISKS "disks"                       /* objects of AJ_DISK_* */
+#define AJ_INTERFACES "interfaces"             /* objects of AJ_IF_* */
 #define AJ_ONBOOT "onboot"                     /* the phases: objects of AJ_C_* */
 #define AJ_SERVICES "services"
 #define AJ_ONSHUTDOWN "onshutdown"
@@ -94,6 +99,39 @@ static inline int debug_exit_decode(int rc)
 
 #define AJ_DISK_LABEL "label" /* the ext4 label, mounted on VOLUMES_DIR/LABEL */
 #define AJ_DISK_DIRS "dirs"   /* directories of the disk the volumes bind */
+
+/* An interface: dhcp true, or a static address/prefix (and a gateway in its
+ * subnet); dns with either. */
+#define AJ_IF_NAME "name"       /* 1 to INTERFACE_NAME_MAX of [a-z0-9], not "lo" */
+#define AJ_IF_DHCP "dhcp"       /* true: DHCPv4; excludes address, prefix and gateway */
+#define AJ_IF_ADDRESS "address" /* dotted IPv4, with prefix */
+#define AJ_IF_PREFIX "prefix"   /* 1 to 32 */
+#define AJ_IF_GATEWAY "gateway" /* dotted IPv4: the default route */
+#define AJ_IF_DNS "dns"         /* up to INTERFACE_MAX_DNS dotted IPv4 */
+
+/* The most interfaces an appliance configures, the longest name the kernel
+ * takes (IFNAMSIZ - 1) and the most DNS servers per interface (resolv.conf's
+ * MAXNS): the builder refuses more, and the init's reader too. */
+#define INTERFACES_MAX 8
+#define INTERFACE_NAME_MAX 15
+#define INTERFACE_MAX_DNS 3
+
+/* An interface's name: what the manifest may give and the init accepts.
+ * Plain [a-z0-9] (never "." or "/", which the kernel refuses, nor ':', an
+ * alias); "lo" is the loopback the init brings up itself. */
+static inline bool interface_name_valid(const char *name)
+{
+	size_t len = strlen(name);
+
+	return len >= 1 && len <= INTERFACE_NAME_MAX && strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789") == len &&
+	       strcmp(name, "lo") != 0;
+}
+
+/* The netmask of PREFIX (0 to 32), in host byte order. */
+static inline uint32_t interface_netmask(unsigned prefix)
+{
+	return prefix ? ~(uint32_t)0 << (32 - prefix) : 0;
+}
 
 /* What a service's exit leads to. */
 enum restart_policy { RESTART_NO, RESTART_ON_FAILURE, RESTART_ALWAYS, RESTART_POLICIES };

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <netinet/in.h>
 
 struct pollfd;
 
@@ -82,12 +83,27 @@ struct appliance {
 	char **modules;          /* kernel modules to load, in order */
 	struct disk_spec *disks;
 	size_t n_disks;
+	struct interface_spec *interfaces;
+	size_t n_interfaces;
 };
 
 struct disk_spec {
 	char *label;  /* ext4 label */
 	char **dirs;  /* directories its volumes bind, made after mounting */
 	bool mounted;
+};
+
+/* An interface to configure (appliance.json's interfaces; the reader has
+ * checked each: a usable name, dhcp or a static address, a gateway in its
+ * subnet, at most INTERFACE_MAX_DNS servers). */
+struct interface_spec {
+	char name[16];           /* IFNAMSIZ */
+	bool dhcp;
+	struct in_addr address;  /* static only */
+	unsigned prefix;         /* static only, 1..32 */
+	struct in_addr gateway;  /* static only; s_addr 0: none */
+	struct in_addr dns[3];
+	size_t n_dns;
 };
 
 /* Reads appliance.json from TEXT, or from the file at PATH (which then
