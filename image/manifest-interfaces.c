@@ -65,8 +65,8 @@ static int i_name(struct mf_parse *p, yaml_node_t *v, void *t)
 	if (strcmp(s, "lo") == 0)
 		return mf_fail(p, v, "interface name \"lo\" is the loopback, which the init brings up itself; name a NIC (eth0)");
 	if (!interface_name_valid(s))
-		return mf_fail(p, v, "interface name \"%s\" must be 1 to %d lowercase letters and digits (the kernel's limit), such as eth0",
-			       s, INTERFACE_NAME_MAX);
+		return mf_fail(p, v, "interface name \"%s\" must be 1 to %d lowercase letters and digits, such as eth0", s,
+			       INTERFACE_NAME_MAX);
 	strcpy(item->ifc->name, s); /* its length is checked above */
 	return 0;
 }
@@ -177,8 +177,9 @@ static int check_item(struct mf_parse *p, struct interface_item *item)
 		return 0;
 	if (ifc->dhcp)
 		return mf_fail(p, item->gateway,
-			       "gateway is for a static address; with dhcp the server gives the gateway (remove it, or "
-			       "give address: such as 10.0.2.20/24)");
+			       "gateway is for a static address; %s the DHCP server gives the gateway (remove it, or "
+			       "give address: such as 10.0.2.20/24)",
+			       item->address ? "with address: dhcp," : "without address: the interface uses dhcp, and");
 	uint32_t a = ntohl(ifc->address.s_addr), g = ntohl(ifc->gateway.s_addr), mask = interface_netmask(ifc->prefix);
 	struct in_addr net = { htonl(a & mask) };
 	if (g == a)

@@ -388,7 +388,7 @@ static int load_interfaces(json_t *root, struct appliance *a, struct bh_err *err
 	if ((r = member(root, "", AJ_INTERFACES, JSON_ARRAY, &list, err)) < 0 || !list)
 		return r;
 	if (json_array_size(list) > INTERFACES_MAX)
-		return bh_fail(err, -E2BIG, "%s: %zu interfaces; the init configures %d at most", APPLIANCE_JSON,
+		return bh_fail(err, -EINVAL, "%s: %zu interfaces; the init configures %d at most", APPLIANCE_JSON,
 			       json_array_size(list), INTERFACES_MAX);
 	if (!(a->interfaces = calloc(json_array_size(list) + 1, sizeof(*a->interfaces))))
 		return bh_fail(err, -ENOMEM, "out of memory");

@@ -6,6 +6,7 @@
  * key or a wrong type is refused, naming its JSON path), and the exit
  * status the init encodes for QEMU is the one bulkhead run decodes. A host
  * program: neither half runs anywhere else in this shape. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <jansson.h>
 
@@ -32,11 +33,25 @@ static void full_manifest(struct manifest *m)
 	};
 	static struct container onshutdown[] = { { .name = "bye", .phase = "onshutdown", .stop_grace_ms = 250 } };
 	static struct disk disks[] = { { .label = "data" }, { .label = "logs" } };
+	/* DHCP with a DNS server; static with gateway and three; static alone. */
+	static struct manifest_interface interfaces[3];
+
+	interfaces[0] = (struct manifest_interface){ .name = "eth0", .dhcp = true, .n_dns = 1 };
+	inet_pton(AF_INET, "10.0.2.3", &interfaces[0].dns[0]);
+	interfaces[1] = (struct manifest_interface){ .name = "eth1", .prefix = 24, .n_dns = 3 };
+	inet_pton(AF_INET, "10.0.2.20", &interfaces[1].address);
+	inet_pton(AF_INET, "10.0.2.2", &interfaces[1].gateway);
+	inet_pton(AF_INET, "1.1.1.1", &interfaces[1].dns[0]);
+	inet_pton(AF_INET, "9.9.9.9", &interfaces[1].dns[1]);
+	inet_pton(AF_INET, "10.0.2.3", &interfaces[1].dns[2]);
+	interfaces[2] = (struct manifest_interface){ .name = "wan7", .prefix = 32 };
+	inet_pton(AF_INET, "192.168.100.1", &interfaces[2].address);
 
 	*m = (struct manifest){
 		.name = "all", .hostname = "allhost", .onboot_continue = true, .exit_status_from = "svc2",
 		.stop_grace_ms = 3000, .onboot = onboot, .n_onboot = 1, .services = services, .n_services = 2,
 		.onshutdown = onshutdown, .n_onshutdown = 1, .disks = disks, .n_disks = 2,
+		.interfaces = interfaces, .n_interfaces = 3,
 	};
 }
 
@@ -154,6 +169,67 @@ TEST(every_disk_key_round_trips)
 	appliance_free(&a);
 }
 
+static void assert_ipv4(const char *expected, struct in_addr got)
+{
+	char text[INET_ADDRSTRLEN];
+
+	ASSERT_STREQ(expected, inet_ntop(AF_INET, &got, text, sizeof(text)));
+}
+
+TEST(every_interface_key_round_trips)
+{
+	struct manifest m;
+	struct appliance a;
+
+	full_manifest(&m);
+	round_trip(&m, modules, &a);
+	ASSERT_EQ(3, a.n_interfaces);
+	ASSERT_STREQ("eth0", a.interfaces[0].name);
+	ASSERT_TRUE(a.interfaces[0].dhcp);
+	ASSERT_EQ(0, a.interfaces[0].address.s_addr);
+	ASSERT_EQ(0, a.interfaces[0].prefix);
+	ASSERT_EQ(0, a.interfaces[0].gateway.s_addr);
+	ASSERT_EQ(1, a.interfaces[0].n_dns);
+	assert_ipv4("10.0.2.3", a.interfaces[0].dns[0]);
+
+	ASSERT_STREQ("eth1", a.interfaces[1].name);
+	ASSERT_TRUE(!a.interfaces[1].dhcp);
+	assert_ipv4("10.0.2.20", a.interfaces[1].address);
+	ASSERT_EQ(24, a.interfaces[1].prefix);
+	assert_ipv4("10.0.2.2", a.interfaces[1].gateway);
+	ASSERT_EQ(3, a.interfaces[1].n_dns);
+	assert_ipv4("1.1.1.1", a.interfaces[1].dns[0]);
+	assert_ipv4("9.9.9.9", a.interfaces[1].dns[1]);
+	assert_ipv4("10.0.2.3", a.interfaces[1].dns[2]);
+
+	ASSERT_STREQ("wan7", a.interfaces[2].name);
+	ASSERT_TRUE(!a.interfaces[2].dhcp);
+	assert_ipv4("192.168.100.1", a.interfaces[2].address);
+	ASSERT_EQ(32, a.interfaces[2].prefix);
+	ASSERT_EQ(0, a.interfaces[2].gateway.s_addr); /* none */
+	ASSERT_EQ(0, a.interfaces[2].n_dns);
+	appliance_free(&a);
+}
+
+TEST(interfaces_are_written_as_docs_appliance_md_shows_them)
+{
+	struct manifest m;
+
+	full_manifest(&m);
+	char *text = appliance_json(&m, modules);
+	json_t *root = json_loads(text, 0, NULL);
+	char *got = json_dumps(json_object_get(root, "interfaces"), JSON_SORT_KEYS | JSON_COMPACT);
+
+	ASSERT_STREQ("[{\"dhcp\":true,\"dns\":[\"10.0.2.3\"],\"name\":\"eth0\"},"
+		     "{\"address\":\"10.0.2.20\",\"dns\":[\"1.1.1.1\",\"9.9.9.9\",\"10.0.2.3\"],\"gateway\":\"10.0.2.2\","
+		     "\"name\":\"eth1\",\"prefix\":24},"
+		     "{\"address\":\"192.168.100.1\",\"name\":\"wan7\",\"prefix\":32}]",
+		     got);
+	free(got);
+	free(text);
+	json_decref(root);
+}
+
 TEST(defaults_round_trip)
 {
 	struct container service = { .name = "only", .phase = "services" };
@@ -166,6 +242,8 @@ TEST(defaults_round_trip)
 	ASSERT_TRUE(a.exit_status_from == NULL);
 	ASSERT_TRUE(a.modules != NULL && a.modules[0] == NULL);
 	ASSERT_EQ(0, a.n_disks);
+	ASSERT_EQ(0, a.n_interfaces); /* no key: no NIC configured */
+	ASSERT_TRUE(a.interfaces == NULL);
 	ASSERT_EQ(RESTART_NO, a.services[0].restart);
 	ASSERT_EQ(0, a.services[0].max_restarts);
 	ASSERT_EQ(STOP_GRACE_DEFAULT_MS, a.services[0].stop_grace_ms);
@@ -202,6 +280,105 @@ TEST(an_unknown_disk_key_is_refused_with_its_path)
 {
 	refused(edited("disks", 1, "size", json_integer(3)),
 		"/etc/bulkhead/appliance.json: disks[1].size is not a key of appliance.json (docs/appliance.md)");
+}
+
+TEST(an_unknown_interface_key_is_refused_with_its_path)
+{
+	refused(edited("interfaces", 1, "mtu", json_integer(1500)),
+		"/etc/bulkhead/appliance.json: interfaces[1].mtu is not a key of appliance.json (docs/appliance.md)");
+}
+
+/* A list of N copies of the dhcp interface, named if0, if1, ... */
+static json_t *dhcp_interfaces(size_t n)
+{
+	json_t *list = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(list, json_pack("{s:s+, s:b}", "name", "if", (char[]){ (char)('0' + i), 0 }, "dhcp", 1));
+	return list;
+}
+
+TEST(interfaces_the_init_could_not_configure_are_refused_with_their_path)
+{
+	refused(edited(NULL, 0, "interfaces", json_object()), "/etc/bulkhead/appliance.json: interfaces must be a list");
+	refused(edited("interfaces", 0, "dhcp", json_string("yes")),
+		"/etc/bulkhead/appliance.json: interfaces[0].dhcp must be true or false");
+	refused(edited("interfaces", 0, "address", json_string("10.0.2.20")),
+		"/etc/bulkhead/appliance.json: interfaces[0]: dhcp excludes address, prefix and gateway");
+	refused(edited("interfaces", 0, "gateway", json_string("10.0.2.2")),
+		"/etc/bulkhead/appliance.json: interfaces[0]: dhcp excludes address, prefix and gateway");
+	refused(edited("interfaces", 1, "address", json_string("10.0.2.300")),
+		"/etc/bulkhead/appliance.json: interfaces[1].address is not an IPv4 address");
+	refused(edited("interfaces", 1, "address", json_string("10.0.2.20/24")),
+		"/etc/bulkhead/appliance.json: interfaces[1].address is not an IPv4 address");
+	refused(edited("interfaces", 1, "address", json_integer(10)),
+		"/etc/bulkhead/appliance.json: interfaces[1].address must be a string");
+	refused(edited("interfaces", 1, "prefix", json_integer(0)),
+		"/etc/bulkhead/appliance.json: interfaces[1].prefix must be an integer from 1 to 32");
+	refused(edited("interfaces", 1, "prefix", json_integer(33)),
+		"/etc/bulkhead/appliance.json: interfaces[1].prefix must be an integer from 1 to 32");
+	refused(edited("interfaces", 1, "prefix", json_string("24")),
+		"/etc/bulkhead/appliance.json: interfaces[1].prefix must be an integer");
+	refused(edited("interfaces", 2, "prefix", json_null()),
+		"/etc/bulkhead/appliance.json: interfaces[2].prefix must be an integer");
+	refused(edited("interfaces", 1, "gateway", json_string("10.0.3.2")),
+		"/etc/bulkhead/appliance.json: interfaces[1].gateway is not another address of the interface's subnet");
+	refused(edited("interfaces", 1, "gateway", json_string("10.0.2.20")),
+		"/etc/bulkhead/appliance.json: interfaces[1].gateway is not another address of the interface's subnet");
+	refused(edited("interfaces", 1, "dns", json_pack("[s]", "dns.google")),
+		"/etc/bulkhead/appliance.json: interfaces[1].dns[0] is not an IPv4 address");
+	refused(edited("interfaces", 1, "dns", json_pack("[s, i]", "10.0.2.3", 1)),
+		"/etc/bulkhead/appliance.json: interfaces[1].dns[1] is not an IPv4 address");
+	refused(edited("interfaces", 0, "dns", json_pack("[s, s, s, s]", "1.1.1.1", "1.1.1.2", "1.1.1.3", "1.1.1.4")),
+		"/etc/bulkhead/appliance.json: interfaces[0].dns holds 4 servers; at most 3");
+	refused(edited("interfaces", 0, "dns", json_string("10.0.2.3")),
+		"/etc/bulkhead/appliance.json: interfaces[0].dns must be a list");
+	refused(edited("interfaces", 2, "name", json_string("eth1")),
+		"/etc/bulkhead/appliance.json: interfaces[2].name eth1 is also interfaces[1]'s");
+	refused(edited(NULL, 0, "interfaces", dhcp_interfaces(INTERFACES_MAX + 1)),
+		"/etc/bulkhead/appliance.json: 9 interfaces; the init configures 8 at most");
+}
+
+TEST(interface_names_the_kernel_would_refuse_are_refused)
+{
+	static const char *const bad[] = { "", "averyverylongname", "eth/0", "eth0:1", "Eth0", ".", "lo" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		refused(edited("interfaces", 1, "name", json_string(bad[i])),
+			"/etc/bulkhead/appliance.json: interfaces[1] needs a name of 1 to 15 lowercase letters and digits, not lo");
+	refused(edited("interfaces", 1, "name", json_null()),
+		"/etc/bulkhead/appliance.json: interfaces[1].name must be a string");
+}
+
+TEST(a_static_interface_needs_its_address_and_prefix)
+{
+	struct manifest m;
+	full_manifest(&m);
+	char *text = appliance_json(&m, modules);
+	json_t *root = json_loads(text, 0, NULL);
+	json_t *ifc = json_array_get(json_object_get(root, "interfaces"), 2);
+
+	free(text);
+	json_object_del(ifc, "prefix");
+	refused(json_dumps(root, 0), "/etc/bulkhead/appliance.json: interfaces[2] needs dhcp true, or an address and a prefix");
+	json_object_set_new(ifc, "prefix", json_integer(24));
+	json_object_del(ifc, "address");
+	refused(json_dumps(root, 0), "/etc/bulkhead/appliance.json: interfaces[2] needs dhcp true, or an address and a prefix");
+	json_object_set_new(ifc, "dhcp", json_false());
+	refused(json_dumps(root, 0), "/etc/bulkhead/appliance.json: interfaces[2] needs dhcp true, or an address and a prefix");
+	json_decref(root);
+}
+
+TEST(a_dhcp_false_with_an_address_is_a_static_interface)
+{
+	struct appliance a;
+	struct bh_err err = { 0 };
+	char *text = edited("interfaces", 1, "dhcp", json_false());
+
+	ASSERT_EQ(0, appliance_parse(text, &a, &err));
+	ASSERT_TRUE(!a.interfaces[1].dhcp);
+	ASSERT_EQ(24, a.interfaces[1].prefix);
+	appliance_free(&a);
+	free(text);
 }
 
 TEST(wrong_types_are_refused_with_their_path)
