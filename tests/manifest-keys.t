@@ -86,4 +86,36 @@ check "files: contents and source are in the rootfs" \
   sh -c "grep -qx '\[files\] welcome' '$boot_log' && grep -qx '\[files\] from the host' '$boot_log'"
 check "  ... with their mode and owner" grep -qx '\[files\] 640 65534:0' "$boot_log"
 console_on_failure
+
+# interfaces: what the builder hands the init (the init configures them
+# only on a machine, so this is read from the image's appliance.json).
+cat >"$work/net.yml" <<'YAML'
+name: net
+interfaces:
+  - {}
+  - address: 10.0.2.20/24
+    gateway: 10.0.2.2
+    dns: [10.0.2.3, 1.1.1.1]
+  - name: wan
+    address: dhcp
+    dns: [9.9.9.9]
+  - address: 192.168.7.1/32
+services:
+  - name: done
+    image: busybox
+    command: "true"
+YAML
+if "$BULKHEAD" build -q "$work/net.yml" -o "$work/net" >"$work/net.log" 2>&1; then
+  zcat "$work/net/initrd.img" | (cd "$work" && cpio -i --quiet --to-stdout etc/bulkhead/appliance.json) >"$work/net.json"
+else
+  diag <"$work/net.log"
+fi
+interface() { jq -c ".interfaces[$1]" "$work/net.json" 2>/dev/null; }
+check "interfaces: {} is eth0 by DHCP" test "$(interface 0)" = '{"dhcp":true,"name":"eth0"}'
+check "  ... a static address with its gateway and DNS servers, eth1 by position" \
+  test "$(interface 1)" = '{"address":"10.0.2.20","dns":["10.0.2.3","1.1.1.1"],"gateway":"10.0.2.2","name":"eth1","prefix":24}'
+check "  ... a named DHCP interface with its own DNS server" test "$(interface 2)" = '{"dhcp":true,"dns":["9.9.9.9"],"name":"wan"}'
+check "  ... a /32 without a gateway" test "$(interface 3)" = '{"address":"192.168.7.1","name":"eth3","prefix":32}'
+check "  ... and no more" test "$(jq '.interfaces | length' "$work/net.json" 2>/dev/null)" = 4
+check "an appliance without interfaces: writes none" test "$(cd "$work/keys.root" && jq -c .interfaces etc/bulkhead/appliance.json)" = null
 done_testing
