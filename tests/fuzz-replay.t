@@ -61,6 +61,11 @@ check "manifest: a depends_on cycle is an error ($v)" sh -c "echo '$v' | grep -q
 check "control: poweroff parses (its verb row was once read past the end of a table)" \
   test "$(verdict control no-newline)" = "control: accepted"
 check "control: a name of 70 bytes is refused, not cut" test "$(verdict control name-too-long)" = "control: refused"
+check "appliance: interfaces (dhcp, static with gateway and dns) load" \
+  test "$(verdict appliance interfaces.json)" = "appliance: accepted"
+check "appliance: an interface with dhcp and an address is refused" \
+  test "$(verdict appliance interfaces-dhcp-with-address.json)" = "appliance: /etc/bulkhead/appliance.json: interfaces[0]: dhcp excludes address, prefix and gateway"
+check "manifest: interfaces parse" test "$(verdict manifest interfaces.yml)" = "manifest: accepted"
 check "appliance: a non-string element is an error naming it, not the end of the walk" \
   test "$(verdict appliance appliance-non-string-dir-leaks.json)" = "appliance: /etc/bulkhead/appliance.json: disks[0].dirs[1] is not a string"
 done_testing
