@@ -21,7 +21,9 @@ static const char *const container_keys[] = {
 	AJ_C_NAME, AJ_C_BUNDLE, AJ_C_RESTART, AJ_C_MAX_RESTARTS, AJ_C_DEPENDS_ON, AJ_C_STOP_GRACE_MS,
 };
 static const char *const disk_keys[] = { AJ_DISK_LABEL, AJ_DISK_DIRS };
-static const char *const interface_keys[] = { AJ_IF_NAME, AJ_IF_DHCP, AJ_IF_ADDRESS, AJ_IF_PREFIX, AJ_IF_GATEWAY, AJ_IF_DNS };
+static const char *const interface_keys[] = {
+	AJ_IF_NAME, AJ_IF_DHCP, AJ_IF_ADDRESS, AJ_IF_PREFIX, AJ_IF_GATEWAY, AJ_IF_DNS,
+};
 
 _Static_assert(sizeof(((struct interface_spec *)0)->name) > INTERFACE_NAME_MAX, "an interface name fits");
 _Static_assert(ARRAY_SIZE(((struct interface_spec *)0)->dns) == INTERFACE_MAX_DNS, "the dns servers fit");

@@ -356,15 +356,16 @@ TEST(a_static_interface_needs_its_address_and_prefix)
 	char *text = appliance_json(&m, modules);
 	json_t *root = json_loads(text, 0, NULL);
 	json_t *ifc = json_array_get(json_object_get(root, "interfaces"), 2);
+	const char *message = "/etc/bulkhead/appliance.json: interfaces[2] needs dhcp true, or an address and a prefix";
 
 	free(text);
 	json_object_del(ifc, "prefix");
-	refused(json_dumps(root, 0), "/etc/bulkhead/appliance.json: interfaces[2] needs dhcp true, or an address and a prefix");
+	refused(json_dumps(root, 0), message);
 	json_object_set_new(ifc, "prefix", json_integer(24));
 	json_object_del(ifc, "address");
-	refused(json_dumps(root, 0), "/etc/bulkhead/appliance.json: interfaces[2] needs dhcp true, or an address and a prefix");
+	refused(json_dumps(root, 0), message);
 	json_object_set_new(ifc, "dhcp", json_false());
-	refused(json_dumps(root, 0), "/etc/bulkhead/appliance.json: interfaces[2] needs dhcp true, or an address and a prefix");
+	refused(json_dumps(root, 0), message);
 	json_decref(root);
 }
 
