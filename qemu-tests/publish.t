@@ -6,7 +6,8 @@
 # the host's loopback (10.0.2.2 under user networking) is refused, since
 # the default user network is restricted; a host port already taken is
 # told as such, naming the port; bulkhead stop then powers the appliance
-# off with status 0.
+# off with status 0. And the NIC is there on microvm (as eth0) and on a
+# qcow2 disk booted under OVMF (on the PCI bus).
 . "$(dirname "$0")/../tests/lib.sh"
 require_qemu
 command -v perl >/dev/null || skip_all "perl is the host's HTTP client (make deps installs it)"
@@ -137,4 +138,33 @@ run_pid=
 tr -d '\r' <"$boot_log" >"$work/log" && boot_log=$work/log
 check "the appliance powers off with status 0" grep -qx 'run exited 0' "$boot_log"
 console_on_failure
+
+# The same NIC on the other machine and on a disk format: a one-shot
+# container in the appliance's namespace lists what it sees.
+cat >"$work/nic.yml" <<'YAML'
+name: nic
+services:
+  - name: nic
+    image: busybox
+    network: host
+    command: "ls /sys/class/net | tr '\\n' ' '; echo; cat /sys/bus/pci/devices/*/uevent 2>/dev/null | grep -x 'PCI_ID=1AF4:1000'; true"
+YAML
+if [ -f "$BUILD/kernel-minimal/vmlinuz" ]; then
+  BUILD_FLAGS="--kernel $BUILD/kernel-minimal/vmlinuz" BOOT_FLAGS="--machine microvm" boot microvm "$work/nic.yml"
+  check "on microvm the guest sees the NIC as eth0 (status $boot_status)" \
+    sh -c "[ $boot_status -eq 0 ] && tr -d '\r' <'$boot_log' | grep -q '^\[nic\] eth0 lo $'"
+  console_on_failure
+else
+  ok "# SKIP no kernel: minimal to boot microvm with"
+fi
+if [ -r /usr/share/OVMF/OVMF_CODE.fd ] && command -v mformat >/dev/null; then
+  # Debian's kernel loads virtio_net only for an appliance that declares
+  # interfaces:, so here the device is looked for on the PCI bus.
+  BUILD_FLAGS="--format qcow2" boot qcow2 "$work/nic.yml"
+  check "a qcow2 disk booted under OVMF has the virtio-net device on its PCI bus (status $boot_status)" \
+    sh -c "[ $boot_status -eq 0 ] && tr -d '\r' <'$boot_log' | grep -qx '\[nic\] PCI_ID=1AF4:1000'"
+  console_on_failure
+else
+  ok "# SKIP no OVMF or mtools to build and boot a disk format"
+fi
 done_testing
