@@ -288,8 +288,47 @@ int accel_remember_unusable(const char *why);
  * nothing was remembered) or -errno. */
 int accel_forget(void);
 
+/* ---- run-net.c: the VM's NIC (bulkhead run --net, --publish) ---- */
+/* How the VM's one NIC meets the host: QEMU's user networking (restricted:
+ * no egress), a tap device, a bridge through QEMU's bridge helper, or no
+ * NIC at all. */
+enum { RUN_NET_USER, RUN_NET_NONE, RUN_NET_TAP, RUN_NET_BRIDGE };
+/* The forwards one -netdev user carries; more are refused. */
+#define RUN_MAX_PUBLISH 32
+/* One --publish: a host port (on ADDR) forwarded to a port of the VM. */
+struct run_publish {
+	const char *spec;  /* as the user wrote it, for messages */
+	char addr[16];     /* dotted IPv4; 127.0.0.1 unless the spec named one */
+	unsigned host_port, guest_port;
+	bool udp;
+};
+struct run_net {
+	int mode;          /* RUN_NET_* */
+	char ifname[16];   /* tap: the tap device; bridge: the bridge (IFNAMSIZ) */
+	struct run_publish publish[RUN_MAX_PUBLISH];
+	size_t n_publish;
+};
+/* --net SPEC (none, user, tap:IF, bridge:BR) into NET's mode and ifname.
+ * Returns 0, or -1 with what is wrong and how to fix it in d. */
+int run_net_parse(struct run_net *net, const char *spec, struct diag *d);
+/* Adds --publish SPEC ([ADDR:]HOST:GUEST[/tcp|/udp]) to NET: ports
+ * 1-65535, ADDR dotted IPv4, a host port and protocol not published
+ * before. Returns 0, or -1 with what is wrong and how to fix it in d. */
+int run_publish_add(struct run_net *net, const char *spec, struct diag *d);
+/* What needs all the options: --publish only with --net user. */
+int run_net_check(const struct run_net *net, struct diag *d);
+/* QEMU's -netdev and -device values for NET on the pc or microvm machine,
+ * into NETDEV and DEVICE. Returns false when the VM gets no NIC. */
+bool run_net_qemu_args(const struct run_net *net, bool microvm, char *netdev, size_t netdev_size, char *device,
+		       size_t device_size);
+/* When QEMU_SAID (the end of QEMU's stderr, LEN bytes) says QEMU could not
+ * set up the NIC, a message naming the option, the port or the device and
+ * what to do goes into d and this returns true. */
+bool run_net_failed(const struct run_net *net, const char *qemu_said, size_t len, struct diag *d);
+
 struct run_options {
 	const char *dir;
+	struct run_net net;
 	int timeout_s;   /* 0: none */
 	int memory_mb;   /* 0: what bulkhead build recorded in DIR/cmdline */
 	int accel;       /* ACCEL_* */

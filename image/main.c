@@ -50,6 +50,7 @@ static const char usage[] =
 	"        --busybox PATH     a static busybox for image: busybox (default /bin/busybox)\n"
 	"\n"
 	"  bulkhead run DIR [--timeout SECONDS] [--memory MB] [--accel A] [--machine M] [--debug]\n"
+	"               [--net none|user|tap:IF|bridge:BR] [-p [ADDR:]HOST:GUEST[/tcp|/udp]]...\n"
 	"      Boot the appliance in QEMU with its console on this terminal, and exit\n"
 	"      with the appliance's exit status when it powers off (" CONTRACT_STR(APPLIANCE_STATUS_FAILED) " when it could\n"
 	"      not tell one). A disk format (raw-efi, qcow2; known by DIR's files)\n"
@@ -75,6 +76,25 @@ static const char usage[] =
 	"                           in, as kernel: minimal has it)\n"
 	"        -d, --debug        the init prints each boot phase's duration (bulkhead.debug;\n"
 	"                           kernel+initrd only: a disk's command line is fixed)\n"
+	"        -n, --net N        the VM's one NIC (virtio-net, eth0 in the guest), on any\n"
+	"                           format and machine; the appliance configures it when its\n"
+	"                           manifest declares interfaces:, and leaves it down if not:\n"
+	"                           user    QEMU's user network (the default), restricted:\n"
+	"                                   egress is closed, the VM reaches neither the\n"
+	"                                   host nor the outside; only --publish reaches it\n"
+	"                                   (DHCP: 10.0.2.15/24, gateway 10.0.2.2, DNS 10.0.2.3)\n"
+	"                           tap:IF  the tap device IF (root, or a tap you own:\n"
+	"                                   ip tuntap add dev IF mode tap user $USER)\n"
+	"                           bridge:BR  the bridge BR through qemu-bridge-helper\n"
+	"                                   (root, or `allow BR` in /etc/qemu/bridge.conf)\n"
+	"                           none    no NIC at all\n"
+	"        -p, --publish [ADDR:]HOST:GUEST[/tcp|/udp]\n"
+	"                           forward the host's port HOST (tcp unless /udp) to the\n"
+	"                           VM's port GUEST; it binds to 127.0.0.1, the host's\n"
+	"                           loopback only, unless ADDR (IPv4) says otherwise\n"
+	"                           (0.0.0.0: every address). Repeatable, up to " CONTRACT_STR(RUN_MAX_PUBLISH) ";\n"
+	"                           --net user only (with tap or bridge the VM has an\n"
+	"                           address of its own: publishing is the host's job)\n"
 	"\n"
 	"  bulkhead stop DIR\n"
 	"      Press the ACPI power button of the appliance `bulkhead run DIR` booted:\n"
@@ -214,6 +234,7 @@ static int cmd_run(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' }, { "memory", required_argument, NULL, 'm' },
 		{ "debug", no_argument, NULL, 'd' },          { "machine", required_argument, NULL, 'M' },
 		{ "accel", required_argument, NULL, 'a' },    { "forget-accel", no_argument, NULL, 'F' },
+		{ "net", required_argument, NULL, 'n' },      { "publish", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
 	};
 	struct run_options o = { .notice = print_notice };
@@ -224,7 +245,7 @@ static int cmd_run(int argc, char **argv)
 
 	if (env && *env && (o.accel = accel_option("run", "BULKHEAD_ACCEL", env)) < 0)
 		return 2;
-	while ((opt = getopt_long(argc, argv, "t:m:a:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "t:m:a:n:p:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 't': o.timeout_s = run_number(optarg); break;
 		case 'm': o.memory_mb = run_number(optarg), memory_given = true; break;
@@ -239,6 +260,18 @@ static int cmd_run(int argc, char **argv)
 			}
 			break;
 		case 'd': o.debug = true; break;
+		case 'n':
+			if (run_net_parse(&o.net, optarg, &d) < 0) {
+				fprintf(stderr, "bulkhead run: --net %s: %s\n", optarg, d.msg);
+				return 2;
+			}
+			break;
+		case 'p':
+			if (run_publish_add(&o.net, optarg, &d) < 0) {
+				fprintf(stderr, "bulkhead run: --publish %s: %s\n", optarg, d.msg);
+				return 2;
+			}
+			break;
 		case 'M':
 			if (strcmp(optarg, "pc") != 0 && strcmp(optarg, "microvm") != 0) {
 				fprintf(stderr, "bulkhead run: unknown machine \"%s\"; the machines are pc, microvm\n", optarg);
@@ -252,6 +285,10 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (optind != argc - 1 || o.timeout_s < 0 || (memory_given && o.memory_mb < 64)) {
 		fprintf(stderr, "bulkhead run: expected DIR, a timeout >= 0 and memory >= 64 MB (see bulkhead --help)\n");
+		return 2;
+	}
+	if (run_net_check(&o.net, &d) < 0) {
+		fprintf(stderr, "bulkhead run: %s\n", d.msg);
 		return 2;
 	}
 	o.dir = argv[optind];

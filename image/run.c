@@ -134,13 +134,14 @@ static long cmdline_number(const char *cmdline, const char *option)
 
 /* QEMU's command line and the strings it points into. */
 struct qemu_cmd {
-	const char *argv[128]; /* room for the base, a boot's arguments, RUN_MAX_DISKS disks of 4 */
+	const char *argv[128]; /* room for the base, a boot's arguments, RUN_MAX_DISKS disks of 4, the NIC */
 	size_t argc;
 	char machine[64], memory[16], monitor_path[PATH_MAX], monitor[PATH_MAX + 64], ctl_path[PATH_MAX],
 		ctl[PATH_MAX + 64];
 	char kernel[PATH_MAX], initrd[PATH_MAX], append[2200];
 	char code[PATH_MAX + 64], vars[PATH_MAX], vars_drive[PATH_MAX + 64], boot_drive[PATH_MAX + 64];
 	char disk_args[RUN_MAX_DISKS][PATH_MAX + 64], disk_devices[RUN_MAX_DISKS][64];
+	char netdev[RUN_MAX_PUBLISH * 48 + 64], net_device[64];
 };
 
 static void add_args(struct qemu_cmd *q, const char *const *args, size_t n)
@@ -238,6 +239,12 @@ static int qemu_cmd_make(struct qemu_cmd *q, const struct run_options *o, int ac
 				       "virtio-blk-pci,drive=boot,bootindex=0,addr=0x1f" };
 		add_args(q, boot, ARRAY_SIZE(boot));
 	}
+	/* The NIC last, the same on every format: the disks keep their
+	 * slots and names. */
+	if (run_net_qemu_args(&o->net, o->microvm, q->netdev, sizeof(q->netdev), q->net_device, sizeof(q->net_device))) {
+		const char *nic[] = { "-netdev", q->netdev, "-device", q->net_device };
+		add_args(q, nic, ARRAY_SIZE(nic));
+	}
 	q->argv[q->argc] = NULL;
 	return 0;
 }
@@ -275,6 +282,10 @@ struct kvm_watch {
 	char prefix[sizeof(INIT_CONSOLE_PREFIX) - 1];
 	char held[4096];
 	size_t n_held;
+	/* The end of all QEMU said on stderr, whatever the accelerator, for
+	 * run_net_failed to read why the NIC could not be set up. */
+	char said[2048];
+	size_t n_said;
 };
 
 static void watch_console(struct kvm_watch *w, const char *buf, size_t n)
@@ -291,18 +302,19 @@ static void watch_console(struct kvm_watch *w, const char *buf, size_t n)
 	}
 }
 
-static void hold(struct kvm_watch *w, const char *buf, size_t n)
+/* Appends BUF to TAIL (*LEN bytes of SIZE), keeping its last SIZE bytes. */
+static void keep_tail(char *tail, size_t size, size_t *len, const char *buf, size_t n)
 {
-	if (n >= sizeof(w->held)) {
-		buf += n - sizeof(w->held), n = sizeof(w->held);
-		w->n_held = 0;
-	} else if (w->n_held + n > sizeof(w->held)) {
-		size_t drop = w->n_held + n - sizeof(w->held);
-		memmove(w->held, w->held + drop, w->n_held - drop);
-		w->n_held -= drop;
+	if (n >= size) {
+		buf += n - size, n = size;
+		*len = 0;
+	} else if (*len + n > size) {
+		size_t drop = *len + n - size;
+		memmove(tail, tail + drop, *len - drop);
+		*len -= drop;
 	}
-	memcpy(w->held + w->n_held, buf, n);
-	w->n_held += n;
+	memcpy(tail + *len, buf, n);
+	*len += n;
 }
 
 /* QEMU's stdio chardev makes the terminal non-blocking, and our stdout and
@@ -360,8 +372,9 @@ static ssize_t pass_on(int fd, bool is_console, struct kvm_watch *w)
 	if (n == 0)
 		return 0;
 	if (!is_console) {
+		keep_tail(w->said, sizeof(w->said), &w->n_said, buf, (size_t)n);
 		if (w->on && !w->ready)
-			hold(w, buf, (size_t)n);
+			keep_tail(w->held, sizeof(w->held), &w->n_held, buf, (size_t)n);
 		else
 			write_all(STDERR_FILENO, buf, (size_t)n);
 		return n;
@@ -485,15 +498,15 @@ static int boot(const struct run_options *o, int accel, int memory_mb, int forma
 		goto out;
 	unlink(q->monitor_path);
 	unlink(q->ctl_path);
-	/* Under TCG QEMU writes to our stdout and stderr itself; under KVM
-	 * both come through us, to watch the boot. Our ends never block. */
-	if (w.on) {
-		for (int i = 0; i < 2; i++)
-			if (pipe2(pipes[i], O_CLOEXEC) < 0 || fcntl(pipes[i][0], F_SETFL, O_NONBLOCK) < 0) {
-				diag_errno(d, errno, "pipe");
-				goto out;
-			}
-	}
+	/* Under TCG QEMU writes to our stdout itself; under KVM it comes
+	 * through us, to watch the boot. Its stderr always does, so that a
+	 * NIC QEMU could not set up is told in our words. Our ends never
+	 * block. */
+	for (int i = w.on ? 0 : 1; i < 2; i++)
+		if (pipe2(pipes[i], O_CLOEXEC) < 0 || fcntl(pipes[i][0], F_SETFL, O_NONBLOCK) < 0) {
+			diag_errno(d, errno, "pipe");
+			goto out;
+		}
 	pid_t pid = spawn(q->argv, NULL, -1, pipes[0][1], pipes[1][1]);
 	if (pid < 0) {
 		diag_fail(d, "%s: %s (make deps installs qemu-system-x86)", QEMU, strerror((int)-pid));
@@ -512,6 +525,10 @@ static int boot(const struct run_options *o, int accel, int memory_mb, int forma
 			  last[0] ? "; QEMU said: " : "", last);
 	} else if (how == QEMU_TIMED_OUT) {
 		diag_fail(d, "the appliance did not power off within %d s; QEMU was killed", o->timeout_s);
+	} else if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 1 && !w.ready &&
+		   run_net_failed(&o->net, w.said, w.n_said, d)) {
+		/* Not KVM's doing: QEMU's own line, then ours saying what to do. */
+		write_all(STDERR_FILENO, w.held, w.n_held);
 	} else if (w.on && !w.ready && kvm_to_blame(wstatus, &w)) {
 		*kvm_failed = true;
 		if (WIFSIGNALED(wstatus))

@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# bulkhead run -p: a web server in the appliance (busybox httpd in a
+# `network: host` container, on the VM's eth0) is reached from the host
+# through `-p 127.0.0.1:PORT:80`; the VM's own attempt to reach a server on
+# the host's loopback (10.0.2.2 under user networking) is refused, since
+# the default user network is restricted; a host port already taken is
+# told as such, naming the port; bulkhead stop then powers the appliance
+# off with status 0. And the NIC is there on microvm (as eth0) and on a
+# qcow2 disk booted under OVMF (on the PCI bus).
+. "$(dirname "$0")/../tests/lib.sh"
+require_qemu
+command -v perl >/dev/null || skip_all "perl is the host's HTTP client (make deps installs it)"
+BUSYBOX=$(command -v busybox || echo /bin/busybox)
+[ -x "$BUSYBOX" ] || skip_all "no busybox for the host's server (make deps installs busybox-static)"
+
+# Until the init configures the appliance's interfaces itself (the
+# manifest's interfaces:), the container brings eth0 up with `ip`, which
+# needs CAP_NET_ADMIN, on kernel: minimal, which has virtio-net built in
+# (Debian's kernel carries the module only for an appliance that declares
+# interfaces:). Once it does, the switch is these two lines:
+#   interfaces='interfaces: [{}]'   (DHCP from QEMU's user network)
+#   self_config=                    (no CAP_NET_ADMIN, no ip, the default kernel)
+interfaces=
+self_config=yes
+
+if [ -n "$self_config" ]; then
+  [ -f "$BUILD/kernel-minimal/vmlinuz" ] || skip_all "no $BUILD/kernel-minimal/vmlinuz (make kernel builds it)"
+  kernel='kernel: minimal'
+  caps='[CAP_NET_BIND_SERVICE, CAP_NET_ADMIN]'
+  bring_up='ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 &&'
+else
+  kernel=
+  caps='[CAP_NET_BIND_SERVICE]'
+  bring_up=
+fi
+
+work=$(mktemp -d)
+run_pid=
+host_httpd=
+holder=
+# On the way out: bulkhead run (the subshell's child; QEMU ends with it),
+# the host's server, the port holder.
+cleanup() {
+  [ -z "$run_pid" ] || pkill -KILL -P "$run_pid" 2>/dev/null
+  kill $run_pid $host_httpd $holder 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# get URL SECONDS: the page at URL on stdout, or a failure within SECONDS.
+get() {
+  perl -MHTTP::Tiny -e 'my $r = HTTP::Tiny->new(timeout => $ARGV[1])->get($ARGV[0]);
+    $r->{success} or exit 1; print $r->{content}' "$@"
+}
+# free_port: a TCP port on 127.0.0.1 nothing listens on now.
+free_port() { perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport'; }
+port=$(free_port)
+host_port=$(free_port)
+[ "$port" != "$host_port" ] || host_port=$(free_port)
+
+# A server on the host's loopback that the VM must not reach.
+mkdir "$work/hostwww"
+echo "the host's own page" >"$work/hostwww/index.html"
+"$BUSYBOX" httpd -f -p "127.0.0.1:$host_port" -h "$work/hostwww" &
+host_httpd=$!
+
+guest_manifest >"$work/publish.yml" <<YAML
+name: publish
+stop_grace: 500ms
+$kernel
+$interfaces
+services:
+  - name: web
+    image: busybox
+    network: host
+    capabilities: $caps
+    files:
+      - path: /www/index.html
+        contents: |
+          published from inside the appliance
+    command: |
+      @wait_for@
+      $bring_up true
+      wait_for "eth0's address" 120 sh -c 'ip -4 addr show dev eth0 | grep -q "inet 10\.0\.2\."' || exit 1
+      # busybox's wget -T crashes (Debian's 1.35): ask with nc.
+      if printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 10.0.2.2 $host_port 2>&1 | grep -q "host's own page"; then
+        echo "egress: open"; else echo "egress: closed"; fi
+      echo "serving on port 80"
+      exec httpd -f -p 80 -h /www
+YAML
+"$BULKHEAD" build -q "$work/publish.yml" -o "$work/publish" 2>"$work/build.err"
+check "the appliance builds" test $? -eq 0
+[ -s "$work/build.err" ] && diag <"$work/build.err"
+
+# A host port already taken: QEMU cannot listen, and bulkhead says which.
+holder_file=$work/holder.port
+perl -MIO::Socket::INET -e '$| = 1; my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0") or die;
+  open(my $f, ">", $ARGV[0]) or die; print $f $s->sockport, "\n"; close $f; sleep 600' "$holder_file" &
+holder=$!
+holding() { [ -s "$holder_file" ]; }
+wait_for "a port held on the host" 30 holding
+taken=$(cat "$holder_file")
+"$BULKHEAD" run --timeout 120 -p "127.0.0.1:$taken:80" "$work/publish" </dev/null >"$work/taken.out" 2>"$work/taken.err"
+status=$?
+check "a taken host port: bulkhead run fails with status 125 (got $status)" test "$status" -eq 125
+check "  ... naming the --publish and the port" \
+  grep -q "^bulkhead run: --publish 127.0.0.1:$taken:80: QEMU could not listen on tcp port $taken of 127.0.0.1, which is most likely in use" \
+  "$work/taken.err"
+kill $holder 2>/dev/null; wait $holder 2>/dev/null; holder=
+[ "$status" -eq 125 ] || diag <"$work/taken.err"
+
+boot_log=$work/console
+( "$BULKHEAD" run --timeout 600 -p "127.0.0.1:$port:80" "$work/publish" </dev/null; echo "run exited $?" ) >"$boot_log" 2>&1 &
+run_pid=$!
+check "the web service comes up" until_logged '^\[web\] serving on port 80' 300
+
+fetch() { get "http://127.0.0.1:$port/" 10 >"$work/page" && [ -s "$work/page" ]; }
+check "the host reaches the appliance's web server through -p 127.0.0.1:$port:80" \
+  wait_for "the page through the published port" 120 fetch
+check "  ... and gets its page" grep -qx 'published from inside the appliance' "$work/page"
+check "the VM cannot reach a server on the host's loopback: egress is closed" logged '^\[web\] egress: closed'
+host_serves() { [ "$(get "http://127.0.0.1:$host_port/" 10)" = "the host's own page" ]; }
+check "  ... while the host's server does serve (the probe was real)" host_serves
+# The host's first global IPv4 address, if it has one: the forward must
+# not answer there.
+outside=$(ip -4 -o addr show scope global 2>/dev/null | awk '{ sub(/\/.*/, "", $4); print $4; exit }')
+not_outside() { ! get "http://$outside:$port/" 5 >/dev/null 2>&1; }
+if [ -n "$outside" ]; then
+  check "the forward listens on 127.0.0.1 only, not on $outside" not_outside
+else
+  ok "# SKIP the host has no global IPv4 address to try the forward on"
+fi
+
+check "bulkhead stop ends the run" wait_for "bulkhead run to end" 240 press_stop "$work/publish"
+wait $run_pid 2>/dev/null
+run_pid=
+tr -d '\r' <"$boot_log" >"$work/log" && boot_log=$work/log
+check "the appliance powers off with status 0" grep -qx 'run exited 0' "$boot_log"
+console_on_failure
+
+# The same NIC on the other machine and on a disk format: a one-shot
+# container in the appliance's namespace lists what it sees.
+cat >"$work/nic.yml" <<'YAML'
+name: nic
+services:
+  - name: nic
+    image: busybox
+    network: host
+    command: "ls /sys/class/net | tr '\\n' ' '; echo; cat /sys/bus/pci/devices/*/uevent 2>/dev/null | grep -x 'PCI_ID=1AF4:1000'; true"
+YAML
+if [ -f "$BUILD/kernel-minimal/vmlinuz" ]; then
+  BUILD_FLAGS="--kernel $BUILD/kernel-minimal/vmlinuz" BOOT_FLAGS="--machine microvm" boot microvm "$work/nic.yml"
+  check "on microvm the guest sees the NIC as eth0 (status $boot_status)" \
+    sh -c "[ $boot_status -eq 0 ] && tr -d '\r' <'$boot_log' | grep -q '^\[nic\] eth0 lo $'"
+  console_on_failure
+else
+  ok "# SKIP no kernel: minimal to boot microvm with"
+fi
+if [ -r /usr/share/OVMF/OVMF_CODE.fd ] && command -v mformat >/dev/null; then
+  # Debian's kernel loads virtio_net only for an appliance that declares
+  # interfaces:, so here the device is looked for on the PCI bus.
+  BUILD_FLAGS="--format qcow2" boot qcow2 "$work/nic.yml"
+  check "a qcow2 disk booted under OVMF has the virtio-net device on its PCI bus (status $boot_status)" \
+    sh -c "[ $boot_status -eq 0 ] && tr -d '\r' <'$boot_log' | grep -qx '\[nic\] PCI_ID=1AF4:1000'"
+  console_on_failure
+else
+  ok "# SKIP no OVMF or mtools to build and boot a disk format"
+fi
+done_testing
