@@ -320,7 +320,7 @@ TEST(backoff_is_4_8_16_32_64_64_seconds_within_a_second_of_jitter)
 	}
 }
 
-TEST(a_20_s_lease_renews_at_10_rebinds_at_17_5_and_expires_at_20_on_a_fake_clock)
+TEST(a_20_s_lease_renews_at_10_rebinds_at_17_and_expires_at_20_on_a_fake_clock)
 {
 	uint8_t buf[1024];
 	static const uint8_t options[] = { 53, 1, 5, 54, 4, 10, 0, 2, 2, 51, 4, 0, 0, 0, 20, 255 };
