@@ -114,6 +114,10 @@ $(BUILD)/tests/%: $(BUILD)/musl/tests/%.o $(RUNTIME_LIB)
 	$(call link_static,$(filter %.o,$^))
 # The init's pure decisions are tested in C: that test links their file too.
 $(BUILD)/tests/init-decisions: $(call musl_obj,init/decisions.c)
+# So are the DHCP messages; tests/init-net.t drives the init's network code
+# in a network namespace through a helper that links it.
+$(BUILD)/tests/dhcp: $(call musl_obj,init/dhcp.c)
+$(BUILD)/tests/helpers/net-driver: $(call musl_obj,init/net.c init/netlink.c init/dhcp.c init/log.c)
 
 # ---- host side ----
 
@@ -177,6 +181,7 @@ $(BUILD)/asan/%.o: %.c | $(PACKAGES)
 $(BUILD)/asan/tests/%: $(BUILD)/asan/tests/%.o $(call asan_obj,$(RUNTIME_SRC))
 	$(HOST_CC) $(ASAN_FLAGS) -o $@ $^ -lseccomp -lcap -ljansson
 $(BUILD)/asan/tests/init-decisions: $(call asan_obj,init/decisions.c)
+$(BUILD)/asan/tests/dhcp: $(call asan_obj,init/dhcp.c)
 
 $(BUILD)/asan/bin/bulkhead-runtime-asan: $(call asan_obj,$(CLI_SRC) $(RUNTIME_SRC))
 	@mkdir -p $(@D)
@@ -206,7 +211,7 @@ FUZZ_REPLAY  := $(patsubst %,$(BUILD)/asan/bin/replay-%,$(FUZZ_NAMES))
 # the init's appliance.json reader.
 FUZZ_IMAGE_SRC := $(addprefix image/,util.c manifest.c manifest-yaml.c manifest-container.c manifest-devices.c manifest-interfaces.c source.c oci.c unpack.c initrd.c context.c limits.c)
 # A target for another part of the init adds its file (and what it calls) here.
-FUZZ_INIT_SRC  := init/appliance.c init/protocol.c
+FUZZ_INIT_SRC  := init/appliance.c init/protocol.c init/dhcp.c
 FUZZ_LIBS    := $(HOST_LIBS)
 fuzz_obj = $(patsubst %.c,$(BUILD)/fuzz/%.o,$(1))
 

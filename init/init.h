@@ -3,8 +3,10 @@
 #ifndef BULKHEAD_INIT_H
 #define BULKHEAD_INIT_H
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <netinet/in.h>
 
@@ -71,6 +73,16 @@ struct container_spec {
 	size_t *depends_on;      /* indexes into the same phase */
 	size_t n_depends_on;
 	int stop_grace_ms;
+};
+
+struct interface_spec {
+	char name[16];           /* IFNAMSIZ */
+	bool dhcp;
+	struct in_addr address;  /* static only */
+	unsigned prefix;         /* static only, 1..32 */
+	struct in_addr gateway;  /* static only; s_addr 0: none */
+	struct in_addr dns[3];
+	size_t n_dns;
 };
 
 struct appliance {
@@ -171,6 +183,7 @@ struct supervisor_inputs {
 	int signal_fd;            /* a signalfd of the signals main blocked; each but SIGCHLD shuts down */
 	int power_fd;             /* the power button, or -1 */
 	struct control *control;  /* NULL: no control channel */
+	struct net *net;          /* the DHCP clients; NULL: none */
 };
 struct supervisor *supervisor_new(const struct appliance *a, const struct boot_options *o,
 				  const struct supervisor_inputs *in, struct bh_err *err);
@@ -226,6 +239,90 @@ struct control_ops {
 void control_handle(struct control *c, const struct control_ops *ops, const struct pollfd *fds, size_t n);
 /* When the next peer deadline falls (CLOCK_MONOTONIC ms), or LONG_MAX. */
 long control_deadline(const struct control *c);
+
+/* ---- netlink.c: links, addresses and routes over rtnetlink ---- */
+/* Each returns 0 or -errno with err naming the interface and what failed;
+ * each request waits for the kernel's acknowledgement (a netlink socket
+ * answers at once: this never waits on a peer). */
+int netlink_link_up(const char *ifname, struct bh_err *err);
+int netlink_address_add(const char *ifname, struct in_addr address, unsigned prefix, struct bh_err *err);
+int netlink_address_remove(const char *ifname, struct in_addr address, unsigned prefix, struct bh_err *err);
+int netlink_default_route(const char *ifname, struct in_addr gateway, struct bh_err *err);
+
+/* ---- dhcp.c: DHCPv4 messages and the client's timing, pure (tests/dhcp.c) ---- */
+#define DHCP_MESSAGE_MAX 576 /* what we send; what we accept is bounded by the buffer given */
+enum dhcp_type {
+	DHCP_DISCOVER = 1, DHCP_OFFER, DHCP_REQUEST, DHCP_DECLINE, DHCP_ACK, DHCP_NAK, DHCP_RELEASE, DHCP_INFORM
+};
+/* What we ask: in SELECTING a REQUEST names the offer (requested address,
+ * server id); in RENEWING and REBINDING it carries ciaddr instead. */
+struct dhcp_request {
+	enum dhcp_type type;     /* DHCP_DISCOVER or DHCP_REQUEST */
+	uint32_t xid;
+	uint16_t secs;
+	uint8_t mac[6];
+	bool broadcast;          /* ask the server to broadcast its answer (no address yet) */
+	struct in_addr ciaddr;   /* RENEWING, REBINDING: ours; else 0 */
+	struct in_addr requested; /* SELECTING: the offered address; else 0 */
+	struct in_addr server_id; /* SELECTING: the offer's server; else 0 */
+};
+/* A server's answer, every field checked. Times are seconds;
+ * DHCP_LEASE_INFINITE: no renewal at all. */
+#define DHCP_LEASE_INFINITE 0xffffffffU
+struct dhcp_reply {
+	enum dhcp_type type;
+	struct in_addr address;   /* yiaddr */
+	struct in_addr server_id;
+	unsigned prefix;          /* from the subnet mask; classful when absent */
+	struct in_addr router;    /* 0: none */
+	struct in_addr dns[3];
+	size_t n_dns;
+	uint32_t lease_s, t1_s, t2_s; /* T1 and T2: their defaults (1/2, 7/8) when absent or inconsistent */
+};
+/* Writes REQ into BUF (room for DHCP_MESSAGE_MAX); returns its length. */
+size_t dhcp_build(const struct dhcp_request *req, uint8_t *buf);
+/* Parses the LEN bytes at BUF as an answer to transaction XID from MAC.
+ * Returns 0, or -EINVAL for a malformed message (truncated, an option
+ * running past the end or of a wrong length, a bad cookie, not a reply),
+ * -ESRCH for one that is not ours (another xid or hardware address).
+ * Option overload (52) is ignored: sname and file are never read as
+ * options, and a reply that needs them lacks its message type. */
+int dhcp_parse(const uint8_t *buf, size_t len, uint32_t xid, const uint8_t mac[6], struct dhcp_reply *out);
+
+enum dhcp_state { DHCP_INIT, DHCP_SELECTING, DHCP_REQUESTING, DHCP_BOUND, DHCP_RENEWING, DHCP_REBINDING };
+/* Retransmission: 4 s, doubling up to 64 s, each +/- 1 s of jitter taken
+ * from RANDOM (RFC 2131 4.1). ATTEMPT counts from 0. */
+long dhcp_backoff_ms(unsigned attempt, uint32_t random);
+/* A lease's deadlines (CLOCK_MONOTONIC ms), from when its REQUEST went out. */
+struct dhcp_times {
+	long t1_ms, t2_ms, expiry_ms; /* LONG_MAX for an infinite lease */
+};
+struct dhcp_times dhcp_lease_times(const struct dhcp_reply *lease, long requested_ms);
+/* Where a bound lease stands at NOW: DHCP_BOUND, DHCP_RENEWING or
+ * DHCP_REBINDING, or DHCP_INIT once it expired. */
+enum dhcp_state dhcp_lease_state(const struct dhcp_times *t, long now);
+/* When to send again in RENEWING or REBINDING: after the back-off, but
+ * never past the state's end (T2, or the expiry). */
+long dhcp_retry_at(enum dhcp_state state, const struct dhcp_times *t, long now, unsigned attempt, uint32_t random);
+
+/* ---- net.c: the appliance's interfaces ---- */
+#define NET_RESOLV_CONF "/run/resolv.conf"
+#define NET_LINK_WAIT_MS 10000 /* how long a named interface may take to appear */
+#define NET_POLL_MAX 8         /* DHCP sockets at most (the builder allows 8 interfaces) */
+struct net;
+/* Configures each interface: a static one fully (address, route, DNS), a
+ * DHCP one gets its client started. Waits up to NET_LINK_WAIT_MS for links
+ * that are not there yet. Every failure is a warning naming the interface.
+ * RESOLV is where DNS servers are written. NULL when there is nothing left
+ * to drive from the loop (no DHCP interface), or without memory. */
+struct net *net_start(const struct interface_spec *ifs, size_t n, const char *resolv);
+/* Fills FDS (room for NET_POLL_MAX) with the DHCP sockets; returns how many. */
+size_t net_poll_fds(struct net *net, struct pollfd *fds);
+/* After poll: reads what came on FDS, sends what is due, moves the leases
+ * along. Never blocks. */
+void net_handle(struct net *net, const struct pollfd *fds, size_t n);
+/* When the next DHCP timer falls (CLOCK_MONOTONIC ms), or LONG_MAX. */
+long net_deadline(const struct net *net);
 
 /* ---- modules.c ---- */
 /* Loads the appliance's kernel modules in the order the builder resolved;

@@ -60,6 +60,7 @@ int main(int argc, char **argv)
 	struct appliance appliance;
 	struct supervisor *supervisor;
 	struct bh_err err = { 0 };
+	struct net *net = NULL;
 
 	boot_options_from_args(&options, argc, argv);
 	if (boot_prepare(&options, &err) < 0 || initrd_check(&options, &err) < 0)
@@ -78,11 +79,14 @@ int main(int argc, char **argv)
 		loopback_up();
 		volumes_mount(&appliance);
 		debug_phase(&options, "disks");
+		/* Before any container starts; a DHCP lease is not waited for. */
+		net = net_start(appliance.interfaces, appliance.n_interfaces, NET_RESOLV_CONF);
+		debug_phase(&options, "network");
 	}
 	if (appliance.hostname && sethostname(appliance.hostname, strlen(appliance.hostname)) < 0)
 		log_warn("sethostname %s failed", appliance.hostname);
 	/* What PID 1 owns, opened here and handed to the supervisor. */
-	struct supervisor_inputs inputs = { .signal_fd = signals_open(&err) };
+	struct supervisor_inputs inputs = { .signal_fd = signals_open(&err), .net = net };
 	if (inputs.signal_fd < 0)
 		boot_failed(&options, err.msg);
 	inputs.power_fd = power_open();

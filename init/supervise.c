@@ -343,12 +343,15 @@ void supervisor_turn(struct supervisor *s, long limit_ms)
 {
 	struct pollfd *fds = s->pollfds;
 	nfds_t n = 0;
-	long control_due = control_deadline(s->control);
+	long due = control_deadline(s->control), net_due = net_deadline(s->net);
 
 	fds[n++] = (struct pollfd){ .fd = s->signal_fd, .events = POLLIN };
 	fds[n++] = (struct pollfd){ .fd = s->power_fd, .events = POLLIN };
 	size_t n_control = control_poll_fds(s->control, fds + n);
 	n += n_control;
+	nfds_t first_net = n;
+	size_t n_net = net_poll_fds(s->net, fds + n);
+	n += n_net;
 	nfds_t first_output = n;
 	for (size_t i = 0; i < s->n_all; i++) {
 		if (s->all[i].output_fd < 0)
@@ -356,7 +359,8 @@ void supervisor_turn(struct supervisor *s, long limit_ms)
 		fds[n] = (struct pollfd){ .fd = s->all[i].output_fd, .events = POLLIN };
 		s->owners[n++] = &s->all[i];
 	}
-	if (poll(fds, n, next_timeout(s, control_due < limit_ms ? control_due : limit_ms)) < 0 && errno != EINTR)
+	due = net_due < due ? net_due : due;
+	if (poll(fds, n, next_timeout(s, due < limit_ms ? due : limit_ms)) < 0 && errno != EINTR)
 		log_warn_errno(errno, "poll");
 	for (nfds_t i = first_output; i < n; i++)
 		if (fds[i].revents)
@@ -366,6 +370,7 @@ void supervisor_turn(struct supervisor *s, long limit_ms)
 	if (fds[1].revents && power_button_pressed(s->power_fd))
 		request_shutdown(s, "power button");
 	control_handle(s->control, &s->control_ops, fds + 2, n_control);
+	net_handle(s->net, fds + first_net, n_net);
 	supervisor_settle(s);
 }
 
@@ -482,6 +487,7 @@ struct supervisor *supervisor_new(const struct appliance *a, const struct boot_o
 	s->signal_fd = in->signal_fd;
 	s->power_fd = in->power_fd;
 	s->control = in->control;
+	s->net = in->net;
 	s->control_ops = (struct control_ops){
 		.ctx = s,
 		.lookup = lookup,
@@ -493,8 +499,8 @@ struct supervisor *supervisor_new(const struct appliance *a, const struct boot_o
 	s->n_all = a->n_onboot + a->n_services + a->n_onshutdown;
 	/* Fixed for the appliance's life: pointers into it stay valid. */
 	s->all = calloc(s->n_all + 1, sizeof(*s->all));
-	s->pollfds = calloc(s->n_all + 2 + CONTROL_POLL_MAX, sizeof(*s->pollfds));
-	s->owners = calloc(s->n_all + 2 + CONTROL_POLL_MAX, sizeof(*s->owners));
+	s->pollfds = calloc(s->n_all + 2 + CONTROL_POLL_MAX + NET_POLL_MAX, sizeof(*s->pollfds));
+	s->owners = calloc(s->n_all + 2 + CONTROL_POLL_MAX + NET_POLL_MAX, sizeof(*s->owners));
 	if (!s->all || !s->pollfds || !s->owners)
 		return bh_fail(err, -ENOMEM, "out of memory"), NULL;
 	init_phase(s->all, a->onboot, a->n_onboot, PHASE_ONBOOT);

@@ -41,6 +41,7 @@ struct supervisor {
 	const struct boot_options *o;
 	int signal_fd, power_fd;
 	struct control *control;
+	struct net *net;                /* the DHCP clients, or NULL */
 	struct control_ops control_ops; /* what the control channel may ask of us */
 	bool shutdown_requested;
 	int first_failure;
@@ -71,8 +72,8 @@ bool container_active(const struct container *c);
  * of grace. */
 void supervisor_settle(struct supervisor *s);
 /* One turn of the loop: wait up to the nearest timer (or LIMIT_MS) for a
- * signal, the power button, the control channel or output, and handle what
- * came. */
+ * signal, the power button, the control channel, a DHCP answer or output,
+ * and handle what came. */
 void supervisor_turn(struct supervisor *s, long limit_ms);
 
 #endif

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Links, addresses and routes over rtnetlink: the few requests the init
+ * makes, each sent on its own socket and acknowledged by the kernel.
+ *
+ * Spoken directly rather than through libmnl: Debian's libmnl source
+ * package could not be fetched from the registry this project builds from,
+ * and its binary package ships only a shared library, which a static musl
+ * PID 1 cannot link. Four fixed requests need no more than this file. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "init.h"
+
+#define REQUEST_BYTES 256
+#define ANSWER_BYTES 8192
+#define ACK_WAIT_MS 2000
+
+struct request {
+	struct nlmsghdr header;
+	union {
+		struct ifinfomsg link;
+		struct ifaddrmsg address;
+		struct rtmsg route;
+	};
+	char attributes[REQUEST_BYTES];
+};
+
+static void add_attribute(struct request *req, unsigned short type, const void *data, size_t len)
+{
+	struct rtattr *rta = (struct rtattr *)((char *)req + NLMSG_ALIGN(req->header.nlmsg_len));
+
+	rta->rta_type = type;
+	rta->rta_len = (unsigned short)RTA_LENGTH(len);
+	memcpy(RTA_DATA(rta), data, len);
+	req->header.nlmsg_len = NLMSG_ALIGN(req->header.nlmsg_len) + RTA_ALIGN(rta->rta_len);
+}
+
+static void begin(struct request *req, unsigned short type, unsigned short flags, size_t body)
+{
+	memset(req, 0, sizeof(*req));
+	req->header.nlmsg_len = (unsigned)NLMSG_LENGTH(body);
+	req->header.nlmsg_type = type;
+	req->header.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+}
+
+/* Sends REQ and reads until the kernel's acknowledgement of it: 0, or the
+ * -errno it reports. Anything else on the socket is skipped. */
+static int transact(struct request *req)
+{
+	static unsigned sequence;
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct timeval wait = { .tv_sec = ACK_WAIT_MS / 1000, .tv_usec = (ACK_WAIT_MS % 1000) * 1000 };
+	char answer[ANSWER_BYTES] __attribute__((aligned(NLMSG_ALIGNTO)));
+	_cleanup_close_ int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	if (fd < 0)
+		return -errno;
+	/* The kernel answers a request at once; the bound only guards a
+	 * kernel that would not, so that PID 1 cannot hang here. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait));
+	req->header.nlmsg_seq = ++sequence;
+	if (sendto(fd, req, req->header.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = recv(fd, answer, sizeof(answer), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno == EAGAIN ? -ETIMEDOUT : -errno;
+		size_t left = (size_t)n;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)answer; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+			if (h->nlmsg_seq != req->header.nlmsg_seq || h->nlmsg_type != NLMSG_ERROR)
+				continue;
+			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr)))
+				return -EBADMSG;
+			return ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+		}
+	}
+}
+
+static int link_index(const char *ifname, struct bh_err *err)
+{
+	unsigned index = if_nametoindex(ifname);
+
+	return index ? (int)index : bh_fail_errno(err, -ENODEV, "%s: no such interface", ifname);
+}
+
+int netlink_link_up(const char *ifname, struct bh_err *err)
+{
+	struct request req;
+	int index = link_index(ifname, err), r;
+
+	if (index < 0)
+		return index;
+	begin(&req, RTM_NEWLINK, 0, sizeof(req.link));
+	req.link.ifi_family = AF_UNSPEC;
+	req.link.ifi_index = index;
+	req.link.ifi_flags = IFF_UP;
+	req.link.ifi_change = IFF_UP;
+	if ((r = transact(&req)) < 0)
+		return bh_fail_errno(err, r, "%s: bringing the link up", ifname);
+	return 0;
+}
+
+static int address_request(unsigned short type, unsigned short flags, const char *ifname, struct in_addr address,
+			   unsigned prefix, struct bh_err *err)
+{
+	struct request req;
+	int index = link_index(ifname, err), r;
+	char text[INET_ADDRSTRLEN] = "";
+
+	if (index < 0)
+		return index;
+	if (prefix < 1 || prefix > 32)
+		return bh_fail(err, -EINVAL, "%s: prefix /%u is not 1..32", ifname, prefix);
+	begin(&req, type, flags, sizeof(req.address));
+	req.address.ifa_family = AF_INET;
+	req.address.ifa_prefixlen = (unsigned char)prefix;
+	req.address.ifa_scope = RT_SCOPE_UNIVERSE;
+	req.address.ifa_index = (unsigned)index;
+	add_attribute(&req, IFA_LOCAL, &address.s_addr, 4);
+	add_attribute(&req, IFA_ADDRESS, &address.s_addr, 4);
+	if (type == RTM_NEWADDR && prefix < 31) {
+		/* The subnet's broadcast address, as `ip addr add ... brd +` sets. */
+		uint32_t brd = htonl(ntohl(address.s_addr) | (0xffffffffU >> prefix));
+		add_attribute(&req, IFA_BROADCAST, &brd, 4);
+	}
+	if ((r = transact(&req)) < 0) {
+		inet_ntop(AF_INET, &address, text, sizeof(text));
+		return bh_fail_errno(err, r, "%s: %s address %s/%u", ifname, type == RTM_NEWADDR ? "adding" : "removing",
+				     text, prefix);
+	}
+	return 0;
+}
+
+int netlink_address_add(const char *ifname, struct in_addr address, unsigned prefix, struct bh_err *err)
+{
+	/* NLM_F_REPLACE: a renewed lease of the same address is no error. */
+	return address_request(RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, ifname, address, prefix, err);
+}
+
+int netlink_address_remove(const char *ifname, struct in_addr address, unsigned prefix, struct bh_err *err)
+{
+	return address_request(RTM_DELADDR, 0, ifname, address, prefix, err);
+}
+
+int netlink_default_route(const char *ifname, struct in_addr gateway, struct bh_err *err)
+{
+	struct request req;
+	int index = link_index(ifname, err), r;
+	char text[INET_ADDRSTRLEN] = "";
+
+	if (index < 0)
+		return index;
+	begin(&req, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, sizeof(req.route));
+	req.route.rtm_family = AF_INET;
+	req.route.rtm_table = RT_TABLE_MAIN;
+	req.route.rtm_protocol = RTPROT_BOOT;
+	req.route.rtm_scope = RT_SCOPE_UNIVERSE;
+	req.route.rtm_type = RTN_UNICAST;
+	add_attribute(&req, RTA_GATEWAY, &gateway.s_addr, 4);
+	add_attribute(&req, RTA_OIF, &index, sizeof(index));
+	if ((r = transact(&req)) < 0) {
+		inet_ntop(AF_INET, &gateway, text, sizeof(text));
+		return bh_fail_errno(err, r, "%s: adding the default route via %s", ifname, text);
+	}
+	return 0;
+}
