@@ -75,15 +75,7 @@ struct container_spec {
 	int stop_grace_ms;
 };
 
-struct interface_spec {
-	char name[16];           /* IFNAMSIZ */
-	bool dhcp;
-	struct in_addr address;  /* static only */
-	unsigned prefix;         /* static only, 1..32 */
-	struct in_addr gateway;  /* static only; s_addr 0: none */
-	struct in_addr dns[3];
-	size_t n_dns;
-};
+struct interface_spec;
 
 struct appliance {
 	char *name;
