@@ -20,6 +20,7 @@ struct diag {
 enum image_kind { IMAGE_BUSYBOX, IMAGE_DIR, IMAGE_TAR, IMAGE_OCI, IMAGE_DOCKER_ARCHIVE };
 
 struct image_config; /* image/oci.c: what an image's config sets */
+struct manifest_interface;
 
 struct volume {
 	char *disk;      /* a disk's label */
@@ -144,6 +145,8 @@ struct manifest {
 	uint64_t stop_grace_ms;   /* default for services and onshutdown (STOP_GRACE_DEFAULT_MS) */
 	struct disk *disks;
 	size_t n_disks;
+	struct manifest_interface *interfaces;
+	size_t n_interfaces;
 };
 
 /* Returns 0, or -1 with the first error in diag. Every host path the
