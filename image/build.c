@@ -137,22 +137,43 @@ static int choose_kernel(const struct manifest *m, const struct tools *t, struct
 /* Modules every appliance loads: the ACPI power button and the event
  * device it reports through, so that a power-off request ends the
  * appliance cleanly. */
-static const char *const base_modules[] = { "button", "evdev", NULL };
-/* And for disks: virtio-blk on PCI (pc) or MMIO (microvm) and ext4, with
- * the crc32c it asks the crypto API for at mount time (no modprobe in the
- * image to load it then). */
-static const char *const disk_modules[] = {
-	"button", "evdev", "crc32c_generic", "virtio_pci", "virtio_mmio", "virtio_blk", "ext4", NULL,
-};
+static const char *const base_modules[] = { "button", "evdev" };
+/* For disks: virtio-blk on PCI (pc) or MMIO (microvm) and ext4, with the
+ * crc32c it asks the crypto API for at mount time (no modprobe in the image
+ * to load it then). */
+static const char *const disk_modules[] = { "crc32c_generic", "virtio_pci", "virtio_mmio", "virtio_blk", "ext4" };
+/* For interfaces: the NIC's driver on either transport; modules.dep brings
+ * net_failover and failover, which virtio_net links against.
+ *
+ * Containers' networks will need, from Debian's 6.1 kernel (all modules
+ * there; dependencies as modules.dep resolves them): veth; bridge (stp,
+ * llc); nf_tables (nfnetlink, libcrc32c), whose core also holds the ip,
+ * bridge and netdev families and counters; nf_conntrack (nf_defrag_ipv4,
+ * nf_defrag_ipv6), nf_conntrack_bridge, nft_ct; nf_nat, nft_chain_nat (the
+ * nat chain type), nft_nat, nft_masq, nft_redir; nft_reject, nft_reject_ipv4
+ * (nf_reject_ipv4); nft_fib, nft_fib_ipv4; nft_meta_bridge; nft_objref.
+ * af_packet is built in. br_netfilter is a module too, and not wanted. */
+static const char *const nic_modules[] = { "virtio_pci", "virtio_mmio", "virtio_net" };
 
-/* From the chosen kernel's modules directory, if it has one. */
-static int write_modules(struct initrd *w, const char *dir, bool disks, char ***image_paths, struct diag *d)
+/* The modules M needs, in load order, from the chosen kernel's modules
+ * directory if it has one; a module wanted twice is carried once. */
+static int write_modules(struct initrd *w, const char *dir, const struct manifest *m, char ***image_paths,
+			 struct diag *d)
 {
+	const char *wanted[ARRAY_SIZE(base_modules) + ARRAY_SIZE(disk_modules) + ARRAY_SIZE(nic_modules) + 1];
 	char **order = NULL;
+	size_t n = 0;
 
 	if (!dir[0])
 		return 0;
-	if (modules_resolve(dir, disks ? disk_modules : base_modules, &order, d) < 0)
+	for (size_t i = 0; i < ARRAY_SIZE(base_modules); i++)
+		wanted[n++] = base_modules[i];
+	for (size_t i = 0; m->n_disks > 0 && i < ARRAY_SIZE(disk_modules); i++)
+		wanted[n++] = disk_modules[i];
+	for (size_t i = 0; m->n_interfaces > 0 && i < ARRAY_SIZE(nic_modules); i++)
+		wanted[n++] = nic_modules[i];
+	wanted[n] = NULL;
+	if (modules_resolve(dir, wanted, &order, d) < 0)
 		return -1;
 	int r = modules_write(w, dir, order, image_paths, d);
 	for (char **p = order; *p; p++)
@@ -179,7 +200,7 @@ static int write_system(struct initrd *w, const struct manifest *m, const struct
 	if (initrd_dir(w, "tmp", 01777, d) < 0 || initrd_file(w, "init", t->init, 0755, d) < 0)
 		return -1;
 	char **modules = NULL;
-	if (write_modules(w, k->modules, m->n_disks > 0, &modules, d) < 0)
+	if (write_modules(w, k->modules, m, &modules, d) < 0)
 		return -1;
 	json = appliance_json(m, modules);
 	for (char **p = modules; p && *p; p++)

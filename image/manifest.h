@@ -21,6 +21,7 @@ struct diag {
 enum image_kind { IMAGE_BUSYBOX, IMAGE_DIR, IMAGE_TAR, IMAGE_OCI, IMAGE_DOCKER_ARCHIVE };
 
 struct image_config; /* image/oci.c: what an image's config sets */
+struct manifest_interface;
 
 struct volume {
 	char *disk;      /* a disk's label */

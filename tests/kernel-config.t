@@ -17,6 +17,21 @@ check "  ... and every line of the contract is reported" \
 check "  ... its virtio and ext4 are modules the image can carry" \
   sh -c "grep -q '^module   optional  CONFIG_EXT4_FS=y' '$work/out' && grep -q '^module   optional  CONFIG_VIRTIO_BLK=y' '$work/out' &&
     grep -q '^module   optional  CONFIG_VIRTIO_PCI=y' '$work/out'"
+# The network: the NIC (interfaces:), DHCP's packet sockets, and veth,
+# bridge and nftables for containers' networks.
+net_symbols="VIRTIO_NET PACKET VETH BRIDGE NETFILTER NETFILTER_INGRESS NF_TABLES NF_TABLES_IPV4 NF_TABLES_BRIDGE
+  NF_TABLES_NETDEV NF_CONNTRACK NF_CONNTRACK_BRIDGE NFT_CT NF_NAT NFT_NAT NFT_MASQ NFT_REDIR NFT_REJECT NFT_REJECT_IPV4
+  NFT_FIB_IPV4 NFT_BRIDGE_META NFT_OBJREF"
+# reported VERDICTS FILE: each network symbol is an optional line of FILE
+# whose verdict matches VERDICTS (a regex).
+reported() {
+  local sym
+  for sym in $net_symbols; do
+    grep -qE "^($1) +optional  CONFIG_$sym=y  " "$2" || { echo "CONFIG_$sym: $(grep " CONFIG_$sym=" "$2" || echo 'not reported')"; return 1; }
+  done
+}
+check "  ... its network (virtio_net, packet sockets, veth, bridge, nftables, conntrack, NAT) built in or modules" \
+  reported 'ok|module' "$work/out"
 diag <"$work/out"
 
 "$BULKHEAD" check-kernel >"$work/default"
@@ -34,10 +49,15 @@ if [ -f "$BUILD/kernel-minimal/config" ]; then
   check "kernel: minimal has every required feature (exit $?)" test $? -eq 0
   check "  ... and every optional one, built in (no modules to carry)" \
     test "$(grep -c '^ok ' "$work/out")" -eq "$(grep -c '^\(ok\|MISSING\|module\|absent\) ' "$work/out")"
+  check "  ... and check-kernel reports its network as built in" reported ok "$work/out"
+  built_in() { local sym; for sym in $net_symbols; do grep -qx "CONFIG_$sym=y" "$1" || { echo "no CONFIG_$sym=y"; return 1; }; done; }
+  check "  ... which its config has, each =y" built_in "$BUILD/kernel-minimal/config"
+  check "  ... without br_netfilter (nftables' bridge family filters bridged frames)" \
+    grep -qx '# CONFIG_BRIDGE_NETFILTER is not set' "$BUILD/kernel-minimal/config"
   check "  ... Landlock is its only LSM" grep -qx 'CONFIG_LSM="landlock"' "$BUILD/kernel-minimal/config"
   check "  ... and it has no loadable modules" grep -qx '# CONFIG_MODULES is not set' "$BUILD/kernel-minimal/config"
   size=$(stat -c %s "$BUILD/kernel-minimal/vmlinuz")
-  check "  ... its bzImage is $size bytes, at most 2 MiB" test "$size" -le $((2 * 1024 * 1024))
+  check "  ... its bzImage is $size bytes, at most 2.25 MiB (2 MiB before the network)" test "$size" -le $((9 * 256 * 1024))
 else
   not_ok "no $BUILD/kernel-minimal/config: make check builds kernel: minimal first (make kernel)"
 fi
