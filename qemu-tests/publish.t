@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # bulkhead run -p: a web server in the appliance (busybox httpd in a
-# `network: host` container, on the VM's eth0) is reached from the host
+# `network: host` container, on the eth0 the init configured by DHCP) is reached from the host
 # through `-p 127.0.0.1:PORT:80`; the VM's own attempt to reach a server on
 # the host's loopback (10.0.2.2 under user networking) is refused, since
 # the default user network is restricted; a host port already taken is
@@ -14,26 +14,9 @@ command -v perl >/dev/null || skip_all "perl is the host's HTTP client (make dep
 BUSYBOX=$(command -v busybox || echo /bin/busybox)
 [ -x "$BUSYBOX" ] || skip_all "no busybox for the host's server (make deps installs busybox-static)"
 
-# Until the init configures the appliance's interfaces itself (the
-# manifest's interfaces:), the container brings eth0 up with `ip`, which
-# needs CAP_NET_ADMIN, on kernel: minimal, which has virtio-net built in
-# (Debian's kernel carries the module only for an appliance that declares
-# interfaces:). Once it does, the switch is these two lines:
-#   interfaces='interfaces: [{}]'   (DHCP from QEMU's user network)
-#   self_config=                    (no CAP_NET_ADMIN, no ip, the default kernel)
-interfaces=
-self_config=yes
-
-if [ -n "$self_config" ]; then
-  [ -f "$BUILD/kernel-minimal/vmlinuz" ] || skip_all "no $BUILD/kernel-minimal/vmlinuz (make kernel builds it)"
-  kernel='kernel: minimal'
-  caps='[CAP_NET_BIND_SERVICE, CAP_NET_ADMIN]'
-  bring_up='ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 &&'
-else
-  kernel=
-  caps='[CAP_NET_BIND_SERVICE]'
-  bring_up=
-fi
+# The init configures eth0 itself (interfaces: [{}], DHCP from QEMU's user
+# network); Debian's kernel carries virtio-net for an appliance that
+# declares interfaces.
 
 work=$(mktemp -d)
 run_pid=
@@ -68,20 +51,18 @@ host_httpd=$!
 guest_manifest >"$work/publish.yml" <<YAML
 name: publish
 stop_grace: 500ms
-$kernel
-$interfaces
+interfaces: [{}]
 services:
   - name: web
     image: busybox
     network: host
-    capabilities: $caps
+    capabilities: [CAP_NET_BIND_SERVICE]
     files:
       - path: /www/index.html
         contents: |
           published from inside the appliance
     command: |
       @wait_for@
-      $bring_up true
       wait_for "eth0's address" 120 sh -c 'ip -4 addr show dev eth0 | grep -q "inet 10\.0\.2\."' || exit 1
       # busybox's wget -T crashes (Debian's 1.35): ask with nc.
       if printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 10.0.2.2 $host_port 2>&1 | grep -q "host's own page"; then
