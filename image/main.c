@@ -82,7 +82,7 @@ static const char usage[] =
 	"                           user    QEMU's user network (the default), restricted:\n"
 	"                                   egress is closed, the VM reaches neither the\n"
 	"                                   host nor the outside; only --publish reaches it\n"
-	"                                   (DHCP: 10.0.2.15/24, gateway 10.0.2.2, DNS 10.0.2.3)\n"
+	"                                   (DHCP: 10.0.2.15/24, no router or DNS server)\n"
 	"                           tap:IF  the tap device IF (root, or a tap you own:\n"
 	"                                   ip tuntap add dev IF mode tap user $USER)\n"
 	"                           bridge:BR  the bridge BR through qemu-bridge-helper\n"

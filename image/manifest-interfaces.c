@@ -96,7 +96,9 @@ static int i_address(struct mf_parse *p, yaml_node_t *v, void *t)
 	if (!parse_ipv4(host, &ifc->address))
 		return mf_fail(p, v, "address \"%s\": %s is not an IPv4 address (four numbers 0 to 255, such as 10.0.2.20)",
 			       s, host);
-	if (!mf_parse_u64(slash + 1, &prefix, &end) || *end || prefix < 1 || prefix > 32)
+	/* No leading zero: 10.0.0.1/024 would read as /24 while inet_pton
+	 * refuses 010.0.0.1; one rule for both parts. */
+	if (slash[1] == '0' || !mf_parse_u64(slash + 1, &prefix, &end) || *end || prefix < 1 || prefix > 32)
 		return mf_fail(p, v, "address \"%s\": the prefix length after / must be a number from 1 to 32", s);
 	ifc->prefix = (unsigned)prefix;
 	ifc->dhcp = false;

@@ -60,12 +60,13 @@ int run_net_parse(struct run_net *net, const char *spec, struct diag *d)
 	return diag_fail(d, "unknown network \"%s\" (use none, user, tap:IF or bridge:BR)", spec);
 }
 
-/* A port number, 1 to 65535, in decimal digits only; 0 when it is not. */
+/* A port number, 1 to 65535, in decimal digits only, no leading zero
+ * (08080 is a typo, not 8080); 0 when it is not. */
 static unsigned port_number(const char *s, size_t len)
 {
 	unsigned port = 0;
 
-	if (len == 0 || len > 5)
+	if (len == 0 || len > 5 || s[0] == '0')
 		return 0;
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] < '0' || s[i] > '9')
@@ -119,8 +120,12 @@ int run_publish_add(struct run_net *net, const char *spec, struct diag *d)
 	p.host_port = port_number(fields[n - 2], lens[n - 2]);
 	p.guest_port = port_number(fields[n - 1], lens[n - 1]);
 	if (!p.host_port || !p.guest_port)
-		return diag_fail(d, "the %s port \"%.*s\" is not a number from 1 to 65535", p.host_port ? "guest" : "host",
-				 (int)(p.host_port ? lens[n - 1] : lens[n - 2]), p.host_port ? fields[n - 1] : fields[n - 2]);
+	{
+		const char *bad = p.host_port ? fields[n - 1] : fields[n - 2];
+		return diag_fail(d, "the %s port \"%.*s\" is not a number from 1 to 65535%s", p.host_port ? "guest" : "host",
+				 (int)(p.host_port ? lens[n - 1] : lens[n - 2]), bad,
+				 bad[0] == '0' && bad[1] >= '0' && bad[1] <= '9' ? " (write it without a leading zero)" : "");
+	}
 	for (size_t i = 0; i < net->n_publish; i++) {
 		const struct run_publish *q = &net->publish[i];
 		if (q->host_port == p.host_port && q->udp == p.udp)

@@ -193,8 +193,11 @@ int dhcp_parse(const uint8_t *buf, size_t len, uint32_t xid, const uint8_t mac[6
 		return -EINVAL;
 	if (out->type == DHCP_NAK)
 		return 0;
-	if ((out->type != DHCP_OFFER && out->type != DHCP_ACK) || !out->server_id.s_addr || !out->lease_s ||
-	    !usable_host(ntohl(out->address.s_addr)))
+	/* The server's id is where a renewal is sent: a host's address, never
+	 * loopback, broadcast or multicast. A lease shorter than
+	 * DHCP_LEASE_MIN_S would have PID 1 renew without pause. */
+	if ((out->type != DHCP_OFFER && out->type != DHCP_ACK) || !usable_host(ntohl(out->server_id.s_addr)) ||
+	    out->lease_s < DHCP_LEASE_MIN_S || !usable_host(ntohl(out->address.s_addr)))
 		return -EINVAL;
 	if (!out->prefix)
 		out->prefix = classful_prefix(ntohl(out->address.s_addr));

@@ -106,7 +106,7 @@ struct interface_spec {
 	struct in_addr address;  /* static only */
 	unsigned prefix;         /* static only, 1..32 */
 	struct in_addr gateway;  /* static only; s_addr 0: none */
-	struct in_addr dns[3];
+	struct in_addr dns[INTERFACE_MAX_DNS];
 	size_t n_dns;
 };
 
@@ -255,19 +255,22 @@ struct dhcp_request {
 	uint8_t mac[6];
 	bool broadcast;          /* ask the server to broadcast its answer (no address yet) */
 	struct in_addr ciaddr;   /* RENEWING, REBINDING: ours; else 0 */
-	struct in_addr requested; /* SELECTING: the offered address; else 0 */
-	struct in_addr server_id; /* SELECTING: the offer's server; else 0 */
+	struct in_addr requested; /* REQUESTING: the offered address; else 0 */
+	struct in_addr server_id; /* REQUESTING: the offer's server; else 0 */
 };
 /* A server's answer, every field checked. Times are seconds;
  * DHCP_LEASE_INFINITE: no renewal at all. */
 #define DHCP_LEASE_INFINITE 0xffffffffU
+/* A shorter lease is refused: renewing at half of it would have PID 1
+ * exchange messages without pause. */
+#define DHCP_LEASE_MIN_S 10
 struct dhcp_reply {
 	enum dhcp_type type;
 	struct in_addr address;   /* yiaddr */
 	struct in_addr server_id;
 	unsigned prefix;          /* from the subnet mask; classful when absent */
 	struct in_addr router;    /* 0: none */
-	struct in_addr dns[3];
+	struct in_addr dns[INTERFACE_MAX_DNS];
 	size_t n_dns;
 	uint32_t lease_s, t1_s, t2_s; /* T1 and T2: their defaults (1/2, 7/8) when absent or inconsistent */
 };
@@ -300,7 +303,7 @@ long dhcp_retry_at(enum dhcp_state state, const struct dhcp_times *t, long now, 
 /* ---- net.c: the appliance's interfaces ---- */
 #define NET_RESOLV_CONF "/run/resolv.conf"
 #define NET_LINK_WAIT_MS 10000 /* how long a named interface may take to appear */
-#define NET_POLL_MAX 8         /* DHCP sockets at most (the builder allows 8 interfaces) */
+#define NET_POLL_MAX INTERFACES_MAX /* DHCP sockets at most: one per interface */
 struct net;
 /* Configures each interface: a static one fully (address, route, DNS), a
  * DHCP one gets its client started. Waits up to NET_LINK_WAIT_MS for links

@@ -54,6 +54,8 @@ struct client {
 	bool bound;             /* lease.address is on the interface */
 	struct dhcp_times times;
 	unsigned long dropped;  /* malformed messages */
+	unsigned long naks;     /* refusals, said at 1, 2, 4, 8, ... */
+	unsigned restarts;      /* exchanges begun again since the last lease: the back-off */
 };
 
 struct net {
@@ -94,7 +96,7 @@ static const char *ip(struct in_addr a, char buf[INET_ADDRSTRLEN])
 
 static void add_dns(struct in_addr *all, size_t *n, const struct in_addr *dns, size_t n_dns)
 {
-	for (size_t i = 0; i < n_dns && *n < 3; i++) {
+	for (size_t i = 0; i < n_dns && *n < INTERFACE_MAX_DNS; i++) {
 		bool seen = false;
 		for (size_t j = 0; j < *n; j++)
 			seen |= all[j].s_addr == dns[i].s_addr;
@@ -107,7 +109,7 @@ static void add_dns(struct in_addr *all, size_t *n, const struct in_addr *dns, s
  * leases' (the manifest's dns: for a DHCP interface replaces its lease's). */
 static void write_resolv(const struct net *net)
 {
-	struct in_addr all[3];
+	struct in_addr all[INTERFACE_MAX_DNS];
 	size_t n = 0;
 	char tmp[PATH_MAX], line[64], text[INET_ADDRSTRLEN];
 
@@ -189,6 +191,14 @@ static void client_discover(struct client *c, long now)
 	c->next_ms = now + dhcp_backoff_ms(0, random32());
 }
 
+/* Back to INIT, the next DISCOVER after the back-off of the exchanges
+ * begun again since the last lease (4, 8, ... 64 s). */
+static void client_restart_later(struct client *c, long now)
+{
+	c->state = DHCP_INIT;
+	c->next_ms = now + dhcp_backoff_ms(c->restarts++, random32());
+}
+
 static void client_unbind(struct net *net, struct client *c)
 {
 	struct bh_err err = { 0 };
@@ -210,19 +220,24 @@ static void client_bind(struct net *net, struct client *c, const struct dhcp_rep
 	if (c->bound && !renewal)
 		client_unbind(net, c);
 	if (netlink_address_add(c->spec.name, r->address, r->prefix, &err) < 0) {
-		/* Not ours to use: try again later, from the start. */
+		/* Not ours to use: try again later, from the start, and hold
+		 * no address meanwhile (no timer would take it away in INIT). */
 		log_warn("%s", err.msg);
-		c->state = DHCP_INIT;
-		c->next_ms = now + dhcp_backoff_ms(c->attempt, random32());
+		client_unbind(net, c);
+		client_restart_later(c, now);
 		return;
 	}
-	if (r->router.s_addr && netlink_default_route(c->spec.name, r->router, &err) < 0)
+	bool routed = r->router.s_addr != 0;
+	if (routed && netlink_default_route(c->spec.name, r->router, &err) < 0) {
 		log_warn("%s", err.msg);
+		routed = false;
+	}
 	c->lease = *r;
 	c->bound = true;
 	c->times = dhcp_lease_times(r, c->request_ms);
 	c->state = DHCP_BOUND;
 	c->attempt = 0;
+	c->restarts = 0;
 	c->next_ms = c->times.t1_ms;
 	if (r->lease_s == DHCP_LEASE_INFINITE)
 		snprintf(lease, sizeof(lease), "infinite");
@@ -232,11 +247,12 @@ static void client_bind(struct net *net, struct client *c, const struct dhcp_rep
 		log_info("%s: lease of %s renewed (lease %s)", c->spec.name, ip(r->address, a), lease);
 		return;
 	}
-	if (r->router.s_addr)
+	if (routed)
 		log_info("%s: %s/%u via %s (dhcp, lease %s)", c->spec.name, ip(r->address, a), r->prefix,
 			 ip(r->router, g), lease);
 	else
-		log_info("%s: %s/%u (dhcp, lease %s)", c->spec.name, ip(r->address, a), r->prefix, lease);
+		log_info("%s: %s/%u (dhcp, lease %s%s)", c->spec.name, ip(r->address, a), r->prefix, lease,
+			 r->router.s_addr ? "; without the default route it gave" : "");
 	log_dns(c->spec.name, c->spec.n_dns ? c->spec.dns : r->dns, c->spec.n_dns ? c->spec.n_dns : r->n_dns);
 	write_resolv(net);
 }
@@ -261,10 +277,17 @@ static void client_reply(struct net *net, struct client *c, const struct dhcp_re
 	if (r->type == DHCP_ACK) {
 		client_bind(net, c, r, now);
 	} else if (r->type == DHCP_NAK) {
-		log_warn("%s: the DHCP server %s refused %s; starting over", c->spec.name, ip(r->server_id, s),
-			 ip(c->state == DHCP_REQUESTING ? c->offer.address : c->lease.address, a));
+		/* Any peer on the link can answer a broadcast REQUEST with a NAK:
+		 * the next exchange waits its back-off, and the warning is
+		 * counted, so that a NAK storm neither spins PID 1 nor floods
+		 * the console. */
+		c->naks++;
+		if ((c->naks & (c->naks - 1)) == 0)
+			log_warn("%s: the DHCP server %s refused %s; starting over (%lu refusals so far)", c->spec.name,
+				 ip(r->server_id, s), ip(c->state == DHCP_REQUESTING ? c->offer.address : c->lease.address, a),
+				 c->naks);
 		client_unbind(net, c);
-		client_discover(c, now);
+		client_restart_later(c, now);
 	}
 }
 
@@ -417,7 +440,10 @@ struct net *net_start(const struct interface_spec *ifs, size_t n, const char *re
 	net->resolv = resolv;
 	net->ifs = ifs;
 	net->n_ifs = n;
-	/* A NIC's driver may still be probing after its module loaded. */
+	/* A NIC's driver may still be probing after its module loaded. Said
+	 * once, so that a slow boot shows what it waits for. */
+	if (!all_present(ifs, n))
+		log_info("network: waiting up to %d s for the interfaces to appear", NET_LINK_WAIT_MS / 1000);
 	while (!all_present(ifs, n) && clock_ms() < deadline)
 		nanosleep(&tick, NULL);
 	for (size_t i = 0; i < n; i++) {

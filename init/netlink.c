@@ -64,7 +64,8 @@ static int transact(struct request *req)
 		return -errno;
 	/* The kernel answers a request at once; the bound only guards a
 	 * kernel that would not, so that PID 1 cannot hang here. */
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait));
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait)) < 0)
+		return -errno;
 	req->header.nlmsg_seq = ++sequence;
 	if (sendto(fd, req, req->header.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
 		return -errno;

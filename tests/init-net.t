@@ -54,14 +54,17 @@ boot_log=$work/dhcp.log
 ip netns exec "$client" "$DRIVER" "$work/resolv.conf" eth0=dhcp >/dev/null 2>"$boot_log" &
 driver_pid=$!
 pids+=("$driver_pid")
-# The link appears after the client started, as a NIC that probes late.
+# The link appears after the client started waiting for it, as a NIC that
+# probes late.
+check "the client says it waits for a missing interface" \
+  until_logged '^\[init\] network: waiting up to 10 s for the interfaces to appear$' 60
 ip link add va netns "$server" type veth peer name eth0 netns "$client"
 inside "$server" ip addr add 10.77.0.1/24 dev va
 inside "$server" ip link set va up
 start_server
 
 leased='10\.77\.0\.[0-9]*'
-check "a link that appears late gets a lease, logged as NET.md says" \
+check "a link that appears late gets a lease, logged with address, router and lease time" \
   until_logged "^\[init\] eth0: $leased/24 via 10\.77\.0\.1 (dhcp, lease 20 s)$" 60
 address=$(grep -o "eth0: $leased/24" "$boot_log" | head -n1 | sed 's/^eth0: //; s|/24||')
 has_address() { inside "$client" ip -4 -o addr show dev eth0 | grep -q " inet $address/24 "; }
@@ -92,14 +95,14 @@ no_route() { ! has_route; }
 check "  ... the default route with it" no_route
 check "  ... and resolv.conf names no server" sh -c "! grep -q nameserver '$work/resolv.conf'"
 # After the expiry: DISCOVER, then again 4 s later (+/- 1 s), announcing the
-# next in 8 s (+/- 1 s).
+# next in 8 s (+/- 1 s): the announcement is what is checked.
 expired_at=$(line_of 'lease of .* expired')
 retried() { tail -n +"$expired_at" "$boot_log" | grep -q '^\[init\] eth0: no DHCP offer yet; asked again, next in [789] s$'; }
-check "the client asks again with back-off (4 s, then 8 s)" wait_for "a DISCOVER retried" 60 retried
+check "the client asks again, announcing the doubled wait (8 s, +/- 1)" wait_for "a DISCOVER retried" 60 retried
 start_server
 check "a server back gives the lease back" \
   wait_for "a second lease" 120 logged "^\[init\] eth0: $leased/24 via 10\.77\.0\.1 (dhcp, lease 20 s)$" 2
-check "the driver turned its loop throughout" test -d "/proc/$driver_pid"
+check "the driver is still running after all of it" test -d "/proc/$driver_pid"
 kill "$driver_pid"
 check "  ... and ends on SIGTERM" wait_for "the driver to end" 30 gone "$driver_pid"
 

@@ -138,6 +138,9 @@ check "--publish with a port 0 is refused" \
   refused '^bulkhead run: --publish 0:80: the host port "0" is not a number from 1 to 65535$' -p 0:80 "$work/fake"
 check "--publish with a port above 65535 is refused" \
   refused '^bulkhead run: --publish 8080:65536: the guest port "65536" is not a number from 1 to 65535$' -p 8080:65536 "$work/fake"
+check "--publish with a leading zero is refused, not read as another port" \
+  refused '^bulkhead run: --publish 08080:80: the host port "08080" is not a number from 1 to 65535 (write it without a leading zero)$' \
+  -p 08080:80 "$work/fake"
 check "--publish with a port that is no number is refused" \
   refused '^bulkhead run: --publish http:80: the host port "http" is not a number from 1 to 65535$' -p http:80 "$work/fake"
 check "--publish with an empty guest port is refused" \
