@@ -31,11 +31,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# get URL SECONDS: the page at URL on stdout, or a failure within SECONDS.
-get() {
-  perl -MHTTP::Tiny -e 'my $r = HTTP::Tiny->new(timeout => $ARGV[1])->get($ARGV[0]);
-    $r->{success} or exit 1; print $r->{content}' "$@"
-}
 # free_port: a TCP port on 127.0.0.1 nothing listens on now.
 free_port() { perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport'; }
 port=$(free_port)
@@ -97,18 +92,18 @@ boot_log=$work/console
 run_pid=$!
 check "the web service comes up" until_logged '^\[web\] serving on port 80' 300
 
-fetch() { get "http://127.0.0.1:$port/" 10 >"$work/page" && [ -s "$work/page" ]; }
+fetch() { http_get "http://127.0.0.1:$port/" 10 >"$work/page" && [ -s "$work/page" ]; }
 check "the host reaches the appliance's web server through -p 127.0.0.1:$port:80" \
   wait_for "the page through the published port" 120 fetch
 check "  ... and gets its page" grep -qx 'published from inside the appliance' "$work/page"
 check "the VM cannot reach a server on the host's loopback: egress is closed (nc ran and failed)" \
   logged '^\[web\] egress: closed (nc exit 1)'
-host_serves() { [ "$(get "http://127.0.0.1:$host_port/" 10)" = "the host's own page" ]; }
+host_serves() { [ "$(http_get "http://127.0.0.1:$host_port/" 10)" = "the host's own page" ]; }
 check "  ... while the host's server does serve (the probe was real)" host_serves
 # The host's first global IPv4 address, if it has one: the forward must
 # not answer there.
 outside=$(ip -4 -o addr show scope global 2>/dev/null | awk '{ sub(/\/.*/, "", $4); print $4; exit }')
-not_outside() { ! get "http://$outside:$port/" 5 >/dev/null 2>&1; }
+not_outside() { ! http_get "http://$outside:$port/" 5 >/dev/null 2>&1; }
 if [ -n "$outside" ]; then
   check "the forward listens on 127.0.0.1 only, not on $outside" not_outside
 else

@@ -65,10 +65,7 @@ udhcpd_pid=$!
 
 # get URL SECONDS: the page at URL on stdout, fetched from inside the
 # namespace, or a failure within SECONDS.
-get() {
-  inside perl -MHTTP::Tiny -e 'my $r = HTTP::Tiny->new(timeout => $ARGV[1])->get($ARGV[0]);
-    $r->{success} or exit 1; print $r->{content}' "$@"
-}
+get() { inside "${HTTP_GET[@]}" "$@"; }
 
 # web NAME INTERFACE-YAML: a manifest whose web service serves a page
 # naming NAME on port 80 of the appliance's own network.

@@ -93,6 +93,14 @@ wait_boot() {
 # The init's host pid, once it runs (unshare's child).
 init_pid() { pgrep -P "$(pgrep -P "$boot_pid" -x unshare)" -x init 2>/dev/null | head -n1; }
 
+# http_get URL SECONDS: the page at URL on stdout, or a failure within
+# SECONDS. perl's HTTP::Tiny, since busybox's wget -T crashes (Debian's
+# 1.35); HTTP_GET is the same command for another namespace
+# (ip netns exec NS "${HTTP_GET[@]}" URL SECONDS).
+HTTP_GET=(perl -MHTTP::Tiny -e 'my $r = HTTP::Tiny->new(timeout => $ARGV[1])->get($ARGV[0]);
+  $r->{success} or exit 1; print $r->{content}')
+http_get() { "${HTTP_GET[@]}" "$@"; }
+
 # wait_for WHAT SECONDS COMMAND...: polls COMMAND (every 0.2 s) until it
 # succeeds, for at most SECONDS; then says what it waited for, as a TAP
 # diagnostic on stderr, and returns 1. Tests wait for conditions, never for
