@@ -57,6 +57,61 @@ struct manifest_interface {
 	size_t line, column;               /* the item's position, for later errors */
 };
 
+/* ---- networks: named networks the containers join (image/manifest-networks.c) ---- */
+
+/* A container port and its protocol: "80", "53/udp". */
+struct port_proto {
+	uint16_t port;
+	uint8_t proto; /* IPPROTO_TCP or IPPROTO_UDP */
+};
+
+/* networks: one bridge in the init's network namespace. */
+struct manifest_network {
+	char *name;                           /* 1 to NETWORK_NAME_MAX of [a-z0-9-] */
+	struct in_addr subnet;                /* network order, host bits zero */
+	unsigned prefix;                      /* 16 to 29 */
+	struct in_addr gateway;               /* the bridge's own address: the subnet's first host */
+	char bridge[INTERFACE_NAME_MAX + 1];  /* NETWORK_BRIDGE_PREFIX NAME */
+	bool joined;                          /* some container joins it */
+	size_t line, column;
+};
+
+/* A container's place on one network: decided at build time. */
+struct network_link {
+	size_t network;                        /* index into manifest.networks */
+	struct in_addr address;                /* its own, assigned in declaration order from .2 */
+	char name[INTERFACE_NAME_MAX + 1];     /* inside the container: eth0, eth1, ... */
+	char host_name[INTERFACE_NAME_MAX + 1];/* its veth peer on the bridge: bhc<index>n<link> */
+	uint8_t mac[6];                        /* 02:b4 and the address's four bytes */
+	size_t line, column;
+};
+
+/* ports: a port of the appliance's NICs forwarded to the container. */
+struct publish_port {
+	uint16_t appliance_port;   /* on every interface of the appliance */
+	uint16_t container_port;
+	uint8_t proto;             /* IPPROTO_TCP or IPPROTO_UDP */
+	size_t line, column;
+};
+
+/* allow: this container may open connections to TO on PORTS. */
+struct allow_rule {
+	char *to;                  /* a container's name */
+	const struct container *target; /* resolved once every container is read */
+	struct port_proto *ports;  /* at least one */
+	size_t n_ports;
+	size_t line, column;
+};
+
+/* egress: this container may open connections beyond the appliance. */
+struct egress_rule {
+	struct in_addr address;    /* network order, host bits zero */
+	unsigned prefix;           /* 0 to 32 */
+	struct port_proto *ports;  /* NULL: every port of TCP and UDP */
+	size_t n_ports;
+	size_t line, column;
+};
+
 struct file_entry {
 	char *path;      /* absolute, in the container */
 	char *contents;  /* or: */
@@ -124,6 +179,15 @@ struct container {
 	size_t n_files;
 	bool readonly;
 	bool host_network;     /* network: host shares the appliance's network namespace */
+	struct network_link *links;   /* networks: the networks it joins, in its order */
+	size_t n_links;
+	size_t networks_line, networks_column;
+	struct publish_port *ports;   /* ports: */
+	size_t n_ports;
+	struct allow_rule *allow;     /* allow: */
+	size_t n_allow;
+	struct egress_rule *egress;   /* egress: */
+	size_t n_egress;
 	/* supervision (services only) */
 	enum restart_policy restart;
 	uint64_t max_restarts;  /* 0: no limit */
@@ -160,6 +224,8 @@ struct manifest {
 	size_t n_disks;
 	struct manifest_interface *interfaces; /* NULL: no NIC configured (lo only) */
 	size_t n_interfaces;
+	struct manifest_network *networks;     /* networks: */
+	size_t n_networks;
 };
 
 /* Returns 0, or -1 with the first error in diag. Every host path the

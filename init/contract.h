@@ -83,6 +83,7 @@ static inline int debug_exit_decode(int rc)
 #define AJ_MODULES "modules"                   /* kernel module paths, in load order */
 #define AJ_DISKS "disks"                       /* objects of AJ_DISK_* */
 #define AJ_INTERFACES "interfaces"             /* objects of AJ_IF_* */
+#define AJ_NETWORKS "networks"                 /* objects of AJ_NET_* */
 #define AJ_ONBOOT "onboot"                     /* the phases: objects of AJ_C_* */
 #define AJ_SERVICES "services"
 #define AJ_ONSHUTDOWN "onshutdown"
@@ -96,6 +97,21 @@ static inline int debug_exit_decode(int rc)
 #define AJ_C_MAX_RESTARTS "max_restarts"   /* 0: no limit */
 #define AJ_C_DEPENDS_ON "depends_on"       /* names of containers of the same phase */
 #define AJ_C_STOP_GRACE_MS "stop_grace_ms" /* 1 to STOP_GRACE_MAX_MS */
+#define AJ_C_LINKS "links"                 /* objects of AJ_LINK_*: its networks */
+
+/* A network: a bridge in the init's namespace with the gateway's address. */
+#define AJ_NET_NAME "name"       /* NETWORK_NAME_MAX of [a-z0-9-] */
+#define AJ_NET_BRIDGE "bridge"   /* NETWORK_BRIDGE_PREFIX NAME */
+#define AJ_NET_ADDRESS "address" /* dotted IPv4: the bridge's (the containers' gateway) */
+#define AJ_NET_PREFIX "prefix"   /* the subnet's, 16 to 29 */
+
+/* A container's link to a network: a veth pair, HOST on the bridge and
+ * NAME in the container's network namespace with ADDRESS/32 and MAC. */
+#define AJ_LINK_NETWORK "network" /* a network's name */
+#define AJ_LINK_NAME "name"       /* inside: eth0, eth1, ... */
+#define AJ_LINK_HOST "host"       /* the bridge's side */
+#define AJ_LINK_ADDRESS "address" /* dotted IPv4 in the network's subnet */
+#define AJ_LINK_MAC "mac"         /* "02:b4:..." */
 
 #define AJ_DISK_LABEL "label" /* the ext4 label, mounted on VOLUMES_DIR/LABEL */
 #define AJ_DISK_DIRS "dirs"   /* directories of the disk the volumes bind */
@@ -153,6 +169,26 @@ static const char *const restart_policy_names[RESTART_POLICIES] = { "no", "on-fa
  * 2016. Beyond descriptors the loop is linear in the containers per event,
  * which 2000 keeps cheap. */
 #define INIT_MAX_CONTAINERS 2000
+
+/* ---- the containers' networks ---- */
+/* A network's bridge is NETWORK_BRIDGE_PREFIX and its name, in the init's
+ * network namespace: the name fits IFNAMSIZ - 1 with the prefix. */
+#define NETWORK_BRIDGE_PREFIX "bh-"
+#define NETWORK_NAME_MAX (INTERFACE_NAME_MAX - 3)
+/* The most networks one appliance declares, and one container joins. */
+#define NETWORKS_MAX 32
+#define CONTAINER_LINKS_MAX 4
+/* Where the init keeps each networked container's network namespace (a
+ * bind mount of it, NETNS_DIR/NAME), made before the container starts; its
+ * config.json joins it by this path. */
+#define NETNS_DIR CONTROL_DIR "/netns"
+/* The nftables rule set the builder encoded (nfnetlink messages, one
+ * batch), loaded by the init before any container starts. */
+#define NET_RULES_ENTRY "etc/bulkhead/net.rules"
+#define NET_RULES "/" NET_RULES_ENTRY
+/* The tables the rules live in (ip and bridge families): ctl net lists
+ * their named counters. */
+#define NET_TABLE "bulkhead"
 
 /* How each of the init's console lines starts; bulkhead run takes the first
  * as the sign that the guest runs (KVM can run it). */

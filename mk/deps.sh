@@ -23,6 +23,8 @@ packages=(
   # tests; umoci and skopeo make the OCI layouts and docker archives that
   # tests/images.t imports, offline
   perl file cpio jq umoci skopeo zstd xz-utils bzip2
+  # nft lists the rule set the builder encodes (tests/net-rules.t)
+  nftables
   # depmod: modules.dep for the unpacked kernel, so that the builder can
   # resolve the modules an appliance needs
   kmod
