@@ -28,25 +28,51 @@ void bundle_dir(const struct container *c, size_t index, char *out, size_t size)
 		snprintf(out, size, "containers/" AJ_SERVICES "/%s", c->name);
 }
 
+static json_t *ipv4_json(struct in_addr a);
+
+/* A container's links, as the build decided them (manifest-networks.c). */
+static json_t *links_json(const struct manifest *m, const struct container *c)
+{
+	json_t *list = json_array();
+
+	for (size_t i = 0; i < c->n_links; i++) {
+		const struct network_link *l = &c->links[i];
+		char mac[18];
+
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", l->mac[0], l->mac[1], l->mac[2], l->mac[3],
+			 l->mac[4], l->mac[5]);
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:o, s:s}", AJ_LINK_NETWORK,
+						      m->networks[l->network].name, AJ_LINK_NAME, l->name, AJ_LINK_HOST,
+						      l->host_name, AJ_LINK_ADDRESS, ipv4_json(l->address), AJ_LINK_MAC,
+						      mac));
+	}
+	return list;
+}
+
 /* One container of a phase: every key, defaults written out, so that the
  * init's defaults never decide for a manifest. */
-static json_t *spec_json(const struct container *c, size_t index, uint64_t default_grace_ms)
+static json_t *spec_json(const struct manifest *m, const struct container *c, size_t index, uint64_t default_grace_ms)
 {
 	char bundle[256];
+	json_t *spec;
 
 	bundle_dir(c, index, bundle, sizeof(bundle));
-	return json_pack("{s:s, s:s+, s:s, s:I, s:o, s:I}", AJ_C_NAME, c->name, AJ_C_BUNDLE, "/", bundle, AJ_C_RESTART,
+	spec = json_pack("{s:s, s:s+, s:s, s:I, s:o, s:I}", AJ_C_NAME, c->name, AJ_C_BUNDLE, "/", bundle, AJ_C_RESTART,
 			 restart_policy_names[c->restart], AJ_C_MAX_RESTARTS, (json_int_t)c->max_restarts,
 			 AJ_C_DEPENDS_ON, string_array(c->depends_on), AJ_C_STOP_GRACE_MS,
 			 (json_int_t)(c->stop_grace_ms ? c->stop_grace_ms : default_grace_ms));
+	/* Absent: no network of its own beyond lo, as before the key. */
+	if (spec && c->n_links)
+		json_object_set_new(spec, AJ_C_LINKS, links_json(m, c));
+	return spec;
 }
 
-static json_t *phase_json(const struct container *list, size_t n, uint64_t default_grace_ms)
+static json_t *phase_json(const struct manifest *m, const struct container *list, size_t n, uint64_t default_grace_ms)
 {
 	json_t *array = json_array();
 
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(array, spec_json(&list[i], i, default_grace_ms));
+		json_array_append_new(array, spec_json(m, &list[i], i, default_grace_ms));
 	return array;
 }
 
@@ -106,20 +132,37 @@ static json_t *interfaces_json(const struct manifest *m)
 	return list;
 }
 
+/* Each network's bridge and the gateway's address on it. */
+static json_t *networks_json(const struct manifest *m)
+{
+	json_t *list = json_array();
+
+	for (size_t i = 0; i < m->n_networks; i++) {
+		const struct manifest_network *n = &m->networks[i];
+		json_array_append_new(list, json_pack("{s:s, s:s, s:o, s:i}", AJ_NET_NAME, n->name, AJ_NET_BRIDGE,
+						      n->bridge, AJ_NET_ADDRESS, ipv4_json(n->gateway), AJ_NET_PREFIX,
+						      (int)n->prefix));
+	}
+	return list;
+}
+
 char *appliance_json(const struct manifest *m, char *const *modules)
 {
 	json_t *root = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", AJ_NAME, m->name, AJ_HOSTNAME, m->hostname,
 				 AJ_ONBOOT_FAILURE, m->onboot_continue ? AJ_ONBOOT_CONTINUE : AJ_ONBOOT_HALT, AJ_MODULES,
 				 string_array(modules), AJ_DISKS, disks_json(m), AJ_ONBOOT,
-				 phase_json(m->onboot, m->n_onboot, m->stop_grace_ms), AJ_SERVICES,
-				 phase_json(m->services, m->n_services, m->stop_grace_ms), AJ_ONSHUTDOWN,
-				 phase_json(m->onshutdown, m->n_onshutdown, m->stop_grace_ms));
+				 phase_json(m, m->onboot, m->n_onboot, m->stop_grace_ms), AJ_SERVICES,
+				 phase_json(m, m->services, m->n_services, m->stop_grace_ms), AJ_ONSHUTDOWN,
+				 phase_json(m, m->onshutdown, m->n_onshutdown, m->stop_grace_ms));
 	/* Absent: the first failure decides. */
 	if (root && m->exit_status_from)
 		json_object_set_new(root, AJ_EXIT_STATUS_FROM, json_string(m->exit_status_from));
 	/* Absent: no NIC is configured, as in an appliance built before the key. */
 	if (root && m->n_interfaces)
 		json_object_set_new(root, AJ_INTERFACES, interfaces_json(m));
+	/* Absent: no container joins a network. */
+	if (root && m->n_networks)
+		json_object_set_new(root, AJ_NETWORKS, networks_json(m));
 	char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 	json_decref(root);
 	return text;

@@ -15,11 +15,13 @@
 
 static const char *const top_keys[] = {
 	AJ_NAME,    AJ_HOSTNAME, AJ_ONBOOT_FAILURE, AJ_EXIT_STATUS_FROM, AJ_MODULES,
-	AJ_DISKS,   AJ_INTERFACES, AJ_ONBOOT,       AJ_SERVICES,         AJ_ONSHUTDOWN,
+	AJ_DISKS,   AJ_INTERFACES, AJ_NETWORKS,     AJ_ONBOOT,           AJ_SERVICES, AJ_ONSHUTDOWN,
 };
 static const char *const container_keys[] = {
-	AJ_C_NAME, AJ_C_BUNDLE, AJ_C_RESTART, AJ_C_MAX_RESTARTS, AJ_C_DEPENDS_ON, AJ_C_STOP_GRACE_MS,
+	AJ_C_NAME, AJ_C_BUNDLE, AJ_C_RESTART, AJ_C_MAX_RESTARTS, AJ_C_DEPENDS_ON, AJ_C_STOP_GRACE_MS, AJ_C_LINKS,
 };
+static const char *const network_keys[] = { AJ_NET_NAME, AJ_NET_BRIDGE, AJ_NET_ADDRESS, AJ_NET_PREFIX };
+static const char *const link_keys[] = { AJ_LINK_NETWORK, AJ_LINK_NAME, AJ_LINK_HOST, AJ_LINK_ADDRESS, AJ_LINK_MAC };
 static const char *const disk_keys[] = { AJ_DISK_LABEL, AJ_DISK_DIRS };
 static const char *const interface_keys[] = {
 	AJ_IF_NAME, AJ_IF_DHCP, AJ_IF_ADDRESS, AJ_IF_PREFIX, AJ_IF_GATEWAY, AJ_IF_DNS,
@@ -134,7 +136,11 @@ static int string_list(json_t *list, const char *what, char ***out, struct bh_er
 	return 0;
 }
 
-static int load_spec(json_t *item, struct container_spec *spec, const char *phase, size_t i, struct bh_err *err)
+static int load_links(json_t *item, const char *path, const struct appliance *a, struct container_spec *spec,
+		      struct bh_err *err);
+
+static int load_spec(json_t *item, struct container_spec *spec, const char *phase, size_t i, const struct appliance *a,
+		     struct bh_err *err)
 {
 	char path[64];
 	json_t *v;
@@ -172,6 +178,8 @@ static int load_spec(json_t *item, struct container_spec *spec, const char *phas
 				err)) < 0)
 		return r;
 	spec->stop_grace_ms = (int)n;
+	if ((r = load_links(item, path, a, spec, err)) < 0)
+		return r;
 	/* Its elements are names, resolved once the phase is read. */
 	return member(item, path, AJ_C_DEPENDS_ON, JSON_ARRAY, &v, err);
 }
@@ -253,7 +261,8 @@ static int check_cycles(const struct container_spec *specs, size_t n, const char
 		       APPLIANCE_JSON, phase, cycle, specs[at].name);
 }
 
-static int load_phase(json_t *root, const char *phase, struct container_spec **out, size_t *n, struct bh_err *err)
+static int load_phase(json_t *root, const char *phase, const struct appliance *a, struct container_spec **out,
+		      size_t *n, struct bh_err *err)
 {
 	json_t *list, *item;
 	size_t i;
@@ -268,7 +277,7 @@ static int load_phase(json_t *root, const char *phase, struct container_spec **o
 		return bh_fail(err, -ENOMEM, "out of memory");
 	json_array_foreach(list, i, item) {
 		*n = i + 1;
-		if ((r = load_spec(item, &(*out)[i], phase, i, err)) < 0)
+		if ((r = load_spec(item, &(*out)[i], phase, i, a, err)) < 0)
 			return r;
 	}
 	r = resolve_dependencies(list, *out, *n, phase, err);
@@ -409,6 +418,149 @@ static int load_interfaces(json_t *root, struct appliance *a, struct bh_err *err
 	return 0;
 }
 
+/* A network's or link's name: 1 to MAX of ALLOWED, so that it fits an
+ * interface name and is plain text. */
+static int name_member(json_t *obj, const char *path, const char *key, const char *allowed, size_t max, char *out,
+		       struct bh_err *err)
+{
+	json_t *v;
+	int r = member(obj, path, key, JSON_STRING, &v, err);
+	const char *s = v ? json_string_value(v) : "";
+
+	if (r < 0)
+		return r;
+	if (!*s || strlen(s) > max || strspn(s, allowed) != strlen(s))
+		return bh_fail(err, -EINVAL, "%s: %s.%s must be 1 to %zu lowercase letters%s", APPLIANCE_JSON, path,
+			       key, max, strchr(allowed, '-') ? ", digits or dashes" : " or digits");
+	strcpy(out, s);
+	return 0;
+}
+
+static const char network_name_chars[] = "abcdefghijklmnopqrstuvwxyz0123456789-";
+
+static int load_network(json_t *obj, const char *path, struct network_spec *net, struct bh_err *err)
+{
+	json_int_t prefix;
+	bool present;
+	int r;
+
+	if (!json_is_object(obj))
+		return bh_fail(err, -EINVAL, "%s: %s must be an object", APPLIANCE_JSON, path);
+	if ((r = known_keys(obj, path, network_keys, ARRAY_SIZE(network_keys), err)) < 0 ||
+	    (r = name_member(obj, path, AJ_NET_NAME, network_name_chars, NETWORK_NAME_MAX, net->name, err)) < 0 ||
+	    (r = name_member(obj, path, AJ_NET_BRIDGE, network_name_chars, INTERFACE_NAME_MAX, net->bridge, err)) < 0 ||
+	    (r = ipv4_member(obj, path, AJ_NET_ADDRESS, &net->address, &present, err)) < 0 ||
+	    (r = integer_member(obj, path, AJ_NET_PREFIX, 16, 29, 0, &prefix, err)) < 0)
+		return r;
+	/* The bridge's name is decided by the network's: nothing else of the
+	 * init's namespace can be named by this file. */
+	if (strncmp(net->bridge, NETWORK_BRIDGE_PREFIX, strlen(NETWORK_BRIDGE_PREFIX)) != 0 ||
+	    strcmp(net->bridge + strlen(NETWORK_BRIDGE_PREFIX), net->name) != 0)
+		return bh_fail(err, -EINVAL, "%s: %s.bridge must be " NETWORK_BRIDGE_PREFIX "%s", APPLIANCE_JSON, path,
+			       net->name);
+	if (!present || !prefix)
+		return bh_fail(err, -EINVAL, "%s: %s needs an address and a prefix", APPLIANCE_JSON, path);
+	net->prefix = (unsigned)prefix;
+	return 0;
+}
+
+static int load_networks(json_t *root, struct appliance *a, struct bh_err *err)
+{
+	json_t *list, *obj;
+	size_t i;
+	int r;
+
+	if ((r = member(root, "", AJ_NETWORKS, JSON_ARRAY, &list, err)) < 0 || !list)
+		return r;
+	if (json_array_size(list) > NETWORKS_MAX)
+		return bh_fail(err, -EINVAL, "%s: %zu networks; at most %d", APPLIANCE_JSON, json_array_size(list),
+			       NETWORKS_MAX);
+	if (!(a->networks = calloc(json_array_size(list) + 1, sizeof(*a->networks))))
+		return bh_fail(err, -ENOMEM, "out of memory");
+	json_array_foreach(list, i, obj) {
+		char path[64];
+
+		a->n_networks = i + 1;
+		snprintf(path, sizeof(path), AJ_NETWORKS "[%zu]", i);
+		if ((r = load_network(obj, path, &a->networks[i], err)) < 0)
+			return r;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(a->networks[j].name, a->networks[i].name) == 0)
+				return bh_fail(err, -EINVAL, "%s: %s.name %s is also networks[%zu]'s", APPLIANCE_JSON,
+					       path, a->networks[i].name, j);
+	}
+	return 0;
+}
+
+static int load_link(json_t *obj, const char *path, const struct appliance *a, struct link_spec *link,
+		     struct bh_err *err)
+{
+	char network[INTERFACE_NAME_MAX + 1];
+	json_t *mac;
+	bool present;
+	int r;
+
+	if (!json_is_object(obj))
+		return bh_fail(err, -EINVAL, "%s: %s must be an object", APPLIANCE_JSON, path);
+	if ((r = known_keys(obj, path, link_keys, ARRAY_SIZE(link_keys), err)) < 0 ||
+	    (r = name_member(obj, path, AJ_LINK_NETWORK, network_name_chars, NETWORK_NAME_MAX, network, err)) < 0 ||
+	    (r = name_member(obj, path, AJ_LINK_NAME, "abcdefghijklmnopqrstuvwxyz0123456789", INTERFACE_NAME_MAX,
+			     link->name, err)) < 0 ||
+	    (r = name_member(obj, path, AJ_LINK_HOST, "abcdefghijklmnopqrstuvwxyz0123456789", INTERFACE_NAME_MAX,
+			     link->host, err)) < 0 ||
+	    (r = ipv4_member(obj, path, AJ_LINK_ADDRESS, &link->address, &present, err)) < 0 ||
+	    (r = member(obj, path, AJ_LINK_MAC, JSON_STRING, &mac, err)) < 0)
+		return r;
+	link->network = 0;
+	while (link->network < a->n_networks && strcmp(a->networks[link->network].name, network) != 0)
+		link->network++;
+	if (link->network == a->n_networks)
+		return bh_fail(err, -EINVAL, "%s: %s.network %s is not in networks", APPLIANCE_JSON, path, network);
+	const struct network_spec *net = &a->networks[link->network];
+	uint32_t mask = interface_netmask(net->prefix), addr = ntohl(link->address.s_addr),
+		 gateway = ntohl(net->address.s_addr);
+	if (!present || addr == gateway || (addr & mask) != (gateway & mask) || (addr & ~mask) == 0 ||
+	    (addr & ~mask) == ~mask)
+		return bh_fail(err, -EINVAL, "%s: %s.address is not a host of %s's subnet other than its gateway",
+			       APPLIANCE_JSON, path, network);
+	unsigned m[6];
+	char end;
+	if (!mac || sscanf(json_string_value(mac), "%2x:%2x:%2x:%2x:%2x:%2x%c", &m[0], &m[1], &m[2], &m[3], &m[4],
+			   &m[5], &end) != 6 || (m[0] & 1))
+		return bh_fail(err, -EINVAL, "%s: %s.mac is not a unicast MAC address (02:b4:0a:59:00:02)",
+			       APPLIANCE_JSON, path);
+	for (int i = 0; i < 6; i++)
+		link->mac[i] = (uint8_t)m[i];
+	return 0;
+}
+
+/* A container's links: each on a known network, each host name once in
+ * the whole appliance (checked by the init when it makes them). */
+static int load_links(json_t *item, const char *path, const struct appliance *a, struct container_spec *spec,
+		      struct bh_err *err)
+{
+	json_t *list, *obj;
+	size_t i;
+	int r;
+
+	if ((r = member(item, path, AJ_C_LINKS, JSON_ARRAY, &list, err)) < 0 || !list || !json_array_size(list))
+		return r;
+	if (json_array_size(list) > CONTAINER_LINKS_MAX)
+		return bh_fail(err, -EINVAL, "%s: %s.links holds %zu; at most %d", APPLIANCE_JSON, path,
+			       json_array_size(list), CONTAINER_LINKS_MAX);
+	if (!(spec->links = calloc(json_array_size(list), sizeof(*spec->links))))
+		return bh_fail(err, -ENOMEM, "out of memory");
+	json_array_foreach(list, i, obj) {
+		char at[96];
+
+		spec->n_links = i + 1;
+		snprintf(at, sizeof(at), "%s.links[%zu]", path, i);
+		if ((r = load_link(obj, at, a, &spec->links[i], err)) < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* The top level of ROOT into A; PATH names the file in messages. */
 static int appliance_read(json_t *root, const char *path, struct appliance *a, struct bh_err *err)
 {
@@ -434,11 +586,13 @@ static int appliance_read(json_t *root, const char *path, struct appliance *a, s
 	if (r == 0)
 		r = load_interfaces(root, a, err);
 	if (r == 0)
-		r = load_phase(root, AJ_ONBOOT, &a->onboot, &a->n_onboot, err);
+		r = load_networks(root, a, err);
 	if (r == 0)
-		r = load_phase(root, AJ_SERVICES, &a->services, &a->n_services, err);
+		r = load_phase(root, AJ_ONBOOT, a, &a->onboot, &a->n_onboot, err);
 	if (r == 0)
-		r = load_phase(root, AJ_ONSHUTDOWN, &a->onshutdown, &a->n_onshutdown, err);
+		r = load_phase(root, AJ_SERVICES, a, &a->services, &a->n_services, err);
+	if (r == 0)
+		r = load_phase(root, AJ_ONSHUTDOWN, a, &a->onshutdown, &a->n_onshutdown, err);
 	if (r == 0 && a->n_onboot + a->n_services + a->n_onshutdown > INIT_MAX_CONTAINERS)
 		r = bh_fail(err, -E2BIG, "%s: %zu containers; the init runs %d at most (INIT_MAX_CONTAINERS)", path,
 			    a->n_onboot + a->n_services + a->n_onshutdown, INIT_MAX_CONTAINERS);
@@ -477,6 +631,7 @@ static void free_phase(struct container_spec *specs, size_t n)
 		free(specs[i].name);
 		free(specs[i].bundle);
 		free(specs[i].depends_on);
+		free(specs[i].links);
 	}
 	free(specs);
 }
@@ -500,4 +655,5 @@ void appliance_free(struct appliance *a)
 	}
 	free(a->disks);
 	free(a->interfaces);
+	free(a->networks);
 }

@@ -46,6 +46,10 @@
 #define BOOT_CTL_TTY "ttyS1"
 #define BOOT_OPTION_DEBUG "bulkhead.debug" /* print each boot phase's duration */
 #define BOOT_OPTION_SHELL "bulkhead.shell" /* an emergency shell when the boot fails */
+/* Some container may reach beyond the appliance (egress:): bulkhead run's
+ * user network then lets the VM out, the rule set still deciding who. The
+ * init ignores it. */
+#define BOOT_OPTION_EGRESS "bulkhead.egress"
 
 /* ---- the appliance's exit status, through QEMU's isa-debug-exit ---- */
 /* The init writes one byte, status + 1, to this I/O port; QEMU then exits
@@ -182,6 +186,13 @@ static const char *const restart_policy_names[RESTART_POLICIES] = { "no", "on-fa
  * bind mount of it, NETNS_DIR/NAME), made before the container starts; its
  * config.json joins it by this path. */
 #define NETNS_DIR CONTROL_DIR "/netns"
+/* The DNS servers the init learned or was given, rewritten in place: the
+ * containers on a network see it read-only as their /etc/resolv.conf. */
+#define NET_RESOLV_CONF "/run/resolv.conf"
+/* Each networked container's /etc/hosts, written by the builder
+ * (HOSTS_DIR/NAME): itself and the peers it may reach. */
+#define HOSTS_DIR_ENTRY "etc/bulkhead/hosts"
+#define HOSTS_DIR "/" HOSTS_DIR_ENTRY
 /* The nftables rule set the builder encoded (nfnetlink messages, one
  * batch), loaded by the init before any container starts. */
 #define NET_RULES_ENTRY "etc/bulkhead/net.rules"

@@ -73,6 +73,26 @@ struct container_spec {
 	size_t *depends_on;      /* indexes into the same phase */
 	size_t n_depends_on;
 	int stop_grace_ms;
+	struct link_spec *links; /* its networks; none: lo only (or network: host) */
+	size_t n_links;
+};
+
+/* A network: a bridge of the init's namespace whose address is the
+ * gateway of the containers on it. */
+struct network_spec {
+	char name[INTERFACE_NAME_MAX + 1];
+	char bridge[INTERFACE_NAME_MAX + 1]; /* NETWORK_BRIDGE_PREFIX name */
+	struct in_addr address;
+	unsigned prefix;                     /* 16 to 29 */
+};
+
+/* A container's place on a network: a veth pair. */
+struct link_spec {
+	size_t network;                    /* index into appliance.networks */
+	char name[INTERFACE_NAME_MAX + 1]; /* inside the container */
+	char host[INTERFACE_NAME_MAX + 1]; /* on the bridge */
+	struct in_addr address;            /* /32 inside, in the network's subnet */
+	uint8_t mac[6];
 };
 
 struct interface_spec;
@@ -89,6 +109,8 @@ struct appliance {
 	size_t n_disks;
 	struct interface_spec *interfaces;
 	size_t n_interfaces;
+	struct network_spec *networks;
+	size_t n_networks;
 };
 
 struct disk_spec {
@@ -196,14 +218,14 @@ int supervisor_exit_status(const struct supervisor *s);
 #define CONTROL_PEERS_MAX 8    /* sockets served at once; one more drops the idlest */
 #define CONTROL_POLL_MAX (2 + CONTROL_PEERS_MAX)
 
-enum control_verb { CONTROL_PS, CONTROL_LOGS, CONTROL_RESTART, CONTROL_STOP, CONTROL_POWEROFF };
+enum control_verb { CONTROL_PS, CONTROL_LOGS, CONTROL_RESTART, CONTROL_STOP, CONTROL_POWEROFF, CONTROL_NET };
 struct control_request {
 	enum control_verb verb;
 	char name[64]; /* logs, restart, stop: printable ASCII, no space, 63 bytes at most */
 };
 /* protocol.c: parses one command line of LEN bytes (not NUL-terminated, without its
  * newline; a trailing \r is ignored): "ps", "logs NAME", "restart NAME",
- * "stop NAME" or "poweroff". Pure: reads only LINE[0..LEN). Returns 0,
+ * "stop NAME", "poweroff" or "net". Pure: reads only LINE[0..LEN). Returns 0,
  * -ENAMETOOLONG for a name of 64 bytes or more, -EINVAL for anything else. */
 int control_parse(const char *line, size_t len, struct control_request *out);
 
@@ -225,6 +247,8 @@ struct control_ops {
 	int (*restart)(void *ctx, const char *name);
 	int (*stop)(void *ctx, const char *name);
 	void (*request_shutdown)(void *ctx, const char *why);
+	/* net: a descriptor to read the answer from, or -errno with ERR. */
+	int (*net_report)(void *ctx, struct bh_err *err);
 };
 /* After poll: serves the FDS control_poll_fds filled, drops peers past their
  * deadline, asking OPS for what the commands need. Never blocks. */
@@ -240,6 +264,30 @@ int netlink_link_up(const char *ifname, struct bh_err *err);
 int netlink_address_add(const char *ifname, struct in_addr address, unsigned prefix, struct bh_err *err);
 int netlink_address_remove(const char *ifname, struct in_addr address, unsigned prefix, struct bh_err *err);
 int netlink_default_route(const char *ifname, struct in_addr gateway, struct bh_err *err);
+/* DESTINATION/PREFIX via GATEWAY, or on the link itself when GATEWAY is 0. */
+int netlink_route_add(const char *ifname, struct in_addr destination, unsigned prefix, struct in_addr gateway,
+		      struct bh_err *err);
+int netlink_bridge_add(const char *name, struct bh_err *err);
+/* A veth pair: HOST here, PEER in the namespace PEER_NETNS_FD with MAC. */
+int netlink_veth_add(const char *host, const char *peer, int peer_netns_fd, const uint8_t mac[6], struct bh_err *err);
+/* PORT joins BRIDGE as an isolated port. */
+int netlink_bridge_port(const char *port, const char *bridge, struct bh_err *err);
+
+/* ---- networks.c: the containers' networks, made before any container starts ---- */
+/* Loads the rule set (the file RULES: NET_RULES), then makes the bridges and each networked container's
+ * namespace (NETNS_DIR/NAME) with its links. Fails closed: a container whose
+ * walls are not all in place gets no namespace, so its start fails; the
+ * console says why. Returns how many containers' networks are ready. */
+size_t networks_start(const struct appliance *a, const char *rules);
+/* Whether an init that is not the machine's PID 1 may make networks here:
+ * its network namespace holds nothing but lo, one a test made for it. */
+bool networks_namespace_is_ours(void);
+/* ctl net: every counter of the rule set, one line each under a header, in
+ * a memory file read from its start; or -errno with err (-ENOENT: the
+ * appliance has no networks). */
+int networks_report(const struct appliance *a, struct bh_err *err);
+/* ctl ps: C's addresses, "NETWORK=ADDRESS,...", or "-" without networks. */
+void networks_addresses(const struct appliance *a, const struct container_spec *c, char *buf, size_t size);
 
 /* ---- dhcp.c: DHCPv4 messages and the client's timing, pure (tests/dhcp.c) ---- */
 #define DHCP_MESSAGE_MAX 576 /* what we send; what we accept is bounded by the buffer given */
@@ -301,7 +349,6 @@ enum dhcp_state dhcp_lease_state(const struct dhcp_times *t, long now);
 long dhcp_retry_at(enum dhcp_state state, const struct dhcp_times *t, long now, unsigned attempt, uint32_t random);
 
 /* ---- net.c: the appliance's interfaces ---- */
-#define NET_RESOLV_CONF "/run/resolv.conf"
 #define NET_LINK_WAIT_MS 10000 /* how long a named interface may take to appear */
 #define NET_POLL_MAX INTERFACES_MAX /* DHCP sockets at most: one per interface */
 struct net;

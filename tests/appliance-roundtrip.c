@@ -25,11 +25,24 @@ static void full_manifest(struct manifest *m)
 						{ .disk = "logs", .path = "/logs", .sub = "svc1-logs" } };
 	static struct volume svc2_volumes[] = { { .disk = "data", .path = "/srv", .sub = "shared", .readonly = true } };
 	static struct container onboot[] = { { .name = "first", .phase = "onboot" } };
+	/* Two networks; svc1 on both, svc2 on the second. */
+	static struct manifest_network networks[2] = {
+		{ .name = "front", .prefix = 24, .bridge = NETWORK_BRIDGE_PREFIX "front" },
+		{ .name = "back-end", .prefix = 29, .bridge = NETWORK_BRIDGE_PREFIX "back-end" },
+	};
+	static struct network_link svc1_links[2] = {
+		{ .network = 0, .name = "eth0", .host_name = "bhc1n0", .mac = { 0x02, 0xb4, 10, 89, 0, 2 } },
+		{ .network = 1, .name = "eth1", .host_name = "bhc1n1", .mac = { 0x02, 0xb4, 10, 89, 1, 2 } },
+	};
+	static struct network_link svc2_links[1] = {
+		{ .network = 1, .name = "eth0", .host_name = "bhc2n0", .mac = { 0x02, 0xb4, 10, 89, 1, 3 } },
+	};
 	static struct container services[] = {
 		{ .name = "svc1", .phase = "services", .restart = RESTART_ALWAYS, .max_restarts = 5,
-		  .depends_on = strv_svc1, .stop_grace_ms = STOP_GRACE_MAX_MS, .volumes = svc1_volumes, .n_volumes = 2 },
+		  .depends_on = strv_svc1, .stop_grace_ms = STOP_GRACE_MAX_MS, .volumes = svc1_volumes, .n_volumes = 2,
+		  .links = svc1_links, .n_links = 2 },
 		{ .name = "svc2", .phase = "services", .restart = RESTART_ON_FAILURE, .depends_on = strv_svc2_deps,
-		  .volumes = svc2_volumes, .n_volumes = 1 },
+		  .volumes = svc2_volumes, .n_volumes = 1, .links = svc2_links, .n_links = 1 },
 	};
 	static struct container onshutdown[] = { { .name = "bye", .phase = "onshutdown", .stop_grace_ms = 250 } };
 	static struct disk disks[] = { { .label = "data" }, { .label = "logs" } };
@@ -46,12 +59,19 @@ static void full_manifest(struct manifest *m)
 	inet_pton(AF_INET, "10.0.2.3", &interfaces[1].dns[2]);
 	interfaces[2] = (struct manifest_interface){ .name = "wan7", .prefix = 32 };
 	inet_pton(AF_INET, "192.168.100.1", &interfaces[2].address);
+	inet_pton(AF_INET, "10.89.0.0", &networks[0].subnet);
+	inet_pton(AF_INET, "10.89.0.1", &networks[0].gateway);
+	inet_pton(AF_INET, "10.89.1.0", &networks[1].subnet);
+	inet_pton(AF_INET, "10.89.1.1", &networks[1].gateway);
+	inet_pton(AF_INET, "10.89.0.2", &svc1_links[0].address);
+	inet_pton(AF_INET, "10.89.1.2", &svc1_links[1].address);
+	inet_pton(AF_INET, "10.89.1.3", &svc2_links[0].address);
 
 	*m = (struct manifest){
 		.name = "all", .hostname = "allhost", .onboot_continue = true, .exit_status_from = "svc2",
 		.stop_grace_ms = 3000, .onboot = onboot, .n_onboot = 1, .services = services, .n_services = 2,
 		.onshutdown = onshutdown, .n_onshutdown = 1, .disks = disks, .n_disks = 2,
-		.interfaces = interfaces, .n_interfaces = 3,
+		.interfaces = interfaces, .n_interfaces = 3, .networks = networks, .n_networks = 2,
 	};
 }
 
@@ -230,6 +250,74 @@ TEST(interfaces_are_written_as_docs_appliance_md_shows_them)
 	json_decref(root);
 }
 
+TEST(every_network_and_link_key_round_trips)
+{
+	struct manifest m;
+	struct appliance a;
+
+	full_manifest(&m);
+	round_trip(&m, modules, &a);
+	ASSERT_EQ(2, a.n_networks);
+	ASSERT_STREQ("front", a.networks[0].name);
+	ASSERT_STREQ("bh-front", a.networks[0].bridge);
+	assert_ipv4("10.89.0.1", a.networks[0].address);
+	ASSERT_EQ(24, a.networks[0].prefix);
+	ASSERT_STREQ("back-end", a.networks[1].name);
+	ASSERT_STREQ("bh-back-end", a.networks[1].bridge);
+	ASSERT_EQ(29, a.networks[1].prefix);
+	ASSERT_EQ(0, a.onboot[0].n_links); /* a container on no network has none */
+	ASSERT_EQ(2, a.services[0].n_links);
+	ASSERT_EQ(0, a.services[0].links[0].network);
+	ASSERT_EQ(1, a.services[0].links[1].network);
+	ASSERT_STREQ("eth1", a.services[0].links[1].name);
+	ASSERT_STREQ("bhc1n1", a.services[0].links[1].host);
+	assert_ipv4("10.89.1.2", a.services[0].links[1].address);
+	ASSERT_EQ(0, memcmp(a.services[0].links[1].mac, (uint8_t[]){ 0x02, 0xb4, 10, 89, 1, 2 }, 6));
+	ASSERT_EQ(1, a.services[1].n_links);
+	assert_ipv4("10.89.1.3", a.services[1].links[0].address);
+	appliance_free(&a);
+}
+
+/* A link as the builder writes it, with KEY set to VALUE. */
+static json_t *link_with(const char *key, json_t *value)
+{
+	json_t *link = json_pack("{s:s, s:s, s:s, s:s, s:s}", "network", "front", "name", "eth0", "host", "bhc1n0",
+				 "address", "10.89.0.2", "mac", "02:b4:0a:59:00:02");
+	json_object_set_new(link, key, value);
+	return json_pack("[o]", link);
+}
+
+TEST(networks_and_links_the_init_could_not_make_are_refused_with_their_path)
+{
+	refused(edited("networks", 0, "mtu", json_integer(1500)),
+		"/etc/bulkhead/appliance.json: networks[0].mtu is not a key of appliance.json (docs/appliance.md)");
+	refused(edited("networks", 0, "bridge", json_string("eth0")),
+		"/etc/bulkhead/appliance.json: networks[0].bridge must be bh-front");
+	refused(edited("networks", 0, "name", json_string("Front")),
+		"/etc/bulkhead/appliance.json: networks[0].name must be 1 to 12 lowercase letters, digits or dashes");
+	refused(edited("networks", 1, "name", json_string("front")),
+		"/etc/bulkhead/appliance.json: networks[1].bridge must be bh-front");
+	refused(edited("networks", 0, "prefix", json_integer(30)),
+		"/etc/bulkhead/appliance.json: networks[0].prefix must be an integer from 16 to 29");
+	refused(edited("networks", 0, "address", json_string("10.89.0")),
+		"/etc/bulkhead/appliance.json: networks[0].address is not an IPv4 address");
+	refused(edited("services", 1, "links", link_with("network", json_string("nowhere"))),
+		"/etc/bulkhead/appliance.json: services[1].links[0].network nowhere is not in networks");
+	refused(edited("services", 1, "links", link_with("address", json_string("10.89.0.1"))),
+		"/etc/bulkhead/appliance.json: services[1].links[0].address is not a host of front's subnet other "
+		"than its gateway");
+	refused(edited("services", 1, "links", link_with("address", json_string("10.89.1.2"))),
+		"/etc/bulkhead/appliance.json: services[1].links[0].address is not a host of front's subnet other "
+		"than its gateway");
+	refused(edited("services", 1, "links", link_with("mac", json_string("03:b4:0a:59:00:02"))),
+		"/etc/bulkhead/appliance.json: services[1].links[0].mac is not a unicast MAC address "
+		"(02:b4:0a:59:00:02)");
+	refused(edited("services", 1, "links", link_with("host", json_string("../x"))),
+		"/etc/bulkhead/appliance.json: services[1].links[0].host must be 1 to 15 lowercase letters or digits");
+	refused(edited("services", 1, "links", link_with("name", json_string("eth0-with-a-long-name"))),
+		"/etc/bulkhead/appliance.json: services[1].links[0].name must be 1 to 15 lowercase letters or digits");
+}
+
 TEST(defaults_round_trip)
 {
 	struct container service = { .name = "only", .phase = "services" };
@@ -243,6 +331,7 @@ TEST(defaults_round_trip)
 	ASSERT_TRUE(a.modules != NULL && a.modules[0] == NULL);
 	ASSERT_EQ(0, a.n_disks);
 	ASSERT_EQ(0, a.n_interfaces); /* no key: no NIC configured */
+	ASSERT_EQ(0, a.n_networks);  /* no key: no container network */
 	ASSERT_TRUE(a.interfaces == NULL);
 	ASSERT_EQ(RESTART_NO, a.services[0].restart);
 	ASSERT_EQ(0, a.services[0].max_restarts);
