@@ -81,7 +81,13 @@ int main(int argc, char **argv)
 		debug_phase(&options, "disks");
 		/* Before any container starts; a DHCP lease is not waited for. */
 		net = net_start(appliance.interfaces, appliance.n_interfaces, NET_RESOLV_CONF);
+		networks_start(&appliance, NET_RULES);
 		debug_phase(&options, "network");
+	} else if (appliance.n_networks && networks_namespace_is_ours()) {
+		/* Started on a host in a network namespace of its own (the
+		 * tests): the containers' networks are ours to make there. */
+		loopback_up();
+		networks_start(&appliance, NET_RULES);
 	}
 	if (appliance.hostname && sethostname(appliance.hostname, strlen(appliance.hostname)) < 0)
 		log_warn("sethostname %s failed", appliance.hostname);

@@ -110,8 +110,8 @@ static void add_dns(struct in_addr *all, size_t *n, const struct in_addr *dns, s
 static void write_resolv(const struct net *net)
 {
 	struct in_addr all[INTERFACE_MAX_DNS];
-	size_t n = 0;
-	char tmp[PATH_MAX], line[64], text[INET_ADDRSTRLEN];
+	size_t n = 0, len = 0;
+	char text[INTERFACE_MAX_DNS * 32 + 1] = "", address[INET_ADDRSTRLEN];
 
 	for (size_t i = 0; i < net->n_ifs; i++)
 		add_dns(all, &n, net->ifs[i].dns, net->ifs[i].n_dns);
@@ -120,22 +120,13 @@ static void write_resolv(const struct net *net)
 		if (c->bound && !c->spec.n_dns)
 			add_dns(all, &n, c->lease.dns, c->lease.n_dns);
 	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp", net->resolv);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0) {
-		log_warn_errno(errno, "dns: %s", tmp);
-		return;
-	}
-	bool ok = true;
-	for (size_t i = 0; i < n; i++) {
-		int len = snprintf(line, sizeof(line), "nameserver %s\n", ip(all[i], text));
-		ok &= write(fd, line, (size_t)len) == len;
-	}
-	ok &= close(fd) == 0;
-	if (!ok || rename(tmp, net->resolv) < 0) {
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "nameserver %s\n", ip(all[i], address));
+	/* Rewritten in place, in one write, never renamed over: the containers
+	 * on a network see this file through a bind mount of its inode. */
+	int fd = open(net->resolv, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len || close(fd) < 0)
 		log_warn_errno(errno, "dns: writing %s", net->resolv);
-		unlink(tmp);
-	}
 }
 
 static void log_dns(const char *ifname, const struct in_addr *dns, size_t n)

@@ -5,11 +5,17 @@
  * Spoken directly rather than through libmnl: Debian's libmnl source
  * package could not be fetched from the registry this project builds from,
  * and its binary package ships only a shared library, which a static musl
- * PID 1 cannot link. Four fixed requests need no more than this file. */
+ * PID 1 cannot link. A few fixed requests need no more than this file.
+ *
+ * Every request acts in the network namespace the init is in when it asks
+ * (sockets and interface names belong to the caller's): networks.c enters
+ * a container's namespace to configure the inside of its links. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <linux/veth.h>
 #include <net/if.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -18,7 +24,7 @@
 
 #include "init.h"
 
-#define REQUEST_BYTES 256
+#define REQUEST_BYTES 512
 #define ANSWER_BYTES 8192
 #define ACK_WAIT_MS 2000
 
@@ -38,8 +44,23 @@ static void add_attribute(struct request *req, unsigned short type, const void *
 
 	rta->rta_type = type;
 	rta->rta_len = (unsigned short)RTA_LENGTH(len);
-	memcpy(RTA_DATA(rta), data, len);
+	if (len)
+		memcpy(RTA_DATA(rta), data, len);
 	req->header.nlmsg_len = NLMSG_ALIGN(req->header.nlmsg_len) + RTA_ALIGN(rta->rta_len);
+}
+
+/* A nested attribute: its members follow, until nest_end gives its length. */
+static struct rtattr *nest_begin(struct request *req, unsigned short type)
+{
+	struct rtattr *nest = (struct rtattr *)((char *)req + NLMSG_ALIGN(req->header.nlmsg_len));
+
+	add_attribute(req, type, NULL, 0);
+	return nest;
+}
+
+static void nest_end(struct request *req, struct rtattr *nest)
+{
+	nest->rta_len = (unsigned short)((char *)req + req->header.nlmsg_len - (char *)nest);
 }
 
 static void begin(struct request *req, unsigned short type, unsigned short flags, size_t body)
@@ -152,11 +173,12 @@ int netlink_address_remove(const char *ifname, struct in_addr address, unsigned 
 	return address_request(RTM_DELADDR, 0, ifname, address, prefix, err);
 }
 
-int netlink_default_route(const char *ifname, struct in_addr gateway, struct bh_err *err)
+int netlink_route_add(const char *ifname, struct in_addr destination, unsigned prefix, struct in_addr gateway,
+		      struct bh_err *err)
 {
 	struct request req;
 	int index = link_index(ifname, err), r;
-	char text[INET_ADDRSTRLEN] = "";
+	char text[INET_ADDRSTRLEN] = "", via[INET_ADDRSTRLEN] = "";
 
 	if (index < 0)
 		return index;
@@ -164,13 +186,97 @@ int netlink_default_route(const char *ifname, struct in_addr gateway, struct bh_
 	req.route.rtm_family = AF_INET;
 	req.route.rtm_table = RT_TABLE_MAIN;
 	req.route.rtm_protocol = RTPROT_BOOT;
-	req.route.rtm_scope = RT_SCOPE_UNIVERSE;
+	req.route.rtm_dst_len = (unsigned char)prefix;
+	/* Without a gateway the destination is on the link itself. */
+	req.route.rtm_scope = gateway.s_addr ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
 	req.route.rtm_type = RTN_UNICAST;
-	add_attribute(&req, RTA_GATEWAY, &gateway.s_addr, 4);
+	if (prefix)
+		add_attribute(&req, RTA_DST, &destination.s_addr, 4);
+	if (gateway.s_addr)
+		add_attribute(&req, RTA_GATEWAY, &gateway.s_addr, 4);
 	add_attribute(&req, RTA_OIF, &index, sizeof(index));
 	if ((r = transact(&req)) < 0) {
-		inet_ntop(AF_INET, &gateway, text, sizeof(text));
-		return bh_fail_errno(err, r, "%s: adding the default route via %s", ifname, text);
+		inet_ntop(AF_INET, &destination, text, sizeof(text));
+		inet_ntop(AF_INET, &gateway, via, sizeof(via));
+		return bh_fail_errno(err, r, "%s: adding the route to %s/%u%s%s", ifname, prefix ? text : "0.0.0.0",
+				     prefix, gateway.s_addr ? " via " : "", gateway.s_addr ? via : "");
 	}
+	return 0;
+}
+
+int netlink_default_route(const char *ifname, struct in_addr gateway, struct bh_err *err)
+{
+	return netlink_route_add(ifname, (struct in_addr){ 0 }, 0, gateway, err);
+}
+
+/* A new link NAME of KIND; for a veth, its peer PEER in the namespace of
+ * PEER_NETNS_FD with the address PEER_MAC. */
+static int link_new(const char *name, const char *kind, const char *peer, int peer_netns_fd, const uint8_t *peer_mac,
+		    struct bh_err *err)
+{
+	struct request req;
+	int r;
+
+	begin(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, sizeof(req.link));
+	req.link.ifi_family = AF_UNSPEC;
+	add_attribute(&req, IFLA_IFNAME, name, strlen(name) + 1);
+	struct rtattr *info = nest_begin(&req, IFLA_LINKINFO);
+	add_attribute(&req, IFLA_INFO_KIND, kind, strlen(kind) + 1);
+	if (peer) {
+		struct rtattr *data = nest_begin(&req, IFLA_INFO_DATA);
+		struct rtattr *peer_info = nest_begin(&req, VETH_INFO_PEER);
+		/* The peer's part starts with its own ifinfomsg. */
+		req.header.nlmsg_len += (unsigned)NLMSG_ALIGN(sizeof(struct ifinfomsg));
+		add_attribute(&req, IFLA_IFNAME, peer, strlen(peer) + 1);
+		uint32_t fd = (uint32_t)peer_netns_fd;
+		add_attribute(&req, IFLA_NET_NS_FD, &fd, sizeof(fd));
+		add_attribute(&req, IFLA_ADDRESS, peer_mac, 6);
+		nest_end(&req, peer_info);
+		nest_end(&req, data);
+	}
+	nest_end(&req, info);
+	if ((r = transact(&req)) < 0)
+		return bh_fail_errno(err, r, "%s: creating the %s", name, kind);
+	return 0;
+}
+
+int netlink_bridge_add(const char *name, struct bh_err *err)
+{
+	return link_new(name, "bridge", NULL, -1, NULL, err);
+}
+
+int netlink_veth_add(const char *host, const char *peer, int peer_netns_fd, const uint8_t mac[6], struct bh_err *err)
+{
+	return link_new(host, "veth", peer, peer_netns_fd, mac, err);
+}
+
+int netlink_bridge_port(const char *port, const char *bridge, struct bh_err *err)
+{
+	struct request req;
+	int index = link_index(port, err), master = link_index(bridge, err), r;
+
+	if (index < 0 || master < 0)
+		return -ENODEV;
+	begin(&req, RTM_NEWLINK, 0, sizeof(req.link));
+	req.link.ifi_family = AF_UNSPEC;
+	req.link.ifi_index = index;
+	add_attribute(&req, IFLA_MASTER, &master, sizeof(master));
+	if ((r = transact(&req)) < 0)
+		return bh_fail_errno(err, r, "%s: joining the bridge %s", port, bridge);
+	/* An isolated port reaches only the bridge itself, never another
+	 * port: containers meet only where the rules route them. Asked of
+	 * the bridge, the port's master, once it is one. */
+	begin(&req, RTM_NEWLINK, 0, sizeof(req.link));
+	req.link.ifi_family = AF_UNSPEC;
+	req.link.ifi_index = index;
+	struct rtattr *info = nest_begin(&req, IFLA_LINKINFO);
+	add_attribute(&req, IFLA_INFO_SLAVE_KIND, "bridge", sizeof("bridge"));
+	struct rtattr *data = nest_begin(&req, IFLA_INFO_SLAVE_DATA);
+	uint8_t on = 1;
+	add_attribute(&req, IFLA_BRPORT_ISOLATED, &on, sizeof(on));
+	nest_end(&req, data);
+	nest_end(&req, info);
+	if ((r = transact(&req)) < 0)
+		return bh_fail_errno(err, r, "%s: isolating the bridge port", port);
 	return 0;
 }

@@ -79,7 +79,10 @@ boot_host() {
   mkdir -p "$root"
   (cd "$root" && zcat "$work/$name/initrd.img" | cpio -id --quiet 2>/dev/null)
   boot_start=$(date +%s.%N)
-  timeout -s KILL "${BOOT_TIMEOUT:-120}" unshare --pid --fork --mount --root="$root" /init >"$boot_log" 2>&1 &
+  # BOOT_NET=1: a network namespace of its own too, where the init makes
+  # the containers' networks as on the machine.
+  timeout -s KILL "${BOOT_TIMEOUT:-120}" unshare --pid --fork --mount ${BOOT_NET:+--net} --root="$root" /init \
+    >"$boot_log" 2>&1 &
   boot_pid=$!
   [ -n "${BOOT_BACKGROUND:-}" ] || wait_boot
 }
