@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The control channel: the host's way to ask PID 1 for ps, logs, restart,
- * stop and poweroff. One command line, answered in text.
+ * stop, poweroff and the network counters (net). One command line, answered in text.
  *
  * Only the host reaches it. In the VM it is the serial line QEMU joins to
  * DIR/ctl.sock (bulkhead.ctl=ttyS1), and nothing else; without that option
@@ -50,7 +50,7 @@ struct peer {
 	char out[CONTROL_OUT_BYTES];
 	size_t out_len, out_off;
 	size_t ps_next;    /* ps: the next line to write; 0 when not answering ps */
-	int files[2];      /* logs: NAME.log.1 then NAME.log, streamed; -1 when done */
+	int files[2];      /* logs: NAME.log.1 then NAME.log, streamed; net: [1]; -1 when done */
 	bool ended;        /* the answer is complete in out (EOT included) */
 	long idle_until;   /* dropped when no progress by then */
 	long quiet_until;  /* the serial line: hung up or failing; not polled until then */
@@ -151,7 +151,7 @@ static void start_answer(const struct control_ops *ops, struct peer *p, const ch
 	else if (r == -ENAMETOOLONG || (r == 0 && req.name[0] && !ops->lookup(ops->ctx, req.name)))
 		say(p, "error: no service named \"%.*s\"\n", 63, r == 0 ? req.name : "(a name too long)");
 	else if (r < 0)
-		say(p, "error: unknown command (ps, logs NAME, restart NAME, stop NAME, poweroff)\n");
+		say(p, "error: unknown command (ps, logs NAME, restart NAME, stop NAME, poweroff, net)\n");
 	else if (req.verb == CONTROL_PS)
 		p->ps_next = 1;
 	else if (req.verb == CONTROL_LOGS)
@@ -160,7 +160,12 @@ static void start_answer(const struct control_ops *ops, struct peer *p, const ch
 		reply_result(p, ops->restart(ops->ctx, req.name), "restart", req.name);
 	else if (req.verb == CONTROL_STOP)
 		reply_result(p, ops->stop(ops->ctx, req.name), "stop", req.name);
-	else if (req.verb == CONTROL_POWEROFF) {
+	else if (req.verb == CONTROL_NET) {
+		struct bh_err err = { 0 };
+		/* Streamed like a log: the counters were read once, now. */
+		if ((p->files[1] = ops->net_report(ops->ctx, &err)) < 0)
+			say(p, "error: %s\n", err.msg);
+	} else if (req.verb == CONTROL_POWEROFF) {
 		say(p, "ok: powering off\n");
 		ops->request_shutdown(ops->ctx, "bulkhead ctl poweroff");
 	}

@@ -18,7 +18,7 @@ static const struct {
 } verbs[] = {
 	{ CONTROL_PS, "ps", false },	       { CONTROL_LOGS, "logs", true },
 	{ CONTROL_RESTART, "restart", true },  { CONTROL_STOP, "stop", true },
-	{ CONTROL_POWEROFF, "poweroff", false },
+	{ CONTROL_POWEROFF, "poweroff", false }, { CONTROL_NET, "net", false },
 };
 
 int control_parse(const char *line, size_t len, struct control_request *out)

@@ -400,27 +400,33 @@ static long memory_current(const struct container *c)
 	return n > 0 ? atol(text) : -1;
 }
 
+static int net_report(void *ctx, struct bh_err *err)
+{
+	return networks_report(((struct supervisor *)ctx)->a, err);
+}
+
 static size_t ps_line(void *ctx, size_t i, char *buf, size_t size)
 {
 	struct supervisor *s = ctx;
 	int n;
 
 	if (i == 0)
-		n = snprintf(buf, size, "%-16s %-10s %-8s %8s %10s %12s %s\n", "NAME", "PHASE", "STATE", "PID",
-			     "RESTARTS", "UPTIME", "MEMORY");
+		n = snprintf(buf, size, "%-16s %-10s %-8s %8s %10s %12s %10s %s\n", "NAME", "PHASE", "STATE", "PID",
+			     "RESTARTS", "UPTIME", "MEMORY", "ADDRESSES");
 	else if (i > s->n_all)
 		return 0;
 	else {
 		const struct container *c = &s->all[i - 1];
 		long memory = memory_current(c);
-		char uptime[32] = "-", mem[32] = "-";
+		char uptime[32] = "-", mem[32] = "-", addresses[128];
 		if (c->state == STATE_RUNNING)
 			snprintf(uptime, sizeof(uptime), "%.1fs", (double)(now_ms() - c->started_ms) / 1000.0);
 		if (memory >= 0)
 			snprintf(mem, sizeof(mem), "%ld", memory);
-		n = snprintf(buf, size, "%-16s %-10s %-8s %8d %10u %12s %s\n", c->spec->name, phase_names[c->phase],
+		networks_addresses(s->a, c->spec, addresses, sizeof(addresses));
+		n = snprintf(buf, size, "%-16s %-10s %-8s %8d %10u %12s %10s %s\n", c->spec->name, phase_names[c->phase],
 			     state_names[c->state], c->state == STATE_RUNNING ? (int)c->pid : 0, c->restarts, uptime,
-			     mem);
+			     mem, addresses);
 	}
 	/* A line cut short still ends the way every line does. */
 	if (n < 0 || size == 0)
@@ -495,6 +501,7 @@ struct supervisor *supervisor_new(const struct appliance *a, const struct boot_o
 		.restart = restart,
 		.stop = stop,
 		.request_shutdown = control_request_shutdown,
+		.net_report = net_report,
 	};
 	s->n_all = a->n_onboot + a->n_services + a->n_onshutdown;
 	/* Fixed for the appliance's life: pointers into it stay valid. */
