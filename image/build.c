@@ -144,23 +144,23 @@ static const char *const base_modules[] = { "button", "evdev" };
 static const char *const disk_modules[] = { "crc32c_generic", "virtio_pci", "virtio_mmio", "virtio_blk", "ext4" };
 /* For interfaces: the NIC's driver on either transport; modules.dep brings
  * net_failover and failover, which virtio_net links against.
- *
- * Containers' networks will need, from Debian's 6.1 kernel (all modules
- * there; dependencies as modules.dep resolves them): veth; bridge (stp,
- * llc); nf_tables (nfnetlink, libcrc32c), whose core also holds the ip,
- * bridge and netdev families and counters; nf_conntrack (nf_defrag_ipv4,
- * nf_defrag_ipv6), nf_conntrack_bridge, nft_ct; nf_nat, nft_chain_nat (the
- * nat chain type), nft_nat, nft_masq, nft_redir; nft_reject, nft_reject_ipv4
- * (nf_reject_ipv4); nft_fib, nft_fib_ipv4; nft_meta_bridge; nft_objref.
- * af_packet is built in. br_netfilter is a module too, and not wanted. */
+ */
 static const char *const nic_modules[] = { "virtio_pci", "virtio_mmio", "virtio_net" };
+/* For containers' networks, from Debian's 6.1 kernel (modules.dep brings
+ * the rest: stp and llc for the bridge; nfnetlink for nf_tables, whose core
+ * holds the ip and bridge families, counters, payload and meta; nf_conntrack
+ * and nf_nat under the ct and nat expressions). br_netfilter is not wanted:
+ * the bridge family filters the bridge itself. */
+static const char *const network_modules[] = { "veth",	      "bridge",  "nf_tables", "nft_ct",
+					       "nft_chain_nat", "nft_nat", "nft_masq",  "nft_objref" };
 
 /* The modules M needs, in load order, from the chosen kernel's modules
  * directory if it has one; a module wanted twice is carried once. */
 static int write_modules(struct initrd *w, const char *dir, const struct manifest *m, char ***image_paths,
 			 struct diag *d)
 {
-	const char *wanted[ARRAY_SIZE(base_modules) + ARRAY_SIZE(disk_modules) + ARRAY_SIZE(nic_modules) + 1];
+	const char *wanted[ARRAY_SIZE(base_modules) + ARRAY_SIZE(disk_modules) + ARRAY_SIZE(nic_modules) +
+			   ARRAY_SIZE(network_modules) + 1];
 	char **order = NULL;
 	size_t n = 0;
 
@@ -172,6 +172,8 @@ static int write_modules(struct initrd *w, const char *dir, const struct manifes
 		wanted[n++] = disk_modules[i];
 	for (size_t i = 0; m->n_interfaces > 0 && i < ARRAY_SIZE(nic_modules); i++)
 		wanted[n++] = nic_modules[i];
+	for (size_t i = 0; m->n_networks > 0 && i < ARRAY_SIZE(network_modules); i++)
+		wanted[n++] = network_modules[i];
 	wanted[n] = NULL;
 	if (modules_resolve(dir, wanted, &order, d) < 0)
 		return -1;
@@ -180,6 +182,54 @@ static int write_modules(struct initrd *w, const char *dir, const struct manifes
 		free(*p);
 	free(order);
 	return r;
+}
+
+static bool manifest_has_egress(const struct manifest *m)
+{
+	const struct container *lists[3] = { m->onboot, m->services, m->onshutdown };
+	size_t counts[3] = { m->n_onboot, m->n_services, m->n_onshutdown };
+
+	for (int l = 0; l < 3; l++)
+		for (size_t i = 0; i < counts[l]; i++)
+			if (lists[l][i].n_egress)
+				return true;
+	return false;
+}
+
+/* The containers' networks: the rule set the init loads before any of
+ * them starts, and each networked container's /etc/hosts. */
+static int write_networks(struct initrd *w, const struct manifest *m, struct diag *d)
+{
+	const struct container *lists[3] = { m->onboot, m->services, m->onshutdown };
+	size_t counts[3] = { m->n_onboot, m->n_services, m->n_onshutdown };
+	void *rules = NULL;
+	size_t len = 0;
+	char path[PATH_MAX];
+	int r;
+
+	if (!m->n_networks)
+		return 0;
+	if (net_rules_encode(m, &rules, &len, d) < 0)
+		return -1;
+	r = initrd_data(w, NET_RULES_ENTRY, rules, len, 0644, d);
+	free(rules);
+	if (r < 0 || initrd_dir(w, HOSTS_DIR_ENTRY, 0755, d) < 0)
+		return -1;
+	for (int l = 0; l < 3; l++)
+		for (size_t i = 0; i < counts[l]; i++) {
+			const struct container *c = &lists[l][i];
+			if (!c->n_links)
+				continue;
+			char *hosts = bundle_hosts(c);
+			if (!hosts)
+				return diag_fail(d, "out of memory");
+			snprintf(path, sizeof(path), HOSTS_DIR_ENTRY "/%s", c->name);
+			r = initrd_data(w, path, hosts, strlen(hosts), 0644, d);
+			free(hosts);
+			if (r < 0)
+				return -1;
+		}
+	return 0;
 }
 
 /* The system part of the image: what the kernel and the init need. */
@@ -210,7 +260,7 @@ static int write_system(struct initrd *w, const struct manifest *m, const struct
 		return diag_fail(d, "out of memory");
 	r = initrd_data(w, APPLIANCE_JSON_ENTRY, json, strlen(json), 0644, d);
 	free(json);
-	return r;
+	return r < 0 ? r : write_networks(w, m, d);
 }
 
 /* A container in the order the image holds them, with where it stands in
@@ -545,9 +595,9 @@ int build_appliance(const struct build_options *o, struct diag *d)
 	int memory_mib = appliance_memory_mib(&m, kernel_bytes, initrd_bytes, unpacked_bytes, entries);
 	/* A disk's command line is whole: nothing adds to it at boot. */
 	char cmdline[256], line[300];
-	snprintf(cmdline, sizeof(cmdline), "%s %s%d %s%lld%s%s", KERNEL_CMDLINE, BOOT_OPTION_MEMORY, memory_mib,
-		 BOOT_OPTION_INITRD, initrd_mib, o->format == FORMAT_KERNEL_INITRD ? "" : " ",
-		 o->format == FORMAT_KERNEL_INITRD ? "" : QEMU_CMDLINE);
+	snprintf(cmdline, sizeof(cmdline), "%s %s%d %s%lld%s%s%s", KERNEL_CMDLINE, BOOT_OPTION_MEMORY, memory_mib,
+		 BOOT_OPTION_INITRD, initrd_mib, manifest_has_egress(&m) ? " " BOOT_OPTION_EGRESS : "",
+		 o->format == FORMAT_KERNEL_INITRD ? "" : " ", o->format == FORMAT_KERNEL_INITRD ? "" : QEMU_CMDLINE);
 	snprintf(line, sizeof(line), "%s\n", cmdline);
 	snprintf(path, sizeof(path), "%s/%s", staging, CMDLINE_FILE);
 	if ((r = write_text(path, line, d)) < 0)

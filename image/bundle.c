@@ -4,6 +4,7 @@
  * time, so that the init only has to apply them. */
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,10 +92,75 @@ static void apply_volumes(json_t *config, const struct container *c)
 }
 
 /* network: host drops the network namespace: the container shares the
- * init's, with its loopback. spec.c has the one list of namespaces. */
+ * init's, with its loopback. spec.c has the one list of namespaces. A
+ * container on networks joins the namespace the init made for it, with its
+ * veths in place before it starts, and sees the builder's /etc/hosts and the
+ * init's resolv.conf, read-only. */
 static void apply_network(json_t *config, const struct container *c)
 {
+	char path[256];
+	json_t *ns, *mounts = json_object_get(config, "mounts");
+	size_t i;
+
 	bh_spec_namespaces(config, bh_spec_namespace_flags(c->host_network));
+	if (!c->n_links)
+		return;
+	json_array_foreach(json_object_get(json_object_get(config, "linux"), "namespaces"), i, ns)
+		if (strcmp(json_string_value(json_object_get(ns, "type")), "network") == 0) {
+			snprintf(path, sizeof(path), NETNS_DIR "/%s", c->name);
+			json_object_set_new(ns, "path", json_string(path));
+		}
+	snprintf(path, sizeof(path), HOSTS_DIR "/%s", c->name);
+	json_array_append_new(mounts, json_pack("{s:s, s:s, s:s, s:[s, s, s, s, s]}", "destination", "/etc/hosts",
+						"type", "bind", "source", path, "options", "bind", "ro", "nosuid",
+						"nodev", "noexec"));
+	json_array_append_new(mounts, json_pack("{s:s, s:s, s:s, s:[s, s, s, s, s]}", "destination",
+						"/etc/resolv.conf", "type", "bind", "source", NET_RESOLV_CONF,
+						"options", "bind", "ro", "nosuid", "nodev", "noexec"));
+}
+
+/* TEXT += a line "ADDRESS NAME..." (LEN: its length so far); NULL on no memory. */
+static char *hosts_line(char *text, size_t *len, struct in_addr address, const char *names)
+{
+	char ip[INET_ADDRSTRLEN];
+	int n = snprintf(NULL, 0, "%s\t%s\n", inet_ntop(AF_INET, &address, ip, sizeof(ip)), names);
+	char *grown = realloc(text, *len + (size_t)n + 1);
+
+	if (!grown) {
+		free(text);
+		return NULL;
+	}
+	snprintf(grown + *len, (size_t)n + 1, "%s\t%s\n", ip, names);
+	*len += (size_t)n;
+	return grown;
+}
+
+char *bundle_hosts(const struct container *c)
+{
+	size_t len = 0;
+	char *text = strdup("127.0.0.1\tlocalhost\n"), names[256];
+
+	if (text)
+		len = strlen(text);
+	snprintf(names, sizeof(names), "%s%s%s", c->name, c->hostname && strcmp(c->hostname, c->name) ? " " : "",
+		 c->hostname && strcmp(c->hostname, c->name) ? c->hostname : "");
+	for (size_t i = 0; text && i < c->n_links; i++)
+		text = hosts_line(text, &len, c->links[i].address, names);
+	/* A peer by the address on the first network both are on: the one its
+	 * allow rule reaches. */
+	for (size_t a = 0; text && a < c->n_allow; a++) {
+		const struct container *peer = c->allow[a].target;
+		bool named = false;
+		for (size_t b = 0; b < a; b++)
+			named |= c->allow[b].target == peer;
+		for (size_t i = 0; !named && i < c->n_links; i++)
+			for (size_t k = 0; !named && k < peer->n_links; k++)
+				if (peer->links[k].network == c->links[i].network) {
+					text = hosts_line(text, &len, peer->links[k].address, peer->name);
+					named = true;
+				}
+	}
+	return text;
 }
 
 static void apply_resources(json_t *config, const struct container *c)

@@ -83,6 +83,12 @@ int bundle_compile_seccomp(const char *manifest, const struct container *c, cons
 /* ---- appliance.c: the writer of init/appliance.c's reader ---- */
 /* appliance.json (docs/appliance.md) as malloc'd text, or NULL without
  * memory. MODULES: the kernel modules in load order, as paths in the image. */
+/* A networked container's /etc/hosts: localhost, itself, and the peers its
+ * allow rules let it reach, at their addresses on the networks they share. */
+char *bundle_hosts(const struct container *c);
+/* net-rules.c: the nftables rule set of M's networks, as one nfnetlink
+ * batch for the init to send (*OUT, malloc'd, *LEN bytes). */
+int net_rules_encode(const struct manifest *m, void **out, size_t *len, struct diag *d);
 char *appliance_json(const struct manifest *m, char *const *modules);
 /* The bundle's directory inside the image, without a leading slash. */
 void bundle_dir(const struct container *c, size_t index, char *out, size_t size);
@@ -318,9 +324,10 @@ int run_publish_add(struct run_net *net, const char *spec, struct diag *d);
 /* What needs all the options: --publish only with --net user. */
 int run_net_check(const struct run_net *net, struct diag *d);
 /* QEMU's -netdev and -device values for NET on the pc or microvm machine,
- * into NETDEV and DEVICE. Returns false when the VM gets no NIC. */
-bool run_net_qemu_args(const struct run_net *net, bool microvm, char *netdev, size_t netdev_size, char *device,
-		       size_t device_size);
+ * into NETDEV and DEVICE; EGRESS (the build's BOOT_OPTION_EGRESS) lets the
+ * user network out. Returns false when the VM gets no NIC. */
+bool run_net_qemu_args(const struct run_net *net, bool microvm, bool egress, char *netdev, size_t netdev_size,
+		       char *device, size_t device_size);
 /* When QEMU_SAID (the end of QEMU's stderr, LEN bytes) says QEMU could not
  * set up the NIC, a message naming the option, the port or the device and
  * what to do goes into d and this returns true. */

@@ -156,8 +156,8 @@ static void hostfwd_rule(const struct run_publish *p, char *out, size_t size)
 	snprintf(out, size, "%s:%s:%u-:%u", p->udp ? "udp" : "tcp", p->addr, p->host_port, p->guest_port);
 }
 
-bool run_net_qemu_args(const struct run_net *net, bool microvm, char *netdev, size_t netdev_size, char *device,
-		       size_t device_size)
+bool run_net_qemu_args(const struct run_net *net, bool microvm, bool egress, char *netdev, size_t netdev_size,
+		       char *device, size_t device_size)
 {
 	size_t n = 0;
 
@@ -175,8 +175,9 @@ bool run_net_qemu_args(const struct run_net *net, bool microvm, char *netdev, si
 	default:
 		/* restrict=on: the VM reaches neither the host nor the outside
 		 * (its DHCP and DNS answers come from QEMU itself); the
-		 * forwards below still reach it. */
-		n = (size_t)snprintf(netdev, netdev_size, "user,id=net0,restrict=on");
+		 * forwards below still reach it. An appliance built with
+		 * egress: rules is let out, and its rule set decides who goes. */
+		n = (size_t)snprintf(netdev, netdev_size, "user,id=net0,restrict=%s", egress ? "off" : "on");
 		for (size_t i = 0; i < net->n_publish && n < netdev_size; i++) {
 			char rule[64];
 			hostfwd_rule(&net->publish[i], rule, sizeof(rule));

@@ -132,6 +132,17 @@ static long cmdline_number(const char *cmdline, const char *option)
 	return 0;
 }
 
+/* Whether the builder wrote WORD, alone, into the command line. */
+static bool cmdline_has(const char *cmdline, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = cmdline; (p = strstr(p, word)); p += n)
+		if ((p == cmdline || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0' || p[n] == '\n'))
+			return true;
+	return false;
+}
+
 /* QEMU's command line and the strings it points into. */
 struct qemu_cmd {
 	const char *argv[128]; /* room for the base, a boot's arguments, RUN_MAX_DISKS disks of 4, the NIC */
@@ -241,7 +252,8 @@ static int qemu_cmd_make(struct qemu_cmd *q, const struct run_options *o, int ac
 	}
 	/* The NIC last, the same on every format: the disks keep their
 	 * slots and names. */
-	if (run_net_qemu_args(&o->net, o->microvm, q->netdev, sizeof(q->netdev), q->net_device, sizeof(q->net_device))) {
+	if (run_net_qemu_args(&o->net, o->microvm, cmdline_has(cmdline, BOOT_OPTION_EGRESS), q->netdev,
+			      sizeof(q->netdev), q->net_device, sizeof(q->net_device))) {
 		const char *nic[] = { "-netdev", q->netdev, "-device", q->net_device };
 		add_args(q, nic, ARRAY_SIZE(nic));
 	}
