@@ -119,7 +119,7 @@ static int read_cidr(struct mf_parse *p, yaml_node_t *v, const char *what, unsig
 	slash = strchr(s, '/');
 	size_t len = slash ? (size_t)(slash - s) : strlen(s);
 	if (len >= sizeof(host) || (memcpy(host, s, len), host[len] = '\0', inet_pton(AF_INET, host, address) != 1))
-		return mf_fail(p, v, "%s \"%s\": the part before / is not an IPv4 address (four numbers 0 to 255, such as 10.89.1.0)",
+		return mf_fail(p, v, "%s \"%s\": the part before / is not an IPv4 address (four numbers from 0 to 255)",
 			       what, s);
 	if (!slash && !bare_prefix)
 		return mf_fail(p, v, "%s \"%s\" needs its prefix length, such as %s/24", what, s, s);
@@ -180,7 +180,7 @@ static int n_subnet(struct mf_parse *p, yaml_node_t *v, void *t)
 	if (net->prefix < 16 || net->prefix > 29)
 		return mf_fail(p, v,
 			       "subnet \"%s\": the prefix length must be from 16 to 29 (a /29 holds the gateway and 5 "
-			       "containers; beyond /16 the addresses are never used)",
+			       "containers, a /16 more than an appliance runs)",
 			       s);
 	uint32_t a = ntohl(net->subnet.s_addr);
 	const char *why = a >> 24 == 0	 ? "0.0.0.0/8, which means \"this network\""
@@ -245,9 +245,10 @@ static int add_network(struct mf_parse *p, yaml_node_t *v, size_t index, void *t
 		const struct manifest_network *other = &m->networks[i];
 		if (subnets_overlap(a, item.net->prefix, ntohl(other->subnet.s_addr), other->prefix))
 			return mf_fail(p, at,
-				       "network \"%s\": subnet %s/%u overlaps network \"%s\"'s %s/%u (line %zu); give each "
-				       "network a subnet of its own",
-				       item.net->name, ipv4_text(item.net->subnet, 0), item.net->prefix, other->name,
+				       "network \"%s\": subnet %s/%u%s overlaps network \"%s\"'s %s/%u (line %zu); give each "
+				       "network a subnet of its own (subnet:)",
+				       item.net->name, ipv4_text(item.net->subnet, 0), item.net->prefix,
+				       item.subnet ? "" : " (the default for its position, 10.89.I.0/24)", other->name,
 				       ipv4_text(other->subnet, 1), other->prefix, other->line + 1);
 	}
 	return 0;
@@ -551,12 +552,16 @@ static int check_container_keys(struct mf_parse *p, const struct manifest *m, co
 			       "own network, without the network wall: remove one of them",
 			       c->name);
 	}
+	if (key && c->host_network)
+		return mf_fail(p, &at,
+			       "container \"%s\" has %s: and network: host; network: host shares the appliance's own "
+			       "network, which no rule guards: remove network: host and join a network (networks: [NAME])",
+			       c->name, key);
 	if (key && !c->n_links)
 		return mf_fail(p, &at,
-			       "container \"%s\" has %s: but joins no network%s; add networks: [NAME] (and declare NAME "
-			       "in the top-level networks:)",
-			       c->name, key,
-			       c->host_network ? " (network: host shares the appliance's own network, which no rule guards)" : "");
+			       "container \"%s\" has %s: but joins no network; add networks: [NAME] (and declare NAME in "
+			       "the top-level networks:)",
+			       c->name, key);
 	if ((c->n_ports || c->n_egress) && !m->n_interfaces) {
 		if (!c->n_ports)
 			at = node_at(c->egress[0].line, c->egress[0].column);
@@ -677,6 +682,12 @@ static int check_published(struct mf_parse *p, const struct all_containers *all)
 					if (first->appliance_port != port->appliance_port || first->proto != port->proto)
 						continue;
 					yaml_node_t at = node_at(port->line, port->column);
+					if (j == k)
+						return mf_fail(p, &at,
+							       "appliance port %s/%u is published twice by \"%s\" (first at line "
+							       "%zu); publish each port once",
+							       proto_name(port->proto), port->appliance_port, all->list[k]->name,
+							       first->line + 1);
 					return mf_fail(p, &at,
 						       "appliance port %s/%u is published twice: by \"%s\" (line %zu) and by "
 						       "\"%s\"; publish each port once (another appliance port can forward to "
