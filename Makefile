@@ -213,6 +213,16 @@ FUZZ_IMAGE_SRC := $(addprefix image/,util.c manifest.c manifest-yaml.c manifest-
 # A target for another part of the init adds its file (and what it calls) here.
 FUZZ_INIT_SRC  := init/appliance.c init/protocol.c init/dhcp.c
 FUZZ_LIBS    := $(HOST_LIBS)
+
+# tests/manifest-networks.c: the manifest parser's network decisions, read
+# from the structures it fills; a host program, as the parser is the
+# builder's (it links what the manifest fuzz target links).
+MANIFEST_TEST_SRC := tests/manifest-networks.c $(FUZZ_IMAGE_SRC)
+$(BUILD)/tests/manifest-networks: $(call host_obj,$(MANIFEST_TEST_SRC)) $(HOST_RUNTIME_LIB)
+	@mkdir -p $(@D)
+	$(HOST_CC) -o $@ $^ $(HOST_LIBS)
+$(BUILD)/asan/tests/manifest-networks: $(call asan_obj,$(MANIFEST_TEST_SRC) $(RUNTIME_SRC))
+	$(HOST_CC) $(ASAN_FLAGS) -o $@ $^ $(HOST_LIBS)
 fuzz_obj = $(patsubst %.c,$(BUILD)/fuzz/%.o,$(1))
 
 $(BUILD)/fuzz/%.o: %.c | $(PACKAGES)
