@@ -127,12 +127,21 @@ static int read_cidr(struct mf_parse *p, yaml_node_t *v, const char *what, unsig
 	if (slash && ((slash[1] == '0' && slash[2]) || !mf_parse_u64(slash + 1, &n, &end) || *end || n > 32))
 		return mf_fail(p, v, "%s \"%s\": the prefix length after / must be a number from 0 to 32", what, s);
 	*prefix = (unsigned)n;
-	uint32_t a = ntohl(address->s_addr), mask = interface_netmask(*prefix);
-	if (a & ~mask) {
-		struct in_addr net = { htonl(a & mask) };
-		return mf_fail(p, v, "%s \"%s\" has host bits set; did you mean %s/%u?", what, s, ipv4_text(net, 0), *prefix);
-	}
 	return 0;
+}
+
+/* A subnet's address has no bit set beyond its prefix: 10.89.1.5/24 is a
+ * typo for 10.89.1.0/24 (or for an address, which a subnet is not). */
+static int check_host_bits(struct mf_parse *p, yaml_node_t *v, const char *what, struct in_addr address,
+			   unsigned prefix)
+{
+	uint32_t a = ntohl(address.s_addr), mask = interface_netmask(prefix);
+
+	if (!(a & ~mask))
+		return 0;
+	struct in_addr net = { htonl(a & mask) };
+	return mf_fail(p, v, "%s \"%s\" has host bits set; did you mean %s/%u?", what, mf_scalar(v), ipv4_text(net, 0),
+		       prefix);
 }
 
 /* Whether A/PA and B/PB (host order) share an address. */
@@ -182,6 +191,8 @@ static int n_subnet(struct mf_parse *p, yaml_node_t *v, void *t)
 			       "subnet \"%s\": the prefix length must be from 16 to 29 (a /29 holds the gateway and 5 "
 			       "containers, a /16 more than an appliance runs)",
 			       s);
+	if (check_host_bits(p, v, "subnet", net->subnet, net->prefix) < 0)
+		return -1;
 	uint32_t a = ntohl(net->subnet.s_addr);
 	const char *why = a >> 24 == 0	 ? "0.0.0.0/8, which means \"this network\""
 			  : a >> 24 == 127 ? "127.0.0.0/8, the loopback"
@@ -429,7 +440,9 @@ static int e_to(struct mf_parse *p, yaml_node_t *v, void *t)
 
 	rule->line = v->start_mark.line;
 	rule->column = v->start_mark.column;
-	return read_cidr(p, v, "egress to", 32, &rule->address, &rule->prefix);
+	if (read_cidr(p, v, "egress to", 32, &rule->address, &rule->prefix) < 0)
+		return -1;
+	return check_host_bits(p, v, "egress to", rule->address, rule->prefix);
 }
 
 static int e_ports(struct mf_parse *p, yaml_node_t *v, void *t)
