@@ -155,7 +155,6 @@ static bool subnets_overlap(uint32_t a, unsigned pa, uint32_t b, unsigned pb)
 /* ---- networks: (the top level) ---- */
 
 struct network_item {
-	struct manifest *m;
 	struct manifest_network *net;
 	yaml_node_t *subnet;
 };
@@ -210,7 +209,7 @@ static const struct mf_key_handler network_keys[] = { { "name", n_name }, { "sub
 static int add_network(struct mf_parse *p, yaml_node_t *v, size_t index, void *t)
 {
 	struct manifest *m = t;
-	struct network_item item = { .m = m };
+	struct network_item item = { 0 };
 	const char *seen[4];
 
 	if (index >= NETWORKS_MAX)
@@ -644,6 +643,47 @@ static bool share_network(const struct container *a, const struct container *b)
 	return false;
 }
 
+/* A port both lists name, or NULL. */
+static const struct port_proto *shared_port(const struct port_proto *a, size_t n_a, const struct port_proto *b,
+					    size_t n_b)
+{
+	for (size_t i = 0; i < n_a; i++)
+		for (size_t j = 0; j < n_b; j++)
+			if (a[i].port == b[j].port && a[i].proto == b[j].proto)
+				return &a[i];
+	return NULL;
+}
+
+/* Each rule is counted under a name of its own (the rule set's counters):
+ * two items of one container saying the same thing would name one counter
+ * twice, and the kernel would refuse the whole rule set at boot. */
+static int check_repeated_rules(struct mf_parse *p, const struct container *c)
+{
+	for (size_t r = 0; r < c->n_allow; r++)
+		for (size_t q = 0; q < r; q++) {
+			const struct allow_rule *rule = &c->allow[r], *first = &c->allow[q];
+			const struct port_proto *port = shared_port(rule->ports, rule->n_ports, first->ports, first->n_ports);
+			yaml_node_t at = node_at(rule->line, rule->column);
+			if (strcmp(rule->to, first->to) == 0 && port)
+				return mf_fail(p, &at, "allow to \"%s\" port %s/%u is given twice (first at line %zu); name each port once",
+					       rule->to, proto_name(port->proto), port->port, first->line + 1);
+		}
+	for (size_t r = 0; r < c->n_egress; r++)
+		for (size_t q = 0; q < r; q++) {
+			const struct egress_rule *rule = &c->egress[r], *first = &c->egress[q];
+			yaml_node_t at = node_at(rule->line, rule->column);
+			if (rule->address.s_addr != first->address.s_addr || rule->prefix != first->prefix ||
+			    (rule->n_ports && first->n_ports && !shared_port(rule->ports, rule->n_ports, first->ports, first->n_ports)) ||
+			    !rule->n_ports != !first->n_ports)
+				continue;
+			return mf_fail(p, &at, "egress to %s/%u is given twice (first at line %zu)%s",
+				       ipv4_text(rule->address, 0), rule->prefix, first->line + 1,
+				       rule->n_ports ? " with a port in common; name each port once"
+						     : ", both for every port; remove one");
+		}
+	return 0;
+}
+
 static int resolve_allow(struct mf_parse *p, const struct all_containers *all, struct container *c)
 {
 	for (size_t r = 0; r < c->n_allow; r++) {
@@ -727,7 +767,7 @@ int mf_resolve_networks(struct mf_parse *p, struct manifest *m)
 	for (size_t k = 0; r == 0 && k < all.n; k++)
 		r = resolve_links(p, m, all.list[k], k, next_host);
 	for (size_t k = 0; r == 0 && k < all.n; k++)
-		r = resolve_allow(p, &all, all.list[k]);
+		r = resolve_allow(p, &all, all.list[k]) < 0 ? -1 : check_repeated_rules(p, all.list[k]);
 	if (r == 0)
 		r = check_published(p, &all);
 	for (size_t n = 0; r == 0 && n < m->n_networks; n++)
@@ -739,25 +779,4 @@ int mf_resolve_networks(struct mf_parse *p, struct manifest *m)
 		}
 	free(all.list);
 	return r;
-}
-
-void mf_free_container_networks(struct container *c)
-{
-	free(c->links);
-	free(c->ports);
-	for (size_t i = 0; i < c->n_allow; i++) {
-		free(c->allow[i].to);
-		free(c->allow[i].ports);
-	}
-	free(c->allow);
-	for (size_t i = 0; i < c->n_egress; i++)
-		free(c->egress[i].ports);
-	free(c->egress);
-}
-
-void mf_free_networks(struct manifest *m)
-{
-	for (size_t n = 0; n < m->n_networks; n++)
-		free(m->networks[n].name);
-	free(m->networks);
 }

@@ -97,7 +97,5 @@ int mf_container_ports(struct mf_parse *p, yaml_node_t *v, void *target);
 int mf_container_allow(struct mf_parse *p, yaml_node_t *v, void *target);
 int mf_container_egress(struct mf_parse *p, yaml_node_t *v, void *target);
 int mf_resolve_networks(struct mf_parse *p, struct manifest *m);
-void mf_free_container_networks(struct container *c);
-void mf_free_networks(struct manifest *m);
 
 #endif

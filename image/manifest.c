@@ -504,7 +504,16 @@ static void free_containers(struct container *list, size_t n)
 			free(list[i].files[k].source);
 		}
 		free(list[i].files);
-		mf_free_container_networks(&list[i]);
+		free(list[i].links);
+		free(list[i].ports);
+		for (size_t k = 0; k < list[i].n_allow; k++) {
+			free(list[i].allow[k].to);
+			free(list[i].allow[k].ports);
+		}
+		free(list[i].allow);
+		for (size_t k = 0; k < list[i].n_egress; k++)
+			free(list[i].egress[k].ports);
+		free(list[i].egress);
 	}
 	free(list);
 }
@@ -525,6 +534,8 @@ void manifest_free(struct manifest *m)
 		free(m->disks[i].label);
 	free(m->disks);
 	free(m->interfaces);
-	mf_free_networks(m);
+	for (size_t i = 0; i < m->n_networks; i++)
+		free(m->networks[i].name);
+	free(m->networks);
 	memset(m, 0, sizeof(*m));
 }
