@@ -212,10 +212,20 @@ FUZZ_REPLAY  := $(patsubst %,$(BUILD)/asan/bin/replay-%,$(FUZZ_NAMES))
 # What the targets link beside the runtime, through an archive so that each
 # takes only what it calls: the builder's parsers and what they call, and
 # the init's appliance.json reader.
-FUZZ_IMAGE_SRC := $(addprefix image/,util.c manifest.c manifest-yaml.c manifest-container.c manifest-devices.c manifest-interfaces.c source.c oci.c unpack.c initrd.c context.c limits.c)
+FUZZ_IMAGE_SRC := $(addprefix image/,util.c manifest.c manifest-yaml.c manifest-container.c manifest-devices.c manifest-interfaces.c manifest-networks.c source.c oci.c unpack.c initrd.c context.c limits.c)
 # A target for another part of the init adds its file (and what it calls) here.
 FUZZ_INIT_SRC  := init/appliance.c init/protocol.c init/dhcp.c
 FUZZ_LIBS    := $(HOST_LIBS)
+
+# tests/manifest-networks.c: the manifest parser's network decisions, read
+# from the structures it fills; a host program, as the parser is the
+# builder's (it links what the manifest fuzz target links).
+MANIFEST_TEST_SRC := tests/manifest-networks.c $(FUZZ_IMAGE_SRC)
+$(BUILD)/tests/manifest-networks: $(call host_obj,$(MANIFEST_TEST_SRC)) $(HOST_RUNTIME_LIB)
+	@mkdir -p $(@D)
+	$(HOST_CC) -o $@ $^ $(HOST_LIBS)
+$(BUILD)/asan/tests/manifest-networks: $(call asan_obj,$(MANIFEST_TEST_SRC) $(RUNTIME_SRC))
+	$(HOST_CC) $(ASAN_FLAGS) -o $@ $^ $(HOST_LIBS)
 fuzz_obj = $(patsubst %.c,$(BUILD)/fuzz/%.o,$(1))
 
 $(BUILD)/fuzz/%.o: %.c | $(PACKAGES)

@@ -726,7 +726,8 @@ static const struct mf_key_handler container_keys[] = {
 	{ "depends_on", c_depends_on }, { "stop_grace", c_stop_grace }, { "volumes", c_volumes },
 	{ "network", c_network }, { "user", c_user }, { "seccomp", c_seccomp }, { "paths", c_paths },
 	{ "sysctl", c_sysctl }, { "rlimits", c_rlimits }, { "files", c_files },
-	{ "devices", mf_container_devices },
+	{ "devices", mf_container_devices }, { "networks", mf_container_networks }, { "ports", mf_container_ports },
+	{ "allow", mf_container_allow }, { "egress", mf_container_egress },
 };
 
 /* Keys that only make sense for a supervised service. */

@@ -86,4 +86,16 @@ int mf_container_devices(struct mf_parse *p, yaml_node_t *v, void *target);
 /* manifest-interfaces.c: the top-level interfaces: key (TARGET is the manifest). */
 int mf_interfaces(struct mf_parse *p, yaml_node_t *v, void *target);
 
+/* manifest-networks.c: the top-level networks: key (TARGET is the
+ * manifest); a container's networks:, ports:, allow: and egress: keys
+ * (TARGET is the container); and, once every container and interface is
+ * read, the decisions that need them all (names resolved, addresses,
+ * interface names, MACs) with the checks across containers. */
+int mf_networks(struct mf_parse *p, yaml_node_t *v, void *target);
+int mf_container_networks(struct mf_parse *p, yaml_node_t *v, void *target);
+int mf_container_ports(struct mf_parse *p, yaml_node_t *v, void *target);
+int mf_container_allow(struct mf_parse *p, yaml_node_t *v, void *target);
+int mf_container_egress(struct mf_parse *p, yaml_node_t *v, void *target);
+int mf_resolve_networks(struct mf_parse *p, struct manifest *m);
+
 #endif

@@ -177,7 +177,7 @@ static int m_disks(struct mf_parse *p, yaml_node_t *v, void *t)
 }
 
 static const struct mf_key_handler manifest_keys[] = {
-	{ "disks", m_disks },       { "interfaces", mf_interfaces },
+	{ "disks", m_disks },       { "interfaces", mf_interfaces }, { "networks", mf_networks },
 	{ "name", m_name },         { "hostname", m_hostname },     { "kernel", m_kernel },
 	{ "onboot", m_onboot },     { "services", m_services },     { "onshutdown", m_onshutdown },
 	{ "onboot_failure", m_onboot_failure }, { "exit_status_from", m_exit_status_from },
@@ -445,6 +445,8 @@ int manifest_load_in(const char *path, const char *context, struct manifest *m, 
 		m->stop_grace_ms = STOP_GRACE_DEFAULT_MS;
 	if (r >= 0)
 		r = check_volumes(&p, m);
+	if (r >= 0)
+		r = mf_resolve_networks(&p, m);
 	if (r >= 0 && !m->kernel && !(m->kernel = strdup("debian")))
 		r = mf_fail(&p, root, "out of memory");
 	if (r >= 0 && !m->hostname && !(m->hostname = strdup(m->name)))
@@ -502,6 +504,16 @@ static void free_containers(struct container *list, size_t n)
 			free(list[i].files[k].source);
 		}
 		free(list[i].files);
+		free(list[i].links);
+		free(list[i].ports);
+		for (size_t k = 0; k < list[i].n_allow; k++) {
+			free(list[i].allow[k].to);
+			free(list[i].allow[k].ports);
+		}
+		free(list[i].allow);
+		for (size_t k = 0; k < list[i].n_egress; k++)
+			free(list[i].egress[k].ports);
+		free(list[i].egress);
 	}
 	free(list);
 }
@@ -522,5 +534,8 @@ void manifest_free(struct manifest *m)
 		free(m->disks[i].label);
 	free(m->disks);
 	free(m->interfaces);
+	for (size_t i = 0; i < m->n_networks; i++)
+		free(m->networks[i].name);
+	free(m->networks);
 	memset(m, 0, sizeof(*m));
 }

@@ -118,4 +118,36 @@ check "  ... a named DHCP interface with its own DNS server" test "$(interface 2
 check "  ... a /32 without a gateway" test "$(interface 3)" = '{"address":"192.168.7.1","name":"eth3","prefix":32}'
 check "  ... and no more" test "$(jq '.interfaces | length' "$work/net.json" 2>/dev/null)" = 4
 check "an appliance without interfaces: writes none" test "$(cd "$work/keys.root" && jq -c .interfaces etc/bulkhead/appliance.json)" = null
+
+# networks: a manifest with every network key is accepted by the build (what
+# the builder decides from it is tests/manifest-networks.c's to check).
+cat >"$work/networks.yml" <<'YAML'
+name: networks
+interfaces: [{}]
+networks:
+  - name: front
+  - name: back
+    subnet: 10.89.7.0/24
+services:
+  - name: web
+    image: busybox
+    command: "true"
+    networks: [front, back]
+    ports: ["80", "8443:443", "53/udp", 8080]
+    allow:
+      - to: db
+        ports: [5432, "53/udp"]
+    egress:
+      - to: 10.0.2.2/32
+        ports: [8000]
+      - to: 0.0.0.0/0
+  - name: db
+    image: busybox
+    command: "true"
+    networks: [back]
+YAML
+"$BULKHEAD" build -q "$work/networks.yml" -o "$work/networks" >"$work/networks.log" 2>&1
+status=$?
+check "a manifest with networks, ports, allow and egress builds (exit $status)" test "$status" -eq 0
+[ "$status" -eq 0 ] || diag <"$work/networks.log"
 done_testing
