@@ -70,16 +70,16 @@ int nft_batch_check(const void *batch, size_t len, size_t *messages, struct bh_e
 				       offset);
 		memcpy(&h, data + offset, sizeof(h));
 		memcpy(&gen, data + offset + NLMSG_HDRLEN, sizeof(gen));
+		type = h.nlmsg_type;
+		if (n == 0 && (type != NFNL_MSG_BATCH_BEGIN || ntohs(gen.res_id) != NFNL_SUBSYS_NFTABLES))
+			return bh_fail(err, -EBADMSG, "the first message is not an nftables BATCH_BEGIN (type %#x)", type);
 		if (h.nlmsg_len < NLMSG_HDRLEN + NFT_GEN_LEN)
 			return bh_fail(err, -EBADMSG, "message %zu at byte %zu: length %u is too short", n + 1, offset,
 				       h.nlmsg_len);
 		if (NLMSG_ALIGN(h.nlmsg_len) > len - offset)
 			return bh_fail(err, -EBADMSG,
-				       "message %zu at byte %zu: length %u runs past the end (%zu bytes; the file is truncated)",
+				       "message %zu at byte %zu: length %u runs past the end of the %zu bytes (truncated or corrupted)",
 				       n + 1, offset, h.nlmsg_len, len);
-		type = h.nlmsg_type;
-		if (n == 0 && (type != NFNL_MSG_BATCH_BEGIN || ntohs(gen.res_id) != NFNL_SUBSYS_NFTABLES))
-			return bh_fail(err, -EBADMSG, "the first message is not an nftables BATCH_BEGIN (type %u)", type);
 		if (n > 0 && type == NFNL_MSG_BATCH_BEGIN)
 			return bh_fail(err, -EBADMSG, "message %zu: a second BATCH_BEGIN", n + 1);
 		if (type == NFNL_MSG_BATCH_END && offset + NLMSG_ALIGN(h.nlmsg_len) != len)
@@ -94,9 +94,10 @@ int nft_batch_check(const void *batch, size_t len, size_t *messages, struct bh_e
 		offset += NLMSG_ALIGN(h.nlmsg_len);
 		n++;
 	}
+	if (n == 0)
+		return bh_fail(err, -EBADMSG, "an empty file, not a batch");
 	if (n < 2 || type != NFNL_MSG_BATCH_END)
-		return bh_fail(err, -EBADMSG, "%s without BATCH_END (the file is truncated)",
-			       n ? "a batch" : "an empty file");
+		return bh_fail(err, -EBADMSG, "the batch ends without BATCH_END (the file is truncated)");
 	*messages = n;
 	return 0;
 }
@@ -352,9 +353,11 @@ int nft_load(const void *batch, size_t len, struct bh_err *err)
 		for (long i = 0; i < s.first_error; i++)
 			offset += NLMSG_ALIGN(((struct nlmsghdr *)(copy + offset))->nlmsg_len);
 		describe(copy + offset, what, sizeof(what));
-		return bh_fail_errno(err, s.error, "network rules: the kernel refused message %ld of %zu (%s)%s%s%s",
-				     s.first_error + 1, messages, what, *s.kernel_says ? " [" : "", s.kernel_says,
-				     *s.kernel_says ? "]" : "");
+		/* The one refusal with a known cause: the init loads once. */
+		const char *hint = s.error == -EEXIST && s.first_error == 1 ? " (the rules are loaded already)" : "";
+		return bh_fail_errno(err, s.error, "network rules: the kernel refused message %ld of %zu (%s)%s%s%s%s",
+				     s.first_error + 1, messages, what, hint, *s.kernel_says ? " [" : "",
+				     s.kernel_says, *s.kernel_says ? "]" : "");
 	}
 	return 0;
 }

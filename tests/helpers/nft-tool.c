@@ -6,7 +6,7 @@
  *   nft-tool encode-sample FILE   writes the batch net_rules_encode makes
  *                                 for the built-in sample manifest below
  *   nft-tool describe-sample      prints the sample's links, one a line:
- *       link CONTAINER HOST_VETH INSIDE ADDRESS PREFIX MAC BRIDGE GATEWAY
+ *       link CONTAINER HOST_VETH INSIDE ADDRESS PREFIX MAC BRIDGE GATEWAY SUBNET
  *   nft-tool load FILE            nft_load: the batch in FILE, as the init loads it
  *   nft-tool counters             nft_counters: "FAMILY NAME PACKETS BYTES" lines,
  *                                 NAME between double quotes
@@ -129,7 +129,7 @@ static int encode_sample(const char *path)
 static int describe_sample(void)
 {
 	struct manifest m;
-	char address[INET_ADDRSTRLEN], gateway[INET_ADDRSTRLEN];
+	char address[INET_ADDRSTRLEN], gateway[INET_ADDRSTRLEN], subnet[INET_ADDRSTRLEN];
 
 	sample(&m);
 	for (size_t i = 0; i < m.n_services; i++) {
@@ -139,9 +139,10 @@ static int describe_sample(void)
 			const struct manifest_network *n = &m.networks[link->network];
 			inet_ntop(AF_INET, &link->address, address, sizeof(address));
 			inet_ntop(AF_INET, &n->gateway, gateway, sizeof(gateway));
-			printf("link %s %s %s %s %u %02x:%02x:%02x:%02x:%02x:%02x %s %s\n", c->name, link->host_name,
+			inet_ntop(AF_INET, &n->subnet, subnet, sizeof(subnet));
+			printf("link %s %s %s %s %u %02x:%02x:%02x:%02x:%02x:%02x %s %s %s\n", c->name, link->host_name,
 			       link->name, address, n->prefix, link->mac[0], link->mac[1], link->mac[2], link->mac[3],
-			       link->mac[4], link->mac[5], n->bridge, gateway);
+			       link->mac[4], link->mac[5], n->bridge, gateway, subnet);
 		}
 	}
 	return 0;
