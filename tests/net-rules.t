@@ -203,6 +203,15 @@ perl -0777 -pe 'my $i = rindex($_, "masq"); substr($_, $i, 4) = "masx"' "$rules"
 refused "a rule with an unknown expression" "$work/bad-expression" \
   'the kernel refused message [0-9]* of [0-9]* (rule in ip bulkhead postrouting): No such file or directory'
 
+# Thousands of messages in one batch: every acknowledgement fits the
+# receive buffer the loader sizes for them. 400 containers: per container
+# 2 bridge counters and a refusal, 8 allow counters for all but the first,
+# plus "inbound refused" and "l2 refused".
+"$TOOL" encode-many 400 "$work/many.rules"
+check "a batch of $(($(stat -c %s "$work/many.rules") / 1024)) KiB for 400 containers loads in one sendmsg" \
+  inside "$empty" "$TOOL" load "$work/many.rules"
+check "... and its 4394 counters dump" test "$(inside "$empty" "$TOOL" counters | wc -l)" -eq 4394
+
 # --- the rules at work
 command -v perl >/dev/null || { echo "# no perl: the behavioural checks are skipped"; done_testing; exit; }
 inside "$router" sysctl -qw net.ipv4.ip_forward=1

@@ -7,6 +7,9 @@
  *                                 for the built-in sample manifest below
  *   nft-tool describe-sample      prints the sample's links, one a line:
  *       link CONTAINER HOST_VETH INSIDE ADDRESS PREFIX MAC BRIDGE GATEWAY SUBNET
+ *   nft-tool encode-many N FILE   the same for N containers on one network, each
+ *                                 allowed to the first on 8 ports: thousands of
+ *                                 messages, to load in one batch
  *   nft-tool load FILE            nft_load: the batch in FILE, as the init loads it
  *   nft-tool counters             nft_counters: "FAMILY NAME PACKETS BYTES" lines,
  *                                 NAME between double quotes
@@ -104,15 +107,13 @@ static void sample(struct manifest *m)
 	};
 }
 
-static int encode_sample(const char *path)
+static int write_batch(const struct manifest *m, const char *path)
 {
-	struct manifest m;
 	struct diag d = { "" };
 	void *batch = NULL;
 	size_t len = 0;
 
-	sample(&m);
-	if (net_rules_encode(&m, &batch, &len, &d) < 0) {
+	if (net_rules_encode(m, &batch, &len, &d) < 0) {
 		fprintf(stderr, "nft-tool: %s\n", d.msg);
 		return 1;
 	}
@@ -124,6 +125,51 @@ static int encode_sample(const char *path)
 	}
 	free(batch);
 	return 0;
+}
+
+static int encode_many(size_t n, const char *path)
+{
+	static struct port_proto ports[8];
+	struct manifest_network net = { .name = "many", .prefix = 16, .bridge = "bh-many", .joined = true };
+	struct container *cs = calloc(n, sizeof(*cs));
+	struct network_link *links = calloc(n, sizeof(*links));
+	struct allow_rule *allow = calloc(n, sizeof(*allow));
+	char (*names)[16] = calloc(n, sizeof(*names));
+	struct manifest m = { .path = "many.yml", .name = "many", .services = cs, .n_services = n,
+			      .interfaces = interfaces, .n_interfaces = 1, .networks = &net, .n_networks = 1 };
+
+	if (!cs || !links || !allow || !names || n < 2 || n > 60000)
+		return 2;
+	for (size_t p = 0; p < ARRAY_SIZE(ports); p++)
+		ports[p] = (struct port_proto){ (uint16_t)(5000 + p), IPPROTO_TCP };
+	inet_pton(AF_INET, "10.90.0.0", &net.subnet);
+	inet_pton(AF_INET, "10.90.0.1", &net.gateway);
+	networks[0] = net; /* link_on reads the subnet from the sample's table */
+	for (size_t i = 0; i < n; i++) {
+		snprintf(names[i], sizeof(names[i]), "c%zu", i);
+		link_on(&links[i], i, 0, 0, (unsigned)i + 2);
+		cs[i] = (struct container){ .name = names[i], .phase = "services", .links = &links[i], .n_links = 1 };
+		if (i > 0) {
+			allow[i] = (struct allow_rule){ .to = names[0], .target = &cs[0], .ports = ports,
+							.n_ports = ARRAY_SIZE(ports) };
+			cs[i].allow = &allow[i];
+			cs[i].n_allow = 1;
+		}
+	}
+	int r = write_batch(&m, path);
+	free(cs);
+	free(links);
+	free(allow);
+	free(names);
+	return r;
+}
+
+static int encode_sample(const char *path)
+{
+	struct manifest m;
+
+	sample(&m);
+	return write_batch(&m, path);
 }
 
 static int describe_sample(void)
@@ -186,6 +232,8 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && strcmp(argv[1], "encode-sample") == 0)
 		return encode_sample(argv[2]);
+	if (argc == 4 && strcmp(argv[1], "encode-many") == 0)
+		return encode_many(strtoul(argv[2], NULL, 10), argv[3]);
 	if (argc == 2 && strcmp(argv[1], "describe-sample") == 0)
 		return describe_sample();
 	if (argc == 3 && strcmp(argv[1], "load") == 0)
@@ -197,6 +245,6 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
-	fprintf(stderr, "usage: nft-tool encode-sample FILE | describe-sample | load FILE | counters\n");
+	fprintf(stderr, "usage: nft-tool encode-sample FILE | encode-many N FILE | describe-sample | load FILE | counters\n");
 	return 2;
 }
