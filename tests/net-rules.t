@@ -38,6 +38,8 @@ inside "$empty" nft list ruleset >/dev/null 2>&1 || skip_all "nft cannot list a 
 
 rules=$work/net.rules
 "$TOOL" encode-sample "$rules" || skip_all "nft-tool cannot encode the sample"
+"$TOOL" encode-sample "$work/again.rules"
+check "one manifest always gives the same bytes" cmp -s "$rules" "$work/again.rules"
 
 # --- loading, read back with nft
 check "the sample batch loads" inside "$router" "$TOOL" load "$rules"
