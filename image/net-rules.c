@@ -429,7 +429,9 @@ static void bridge_table(struct rules *r)
 {
 	static const struct nft_base_chain prerouting = { NF_BR_PRE_ROUTING, NF_BR_PRI_FILTER_BRIDGED, "filter",
 							  NF_ACCEPT };
-	static const struct nft_base_chain forward = { NF_BR_FORWARD, NF_BR_PRI_BRNF, "filter", NF_DROP };
+	/* At -200 too, not 0: a kernel with br_netfilter hooks the bridge's
+	 * forward at 0 and resumes only the hooks after its own priority. */
+	static const struct nft_base_chain forward = { NF_BR_FORWARD, NF_BR_PRI_FILTER_BRIDGED, "filter", NF_DROP };
 	counter_name spoofed, non_ipv4;
 
 	nft_table(&r->b, FAMILY_BRIDGE, NET_TABLE);

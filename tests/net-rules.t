@@ -135,7 +135,7 @@ iifname "bhc2n0" ether type != ip ether type != arp counter name "cache non-ipv4
 EOF
 check "bridge forward: policy drop; port-to-port frames counted as l2 refused" \
   same_chain bridge forward <<'EOF'
-type filter hook forward priority 0; policy drop;
+type filter hook forward priority filter; policy drop;
 counter name "l2 refused" drop
 EOF
 
@@ -315,5 +315,16 @@ check "... counted in \"db refused\"" test "$(packets ip "db refused")" -gt "$be
 inside "$web" ip addr add 10.89.1.99/32 dev eth1
 check "web cannot send from an address that is not its own" fails "$web" 10.89.1.3 5432 10.89.1.99
 check "... counted in the bridge's \"web spoofed\"" counted bridge "web spoofed"
+
+# Layer 2: cache sends to web's address as if on-link, so its frames (ARP
+# first) would go from port to port. Isolated ports carry none of them; with
+# the isolation taken away, the bridge's forward chain is the second wall.
+inside "$cache" ip route add 10.89.0.2/32 dev eth0
+check "cache cannot reach web directly over the bridge" fails "$cache" 10.89.0.2 80 10.89.0.3
+inside "$router" bridge link set dev bhc0n0 isolated off
+inside "$router" bridge link set dev bhc2n0 isolated off
+inside "$cache" ip neigh flush dev eth0   # web's entry failed: ask again
+check "... nor with its port's isolation off" fails "$cache" 10.89.0.2 80 10.89.0.3
+check "... then the bridge's forward chain drops the frames, counted in \"l2 refused\"" counted bridge "l2 refused"
 
 done_testing
