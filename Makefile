@@ -133,6 +133,13 @@ $(BUILD)/tests/appliance-roundtrip: $(call host_obj,$(ROUNDTRIP_SRC)) $(HOST_RUN
 $(BUILD)/asan/tests/appliance-roundtrip: $(call asan_obj,$(ROUNDTRIP_SRC) $(RUNTIME_SRC))
 	$(HOST_CC) $(ASAN_FLAGS) -o $@ $^ -lseccomp -lcap -ljansson
 
+# tests/helpers/nft-tool: the builder's rule set encoder and the init's
+# loader in one host program, for tests/net-rules.t (nft reads the result).
+NFT_TOOL_SRC := tests/helpers/nft-tool.c image/nft.c image/net-rules.c image/util.c init/nft.c
+$(BUILD)/tests/helpers/nft-tool: $(call host_obj,$(NFT_TOOL_SRC)) $(HOST_RUNTIME_LIB)
+	@mkdir -p $(@D)
+	$(HOST_CC) -o $@ $^ $(HOST_LIBS)
+
 $(BUILD)/host/%.o: %.c | $(PACKAGES)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) -c -o $@ $<

@@ -348,6 +348,13 @@ struct run_options {
 /* Boots the appliance and returns its exit status, or -1 with d set. */
 int run_appliance(const struct run_options *o, struct diag *d);
 
+/* ---- net-rules.c: the containers' firewall (docs/networks.md) ---- */
+/* The nftables batch for M's networks, ports, allow and egress, as the
+ * init loads it from NET_RULES: *OUT (malloc'd, *LEN bytes). Meant for a
+ * manifest with at least one network; the same manifest always gives the
+ * same bytes. Returns 0, or -1 with d set. */
+int net_rules_encode(const struct manifest *m, void **out, size_t *len, struct diag *d);
+
 /* ---- kernel.c ---- */
 /* Prints, for each symbol of the kernel contract, whether CONFIG has it
  * (QUIET: only what is missing), then a summary. Returns the number of

@@ -289,6 +289,28 @@ int networks_report(const struct appliance *a, struct bh_err *err);
 /* ctl ps: C's addresses, "NETWORK=ADDRESS,...", or "-" without networks. */
 void networks_addresses(const struct appliance *a, const struct container_spec *c, char *buf, size_t size);
 
+/* ---- nft.c: the containers' firewall, as the builder encoded it (NET_RULES) ---- */
+#define NFT_BATCH_MAX (16U << 20) /* bytes: a file larger than this is refused */
+/* Checks that BATCH (LEN bytes) is one nftables batch: nlmsghdr lengths
+ * within bounds, each message's attributes tiling it, BATCH_BEGIN first and
+ * BATCH_END last. Pure. Returns 0 with *MESSAGES set (BEGIN and END
+ * included), or -EBADMSG (-EFBIG) with err saying where it is broken. */
+int nft_batch_check(const void *batch, size_t len, size_t *messages, struct bh_err *err);
+/* Sends BATCH, once checked, in one sendmsg on a NETLINK_NETFILTER socket
+ * and reads every acknowledgement (bounded by a receive timeout). The kernel
+ * applies it all or nothing. Returns 0, or -errno with err naming the first
+ * message refused (its position; the table, chain or counter it makes; for
+ * a rule, the counter it counts in) and the kernel's reason. The tables are
+ * created exclusively: a second load fails with -EEXIST and changes nothing. */
+int nft_load(const void *batch, size_t len, struct bh_err *err);
+/* FAMILY "ip" or "bridge"; NAME as the builder named the counter. */
+typedef void (*nft_counter_fn)(const char *family, const char *name, uint64_t packets, uint64_t bytes, void *ctx);
+/* Calls EACH for every counter object of table NET_TABLE in family ip,
+ * then bridge, in the kernel's order (the order they were made). A table
+ * that is not there has no counters. Never blocks past a few seconds.
+ * Returns 0, or -errno with err set. */
+int nft_counters(nft_counter_fn each, void *ctx, struct bh_err *err);
+
 /* ---- dhcp.c: DHCPv4 messages and the client's timing, pure (tests/dhcp.c) ---- */
 #define DHCP_MESSAGE_MAX 576 /* what we send; what we accept is bounded by the buffer given */
 enum dhcp_type {
