@@ -3,7 +3,8 @@
  * as the builder decided them (appliance.json's networks and links):
  *
  *   1. the rule set (NET_RULES), loaded in one atomic batch;
- *   2. forwarding on: containers reach each other only through us;
+ *   2. forwarding on, redirects off: containers reach each other only
+ *      through us;
  *   3. a bridge per network, with the containers' gateway address;
  *   4. per networked container, a network namespace kept at NETNS_DIR/NAME
  *      (its config.json joins it), lo up, IPv6 off, and per link a veth
@@ -30,13 +31,8 @@
 
 #include "init.h"
 
-int nft_load(const void *batch, size_t len, struct bh_err *err);
-int nft_counters(void (*each)(const char *family, const char *name, uint64_t packets, uint64_t bytes, void *ctx),
-		 void *ctx, struct bh_err *err);
-
-/* What the builder writes is a few KiB per container; a larger file is not
- * one it wrote. */
-#define NET_RULES_MAX (4L << 20)
+/* A larger file is not one the builder wrote (nft.c's bound). */
+#define NET_RULES_MAX ((long)NFT_BATCH_MAX)
 
 static int load_rules(const char *path, struct bh_err *err)
 {
@@ -237,6 +233,12 @@ size_t networks_start(const struct appliance *a, const char *rules)
 	int r = home < 0 ? bh_fail_errno(&err, -errno, "/proc/self/ns/net") : 0;
 	if (r == 0)
 		r = sysctl_write("/proc/sys/net/ipv4/ip_forward", "1", &err);
+	/* Containers' packets leave by the bridge they came in on: no ICMP
+	 * redirect may tell one to go to another directly. */
+	if (r == 0)
+		r = sysctl_write("/proc/sys/net/ipv4/conf/all/send_redirects", "0", &err);
+	if (r == 0)
+		r = sysctl_write("/proc/sys/net/ipv4/conf/default/send_redirects", "0", &err);
 	if (r == 0 && (mkdir(CONTROL_DIR, 0700) < 0 && errno != EEXIST))
 		r = bh_fail_errno(&err, -errno, "%s", CONTROL_DIR);
 	if (r == 0 && (mkdir(NETNS_DIR, 0700) < 0 && errno != EEXIST))
