@@ -147,12 +147,15 @@ static const char *const disk_modules[] = { "crc32c_generic", "virtio_pci", "vir
  */
 static const char *const nic_modules[] = { "virtio_pci", "virtio_mmio", "virtio_net" };
 /* For containers' networks, from Debian's 6.1 kernel (modules.dep brings
- * the rest: stp and llc for the bridge; nfnetlink for nf_tables, whose core
- * holds the ip and bridge families, counters, payload and meta; nf_conntrack
- * and nf_nat under the ct and nat expressions). br_netfilter is not wanted:
- * the bridge family filters the bridge itself. */
-static const char *const network_modules[] = { "veth",	      "bridge",  "nf_tables", "nft_ct",
-					       "nft_chain_nat", "nft_nat", "nft_masq",  "nft_objref" };
+ * the rest: stp and llc for the bridge; nfnetlink and libcrc32c for
+ * nf_tables, whose core holds the ip and bridge families, counters, payload
+ * and meta; nf_conntrack and nf_nat under the ct and nat expressions).
+ * libcrc32c asks the crypto API for crc32c when it loads, which modules.dep
+ * does not say: crc32c_generic comes first, or every netfilter module fails
+ * with "No such file or directory". br_netfilter is not wanted: the bridge
+ * family filters the bridge itself. */
+static const char *const network_modules[] = { "crc32c_generic", "veth",    "bridge",   "nf_tables",  "nft_ct",
+					       "nft_chain_nat",  "nft_nat", "nft_masq", "nft_objref" };
 
 /* The modules M needs, in load order, from the chosen kernel's modules
  * directory if it has one; a module wanted twice is carried once. */
