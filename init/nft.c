@@ -206,7 +206,7 @@ static void describe(const uint8_t *msg, char *out, size_t size)
 		attribute_text(attrs, len, NFTA_RULE_CHAIN, chain, sizeof(chain));
 		attribute_text(attrs, len, NFTA_RULE_TABLE, table, sizeof(table));
 		if (*rule_counter(attrs, len, name, sizeof(name)))
-			snprintf(out, size, "rule in %s %s %s, counter \"%s\"", family, table, chain, name);
+			snprintf(out, size, "rule in %s %.32s %.32s, counter \"%.96s\"", family, table, chain, name);
 		else
 			snprintf(out, size, "rule in %s %s %s", family, table, chain);
 	} else

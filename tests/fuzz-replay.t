@@ -47,6 +47,9 @@ check "config: an errnoRet the filter would cut to 16 bits is refused" \
   test "$(verdict config errno-wraps.json)" = "config: config.json: linux.seccomp.syscalls[$(jq '.linux.seccomp.syscalls | length - 1' fuzz/corpus/config/errno-wraps.json)].errnoRet: must be an errno from 0 to 4095"
 check "appliance: the builder's appliance.json of an example loads" \
   test "$(verdict appliance web-volume.json)" = "appliance: accepted"
+check "nft: the builder's rule set passes the init's framing check" test "$(verdict nft sample)" = "nft: accepted"
+v=$(verdict nft cut-in-a-message)
+check "  ... and one cut short is refused ($v)" sh -c "echo '$v' | grep -q 'runs past the end of the 300 bytes'"
 v=$(verdict unpack whiteout-dotdot)
 check "unpack: a whiteout of .. is refused ($v)" sh -c "echo '$v' | grep -q 'whiteout entry \"a/.wh...\" names no file'"
 v=$(verdict unpack escape-hardlink)
