@@ -152,10 +152,13 @@ static const char *const nic_modules[] = { "virtio_pci", "virtio_mmio", "virtio_
  * and meta; nf_conntrack and nf_nat under the ct and nat expressions).
  * libcrc32c asks the crypto API for crc32c when it loads, which modules.dep
  * does not say: crc32c_generic comes first, or every netfilter module fails
- * with "No such file or directory". br_netfilter is not wanted: the bridge
- * family filters the bridge itself. */
-static const char *const network_modules[] = { "crc32c_generic", "veth",    "bridge",   "nf_tables",  "nft_ct",
-					       "nft_chain_nat",  "nft_nat", "nft_masq", "nft_objref" };
+ * with "No such file or directory". The bridge family's meta expression
+ * (iifname in a bridge chain) is nft_meta_bridge: the kernel would ask
+ * modprobe, which the appliance has none of. br_netfilter is not wanted: the
+ * bridge family filters the bridge itself. */
+static const char *const network_modules[] = { "crc32c_generic", "veth",     "bridge",     "nf_tables",
+					       "nft_ct",	 "nft_chain_nat", "nft_nat", "nft_masq",
+					       "nft_objref",	 "nft_meta_bridge" };
 
 /* The modules M needs, in load order, from the chosen kernel's modules
  * directory if it has one; a module wanted twice is carried once. */
