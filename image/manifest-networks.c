@@ -326,6 +326,12 @@ static int add_publish(struct mf_parse *p, yaml_node_t *v, size_t index, void *t
 		return mf_fail(p, v, "port \"%s\": the protocol after / must be tcp or udp", s);
 	if (!(port.appliance_port = port_number(s, first)))
 		return mf_fail(p, v, "port \"%s\": the appliance's port %.*s %s", s, (int)first, s, port_problem(s, first));
+	/* The appliance's DHCP client receives on UDP 68 (servers on 67): a
+	 * forward of either would take its leases away. */
+	if (port.proto == IPPROTO_UDP && (port.appliance_port == 67 || port.appliance_port == 68))
+		return mf_fail(p, v, "port \"%s\": the appliance's UDP port %u is DHCP's, which the appliance's own "
+			       "client uses; publish another appliance port (\"1068:%u/udp\")",
+			       s, port.appliance_port, port.appliance_port);
 	port.container_port = port.appliance_port;
 	if (first < len && !(port.container_port = port_number(s + first + 1, len - first - 1)))
 		return mf_fail(p, v, "port \"%s\": the container's port %.*s %s; write " PORTS_FORM, s,
@@ -626,7 +632,7 @@ static int resolve_links(struct mf_parse *p, struct manifest *m, struct containe
 		/* position < INIT_MAX_CONTAINERS and l < CONTAINER_LINKS_MAX (check_counts,
 		 * add_link): the names fit; the casts tell the compiler so. */
 		snprintf(link->name, sizeof(link->name), "eth%hu", (unsigned short)l);
-		snprintf(link->host_name, sizeof(link->host_name), "bhc%hun%hu", (unsigned short)position, (unsigned short)l);
+		snprintf(link->host_name, sizeof(link->host_name), NETWORK_PORT_PREFIX "%hun%hu", (unsigned short)position, (unsigned short)l);
 		link->mac[0] = 0x02;
 		link->mac[1] = 0xb4;
 		memcpy(link->mac + 2, &link->address.s_addr, 4); /* network order: the dotted bytes */

@@ -35,6 +35,14 @@
 
 typedef char counter_name[NFT_OBJ_MAXNAMELEN];
 
+/* The appliance-wide counters. A colon no container name has keeps them
+ * apart from every "NAME ..." counter. */
+#define OUTSIDE_REFUSED "outside: refused"          /* forward: from a NIC to no published port */
+#define OUTSIDE_SPOOFED "outside: spoofed"          /* from a NIC with a container network's source */
+#define PORT_BYPASS_REFUSED "bridge ports: refused" /* received on a container's veth itself */
+#define APPLIANCE_REFUSED "appliance: refused"      /* the appliance's own namespace to a container */
+#define L2_REFUSED "bridge ports: forward refused"  /* bridge: port to port */
+
 struct rules {
 	struct nft_batch b;
 	const struct manifest *m;
@@ -179,7 +187,10 @@ static void ip_counters(struct rules *r)
 		if (name_counter(r, name, "%s refused", c->name))
 			ip_counter(r, name);
 	}
-	ip_counter(r, "inbound refused");
+	ip_counter(r, OUTSIDE_REFUSED);
+	ip_counter(r, OUTSIDE_SPOOFED);
+	ip_counter(r, PORT_BYPASS_REFUSED);
+	ip_counter(r, APPLIANCE_REFUSED);
 }
 
 static void match_bridges_prefix(struct rules *r, uint32_t key, uint32_t op)
@@ -339,6 +350,26 @@ static void established(struct rules *r, const char *chain, bool from_bridges)
 	nft_rule_end(&r->b);
 }
 
+/* spoofing, before NAT: a packet the appliance's namespace receives on a
+ * container's veth itself (a frame to a link-local MAC, which the bridge
+ * passes up without its hooks) is refused whatever it carries; and one
+ * from a NIC (not a bridge, not lo) whose source is in a container network
+ * is forged. */
+static void ip_spoofing(struct rules *r)
+{
+	nft_rule_begin(&r->b, FAMILY_IP, NET_TABLE, "spoofing");
+	nft_match_ifname_prefix(&r->b, NFT_META_IIFNAME, NFT_CMP_EQ, NETWORK_PORT_PREFIX);
+	counted_verdict(r, PORT_BYPASS_REFUSED, NF_DROP);
+	for (size_t n = 0; n < r->m->n_networks; n++) {
+		const struct manifest_network *net = &r->m->networks[n];
+		nft_rule_begin(&r->b, FAMILY_IP, NET_TABLE, "spoofing");
+		match_bridges_prefix(r, NFT_META_IIFNAME, NFT_CMP_NEQ);
+		nft_match_ifname(&r->b, NFT_META_IIFNAME, NFT_CMP_NEQ, "lo");
+		nft_match_ipv4(&r->b, IPV4_SADDR, NFT_CMP_EQ, net->subnet, net->prefix);
+		counted_verdict(r, OUTSIDE_SPOOFED, NF_DROP);
+	}
+}
+
 /* The statement that follows runs for every container on a network, in
  * order, with C pointing at it. */
 #define for_each_linked(r, c)                                                                     \
@@ -352,10 +383,12 @@ static void ip_table(struct rules *r)
 		const char *name;
 		struct nft_base_chain base;
 	} chains[] = {
+		{ "spoofing", { NF_INET_PRE_ROUTING, NF_IP_PRI_MANGLE, "filter", NF_ACCEPT } },
 		{ "prerouting", { NF_INET_PRE_ROUTING, NF_IP_PRI_NAT_DST, "nat", NF_ACCEPT } },
 		{ "postrouting", { NF_INET_POST_ROUTING, NF_IP_PRI_NAT_SRC, "nat", NF_ACCEPT } },
 		{ "forward", { NF_INET_FORWARD, NF_IP_PRI_FILTER, "filter", NF_DROP } },
 		{ "input", { NF_INET_LOCAL_IN, NF_IP_PRI_FILTER, "filter", NF_ACCEPT } },
+		{ "output", { NF_INET_LOCAL_OUT, NF_IP_PRI_FILTER, "filter", NF_ACCEPT } },
 	};
 
 	nft_table(&r->b, FAMILY_IP, NET_TABLE);
@@ -363,6 +396,7 @@ static void ip_table(struct rules *r)
 	for (size_t i = 0; i < ARRAY_SIZE(chains); i++)
 		nft_chain(&r->b, FAMILY_IP, NET_TABLE, chains[i].name, &chains[i].base);
 
+	ip_spoofing(r);
 	for_each_linked(r, c) ip_prerouting(r, c);
 	for_each_linked(r, c) ip_postrouting(r, c);
 
@@ -372,7 +406,7 @@ static void ip_table(struct rules *r)
 	for_each_linked(r, c) for (size_t e = 0; e < c->n_egress; e++) forward_egress(r, c, &c->egress[e]);
 	for_each_linked(r, c) refused(r, c, "forward", false);
 	nft_rule_begin(&r->b, FAMILY_IP, NET_TABLE, "forward");
-	counted_verdict(r, "inbound refused", NF_DROP);
+	counted_verdict(r, OUTSIDE_REFUSED, NF_DROP);
 
 	established(r, "input", true);
 	for_each_linked(r, c) refused(r, c, "input", true);
@@ -380,6 +414,19 @@ static void ip_table(struct rules *r)
 	match_bridges_prefix(r, NFT_META_IIFNAME, NFT_CMP_EQ);
 	nft_verdict(&r->b, NF_DROP);
 	nft_rule_end(&r->b);
+
+	/* The appliance's own namespace (the init, network: host containers)
+	 * answers containers but opens nothing to them: the walls hold
+	 * against it too. */
+	nft_rule_begin(&r->b, FAMILY_IP, NET_TABLE, "output");
+	match_bridges_prefix(r, NFT_META_OIFNAME, NFT_CMP_EQ);
+	nft_match_ct_bits(&r->b, NFT_CT_STATE,
+			  NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED));
+	nft_verdict(&r->b, NF_ACCEPT);
+	nft_rule_end(&r->b);
+	nft_rule_begin(&r->b, FAMILY_IP, NET_TABLE, "output");
+	match_bridges_prefix(r, NFT_META_OIFNAME, NFT_CMP_EQ);
+	counted_verdict(r, APPLIANCE_REFUSED, NF_DROP);
 }
 
 /* A rule of the bridge's prerouting for frames that come in on HOST. */
@@ -442,7 +489,7 @@ static void bridge_table(struct rules *r)
 		nft_counter(&r->b, FAMILY_BRIDGE, NET_TABLE, spoofed);
 		nft_counter(&r->b, FAMILY_BRIDGE, NET_TABLE, non_ipv4);
 	}
-	nft_counter(&r->b, FAMILY_BRIDGE, NET_TABLE, "l2 refused");
+	nft_counter(&r->b, FAMILY_BRIDGE, NET_TABLE, L2_REFUSED);
 	nft_chain(&r->b, FAMILY_BRIDGE, NET_TABLE, "prerouting", &prerouting);
 	nft_chain(&r->b, FAMILY_BRIDGE, NET_TABLE, "forward", &forward);
 
@@ -456,7 +503,7 @@ static void bridge_table(struct rules *r)
 	/* Bridge ports are isolated: a frame from port to port is refused
 	 * and counted, should one ever reach this hook. */
 	nft_rule_begin(&r->b, FAMILY_BRIDGE, NET_TABLE, "forward");
-	counted_verdict(r, "l2 refused", NF_DROP);
+	counted_verdict(r, L2_REFUSED, NF_DROP);
 }
 
 int net_rules_encode(const struct manifest *m, void **out, size_t *len, struct diag *d)

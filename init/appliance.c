@@ -511,6 +511,8 @@ static int load_link(json_t *obj, const char *path, const struct appliance *a, s
 	    (r = ipv4_member(obj, path, AJ_LINK_ADDRESS, &link->address, &present, err)) < 0 ||
 	    (r = member(obj, path, AJ_LINK_MAC, JSON_STRING, &mac, err)) < 0)
 		return r;
+	if (strncmp(link->host, NETWORK_PORT_PREFIX, strlen(NETWORK_PORT_PREFIX)) != 0)
+		return bh_fail(err, -EINVAL, "%s: %s.host must start with " NETWORK_PORT_PREFIX, APPLIANCE_JSON, path);
 	link->network = 0;
 	while (link->network < a->n_networks && strcmp(a->networks[link->network].name, network) != 0)
 		link->network++;

@@ -179,6 +179,10 @@ static const char *const restart_policy_names[RESTART_POLICIES] = { "no", "on-fa
  * network namespace: the name fits IFNAMSIZ - 1 with the prefix. */
 #define NETWORK_BRIDGE_PREFIX "bh-"
 #define NETWORK_NAME_MAX (INTERFACE_NAME_MAX - 3)
+/* A container's veth on a bridge is NETWORK_PORT_PREFIX, its position among
+ * all containers, "n" and the link's: bhc1n0. The rules refuse anything the
+ * appliance's own namespace receives on such a port. */
+#define NETWORK_PORT_PREFIX "bhc"
 /* The most networks one appliance declares, and one container joins. */
 #define NETWORKS_MAX 32
 #define CONTAINER_LINKS_MAX 4

@@ -78,7 +78,7 @@ ip saddr 10.89.0.2 oifname != "bh-*" masquerade
 ip saddr 10.89.1.2 oifname != "bh-*" masquerade
 ip saddr 10.89.1.3 oifname != "bh-*" masquerade
 EOF
-check "ip forward: policy drop; established, allow per shared network and port, published ports, egress, each container's refusal, inbound refusal" \
+check "ip forward: policy drop; established, allow per shared network and port, published ports, egress, each container's refusal, the outside's refusal" \
   same_chain ip forward <<'EOF'
 type filter hook forward priority filter; policy drop;
 ct state established,related accept
@@ -97,7 +97,7 @@ ip saddr 10.89.0.2 counter name "web refused" drop
 ip saddr 10.89.1.2 counter name "web refused" drop
 ip saddr 10.89.1.3 counter name "db refused" drop
 ip saddr 10.89.0.3 counter name "cache refused" drop
-counter name "inbound refused" drop
+counter name "outside: refused" drop
 EOF
 check "ip input: what comes from a bridge is dropped unless it answers the appliance, and counted per container" \
   same_chain ip input <<'EOF'
@@ -108,6 +108,19 @@ iifname "bh-*" ip saddr 10.89.1.2 counter name "web refused" drop
 iifname "bh-*" ip saddr 10.89.1.3 counter name "db refused" drop
 iifname "bh-*" ip saddr 10.89.0.3 counter name "cache refused" drop
 iifname "bh-*" drop
+EOF
+check "ip spoofing: before NAT, anything received on a container's veth itself, and a container network's source from outside" \
+  same_chain ip spoofing <<'EOF'
+type filter hook prerouting priority mangle; policy accept;
+iifname "bhc*" counter name "bridge ports: refused" drop
+iifname != "bh-*" iifname != "lo" ip saddr 10.89.0.0/24 counter name "outside: spoofed" drop
+iifname != "bh-*" iifname != "lo" ip saddr 10.89.1.0/24 counter name "outside: spoofed" drop
+EOF
+check "ip output: the appliance's own namespace answers containers but opens nothing to them" \
+  same_chain ip output <<'EOF'
+type filter hook output priority filter; policy accept;
+oifname "bh-*" ct state established,related accept
+oifname "bh-*" counter name "appliance: refused" drop
 EOF
 check "bridge prerouting: per container veth, a foreign MAC, ARP sender or IPv4 source is spoofed; other ethertypes refused" \
   same_chain bridge prerouting <<'EOF'
@@ -133,10 +146,10 @@ iifname "bhc2n0" arp saddr ether != 02:b4:0a:59:00:03 counter name "cache spoofe
 iifname "bhc2n0" ip saddr != 10.89.0.3 counter name "cache spoofed" drop
 iifname "bhc2n0" ether type != ip ether type != arp counter name "cache non-ipv4 refused" drop
 EOF
-check "bridge forward: policy drop; port-to-port frames counted as l2 refused" \
+check "bridge forward: policy drop; port-to-port frames counted as bridge ports: forward refused" \
   same_chain bridge forward <<'EOF'
 type filter hook forward priority filter; policy drop;
-counter name "l2 refused" drop
+counter name "bridge ports: forward refused" drop
 EOF
 
 # Every counter object, in the order nft lists them, as "FAMILY NAME".
@@ -154,16 +167,19 @@ ip "web refused"
 ip "db egress 10.0.16.0/20 tcp/443 accepted"
 ip "db refused"
 ip "cache refused"
-ip "inbound refused"
+ip "outside: refused"
+ip "outside: spoofed"
+ip "bridge ports: refused"
+ip "appliance: refused"
 bridge "web spoofed"
 bridge "web non-ipv4 refused"
 bridge "db spoofed"
 bridge "db non-ipv4 refused"
 bridge "cache spoofed"
 bridge "cache non-ipv4 refused"
-bridge "l2 refused"
+bridge "bridge ports: forward refused"
 EOF
-check "nft lists the 18 named counters, per container, in order" \
+check "nft lists the 21 named counters, per container, in order" \
   sh -c "$(declare -f nft_counters); work='$work'; nft_counters | diff -u '$work/counters.want' - >&2"
 check "the init's counter dump lists the same counters, in the same order, at zero" \
   sh -c "ip netns exec '$router' '$TOOL' counters >'$work/dump' && sed 's/\$/ 0 0/' '$work/counters.want' | diff -u - '$work/dump' >&2"
@@ -198,9 +214,9 @@ refused "a file that does not start with BATCH_BEGIN" "$work/not-a-batch" 'the f
 # Well framed, but its last rule counts in a counter that does not exist:
 # the kernel refuses that rule after accepting every message before it,
 # and undoes them all.
-perl -0777 -pe 'my $i = rindex($_, "l2 refused"); substr($_, $i, 10) = "l2 refusex"' "$rules" >"$work/bad-counter"
+perl -0777 -pe 'my $i = rindex($_, "forward refused"); substr($_, $i, 15) = "forward refusex"' "$rules" >"$work/bad-counter"
 refused "a rule naming a missing counter" "$work/bad-counter" \
-  'the kernel refused message [0-9]* of [0-9]* (rule in bridge bulkhead forward, counter "l2 refusex"): No such file or directory'
+  'the kernel refused message [0-9]* of [0-9]* (rule in bridge bulkhead forward, counter "bridge ports: forward refusex"): No such file or directory'
 perl -0777 -pe 'my $i = rindex($_, "masq"); substr($_, $i, 4) = "masx"' "$rules" >"$work/bad-expression"
 refused "a rule with an unknown expression" "$work/bad-expression" \
   'the kernel refused message [0-9]* of [0-9]* (rule in ip bulkhead postrouting): No such file or directory'
@@ -208,11 +224,11 @@ refused "a rule with an unknown expression" "$work/bad-expression" \
 # Thousands of messages in one batch: every acknowledgement fits the
 # receive buffer the loader sizes for them. 400 containers: per container
 # 2 bridge counters and a refusal, 8 allow counters for all but the first,
-# plus "inbound refused" and "l2 refused".
+# plus the five appliance-wide counters.
 "$TOOL" encode-many 400 "$work/many.rules"
 check "a batch of $(($(stat -c %s "$work/many.rules") / 1024)) KiB for 400 containers loads in one sendmsg" \
   inside "$empty" "$TOOL" load "$work/many.rules"
-check "... and its 4394 counters dump" test "$(inside "$empty" "$TOOL" counters | wc -l)" -eq 4394
+check "... and its 4397 counters dump" test "$(inside "$empty" "$TOOL" counters | wc -l)" -eq 4397
 
 # --- the rules at work
 command -v perl >/dev/null || { echo "# no perl: the behavioural checks are skipped"; done_testing; exit; }
@@ -305,7 +321,7 @@ check "the outside reaches web through the published port 8080, from its own add
   answers "web 10.0.2.2" "$outside" 10.0.2.15 8080
 check "... counted in \"publish tcp/8080 -> web:80 accepted\"" counted ip "publish tcp/8080 -> web:80 accepted"
 check "the outside cannot reach a container's address directly" fails "$outside" 10.89.0.2 80
-check "... counted in \"inbound refused\"" counted ip "inbound refused"
+check "... counted in \"outside: refused\"" counted ip "outside: refused"
 check "web reaches 10.0.2.2:8000 (egress), masqueraded behind the appliance's address" \
   answers "outside 10.0.2.15" "$web" 10.0.2.2 8000
 check "... counted in \"web egress 10.0.2.2/32 tcp/8000 accepted\"" counted ip "web egress 10.0.2.2/32 tcp/8000 accepted"
@@ -325,6 +341,6 @@ inside "$router" bridge link set dev bhc0n0 isolated off
 inside "$router" bridge link set dev bhc2n0 isolated off
 inside "$cache" ip neigh flush dev eth0   # web's entry failed: ask again
 check "... nor with its port's isolation off" fails "$cache" 10.89.0.2 80 10.89.0.3
-check "... then the bridge's forward chain drops the frames, counted in \"l2 refused\"" counted bridge "l2 refused"
+check "... then the bridge's forward chain drops the frames, counted in \"bridge ports: forward refused\"" counted bridge "bridge ports: forward refused"
 
 done_testing
