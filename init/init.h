@@ -270,15 +270,18 @@ int netlink_route_add(const char *ifname, struct in_addr destination, unsigned p
 int netlink_bridge_add(const char *name, struct bh_err *err);
 /* A veth pair: HOST here, PEER in the namespace PEER_NETNS_FD with MAC. */
 int netlink_veth_add(const char *host, const char *peer, int peer_netns_fd, const uint8_t mac[6], struct bh_err *err);
-/* PORT joins BRIDGE as an isolated port. */
-int netlink_bridge_port(const char *port, const char *bridge, struct bh_err *err);
+/* PORT joins BRIDGE as an isolated port that learns and floods nothing,
+ * with a static entry for MAC, the one address behind it. */
+int netlink_bridge_port(const char *port, const char *bridge, const uint8_t mac[6], struct bh_err *err);
 
 /* ---- networks.c: the containers' networks, made before any container starts ---- */
 /* Loads the rule set (the file RULES: NET_RULES), then makes the bridges and each networked container's
  * namespace (NETNS_DIR/NAME) with its links. Fails closed: a container whose
  * walls are not all in place gets no namespace, so its start fails; the
- * console says why. Returns how many containers' networks are ready. */
-size_t networks_start(const struct appliance *a, const char *rules);
+ * console says why. Returns how many containers' networks are ready, or -1
+ * when the init could not return to its own network namespace after
+ * making one (then nothing it does is safe: the boot ends). */
+int networks_start(const struct appliance *a, const char *rules);
 /* Whether an init that is not the machine's PID 1 may make networks here:
  * its network namespace holds nothing but lo, one a test made for it. */
 bool networks_namespace_is_ours(void);

@@ -81,13 +81,15 @@ int main(int argc, char **argv)
 		debug_phase(&options, "disks");
 		/* Before any container starts; a DHCP lease is not waited for. */
 		net = net_start(appliance.interfaces, appliance.n_interfaces, NET_RESOLV_CONF);
-		networks_start(&appliance, NET_RULES);
+		if (networks_start(&appliance, NET_RULES) < 0)
+			boot_failed(&options, "network: the init is stranded in a container's network namespace");
 		debug_phase(&options, "network");
 	} else if (appliance.n_networks && networks_namespace_is_ours()) {
 		/* Started on a host in a network namespace of its own (the
 		 * tests): the containers' networks are ours to make there. */
 		loopback_up();
-		networks_start(&appliance, NET_RULES);
+		if (networks_start(&appliance, NET_RULES) < 0)
+			boot_failed(&options, "network: the init is stranded in a container's network namespace");
 	}
 	if (appliance.hostname && sethostname(appliance.hostname, strlen(appliance.hostname)) < 0)
 		log_warn("sethostname %s failed", appliance.hostname);

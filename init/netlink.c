@@ -15,6 +15,7 @@
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <linux/neighbour.h>
 #include <linux/veth.h>
 #include <net/if.h>
 #include <string.h>
@@ -34,6 +35,7 @@ struct request {
 		struct ifinfomsg link;
 		struct ifaddrmsg address;
 		struct rtmsg route;
+		struct ndmsg neighbour;
 	};
 	char attributes[REQUEST_BYTES];
 };
@@ -250,7 +252,24 @@ int netlink_veth_add(const char *host, const char *peer, int peer_netns_fd, cons
 	return link_new(host, "veth", peer, peer_netns_fd, mac, err);
 }
 
-int netlink_bridge_port(const char *port, const char *bridge, struct bh_err *err)
+/* A static entry of the bridge's forwarding table: MAC lives on PORT. */
+static int fdb_add(const char *port, int index, const uint8_t mac[6], struct bh_err *err)
+{
+	struct request req;
+	int r;
+
+	begin(&req, RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE, sizeof(req.neighbour));
+	req.neighbour.ndm_family = AF_BRIDGE;
+	req.neighbour.ndm_ifindex = index;
+	req.neighbour.ndm_state = NUD_NOARP; /* static: forwarded to the port, never aged out */
+	req.neighbour.ndm_flags = NTF_MASTER;
+	add_attribute(&req, NDA_LLADDR, mac, 6);
+	if ((r = transact(&req)) < 0)
+		return bh_fail_errno(err, r, "%s: the bridge's entry for its MAC", port);
+	return 0;
+}
+
+int netlink_bridge_port(const char *port, const char *bridge, const uint8_t mac[6], struct bh_err *err)
 {
 	struct request req;
 	int index = link_index(port, err), master = link_index(bridge, err), r;
@@ -264,19 +283,27 @@ int netlink_bridge_port(const char *port, const char *bridge, struct bh_err *err
 	if ((r = transact(&req)) < 0)
 		return bh_fail_errno(err, r, "%s: joining the bridge %s", port, bridge);
 	/* An isolated port reaches only the bridge itself, never another
-	 * port: containers meet only where the rules route them. Asked of
-	 * the bridge, the port's master, once it is one. */
+	 * port: containers meet only where the rules route them. The port
+	 * learns nothing (a frame to a link-local MAC would otherwise teach
+	 * the bridge a forged source before any hook sees it) and floods no
+	 * unknown unicast or multicast to it (a peer's traffic whose entry
+	 * aged out would reach every port): the one MAC behind it is a static
+	 * entry. Broadcast still floods, for ARP. Asked of the bridge, the
+	 * port's master, once it is one. */
 	begin(&req, RTM_NEWLINK, 0, sizeof(req.link));
 	req.link.ifi_family = AF_UNSPEC;
 	req.link.ifi_index = index;
 	struct rtattr *info = nest_begin(&req, IFLA_LINKINFO);
 	add_attribute(&req, IFLA_INFO_SLAVE_KIND, "bridge", sizeof("bridge"));
 	struct rtattr *data = nest_begin(&req, IFLA_INFO_SLAVE_DATA);
-	uint8_t on = 1;
+	uint8_t on = 1, off = 0;
 	add_attribute(&req, IFLA_BRPORT_ISOLATED, &on, sizeof(on));
+	add_attribute(&req, IFLA_BRPORT_LEARNING, &off, sizeof(off));
+	add_attribute(&req, IFLA_BRPORT_UNICAST_FLOOD, &off, sizeof(off));
+	add_attribute(&req, IFLA_BRPORT_MCAST_FLOOD, &off, sizeof(off));
 	nest_end(&req, data);
 	nest_end(&req, info);
 	if ((r = transact(&req)) < 0)
 		return bh_fail_errno(err, r, "%s: isolating the bridge port", port);
-	return 0;
+	return fdb_add(port, index, mac, err);
 }

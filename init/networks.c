@@ -76,8 +76,11 @@ static int bridge_make(const struct network_spec *net, struct bh_err *err)
 }
 
 /* Enters the namespace FD (CLONE_NEWNET); our own is at HOME. A failure to
- * come home would leave PID 1 in a container's namespace: never expected,
- * and said loudly. */
+ * come home would leave PID 1 in a container's namespace, where everything
+ * it made next would land: never expected, and the end of the boot
+ * (networks_start returns -1). */
+static bool stranded;
+
 static int enter(int fd, const char *what, struct bh_err *err)
 {
 	if (setns(fd, CLONE_NEWNET) < 0)
@@ -87,8 +90,10 @@ static int enter(int fd, const char *what, struct bh_err *err)
 
 static void come_home(int home)
 {
-	if (setns(home, CLONE_NEWNET) < 0)
+	if (setns(home, CLONE_NEWNET) < 0) {
 		log_warn_errno(errno, "network: returning to the init's network namespace");
+		stranded = true;
+	}
 }
 
 /* Inside the container's namespace: lo, no IPv6 (its router solicitations
@@ -107,6 +112,8 @@ static int inside_prepare(struct bh_err *err)
 /* A new network namespace for NAME, kept by a bind mount at PATH; returns
  * its descriptor, or -errno. We make it by unsharing ourselves for a moment:
  * PID 1 is single-threaded and comes home before anything else runs. */
+static void netns_drop(const char *path);
+
 static int netns_make(int home, const char *name, const char *path, struct bh_err *err)
 {
 	_cleanup_close_ int file = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -114,17 +121,22 @@ static int netns_make(int home, const char *name, const char *path, struct bh_er
 
 	if (file < 0)
 		return bh_fail_errno(err, -errno, "%s", path);
-	if (unshare(CLONE_NEWNET) < 0)
+	if (unshare(CLONE_NEWNET) < 0) {
+		unlink(path);
 		return bh_fail_errno(err, -errno, "%s: a new network namespace", name);
+	}
 	if (mount("/proc/self/ns/net", path, NULL, MS_BIND, NULL) < 0)
 		r = bh_fail_errno(err, -errno, "%s: keeping its network namespace at %s", name, path);
 	if (r == 0)
 		r = inside_prepare(err);
 	come_home(home);
+	int fd = r < 0 ? r : open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && r == 0)
+		r = bh_fail_errno(err, -errno, "%s", path);
+	/* Nothing half made stays: without its namespace it cannot start. */
 	if (r < 0)
-		return r;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	return fd < 0 ? bh_fail_errno(err, -errno, "%s", path) : fd;
+		netns_drop(path);
+	return r < 0 ? r : fd;
 }
 
 /* One link: the veth pair, its bridge port, and inside its address (a /32:
@@ -140,7 +152,7 @@ static int link_make(const struct appliance *a, const struct container_spec *c, 
 	int r = netlink_veth_add(l->host, l->name, netns, l->mac, err);
 
 	if (r == 0)
-		r = netlink_bridge_port(l->host, net->bridge, err);
+		r = netlink_bridge_port(l->host, net->bridge, l->mac, err);
 	if (r == 0)
 		r = netlink_link_up(l->host, err);
 	if (r < 0 || (r = enter(netns, c->name, err)) < 0)
@@ -179,6 +191,8 @@ static int container_make(const struct appliance *a, const struct container_spec
 		close(netns);
 	if (r < 0 && netns >= 0)
 		netns_drop(path);
+	if (stranded)
+		r = bh_fail(err, -EIO, "the init could not return to its own network namespace");
 	return r < 0 ? r : 0;
 }
 
@@ -214,10 +228,11 @@ static size_t networked_count(const struct appliance *a)
 	return n;
 }
 
-size_t networks_start(const struct appliance *a, const char *rules)
+int networks_start(const struct appliance *a, const char *rules)
 {
 	struct bh_err err = { 0 };
-	size_t wanted = networked_count(a), ready = 0;
+	size_t wanted = networked_count(a);
+	int ready = 0;
 	const struct container_spec *c;
 	bool *bridge_ok = NULL;
 
@@ -239,6 +254,14 @@ size_t networks_start(const struct appliance *a, const char *rules)
 		r = sysctl_write("/proc/sys/net/ipv4/conf/all/send_redirects", "0", &err);
 	if (r == 0)
 		r = sysctl_write("/proc/sys/net/ipv4/conf/default/send_redirects", "0", &err);
+	/* A unicast IPv4 packet in a link-layer multicast frame is not for us:
+	 * refused before the rules, as a second wall to the spoofing chain. */
+	if (r == 0)
+		r = sysctl_write("/proc/sys/net/ipv4/conf/all/drop_unicast_in_l2_multicast", "1", &err);
+	/* The bridges and veths made next carry no IPv6, which no rule filters
+	 * (the NICs, made already, keep theirs). */
+	if (r == 0 && access("/proc/sys/net/ipv6", F_OK) == 0)
+		r = sysctl_write("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1", &err);
 	if (r == 0 && (mkdir(CONTROL_DIR, 0700) < 0 && errno != EEXIST))
 		r = bh_fail_errno(&err, -errno, "%s", CONTROL_DIR);
 	if (r == 0 && (mkdir(NETNS_DIR, 0700) < 0 && errno != EEXIST))
@@ -258,7 +281,7 @@ size_t networks_start(const struct appliance *a, const char *rules)
 		if (!bridge_ok[n])
 			log_warn("network %s: %s: its containers will not start", a->networks[n].name, err.msg);
 	}
-	for (size_t i = 0; (c = nth_container(a, i)); i++) {
+	for (size_t i = 0; (c = nth_container(a, i)) && !stranded; i++) {
 		bool links_ok = c->n_links > 0;
 		for (size_t l = 0; l < c->n_links; l++)
 			links_ok &= bridge_ok[c->links[l].network];
@@ -270,7 +293,9 @@ size_t networks_start(const struct appliance *a, const char *rules)
 			ready++;
 	}
 	free(bridge_ok);
-	log_info("network: %zu of %zu networked containers ready on %zu networks", ready, wanted, a->n_networks);
+	if (stranded)
+		return -1;
+	log_info("network: %d of %zu networked containers ready on %zu networks", ready, wanted, a->n_networks);
 	return ready;
 }
 

@@ -6,9 +6,10 @@
 # rule set bulkhead build encoded. Seen from inside the containers (their
 # probes on the console) and from the host (ctl ps, ctl net, the init's
 # namespace): an allowed pair and port connects; the same pair on another
-# port, a pair with no allow rule, and a container that forges its source
-# address or MAC are all refused, while the servers they tried do answer
-# from the init's side; each refusal is counted. And fail closed: with the
+# port, a pair with no allow rule, a container that forges its source
+# address or MAC, and the appliance's own namespace are all refused, while
+# the servers they tried do answer a peer allowed them; each refusal is
+# counted. And fail closed: with the
 # rule set unreadable no container on a network starts, and one without a
 # network still does.
 . "$(dirname "$0")/lib.sh"
@@ -20,7 +21,8 @@ work=$(mktemp -d)
 trap 'kill -KILL $boot_pid 2>/dev/null; rm -rf "$work"' EXIT
 
 # Addresses are decided at build time in manifest order: front is
-# 10.89.0.0/24 (web .2, app .3), back 10.89.1.0/24 (db .2, app .3, rogue .4).
+# 10.89.0.0/24 (web .2, app .3, peer .4), back 10.89.1.0/24 (db .2, app .3,
+# rogue .4, peer .5).
 guest_manifest >"$work/walls.yml" <<'YAML'
 name: walls
 stop_grace: 500ms
@@ -75,11 +77,23 @@ services:
       get 10.89.1.2 5432 "db on 5432" && echo "forged address and MAC: open" || echo "forged address and MAC: closed"
       echo "rogue done"
       sleep 600
+  - name: peer
+    image: busybox
+    networks: [front, back]
+    allow:
+      - {to: db, ports: [6000]}
+      - {to: web, ports: [80]}
+    command: |
+      @wait_for@
+      get() { printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 3 "$1" "$2" 2>/dev/null | grep -q "$3"; }
+      wait_for "db:6000" 60 get db 6000 "db on 6000" && echo "db:6000 open"
+      wait_for "web:80" 60 get web 80 "web page" && echo "web:80 open"
+      sleep 600
 YAML
 BOOT_NET=1 BOOT_BACKGROUND=1 boot_host walls "$work/walls.yml"
 CTL() { timeout 60 "$BULKHEAD" ctl --socket "/proc/$(init_pid)/root/run/bulkhead/ctl.sock" "$@"; }
-check "the init makes the networks of the 4 containers" \
-  until_logged '^\[init\] network: 4 of 4 networked containers ready on 2 networks$' 60
+check "the init makes the networks of the 5 containers" \
+  until_logged '^\[init\] network: 5 of 5 networked containers ready on 2 networks$' 60
 check "app reaches db on the allowed port, by the name its /etc/hosts gives" \
   until_logged '^\[app\] db:5432 open (by name)$' 90
 check "app is refused db's other port" until_logged '^\[app\] db:6000 closed$' 60
@@ -92,12 +106,14 @@ check "  ... and with it is still refused" until_logged '^\[rogue\] forged addre
 check "rogue took app's MAC as well" until_logged '^\[rogue\] now 02:b4:0a:59:01:03$' 60
 check "  ... and with both is still refused" until_logged '^\[rogue\] forged address and MAC: closed$' 60
 
-# The servers the refused probes tried do answer, from the init's own side.
+# The servers app's refused probes tried do answer a peer allowed them.
+check "peer, allowed db:6000, reaches it: app's refusal was the wall's" until_logged '^\[peer\] db:6000 open$' 90
+check "peer, allowed web:80, reaches it too" until_logged '^\[peer\] web:80 open$' 90
+# The appliance's own namespace (the init's, a network: host container's)
+# opens nothing to a container either.
 init=$(init_pid)
-serves() { nsenter -t "$init" -n "${HTTP_GET[@]}" "$1" 5 | grep -q "$2"; }
-check "db:6000 serves (seen from the init's namespace): app's refusal was the wall's" \
-  serves http://10.89.1.2:6000/ 'db on 6000'
-check "web:80 serves too" serves http://10.89.0.2:80/ 'web page'
+refused_from_init() { ! nsenter -t "$init" -n "${HTTP_GET[@]}" http://10.89.0.2:80/ 3 >/dev/null 2>&1; }
+check "the appliance's own namespace is refused web:80" refused_from_init
 
 CTL ps >"$work/ps"
 check "ctl ps shows each container's addresses" \
@@ -109,6 +125,7 @@ check "  ... app -> db tcp/5432 accepted a connection" test "$(counter 'app -> d
 check "  ... app refused counts app's refused tries" test "$(counter 'app refused')" -ge 1
 check "  ... rogue refused counts the plain try" test "$(counter 'rogue refused')" -ge 1
 check "  ... rogue spoofed counts the forged packets" test "$(counter 'rogue spoofed')" -ge 1
+check "  ... appliance: refused counts the appliance's own try" test "$(counter 'appliance: refused')" -ge 1
 [ "$tap_failed" -eq 0 ] || diag <"$work/net"
 kill -TERM "$init" 2>/dev/null
 wait_boot

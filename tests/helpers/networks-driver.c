@@ -46,7 +46,7 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	printf("ready %zu\n", networks_start(&a, argv[2]));
+	printf("ready %d\n", networks_start(&a, argv[2]));
 	fflush(stdout);
 	sigwait(&set, &sig);
 	appliance_free(&a);
