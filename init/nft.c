@@ -76,13 +76,14 @@ int nft_batch_check(const void *batch, size_t len, size_t *messages, struct bh_e
 		if (h.nlmsg_len < NLMSG_HDRLEN + NFT_GEN_LEN)
 			return bh_fail(err, -EBADMSG, "message %zu at byte %zu: length %u is too short", n + 1, offset,
 				       h.nlmsg_len);
-		if (NLMSG_ALIGN(h.nlmsg_len) > len - offset)
+		/* In size_t: NLMSG_ALIGN of a length near 2^32 wraps to 0 in 32 bits. */
+		if ((size_t)h.nlmsg_len > len - offset || NLMSG_ALIGN((size_t)h.nlmsg_len) > len - offset)
 			return bh_fail(err, -EBADMSG,
 				       "message %zu at byte %zu: length %u runs past the end of the %zu bytes (truncated or corrupted)",
 				       n + 1, offset, h.nlmsg_len, len);
 		if (n > 0 && type == NFNL_MSG_BATCH_BEGIN)
 			return bh_fail(err, -EBADMSG, "message %zu: a second BATCH_BEGIN", n + 1);
-		if (type == NFNL_MSG_BATCH_END && offset + NLMSG_ALIGN(h.nlmsg_len) != len)
+		if (type == NFNL_MSG_BATCH_END && offset + NLMSG_ALIGN((size_t)h.nlmsg_len) != len)
 			return bh_fail(err, -EBADMSG, "message %zu: BATCH_END before the end of the file", n + 1);
 		if (type != NFNL_MSG_BATCH_BEGIN && type != NFNL_MSG_BATCH_END && type >> 8 != NFNL_SUBSYS_NFTABLES)
 			return bh_fail(err, -EBADMSG, "message %zu: type %#x is not an nftables request", n + 1, type);
@@ -91,7 +92,7 @@ int nft_batch_check(const void *batch, size_t len, size_t *messages, struct bh_e
 		if (!attributes_fit(data + offset + NLMSG_HDRLEN + NFT_GEN_LEN, h.nlmsg_len - NLMSG_HDRLEN - NFT_GEN_LEN))
 			return bh_fail(err, -EBADMSG, "message %zu at byte %zu: its attributes do not fit it", n + 1,
 				       offset);
-		offset += NLMSG_ALIGN(h.nlmsg_len);
+		offset += NLMSG_ALIGN((size_t)h.nlmsg_len);
 		n++;
 	}
 	if (n == 0)
