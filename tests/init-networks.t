@@ -63,11 +63,17 @@ services:
     image: busybox
     networks: [back]
     capabilities: [CAP_NET_ADMIN, CAP_NET_RAW]
+    depends_on: [hostsvc]  # the appliance's service it knocks at first
     command: |
       @wait_for@
       get() { printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 3 "$1" "$2" 2>/dev/null | grep -q "$3"; }
-      # Waits for app's word that db serves, then knocks itself.
-      sleep 1
+      # The appliance's own service, at the gateway: refused; then around
+      # the bridge, in frames to a link-local MAC the bridge passes up
+      # without its hooks (the gateway's ARP entry forged to point there).
+      get 10.89.1.1 8000 "appliance service" && echo "appliance: open" || echo "appliance: closed"
+      arp -i eth0 -s 10.89.1.1 01:80:c2:00:00:0e && echo "gateway at 01:80:c2:00:00:0e"
+      get 10.89.1.1 8000 "appliance service" && echo "around the bridge: open" || echo "around the bridge: closed"
+      arp -i eth0 -d 10.89.1.1
       get 10.89.1.2 5432 "db on 5432" && echo "plain: open" || echo "plain: closed"
       # app's address instead of its own: app may reach db:5432.
       ip addr add 10.89.1.3/32 dev eth0 && ip addr del 10.89.1.4/32 dev eth0 && echo "now 10.89.1.3"
@@ -77,6 +83,11 @@ services:
       get 10.89.1.2 5432 "db on 5432" && echo "forged address and MAC: open" || echo "forged address and MAC: closed"
       echo "rogue done"
       sleep 600
+  - name: hostsvc
+    image: busybox
+    network: host
+    files: [{path: /www/index.html, contents: "appliance service\n"}]
+    command: exec httpd -f -p 8000 -h /www
   - name: peer
     image: busybox
     networks: [front, back]
@@ -100,6 +111,10 @@ check "app is refused db's other port" until_logged '^\[app\] db:6000 closed$' 6
 check "app is refused web, on a network both share, with no allow rule" until_logged '^\[app\] web:80 closed$' 60
 check "app's /etc/hosts names only the peer it may reach" until_logged '^\[app\] hosts names db only$' 60
 check "app has the init's resolv.conf" until_logged '^\[app\] resolv.conf is there$' 60
+check "rogue is refused the appliance's own service at its gateway" until_logged '^\[rogue\] appliance: closed$' 60
+check "rogue, with CAP_NET_ADMIN, points the gateway at a link-local MAC" \
+  until_logged '^\[rogue\] gateway at 01:80:c2:00:00:0e$' 60
+check "  ... and is refused around the bridge too" until_logged '^\[rogue\] around the bridge: closed$' 60
 check "rogue is refused db without an allow rule" until_logged '^\[rogue\] plain: closed$' 60
 check "rogue took app's address (its CAP_NET_ADMIN lets it)" until_logged '^\[rogue\] now 10.89.1.3$' 60
 check "  ... and with it is still refused" until_logged '^\[rogue\] forged address: closed$' 60
@@ -114,6 +129,8 @@ check "peer, allowed web:80, reaches it too" until_logged '^\[peer\] web:80 open
 init=$(init_pid)
 refused_from_init() { ! nsenter -t "$init" -n "${HTTP_GET[@]}" http://10.89.0.2:80/ 3 >/dev/null 2>&1; }
 check "the appliance's own namespace is refused web:80" refused_from_init
+serves_in_init() { nsenter -t "$init" -n "${HTTP_GET[@]}" http://10.89.1.1:8000/ 5 | grep -q 'appliance service'; }
+check "the appliance's service rogue was refused does serve, in the appliance's namespace" serves_in_init
 
 CTL ps >"$work/ps"
 check "ctl ps shows each container's addresses" \
@@ -126,6 +143,7 @@ check "  ... app refused counts app's refused tries" test "$(counter 'app refuse
 check "  ... rogue refused counts the plain try" test "$(counter 'rogue refused')" -ge 1
 check "  ... rogue spoofed counts the forged packets" test "$(counter 'rogue spoofed')" -ge 1
 check "  ... appliance: refused counts the appliance's own try" test "$(counter 'appliance: refused')" -ge 1
+check "  ... bridge ports: refused counts rogue's try around the bridge" test "$(counter 'bridge ports: refused')" -ge 1
 [ "$tap_failed" -eq 0 ] || diag <"$work/net"
 kill -TERM "$init" 2>/dev/null
 wait_boot
