@@ -267,6 +267,11 @@ int netlink_default_route(const char *ifname, struct in_addr gateway, struct bh_
 /* DESTINATION/PREFIX via GATEWAY, or on the link itself when GATEWAY is 0. */
 int netlink_route_add(const char *ifname, struct in_addr destination, unsigned prefix, struct in_addr gateway,
 		      struct bh_err *err);
+/* An address that is the source of nothing but what goes out of IFNAME
+ * itself: the kernel never lends a link-scoped address to a packet of
+ * another link (a DHCP client's broadcast from a NIC without its address
+ * yet would otherwise leave with a bridge's). */
+int netlink_address_add_link_scope(const char *ifname, struct in_addr address, unsigned prefix, struct bh_err *err);
 int netlink_bridge_add(const char *name, struct bh_err *err);
 /* A veth pair: HOST here, PEER in the namespace PEER_NETNS_FD with MAC. */
 int netlink_veth_add(const char *host, const char *peer, int peer_netns_fd, const uint8_t mac[6], struct bh_err *err);

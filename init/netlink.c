@@ -133,8 +133,8 @@ int netlink_link_up(const char *ifname, struct bh_err *err)
 	return 0;
 }
 
-static int address_request(unsigned short type, unsigned short flags, const char *ifname, struct in_addr address,
-			   unsigned prefix, struct bh_err *err)
+static int address_request(unsigned short type, unsigned short flags, unsigned char scope, const char *ifname,
+			   struct in_addr address, unsigned prefix, struct bh_err *err)
 {
 	struct request req;
 	int index = link_index(ifname, err), r;
@@ -147,7 +147,7 @@ static int address_request(unsigned short type, unsigned short flags, const char
 	begin(&req, type, flags, sizeof(req.address));
 	req.address.ifa_family = AF_INET;
 	req.address.ifa_prefixlen = (unsigned char)prefix;
-	req.address.ifa_scope = RT_SCOPE_UNIVERSE;
+	req.address.ifa_scope = scope;
 	req.address.ifa_index = (unsigned)index;
 	add_attribute(&req, IFA_LOCAL, &address.s_addr, 4);
 	add_attribute(&req, IFA_ADDRESS, &address.s_addr, 4);
@@ -167,12 +167,18 @@ static int address_request(unsigned short type, unsigned short flags, const char
 int netlink_address_add(const char *ifname, struct in_addr address, unsigned prefix, struct bh_err *err)
 {
 	/* NLM_F_REPLACE: a renewed lease of the same address is no error. */
-	return address_request(RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, ifname, address, prefix, err);
+	return address_request(RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, RT_SCOPE_UNIVERSE, ifname, address, prefix,
+			       err);
 }
 
 int netlink_address_remove(const char *ifname, struct in_addr address, unsigned prefix, struct bh_err *err)
 {
-	return address_request(RTM_DELADDR, 0, ifname, address, prefix, err);
+	return address_request(RTM_DELADDR, 0, RT_SCOPE_UNIVERSE, ifname, address, prefix, err);
+}
+
+int netlink_address_add_link_scope(const char *ifname, struct in_addr address, unsigned prefix, struct bh_err *err)
+{
+	return address_request(RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, RT_SCOPE_LINK, ifname, address, prefix, err);
 }
 
 int netlink_route_add(const char *ifname, struct in_addr destination, unsigned prefix, struct in_addr gateway,

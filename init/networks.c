@@ -71,7 +71,7 @@ static int bridge_make(const struct network_spec *net, struct bh_err *err)
 	int r = netlink_bridge_add(net->bridge, err);
 
 	if (r == 0)
-		r = netlink_address_add(net->bridge, net->address, net->prefix, err);
+		r = netlink_address_add_link_scope(net->bridge, net->address, net->prefix, err);
 	return r < 0 ? r : netlink_link_up(net->bridge, err);
 }
 

@@ -126,6 +126,8 @@ check "  ... app -> db tcp/5432 accepted" test "$(counter 'app -> db tcp/5432 ac
 check "  ... app's refusals are counted" test "$(counter 'app refused')" -ge 1
 check "  ... out's egress accepted" test "$(counter "out egress 10.0.2.2/32 tcp/$host_port accepted")" -ge 1
 check "  ... rogue's forged packets are counted" test "$(counter 'rogue spoofed')" -ge 1
+check "  ... and nothing from outside carried a container network's address (the init's DHCP broadcasts neither)" \
+  test "$(counter 'outside: spoofed')" -eq 0
 [ "$tap_failed" -eq 0 ] || diag <"$work/net"
 
 check "bulkhead stop ends the run" wait_for "bulkhead run to end" 240 press_stop "$work/walls"
