@@ -39,7 +39,7 @@ console_on_failure
 
 # web: the seeds' case, a browser on the host and one -p.
 command -v perl >/dev/null || skip_all "perl is the host's HTTP client (make deps installs it)"
-port=$(perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport')
+port=$(free_port)
 "$BULKHEAD" build -q examples/web.yml -o "$work/www"
 check "web builds" test -f "$work/www/initrd.img"
 boot_log=$work/www.log

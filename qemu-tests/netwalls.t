@@ -24,7 +24,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport'; }
 port=$(free_port)
 host_port=$(free_port)
 [ "$port" != "$host_port" ] || host_port=$(free_port)
@@ -64,7 +63,7 @@ services:
       - {to: db, ports: [5432]}
     command: |
       @wait_for@
-      get() { printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 "\$1" "\$2" 2>/dev/null | grep -q "\$3"; }
+      @get@
       wait_for "db:5432" 200 get db 5432 "db on 5432" && echo "db:5432 open"
       get 10.89.1.2 6000 "db on 6000" && echo "db:6000 open" || echo "db:6000 closed"
       get 10.89.0.2 80 "a container" && echo "web:80 open" || echo "web:80 closed"
@@ -78,7 +77,7 @@ services:
       - {to: 10.0.2.2, ports: [$host_port]}
     command: |
       @wait_for@
-      get() { printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 "\$1" "\$2" 2>/dev/null | grep -q "\$3"; }
+      @get@
       wait_for "the host's server" 200 get 10.0.2.2 $host_port "own page" && echo "egress to the host's server: open"
       sleep 3600
   - name: rogue
@@ -87,7 +86,7 @@ services:
     capabilities: [CAP_NET_ADMIN, CAP_NET_RAW]
     command: |
       @wait_for@
-      get() { printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 "\$1" "\$2" 2>/dev/null | grep -q "\$3"; }
+      @get@
       get 10.89.1.2 5432 "db on 5432" && echo "plain: open" || echo "plain: closed"
       ip addr add 10.89.1.3/32 dev eth0 && ip addr del 10.89.1.4/32 dev eth0 && echo "now 10.89.1.3"
       get 10.89.1.2 5432 "db on 5432" && echo "forged: open" || echo "forged: closed"

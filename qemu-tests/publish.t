@@ -31,8 +31,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# free_port: a TCP port on 127.0.0.1 nothing listens on now.
-free_port() { perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport'; }
 port=$(free_port)
 host_port=$(free_port)
 [ "$port" != "$host_port" ] || host_port=$(free_port)

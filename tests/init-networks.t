@@ -50,9 +50,7 @@ services:
       - {to: db, ports: [5432]}
     command: |
       @wait_for@
-      # nc, not wget -T (which crashes in Debian's busybox 1.35); each
-      # answer is looked for, so that a missing applet cannot pass.
-      get() { printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 3 "$1" "$2" 2>/dev/null | grep -q "$3"; }
+      @get@
       wait_for "db:5432" 60 get db 5432 "db on 5432" && echo "db:5432 open (by name)"
       get 10.89.1.2 6000 "db on 6000" && echo "db:6000 open" || echo "db:6000 closed"
       get 10.89.0.2 80 "web page" && echo "web:80 open" || echo "web:80 closed"
@@ -66,7 +64,7 @@ services:
     depends_on: [hostsvc]  # the appliance's service it knocks at first
     command: |
       @wait_for@
-      get() { printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 3 "$1" "$2" 2>/dev/null | grep -q "$3"; }
+      @get@
       # The appliance's own service, at the gateway: refused; then around
       # the bridge, in frames to a link-local MAC the bridge passes up
       # without its hooks (the gateway's ARP entry forged to point there).
@@ -96,7 +94,7 @@ services:
       - {to: web, ports: [80]}
     command: |
       @wait_for@
-      get() { printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 3 "$1" "$2" 2>/dev/null | grep -q "$3"; }
+      @get@
       wait_for "db:6000" 60 get db 6000 "db on 6000" && echo "db:6000 open"
       wait_for "web:80" 60 get web 80 "web page" && echo "web:80 open"
       sleep 600

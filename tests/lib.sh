@@ -156,11 +156,19 @@ press_stop() {
 # it gives up it says what it waited for on the console, which is what the
 # test keeps on failure.
 GUEST_WAIT_FOR='wait_for() { local what="$1" s="$2" t x end; shift 2; read t x </proc/uptime; end=$((${t%.*} + s)); until "$@"; do read t x </proc/uptime; [ "${t%.*}" -le "$end" ] || { echo "gave up after $s s waiting for $what"; return 1; }; sleep 0.2; done; }'
+# @get@ puts get HOST PORT TEXT: an HTTP GET of / with busybox nc (its
+# wget -T crashes in Debian's 1.35), true when the answer holds TEXT, so
+# that a missing applet or a refusal cannot pass for an answer.
+GUEST_GET='get() { printf "GET / HTTP/1.0\r\n\r\n" | nc -w 5 "$1" "$2" 2>/dev/null | grep -q "$3"; }'
 guest_manifest() {
   local manifest
   manifest=$(cat)
+  manifest=${manifest//@get@/"$GUEST_GET"}
   printf '%s\n' "${manifest//@wait_for@/"$GUEST_WAIT_FOR"}"
 }
+
+# free_port: a TCP port on 127.0.0.1 nothing listens on now.
+free_port() { perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport'; }
 
 # line_of PATTERN: the first console line number matching PATTERN (or 0).
 line_of() { grep -n -- "$1" "$boot_log" | head -n1 | cut -d: -f1 | grep . || echo 0; }
