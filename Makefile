@@ -302,6 +302,7 @@ bench: all $(HELPERS) $(KERNEL) $(KERNEL_MINIMAL)
 	BUILD=$(abspath $(BUILD)) bench/boot.sh
 	BUILD=$(abspath $(BUILD)) bench/build.sh
 	BUILD=$(abspath $(BUILD)) bench/kernel.sh
+	BUILD=$(abspath $(BUILD)) bench/net.sh
 
 clean:
 	rm -rf $(BUILD) $(OUT)
