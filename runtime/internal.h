@@ -167,6 +167,10 @@ int bh_cap_from_name(const char *name);
 /* Applies bounding set, then (after the id change) the other four sets. */
 int bh_caps_drop_bounding(const struct bh_config *c, struct bh_err *err);
 int bh_caps_apply(const struct bh_config *c, struct bh_err *err);
+/* After the id change, for a config with seccomp or Landlock and without
+ * no_new_privs: CAP_SYS_ADMIN effective again, which restricting oneself
+ * then needs, until bh_caps_apply sets the final sets. */
+int bh_caps_hold_admin(const struct bh_config *c, struct bh_err *err);
 
 /* ---- mount.c ---- */
 /* Parses one OCI mount option into flags/propagation/data. Returns 0, or

@@ -246,13 +246,18 @@ int bh_mount_rootfs(const struct bh_config *c, struct bh_err *err)
 	/* pivot_root needs the new root to be a mount point. */
 	if (mount(c->root, c->root, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return bh_fail_errno(err, -errno, "binding the rootfs %s", c->root);
-	/* No device node and no set-id bit of the rootfs counts, whatever
-	 * slipped into it: devices come only from the mounts below (the /dev
-	 * tmpfs and its nodes), each with flags of its own. Recursive, for
-	 * whatever the caller has mounted inside the rootfs. */
-	if (set_below(c->root, MOUNT_ATTR_NODEV_BIT | MOUNT_ATTR_NOSUID_BIT) < 0 &&
-	    (errno != ENOSYS || bind_remount(c->root, MS_NODEV | MS_NOSUID) < 0)) /* before 5.12: the top only */
-		return bh_fail_errno(err, -errno, "making the rootfs %s nodev and nosuid", c->root);
+	/* No device node of the rootfs counts, whatever slipped into it:
+	 * devices come only from the mounts below (the /dev tmpfs and its
+	 * nodes), each with flags of its own. Neither does a set-id bit or a
+	 * file capability, unless the config lets the process gain privileges
+	 * (noNewPrivileges false: a setuid or file-capability program is what
+	 * it asks to run). Recursive, for whatever the caller has mounted
+	 * inside the rootfs. */
+	unsigned long root_flags = MS_NODEV | (c->no_new_privileges ? MS_NOSUID : 0);
+	if (set_below(c->root, MOUNT_ATTR_NODEV_BIT | (c->no_new_privileges ? MOUNT_ATTR_NOSUID_BIT : 0)) < 0 &&
+	    (errno != ENOSYS || bind_remount(c->root, root_flags) < 0)) /* before 5.12: the top only */
+		return bh_fail_errno(err, -errno, "making the rootfs %s nodev%s", c->root,
+				     c->no_new_privileges ? " and nosuid" : "");
 	for (size_t i = 0; i < c->n_mounts; i++) {
 		int r = mount_one(c, &c->mounts[i], err);
 		if (r < 0)

@@ -15,6 +15,7 @@
  *   bulkhead-probe node PATH             print a device node: c MAJOR:MINOR MODE
  *   bulkhead-probe owner PATH            print PATH's uid:gid as seen inside
  *   bulkhead-probe fd N                  is descriptor N open? ok or EBADF
+ *   bulkhead-probe bind-tcp PORT         bind a TCP socket to 0.0.0.0:PORT; ok or the errno name
  *   bulkhead-probe sleep SECONDS         sleep (a long-running container)
  *   bulkhead-probe exit STATUS           exit with STATUS
  *   bulkhead-probe open PATH [r|w|rw]    open PATH (read-only unless told, never
@@ -35,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -351,6 +353,13 @@ int main(int argc, char **argv)
 	}
 	if (argc == 3 && strcmp(argv[1], "fd") == 0) {
 		int e = fcntl(atoi(argv[2]), F_GETFD) < 0 ? errno : 0;
+		puts(errno_name(e));
+		return e ? 1 : 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "bind-tcp") == 0) {
+		struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[2])) };
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		int e = fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ? errno : 0;
 		puts(errno_name(e));
 		return e ? 1 : 0;
 	}
