@@ -210,8 +210,27 @@ static int make_devices(const struct bh_config *c, struct bh_err *err)
 	return 0;
 }
 
+/* What is at PATH already: 1 when it is the node D asks for, 0 when there
+ * is nothing, -EEXIST when it is something else. */
+static int existing_node(const char *path, const struct bh_device *d)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if ((st.st_mode & S_IFMT) == (d->mode & S_IFMT) &&
+	    (S_ISFIFO(st.st_mode) || st.st_rdev == makedev(d->major, d->minor)))
+		return 1;
+	return -EEXIST;
+}
+
 /* linux.devices: mknod where we may; in a user namespace, where mknod is
- * refused, bind the node the caller has at the same path. */
+ * refused, bind the node the caller has at the same path. Made before the
+ * default nodes, so that the config's own take their place, as crun and
+ * runc do. A node already there (podman --privileged lists /dev/null
+ * too) is left as it is, as both do; anything else the rootfs put at the
+ * path is replaced, and what cannot be (a mount point, a directory) is
+ * refused by name. */
 static int make_config_device(const struct bh_config *c, const struct bh_device *d, struct bh_err *err)
 {
 	char path[4096];
@@ -220,6 +239,11 @@ static int make_config_device(const struct bh_config *c, const struct bh_device 
 
 	if (r < 0)
 		return r;
+	if ((r = existing_node(path, d)) == 1)
+		return 0;
+	if (r == -EEXIST && unlink(path) < 0)
+		return bh_fail(err, -EEXIST, "device %s: something else is already there and cannot be replaced (%s)",
+			       d->path, strerror(errno));
 	if ((r = bh_make_mountpoint(path, false)) < 0 && r != -EEXIST)
 		return bh_fail_errno(err, r, "device %s", d->path);
 	unlink(path);
@@ -263,10 +287,12 @@ int bh_mount_rootfs(const struct bh_config *c, struct bh_err *err)
 		if (r < 0)
 			return r;
 	}
-	int r = make_devices(c, err);
-	for (size_t i = 0; r == 0 && i < c->n_devices; i++)
-		r = make_config_device(c, &c->devices[i], err);
-	return r;
+	for (size_t i = 0; i < c->n_devices; i++) {
+		int r = make_config_device(c, &c->devices[i], err);
+		if (r < 0)
+			return r;
+	}
+	return make_devices(c, err);
 }
 
 int bh_mount_pivot(const struct bh_config *c, struct bh_err *err)
