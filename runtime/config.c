@@ -50,7 +50,10 @@ static int add_mount_option(struct walker *w, json_t *element, size_t index, voi
 	(void)index;
 	if (!json_is_string(element))
 		return cfg_invalid(w, "must be a string");
-	return bh_mount_option(json_string_value(element), m, &m->data);
+	int r = bh_mount_option(json_string_value(element), m, &m->data);
+	if (r == -EINVAL)
+		return cfg_invalid(w, "\"%s\" is not a mount option the runtime knows", json_string_value(element));
+	return r;
 }
 
 static int add_mount(struct walker *w, json_t *element, size_t index, void *ctx)
@@ -75,6 +78,10 @@ static int add_mount(struct walker *w, json_t *element, size_t index, void *ctx)
 		return cfg_invalid(w, "a bind mount needs a source");
 	if (!(m->flags & MS_BIND) && !m->type)
 		return cfg_invalid(w, "type is required unless the options say bind or rbind");
+	if (m->copy_up && ((m->flags & MS_BIND) || strcmp(m->type, "tmpfs") != 0))
+		return cfg_invalid(w, "tmpcopyup is for a mount of type tmpfs");
+	if (m->copy_up && strspn(m->destination, "/") == strlen(m->destination))
+		return cfg_invalid(w, "tmpcopyup on / is not supported");
 	return 0;
 }
 

@@ -14,6 +14,8 @@
  *   bulkhead-probe ns TYPE               print /proc/self/ns/TYPE's link
  *   bulkhead-probe node PATH             print a device node: c MAJOR:MINOR MODE
  *   bulkhead-probe owner PATH            print PATH's uid:gid as seen inside
+ *   bulkhead-probe lstat PATH            print PATH itself: TYPE (f d l p c b s) MODE UID:GID,
+ *                                        and -> TARGET for a link
  *   bulkhead-probe fd N                  is descriptor N open? ok or EBADF
  *   bulkhead-probe bind-tcp PORT         bind a TCP socket to 0.0.0.0:PORT; ok or the errno name
  *   bulkhead-probe sleep SECONDS         sleep (a long-running container)
@@ -349,6 +351,21 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		printf("%u:%u\n", (unsigned)st.st_uid, (unsigned)st.st_gid);
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "lstat") == 0) {
+		struct stat st;
+		char target[256] = "";
+		if (lstat(argv[2], &st) < 0) {
+			puts(errno_name(errno));
+			return 1;
+		}
+		static const char types[] = "?pc?d?b?f?l?s???";
+		printf("%c %04o %u:%u", types[(st.st_mode & S_IFMT) >> 12], (unsigned)(st.st_mode & 07777),
+		       (unsigned)st.st_uid, (unsigned)st.st_gid);
+		if (S_ISLNK(st.st_mode) && readlink(argv[2], target, sizeof(target) - 1) >= 0)
+			printf(" -> %s", target);
+		putchar('\n');
 		return 0;
 	}
 	if (argc == 3 && strcmp(argv[1], "fd") == 0) {
