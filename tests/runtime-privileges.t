@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # process.noNewPrivileges decides no_new_privs, not the seccomp filter: with
 # it false the filter is still loaded (by the runtime while it holds
-# CAP_SYS_ADMIN) and a file-capability program run as uid 1000 gains its
-# capability, as under crun and runc; with it true (the default) the same
-# program gains nothing.
+# CAP_SYS_ADMIN), a file-capability program run as uid 1000 gains its
+# capability and a set-user-ID one its owner, as under crun and runc; with
+# it true (the default) the same programs gain nothing.
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" -eq 0 ] || skip_all "needs root to create namespaces"
 command -v jq >/dev/null || skip_all "jq is not installed (make deps installs it)"
@@ -18,6 +18,9 @@ runtime_bundle bulkhead-probe
 cp "$bundle/rootfs/bin/bulkhead-probe" "$bundle/rootfs/bin/capprobe"
 setcap cap_net_bind_service+ep "$bundle/rootfs/bin/capprobe" ||
   skip_all "the file system under $work keeps no file capabilities"
+# And a set-user-ID root copy.
+cp "$bundle/rootfs/bin/bulkhead-probe" "$bundle/rootfs/bin/suidprobe"
+chmod 4755 "$bundle/rootfs/bin/suidprobe"
 R spec --bundle "$bundle"
 default=$(cat "$bundle/config.json")
 n=0
@@ -56,12 +59,18 @@ check "  ... which the plain probe may not: EACCES ($out)" test "$out" = EACCES
 out=$(in_container "$may_gain" capprobe status CapBnd)
 check "  ... and the bounding set is still only the declared one ($out)" test "$out" = 0000000000000400
 
+out=$(in_container "$may_gain" suidprobe status Uid)
+check "  ... and the set-user-ID root copy runs with effective uid 0 (real, effective, saved, fs: $out)" \
+  test "$(echo $out)" = "1000 0 0 0"
+
 out=$(in_container "$unprivileged" capprobe status NoNewPrivs)
 check "noNewPrivileges true: NoNewPrivs is 1 ($out)" test "$out" = 1
 out=$(in_container "$unprivileged" capprobe status CapEff)
 check "  ... the file-capability copy gains nothing ($out)" test "$out" = 0000000000000000
 out=$(in_container "$unprivileged" capprobe bind-tcp 80)
 check "  ... and may not bind port 80: EACCES ($out)" test "$out" = EACCES
+out=$(in_container "$unprivileged" suidprobe status Uid)
+check "  ... and the set-user-ID copy stays uid 1000 ($out)" test "$(echo $out)" = "1000 1000 1000 1000"
 
 # Without no_new_privs, Landlock too is applied while the runtime holds
 # CAP_SYS_ADMIN: the default's rules still refuse a write outside /tmp.
