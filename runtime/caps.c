@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Capabilities: names through libcap, the five sets applied in two steps
  * (the bounding set while we still hold CAP_SETPCAP, the rest after the id
- * change, see container.c). */
+ * change, see container.c), and CAP_SYS_ADMIN held a little longer where
+ * the process restricts itself without no_new_privs. */
 #include <ctype.h>
 #include <errno.h>
 #include <string.h>
@@ -86,5 +87,31 @@ int bh_caps_apply(const struct bh_config *c, struct bh_err *err)
 		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
 			return bh_fail_errno(err, -errno, "raising capability %d in the ambient set", cap);
 	}
+	return 0;
+}
+
+int bh_caps_hold_admin(const struct bh_config *c, struct bh_err *err)
+{
+	cap_value_t admin = CAP_SYS_ADMIN;
+	cap_flag_value_t permitted = CAP_CLEAR;
+	int r = 0;
+
+	if (!c->has_seccomp && !c->has_landlock)
+		return 0;
+	/* A uid change cleared the effective set; KEEPCAPS kept the permitted
+	 * one, from which CAP_SYS_ADMIN is raised again. */
+	cap_t caps = cap_get_proc();
+	if (!caps)
+		return bh_fail_errno(err, -errno, "reading the capability sets");
+	if (cap_get_flag(caps, admin, CAP_PERMITTED, &permitted) < 0 || permitted != CAP_SET)
+		r = -EPERM;
+	else if (cap_set_flag(caps, CAP_EFFECTIVE, 1, &admin, CAP_SET) < 0 || cap_set_proc(caps) < 0)
+		r = -errno;
+	cap_free(caps);
+	if (r < 0)
+		return bh_fail(err, r,
+			       "loading seccomp or Landlock without no_new_privs needs CAP_SYS_ADMIN, which the runtime lacks (%s); "
+			       "set process.noNewPrivileges",
+			       strerror(-r));
 	return 0;
 }

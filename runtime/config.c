@@ -50,7 +50,10 @@ static int add_mount_option(struct walker *w, json_t *element, size_t index, voi
 	(void)index;
 	if (!json_is_string(element))
 		return cfg_invalid(w, "must be a string");
-	return bh_mount_option(json_string_value(element), m, &m->data);
+	int r = bh_mount_option(json_string_value(element), m, &m->data);
+	if (r == -EINVAL)
+		return cfg_invalid(w, "\"%s\" is not a mount option the runtime knows", json_string_value(element));
+	return r;
 }
 
 static int add_mount(struct walker *w, json_t *element, size_t index, void *ctx)
@@ -75,6 +78,10 @@ static int add_mount(struct walker *w, json_t *element, size_t index, void *ctx)
 		return cfg_invalid(w, "a bind mount needs a source");
 	if (!(m->flags & MS_BIND) && !m->type)
 		return cfg_invalid(w, "type is required unless the options say bind or rbind");
+	if (m->copy_up && ((m->flags & MS_BIND) || strcmp(m->type, "tmpfs") != 0))
+		return cfg_invalid(w, "tmpcopyup is for a mount of type tmpfs");
+	if (m->copy_up && strspn(m->destination, "/") == strlen(m->destination))
+		return cfg_invalid(w, "tmpcopyup on / is not supported");
 	return 0;
 }
 
@@ -210,10 +217,24 @@ static int add_device(struct walker *w, json_t *element, size_t index, void *ctx
 	if (r == 0 && (r = cfg_get_u32(w, element, "major", &major)) == 0 && (r = cfg_get_u32(w, element, "minor", &minor)) == 0 &&
 	    (r = cfg_get_u32(w, element, "fileMode", &mode)) == 0 && (r = cfg_get_u32(w, element, "uid", &uid)) == 0)
 		r = cfg_get_u32(w, element, "gid", &gid);
-	if (r == 0 && mode > 07777)
-		r = cfg_invalid_at(w, "fileMode", "must be permission bits only (at most 07777)");
+	mode_t kind = type && type[0] == 'b' ? S_IFBLK : type && type[0] == 'p' ? S_IFIFO : S_IFCHR;
+	/* podman sends the node's whole st_mode (020600 for a char device):
+	 * the type bits may be there, but must say what type says. */
+	if (r == 0 && (mode & ~(uint32_t)(S_IFMT | 07777)))
+		r = cfg_invalid_at(w, "fileMode", "0%o: must be permission bits, with at most the file type bits", mode);
+	else if (r == 0 && (mode & S_IFMT) && (mode & S_IFMT) != kind)
+		r = cfg_invalid_at(w, "fileMode", "0%o: its file type bits are not those of type \"%s\" (0%o)", mode, type,
+				   (unsigned)kind);
+	for (size_t i = 0; r == 0 && i < index; i++) {
+		const struct bh_device *seen = &c->devices[i];
+		/* The same node twice is made once; two nodes at one path are a
+		 * mistake the config must not leave to the order of mknods. */
+		if (strcmp(seen->path, d->path) == 0 &&
+		    ((seen->mode & S_IFMT) != kind || seen->major != major || seen->minor != minor))
+			r = cfg_invalid_at(w, "path", "%s is linux.devices[%zu] too, as another device", d->path, i);
+	}
 	if (r == 0) {
-		d->mode = (type[0] == 'b' ? S_IFBLK : type[0] == 'p' ? S_IFIFO : S_IFCHR) | (mode_t)mode;
+		d->mode = kind | ((mode_t)mode & 07777);
 		d->major = major;
 		d->minor = minor;
 		d->uid = uid;

@@ -148,22 +148,35 @@ static int apply_and_exec(const struct bh_config *c, const struct bh_io *io, int
 
 	/* From here privileges go, and nothing can be undone. The bounding set
 	 * first, while CAP_SETPCAP is still held. */
-	if (bh_caps_drop_bounding(c, err) < 0 || change_ids(c, err) < 0 || bh_caps_apply(c, err) < 0)
-		return BH_EXIT_PRIVDROP;
-	/* Landlock needs no_new_privs (we hold no CAP_SYS_ADMIN any more). */
-	if (c->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return bh_fail_errno(err, -errno, "no_new_privs"), BH_EXIT_PRIVDROP;
-	if (bh_landlock_apply(c, err) < 0)
+	if (bh_caps_drop_bounding(c, err) < 0 || change_ids(c, err) < 0)
 		return BH_EXIT_PRIVDROP;
 	/* Descriptors the caller handed us (a directory fd above all) would
 	 * reach the host's tree past the pivot: none but stdio survives exec.
-	 * Ours from here on are close-on-exec already. */
+	 * Ours from here on are close-on-exec already. Before the filter, which
+	 * need not allow close_range. */
 	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		return bh_fail_errno(err, -errno, "marking inherited descriptors close-on-exec"),
 		       BH_EXIT_PRIVDROP;
-	/* Last, so that the filter need not allow any of the setup above. */
-	if (bh_seccomp_apply(c, err) < 0)
-		return BH_EXIT_PRIVDROP;
+	if (c->no_new_privileges) {
+		/* no_new_privs lets an unprivileged process restrict itself:
+		 * Landlock and seccomp come after the final capability sets,
+		 * the filter last, so that it need not allow any of the setup. */
+		if (bh_caps_apply(c, err) < 0)
+			return BH_EXIT_PRIVDROP;
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			return bh_fail_errno(err, -errno, "no_new_privs"), BH_EXIT_PRIVDROP;
+		if (bh_landlock_apply(c, err) < 0 || bh_seccomp_apply(c, err) < 0)
+			return BH_EXIT_PRIVDROP;
+	} else {
+		/* Without no_new_privs (setuid and file-capability programs keep
+		 * working), restricting oneself takes CAP_SYS_ADMIN: Landlock and
+		 * the filter are applied while we hold it, before the final
+		 * capability sets, as runc does. The filter must then allow what
+		 * follows: capset, prctl, faccessat, read and write, execve. */
+		if (bh_caps_hold_admin(c, err) < 0 || bh_landlock_apply(c, err) < 0 ||
+		    bh_seccomp_apply(c, err) < 0 || bh_caps_apply(c, err) < 0)
+			return BH_EXIT_PRIVDROP;
+	}
 
 	char command[4096];
 	if (resolve_command(c, command, sizeof(command), err) < 0)

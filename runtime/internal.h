@@ -42,6 +42,7 @@ struct bh_mount {
 	unsigned long flags;       /* MS_* applied when mounting */
 	unsigned long propagation; /* MS_SHARED/SLAVE/PRIVATE/UNBINDABLE (|MS_REC) */
 	char *data;                /* the options that are not flags, comma separated */
+	bool copy_up;              /* tmpcopyup: a tmpfs starts with the image's content there */
 };
 
 struct bh_device {
@@ -167,10 +168,15 @@ int bh_cap_from_name(const char *name);
 /* Applies bounding set, then (after the id change) the other four sets. */
 int bh_caps_drop_bounding(const struct bh_config *c, struct bh_err *err);
 int bh_caps_apply(const struct bh_config *c, struct bh_err *err);
+/* After the id change, for a config with seccomp or Landlock and without
+ * no_new_privs: CAP_SYS_ADMIN effective again, which restricting oneself
+ * then needs, until bh_caps_apply sets the final sets. */
+int bh_caps_hold_admin(const struct bh_config *c, struct bh_err *err);
 
 /* ---- mount.c ---- */
-/* Parses one OCI mount option into flags/propagation/data. Returns 0, or
- * -EINVAL for an option that takes no place in any of them. */
+/* Parses one OCI mount option into flags/propagation/data/copy_up. Returns
+ * 0, or -EINVAL for an option the runtime does not know (never passed on
+ * to the kernel as data). */
 int bh_mount_option(const char *option, struct bh_mount *m, char **data_out);
 /* In the child's new mount namespace, in this order: the rootfs and its
  * mounts and device nodes; the pivot into it; then masked paths, read-only
@@ -178,6 +184,13 @@ int bh_mount_option(const char *option, struct bh_mount *m, char **data_out);
 int bh_mount_rootfs(const struct bh_config *c, struct bh_err *err);
 int bh_mount_pivot(const struct bh_config *c, struct bh_err *err);
 int bh_mount_finish(const struct bh_config *c, struct bh_err *err);
+
+/* ---- copy.c ---- */
+/* Copies the tree beneath the directory FROM (an fd) into the empty
+ * directory TO: files, directories, symlinks, fifos and device nodes, with
+ * their modes, owners and times (the root of TO keeps its own); symlinks
+ * are copied, never followed. */
+int bh_copy_tree(int from, const char *to, struct bh_err *err);
 
 /* ---- ns.c ---- */
 int bh_ns_flag(const char *type, int *flag);

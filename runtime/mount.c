@@ -12,6 +12,8 @@
 
 #include "internal.h"
 
+#define BH_MS_NOSYMFOLLOW 256 /* MS_NOSYMFOLLOW, Linux 5.10; not in every libc's headers */
+
 static const struct {
 	const char *name;
 	unsigned long flag;
@@ -32,7 +34,34 @@ static const struct {
 	{ "shared", MS_SHARED, false, true },      { "rshared", MS_SHARED | MS_REC, false, true },
 	{ "slave", MS_SLAVE, false, true },        { "rslave", MS_SLAVE | MS_REC, false, true },
 	{ "unbindable", MS_UNBINDABLE, false, true }, { "runbindable", MS_UNBINDABLE | MS_REC, false, true },
+	{ "dirsync", MS_DIRSYNC, false, false },   { "lazytime", MS_LAZYTIME, false, false },
+	{ "nolazytime", MS_LAZYTIME, true, false }, { "silent", MS_SILENT, false, false },
+	{ "loud", MS_SILENT, true, false },        { "nosymfollow", BH_MS_NOSYMFOLLOW, false, false },
+	{ "symfollow", BH_MS_NOSYMFOLLOW, true, false }, { "defaults", 0, false, false },
 };
+
+/* The options that are the filesystem's own, passed to it as mount(2)'s
+ * data: those of tmpfs, devpts, proc, cgroup2, overlay, and the SELinux
+ * contexts podman may add. A name ending in '=' takes a value. Whatever is
+ * in neither table is refused by name, never handed to the kernel. */
+static const char *const data_options[] = {
+	"size=", "nr_blocks=", "nr_inodes=", "mode=", "uid=", "gid=", "huge=", "mpol=", "inode32", "inode64",
+	"noswap", "newinstance", "ptmxmode=", "max=", "hidepid=", "subset=", "nsdelegate",
+	"memory_recursiveprot", "memory_localevents", "favordynmods", "lowerdir=", "upperdir=", "workdir=",
+	"userxattr", "redirect_dir=", "index=", "metacopy=", "xino=", "volatile", "context=", "fscontext=",
+	"defcontext=", "rootcontext=",
+};
+
+static bool is_data_option(const char *option)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(data_options); i++) {
+		const char *name = data_options[i];
+		size_t len = strlen(name);
+		if (name[len - 1] == '=' ? strncmp(option, name, len) == 0 : strcmp(option, name) == 0)
+			return true;
+	}
+	return false;
+}
 
 int bh_mount_option(const char *option, struct bh_mount *m, char **data_out)
 {
@@ -47,7 +76,14 @@ int bh_mount_option(const char *option, struct bh_mount *m, char **data_out)
 			m->flags |= options[i].flag;
 		return 0;
 	}
-	/* Anything else belongs to the filesystem (size=, mode=, newinstance...). */
+	/* podman's --read-only and --tmpfs: the tmpfs starts with what the
+	 * image has at its mount point. */
+	if (strcmp(option, "tmpcopyup") == 0 || strcmp(option, "notmpcopyup") == 0) {
+		m->copy_up = option[0] == 't';
+		return 0;
+	}
+	if (!is_data_option(option))
+		return -EINVAL;
 	size_t old = *data_out ? strlen(*data_out) : 0;
 	char *data = realloc(*data_out, old + strlen(option) + 2);
 	if (!data)
@@ -157,8 +193,16 @@ static int mount_one(const struct bh_config *c, const struct bh_mount *m, struct
 	} else {
 		/* We speak cgroup v2 only: OCI's "cgroup" means the unified hierarchy. */
 		const char *type = strcmp(m->type, "cgroup") == 0 ? "cgroup2" : m->type;
+		/* What the image has there, held open: the tmpfs covers it. */
+		_cleanup_close_ int image_dir = -1;
+		if (m->copy_up && (image_dir = open(target, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+			return bh_fail_errno(err, -errno, "mount %s: tmpcopyup: opening the image's directory", m->destination);
 		if (mount(m->source ? m->source : type, target, type, m->flags, m->data) < 0)
 			return bh_fail_errno(err, -errno, "mount %s (%s)", m->destination, type);
+		if (image_dir >= 0 && (r = bh_copy_tree(image_dir, target, err)) < 0) {
+			bh_err_prefix(err, "mount %s: tmpcopyup", m->destination);
+			return r;
+		}
 	}
 	if (m->propagation && mount(NULL, target, NULL, m->propagation, NULL) < 0)
 		return bh_fail_errno(err, -errno, "mount %s: setting propagation", m->destination);
@@ -210,8 +254,27 @@ static int make_devices(const struct bh_config *c, struct bh_err *err)
 	return 0;
 }
 
+/* What is at PATH already: 1 when it is the node D asks for, 0 when there
+ * is nothing, -EEXIST when it is something else. */
+static int existing_node(const char *path, const struct bh_device *d)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if ((st.st_mode & S_IFMT) == (d->mode & S_IFMT) &&
+	    (S_ISFIFO(st.st_mode) || st.st_rdev == makedev(d->major, d->minor)))
+		return 1;
+	return -EEXIST;
+}
+
 /* linux.devices: mknod where we may; in a user namespace, where mknod is
- * refused, bind the node the caller has at the same path. */
+ * refused, bind the node the caller has at the same path. Made before the
+ * default nodes, so that the config's own take their place, as crun and
+ * runc do. A node already there (podman --privileged lists /dev/null
+ * too) is left as it is, as both do; anything else the rootfs put at the
+ * path is replaced, and what cannot be (a mount point, a directory) is
+ * refused by name. */
 static int make_config_device(const struct bh_config *c, const struct bh_device *d, struct bh_err *err)
 {
 	char path[4096];
@@ -220,6 +283,11 @@ static int make_config_device(const struct bh_config *c, const struct bh_device 
 
 	if (r < 0)
 		return r;
+	if ((r = existing_node(path, d)) == 1)
+		return 0;
+	if (r == -EEXIST && unlink(path) < 0)
+		return bh_fail(err, -EEXIST, "device %s: something else is already there and cannot be replaced (%s)",
+			       d->path, strerror(errno));
 	if ((r = bh_make_mountpoint(path, false)) < 0 && r != -EEXIST)
 		return bh_fail_errno(err, r, "device %s", d->path);
 	unlink(path);
@@ -246,22 +314,29 @@ int bh_mount_rootfs(const struct bh_config *c, struct bh_err *err)
 	/* pivot_root needs the new root to be a mount point. */
 	if (mount(c->root, c->root, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return bh_fail_errno(err, -errno, "binding the rootfs %s", c->root);
-	/* No device node and no set-id bit of the rootfs counts, whatever
-	 * slipped into it: devices come only from the mounts below (the /dev
-	 * tmpfs and its nodes), each with flags of its own. Recursive, for
-	 * whatever the caller has mounted inside the rootfs. */
-	if (set_below(c->root, MOUNT_ATTR_NODEV_BIT | MOUNT_ATTR_NOSUID_BIT) < 0 &&
-	    (errno != ENOSYS || bind_remount(c->root, MS_NODEV | MS_NOSUID) < 0)) /* before 5.12: the top only */
-		return bh_fail_errno(err, -errno, "making the rootfs %s nodev and nosuid", c->root);
+	/* No device node of the rootfs counts, whatever slipped into it:
+	 * devices come only from the mounts below (the /dev tmpfs and its
+	 * nodes), each with flags of its own. Neither does a set-id bit or a
+	 * file capability, unless the config lets the process gain privileges
+	 * (noNewPrivileges false: a setuid or file-capability program is what
+	 * it asks to run). Recursive, for whatever the caller has mounted
+	 * inside the rootfs. */
+	unsigned long root_flags = MS_NODEV | (c->no_new_privileges ? MS_NOSUID : 0);
+	if (set_below(c->root, MOUNT_ATTR_NODEV_BIT | (c->no_new_privileges ? MOUNT_ATTR_NOSUID_BIT : 0)) < 0 &&
+	    (errno != ENOSYS || bind_remount(c->root, root_flags) < 0)) /* before 5.12: the top only */
+		return bh_fail_errno(err, -errno, "making the rootfs %s nodev%s", c->root,
+				     c->no_new_privileges ? " and nosuid" : "");
 	for (size_t i = 0; i < c->n_mounts; i++) {
 		int r = mount_one(c, &c->mounts[i], err);
 		if (r < 0)
 			return r;
 	}
-	int r = make_devices(c, err);
-	for (size_t i = 0; r == 0 && i < c->n_devices; i++)
-		r = make_config_device(c, &c->devices[i], err);
-	return r;
+	for (size_t i = 0; i < c->n_devices; i++) {
+		int r = make_config_device(c, &c->devices[i], err);
+		if (r < 0)
+			return r;
+	}
+	return make_devices(c, err);
 }
 
 int bh_mount_pivot(const struct bh_config *c, struct bh_err *err)
@@ -323,5 +398,10 @@ int bh_mount_finish(const struct bh_config *c, struct bh_err *err)
 
 const char *bh_mount_option_at(size_t i)
 {
-	return i < ARRAY_SIZE(options) ? options[i].name : NULL;
+	static const char *const copy_up[] = { "tmpcopyup", "notmpcopyup" };
+
+	if (i < ARRAY_SIZE(options))
+		return options[i].name;
+	i -= ARRAY_SIZE(options);
+	return i < ARRAY_SIZE(copy_up) ? copy_up[i] : NULL;
 }

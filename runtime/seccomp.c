@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* seccomp: the filter is built with libseccomp and loaded last, so it need
- * not allow the setup syscalls. Syscall names this architecture does not
+/* seccomp: the filter is built with libseccomp and loaded last (with
+ * no_new_privs; without, just before the final capability sets, see
+ * container.c), so it need not allow the setup syscalls. Syscall names this architecture does not
  * have are skipped, as crun and runc do: profiles list every architecture's. */
 #include <errno.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 
 #include "internal.h"
@@ -117,7 +117,9 @@ static int configure(scmp_filter_ctx ctx, const struct bh_config *c)
 	/* An allow-list of some 350 names: a binary tree instead of a linear
 	 * scan keeps every syscall's cost down. */
 	(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
-	return 0;
+	/* libseccomp would set no_new_privs itself when it loads: whether the
+	 * process gets it is process.noNewPrivileges' to say (container.c). */
+	return seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
 }
 
 /* The config's rules in a libseccomp context, ready to load or export. */
@@ -160,14 +162,11 @@ static unsigned kernel_flags(const struct bh_config *c)
 	return flags;
 }
 
-/* The program compiled at build time: no_new_privs, as libseccomp's load
- * sets it too, then the filter as it is. */
+/* The program compiled at build time, as it is. */
 static int load_compiled(const struct bh_config *c, struct bh_err *err)
 {
 	struct sock_fprog prog = { .len = (unsigned short)c->n_seccomp_bpf, .filter = c->seccomp_bpf };
 
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return bh_fail_errno(err, -errno, "seccomp: no_new_privs");
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, kernel_flags(c), &prog) < 0)
 		return bh_fail_errno(err, -errno, "seccomp: loading the compiled filter");
 	return 0;

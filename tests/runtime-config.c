@@ -171,6 +171,43 @@ TEST(mount_escape_with_dotdot_is_refused)
 			   " \"linux\": {\"namespaces\": [{\"type\": \"mount\"}]}}"));
 }
 
+/* MINIMAL with MOUNTS (a JSON array body) as its mounts. */
+#define WITH_MOUNTS(mounts)                                                                  \
+	"{\"root\": {\"path\": \"rootfs\"}, \"process\": {\"args\": [\"x\"]}, \"mounts\": [" mounts "]," \
+	" \"linux\": {\"namespaces\": [{\"type\": \"mount\"}]}}"
+
+TEST(unknown_mount_option_is_refused_by_name)
+{
+	ASSERT_STREQ("config.json: mounts[1].options[2]: \"sise=1m\" is not a mount option the runtime knows",
+		     parse(WITH_MOUNTS("{\"destination\": \"/a\", \"type\": \"tmpfs\"},"
+				       " {\"destination\": \"/b\", \"type\": \"tmpfs\", \"options\": [\"rw\", \"size=1m\", \"sise=1m\"]}")));
+}
+
+TEST(known_mount_options_and_tmpcopyup_are_taken)
+{
+	ASSERT_STREQ("", parse(WITH_MOUNTS("{\"destination\": \"/run\", \"type\": \"tmpfs\", \"options\": [\"rw\","
+					   " \"rprivate\", \"nosuid\", \"nodev\", \"noexec\", \"relatime\", \"tmpcopyup\","
+					   " \"mode=755\", \"size=64m\", \"uid=0\", \"gid=0\", \"nr_inodes=100\"]},"
+					   " {\"destination\": \"/dev/pts\", \"type\": \"devpts\", \"options\": [\"newinstance\","
+					   " \"ptmxmode=0666\", \"mode=0620\", \"gid=5\"]}")));
+}
+
+TEST(tmpcopyup_needs_a_tmpfs)
+{
+	ASSERT_STREQ("config.json: mounts[0]: tmpcopyup is for a mount of type tmpfs",
+		     parse(WITH_MOUNTS("{\"destination\": \"/p\", \"type\": \"proc\", \"options\": [\"tmpcopyup\"]}")));
+}
+
+TEST(device_file_mode_with_its_type_bits_is_taken)
+{
+	ASSERT_STREQ("", parse(MINIMAL("", ", \"devices\": [{\"path\": \"/dev/null\", \"type\": \"c\", \"major\": 1,"
+				       " \"minor\": 3, \"fileMode\": 8630}, {\"path\": \"/dev/null\", \"type\": \"c\","
+				       " \"major\": 1, \"minor\": 3}]")));
+	ASSERT_STREQ("config.json: linux.devices[0].fileMode: 010666: its file type bits are not those of type \"b\" (060000)",
+		     parse(MINIMAL("", ", \"devices\": [{\"path\": \"/dev/x\", \"type\": \"b\", \"major\": 7,"
+				       " \"minor\": 0, \"fileMode\": 4534}]")));
+}
+
 TEST(unknown_namespace_is_refused)
 {
 	ASSERT_STREQ("config.json: linux.namespaces[1]: unknown namespace type \"time-travel\"",

@@ -70,6 +70,29 @@ check "an empty list denies every device, /dev/null too ($out)" test "$out" = EP
 out=$(in_container '.linux.resources.devices += [{"allow": false, "type": "c", "major": 1, "minor": 3}]' open /dev/null r)
 check "a later deny of c 1:3 overrides the default's allow ($out)" test "$out" = EPERM
 
+# linux.devices as podman writes it: fileMode is the node's whole st_mode
+# (020644 for a char device), and with --privileged the list holds the
+# host's /dev/null and friends too, which every container gets anyway.
+out=$(in_container '.linux.devices = [{"path": "/dev/zero2", "type": "c", "major": 1, "minor": 5, "fileMode": 8612}]' node /dev/zero2)
+check "fileMode with the char device's type bits (020644) is taken: c 1:5 0644 ($out)" test "$out" = "c 1:5 0644"
+privileged='.linux.devices = [{"path": "/dev/null", "type": "c", "major": 1, "minor": 3, "fileMode": 8630},
+  {"path": "/dev/zero", "type": "c", "major": 1, "minor": 5, "fileMode": 8630}, {"path": "/dev/loop0", "type": "b", "major": 7, "minor": 0}]'
+out=$(in_container "$privileged | $allow_loop" open /dev/null rw)
+check "a device list naming the default nodes too (podman --privileged) starts: /dev/null opens ($out)" test "$out" = ok
+out=$(in_container "$privileged | $allow_loop" node /dev/zero)
+check "  ... and the listed node is the one made, with its mode: c 1:5 0666 ($out)" test "$out" = "c 1:5 0666"
+out=$(in_container "$privileged | .linux.devices += [{\"path\": \"/dev/null\", \"type\": \"c\", \"major\": 1, \"minor\": 3}]" open /dev/null rw)
+check "  ... and a node listed twice the same is made once ($out)" test "$out" = ok
+in_container '.linux.devices = [{"path": "/dev/zero2", "type": "c", "major": 1, "minor": 5, "fileMode": 24996}]' node /dev/zero2 >/dev/null
+check "fileMode with a block device's type bits (060644) for type c is refused by name" \
+  grep -qF 'config.json: linux.devices[0].fileMode: 060644: its file type bits are not those of type "c"' "$work/err"
+in_container '.linux.devices = [{"path": "/dev/zero2", "type": "c", "major": 1, "minor": 5, "fileMode": 1114111}]' node /dev/zero2 >/dev/null
+check "fileMode with bits beyond the type is refused by name" \
+  grep -qF 'config.json: linux.devices[0].fileMode: 04177777: must be permission bits' "$work/err"
+in_container '.linux.devices = [{"path": "/dev/x", "type": "c", "major": 1, "minor": 5}, {"path": "/dev/x", "type": "c", "major": 1, "minor": 3}]' node /dev/x >/dev/null
+check "two different devices at one path are refused by name" \
+  grep -qF 'config.json: linux.devices[1].path: /dev/x is linux.devices[0] too, as another device' "$work/err"
+
 # The cgroup the CLI gave the container holds the program while it runs,
 # and goes with the container.
 jq '.process.args = ["/bin/bulkhead-probe", "sleep", "1000"]' <<<"$default" >"$bundle/config.json"

@@ -14,7 +14,10 @@
  *   bulkhead-probe ns TYPE               print /proc/self/ns/TYPE's link
  *   bulkhead-probe node PATH             print a device node: c MAJOR:MINOR MODE
  *   bulkhead-probe owner PATH            print PATH's uid:gid as seen inside
+ *   bulkhead-probe lstat PATH            print PATH itself: TYPE (f d l p c b s) MODE UID:GID,
+ *                                        and -> TARGET for a link
  *   bulkhead-probe fd N                  is descriptor N open? ok or EBADF
+ *   bulkhead-probe bind-tcp PORT         bind a TCP socket to 0.0.0.0:PORT; ok or the errno name
  *   bulkhead-probe sleep SECONDS         sleep (a long-running container)
  *   bulkhead-probe exit STATUS           exit with STATUS
  *   bulkhead-probe open PATH [r|w|rw]    open PATH (read-only unless told, never
@@ -35,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -349,8 +353,30 @@ int main(int argc, char **argv)
 		printf("%u:%u\n", (unsigned)st.st_uid, (unsigned)st.st_gid);
 		return 0;
 	}
+	if (argc == 3 && strcmp(argv[1], "lstat") == 0) {
+		struct stat st;
+		char target[256] = "";
+		if (lstat(argv[2], &st) < 0) {
+			puts(errno_name(errno));
+			return 1;
+		}
+		static const char types[] = "?pc?d?b?f?l?s???";
+		printf("%c %04o %u:%u", types[(st.st_mode & S_IFMT) >> 12], (unsigned)(st.st_mode & 07777),
+		       (unsigned)st.st_uid, (unsigned)st.st_gid);
+		if (S_ISLNK(st.st_mode) && readlink(argv[2], target, sizeof(target) - 1) >= 0)
+			printf(" -> %s", target);
+		putchar('\n');
+		return 0;
+	}
 	if (argc == 3 && strcmp(argv[1], "fd") == 0) {
 		int e = fcntl(atoi(argv[2]), F_GETFD) < 0 ? errno : 0;
+		puts(errno_name(e));
+		return e ? 1 : 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "bind-tcp") == 0) {
+		struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[2])) };
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		int e = fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ? errno : 0;
 		puts(errno_name(e));
 		return e ? 1 : 0;
 	}

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Mount options as podman writes them: tmpcopyup (--read-only, --tmpfs)
+# starts a tmpfs with what the image has at its mount point, links copied
+# as links, modes and owners kept; an option the runtime does not know is
+# refused by name at create, never handed to the kernel.
+. "$(dirname "$0")/lib.sh"
+[ "$(id -u)" -eq 0 ] || skip_all "needs root to create namespaces"
+command -v jq >/dev/null || skip_all "jq is not installed (make deps installs it)"
+grep -qw cgroup2 /proc/filesystems || skip_all "the kernel has no cgroup v2"
+
+work=$(mktemp -d)
+runtime_bundle bulkhead-probe
+R spec --bundle "$bundle"
+default=$(cat "$bundle/config.json")
+# What the image has in /tmp, where the default mounts a tmpfs.
+image=$bundle/rootfs/tmp
+mkdir -p "$image/dir"
+# The default's root has no CAP_DAC_OVERRIDE: what it reads and writes
+# is its own or open to all.
+echo hello >"$image/file"
+echo secret >"$image/owned" && chown 1234:5678 "$image/owned" && chmod 640 "$image/owned"
+echo inner >"$image/dir/inner" && chown 42:43 "$image/dir" && chmod 751 "$image/dir"
+ln -s /etc/passwd "$image/absolute" && chown -h 7:8 "$image/absolute"
+ln -s dir/inner "$image/relative"
+mkfifo -m 600 "$image/fifo"
+n=0
+# in_container JQ PROBE-ARGS...: runs the probe under the default changed by JQ.
+in_container() {
+  local change=$1; shift
+  jq --argjson args "$(printf '%s\n' /bin/bulkhead-probe "$@" | jq -R . | jq -s .)" "$change | .process.args = \$args" \
+    <<<"$default" >"$bundle/config.json"
+  n=$((n + 1))
+  R run --bundle "$bundle" "m$n" 2>"$work/err"
+}
+tmp_options() { printf '(.mounts[] | select(.destination == "/tmp") | .options) |= %s' "$1"; }
+copyup=$(tmp_options '. + ["tmpcopyup"]')
+
+out=$(in_container "$copyup" cat /tmp/file)
+check "tmpcopyup: the image's file is in the tmpfs ($out)" test "$out" = hello
+out=$(in_container "$copyup" lstat /tmp/owned)
+check "  ... another with its mode and owner ($out)" test "$out" = "f 0640 1234:5678"
+out=$(in_container "$copyup" cat /tmp/owned)
+check "  ... which the container's root, without CAP_DAC_OVERRIDE, may not read ($out)" test "$out" = EACCES
+out=$(in_container "$copyup" lstat /tmp/dir)
+check "  ... a directory with its mode and owner ($out)" test "$out" = "d 0751 42:43"
+out=$(in_container "$copyup" cat /tmp/dir/inner)
+check "  ... and what it holds ($out)" test "$out" = inner
+out=$(in_container "$copyup" lstat /tmp/absolute)
+check "  ... an absolute symlink copied as a link, not followed, with its owner ($out)" test "$out" = "l 0777 7:8 -> /etc/passwd"
+out=$(in_container "$copyup" cat /tmp/relative)
+check "  ... a relative one that still leads to its file ($out)" test "$out" = inner
+out=$(in_container "$copyup" lstat /tmp/fifo)
+check "  ... a fifo ($out)" test "$out" = "p 0600 0:0"
+out=$(in_container "$copyup" write /tmp/file)
+check "  ... writable in the container ($out)" test "$out" = ok
+check "  ... without reaching the image" test "$(cat "$image/file")" = hello
+out=$(in_container "$copyup" write /tmp/new)
+check "  ... nor does a new file ($out)" test ! -e "$image/new"
+out=$(in_container . lstat /tmp/file)
+check "without tmpcopyup the tmpfs starts empty ($out)" test "$out" = ENOENT
+
+in_container "$(tmp_options '. + ["bogus"]')" lstat /tmp >/dev/null
+status=$?
+index=$(jq '[.mounts[].destination] | index("/tmp")' <<<"$default")
+options=$(jq '.mounts[] | select(.destination == "/tmp") | .options | length' <<<"$default")
+check "an unknown option is refused at create (exit $status)" test "$status" -eq 125
+check "  ... by name and place" \
+  grep -qF "config.json: mounts[$index].options[$options]: \"bogus\" is not a mount option the runtime knows" "$work/err"
+check "  ... leaving no state" test ! -e "$root/m$n"
+in_container "$(tmp_options '. + ["foo=bar"]')" lstat /tmp >/dev/null
+check "an unknown option with a value is refused too" grep -qF '"foo=bar" is not a mount option' "$work/err"
+in_container '.mounts += [{"destination": "/mnt", "source": "/tmp", "options": ["bind", "tmpcopyup"]}]' lstat /mnt >/dev/null
+check "tmpcopyup on a bind mount is refused" grep -qF 'tmpcopyup is for a mount of type tmpfs' "$work/err"
+out=$(in_container "$(tmp_options '["nosuid", "nodev", "noexec", "rprivate", "relatime", "mode=700", "size=1m", "uid=5", "gid=6", "tmpcopyup"]')" lstat /tmp)
+check "the options podman gives a tmpfs are known and applied: mode=, uid=, gid= ($out)" test "$out" = "d 0700 5:6"
+check "features lists tmpcopyup among the mount options" quietly jq -e '.mountOptions | index("tmpcopyup")' <(R features)
+done_testing
