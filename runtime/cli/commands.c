@@ -74,7 +74,9 @@ static char *config_annotations(const char *bundle)
 {
 	char path[4200];
 	snprintf(path, sizeof(path), "%s/config.json", bundle);
-	json_t *root = json_load_file(path, 0, NULL);
+	/* Numbers as reals: a uint64 above INT64_MAX (an rlimit) must not fail
+	 * the whole file, and only the annotations, strings, are wanted here. */
+	json_t *root = json_load_file(path, JSON_DECODE_INT_AS_REAL, NULL);
 	json_t *annotations = root ? json_object_get(root, "annotations") : NULL;
 	char *text = json_is_object(annotations) ? json_dumps(annotations, JSON_COMPACT) : NULL;
 	json_decref(root);
