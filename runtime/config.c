@@ -488,7 +488,7 @@ const char *bh_config_cgroups_path(const struct bh_config *c)
 
 int bh_config_default_cgroup(struct bh_config *c, const char *path)
 {
-	if (c->cgroups_path || !c->has_device_rules)
+	if (c->cgroups_path || (!c->has_device_rules && !bh_cgroup_root()))
 		return 0;
 	return (c->cgroups_path = strdup(path)) ? 1 : -ENOMEM;
 }
