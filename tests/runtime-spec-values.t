@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # config.json values in the forms the runtime spec gives them, as runc and
-# crun take them: rlimits as uint64 (2^64 - 1 for unlimited), an
+# crun take them: rlimits as uint64 (2^64 - 1 for unlimited; bulkhead build
+# writes it so too), an
 # unbindable root, and a missing process named as the field it is.
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" -eq 0 ] || skip_all "needs root to create namespaces"
@@ -45,6 +46,19 @@ R create --bundle "$bundle" annotated 2>"$work/err"
 check "state keeps the annotations of a config with uint64 numbers ($(cat "$work/err"))" \
   test "$(R state annotated | jq -r .annotations.n)" = "$unlimited"
 R delete annotated
+
+# What bulkhead build writes for an unlimited rlimit: the spec's form.
+printf 'name: lim\nonboot:\n  - name: a\n    image: busybox\n    command: ["/bin/true"]\n    rlimits: {core: unlimited, nofile: 1024}\n' \
+  >"$work/lim.yml"
+if "$BULKHEAD" build -q "$work/lim.yml" -o "$work/lim" >/dev/null 2>"$work/build.err"; then
+  mkdir "$work/lim.root" && (cd "$work/lim.root" && zcat "$work/lim/initrd.img" | cpio -id --quiet 2>/dev/null)
+  built=$work/lim.root/containers/onboot/00-a/config.json
+  check "bulkhead build writes core: unlimited as $unlimited" \
+    test "$(grep -cE "\"(soft|hard)\": $unlimited,?\$" "$built")" -eq 2
+  check "  ... and no rlimit as -1" sh -c "! grep -qE '\"(soft|hard)\": -1' '$built'"
+else
+  not_ok "bulkhead build of a manifest with rlimits: $(cat "$work/build.err")"
+fi
 
 # The root's line of mountinfo, the first one after pivot_root: the
 # optional fields say its propagation.
