@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # config.json values in the forms the runtime spec gives them, as runc and
-# crun take them: rlimits as uint64 (2^64 - 1 for unlimited; bulkhead build
-# writes it so too), an
-# unbindable root, and a missing process named as the field it is.
+# crun take them: rlimits as uint64 (2^64 - 1 for unlimited; bulkhead
+# build writes it so too), an unbindable root, and a missing process named
+# as the field it is.
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" -eq 0 ] || skip_all "needs root to create namespaces"
 command -v jq >/dev/null || skip_all "jq is not installed (make deps installs it)"
