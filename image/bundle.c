@@ -212,6 +212,41 @@ static void apply_devices(json_t *config, const struct container *c)
 	json_decref(nodes);
 }
 
+/* An unlimited rlimit as the spec has it, the uint64 18446744073709551615
+ * that runc and crun read, where jansson, whose integers are signed, wrote
+ * -1 (the same bits). Only rlimits have soft and hard members. Takes TEXT;
+ * NULL when out of memory. */
+static char *spell_unlimited(char *text)
+{
+	static const char *const signed_forms[] = { "\"soft\": -1", "\"hard\": -1" };
+	static const char *const spec_forms[] = { "\"soft\": 18446744073709551615", "\"hard\": 18446744073709551615" };
+	size_t count = 0, len = strlen(text);
+
+	for (size_t f = 0; f < ARRAY_SIZE(signed_forms); f++)
+		for (const char *p = strstr(text, signed_forms[f]); p; p = strstr(p + 1, signed_forms[f]))
+			count++;
+	if (!count)
+		return text;
+	char *out = malloc(len + count * (strlen(spec_forms[0]) - strlen(signed_forms[0])) + 1), *o = out;
+	for (const char *p = text; out && *p;) {
+		size_t f = 0;
+		while (f < ARRAY_SIZE(signed_forms) &&
+		       (strncmp(p, signed_forms[f], strlen(signed_forms[f])) != 0 ||
+			(p[strlen(signed_forms[f])] >= '0' && p[strlen(signed_forms[f])] <= '9')))
+			f++;
+		if (f < ARRAY_SIZE(signed_forms)) {
+			o = stpcpy(o, spec_forms[f]);
+			p += strlen(signed_forms[f]);
+		} else {
+			*o++ = *p++;
+		}
+	}
+	if (out)
+		*o = '\0';
+	free(text);
+	return out;
+}
+
 /* sysctl, rlimits and the user (resolved from the image at build). */
 static void apply_process(json_t *config, const struct container *c)
 {
@@ -225,7 +260,8 @@ static void apply_process(json_t *config, const struct container *c)
 	}
 	if (c->n_rlimits) {
 		json_t *rlimits = json_array();
-		/* unlimited is RLIM_INFINITY, all ones: jansson's signed -1. */
+		/* unlimited is RLIM_INFINITY, all ones: jansson's signed -1,
+		 * spelled as the spec's uint64 by spell_unlimited. */
 		for (size_t i = 0; i < c->n_rlimits; i++)
 			json_array_append_new(rlimits, json_pack("{s:s, s:I, s:I}", "type", c->rlimits[i].type, "soft",
 								 (json_int_t)c->rlimits[i].soft, "hard",
@@ -393,6 +429,8 @@ char *bundle_config_json(const struct container *c, const char *seccomp_bpf, con
 
 	char *text = json_dumps(config, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(config);
+	if (text && !(text = spell_unlimited(text)))
+		return diag_fail(d, "out of memory"), NULL;
 	return text ? text : (diag_fail(d, "out of memory"), NULL);
 }
 

@@ -24,16 +24,17 @@
 #define STK_LIM (8ULL << 20) /* the stack rlimit PID 1 starts with, and hands on */
 
 /* The stack rlimit the container will get: its own rlimits.stack (soft),
- * or the init's. Unlimited (-1 in the JSON) counts as the cap. */
+ * or the init's. Unlimited (18446744073709551615 in the JSON, read as a
+ * real: jansson's integers stop at 2^63 - 1) counts as the cap. */
 static unsigned long long stack_limit(json_t *process)
 {
 	json_t *r;
 	size_t i;
 
 	json_array_foreach(json_object_get(process, "rlimits"), i, r) {
-		json_int_t soft = json_integer_value(json_object_get(r, "soft"));
+		double soft = json_number_value(json_object_get(r, "soft"));
 		if (strcmp(json_string_value(json_object_get(r, "type")) ?: "", "RLIMIT_STACK") == 0)
-			return soft < 0 ? ULLONG_MAX : (unsigned long long)soft;
+			return soft < 0 || soft >= 0x1p63 ? ULLONG_MAX : (unsigned long long)soft;
 	}
 	return STK_LIM;
 }
@@ -65,7 +66,7 @@ static bool add_strings(json_t *list, const char *key, struct exec_sum *sum)
 int limits_check_exec(const char *config_json, const struct container *c, const char *manifest, struct diag *d)
 {
 	json_error_t jerr;
-	json_t *config = json_loads(config_json, 0, &jerr);
+	json_t *config = json_loads(config_json, JSON_DECODE_INT_AS_REAL, &jerr);
 	json_t *process = json_object_get(config, "process"), *args = json_object_get(process, "args");
 	struct exec_sum sum = { 0 };
 	int r = 0;

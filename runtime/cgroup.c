@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cgroup v2: one cgroup per container, controllers enabled along its path. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -14,7 +17,7 @@
 /* Where the cgroup v2 hierarchy is: /sys/fs/cgroup, or on a hybrid host
  * (v1 controllers beside v2, systemd's layout) its unified/ below, where
  * cgroup BPF programs such as the device program still work. NULL: none. */
-static const char *cgroup_root(void)
+const char *bh_cgroup_root(void)
 {
 	static const char *const roots[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
 	struct statfs fs;
@@ -58,7 +61,7 @@ static int enable_controllers(int dir_fd)
 
 int bh_cgroup_create(const struct bh_config *c, struct bh_err *err)
 {
-	const char *root = cgroup_root();
+	const char *root = bh_cgroup_root();
 	char path[4096];
 	_cleanup_close_ int dir_fd = -1;
 
@@ -107,9 +110,9 @@ int bh_cgroup_destroy(const char *cgroups_path, struct bh_err *err)
 	struct timespec pause = { 0, 10 * 1000 * 1000 };
 	char path[4096], kill_file[4200];
 
-	if (!cgroups_path || !cgroup_root())
+	if (!cgroups_path || !bh_cgroup_root())
 		return 0;
-	snprintf(path, sizeof(path), "%s/%s", cgroup_root(), cgroups_path);
+	snprintf(path, sizeof(path), "%s/%s", bh_cgroup_root(), cgroups_path);
 	if (rmdir(path) == 0 || errno == ENOENT)
 		return 0;
 	/* cgroup.kill (Linux 5.14) ends every process in it at once; the
@@ -128,7 +131,12 @@ int bh_cgroup_destroy(const char *cgroups_path, struct bh_err *err)
 
 int bh_cgroup_set_limits(const struct bh_config *c, int cgroup_fd, struct bh_err *err)
 {
-	for (char **kv = c->cgroup_files; kv && *kv; kv++) {
+	return bh_cgroup_write_files(cgroup_fd, c->cgroup_files, err);
+}
+
+int bh_cgroup_write_files(int cgroup_fd, char *const *files, struct bh_err *err)
+{
+	for (char *const *kv = files; kv && *kv; kv++) {
 		char file[256];
 		const char *eq = strchr(*kv, '=');
 		snprintf(file, sizeof(file), "%.*s", (int)(eq - *kv), *kv);
@@ -163,4 +171,198 @@ uint64_t bh_cpu_shares_to_weight(uint64_t shares)
 uint64_t bh_blkio_weight_to_io_weight(uint64_t weight)
 {
 	return rescale(weight, 10, 1000, 1, 10000);
+}
+
+/* ---- the verbs that act on every process of a container: pause and
+ * resume, ps, kill --all ---- */
+
+int bh_cgroup_open(const char *cgroups_path, struct bh_err *err)
+{
+	const char *root = bh_cgroup_root();
+	char path[4096];
+
+	if (!cgroups_path || !root)
+		return bh_fail(err, -ENOENT, "cgroup: the container has no cgroup v2 of its own");
+	snprintf(path, sizeof(path), "%s/%s", root, cgroups_path);
+	int fd = open(path, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return bh_fail_errno(err, -errno, "cgroup: %s", path);
+	return fd;
+}
+
+/* The value of KEY in the "key value" lines of FILE in the cgroup DIR_FD. */
+static int read_key(int dir_fd, const char *file, const char *key, long long *value)
+{
+	char text[1024];
+	_cleanup_close_ int fd = openat(dir_fd, file, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	if ((n = read(fd, text, sizeof(text) - 1)) < 0)
+		return -errno;
+	text[n] = '\0';
+	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (strncmp(line, key, strlen(key)) == 0 && line[strlen(key)] == ' ') {
+			*value = strtoll(line + strlen(key) + 1, NULL, 10);
+			return 0;
+		}
+	return -ENOENT;
+}
+
+static int frozen_at(int dir_fd)
+{
+	long long frozen = 0;
+	int r = read_key(dir_fd, "cgroup.events", "frozen", &frozen);
+	return r < 0 ? r : frozen != 0;
+}
+
+int bh_cgroup_frozen(const char *cgroups_path)
+{
+	_cleanup_close_ int dir_fd = bh_cgroup_open(cgroups_path, NULL);
+	return dir_fd < 0 ? dir_fd : frozen_at(dir_fd);
+}
+
+static int set_frozen(int dir_fd, bool frozen, struct bh_err *err)
+{
+	_cleanup_close_ int control = openat(dir_fd, "cgroup.freeze", O_WRONLY | O_CLOEXEC);
+	_cleanup_close_ int events = openat(dir_fd, "cgroup.events", O_RDONLY | O_CLOEXEC);
+	struct timespec start, now;
+
+	if (control < 0 || events < 0)
+		return bh_fail_errno(err, -errno, "cgroup: cgroup.freeze (Linux 5.2)");
+	ssize_t n = bh_write_all(control, frozen ? "1" : "0", 1);
+	if (n < 0)
+		return bh_fail_errno(err, (int)n, "cgroup: writing cgroup.freeze");
+	/* The write only asks: the kernel says in cgroup.events, which wakes a
+	 * poller, once every task has stopped (a task in an uninterruptible
+	 * sleep stops only when it leaves it). */
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		int state = frozen_at(dir_fd);
+		if (state < 0)
+			return bh_fail_errno(err, state, "cgroup: reading cgroup.events");
+		if (state == frozen)
+			return 0;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - start.tv_sec >= 10)
+			return bh_fail(err, -ETIMEDOUT, "cgroup: still %s after 10 s", frozen ? "not frozen" : "frozen");
+		struct pollfd p = { .fd = events, .events = POLLPRI };
+		(void)poll(&p, 1, 100); /* and a read again now and then: a wake-up is not promised */
+	}
+}
+
+int bh_cgroup_freeze(const char *cgroups_path, bool frozen, struct bh_err *err)
+{
+	_cleanup_close_ int dir_fd = bh_cgroup_open(cgroups_path, err);
+	return dir_fd < 0 ? dir_fd : set_frozen(dir_fd, frozen, err);
+}
+
+struct pid_list {
+	pid_t *pids;
+	size_t n, size;
+};
+
+/* Adds the pids of DIR_FD's cgroup.procs and of every cgroup below it. */
+static int collect_pids(int dir_fd, struct pid_list *list, int depth)
+{
+	FILE *procs;
+	int fd = openat(dir_fd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+	long pid;
+
+	if (fd < 0 || !(procs = fdopen(fd, "r"))) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return -e;
+	}
+	while (fscanf(procs, "%ld", &pid) == 1) {
+		if (list->n == list->size) {
+			size_t size = list->size ? list->size * 2 : 64;
+			pid_t *grown = realloc(list->pids, size * sizeof(*grown));
+			if (!grown) {
+				fclose(procs);
+				return -ENOMEM;
+			}
+			list->pids = grown;
+			list->size = size;
+		}
+		list->pids[list->n++] = (pid_t)pid;
+	}
+	fclose(procs);
+	if (depth >= 32) /* deeper than any container makes; a loop is impossible anyway */
+		return 0;
+	int dup_fd = openat(dir_fd, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	DIR *dir = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+	struct dirent *entry;
+	int r = 0;
+	if (!dir) {
+		r = -errno;
+		if (dup_fd >= 0)
+			close(dup_fd);
+		return r;
+	}
+	while (r == 0 && (entry = readdir(dir))) {
+		if (entry->d_type != DT_DIR || entry->d_name[0] == '.')
+			continue;
+		_cleanup_close_ int child = openat(dir_fd, entry->d_name, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+		/* A child cgroup removed meanwhile had nothing left to list. */
+		if (child >= 0 && (r = collect_pids(child, list, depth + 1)) == -ENOENT)
+			r = 0;
+	}
+	closedir(dir);
+	return r;
+}
+
+ssize_t bh_cgroup_pids(const char *cgroups_path, pid_t **pids, struct bh_err *err)
+{
+	_cleanup_close_ int dir_fd = bh_cgroup_open(cgroups_path, err);
+	struct pid_list list = { 0 };
+
+	*pids = NULL;
+	if (dir_fd < 0)
+		return dir_fd;
+	int r = collect_pids(dir_fd, &list, 0);
+	if (r < 0) {
+		free(list.pids);
+		return bh_fail_errno(err, r, "cgroup: listing the processes of %s", cgroups_path);
+	}
+	*pids = list.pids;
+	return (ssize_t)list.n;
+}
+
+int bh_cgroup_signal(const char *cgroups_path, int sig, struct bh_err *err)
+{
+	_cleanup_close_ int dir_fd = bh_cgroup_open(cgroups_path, err);
+	struct pid_list list = { 0 };
+
+	if (dir_fd < 0)
+		return dir_fd;
+	/* cgroup.kill (Linux 5.14) kills every process at once, forks racing
+	 * with it included. */
+	if (sig == SIGKILL) {
+		_cleanup_close_ int kill_fd = openat(dir_fd, "cgroup.kill", O_WRONLY | O_CLOEXEC);
+		if (kill_fd >= 0 && bh_write_all(kill_fd, "1", 1) == 1)
+			return 0;
+	}
+	/* Any other signal goes to each process of a frozen cgroup, so that
+	 * none forks a child that the list would miss; it arrives at the thaw.
+	 * A cgroup the user paused stays paused. */
+	int was_frozen = frozen_at(dir_fd), r;
+	if (was_frozen == 0 && (r = set_frozen(dir_fd, true, err)) < 0)
+		return r;
+	r = collect_pids(dir_fd, &list, 0);
+	for (size_t i = 0; r == 0 && i < list.n; i++)
+		if (kill(list.pids[i], sig) < 0 && errno != ESRCH)
+			r = -errno;
+	free(list.pids);
+	if (r < 0)
+		bh_fail_errno(err, r, "cgroup: signalling the processes of %s", cgroups_path);
+	if (was_frozen == 0) {
+		struct bh_err thaw_err;
+		int thawed = set_frozen(dir_fd, false, r < 0 ? &thaw_err : err);
+		if (r == 0)
+			r = thawed;
+	}
+	return r;
 }

@@ -2,6 +2,7 @@
 /* config.json's walker: typed getters that name the JSON path of a wrong
  * value, shared by the parsers of each part of the config. */
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
 #include <sched.h>
@@ -208,4 +209,108 @@ int cfg_require_absolute(struct walker *w, const char *key, const char *path)
 	if (strstr(path, "/../") || (strlen(path) >= 3 && strcmp(path + strlen(path) - 3, "/..") == 0))
 		return cfg_invalid_at(w, key, "\"%s\" must not contain \"..\"", path);
 	return 0;
+}
+
+/* ---- reading the text: the spec's uint64 numbers ---- */
+
+/* The number token at TEXT, when it is an integer above INT64_MAX that fits
+ * in 64 bits: its length, and its value in *VALUE. 0 for any other token. */
+static size_t big_unsigned_at(const char *text, size_t left, uint64_t *value)
+{
+	size_t digits = 0;
+
+	while (digits < left && text[digits] >= '0' && text[digits] <= '9')
+		digits++;
+	/* A fraction or an exponent makes it a real, which jansson takes. */
+	if (digits < 19 || digits > 20 || text[0] == '0' ||
+	    (digits < left && (text[digits] == '.' || text[digits] == 'e' || text[digits] == 'E')))
+		return 0;
+	uint64_t v = 0;
+	for (size_t i = 0; i < digits; i++) {
+		unsigned d = (unsigned)(text[i] - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return 0; /* above 2^64 - 1: jansson's "too big integer" stands */
+		v = v * 10 + d;
+	}
+	if (v <= INT64_MAX)
+		return 0;
+	*value = v;
+	return digits;
+}
+
+/* jansson holds integers as int64 and refuses larger ones, but the spec's
+ * uint64 fields (rlimits, seccomp masks) reach 2^64 - 1, which runc and
+ * crun write for "unlimited". Such a number, outside strings, is given to
+ * jansson as the int64 of the same bits, which cfg_get_u64 reads back as
+ * the uint64 it was. Padded with spaces to its own width, so that a syntax
+ * error's column stays right (a 19-digit one grows by one character). */
+json_t *cfg_loadb(const char *text, size_t len, json_error_t *jerr)
+{
+	_cleanup_free_ char *copy = malloc(len + len / 19 + 1);
+	size_t out = 0;
+	bool in_string = false;
+
+	if (!copy) {
+		jerr->line = jerr->column = -1;
+		snprintf(jerr->text, sizeof(jerr->text), "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < len;) {
+		uint64_t value;
+		size_t n;
+		char c = text[i];
+
+		if (in_string) {
+			copy[out++] = c;
+			if (c == '\\' && i + 1 < len)
+				copy[out++] = text[++i];
+			else if (c == '"')
+				in_string = false;
+			i++;
+		} else if (c == '"') {
+			in_string = true;
+			copy[out++] = text[i++];
+		} else if ((i == 0 || !strchr("-+.eE0123456789", text[i - 1])) &&
+			   (n = big_unsigned_at(text + i, len - i, &value)) > 0) {
+			int written = sprintf(copy + out, "%lld", (long long)(int64_t)value);
+			out += (size_t)written;
+			for (size_t pad = (size_t)written; pad < n; pad++)
+				copy[out++] = ' ';
+			i += n;
+		} else {
+			copy[out++] = text[i++];
+		}
+	}
+	return json_loadb(copy, out, JSON_REJECT_DUPLICATES, jerr);
+}
+
+json_t *cfg_load_file(const char *path, json_error_t *jerr)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0, size = 0;
+
+	for (;;) {
+		if (fd < 0)
+			break;
+		if (len == size) {
+			char *grown = realloc(text, size ? size * 2 : 16384);
+			if (!grown)
+				break;
+			text = grown;
+			size = size ? size * 2 : 16384;
+		}
+		ssize_t n = read(fd, text + len, size - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		if (n == 0)
+			return cfg_loadb(text, len, jerr);
+		len += (size_t)n;
+	}
+	/* As json_load_file says it: line -1 tells the file was not read. */
+	jerr->line = jerr->column = -1;
+	snprintf(jerr->text, sizeof(jerr->text), "unable to open %s: %s", path, strerror(errno));
+	return NULL;
 }

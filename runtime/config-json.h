@@ -45,6 +45,11 @@ typedef int (*cfg_element_fn)(struct walker *w, json_t *element, size_t index, v
 int cfg_for_each(struct walker *w, json_t *obj, const char *key, cfg_element_fn each, void *ctx);
 int cfg_require_absolute(struct walker *w, const char *key, const char *path);
 
+/* json_loadb and json_load_file, with JSON_REJECT_DUPLICATES, that also take
+ * the spec's uint64 numbers above INT64_MAX (as the int64 of the same bits). */
+json_t *cfg_loadb(const char *text, size_t len, json_error_t *jerr);
+json_t *cfg_load_file(const char *path, json_error_t *jerr);
+
 /* The parts, each reading its own member of ROOT (or of linux). */
 int cfg_parse_process(struct walker *w, json_t *root, struct bh_config *c);
 int cfg_parse_seccomp(struct walker *w, json_t *linux_obj, struct bh_config *c);

@@ -229,7 +229,7 @@ int cfg_parse_process(struct walker *w, json_t *root, struct bh_config *c)
 	if (r < 0)
 		return r;
 	if (!process)
-		return cfg_invalid(w, "process is required");
+		return cfg_invalid_at(w, "process", "is required (the process to run, with args at least)");
 	size_t saved = cfg_enter_key(w, "process");
 	if ((r = cfg_get_strv(w, process, "args", &c->args)) == 0 && (!c->args || !c->args[0]))
 		r = cfg_invalid(w, "args must name the command to run");

@@ -26,7 +26,7 @@ static int parse_root(struct walker *w, json_t *json, struct bh_config *c)
 	if (r < 0)
 		return r;
 	if (!root)
-		return cfg_invalid(w, "root is required");
+		return cfg_invalid_at(w, "root", "is required (the container's root filesystem, with path)");
 	size_t saved = cfg_enter_key(w, "root");
 	r = cfg_get_string(w, root, "path", &path);
 	if (r == 0 && !path)
@@ -424,7 +424,7 @@ int bh_config_parse(const char *json, size_t len, const char *bundle_dir, struct
 
 	*out = NULL;
 	clear_location(err);
-	if (!(root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr)))
+	if (!(root = cfg_loadb(json, len, &jerr)))
 		return bh_fail(err, -EINVAL, "config.json:%d:%d: %s", jerr.line, jerr.column, jerr.text);
 	return parse_document(root, bundle_dir, false, out, err);
 }
@@ -440,7 +440,7 @@ int bh_config_load(const char *bundle, struct bh_config **out, struct bh_err *er
 	*out = NULL;
 	clear_location(err);
 	snprintf(path, sizeof(path), "%s/config.json", bundle);
-	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	root = cfg_load_file(path, &jerr);
 	if (!root) {
 		if (jerr.line < 0)
 			return bh_fail(err, -ENOENT, "%s: %s", path, jerr.text);
@@ -509,7 +509,7 @@ const char *bh_config_cgroups_path(const struct bh_config *c)
 
 int bh_config_default_cgroup(struct bh_config *c, const char *path)
 {
-	if (c->cgroups_path || !c->has_device_rules)
+	if (c->cgroups_path || (!c->has_device_rules && !bh_cgroup_root()))
 		return 0;
 	return (c->cgroups_path = strdup(path)) ? 1 : -ENOMEM;
 }

@@ -235,6 +235,14 @@ int bh_cgroup_create(const struct bh_config *c, struct bh_err *err);
 int bh_cgroup_join(int cgroup_fd, pid_t pid, struct bh_err *err);
 /* Writes the config's cgroup_files into the cgroup, before anything runs in it. */
 int bh_cgroup_set_limits(const struct bh_config *c, int cgroup_fd, struct bh_err *err);
+/* Writes each "file=value" of FILES (NULL-terminated) into the cgroup, in order. */
+int bh_cgroup_write_files(int cgroup_fd, char *const *files, struct bh_err *err);
+/* Where the cgroup v2 hierarchy is mounted (on a hybrid host, its unified/
+ * below /sys/fs/cgroup), or NULL when there is none. */
+const char *bh_cgroup_root(void);
+/* An fd of the directory of the existing cgroup at CGROUPS_PATH, or -errno
+ * (-ENOENT when it is gone, or there is no cgroup v2). */
+int bh_cgroup_open(const char *cgroups_path, struct bh_err *err);
 /* cgroup v1 numbers in OCI's resources, on v2's scales. */
 uint64_t bh_cpu_shares_to_weight(uint64_t shares);
 uint64_t bh_blkio_weight_to_io_weight(uint64_t weight);

@@ -308,9 +308,12 @@ static int make_config_device(const struct bh_config *c, const struct bh_device 
 
 int bh_mount_rootfs(const struct bh_config *c, struct bh_err *err)
 {
-	/* Our mounts must not leak back into the caller's namespace. */
-	if (mount(NULL, "/", NULL, MS_REC | c->rootfs_propagation, NULL) < 0)
-		return bh_fail_errno(err, -errno, "making / %s", "private");
+	/* Our mounts must not leak back into the caller's namespace. An
+	 * unbindable root could not be bound below: it is private until
+	 * bh_mount_finish, then unbindable. */
+	unsigned long propagation = c->rootfs_propagation == MS_UNBINDABLE ? MS_PRIVATE : c->rootfs_propagation;
+	if (mount(NULL, "/", NULL, MS_REC | propagation, NULL) < 0)
+		return bh_fail_errno(err, -errno, "making / %s", propagation == MS_SLAVE ? "slave" : "private");
 	/* pivot_root needs the new root to be a mount point. */
 	if (mount(c->root, c->root, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return bh_fail_errno(err, -errno, "binding the rootfs %s", c->root);
@@ -393,6 +396,9 @@ int bh_mount_finish(const struct bh_config *c, struct bh_err *err)
 	/* Last, so that the mount points above could still be created. */
 	if (c->root_readonly && bind_remount("/", MS_RDONLY) < 0)
 		return bh_fail_errno(err, -errno, "making the root read-only");
+	/* After every bind above: none could take an unbindable source. */
+	if (c->rootfs_propagation == MS_UNBINDABLE && mount(NULL, "/", NULL, MS_REC | MS_UNBINDABLE, NULL) < 0)
+		return bh_fail_errno(err, -errno, "making / unbindable");
 	return 0;
 }
 

@@ -12,6 +12,11 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* The version of this runtime (no release yet), and of the runtime spec it
+ * follows: config.json, state and features say the latter. */
+#define BH_VERSION "0.1.0"
+#define BH_OCI_VERSION "1.0.2"
+
 struct bh_err {
 	int code;       /* the negative errno that was returned */
 	char msg[512];
@@ -103,13 +108,41 @@ int bh_config_rlimit_default(struct bh_config *config, int resource, unsigned lo
  * gone or never was, and for a NULL path. */
 int bh_cgroup_destroy(const char *cgroups_path, struct bh_err *err);
 
+/* The verbs that act on every process of a running container, through its
+ * cgroup at CGROUPS_PATH (relative to the cgroup2 root, as
+ * bh_config_cgroups_path gives it). -ENOENT when the cgroup is gone. */
+
+/* Freezes the cgroup (FROZEN true) or thaws it, and returns once the kernel
+ * says every process stopped or may run again (within 10 s: -ETIMEDOUT). */
+int bh_cgroup_freeze(const char *cgroups_path, bool frozen, struct bh_err *err);
+/* 1 when the cgroup is frozen, 0 when not, or -errno. */
+int bh_cgroup_frozen(const char *cgroups_path);
+/* The pids (in the caller's pid namespace) of every process in the cgroup
+ * and below it, into *PIDS (malloc'd, the caller frees it); their count, or
+ * -errno. */
+ssize_t bh_cgroup_pids(const char *cgroups_path, pid_t **pids, struct bh_err *err);
+/* Sends SIG to every process in the cgroup and below it: SIGKILL through
+ * cgroup.kill, any other while the cgroup is frozen (so that no fork
+ * escapes), thawing it after unless it was frozen before. */
+int bh_cgroup_signal(const char *cgroups_path, int sig, struct bh_err *err);
+/* Applies LEN bytes of JSON text, an OCI linux.resources object, to the
+ * cgroup as `update` does: memory (limit, reservation, swap), cpu (shares,
+ * quota, period, cpus, mems), pids.limit, blockIO (weight, throttles) and
+ * unified, each as at create; cpu quota or period alone keeps the other.
+ * A field it does not know or cannot change is refused by its path,
+ * before anything is written: -EINVAL with err->path ("memory.kernel")
+ * and err->reason set, as config.json's errors are. */
+int bh_cgroup_update(const char *cgroups_path, const char *json, size_t len, struct bh_err *err);
+
 /* The cgroup path of the config relative to the cgroup2 root, or NULL. */
 const char *bh_config_cgroups_path(const struct bh_config *config);
 
-/* linux.resources.devices is enforced on the container's own cgroup. A
- * config that has the list but names no cgroup gets PATH (the CLI gives
- * each container one, as runc and crun do). Returns 1 when PATH was taken,
- * 0 when the config needs none or has its own, or -ENOMEM. */
+/* A config that names no cgroup gets PATH when it has a device list, which
+ * is enforced on the container's own cgroup, or when cgroup v2 is there at
+ * all: the CLI gives each container one, as runc and crun do, for the verbs
+ * that act on all its processes (kill --all, pause, ps, update). Returns 1
+ * when PATH was taken, 0 when the config has its own or can have none, or
+ * -ENOMEM. */
 int bh_config_default_cgroup(struct bh_config *config, const char *path);
 
 /* For validating a config before it is written (the builder): an rlimit's

@@ -225,7 +225,7 @@ json_t *bh_spec_default(void)
 				      bh_json_strings(readonly_paths, ARRAY_SIZE(readonly_paths)), "seccomp",
 				      bh_spec_seccomp());
 	json_object_set_new(linux_obj, "resources", json_pack("{s:o}", "devices", bh_spec_default_devices()));
-	json_t *config = json_pack("{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:o}", "ociVersion", "1.0.2", "process", process, "root",
+	json_t *config = json_pack("{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:o}", "ociVersion", BH_OCI_VERSION, "process", process, "root",
 			 "path", "rootfs", "readonly", 1, "hostname", "bulkhead", "mounts", default_mounts(), "linux",
 			 linux_obj);
 	if (config) {

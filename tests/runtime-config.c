@@ -320,6 +320,37 @@ TEST(rlimit_soft_above_hard_is_refused)
 		     parse(MINIMAL(", \"rlimits\": [{\"type\": \"RLIMIT_NOFILE\", \"soft\": 9, \"hard\": 1}]", "")));
 }
 
+TEST(rlimit_of_the_spec_uint64_loads)
+{
+	ASSERT_STREQ("", parse(MINIMAL(", \"rlimits\": [{\"type\": \"RLIMIT_CORE\", \"soft\": 18446744073709551615,"
+				       " \"hard\": 18446744073709551615}]", "")));
+}
+
+TEST(rlimit_above_the_uint64_range_is_refused)
+{
+	const char *msg = parse(MINIMAL(", \"rlimits\": [{\"type\": \"RLIMIT_CORE\", \"soft\": 1,"
+					" \"hard\": 18446744073709551616}]", ""));
+	ASSERT_TRUE(strstr(msg, "too big integer") != NULL);
+}
+
+TEST(a_syntax_error_after_a_uint64_keeps_its_column)
+{
+	char big[128], small[128];
+
+	/* The same text but for a number that jansson reads as it is, one
+	 * digit shorter and a space: the error must be at the same place. */
+	snprintf(big, sizeof(big), "%s", parse("{\"a\": 18446744073709551615 x}"));
+	snprintf(small, sizeof(small), "%s", parse("{\"a\": 1844674407370955161  x}"));
+	ASSERT_STREQ(small, big);
+	ASSERT_TRUE(strncmp(big, "config.json:1:", 14) == 0);
+}
+
+TEST(a_missing_process_is_named)
+{
+	ASSERT_STREQ("config.json: process: is required (the process to run, with args at least)",
+		     parse("{\"root\": {\"path\": \"rootfs\"}, \"linux\": {\"namespaces\": [{\"type\": \"mount\"}]}}"));
+}
+
 TEST(oom_score_adj_out_of_range_is_refused)
 {
 	ASSERT_STREQ("config.json: process.oomScoreAdj: must be an integer from -1000 to 1000",

@@ -4,6 +4,7 @@
 #ifndef BULKHEAD_CLI_H
 #define BULKHEAD_CLI_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -25,7 +26,7 @@ int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_error_errno(int errnum, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- state.c: what a created container leaves in ROOT/ID ---- */
-enum status { STATUS_CREATED, STATUS_RUNNING, STATUS_STOPPED };
+enum status { STATUS_CREATED, STATUS_RUNNING, STATUS_STOPPED, STATUS_PAUSED };
 
 struct state {
 	char id[256];
@@ -34,6 +35,7 @@ struct state {
 	bool started;
 	char bundle[4096];
 	char cgroups_path[1024];
+	char created[40]; /* when create ran, RFC 3339 in UTC with nanoseconds; "" in older states */
 	char *annotations_json; /* the config's annotations object, verbatim */
 };
 
@@ -49,14 +51,33 @@ unsigned long long process_start_time(pid_t pid);
 /* Removes ROOT/ID and everything in it. */
 void state_remove(const char *id);
 int print_state(const struct state *s);
+/* The OCI state of S as JSON, taking ANNOTATIONS (NULL: none); NULL when out
+ * of memory. */
+json_t *state_json(const struct state *s, json_t *annotations);
 
-/* ---- commands.c ---- */
+/* Loads the state of the container ID, or says why not and returns
+ * EXIT_RUNTIME. */
+int load_existing(const char *id, struct state *s);
+/* The one argument of a command that takes only an ID, or NULL (usage). */
+const char *single_id(int argc, char **argv, const char *command);
+
+/* ---- commands.c: the lifecycle ---- */
 int cmd_create(int argc, char **argv);
 int cmd_start(int argc, char **argv);
 int cmd_state(int argc, char **argv);
-int cmd_kill(int argc, char **argv);
 int cmd_delete(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+/* ---- kill.c ---- */
+int cmd_kill(int argc, char **argv);
+/* ---- pause.c: pause and resume, the cgroup's freezer ---- */
+int cmd_pause(int argc, char **argv);
+int cmd_resume(int argc, char **argv);
+/* ---- update.c ---- */
+int cmd_update(int argc, char **argv);
+/* ---- inspect.c: ps and list ---- */
+int cmd_ps(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+/* ---- spec.c ---- */
 int cmd_spec(int argc, char **argv);
 int cmd_features(int argc, char **argv);
 

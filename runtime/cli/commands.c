@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -74,7 +75,9 @@ static char *config_annotations(const char *bundle)
 {
 	char path[4200];
 	snprintf(path, sizeof(path), "%s/config.json", bundle);
-	json_t *root = json_load_file(path, 0, NULL);
+	/* Numbers as reals: a uint64 above INT64_MAX (an rlimit) must not fail
+	 * the whole file, and only the annotations, strings, are wanted here. */
+	json_t *root = json_load_file(path, JSON_DECODE_INT_AS_REAL, NULL);
 	json_t *annotations = root ? json_object_get(root, "annotations") : NULL;
 	char *text = json_is_object(annotations) ? json_dumps(annotations, JSON_COMPACT) : NULL;
 	json_decref(root);
@@ -137,6 +140,11 @@ static int create_container(const char *id, const struct create_options *o, stru
 		goto fail;
 	}
 	s->start_time = process_start_time(s->pid);
+	struct timespec now;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &now);
+	strftime(s->created, sizeof(s->created), "%Y-%m-%dT%H:%M:%S", gmtime_r(&now.tv_sec, &tm));
+	snprintf(s->created + strlen(s->created), sizeof(s->created) - strlen(s->created), ".%09ldZ", now.tv_nsec);
 	if ((r = state_save(s)) < 0 || (o->pid_file && (r = write_pid_file(o->pid_file, s->pid)) < 0)) {
 		struct bh_err ignored;
 		r = cli_error_errno(-r, "%s: saving state", id);
@@ -191,7 +199,7 @@ static bool wait_gone(pid_t pid, int timeout_ms)
 	return errno == ESRCH;
 }
 
-static int load_existing(const char *id, struct state *s)
+int load_existing(const char *id, struct state *s)
 {
 	if (state_check_id(id) < 0)
 		return cli_error("invalid container ID \"%s\"", id);
@@ -233,7 +241,7 @@ int cmd_create(int argc, char **argv)
 	return r;
 }
 
-static const char *single_id(int argc, char **argv, const char *command)
+const char *single_id(int argc, char **argv, const char *command)
 {
 	if (argc != 2 || argv[1][0] == '-') {
 		fprintf(stderr, "bulkhead-runtime %s: expected exactly one container ID\n", command);
@@ -270,57 +278,6 @@ int cmd_state(int argc, char **argv)
 	return r;
 }
 
-static const struct {
-	const char *name;
-	int number;
-} signals[] = {
-	{ "HUP", SIGHUP },     { "INT", SIGINT },       { "QUIT", SIGQUIT },   { "ILL", SIGILL },
-	{ "TRAP", SIGTRAP },   { "ABRT", SIGABRT },     { "BUS", SIGBUS },     { "FPE", SIGFPE },
-	{ "KILL", SIGKILL },   { "USR1", SIGUSR1 },     { "SEGV", SIGSEGV },   { "USR2", SIGUSR2 },
-	{ "PIPE", SIGPIPE },   { "ALRM", SIGALRM },     { "TERM", SIGTERM },   { "CHLD", SIGCHLD },
-	{ "CONT", SIGCONT },   { "STOP", SIGSTOP },     { "TSTP", SIGTSTP },   { "TTIN", SIGTTIN },
-	{ "TTOU", SIGTTOU },   { "URG", SIGURG },       { "XCPU", SIGXCPU },   { "XFSZ", SIGXFSZ },
-	{ "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },   { "WINCH", SIGWINCH }, { "IO", SIGIO },
-	{ "PWR", SIGPWR },     { "SYS", SIGSYS },
-};
-
-static int parse_signal(const char *text)
-{
-	char *end;
-	long number = strtol(text, &end, 10);
-
-	if (*text && !*end)
-		return number > 0 && number < _NSIG ? (int)number : -1;
-	if (strncmp(text, "SIG", 3) == 0)
-		text += 3;
-	for (size_t i = 0; i < ARRAY_SIZE(signals); i++)
-		if (strcmp(text, signals[i].name) == 0)
-			return signals[i].number;
-	return -1;
-}
-
-int cmd_kill(int argc, char **argv)
-{
-	struct state s;
-	int sig = SIGTERM;
-
-	if (argc < 2 || argc > 3) {
-		fprintf(stderr, "bulkhead-runtime kill: expected ID [SIGNAL]\n");
-		return 2;
-	}
-	if (argc == 3 && (sig = parse_signal(argv[2])) < 0)
-		return cli_error("kill: unknown signal \"%s\"", argv[2]);
-	if (load_existing(argv[1], &s) != 0)
-		return EXIT_RUNTIME;
-	int r = 0;
-	if (state_status(&s) == STATUS_STOPPED)
-		r = cli_error("container \"%s\" is not running", s.id);
-	else if (kill(s.pid, sig) < 0)
-		r = cli_error_errno(errno, "kill %d", (int)s.pid);
-	state_free(&s);
-	return r;
-}
-
 int cmd_delete(int argc, char **argv)
 {
 	static const struct option longopts[] = { { "force", no_argument, NULL, 'f' }, { NULL, 0, NULL, 0 } };
@@ -337,13 +294,17 @@ int cmd_delete(int argc, char **argv)
 		fprintf(stderr, "bulkhead-runtime delete: expected [--force] ID\n");
 		return 2;
 	}
+	/* Gone already is what --force asks for: crun and runc say nothing. */
+	if (force && state_check_id(argv[optind]) == 0 && state_load(argv[optind], &s) == -ENOENT)
+		return 0;
 	if (load_existing(argv[optind], &s) != 0)
 		return EXIT_RUNTIME;
 	int r;
 	/* A created container has not run anything of the user's yet: deleting
 	 * it needs no force, as with runc and crun. */
-	if (state_status(&s) == STATUS_RUNNING && !force)
-		r = cli_error("container \"%s\" is running; stop it first or use delete --force", s.id);
+	enum status status = state_status(&s);
+	if ((status == STATUS_RUNNING || status == STATUS_PAUSED) && !force)
+		r = cli_error("container \"%s\" is %s; stop it first or use delete --force", s.id, status_name(status));
 	else
 		r = destroy_container(&s);
 	state_free(&s);

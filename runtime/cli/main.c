@@ -22,12 +22,22 @@ static const char usage[] =
 	"commands:\n"
 	"  create [-b DIR] [--pid-file F] ID  set the container up; its process waits for start\n"
 	"  start ID                           let a created container's process exec\n"
-	"  state ID                           print its OCI state (created, running, stopped)\n"
-	"  kill ID [SIGNAL]                   send SIGNAL (name or number, default TERM)\n"
+	"  state ID                           print its OCI state (created, running, paused,\n"
+	"                                     stopped)\n"
+	"  kill [-a] ID [SIGNAL]              send SIGNAL (name or number, default TERM) to its\n"
+	"                                     process; -a, --all: to every process of its cgroup\n"
 	"  delete [--force] ID                remove a stopped or created container (--force: a\n"
-	"                                     running one too, killing it)\n"
+	"                                     running or paused one too, killing it; and no error\n"
+	"                                     when there is no such container)\n"
 	"  run [-b DIR] [--pid-file F] [-d] ID  create, start and wait; exit with its status\n"
 	"                                     (128+N when killed by signal N); -d: do not wait\n"
+	"  pause ID, resume ID                freeze and thaw every process of its cgroup\n"
+	"                                     (state says paused meanwhile)\n"
+	"  update -r FILE ID                  apply FILE, linux.resources as JSON (- for stdin):\n"
+	"                                     memory, cpu, pids, blockIO, unified; other fields\n"
+	"                                     are refused by name\n"
+	"  ps [-f table|json] ID              the pids of its cgroup (json: an array of pids)\n"
+	"  list [-f table|json] [-q]          every container: id, pid, status, bundle, created\n"
 	"  spec [-b DIR]                      write a secure default config.json into DIR\n"
 	"  features                           print what this runtime supports, as JSON\n"
 	"\n"
@@ -35,6 +45,7 @@ static const char usage[] =
 	"  --root DIR          state directory (default /run/bulkhead)\n"
 	"  --log FILE          also append errors to FILE\n"
 	"  --log-format FMT    text (default) or json\n"
+	"  -v, --version       print the runtime's version and the spec's\n"
 	"  -h, --help          show this help\n"
 	"\n"
 	"Exit statuses of a container that could not be set up:\n"
@@ -94,8 +105,10 @@ static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } commands[] = {
-	{ "create", cmd_create }, { "start", cmd_start },   { "state", cmd_state }, { "kill", cmd_kill },
-	{ "delete", cmd_delete }, { "run", cmd_run },       { "spec", cmd_spec },   { "features", cmd_features },
+	{ "create", cmd_create }, { "start", cmd_start },   { "state", cmd_state },   { "kill", cmd_kill },
+	{ "delete", cmd_delete }, { "run", cmd_run },       { "pause", cmd_pause },   { "resume", cmd_resume },
+	{ "update", cmd_update }, { "ps", cmd_ps },         { "list", cmd_list },     { "spec", cmd_spec },
+	{ "features", cmd_features },
 };
 
 int main(int argc, char **argv)
@@ -103,12 +116,12 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "root", required_argument, NULL, 'r' },       { "log", required_argument, NULL, 'l' },
 		{ "log-format", required_argument, NULL, 'f' }, { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{ "version", no_argument, NULL, 'v' },          { NULL, 0, NULL, 0 },
 	};
 	int opt;
 
 	/* "+": stop at the command; its own options follow it. */
-	while ((opt = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+hv", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'r': globals.root = optarg; break;
 		case 'l': globals.log_path = optarg; break;
@@ -120,6 +133,8 @@ int main(int argc, char **argv)
 			globals.log_json = strcmp(optarg, "json") == 0;
 			break;
 		case 'h': fputs(usage, stdout); return 0;
+		/* The lines crun and runc print, which podman info shows. */
+		case 'v': printf("bulkhead-runtime version %s\nspec: %s\n", BH_VERSION, BH_OCI_VERSION); return 0;
 		default: fputs(usage, stderr); return 2;
 		}
 	}

@@ -38,9 +38,10 @@ int state_save(const struct state *s)
 {
 	char path[4096], tmp[4200];
 	json_t *annotations = s->annotations_json ? json_loads(s->annotations_json, 0, NULL) : NULL;
-	json_t *root = json_pack("{s:s, s:i, s:I, s:b, s:s, s:s, s:o}", "id", s->id, "pid", (int)s->pid,
+	json_t *root = json_pack("{s:s, s:i, s:I, s:b, s:s, s:s, s:s, s:o}", "id", s->id, "pid", (int)s->pid,
 				 "startTime", (json_int_t)s->start_time, "started", s->started, "bundle", s->bundle,
-				 "cgroupsPath", s->cgroups_path, "annotations", annotations ? annotations : json_object());
+				 "cgroupsPath", s->cgroups_path, "created", s->created, "annotations",
+				 annotations ? annotations : json_object());
 
 	if (!root)
 		return -ENOMEM;
@@ -69,6 +70,8 @@ int state_load(const char *id, struct state *s)
 		snprintf(s->bundle, sizeof(s->bundle), "%s", json_string_value(v));
 	if ((v = json_object_get(root, "cgroupsPath")) && json_is_string(v))
 		snprintf(s->cgroups_path, sizeof(s->cgroups_path), "%s", json_string_value(v));
+	if ((v = json_object_get(root, "created")) && json_is_string(v))
+		snprintf(s->created, sizeof(s->created), "%s", json_string_value(v));
 	if ((v = json_object_get(root, "annotations")))
 		s->annotations_json = json_dumps(v, JSON_COMPACT);
 	json_decref(root);
@@ -124,12 +127,15 @@ enum status state_status(const struct state *s)
 	if (s->pid <= 0 || read_stat(s->pid, &proc_state) != s->start_time || proc_state == 'Z' ||
 	    proc_state == 'X')
 		return STATUS_STOPPED;
+	/* The kernel's word, not ours: frozen once every process stopped. */
+	if (s->cgroups_path[0] && bh_cgroup_frozen(s->cgroups_path) == 1)
+		return STATUS_PAUSED;
 	return s->started ? STATUS_RUNNING : STATUS_CREATED;
 }
 
 const char *status_name(enum status status)
 {
-	static const char *const names[] = { "created", "running", "stopped" };
+	static const char *const names[] = { "created", "running", "stopped", "paused" };
 	return names[status];
 }
 
@@ -149,13 +155,19 @@ void state_remove(const char *id)
 	nftw(path, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
 }
 
-int print_state(const struct state *s)
+json_t *state_json(const struct state *s, json_t *annotations)
 {
 	enum status status = state_status(s);
+	/* runc's "created" beside OCI's fields: list shows it too. */
+	return json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:o}", "ociVersion", BH_OCI_VERSION, "id", s->id, "status",
+			 status_name(status), "pid", status == STATUS_STOPPED ? 0 : (int)s->pid, "bundle", s->bundle,
+			 "created", s->created, "annotations", annotations ? annotations : json_object());
+}
+
+int print_state(const struct state *s)
+{
 	json_t *annotations = s->annotations_json ? json_loads(s->annotations_json, 0, NULL) : NULL;
-	json_t *root = json_pack("{s:s, s:s, s:s, s:i, s:s, s:o}", "ociVersion", "1.0.2", "id", s->id, "status",
-				 status_name(status), "pid", status == STATUS_STOPPED ? 0 : (int)s->pid, "bundle",
-				 s->bundle, "annotations", annotations ? annotations : json_object());
+	json_t *root = state_json(s, annotations);
 	char *text = root ? json_dumps(root, JSON_INDENT(2)) : NULL;
 
 	json_decref(root);

@@ -9,7 +9,7 @@
  *   bulkhead-probe write PATH            create PATH; print ok or the errno name
  *   bulkhead-probe syscall mount|unshare-user|unshare-net|clone-newuser|clone3|fork|socket-alg|socket-inet|unknown
  *   bulkhead-probe cat PATH              print the first line of PATH
- *   bulkhead-probe rlimit NOFILE         print the soft and hard limit
+ *   bulkhead-probe rlimit NOFILE|CORE    print the soft and hard limit
  *   bulkhead-probe umask | domainname    print them
  *   bulkhead-probe ns TYPE               print /proc/self/ns/TYPE's link
  *   bulkhead-probe node PATH             print a device node: c MAJOR:MINOR MODE
@@ -307,9 +307,11 @@ int main(int argc, char **argv)
 		fputs(line, stdout);
 		return 0;
 	}
-	if (argc == 3 && strcmp(argv[1], "rlimit") == 0 && strcmp(argv[2], "NOFILE") == 0) {
+	if (argc == 3 && strcmp(argv[1], "rlimit") == 0 &&
+	    (strcmp(argv[2], "NOFILE") == 0 || strcmp(argv[2], "CORE") == 0)) {
 		struct rlimit limit;
-		getrlimit(RLIMIT_NOFILE, &limit);
+		getrlimit(strcmp(argv[2], "CORE") == 0 ? RLIMIT_CORE : RLIMIT_NOFILE, &limit);
+		/* RLIM_INFINITY as the spec writes it: 2^64 - 1. */
 		printf("%llu %llu\n", (unsigned long long)limit.rlim_cur, (unsigned long long)limit.rlim_max);
 		return 0;
 	}
