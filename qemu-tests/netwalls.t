@@ -100,6 +100,7 @@ check "it asks bulkhead run to let the VM out (a container has egress)" grep -q 
 boot_log=$work/console
 ( "$BULKHEAD" run --timeout 900 -p "127.0.0.1:$port:8080" "$work/walls" </dev/null 2>&1; echo "run exited $?" ) |
   sed -u 's/\r//g' >"$boot_log" &
+run_pid=$! # the pipeline's last part, which ends with the run
 check "the init makes the networks of the 5 containers" \
   until_logged '^\[init\] network: 5 of 5 networked containers ready on 2 networks$' 300
 check "web comes up" until_logged '^\[web\] web serving$' 300
@@ -130,7 +131,8 @@ check "  ... and nothing from outside carried a container network's address (the
 [ "$tap_failed" -eq 0 ] || diag <"$work/net"
 
 check "bulkhead stop ends the run" wait_for "bulkhead run to end" 240 press_stop "$work/walls"
-wait
+# The run only: the host's server stays up until the cleanup.
+wait "$run_pid"
 check "the appliance powers off with status 0" grep -qx 'run exited 0' "$boot_log"
 console_on_failure
 done_testing
