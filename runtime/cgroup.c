@@ -67,8 +67,17 @@ int bh_cgroup_create(const struct bh_config *c, struct bh_err *err)
 
 	if (!c->cgroups_path)
 		return -ENOENT;
+	/* What cannot be applied without one is named; a container that asks
+	 * for neither gets no cgroup here (bh_config_default_cgroup). */
+	if (!root && c->has_device_rules)
+		return bh_fail(err, -ENOTSUP, "linux.resources.devices: the device list is enforced on a cgroup v2, and "
+			       "neither /sys/fs/cgroup nor /sys/fs/cgroup/unified is one; mount cgroup2 there");
+	if (!root && c->cgroup_files)
+		return bh_fail(err, -ENOTSUP, "linux.resources: the limits (%.*s first) need a cgroup v2, and neither "
+			       "/sys/fs/cgroup nor /sys/fs/cgroup/unified is one; mount cgroup2 there, or drop them",
+			       (int)strcspn(c->cgroup_files[0], "="), c->cgroup_files[0]);
 	if (!root)
-		return bh_fail(err, -ENOTSUP, "cgroup: /sys/fs/cgroup is not a cgroup v2 mount (linux.cgroupsPath needs one)");
+		return bh_fail(err, -ENOTSUP, "linux.cgroupsPath: /sys/fs/cgroup is not a cgroup v2 mount");
 	if (snprintf(path, sizeof(path), "%s", c->cgroups_path) >= (int)sizeof(path))
 		return bh_fail(err, -ENAMETOOLONG, "cgroup: path too long");
 
@@ -136,6 +145,10 @@ int bh_cgroup_set_limits(const struct bh_config *c, int cgroup_fd, struct bh_err
 
 int bh_cgroup_write_files(int cgroup_fd, char *const *files, struct bh_err *err)
 {
+	int r = bh_cgroup_check_controllers(cgroup_fd, files, err);
+
+	if (r < 0)
+		return r;
 	for (char *const *kv = files; kv && *kv; kv++) {
 		char file[256];
 		const char *eq = strchr(*kv, '=');

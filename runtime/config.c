@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config-json.h"
 
@@ -283,6 +284,31 @@ static int parse_sysctl(struct walker *w, json_t *linux_obj, struct bh_config *c
 	return r;
 }
 
+/* linux.cgroupsPath is a path below the cgroup2 root, or systemd's
+ * SLICE:PREFIX:NAME (what podman passes with its systemd cgroup manager),
+ * kept as the directory systemd would make for it: the runtime makes it
+ * itself and asks no systemd. */
+static int parse_cgroups_path(struct walker *w, struct bh_config *c)
+{
+	char systemd_path[1024];
+	const char *why = NULL;
+	int r = bh_cgroup_path_from_systemd(c->cgroups_path, systemd_path, sizeof(systemd_path), &why);
+
+	if (r < 0)
+		return cfg_invalid_at(w, "cgroupsPath", "\"%s\": %s", c->cgroups_path, why);
+	if (r == 0) {
+		char *path = strdup(systemd_path);
+		if (!path)
+			return -ENOMEM;
+		free(c->cgroups_path);
+		c->cgroups_path = path;
+		return 0;
+	}
+	if (strstr(c->cgroups_path, "..") || !c->cgroups_path[0] || strspn(c->cgroups_path, "/") == strlen(c->cgroups_path))
+		return cfg_invalid_at(w, "cgroupsPath", "\"%s\" must be a path below the cgroup root", c->cgroups_path);
+	return 0;
+}
+
 static int parse_linux(struct walker *w, json_t *root, struct bh_config *c)
 {
 	json_t *linux_obj;
@@ -305,8 +331,8 @@ static int parse_linux(struct walker *w, json_t *root, struct bh_config *c)
 		r = cfg_invalid(w, "uidMappings and gidMappings need a user namespace in namespaces");
 	if (r == 0)
 		r = cfg_get_string(w, linux_obj, "cgroupsPath", &c->cgroups_path);
-	if (r == 0 && c->cgroups_path && (strstr(c->cgroups_path, "..") || !c->cgroups_path[0]))
-		r = cfg_invalid_at(w, "cgroupsPath", "\"%s\" must be a path below the cgroup root", c->cgroups_path);
+	if (r == 0 && c->cgroups_path)
+		r = parse_cgroups_path(w, c);
 	if (r == 0)
 		r = cfg_get_strv(w, linux_obj, "maskedPaths", &c->masked_paths);
 	if (r == 0)
@@ -509,7 +535,18 @@ const char *bh_config_cgroups_path(const struct bh_config *c)
 
 int bh_config_default_cgroup(struct bh_config *c, const char *path)
 {
-	if (c->cgroups_path || (!c->has_device_rules && !bh_cgroup_root()))
+	const char *root = bh_cgroup_root();
+	bool usable = root && access(root, W_OK) == 0;
+
+	/* Without a cgroup2 tree the runtime can write, a container that asks
+	 * for no limit and no device list runs in the caller's cgroup; one that
+	 * asks is refused by bh_cgroup_create, naming what it asked for. */
+	if (!usable && !c->has_device_rules && !c->cgroup_files) {
+		free(c->cgroups_path);
+		c->cgroups_path = NULL;
+		return 0;
+	}
+	if (c->cgroups_path)
 		return 0;
 	return (c->cgroups_path = strdup(path)) ? 1 : -ENOMEM;
 }

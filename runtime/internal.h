@@ -235,8 +235,19 @@ int bh_cgroup_create(const struct bh_config *c, struct bh_err *err);
 int bh_cgroup_join(int cgroup_fd, pid_t pid, struct bh_err *err);
 /* Writes the config's cgroup_files into the cgroup, before anything runs in it. */
 int bh_cgroup_set_limits(const struct bh_config *c, int cgroup_fd, struct bh_err *err);
-/* Writes each "file=value" of FILES (NULL-terminated) into the cgroup, in order. */
+/* Writes each "file=value" of FILES (NULL-terminated) into the cgroup, in
+ * order, once bh_cgroup_check_controllers found every controller there. */
 int bh_cgroup_write_files(int cgroup_fd, char *const *files, struct bh_err *err);
+/* -EOPNOTSUPP, naming the linux.resources field and the controller, when a
+ * "file=value" of FILES needs a controller the cgroup at CGROUP_FD lacks
+ * (cgroup-path.c); 0 when all are there. */
+int bh_cgroup_check_controllers(int cgroup_fd, char *const *files, struct bh_err *err);
+/* SPEC, a linux.cgroupsPath in systemd's form SLICE:PREFIX:NAME, as the
+ * directory systemd would give the unit PREFIX-NAME.scope, below the
+ * cgroup2 root ("/machine.slice/libpod-ID.scope"), into OUT. 1 (OUT empty)
+ * when SPEC has no colon, a plain path; -EINVAL or -ENAMETOOLONG with *WHY
+ * (static) saying what is wrong. */
+int bh_cgroup_path_from_systemd(const char *spec, char *out, size_t size, const char **why);
 /* Where the cgroup v2 hierarchy is mounted (on a hybrid host, its unified/
  * below /sys/fs/cgroup), or NULL when there is none. */
 const char *bh_cgroup_root(void);

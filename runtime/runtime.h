@@ -140,9 +140,11 @@ const char *bh_config_cgroups_path(const struct bh_config *config);
 /* A config that names no cgroup gets PATH when it has a device list, which
  * is enforced on the container's own cgroup, or when cgroup v2 is there at
  * all: the CLI gives each container one, as runc and crun do, for the verbs
- * that act on all its processes (kill --all, pause, ps, update). Returns 1
- * when PATH was taken, 0 when the config has its own or can have none, or
- * -ENOMEM. */
+ * that act on all its processes (kill --all, pause, ps, update). Where no
+ * cgroup2 tree is mounted writable, a config that asks for no limit and no
+ * device list loses its cgroupsPath too and runs in the caller's cgroup.
+ * Returns 1 when PATH was taken, 0 when the config has its own or can have
+ * none, or -ENOMEM. */
 int bh_config_default_cgroup(struct bh_config *config, const char *path);
 
 /* For validating a config before it is written (the builder): an rlimit's

@@ -45,6 +45,13 @@ static const char usage[] =
 	"  --root DIR          state directory (default /run/bulkhead)\n"
 	"  --log FILE          also append errors to FILE\n"
 	"  --log-format FMT    text (default) or json\n"
+	"  --systemd-cgroup    accepted, as podman passes it with systemd's cgroup manager;\n"
+	"                      a cgroupsPath SLICE:PREFIX:NAME, with or without it, is made\n"
+	"                      where systemd would put the unit (a-b.slice:p:n is\n"
+	"                      /a.slice/a-b.slice/p-n.scope; an empty slice is system.slice)\n"
+	"                      by the runtime itself, which asks no systemd\n"
+	"  --cgroup-manager M, --rootless V, --debug\n"
+	"                      accepted for crun's and runc's callers; they change nothing\n"
 	"  -v, --version       print the runtime's version and the spec's\n"
 	"  -h, --help          show this help\n"
 	"\n"
@@ -116,7 +123,13 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "root", required_argument, NULL, 'r' },       { "log", required_argument, NULL, 'l' },
 		{ "log-format", required_argument, NULL, 'f' }, { "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'v' },          { NULL, 0, NULL, 0 },
+		{ "version", no_argument, NULL, 'v' },
+		/* What podman (through conmon), docker and containerd pass to crun
+		 * and runc. The cgroup is decided by cgroupsPath's own form, and the
+		 * runtime talks to no systemd: they change nothing here. */
+		{ "systemd-cgroup", no_argument, NULL, 's' },   { "cgroup-manager", required_argument, NULL, 'm' },
+		{ "rootless", required_argument, NULL, 'R' },   { "debug", no_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
 	};
 	int opt;
 
@@ -131,6 +144,19 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			globals.log_json = strcmp(optarg, "json") == 0;
+			break;
+		case 's': case 'd': break;
+		case 'm':
+			if (strcmp(optarg, "cgroupfs") != 0 && strcmp(optarg, "systemd") != 0 && strcmp(optarg, "disabled") != 0) {
+				fprintf(stderr, "bulkhead-runtime: --cgroup-manager takes cgroupfs, systemd or disabled\n");
+				return 2;
+			}
+			break;
+		case 'R':
+			if (strcmp(optarg, "true") != 0 && strcmp(optarg, "false") != 0 && strcmp(optarg, "auto") != 0) {
+				fprintf(stderr, "bulkhead-runtime: --rootless takes true, false or auto\n");
+				return 2;
+			}
 			break;
 		case 'h': fputs(usage, stdout); return 0;
 		/* The lines crun and runc print, which podman info shows. */
