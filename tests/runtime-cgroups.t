@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# bulkhead-runtime's cgroups as podman's systemd cgroup manager asks for
+# them: the global --systemd-cgroup, a cgroupsPath SLICE:PREFIX:NAME made
+# where systemd would put the unit, a malformed one refused by name, a
+# limit whose controller cgroup2 does not have refused naming it, and a
+# container that asks for no cgroup at all running where none is usable.
+# Run in a private mount namespace with cgroup2 on /sys/fs/cgroup, as
+# crun needs on a hybrid host.
+. "$(dirname "$0")/lib.sh"
+[ "$(id -u)" -eq 0 ] || skip_all "needs root to create namespaces and mount cgroup2"
+command -v jq >/dev/null || skip_all "jq is not installed (make deps installs it)"
+grep -qw cgroup2 /proc/filesystems || skip_all "the kernel has no cgroup v2"
+if [ -z "${BULKHEAD_CGROUP_NS:-}" ]; then
+  BULKHEAD_CGROUP_NS=1 exec unshare --mount --propagation private "$BASH" "$0" "$@"
+fi
+mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null || skip_all "cannot mount cgroup2 on /sys/fs/cgroup here"
+cg=/sys/fs/cgroup
+
+work=$(mktemp -d)
+runtime_bundle bulkhead-probe
+R spec --bundle "$bundle"
+default=$(jq '.process.args = ["/bin/bulkhead-probe", "sleep", "1000"]' "$bundle/config.json")
+# Slices of this run alone: the cgroup2 tree is the host's, shared.
+slice=bhtest$$
+made_slices=()
+trap 'runtime_cleanup; for s in "${made_slices[@]}"; do rmdir "$cg$s" 2>/dev/null; done' EXIT
+with_path() { jq --arg path "$1" ".linux.cgroupsPath = \$path ${2:+| $2}" <<<"$default" >"$bundle/config.json"; }
+
+R --systemd-cgroup --debug --rootless=false --cgroup-manager=systemd --log-format json state none 2>"$work/err"
+check "the global flags podman, crun's and runc's callers pass are accepted ($(cat "$work/err"))" \
+  grep -q 'container "none" does not exist' "$work/err"
+
+# started ID PATH: creates and starts ID with cgroupsPath PATH, and says
+# where its first process is: pid and cgroup.
+started() {
+  with_path "$2"
+  R --systemd-cgroup create --bundle "$bundle" "$1" 2>"$work/err" && R --systemd-cgroup start "$1" 2>>"$work/err" || return 1
+  pid=$(R state "$1" | jq -r .pid)
+  cgroup=$(sed -n 's/^0:://p' "/proc/$pid/cgroup")
+}
+
+made_slices+=("/$slice.slice/$slice-sub.slice" "/$slice.slice")
+if started c1 "$slice-sub.slice:libpod:c1"; then
+  check "a-b.slice:libpod:ID puts the container in /a.slice/a-b.slice/libpod-ID.scope ($cgroup)" \
+    test "$cgroup" = "/$slice.slice/$slice-sub.slice/libpod-c1.scope"
+  check "  ... whose cgroup.procs under the cgroup2 mount holds its pid" \
+    grep -qx "$pid" "$cg/$slice.slice/$slice-sub.slice/libpod-c1.scope/cgroup.procs"
+  R --systemd-cgroup delete --force c1
+  check "delete removes the scope" test ! -e "$cg/$slice.slice/$slice-sub.slice/libpod-c1.scope"
+  check "  ... and leaves the slices, which are shared" test -d "$cg/$slice.slice/$slice-sub.slice"
+else
+  not_ok "a container with cgroupsPath $slice-sub.slice:libpod:c1 starts ($(cat "$work/err"))"
+fi
+
+[ -d "$cg/system.slice" ] || made_slices+=(/system.slice)
+if started c2 ":$slice:c2"; then
+  check "an empty slice is system.slice, where systemd puts a unit given none ($cgroup)" \
+    test "$cgroup" = "/system.slice/$slice-c2.scope"
+  R delete --force c2
+else
+  not_ok "a container with cgroupsPath :$slice:c2 starts ($(cat "$work/err"))"
+fi
+if started c3 "-.slice:$slice:c3"; then
+  check "-.slice is the root slice ($cgroup)" test "$cgroup" = "/$slice-c3.scope"
+  R delete --force c3
+else
+  not_ok "a container with cgroupsPath -.slice:$slice:c3 starts ($(cat "$work/err"))"
+fi
+if started c4 "/$slice/plain"; then
+  made_slices+=("/$slice")
+  check "a path without colons is still a path below the cgroup2 root ($cgroup)" test "$cgroup" = "/$slice/plain"
+  R delete --force c4
+else
+  not_ok "a container with cgroupsPath /$slice/plain starts ($(cat "$work/err"))"
+fi
+
+n=0
+for bad in "machine.slice:libpod" "machine.slice:libpod:" "machine.slice:libpod:a..b" "machine.slice:lib/pod:x" \
+  "a.slice:b:c:d" "machine:libpod:x" "-a.slice:libpod:x" "a--b.slice:libpod:x" "machine.slice:lib pod:x" "/" ".."; do
+  n=$((n + 1))
+  with_path "$bad"
+  R --systemd-cgroup create --bundle "$bundle" "bad$n" 2>"$work/err"
+  status=$?
+  check "cgroupsPath \"$bad\" is refused (exit $status) naming it ($(cat "$work/err"))" \
+    grep -qF "linux.cgroupsPath: \"$bad\"" "$work/err"
+done
+with_path "machine.slice:libpod"
+R create --bundle "$bundle" bad 2>"$work/err"
+check "  ... saying what is wrong" \
+  grep -qF 'linux.cgroupsPath: "machine.slice:libpod": systemd'"'"'s form is SLICE:PREFIX:NAME, with exactly two colons' "$work/err"
+
+# A limit whose controller this cgroup2 does not have: on a hybrid host
+# memory, pids and cpu belong to cgroup v1.
+missing=
+for controller in memory pids cpu; do
+  grep -qw "$controller" "$cg/cgroup.controllers" || { missing=$controller; break; }
+done
+declare -A limit_of=([memory]='.linux.resources.memory = {"limit": 268435456}'
+  [pids]='.linux.resources.pids = {"limit": 64}' [cpu]='.linux.resources.cpu = {"quota": 50000, "period": 100000}')
+if [ -n "$missing" ]; then
+  with_path "$slice.slice:libpod:lim" "${limit_of[$missing]}"
+  R --systemd-cgroup create --bundle "$bundle" lim 2>"$work/err"
+  status=$?
+  check "a $missing limit, where cgroup2 has no $missing controller, is refused (exit $status)" test "$status" -eq 125
+  check "  ... naming the field and the controller ($(cat "$work/err"))" \
+    grep -qF "linux.resources.$missing: the $missing controller is not enabled in cgroup2 at $cg/$slice.slice/libpod-lim.scope" "$work/err"
+  check "  ... and leaving no cgroup behind" test ! -e "$cg/$slice.slice/libpod-lim.scope"
+else
+  echo "no refused limit checked: this cgroup2 has memory, pids and cpu ($(cat "$cg/cgroup.controllers"))" | diag
+fi
+
+# No cgroup2 at all (a tmpfs over /sys/fs/cgroup, as on a cgroup v1 host):
+# a container asking for neither a limit nor a device list runs without a
+# cgroup; one with a device list is refused, naming it.
+no_cgroup2() {
+  unshare --mount --propagation private sh -c 'mount -t tmpfs none /sys/fs/cgroup && exec "$@"' sh \
+    "${BULKHEAD_RUNTIME:-$BUILD/bin/bulkhead-runtime}" --root "$root" "$@"
+}
+jq --arg path "$slice.slice:libpod:v1" '.linux.cgroupsPath = $path | del(.linux.resources) | .process.args = ["/bin/bulkhead-probe", "exit", "7"]' \
+  <<<"$default" >"$bundle/config.json"
+no_cgroup2 --systemd-cgroup run --bundle "$bundle" v1 2>"$work/err"
+status=$?
+check "without any cgroup2, a container that asks for no limit and no device list runs (exit $status$(cat "$work/err"))" \
+  test "$status" -eq 7
+jq --arg path "$slice.slice:libpod:v2" '.linux.cgroupsPath = $path | .process.args = ["/bin/bulkhead-probe", "exit", "7"]' \
+  <<<"$default" >"$bundle/config.json"
+no_cgroup2 --systemd-cgroup run --bundle "$bundle" v2 2>"$work/err"
+status=$?
+check "  ... one with a device list is refused (exit $status)" test "$status" -eq 125
+check "  ... naming linux.resources.devices ($(cat "$work/err"))" \
+  grep -qF 'linux.resources.devices: the device list is enforced on a cgroup v2' "$work/err"
+
+done_testing
