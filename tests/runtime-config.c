@@ -384,6 +384,35 @@ TEST(limits_without_a_cgroup_path_are_refused)
 		     parse(MINIMAL("", ", \"resources\": {\"pids\": {\"limit\": 10}}")));
 }
 
+/* The directory a cgroupsPath loads as, or the parse error. */
+static char loaded_path[256];
+static const char *cgroup_path_of(const char *config)
+{
+	struct bh_config *c = NULL;
+
+	memset(&err, 0, sizeof(err));
+	if (bh_config_parse(config, strlen(config), "/bundle", &c, &err) < 0)
+		return err.msg;
+	snprintf(loaded_path, sizeof(loaded_path), "%s", bh_config_cgroups_path(c) ? bh_config_cgroups_path(c) : "");
+	bh_config_free(c);
+	return loaded_path;
+}
+
+TEST(systemd_cgroups_paths_are_where_systemd_puts_the_unit)
+{
+	ASSERT_STREQ("/machine.slice/libpod-abc123.scope",
+		     cgroup_path_of(MINIMAL("", ", \"cgroupsPath\": \"machine.slice:libpod:abc123\"")));
+	ASSERT_STREQ("/user.slice/user-1000.slice/podman-x.scope",
+		     cgroup_path_of(MINIMAL("", ", \"cgroupsPath\": \"user-1000.slice:podman:x\"")));
+	ASSERT_STREQ("/system.slice/docker-x.scope", cgroup_path_of(MINIMAL("", ", \"cgroupsPath\": \":docker:x\"")));
+	ASSERT_STREQ("/x.scope", cgroup_path_of(MINIMAL("", ", \"cgroupsPath\": \"-.slice::x\"")));
+	ASSERT_STREQ("/a/b", cgroup_path_of(MINIMAL("", ", \"cgroupsPath\": \"/a/b\"")));
+	ASSERT_STREQ("config.json: linux.cgroupsPath: \"a.slice:p\": systemd's form is SLICE:PREFIX:NAME, with exactly two colons",
+		     cgroup_path_of(MINIMAL("", ", \"cgroupsPath\": \"a.slice:p\"")));
+	ASSERT_STREQ("config.json: linux.cgroupsPath: \"a-.slice:p:x\": the slice's name has an empty level (a dash at an end, or two dashes)",
+		     cgroup_path_of(MINIMAL("", ", \"cgroupsPath\": \"a-.slice:p:x\"")));
+}
+
 TEST(device_rules_alone_need_no_cgroup)
 {
 	/* crun's and runc's spec output carries them: it must load. */
