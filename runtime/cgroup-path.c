@@ -53,7 +53,9 @@ int bh_cgroup_path_from_systemd(const char *spec, char *out, size_t size, const 
 	const char *first = strchr(spec, ':'), *second = first ? strchr(first + 1, ':') : NULL;
 
 	out[0] = '\0';
-	if (!first)
+	/* A path from the root is a path whatever it holds, as cgroupfs's
+	 * managers (podman's, crun's) write it. */
+	if (!first || spec[0] == '/')
 		return 1;
 	if (!second || strchr(second + 1, ':'))
 		return *why = "systemd's form is SLICE:PREFIX:NAME, with exactly two colons", -EINVAL;

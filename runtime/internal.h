@@ -245,7 +245,7 @@ int bh_cgroup_check_controllers(int cgroup_fd, char *const *files, struct bh_err
 /* SPEC, a linux.cgroupsPath in systemd's form SLICE:PREFIX:NAME, as the
  * directory systemd would give the unit PREFIX-NAME.scope, below the
  * cgroup2 root ("/machine.slice/libpod-ID.scope"), into OUT. 1 (OUT empty)
- * when SPEC has no colon, a plain path; -EINVAL or -ENAMETOOLONG with *WHY
+ * when SPEC is a plain path: it has no colon, or begins with '/'; -EINVAL or -ENAMETOOLONG with *WHY
  * (static) saying what is wrong. */
 int bh_cgroup_path_from_systemd(const char *spec, char *out, size_t size, const char **why);
 /* Where the cgroup v2 hierarchy is mounted (on a hybrid host, its unified/

@@ -407,6 +407,7 @@ TEST(systemd_cgroups_paths_are_where_systemd_puts_the_unit)
 	ASSERT_STREQ("/system.slice/docker-x.scope", cgroup_path_of(MINIMAL("", ", \"cgroupsPath\": \":docker:x\"")));
 	ASSERT_STREQ("/x.scope", cgroup_path_of(MINIMAL("", ", \"cgroupsPath\": \"-.slice::x\"")));
 	ASSERT_STREQ("/a/b", cgroup_path_of(MINIMAL("", ", \"cgroupsPath\": \"/a/b\"")));
+	ASSERT_STREQ("/a/b:c", cgroup_path_of(MINIMAL("", ", \"cgroupsPath\": \"/a/b:c\"")));
 	ASSERT_STREQ("config.json: linux.cgroupsPath: \"a.slice:p\": systemd's form is SLICE:PREFIX:NAME, with exactly two colons",
 		     cgroup_path_of(MINIMAL("", ", \"cgroupsPath\": \"a.slice:p\"")));
 	ASSERT_STREQ("config.json: linux.cgroupsPath: \"a-.slice:p:x\": the slice's name has an empty level (a dash at an end, or two dashes)",
