@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# bulkhead-runtime start returns only once the container's command has
+# exec'd: a signal sent right after start reaches the command, never the
+# runtime's setup code (which, as PID 1 of the pid namespace, would drop
+# it); and an exec that fails makes start (and run) fail with the error.
+. "$(dirname "$0")/lib.sh"
+[ "$(id -u)" -eq 0 ] || skip_all "needs root to create namespaces"
+command -v jq >/dev/null || skip_all "jq is not installed (make deps installs it)"
+
+work=$(mktemp -d)
+runtime_bundle bulkhead-probe
+R spec --bundle "$bundle"
+default=$(cat "$bundle/config.json")
+set_args() { jq --argjson args "$1" '.process.args = $args' <<<"$default" >"$bundle/config.json"; }
+stopped() { [ "$(R state "$1" | jq -r .status)" = stopped ]; }
+check "spec's default gives the container its own pid namespace" \
+  quietly jq -e '.linux.namespaces | map(.type) | index("pid")' "$bundle/config.json"
+
+# create, start, kill -TERM at once; each container must end by the signal
+# long before its sleep would. LOAD: run the loop beside a busy CPU.
+ROUNDS=${ROUNDS:-50}
+set_args '["/bin/bulkhead-probe", "sleep-term", "600"]'
+signal_rounds() {
+  local label=$1 i ended=0 said=0 failed=0
+  for i in $(seq "$ROUNDS"); do
+    if ! R create --bundle "$bundle" "$label$i" >"$work/$label$i.out" 2>"$work/$label$i.err" ||
+       ! R start "$label$i" 2>>"$work/$label$i.err" || ! R kill "$label$i" TERM 2>>"$work/$label$i.err"; then
+      failed=$((failed + 1))
+      sed 's/^/# /' "$work/$label$i.err" >&2
+    fi
+  done
+  for i in $(seq "$ROUNDS"); do
+    wait_for "$label$i to stop" 60 stopped "$label$i" && ended=$((ended + 1))
+    grep -qx SIGTERM "$work/$label$i.out" && said=$((said + 1))
+    R delete --force "$label$i" >/dev/null 2>&1
+  done
+  check "$label: create, start and kill TERM succeed $ROUNDS times" test "$failed" -eq 0
+  check "$label: all $ROUNDS containers stopped, long before their sleep would end" test "$ended" -eq "$ROUNDS"
+  check "$label: the command itself got SIGTERM in each ($said of $ROUNDS)" test "$said" -eq "$ROUNDS"
+}
+signal_rounds idle
+yes >/dev/null &
+load=$!
+signal_rounds loaded
+kill "$load"
+wait "$load" 2>/dev/null
+
+# An exec that fails once start asked for it: the command was there at
+# create and is gone at start, or it names an interpreter that is missing.
+cp "$BUILD/tests/helpers/bulkhead-probe" "$bundle/rootfs/bin/vanishing"
+set_args '["/bin/vanishing", "sleep", "600"]'
+R create --bundle "$bundle" gone >/dev/null 2>&1
+check "create of a command that exists succeeds" test $? -eq 0
+rm "$bundle/rootfs/bin/vanishing"
+R start gone 2>"$work/err"
+check "start fails when the command is gone at exec" test $? -eq 125
+check "  ... and says what failed" grep -q 'exec /bin/vanishing: No such file or directory' "$work/err"
+check "  ... and state says stopped at once" stopped gone
+R delete gone
+
+printf '#!/no/such/interpreter\n' >"$bundle/rootfs/bin/script"
+chmod 755 "$bundle/rootfs/bin/script"
+set_args '["/bin/script"]'
+R create --bundle "$bundle" script >/dev/null 2>&1
+check "create of a script whose interpreter is missing succeeds (the script is there)" test $? -eq 0
+R start script 2>"$work/err"
+check "start of that script fails" test $? -eq 125
+check "  ... naming the script and the reason" grep -q 'exec /bin/script: No such file or directory' "$work/err"
+check "  ... and state says stopped" stopped script
+R delete script
+
+R run --bundle "$bundle" runscript 2>"$work/err"
+check "run of that script fails with 125" test $? -eq 125
+check "  ... naming the script and the reason" grep -q 'exec /bin/script: No such file or directory' "$work/err"
+check "  ... and leaves no state behind" test ! -e "$root/runscript"
+done_testing
