@@ -17,27 +17,45 @@ stopped() { [ "$(R state "$1" | jq -r .status)" = stopped ]; }
 check "spec's default gives the container its own pid namespace" \
   quietly jq -e '.linux.namespaces | map(.type) | index("pid")' "$bundle/config.json"
 
-# create, start, kill -TERM at once; each container must end by the signal
-# long before its sleep would. LOAD: run the loop beside a busy CPU.
+# create, start, then at once: has the command exec'd (its own argv in
+# /proc, read by a builtin, no fork in between)? That is start's promise,
+# idle or under load. Then kill TERM: the container must still be there to
+# take it. Whether the command itself got the signal is only reported, not
+# asserted: between the exec and the command's own signal() the kernel
+# drops SIGTERM to a pid namespace's init whatever the runtime did (a few
+# in a hundred here on a busy machine; crun and runc alike).
 ROUNDS=${ROUNDS:-50}
 set_args '["/bin/bulkhead-probe", "sleep-term", "600"]'
 signal_rounds() {
-  local label=$1 i ended=0 said=0 failed=0
+  local label=$1 i pid argv0 execd=0 said=0 failed=0
   for i in $(seq "$ROUNDS"); do
-    if ! R create --bundle "$bundle" "$label$i" >"$work/$label$i.out" 2>"$work/$label$i.err" ||
-       ! R start "$label$i" 2>>"$work/$label$i.err" || ! R kill "$label$i" TERM 2>>"$work/$label$i.err"; then
+    argv0=
+    if R create --bundle "$bundle" --pid-file "$work/$label$i.pid" "$label$i" >"$work/$label$i.out" 2>"$work/$label$i.err" &&
+       R start "$label$i" 2>>"$work/$label$i.err"; then
+      pid=$(<"$work/$label$i.pid")
+      IFS= read -r -d '' argv0 <"/proc/$pid/cmdline"
+      R kill "$label$i" TERM 2>>"$work/$label$i.err" || failed=$((failed + 1))
+    else
       failed=$((failed + 1))
-      sed 's/^/# /' "$work/$label$i.err" >&2
     fi
+    [ "$argv0" = /bin/bulkhead-probe ] && execd=$((execd + 1))
+    [ -s "$work/$label$i.err" ] && sed 's/^/# /' "$work/$label$i.err" >&2
   done
+  # The command prints SIGTERM and exits from its handler at once; one
+  # that lost the signal sleeps on until delete kills it.
+  wait_for "every $label container to say SIGTERM" 10 all_said "$label" >/dev/null 2>&1
   for i in $(seq "$ROUNDS"); do
-    wait_for "$label$i to stop" 60 stopped "$label$i" && ended=$((ended + 1))
     grep -qx SIGTERM "$work/$label$i.out" && said=$((said + 1))
     R delete --force "$label$i" >/dev/null 2>&1
   done
   check "$label: create, start and kill TERM succeed $ROUNDS times" test "$failed" -eq 0
-  check "$label: all $ROUNDS containers stopped, long before their sleep would end" test "$ended" -eq "$ROUNDS"
-  check "$label: the command itself got SIGTERM in each ($said of $ROUNDS)" test "$said" -eq "$ROUNDS"
+  check "$label: the command had exec'd when start returned ($execd of $ROUNDS)" test "$execd" -eq "$ROUNDS"
+  echo "# $label: the command itself caught SIGTERM in $said of $ROUNDS"
+  check "$label: every container is gone after delete --force" test -z "$(ls "$root")"
+}
+all_said() {
+  local i
+  for i in $(seq "$ROUNDS"); do grep -qx SIGTERM "$work/$1$i.out" || return 1; done
 }
 signal_rounds idle
 yes >/dev/null &
