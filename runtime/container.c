@@ -100,21 +100,26 @@ static int change_ids(const struct bh_config *c, struct bh_err *err)
  * block until `start` writes to the fifo. Reading an open fd needs nothing
  * the filter or Landlock could refuse. From here a failure is reported to
  * `start` through RESULT_FD, which replaces *REPORT_FD. */
-static int wait_for_start(int start_fd, int result_fd, int *report_fd)
+static int wait_for_start(int start_fd, int result_fd, int *report_fd, struct bh_err *err)
 {
 	struct child_report ready = { 0 };
 	char byte;
 	ssize_t n;
 
 	if (write(*report_fd, &ready, sizeof(ready)) != (ssize_t)sizeof(ready))
-		return -1;
+		return bh_fail(err, -EPIPE, "telling create the sandbox stands: the report pipe closed");
 	close(*report_fd);
 	*report_fd = result_fd;
 	do
 		n = read(start_fd, &byte, 1);
 	while (n < 0 && errno == EINTR);
+	int read_errno = n < 0 ? errno : 0;
 	close(start_fd);
-	return n == 1 ? 0 : -1;
+	if (n == 1)
+		return 0;
+	if (read_errno)
+		return bh_fail_errno(err, -read_errno, "waiting for start");
+	return bh_fail(err, -EPIPE, "waiting for start: the start fifo closed");
 }
 
 /* Runs in the child, after the parent put it into its cgroup. Returns only
@@ -186,8 +191,8 @@ static int apply_and_exec(const struct bh_config *c, const struct bh_io *io, int
 	char command[4096];
 	if (resolve_command(c, command, sizeof(command), err) < 0)
 		return err->code == -ENOENT ? BH_EXIT_NOTFOUND : BH_EXIT_NOEXEC;
-	if (start_fd >= 0 && wait_for_start(start_fd, result_fd, report_fd) < 0)
-		return bh_fail(err, -EPIPE, "waiting for start: the start fifo closed"), BH_EXIT_SETUP;
+	if (start_fd >= 0 && wait_for_start(start_fd, result_fd, report_fd, err) < 0)
+		return BH_EXIT_SETUP;
 
 	execve(command, c->args, c->env);
 	int exec_errno = errno;
