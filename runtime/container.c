@@ -476,13 +476,14 @@ int bh_container_start_created(int start_fd, int result_fd, struct bh_err *err)
 		return bh_fail_errno(err, errno == EAGAIN ? -EBUSY : -errno, "writing to the start fifo");
 	/* The container process holds its end until execve closes it: EOF is
 	 * the exec done; a report is the exec (or the wait) failing. */
-	do
-		n = read(result_fd, &failure, sizeof(failure));
-	while (n < 0 && errno == EINTR);
+	n = read_report(result_fd, &failure);
 	if (n == 0)
 		return 0;
+	if (n == -ETIMEDOUT)
+		return bh_fail(err, -ETIMEDOUT, "the container process did not exec within %d s (is it stopped?)",
+			       BH_SETUP_TIMEOUT_MS / 1000);
 	if (n < 0)
-		return bh_fail_errno(err, -errno, "reading the container's exec result");
+		return bh_fail_errno(err, (int)n, "reading the container's exec result");
 	if (n != (ssize_t)sizeof(failure))
 		return bh_fail(err, -EIO, "the container process died before exec with a partial report");
 	failure.msg[sizeof(failure.msg) - 1] = '\0';

@@ -104,13 +104,15 @@ int bh_container_create(const struct bh_config *config, const struct bh_io *io, 
  * runtime's setup. RESULT_FD is create's RESULT_FD fifo, opened for reading
  * (only) before START_FD is written. 0 once it exec'd (EOF: its end closed
  * on exec), or -errno with err->msg naming what failed and err->status the
- * status the process exits with (126, 127). A process killed before exec
- * reads as an exec. */
+ * status the process exits with (126, 127); -ETIMEDOUT when it did not
+ * exec within BH_SETUP_TIMEOUT_MS (a stopped process). A process killed
+ * before exec reads as an exec. */
 int bh_container_start_created(int start_fd, int result_fd, struct bh_err *err);
 
 /* How long bh_container_start and bh_container_create wait for the container
- * process to apply its sandbox before they kill it and fail: a caller that
- * must never hang (PID 1) is not held by a setup step that hangs. */
+ * process to apply its sandbox before they kill it and fail, and
+ * bh_container_start_created for the exec: a caller that must never hang
+ * (PID 1) is not held by a setup step that hangs. */
 #define BH_SETUP_TIMEOUT_MS 30000
 
 /* Gives CONFIG the limit SOFT/HARD for RESOURCE (RLIMIT_*) unless it sets

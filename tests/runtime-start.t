@@ -92,4 +92,14 @@ R run --bundle "$bundle" runscript 2>"$work/err"
 check "run of that script fails with 125" test $? -eq 125
 check "  ... naming the script and the reason" grep -q 'exec /bin/script: No such file or directory' "$work/err"
 check "  ... and leaves no state behind" test ! -e "$root/runscript"
+# A created process that cannot exec (stopped here) holds start no longer
+# than the runtime's bound (BH_SETUP_TIMEOUT_MS, 30 s), and is killed.
+set_args '["/bin/bulkhead-probe", "sleep", "600"]'
+R create --bundle "$bundle" --pid-file "$work/held.pid" held >/dev/null 2>&1
+kill -STOP "$(<"$work/held.pid")"
+R start held 2>"$work/err"
+check "start of a stopped created process fails" test $? -eq 125
+check "  ... saying it did not exec in time" grep -q 'did not exec within 30 s' "$work/err"
+check "  ... and state says stopped: it was killed" stopped held
+R delete held
 done_testing

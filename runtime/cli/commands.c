@@ -219,7 +219,11 @@ static int start_container(struct state *s)
 	unlink(path);
 	if (r < 0) {
 		/* The process exits right after its report: wait, so that the
-		 * state says stopped as soon as start has failed. */
+		 * state says stopped as soon as start has failed. One that did
+		 * not exec in time (stopped) is killed: a start that failed
+		 * leaves no container running later. */
+		if (r == -ETIMEDOUT)
+			kill(s->pid, SIGKILL);
 		wait_gone(s->pid, 10000);
 		return cli_error("%s: starting: %s", s->id, err.msg);
 	}
