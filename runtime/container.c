@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "internal.h"
 
@@ -20,6 +22,7 @@
 /* What a failing child tells its parent before it exits. */
 struct child_report {
 	int error;  /* negative errno */
+	int status; /* the status the child exits with */
 	char msg[sizeof(((struct bh_err *)0)->msg)];
 };
 
@@ -95,27 +98,34 @@ static int change_ids(const struct bh_config *c, struct bh_err *err)
 
 /* create/start: tell the parent the sandbox stands (an empty report), then
  * block until `start` writes to the fifo. Reading an open fd needs nothing
- * the filter or Landlock could refuse. */
-static int wait_for_start(int start_fd, int report_fd)
+ * the filter or Landlock could refuse. From here a failure is reported to
+ * `start` through RESULT_FD, which replaces *REPORT_FD. */
+static int wait_for_start(int start_fd, int result_fd, int *report_fd, struct bh_err *err)
 {
 	struct child_report ready = { 0 };
 	char byte;
 	ssize_t n;
 
-	if (write(report_fd, &ready, sizeof(ready)) != (ssize_t)sizeof(ready))
-		return -1;
-	close(report_fd);
+	if (write(*report_fd, &ready, sizeof(ready)) != (ssize_t)sizeof(ready))
+		return bh_fail(err, -EPIPE, "telling create the sandbox stands: the report pipe closed");
+	close(*report_fd);
+	*report_fd = result_fd;
 	do
 		n = read(start_fd, &byte, 1);
 	while (n < 0 && errno == EINTR);
+	int read_errno = n < 0 ? errno : 0;
 	close(start_fd);
-	return n == 1 ? 0 : -1;
+	if (n == 1)
+		return 0;
+	if (read_errno)
+		return bh_fail_errno(err, -read_errno, "waiting for start");
+	return bh_fail(err, -EPIPE, "waiting for start: the start fifo closed");
 }
 
 /* Runs in the child, after the parent put it into its cgroup. Returns only
  * on failure, with the exit status to use. */
-static int apply_and_exec(const struct bh_config *c, const struct bh_io *io, int start_fd, int report_fd,
-			  struct bh_err *err)
+static int apply_and_exec(const struct bh_config *c, const struct bh_io *io, int start_fd, int result_fd,
+			  int *report_fd, struct bh_err *err)
 {
 	/* Joined namespaces first: everything after happens inside them. */
 	if (bh_ns_join(c, err) < 0)
@@ -181,7 +191,7 @@ static int apply_and_exec(const struct bh_config *c, const struct bh_io *io, int
 	char command[4096];
 	if (resolve_command(c, command, sizeof(command), err) < 0)
 		return err->code == -ENOENT ? BH_EXIT_NOTFOUND : BH_EXIT_NOEXEC;
-	if (start_fd >= 0 && wait_for_start(start_fd, report_fd) < 0)
+	if (start_fd >= 0 && wait_for_start(start_fd, result_fd, report_fd, err) < 0)
 		return BH_EXIT_SETUP;
 
 	execve(command, c->args, c->env);
@@ -216,9 +226,9 @@ static void close_inherited(int *keep, size_t n)
 }
 
 static void child_main(const struct bh_config *c, const struct bh_io *io, int go_fd, int report_fd,
-		       int start_fd)
+		       int start_fd, int result_fd)
 {
-	int keep[] = { report_fd, start_fd, io->stdin_fd, io->stdout_fd, io->stderr_fd };
+	int keep[] = { report_fd, start_fd, result_fd, io->stdin_fd, io->stdout_fd, io->stderr_fd };
 
 	struct child_report report = { 0 };
 	struct bh_err err = { 0 };
@@ -233,11 +243,38 @@ static void child_main(const struct bh_config *c, const struct bh_io *io, int go
 	close(go_fd);
 	close_inherited(keep, ARRAY_SIZE(keep));
 
-	status = apply_and_exec(c, io, start_fd, report_fd, &err);
+	status = apply_and_exec(c, io, start_fd, result_fd, &report_fd, &err);
 	report.error = err.code ? err.code : -EIO;
+	report.status = status;
 	memcpy(report.msg, err.msg, sizeof(report.msg));
 	(void)!write(report_fd, &report, sizeof(report));
 	_exit(status);
+}
+
+/* Reads the child's report, waiting no longer than BH_SETUP_TIMEOUT_MS: the
+ * init calls us, and PID 1 must not hang on a setup step that hangs (a
+ * mount that never answers). As read() does, or -ETIMEDOUT. */
+static ssize_t read_report(int fd, struct child_report *report)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long deadline = now.tv_sec * 1000L + now.tv_nsec / 1000000 + BH_SETUP_TIMEOUT_MS;
+
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long left = deadline - (now.tv_sec * 1000L + now.tv_nsec / 1000000);
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int ready = left > 0 ? poll(&p, 1, (int)left) : 0;
+		if (ready == 0)
+			return -ETIMEDOUT;
+		if (ready < 0 && errno != EINTR)
+			return -errno;
+		if (ready < 0)
+			continue;
+		ssize_t n = read(fd, report, sizeof(*report));
+		if (n >= 0 || errno != EINTR)
+			return n;
+	}
 }
 
 /* Returns the exit status, or 128+N for signal N. */
@@ -322,7 +359,7 @@ static pid_t clone_child(const struct bh_config *c, struct bh_err *err)
 	return pid;
 }
 
-static int launch(const struct bh_config *c, const struct bh_io *io, int start_fd, pid_t *pid_out,
+static int launch(const struct bh_config *c, const struct bh_io *io, int start_fd, int result_fd, pid_t *pid_out,
 		  struct bh_err *err)
 {
 	int go[2], report[2];
@@ -355,7 +392,7 @@ static int launch(const struct bh_config *c, const struct bh_io *io, int start_f
 	if (pid == 0) {
 		close(go[1]);
 		close(report[0]);
-		child_main(c, io, go[0], report[1], start_fd);
+		child_main(c, io, go[0], report[1], start_fd, result_fd);
 	}
 	close(go[0]);
 	close(report[1]);
@@ -389,10 +426,17 @@ static int launch(const struct bh_config *c, const struct bh_io *io, int start_f
 
 	/* EOF: the report pipe closed on exec, so the command runs. An empty
 	 * report: the sandbox stands and the process waits for start_fd. */
-	do
-		n = read(report[0], &failure, sizeof(failure));
-	while (n < 0 && errno == EINTR);
+	n = read_report(report[0], &failure);
 	close(report[0]);
+	if (n < 0) {
+		kill(pid, SIGKILL);
+		reap(pid);
+		bh_cgroup_destroy(c->cgroups_path, NULL);
+		if (n == -ETIMEDOUT)
+			return bh_fail(err, -ETIMEDOUT, "the container's setup did not finish within %d s",
+				       BH_SETUP_TIMEOUT_MS / 1000);
+		return bh_fail_errno(err, (int)n, "reading the container's setup report");
+	}
 	if (n == 0 || (n == (ssize_t)sizeof(failure) && failure.error == 0)) {
 		*pid_out = pid;
 		return 0;
@@ -414,11 +458,37 @@ static int launch(const struct bh_config *c, const struct bh_io *io, int start_f
 
 int bh_container_start(const struct bh_config *c, const struct bh_io *io, pid_t *pid, struct bh_err *err)
 {
-	return launch(c, io, -1, pid, err);
+	return launch(c, io, -1, -1, pid, err);
 }
 
-int bh_container_create(const struct bh_config *c, const struct bh_io *io, int start_fd, pid_t *pid,
-			struct bh_err *err)
+int bh_container_create(const struct bh_config *c, const struct bh_io *io, int start_fd, int result_fd,
+			pid_t *pid, struct bh_err *err)
 {
-	return launch(c, io, start_fd, pid, err);
+	return launch(c, io, start_fd, result_fd, pid, err);
+}
+
+int bh_container_start_created(int start_fd, int result_fd, struct bh_err *err)
+{
+	struct child_report failure;
+	ssize_t n;
+
+	if (write(start_fd, "s", 1) != 1)
+		return bh_fail_errno(err, errno == EAGAIN ? -EBUSY : -errno, "writing to the start fifo");
+	/* The container process holds its end until execve closes it: EOF is
+	 * the exec done; a report is the exec (or the wait) failing. */
+	n = read_report(result_fd, &failure);
+	if (n == 0)
+		return 0;
+	if (n == -ETIMEDOUT)
+		return bh_fail(err, -ETIMEDOUT, "the container process did not exec within %d s (is it stopped?)",
+			       BH_SETUP_TIMEOUT_MS / 1000);
+	if (n < 0)
+		return bh_fail_errno(err, (int)n, "reading the container's exec result");
+	if (n != (ssize_t)sizeof(failure))
+		return bh_fail(err, -EIO, "the container process died before exec with a partial report");
+	failure.msg[sizeof(failure.msg) - 1] = '\0';
+	int r = bh_fail(err, failure.error ? failure.error : -EIO, "%s", failure.msg);
+	if (err)
+		err->status = failure.status;
+	return r;
 }

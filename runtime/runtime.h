@@ -80,7 +80,8 @@ struct bh_io {
 
 /* Creates the container's cgroup (when the config names one), clones the
  * container process into its namespaces and applies the whole sandbox in
- * DESIGN.md's order before exec. Returns once the command was exec'd, with
+ * DESIGN.md's order before exec. Returns once the command was exec'd (or
+ * after BH_SETUP_TIMEOUT_MS, with -ETIMEDOUT and nothing left behind), with
  * its pid in *pid (the caller reaps it), or once setup failed, with -errno
  * and the failing step in err; a failed start leaves no process and no
  * cgroup behind. */
@@ -89,11 +90,30 @@ int bh_container_start(const struct bh_config *config, const struct bh_io *io,
 
 /* The create half of OCI's create/start: like bh_container_start, but the
  * container process, once its whole sandbox is applied, waits until a byte
- * can be read from START_FD (which it inherits and closes on exec) and only
- * then execs. Returns as soon as it waits. Exec errors after that point are
- * reported only through the exit status (BH_EXIT_NOTFOUND, _NOEXEC). */
+ * can be read from START_FD and only then execs. Returns as soon as it
+ * waits. The process inherits START_FD and RESULT_FD (a fifo it holds open
+ * for reading and writing, so that it alone keeps it open) and closes both
+ * on exec; an exec that fails is reported through RESULT_FD, to
+ * bh_container_start_created, and the exit status. */
 int bh_container_create(const struct bh_config *config, const struct bh_io *io, int start_fd,
-			pid_t *pid, struct bh_err *err);
+			int result_fd, pid_t *pid, struct bh_err *err);
+
+/* The start half, in any process: writes the byte to START_FD (the write end
+ * of create's START_FD fifo) and returns once the container process has
+ * exec'd, so that a signal sent next reaches the user's command and not the
+ * runtime's setup. RESULT_FD is create's RESULT_FD fifo, opened for reading
+ * (only) before START_FD is written. 0 once it exec'd (EOF: its end closed
+ * on exec), or -errno with err->msg naming what failed and err->status the
+ * status the process exits with (126, 127); -ETIMEDOUT when it did not
+ * exec within BH_SETUP_TIMEOUT_MS (a stopped process). A process killed
+ * before exec reads as an exec. */
+int bh_container_start_created(int start_fd, int result_fd, struct bh_err *err);
+
+/* How long bh_container_start and bh_container_create wait for the container
+ * process to apply its sandbox before they kill it and fail, and
+ * bh_container_start_created for the exec: a caller that must never hang
+ * (PID 1) is not held by a setup step that hangs. */
+#define BH_SETUP_TIMEOUT_MS 30000
 
 /* Gives CONFIG the limit SOFT/HARD for RESOURCE (RLIMIT_*) unless it sets
  * one: a caller whose own limits are not meant for its containers (the

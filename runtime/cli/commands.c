@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The OCI runtime commands. create leaves the container process waiting,
- * its sandbox applied, on ROOT/ID/exec.fifo; start writes one byte there. */
+ * its sandbox applied, on ROOT/ID/exec.fifo; start writes one byte there,
+ * then reads ROOT/ID/exec.result until the process's end of it closes on
+ * exec (or an exec error comes back), so that start returns only once the
+ * user's command runs. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -91,7 +94,7 @@ static int create_container(const char *id, const struct create_options *o, stru
 	struct bh_err err = { 0 };
 	struct bh_io io = { .stdin_fd = 0, .stdout_fd = -1, .stderr_fd = -1 };
 	char path[4096], *bundle;
-	int fifo, r;
+	int fifo, result = -1, r;
 
 	memset(s, 0, sizeof(*s));
 	if (state_check_id(id) < 0)
@@ -133,8 +136,17 @@ static int create_container(const char *id, const struct create_options *o, stru
 		r = cli_error_errno(errno, "%s", path);
 		goto fail;
 	}
-	r = bh_container_create(config, &io, fifo, &s->pid, &err);
+	/* The same for the exec result: the container process must be its
+	 * only writer, so that start reads EOF when exec closes its end. */
+	state_path(id, "exec.result", path, sizeof(path));
+	if (mkfifo(path, 0600) < 0 || (result = open(path, O_RDWR | O_CLOEXEC)) < 0) {
+		r = cli_error_errno(errno, "%s", path);
+		close(fifo);
+		goto fail;
+	}
+	r = bh_container_create(config, &io, fifo, result, &s->pid, &err);
 	close(fifo);
+	close(result);
 	if (r < 0) {
 		r = cli_error("%s: %s", id, err.msg);
 		goto fail;
@@ -163,28 +175,6 @@ fail:
 	return r;
 }
 
-static int start_container(struct state *s)
-{
-	char path[4096];
-	enum status status = state_status(s);
-
-	if (status != STATUS_CREATED)
-		return cli_error("container \"%s\" is %s; only a created container can be started", s->id,
-				 status_name(status));
-	/* Saved first: the process may exit before we could write it after. */
-	s->started = true;
-	if (state_save(s) < 0)
-		return cli_error_errno(errno, "%s: saving state", s->id);
-	state_path(s->id, "exec.fifo", path, sizeof(path));
-	int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return cli_error("%s: %s: %s", s->id, path, errno == ENXIO ? "the container process is gone" : strerror(errno));
-	ssize_t n = write(fd, "s", 1);
-	close(fd);
-	unlink(path);
-	return n == 1 ? 0 : cli_error_errno(errno, "%s: starting", s->id);
-}
-
 /* Waits up to TIMEOUT_MS for PID, which is not our child, to end. */
 static bool wait_gone(pid_t pid, int timeout_ms)
 {
@@ -197,6 +187,47 @@ static bool wait_gone(pid_t pid, int timeout_ms)
 		return r > 0;
 	}
 	return errno == ESRCH;
+}
+
+static int start_container(struct state *s)
+{
+	char path[4096];
+	struct bh_err err = { 0 };
+	enum status status = state_status(s);
+
+	if (status != STATUS_CREATED)
+		return cli_error("container \"%s\" is %s; only a created container can be started", s->id,
+				 status_name(status));
+	/* Saved first: the process may exit before we could write it after. */
+	s->started = true;
+	if (state_save(s) < 0)
+		return cli_error_errno(errno, "%s: saving state", s->id);
+	/* The result's read end first: opened before the process can exec,
+	 * it sees the process's end close. Non-blocking, since a fifo's open
+	 * waits for a writer; then blocking, to wait for that close. */
+	state_path(s->id, "exec.result", path, sizeof(path));
+	_cleanup_close_ int result = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (result < 0 || fcntl(result, F_SETFL, 0) < 0)
+		return cli_error_errno(errno, "%s: %s", s->id, path);
+	state_path(s->id, "exec.fifo", path, sizeof(path));
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return cli_error("%s: %s: %s", s->id, path, errno == ENXIO ? "the container process is gone" : strerror(errno));
+	int r = bh_container_start_created(fd, result, &err);
+	unlink(path);
+	state_path(s->id, "exec.result", path, sizeof(path));
+	unlink(path);
+	if (r < 0) {
+		/* The process exits right after its report: wait, so that the
+		 * state says stopped as soon as start has failed. One that did
+		 * not exec in time (stopped) is killed: a start that failed
+		 * leaves no container running later. */
+		if (r == -ETIMEDOUT)
+			kill(s->pid, SIGKILL);
+		wait_gone(s->pid, 10000);
+		return cli_error("%s: starting: %s", s->id, err.msg);
+	}
+	return 0;
 }
 
 int load_existing(const char *id, struct state *s)

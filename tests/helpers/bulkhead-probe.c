@@ -19,6 +19,9 @@
  *   bulkhead-probe fd N                  is descriptor N open? ok or EBADF
  *   bulkhead-probe bind-tcp PORT         bind a TCP socket to 0.0.0.0:PORT; ok or the errno name
  *   bulkhead-probe sleep SECONDS         sleep (a long-running container)
+ *   bulkhead-probe sleep-term SECONDS    sleep, but on SIGTERM print "SIGTERM" and
+ *                                        exit 143 (as PID 1 of its pid namespace,
+ *                                        whose default action ignores it)
  *   bulkhead-probe exit STATUS           exit with STATUS
  *   bulkhead-probe open PATH [r|w|rw]    open PATH (read-only unless told, never
  *                                        waiting); print ok or the errno name
@@ -273,6 +276,14 @@ static int connect_unix(int argc, char **argv)
 	return 0;
 }
 
+static void on_sigterm(int sig)
+{
+	static const char said[] = "SIGTERM\n";
+
+	(void)!write(1, said, sizeof(said) - 1);
+	_exit(128 + sig);
+}
+
 int main(int argc, char **argv)
 {
 	char value[128];
@@ -383,6 +394,11 @@ int main(int argc, char **argv)
 		return e ? 1 : 0;
 	}
 	if (argc == 3 && strcmp(argv[1], "sleep") == 0) {
+		sleep((unsigned)atoi(argv[2]));
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "sleep-term") == 0) {
+		signal(SIGTERM, on_sigterm);
 		sleep((unsigned)atoi(argv[2]));
 		return 0;
 	}
