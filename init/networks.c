@@ -36,22 +36,24 @@
 
 static int load_rules(const char *path, struct bh_err *err)
 {
-	_cleanup_free_ char *batch = malloc(NET_RULES_MAX + 1);
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
 	size_t len = 0;
 	ssize_t n = 1;
 
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return bh_fail_errno(err, -errno, "%s", path);
+	if (!S_ISREG(st.st_mode) || st.st_size > NET_RULES_MAX)
+		return bh_fail(err, -EFBIG, "%s: not a file of at most %ld bytes", path, NET_RULES_MAX);
+	/* The file's own size, not the bound: PID 1 holds only what it sends. */
+	_cleanup_free_ char *batch = malloc((size_t)st.st_size + 1);
 	if (!batch)
 		return bh_fail(err, -ENOMEM, "out of memory");
-	if (fd < 0)
-		return bh_fail_errno(err, -errno, "%s", path);
-	while (n > 0 && len <= NET_RULES_MAX)
-		if ((n = read(fd, batch + len, NET_RULES_MAX + 1 - len)) > 0)
+	while (n > 0 && len < (size_t)st.st_size)
+		if ((n = read(fd, batch + len, (size_t)st.st_size - len)) > 0)
 			len += (size_t)n;
 	if (n < 0)
 		return bh_fail_errno(err, -errno, "%s", path);
-	if (len > NET_RULES_MAX)
-		return bh_fail(err, -EFBIG, "%s: larger than %ld bytes", path, NET_RULES_MAX);
 	return nft_load(batch, len, err);
 }
 
