@@ -16,28 +16,6 @@
 
 #include "internal.h"
 
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-#define CLOSE_RANGE_CLOEXEC (1U << 2) /* linux/close_range.h, Linux 5.11 */
-
-/* What a failing child tells its parent before it exits. */
-struct child_report {
-	int error;  /* negative errno */
-	int status; /* the status the child exits with */
-	char msg[sizeof(((struct bh_err *)0)->msg)];
-};
-
-static void reset_signals(void)
-{
-	sigset_t none;
-
-	/* PID 1 blocks signals for its signalfd and ignores some: both would
-	 * survive exec and leave the container deaf to SIGTERM. */
-	for (int sig = 1; sig < _NSIG; sig++)
-		signal(sig, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
 static int setup_stdio(const struct bh_io *io, struct bh_err *err)
 {
 	int in = io->stdin_fd;
@@ -50,59 +28,13 @@ static int setup_stdio(const struct bh_io *io, struct bh_err *err)
 	return 0;
 }
 
-/* Finds the command as execvpe() would, but in the container's own PATH,
- * before create returns: a missing command is reported at create, not
- * after start, when no one is left to read the message. */
-static int resolve_command(const struct bh_config *c, char *out, size_t size, struct bh_err *err)
-{
-	const char *path = bh_env_get(c->env, "PATH");
-	const char *cmd = c->args[0];
-	int saved = ENOENT;
-
-	if (strchr(cmd, '/')) {
-		snprintf(out, size, "%s", cmd);
-		if (access(out, X_OK) == 0)
-			return 0;
-		return bh_fail(err, -errno, "exec %s: %s", cmd,
-			       errno == ENOENT ? "not found in the container's rootfs" : strerror(errno));
-	}
-	for (const char *p = path ? path : DEFAULT_PATH; *p;) {
-		size_t len = strcspn(p, ":");
-		if (len > 0 && len + strlen(cmd) + 2 <= size) {
-			snprintf(out, size, "%.*s/%s", (int)len, p, cmd);
-			if (access(out, X_OK) == 0)
-				return 0;
-			if (errno != ENOENT && errno != ENOTDIR)
-				saved = errno;
-		}
-		p += len + (p[len] == ':');
-	}
-	return bh_fail(err, -saved, "exec %s: %s", cmd,
-		       saved == ENOENT ? "not found in the container's PATH" : strerror(saved));
-}
-
-static int change_ids(const struct bh_config *c, struct bh_err *err)
-{
-	/* Keep the permitted set across the uid change; bh_caps_apply then
-	 * trims it to exactly what the config grants. */
-	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-		return bh_fail_errno(err, -errno, "keeping capabilities across setuid");
-	if (setgroups(c->n_additional_gids, c->additional_gids) < 0)
-		return bh_fail_errno(err, -errno, "setgroups");
-	if (setresgid(c->gid, c->gid, c->gid) < 0)
-		return bh_fail_errno(err, -errno, "setresgid %u", (unsigned)c->gid);
-	if (setresuid(c->uid, c->uid, c->uid) < 0)
-		return bh_fail_errno(err, -errno, "setresuid %u", (unsigned)c->uid);
-	return 0;
-}
-
 /* create/start: tell the parent the sandbox stands (an empty report), then
  * block until `start` writes to the fifo. Reading an open fd needs nothing
  * the filter or Landlock could refuse. From here a failure is reported to
  * `start` through RESULT_FD, which replaces *REPORT_FD. */
 static int wait_for_start(int start_fd, int result_fd, int *report_fd, struct bh_err *err)
 {
-	struct child_report ready = { 0 };
+	struct bh_child_report ready = { 0 };
 	char byte;
 	ssize_t n;
 
@@ -156,48 +88,17 @@ static int apply_and_exec(const struct bh_config *c, const struct bh_io *io, int
 	if (chdir(c->cwd) < 0)
 		return bh_fail_errno(err, -errno, "cwd %s", c->cwd), BH_EXIT_SETUP;
 
-	/* From here privileges go, and nothing can be undone. The bounding set
-	 * first, while CAP_SETPCAP is still held. */
-	if (bh_caps_drop_bounding(c, err) < 0 || change_ids(c, err) < 0)
+	/* From here privileges go, and nothing can be undone (privileges.c). */
+	if (bh_privileges_drop(c, err) < 0)
 		return BH_EXIT_PRIVDROP;
-	/* Descriptors the caller handed us (a directory fd above all) would
-	 * reach the host's tree past the pivot: none but stdio survives exec.
-	 * Ours from here on are close-on-exec already. Before the filter, which
-	 * need not allow close_range. */
-	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		return bh_fail_errno(err, -errno, "marking inherited descriptors close-on-exec"),
-		       BH_EXIT_PRIVDROP;
-	if (c->no_new_privileges) {
-		/* no_new_privs lets an unprivileged process restrict itself:
-		 * Landlock and seccomp come after the final capability sets,
-		 * the filter last, so that it need not allow any of the setup. */
-		if (bh_caps_apply(c, err) < 0)
-			return BH_EXIT_PRIVDROP;
-		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-			return bh_fail_errno(err, -errno, "no_new_privs"), BH_EXIT_PRIVDROP;
-		if (bh_landlock_apply(c, err) < 0 || bh_seccomp_apply(c, err) < 0)
-			return BH_EXIT_PRIVDROP;
-	} else {
-		/* Without no_new_privs (setuid and file-capability programs keep
-		 * working), restricting oneself takes CAP_SYS_ADMIN: Landlock and
-		 * the filter are applied while we hold it, before the final
-		 * capability sets, as runc does. The filter must then allow what
-		 * follows: capset, prctl, faccessat, read and write, execve. */
-		if (bh_caps_hold_admin(c, err) < 0 || bh_landlock_apply(c, err) < 0 ||
-		    bh_seccomp_apply(c, err) < 0 || bh_caps_apply(c, err) < 0)
-			return BH_EXIT_PRIVDROP;
-	}
 
 	char command[4096];
-	if (resolve_command(c, command, sizeof(command), err) < 0)
+	if (bh_command_resolve(c, command, sizeof(command), err) < 0)
 		return err->code == -ENOENT ? BH_EXIT_NOTFOUND : BH_EXIT_NOEXEC;
 	if (start_fd >= 0 && wait_for_start(start_fd, result_fd, report_fd, err) < 0)
 		return BH_EXIT_SETUP;
 
-	execve(command, c->args, c->env);
-	int exec_errno = errno;
-	bh_fail_errno(err, -exec_errno, "exec %s", command);
-	return exec_errno == ENOENT ? BH_EXIT_NOTFOUND : BH_EXIT_NOEXEC;
+	return bh_command_exec(c, command, err);
 }
 
 /* Closes every descriptor from 3 up but the N in KEEP (-1s ignored). The
@@ -230,12 +131,12 @@ static void child_main(const struct bh_config *c, const struct bh_io *io, int go
 {
 	int keep[] = { report_fd, start_fd, result_fd, io->stdin_fd, io->stdout_fd, io->stderr_fd };
 
-	struct child_report report = { 0 };
+	struct bh_child_report report = { 0 };
 	struct bh_err err = { 0 };
 	char go;
 	int status;
 
-	reset_signals();
+	bh_signals_reset();
 	/* Wait until the parent has put us into our cgroup. EOF means the
 	 * parent gave up on us. */
 	if (read(go_fd, &go, 1) != 1)
@@ -249,32 +150,6 @@ static void child_main(const struct bh_config *c, const struct bh_io *io, int go
 	memcpy(report.msg, err.msg, sizeof(report.msg));
 	(void)!write(report_fd, &report, sizeof(report));
 	_exit(status);
-}
-
-/* Reads the child's report, waiting no longer than BH_SETUP_TIMEOUT_MS: the
- * init calls us, and PID 1 must not hang on a setup step that hangs (a
- * mount that never answers). As read() does, or -ETIMEDOUT. */
-static ssize_t read_report(int fd, struct child_report *report)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	long deadline = now.tv_sec * 1000L + now.tv_nsec / 1000000 + BH_SETUP_TIMEOUT_MS;
-
-	for (;;) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		long left = deadline - (now.tv_sec * 1000L + now.tv_nsec / 1000000);
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int ready = left > 0 ? poll(&p, 1, (int)left) : 0;
-		if (ready == 0)
-			return -ETIMEDOUT;
-		if (ready < 0 && errno != EINTR)
-			return -errno;
-		if (ready < 0)
-			continue;
-		ssize_t n = read(fd, report, sizeof(*report));
-		if (n >= 0 || errno != EINTR)
-			return n;
-	}
 }
 
 /* Returns the exit status, or 128+N for signal N. */
@@ -363,7 +238,7 @@ static int launch(const struct bh_config *c, const struct bh_io *io, int start_f
 		  struct bh_err *err)
 {
 	int go[2], report[2];
-	struct child_report failure;
+	struct bh_child_report failure;
 	_cleanup_close_ int cgroup_fd = -1;
 	pid_t pid;
 	ssize_t n;
@@ -426,7 +301,7 @@ static int launch(const struct bh_config *c, const struct bh_io *io, int start_f
 
 	/* EOF: the report pipe closed on exec, so the command runs. An empty
 	 * report: the sandbox stands and the process waits for start_fd. */
-	n = read_report(report[0], &failure);
+	n = bh_child_report_read(report[0], &failure);
 	close(report[0]);
 	if (n < 0) {
 		kill(pid, SIGKILL);
@@ -469,14 +344,14 @@ int bh_container_create(const struct bh_config *c, const struct bh_io *io, int s
 
 int bh_container_start_created(int start_fd, int result_fd, struct bh_err *err)
 {
-	struct child_report failure;
+	struct bh_child_report failure;
 	ssize_t n;
 
 	if (write(start_fd, "s", 1) != 1)
 		return bh_fail_errno(err, errno == EAGAIN ? -EBUSY : -errno, "writing to the start fifo");
 	/* The container process holds its end until execve closes it: EOF is
 	 * the exec done; a report is the exec (or the wait) failing. */
-	n = read_report(result_fd, &failure);
+	n = bh_child_report_read(result_fd, &failure);
 	if (n == 0)
 		return 0;
 	if (n == -ETIMEDOUT)

@@ -208,6 +208,31 @@ int bh_process_apply(const struct bh_config *c, struct bh_err *err);
 /* In the parent, before the child runs: /proc/PID/oom_score_adj. */
 int bh_oom_score_apply(const struct bh_config *c, pid_t pid, struct bh_err *err);
 
+/* ---- privileges.c: what a container's process and an exec'd one share ---- */
+/* What a failing child tells its parent before it exits. */
+struct bh_child_report {
+	int error;  /* negative errno */
+	int status; /* the status the child exits with */
+	char msg[sizeof(((struct bh_err *)0)->msg)];
+};
+/* Reads a child's report, as read() does, waiting no longer than
+ * BH_SETUP_TIMEOUT_MS (then -ETIMEDOUT). */
+ssize_t bh_child_report_read(int fd, struct bh_child_report *report);
+/* Every signal back to its default, none blocked: what the caller set up
+ * for itself must not survive into the container's command. */
+void bh_signals_reset(void);
+/* Once inside the container and past its setup, in this order: the
+ * bounding set, the ids, inherited descriptors close-on-exec, then
+ * no_new_privs, Landlock, seccomp and the final capability sets in the
+ * order process.noNewPrivileges asks. Nothing can be undone after. */
+int bh_privileges_drop(const struct bh_config *c, struct bh_err *err);
+/* The command's path in the container, found through its PATH as execvpe()
+ * would; -ENOENT when it is not there. */
+int bh_command_resolve(const struct bh_config *c, char *out, size_t size, struct bh_err *err);
+/* execve()s COMMAND with the config's args and env; returns only when that
+ * failed, with the status to exit with (127 not found, 126 otherwise). */
+int bh_command_exec(const struct bh_config *c, const char *command, struct bh_err *err);
+
 /* ---- landlock.c ---- */
 int bh_landlock_right(const char *name, uint64_t *bit);
 int bh_landlock_apply(const struct bh_config *c, struct bh_err *err);

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* What a container's first process (container.c) and a process exec'd into
+ * a running container (exec.c) share, so that each decision has one home:
+ * the signal state they start from, the order in which privileges go, how
+ * the command is found and exec'd, and how a failing child reports. */
+#include <errno.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include "internal.h"
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define CLOSE_RANGE_CLOEXEC (1U << 2) /* linux/close_range.h, Linux 5.11 */
+
+void bh_signals_reset(void)
+{
+	sigset_t none;
+
+	/* PID 1 blocks signals for its signalfd and ignores some: both would
+	 * survive exec and leave the container deaf to SIGTERM. */
+	for (int sig = 1; sig < _NSIG; sig++)
+		signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static int change_ids(const struct bh_config *c, struct bh_err *err)
+{
+	/* Keep the permitted set across the uid change; bh_caps_apply then
+	 * trims it to exactly what the config grants. */
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return bh_fail_errno(err, -errno, "keeping capabilities across setuid");
+	if (setgroups(c->n_additional_gids, c->additional_gids) < 0)
+		return bh_fail_errno(err, -errno, "setgroups");
+	if (setresgid(c->gid, c->gid, c->gid) < 0)
+		return bh_fail_errno(err, -errno, "setresgid %u", (unsigned)c->gid);
+	if (setresuid(c->uid, c->uid, c->uid) < 0)
+		return bh_fail_errno(err, -errno, "setresuid %u", (unsigned)c->uid);
+	return 0;
+}
+
+int bh_privileges_drop(const struct bh_config *c, struct bh_err *err)
+{
+	int r;
+
+	/* From here privileges go, and nothing can be undone. The bounding set
+	 * first, while CAP_SETPCAP is still held. */
+	if ((r = bh_caps_drop_bounding(c, err)) < 0 || (r = change_ids(c, err)) < 0)
+		return r;
+	/* Descriptors the caller handed us (a directory fd above all) would
+	 * reach the host's tree past the pivot: none but stdio survives exec.
+	 * Ours from here on are close-on-exec already. Before the filter, which
+	 * need not allow close_range. */
+	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		return bh_fail_errno(err, -errno, "marking inherited descriptors close-on-exec");
+	if (c->no_new_privileges) {
+		/* no_new_privs lets an unprivileged process restrict itself:
+		 * Landlock and seccomp come after the final capability sets,
+		 * the filter last, so that it need not allow any of the setup. */
+		if ((r = bh_caps_apply(c, err)) < 0)
+			return r;
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			return bh_fail_errno(err, -errno, "no_new_privs");
+		if ((r = bh_landlock_apply(c, err)) < 0 || (r = bh_seccomp_apply(c, err)) < 0)
+			return r;
+	} else {
+		/* Without no_new_privs (setuid and file-capability programs keep
+		 * working), restricting oneself takes CAP_SYS_ADMIN: Landlock and
+		 * the filter are applied while we hold it, before the final
+		 * capability sets, as runc does. The filter must then allow what
+		 * follows: capset, prctl, faccessat, read and write, execve. */
+		if ((r = bh_caps_hold_admin(c, err)) < 0 || (r = bh_landlock_apply(c, err)) < 0 ||
+		    (r = bh_seccomp_apply(c, err)) < 0 || (r = bh_caps_apply(c, err)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Finds the command as execvpe() would, but in the container's own PATH,
+ * before create returns: a missing command is reported at create, not
+ * after start, when no one is left to read the message. */
+int bh_command_resolve(const struct bh_config *c, char *out, size_t size, struct bh_err *err)
+{
+	const char *path = bh_env_get(c->env, "PATH");
+	const char *cmd = c->args[0];
+	int saved = ENOENT;
+
+	if (strchr(cmd, '/')) {
+		snprintf(out, size, "%s", cmd);
+		if (access(out, X_OK) == 0)
+			return 0;
+		return bh_fail(err, -errno, "exec %s: %s", cmd,
+			       errno == ENOENT ? "not found in the container's rootfs" : strerror(errno));
+	}
+	for (const char *p = path ? path : DEFAULT_PATH; *p;) {
+		size_t len = strcspn(p, ":");
+		if (len > 0 && len + strlen(cmd) + 2 <= size) {
+			snprintf(out, size, "%.*s/%s", (int)len, p, cmd);
+			if (access(out, X_OK) == 0)
+				return 0;
+			if (errno != ENOENT && errno != ENOTDIR)
+				saved = errno;
+		}
+		p += len + (p[len] == ':');
+	}
+	return bh_fail(err, -saved, "exec %s: %s", cmd,
+		       saved == ENOENT ? "not found in the container's PATH" : strerror(saved));
+}
+
+int bh_command_exec(const struct bh_config *c, const char *command, struct bh_err *err)
+{
+	execve(command, c->args, c->env);
+	int exec_errno = errno;
+	bh_fail_errno(err, -exec_errno, "exec %s", command);
+	return exec_errno == ENOENT ? BH_EXIT_NOTFOUND : BH_EXIT_NOEXEC;
+}
+
+/* Waits no longer than BH_SETUP_TIMEOUT_MS: the init calls us, and PID 1
+ * must not hang on a setup step that hangs (a mount that never answers). */
+ssize_t bh_child_report_read(int fd, struct bh_child_report *report)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long deadline = now.tv_sec * 1000L + now.tv_nsec / 1000000 + BH_SETUP_TIMEOUT_MS;
+
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long left = deadline - (now.tv_sec * 1000L + now.tv_nsec / 1000000);
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int ready = left > 0 ? poll(&p, 1, (int)left) : 0;
+		if (ready == 0)
+			return -ETIMEDOUT;
+		if (ready < 0 && errno != EINTR)
+			return -errno;
+		if (ready < 0)
+			continue;
+		ssize_t n = read(fd, report, sizeof(*report));
+		if (n >= 0 || errno != EINTR)
+			return n;
+	}
+}
