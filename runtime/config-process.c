@@ -220,17 +220,12 @@ static int parse_rlimits(struct walker *w, json_t *process, struct bh_config *c)
 	return cfg_for_each(w, process, "rlimits", add_rlimit, c);
 }
 
-int cfg_parse_process(struct walker *w, json_t *root, struct bh_config *c)
+/* The members of the process object PROCESS, the walker's path at it. */
+static int parse_process_object(struct walker *w, json_t *process, struct bh_config *c)
 {
-	json_t *process;
 	bool terminal = false;
-	int r = cfg_get_object(w, root, "process", &process);
+	int r;
 
-	if (r < 0)
-		return r;
-	if (!process)
-		return cfg_invalid_at(w, "process", "is required (the process to run, with args at least)");
-	size_t saved = cfg_enter_key(w, "process");
 	if ((r = cfg_get_strv(w, process, "args", &c->args)) == 0 && (!c->args || !c->args[0]))
 		r = cfg_invalid(w, "args must name the command to run");
 	if (r == 0 && (r = cfg_get_strv(w, process, "env", &c->env)) == 0 && !c->env)
@@ -259,6 +254,89 @@ int cfg_parse_process(struct walker *w, json_t *root, struct bh_config *c)
 		r = parse_capabilities(w, process, c);
 	if (r == 0)
 		r = parse_landlock(w, process, c);
+	return r;
+}
+
+int cfg_parse_process(struct walker *w, json_t *root, struct bh_config *c)
+{
+	json_t *process;
+	int r = cfg_get_object(w, root, "process", &process);
+
+	if (r < 0)
+		return r;
+	if (!process)
+		return cfg_invalid_at(w, "process", "is required (the process to run, with args at least)");
+	size_t saved = cfg_enter_key(w, "process");
+	r = parse_process_object(w, process, c);
 	cfg_leave(w, saved);
+	return r;
+}
+
+/* The process settings a process object replaces whole: what it runs, as
+ * whom, with which capabilities. rlimits, oomScoreAdj and landlock are
+ * replaced only when the object has them: an exec'd process left without
+ * them keeps the container's, never the caller's limits or no Landlock. */
+static void clear_process(struct bh_config *c, json_t *process)
+{
+	bh_strv_free(c->args);
+	bh_strv_free(c->env);
+	free(c->cwd);
+	free(c->additional_gids);
+	c->args = c->env = NULL;
+	c->cwd = NULL;
+	c->additional_gids = NULL;
+	c->n_additional_gids = 0;
+	c->uid = c->gid = 0;
+	c->has_umask = false;
+	c->no_new_privileges = false;
+	c->cap_bounding = c->cap_effective = c->cap_permitted = c->cap_inheritable = c->cap_ambient = 0;
+	if (json_object_get(process, "rlimits")) {
+		free(c->rlimits);
+		c->rlimits = NULL;
+		c->n_rlimits = 0;
+	}
+	if (json_object_get(process, "oomScoreAdj"))
+		c->has_oom_score_adj = false;
+	if (json_object_get(process, "landlock")) {
+		for (size_t i = 0; i < c->n_landlock_rules; i++)
+			free(c->landlock_rules[i].path);
+		free(c->landlock_rules);
+		c->landlock_rules = NULL;
+		c->n_landlock_rules = 0;
+		c->landlock_handled = 0;
+		c->landlock_strict = false;
+		c->has_landlock = false;
+	}
+}
+
+int bh_config_set_process(struct bh_config *c, const char *json, size_t len, struct bh_err *err)
+{
+	struct walker w = { .err = err };
+	json_error_t jerr;
+	json_t *process = cfg_loadb(json, len, &jerr);
+	int r;
+
+	if (err)
+		err->path[0] = err->reason[0] = '\0';
+	if (!process)
+		return bh_fail(err, -EINVAL, "process:%d:%d: %s", jerr.line, jerr.column, jerr.text);
+	if (!json_is_object(process)) {
+		json_decref(process);
+		return bh_fail(err, -EINVAL, "process: must be an object (config.json's process)");
+	}
+	clear_process(c, process);
+	r = parse_process_object(&w, process, c);
+	json_decref(process);
+	if (r == -EINVAL && err && err->reason[0]) {
+		/* Named as the process's own members, not config.json's. */
+		char path[sizeof(err->path)], reason[sizeof(err->reason)];
+		memcpy(path, err->path, sizeof(path));
+		memcpy(reason, err->reason, sizeof(reason));
+		bh_fail(err, r, "process: %s%s%s", path, path[0] ? ": " : "", reason);
+		memcpy(err->path, path, sizeof(path));
+		memcpy(err->reason, reason, sizeof(reason));
+	} else if (r == -ENOMEM) {
+		bh_fail(err, r, "process: out of memory");
+	}
 	return r;
 }

@@ -109,6 +109,29 @@ int bh_container_create(const struct bh_config *config, const struct bh_io *io, 
  * before exec reads as an exec. */
 int bh_container_start_created(int start_fd, int result_fd, struct bh_err *err);
 
+/* Replaces the process settings of CONFIG (a running container's, from
+ * bh_config_load of its bundle) by LEN bytes of JSON text, an OCI process
+ * object as config.json's process is: args, env, cwd, user, capabilities
+ * and noNewPrivileges always; rlimits, oomScoreAdj and landlock when it
+ * has them, else the container's stay. A wrong member is named as
+ * config.json's are, from the object ("process: user.uid: ...", err->path
+ * "user.uid"); after a failure CONFIG is fit only for bh_config_free. */
+int bh_config_set_process(struct bh_config *config, const char *json, size_t len, struct bh_err *err);
+
+/* Runs CONFIG's process (bh_config_set_process) in the running container
+ * whose first process is CONTAINER_PID: in every namespace of that process
+ * (its user namespace first), in the cgroup at CGROUPS_PATH (NULL: none),
+ * with CONFIG's rlimits, umask, cwd, then its privileges dropped as the
+ * container's process had them (ids, capabilities, no_new_privs, Landlock,
+ * seccomp). It keeps the caller's stdin, stdout and stderr. Returns once
+ * the command was exec'd, with its pid (in the caller's pid namespace, the
+ * caller's child: it reaps it) in *PID; or -errno with err->status the
+ * status it exited with (126, 127 for an exec error, BH_EXIT_*), as
+ * bh_container_start does. The caller must not be PID 1 of its pid
+ * namespace (a helper clones the process as the caller's child). */
+int bh_container_exec(const struct bh_config *config, pid_t container_pid, const char *cgroups_path,
+		      pid_t *pid, struct bh_err *err);
+
 /* How long bh_container_start and bh_container_create wait for the container
  * process to apply its sandbox before they kill it and fail, and
  * bh_container_start_created for the exec: a caller that must never hang

@@ -77,6 +77,8 @@ int cmd_update(int argc, char **argv);
 /* ---- inspect.c: ps and list ---- */
 int cmd_ps(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+/* ---- exec.c ---- */
+int cmd_exec(int argc, char **argv);
 /* ---- spec.c ---- */
 int cmd_spec(int argc, char **argv);
 int cmd_features(int argc, char **argv);

@@ -31,6 +31,18 @@ static const char usage[] =
 	"                                     when there is no such container)\n"
 	"  run [-b DIR] [--pid-file F] [-d] ID  create, start and wait; exit with its status\n"
 	"                                     (128+N when killed by signal N); -d: do not wait\n"
+	"  exec [OPTIONS] ID [COMMAND ARGS...]  run another process in a running container:\n"
+	"                                     in all its namespaces and its cgroup, with its\n"
+	"                                     capabilities, no_new_privs, Landlock and seccomp;\n"
+	"                                     waits and exits with its status (127: not found)\n"
+	"      -p, --process FILE             the whole OCI process object (JSON) instead of\n"
+	"                                     config.json's process and the options below\n"
+	"      --cwd DIR, -e, --env K=V, -u, --user UID[:GID] (no additional groups),\n"
+	"      -c, --cap CAP, --no-new-privs  changes to config.json's process\n"
+	"      -d, --detach                   return once the command exec'd\n"
+	"      --pid-file F                   write its pid (the caller's pid namespace)\n"
+	"      --process-label, --apparmor    accepted and ignored: no LSM profile is loaded\n"
+	"      -t, --tty, --console-socket S  refused: no terminal yet\n"
 	"  pause ID, resume ID                freeze and thaw every process of its cgroup\n"
 	"                                     (state says paused meanwhile)\n"
 	"  update -r FILE ID                  apply FILE, linux.resources as JSON (- for stdin):\n"
@@ -115,7 +127,7 @@ static const struct {
 	{ "create", cmd_create }, { "start", cmd_start },   { "state", cmd_state },   { "kill", cmd_kill },
 	{ "delete", cmd_delete }, { "run", cmd_run },       { "pause", cmd_pause },   { "resume", cmd_resume },
 	{ "update", cmd_update }, { "ps", cmd_ps },         { "list", cmd_list },     { "spec", cmd_spec },
-	{ "features", cmd_features },
+	{ "features", cmd_features }, { "exec", cmd_exec },
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* exec: another process in a running container, as podman (through
+ * conmon) and its health checks ask: --process FILE gives the whole OCI
+ * process object; without it, the container's own config.json process
+ * with COMMAND and the options' changes. The library joins the container
+ * and applies the process's sandbox (runtime/exec.c). */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+struct exec_options {
+	const char *process_file;
+	const char *cwd;
+	const char *user;
+	const char *pid_file;
+	const char *console_socket;
+	const char **env, **caps;
+	size_t n_env, n_caps;
+	bool tty, no_new_privs, detach;
+	char **command; /* NULL-terminated, or NULL */
+};
+
+static void exec_options_free(struct exec_options *o)
+{
+	free(o->env);
+	free(o->caps);
+}
+
+static int append(const char ***list, size_t *n, const char *value)
+{
+	const char **grown = realloc(*list, (*n + 1) * sizeof(**list));
+	if (!grown)
+		return -ENOMEM;
+	grown[(*n)++] = value;
+	*list = grown;
+	return 0;
+}
+
+/* Returns the container ID, or NULL after saying what was wrong. */
+static const char *parse_exec_options(int argc, char **argv, struct exec_options *o)
+{
+	static const struct option longopts[] = {
+		{ "process", required_argument, NULL, 'p' },  { "cwd", required_argument, NULL, 'w' },
+		{ "env", required_argument, NULL, 'e' },      { "user", required_argument, NULL, 'u' },
+		{ "cap", required_argument, NULL, 'c' },      { "tty", no_argument, NULL, 't' },
+		{ "no-new-privs", no_argument, NULL, 'n' },   { "pid-file", required_argument, NULL, 'P' },
+		{ "detach", no_argument, NULL, 'd' },         { "console-socket", required_argument, NULL, 'S' },
+		{ "process-label", required_argument, NULL, 'L' }, { "apparmor", required_argument, NULL, 'A' },
+		{ "preserve-fds", required_argument, NULL, 'F' }, { NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	/* "+": the command's own options (sh -c) are not ours. */
+	while ((opt = getopt_long(argc, argv, "+p:w:e:u:c:tdP:", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'p': o->process_file = optarg; break;
+		case 'w': o->cwd = optarg; break;
+		case 'e':
+			if (!strchr(optarg, '=') || optarg[0] == '=')
+				return cli_error("exec: --env takes NAME=VALUE, not \"%s\"", optarg), NULL;
+			if (append(&o->env, &o->n_env, optarg) < 0)
+				return cli_error("out of memory"), NULL;
+			break;
+		case 'u': o->user = optarg; break;
+		case 'c':
+			if (append(&o->caps, &o->n_caps, optarg) < 0)
+				return cli_error("out of memory"), NULL;
+			break;
+		case 't': o->tty = true; break;
+		case 'n': o->no_new_privs = true; break;
+		case 'P': o->pid_file = optarg; break;
+		case 'd': o->detach = true; break;
+		case 'S': o->console_socket = optarg; break;
+		/* As at create, where process.apparmorProfile and selinuxLabel
+		 * are not applied either: this runtime loads no LSM profile. */
+		case 'L': case 'A': break;
+		case 'F':
+			if (strcmp(optarg, "0") != 0)
+				return cli_error("exec: --preserve-fds: passing descriptors into a container is not supported"), NULL;
+			break;
+		default: return NULL;
+		}
+	}
+	if (optind >= argc)
+		return cli_error("exec: expected a container ID"), NULL;
+	const char *id = argv[optind];
+	o->command = optind + 1 < argc ? argv + optind + 1 : NULL;
+	if (o->process_file && (o->command || o->cwd || o->user || o->n_env || o->n_caps || o->no_new_privs))
+		return cli_error("exec: --process gives the whole process; COMMAND, --cwd, --env, --user, --cap and "
+				 "--no-new-privs are not taken with it"), NULL;
+	if (!o->process_file && !o->command)
+		return cli_error("exec: expected a COMMAND after the container ID, or --process FILE"), NULL;
+	return id;
+}
+
+/* "UID[:GID]" into process.user; a user given here has no additional groups. */
+static int set_user(json_t *process, const char *spec)
+{
+	char *end;
+	unsigned long uid = strtoul(spec, &end, 10), gid = 0;
+
+	if (end == spec || (*end && *end != ':') || uid >= 0xffffffffUL)
+		return -EINVAL;
+	if (*end == ':') {
+		const char *g = end + 1;
+		gid = strtoul(g, &end, 10);
+		if (end == g || *end || gid >= 0xffffffffUL)
+			return -EINVAL;
+	}
+	json_t *user = json_pack("{s:I, s:I}", "uid", (json_int_t)uid, "gid", (json_int_t)gid);
+	json_t *old = json_object_get(process, "user");
+	json_t *umask = old ? json_object_get(old, "umask") : NULL;
+	if (!user || (umask && json_object_set(user, "umask", umask) < 0))
+		return json_decref(user), -ENOMEM;
+	return json_object_set_new(process, "user", user) < 0 ? -ENOMEM : 0;
+}
+
+/* NAME=VALUE into ENV (an array), replacing an entry of the same NAME. */
+static int set_env(json_t *env, const char *assignment)
+{
+	size_t name_len = (size_t)(strchr(assignment, '=') - assignment) + 1, i;
+	json_t *v;
+
+	json_array_foreach(env, i, v)
+		if (json_is_string(v) && strncmp(json_string_value(v), assignment, name_len) == 0)
+			return json_array_set_new(env, i, json_string(assignment));
+	return json_array_append_new(env, json_string(assignment));
+}
+
+/* Adds CAP to the sets that make it usable: bounding, effective,
+ * permitted, and ambient (which the runtime raises only where the
+ * process's inheritable set allows, caps.c). */
+static int add_cap(json_t *process, const char *cap)
+{
+	static const char *const sets[] = { "bounding", "effective", "permitted", "ambient" };
+	json_t *caps = json_object_get(process, "capabilities");
+
+	if (!json_is_object(caps)) {
+		caps = json_object();
+		if (!caps || json_object_set_new(process, "capabilities", caps) < 0)
+			return -ENOMEM;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(sets); i++) {
+		json_t *set = json_object_get(caps, sets[i]);
+		if (!json_is_array(set)) {
+			set = json_array();
+			if (!set || json_object_set_new(caps, sets[i], set) < 0)
+				return -ENOMEM;
+		}
+		if (json_array_append_new(set, json_string(cap)) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The container's config.json process with the options' changes, as JSON
+ * text (malloc'd), or NULL after saying why. */
+static char *process_from_options(const struct state *s, const struct exec_options *o)
+{
+	char path[4200];
+	json_error_t jerr;
+
+	snprintf(path, sizeof(path), "%s/config.json", s->bundle);
+	json_t *root = json_load_file(path, 0, &jerr);
+	json_t *process = root ? json_object_get(root, "process") : NULL;
+	if (!json_is_object(process)) {
+		cli_error("exec %s: %s: %s", s->id, path, root ? "no process object" : jerr.text);
+		json_decref(root);
+		return NULL;
+	}
+	json_t *args = json_array(), *env = json_object_get(process, "env");
+	int r = args ? 0 : -ENOMEM;
+	for (char **a = o->command; r == 0 && *a; a++)
+		r = json_array_append_new(args, json_string(*a));
+	if (r == 0)
+		r = json_object_set_new(process, "args", args) < 0 ? -ENOMEM : 0;
+	else
+		json_decref(args);
+	if (r == 0 && !json_is_array(env) && (!(env = json_array()) || json_object_set_new(process, "env", env) < 0))
+		r = -ENOMEM;
+	for (size_t i = 0; r == 0 && i < o->n_env; i++)
+		r = set_env(env, o->env[i]) < 0 ? -ENOMEM : 0;
+	if (r == 0 && o->cwd)
+		r = json_object_set_new(process, "cwd", json_string(o->cwd)) < 0 ? -ENOMEM : 0;
+	if (r == 0 && o->user && (r = set_user(process, o->user)) == -EINVAL) {
+		cli_error("exec: --user takes UID[:GID] (numbers), not \"%s\"", o->user);
+		json_decref(root);
+		return NULL;
+	}
+	for (size_t i = 0; r == 0 && i < o->n_caps; i++)
+		r = add_cap(process, o->caps[i]);
+	if (r == 0 && o->no_new_privs)
+		r = json_object_set_new(process, "noNewPrivileges", json_true()) < 0 ? -ENOMEM : 0;
+	if (r == 0)
+		r = json_object_set_new(process, "terminal", json_boolean(o->tty)) < 0 ? -ENOMEM : 0;
+	char *text = r == 0 ? json_dumps(process, JSON_COMPACT) : NULL;
+	json_decref(root);
+	if (!text)
+		cli_error("out of memory");
+	return text;
+}
+
+static char *read_text(const char *path, size_t *len)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
+	char *text = NULL;
+	size_t size = 0;
+
+	if (!f)
+		return NULL;
+	FILE *out = open_memstream(&text, &size);
+	char buf[8192];
+	size_t n;
+	while (out && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, out);
+	int failed = ferror(f);
+	if (f != stdin)
+		fclose(f);
+	if (!out || fclose(out) != 0 || failed) {
+		free(text);
+		errno = failed ? EIO : ENOMEM;
+		return NULL;
+	}
+	*len = size;
+	return text;
+}
+
+static int write_pid_file(const char *path, pid_t pid)
+{
+	char tmp[4200];
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	FILE *f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	fprintf(f, "%d", (int)pid);
+	if (fclose(f) != 0 || rename(tmp, path) < 0)
+		return -errno;
+	return 0;
+}
+
+static pid_t forward_to;
+
+static void forward_signal(int sig)
+{
+	if (forward_to > 0)
+		kill(forward_to, sig);
+}
+
+/* The exec'd process's config: the container's, its process replaced. */
+static struct bh_config *exec_config(const struct state *s, const struct exec_options *o)
+{
+	struct bh_config *config;
+	struct bh_err err = { 0 };
+	size_t len = 0;
+	char *text;
+
+	if (o->process_file) {
+		if (!(text = read_text(o->process_file, &len)))
+			return cli_error_errno(errno, "exec: --process %s", o->process_file), NULL;
+	} else if (!(text = process_from_options(s, o))) {
+		return NULL;
+	} else {
+		len = strlen(text);
+	}
+	if (bh_config_load(s->bundle, &config, &err) < 0) {
+		free(text);
+		return cli_error("exec %s: %s", s->id, err.msg), NULL;
+	}
+	int r = bh_config_set_process(config, text, len, &err);
+	free(text);
+	if (r < 0) {
+		bh_config_free(config);
+		if (o->process_file)
+			return cli_error("exec: --process %s: %s", o->process_file, err.msg), NULL;
+		return cli_error("exec %s: %s", s->id, err.msg), NULL;
+	}
+	return config;
+}
+
+int cmd_exec(int argc, char **argv)
+{
+	struct exec_options o = { 0 };
+	struct bh_err err = { 0 };
+	struct state s;
+	pid_t pid;
+	int wstatus;
+	const char *id = parse_exec_options(argc, argv, &o);
+
+	if (!id) {
+		exec_options_free(&o);
+		return 2;
+	}
+	if (load_existing(id, &s) != 0) {
+		exec_options_free(&o);
+		return EXIT_RUNTIME;
+	}
+	enum status status = state_status(&s);
+	int r = 0;
+	struct bh_config *config = NULL;
+	if (status != STATUS_RUNNING)
+		r = cli_error("container \"%s\" is %s; exec needs a running container%s", id, status_name(status),
+			      status == STATUS_PAUSED ? " (resume it first)" : "");
+	else if (o.tty || o.console_socket)
+		r = cli_error("exec: a terminal (--tty, --console-socket) is not supported yet");
+	else if (!(config = exec_config(&s, &o)))
+		r = EXIT_RUNTIME;
+	else if (bh_container_exec(config, s.pid, s.cgroups_path[0] ? s.cgroups_path : NULL, &pid, &err) < 0) {
+		r = cli_error("exec %s: %s", id, err.msg);
+		/* A command that is missing or cannot be executed exits as a
+		 * shell's would (127, 126): the caller's health check or script
+		 * tells it from the runtime's own failure. */
+		if (err.status == BH_EXIT_NOTFOUND || err.status == BH_EXIT_NOEXEC)
+			r = err.status;
+	}
+	bh_config_free(config);
+	exec_options_free(&o);
+	state_free(&s);
+	if (r != 0)
+		return r;
+	if (o.pid_file && (r = write_pid_file(o.pid_file, pid)) < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return cli_error_errno(-r, "exec: --pid-file %s", o.pid_file);
+	}
+	if (o.detach)
+		return 0;
+	forward_to = pid;
+	signal(SIGTERM, forward_signal);
+	signal(SIGINT, forward_signal);
+	signal(SIGHUP, forward_signal);
+	while (waitpid(pid, &wstatus, 0) < 0)
+		if (errno != EINTR)
+			return cli_error_errno(errno, "exec: waiting for %d", (int)pid);
+	return WIFSIGNALED(wstatus) ? 128 + WTERMSIG(wstatus) : WEXITSTATUS(wstatus);
+}
