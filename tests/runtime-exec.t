@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# bulkhead-runtime exec, as podman exec and its health checks drive it: the
+# process is in every namespace and the cgroup of the running container,
+# and under its sandbox (capabilities, no_new_privs, seccomp, Landlock), or
+# under the narrower one a --process file gives; its exit status is exec's,
+# --detach returns once it exec'd, --pid-file names it; a command that is
+# missing, and a container that is stopped or paused, are refused. Run in
+# a private mount namespace with cgroup2 on /sys/fs/cgroup, as
+# tests/runtime-cgroups.t is.
+. "$(dirname "$0")/lib.sh"
+[ "$(id -u)" -eq 0 ] || skip_all "needs root to create namespaces and mount cgroup2"
+command -v jq >/dev/null || skip_all "jq is not installed (make deps installs it)"
+grep -qw cgroup2 /proc/filesystems || skip_all "the kernel has no cgroup v2"
+busybox=$(command -v busybox) || skip_all "busybox is not installed (make deps installs busybox-static)"
+file -L "$busybox" 2>/dev/null | grep -q 'statically linked' || skip_all "$busybox is not static (busybox-static)"
+if [ -z "${BULKHEAD_CGROUP_NS:-}" ]; then
+  BULKHEAD_CGROUP_NS=1 exec unshare --mount --propagation private "$BASH" "$0" "$@"
+fi
+mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null || skip_all "cannot mount cgroup2 on /sys/fs/cgroup here"
+cg=/sys/fs/cgroup
+
+work=$(mktemp -d)
+runtime_bundle bulkhead-probe
+cp "$busybox" "$bundle/rootfs/bin/busybox"
+for applet in sh ps cat echo sleep hostname chown id touch pwd kill true grep; do
+  ln -s busybox "$bundle/rootfs/bin/$applet"
+done
+R spec --bundle "$bundle"
+# The container writes a mark into its own /tmp (a tmpfs) and sleeps. Its
+# seccomp filter answers unshare with EBUSY, which nothing else would; it
+# holds CAP_CHOWN, which a narrower exec process drops.
+jq '.process.args = ["/bin/sh", "-c", "echo mark >/tmp/mark; exec sleep 1000"]
+  | .hostname = "exectest"
+  | .process.capabilities |= map_values(. + ["CAP_CHOWN"])
+  | .linux.seccomp.syscalls |= map(.names -= ["unshare"])
+  | .linux.seccomp.syscalls += [{"names": ["unshare"], "action": "SCMP_ACT_ERRNO", "errnoRet": 16}]' \
+  "$bundle/config.json" >"$work/config" && mv "$work/config" "$bundle/config.json"
+check "the container's config keeps its own pid, network, uts and mount namespaces" \
+  quietly jq -e '[.linux.namespaces[].type] | index("pid") and index("network") and index("uts") and index("mount")' \
+  "$bundle/config.json"
+
+R run -d --bundle "$bundle" c1 2>"$work/err"
+check "the container runs ($(cat "$work/err"))" test "$(R state c1 | jq -r .status)" = running
+pid=$(R state c1 | jq -r .pid)
+cgdir=$cg/bulkhead-runtime/c1
+marked() { R exec c1 cat /tmp/mark >/dev/null 2>&1; }
+wait_for "the container to write its mark" 60 marked
+
+# ---- namespaces and cgroup ----
+out=$(R exec c1 hostname 2>&1)
+check "exec sees the container's hostname ($out)" test "$out" = exectest
+out=$(R exec c1 cat /tmp/mark 2>&1)
+check "exec sees the file the container wrote in its tmpfs: its mount namespace ($out)" test "$out" = mark
+R exec c1 ps -o pid,args >"$work/ps" 2>&1
+check "ps in exec shows the container's command as pid 1: its pid namespace" \
+  grep -qE '^ +1 +sleep 1000$' "$work/ps"
+for ns in pid net mnt uts ipc cgroup; do
+  out=$(R exec c1 bulkhead-probe ns "$ns" 2>&1)
+  check "exec is in the container's $ns namespace ($out)" test "$out" = "$(readlink "/proc/$pid/ns/$ns")"
+done
+check "  ... which is not the host's network namespace" test "$(readlink "/proc/$pid/ns/net")" != "$(readlink /proc/self/ns/net)"
+out=$(R exec c1 grep '^0::' /proc/self/cgroup 2>&1)
+check "from inside, exec is at the root of the container's cgroup namespace ($out)" test "$out" = 0::/
+
+# ---- detach, pid file, cgroup from the host ----
+R exec --detach --pid-file "$work/exec.pid" c1 sleep 1000 2>"$work/err"
+check "exec --detach returns 0 ($(cat "$work/err"))" test $? -eq 0
+epid=$(cat "$work/exec.pid" 2>/dev/null)
+check "  ... --pid-file names a live process ($epid)" kill -0 "${epid:-0}"
+IFS= read -r -d '' argv0 <"/proc/$epid/cmdline"
+check "  ... that had exec'd the command when exec returned ($argv0)" test "$argv0" = sleep
+check "  ... and is in the container's cgroup, from the host ($cgdir/cgroup.procs)" grep -qx "$epid" "$cgdir/cgroup.procs"
+check "  ... in the host's pid namespace's numbering: not the container's" test "$epid" -gt 1
+kill -9 "$epid"
+
+# ---- exit status, signals ----
+R exec c1 sh -c 'exit 7'
+check "exec's exit status is the command's (sh -c 'exit 7': $?)" test $? -eq 7
+R exec c1 sh -c 'kill -9 $$'
+check "a command killed by SIGKILL makes exec exit 137 ($?)" test $? -eq 137
+R exec c1 sleep 1000 &
+waiter=$!
+sleeping() { [ "$(grep -c . "$cgdir/cgroup.procs")" -ge 2 ]; }
+wait_for "the exec'd sleep to join the cgroup" 60 sleeping
+kill -TERM "$waiter"
+wait "$waiter"
+check "SIGTERM to exec is forwarded to its process: exec exits 143 ($?)" test $? -eq 143
+
+# ---- a command that cannot run ----
+R exec c1 no-such-command 2>"$work/err"
+check "exec of a missing command exits 127 ($?)" test $? -eq 127
+check "  ... and says so ($(cat "$work/err"))" grep -q "exec no-such-command: not found in the container's PATH" "$work/err"
+R exec c1 /tmp/mark 2>"$work/err"
+check "exec of a file that is not executable exits 126 ($?)" test $? -eq 126
+
+# ---- the process's settings ----
+out=$(R exec --user 1000 c1 id 2>&1)
+check "exec --user 1000 runs as uid 1000, gid 0 ($out)" test "$out" = "uid=1000 gid=0"
+out=$(R exec -u 1000:1000 c1 id 2>&1)
+check "exec -u 1000:1000 sets the group too ($out)" test "$out" = "uid=1000 gid=1000"
+out=$(R exec --env GREETING=hello --cwd /tmp c1 sh -c 'echo "$GREETING $(pwd)"' 2>&1)
+check "exec --env and --cwd reach the process ($out)" test "$out" = "hello /tmp"
+
+# Capabilities: the container's set (with CAP_CHOWN) unless the process
+# file gives a narrower one.
+R exec c1 sh -c 'touch /tmp/owned && chown 1000 /tmp/owned' 2>"$work/err"
+check "exec with the container's capabilities may chown ($(cat "$work/err"))" test $? -eq 0
+process=$(jq '.process' "$bundle/config.json")
+jq '.args = ["/bin/chown", "1001", "/tmp/owned"] | .capabilities |= map_values(. - ["CAP_CHOWN"])' \
+  <<<"$process" >"$work/nochown.json"
+R exec --process "$work/nochown.json" c1 2>"$work/err"
+check "exec --process without CAP_CHOWN may not chown (exit $?)" grep -q 'Operation not permitted' "$work/err"
+check "  ... and the file kept its owner" test "$(R exec c1 bulkhead-probe owner /tmp/owned)" = 1000:0
+jq '.args = ["/bin/bulkhead-probe", "status", "CapEff"]' <<<"$process" >"$work/capeff.json"
+out=$(R exec --process "$work/capeff.json" c1 2>&1)
+check "exec --process with the container's set has its capabilities effective ($out)" test "$out" = 0000000020000421
+jq '.args = ["/bin/bulkhead-probe", "status", "CapEff"] | .capabilities |= map_values(. - ["CAP_CHOWN"])' \
+  <<<"$process" >"$work/capeff.json"
+out=$(R exec --process "$work/capeff.json" c1 2>&1)
+check "  ... and without CAP_CHOWN only the others ($out)" test "$out" = 0000000020000420
+out=$(R exec --cap CAP_SYS_ADMIN c1 bulkhead-probe status CapBnd 2>&1)
+check "exec --cap adds a capability to the bounding set ($out)" test "$out" = 0000000020200421
+
+# seccomp and no_new_privs.
+out=$(R exec c1 bulkhead-probe syscall unshare-net 2>&1)
+check "exec gets the container's seccomp filter: unshare fails with its errnoRet, EBUSY ($out)" test "$out" = EBUSY
+out=$(R exec c1 bulkhead-probe status NoNewPrivs 2>&1)
+check "exec follows noNewPrivileges true: NoNewPrivs 1 ($out)" test "$out" = 1
+jq '.args = ["/bin/bulkhead-probe", "status", "NoNewPrivs"] | .noNewPrivileges = false' <<<"$process" >"$work/nnp.json"
+out=$(R exec --process "$work/nnp.json" c1 2>&1)
+check "exec --process with noNewPrivileges false: NoNewPrivs 0 ($out)" test "$out" = 0
+jq '.args = ["/bin/bulkhead-probe", "syscall", "unshare-net"] | .noNewPrivileges = false' <<<"$process" >"$work/nnp.json"
+out=$(R exec --process "$work/nnp.json" c1 2>&1)
+check "  ... and still the filter: EBUSY ($out)" test "$out" = EBUSY
+# Landlock: the config's rules allow writing only below /tmp and /dev.
+# /dev/shm is a writable tmpfs, where the rules allow writing to files
+# but not making them.
+out=$(R exec c1 bulkhead-probe write /dev/shm/written 2>&1)
+check "exec gets the container's Landlock rules: making a file in /dev/shm is refused ($out)" test "$out" = EACCES
+out=$(R exec c1 bulkhead-probe write /tmp/written 2>&1)
+check "  ... and inside /tmp allowed ($out)" test "$out" = ok
+jq '.args = ["/bin/bulkhead-probe", "write", "/dev/shm/written"] | del(.landlock)' <<<"$process" >"$work/ll.json"
+out=$(R exec --process "$work/ll.json" c1 2>&1)
+check "  ... and a process file without landlock keeps them, as podman's has none ($out)" test "$out" = EACCES
+jq '.args = ["/bin/bulkhead-probe", "write", "/dev/shm/written"]
+  | .landlock.rules.pathBeneath += [{"allowedAccess": ["make_reg", "write_file"], "paths": ["/dev/shm"]}]' \
+  <<<"$process" >"$work/ll.json"
+out=$(R exec --process "$work/ll.json" c1 2>&1)
+check "  ... while one with its own rules gets those: there the write is allowed ($out)" test "$out" = ok
+
+# ---- what is refused ----
+jq '.user.uid = "root"' <<<"$process" >"$work/bad.json"
+R exec --process "$work/bad.json" c1 2>"$work/err"
+check "a wrong member of the process file is refused (exit $?), named ($(cat "$work/err"))" \
+  grep -qF "exec: --process $work/bad.json: process: user.uid:" "$work/err"
+R exec --process "$work/capeff.json" c1 true 2>"$work/err"
+check "--process with a COMMAND is refused (exit $?)" grep -q 'gives the whole process' "$work/err"
+R exec --tty c1 true 2>"$work/err"
+check "a terminal is refused for now (exit $?)" grep -q 'a terminal (--tty, --console-socket) is not supported yet' "$work/err"
+R pause c1
+R exec c1 true 2>"$work/err"
+check "exec into a paused container is refused (exit $?)" grep -q 'container "c1" is paused; exec needs a running container (resume it first)' "$work/err"
+R resume c1
+kill -9 "$pid"
+wait_for "the container's process to end" 60 gone "$pid"
+R exec c1 true 2>"$work/err"
+check "exec into a stopped container is refused (exit $?)" grep -q 'container "c1" is stopped; exec needs a running container' "$work/err"
+R exec never-made true 2>"$work/err"
+check "exec into a container that does not exist says so" grep -q 'container "never-made" does not exist' "$work/err"
+R delete --force c1
+
+# ---- a container with a user namespace: joined first ----
+chmod 755 "$work" # the rootfs must be reachable by the container's root, host uid 100000
+jq '.linux.namespaces += [{"type": "user"}]
+  | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+  | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]' \
+  "$bundle/config.json" >"$work/config" && mv "$work/config" "$bundle/config.json"
+R run -d --bundle "$bundle" u1 2>"$work/err"
+check "a container with a user namespace runs ($(cat "$work/err"))" test "$(R state u1 | jq -r .status)" = running
+upid=$(R state u1 | jq -r .pid)
+out=$(R exec u1 bulkhead-probe ns user 2>&1)
+check "exec is in its user namespace ($out)" test "$out" = "$(readlink "/proc/$upid/ns/user")"
+R exec -d --pid-file "$work/u.pid" u1 sleep 1000
+out=$(awk '/^Uid:/ { print $2 }' "/proc/$(cat "$work/u.pid")/status")
+check "  ... as its root, the host's uid 100000 ($out)" test "$out" = 100000
+out=$(R exec u1 id 2>&1)
+check "  ... which is uid 0 inside ($out)" test "$out" = "uid=0 gid=0"
+R delete --force u1
+
+R --help >"$work/help"
+check "--help documents exec" grep -q 'exec \[OPTIONS\] ID \[COMMAND ARGS...\]' "$work/help"
+done_testing
