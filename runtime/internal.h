@@ -108,6 +108,8 @@ struct bh_config {
 	gid_t *additional_gids;
 	size_t n_additional_gids;
 	bool no_new_privileges;
+	bool terminal;                /* process.terminal: a pty, sent to the console socket */
+	unsigned short console_rows, console_columns; /* process.consoleSize; 0: the kernel's */
 
 	/* capability sets as bit masks, bit N = capability N */
 	uint64_t cap_bounding, cap_effective, cap_permitted, cap_inheritable, cap_ambient;
@@ -184,6 +186,14 @@ int bh_mount_option(const char *option, struct bh_mount *m, char **data_out);
 int bh_mount_rootfs(const struct bh_config *c, struct bh_err *err);
 int bh_mount_pivot(const struct bh_config *c, struct bh_err *err);
 int bh_mount_finish(const struct bh_config *c, struct bh_err *err);
+
+/* ---- console.c ---- */
+/* In the container process, a session leader standing in the container's
+ * mount namespace: a new pty from the container's /dev/ptmx becomes the
+ * controlling terminal and stdin, stdout and stderr (and /dev/console when
+ * BIND_CONSOLE); its master is sent over the connected unix socket
+ * SOCKET_FD (SCM_RIGHTS), which is closed then, as is our master. */
+int bh_console_setup(const struct bh_config *c, int socket_fd, bool bind_console, struct bh_err *err);
 
 /* ---- copy.c ---- */
 /* Copies the tree beneath the directory FROM (an fd) into the empty
