@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "runtime.h"
@@ -248,6 +249,14 @@ int bh_cgroup_set_limits(const struct bh_config *c, int cgroup_fd, struct bh_err
 /* Writes each "file=value" of FILES (NULL-terminated) into the cgroup, in
  * order, once bh_cgroup_check_controllers found every controller there. */
 int bh_cgroup_write_files(int cgroup_fd, char *const *files, struct bh_err *err);
+/* A "file=max" write only says there is no limit, which a cgroup without
+ * the file's controller has anyway: it is skipped there, never refused
+ * (podman sends pids.limit 0, "no limit", on every host). */
+static inline bool bh_cgroup_file_lifts_limit(const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	return eq && strcmp(eq + 1, "max") == 0;
+}
 /* -EOPNOTSUPP, naming the linux.resources field and the controller, when a
  * "file=value" of FILES needs a controller the cgroup at CGROUP_FD lacks
  * (cgroup-path.c); 0 when all are there. */
@@ -269,6 +278,10 @@ uint64_t bh_cpu_shares_to_weight(uint64_t shares);
 uint64_t bh_blkio_weight_to_io_weight(uint64_t weight);
 
 /* ---- devices.c ---- */
+/* The nodes every container gets in /dev (mount.c), which its device
+ * program always allows (c, rwm); spec.c writes them into the default. */
+extern const struct bh_device_rule bh_default_device_rules[];
+extern const size_t bh_n_default_device_rules;
 /* In the parent, before anything runs in the cgroup: the config's device
  * list as an eBPF device program attached to CGROUP_FD. A config with a
  * list but no cgroup (CGROUP_FD < 0), or a kernel that cannot load or
