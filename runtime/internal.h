@@ -255,7 +255,8 @@ int bh_cgroup_write_files(int cgroup_fd, char *const *files, struct bh_err *err)
 static inline bool bh_cgroup_file_lifts_limit(const char *kv)
 {
 	const char *eq = strchr(kv, '=');
-	return eq && strcmp(eq + 1, "max") == 0;
+	/* "max", or cpu.max's "max PERIOD": no quota whatever the period. */
+	return eq && strncmp(eq + 1, "max", 3) == 0 && (eq[4] == '\0' || eq[4] == ' ');
 }
 /* -EOPNOTSUPP, naming the linux.resources field and the controller, when a
  * "file=value" of FILES needs a controller the cgroup at CGROUP_FD lacks
