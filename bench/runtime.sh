@@ -20,7 +20,11 @@ fi
 mount -t cgroup2 none /sys/fs/cgroup
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap 'umount "$work" 2>/dev/null; rm -rf "$work"' EXIT
+# State directories live on a tmpfs, as /run is where crun, runc and this
+# runtime keep them by default: on a disk mounted with discard, removing a
+# container's state files waits for the device, and measures the disk.
+mount -t tmpfs -o mode=0700 none "$work"
 bundle=$work/bundle
 mkdir -p "$bundle/rootfs/bin" "$bundle/rootfs/proc" "$bundle/rootfs/dev" "$bundle/rootfs/sys" "$bundle/rootfs/tmp"
 cp /bin/busybox "$bundle/rootfs/bin/busybox"

@@ -64,6 +64,11 @@ static int i_name(struct mf_parse *p, yaml_node_t *v, void *t)
 		return mf_fail(p, v, "an interface's name must be a string, such as eth0");
 	if (strcmp(s, "lo") == 0)
 		return mf_fail(p, v, "interface name \"lo\" is the loopback, which the init brings up itself; name a NIC (eth0)");
+	/* The rule set tells the containers' bridge ports by this prefix and
+	 * refuses what comes in through them: a NIC named so would be cut off. */
+	if (strncmp(s, NETWORK_PORT_PREFIX, strlen(NETWORK_PORT_PREFIX)) == 0)
+		return mf_fail(p, v, "interface name \"%s\" begins with \"" NETWORK_PORT_PREFIX "\", which names the "
+			       "containers' network ports; name the NIC otherwise (eth0)", s);
 	if (!interface_name_valid(s))
 		return mf_fail(p, v, "interface name \"%s\" must be 1 to %d lowercase letters and digits, such as eth0", s,
 			       INTERFACE_NAME_MAX);

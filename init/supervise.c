@@ -112,7 +112,7 @@ void container_start(struct supervisor *s, struct container *c)
 		c->status = BH_EXIT_SETUP;
 		return;
 	}
-	struct bh_io io = { .stdin_fd = -1, .stdout_fd = pipe_fds[1], .stderr_fd = pipe_fds[1] };
+	struct bh_io io = { .stdin_fd = -1, .stdout_fd = pipe_fds[1], .stderr_fd = pipe_fds[1], .console_socket = -1 };
 	int r = bh_container_start(config, &io, &c->pid, &err);
 	close(pipe_fds[1]);
 	/* Only the cgroup is needed from here on: a parsed config (a seccomp

@@ -128,7 +128,8 @@ int bh_cgroup_check_controllers(int cgroup_fd, char *const *files, struct bh_err
 		size_t len = strcspn(*kv, ".=");
 		const char *field = "linux.resources.unified";
 		/* cgroup.* files belong to the core, which every cgroup has. */
-		if ((len == 6 && strncmp(*kv, "cgroup", 6) == 0) || has_word(here, *kv, len))
+		if ((len == 6 && strncmp(*kv, "cgroup", 6) == 0) || has_word(here, *kv, len) ||
+		    bh_cgroup_file_lifts_limit(*kv))
 			continue;
 		for (size_t i = 0; i < ARRAY_SIZE(controller_fields); i++)
 			if (strlen(controller_fields[i].controller) == len &&

@@ -154,6 +154,8 @@ int bh_cgroup_write_files(int cgroup_fd, char *const *files, struct bh_err *err)
 		const char *eq = strchr(*kv, '=');
 		snprintf(file, sizeof(file), "%.*s", (int)(eq - *kv), *kv);
 		_cleanup_close_ int fd = openat(cgroup_fd, file, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT && bh_cgroup_file_lifts_limit(*kv))
+			continue;
 		if (fd < 0)
 			return bh_fail(err, -errno, "cgroup: %s: %s%s", file, strerror(errno),
 				       errno == ENOENT ? " (is its controller available here?)" : "");

@@ -220,10 +220,31 @@ static int parse_rlimits(struct walker *w, json_t *process, struct bh_config *c)
 	return cfg_for_each(w, process, "rlimits", add_rlimit, c);
 }
 
+/* process.consoleSize: the pty's rows and columns, as a terminal's are. */
+static int parse_console_size(struct walker *w, json_t *process, struct bh_config *c)
+{
+	json_t *size;
+	uint32_t height = 0, width = 0;
+	int r = cfg_get_object(w, process, "consoleSize", &size);
+
+	if (r < 0 || !size)
+		return r;
+	size_t saved = cfg_enter_key(w, "consoleSize");
+	if ((r = cfg_get_u32(w, size, "height", &height)) == 0 && (r = cfg_get_u32(w, size, "width", &width)) == 0) {
+		if (height > 0xffff)
+			r = cfg_invalid_at(w, "height", "must be at most 65535");
+		else if (width > 0xffff)
+			r = cfg_invalid_at(w, "width", "must be at most 65535");
+	}
+	cfg_leave(w, saved);
+	c->console_rows = (unsigned short)height;
+	c->console_columns = (unsigned short)width;
+	return r;
+}
+
 /* The members of the process object PROCESS, the walker's path at it. */
 static int parse_process_object(struct walker *w, json_t *process, struct bh_config *c)
 {
-	bool terminal = false;
 	int r;
 
 	if ((r = cfg_get_strv(w, process, "args", &c->args)) == 0 && (!c->args || !c->args[0]))
@@ -234,9 +255,10 @@ static int parse_process_object(struct walker *w, json_t *process, struct bh_con
 		r = (c->cwd = strdup("/")) ? 0 : -ENOMEM;
 	if (r == 0)
 		r = cfg_require_absolute(w, "cwd", c->cwd);
-	if (r == 0 && (r = cfg_get_bool(w, process, "terminal", &terminal)) == 0 && terminal) {
-		r = cfg_invalid_at(w, "terminal", "a terminal is not supported yet; set it to false");
-	}
+	if (r == 0)
+		r = cfg_get_bool(w, process, "terminal", &c->terminal);
+	if (r == 0)
+		r = parse_console_size(w, process, c);
 	if (r == 0)
 		r = cfg_get_bool(w, process, "noNewPrivileges", &c->no_new_privileges);
 	if (r == 0)
@@ -273,7 +295,7 @@ int cfg_parse_process(struct walker *w, json_t *root, struct bh_config *c)
 }
 
 /* The process settings a process object replaces whole: what it runs, as
- * whom, with which capabilities. rlimits, oomScoreAdj and landlock are
+ * whom, with which capabilities, on which terminal. rlimits, oomScoreAdj and landlock are
  * replaced only when the object has them: an exec'd process left without
  * them keeps the container's, never the caller's limits or no Landlock. */
 static void clear_process(struct bh_config *c, json_t *process)
@@ -289,6 +311,8 @@ static void clear_process(struct bh_config *c, json_t *process)
 	c->uid = c->gid = 0;
 	c->has_umask = false;
 	c->no_new_privileges = false;
+	c->terminal = false;
+	c->console_rows = c->console_columns = 0;
 	c->cap_bounding = c->cap_effective = c->cap_permitted = c->cap_inheritable = c->cap_ambient = 0;
 	if (json_object_get(process, "rlimits")) {
 		free(c->rlimits);

@@ -80,7 +80,10 @@ static int apply_and_exec(const struct bh_config *c, const struct bh_io *io, int
 	 * masked and read-only paths refer to the container's own, so after. */
 	/* sysctls go through the container's own /proc/sys, before the
 	 * read-only paths close it. */
-	if (bh_mount_rootfs(c, err) < 0 || bh_mount_pivot(c, err) < 0 || bh_sysctl_apply(c, err) < 0 ||
+	/* The terminal comes from the container's own devpts, so after the
+	 * pivot, and before the read-only root, since it binds /dev/console. */
+	if (bh_mount_rootfs(c, err) < 0 || bh_mount_pivot(c, err) < 0 ||
+	    (c->terminal && bh_console_setup(c, io->console_socket, true, err) < 0) || bh_sysctl_apply(c, err) < 0 ||
 	    bh_mount_finish(c, err) < 0)
 		return BH_EXIT_SETUP;
 	if (bh_process_apply(c, err) < 0)
@@ -129,7 +132,7 @@ static void close_inherited(int *keep, size_t n)
 static void child_main(const struct bh_config *c, const struct bh_io *io, int go_fd, int report_fd,
 		       int start_fd, int result_fd)
 {
-	int keep[] = { report_fd, start_fd, result_fd, io->stdin_fd, io->stdout_fd, io->stderr_fd };
+	int keep[] = { report_fd, start_fd, result_fd, io->stdin_fd, io->stdout_fd, io->stderr_fd, io->console_socket };
 
 	struct bh_child_report report = { 0 };
 	struct bh_err err = { 0 };
@@ -243,6 +246,13 @@ static int launch(const struct bh_config *c, const struct bh_io *io, int start_f
 	pid_t pid;
 	ssize_t n;
 
+	/* Both or neither: a pty nobody receives, or a socket that waits for
+	 * one forever, is a caller's mistake to name now. */
+	if (c->terminal && io->console_socket < 0)
+		return bh_fail(err, -EINVAL, "process.terminal is true but no console socket was given "
+					     "(--console-socket)");
+	if (!c->terminal && io->console_socket >= 0)
+		return bh_fail(err, -EINVAL, "a console socket was given but process.terminal is false");
 	if (c->cgroups_path && (cgroup_fd = bh_cgroup_create(c, err)) < 0)
 		return cgroup_fd;
 	/* Limits and the device program are in place before anything runs

@@ -17,9 +17,26 @@
 
 #include "internal.h"
 
+/* The nodes the runtime itself gives every container (mount.c's default
+ * devices, the devpts of /dev/pts and its ptmx, whose pty slaves are 136:N)
+ * stay usable whatever the list says, as OCI's "default devices" are with
+ * crun and runc: they count as entries after the config's, and the last
+ * match wins. podman sends a bare "deny all" and relies on this. Unlike
+ * runc, 5:1 is not among them: a /dev/console made with mknod would be the
+ * machine's console (the appliance's log), and a terminal's /dev/console
+ * is the pty, 136:N. */
+const struct bh_device_rule bh_default_device_rules[] = {
+	{ true, 'c', 1, 3, 7 },  /* null */     { true, 'c', 1, 5, 7 }, /* zero */
+	{ true, 'c', 1, 7, 7 },  /* full */     { true, 'c', 1, 8, 7 }, /* random */
+	{ true, 'c', 1, 9, 7 },  /* urandom */  { true, 'c', 5, 0, 7 }, /* tty: the controlling terminal */
+	{ true, 'c', 5, 2, 7 },  /* ptmx */     { true, 'c', 136, -1, 7 }, /* the pty slaves */
+};
+const size_t bh_n_default_device_rules = ARRAY_SIZE(bh_default_device_rules);
+#define N_RULES_MAX (BH_MAX_DEVICE_RULES + ARRAY_SIZE(bh_default_device_rules))
+
 /* Each rule takes at most 5 instructions per access bit: the parser's cap
  * on entries keeps every jump within the 16-bit offsets eBPF has. */
-#define MAX_INSNS (6 + 3 * (5 * BH_MAX_DEVICE_RULES + 5) + 2)
+#define MAX_INSNS (6 + 3 * (5 * N_RULES_MAX + 5) + 2)
 
 struct program {
 	struct bpf_insn insns[MAX_INSNS];
@@ -85,7 +102,8 @@ static void patch(struct program *p, long at, size_t target)
 static void compile(const struct bh_config *c, struct program *p)
 {
 	static const int bits[] = { BPF_DEVCG_ACC_MKNOD, BPF_DEVCG_ACC_READ, BPF_DEVCG_ACC_WRITE };
-	long pending[BH_MAX_DEVICE_RULES + 1];
+	long pending[N_RULES_MAX + 1];
+	size_t n_rules = c->n_device_rules + bh_n_default_device_rules;
 
 	p->n = 0;
 	/* r2 = type, r3 = access, r4 = major, r5 = minor (struct bpf_cgroup_dev_ctx). */
@@ -106,8 +124,9 @@ static void compile(const struct bh_config *c, struct program *p)
 		 * that matches every device decides, and the verifier refuses
 		 * code that cannot be reached: the earlier ones are not emitted. */
 		bool decided = false;
-		for (size_t i = c->n_device_rules; !decided && i-- > 0;) {
-			const struct bh_device_rule *r = &c->device_rules[i];
+		for (size_t i = n_rules; !decided && i-- > 0;) {
+			const struct bh_device_rule *r = i >= c->n_device_rules ? &bh_default_device_rules[i - c->n_device_rules]
+										 : &c->device_rules[i];
 			if (!(r->access & bits[b]))
 				continue;
 			long at = emit_rule(p, r);

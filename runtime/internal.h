@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "runtime.h"
@@ -108,6 +109,8 @@ struct bh_config {
 	gid_t *additional_gids;
 	size_t n_additional_gids;
 	bool no_new_privileges;
+	bool terminal;                /* process.terminal: a pty, sent to the console socket */
+	unsigned short console_rows, console_columns; /* process.consoleSize; 0: the kernel's */
 
 	/* capability sets as bit masks, bit N = capability N */
 	uint64_t cap_bounding, cap_effective, cap_permitted, cap_inheritable, cap_ambient;
@@ -184,6 +187,14 @@ int bh_mount_option(const char *option, struct bh_mount *m, char **data_out);
 int bh_mount_rootfs(const struct bh_config *c, struct bh_err *err);
 int bh_mount_pivot(const struct bh_config *c, struct bh_err *err);
 int bh_mount_finish(const struct bh_config *c, struct bh_err *err);
+
+/* ---- console.c ---- */
+/* In the container process, a session leader standing in the container's
+ * mount namespace: a new pty from the container's /dev/ptmx becomes the
+ * controlling terminal and stdin, stdout and stderr (and /dev/console when
+ * BIND_CONSOLE); its master is sent over the connected unix socket
+ * SOCKET_FD (SCM_RIGHTS), which is closed then, as is our master. */
+int bh_console_setup(const struct bh_config *c, int socket_fd, bool bind_console, struct bh_err *err);
 
 /* ---- copy.c ---- */
 /* Copies the tree beneath the directory FROM (an fd) into the empty
@@ -263,6 +274,15 @@ int bh_cgroup_set_limits(const struct bh_config *c, int cgroup_fd, struct bh_err
 /* Writes each "file=value" of FILES (NULL-terminated) into the cgroup, in
  * order, once bh_cgroup_check_controllers found every controller there. */
 int bh_cgroup_write_files(int cgroup_fd, char *const *files, struct bh_err *err);
+/* A "file=max" write only says there is no limit, which a cgroup without
+ * the file's controller has anyway: it is skipped there, never refused
+ * (podman sends pids.limit 0, "no limit", on every host). */
+static inline bool bh_cgroup_file_lifts_limit(const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	/* "max", or cpu.max's "max PERIOD": no quota whatever the period. */
+	return eq && strncmp(eq + 1, "max", 3) == 0 && (eq[4] == '\0' || eq[4] == ' ');
+}
 /* -EOPNOTSUPP, naming the linux.resources field and the controller, when a
  * "file=value" of FILES needs a controller the cgroup at CGROUP_FD lacks
  * (cgroup-path.c); 0 when all are there. */
@@ -284,6 +304,10 @@ uint64_t bh_cpu_shares_to_weight(uint64_t shares);
 uint64_t bh_blkio_weight_to_io_weight(uint64_t weight);
 
 /* ---- devices.c ---- */
+/* The nodes every container gets in /dev (mount.c), which its device
+ * program always allows (c, rwm); spec.c writes them into the default. */
+extern const struct bh_device_rule bh_default_device_rules[];
+extern const size_t bh_n_default_device_rules;
 /* In the parent, before anything runs in the cgroup: the config's device
  * list as an eBPF device program attached to CGROUP_FD. A config with a
  * list but no cgroup (CGROUP_FD < 0), or a kernel that cannot load or

@@ -76,6 +76,10 @@ struct bh_io {
 	int stdin_fd;  /* -1: /dev/null */
 	int stdout_fd; /* -1: inherit the caller's */
 	int stderr_fd; /* -1: inherit the caller's */
+	/* A connected unix socket for a config whose process.terminal is true:
+	 * the process gets a pty for stdio and the master goes there. -1: none;
+	 * a terminal without one is refused, and so is one without a terminal. */
+	int console_socket;
 };
 
 /* Creates the container's cgroup (when the config names one), clones the

@@ -154,27 +154,19 @@ void bh_spec_paths(json_t *config, char *const *read, char *const *exec, char *c
 }
 
 /* linux.resources.devices: deny every device, then allow the nodes the
- * runtime puts into every container's /dev (Docker's and runc's list,
- * rwm as theirs): null, zero, full, random, urandom, tty, ptmx and the
- * pseudo-terminals. The runtime enforces it with a device program on the
- * container's cgroup; the builder appends what devices: declares. */
-static const struct {
-	int major, minor; /* -1: any */
-} default_device_nodes[] = {
-	{ 1, 3 }, { 1, 5 }, { 1, 7 }, { 1, 8 }, { 1, 9 }, { 5, 0 }, { 5, 2 }, { 136, -1 },
-};
-
+ * runtime puts into every container's /dev (devices.c's list, which the
+ * device program keeps usable anyway; written out so that the config says
+ * what the container gets). The builder appends what devices: declares. */
 json_t *bh_spec_default_devices(void)
 {
 	json_t *rules = json_array();
 
 	json_array_append_new(rules, json_pack("{s:b, s:s}", "allow", 0, "access", "rwm"));
-	for (size_t i = 0; i < ARRAY_SIZE(default_device_nodes); i++) {
-		json_t *rule = json_pack("{s:b, s:s, s:I, s:s}", "allow", 1, "type", "c", "major",
-					 (json_int_t)default_device_nodes[i].major, "access", "rwm");
-		json_object_set_new(rule, "minor", default_device_nodes[i].minor < 0
-							   ? json_null()
-							   : json_integer(default_device_nodes[i].minor));
+	for (size_t i = 0; i < bh_n_default_device_rules; i++) {
+		const struct bh_device_rule *d = &bh_default_device_rules[i];
+		json_t *rule = json_pack("{s:b, s:s, s:I, s:s}", "allow", 1, "type", "c", "major", (json_int_t)d->major,
+					 "access", "rwm");
+		json_object_set_new(rule, "minor", d->minor < 0 ? json_null() : json_integer(d->minor));
 		json_array_append_new(rules, rule);
 	}
 	return rules;

@@ -106,6 +106,14 @@ if [ -n "$missing" ]; then
   check "  ... naming the field and the controller ($(cat "$work/err"))" \
     grep -qF "linux.resources.$missing: the $missing controller is not enabled in cgroup2 at $cg/$slice.slice/libpod-lim.scope" "$work/err"
   check "  ... and leaving no cgroup behind" test ! -e "$cg/$slice.slice/libpod-lim.scope"
+  # No limit at all (podman's pids.limit 0, memory -1) is what such a
+  # cgroup has anyway: nothing to refuse.
+  declare -A unlimited=([memory]='.linux.resources.memory = {"limit": -1}' [pids]='.linux.resources.pids = {"limit": 0}'
+    [cpu]='.linux.resources.cpu = {"quota": -1}')
+  with_path "$slice.slice:libpod:nolim" "${unlimited[$missing]}"
+  check "  ... while no $missing limit at all (podman's form) starts: "$(jq -c .linux.resources."$missing" "$bundle/config.json")"" \
+    R --systemd-cgroup create --bundle "$bundle" nolim
+  R delete --force nolim >/dev/null 2>&1
 else
   echo "no refused limit checked: this cgroup2 has memory, pids and cpu ($(cat "$cg/cgroup.controllers"))" | diag
 fi

@@ -133,7 +133,7 @@ TEST(a_failure_at_no_path_carries_none)
 	struct bh_config *c = NULL;
 
 	/* Not even one left in ERR by an earlier failure. */
-	parse(MINIMAL(", \"terminal\": true", ""));
+	parse(MINIMAL(", \"terminal\": 1", ""));
 	ASSERT_STREQ("process.terminal", err.path);
 	ASSERT_EQ(-EINVAL, bh_config_parse("[1, 2]", 6, "/bundle", &c, &err));
 	ASSERT_STREQ("config.json: the top level must be an object", err.msg);
@@ -237,10 +237,10 @@ TEST(unknown_seccomp_action_is_refused)
 				       "[{\"names\": [\"mount\"], \"action\": \"SCMP_ACT_MAYBE\"}]}")));
 }
 
-TEST(terminal_is_refused_clearly)
+TEST(console_size_out_of_range_is_named)
 {
-	ASSERT_STREQ("config.json: process.terminal: a terminal is not supported yet; set it to false",
-		     parse(MINIMAL(", \"terminal\": true", "")));
+	ASSERT_STREQ("config.json: process.consoleSize.width: must be at most 65535",
+		     parse(MINIMAL(", \"terminal\": true, \"consoleSize\": {\"height\": 24, \"width\": 65536}", "")));
 }
 
 TEST(hostname_without_uts_namespace_is_refused)

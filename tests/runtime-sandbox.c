@@ -121,7 +121,7 @@ static void run_bundle(const char *bundle, struct result *r)
 		TAP_FAIL("config: %s", r->err.msg);
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		TAP_FAIL("pipe: %s", strerror(errno));
-	struct bh_io io = { .stdin_fd = -1, .stdout_fd = fds[1], .stderr_fd = fds[1] };
+	struct bh_io io = { .stdin_fd = -1, .stdout_fd = fds[1], .stderr_fd = fds[1], .console_socket = -1 };
 	r->start = bh_container_start(config, &io, &pid, &r->err);
 	close(fds[1]);
 	while ((n = read(fds[0], r->out + len, sizeof(r->out) - 1 - len)) > 0)

@@ -62,6 +62,9 @@ int load_existing(const char *id, struct state *s);
 const char *single_id(int argc, char **argv, const char *command);
 
 /* ---- commands.c: the lifecycle ---- */
+/* A connected socket to the unix socket at PATH (--console-socket), or
+ * says why not and returns -1. */
+int console_socket_connect(const char *path);
 int cmd_create(int argc, char **argv);
 int cmd_start(int argc, char **argv);
 int cmd_state(int argc, char **argv);

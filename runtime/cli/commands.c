@@ -13,8 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +26,7 @@
 struct create_options {
 	const char *bundle;
 	const char *pid_file;
+	const char *console_socket; /* where process.terminal's pty master goes */
 	bool detach;
 };
 
@@ -46,9 +49,7 @@ static const char *parse_create_options(int argc, char **argv, struct create_opt
 		/* We never join a session keyring (keyctl is refused in the
 		 * container anyway): the option is accepted for compatibility. */
 		case 'k': break;
-		case 'c':
-			cli_error("%s: --console-socket: a terminal is not supported yet", command);
-			return NULL;
+		case 'c': o->console_socket = optarg; break;
 		default: return NULL;
 		}
 	}
@@ -57,6 +58,29 @@ static const char *parse_create_options(int argc, char **argv, struct create_opt
 		return NULL;
 	}
 	return argv[optind];
+}
+
+int console_socket_connect(const char *path)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		cli_error("--console-socket %s: the path is too long for a unix socket", path);
+		return -1;
+	}
+	strcpy(addr.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		cli_error_errno(errno, "--console-socket: socket");
+		return -1;
+	}
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		int saved = errno;
+		close(fd);
+		cli_error_errno(saved, "--console-socket %s", path);
+		return -1;
+	}
+	return fd;
 }
 
 static int write_pid_file(const char *path, pid_t pid)
@@ -92,7 +116,7 @@ static int create_container(const char *id, const struct create_options *o, stru
 {
 	struct bh_config *config;
 	struct bh_err err = { 0 };
-	struct bh_io io = { .stdin_fd = 0, .stdout_fd = -1, .stderr_fd = -1 };
+	struct bh_io io = { .stdin_fd = 0, .stdout_fd = -1, .stderr_fd = -1, .console_socket = -1 };
 	char path[4096], *bundle;
 	int fifo, result = -1, r;
 
@@ -144,9 +168,17 @@ static int create_container(const char *id, const struct create_options *o, stru
 		close(fifo);
 		goto fail;
 	}
+	if (o->console_socket && (io.console_socket = console_socket_connect(o->console_socket)) < 0) {
+		r = EXIT_RUNTIME;
+		close(fifo);
+		close(result);
+		goto fail;
+	}
 	r = bh_container_create(config, &io, fifo, result, &s->pid, &err);
 	close(fifo);
 	close(result);
+	if (io.console_socket >= 0)
+		close(io.console_socket);
 	if (r < 0) {
 		r = cli_error("%s: %s", id, err.msg);
 		goto fail;

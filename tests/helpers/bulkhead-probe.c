@@ -417,6 +417,13 @@ int main(int argc, char **argv)
 			close(fd);
 		return e ? 1 : 0;
 	}
+	if (argc == 6 && strcmp(argv[1], "mknod") == 0) { /* mknod PATH c|b MAJOR MINOR */
+		mode_t type = argv[3][0] == 'b' ? S_IFBLK : S_IFCHR;
+		dev_t dev = makedev((unsigned)atoi(argv[4]), (unsigned)atoi(argv[5]));
+		int e = mknod(argv[2], type | 0600, dev) < 0 ? errno : 0;
+		puts(errno_name(e));
+		return e ? 1 : 0;
+	}
 	if (argc == 2 && strcmp(argv[1], "clock") == 0) { /* CLOCK_MONOTONIC in us, for the benches */
 		struct timespec ts;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
