@@ -101,11 +101,16 @@ static void report_and_exit(int fd, int status, const struct bh_err *err)
 
 /* The exec'd process, inside every namespace and the cgroup. Returns only
  * on failure, with the status to exit with. */
-static int apply_and_exec(const struct bh_config *c, int report_fd, struct bh_err *err)
+static int apply_and_exec(const struct bh_config *c, int console_socket, int report_fd, struct bh_err *err)
 {
 	bh_signals_reset();
-	/* A new session: the caller's terminal and job control stay outside. */
+	/* A new session: the caller's terminal and job control stay outside,
+	 * and the pty, if any, becomes this session's controlling terminal. */
 	setsid();
+	/* From the container's own devpts, as its first process's; its
+	 * /dev/console is that process's and stays so. */
+	if (c->terminal && bh_console_setup(c, console_socket, false, err) < 0)
+		return BH_EXIT_SETUP;
 	/* Only stdio and the report (close-on-exec) are left: the helper's and
 	 * the caller's descriptors reach the host. */
 	if (report_fd > 3)
@@ -130,7 +135,8 @@ static int apply_and_exec(const struct bh_config *c, int report_fd, struct bh_er
 
 /* The helper: reports the pid it cloned (in .status, .error 0) or why it
  * could not on HELPER_FD, and exits; the clone holds REPORT_FD until exec. */
-static void helper_main(const struct bh_config *c, const struct joined *j, int helper_fd, int report_fd)
+static void helper_main(const struct bh_config *c, const struct joined *j, int console_socket, int helper_fd,
+			int report_fd)
 {
 	struct bh_err err = { 0 };
 
@@ -142,7 +148,7 @@ static void helper_main(const struct bh_config *c, const struct joined *j, int h
 	pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)(CLONE_PARENT | SIGCHLD), NULL, NULL, NULL, NULL);
 	if (pid == 0) {
 		close(helper_fd);
-		int status = apply_and_exec(c, report_fd, &err);
+		int status = apply_and_exec(c, console_socket, report_fd, &err);
 		report_and_exit(report_fd, status, &err);
 	}
 	if (pid < 0) {
@@ -207,12 +213,19 @@ static int await_exec(pid_t helper, int helper_fd, int report_fd, pid_t *pid_out
 	return r;
 }
 
-int bh_container_exec(const struct bh_config *c, pid_t container_pid, const char *cgroups_path, pid_t *pid_out,
-		      struct bh_err *err)
+int bh_container_exec(const struct bh_config *c, pid_t container_pid, const char *cgroups_path, int console_socket,
+		      pid_t *pid_out, struct bh_err *err)
 {
 	struct joined j = { .cgroup_fd = -1 };
 	int helper_pipe[2] = { -1, -1 }, report_pipe[2] = { -1, -1 };
 	int r;
+
+	/* As at create (container.c): a pty nobody receives, or a socket
+	 * that waits for one forever, is the caller's mistake to name now. */
+	if (c->terminal && console_socket < 0)
+		return bh_fail(err, -EINVAL, "process.terminal is true but no console socket was given (--console-socket)");
+	if (!c->terminal && console_socket >= 0)
+		return bh_fail(err, -EINVAL, "a console socket was given but process.terminal is false");
 
 	for (size_t i = 0; i < ARRAY_SIZE(j.ns_fds); i++)
 		j.ns_fds[i] = -1;
@@ -228,7 +241,7 @@ int bh_container_exec(const struct bh_config *c, pid_t container_pid, const char
 	if (helper == 0) {
 		close(helper_pipe[0]);
 		close(report_pipe[0]);
-		helper_main(c, &j, helper_pipe[1], report_pipe[1]);
+		helper_main(c, &j, console_socket, helper_pipe[1], report_pipe[1]);
 	}
 	if (helper < 0) {
 		r = bh_fail_errno(err, -errno, "clone");

@@ -127,14 +127,18 @@ int bh_config_set_process(struct bh_config *config, const char *json, size_t len
  * (its user namespace first), in the cgroup at CGROUPS_PATH (NULL: none),
  * with CONFIG's rlimits, umask, cwd, then its privileges dropped as the
  * container's process had them (ids, capabilities, no_new_privs, Landlock,
- * seccomp). It keeps the caller's stdin, stdout and stderr. Returns once
+ * seccomp). It keeps the caller's stdin, stdout and stderr, unless the
+ * process's terminal is true: then CONSOLE_SOCKET (a connected unix
+ * socket, as bh_io's; -1 none, and both or neither) gets the master of a
+ * pty from the container's devpts, its stdio and controlling terminal
+ * (the container's /dev/console is left as it is). Returns once
  * the command was exec'd, with its pid (in the caller's pid namespace, the
  * caller's child: it reaps it) in *PID; or -errno with err->status the
  * status it exited with (126, 127 for an exec error, BH_EXIT_*), as
  * bh_container_start does. The caller must not be PID 1 of its pid
  * namespace (a helper clones the process as the caller's child). */
 int bh_container_exec(const struct bh_config *config, pid_t container_pid, const char *cgroups_path,
-		      pid_t *pid, struct bh_err *err);
+		      int console_socket, pid_t *pid, struct bh_err *err);
 
 /* How long bh_container_start and bh_container_create wait for the container
  * process to apply its sandbox before they kill it and fail, and

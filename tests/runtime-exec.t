@@ -7,7 +7,8 @@
 # --detach returns once it exec'd, --pid-file names it; a command that is
 # missing, and a container that is stopped or paused, are refused. Run in
 # a private mount namespace with cgroup2 on /sys/fs/cgroup, as
-# tests/runtime-cgroups.t is.
+# tests/runtime-cgroups.t is. A terminal (--tty, --console-socket) is
+# taken as conmon takes it (tests/helpers/console-receiver).
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" -eq 0 ] || skip_all "needs root to create namespaces and mount cgroup2"
 command -v jq >/dev/null || skip_all "jq is not installed (make deps installs it)"
@@ -23,7 +24,7 @@ cg=/sys/fs/cgroup
 work=$(mktemp -d)
 runtime_bundle bulkhead-probe
 cp "$busybox" "$bundle/rootfs/bin/busybox"
-for applet in sh ps cat echo sleep hostname chown id touch pwd kill true grep; do
+for applet in sh ps cat echo sleep hostname chown id touch pwd kill true grep tty; do
   ln -s busybox "$bundle/rootfs/bin/$applet"
 done
 R spec --bundle "$bundle"
@@ -156,8 +157,48 @@ check "a wrong member of the process file is refused (exit $?), named ($(cat "$w
   grep -qF "exec: --process $work/bad.json: process: user.uid:" "$work/err"
 R exec --process "$work/capeff.json" c1 true 2>"$work/err"
 check "--process with a COMMAND is refused (exit $?)" grep -q 'gives the whole process' "$work/err"
+
+# ---- a terminal: --tty with --console-socket, as conmon passes them ----
+receiver=$BUILD/tests/helpers/console-receiver
+# on_terminal N ARGS...: R exec ARGS with a receiver on socket N (in
+# conmon's place), which types the pairs WAIT SEND of $typed; waits for
+# the terminal to close. Output in $work/ttyN.
+typed=()
+on_terminal() {
+  local n=$1; shift
+  "$receiver" "$work/sock$n" "$work/tty$n" "${typed[@]}" >"$work/recv$n" 2>&1 &
+  local receiver_pid=$!
+  wait_for "the receiver's socket" 30 test -S "$work/sock$n" || return 1
+  R exec --console-socket "$work/sock$n" "$@" 2>"$work/err$n"
+  local status=$?
+  wait_for "the terminal to close" 60 gone "$receiver_pid"
+  wait "$receiver_pid"
+  return "$status"
+}
+on_terminal 1 --tty c1 sh -c 'tty; [ -t 0 ] && [ -t 1 ] && [ -t 2 ] && echo all-three-are-ttys; exit 5'
+status=$?
+check "exec --tty --console-socket exits with the command's status (exit $status$(cat "$work/err1"))" test "$status" -eq 5
+check "  ... the receiver got the master ($(cat "$work/recv1"))" grep -q '^received /dev/pts/' "$work/recv1"
+check "  ... a pty of the container's devpts is the command's stdio ($(tr -d '\r' <"$work/tty1" | tr '\n' ' '))" \
+  grep -q all-three-are-ttys "$work/tty1"
+check "  ... named /dev/pts/N inside the container" grep -q '^/dev/pts/[0-9]' "$work/tty1"
+jq '.args = ["/bin/sh", "-c", "tty"] | .terminal = true' <<<"$process" >"$work/tty.json"
+on_terminal 2 --detach --tty --pid-file "$work/tty.pid" --process "$work/tty.json" c1
+check "exec --detach --tty --process, as conmon runs it, succeeds ($(cat "$work/err2"))" test $? -eq 0
+check "  ... and the command wrote to the terminal" grep -q '^/dev/pts/' "$work/tty2"
+# ^C is the line discipline's SIGINT to the foreground process group: it
+# arrives only if the pty is the exec'd session's controlling terminal.
+typed=(ready '\003')
+on_terminal 3 --tty c1 sh -c 'trap "echo interrupted; exit 3" INT; echo ready; while :; do sleep 1; done'
+status=$?
+typed=()
+check "^C typed on exec's terminal reaches the command as SIGINT (exit $status: $(tr -d '\r' <"$work/tty3" | tr '\n' ' '))" \
+  grep -q interrupted "$work/tty3"
+R exec --tty --process "$work/capeff.json" c1 2>"$work/err"
+check "--tty with a process file whose terminal is false is refused (exit $?)" \
+  grep -q "exec: --tty, but the terminal of --process $work/capeff.json is not true" "$work/err"
 R exec --tty c1 true 2>"$work/err"
-check "a terminal is refused for now (exit $?)" grep -q 'a terminal (--tty, --console-socket) is not supported yet' "$work/err"
+check "--tty without --console-socket is refused (exit $?)" grep -q 'process.terminal is true but no console socket' "$work/err"
 R pause c1
 R exec c1 true 2>"$work/err"
 check "exec into a paused container is refused (exit $?)" grep -q 'container "c1" is paused; exec needs a running container (resume it first)' "$work/err"

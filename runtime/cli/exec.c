@@ -266,6 +266,16 @@ static struct bh_config *exec_config(const struct state *s, const struct exec_op
 	if (o->process_file) {
 		if (!(text = read_text(o->process_file, &len)))
 			return cli_error_errno(errno, "exec: --process %s", o->process_file), NULL;
+		/* conmon passes --tty beside a process whose terminal says the
+		 * same; the file decides, and must not say otherwise. Numbers as
+		 * reals: only terminal is read here. */
+		json_t *process = o->tty ? json_loadb(text, len, JSON_DECODE_INT_AS_REAL, NULL) : NULL;
+		bool says_terminal = json_is_true(json_object_get(process, "terminal"));
+		json_decref(process);
+		if (o->tty && !says_terminal) {
+			free(text);
+			return cli_error("exec: --tty, but the terminal of --process %s is not true", o->process_file), NULL;
+		}
 	} else if (!(text = process_from_options(s, o))) {
 		return NULL;
 	} else {
@@ -306,14 +316,15 @@ int cmd_exec(int argc, char **argv)
 	enum status status = state_status(&s);
 	int r = 0;
 	struct bh_config *config = NULL;
+	_cleanup_close_ int console = -1;
 	if (status != STATUS_RUNNING)
 		r = cli_error("container \"%s\" is %s; exec needs a running container%s", id, status_name(status),
 			      status == STATUS_PAUSED ? " (resume it first)" : "");
-	else if (o.tty || o.console_socket)
-		r = cli_error("exec: a terminal (--tty, --console-socket) is not supported yet");
 	else if (!(config = exec_config(&s, &o)))
 		r = EXIT_RUNTIME;
-	else if (bh_container_exec(config, s.pid, s.cgroups_path[0] ? s.cgroups_path : NULL, &pid, &err) < 0) {
+	else if (o.console_socket && (console = console_socket_connect(o.console_socket)) < 0)
+		r = EXIT_RUNTIME;
+	else if (bh_container_exec(config, s.pid, s.cgroups_path[0] ? s.cgroups_path : NULL, console, &pid, &err) < 0) {
 		r = cli_error("exec %s: %s", id, err.msg);
 		/* A command that is missing or cannot be executed exits as a
 		 * shell's would (127, 126): the caller's health check or script
