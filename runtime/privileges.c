@@ -108,8 +108,10 @@ int bh_command_resolve(const struct bh_config *c, char *out, size_t size, struct
 		}
 		p += len + (p[len] == ':');
 	}
+	/* "executable file not found in": the words of runc and crun, which
+	 * podman reads to exit 127 as a shell would. */
 	return bh_fail(err, -saved, "exec %s: %s", cmd,
-		       saved == ENOENT ? "not found in the container's PATH" : strerror(saved));
+		       saved == ENOENT ? "executable file not found in the container's PATH" : strerror(saved));
 }
 
 int bh_command_exec(const struct bh_config *c, const char *command, struct bh_err *err)

@@ -91,7 +91,7 @@ check "SIGTERM to exec is forwarded to its process: exec exits 143 ($?)" test $?
 # ---- a command that cannot run ----
 R exec c1 no-such-command 2>"$work/err"
 check "exec of a missing command exits 127 ($?)" test $? -eq 127
-check "  ... and says so ($(cat "$work/err"))" grep -q "exec no-such-command: not found in the container's PATH" "$work/err"
+check "  ... and says so ($(cat "$work/err"))" grep -q "exec no-such-command: executable file not found in the container's PATH" "$work/err"
 R exec c1 /tmp/mark 2>"$work/err"
 check "exec of a file that is not executable exits 126 ($?)" test $? -eq 126
 
