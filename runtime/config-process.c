@@ -294,26 +294,42 @@ int cfg_parse_process(struct walker *w, json_t *root, struct bh_config *c)
 	return r;
 }
 
-/* The process settings a process object replaces whole: what it runs, as
- * whom, with which capabilities, on which terminal. rlimits, oomScoreAdj and landlock are
- * replaced only when the object has them: an exec'd process left without
- * them keeps the container's, never the caller's limits or no Landlock. */
-static void clear_process(struct bh_config *c, json_t *process)
+/* Forgets the settings a process object is about to give: every one when
+ * WHOLE (a process object replaces config.json's, as --process does; of
+ * what it lacks, rlimits, oomScoreAdj and landlock stay the container's,
+ * never the caller's limits or no Landlock at all), else only those of
+ * the members it has. The parser leaves what is absent as it was. */
+static void clear_process(struct bh_config *c, json_t *process, bool whole)
 {
-	bh_strv_free(c->args);
-	bh_strv_free(c->env);
-	free(c->cwd);
-	free(c->additional_gids);
-	c->args = c->env = NULL;
-	c->cwd = NULL;
-	c->additional_gids = NULL;
-	c->n_additional_gids = 0;
-	c->uid = c->gid = 0;
-	c->has_umask = false;
-	c->no_new_privileges = false;
-	c->terminal = false;
-	c->console_rows = c->console_columns = 0;
-	c->cap_bounding = c->cap_effective = c->cap_permitted = c->cap_inheritable = c->cap_ambient = 0;
+#define GIVES(key) (whole || json_object_get(process, key))
+	if (GIVES("args")) {
+		bh_strv_free(c->args);
+		c->args = NULL;
+	}
+	if (GIVES("env")) {
+		bh_strv_free(c->env);
+		c->env = NULL;
+	}
+	if (GIVES("cwd")) {
+		free(c->cwd);
+		c->cwd = NULL;
+	}
+	if (GIVES("user")) {
+		free(c->additional_gids);
+		c->additional_gids = NULL;
+		c->n_additional_gids = 0;
+		c->uid = c->gid = 0;
+		c->has_umask = false;
+	}
+	if (GIVES("noNewPrivileges"))
+		c->no_new_privileges = false;
+	if (GIVES("terminal"))
+		c->terminal = false;
+	if (GIVES("consoleSize"))
+		c->console_rows = c->console_columns = 0;
+	if (GIVES("capabilities"))
+		c->cap_bounding = c->cap_effective = c->cap_permitted = c->cap_inheritable = c->cap_ambient = 0;
+#undef GIVES
 	if (json_object_get(process, "rlimits")) {
 		free(c->rlimits);
 		c->rlimits = NULL;
@@ -333,7 +349,7 @@ static void clear_process(struct bh_config *c, json_t *process)
 	}
 }
 
-int bh_config_set_process(struct bh_config *c, const char *json, size_t len, struct bh_err *err)
+static int set_process(struct bh_config *c, const char *json, size_t len, bool whole, struct bh_err *err)
 {
 	struct walker w = { .err = err };
 	json_error_t jerr;
@@ -348,7 +364,7 @@ int bh_config_set_process(struct bh_config *c, const char *json, size_t len, str
 		json_decref(process);
 		return bh_fail(err, -EINVAL, "process: must be an object (config.json's process)");
 	}
-	clear_process(c, process);
+	clear_process(c, process, whole);
 	r = parse_process_object(&w, process, c);
 	json_decref(process);
 	if (r == -EINVAL && err && err->reason[0]) {
@@ -363,4 +379,14 @@ int bh_config_set_process(struct bh_config *c, const char *json, size_t len, str
 		bh_fail(err, r, "process: out of memory");
 	}
 	return r;
+}
+
+int bh_config_set_process(struct bh_config *c, const char *json, size_t len, struct bh_err *err)
+{
+	return set_process(c, json, len, true, err);
+}
+
+int bh_config_change_process(struct bh_config *c, const char *json, size_t len, struct bh_err *err)
+{
+	return set_process(c, json, len, false, err);
 }

@@ -13,6 +13,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -135,16 +136,28 @@ static int apply_and_exec(const struct bh_config *c, int console_socket, int rep
 
 /* The helper: reports the pid it cloned (in .status, .error 0) or why it
  * could not on HELPER_FD, and exits; the clone holds REPORT_FD until exec. */
-static void helper_main(const struct bh_config *c, const struct joined *j, int console_socket, int helper_fd,
+static void helper_main(const struct bh_config *c, struct joined *j, int console_socket, int helper_fd,
 			int report_fd)
 {
 	struct bh_err err = { 0 };
 
 	/* oom_score_adj is inherited: set on ourselves, through the host's
 	 * /proc, before the mount namespace changes what /proc is. */
-	if (join_cgroup(j->cgroup_fd, &err) < 0 || bh_oom_score_apply(c, getpid(), &err) < 0 ||
-	    join_namespaces(j, &err) < 0)
+	if (join_cgroup(j->cgroup_fd, &err) < 0 || bh_oom_score_apply(c, getpid(), &err) < 0)
 		report_and_exit(helper_fd, BH_EXIT_SETUP, &err);
+	/* Until its exec, a process of the container's could otherwise read
+	 * ours and the clone's memory and descriptors through /proc: we hold
+	 * the host's privileges and descriptors that reach outside. execve
+	 * makes the command dumpable again. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+		bh_fail_errno(&err, -errno, "PR_SET_DUMPABLE");
+		report_and_exit(helper_fd, BH_EXIT_SETUP, &err);
+	}
+	if (join_namespaces(j, &err) < 0)
+		report_and_exit(helper_fd, BH_EXIT_SETUP, &err);
+	/* The namespaces' and the cgroup's descriptors are the host's: the
+	 * clone does not get them. */
+	joined_close(j);
 	pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)(CLONE_PARENT | SIGCHLD), NULL, NULL, NULL, NULL);
 	if (pid == 0) {
 		close(helper_fd);

@@ -121,6 +121,10 @@ int bh_container_start_created(int start_fd, int result_fd, struct bh_err *err);
  * config.json's are, from the object ("process: user.uid: ...", err->path
  * "user.uid"); after a failure CONFIG is fit only for bh_config_free. */
 int bh_config_set_process(struct bh_config *config, const char *json, size_t len, struct bh_err *err);
+/* The same, but only the members the object has replace the config's
+ * (exec's --cwd, --env, --user on the container's own process); an
+ * absent one stays as the config has it. */
+int bh_config_change_process(struct bh_config *config, const char *json, size_t len, struct bh_err *err);
 
 /* Runs CONFIG's process (bh_config_set_process) in the running container
  * whose first process is CONTAINER_PID: in every namespace of that process

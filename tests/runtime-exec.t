@@ -35,14 +35,22 @@ jq '.process.args = ["/bin/sh", "-c", "echo mark >/tmp/mark; exec sleep 1000"]
   | .hostname = "exectest"
   | .process.capabilities |= map_values(. + ["CAP_CHOWN"])
   | .linux.seccomp.syscalls |= map(.names -= ["unshare"])
-  | .linux.seccomp.syscalls += [{"names": ["unshare"], "action": "SCMP_ACT_ERRNO", "errnoRet": 16}]' \
-  "$bundle/config.json" >"$work/config" && mv "$work/config" "$bundle/config.json"
+  | .linux.seccomp.syscalls += [{"names": ["unshare"], "action": "SCMP_ACT_ERRNO", "errnoRet": 16}]
+  | .process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 512, "hard": 1000},
+      {"type": "RLIMIT_CORE", "soft": 1234567890123, "hard": 1234567890123}]
+  | .process.user.umask = 23' \
+  "$bundle/config.json" | sed 's/1234567890123/18446744073709551615/g' >"$work/config" && mv "$work/config" "$bundle/config.json"
 check "the container's config keeps its own pid, network, uts and mount namespaces" \
   quietly jq -e '[.linux.namespaces[].type] | index("pid") and index("network") and index("uts") and index("mount")' \
   "$bundle/config.json"
 
 R run -d --bundle "$bundle" c1 2>"$work/err"
-check "the container runs ($(cat "$work/err"))" test "$(R state c1 | jq -r .status)" = running
+running=$(R state c1 | jq -r .status)
+check "the container runs ($(cat "$work/err"))" test "$running" = running
+[ "$running" = running ] || { done_testing; exit; }
+# The container's process as --process files start from it (jq cannot
+# write 2^64-1: without rlimits, the container's stay).
+process=$(jq '.process | del(.rlimits)' "$bundle/config.json")
 pid=$(R state c1 | jq -r .pid)
 cgdir=$cg/bulkhead-runtime/c1
 marked() { R exec c1 cat /tmp/mark >/dev/null 2>&1; }
@@ -100,6 +108,18 @@ out=$(R exec --user 1000 c1 id 2>&1)
 check "exec --user 1000 runs as uid 1000, gid 0 ($out)" test "$out" = "uid=1000 gid=0"
 out=$(R exec -u 1000:1000 c1 id 2>&1)
 check "exec -u 1000:1000 sets the group too ($out)" test "$out" = "uid=1000 gid=1000"
+out=$(R exec c1 bulkhead-probe rlimit NOFILE 2>&1)
+check "exec gets the container's rlimits, not the caller's ($out)" test "$out" = "512 1000"
+out=$(R exec c1 bulkhead-probe rlimit CORE 2>&1)
+check "  ... unlimited as the spec writes it too ($out)" test "$out" = "18446744073709551615 18446744073709551615"
+out=$(R exec c1 bulkhead-probe umask 2>&1)
+check "  ... and its umask ($out)" test "$out" = 0027
+out=$(R exec -u 1000 c1 bulkhead-probe umask 2>&1)
+check "  ... which --user keeps ($out)" test "$out" = 0027
+jq '.args = ["/bin/bulkhead-probe", "rlimit", "NOFILE"] | .rlimits = [{"type": "RLIMIT_NOFILE", "soft": 64, "hard": 64}]' \
+  <<<"$process" >"$work/rlimit.json"
+out=$(R exec --process "$work/rlimit.json" c1 2>&1)
+check "  ... while a process file's own rlimits replace them ($out)" test "$out" = "64 64"
 out=$(R exec --env GREETING=hello --cwd /tmp c1 sh -c 'echo "$GREETING $(pwd)"' 2>&1)
 check "exec --env and --cwd reach the process ($out)" test "$out" = "hello /tmp"
 
@@ -107,7 +127,6 @@ check "exec --env and --cwd reach the process ($out)" test "$out" = "hello /tmp"
 # file gives a narrower one.
 R exec c1 sh -c 'touch /tmp/owned && chown 1000 /tmp/owned' 2>"$work/err"
 check "exec with the container's capabilities may chown ($(cat "$work/err"))" test $? -eq 0
-process=$(jq '.process' "$bundle/config.json")
 jq '.args = ["/bin/chown", "1001", "/tmp/owned"] | .capabilities |= map_values(. - ["CAP_CHOWN"])' \
   <<<"$process" >"$work/nochown.json"
 R exec --process "$work/nochown.json" c1 2>"$work/err"
@@ -213,7 +232,7 @@ R delete --force c1
 
 # ---- a container with a user namespace: joined first ----
 chmod 755 "$work" # the rootfs must be reachable by the container's root, host uid 100000
-jq '.linux.namespaces += [{"type": "user"}]
+jq 'del(.process.rlimits) | .linux.namespaces += [{"type": "user"}]
   | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
   | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]' \
   "$bundle/config.json" >"$work/config" && mv "$work/config" "$bundle/config.json"

@@ -101,26 +101,26 @@ static const char *parse_exec_options(int argc, char **argv, struct exec_options
 	return id;
 }
 
-/* "UID[:GID]" into process.user; a user given here has no additional groups. */
-static int set_user(json_t *process, const char *spec)
+/* "UID[:GID]" as process.user, keeping CONTAINER_USER's umask; a user
+ * given here has no additional groups. NULL for a malformed SPEC. */
+static json_t *user_object(const char *spec, json_t *container_user)
 {
 	char *end;
 	unsigned long uid = strtoul(spec, &end, 10), gid = 0;
 
 	if (end == spec || (*end && *end != ':') || uid >= 0xffffffffUL)
-		return -EINVAL;
+		return NULL;
 	if (*end == ':') {
 		const char *g = end + 1;
 		gid = strtoul(g, &end, 10);
 		if (end == g || *end || gid >= 0xffffffffUL)
-			return -EINVAL;
+			return NULL;
 	}
 	json_t *user = json_pack("{s:I, s:I}", "uid", (json_int_t)uid, "gid", (json_int_t)gid);
-	json_t *old = json_object_get(process, "user");
-	json_t *umask = old ? json_object_get(old, "umask") : NULL;
-	if (!user || (umask && json_object_set(user, "umask", umask) < 0))
-		return json_decref(user), -ENOMEM;
-	return json_object_set_new(process, "user", user) < 0 ? -ENOMEM : 0;
+	json_t *umask = json_object_get(container_user, "umask");
+	if (user && json_is_number(umask))
+		json_object_set_new(user, "umask", json_integer((json_int_t)json_number_value(umask)));
+	return user;
 }
 
 /* NAME=VALUE into ENV (an array), replacing an entry of the same NAME. */
@@ -138,16 +138,10 @@ static int set_env(json_t *env, const char *assignment)
 /* Adds CAP to the sets that make it usable: bounding, effective,
  * permitted, and ambient (which the runtime raises only where the
  * process's inheritable set allows, caps.c). */
-static int add_cap(json_t *process, const char *cap)
+static int add_cap(json_t *caps, const char *cap)
 {
 	static const char *const sets[] = { "bounding", "effective", "permitted", "ambient" };
-	json_t *caps = json_object_get(process, "capabilities");
 
-	if (!json_is_object(caps)) {
-		caps = json_object();
-		if (!caps || json_object_set_new(process, "capabilities", caps) < 0)
-			return -ENOMEM;
-	}
 	for (size_t i = 0; i < ARRAY_SIZE(sets); i++) {
 		json_t *set = json_object_get(caps, sets[i]);
 		if (!json_is_array(set)) {
@@ -161,47 +155,67 @@ static int add_cap(json_t *process, const char *cap)
 	return 0;
 }
 
-/* The container's config.json process with the options' changes, as JSON
- * text (malloc'd), or NULL after saying why. */
-static char *process_from_options(const struct state *s, const struct exec_options *o)
+/* The options' changes to the container's process, as a process object
+ * holding only what changes (JSON text, malloc'd), or NULL after saying
+ * why. Of config.json only strings are taken (env, capabilities) and the
+ * umask: numbers are read as reals, so that an rlimit above INT64_MAX,
+ * which the runtime's own parser reads, cannot fail this one. */
+static char *process_changes(const struct state *s, const struct exec_options *o)
 {
 	char path[4200];
 	json_error_t jerr;
 
 	snprintf(path, sizeof(path), "%s/config.json", s->bundle);
-	json_t *root = json_load_file(path, 0, &jerr);
+	json_t *root = json_load_file(path, JSON_DECODE_INT_AS_REAL, &jerr);
 	json_t *process = root ? json_object_get(root, "process") : NULL;
 	if (!json_is_object(process)) {
 		cli_error("exec %s: %s: %s", s->id, path, root ? "no process object" : jerr.text);
 		json_decref(root);
 		return NULL;
 	}
-	json_t *args = json_array(), *env = json_object_get(process, "env");
-	int r = args ? 0 : -ENOMEM;
+	json_t *changes = json_object(), *args = json_array();
+	int r = changes && args ? 0 : -ENOMEM;
 	for (char **a = o->command; r == 0 && *a; a++)
 		r = json_array_append_new(args, json_string(*a));
-	if (r == 0)
-		r = json_object_set_new(process, "args", args) < 0 ? -ENOMEM : 0;
-	else
-		json_decref(args);
-	if (r == 0 && !json_is_array(env) && (!(env = json_array()) || json_object_set_new(process, "env", env) < 0))
+	if (r == 0 && json_object_set(changes, "args", args) < 0)
 		r = -ENOMEM;
-	for (size_t i = 0; r == 0 && i < o->n_env; i++)
-		r = set_env(env, o->env[i]) < 0 ? -ENOMEM : 0;
-	if (r == 0 && o->cwd)
-		r = json_object_set_new(process, "cwd", json_string(o->cwd)) < 0 ? -ENOMEM : 0;
-	if (r == 0 && o->user && (r = set_user(process, o->user)) == -EINVAL) {
-		cli_error("exec: --user takes UID[:GID] (numbers), not \"%s\"", o->user);
-		json_decref(root);
-		return NULL;
+	json_decref(args);
+	if (r == 0 && o->n_env) {
+		json_t *env = json_object_get(process, "env");
+		env = json_is_array(env) ? json_deep_copy(env) : json_array();
+		for (size_t i = 0; env && r == 0 && i < o->n_env; i++)
+			r = set_env(env, o->env[i]);
+		if (!env || r < 0 || json_object_set_new(changes, "env", env) < 0)
+			r = -ENOMEM;
 	}
-	for (size_t i = 0; r == 0 && i < o->n_caps; i++)
-		r = add_cap(process, o->caps[i]);
-	if (r == 0 && o->no_new_privs)
-		r = json_object_set_new(process, "noNewPrivileges", json_true()) < 0 ? -ENOMEM : 0;
-	if (r == 0)
-		r = json_object_set_new(process, "terminal", json_boolean(o->tty)) < 0 ? -ENOMEM : 0;
-	char *text = r == 0 ? json_dumps(process, JSON_COMPACT) : NULL;
+	if (r == 0 && o->cwd && json_object_set_new(changes, "cwd", json_string(o->cwd)) < 0)
+		r = -ENOMEM;
+	if (r == 0 && o->user) {
+		json_t *user = user_object(o->user, json_object_get(process, "user"));
+		if (!user) {
+			cli_error("exec: --user takes UID[:GID] (numbers), not \"%s\"", o->user);
+			json_decref(changes);
+			json_decref(root);
+			return NULL;
+		}
+		if (json_object_set_new(changes, "user", user) < 0)
+			r = -ENOMEM;
+	}
+	if (r == 0 && o->n_caps) {
+		json_t *caps = json_object_get(process, "capabilities");
+		caps = json_is_object(caps) ? json_deep_copy(caps) : json_object();
+		for (size_t i = 0; caps && r == 0 && i < o->n_caps; i++)
+			r = add_cap(caps, o->caps[i]);
+		if (!caps || r < 0 || json_object_set_new(changes, "capabilities", caps) < 0)
+			r = -ENOMEM;
+	}
+	if (r == 0 && o->no_new_privs && json_object_set_new(changes, "noNewPrivileges", json_true()) < 0)
+		r = -ENOMEM;
+	/* The container's own may have had one; exec has one when it asks. */
+	if (r == 0 && json_object_set_new(changes, "terminal", json_boolean(o->tty)) < 0)
+		r = -ENOMEM;
+	char *text = r == 0 ? json_dumps(changes, JSON_COMPACT) : NULL;
+	json_decref(changes);
 	json_decref(root);
 	if (!text)
 		cli_error("out of memory");
@@ -276,7 +290,7 @@ static struct bh_config *exec_config(const struct state *s, const struct exec_op
 			free(text);
 			return cli_error("exec: --tty, but the terminal of --process %s is not true", o->process_file), NULL;
 		}
-	} else if (!(text = process_from_options(s, o))) {
+	} else if (!(text = process_changes(s, o))) {
 		return NULL;
 	} else {
 		len = strlen(text);
@@ -285,7 +299,8 @@ static struct bh_config *exec_config(const struct state *s, const struct exec_op
 		free(text);
 		return cli_error("exec %s: %s", s->id, err.msg), NULL;
 	}
-	int r = bh_config_set_process(config, text, len, &err);
+	int r = o->process_file ? bh_config_set_process(config, text, len, &err)
+				: bh_config_change_process(config, text, len, &err);
 	free(text);
 	if (r < 0) {
 		bh_config_free(config);
