@@ -230,9 +230,28 @@ R exec never-made true 2>"$work/err"
 check "exec into a container that does not exist says so" grep -q 'container "never-made" does not exist' "$work/err"
 R delete --force c1
 
+# ---- a precompiled filter (run.bulkhead.seccomp.bpf), as bulkhead build
+# writes one: exec loads that program, as start does, not the rules ----
+# x86_64 classic BPF: unshare (272) fails with EBUSY, everything else runs.
+perl -e 'print pack("vCCV", 0x20, 0, 0, 0), pack("vCCV", 0x15, 0, 1, 272),
+  pack("vCCV", 0x06, 0, 0, 0x00050010), pack("vCCV", 0x06, 0, 0, 0x7fff0000)' >"$bundle/filter.bpf"
+jq 'del(.process.rlimits) | .annotations["run.bulkhead.seccomp.bpf"] = "filter.bpf"
+  | .linux.seccomp.syscalls |= map(select(.names != ["unshare"]))' \
+  "$bundle/config.json" >"$work/config" && mv "$work/config" "$bundle/config.json"
+R run -d --bundle "$bundle" b1 2>"$work/err"
+check "a container with a compiled filter runs ($(cat "$work/err"))" test "$(R state b1 | jq -r .status)" = running
+out=$(R exec b1 bulkhead-probe syscall unshare-net 2>&1)
+check "exec loads the compiled program: unshare fails with its EBUSY, not the rules' EPERM ($out)" test "$out" = EBUSY
+R delete --force b1
+jq 'del(.annotations["run.bulkhead.seccomp.bpf"])' "$bundle/config.json" >"$work/config" && mv "$work/config" "$bundle/config.json"
+R run -d --bundle "$bundle" b2 2>"$work/err"
+out=$(R exec b2 bulkhead-probe syscall unshare-net 2>&1)
+check "  ... where the same config's rules alone answer EPERM ($out)" test "$out" = EPERM
+R delete --force b2
+
 # ---- a container with a user namespace: joined first ----
 chmod 755 "$work" # the rootfs must be reachable by the container's root, host uid 100000
-jq 'del(.process.rlimits) | .linux.namespaces += [{"type": "user"}]
+jq '.linux.namespaces += [{"type": "user"}]
   | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
   | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]' \
   "$bundle/config.json" >"$work/config" && mv "$work/config" "$bundle/config.json"
