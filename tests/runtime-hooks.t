@@ -208,6 +208,16 @@ check "  ... leaving no container" no_container "$p-rel"
 with_hooks '.hooks = {poststop: [h("poststop"; 0) | .timeout = 0]}'
 R create --bundle "$bundle" "$p-zero" 2>"$work/err"
 check "a timeout of 0 is refused by its JSON path ($(cat "$work/err"))" grep -qF 'config.json: hooks.poststop[0].timeout: must be' "$work/err"
+fresh
+with_hooks '.hooks = {createRuntime: [h("createRuntime"; 0)], createContainer: [{args: ["x"]}]}'
+R create --bundle "$bundle" "$p-nopath" 2>"$work/err"
+check "a hook without a path is refused by its JSON path ($(cat "$work/err"))" \
+  grep -qF 'config.json: hooks.createContainer[0]: path is required' "$work/err"
+check "  ... before any hook ran" test ! -e "$out/order"
+with_hooks '.hooks = {poststart: {path: "/bin/true"}}'
+R create --bundle "$bundle" "$p-notarray" 2>"$work/err"
+check "a hook list that is no array is refused by its JSON path ($(cat "$work/err"))" \
+  grep -qF 'config.json: hooks.poststart: must be an array' "$work/err"
 
 # ---- start: startContainer fails start; poststart only warns ----
 fresh
