@@ -85,6 +85,14 @@ out=$(in_container "$odd" node /dev/odd)
 check "a linux.devices node the host lacks (c 1:250) is made under deny all ($out)" test "$out" = "c 1:250 0666"
 out=$(in_container "$odd" open /dev/odd r)
 check "  ... and opening it is refused by the device program ($out)" test "$out" = EPERM
+# Each node of linux.devices is an entry of the program: 1024 load (the
+# verifier takes the program), one more is refused by name.
+many() { echo ".linux.devices = [range(0; $1) | {path: \"/dev/d\\(.)\", type: \"c\", major: 1, minor: (1000 + .)}]"; }
+out=$(in_container "$(many 1024)" node /dev/d1023)
+check "1024 linux.devices nodes under the device program are made ($out)" test "$out" = "c 1:2023 0666"
+in_container "$(many 1025)" node /dev/d0 >/dev/null
+check "  ... 1025 are refused by name" \
+  grep -qF 'devices: linux.devices has 1025 entries; with linux.resources.devices at most 1024 are supported' "$work/err"
 
 # linux.devices as podman writes it: fileMode is the node's whole st_mode
 # (020644 for a char device), and with --privileged the list holds the
