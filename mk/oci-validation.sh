@@ -6,7 +6,7 @@
 # RUNTIME and, if given, OTHER_RUNTIME (runc, say), each .t on its own,
 # and prints per file: the checks (A/B when they differ) and each runtime's
 # `not ok` count, then the `not ok` lines OTHER_RUNTIME passes and RUNTIME
-# does not. Needs root.
+# does not. Needs root and jq; containers a test leaves are deleted.
 # Every run is in a private mount namespace with cgroup2 mounted on
 # /sys/fs/cgroup, so a host with hybrid v1/v2 cgroups is not touched.
 # (runtime-tools asks for Go 1.21; Debian bookworm's 1.19 builds it with
@@ -36,9 +36,17 @@ run_all() {
     TESTS="$tests" TIMEOUT="$timeout" sh -c '
     mount -t cgroup2 none /sys/fs/cgroup || exit 1
     cd "$TOOLS"
+    # What a test left behind (it stopped half-way): the containers of its
+    # bundles (ocitest*) that were not there before the run.
+    ours() { "$RUNTIME" list --format json 2>/dev/null |
+      jq -r ".[]? | select(.bundle | test(\"/ocitest[0-9]+$\")) | .id"; }
+    ours >"$OUT/before-run"
     for t in $TESTS; do
       timeout -k 10 "$TIMEOUT" "./validation/$t/$t.t" >"$OUT/$t.tap" 2>&1 </dev/null
       echo $? >"$OUT/$t.status"
+      for id in $(ours | grep -vxF -f "$OUT/before-run"); do
+        "$RUNTIME" delete --force "$id" >/dev/null 2>&1
+      done
     done'
 }
 
