@@ -57,5 +57,7 @@ int cfg_parse_compiled_seccomp(struct walker *w, json_t *root, struct bh_config 
 /* With w->on_disk (bh_config_load): the compiled filter's file, read. */
 int cfg_read_compiled_seccomp(struct walker *w, struct bh_config *c);
 int cfg_parse_resources(struct walker *w, json_t *linux_obj, struct bh_config *c);
+/* config.json's hooks (config-hooks.c). */
+int cfg_parse_hooks(struct walker *w, json_t *root, struct bh_config *c);
 
 #endif

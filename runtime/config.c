@@ -397,7 +397,7 @@ static int parse_config(struct walker *w, json_t *root, struct bh_config *c)
 	    (r = cfg_get_string(w, root, "hostname", &c->hostname)) < 0 ||
 	    (r = cfg_get_string(w, root, "domainname", &c->domainname)) < 0 || (r = parse_mounts(w, root, c)) < 0 ||
 	    (r = parse_linux(w, root, c)) < 0 || (r = cfg_parse_compiled_seccomp(w, root, c)) < 0 ||
-	    (w->on_disk && (r = cfg_read_compiled_seccomp(w, c)) < 0))
+	    (w->on_disk && (r = cfg_read_compiled_seccomp(w, c)) < 0) || (r = cfg_parse_hooks(w, root, c)) < 0)
 		return r;
 	if ((c->hostname || c->domainname) && !(c->namespaces & CLONE_NEWUTS))
 		return cfg_invalid_at(w, c->hostname ? "hostname" : "domainname",
@@ -525,6 +525,7 @@ void bh_config_free(struct bh_config *c)
 	free(c->seccomp_rules);
 	free(c->seccomp_bpf_name);
 	free(c->seccomp_bpf);
+	bh_hooks_free(c->hooks);
 	free(c);
 }
 

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -15,6 +16,19 @@
 #include <time.h>
 
 #include "internal.h"
+
+/* An empty report (error 0) says where the child stands instead, in status:
+ * its sandbox stands and it waits for start_fd (or it exec'd: EOF), or its
+ * mounts are made and it waits on the go pipe for the create hooks. */
+enum { CHILD_READY = 0, CHILD_MOUNTED = 1 };
+
+/* prestart, createRuntime or createContainer hooks: the spec runs them all
+ * between the mounts and the pivot, so the child stops there and tells us. */
+static bool hooks_before_pivot(const struct bh_config *c)
+{
+	return bh_hooks_count(c->hooks, BH_HOOK_PRESTART) || bh_hooks_count(c->hooks, BH_HOOK_CREATE_RUNTIME) ||
+	       bh_hooks_count(c->hooks, BH_HOOK_CREATE_CONTAINER);
+}
 
 static int setup_stdio(const struct bh_io *io, struct bh_err *err)
 {
@@ -54,11 +68,43 @@ static int wait_for_start(int start_fd, int result_fd, int *report_fd, struct bh
 	return bh_fail(err, -EPIPE, "waiting for start: the start fifo closed");
 }
 
+/* In the child, once the mounts are made and before the pivot (SYNC_FD
+ * open: there are create hooks): tells the parent, which runs prestart and
+ * createRuntime with our pid, waits for its go-ahead, then runs the
+ * createContainer hooks here, in our namespaces, where the caller's paths
+ * are still in reach. The startContainer hooks' state is formatted now
+ * too, by the caller's function, before the seccomp filter could refuse
+ * what that needs (it runs right before the exec). */
+static int hooks_at_pivot(const struct bh_config *c, int sync_fd, int report_fd, char **start_state,
+			  struct bh_err *err)
+{
+	struct bh_child_report mounted = { .status = CHILD_MOUNTED };
+	char go;
+
+	if (bh_hooks_count(c->hooks, BH_HOOK_START_CONTAINER) &&
+	    !(*start_state = c->hook_state(c->hook_state_data, "created", getpid())))
+		return bh_fail(err, -ENOMEM, "formatting the state for the startContainer hooks");
+	if (sync_fd < 0)
+		return 0;
+	if (write(report_fd, &mounted, sizeof(mounted)) != (ssize_t)sizeof(mounted))
+		return bh_fail(err, -EPIPE, "telling the runtime the mounts are made: the report pipe closed");
+	/* EOF: a prestart or createRuntime hook failed; the parent says which. */
+	if (read(sync_fd, &go, 1) != 1)
+		return bh_fail(err, -ECANCELED, "the runtime's create hooks failed");
+	close(sync_fd);
+	_cleanup_free_ char *state = c->hook_state(c->hook_state_data, "creating", getpid());
+	if (!state)
+		return bh_fail(err, -ENOMEM, "formatting the state for the createContainer hooks");
+	return bh_hooks_run_all(c->hooks, BH_HOOK_CREATE_CONTAINER, state, err);
+}
+
 /* Runs in the child, after the parent put it into its cgroup. Returns only
  * on failure, with the exit status to use. */
 static int apply_and_exec(const struct bh_config *c, const struct bh_io *io, int start_fd, int result_fd,
-			  int *report_fd, struct bh_err *err)
+			  int sync_fd, int *report_fd, struct bh_err *err)
 {
+	char *start_state = NULL; /* the process execs or exits: never freed */
+
 	/* Joined namespaces first: everything after happens inside them. */
 	if (bh_ns_join(c, err) < 0)
 		return BH_EXIT_SETUP;
@@ -82,9 +128,9 @@ static int apply_and_exec(const struct bh_config *c, const struct bh_io *io, int
 	 * read-only paths close it. */
 	/* The terminal comes from the container's own devpts, so after the
 	 * pivot, and before the read-only root, since it binds /dev/console. */
-	if (bh_mount_rootfs(c, err) < 0 || bh_mount_pivot(c, err) < 0 ||
-	    (c->terminal && bh_console_setup(c, io->console_socket, true, err) < 0) || bh_sysctl_apply(c, err) < 0 ||
-	    bh_mount_finish(c, err) < 0)
+	if (bh_mount_rootfs(c, err) < 0 || hooks_at_pivot(c, sync_fd, *report_fd, &start_state, err) < 0 ||
+	    bh_mount_pivot(c, err) < 0 || (c->terminal && bh_console_setup(c, io->console_socket, true, err) < 0) ||
+	    bh_sysctl_apply(c, err) < 0 || bh_mount_finish(c, err) < 0)
 		return BH_EXIT_SETUP;
 	if (bh_process_apply(c, err) < 0)
 		return BH_EXIT_SETUP;
@@ -99,6 +145,9 @@ static int apply_and_exec(const struct bh_config *c, const struct bh_io *io, int
 	if (bh_command_resolve(c, command, sizeof(command), err) < 0)
 		return err->code == -ENOENT ? BH_EXIT_NOTFOUND : BH_EXIT_NOEXEC;
 	if (start_fd >= 0 && wait_for_start(start_fd, result_fd, report_fd, err) < 0)
+		return BH_EXIT_SETUP;
+	/* In the container, with its own privileges, as runc and crun run them. */
+	if (start_state && bh_hooks_run_all(c->hooks, BH_HOOK_START_CONTAINER, start_state, err) < 0)
 		return BH_EXIT_SETUP;
 
 	return bh_command_exec(c, command, err);
@@ -132,7 +181,8 @@ static void close_inherited(int *keep, size_t n)
 static void child_main(const struct bh_config *c, const struct bh_io *io, int go_fd, int report_fd,
 		       int start_fd, int result_fd)
 {
-	int keep[] = { report_fd, start_fd, result_fd, io->stdin_fd, io->stdout_fd, io->stderr_fd, io->console_socket };
+	int keep[] = { report_fd,     start_fd,      result_fd,           io->stdin_fd,
+		       io->stdout_fd, io->stderr_fd, io->console_socket, -1 /* sync_fd */ };
 
 	struct bh_child_report report = { 0 };
 	struct bh_err err = { 0 };
@@ -144,10 +194,14 @@ static void child_main(const struct bh_config *c, const struct bh_io *io, int go
 	 * parent gave up on us. */
 	if (read(go_fd, &go, 1) != 1)
 		_exit(BH_EXIT_SETUP);
-	close(go_fd);
+	/* With create hooks, the parent speaks once more, before the pivot. */
+	int sync_fd = hooks_before_pivot(c) ? go_fd : -1;
+	if (sync_fd < 0)
+		close(go_fd);
+	keep[ARRAY_SIZE(keep) - 1] = sync_fd;
 	close_inherited(keep, ARRAY_SIZE(keep));
 
-	status = apply_and_exec(c, io, start_fd, result_fd, &report_fd, &err);
+	status = apply_and_exec(c, io, start_fd, result_fd, sync_fd, &report_fd, &err);
 	report.error = err.code ? err.code : -EIO;
 	report.status = status;
 	memcpy(report.msg, err.msg, sizeof(report.msg));
@@ -237,6 +291,18 @@ static pid_t clone_child(const struct bh_config *c, struct bh_err *err)
 	return pid;
 }
 
+/* In the parent, at the child's CHILD_MOUNTED: the prestart hooks, then
+ * createRuntime, here in the caller's namespaces, with the child's pid. */
+static int runtime_hooks(const struct bh_config *c, pid_t pid, struct bh_err *err)
+{
+	_cleanup_free_ char *state = c->hook_state(c->hook_state_data, "creating", pid);
+
+	if (!state)
+		return bh_fail(err, -ENOMEM, "formatting the state for the create hooks");
+	int r = bh_hooks_run_all(c->hooks, BH_HOOK_PRESTART, state, err);
+	return r < 0 ? r : bh_hooks_run_all(c->hooks, BH_HOOK_CREATE_RUNTIME, state, err);
+}
+
 static int launch(const struct bh_config *c, const struct bh_io *io, int start_fd, int result_fd, pid_t *pid_out,
 		  struct bh_err *err)
 {
@@ -245,6 +311,7 @@ static int launch(const struct bh_config *c, const struct bh_io *io, int start_f
 	_cleanup_close_ int cgroup_fd = -1;
 	pid_t pid;
 	ssize_t n;
+	long bound_ms = BH_SETUP_TIMEOUT_MS;
 
 	/* Both or neither: a pty nobody receives, or a socket that waits for
 	 * one forever, is a caller's mistake to name now. */
@@ -253,6 +320,10 @@ static int launch(const struct bh_config *c, const struct bh_io *io, int start_f
 					     "(--console-socket)");
 	if (!c->terminal && io->console_socket >= 0)
 		return bh_fail(err, -EINVAL, "a console socket was given but process.terminal is false");
+	/* Refused rather than ignored: a prestart hook may be what keeps the
+	 * container safe. */
+	if (c->hooks && !c->hook_state)
+		return bh_fail(err, -EINVAL, "config.json: hooks: this caller of the runtime runs no hooks");
 	if (c->cgroups_path && (cgroup_fd = bh_cgroup_create(c, err)) < 0)
 		return cgroup_fd;
 	/* Limits and the device program are in place before anything runs
@@ -307,19 +378,38 @@ static int launch(const struct bh_config *c, const struct bh_io *io, int start_f
 		}
 	}
 	(void)!write(go[1], "g", 1);
-	close(go[1]);
+	bool sync = hooks_before_pivot(c);
+	if (!sync)
+		close(go[1]);
 
 	/* EOF: the report pipe closed on exec, so the command runs. An empty
-	 * report: the sandbox stands and the process waits for start_fd. */
-	n = bh_child_report_read(report[0], &failure);
+	 * report: the sandbox stands and the process waits for start_fd, or
+	 * (SYNC) its mounts are made and it waits for the create hooks. */
+	n = bh_child_report_read(report[0], &failure, bound_ms);
+	if (sync && n == (ssize_t)sizeof(failure) && failure.error == 0 && failure.status == CHILD_MOUNTED) {
+		int r = runtime_hooks(c, pid, err);
+		if (r < 0) {
+			close(go[1]);
+			close(report[0]);
+			kill(pid, SIGKILL);
+			reap(pid);
+			bh_cgroup_destroy(c->cgroups_path, NULL);
+			return r;
+		}
+		(void)!write(go[1], "h", 1);
+		long hooks_ms = bh_hooks_time_ms(c->hooks, BH_HOOK_CREATE_CONTAINER);
+		bound_ms = hooks_ms < 0 ? -1 : bound_ms + hooks_ms;
+		n = bh_child_report_read(report[0], &failure, bound_ms);
+	}
+	if (sync)
+		close(go[1]);
 	close(report[0]);
 	if (n < 0) {
 		kill(pid, SIGKILL);
 		reap(pid);
 		bh_cgroup_destroy(c->cgroups_path, NULL);
 		if (n == -ETIMEDOUT)
-			return bh_fail(err, -ETIMEDOUT, "the container's setup did not finish within %d s",
-				       BH_SETUP_TIMEOUT_MS / 1000);
+			return bh_fail(err, -ETIMEDOUT, "the container's setup did not finish within %ld s", bound_ms / 1000);
 		return bh_fail_errno(err, (int)n, "reading the container's setup report");
 	}
 	if (n == 0 || (n == (ssize_t)sizeof(failure) && failure.error == 0)) {
@@ -354,19 +444,27 @@ int bh_container_create(const struct bh_config *c, const struct bh_io *io, int s
 
 int bh_container_start_created(int start_fd, int result_fd, struct bh_err *err)
 {
+	return bh_container_start_created_hooked(start_fd, result_fd, NULL, err);
+}
+
+int bh_container_start_created_hooked(int start_fd, int result_fd, const struct bh_hooks *hooks, struct bh_err *err)
+{
 	struct bh_child_report failure;
+	long hooks_ms = bh_hooks_time_ms(hooks, BH_HOOK_START_CONTAINER);
+	long bound_ms = hooks_ms < 0 ? -1 : BH_SETUP_TIMEOUT_MS + hooks_ms;
 	ssize_t n;
 
 	if (write(start_fd, "s", 1) != 1)
 		return bh_fail_errno(err, errno == EAGAIN ? -EBUSY : -errno, "writing to the start fifo");
 	/* The container process holds its end until execve closes it: EOF is
-	 * the exec done; a report is the exec (or the wait) failing. */
-	n = bh_child_report_read(result_fd, &failure);
+	 * the exec done; a report is the exec (or the wait, or a startContainer
+	 * hook) failing. */
+	n = bh_child_report_read(result_fd, &failure, bound_ms);
 	if (n == 0)
 		return 0;
 	if (n == -ETIMEDOUT)
-		return bh_fail(err, -ETIMEDOUT, "the container process did not exec within %d s (is it stopped?)",
-			       BH_SETUP_TIMEOUT_MS / 1000);
+		return bh_fail(err, -ETIMEDOUT, "the container process did not exec within %ld s (is it stopped?)",
+			       bound_ms / 1000);
 	if (n < 0)
 		return bh_fail_errno(err, (int)n, "reading the container's exec result");
 	if (n != (ssize_t)sizeof(failure))

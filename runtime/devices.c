@@ -9,38 +9,50 @@
  * decided bit by bit (m, r, w): for each bit the request holds, the last
  * entry naming that bit and matching the device decides; a bit no entry
  * decides is denied. So "allow rwm" then "deny w" leaves r and m, and a
- * device no entry names is denied (deny by default). */
+ * device no entry names is denied (deny by default).
+ *
+ * Two kinds of entries follow the config's, so that they win: the default
+ * nodes every container gets (null, zero, full, random, urandom, tty, and
+ * the terminal's ptmx and pty slaves) are allowed rwm, since the spec has
+ * the runtime supply them and a node that cannot be opened is not supplied
+ * (a config with only "deny all", as podman and `runc spec` write it, still
+ * gets a working /dev/null, as under runc and crun); and each node of
+ * linux.devices may be made (m), since the runtime makes it once the
+ * program is attached; opening it stays as the list says. */
 #include <errno.h>
 #include <linux/bpf.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "internal.h"
 
-/* The nodes the runtime itself gives every container (mount.c's default
- * devices, the devpts of /dev/pts and its ptmx, whose pty slaves are 136:N)
- * stay usable whatever the list says, as OCI's "default devices" are with
- * crun and runc: they count as entries after the config's, and the last
- * match wins. podman sends a bare "deny all" and relies on this. Unlike
- * runc, 5:1 is not among them: a /dev/console made with mknod would be the
- * machine's console (the appliance's log), and a terminal's /dev/console
- * is the pty, 136:N. */
+/* Each rule takes at most 5 instructions per access bit: the caps on
+ * entries keep every jump within the 16-bit offsets eBPF has. */
+#define MAX_RULES (BH_MAX_DEVICE_RULES + ARRAY_SIZE(bh_default_device_rules) + BH_MAX_CONFIG_DEVICE_RULES)
+#define MAX_INSNS (6 + 3 * (5 * MAX_RULES + 5) + 2)
+/* linux.devices has no cap of its own; with a device list, this is it. */
+#define BH_MAX_CONFIG_DEVICE_RULES 1024
+
+#define RWM (BPF_DEVCG_ACC_MKNOD | BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE)
+/* mount.c's default nodes, by their numbers, the devpts's ptmx and its pty
+ * slaves (136:N). Unlike runc's list, not c 5:1: a /dev/console made with
+ * mknod would be the machine's console (the appliance's log), and a
+ * terminal's /dev/console is the pty. spec.c writes them into the default. */
 const struct bh_device_rule bh_default_device_rules[] = {
-	{ true, 'c', 1, 3, 7 },  /* null */     { true, 'c', 1, 5, 7 }, /* zero */
-	{ true, 'c', 1, 7, 7 },  /* full */     { true, 'c', 1, 8, 7 }, /* random */
-	{ true, 'c', 1, 9, 7 },  /* urandom */  { true, 'c', 5, 0, 7 }, /* tty: the controlling terminal */
-	{ true, 'c', 5, 2, 7 },  /* ptmx */     { true, 'c', 136, -1, 7 }, /* the pty slaves */
+	{ true, 'c', 1, 3, RWM }, /* null */    { true, 'c', 1, 5, RWM }, /* zero */
+	{ true, 'c', 1, 7, RWM }, /* full */    { true, 'c', 1, 8, RWM }, /* random */
+	{ true, 'c', 1, 9, RWM }, /* urandom */ { true, 'c', 5, 0, RWM }, /* tty */
+	{ true, 'c', 5, 2, RWM }, /* ptmx */    { true, 'c', 136, -1, RWM }, /* pty slaves */
 };
 const size_t bh_n_default_device_rules = ARRAY_SIZE(bh_default_device_rules);
-#define N_RULES_MAX (BH_MAX_DEVICE_RULES + ARRAY_SIZE(bh_default_device_rules))
-
-/* Each rule takes at most 5 instructions per access bit: the parser's cap
- * on entries keeps every jump within the 16-bit offsets eBPF has. */
-#define MAX_INSNS (6 + 3 * (5 * N_RULES_MAX + 5) + 2)
 
 struct program {
 	struct bpf_insn insns[MAX_INSNS];
 	size_t n;
+	/* The config's entries, then the ones that follow them (above). */
+	struct bh_device_rule rules[MAX_RULES];
+	size_t n_rules;
 };
 
 static void emit(struct program *p, uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
@@ -99,11 +111,28 @@ static void patch(struct program *p, long at, size_t target)
 	p->insns[at].off = (int16_t)((long)target - at - 1);
 }
 
-static void compile(const struct bh_config *c, struct program *p)
+/* The list the program enforces: the config's, the defaults, then an m
+ * for each char or block node of linux.devices (a fifo is no device). */
+static void gather_rules(const struct bh_config *c, struct program *p)
+{
+	p->n_rules = 0;
+	for (size_t i = 0; i < c->n_device_rules; i++)
+		p->rules[p->n_rules++] = c->device_rules[i];
+	for (size_t i = 0; i < ARRAY_SIZE(bh_default_device_rules); i++)
+		p->rules[p->n_rules++] = bh_default_device_rules[i];
+	for (size_t i = 0; i < c->n_devices; i++) {
+		const struct bh_device *d = &c->devices[i];
+		if (S_ISCHR(d->mode) || S_ISBLK(d->mode))
+			p->rules[p->n_rules++] = (struct bh_device_rule){
+				true, S_ISBLK(d->mode) ? 'b' : 'c', d->major, d->minor, BPF_DEVCG_ACC_MKNOD
+			};
+	}
+}
+
+static void compile(struct program *p)
 {
 	static const int bits[] = { BPF_DEVCG_ACC_MKNOD, BPF_DEVCG_ACC_READ, BPF_DEVCG_ACC_WRITE };
-	long pending[N_RULES_MAX + 1];
-	size_t n_rules = c->n_device_rules + bh_n_default_device_rules;
+	long pending[MAX_RULES + 1];
 
 	p->n = 0;
 	/* r2 = type, r3 = access, r4 = major, r5 = minor (struct bpf_cgroup_dev_ctx). */
@@ -124,9 +153,8 @@ static void compile(const struct bh_config *c, struct program *p)
 		 * that matches every device decides, and the verifier refuses
 		 * code that cannot be reached: the earlier ones are not emitted. */
 		bool decided = false;
-		for (size_t i = n_rules; !decided && i-- > 0;) {
-			const struct bh_device_rule *r = i >= c->n_device_rules ? &bh_default_device_rules[i - c->n_device_rules]
-										 : &c->device_rules[i];
+		for (size_t i = p->n_rules; !decided && i-- > 0;) {
+			const struct bh_device_rule *r = &p->rules[i];
 			if (!(r->access & bits[b]))
 				continue;
 			long at = emit_rule(p, r);
@@ -151,7 +179,7 @@ static long bpf(int cmd, union bpf_attr *attr)
 
 int bh_devices_apply(const struct bh_config *c, int cgroup_fd, struct bh_err *err)
 {
-	_cleanup_free_ struct program *p = NULL; /* 30 KiB at most: not for the stack */
+	_cleanup_free_ struct program *p = NULL; /* about 200 KiB: not for the stack */
 	char log[1024] = "";
 	union bpf_attr attr;
 
@@ -163,9 +191,13 @@ int bh_devices_apply(const struct bh_config *c, int cgroup_fd, struct bh_err *er
 	if (cgroup_fd < 0)
 		return bh_fail(err, -EINVAL, "devices: linux.resources.devices needs linux.cgroupsPath, the cgroup to "
 					     "attach the device program to");
+	if (c->n_devices > BH_MAX_CONFIG_DEVICE_RULES)
+		return bh_fail(err, -E2BIG, "devices: linux.devices has %zu entries; with linux.resources.devices at "
+					    "most %d are supported", c->n_devices, BH_MAX_CONFIG_DEVICE_RULES);
 	if (!(p = malloc(sizeof(*p))))
 		return bh_fail(err, -ENOMEM, "devices: out of memory");
-	compile(c, p);
+	gather_rules(c, p);
+	compile(p);
 	memset(&attr, 0, sizeof(attr));
 	attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
 	attr.insns = (uint64_t)(uintptr_t)p->insns;

@@ -199,7 +199,7 @@ static int fail_from_report(struct bh_child_report *report, ssize_t n, const cha
 static int await_exec(pid_t helper, int helper_fd, int report_fd, pid_t *pid_out, struct bh_err *err)
 {
 	struct bh_child_report report;
-	ssize_t n = bh_child_report_read(helper_fd, &report);
+	ssize_t n = bh_child_report_read(helper_fd, &report, BH_SETUP_TIMEOUT_MS);
 
 	if (n != (ssize_t)sizeof(report) || report.error != 0 || report.status <= 0) {
 		kill(helper, SIGKILL);
@@ -212,7 +212,7 @@ static int await_exec(pid_t helper, int helper_fd, int report_fd, pid_t *pid_out
 	reap(helper);
 	pid_t pid = report.status;
 	/* EOF: the process's end of the report closed on exec. */
-	n = bh_child_report_read(report_fd, &report);
+	n = bh_child_report_read(report_fd, &report, BH_SETUP_TIMEOUT_MS);
 	if (n == 0) {
 		*pid_out = pid;
 		return 0;

@@ -42,10 +42,10 @@ json_t *bh_features(void)
 	char libseccomp[32];
 
 	snprintf(libseccomp, sizeof(libseccomp), "%u.%u.%u", v->major, v->minor, v->micro);
-	return json_pack("{s:s, s:s, s:[], s:o, s:{s:o, s:o, s:{s:b, s:b, s:b, s:b}, s:{s:b, s:o, s:o, s:[s]},"
+	return json_pack("{s:s, s:s, s:o, s:o, s:{s:o, s:o, s:{s:b, s:b, s:b, s:b}, s:{s:b, s:o, s:o, s:[s]},"
 			 " s:{s:b}, s:{s:b}}, s:{s:s, s:o}}",
-			 "ociVersionMin", "1.0.0", "ociVersionMax", BH_OCI_VERSION, "hooks", "mountOptions",
-			 names(bh_mount_option_at), "linux", "namespaces", names(bh_ns_type_at), "capabilities",
+			 "ociVersionMin", "1.0.0", "ociVersionMax", BH_OCI_VERSION, "hooks", names(bh_hook_name_at),
+			 "mountOptions", names(bh_mount_option_at), "linux", "namespaces", names(bh_ns_type_at), "capabilities",
 			 capabilities(), "cgroup", "v1", 0, "v2", 1, "systemd", 0, "systemdUser", 0, "seccomp",
 			 "enabled", 1, "actions", names(bh_seccomp_action_at), "operators",
 			 names(bh_seccomp_operator_at), "archs", "SCMP_ARCH_X86_64", "apparmor", "enabled", 0,

@@ -163,6 +163,10 @@ struct bh_config {
 	char *seccomp_bpf_name;          /* the bundle's file holding them compiled, or NULL */
 	struct sock_filter *seccomp_bpf; /* that file as bh_config_load read it, or NULL */
 	size_t n_seccomp_bpf;
+
+	struct bh_hooks *hooks;       /* config.json's hooks; NULL: none */
+	bh_hook_state_fn hook_state;  /* the caller's, for the hooks' stdin (bh_config_set_hook_state) */
+	void *hook_state_data;
 };
 
 /* ---- caps.c ---- */
@@ -227,8 +231,9 @@ struct bh_child_report {
 	char msg[sizeof(((struct bh_err *)0)->msg)];
 };
 /* Reads a child's report, as read() does, waiting no longer than
- * BH_SETUP_TIMEOUT_MS (then -ETIMEDOUT). */
-ssize_t bh_child_report_read(int fd, struct bh_child_report *report);
+ * TIMEOUT_MS (BH_SETUP_TIMEOUT_MS, longer by the timeouts of hooks the
+ * child runs meanwhile; -1: as long as it takes), then -ETIMEDOUT. */
+ssize_t bh_child_report_read(int fd, struct bh_child_report *report, long timeout_ms);
 /* Every signal back to its default, none blocked: what the caller set up
  * for itself must not survive into the container's command. */
 void bh_signals_reset(void);
@@ -263,6 +268,24 @@ const char *bh_mount_option_at(size_t i);
 const char *bh_seccomp_action_at(size_t i);
 const char *bh_seccomp_operator_at(size_t i);
 const char *bh_landlock_right_at(size_t i);
+
+/* ---- config-hooks.c, hooks.c ---- */
+struct bh_hook {
+	char *path;
+	char **args;      /* NULL: { path } */
+	char **env;       /* NULL: the runtime's own environment, as runc and crun give */
+	unsigned timeout; /* seconds; 0: none */
+};
+struct bh_hooks {
+	struct bh_hook *list[BH_HOOK_KINDS];
+	size_t n[BH_HOOK_KINDS];
+	char *json; /* the hooks object, compact: what bh_hooks_json gives */
+};
+/* Runs every hook of KIND in order, stopping at the first that fails. */
+int bh_hooks_run_all(const struct bh_hooks *hooks, enum bh_hook_kind kind, const char *state, struct bh_err *err);
+/* How long the hooks of KIND may take together, in ms: the sum of their
+ * timeouts (0 when there are none), or -1 when one has none. */
+long bh_hooks_time_ms(const struct bh_hooks *hooks, enum bh_hook_kind kind);
 
 /* ---- cgroup.c ---- */
 /* Creates the container's cgroup with its controllers enabled along the path;

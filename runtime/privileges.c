@@ -5,6 +5,7 @@
  * the command is found and exec'd, and how a failing child reports. */
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -122,19 +123,24 @@ int bh_command_exec(const struct bh_config *c, const char *command, struct bh_er
 	return exec_errno == ENOENT ? BH_EXIT_NOTFOUND : BH_EXIT_NOEXEC;
 }
 
-/* Waits no longer than BH_SETUP_TIMEOUT_MS: the init calls us, and PID 1
- * must not hang on a setup step that hangs (a mount that never answers). */
-ssize_t bh_child_report_read(int fd, struct bh_child_report *report)
+/* Waits no longer than TIMEOUT_MS (-1: without end): the init calls us,
+ * and PID 1 must not hang on a setup step that hangs (a mount that never
+ * answers). */
+ssize_t bh_child_report_read(int fd, struct bh_child_report *report, long timeout_ms)
 {
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	long deadline = now.tv_sec * 1000L + now.tv_nsec / 1000000 + BH_SETUP_TIMEOUT_MS;
+	long deadline = now.tv_sec * 1000L + now.tv_nsec / 1000000 + timeout_ms;
 
 	for (;;) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		long left = deadline - (now.tv_sec * 1000L + now.tv_nsec / 1000000);
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int ready = left > 0 ? poll(&p, 1, (int)left) : 0;
+		int ready = timeout_ms < 0 ? poll(&p, 1, -1)
+			    : left > 0	   ? poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left)
+					   : 0;
+		if (ready == 0 && left > 0)
+			continue; /* a poll of INT_MAX ms ended, the deadline did not */
 		if (ready == 0)
 			return -ETIMEDOUT;
 		if (ready < 0 && errno != EINTR)

@@ -45,7 +45,7 @@ int bh_fail_errno(struct bh_err *err, int negative_errno, const char *fmt, ...)
  * They let a supervisor tell a setup failure from the application's own exit
  * status when the error message itself could not be delivered. */
 enum bh_exit {
-	BH_EXIT_SETUP = 120,  /* namespaces, mounts, pivot_root, hostname */
+	BH_EXIT_SETUP = 120,  /* namespaces, mounts, pivot_root, hostname, a create or start hook */
 	BH_EXIT_PRIVDROP = 121, /* ids, capabilities, no_new_privs, Landlock, seccomp */
 	BH_EXIT_NOEXEC = 126, /* the command exists but cannot be executed */
 	BH_EXIT_NOTFOUND = 127, /* the command was not found */
@@ -149,6 +149,71 @@ int bh_container_exec(const struct bh_config *config, pid_t container_pid, const
  * bh_container_start_created for the exec: a caller that must never hang
  * (PID 1) is not held by a setup step that hangs. */
 #define BH_SETUP_TIMEOUT_MS 30000
+
+/* ---- hooks: config.json's hooks, as the runtime spec's lifecycle runs them ----
+ *
+ * A start runs prestart and createRuntime hooks itself (in the caller, with
+ * the container's pid), createContainer hooks in the container process
+ * before its pivot_root (paths on the caller's side), and startContainer
+ * hooks in the container right before the exec (bh_container_create: once
+ * start asked for it). Any of them failing fails the start or create, with
+ * err->msg naming the hook ("hooks.prestart[0] (/usr/bin/x): exit status
+ * 1", "... timed out after 5 s") and nothing left behind. poststart and
+ * poststop belong to the caller's own lifecycle (bh_hook_run). Each hook
+ * gets the container's state on stdin, writes to the caller's stderr
+ * (stdout too), and is killed (its process group) once past its timeout;
+ * without one it is waited for as long as it runs. */
+enum bh_hook_kind {
+	BH_HOOK_PRESTART,
+	BH_HOOK_CREATE_RUNTIME,
+	BH_HOOK_CREATE_CONTAINER,
+	BH_HOOK_START_CONTAINER,
+	BH_HOOK_POSTSTART,
+	BH_HOOK_POSTSTOP,
+	BH_HOOK_KINDS
+};
+struct bh_hooks; /* a parsed hooks object; opaque */
+
+/* The container's state (the runtime spec's State) as JSON text, malloc'd,
+ * for a hook's stdin; NULL when out of memory. The library says the status
+ * ("creating", "created") and the pid as the hook sees it; everything else
+ * (the container's ID above all) only the caller knows. */
+typedef char *(*bh_hook_state_fn)(void *data, const char *status, pid_t pid);
+
+/* Lets a start run CONFIG's hooks, with the state FN gives. A config with
+ * hooks and without it is refused at start (-EINVAL): a caller that must
+ * never wait on a program it did not choose (PID 1) sets none. FN is called
+ * in the caller and in the container process (a copy of the caller's
+ * memory), before the pivot; DATA must live as long as the start. */
+void bh_config_set_hook_state(struct bh_config *config, bh_hook_state_fn fn, void *data);
+/* The config's hooks, owned by it; NULL when it has none. */
+const struct bh_hooks *bh_config_hooks(const struct bh_config *config);
+/* HOOKS as the JSON text of config.json's hooks object, for a caller that
+ * keeps it for a later process (start, delete): bh_hooks_parse reads it
+ * back. Owned by HOOKS. */
+const char *bh_hooks_json(const struct bh_hooks *hooks);
+/* Parses LEN bytes of a hooks object's JSON text as bh_config_parse does
+ * (errors name "config.json: hooks.poststop[0].path"). *out is NULL when it
+ * holds no hook; free it with bh_hooks_free. */
+int bh_hooks_parse(const char *json, size_t len, struct bh_hooks **out, struct bh_err *err);
+void bh_hooks_free(struct bh_hooks *hooks);
+/* How many hooks of KIND there are (0 for NULL HOOKS). */
+size_t bh_hooks_count(const struct bh_hooks *hooks, enum bh_hook_kind kind);
+/* Runs hook INDEX of KIND with STATE on its stdin and waits for it (up to
+ * its timeout). 0 when it exits 0; else -errno with err->msg naming it and
+ * saying what happened: -ECHILD for a non-zero status or a signal,
+ * -ETIMEDOUT, or the exec's own error. */
+int bh_hook_run(const struct bh_hooks *hooks, enum bh_hook_kind kind, size_t index, const char *state,
+		struct bh_err *err);
+/* "prestart", "createRuntime", ... in enum order; NULL past the last. */
+const char *bh_hook_name_at(size_t i);
+
+/* bh_container_start_created for a container with startContainer hooks
+ * (HOOKS, NULL for none): they run before the exec, so the wait for it is
+ * BH_SETUP_TIMEOUT_MS longer than their timeouts together, and has no bound
+ * when one of them has none. */
+int bh_container_start_created_hooked(int start_fd, int result_fd, const struct bh_hooks *hooks,
+				      struct bh_err *err);
 
 /* Gives CONFIG the limit SOFT/HARD for RESOURCE (RLIMIT_*) unless it sets
  * one: a caller whose own limits are not meant for its containers (the

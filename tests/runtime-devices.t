@@ -28,9 +28,9 @@ in_container() {
   n=$((n + 1))
   R run --bundle "$bundle" "d$n" 2>"$work/err"; local s=$?; [ -s "$work/err" ] && sed "s/^/# /" "$work/err" >&2; return $s
 }
-# The loop disk, given to the container as linux.devices: the runtime binds
-# the host's node into the container's /dev (mknod of it is refused by the
-# device program too), where nodev does not apply.
+# The loop disk, given to the container as linux.devices: the runtime makes
+# the node in the container's /dev (the device program lets it make what
+# linux.devices lists, and only that), where nodev does not apply.
 loop='.linux.devices = [{"path": "/dev/loop0", "type": "b", "major": 7, "minor": 0}]'
 
 check "spec's default has a device list that begins with deny all" \
@@ -84,6 +84,23 @@ out=$(in_container "$mknod_cap | $bare" mknod /tmp/console c 5 1)
 check "with CAP_MKNOD, making the machine's console (c 5:1) is refused: EPERM ($out)" test "$out" = EPERM
 out=$(in_container "$mknod_cap | $bare" mknod /tmp/null c 1 3)
 check "  ... while making a null node is allowed ($out)" test "$out" = ok
+out=$(in_container "$loop | .linux.resources.devices = []" open /dev/loop0 r)
+check "an empty list denies every other device: b 7:0 ($out)" test "$out" = EPERM
+# A node of linux.devices the host does not have (no bind to fall back
+# on): the runtime makes it under deny all; opening it stays refused.
+odd='.linux.resources.devices = [{"allow": false, "access": "rwm"}] | .linux.devices = [{"path": "/dev/odd", "type": "c", "major": 1, "minor": 250, "fileMode": 438}]'
+out=$(in_container "$odd" node /dev/odd)
+check "a linux.devices node the host lacks (c 1:250) is made under deny all ($out)" test "$out" = "c 1:250 0666"
+out=$(in_container "$odd" open /dev/odd r)
+check "  ... and opening it is refused by the device program ($out)" test "$out" = EPERM
+# Each node of linux.devices is an entry of the program: 1024 load (the
+# verifier takes the program), one more is refused by name.
+many() { echo ".linux.devices = [range(0; $1) | {path: \"/dev/d\\(.)\", type: \"c\", major: 1, minor: (1000 + .)}]"; }
+out=$(in_container "$(many 1024)" node /dev/d1023)
+check "1024 linux.devices nodes under the device program are made ($out)" test "$out" = "c 1:2023 0666"
+in_container "$(many 1025)" node /dev/d0 >/dev/null
+check "  ... 1025 are refused by name" \
+  grep -qF 'devices: linux.devices has 1025 entries; with linux.resources.devices at most 1024 are supported' "$work/err"
 
 # linux.devices as podman writes it: fileMode is the node's whole st_mode
 # (020644 for a char device), and with --privileged the list holds the

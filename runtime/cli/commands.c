@@ -111,6 +111,82 @@ static char *config_annotations(const char *bundle)
 	return text;
 }
 
+/* ---- hooks: the library runs those of create and start; poststart and
+ * poststop are ours. create keeps config.json's hooks in ROOT/ID/hooks.json
+ * for start and delete: a config.json changed since must not count. ---- */
+
+/* The state on a hook's stdin: `state`'s document, with the status and pid
+ * of the moment the hook runs, which the library gives. Called in the
+ * container process too, before its pivot. */
+static char *hook_state(void *data, const char *status, pid_t pid)
+{
+	const struct state *s = data;
+	json_t *annotations = s->annotations_json ? json_loads(s->annotations_json, 0, NULL) : NULL;
+	json_t *root = state_json(s, annotations);
+	char *text = NULL;
+
+	/* Until create returns, there is no creation time to tell. */
+	if (root && !s->created[0])
+		json_object_del(root, "created");
+	if (root && json_object_set_new(root, "status", json_string(status)) == 0 &&
+	    json_object_set_new(root, "pid", json_integer(pid)) == 0)
+		text = json_dumps(root, JSON_COMPACT);
+	json_decref(root);
+	return text;
+}
+
+static int save_hooks(const char *id, const struct bh_hooks *hooks)
+{
+	const char *json = bh_hooks_json(hooks);
+	char path[4096];
+
+	if (!json)
+		return 0;
+	state_path(id, "hooks.json", path, sizeof(path));
+	FILE *f = fopen(path, "wxe");
+	if (!f)
+		return -errno;
+	fputs(json, f);
+	return fclose(f) == 0 ? 0 : -errno;
+}
+
+/* The hooks create kept for ID into *OUT (NULL: none), or says why not. */
+static int saved_hooks(const char *id, struct bh_hooks **out)
+{
+	struct bh_err err = { 0 };
+	_cleanup_free_ char *text = NULL;
+	char path[4096];
+	size_t size = 0;
+
+	*out = NULL;
+	state_path(id, "hooks.json", path, sizeof(path));
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? 0 : cli_error_errno(errno, "%s: %s", id, path);
+	ssize_t len = getdelim(&text, &size, '\0', f);
+	fclose(f);
+	if (len < 0 || bh_hooks_parse(text, (size_t)len, out, &err) < 0)
+		return cli_error("%s: %s: %s", id, path, len < 0 ? "unreadable" : err.msg);
+	return 0;
+}
+
+/* poststart and poststop: a failing hook is a warning, and the next runs
+ * anyway (runtime-spec 1.0.2's lifecycle). */
+static void run_hooks_warning(const struct bh_hooks *hooks, enum bh_hook_kind kind, const struct state *s,
+			      const char *status, pid_t pid)
+{
+	size_t n = bh_hooks_count(hooks, kind);
+	_cleanup_free_ char *state = n ? hook_state((void *)s, status, pid) : NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		struct bh_err err = { 0 };
+		if (!state)
+			bh_fail(&err, -ENOMEM, "formatting the state for the %s hooks", bh_hook_name_at(kind));
+		if (!state || bh_hook_run(hooks, kind, i, state, &err) < 0)
+			fprintf(stderr, "bulkhead-runtime: warning: %s: %s\n", s->id, err.msg);
+	}
+}
+
 /* create, for both create and run: nothing is left behind on failure. */
 static int create_container(const char *id, const struct create_options *o, struct state *s)
 {
@@ -153,6 +229,11 @@ static int create_container(const char *id, const struct create_options *o, stru
 			return cli_error("container \"%s\" already exists", id);
 		return cli_error_errno(r, "%s", path);
 	}
+	if ((r = save_hooks(id, bh_config_hooks(config))) < 0) {
+		r = cli_error_errno(-r, "%s: saving its hooks", id);
+		goto fail;
+	}
+	bh_config_set_hook_state(config, hook_state, s);
 	state_path(id, "exec.fifo", path, sizeof(path));
 	/* O_RDWR: the open does not wait for a writer, and the read end lives
 	 * on in the container process until start writes. */
@@ -181,6 +262,9 @@ static int create_container(const char *id, const struct create_options *o, stru
 		close(io.console_socket);
 	if (r < 0) {
 		r = cli_error("%s: %s", id, err.msg);
+		/* What the runtime made is undone: the spec's lifecycle goes on
+		 * with the poststop hooks, as after delete. */
+		run_hooks_warning(bh_config_hooks(config), BH_HOOK_POSTSTOP, s, "stopped", 0);
 		goto fail;
 	}
 	s->start_time = process_start_time(s->pid);
@@ -221,15 +305,13 @@ static bool wait_gone(pid_t pid, int timeout_ms)
 	return errno == ESRCH;
 }
 
-static int start_container(struct state *s)
+/* start once its hooks are known: startContainer hooks run in the
+ * container before the exec, and the wait for it allows for them. */
+static int start_created(struct state *s, const struct bh_hooks *hooks)
 {
 	char path[4096];
 	struct bh_err err = { 0 };
-	enum status status = state_status(s);
 
-	if (status != STATUS_CREATED)
-		return cli_error("container \"%s\" is %s; only a created container can be started", s->id,
-				 status_name(status));
 	/* Saved first: the process may exit before we could write it after. */
 	s->started = true;
 	if (state_save(s) < 0)
@@ -245,7 +327,7 @@ static int start_container(struct state *s)
 	_cleanup_close_ int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return cli_error("%s: %s: %s", s->id, path, errno == ENXIO ? "the container process is gone" : strerror(errno));
-	int r = bh_container_start_created(fd, result, &err);
+	int r = bh_container_start_created_hooked(fd, result, hooks, &err);
 	unlink(path);
 	state_path(s->id, "exec.result", path, sizeof(path));
 	unlink(path);
@@ -260,6 +342,24 @@ static int start_container(struct state *s)
 		return cli_error("%s: starting: %s", s->id, err.msg);
 	}
 	return 0;
+}
+
+static int start_container(struct state *s)
+{
+	enum status status = state_status(s);
+	struct bh_hooks *hooks = NULL;
+
+	if (status != STATUS_CREATED)
+		return cli_error("container \"%s\" is %s; only a created container can be started", s->id,
+				 status_name(status));
+	if (saved_hooks(s->id, &hooks) != 0)
+		return EXIT_RUNTIME;
+	int r = start_created(s, hooks);
+	/* The command runs: the poststart hooks before start returns. */
+	if (r == 0)
+		run_hooks_warning(hooks, BH_HOOK_POSTSTART, s, "running", s->pid);
+	bh_hooks_free(hooks);
+	return r;
 }
 
 int load_existing(const char *id, struct state *s)
@@ -277,6 +377,7 @@ int load_existing(const char *id, struct state *s)
 static int destroy_container(struct state *s)
 {
 	struct bh_err err = { 0 };
+	struct bh_hooks *hooks = NULL;
 
 	if (state_status(s) != STATUS_STOPPED) {
 		kill(s->pid, SIGKILL);
@@ -285,7 +386,13 @@ static int destroy_container(struct state *s)
 	}
 	if (bh_cgroup_destroy(s->cgroups_path[0] ? s->cgroups_path : NULL, &err) < 0)
 		return cli_error("container \"%s\": %s", s->id, err.msg);
+	/* Read before the state goes; unreadable, they are skipped (the
+	 * error said so) and the container goes anyway. */
+	saved_hooks(s->id, &hooks);
 	state_remove(s->id);
+	/* After the container is gone, before delete returns. */
+	run_hooks_warning(hooks, BH_HOOK_POSTSTOP, s, "stopped", 0);
+	bh_hooks_free(hooks);
 	return 0;
 }
 

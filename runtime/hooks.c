@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Running config.json's hooks: fork, exec the hook with its args and env,
+ * the container's state on its stdin, the caller's stderr as its stdout
+ * and stderr, and wait for it within its timeout. The same code runs in
+ * the caller and in the container process (createContainer before the
+ * pivot, startContainer right before the exec, with the container's seccomp
+ * filter in place): it needs only pipes, fork, exec, wait and kill. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "internal.h"
+
+extern char **environ;
+
+/* A pipe holding the whole of STATE, its write end closed, for the hook's
+ * stdin: written before the hook runs, so that nothing here can block on a
+ * hook that does not read it, nor get SIGPIPE from one that exits first.
+ * The read end, or -errno. */
+static int state_pipe(const char *state)
+{
+	size_t len = strlen(state);
+	int fds[2];
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	/* 64 KiB unless grown: a state with large annotations asks for more
+	 * (up to /proc/sys/fs/pipe-max-size without privilege). */
+	int size = fcntl(fds[1], F_GETPIPE_SZ);
+	if (size >= 0 && (size_t)size < len && len <= INT_MAX)
+		size = fcntl(fds[1], F_SETPIPE_SZ, (int)len);
+	if (size < 0 || (size_t)size < len || bh_write_all(fds[1], state, len) != (ssize_t)len) {
+		int e = size < 0 ? errno : E2BIG;
+		close(fds[0]);
+		close(fds[1]);
+		return -e;
+	}
+	close(fds[1]);
+	return fds[0];
+}
+
+/* In the forked child: becomes the hook, or reports why not on REPORT_FD. */
+static __attribute__((noreturn)) void exec_hook(const struct bh_hook *h, int stdin_fd, int report_fd)
+{
+	char *default_args[] = { h->path, NULL };
+	sigset_t none;
+
+	/* Its own process group: a timeout kills whatever it started too. */
+	setpgid(0, 0);
+	/* The caller's ignored and blocked signals (the init's, the CLI's
+	 * forwarding) are not the hook's. */
+	for (int sig = 1; sig < _NSIG; sig++)
+		signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (dup2(stdin_fd, 0) < 0 || dup2(2, 1) < 0) {
+		int e = errno;
+		(void)!write(report_fd, &e, sizeof(e));
+		_exit(127);
+	}
+	/* Nothing of the runtime's but stdio: a report pipe or the exec.fifo
+	 * held by a hook that lingers would hold create or start. Those are
+	 * close-on-exec already; this is for any the caller left open. A
+	 * seccomp filter may refuse close_range: then close-on-exec does. */
+	syscall(SYS_close_range, 3U, (unsigned)report_fd - 1, 0U);
+	syscall(SYS_close_range, (unsigned)report_fd + 1, ~0U, 0U);
+	execve(h->path, h->args && h->args[0] ? h->args : default_args, h->env ? h->env : environ);
+	int e = errno;
+	(void)!write(report_fd, &e, sizeof(e));
+	_exit(127);
+}
+
+static long now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000L + t.tv_nsec / 1000000;
+}
+
+/* Waits for the hook PID, no longer than TIMEOUT seconds (0: as long as it
+ * runs), and kills its process group past that. Its wait status in
+ * *WSTATUS; -ETIMEDOUT when it was killed for the timeout. */
+static int wait_hook(pid_t pid, unsigned timeout, int *wstatus)
+{
+	long deadline = now_ms() + (long)timeout * 1000;
+	int fd = timeout ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+	int r = 0;
+
+	for (;;) {
+		pid_t done = waitpid(pid, wstatus, timeout ? WNOHANG : 0);
+		if (done == pid)
+			break;
+		if (done < 0 && errno != EINTR) {
+			r = -errno;
+			break;
+		}
+		if (!timeout || done < 0)
+			continue;
+		long left = deadline - now_ms();
+		if (left <= 0) {
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+			while (waitpid(pid, wstatus, 0) < 0 && errno == EINTR)
+				;
+			r = -ETIMEDOUT;
+			break;
+		}
+		/* A pidfd wakes us when it ends; where there is none (old
+		 * kernel, a filter that refuses pidfd_open) look every 10 ms. */
+		if (fd >= 0) {
+			struct pollfd p = { .fd = fd, .events = POLLIN };
+			poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);
+		} else {
+			struct timespec tick = { 0, 10 * 1000 * 1000 };
+			nanosleep(&tick, NULL);
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+int bh_hook_run(const struct bh_hooks *hooks, enum bh_hook_kind kind, size_t index, const char *state,
+		struct bh_err *err)
+{
+	if (index >= bh_hooks_count(hooks, kind))
+		return bh_fail(err, -EINVAL, "hooks.%s[%zu]: no such hook", bh_hook_name_at(kind), index);
+	const struct bh_hook *h = &hooks->list[kind][index];
+	const char *name = bh_hook_name_at(kind);
+	int report[2], stdin_fd, wstatus = 0, exec_errno = 0;
+
+	if ((stdin_fd = state_pipe(state)) < 0)
+		return bh_fail_errno(err, stdin_fd, "hooks.%s[%zu] (%s): passing the state on stdin", name, index, h->path);
+	if (pipe2(report, O_CLOEXEC) < 0) {
+		int r = -errno;
+		close(stdin_fd);
+		return bh_fail_errno(err, r, "hooks.%s[%zu] (%s): pipe", name, index, h->path);
+	}
+	/* A raw clone, as container.c's: none of the caller's atfork
+	 * handlers, and the same in the container process as in the caller. */
+	pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid == 0)
+		exec_hook(h, stdin_fd, report[1]);
+	int fork_errno = errno;
+	close(stdin_fd);
+	close(report[1]);
+	if (pid < 0) {
+		close(report[0]);
+		return bh_fail_errno(err, -fork_errno, "hooks.%s[%zu] (%s): fork", name, index, h->path);
+	}
+	/* Set here too, so that a timeout's kill finds the group whichever of
+	 * the two ran first; EACCES once it exec'd, when it did it itself. */
+	setpgid(pid, pid);
+	/* EOF: the report pipe closed on exec. Ends at once either way. */
+	ssize_t n;
+	while ((n = read(report[0], &exec_errno, sizeof(exec_errno))) < 0 && errno == EINTR)
+		;
+	close(report[0]);
+	int r = wait_hook(pid, n == (ssize_t)sizeof(exec_errno) ? 0 : h->timeout, &wstatus);
+	if (n == (ssize_t)sizeof(exec_errno))
+		return bh_fail_errno(err, -exec_errno, "hooks.%s[%zu] (%s): cannot execute", name, index, h->path);
+	if (r == -ETIMEDOUT)
+		return bh_fail(err, r, "hooks.%s[%zu] (%s): timed out after %u s, killed", name, index, h->path,
+			       h->timeout);
+	if (r < 0)
+		return bh_fail_errno(err, r, "hooks.%s[%zu] (%s): waiting for it", name, index, h->path);
+	if (WIFSIGNALED(wstatus))
+		return bh_fail(err, -ECHILD, "hooks.%s[%zu] (%s): killed by signal %d (%s)", name, index, h->path,
+			       WTERMSIG(wstatus), strsignal(WTERMSIG(wstatus)));
+	if (WEXITSTATUS(wstatus) != 0)
+		return bh_fail(err, -ECHILD, "hooks.%s[%zu] (%s): exit status %d", name, index, h->path,
+			       WEXITSTATUS(wstatus));
+	return 0;
+}
+
+int bh_hooks_run_all(const struct bh_hooks *hooks, enum bh_hook_kind kind, const char *state, struct bh_err *err)
+{
+	for (size_t i = 0; i < bh_hooks_count(hooks, kind); i++) {
+		int r = bh_hook_run(hooks, kind, i, state, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+long bh_hooks_time_ms(const struct bh_hooks *hooks, enum bh_hook_kind kind)
+{
+	long total = 0;
+
+	for (size_t i = 0; i < bh_hooks_count(hooks, kind); i++) {
+		if (!hooks->list[kind][i].timeout)
+			return -1;
+		total += (long)hooks->list[kind][i].timeout * 1000;
+	}
+	return total;
+}
