@@ -60,6 +60,17 @@ static int bind_dev_console(const char *slave_path, struct bh_err *err)
 	return 0;
 }
 
+int bh_console_check(const struct bh_config *c, int socket_fd, struct bh_err *err)
+{
+	/* Both or neither: a pty nobody receives, or a socket that waits for
+	 * one forever, is a caller's mistake to name before anything starts. */
+	if (c->terminal && socket_fd < 0)
+		return bh_fail(err, -EINVAL, "process.terminal is true but no console socket was given (--console-socket)");
+	if (!c->terminal && socket_fd >= 0)
+		return bh_fail(err, -EINVAL, "a console socket was given but process.terminal is false");
+	return 0;
+}
+
 int bh_console_setup(const struct bh_config *c, int socket_fd, bool bind_console, struct bh_err *err)
 {
 	_cleanup_close_ int master = -1, slave = -1;

@@ -313,13 +313,8 @@ static int launch(const struct bh_config *c, const struct bh_io *io, int start_f
 	ssize_t n;
 	long bound_ms = BH_SETUP_TIMEOUT_MS;
 
-	/* Both or neither: a pty nobody receives, or a socket that waits for
-	 * one forever, is a caller's mistake to name now. */
-	if (c->terminal && io->console_socket < 0)
-		return bh_fail(err, -EINVAL, "process.terminal is true but no console socket was given "
-					     "(--console-socket)");
-	if (!c->terminal && io->console_socket >= 0)
-		return bh_fail(err, -EINVAL, "a console socket was given but process.terminal is false");
+	if (bh_console_check(c, io->console_socket, err) < 0)
+		return err->code;
 	/* Refused rather than ignored: a prestart hook may be what keeps the
 	 * container safe. */
 	if (c->hooks && !c->hook_state)

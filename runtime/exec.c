@@ -235,10 +235,8 @@ int bh_container_exec(const struct bh_config *c, pid_t container_pid, const char
 
 	/* As at create (container.c): a pty nobody receives, or a socket
 	 * that waits for one forever, is the caller's mistake to name now. */
-	if (c->terminal && console_socket < 0)
-		return bh_fail(err, -EINVAL, "process.terminal is true but no console socket was given (--console-socket)");
-	if (!c->terminal && console_socket >= 0)
-		return bh_fail(err, -EINVAL, "a console socket was given but process.terminal is false");
+	if (bh_console_check(c, console_socket, err) < 0)
+		return err->code;
 
 	for (size_t i = 0; i < ARRAY_SIZE(j.ns_fds); i++)
 		j.ns_fds[i] = -1;

@@ -199,6 +199,9 @@ int bh_mount_finish(const struct bh_config *c, struct bh_err *err);
  * BIND_CONSOLE); its master is sent over the connected unix socket
  * SOCKET_FD (SCM_RIGHTS), which is closed then, as is our master. */
 int bh_console_setup(const struct bh_config *c, int socket_fd, bool bind_console, struct bh_err *err);
+/* Before anything starts: -EINVAL, saying which, unless the config has a
+ * terminal and SOCKET_FD is one, or it has none and SOCKET_FD is -1. */
+int bh_console_check(const struct bh_config *c, int socket_fd, struct bh_err *err);
 
 /* ---- copy.c ---- */
 /* Copies the tree beneath the directory FROM (an fd) into the empty
