@@ -39,7 +39,6 @@ receiver_done() { ! kill -0 "$receiver_pid" 2>/dev/null; }
 
 check "create and start with a terminal succeed" with_terminal \
   'tty; stty size; [ -t 0 ] && [ -t 1 ] && [ -t 2 ] && echo all-three-are-ttys; ls -l /dev/console'
-sed 's/^/# /' "$work/err$n" "$work/recv$n" >&2
 check "the receiver got the master, named by the container's slave ($(cat "$work/recv$n"))" \
   grep -qx 'received /dev/pts/0' "$work/recv$n"
 check "tty prints the container's own pts (a new devpts instance: number 0)" grep -q '^/dev/pts/0' "$work/tty$n"
