@@ -61,6 +61,13 @@ int load_existing(const char *id, struct state *s);
 /* The one argument of a command that takes only an ID, or NULL (usage). */
 const char *single_id(int argc, char **argv, const char *command);
 
+/* ---- sealed.c ---- */
+/* Re-executes this program, with ARGV, from a sealed memfd copy of itself,
+ * unless it already runs from one (then 0): the verbs that make container
+ * processes call it first. Returns EXIT_RUNTIME, having said why, when it
+ * cannot. */
+int run_from_sealed_copy(char **argv);
+
 /* ---- commands.c: the lifecycle ---- */
 /* A connected socket to the unix socket at PATH (--console-socket), or
  * says why not and returns -1. */

@@ -128,11 +128,13 @@ int cli_error_errno(int errnum, const char *fmt, ...)
 static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
+	bool makes_processes; /* clones a container process: runs from a sealed copy (sealed.c) */
 } commands[] = {
-	{ "create", cmd_create }, { "start", cmd_start },   { "state", cmd_state },   { "kill", cmd_kill },
-	{ "delete", cmd_delete }, { "run", cmd_run },       { "pause", cmd_pause },   { "resume", cmd_resume },
-	{ "update", cmd_update }, { "ps", cmd_ps },         { "list", cmd_list },     { "spec", cmd_spec },
-	{ "features", cmd_features }, { "exec", cmd_exec },
+	{ "create", cmd_create, true },  { "start", cmd_start, false },     { "state", cmd_state, false },
+	{ "kill", cmd_kill, false },     { "delete", cmd_delete, false },   { "run", cmd_run, true },
+	{ "pause", cmd_pause, false },   { "resume", cmd_resume, false },   { "update", cmd_update, false },
+	{ "ps", cmd_ps, false },         { "list", cmd_list, false },       { "spec", cmd_spec, false },
+	{ "features", cmd_features, false }, { "exec", cmd_exec, true },
 };
 
 int main(int argc, char **argv)
@@ -187,6 +189,8 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		if (strcmp(argv[optind], commands[i].name) == 0) {
+			if (commands[i].makes_processes && run_from_sealed_copy(argv) != 0)
+				return EXIT_RUNTIME;
 			char **sub = argv + optind;
 			int subc = argc - optind;
 			optind = 1; /* each command parses its own options from here */

@@ -417,6 +417,26 @@ int main(int argc, char **argv)
 			close(fd);
 		return e ? 1 : 0;
 	}
+	/* write-exe-later PID: what CVE-2019-5736's attacker does to the
+	 * program PID runs: holds it by path now (O_PATH, no ETXTBSY), and
+	 * once a line comes on stdin (PID has exec'd something else) opens it
+	 * for writing through the held descriptor and writes one byte. */
+	if (argc == 3 && strcmp(argv[1], "write-exe-later") == 0) {
+		char path[64], line[16];
+		snprintf(path, sizeof(path), "/proc/%s/exe", argv[2]);
+		int held = open(path, O_PATH | O_CLOEXEC);
+		if (held < 0)
+			return puts(errno_name(errno)), 1;
+		puts("held");
+		fflush(stdout);
+		if (!fgets(line, sizeof(line), stdin))
+			return 1;
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", held);
+		int fd = open(path, O_WRONLY | O_CLOEXEC);
+		int e = fd < 0 ? errno : write(fd, "X", 1) == 1 ? 0 : errno;
+		puts(errno_name(e));
+		return e ? 1 : 0;
+	}
 	if (argc == 6 && strcmp(argv[1], "mknod") == 0) { /* mknod PATH c|b MAJOR MINOR */
 		mode_t type = argv[3][0] == 'b' ? S_IFBLK : S_IFCHR;
 		dev_t dev = makedev((unsigned)atoi(argv[4]), (unsigned)atoi(argv[5]));
