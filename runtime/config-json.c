@@ -284,7 +284,7 @@ json_t *cfg_loadb(const char *text, size_t len, json_error_t *jerr)
 	return json_loadb(copy, out, JSON_REJECT_DUPLICATES, jerr);
 }
 
-json_t *cfg_load_file(const char *path, json_error_t *jerr)
+json_t *cfg_load_file(const char *path, char **text_out, size_t *len_out, json_error_t *jerr)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	_cleanup_free_ char *text = NULL;
@@ -305,8 +305,15 @@ json_t *cfg_load_file(const char *path, json_error_t *jerr)
 			continue;
 		if (n < 0)
 			break;
-		if (n == 0)
-			return cfg_loadb(text, len, jerr);
+		if (n == 0) {
+			json_t *root = cfg_loadb(text, len, jerr);
+			if (root) {
+				*text_out = text;
+				*len_out = len;
+				text = NULL;
+			}
+			return root;
+		}
 		len += (size_t)n;
 	}
 	/* As json_load_file says it: line -1 tells the file was not read. */

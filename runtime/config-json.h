@@ -18,6 +18,7 @@ struct walker {
 	size_t len;
 	struct bh_err *err;
 	bool on_disk; /* bh_config_load: also check the files the config names */
+	const char *config_dir; /* with on_disk: where config.json and its compiled filter are */
 };
 
 /* Enter a member or an element; the value returned is what cfg_leave takes. */
@@ -48,13 +49,15 @@ int cfg_require_absolute(struct walker *w, const char *key, const char *path);
 /* json_loadb and json_load_file, with JSON_REJECT_DUPLICATES, that also take
  * the spec's uint64 numbers above INT64_MAX (as the int64 of the same bits). */
 json_t *cfg_loadb(const char *text, size_t len, json_error_t *jerr);
-json_t *cfg_load_file(const char *path, json_error_t *jerr);
+/* cfg_load_file: on success *TEXT (malloc'd) and *LEN are the bytes parsed. */
+json_t *cfg_load_file(const char *path, char **text, size_t *len, json_error_t *jerr);
 
 /* The parts, each reading its own member of ROOT (or of linux). */
 int cfg_parse_process(struct walker *w, json_t *root, struct bh_config *c);
 int cfg_parse_seccomp(struct walker *w, json_t *linux_obj, struct bh_config *c);
 int cfg_parse_compiled_seccomp(struct walker *w, json_t *root, struct bh_config *c);
-/* With w->on_disk (bh_config_load): the compiled filter's file, read. */
+/* With w->on_disk (bh_config_load): the compiled filter's file, read
+ * from w->config_dir. */
 int cfg_read_compiled_seccomp(struct walker *w, struct bh_config *c);
 int cfg_parse_resources(struct walker *w, json_t *linux_obj, struct bh_config *c);
 /* config.json's hooks (config-hooks.c). */

@@ -195,7 +195,8 @@ int cfg_parse_compiled_seccomp(struct walker *w, json_t *root, struct bh_config 
 }
 
 /* The file the annotation names, read at load so that a missing or
- * malformed one stops the start before anything is created. */
+ * malformed one stops the start before anything is created. It is read
+ * from where config.json was (the bundle, or the snapshot create kept). */
 int cfg_read_compiled_seccomp(struct walker *w, struct bh_config *c)
 {
 	char path[PATH_MAX];
@@ -207,7 +208,7 @@ int cfg_read_compiled_seccomp(struct walker *w, struct bh_config *c)
 		return 0;
 	saved = cfg_enter_key(w, "annotations");
 	cfg_enter_key(w, BH_SECCOMP_BPF_ANNOTATION);
-	snprintf(path, sizeof(path), "%s/%s", c->bundle, c->seccomp_bpf_name);
+	snprintf(path, sizeof(path), "%s/%s", w->config_dir ? w->config_dir : c->bundle, c->seccomp_bpf_name);
 	if (stat(path, &st) < 0)
 		r = cfg_invalid(w, "%s: %s", path, strerror(errno));
 	else if (st.st_size == 0 || st.st_size % sizeof(*c->seccomp_bpf) ||

@@ -5,6 +5,7 @@
  * linux; the walker and the other parts are config-json.c,
  * config-process.c, config-seccomp.c and config-resources.c. */
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
 #include <sched.h>
@@ -413,12 +414,13 @@ static int parse_config(struct walker *w, json_t *root, struct bh_config *c)
 }
 
 /* The parse both entry points share, of a document already read: takes
- * ROOT's reference. ON_DISK: bh_config_load's checks of the files the
- * config names too. */
-static int parse_document(json_t *root, const char *bundle_dir, bool on_disk, struct bh_config **out,
+ * ROOT's reference. CONFIG_DIR: bh_config_load's checks of the files the
+ * config names too, the compiled filter read from there; NULL for
+ * bh_config_parse. */
+static int parse_document(json_t *root, const char *bundle_dir, const char *config_dir, struct bh_config **out,
 			  struct bh_err *err)
 {
-	struct walker w = { .err = err, .on_disk = on_disk };
+	struct walker w = { .err = err, .on_disk = config_dir != NULL, .config_dir = config_dir };
 	struct bh_config *c = calloc(1, sizeof(*c));
 	int r = -ENOMEM;
 
@@ -452,21 +454,23 @@ int bh_config_parse(const char *json, size_t len, const char *bundle_dir, struct
 	clear_location(err);
 	if (!(root = cfg_loadb(json, len, &jerr)))
 		return bh_fail(err, -EINVAL, "config.json:%d:%d: %s", jerr.line, jerr.column, jerr.text);
-	return parse_document(root, bundle_dir, false, out, err);
+	return parse_document(root, bundle_dir, NULL, out, err);
 }
 
-int bh_config_load(const char *bundle, struct bh_config **out, struct bh_err *err)
+int bh_config_load_from(const char *config_dir, const char *bundle, struct bh_config **out, struct bh_err *err)
 {
 	char path[PATH_MAX];
 	json_error_t jerr;
-	char *real_bundle;
+	char *real_bundle, *text = NULL;
+	size_t len = 0;
 	json_t *root;
 	int r;
 
 	*out = NULL;
 	clear_location(err);
-	snprintf(path, sizeof(path), "%s/config.json", bundle);
-	root = cfg_load_file(path, &jerr);
+	snprintf(path, sizeof(path), "%s/config.json", config_dir);
+	/* Read once: the text kept for bh_config_save is the text parsed. */
+	root = cfg_load_file(path, &text, &len, &jerr);
 	if (!root) {
 		if (jerr.line < 0)
 			return bh_fail(err, -ENOENT, "%s: %s", path, jerr.text);
@@ -474,11 +478,62 @@ int bh_config_load(const char *bundle, struct bh_config **out, struct bh_err *er
 	}
 	if (!(real_bundle = realpath(bundle, NULL))) {
 		json_decref(root);
+		free(text);
 		return bh_fail(err, -ENOMEM, "%s: %s", bundle, strerror(errno));
 	}
-	r = parse_document(root, real_bundle, true, out, err);
+	r = parse_document(root, real_bundle, config_dir, out, err);
 	free(real_bundle);
-	return r;
+	if (r < 0) {
+		free(text);
+		return r;
+	}
+	(*out)->text = text;
+	(*out)->text_len = len;
+	return 0;
+}
+
+int bh_config_load(const char *bundle, struct bh_config **out, struct bh_err *err)
+{
+	return bh_config_load_from(bundle, bundle, out, err);
+}
+
+/* LEN bytes of DATA into the new file DIR_FD/NAME, mode 0600. */
+static int save_file(int dir_fd, const char *name, const void *data, size_t len)
+{
+	_cleanup_close_ int fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	const char *p = data;
+
+	if (fd < 0)
+		return -errno;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return fsync(fd) < 0 ? -errno : 0;
+}
+
+int bh_config_save(const struct bh_config *c, const char *dir, struct bh_err *err)
+{
+	int r;
+
+	if (!c->text)
+		return bh_fail(err, -EINVAL, "%s: the config was not read from a file (bh_config_load)", dir);
+	if (mkdir(dir, 0700) < 0)
+		return bh_fail_errno(err, -errno, "%s", dir);
+	_cleanup_close_ int dir_fd = open(dir, O_DIRECTORY | O_NOFOLLOW | O_RDONLY | O_CLOEXEC);
+	if (dir_fd < 0)
+		return bh_fail_errno(err, -errno, "%s", dir);
+	if ((r = save_file(dir_fd, "config.json", c->text, c->text_len)) < 0)
+		return bh_fail_errno(err, r, "%s/config.json", dir);
+	if (c->seccomp_bpf_name && c->seccomp_bpf &&
+	    (r = save_file(dir_fd, c->seccomp_bpf_name, c->seccomp_bpf, c->n_seccomp_bpf * sizeof(*c->seccomp_bpf))) < 0)
+		return bh_fail_errno(err, r, "%s/%s", dir, c->seccomp_bpf_name);
+	return 0;
 }
 
 void bh_config_free(struct bh_config *c)
@@ -486,6 +541,7 @@ void bh_config_free(struct bh_config *c)
 	if (!c)
 		return;
 	free(c->bundle);
+	free(c->text);
 	free(c->root);
 	bh_strv_free(c->args);
 	bh_strv_free(c->env);

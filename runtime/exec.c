@@ -46,9 +46,15 @@ static void joined_close(struct joined *j)
 }
 
 /* Opens each namespace of PID that is not the caller's own: joining one's
- * own user namespace is an error, and the others would change nothing. */
-static int open_namespaces(pid_t pid, struct joined *j, struct bh_err *err)
+ * own user namespace is an error, and the others would change nothing.
+ * A namespace the container made (C's clone flags, its cgroup namespace)
+ * cannot be the caller's: then PID is not the container's process (a
+ * reused pid), and nothing is joined. One it joined by path or shares
+ * (the host's network) may be. */
+static int open_namespaces(const struct bh_config *c, pid_t pid, struct joined *j, struct bh_err *err)
 {
+	int made = c->clone_flags | (c->cgroup_ns ? CLONE_NEWCGROUP : 0);
+
 	for (size_t i = 0; i < ARRAY_SIZE(namespace_files); i++) {
 		char path[64], own[64];
 		struct stat theirs, ours;
@@ -63,11 +69,51 @@ static int open_namespaces(pid_t pid, struct joined *j, struct bh_err *err)
 		if (fstat(fd, &theirs) == 0 && stat(own, &ours) == 0 && theirs.st_ino == ours.st_ino &&
 		    theirs.st_dev == ours.st_dev) {
 			close(fd);
+			if (made & namespace_files[i].flag)
+				return bh_fail(err, -ESRCH,
+					       "pid %d is in the caller's own %s namespace, but the container made one of "
+					       "its own: it is not the container's process",
+					       (int)pid, namespace_files[i].name);
 			continue;
 		}
 		j->ns_fds[i] = fd;
 	}
 	return 0;
+}
+
+/* The cgroup PID is in (the "0::" line of /proc/PID/cgroup), opened: it
+ * may have moved below CGROUPS_PATH (a container that enabled controllers
+ * there keeps no process in CGROUPS_PATH itself), but never outside it. */
+static int open_process_cgroup(pid_t pid, const char *cgroups_path, struct bh_err *err)
+{
+	const char *root = bh_cgroup_root();
+	char path[64], text[4096], dir[4200];
+	int n;
+
+	if (!root)
+		return bh_fail(err, -ENOENT, "cgroup: the container has no cgroup v2 of its own");
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	if ((n = bh_read_file(path, text, sizeof(text))) < 0)
+		return bh_fail_errno(err, n, "cgroup: %s", path);
+	char *line = strstr(text, "0::/");
+	while (line && line != text && line[-1] != '\n')
+		line = strstr(line + 1, "0::/");
+	if (!line)
+		return bh_fail(err, -ENOENT, "cgroup: %s has no cgroup v2 line", path);
+	char *in = line + strlen("0::/");
+	in[strcspn(in, "\n")] = '\0';
+	const char *wanted = cgroups_path + strspn(cgroups_path, "/");
+	size_t len = strlen(wanted);
+	while (len > 0 && wanted[len - 1] == '/')
+		len--;
+	if (strncmp(in, wanted, len) != 0 || (in[len] != '\0' && in[len] != '/') || strstr(in, ".."))
+		return bh_fail(err, -EPERM, "cgroup: pid %d is in /%s, outside the container's cgroup /%.*s", (int)pid, in,
+			       (int)len, wanted);
+	snprintf(dir, sizeof(dir), "%s/%s", root, in);
+	int fd = open(dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return bh_fail_errno(err, -errno, "cgroup: %s", dir);
+	return fd;
 }
 
 /* In the helper: the cgroup before the namespaces, while the helper is
@@ -226,8 +272,8 @@ static int await_exec(pid_t helper, int helper_fd, int report_fd, pid_t *pid_out
 	return r;
 }
 
-int bh_container_exec(const struct bh_config *c, pid_t container_pid, const char *cgroups_path, int console_socket,
-		      pid_t *pid_out, struct bh_err *err)
+int bh_container_exec(const struct bh_config *c, pid_t container_pid, int container_pidfd, const char *cgroups_path,
+		      int console_socket, pid_t *pid_out, struct bh_err *err)
 {
 	struct joined j = { .cgroup_fd = -1 };
 	int helper_pipe[2] = { -1, -1 }, report_pipe[2] = { -1, -1 };
@@ -237,13 +283,23 @@ int bh_container_exec(const struct bh_config *c, pid_t container_pid, const char
 	 * that waits for one forever, is the caller's mistake to name now. */
 	if (bh_console_check(c, console_socket, err) < 0)
 		return err->code;
+	if (container_pidfd < 0)
+		return bh_fail(err, -EINVAL, "exec needs a pidfd of the container's process");
 
 	for (size_t i = 0; i < ARRAY_SIZE(j.ns_fds); i++)
 		j.ns_fds[i] = -1;
-	if ((r = open_namespaces(container_pid, &j, err)) < 0)
+	if ((r = open_namespaces(c, container_pid, &j, err)) < 0)
 		goto out;
-	if (cgroups_path && (j.cgroup_fd = r = bh_cgroup_open(cgroups_path, err)) < 0)
+	if (cgroups_path && (j.cgroup_fd = r = open_process_cgroup(container_pid, cgroups_path, err)) < 0)
 		goto out;
+	/* The files were opened by number. Alive now through the pidfd, the
+	 * process cannot have ended meanwhile and left its pid to another:
+	 * what was opened is its own. */
+	if (syscall(SYS_pidfd_send_signal, container_pidfd, 0, NULL, 0U) < 0) {
+		r = bh_fail_errno(err, errno == ESRCH ? -ESRCH : -errno, "the container's process (pid %d) ended",
+				  (int)container_pid);
+		goto out;
+	}
 	if (pipe2(helper_pipe, O_CLOEXEC) < 0 || pipe2(report_pipe, O_CLOEXEC) < 0) {
 		r = bh_fail_errno(err, -errno, "pipe");
 		goto out;

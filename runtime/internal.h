@@ -98,6 +98,8 @@ struct bh_seccomp_rule {
 
 struct bh_config {
 	char *bundle;
+	char *text;        /* config.json as bh_config_load read and parsed it (bh_config_save), or NULL */
+	size_t text_len;
 	char *root;        /* absolute path of the rootfs */
 	bool root_readonly;
 

@@ -69,6 +69,18 @@ int bh_config_parse(const char *json, size_t len, const char *bundle_dir, struct
  * Its failures read like bh_config_parse's, but name BUNDLE/config.json
  * when it is missing (-ENOENT) or no JSON. */
 int bh_config_load(const char *bundle, struct bh_config **out, struct bh_err *err);
+/* bh_config_load, but config.json and the compiled seccomp filter are read
+ * from CONFIG_DIR (a snapshot bh_config_save wrote) while relative paths in
+ * it (root.path, mount sources) still resolve against BUNDLE:
+ * bh_config_load(B) is bh_config_load_from(B, B). */
+int bh_config_load_from(const char *config_dir, const char *bundle, struct bh_config **out, struct bh_err *err);
+/* The snapshot of what CONFIG was parsed from, for a later
+ * bh_config_load_from: DIR (made here, 0700; it must not exist) gets the
+ * config.json text bh_config_load read, byte for byte, and the compiled
+ * seccomp filter it read, under the name the annotation gives (files
+ * 0600). Nothing is read again: what is saved is what was applied.
+ * -EINVAL for a config that bh_config_parse made (no text kept). */
+int bh_config_save(const struct bh_config *config, const char *dir, struct bh_err *err);
 void bh_config_free(struct bh_config *config);
 
 /* How the caller wires a container to the outside world. */
@@ -114,7 +126,7 @@ int bh_container_create(const struct bh_config *config, const struct bh_io *io, 
 int bh_container_start_created(int start_fd, int result_fd, struct bh_err *err);
 
 /* Replaces the process settings of CONFIG (a running container's, from
- * bh_config_load of its bundle) by LEN bytes of JSON text, an OCI process
+ * bh_config_load_from of the snapshot its create saved) by LEN bytes of JSON text, an OCI process
  * object as config.json's process is: args, env, cwd, user, capabilities
  * and noNewPrivileges always; rlimits, oomScoreAdj and landlock when it
  * has them, else the container's stay. A wrong member is named as
@@ -127,8 +139,12 @@ int bh_config_set_process(struct bh_config *config, const char *json, size_t len
 int bh_config_change_process(struct bh_config *config, const char *json, size_t len, struct bh_err *err);
 
 /* Runs CONFIG's process (bh_config_set_process) in the running container
- * whose first process is CONTAINER_PID: in every namespace of that process
- * (its user namespace first), in the cgroup at CGROUPS_PATH (NULL: none),
+ * whose first process is CONTAINER_PID, CONTAINER_PIDFD a pidfd of it that
+ * the caller took once it knew the pid was the container's (its start
+ * time): in every namespace of that process (its user namespace first;
+ * -ESRCH when one the container made is the caller's own, or when the
+ * process ended while they were opened), in the cgroup it is in, which
+ * must be CGROUPS_PATH or below it (-EPERM otherwise; NULL: none),
  * with CONFIG's rlimits, umask, cwd, then its privileges dropped as the
  * container's process had them (ids, capabilities, no_new_privs, Landlock,
  * seccomp). It keeps the caller's stdin, stdout and stderr, unless the
@@ -141,8 +157,8 @@ int bh_config_change_process(struct bh_config *config, const char *json, size_t 
  * status it exited with (126, 127 for an exec error, BH_EXIT_*), as
  * bh_container_start does. The caller must not be PID 1 of its pid
  * namespace (a helper clones the process as the caller's child). */
-int bh_container_exec(const struct bh_config *config, pid_t container_pid, const char *cgroups_path,
-		      int console_socket, pid_t *pid, struct bh_err *err);
+int bh_container_exec(const struct bh_config *config, pid_t container_pid, int container_pidfd,
+		      const char *cgroups_path, int console_socket, pid_t *pid, struct bh_err *err);
 
 /* How long bh_container_start and bh_container_create wait for the container
  * process to apply its sandbox before they kill it and fail, and

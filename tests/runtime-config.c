@@ -495,3 +495,50 @@ TEST(compiled_filter_without_its_rules_is_refused)
 			   "\"rootfs\"}, \"process\": {\"args\": [\"x\"]}, \"linux\": {\"namespaces\": "
 			   "[{\"type\": \"mount\"}]}}"));
 }
+
+/* The snapshot create keeps for exec: the text and the filter as they were
+ * read, which a later edit of the bundle does not reach. */
+TEST(saved_config_is_what_was_read_and_loads_without_the_bundle_files)
+{
+	char path[4400], snapshot[4200], text[4096] = "";
+	struct bh_config *c = NULL;
+	struct stat st;
+	FILE *f;
+
+	ASSERT_STREQ("", load_with_file(COMPILED("seccomp.bpf"), "seccomp.bpf", 8 * 3));
+	memset(&err, 0, sizeof(err));
+	ASSERT_EQ(0, bh_config_load(bundle, &c, &err));
+	snprintf(snapshot, sizeof(snapshot), "%s/snapshot", bundle);
+	ASSERT_EQ(0, bh_config_save(c, snapshot, &err));
+	ASSERT_EQ(-EEXIST, bh_config_save(c, snapshot, &err)); /* never over an earlier one */
+	bh_config_free(c);
+	ASSERT_TRUE(stat(snapshot, &st) == 0 && (st.st_mode & 07777) == 0700);
+	snprintf(path, sizeof(path), "%s/config.json", snapshot);
+	ASSERT_TRUE(stat(path, &st) == 0 && (st.st_mode & 07777) == 0600);
+	ASSERT_TRUE((f = fopen(path, "r")) != NULL);
+	text[fread(text, 1, sizeof(text) - 1, f)] = '\0';
+	fclose(f);
+	ASSERT_STREQ(COMPILED("seccomp.bpf"), text);
+	snprintf(path, sizeof(path), "%s/seccomp.bpf", snapshot);
+	ASSERT_TRUE(stat(path, &st) == 0 && st.st_size == 8 * 3 && (st.st_mode & 07777) == 0600);
+
+	/* The bundle's files edited away: the snapshot alone still loads,
+	 * its rootfs found in the bundle. */
+	snprintf(path, sizeof(path), "%s/config.json", bundle);
+	write_text_file(path, "not json");
+	snprintf(path, sizeof(path), "%s/seccomp.bpf", bundle);
+	ASSERT_EQ(0, unlink(path));
+	ASSERT_EQ(0, bh_config_load_from(snapshot, bundle, &c, &err));
+	bh_config_free(c);
+	ASSERT_TRUE(bh_config_load(bundle, &c, &err) < 0);
+}
+
+TEST(config_parsed_from_text_has_nothing_to_save)
+{
+	struct bh_config *c = NULL;
+
+	memset(&err, 0, sizeof(err));
+	ASSERT_EQ(0, bh_config_parse(MINIMAL("", ""), strlen(MINIMAL("", "")), "/bundle", &c, &err));
+	ASSERT_EQ(-EINVAL, bh_config_save(c, "/nonexistent/snapshot", &err));
+	bh_config_free(c);
+}

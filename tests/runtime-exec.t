@@ -5,7 +5,10 @@
 # and under its sandbox (capabilities, no_new_privs, seccomp, Landlock), or
 # under the narrower one a --process file gives; its exit status is exec's,
 # --detach returns once it exec'd, --pid-file names it; a command that is
-# missing, and a container that is stopped or paused, are refused. Run in
+# missing, and a container that is stopped or paused, are refused. The
+# sandbox is the one create read (an edited bundle widens no exec); a
+# state that names a host process, or a container process moved out of
+# its cgroup, is refused; one moved below it is joined there. Run in
 # a private mount namespace with cgroup2 on /sys/fs/cgroup, as
 # tests/runtime-cgroups.t is. A terminal (--tty, --console-socket) is
 # taken as conmon takes it (tests/helpers/console-receiver).
@@ -248,6 +251,88 @@ R run -d --bundle "$bundle" b2 2>"$work/err"
 out=$(R exec b2 bulkhead-probe syscall unshare-net 2>&1)
 check "  ... where the same config's rules alone answer EPERM ($out)" test "$out" = EPERM
 R delete --force b2
+
+# ---- exec takes the sandbox create applied, not the bundle's as it is now ----
+cp "$bundle/config.json" "$work/before-edit.json"
+jq '.annotations["run.bulkhead.seccomp.bpf"] = "filter.bpf"' "$work/before-edit.json" >"$bundle/config.json"
+R run -d --bundle "$bundle" a1 2>"$work/err"
+check "a container to edit the bundle of runs ($(cat "$work/err"))" test "$(R state a1 | jq -r .status)" = running
+capeff=$(R exec a1 bulkhead-probe status CapEff 2>&1)
+# Dropped: linux.seccomp and its compiled filter (the file now allows
+# everything), no_new_privs; added: CAP_SYS_ADMIN to every set.
+jq 'del(.linux.seccomp) | del(.annotations["run.bulkhead.seccomp.bpf"]) | .process.noNewPrivileges = false
+  | .process.capabilities |= map_values(. + ["CAP_SYS_ADMIN"])' "$work/before-edit.json" >"$bundle/config.json"
+perl -e 'print pack("vCCV", 0x06, 0, 0, 0x7fff0000)' >"$bundle/filter.bpf"
+out=$(R exec a1 bulkhead-probe status Seccomp 2>&1)
+check "after the bundle's config.json dropped seccomp, exec is still filtered: Seccomp 2 ($out)" test "$out" = 2
+out=$(R exec a1 bulkhead-probe syscall unshare-net 2>&1)
+check "  ... by the compiled filter create read, not the rewritten file: EBUSY ($out)" test "$out" = EBUSY
+out=$(R exec a1 bulkhead-probe status NoNewPrivs 2>&1)
+check "  ... still NoNewPrivs 1, though the edit says false ($out)" test "$out" = 1
+out=$(R exec a1 bulkhead-probe status CapEff 2>&1)
+check "  ... and the capabilities create applied, without the added CAP_SYS_ADMIN ($out)" test "$out" = "$capeff"
+R run -d --bundle "$bundle" a2 2>"$work/err"
+check "a container created from the edited bundle runs ($(cat "$work/err"))" test "$(R state a2 | jq -r .status)" = running
+out=$(R exec a2 bulkhead-probe status Seccomp 2>&1)
+check "  ... and its exec has the edit's values: Seccomp 0 ($out)" test "$out" = 0
+out=$(R exec a2 bulkhead-probe status NoNewPrivs 2>&1)
+check "  ... NoNewPrivs 0 ($out)" test "$out" = 0
+out=$(R exec a2 bulkhead-probe status CapEff 2>&1)
+check "  ... CAP_SYS_ADMIN effective ($out)" test "$(( 0x${out:-0} & 0x200000 ))" -ne 0
+R delete --force a2
+mv "$root/a1/config" "$work/a1-config"
+R exec a1 touch /tmp/ran 2>"$work/err"
+check "a container whose state has no config snapshot (an older runtime's) is refused (exit $?)" \
+  grep -q 'recreate it' "$work/err"
+mv "$work/a1-config" "$root/a1/config"
+check "  ... which runs again once the snapshot is back" quietly R exec a1 true
+check "  ... where the refused command had not run" quietly R exec a1 sh -c '[ ! -e /tmp/ran ]'
+cp "$work/before-edit.json" "$bundle/config.json"
+
+# ---- a pid that is not the container's: refused ----
+apid=$(R state a1 | jq -r .pid)
+cp "$root/a1/state.json" "$work/state.json"
+sleep 1000 &
+host_sleep=$!
+host_start=$(sed 's/^.*) //' "/proc/$host_sleep/stat" | cut -d' ' -f20)
+jq --argjson pid "$host_sleep" --argjson start "$host_start" '.pid = $pid | .startTime = $start' \
+  "$work/state.json" >"$root/a1/state.json"
+check "a state forged to name a host process with its start time reads as running" \
+  test "$(R state a1 | jq -r .status)" = running
+R exec a1 sh -c "echo ran >$work/forged" 2>"$work/err"
+check "exec into it is refused (exit $?), naming a namespace the container made ($(cat "$work/err"))" \
+  grep -q "is in the caller's own mnt namespace, but the container made one of its own" "$work/err"
+check "  ... and the command did not run on the host" test ! -e "$work/forged"
+kill -9 "$host_sleep"
+wait "$host_sleep" 2>/dev/null
+cp "$work/state.json" "$root/a1/state.json"
+out=$(R exec a1 hostname 2>&1)
+check "  ... while the real state's exec runs in the container ($out)" test "$out" = exectest
+
+# ---- a container that moved its process below its cgroup ----
+acg=$cg/bulkhead-runtime/a1
+mkdir "$acg/sub"
+echo "$apid" >"$acg/sub/cgroup.procs"
+# With no process left in it, the container's cgroup may enable a
+# controller for its children: then nothing can join it any more.
+controller=$(cut -d' ' -f1 "$acg/cgroup.controllers")
+[ -z "$controller" ] || echo "+$controller" >"$acg/cgroup.subtree_control"
+out=$(R exec a1 grep '^0::' /proc/self/cgroup 2>&1)
+check "exec joins the sub-cgroup the container's process is in ($out; controller ${controller:-none})" test "$out" = 0::/sub
+R exec -d --pid-file "$work/sub.pid" a1 sleep 1000
+out=$(grep '^0::' "/proc/$(cat "$work/sub.pid")/cgroup")
+check "  ... as the host sees it ($out)" test "$out" = 0::/bulkhead-runtime/a1/sub
+kill -9 "$(cat "$work/sub.pid")"
+mkdir "$cg/bulkhead-runtime/outside-a1"
+echo "$apid" >"$cg/bulkhead-runtime/outside-a1/cgroup.procs"
+R exec a1 sh -c "echo ran >$work/outside" 2>"$work/err"
+check "a container process moved outside its cgroup is refused (exit $?): $(cat "$work/err")" \
+  grep -q "outside the container's cgroup /bulkhead-runtime/a1" "$work/err"
+check "  ... and nothing ran" test ! -e "$work/outside"
+[ -z "$controller" ] || echo "-$controller" >"$acg/cgroup.subtree_control"
+echo "$apid" >"$acg/cgroup.procs"
+rmdir "$cg/bulkhead-runtime/outside-a1" "$acg/sub"
+R delete --force a1
 
 # ---- a container with a user namespace: joined first ----
 chmod 755 "$work" # the rootfs must be reachable by the container's root, host uid 100000

@@ -229,6 +229,13 @@ static int create_container(const char *id, const struct create_options *o, stru
 			return cli_error("container \"%s\" already exists", id);
 		return cli_error_errno(r, "%s", path);
 	}
+	/* What exec applies later is what was read now: an edit of the
+	 * bundle's config.json after create must not widen it. */
+	state_path(id, "config", path, sizeof(path));
+	if (bh_config_save(config, path, &err) < 0) {
+		r = cli_error("%s: saving its config: %s", id, err.msg);
+		goto fail;
+	}
 	if ((r = save_hooks(id, bh_config_hooks(config))) < 0) {
 		r = cli_error_errno(-r, "%s: saving its hooks", id);
 		goto fail;

@@ -2,8 +2,10 @@
 /* exec: another process in a running container, as podman (through
  * conmon) and its health checks ask: --process FILE gives the whole OCI
  * process object; without it, the container's own config.json process
- * with COMMAND and the options' changes. The library joins the container
- * and applies the process's sandbox (runtime/exec.c). */
+ * with COMMAND and the options' changes. The container's config is the
+ * snapshot create kept (ROOT/ID/config), never the bundle's as it is now:
+ * an edit after create must not widen what exec runs with. The library
+ * joins the container and applies the process's sandbox (runtime/exec.c). */
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -11,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -160,12 +163,12 @@ static int add_cap(json_t *caps, const char *cap)
  * why. Of config.json only strings are taken (env, capabilities) and the
  * umask: numbers are read as reals, so that an rlimit above INT64_MAX,
  * which the runtime's own parser reads, cannot fail this one. */
-static char *process_changes(const struct state *s, const struct exec_options *o)
+static char *process_changes(const struct state *s, const char *config_dir, const struct exec_options *o)
 {
 	char path[4200];
 	json_error_t jerr;
 
-	snprintf(path, sizeof(path), "%s/config.json", s->bundle);
+	snprintf(path, sizeof(path), "%s/config.json", config_dir);
 	json_t *root = json_load_file(path, JSON_DECODE_INT_AS_REAL, &jerr);
 	json_t *process = root ? json_object_get(root, "process") : NULL;
 	if (!json_is_object(process)) {
@@ -269,14 +272,21 @@ static void forward_signal(int sig)
 		kill(forward_to, sig);
 }
 
-/* The exec'd process's config: the container's, its process replaced. */
+/* The exec'd process's config: the container's as create read it, its
+ * process replaced. */
 static struct bh_config *exec_config(const struct state *s, const struct exec_options *o)
 {
 	struct bh_config *config;
 	struct bh_err err = { 0 };
+	char config_dir[4096], snapshot[4200];
 	size_t len = 0;
 	char *text;
 
+	state_path(s->id, "config", config_dir, sizeof(config_dir));
+	snprintf(snapshot, sizeof(snapshot), "%s/config.json", config_dir);
+	if (access(snapshot, F_OK) < 0)
+		return cli_error_errno(errno, "exec %s: %s: no snapshot of the config create applied (made by an older "
+				       "bulkhead-runtime?); recreate it", s->id, snapshot), NULL;
 	if (o->process_file) {
 		if (!(text = read_text(o->process_file, &len)))
 			return cli_error_errno(errno, "exec: --process %s", o->process_file), NULL;
@@ -290,12 +300,12 @@ static struct bh_config *exec_config(const struct state *s, const struct exec_op
 			free(text);
 			return cli_error("exec: --tty, but the terminal of --process %s is not true", o->process_file), NULL;
 		}
-	} else if (!(text = process_changes(s, o))) {
+	} else if (!(text = process_changes(s, config_dir, o))) {
 		return NULL;
 	} else {
 		len = strlen(text);
 	}
-	if (bh_config_load(s->bundle, &config, &err) < 0) {
+	if (bh_config_load_from(config_dir, s->bundle, &config, &err) < 0) {
 		free(text);
 		return cli_error("exec %s: %s", s->id, err.msg), NULL;
 	}
@@ -332,14 +342,27 @@ int cmd_exec(int argc, char **argv)
 	int r = 0;
 	struct bh_config *config = NULL;
 	_cleanup_close_ int console = -1;
-	if (status != STATUS_RUNNING)
+	_cleanup_close_ int pidfd = -1;
+	/* The pid is the container's while its start time is: a pidfd taken
+	 * then, and the start time checked again, pins that process, so that
+	 * the library can tell it still lives once it opened its files. */
+	if (status == STATUS_RUNNING) {
+		pidfd = (int)syscall(SYS_pidfd_open, s.pid, 0U);
+		if (pidfd < 0 && errno != ESRCH)
+			r = cli_error_errno(errno, "exec %s: pidfd_open(%d) (Linux 5.3)", id, (int)s.pid);
+		status = state_status(&s);
+	}
+	if (r != 0)
+		;
+	else if (status != STATUS_RUNNING)
 		r = cli_error("container \"%s\" is %s; exec needs a running container%s", id, status_name(status),
 			      status == STATUS_PAUSED ? " (resume it first)" : "");
 	else if (!(config = exec_config(&s, &o)))
 		r = EXIT_RUNTIME;
 	else if (o.console_socket && (console = console_socket_connect(o.console_socket)) < 0)
 		r = EXIT_RUNTIME;
-	else if (bh_container_exec(config, s.pid, s.cgroups_path[0] ? s.cgroups_path : NULL, console, &pid, &err) < 0) {
+	else if (bh_container_exec(config, s.pid, pidfd, s.cgroups_path[0] ? s.cgroups_path : NULL, console, &pid,
+				   &err) < 0) {
 		r = cli_error("exec %s: %s", id, err.msg);
 		/* A command that is missing or cannot be executed exits as a
 		 * shell's would (127, 126): the caller's health check or script
