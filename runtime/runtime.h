@@ -85,10 +85,11 @@ struct bh_io {
 /* Creates the container's cgroup (when the config names one), clones the
  * container process into its namespaces and applies the whole sandbox in
  * DESIGN.md's order before exec. Returns once the command was exec'd (or
- * after BH_SETUP_TIMEOUT_MS, with -ETIMEDOUT and nothing left behind), with
- * its pid in *pid (the caller reaps it), or once setup failed, with -errno
- * and the failing step in err; a failed start leaves no process and no
- * cgroup behind. */
+ * after BH_SETUP_TIMEOUT_MS plus the createContainer and startContainer
+ * hooks' timeouts, no bound when one of them has none, with -ETIMEDOUT and
+ * nothing left behind), with its pid in *pid (the caller reaps it), or once
+ * setup failed, with -errno and the failing step in err; a failed start
+ * leaves no process and no cgroup behind. */
 int bh_container_start(const struct bh_config *config, const struct bh_io *io,
 		       pid_t *pid, struct bh_err *err);
 
