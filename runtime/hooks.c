@@ -45,8 +45,25 @@ static int state_pipe(const char *state)
 	return fds[0];
 }
 
+/* The environment of a hook of KIND that has no env of its own. The hooks
+ * the runtime runs on its own side (prestart, createRuntime, poststart,
+ * poststop) get the runtime's, as runc's do. Those that run as the
+ * container's process (createContainer, startContainer) get none: there
+ * environ is still the runtime's copy of its caller's (HOME, any secret
+ * in it), and such a hook runs as the container's user, often from its
+ * rootfs, where the container can read what it writes. */
+static char *const *hook_env(const struct bh_hook *h, enum bh_hook_kind kind)
+{
+	static char *const none[] = { NULL };
+
+	if (h->env)
+		return h->env;
+	return kind == BH_HOOK_CREATE_CONTAINER || kind == BH_HOOK_START_CONTAINER ? none : environ;
+}
+
 /* In the forked child: becomes the hook, or reports why not on REPORT_FD. */
-static __attribute__((noreturn)) void exec_hook(const struct bh_hook *h, int stdin_fd, int report_fd)
+static __attribute__((noreturn)) void exec_hook(const struct bh_hook *h, enum bh_hook_kind kind, int stdin_fd,
+						int report_fd)
 {
 	char *default_args[] = { h->path, NULL };
 	sigset_t none;
@@ -70,7 +87,7 @@ static __attribute__((noreturn)) void exec_hook(const struct bh_hook *h, int std
 	 * seccomp filter may refuse close_range: then close-on-exec does. */
 	syscall(SYS_close_range, 3U, (unsigned)report_fd - 1, 0U);
 	syscall(SYS_close_range, (unsigned)report_fd + 1, ~0U, 0U);
-	execve(h->path, h->args && h->args[0] ? h->args : default_args, h->env ? h->env : environ);
+	execve(h->path, h->args && h->args[0] ? h->args : default_args, hook_env(h, kind));
 	int e = errno;
 	(void)!write(report_fd, &e, sizeof(e));
 	_exit(127);
@@ -146,7 +163,7 @@ int bh_hook_run(const struct bh_hooks *hooks, enum bh_hook_kind kind, size_t ind
 	 * handlers, and the same in the container process as in the caller. */
 	pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)SIGCHLD, NULL, NULL, NULL, NULL);
 	if (pid == 0)
-		exec_hook(h, stdin_fd, report[1]);
+		exec_hook(h, kind, stdin_fd, report[1]);
 	int fork_errno = errno;
 	close(stdin_fd);
 	close(report[1]);
