@@ -100,32 +100,43 @@ static long now_ms(void)
 	return t.tv_sec * 1000L + t.tv_nsec / 1000000;
 }
 
-/* Waits for the hook PID, no longer than TIMEOUT seconds (0: as long as it
+/* Kills the hook PID past its deadline, with its process group (what it
+ * started), and reaps it: -ETIMEDOUT. The reap waits with no bound, and
+ * may: SIGKILL can be neither caught nor blocked, and the waits of an
+ * exec on a hung NFS or FUSE mount are killable ones, so the kernel ends
+ * the process as soon as it delivers the signal; not reaping would leave
+ * a zombie in the caller. */
+static int kill_hook(pid_t pid, int *wstatus)
+{
+	kill(-pid, SIGKILL);
+	kill(pid, SIGKILL);
+	while (waitpid(pid, wstatus, 0) < 0 && errno == EINTR)
+		;
+	return -ETIMEDOUT;
+}
+
+/* Waits for the hook PID until DEADLINE (now_ms's clock; -1: as long as it
  * runs), and kills its process group past that. Its wait status in
  * *WSTATUS; -ETIMEDOUT when it was killed for the timeout. */
-static int wait_hook(pid_t pid, unsigned timeout, int *wstatus)
+static int wait_hook(pid_t pid, long deadline, int *wstatus)
 {
-	long deadline = now_ms() + (long)timeout * 1000;
-	int fd = timeout ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+	bool bounded = deadline >= 0;
+	int fd = bounded ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
 	int r = 0;
 
 	for (;;) {
-		pid_t done = waitpid(pid, wstatus, timeout ? WNOHANG : 0);
+		pid_t done = waitpid(pid, wstatus, bounded ? WNOHANG : 0);
 		if (done == pid)
 			break;
 		if (done < 0 && errno != EINTR) {
 			r = -errno;
 			break;
 		}
-		if (!timeout || done < 0)
+		if (!bounded || done < 0)
 			continue;
 		long left = deadline - now_ms();
 		if (left <= 0) {
-			kill(-pid, SIGKILL);
-			kill(pid, SIGKILL);
-			while (waitpid(pid, wstatus, 0) < 0 && errno == EINTR)
-				;
-			r = -ETIMEDOUT;
+			r = kill_hook(pid, wstatus);
 			break;
 		}
 		/* A pidfd wakes us when it ends; where there is none (old
@@ -141,6 +152,30 @@ static int wait_hook(pid_t pid, unsigned timeout, int *wstatus)
 	if (fd >= 0)
 		close(fd);
 	return r;
+}
+
+/* Reads the exec's report from REPORT_FD until DEADLINE (-1: none): the
+ * bytes read (sizeof(int) for an errno in *EXEC_ERRNO, 0 for EOF: the
+ * pipe closed on exec), -ETIMEDOUT, or the read's -errno. Under the
+ * hook's own deadline: an execve of a path on a hung mount blocks in the
+ * kernel, and a plain read here with it, for as long as the mount hangs. */
+static ssize_t read_exec_report(int report_fd, long deadline, int *exec_errno)
+{
+	for (;;) {
+		long left = deadline < 0 ? -1 : deadline - now_ms();
+		if (deadline >= 0 && left <= 0)
+			return -ETIMEDOUT;
+		struct pollfd p = { .fd = report_fd, .events = POLLIN };
+		int ready = poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);
+		/* A filter that refuses poll: then the read alone, unbounded. */
+		if (ready < 0 && errno != EINTR)
+			ready = 1;
+		if (ready <= 0)
+			continue; /* EINTR, or a poll of INT_MAX ms that ended before the deadline */
+		ssize_t n = read(report_fd, exec_errno, sizeof(*exec_errno));
+		if (n >= 0 || errno != EINTR)
+			return n < 0 ? -errno : n;
+	}
 }
 
 int bh_hook_run(const struct bh_hooks *hooks, enum bh_hook_kind kind, size_t index, const char *state,
@@ -174,12 +209,15 @@ int bh_hook_run(const struct bh_hooks *hooks, enum bh_hook_kind kind, size_t ind
 	/* Set here too, so that a timeout's kill finds the group whichever of
 	 * the two ran first; EACCES once it exec'd, when it did it itself. */
 	setpgid(pid, pid);
-	/* EOF: the report pipe closed on exec. Ends at once either way. */
-	ssize_t n;
-	while ((n = read(report[0], &exec_errno, sizeof(exec_errno))) < 0 && errno == EINTR)
-		;
+	/* The timeout counts from the fork: the exec is the hook's time too. */
+	long deadline = h->timeout ? now_ms() + (long)h->timeout * 1000 : -1;
+	ssize_t n = read_exec_report(report[0], deadline, &exec_errno);
 	close(report[0]);
-	int r = wait_hook(pid, n == (ssize_t)sizeof(exec_errno) ? 0 : h->timeout, &wstatus);
+	int r;
+	if (n == -ETIMEDOUT)
+		r = kill_hook(pid, &wstatus);
+	else /* the hook runs (EOF), or its exec failed and it is exiting */
+		r = wait_hook(pid, n == (ssize_t)sizeof(exec_errno) ? -1 : deadline, &wstatus);
 	if (n == (ssize_t)sizeof(exec_errno))
 		return bh_fail_errno(err, -exec_errno, "hooks.%s[%zu] (%s): cannot execute", name, index, h->path);
 	if (r == -ETIMEDOUT)

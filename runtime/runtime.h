@@ -162,11 +162,12 @@ int bh_container_exec(const struct bh_config *config, pid_t container_pid, const
  * 1", "... timed out after 5 s") and nothing left behind. poststart and
  * poststop belong to the caller's own lifecycle (bh_hook_run). Each hook
  * gets the container's state on stdin, writes to the caller's stderr
- * (stdout too), and is killed (its process group) once past its timeout;
- * without one it is waited for as long as it runs. A hook without env gets
- * the caller's environment, but for the two that run as the container's
- * process (createContainer, startContainer): those get an empty one, so
- * that the caller's variables stay out of the container. */
+ * (stdout too), and is killed (its process group) once past its timeout,
+ * counted from before its exec; without one it is waited for as long as it
+ * runs. A hook without env gets the caller's environment, but for the two
+ * that run as the container's process (createContainer, startContainer):
+ * those get an empty one, so that the caller's variables stay out of the
+ * container. */
 enum bh_hook_kind {
 	BH_HOOK_PRESTART,
 	BH_HOOK_CREATE_RUNTIME,

@@ -288,6 +288,33 @@ check "  ... and nothing of the runtime's" \
 check "  ... while prestart, on the runtime's side, got the runtime's environment" \
   grep -qx HOST_SECRET=s3cr3t "$out/prestart.environ"
 
+# ---- a hook whose exec hangs is still under its timeout ----
+# A FUSE mount whose server never answers (nothing reads /dev/fuse) hangs
+# every lookup in it, as a dead NFS or FUSE server does: the exec of a hook
+# there blocks in the kernel until the connection is aborted. The mount is
+# outside $work, whose removal would hang in it.
+hung=$(mktemp -d)
+if [ -c /dev/fuse ] && exec {fuse_fd}<>/dev/fuse &&
+  mount -t fuse -o "fd=$fuse_fd,rootmode=40000,user_id=0,group_id=0" hung "$hung" 2>/dev/null; then
+  fresh
+  with_hooks '.hooks = {prestart: [{path: "'"$hung"'/hook", timeout: 2}]}'
+  # Bounded here, so that a runtime that waits on the exec fails the test
+  # (137) instead of holding it.
+  timeout -s KILL 120 "${BULKHEAD_RUNTIME:-$BUILD/bin/bulkhead-runtime}" --root "$root" \
+    create --bundle "$bundle" "$p-hung" {fuse_fd}<&- 2>"$work/err"
+  status=$?
+  check "a hook whose exec hangs (a FUSE mount that never answers) fails create at its timeout (exit $status)" \
+    test "$status" -eq 125
+  check "  ... saying so ($(cat "$work/err"))" \
+    grep -qF "$p-hung: hooks.prestart[0] ($hung/hook): timed out after 2 s, killed" "$work/err"
+  check "  ... leaving no container" no_container "$p-hung"
+  exec {fuse_fd}<&- # the last descriptor: aborts the connection, what waits in it fails
+  umount -l "$hung"
+else
+  ok "# SKIP no FUSE here (/dev/fuse, mount -t fuse) to hang a hook's exec on"
+fi
+rmdir "$hung"
+
 # bh_container_start's bound on its report, which grows by the startContainer
 # hooks' timeouts, is not reached from here: the CLI always creates, then
 # starts (bh_container_start_created_hooked), and the init, the one caller of
