@@ -83,7 +83,7 @@ with_hooks() {
     '"$1" <<<"$default" >"$bundle/config.json"
 }
 fresh() { rm -f "$out"/*; }
-order() { tr '\n' ' ' <"$out/order" 2>/dev/null | sed 's/ $//'; }
+order() { cat "$out/order" 2>/dev/null | tr '\n' ' ' | sed 's/ $//'; }
 field() { jq -r ".$2" "$out/$1.state"; }
 host_mnt=$(readlink /proc/self/ns/mnt)
 no_container() { R state "$1" 2>&1 | grep -q "container \"$1\" does not exist"; }
