@@ -303,6 +303,25 @@ static int runtime_hooks(const struct bh_config *c, pid_t pid, struct bh_err *er
 	return r < 0 ? r : bh_hooks_run_all(c->hooks, BH_HOOK_CREATE_RUNTIME, state, err);
 }
 
+/* The bound of a wait for the container's report while the hooks of KINDS
+ * (a mask of 1 << bh_hook_kind) run before it: BH_SETUP_TIMEOUT_MS for the
+ * setup itself plus the hooks' timeouts, or -1 (none) when one of them has
+ * no timeout, since such a hook is waited for as long as it runs. */
+static long report_bound_ms(const struct bh_hooks *hooks, unsigned kinds)
+{
+	long bound = BH_SETUP_TIMEOUT_MS;
+
+	for (int kind = 0; kind < BH_HOOK_KINDS; kind++) {
+		if (!(kinds & 1U << kind))
+			continue;
+		long hooks_ms = bh_hooks_time_ms(hooks, (enum bh_hook_kind)kind);
+		if (hooks_ms < 0)
+			return -1;
+		bound += hooks_ms;
+	}
+	return bound;
+}
+
 static int launch(const struct bh_config *c, const struct bh_io *io, int start_fd, int result_fd, pid_t *pid_out,
 		  struct bh_err *err)
 {
@@ -311,7 +330,15 @@ static int launch(const struct bh_config *c, const struct bh_io *io, int start_f
 	_cleanup_close_ int cgroup_fd = -1;
 	pid_t pid;
 	ssize_t n;
-	long bound_ms = BH_SETUP_TIMEOUT_MS;
+	/* Without a start fd (bh_container_start) the startContainer hooks
+	 * run before the exec, inside the last wait for a report, and count
+	 * in its bound. Only a library caller gets there: the CLI creates
+	 * and starts, and the init, the one caller of bh_container_start,
+	 * sets no hook state (its configs have no hooks). */
+	unsigned exec_hooks = start_fd < 0 ? 1U << BH_HOOK_START_CONTAINER : 0;
+	bool sync = hooks_before_pivot(c);
+	/* With SYNC the first wait ends at the mounts, before any hook. */
+	long bound_ms = report_bound_ms(c->hooks, sync ? 0 : exec_hooks);
 
 	if (bh_console_check(c, io->console_socket, err) < 0)
 		return err->code;
@@ -373,7 +400,6 @@ static int launch(const struct bh_config *c, const struct bh_io *io, int start_f
 		}
 	}
 	(void)!write(go[1], "g", 1);
-	bool sync = hooks_before_pivot(c);
 	if (!sync)
 		close(go[1]);
 
@@ -392,8 +418,7 @@ static int launch(const struct bh_config *c, const struct bh_io *io, int start_f
 			return r;
 		}
 		(void)!write(go[1], "h", 1);
-		long hooks_ms = bh_hooks_time_ms(c->hooks, BH_HOOK_CREATE_CONTAINER);
-		bound_ms = hooks_ms < 0 ? -1 : bound_ms + hooks_ms;
+		bound_ms = report_bound_ms(c->hooks, 1U << BH_HOOK_CREATE_CONTAINER | exec_hooks);
 		n = bh_child_report_read(report[0], &failure, bound_ms);
 	}
 	if (sync)
@@ -445,8 +470,7 @@ int bh_container_start_created(int start_fd, int result_fd, struct bh_err *err)
 int bh_container_start_created_hooked(int start_fd, int result_fd, const struct bh_hooks *hooks, struct bh_err *err)
 {
 	struct bh_child_report failure;
-	long hooks_ms = bh_hooks_time_ms(hooks, BH_HOOK_START_CONTAINER);
-	long bound_ms = hooks_ms < 0 ? -1 : BH_SETUP_TIMEOUT_MS + hooks_ms;
+	long bound_ms = report_bound_ms(hooks, 1U << BH_HOOK_START_CONTAINER);
 	ssize_t n;
 
 	if (write(start_fd, "s", 1) != 1)

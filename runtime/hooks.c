@@ -45,8 +45,25 @@ static int state_pipe(const char *state)
 	return fds[0];
 }
 
+/* The environment of a hook of KIND that has no env of its own. The hooks
+ * the runtime runs on its own side (prestart, createRuntime, poststart,
+ * poststop) get the runtime's, as runc's do. Those that run as the
+ * container's process (createContainer, startContainer) get none: there
+ * environ is still the runtime's copy of its caller's (HOME, any secret
+ * in it), and such a hook runs as the container's user, often from its
+ * rootfs, where the container can read what it writes. */
+static char *const *hook_env(const struct bh_hook *h, enum bh_hook_kind kind)
+{
+	static char *const none[] = { NULL };
+
+	if (h->env)
+		return h->env;
+	return kind == BH_HOOK_CREATE_CONTAINER || kind == BH_HOOK_START_CONTAINER ? none : environ;
+}
+
 /* In the forked child: becomes the hook, or reports why not on REPORT_FD. */
-static __attribute__((noreturn)) void exec_hook(const struct bh_hook *h, int stdin_fd, int report_fd)
+static __attribute__((noreturn)) void exec_hook(const struct bh_hook *h, enum bh_hook_kind kind, int stdin_fd,
+						int report_fd)
 {
 	char *default_args[] = { h->path, NULL };
 	sigset_t none;
@@ -70,7 +87,7 @@ static __attribute__((noreturn)) void exec_hook(const struct bh_hook *h, int std
 	 * seccomp filter may refuse close_range: then close-on-exec does. */
 	syscall(SYS_close_range, 3U, (unsigned)report_fd - 1, 0U);
 	syscall(SYS_close_range, (unsigned)report_fd + 1, ~0U, 0U);
-	execve(h->path, h->args && h->args[0] ? h->args : default_args, h->env ? h->env : environ);
+	execve(h->path, h->args && h->args[0] ? h->args : default_args, hook_env(h, kind));
 	int e = errno;
 	(void)!write(report_fd, &e, sizeof(e));
 	_exit(127);
@@ -83,32 +100,43 @@ static long now_ms(void)
 	return t.tv_sec * 1000L + t.tv_nsec / 1000000;
 }
 
-/* Waits for the hook PID, no longer than TIMEOUT seconds (0: as long as it
+/* Kills the hook PID past its deadline, with its process group (what it
+ * started), and reaps it: -ETIMEDOUT. The reap waits with no bound, and
+ * may: SIGKILL can be neither caught nor blocked, and the waits of an
+ * exec on a hung NFS or FUSE mount are killable ones, so the kernel ends
+ * the process as soon as it delivers the signal; not reaping would leave
+ * a zombie in the caller. */
+static int kill_hook(pid_t pid, int *wstatus)
+{
+	kill(-pid, SIGKILL);
+	kill(pid, SIGKILL);
+	while (waitpid(pid, wstatus, 0) < 0 && errno == EINTR)
+		;
+	return -ETIMEDOUT;
+}
+
+/* Waits for the hook PID until DEADLINE (now_ms's clock; -1: as long as it
  * runs), and kills its process group past that. Its wait status in
  * *WSTATUS; -ETIMEDOUT when it was killed for the timeout. */
-static int wait_hook(pid_t pid, unsigned timeout, int *wstatus)
+static int wait_hook(pid_t pid, long deadline, int *wstatus)
 {
-	long deadline = now_ms() + (long)timeout * 1000;
-	int fd = timeout ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+	bool bounded = deadline >= 0;
+	int fd = bounded ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
 	int r = 0;
 
 	for (;;) {
-		pid_t done = waitpid(pid, wstatus, timeout ? WNOHANG : 0);
+		pid_t done = waitpid(pid, wstatus, bounded ? WNOHANG : 0);
 		if (done == pid)
 			break;
 		if (done < 0 && errno != EINTR) {
 			r = -errno;
 			break;
 		}
-		if (!timeout || done < 0)
+		if (!bounded || done < 0)
 			continue;
 		long left = deadline - now_ms();
 		if (left <= 0) {
-			kill(-pid, SIGKILL);
-			kill(pid, SIGKILL);
-			while (waitpid(pid, wstatus, 0) < 0 && errno == EINTR)
-				;
-			r = -ETIMEDOUT;
+			r = kill_hook(pid, wstatus);
 			break;
 		}
 		/* A pidfd wakes us when it ends; where there is none (old
@@ -124,6 +152,30 @@ static int wait_hook(pid_t pid, unsigned timeout, int *wstatus)
 	if (fd >= 0)
 		close(fd);
 	return r;
+}
+
+/* Reads the exec's report from REPORT_FD until DEADLINE (-1: none): the
+ * bytes read (sizeof(int) for an errno in *EXEC_ERRNO, 0 for EOF: the
+ * pipe closed on exec), -ETIMEDOUT, or the read's -errno. Under the
+ * hook's own deadline: an execve of a path on a hung mount blocks in the
+ * kernel, and a plain read here with it, for as long as the mount hangs. */
+static ssize_t read_exec_report(int report_fd, long deadline, int *exec_errno)
+{
+	for (;;) {
+		long left = deadline < 0 ? -1 : deadline - now_ms();
+		if (deadline >= 0 && left <= 0)
+			return -ETIMEDOUT;
+		struct pollfd p = { .fd = report_fd, .events = POLLIN };
+		int ready = poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);
+		/* A filter that refuses poll: then the read alone, unbounded. */
+		if (ready < 0 && errno != EINTR)
+			ready = 1;
+		if (ready <= 0)
+			continue; /* EINTR, or a poll of INT_MAX ms that ended before the deadline */
+		ssize_t n = read(report_fd, exec_errno, sizeof(*exec_errno));
+		if (n >= 0 || errno != EINTR)
+			return n < 0 ? -errno : n;
+	}
 }
 
 int bh_hook_run(const struct bh_hooks *hooks, enum bh_hook_kind kind, size_t index, const char *state,
@@ -146,7 +198,7 @@ int bh_hook_run(const struct bh_hooks *hooks, enum bh_hook_kind kind, size_t ind
 	 * handlers, and the same in the container process as in the caller. */
 	pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)SIGCHLD, NULL, NULL, NULL, NULL);
 	if (pid == 0)
-		exec_hook(h, stdin_fd, report[1]);
+		exec_hook(h, kind, stdin_fd, report[1]);
 	int fork_errno = errno;
 	close(stdin_fd);
 	close(report[1]);
@@ -157,12 +209,15 @@ int bh_hook_run(const struct bh_hooks *hooks, enum bh_hook_kind kind, size_t ind
 	/* Set here too, so that a timeout's kill finds the group whichever of
 	 * the two ran first; EACCES once it exec'd, when it did it itself. */
 	setpgid(pid, pid);
-	/* EOF: the report pipe closed on exec. Ends at once either way. */
-	ssize_t n;
-	while ((n = read(report[0], &exec_errno, sizeof(exec_errno))) < 0 && errno == EINTR)
-		;
+	/* The timeout counts from the fork: the exec is the hook's time too. */
+	long deadline = h->timeout ? now_ms() + (long)h->timeout * 1000 : -1;
+	ssize_t n = read_exec_report(report[0], deadline, &exec_errno);
 	close(report[0]);
-	int r = wait_hook(pid, n == (ssize_t)sizeof(exec_errno) ? 0 : h->timeout, &wstatus);
+	int r;
+	if (n == -ETIMEDOUT)
+		r = kill_hook(pid, &wstatus);
+	else /* the hook runs (EOF), or its exec failed and it is exiting */
+		r = wait_hook(pid, n == (ssize_t)sizeof(exec_errno) ? -1 : deadline, &wstatus);
 	if (n == (ssize_t)sizeof(exec_errno))
 		return bh_fail_errno(err, -exec_errno, "hooks.%s[%zu] (%s): cannot execute", name, index, h->path);
 	if (r == -ETIMEDOUT)

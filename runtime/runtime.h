@@ -97,10 +97,11 @@ struct bh_io {
 /* Creates the container's cgroup (when the config names one), clones the
  * container process into its namespaces and applies the whole sandbox in
  * DESIGN.md's order before exec. Returns once the command was exec'd (or
- * after BH_SETUP_TIMEOUT_MS, with -ETIMEDOUT and nothing left behind), with
- * its pid in *pid (the caller reaps it), or once setup failed, with -errno
- * and the failing step in err; a failed start leaves no process and no
- * cgroup behind. */
+ * after BH_SETUP_TIMEOUT_MS plus the createContainer and startContainer
+ * hooks' timeouts, no bound when one of them has none, with -ETIMEDOUT and
+ * nothing left behind), with its pid in *pid (the caller reaps it), or once
+ * setup failed, with -errno and the failing step in err; a failed start
+ * leaves no process and no cgroup behind. */
 int bh_container_start(const struct bh_config *config, const struct bh_io *io,
 		       pid_t *pid, struct bh_err *err);
 
@@ -177,8 +178,12 @@ int bh_container_exec(const struct bh_config *config, pid_t container_pid, int c
  * 1", "... timed out after 5 s") and nothing left behind. poststart and
  * poststop belong to the caller's own lifecycle (bh_hook_run). Each hook
  * gets the container's state on stdin, writes to the caller's stderr
- * (stdout too), and is killed (its process group) once past its timeout;
- * without one it is waited for as long as it runs. */
+ * (stdout too), and is killed (its process group) once past its timeout,
+ * counted from before its exec; without one it is waited for as long as it
+ * runs. A hook without env gets the caller's environment, but for the two
+ * that run as the container's process (createContainer, startContainer):
+ * those get an empty one, so that the caller's variables stay out of the
+ * container. */
 enum bh_hook_kind {
 	BH_HOOK_PRESTART,
 	BH_HOOK_CREATE_RUNTIME,

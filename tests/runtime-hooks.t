@@ -83,7 +83,7 @@ with_hooks() {
     '"$1" <<<"$default" >"$bundle/config.json"
 }
 fresh() { rm -f "$out"/*; }
-order() { tr '\n' ' ' <"$out/order" 2>/dev/null | sed 's/ $//'; }
+order() { cat "$out/order" 2>/dev/null | tr '\n' ' ' | sed 's/ $//'; }
 field() { jq -r ".$2" "$out/$1.state"; }
 host_mnt=$(readlink /proc/self/ns/mnt)
 no_container() { R state "$1" 2>&1 | grep -q "container \"$1\" does not exist"; }
@@ -126,6 +126,8 @@ check "args reach the hook in order, a word with a space whole" \
 check "a hook without env gets the runtime's environment" \
   test "$(cat "$out/prestart.env")" = "$(printf '\nfrom-the-runtime')"
 check "a hook with env gets exactly that" test "$(cat "$out/createRuntime.env")" = "$(printf 'given\n')"
+check "createContainer without env gets an empty environment, not the runtime's (it runs as the container's process)" \
+  test -e "$out/createContainer.env" -a -z "$(tr -d '\n' <"$out/createContainer.env")"
 
 R start "$id" 2>"$work/err"
 check "start succeeds ($(cat "$work/err"))" test $? -eq 0
@@ -263,4 +265,58 @@ with_hooks '.process.args = ["/bin/bulkhead-probe", "exit", "3"] | .hooks = {cre
 R run --bundle "$bundle" "$p-run" 2>"$work/err"
 check "run exits with the command's status (exit $?)" test $? -eq 3
 check "  ... having run createRuntime, poststart and poststop ($(order))" test "$(order)" = "createRuntime poststart poststop"
+
+# ---- the runtime's environment stays out of the container ----
+# A startContainer hook runs in the container as its process, where the
+# runtime's environ is its caller's: without env it gets none of it; with
+# env, that list; prestart, on the runtime's side, still gets the caller's.
+fresh
+with_hooks '.process.args = ["/bin/bulkhead-probe", "exit", "0"]
+  | .hooks = {prestart: [{path: "/bin/sh", args: ["sh", "-c", "env >'"$out"'/prestart.environ"]}],
+  startContainer: [{path: "/bin/busybox", args: ["sh", "-c", "/bin/busybox env >/tmp/out/noenv.environ"]},
+    {path: "/bin/busybox", args: ["sh", "-c", "/bin/busybox env >/tmp/out/env.environ"], env: ["GIVEN=yes"]}]}'
+HOST_SECRET=s3cr3t R run --bundle "$bundle" "$p-env" 2>"$work/err"
+status=$?
+check "run with startContainer hooks succeeds (exit $status: $(cat "$work/err"))" test "$status" -eq 0
+check "  ... the hook without env ran in the container" \
+  test -s "$out/noenv.environ"
+check "  ... no HOST_SECRET, no HOOK_INHERITED, no HOME (found: $(grep -Eo '^(HOST_SECRET|HOOK_INHERITED|HOME)=' "$out/noenv.environ" 2>/dev/null | tr '\n' ' '))" \
+  test -s "$out/noenv.environ" -a -z "$(grep -E '^(HOST_SECRET|HOOK_INHERITED|HOME)=' "$out/noenv.environ")"
+check "  ... the hook with env got that list" grep -qx GIVEN=yes "$out/env.environ"
+check "  ... and nothing of the runtime's" \
+  test -s "$out/env.environ" -a -z "$(grep -E '^(HOST_SECRET|HOOK_INHERITED)=' "$out/env.environ")"
+check "  ... while prestart, on the runtime's side, got the runtime's environment" \
+  grep -qx HOST_SECRET=s3cr3t "$out/prestart.environ"
+
+# ---- a hook whose exec hangs is still under its timeout ----
+# A FUSE mount whose server never answers (nothing reads /dev/fuse) hangs
+# every lookup in it, as a dead NFS or FUSE server does: the exec of a hook
+# there blocks in the kernel until the connection is aborted. The mount is
+# outside $work, whose removal would hang in it.
+hung=$(mktemp -d)
+if [ -c /dev/fuse ] && exec {fuse_fd}<>/dev/fuse &&
+  mount -t fuse -o "fd=$fuse_fd,rootmode=40000,user_id=0,group_id=0" hung "$hung" 2>/dev/null; then
+  fresh
+  with_hooks '.hooks = {prestart: [{path: "'"$hung"'/hook", timeout: 2}]}'
+  # Bounded here, so that a runtime that waits on the exec fails the test
+  # (137) instead of holding it.
+  timeout -s KILL 120 "${BULKHEAD_RUNTIME:-$BUILD/bin/bulkhead-runtime}" --root "$root" \
+    create --bundle "$bundle" "$p-hung" {fuse_fd}<&- 2>"$work/err"
+  status=$?
+  check "a hook whose exec hangs (a FUSE mount that never answers) fails create at its timeout (exit $status)" \
+    test "$status" -eq 125
+  check "  ... saying so ($(cat "$work/err"))" \
+    grep -qF "$p-hung: hooks.prestart[0] ($hung/hook): timed out after 2 s, killed" "$work/err"
+  check "  ... leaving no container" no_container "$p-hung"
+  exec {fuse_fd}<&- # the last descriptor: aborts the connection, what waits in it fails
+  umount -l "$hung"
+else
+  ok "# SKIP no FUSE here (/dev/fuse, mount -t fuse) to hang a hook's exec on"
+fi
+rmdir "$hung"
+
+# bh_container_start's bound on its report, which grows by the startContainer
+# hooks' timeouts, is not reached from here: the CLI always creates, then
+# starts (bh_container_start_created_hooked), and the init, the one caller of
+# bh_container_start, runs no hooks.
 done_testing
