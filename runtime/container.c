@@ -132,18 +132,10 @@ static int apply_and_exec(const struct bh_config *c, const struct bh_io *io, int
 	    bh_mount_pivot(c, err) < 0 || (c->terminal && bh_console_setup(c, io->console_socket, true, err) < 0) ||
 	    bh_sysctl_apply(c, err) < 0 || bh_mount_finish(c, err) < 0)
 		return BH_EXIT_SETUP;
-	if (bh_process_apply(c, err) < 0)
-		return BH_EXIT_SETUP;
-	if (chdir(c->cwd) < 0)
-		return bh_fail_errno(err, -errno, "cwd %s", c->cwd), BH_EXIT_SETUP;
-
-	/* From here privileges go, and nothing can be undone (privileges.c). */
-	if (bh_privileges_drop(c, err) < 0)
-		return BH_EXIT_PRIVDROP;
-
 	char command[4096];
-	if (bh_command_resolve(c, command, sizeof(command), err) < 0)
-		return err->code == -ENOENT ? BH_EXIT_NOTFOUND : BH_EXIT_NOEXEC;
+	int status = bh_process_enter(c, true, command, sizeof(command), err);
+	if (status)
+		return status;
 	if (start_fd >= 0 && wait_for_start(start_fd, result_fd, report_fd, err) < 0)
 		return BH_EXIT_SETUP;
 	/* In the container, with its own privileges, as runc and crun run them. */
@@ -322,6 +314,20 @@ static long report_bound_ms(const struct bh_hooks *hooks, unsigned kinds)
 	return bound;
 }
 
+/* A child that must not go on: our ends of its pipes closed (-1: none),
+ * the child killed and reaped, its cgroup removed. Returns R. */
+static int abandon_child(const struct bh_config *c, pid_t pid, int go_fd, int report_fd, int r)
+{
+	if (go_fd >= 0)
+		close(go_fd);
+	if (report_fd >= 0)
+		close(report_fd);
+	kill(pid, SIGKILL);
+	reap(pid);
+	bh_cgroup_destroy(c->cgroups_path, NULL);
+	return r;
+}
+
 static int launch(const struct bh_config *c, const struct bh_io *io, int start_fd, int result_fd, pid_t *pid_out,
 		  struct bh_err *err)
 {
@@ -390,14 +396,8 @@ static int launch(const struct bh_config *c, const struct bh_io *io, int start_f
 			r = bh_cgroup_join(cgroup_fd, pid, err);
 		if (r == 0)
 			r = bh_oom_score_apply(c, pid, err);
-		if (r < 0) {
-			close(go[1]);
-			close(report[0]);
-			kill(pid, SIGKILL);
-			reap(pid);
-			bh_cgroup_destroy(c->cgroups_path, NULL);
-			return r;
-		}
+		if (r < 0)
+			return abandon_child(c, pid, go[1], report[0], r);
 	}
 	(void)!write(go[1], "g", 1);
 	if (!sync)
@@ -409,14 +409,8 @@ static int launch(const struct bh_config *c, const struct bh_io *io, int start_f
 	n = bh_child_report_read(report[0], &failure, bound_ms);
 	if (sync && n == (ssize_t)sizeof(failure) && failure.error == 0 && failure.status == CHILD_MOUNTED) {
 		int r = runtime_hooks(c, pid, err);
-		if (r < 0) {
-			close(go[1]);
-			close(report[0]);
-			kill(pid, SIGKILL);
-			reap(pid);
-			bh_cgroup_destroy(c->cgroups_path, NULL);
-			return r;
-		}
+		if (r < 0)
+			return abandon_child(c, pid, go[1], report[0], r);
 		(void)!write(go[1], "h", 1);
 		bound_ms = report_bound_ms(c->hooks, 1U << BH_HOOK_CREATE_CONTAINER | exec_hooks);
 		n = bh_child_report_read(report[0], &failure, bound_ms);
@@ -425,9 +419,7 @@ static int launch(const struct bh_config *c, const struct bh_io *io, int start_f
 		close(go[1]);
 	close(report[0]);
 	if (n < 0) {
-		kill(pid, SIGKILL);
-		reap(pid);
-		bh_cgroup_destroy(c->cgroups_path, NULL);
+		abandon_child(c, pid, -1, -1, 0);
 		if (n == -ETIMEDOUT)
 			return bh_fail(err, -ETIMEDOUT, "the container's setup did not finish within %ld s", bound_ms / 1000);
 		return bh_fail_errno(err, (int)n, "reading the container's setup report");

@@ -164,20 +164,10 @@ static int apply_and_exec(const struct bh_config *c, int console_socket, int rep
 		syscall(SYS_close_range, 3U, (unsigned)report_fd - 1, 0U);
 	syscall(SYS_close_range, (unsigned)report_fd + 1, ~0U, 0U);
 
-	/* The host and domain names are the container's, set at its start:
-	 * of the per-process settings, exec takes rlimits and the umask. */
-	struct bh_config process_only = *c;
-	process_only.hostname = process_only.domainname = NULL;
-	if (bh_process_apply(&process_only, err) < 0)
-		return BH_EXIT_SETUP;
-	if (chdir(c->cwd) < 0)
-		return bh_fail_errno(err, -errno, "cwd %s", c->cwd), BH_EXIT_SETUP;
-	if (bh_privileges_drop(c, err) < 0)
-		return BH_EXIT_PRIVDROP;
+	/* The host and domain names are the container's, set at its start. */
 	char command[4096];
-	if (bh_command_resolve(c, command, sizeof(command), err) < 0)
-		return err->code == -ENOENT ? BH_EXIT_NOTFOUND : BH_EXIT_NOEXEC;
-	return bh_command_exec(c, command, err);
+	int status = bh_process_enter(c, false, command, sizeof(command), err);
+	return status ? status : bh_command_exec(c, command, err);
 }
 
 /* The helper: reports the pid it cloned (in .status, .error 0) or why it

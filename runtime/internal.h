@@ -247,6 +247,12 @@ void bh_signals_reset(void);
  * no_new_privs, Landlock, seccomp and the final capability sets in the
  * order process.noNewPrivileges asks. Nothing can be undone after. */
 int bh_privileges_drop(const struct bh_config *c, struct bh_err *err);
+/* The tail a container's process and an exec'd one share, once inside the
+ * container: rlimits and umask (and the host and domain names when NAMES:
+ * they are the container's, set by its first process only), the cwd, the
+ * privilege drop above, and the command's path into COMMAND. 0, or the
+ * status to exit with for the step that failed (BH_EXIT_*). */
+int bh_process_enter(const struct bh_config *c, bool names, char *command, size_t size, struct bh_err *err);
 /* The command's path in the container, found through its PATH as execvpe()
  * would; -ENOENT when it is not there. */
 int bh_command_resolve(const struct bh_config *c, char *out, size_t size, struct bh_err *err);

@@ -152,3 +152,21 @@ ssize_t bh_child_report_read(int fd, struct bh_child_report *report, long timeou
 			return n;
 	}
 }
+
+int bh_process_enter(const struct bh_config *c, bool names, char *command, size_t size, struct bh_err *err)
+{
+	struct bh_config process_only = *c;
+
+	if (!names)
+		process_only.hostname = process_only.domainname = NULL;
+	if (bh_process_apply(&process_only, err) < 0)
+		return BH_EXIT_SETUP;
+	if (chdir(c->cwd) < 0)
+		return bh_fail_errno(err, -errno, "cwd %s", c->cwd), BH_EXIT_SETUP;
+	/* From here privileges go, and nothing can be undone. */
+	if (bh_privileges_drop(c, err) < 0)
+		return BH_EXIT_PRIVDROP;
+	if (bh_command_resolve(c, command, size, err) < 0)
+		return err->code == -ENOENT ? BH_EXIT_NOTFOUND : BH_EXIT_NOEXEC;
+	return 0;
+}

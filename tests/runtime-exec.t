@@ -15,13 +15,9 @@
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" -eq 0 ] || skip_all "needs root to create namespaces and mount cgroup2"
 command -v jq >/dev/null || skip_all "jq is not installed (make deps installs it)"
-grep -qw cgroup2 /proc/filesystems || skip_all "the kernel has no cgroup v2"
 busybox=$(command -v busybox) || skip_all "busybox is not installed (make deps installs busybox-static)"
 file -L "$busybox" 2>/dev/null | grep -q 'statically linked' || skip_all "$busybox is not static (busybox-static)"
-if [ -z "${BULKHEAD_CGROUP_NS:-}" ]; then
-  BULKHEAD_CGROUP_NS=1 exec unshare --mount --propagation private "$BASH" "$0" "$@"
-fi
-mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null || skip_all "cannot mount cgroup2 on /sys/fs/cgroup here"
+in_private_cgroup2 "$@"
 cg=/sys/fs/cgroup
 
 work=$(mktemp -d)

@@ -10,15 +10,11 @@
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" -eq 0 ] || skip_all "needs root to create namespaces and mount cgroup2"
 command -v jq >/dev/null || skip_all "jq is not installed (make deps installs it)"
-grep -qw cgroup2 /proc/filesystems || skip_all "the kernel has no cgroup v2"
 # The startContainer hook is a script in the container: a static shell.
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 [ -x "$BUSYBOX" ] && ! ldd "$BUSYBOX" >/dev/null 2>&1 ||
   skip_all "no static busybox at $BUSYBOX (make deps installs busybox-static)"
-if [ -z "${BULKHEAD_CGROUP_NS:-}" ]; then
-  BULKHEAD_CGROUP_NS=1 exec unshare --mount --propagation private "$BASH" "$0" "$@"
-fi
-mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null || skip_all "cannot mount cgroup2 on /sys/fs/cgroup here"
+in_private_cgroup2 "$@"
 
 work=$(mktemp -d)
 runtime_bundle bulkhead-probe
