@@ -29,6 +29,9 @@ mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null || skip_all "cannot mount cg
 # runtime flags) are this run's alone
 mount -t tmpfs -o mode=1777 tmpfs /dev/shm || skip_all "cannot mount a tmpfs on /dev/shm for podman's locks"
 mount -t tmpfs -o mode=0755 tmpfs /run || skip_all "cannot mount a tmpfs on /run"
+# and so is what the CNI plugins keep (/var/lib/cni: addresses handed out)
+mount -t tmpfs -o mode=0755 tmpfs /var/lib || skip_all "cannot mount a tmpfs on /var/lib"
+ip link set lo up
 runtime=${PODMAN_TEST_RUNTIME:-${BULKHEAD_RUNTIME:-$BUILD/bin/bulkhead-runtime}}
 
 work=$(mktemp -d)
@@ -149,6 +152,8 @@ out=$(prun --rm localhost/bb sh -c 'touch /tmp/f && chown 1000 /tmp/f && echo ch
 check "the default capabilities allow chown ($out)" test "$out" = chowned
 out=$(prun --rm --cap-drop ALL localhost/bb sh -c 'touch /tmp/f && chown 1000 /tmp/f && echo chowned' 2>&1)
 check "--cap-drop ALL: chown fails with EPERM ($out)" grep -q 'Operation not permitted' <<<"$out"
+out=$(prun --rm --cap-drop ALL --cap-add CHOWN localhost/bb sh -c 'touch /tmp/f && chown 1000 /tmp/f && echo chowned' 2>&1)
+check "  ... --cap-add CHOWN gives it back ($out)" test "$out" = chowned
 
 # --init: podman's catatonit is PID 1 and hands on the command's status
 if [ -x /usr/libexec/podman/catatonit ]; then
@@ -175,6 +180,23 @@ echo from-host >"$work/data/in"
 out=$(prun --rm -v "$work/data:/data" localhost/bb sh -c 'cat /data/in; echo from-container >/data/out' 2>&1)
 check "-v HOSTDIR:/data: the container reads the host's file ($out)" test "$out" = from-host
 check "  ... and the host reads the container's" grep -qx from-container "$work/data/out"
+
+# networks: none (the default here), bridge with a published port that a
+# client on this namespace's loopback reaches, host
+out=$(prun --rm localhost/bb ls /sys/class/net 2>&1)
+check "--network none: only lo ($(echo $out))" test "$out" = lo
+out=$(prun --rm --network bridge localhost/bb ip -4 -o addr show eth0 2>&1)
+check "--network bridge: an address on eth0 ($(awk '{ print $4 }' <<<"$out"))" grep -q ' inet ' <<<"$out"
+port=$(free_port)
+prun -d --name web --network bridge -p "127.0.0.1:$port:8080" -v "$work/data:/data" localhost/bb \
+  httpd -f -p 8080 -h /data >/dev/null 2>"$work/err"
+echo served >"$work/data/page"
+page_served() { [ "$(http_get "http://127.0.0.1:$port/page" 5)" = served ]; }
+check "-p 127.0.0.1:$port:8080: a client on loopback gets the container's page ($(head -c 300 "$work/err"))" \
+  wait_for "the published port to answer" 60 page_served
+P rm -f -t 0 web >/dev/null 2>&1
+out=$(prun --rm --network host localhost/bb readlink /proc/self/ns/net 2>&1)
+check "--network host: the caller's network namespace ($out)" test "$out" = "$(readlink /proc/self/ns/net)"
 
 # seccomp: the default profile refuses vmsplice, which needs no
 # privilege; unconfined, the kernel answers (EBADF: no such descriptor)
@@ -281,8 +303,11 @@ P rm -f -t 0 hc >/dev/null 2>&1
 # terminals: podman asks the runtime for a pty (--console-socket)
 out=$(prun --rm -t localhost/bb tty </dev/null 2>&1 | tr -d '\r')
 check "run -t: the command has a terminal ($out)" test "$out" = /dev/pts/0
-out=$(script -qec "podman --runtime $runtime run --cgroup-parent $cgparent --rm -it localhost/bb tty" /dev/null </dev/null 2>&1 | tr -d '\r')
-check "run -it from a terminal: one for the command ($(echo $out))" grep -qx /dev/pts/0 <<<"$out"
+# -it from a terminal (script gives podman one): what is typed reaches
+# the container's shell through its terminal, and its answers come back
+out=$(printf 'tty\nexit 0\n' | script -qec "podman --runtime $runtime --hooks-dir $work/hooks run --cgroup-parent $cgparent --rm -it localhost/bb sh" /dev/null 2>&1 | tr -d '\r')
+check "run -it from a terminal: the typed tty answers /dev/pts/0 ($(tail -n 3 <<<"$out" | tr '\n' ' ' | cat -v | head -c 300))" \
+  grep -qx /dev/pts/0 <<<"$out"
 
 # hooks from --hooks-dir, chosen by an annotation
 cat >"$work/hook" <<EOF
