@@ -205,7 +205,13 @@ check "the default seccomp profile refuses vmsplice with EPERM ($out)" test "$ou
 out=$(prun --rm --security-opt seccomp=unconfined localhost/bb seccomp-probe 2>&1)
 check "  ... seccomp=unconfined lets the kernel answer ($out)" test "$out" = EBADF
 
-# devices
+# devices. podman sends a device list that only denies (deny rwm, plus
+# what --device adds): the runtime must allow its default nodes itself,
+# as runc and crun do
+out=$(prun --rm localhost/bb sh -c 'for d in null zero full random urandom; do head -c1 /dev/$d >/dev/null && echo ok; done
+  echo x >/dev/null && echo ok' 2>&1)
+check "the default devices (null, zero, full, random, urandom) open, and /dev/null takes writes ($(grep -v '^ok$' <<<"$out" | head -n 2 | tr '\n' ' '))" \
+  test "$(grep -cx ok <<<"$out")" -eq 6
 host_dev=$(for d in /dev/kmsg /dev/mem /dev/loop-control /dev/tty0; do [ -c "$d" ] && echo "$d" && break; done)
 out=$(prun --rm --privileged localhost/bb sh -c "ls $host_dev && echo x >/dev/null && echo done" 2>&1)
 check "--privileged starts, with the host's devices ($host_dev) ($(echo $out))" test "$(echo $out)" = "$host_dev done"
