@@ -270,7 +270,7 @@ else
   P update --memory 256m pz >/dev/null 2>"$work/err"
   st=$?
   check "update --memory without cgroup2's memory controller fails (exit $st)" test "$st" -ne 0
-  check "  ... with the runtime's reason, naming memory ($(tail -n 1 "$work/err" | head -c 300))" \
+  check "  ... with the runtime's reason, naming memory ($(grep -m1 memory "$work/err" | head -c 400))" \
     grep -q 'memory' "$work/err"
 fi
 
