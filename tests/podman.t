@@ -16,6 +16,7 @@ for tool in podman conmon jq; do
   command -v $tool >/dev/null || skip_all "$tool is not installed (make deps installs it)"
 done
 [ -x /bin/busybox ] || skip_all "no /bin/busybox for the image (make deps installs busybox-static)"
+[ -x "$BUILD/tests/helpers/seccomp-probe" ] || skip_all "no $BUILD/tests/helpers/seccomp-probe (make check builds it)"
 grep -qw cgroup2 /proc/filesystems || skip_all "the kernel has no cgroup v2"
 # Namespaces of its own: mounts (cgroup2, /dev/shm), the network (nothing
 # podman does can touch the host's) and pids, where this shell is PID 1:
