@@ -23,6 +23,11 @@ packages=(
   # tests; umoci and skopeo make the OCI layouts and docker archives that
   # tests/images.t imports, offline
   perl file cpio jq umoci skopeo zstd xz-utils bzip2
+  # tests/podman.t: podman drives bulkhead-runtime as a user would (it pulls
+  # in conmon, crun and the CNI plugins); catatonit for --init, iptables for
+  # the CNI bridge's published ports, runc as the reference runtime. Root
+  # needs no uidmap; the image is imported offline.
+  podman conmon catatonit iptables runc
   # nft lists the rule set the builder encodes (tests/net-rules.t)
   nftables
   # depmod: modules.dep for the unpacked kernel, so that the builder can
