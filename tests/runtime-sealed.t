@@ -4,12 +4,15 @@
 # execs, so /proc/PID/exe names the runtime's program. An attacker in the
 # container holds it by path (O_PATH) and, once the process has exec'd the
 # container's command, opens it for writing and overwrites the host's
-# runtime. create, run and exec run from a sealed memfd copy of the
-# runtime: the same steps find nothing they can write.
+# runtime. create, run and exec re-execute the runtime through a
+# read-only overlayfs mounted nowhere, or, where that cannot be made, from
+# a sealed memfd copy: the same steps find nothing they can write.
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" -eq 0 ] || skip_all "needs root to create namespaces"
 command -v jq >/dev/null || skip_all "jq is not installed (make deps installs it)"
 [ -x /bin/busybox ] || skip_all "busybox is not installed (make deps installs busybox-static)"
+# Private: the read-only bind below stays the test's own.
+in_private_cgroup2 "$@"
 
 work=$(mktemp -d)
 runtime_bundle bulkhead-probe
@@ -35,16 +38,39 @@ attack() {
   sed -n 2p "$work/out"
 }
 
-R create --bundle "$bundle" --pid-file "$work/pid" c1
-pid=$(<"$work/pid")
-exe=$(readlink "/proc/$pid/exe")
-check "a created container's process runs from a memfd, not the runtime's file ($exe)" \
-  grep -q '^/memfd:bulkhead-runtime' <<<"$exe"
-out=$(attack "$pid" R start c1)
-check "writing it once the container's command exec'd fails: the copy is sealed ($out)" test "$out" = EPERM
-check "  ... the command is running ($(readlink "/proc/$pid/exe"))" grep -q bulkhead-probe <(readlink "/proc/$pid/exe")
+# attack_created LABEL RUNTIME: creates a container with RUNTIME, checks
+# what its process runs from, attacks it through start, and says so.
+attack_created() {
+  local label=$1 runtime=$2 pid exe out
+  "$runtime" --root "$root" create --bundle "$bundle" --pid-file "$work/pid" "$label"
+  pid=$(<"$work/pid")
+  exe=$(readlink "/proc/$pid/exe")
+  echo "$exe" >"$work/exe"
+  out=$(attack "$pid" "$runtime" --root "$root" start "$label")
+  echo "$out" >"$work/outcome"
+  "$runtime" --root "$root" delete --force "$label"
+}
+attack_created c1 "$BUILD/bin/bulkhead-runtime"
+check "a created container's process runs the runtime through a mount of its own, not its file ($(<"$work/exe"))" \
+  test "$(<"$work/exe")" = /bulkhead-runtime
+check "  ... writing it once the container's command exec'd fails: a read-only mount ($(<"$work/outcome"))" \
+  test "$(<"$work/outcome")" = EROFS
 check "  ... and the runtime's file is unchanged" test "$(sha256sum <"$BUILD/bin/bulkhead-runtime")" = "$before"
-R delete --force c1
+# A directory whose name has a colon cannot be an overlayfs layer: the
+# runtime falls back to the sealed copy.
+mkdir -p "$work/a:b"
+cp "$BUILD/bin/bulkhead-runtime" "$work/a:b/"
+attack_created c2 "$work/a:b/bulkhead-runtime"
+check "where no overlay can be made, it runs from a memfd ($(<"$work/exe"))" grep -q '^/memfd:bulkhead-runtime' "$work/exe"
+check "  ... writing that once the command exec'd fails: the copy is sealed ($(<"$work/outcome"))" \
+  test "$(<"$work/outcome")" = EPERM
+# Installed on a read-only mount, the runtime needs neither.
+mkdir -p "$work/ro" && cp "$BUILD/bin/bulkhead-runtime" "$work/ro/" && mount --bind -o ro "$work/ro" "$work/ro" &&
+  mount -o remount,bind,ro "$work/ro"
+attack_created c3 "$work/ro/bulkhead-runtime"
+check "on a read-only mount it runs from its file ($(<"$work/exe"))" test "$(<"$work/exe")" = "$work/ro/bulkhead-runtime"
+check "  ... which the same steps cannot write either ($(<"$work/outcome"))" test "$(<"$work/outcome")" = EROFS
+umount "$work/ro"
 
 # exec's process is a clone of the exec command, which waits for it: that
 # command runs from the copy too.
@@ -53,8 +79,8 @@ rm -f "$work/line"; mkfifo "$work/line"
 R exec --pid-file "$work/epid" c2 /bin/bulkhead-probe sleep 600 &
 wait_for "exec's process" 30 test -s "$work/epid"
 exec_cli=$(pgrep -f -- "exec --pid-file $work/epid")
-check "the exec command (whose clone is exec's process) runs from a memfd ($(readlink "/proc/$exec_cli/exe"))" \
-  grep -q '^/memfd:bulkhead-runtime' <(readlink "/proc/$exec_cli/exe")
+check "the exec command (whose clone is exec's process) runs through its read-only mount ($(readlink "/proc/$exec_cli/exe"))" \
+  test "$(readlink "/proc/$exec_cli/exe")" = /bulkhead-runtime
 R delete --force c2
 wait
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The verbs that make a container process run from a sealed copy of this
- * program in memory, never from its file.
+/* The verbs that make a container process run this program from where no
+ * one can write it, never from its file as installed.
  *
  * A container process is a clone of the runtime until it execs, so its
  * /proc/self/exe is the runtime's binary. A command the container controls
@@ -8,50 +8,122 @@
  * a symlink): the host's binary then runs in the container, and its
  * processes can open it through /proc/PID/exe and, once the runtime has
  * exited (no more ETXTBSY), write to it, so that the next call of the
- * runtime on the host runs their code as root (CVE-2019-5736, runc's and
- * crun's fix alike). A memfd whose seals forbid writing, growing and
- * shrinking cannot be changed by anyone.
+ * runtime on the host runs their code as root (CVE-2019-5736). As runc
+ * does, the program re-executes itself first through a read-only overlayfs
+ * of its directory that is mounted nowhere (no copy; a write fails with
+ * EROFS), and where that cannot be made, from a copy in a memfd sealed
+ * against writing, growing and shrinking (crun's way; a write fails with
+ * EPERM). A program already on a read-only mount needs neither.
  *
  * The init needs none of this: PID 1 never exits, and the kernel refuses
  * writes to a file a live process executes (ETXTBSY). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/mount.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cli.h"
 
 #define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 
-int run_from_sealed_copy(char **argv)
+/* An fd of the program at PATH through a read-only overlayfs of its
+ * directory, mounted nowhere, or -1. overlayfs wants two layers when it
+ * has no upper one: the second is an empty tmpfs, mounted nowhere too. */
+static int open_through_readonly_overlay(const char *path)
 {
-	extern char **environ;
-	_cleanup_close_ int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-	struct stat st;
+	const char *slash = strrchr(path, '/');
+	char lower[PATH_MAX + 64];
+	int fs, empty = -1, r = -1;
 
-	if (self < 0)
-		return cli_error_errno(errno, "opening /proc/self/exe to copy it into a sealed memfd");
-	/* Already the copy (we re-executed ourselves): go on. */
-	int seals = fcntl(self, F_GET_SEALS);
-	if (seals >= 0 && (seals & SEALS) == SEALS)
-		return 0;
-	_cleanup_close_ int copy = memfd_create("bulkhead-runtime", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (copy < 0)
-		return cli_error_errno(errno, "memfd_create (a sealed copy of the runtime is what keeps a container "
-					      "from overwriting it)");
-	if (fstat(self, &st) < 0)
-		return cli_error_errno(errno, "/proc/self/exe");
+	if (!slash || slash == path)
+		return -1;
+	if ((fs = (int)syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC)) < 0)
+		return -1;
+	if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+		empty = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY);
+	close(fs);
+	if (empty < 0)
+		return -1;
+	snprintf(lower, sizeof(lower), "%.*s:/proc/self/fd/%d", (int)(slash - path), path, empty);
+	fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
+	if (fs >= 0 && syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "lowerdir", lower, 0) == 0 &&
+	    syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0) {
+		int mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC,
+				       MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID);
+		if (mnt >= 0) {
+			r = openat(mnt, slash + 1, O_RDONLY | O_CLOEXEC);
+			close(mnt);
+		}
+	}
+	if (fs >= 0)
+		close(fs);
+	close(empty);
+	return r;
+}
+
+/* A sealed memfd copy of SELF, or -1 having said why. */
+static int sealed_copy(int self)
+{
+	struct stat st;
+	int copy = memfd_create("bulkhead-runtime", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	if (copy < 0) {
+		cli_error_errno(errno, "memfd_create (a sealed copy of the runtime is what keeps a container from "
+				       "overwriting it)");
+		return -1;
+	}
+	if (fstat(self, &st) < 0) {
+		cli_error_errno(errno, "/proc/self/exe");
+		close(copy);
+		return -1;
+	}
 	for (off_t done = 0; done < st.st_size;) {
 		ssize_t n = sendfile(copy, self, &done, (size_t)(st.st_size - done));
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			return cli_error_errno(n < 0 ? errno : EIO, "copying the runtime into a memfd");
+		if (n <= 0) {
+			cli_error_errno(n < 0 ? errno : EIO, "copying the runtime into a memfd");
+			close(copy);
+			return -1;
+		}
 	}
-	if (fcntl(copy, F_ADD_SEALS, SEALS) < 0)
-		return cli_error_errno(errno, "sealing the runtime's memfd");
-	fexecve(copy, argv, environ);
-	return cli_error_errno(errno, "executing the runtime's sealed copy");
+	if (fcntl(copy, F_ADD_SEALS, SEALS) < 0) {
+		cli_error_errno(errno, "sealing the runtime's memfd");
+		close(copy);
+		return -1;
+	}
+	return copy;
+}
+
+int run_from_sealed_copy(char **argv)
+{
+	extern char **environ;
+	_cleanup_close_ int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	char path[PATH_MAX];
+	struct statvfs fs;
+
+	if (self < 0)
+		return cli_error_errno(errno, "opening /proc/self/exe");
+	/* Already where no one can write it (the overlay is a read-only
+	 * mount, as is a system's read-only /usr; the copy is sealed). */
+	int seals = fcntl(self, F_GET_SEALS);
+	if ((seals >= 0 && (seals & SEALS) == SEALS) || (fstatvfs(self, &fs) == 0 && (fs.f_flag & ST_RDONLY)))
+		return 0;
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+	path[n > 0 ? n : 0] = '\0';
+	int exe = n > 0 ? open_through_readonly_overlay(path) : -1;
+	if (exe < 0 && (exe = sealed_copy(self)) < 0)
+		return EXIT_RUNTIME;
+	fexecve(exe, argv, environ);
+	int e = errno;
+	close(exe);
+	return cli_error_errno(e, "executing the runtime from its read-only or sealed copy");
 }
