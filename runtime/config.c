@@ -517,6 +517,12 @@ static int save_file(int dir_fd, const char *name, const void *data, size_t len)
 	return fsync(fd) < 0 ? -errno : 0;
 }
 
+const char *bh_config_text(const struct bh_config *c, size_t *len)
+{
+	*len = c->text_len;
+	return c->text;
+}
+
 int bh_config_save(const struct bh_config *c, const char *dir, struct bh_err *err)
 {
 	int r;

@@ -81,6 +81,10 @@ int bh_config_load_from(const char *config_dir, const char *bundle, struct bh_co
  * 0600). Nothing is read again: what is saved is what was applied.
  * -EINVAL for a config that bh_config_parse made (no text kept). */
 int bh_config_save(const struct bh_config *config, const char *dir, struct bh_err *err);
+/* The config.json text CONFIG was parsed from, LEN bytes in *LEN (NULL for
+ * a config parsed from text by bh_config_parse): what a caller reads of it
+ * beyond the parsed config is the same text, never a second read. */
+const char *bh_config_text(const struct bh_config *config, size_t *len);
 void bh_config_free(struct bh_config *config);
 
 /* How the caller wires a container to the outside world. */

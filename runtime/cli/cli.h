@@ -72,6 +72,14 @@ int run_from_sealed_copy(char **argv);
 /* A connected socket to the unix socket at PATH (--console-socket), or
  * says why not and returns -1. */
 int console_socket_connect(const char *path);
+/* Writes PID to PATH through a temporary file renamed over it, so that a
+ * reader sees all or nothing. 0 or -errno. */
+int write_pid_file(const char *path, pid_t pid);
+/* From now on TERM, INT and HUP sent to us go on to PID. */
+void forward_signals_to(pid_t pid);
+/* Waits for PID, our child: its exit status, 128+N when signal N killed
+ * it, or -errno. */
+int wait_exit_status(pid_t pid);
 int cmd_create(int argc, char **argv);
 int cmd_start(int argc, char **argv);
 int cmd_state(int argc, char **argv);

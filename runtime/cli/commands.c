@@ -83,7 +83,7 @@ int console_socket_connect(const char *path)
 	return fd;
 }
 
-static int write_pid_file(const char *path, pid_t pid)
+int write_pid_file(const char *path, pid_t pid)
 {
 	char tmp[4200], text[32];
 
@@ -496,21 +496,36 @@ static void forward_signal(int sig)
 		kill(forward_to, sig);
 }
 
+void forward_signals_to(pid_t pid)
+{
+	forward_to = pid;
+	signal(SIGTERM, forward_signal);
+	signal(SIGINT, forward_signal);
+	signal(SIGHUP, forward_signal);
+}
+
+int wait_exit_status(pid_t pid)
+{
+	int wstatus;
+
+	while (waitpid(pid, &wstatus, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFSIGNALED(wstatus) ? 128 + WTERMSIG(wstatus) : WEXITSTATUS(wstatus);
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct create_options o = { 0 };
 	struct state s;
-	int wstatus, status;
+	int status;
 	const char *id = parse_create_options(argc, argv, &o, "run");
 
 	if (!id)
 		return 2;
 	if (create_container(id, &o, &s) != 0)
 		return EXIT_RUNTIME;
-	forward_to = s.pid;
-	signal(SIGTERM, forward_signal);
-	signal(SIGINT, forward_signal);
-	signal(SIGHUP, forward_signal);
+	forward_signals_to(s.pid);
 	if (start_container(&s) != 0) {
 		destroy_container(&s);
 		state_free(&s);
@@ -520,12 +535,10 @@ int cmd_run(int argc, char **argv)
 		state_free(&s);
 		return 0;
 	}
-	while (waitpid(s.pid, &wstatus, 0) < 0)
-		if (errno != EINTR) {
-			state_free(&s);
-			return cli_error_errno(errno, "waiting for %s", id);
-		}
-	status = WIFSIGNALED(wstatus) ? 128 + WTERMSIG(wstatus) : WEXITSTATUS(wstatus);
+	if ((status = wait_exit_status(s.pid)) < 0) {
+		state_free(&s);
+		return cli_error_errno(-status, "waiting for %s", id);
+	}
 	destroy_container(&s);
 	state_free(&s);
 	return status;

@@ -163,16 +163,15 @@ static int add_cap(json_t *caps, const char *cap)
  * why. Of config.json only strings are taken (env, capabilities) and the
  * umask: numbers are read as reals, so that an rlimit above INT64_MAX,
  * which the runtime's own parser reads, cannot fail this one. */
-static char *process_changes(const struct state *s, const char *config_dir, const struct exec_options *o)
+static char *process_changes(const struct state *s, const struct bh_config *config, const struct exec_options *o)
 {
-	char path[4200];
 	json_error_t jerr;
-
-	snprintf(path, sizeof(path), "%s/config.json", config_dir);
-	json_t *root = json_load_file(path, JSON_DECODE_INT_AS_REAL, &jerr);
+	size_t len;
+	const char *config_text = bh_config_text(config, &len);
+	json_t *root = config_text ? json_loadb(config_text, len, JSON_DECODE_INT_AS_REAL, &jerr) : NULL;
 	json_t *process = root ? json_object_get(root, "process") : NULL;
 	if (!json_is_object(process)) {
-		cli_error("exec %s: %s: %s", s->id, path, root ? "no process object" : jerr.text);
+		cli_error("exec %s: the container's config has no process object", s->id);
 		json_decref(root);
 		return NULL;
 	}
@@ -250,46 +249,28 @@ static char *read_text(const char *path, size_t *len)
 	return text;
 }
 
-static int write_pid_file(const char *path, pid_t pid)
-{
-	char tmp[4200];
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	FILE *f = fopen(tmp, "we");
-	if (!f)
-		return -errno;
-	fprintf(f, "%d", (int)pid);
-	if (fclose(f) != 0 || rename(tmp, path) < 0)
-		return -errno;
-	return 0;
-}
-
-static pid_t forward_to;
-
-static void forward_signal(int sig)
-{
-	if (forward_to > 0)
-		kill(forward_to, sig);
-}
-
 /* The exec'd process's config: the container's as create read it, its
  * process replaced. */
 static struct bh_config *exec_config(const struct state *s, const struct exec_options *o)
 {
 	struct bh_config *config;
 	struct bh_err err = { 0 };
-	char config_dir[4096], snapshot[4200];
+	char config_dir[4096];
 	size_t len = 0;
 	char *text;
 
 	state_path(s->id, "config", config_dir, sizeof(config_dir));
-	snprintf(snapshot, sizeof(snapshot), "%s/config.json", config_dir);
-	if (access(snapshot, F_OK) < 0)
-		return cli_error_errno(errno, "exec %s: %s: no snapshot of the config create applied (made by an older "
-				       "bulkhead-runtime?); recreate it", s->id, snapshot), NULL;
+	if (bh_config_load_from(config_dir, s->bundle, &config, &err) < 0) {
+		if (err.code == -ENOENT && access(config_dir, F_OK) < 0)
+			return cli_error("exec %s: %s: no snapshot of the config create applied (made by an older "
+					 "bulkhead-runtime?); recreate it", s->id, config_dir), NULL;
+		return cli_error("exec %s: %s", s->id, err.msg), NULL;
+	}
 	if (o->process_file) {
-		if (!(text = read_text(o->process_file, &len)))
+		if (!(text = read_text(o->process_file, &len))) {
+			bh_config_free(config);
 			return cli_error_errno(errno, "exec: --process %s", o->process_file), NULL;
+		}
 		/* conmon passes --tty beside a process whose terminal says the
 		 * same; the file decides, and must not say otherwise. Numbers as
 		 * reals: only terminal is read here. */
@@ -298,16 +279,14 @@ static struct bh_config *exec_config(const struct state *s, const struct exec_op
 		json_decref(process);
 		if (o->tty && !says_terminal) {
 			free(text);
+			bh_config_free(config);
 			return cli_error("exec: --tty, but the terminal of --process %s is not true", o->process_file), NULL;
 		}
-	} else if (!(text = process_changes(s, config_dir, o))) {
+	} else if (!(text = process_changes(s, config, o))) {
+		bh_config_free(config);
 		return NULL;
 	} else {
 		len = strlen(text);
-	}
-	if (bh_config_load_from(config_dir, s->bundle, &config, &err) < 0) {
-		free(text);
-		return cli_error("exec %s: %s", s->id, err.msg), NULL;
 	}
 	int r = o->process_file ? bh_config_set_process(config, text, len, &err)
 				: bh_config_change_process(config, text, len, &err);
@@ -327,7 +306,6 @@ int cmd_exec(int argc, char **argv)
 	struct bh_err err = { 0 };
 	struct state s;
 	pid_t pid;
-	int wstatus;
 	const char *id = parse_exec_options(argc, argv, &o);
 
 	if (!id) {
@@ -382,12 +360,8 @@ int cmd_exec(int argc, char **argv)
 	}
 	if (o.detach)
 		return 0;
-	forward_to = pid;
-	signal(SIGTERM, forward_signal);
-	signal(SIGINT, forward_signal);
-	signal(SIGHUP, forward_signal);
-	while (waitpid(pid, &wstatus, 0) < 0)
-		if (errno != EINTR)
-			return cli_error_errno(errno, "exec: waiting for %d", (int)pid);
-	return WIFSIGNALED(wstatus) ? 128 + WTERMSIG(wstatus) : WEXITSTATUS(wstatus);
+	forward_signals_to(pid);
+	if ((r = wait_exit_status(pid)) < 0)
+		return cli_error_errno(-r, "exec: waiting for %d", (int)pid);
+	return r;
 }
