@@ -98,17 +98,18 @@ int write_pid_file(const char *path, pid_t pid)
 	return 0;
 }
 
-static char *config_annotations(const char *bundle)
+/* The config's annotations as JSON text, from the very text create parsed. */
+static char *config_annotations(const struct bh_config *config)
 {
-	char path[4200];
-	snprintf(path, sizeof(path), "%s/config.json", bundle);
+	size_t len;
+	const char *text = bh_config_text(config, &len);
 	/* Numbers as reals: a uint64 above INT64_MAX (an rlimit) must not fail
 	 * the whole file, and only the annotations, strings, are wanted here. */
-	json_t *root = json_load_file(path, JSON_DECODE_INT_AS_REAL, NULL);
+	json_t *root = text ? json_loadb(text, len, JSON_DECODE_INT_AS_REAL, NULL) : NULL;
 	json_t *annotations = root ? json_object_get(root, "annotations") : NULL;
-	char *text = json_is_object(annotations) ? json_dumps(annotations, JSON_COMPACT) : NULL;
+	char *out = json_is_object(annotations) ? json_dumps(annotations, JSON_COMPACT) : NULL;
 	json_decref(root);
-	return text;
+	return out;
 }
 
 /* ---- hooks: the library runs those of create and start; poststart and
@@ -216,7 +217,7 @@ static int create_container(const char *id, const struct create_options *o, stru
 	}
 	if (bh_config_cgroups_path(config))
 		snprintf(s->cgroups_path, sizeof(s->cgroups_path), "%s", bh_config_cgroups_path(config));
-	s->annotations_json = config_annotations(bundle);
+	s->annotations_json = config_annotations(config);
 	free(bundle);
 
 	mkdir(globals.root, 0711);
