@@ -64,6 +64,10 @@ static json_t *spec_json(const struct manifest *m, const struct container *c, si
 	/* Absent: no network of its own beyond lo, as before the key. */
 	if (spec && c->n_links)
 		json_object_set_new(spec, AJ_C_LINKS, links_json(m, c));
+	if (spec && c->depends_healthy)
+		json_object_set_new(spec, AJ_C_DEPENDS_ON_HEALTHY, string_array(c->depends_healthy));
+	if (spec && c->health.given == HEALTH_GIVEN)
+		json_object_set_new(spec, AJ_C_HEALTH, health_appliance_json(&c->health));
 	return spec;
 }
 

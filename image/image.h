@@ -137,10 +137,20 @@ int image_locate(struct container *c, const char *dir, struct diag *d);
 int image_apply_config(struct container *c);
 void image_config_free(struct image_config *ic);
 
+/* ---- manifest-health.c ---- */
+struct json_t;
+/* An image config's Healthcheck (Test, Interval, ... in nanoseconds) into
+ * *OUT (NULL: none given); 0, or -1 with what is wrong in d. */
+int health_from_image_json(struct json_t *healthcheck, struct health_check **out, struct diag *d);
+void health_check_free(struct health_check *h);
+/* C's check as appliance.json's AJ_C_HEALTH object (AJ_H_*); NULL without memory. */
+struct json_t *health_appliance_json(const struct health_check *h);
+
 /* ---- oci.c: OCI image layouts and docker save archives ---- */
 struct image_config {
 	char **entrypoint, **cmd, **env; /* NULL-terminated, or NULL when unset */
 	char *workdir, *user;             /* NULL when unset */
+	struct health_check *health;      /* Healthcheck; NULL when unset */
 };
 /* Reads the image at PATH (kind OCI or DOCKER_ARCHIVE; a directory or an
  * archive of one) chosen by REF (NULL: the only one): its digest and config.

@@ -635,11 +635,6 @@ static int c_max_restarts(struct mf_parse *p, yaml_node_t *v, void *t)
 	return mf_read_count(p, v, "max_restarts", 1, 1000000, &((struct container *)t)->max_restarts);
 }
 
-static int c_depends_on(struct mf_parse *p, yaml_node_t *v, void *t)
-{
-	return mf_read_strv(p, v, "depends_on", &((struct container *)t)->depends_on);
-}
-
 static int c_stop_grace(struct mf_parse *p, yaml_node_t *v, void *t)
 {
 	return mf_read_duration(p, v, "stop_grace", &((struct container *)t)->stop_grace_ms);
@@ -723,15 +718,16 @@ static const struct mf_key_handler container_keys[] = {
 	{ "name", c_name },     { "image", c_image }, { "command", c_command }, { "capabilities", c_capabilities },
 	{ "readonly", c_readonly }, { "env", c_env }, { "cwd", c_cwd },         { "hostname", c_hostname },
 	{ "resources", c_resources }, { "restart", c_restart }, { "max_restarts", c_max_restarts },
-	{ "depends_on", c_depends_on }, { "stop_grace", c_stop_grace }, { "volumes", c_volumes },
+	{ "depends_on", mf_container_depends_on }, { "stop_grace", c_stop_grace }, { "volumes", c_volumes },
 	{ "network", c_network }, { "user", c_user }, { "seccomp", c_seccomp }, { "paths", c_paths },
 	{ "sysctl", c_sysctl }, { "rlimits", c_rlimits }, { "files", c_files },
 	{ "devices", mf_container_devices }, { "networks", mf_container_networks }, { "ports", mf_container_ports },
 	{ "allow", mf_container_allow }, { "egress", mf_container_egress },
+	{ "healthcheck", mf_container_healthcheck },
 };
 
 /* Keys that only make sense for a supervised service. */
-static const char *const service_only_keys[] = { "restart", "max_restarts", "depends_on" };
+static const char *const service_only_keys[] = { "restart", "max_restarts", "depends_on", "healthcheck" };
 
 /* ---- a container of a phase ---- */
 
@@ -757,7 +753,7 @@ int mf_add_container(struct mf_parse *p, yaml_node_t *item, size_t index, void *
 		return -1;
 	if (!mf_has_key(seen, n, "name"))
 		return mf_fail(p, item, "this container of %s has no name; add name: SOMETHING", ph->phase);
-	for (size_t i = 0; strcmp(ph->phase, "services") != 0 && i < 3; i++)
+	for (size_t i = 0; strcmp(ph->phase, "services") != 0 && i < ARRAY_SIZE(service_only_keys); i++)
 		if (mf_has_key(seen, n, service_only_keys[i]))
 			return mf_fail(p, item, "container \"%s\": %s is for services; %s containers run once", c->name,
 				    service_only_keys[i], ph->phase);
@@ -775,8 +771,8 @@ int mf_add_container(struct mf_parse *p, yaml_node_t *item, size_t index, void *
 				    "kernel.msg*, kernel.sem, kernel.shm* and fs.mqueue.* can be set per container",
 				    c->sysctl[i].name, c->host_network ? " (network: host shares the appliance's)" : "");
 	}
-	/* An OCI or docker image's Entrypoint and Cmd are a command too. */
-	if (image_apply_config(c) < 0)
+	/* An OCI or docker image's Entrypoint and Cmd are a command too; its Healthcheck a check. */
+	if (mf_health_from_image(p, item, c) < 0 || image_apply_config(c) < 0)
 		return mf_fail(p, item, "out of memory");
 	if (!c->command && c->image_kind >= IMAGE_OCI)
 		return mf_fail(p, item,

@@ -98,4 +98,13 @@ int mf_container_allow(struct mf_parse *p, yaml_node_t *v, void *target);
 int mf_container_egress(struct mf_parse *p, yaml_node_t *v, void *target);
 int mf_resolve_networks(struct mf_parse *p, struct manifest *m);
 
+/* manifest-health.c: a service's healthcheck: and depends_on: keys (TARGET
+ * is the container); the image's Healthcheck as C's default when the
+ * manifest gave none (it takes C->image_config->health); and, once every
+ * service is read, that a service waited for until healthy has a check. */
+int mf_container_healthcheck(struct mf_parse *p, yaml_node_t *v, void *target);
+int mf_container_depends_on(struct mf_parse *p, yaml_node_t *v, void *target);
+int mf_health_from_image(struct mf_parse *p, yaml_node_t *item, struct container *c);
+int mf_resolve_health(struct mf_parse *p, struct manifest *m);
+
 #endif

@@ -430,6 +430,8 @@ int manifest_load_in(const char *path, const char *context, struct manifest *m, 
 		r = check_unique_names(&p, m);
 	if (r >= 0)
 		r = check_dependencies(&p, m);
+	if (r >= 0)
+		r = mf_resolve_health(&p, m);
 	if (r >= 0 && m->exit_status_from) {
 		bool found = false;
 		struct container *lists[3] = { m->onboot, m->services, m->onshutdown };
@@ -469,7 +471,11 @@ static void free_containers(struct container *list, size_t n)
 		free(list[i].image_ref);
 		free(list[i].image_digest);
 		free(list[i].image_user);
+		if (list[i].image_config && list[i].image_config->health)
+			health_check_free(list[i].image_config->health), free(list[i].image_config->health);
 		image_config_free(list[i].image_config);
+		health_check_free(&list[i].health);
+		free_strv(list[i].depends_healthy);
 		free_strv(list[i].command);
 		free_strv(list[i].env);
 		free(list[i].cwd);

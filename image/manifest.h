@@ -137,6 +137,19 @@ struct path_rules {
 	char **read, **write, **exec, **deny;
 };
 
+/* healthcheck: (image/manifest-health.c), or an image's Healthcheck. */
+enum health_given { HEALTH_UNSET, HEALTH_DISABLED, HEALTH_GIVEN };
+struct health_check {
+	enum health_given given;   /* UNSET: none in the manifest (the image's applies) */
+	enum health_probe probe;
+	char **command;            /* exec: NULL-terminated */
+	unsigned port;             /* tcp, http */
+	char *path;                /* http */
+	uint64_t interval_ms, timeout_ms, start_period_ms, retries;
+	enum health_action on_failure;
+	size_t line, column;       /* where it stands: the image's takes the container's */
+};
+
 struct container {
 	char *name;
 	size_t name_line, name_column; /* where the name stands, for later errors */
@@ -193,6 +206,9 @@ struct container {
 	uint64_t max_restarts;  /* 0: no limit */
 	char **depends_on;      /* names of services, NULL-terminated */
 	uint64_t stop_grace_ms; /* 0: the appliance's default */
+	char **depends_healthy;  /* of depends_on: those to wait for until healthy (condition: service_healthy) */
+	size_t depends_line, depends_column;
+	struct health_check health;
 	struct volume *volumes;
 	size_t n_volumes;
 	struct device_entry *devices;

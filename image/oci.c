@@ -624,6 +624,8 @@ int oci_inspect(enum image_kind kind, const char *path, const char *ref, char **
 		r = string_from_json(json_object_get(c, "WorkingDir"), "WorkingDir", &config->workdir, d);
 	if (r == 0)
 		r = string_from_json(json_object_get(c, "User"), "User", &config->user, d);
+	if (r == 0)
+		r = health_from_image_json(json_object_get(c, "Healthcheck"), &config->health, d);
 	image_free(&img);
 	return r;
 }

@@ -102,6 +102,22 @@ static inline int debug_exit_decode(int rc)
 #define AJ_C_DEPENDS_ON "depends_on"       /* names of containers of the same phase */
 #define AJ_C_STOP_GRACE_MS "stop_grace_ms" /* 1 to STOP_GRACE_MAX_MS */
 #define AJ_C_LINKS "links"                 /* objects of AJ_LINK_*: its networks */
+#define AJ_C_DEPENDS_ON_HEALTHY "depends_on_healthy" /* of depends_on: wait until healthy, not only started */
+#define AJ_C_HEALTH "health"               /* an object of AJ_H_*: its health check */
+
+/* A health check (docs/manifest.md "healthcheck"): a command in the
+ * container, or a TCP or HTTP probe of 127.0.0.1:PORT in its network
+ * namespace, every INTERVAL; TIMEOUT bounds one probe; RETRIES failures in
+ * a row outside START_PERIOD make it unhealthy, and ON_FAILURE acts. */
+#define AJ_H_PROBE "probe"                 /* one of health_probe_names */
+#define AJ_H_COMMAND "command"             /* exec: argv, a non-empty list of strings */
+#define AJ_H_PORT "port"                   /* tcp, http: 1 to 65535 */
+#define AJ_H_PATH "path"                   /* http: starts with '/', printable, no space */
+#define AJ_H_INTERVAL_MS "interval_ms"     /* HEALTH_MIN_MS to HEALTH_MAX_MS */
+#define AJ_H_TIMEOUT_MS "timeout_ms"       /* HEALTH_MIN_MS to HEALTH_MAX_MS */
+#define AJ_H_START_PERIOD_MS "start_period_ms" /* 0 to HEALTH_MAX_MS */
+#define AJ_H_RETRIES "retries"             /* 1 to HEALTH_RETRIES_MAX */
+#define AJ_H_ON_FAILURE "on_failure"       /* one of health_action_names */
 
 /* A network: a bridge in the init's namespace with the gateway's address. */
 #define AJ_NET_NAME "name"       /* NETWORK_NAME_MAX of [a-z0-9-] */
@@ -156,6 +172,25 @@ static inline uint32_t interface_netmask(unsigned prefix)
 /* What a service's exit leads to. */
 enum restart_policy { RESTART_NO, RESTART_ON_FAILURE, RESTART_ALWAYS, RESTART_POLICIES };
 static const char *const restart_policy_names[RESTART_POLICIES] = { "no", "on-failure", "always" };
+
+/* Health checks: what probes a container, and what its failure leads to.
+ * Docker's defaults (30 s, 30 s, 3 retries, no start period); restart is
+ * ours: an appliance has no orchestrator to act on "unhealthy", so its
+ * supervisor does what one would. */
+enum health_probe { HEALTH_PROBE_EXEC, HEALTH_PROBE_TCP, HEALTH_PROBE_HTTP, HEALTH_PROBES };
+static const char *const health_probe_names[HEALTH_PROBES] = { "exec", "tcp", "http" };
+enum health_action { HEALTH_RESTART, HEALTH_STOP, HEALTH_POWEROFF, HEALTH_NONE, HEALTH_ACTIONS };
+static const char *const health_action_names[HEALTH_ACTIONS] = { "restart", "stop", "poweroff", "none" };
+#define HEALTH_INTERVAL_DEFAULT_MS 30000
+#define HEALTH_TIMEOUT_DEFAULT_MS 30000
+#define HEALTH_RETRIES_DEFAULT 3
+#define HEALTH_MIN_MS 10           /* a probe no more often than this */
+#define HEALTH_MAX_MS 3600000      /* an hour, as the manifest's durations */
+#define HEALTH_RETRIES_MAX 1000
+#define HEALTH_PATH_MAX 255
+/* The status an appliance powered off by an unhealthy container (on_failure:
+ * poweroff) reports, unless exit_status_from names another's. */
+#define APPLIANCE_STATUS_UNHEALTHY 122
 
 /* How long a container has after SIGTERM before it is killed: the default
  * when the manifest gives no stop_grace, and the most it may give. */
