@@ -113,7 +113,7 @@ $(BUILD)/bin/bulkhead-runtime: $(call musl_obj,$(CLI_SRC)) $(RUNTIME_LIB)
 $(BUILD)/tests/%: $(BUILD)/musl/tests/%.o $(RUNTIME_LIB)
 	$(call link_static,$(filter %.o,$^))
 # The init's pure decisions are tested in C: that test links their file too.
-$(BUILD)/tests/init-decisions: $(call musl_obj,init/decisions.c)
+$(BUILD)/tests/init-decisions: $(call musl_obj,init/decisions.c init/health-decisions.c)
 # So are the DHCP messages; tests/init-net.t drives the init's network code
 # in a network namespace through a helper that links it.
 $(BUILD)/tests/dhcp: $(call musl_obj,init/dhcp.c)
@@ -190,7 +190,7 @@ $(BUILD)/asan/%.o: %.c | $(PACKAGES)
 
 $(BUILD)/asan/tests/%: $(BUILD)/asan/tests/%.o $(call asan_obj,$(RUNTIME_SRC))
 	$(HOST_CC) $(ASAN_FLAGS) -o $@ $^ -lseccomp -lcap -ljansson
-$(BUILD)/asan/tests/init-decisions: $(call asan_obj,init/decisions.c)
+$(BUILD)/asan/tests/init-decisions: $(call asan_obj,init/decisions.c init/health-decisions.c)
 $(BUILD)/asan/tests/dhcp: $(call asan_obj,init/dhcp.c)
 
 $(BUILD)/asan/bin/bulkhead-runtime-asan: $(call asan_obj,$(CLI_SRC) $(RUNTIME_SRC))

@@ -19,6 +19,7 @@ static const char *const top_keys[] = {
 };
 static const char *const container_keys[] = {
 	AJ_C_NAME, AJ_C_BUNDLE, AJ_C_RESTART, AJ_C_MAX_RESTARTS, AJ_C_DEPENDS_ON, AJ_C_STOP_GRACE_MS, AJ_C_LINKS,
+	AJ_C_DEPENDS_ON_HEALTHY, AJ_C_HEALTH,
 };
 static const char *const network_keys[] = { AJ_NET_NAME, AJ_NET_BRIDGE, AJ_NET_ADDRESS, AJ_NET_PREFIX };
 static const char *const link_keys[] = { AJ_LINK_NETWORK, AJ_LINK_NAME, AJ_LINK_HOST, AJ_LINK_ADDRESS, AJ_LINK_MAC };
@@ -138,6 +139,7 @@ static int string_list(json_t *list, const char *what, char ***out, struct bh_er
 
 static int load_links(json_t *item, const char *path, const struct appliance *a, struct container_spec *spec,
 		      struct bh_err *err);
+static int load_health(json_t *item, const char *path, struct container_spec *spec, struct bh_err *err);
 
 static int load_spec(json_t *item, struct container_spec *spec, const char *phase, size_t i, const struct appliance *a,
 		     struct bh_err *err)
@@ -178,7 +180,7 @@ static int load_spec(json_t *item, struct container_spec *spec, const char *phas
 				err)) < 0)
 		return r;
 	spec->stop_grace_ms = (int)n;
-	if ((r = load_links(item, path, a, spec, err)) < 0)
+	if ((r = load_links(item, path, a, spec, err)) < 0 || (r = load_health(item, path, spec, err)) < 0)
 		return r;
 	/* Its elements are names, resolved once the phase is read. */
 	return member(item, path, AJ_C_DEPENDS_ON, JSON_ARRAY, &v, err);
@@ -206,6 +208,21 @@ static int resolve_dependencies(json_t *list, struct container_spec *specs, size
 				return bh_fail(err, -EINVAL, "%s: %s[%zu].depends_on[%zu] names no other container of %s",
 					       APPLIANCE_JSON, phase, i, k, phase);
 			specs[i].depends_on[specs[i].n_depends_on++] = j;
+		}
+		/* Of depends_on, those waited for until healthy: each has a check. */
+		json_t *healthy = json_object_get(json_array_get(list, i), AJ_C_DEPENDS_ON_HEALTHY);
+		if (healthy && !(specs[i].depends_healthy = calloc(specs[i].n_depends_on + 1, sizeof(bool))))
+			return bh_fail(err, -ENOMEM, "out of memory");
+		for (k = 0; k < json_array_size(healthy); k++) {
+			size_t at = 0;
+			d = json_array_get(healthy, k);
+			while (at < specs[i].n_depends_on &&
+			       !(json_is_string(d) && strcmp(specs[specs[i].depends_on[at]].name, json_string_value(d)) == 0))
+				at++;
+			if (at == specs[i].n_depends_on || !specs[specs[i].depends_on[at]].health)
+				return bh_fail(err, -EINVAL, "%s: %s[%zu]." AJ_C_DEPENDS_ON_HEALTHY "[%zu] is not of its depends_on "
+					       "or has no health check", APPLIANCE_JSON, phase, i, k);
+			specs[i].depends_healthy[at] = true;
 		}
 	}
 	return 0;
@@ -627,13 +644,91 @@ int appliance_load(const char *path, struct appliance *a, struct bh_err *err)
 	return appliance_take(json_load_file(path, JSON_REJECT_DUPLICATES, &jerr), &jerr, path, a, err);
 }
 
+/* A container's health check (AJ_H_*), every value within contract.h's bounds. */
+static int load_health(json_t *item, const char *path, struct container_spec *spec, struct bh_err *err)
+{
+	static const char *const health_keys[] = { AJ_H_PROBE, AJ_H_COMMAND, AJ_H_PORT, AJ_H_PATH, AJ_H_INTERVAL_MS,
+						   AJ_H_TIMEOUT_MS, AJ_H_START_PERIOD_MS, AJ_H_RETRIES, AJ_H_ON_FAILURE };
+	char at[96];
+	json_t *obj, *probe, *action, *v;
+	json_int_t n;
+	int r;
+
+	if ((r = member(item, path, AJ_C_HEALTH, JSON_OBJECT, &obj, err)) < 0 || !obj)
+		return r;
+	snprintf(at, sizeof(at), "%s." AJ_C_HEALTH, path);
+	struct health_spec *h = spec->health = calloc(1, sizeof(*h));
+	if (!h)
+		return bh_fail(err, -ENOMEM, "out of memory");
+	if ((r = known_keys(obj, at, health_keys, ARRAY_SIZE(health_keys), err)) < 0 ||
+	    (r = member(obj, at, AJ_H_PROBE, JSON_STRING, &probe, err)) < 0 ||
+	    (r = member(obj, at, AJ_H_ON_FAILURE, JSON_STRING, &action, err)) < 0)
+		return r;
+	size_t p = 0, f = 0;
+	while (probe && p < HEALTH_PROBES && strcmp(json_string_value(probe), health_probe_names[p]) != 0)
+		p++;
+	while (action && f < HEALTH_ACTIONS && strcmp(json_string_value(action), health_action_names[f]) != 0)
+		f++;
+	if (!probe || p == HEALTH_PROBES || !action || f == HEALTH_ACTIONS)
+		return bh_fail(err, -EINVAL, "%s: %s needs a probe (exec, tcp or http) and an on_failure (restart, stop, "
+			       "poweroff or none)", APPLIANCE_JSON, at);
+	h->probe = (enum health_probe)p;
+	h->on_failure = (enum health_action)f;
+	if ((r = integer_member(obj, at, AJ_H_INTERVAL_MS, HEALTH_MIN_MS, HEALTH_MAX_MS, HEALTH_INTERVAL_DEFAULT_MS, &n, err)) < 0)
+		return r;
+	h->interval_ms = (long)n;
+	if ((r = integer_member(obj, at, AJ_H_TIMEOUT_MS, HEALTH_MIN_MS, HEALTH_MAX_MS, HEALTH_TIMEOUT_DEFAULT_MS, &n, err)) < 0)
+		return r;
+	h->timeout_ms = (long)n;
+	if ((r = integer_member(obj, at, AJ_H_START_PERIOD_MS, 0, HEALTH_MAX_MS, 0, &n, err)) < 0)
+		return r;
+	h->start_period_ms = (long)n;
+	if ((r = integer_member(obj, at, AJ_H_RETRIES, 1, HEALTH_RETRIES_MAX, HEALTH_RETRIES_DEFAULT, &n, err)) < 0)
+		return r;
+	h->retries = (unsigned)n;
+	if (h->probe == HEALTH_PROBE_EXEC) {
+		char what[128];
+		snprintf(what, sizeof(what), "%s." AJ_H_COMMAND, at);
+		if ((r = string_list(json_object_get(obj, AJ_H_COMMAND), what, &h->command, err)) < 0)
+			return r;
+		if (!h->command || !h->command[0])
+			return bh_fail(err, -EINVAL, "%s: %s needs a command", APPLIANCE_JSON, at);
+		return 0;
+	}
+	if ((r = integer_member(obj, at, AJ_H_PORT, 1, 65535, 0, &n, err)) < 0)
+		return r;
+	h->port = (unsigned)n;
+	if (!h->port)
+		return bh_fail(err, -EINVAL, "%s: %s needs a port", APPLIANCE_JSON, at);
+	if (h->probe != HEALTH_PROBE_HTTP)
+		return 0;
+	if ((r = member(obj, at, AJ_H_PATH, JSON_STRING, &v, err)) < 0)
+		return r;
+	const char *s = v ? json_string_value(v) : "";
+	bool ok = s[0] == '/' && strlen(s) <= HEALTH_PATH_MAX;
+	for (const char *c = s; ok && *c; c++)
+		ok = *c > ' ' && *c < 0x7f;
+	if (!ok)
+		return bh_fail(err, -EINVAL, "%s: %s." AJ_H_PATH " must start with / and hold only printable characters",
+			       APPLIANCE_JSON, at);
+	return (h->path = strdup(s)) ? 0 : bh_fail(err, -ENOMEM, "out of memory");
+}
+
 static void free_phase(struct container_spec *specs, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(specs[i].name);
 		free(specs[i].bundle);
 		free(specs[i].depends_on);
+		free(specs[i].depends_healthy);
 		free(specs[i].links);
+		if (specs[i].health) {
+			for (char **c = specs[i].health->command; c && *c; c++)
+				free(*c);
+			free(specs[i].health->command);
+			free(specs[i].health->path);
+			free(specs[i].health);
+		}
 	}
 	free(specs);
 }

@@ -72,6 +72,8 @@ struct container_spec {
 	unsigned max_restarts;   /* 0: no limit */
 	size_t *depends_on;      /* indexes into the same phase */
 	size_t n_depends_on;
+	bool *depends_healthy;   /* NULL, or per depends_on: wait until healthy, not only started */
+	struct health_spec *health; /* its health check, or NULL */
 	int stop_grace_ms;
 	struct link_spec *links; /* its networks; none: lo only (or network: host) */
 	size_t n_links;
@@ -188,6 +190,40 @@ unsigned backoff_quick_exits(unsigned quick_exits, long ran_ms);
 long backoff_delay_ms(unsigned quick_exits);
 /* The status exit_status_from reports for its container. */
 int exit_status_of(bool ever_started, int status);
+
+/* ---- health-decisions.c: health checks' decisions, pure (tests/init-decisions.c) ---- */
+struct health_spec {
+	enum health_probe probe;
+	char **command;        /* exec: NULL-terminated */
+	unsigned port;         /* tcp, http: of 127.0.0.1 in the container's network namespace */
+	char *path;            /* http */
+	long interval_ms, timeout_ms, start_period_ms;
+	unsigned retries;
+	enum health_action on_failure;
+};
+enum health_status { HEALTH_STATUS_NONE, HEALTH_STATUS_STARTING, HEALTH_STATUS_HEALTHY, HEALTH_STATUS_UNHEALTHY };
+extern const char *const health_status_names[]; /* as ps shows them: "-", "starting", ... */
+struct health_verdict {
+	enum health_status status;
+	unsigned failures; /* in a row, counted outside the start period */
+	bool act;          /* it just became unhealthy: on_failure acts now */
+};
+/* After a probe of an instance that has run RAN_MS, which PASSED or not,
+ * from STATUS with FAILURES in a row so far. Docker's rules: a pass makes
+ * it healthy; a failure in the start period is not counted while it has
+ * never been healthy; RETRIES failures in a row make it unhealthy. */
+struct health_verdict health_after_probe(const struct health_spec *h, enum health_status status, unsigned failures,
+					 bool passed, long ran_ms);
+/* Whether a probe's exit STATUS is a pass: 0 only (a timeout is 137). */
+bool health_probe_passed(int status);
+/* A dependency waited for is met: started, and healthy when WANT_HEALTHY. */
+bool health_dependency_met(bool ever_started, bool want_healthy, enum health_status status);
+/* An HTTP answer's status line (at most LEN bytes of BUF, not
+ * NUL-terminated): its status code, or -1 when it does not read
+ * "HTTP/1.x NNN". Pure, bounded by LEN. */
+int health_http_status(const char *buf, size_t len);
+/* Whether an HTTP status code counts as healthy: 2xx and 3xx. */
+bool health_http_passed(int code);
 
 /* ---- supervise.c (the containers and the loop), phases.c (onboot, services, shutdown) ---- */
 struct supervisor;

@@ -75,8 +75,9 @@ static bool start_ready_services(struct supervisor *s)
 			return true;
 		for (size_t d = 0; d < c->spec->n_depends_on; d++) {
 			const struct container *dep = &svc[c->spec->depends_on[d]];
-			ready &= dep->ever_started;
-			hopeless |= !dep->ever_started && (dep->state == STATE_EXITED || dep->state == STATE_FAILED);
+			bool met = health_dependency_ready(s, c, d); /* started, and healthy when it says so */
+			ready &= met;
+			hopeless |= !met && (dep->state == STATE_EXITED || dep->state == STATE_FAILED);
 		}
 		if (hopeless) {
 			log_warn("%s: not started: a service it depends on never started", c->spec->name);
@@ -209,6 +210,8 @@ void supervisor_shutdown(struct supervisor *s)
 
 int supervisor_exit_status(const struct supervisor *s)
 {
+	if (s->unhealthy_status && !s->a->exit_status_from)
+		return s->unhealthy_status; /* on_failure: poweroff */
 	if (s->a->exit_status_from)
 		for (size_t i = 0; i < s->n_all; i++)
 			if (strcmp(s->all[i].spec->name, s->a->exit_status_from) == 0)

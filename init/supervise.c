@@ -132,6 +132,7 @@ void container_start(struct supervisor *s, struct container *c)
 	fcntl(pipe_fds[0], F_SETFL, O_NONBLOCK);
 	c->output_fd = pipe_fds[0];
 	c->ever_started = true;
+	health_started(c);
 	log_info("%s: started, pid %d", c->spec->name, (int)c->pid);
 }
 
@@ -171,6 +172,7 @@ static void end_instance(struct supervisor *s, struct container *c)
 		log_warn("%s: %s", c->spec->name, err.msg);
 	free(c->cgroups_path);
 	c->cgroups_path = NULL;
+	health_ended(s, c);
 
 	struct end_decision d = decide_end(&(struct instance_end){
 		.phase = c->phase,
@@ -224,7 +226,8 @@ static void reap_children(struct supervisor *s)
 	while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0) {
 		struct container *c = find_by_pid(s, pid);
 		if (!c) {
-			exec_session_reaped(s, pid, wait_status_code(wstatus));
+			if (!exec_session_reaped(s, pid, wait_status_code(wstatus)))
+				health_probe_reaped(s, pid, wait_status_code(wstatus));
 			continue;
 		}
 		c->pid = 0;
@@ -236,7 +239,7 @@ static void reap_children(struct supervisor *s)
 	}
 }
 
-static void request_shutdown(struct supervisor *s, const char *why)
+void request_shutdown(struct supervisor *s, const char *why)
 {
 	if (!s->shutdown_requested)
 		log_info("%s: shutting down", why);
@@ -314,6 +317,7 @@ static int next_timeout(struct supervisor *s, long limit_ms)
 		if (c->state == STATE_RUNNING && c->kill_at_ms && c->kill_at_ms < next)
 			next = c->kill_at_ms;
 	}
+	next = health_deadline(s, next);
 	if (next == LONG_MAX)
 		return -1;
 	return next <= now ? 0 : (int)(next - now > 60000 ? 60000 : next - now);
@@ -337,6 +341,7 @@ void supervisor_settle(struct supervisor *s)
 			container_start(s, c);
 		}
 	}
+	health_settle(s);
 }
 
 void supervisor_turn(struct supervisor *s, long limit_ms)
@@ -411,8 +416,8 @@ static size_t ps_line(void *ctx, size_t i, char *buf, size_t size)
 	int n;
 
 	if (i == 0)
-		n = snprintf(buf, size, "%-16s %-10s %-8s %8s %10s %12s %10s %s\n", "NAME", "PHASE", "STATE", "PID",
-			     "RESTARTS", "UPTIME", "MEMORY", "ADDRESSES");
+		n = snprintf(buf, size, "%-16s %-10s %-8s %8s %10s %12s %10s %-9s %s %s\n", "NAME", "PHASE", "STATE", "PID",
+			     "RESTARTS", "UPTIME", "MEMORY", "HEALTH", "ADDRESSES", "LAST-PROBE");
 	else if (i > s->n_all)
 		return 0;
 	else {
@@ -424,9 +429,11 @@ static size_t ps_line(void *ctx, size_t i, char *buf, size_t size)
 		if (memory >= 0)
 			snprintf(mem, sizeof(mem), "%ld", memory);
 		networks_addresses(s->a, c->spec, addresses, sizeof(addresses));
-		n = snprintf(buf, size, "%-16s %-10s %-8s %8d %10u %12s %10s %s\n", c->spec->name, phase_names[c->phase],
-			     state_names[c->state], c->state == STATE_RUNNING ? (int)c->pid : 0, c->restarts, uptime,
-			     mem, addresses);
+		/* The last probe's output last: free text, cut to HEALTH_LAST_MAX. */
+		n = snprintf(buf, size, "%-16s %-10s %-8s %8d %10u %12s %10s %-9s %s%s%s\n", c->spec->name,
+			     phase_names[c->phase], state_names[c->state], c->state == STATE_RUNNING ? (int)c->pid : 0,
+			     c->restarts, uptime, mem, health_status_names[c->health.status], addresses,
+			     c->health.last[0] ? " " : "", c->health.last);
 	}
 	/* A line cut short still ends the way every line does. */
 	if (n < 0 || size == 0)

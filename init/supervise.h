@@ -17,6 +17,23 @@ enum state {
 	STATE_FAILED,  /* could not start again, or we gave up restarting */
 };
 
+/* A container's health (health.c): its check's state for the running
+ * instance, the probe in flight, and what the last one said. */
+#define HEALTH_OUTPUT_MAX 4096 /* what a probe may write: a sealed memory file of this size */
+#define HEALTH_LAST_MAX 96     /* what ps shows of it */
+struct health_run {
+	enum health_status status;
+	unsigned failures;
+	long next_ms;     /* the next probe, while none is in flight */
+	pid_t probe;      /* > 0: in flight */
+	bool exec;        /* the probe is an exec session (else a network probe of ours) */
+	bool stale;       /* the instance it probed is gone: its result is dropped */
+	long deadline_ms; /* past it the probe is killed */
+	int output_fd;    /* the probe's sealed memfd while in flight, else -1 */
+	bool wait_told;   /* a dependent said on the console what it waits for */
+	char last[HEALTH_LAST_MAX];
+};
+
 struct container {
 	const struct container_spec *spec;
 	enum phase phase;
@@ -32,6 +49,7 @@ struct container {
 	unsigned restarts, quick_exits;
 	bool in_wave;      /* stopping in the current shutdown wave (phases.c) */
 	struct container_log log;
+	struct health_run health;
 	size_t pending;
 	char line[LINE_MAX_BYTES];
 };
@@ -68,6 +86,7 @@ struct supervisor {
 	struct pollfd *pollfds;
 	struct container **owners;
 	struct exec_session sessions[EXEC_SESSIONS_MAX];
+	int unhealthy_status; /* on_failure: poweroff happened: the appliance's status */
 };
 
 long now_ms(void);
@@ -106,6 +125,22 @@ void exec_session_cancel(struct supervisor *s, pid_t session);
 bool exec_session_reaped(struct supervisor *s, pid_t pid, int status);
 /* A waitpid status as a shell tells it: the code, or 128+N for signal N. */
 int wait_status_code(int wstatus);
+
+/* ---- health.c: health checks, run from the loop ---- */
+/* A new instance of C started, or C's instance ended. */
+void health_started(struct container *c);
+void health_ended(struct supervisor *s, struct container *c);
+/* Starts the probes that are due and kills those past their deadline. */
+void health_settle(struct supervisor *s);
+/* The nearest health timer (CLOCK_MONOTONIC ms), or NEXT when later. */
+long health_deadline(struct supervisor *s, long next);
+/* The reaper's: PID was a network probe (handled); false otherwise. */
+bool health_probe_reaped(struct supervisor *s, pid_t pid, int status);
+/* phases.c: whether C's dependency D is met; says once on the console what
+ * C waits for when a dependency started and is not healthy yet. */
+bool health_dependency_ready(struct supervisor *s, struct container *c, size_t d);
+/* Shuts the appliance down: WHY is said on the console. */
+void request_shutdown(struct supervisor *s, const char *why);
 
 /* ---- the loop (supervise.c) ---- */
 /* After any event: end what is over, start what is due, kill what ran out

@@ -37,7 +37,7 @@ run_pid=$!
 check "the service comes up" until_logged '^\[server\] serving' 240
 "$BULKHEAD" ctl --vm "$work/power" ps >"$work/ps"
 check "ctl --vm ps lists the running service with its memory.current, and no address (it is on no network)" \
-  grep -qE '^server +services +running +[0-9]+ +0 +[0-9.]+s +[0-9]+ +-$' "$work/ps"
+  grep -qE '^server +services +running +[0-9]+ +0 +[0-9.]+s +[0-9]+ +- +-$' "$work/ps"
 check "  ... and the onshutdown container, waiting" grep -qE '^goodbye +onshutdown +waiting' "$work/ps"
 "$BULKHEAD" ctl --vm "$work/power" logs server >"$work/logs"
 check "ctl --vm logs returns the service's log" grep -qx serving "$work/logs"

@@ -1,0 +1,418 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Health checks, run from the supervisor's loop: every interval a probe of
+ * each running service that has a check, at most one in flight, each with
+ * its deadline; what its result makes of the service's health is
+ * health-decisions.c's, and on_failure acts here.
+ *
+ * A probe never blocks PID 1. Every probe is a child of PID 1 whose end the
+ * reaper reports: a command runs through the exec core (exec.c) with the
+ * container's sandbox; a TCP or HTTP probe is a child we fork that enters
+ * the container's network namespace, drops every privilege and connects to
+ * 127.0.0.1:PORT there. PID 1 itself never enters another namespace (a
+ * setns it could not undo would leave it in the container's network) and
+ * never reads a byte from the container's socket: the child does, into a
+ * bounded buffer, and what PID 1 reads is the probe's output, a memory file
+ * sealed at HEALTH_OUTPUT_MAX bytes that no writer can grow, whatever it
+ * writes. PID 1 kills a probe that outlives its timeout. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "supervise.h"
+
+/* Past its timeout a probe has this long to end by itself (the exec core
+ * and the network probe both enforce the timeout) before PID 1 kills it. */
+#define PROBE_GRACE_MS 2000L
+#define HTTP_ANSWER_MAX 512 /* what a network probe reads of an answer: its status line */
+#define NOBODY 65534
+
+static bool has_check(const struct container *c)
+{
+	return c->spec->health && c->phase == PHASE_SERVICES;
+}
+
+void health_started(struct container *c)
+{
+	struct health_run *r = &c->health;
+
+	r->status = has_check(c) ? HEALTH_STATUS_STARTING : HEALTH_STATUS_NONE;
+	r->failures = 0;
+	if (has_check(c))
+		r->next_ms = now_ms() + c->spec->health->interval_ms;
+}
+
+/* ---- the probe's output ---- */
+
+/* A memory file of HEALTH_OUTPUT_MAX bytes, sealed: a write past its end
+ * fails (EPERM) instead of growing it. Where the writer stopped is the
+ * offset it shares with us. */
+static int output_file(void)
+{
+	int fd = memfd_create("health-probe", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, HEALTH_OUTPUT_MAX) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) < 0) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+/* What ps shows: "STATUS: OUTPUT", the output on one line of printable
+ * ASCII, cut to HEALTH_LAST_MAX with "..." when longer. */
+static void keep_output(struct health_run *r, int status, bool timed_out, long timeout_ms)
+{
+	char text[HEALTH_LAST_MAX + 4];
+	off_t end = lseek(r->output_fd, 0, SEEK_CUR);
+	size_t len = end > 0 ? (size_t)(end < HEALTH_OUTPUT_MAX ? end : HEALTH_OUTPUT_MAX) : 0;
+	ssize_t n = pread(r->output_fd, text, len < sizeof(text) - 1 ? len : sizeof(text) - 1, 0);
+	size_t used = n > 0 ? (size_t)n : 0, out = 0, i = 0;
+
+	int w = timed_out ? snprintf(r->last, sizeof(r->last), "timed out after %ld ms: ", timeout_ms)
+			  : snprintf(r->last, sizeof(r->last), "status %d: ", status);
+	out = w > 0 && (size_t)w < sizeof(r->last) ? (size_t)w : 0;
+	for (; i < used && out + 1 < sizeof(r->last); i++) {
+		char ch = text[i];
+		if (ch == '\n' || ch == '\r' || ch == '\t')
+			ch = ' ';
+		else if (ch < ' ' || ch > '~')
+			ch = '?';
+		if (ch == ' ' && out > 0 && r->last[out - 1] == ' ')
+			continue;
+		r->last[out++] = ch;
+	}
+	while (out > 0 && r->last[out - 1] == ' ')
+		out--;
+	r->last[out] = '\0';
+	if (len > i)
+		memcpy(r->last + (out > sizeof(r->last) - 4 ? sizeof(r->last) - 4 : out), "...", 4);
+}
+
+/* ---- what a result leads to ---- */
+
+static void act(struct supervisor *s, struct container *c)
+{
+	char why[128];
+
+	switch (c->spec->health->on_failure) {
+	case HEALTH_RESTART:
+		/* As ctl restart: again at once, counted in ps's restarts. */
+		c->restart_now = true;
+		container_begin_stop(c);
+		break;
+	case HEALTH_STOP:
+		c->restart_now = false;
+		container_begin_stop(c);
+		break;
+	case HEALTH_POWEROFF:
+		if (!s->unhealthy_status)
+			s->unhealthy_status = APPLIANCE_STATUS_UNHEALTHY;
+		snprintf(why, sizeof(why), "%s unhealthy (on_failure: poweroff)", c->spec->name);
+		request_shutdown(s, why);
+		break;
+	case HEALTH_NONE:
+	case HEALTH_ACTIONS:
+		break;
+	}
+}
+
+static void probe_done(struct supervisor *s, struct container *c, int status)
+{
+	struct health_run *r = &c->health;
+	const struct health_spec *h = c->spec->health;
+	long now = now_ms(), started = r->deadline_ms - h->timeout_ms - PROBE_GRACE_MS;
+	bool timed_out = status == 128 + SIGKILL && now - started >= h->timeout_ms;
+
+	keep_output(r, status, timed_out, h->timeout_ms);
+	close(r->output_fd);
+	r->output_fd = -1;
+	r->probe = 0;
+	if (r->stale) {
+		r->stale = false;
+		return;
+	}
+	r->next_ms = now + h->interval_ms;
+	bool passed = health_probe_passed(status);
+	struct health_verdict v = health_after_probe(h, r->status, r->failures, passed, now - c->started_ms);
+	if (v.status == HEALTH_STATUS_HEALTHY && r->status != HEALTH_STATUS_HEALTHY)
+		log_info("%s: healthy", c->spec->name);
+	else if (!passed && v.failures > r->failures && v.status != HEALTH_STATUS_UNHEALTHY)
+		log_info("%s: health check failed (%u of %u): %s", c->spec->name, v.failures, h->retries, r->last);
+	r->status = v.status;
+	r->failures = v.failures;
+	if (!v.act)
+		return;
+	log_warn("%s: unhealthy after %u failed checks (on_failure: %s): %s", c->spec->name, v.failures,
+		 health_action_names[h->on_failure], r->last);
+	if (c->state == STATE_RUNNING && !c->stopping && !s->shutdown_requested)
+		act(s, c);
+}
+
+static struct container *find_probe(struct supervisor *s, pid_t pid)
+{
+	for (size_t i = 0; i < s->n_all; i++)
+		if (s->all[i].health.probe == pid)
+			return &s->all[i];
+	return NULL;
+}
+
+/* The exec core's `ended`: CTX is the supervisor. */
+static void command_ended(void *ctx, pid_t session, int status)
+{
+	struct supervisor *s = ctx;
+	struct container *c = find_probe(s, session);
+
+	if (c && c->health.exec)
+		probe_done(s, c, status);
+}
+
+bool health_probe_reaped(struct supervisor *s, pid_t pid, int status)
+{
+	struct container *c = find_probe(s, pid);
+
+	if (!c || c->health.exec)
+		return false;
+	probe_done(s, c, status);
+	return true;
+}
+
+/* ---- the network probe: a child of PID 1 ---- */
+
+/* Waits until FD is ready for EVENTS or DEADLINE passes. */
+static bool wait_ready(int fd, short events, long deadline)
+{
+	for (;;) {
+		long left = deadline - now_ms();
+		if (left <= 0)
+			return false;
+		struct pollfd p = { .fd = fd, .events = events };
+		int n = poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);
+		if (n > 0)
+			return true;
+		if (n < 0 && errno != EINTR)
+			return false;
+	}
+}
+
+/* Connects to 127.0.0.1:PORT of the namespace we are in and, for http,
+ * reads the status line of a GET. Prints one line; 0 when healthy. */
+static int network_check(const struct health_spec *h, long deadline)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons((uint16_t)h->port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), error = 0;
+	socklen_t size = sizeof(error);
+
+	if (fd < 0)
+		return printf("socket: %s\n", strerror(errno)), 1;
+	if (connect(fd, (struct sockaddr *)&to, sizeof(to)) < 0 && errno != EINPROGRESS)
+		return printf("connect to port %u: %s\n", h->port, strerror(errno)), 1;
+	if (!wait_ready(fd, POLLOUT, deadline))
+		return printf("connect to port %u: timed out\n", h->port), 1;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) < 0 || error)
+		return printf("connect to port %u: %s\n", h->port, strerror(error ? error : errno)), 1;
+	if (h->probe == HEALTH_PROBE_TCP)
+		return printf("port %u: connected\n", h->port), 0;
+
+	char request[HEALTH_PATH_MAX + 128], answer[HTTP_ANSWER_MAX];
+	int len = snprintf(request, sizeof(request), "GET %s HTTP/1.0\r\nHost: localhost\r\nUser-Agent: bulkhead-health\r\n"
+				 "Connection: close\r\n\r\n", h->path);
+	for (int sent = 0; sent < len;) {
+		ssize_t n = send(fd, request + sent, (size_t)(len - sent), MSG_NOSIGNAL);
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			return printf("GET %s: %s\n", h->path, strerror(errno)), 1;
+		if (n < 0 && !wait_ready(fd, POLLOUT, deadline))
+			return printf("GET %s: timed out sending\n", h->path), 1;
+		sent += n > 0 ? (int)n : 0;
+	}
+	/* The status line only, at most HTTP_ANSWER_MAX bytes of whatever comes. */
+	size_t got = 0;
+	while (got < sizeof(answer) && !memchr(answer, '\n', got)) {
+		ssize_t n = recv(fd, answer + got, sizeof(answer) - got, 0);
+		if (n == 0)
+			break;
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			return printf("GET %s: %s\n", h->path, strerror(errno)), 1;
+		if (n < 0 && !wait_ready(fd, POLLIN, deadline))
+			return printf("GET %s: timed out waiting for the answer\n", h->path), 1;
+		got += n > 0 ? (size_t)n : 0;
+	}
+	int code = health_http_status(answer, got);
+	if (code < 0)
+		return printf("GET %s: not an HTTP answer\n", h->path), 1;
+	char *eol = memchr(answer, '\n', got);
+	size_t line = eol ? (size_t)(eol - answer) : got;
+	return printf("GET %s: %.*s\n", h->path, (int)line, answer), health_http_passed(code) ? 0 : 1;
+}
+
+/* The probe child: enters NETNS, keeps nothing of PID 1's but its output,
+ * and gives up every privilege before it talks to the container. */
+static __attribute__((noreturn)) void network_probe(const struct health_spec *h, int netns, int output, long deadline)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (dup2(output, STDOUT_FILENO) < 0 || dup2(output, STDERR_FILENO) < 0)
+		_exit(2);
+	if (setns(netns, CLONE_NEWNET) < 0) {
+		printf("cannot enter the container's network namespace: %s\n", strerror(errno));
+		fflush(stdout);
+		_exit(2);
+	}
+	close(STDIN_FILENO);
+	syscall(SYS_close_range, 3U, ~0U, 0U);
+	if (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 || setresuid(NOBODY, NOBODY, NOBODY) < 0 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		printf("cannot drop privileges: %s\n", strerror(errno));
+		fflush(stdout);
+		_exit(2);
+	}
+	int status = network_check(h, deadline);
+	fflush(stdout);
+	_exit(status);
+}
+
+static pid_t network_probe_start(struct container *c, int output)
+{
+	char path[64];
+
+	/* Opened here, while PID 1 has not reaped the container: its pid
+	 * cannot name another process yet. */
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)c->pid);
+	int netns = open(path, O_RDONLY | O_CLOEXEC);
+	if (netns < 0)
+		return -errno;
+	pid_t pid = fork();
+	if (pid == 0)
+		network_probe(c->spec->health, netns, output, now_ms() + c->spec->health->timeout_ms);
+	int e = errno;
+	close(netns);
+	return pid < 0 ? -e : pid;
+}
+
+/* ---- the loop's side ---- */
+
+static void probe_start(struct supervisor *s, struct container *c)
+{
+	const struct health_spec *h = c->spec->health;
+	struct health_run *r = &c->health;
+	struct bh_err err = { 0 };
+	long now = now_ms();
+	int fd = output_file();
+	pid_t pid;
+
+	r->next_ms = now + h->interval_ms; /* when it could not start: again then */
+	if (fd < 0) {
+		log_warn_errno(-fd, "%s: health probe", c->spec->name);
+		return;
+	}
+	if (h->probe == HEALTH_PROBE_EXEC) {
+		struct exec_request req = {
+			.argv = h->command, .console_socket = -1, .stdin_fd = -1, .stdout_fd = fd, .stderr_fd = fd,
+			.timeout_ms = h->timeout_ms, .ended = command_ended, .ctx = s,
+		};
+		pid = exec_session_start(s, c, &req, &err);
+	} else if ((pid = network_probe_start(c, fd)) < 0)
+		bh_fail_errno(&err, pid, "cannot start it");
+	if (pid < 0) {
+		log_warn("%s: health probe: %s", c->spec->name, err.msg);
+		close(fd);
+		return;
+	}
+	r->probe = pid;
+	r->exec = h->probe == HEALTH_PROBE_EXEC;
+	r->stale = false;
+	r->output_fd = fd;
+	r->deadline_ms = now + h->timeout_ms + PROBE_GRACE_MS;
+}
+
+static void probe_kill(struct supervisor *s, struct health_run *r)
+{
+	if (r->exec)
+		exec_session_cancel(s, r->probe);
+	else
+		kill(r->probe, SIGKILL);
+}
+
+void health_ended(struct supervisor *s, struct container *c)
+{
+	struct health_run *r = &c->health;
+
+	/* What it says of the instance that is gone says nothing of the next. */
+	if (r->probe > 0) {
+		r->stale = true;
+		probe_kill(s, r);
+	}
+}
+
+void health_settle(struct supervisor *s)
+{
+	long now = now_ms();
+
+	for (size_t i = 0; i < s->n_all; i++) {
+		struct container *c = &s->all[i];
+		struct health_run *r = &c->health;
+		if (!has_check(c))
+			continue;
+		if (r->probe > 0) {
+			if (now >= r->deadline_ms) {
+				log_warn("%s: health probe still running past its timeout; killing it", c->spec->name);
+				probe_kill(s, r);
+				r->deadline_ms = now + PROBE_GRACE_MS; /* and again, should that not end it */
+			}
+			continue;
+		}
+		if (c->state == STATE_RUNNING && c->pid > 0 && !c->stopping && !s->shutdown_requested && now >= r->next_ms)
+			probe_start(s, c);
+	}
+}
+
+long health_deadline(struct supervisor *s, long next)
+{
+	for (size_t i = 0; i < s->n_all; i++) {
+		const struct container *c = &s->all[i];
+		const struct health_run *r = &c->health;
+		if (!has_check(c))
+			continue;
+		if (r->probe > 0 && r->deadline_ms < next)
+			next = r->deadline_ms;
+		else if (r->probe <= 0 && c->state == STATE_RUNNING && c->pid > 0 && !c->stopping &&
+			 !s->shutdown_requested && r->next_ms < next)
+			next = r->next_ms;
+	}
+	return next;
+}
+
+bool health_dependency_ready(struct supervisor *s, struct container *c, size_t d)
+{
+	const struct container *dep = &services(s)[c->spec->depends_on[d]];
+	bool want = c->spec->depends_healthy && c->spec->depends_healthy[d];
+	bool met = health_dependency_met(dep->ever_started, want, dep->health.status);
+
+	/* A dependency that never gets healthy must not hold the boot
+	 * silently: the console says what is waited for, once. */
+	if (!met && want && dep->ever_started && !c->health.wait_told) {
+		log_info("%s: waiting for %s to be healthy (now %s)", c->spec->name, dep->spec->name,
+			 health_status_names[dep->health.status]);
+		c->health.wait_told = true;
+	}
+	return met;
+}
