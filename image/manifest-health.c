@@ -381,6 +381,16 @@ int mf_container_depends_on(struct mf_parse *p, yaml_node_t *v, void *target)
  * check, or it would never be. */
 int mf_resolve_health(struct mf_parse *p, struct manifest *m)
 {
+	for (size_t i = 0; i < m->n_services; i++) {
+		const struct container *c = &m->services[i];
+		yaml_node_t at = { .start_mark = { .line = c->health.line, .column = c->health.column } };
+		/* Without a network the container's loopback is down: nothing,
+		 * not even the service itself, reaches its ports. */
+		if (c->health.given == HEALTH_GIVEN && c->health.probe != HEALTH_PROBE_EXEC && !c->n_links && !c->host_network)
+			return mf_fail(p, &at, "service \"%s\": a %s healthcheck needs the container on a network (networks:) or "
+					       "network: host; without one its loopback is down and nothing reaches its ports; "
+					       "use test: instead", c->name, health_probe_names[c->health.probe]);
+	}
 	for (size_t i = 0; i < m->n_services; i++)
 		for (char **d = m->services[i].depends_healthy; d && *d; d++)
 			for (size_t j = 0; j < m->n_services; j++) {

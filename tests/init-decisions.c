@@ -149,3 +149,122 @@ TEST(phase_names_are_the_ones_ps_shows)
 	ASSERT_STREQ("services", phase_names[PHASE_SERVICES]);
 	ASSERT_STREQ("onshutdown", phase_names[PHASE_ONSHUTDOWN]);
 }
+
+/* ---- health checks (init/health-decisions.c) ---- */
+
+static const struct health_spec check_3_retries = {
+	.probe = HEALTH_PROBE_EXEC, .interval_ms = 1000, .timeout_ms = 1000, .start_period_ms = 5000, .retries = 3,
+};
+
+TEST(a_passing_probe_makes_a_service_healthy_and_clears_its_failures)
+{
+	struct health_verdict v = health_after_probe(&check_3_retries, HEALTH_STATUS_STARTING, 2, true, 100);
+
+	ASSERT_EQ(HEALTH_STATUS_HEALTHY, v.status);
+	ASSERT_EQ(0, v.failures);
+	ASSERT_TRUE(!v.act);
+}
+
+TEST(failures_in_the_start_period_do_not_count_while_it_was_never_healthy)
+{
+	struct health_verdict v = health_after_probe(&check_3_retries, HEALTH_STATUS_STARTING, 0, false, 4999);
+
+	ASSERT_EQ(HEALTH_STATUS_STARTING, v.status);
+	ASSERT_EQ(0, v.failures);
+	v = health_after_probe(&check_3_retries, HEALTH_STATUS_STARTING, 0, false, 5000);
+	ASSERT_EQ(1, v.failures);
+}
+
+TEST(once_healthy_a_failure_counts_even_in_the_start_period)
+{
+	struct health_verdict v = health_after_probe(&check_3_retries, HEALTH_STATUS_HEALTHY, 0, false, 10);
+
+	ASSERT_EQ(HEALTH_STATUS_HEALTHY, v.status);
+	ASSERT_EQ(1, v.failures);
+}
+
+TEST(retries_failures_in_a_row_make_it_unhealthy_and_act_once)
+{
+	struct health_verdict v = health_after_probe(&check_3_retries, HEALTH_STATUS_HEALTHY, 1, false, 60000);
+
+	ASSERT_EQ(HEALTH_STATUS_HEALTHY, v.status);
+	ASSERT_TRUE(!v.act);
+	v = health_after_probe(&check_3_retries, v.status, v.failures, false, 60000);
+	ASSERT_EQ(HEALTH_STATUS_UNHEALTHY, v.status);
+	ASSERT_EQ(3, v.failures);
+	ASSERT_TRUE(v.act);
+	/* Left unhealthy (on_failure: none): no second action, no overflow. */
+	v = health_after_probe(&check_3_retries, v.status, v.failures, false, 60000);
+	ASSERT_EQ(HEALTH_STATUS_UNHEALTHY, v.status);
+	ASSERT_EQ(3, v.failures);
+	ASSERT_TRUE(!v.act);
+	v = health_after_probe(&check_3_retries, v.status, v.failures, true, 60000);
+	ASSERT_EQ(HEALTH_STATUS_HEALTHY, v.status);
+}
+
+TEST(one_retry_acts_on_the_first_failure_after_the_start_period)
+{
+	struct health_spec h = check_3_retries;
+	h.retries = 1;
+	h.start_period_ms = 0;
+	struct health_verdict v = health_after_probe(&h, HEALTH_STATUS_STARTING, 0, false, 0);
+
+	ASSERT_EQ(HEALTH_STATUS_UNHEALTHY, v.status);
+	ASSERT_TRUE(v.act);
+}
+
+TEST(only_status_0_passes_a_probe_a_timeout_does_not)
+{
+	ASSERT_TRUE(health_probe_passed(0));
+	ASSERT_TRUE(!health_probe_passed(1));
+	ASSERT_TRUE(!health_probe_passed(137));
+	ASSERT_TRUE(!health_probe_passed(BH_EXIT_SETUP));
+}
+
+TEST(a_dependency_waited_for_until_healthy_is_met_only_when_healthy)
+{
+	ASSERT_TRUE(health_dependency_met(true, false, HEALTH_STATUS_NONE));
+	ASSERT_TRUE(!health_dependency_met(false, false, HEALTH_STATUS_NONE));
+	ASSERT_TRUE(!health_dependency_met(true, true, HEALTH_STATUS_STARTING));
+	ASSERT_TRUE(!health_dependency_met(true, true, HEALTH_STATUS_UNHEALTHY));
+	ASSERT_TRUE(health_dependency_met(true, true, HEALTH_STATUS_HEALTHY));
+	ASSERT_TRUE(!health_dependency_met(false, true, HEALTH_STATUS_HEALTHY));
+}
+
+#define HTTP_STATUS(text) health_http_status(text, sizeof(text) - 1)
+
+TEST(an_http_status_line_is_read_within_its_bounds)
+{
+	ASSERT_EQ(200, HTTP_STATUS("HTTP/1.1 200 OK\r\n"));
+	ASSERT_EQ(500, HTTP_STATUS("HTTP/1.0 500 Internal Server Error\r\n"));
+	ASSERT_EQ(204, HTTP_STATUS("HTTP/1.1 204"));
+	ASSERT_EQ(301, HTTP_STATUS("HTTP/1.1 301\r\n"));
+	ASSERT_EQ(-1, HTTP_STATUS("HTTP/1.1 20"));
+	ASSERT_EQ(-1, HTTP_STATUS("HTTP/1.1 2000 OK"));
+	ASSERT_EQ(-1, HTTP_STATUS("HTTP/2 200 OK"));
+	ASSERT_EQ(-1, HTTP_STATUS("SSH-2.0-OpenSSH\r\n"));
+	ASSERT_EQ(-1, HTTP_STATUS("HTTP/1.1 -12 x"));
+	ASSERT_EQ(-1, HTTP_STATUS("HTTP/1.1 099 x"));
+	ASSERT_EQ(-1, HTTP_STATUS(""));
+	/* The length bounds the read, whatever follows in memory. */
+	ASSERT_EQ(-1, health_http_status("HTTP/1.1 200 OK", 11));
+	ASSERT_EQ(200, health_http_status("HTTP/1.1 200 OK", 12));
+}
+
+TEST(only_2xx_and_3xx_answers_are_healthy)
+{
+	ASSERT_TRUE(health_http_passed(200));
+	ASSERT_TRUE(health_http_passed(302));
+	ASSERT_TRUE(health_http_passed(399));
+	ASSERT_TRUE(!health_http_passed(199));
+	ASSERT_TRUE(!health_http_passed(404));
+	ASSERT_TRUE(!health_http_passed(500));
+}
+
+TEST(health_names_are_the_ones_ps_shows)
+{
+	ASSERT_STREQ("-", health_status_names[HEALTH_STATUS_NONE]);
+	ASSERT_STREQ("starting", health_status_names[HEALTH_STATUS_STARTING]);
+	ASSERT_STREQ("healthy", health_status_names[HEALTH_STATUS_HEALTHY]);
+	ASSERT_STREQ("unhealthy", health_status_names[HEALTH_STATUS_UNHEALTHY]);
+}
