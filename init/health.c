@@ -100,6 +100,8 @@ static void keep_output(struct health_run *r, int status, bool timed_out, long t
 	}
 	while (out > 0 && r->last[out - 1] == ' ')
 		out--;
+	if (out > 0 && r->last[out - 1] == ':') /* nothing was written */
+		out--;
 	r->last[out] = '\0';
 	if (len > i)
 		memcpy(r->last + (out > sizeof(r->last) - 4 ? sizeof(r->last) - 4 : out), "...", 4);

@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Health checks, with the init run as PID 1 of fresh namespaces on this
+# host (no QEMU): a command check that starts failing restarts its service
+# (ctl ps counts it), depends_on's service_healthy holds a dependent until
+# the check passes, a probe that hangs is killed at its timeout, a probe
+# that prints megabytes leaves PID 1's memory as it was; TCP and HTTP
+# probes in a container's network; on_failure stop, none and poweroff.
+. "$(dirname "$0")/lib.sh"
+[ "$(id -u)" -eq 0 ] || skip_all "needs root to create namespaces"
+command -v unshare >/dev/null || skip_all "unshare is not installed"
+[ -x /bin/busybox ] || skip_all "no static /bin/busybox to unmount the host's root with (make deps installs busybox-static)"
+unshare --net true 2>/dev/null || skip_all "cannot create a network namespace here"
+work=$(mktemp -d)
+trap 'kill -KILL $boot_pid 2>/dev/null; rm -rf "$work"' EXIT
+
+# boot_pivot NAME MANIFEST: boot_host, with the unpacked initrd made the
+# mount namespace's root by pivot_root (the host's unmounted) instead of a
+# chroot into it: a command entering a container's mount namespace (an
+# exec session: health checks) lands in the root of that namespace, which
+# under a chroot would be the host's. BOOT_BACKGROUND as boot_host.
+boot_pivot() {
+  local name=$1 manifest=$2 root=$work/$1.root
+  boot_log=$work/$name.console
+  if ! "$BULKHEAD" build -q "$manifest" -o "$work/$name" >"$boot_log" 2>&1; then
+    boot_status=-1
+    return
+  fi
+  mkdir -p "$root/.old"
+  (cd "$root" && zcat "$work/$name/initrd.img" | cpio -id --quiet 2>/dev/null)
+  boot_start=$(date +%s.%N)
+  timeout -s KILL "${BOOT_TIMEOUT:-120}" unshare --pid --fork --mount --propagation private --net \
+    sh -c 'mount --bind "$1" "$1" && cd "$1" && pivot_root . .old && /.old/bin/busybox umount -l /.old && exec /init' \
+    sh "$root" >"$boot_log" 2>&1 &
+  boot_pid=$!
+  [ -n "${BOOT_BACKGROUND:-}" ] || wait_boot
+}
+sock() { echo "/proc/$(init_pid)/root/run/bulkhead/ctl.sock"; }
+CTL() { "$BULKHEAD" ctl --socket "$(sock)" "$@"; }
+ps_line() { CTL ps 2>/dev/null | awk -v n="$1" '$1 == n'; }
+# health NAME: its HEALTH column (the 8th).
+health() { ps_line "$1" | awk '{ print $8 }'; }
+health_is() { [ "$(health "$1")" = "$2" ]; }
+vmrss() { awk '/^VmRSS:/ { print $2 }' "/proc/$(init_pid)/status"; }
+
+# --- command checks: a service that breaks, a dependent held until healthy,
+# a probe that hangs, a probe that floods its output
+cat >"$work/cmd.yml" <<'YAML'
+name: cmd
+stop_grace: 200ms
+services:
+  - name: app
+    image: busybox
+    depends_on:
+      web: {condition: service_healthy}
+      idle: {condition: service_started}
+    command: "echo app up; exec sleep 1000"
+  - name: web
+    image: busybox
+    # Serves until its check passed once, then breaks: the file the check
+    # reads goes away.
+    command: "rm -f /tmp/probed; touch /tmp/ok; echo serving; until [ -e /tmp/probed ]; do sleep 0.1; done; rm /tmp/ok; echo broken; exec sleep 1000"
+    healthcheck:
+      test: ["CMD-SHELL", "cat /tmp/ok && touch /tmp/probed"]
+      interval: 200ms
+      timeout: 5s
+      retries: 2
+  - name: idle
+    image: busybox
+    command: ["/bin/sleep", "1000"]
+  - name: hang
+    image: busybox
+    command: ["/bin/sleep", "1000"]
+    healthcheck:
+      test: ["CMD", "sleep", "1000"]
+      interval: 100ms
+      timeout: 300ms
+      retries: 2
+      on_failure: none
+  - name: flood
+    image: busybox
+    command: ["/bin/sleep", "1000"]
+    healthcheck:
+      test: "yes 'a probe that prints and prints'"
+      interval: 100ms
+      timeout: 500ms
+      retries: 1000
+      on_failure: none
+YAML
+BOOT_BACKGROUND=1 boot_pivot cmd "$work/cmd.yml"
+check "the dependent says on the console what it waits for" until_logged 'app: waiting for web to be healthy' 60
+check "web gets healthy" until_logged 'web: healthy' 60
+check "app starts once web is healthy" until_logged 'app: started' 60
+check "  ... and not before: the console has web healthy, then app started" \
+  test "$(line_of 'web: healthy')" -lt "$(line_of 'app: started')"
+check "the check sees the container's own files: it failed only after the service removed /tmp/ok" \
+  test "$(line_of '\[web\] serving')" -lt "$(line_of 'web: healthy')"
+check "web's check starts failing, with the probe's output" \
+  until_logged "web: health check failed (1 of 2): status 1: cat: can't open '/tmp/ok'" 60
+check "after 2 failures in a row web is unhealthy and restarted" \
+  until_logged 'web: unhealthy after 2 failed checks (on_failure: restart)' 60
+check "  ... it starts again and gets healthy again" \
+  wait_for "web started twice and healthy twice" 60 sh -c "grep -c 'web: started' '$boot_log' | grep -qv '^[01]$' && grep -c 'web: healthy' '$boot_log' | grep -qv '^[01]$'"
+ps_line web >"$work/ps.web"
+check "ctl ps counts web's restarts ($(cat "$work/ps.web"))" grep -qE '^web +services +[a-z]+ +[0-9]+ +[1-9][0-9]* ' "$work/ps.web"
+check "  ... and shows its health" grep -qE ' (starting|healthy|unhealthy) ' "$work/ps.web"
+check "a service without a check shows - for its health" health_is idle -
+check "a probe that hangs is killed at its timeout, and counts as a failure" \
+  until_logged 'hang: health check failed (1 of 2): timed out after 300 ms' 60
+check "  ... hang gets unhealthy (on_failure: none)" until_logged 'hang: unhealthy after 2 failed checks (on_failure: none)' 60
+check "  ... and keeps running: ps says running, unhealthy" \
+  wait_for "hang running and unhealthy in ps" 30 sh -c "$(declare -f ps_line CTL sock init_pid); BULKHEAD='$BULKHEAD' boot_pid=$boot_pid; ps_line hang | grep -qE '^hang +services +running .* unhealthy '"
+check "  ... and no second action: one unhealthy line" test "$(grep -c 'hang: unhealthy' "$boot_log")" -eq 1
+check "a flooding probe ran" until_logged 'flood: health check failed (1 of 1000)' 60
+rss_before=$(vmrss)
+wait_for "10 more flooding probes" 60 logged 'flood: health check failed (11 of 1000)'
+rss_after=$(vmrss)
+check "  ... 10 more floods leave PID 1's VmRSS within 1 MiB (${rss_before} kB, then ${rss_after} kB)" \
+  test "$rss_after" -le $((rss_before + 1024))
+ps_line flood >"$work/ps.flood"
+check "ps shows the flood's output cut short, with ... ($(cut -c1-60 "$work/ps.flood" | tr -s ' ')...)" \
+  grep -qE "unhealthy|starting" "$work/ps.flood"
+check "  ... its last column ends in ... and the line stays under 256 bytes" \
+  sh -c "grep -qE '(status [0-9]+|timed out after 500 ms): a probe that prints and prints a probe.*\.\.\.\$' '$work/ps.flood' && test \$(wc -c <'$work/ps.flood') -lt 256"
+CTL poweroff >/dev/null 2>&1
+wait_boot
+check "the appliance powered off when asked, health failures none of its own (status $boot_status)" test "$boot_status" -eq 0
+console_on_failure
+
+# --- TCP and HTTP probes in the containers' network; on_failure stop and none
+cat >"$work/net.yml" <<'YAML'
+name: net
+stop_grace: 200ms
+networks:
+  - name: front
+services:
+  - name: tcpsvc
+    image: busybox
+    networks: [front]
+    # Answers three connections, then nothing listens on the port.
+    command: "i=0; while [ $i -lt 3 ]; do nc -l -p 8080 </dev/null; i=$((i+1)); done; echo listener gone; exec sleep 1000"
+    healthcheck:
+      tcp: 8080
+      interval: 200ms
+      timeout: 2s
+      retries: 2
+      on_failure: none
+  - name: web
+    image: busybox
+    networks: [front]
+    files: [{path: /www/index.html, contents: "a page\n"}]
+    command: exec httpd -f -p 8081 -h /www
+    healthcheck:
+      http: 8081/index.html
+      interval: 200ms
+  - name: missing
+    image: busybox
+    networks: [front]
+    files: [{path: /www/index.html, contents: "a page\n"}]
+    command: exec httpd -f -p 8082 -h /www
+    healthcheck:
+      http: 8082/not-here
+      interval: 200ms
+      retries: 1
+      on_failure: stop
+YAML
+BOOT_BACKGROUND=1 boot_pivot net "$work/net.yml"
+check "tcp: a port that answers is healthy" until_logged 'tcpsvc: healthy' 60
+check "tcp: once nothing listens, connection refused counts" \
+  until_logged 'tcpsvc: health check failed (1 of 2): status 1: connect to port 8080: Connection refused' 60
+check "  ... and it is unhealthy (on_failure: none)" until_logged 'tcpsvc: unhealthy after 2 failed checks (on_failure: none)' 60
+check "  ... ps: still running, unhealthy, with the probe's output" \
+  sh -c "$(declare -f ps_line CTL sock init_pid); BULKHEAD='$BULKHEAD' boot_pid=$boot_pid; ps_line tcpsvc | grep -qE '^tcpsvc +services +running .* unhealthy .*connect to port 8080: Connection refused$'"
+check "http: a 200 answer is healthy" until_logged 'web: healthy' 60
+check "  ... ps shows healthy and the status line" \
+  wait_for "web healthy in ps" 30 sh -c "$(declare -f ps_line CTL sock init_pid); BULKHEAD='$BULKHEAD' boot_pid=$boot_pid; ps_line web | grep -qE ' healthy .*GET /index.html: HTTP/1.[01] 200 OK$'"
+check "http: a 404 answer is a failure" \
+  until_logged 'missing: unhealthy after 1 failed checks (on_failure: stop): status 1: GET /not-here: HTTP/1.[01] 404' 60
+check "  ... on_failure: stop stops it for good" \
+  wait_for "missing exited in ps" 30 sh -c "$(declare -f ps_line CTL sock init_pid); BULKHEAD='$BULKHEAD' boot_pid=$boot_pid; ps_line missing | grep -qE '^missing +services +exited +0 +0 '"
+check "  ... and is not started again" sh -c "test \$(grep -c 'missing: started' '$boot_log') -eq 1"
+CTL poweroff >/dev/null 2>&1
+wait_boot
+check "the stopped unhealthy service is not the appliance's failure: status $boot_status" test "$boot_status" -eq 0
+console_on_failure
+
+# --- on_failure: poweroff
+cat >"$work/off.yml" <<'YAML'
+name: off
+stop_grace: 200ms
+services:
+  - name: doomed
+    image: busybox
+    command: ["/bin/sleep", "1000"]
+    healthcheck:
+      test: ["CMD", "test", "-e", "/never"]
+      interval: 100ms
+      retries: 2
+      on_failure: poweroff
+  - name: bystander
+    image: busybox
+    command: ["/bin/sleep", "1000"]
+YAML
+boot_pivot off "$work/off.yml"
+check "on_failure: poweroff shuts the appliance down, saying why" grep -q 'doomed unhealthy (on_failure: poweroff): shutting down' "$boot_log"
+check "  ... cleanly: the bystander is stopped too" grep -q 'bystander: killed by signal' "$boot_log"
+check "  ... with the status of an unhealthy appliance, 122 (got $boot_status)" test "$boot_status" -eq 122
+console_on_failure
+
+done_testing
