@@ -207,4 +207,48 @@ check "  ... cleanly: the bystander is stopped too" grep -q 'bystander: killed b
 check "  ... with the status of an unhealthy appliance, 122 (got $boot_status)" test "$boot_status" -eq 122
 console_on_failure
 
+# --- an OCI image's Healthcheck is the default; healthcheck: none turns it off
+# A one-layer OCI layout made here: the host's static busybox, and a
+# config whose Healthcheck tests a file of the image.
+mkdir -p "$work/img/rootfs/bin" "$work/img/rootfs/srv" "$work/img/layout/blobs/sha256"
+cp /bin/busybox "$work/img/rootfs/bin/"
+for applet in sh sleep test; do ln -s busybox "$work/img/rootfs/bin/$applet"; done
+touch "$work/img/rootfs/srv/ok"
+tar -C "$work/img/rootfs" -cf "$work/img/layer.tar" .
+blob() { local d; d=$(sha256sum "$1" | cut -d' ' -f1); cp "$1" "$work/img/layout/blobs/sha256/$d"; echo "$d $(stat -c %s "$1")"; }
+read -r layer layer_size < <(blob "$work/img/layer.tar")
+printf '{"architecture":"amd64","os":"linux","config":{"Cmd":["/bin/sleep","1000"],"Healthcheck":{"Test":["CMD-SHELL","test -e /srv/ok && echo image check"],"Interval":100000000,"Timeout":5000000000,"Retries":1}},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
+  "$layer" >"$work/img/config.json"
+read -r config config_size < <(blob "$work/img/config.json")
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%s}]}' \
+  "$config" "$config_size" "$layer" "$layer_size" >"$work/img/manifest.json"
+read -r manifest manifest_size < <(blob "$work/img/manifest.json")
+printf '{"imageLayoutVersion":"1.0.0"}' >"$work/img/layout/oci-layout"
+printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"v1"}}]}' \
+  "$manifest" "$manifest_size" >"$work/img/layout/index.json"
+cat >"$work/img/img.yml" <<'YAML'
+name: img
+stop_grace: 200ms
+services:
+  - name: imgcheck
+    image: oci:layout:v1
+  - name: nocheck
+    image: oci:layout:v1
+    healthcheck: none
+  - name: after
+    image: oci:layout:v1
+    healthcheck: none
+    depends_on: {imgcheck: {condition: service_healthy}}
+YAML
+BOOT_BACKGROUND=1 boot_pivot oci "$work/img/img.yml"
+check "the image's Healthcheck runs when the manifest gives none" until_logged 'imgcheck: healthy' 60
+check "  ... and holds a dependent until it passes" until_logged 'after: started' 60
+check "  ... ps shows its output" \
+  wait_for "imgcheck healthy in ps" 30 sh -c "$(declare -f ps_line CTL sock init_pid); BULKHEAD='$BULKHEAD' boot_pid=$boot_pid; ps_line imgcheck | grep -qE ' healthy +- status 0: image check$'"
+check "healthcheck: none turns the image's off: - in ps" \
+  sh -c "$(declare -f ps_line CTL sock init_pid); BULKHEAD='$BULKHEAD' boot_pid=$boot_pid; ps_line nocheck | grep -qE '^nocheck +services +running .* - +-$'"
+CTL poweroff >/dev/null 2>&1
+wait_boot
+console_on_failure
+
 done_testing
