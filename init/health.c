@@ -416,5 +416,7 @@ bool health_dependency_ready(struct supervisor *s, struct container *c, size_t d
 			 health_status_names[dep->health.status]);
 		c->health.wait_told = true;
 	}
+	if (!met && want && dep->ever_started && (dep->state == STATE_EXITED || dep->state == STATE_FAILED))
+		log_warn("%s: %s ended without being healthy", c->spec->name, dep->spec->name);
 	return met;
 }

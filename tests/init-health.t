@@ -207,6 +207,31 @@ check "  ... cleanly: the bystander is stopped too" grep -q 'bystander: killed b
 check "  ... with the status of an unhealthy appliance, 122 (got $boot_status)" test "$boot_status" -eq 122
 console_on_failure
 
+# --- a dependency that ends without ever being healthy fails its dependents
+cat >"$work/gone.yml" <<'YAML'
+name: gone
+stop_grace: 200ms
+services:
+  - name: flaky
+    image: busybox
+    command: ["/bin/sleep", "1000"]
+    healthcheck:
+      test: ["CMD", "test", "-e", "/never"]
+      interval: 100ms
+      retries: 1
+      on_failure: stop
+  - name: needsflaky
+    image: busybox
+    depends_on: {flaky: {condition: service_healthy}}
+    command: "echo never"
+YAML
+boot_pivot gone "$work/gone.yml"
+check "the dependent says what it waits for" grep -q 'needsflaky: waiting for flaky to be healthy (now starting)' "$boot_log"
+check "  ... then that it ended without being healthy" grep -q 'needsflaky: flaky ended without being healthy' "$boot_log"
+check "  ... and it is not started" sh -c "grep -q 'needsflaky: not started' '$boot_log' && ! grep -q '^\[needsflaky\]' '$boot_log'"
+check "  ... the appliance ends by itself, failed (status $boot_status)" test "$boot_status" -eq 120
+console_on_failure
+
 # --- an OCI image's Healthcheck is the default; healthcheck: none turns it off
 # A one-layer OCI layout made here: the host's static busybox, and a
 # config whose Healthcheck tests a file of the image.
