@@ -143,8 +143,6 @@ struct json_t;
  * *OUT (NULL: none given); 0, or -1 with what is wrong in d. */
 int health_from_image_json(struct json_t *healthcheck, struct health_check **out, struct diag *d);
 void health_check_free(struct health_check *h);
-/* C's check as appliance.json's AJ_C_HEALTH object (AJ_H_*); NULL without memory. */
-struct json_t *health_appliance_json(const struct health_check *h);
 
 /* ---- oci.c: OCI image layouts and docker save archives ---- */
 struct image_config {

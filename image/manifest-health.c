@@ -405,30 +405,3 @@ int mf_resolve_health(struct mf_parse *p, struct manifest *m)
 	return 0;
 }
 
-/* ---- appliance.json ---- */
-
-json_t *health_appliance_json(const struct health_check *h)
-{
-	json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:s}", AJ_H_PROBE, health_probe_names[h->probe], AJ_H_INTERVAL_MS,
-			      (json_int_t)h->interval_ms, AJ_H_TIMEOUT_MS, (json_int_t)h->timeout_ms,
-			      AJ_H_START_PERIOD_MS, (json_int_t)h->start_period_ms, AJ_H_RETRIES, (json_int_t)h->retries,
-			      AJ_H_ON_FAILURE, health_action_names[h->on_failure]);
-	json_t *argv = json_array();
-
-	if (!o || !argv) {
-		json_decref(o);
-		json_decref(argv);
-		return NULL;
-	}
-	for (char **a = h->command; h->probe == HEALTH_PROBE_EXEC && a && *a; a++)
-		json_array_append_new(argv, json_string(*a));
-	if (h->probe == HEALTH_PROBE_EXEC)
-		json_object_set_new(o, AJ_H_COMMAND, argv);
-	else
-		json_decref(argv);
-	if (h->probe != HEALTH_PROBE_EXEC)
-		json_object_set_new(o, AJ_H_PORT, json_integer(h->port));
-	if (h->probe == HEALTH_PROBE_HTTP)
-		json_object_set_new(o, AJ_H_PATH, json_string(h->path));
-	return o;
-}

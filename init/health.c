@@ -223,15 +223,15 @@ static int network_check(const struct health_spec *h, long deadline)
 	socklen_t size = sizeof(error);
 
 	if (fd < 0)
-		return printf("socket: %s\n", strerror(errno)), 1;
+		return dprintf(STDOUT_FILENO, "socket: %s\n", strerror(errno)), 1;
 	if (connect(fd, (struct sockaddr *)&to, sizeof(to)) < 0 && errno != EINPROGRESS)
-		return printf("connect to port %u: %s\n", h->port, strerror(errno)), 1;
+		return dprintf(STDOUT_FILENO, "connect to port %u: %s\n", h->port, strerror(errno)), 1;
 	if (!wait_ready(fd, POLLOUT, deadline))
-		return printf("connect to port %u: timed out\n", h->port), 1;
+		return dprintf(STDOUT_FILENO, "connect to port %u: timed out\n", h->port), 1;
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) < 0 || error)
-		return printf("connect to port %u: %s\n", h->port, strerror(error ? error : errno)), 1;
+		return dprintf(STDOUT_FILENO, "connect to port %u: %s\n", h->port, strerror(error ? error : errno)), 1;
 	if (h->probe == HEALTH_PROBE_TCP)
-		return printf("port %u: connected\n", h->port), 0;
+		return dprintf(STDOUT_FILENO, "port %u: connected\n", h->port), 0;
 
 	char request[HEALTH_PATH_MAX + 128], answer[HTTP_ANSWER_MAX];
 	int len = snprintf(request, sizeof(request), "GET %s HTTP/1.0\r\nHost: localhost\r\nUser-Agent: bulkhead-health\r\n"
@@ -239,9 +239,9 @@ static int network_check(const struct health_spec *h, long deadline)
 	for (int sent = 0; sent < len;) {
 		ssize_t n = send(fd, request + sent, (size_t)(len - sent), MSG_NOSIGNAL);
 		if (n < 0 && errno != EAGAIN && errno != EINTR)
-			return printf("GET %s: %s\n", h->path, strerror(errno)), 1;
+			return dprintf(STDOUT_FILENO, "GET %s: %s\n", h->path, strerror(errno)), 1;
 		if (n < 0 && !wait_ready(fd, POLLOUT, deadline))
-			return printf("GET %s: timed out sending\n", h->path), 1;
+			return dprintf(STDOUT_FILENO, "GET %s: timed out sending\n", h->path), 1;
 		sent += n > 0 ? (int)n : 0;
 	}
 	/* The status line only, at most HTTP_ANSWER_MAX bytes of whatever comes. */
@@ -251,17 +251,17 @@ static int network_check(const struct health_spec *h, long deadline)
 		if (n == 0)
 			break;
 		if (n < 0 && errno != EAGAIN && errno != EINTR)
-			return printf("GET %s: %s\n", h->path, strerror(errno)), 1;
+			return dprintf(STDOUT_FILENO, "GET %s: %s\n", h->path, strerror(errno)), 1;
 		if (n < 0 && !wait_ready(fd, POLLIN, deadline))
-			return printf("GET %s: timed out waiting for the answer\n", h->path), 1;
+			return dprintf(STDOUT_FILENO, "GET %s: timed out waiting for the answer\n", h->path), 1;
 		got += n > 0 ? (size_t)n : 0;
 	}
 	int code = health_http_status(answer, got);
 	if (code < 0)
-		return printf("GET %s: not an HTTP answer\n", h->path), 1;
+		return dprintf(STDOUT_FILENO, "GET %s: not an HTTP answer\n", h->path), 1;
 	char *eol = memchr(answer, '\n', got);
 	size_t line = eol ? (size_t)(eol - answer) : got;
-	return printf("GET %s: %.*s\n", h->path, (int)line, answer), health_http_passed(code) ? 0 : 1;
+	return dprintf(STDOUT_FILENO, "GET %s: %.*s\n", h->path, (int)line, answer), health_http_passed(code) ? 0 : 1;
 }
 
 /* The probe child: enters NETNS, keeps nothing of PID 1's but its output,
@@ -275,20 +275,17 @@ static __attribute__((noreturn)) void network_probe(const struct health_spec *h,
 	if (dup2(output, STDOUT_FILENO) < 0 || dup2(output, STDERR_FILENO) < 0)
 		_exit(2);
 	if (setns(netns, CLONE_NEWNET) < 0) {
-		printf("cannot enter the container's network namespace: %s\n", strerror(errno));
-		fflush(stdout);
+		dprintf(STDOUT_FILENO, "cannot enter the container's network namespace: %s\n", strerror(errno));
 		_exit(2);
 	}
 	close(STDIN_FILENO);
 	syscall(SYS_close_range, 3U, ~0U, 0U);
 	if (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 || setresuid(NOBODY, NOBODY, NOBODY) < 0 ||
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-		printf("cannot drop privileges: %s\n", strerror(errno));
-		fflush(stdout);
+		dprintf(STDOUT_FILENO, "cannot drop privileges: %s\n", strerror(errno));
 		_exit(2);
 	}
 	int status = network_check(h, deadline);
-	fflush(stdout);
 	_exit(status);
 }
 

@@ -504,3 +504,69 @@ TEST(the_exit_status_the_init_writes_is_the_one_run_reads)
 	ASSERT_EQ(-1, debug_exit_decode(1)); /* QEMU's own error */
 	ASSERT_EQ(-1, debug_exit_decode(2));
 }
+
+/* ---- health checks ---- */
+
+TEST(a_health_check_and_depends_on_healthy_round_trip)
+{
+	struct manifest m;
+	struct appliance a;
+	static char *command[] = { "/bin/sh", "-c", "test -e /tmp/ok", NULL };
+	static char *healthy[] = { "svc1", NULL };
+
+	full_manifest(&m);
+	m.services[0].health = (struct health_check){ .given = HEALTH_GIVEN, .probe = HEALTH_PROBE_EXEC, .command = command,
+						      .interval_ms = 250, .timeout_ms = 1000, .start_period_ms = 5000,
+						      .retries = 7, .on_failure = HEALTH_POWEROFF };
+	m.services[1].health = (struct health_check){ .given = HEALTH_GIVEN, .probe = HEALTH_PROBE_HTTP, .port = 8080,
+						      .path = "/healthz", .interval_ms = HEALTH_MAX_MS, .timeout_ms = 10,
+						      .retries = 1, .on_failure = HEALTH_NONE };
+	m.services[1].depends_healthy = healthy;
+	round_trip(&m, modules, &a);
+	const struct health_spec *h = a.services[0].health;
+	ASSERT_TRUE(h != NULL);
+	ASSERT_EQ(HEALTH_PROBE_EXEC, h->probe);
+	ASSERT_STREQ("test -e /tmp/ok", h->command[2]);
+	ASSERT_TRUE(h->command[3] == NULL);
+	ASSERT_EQ(250, h->interval_ms);
+	ASSERT_EQ(1000, h->timeout_ms);
+	ASSERT_EQ(5000, h->start_period_ms);
+	ASSERT_EQ(7, h->retries);
+	ASSERT_EQ(HEALTH_POWEROFF, h->on_failure);
+	h = a.services[1].health;
+	ASSERT_EQ(HEALTH_PROBE_HTTP, h->probe);
+	ASSERT_EQ(8080, h->port);
+	ASSERT_STREQ("/healthz", h->path);
+	ASSERT_EQ(HEALTH_NONE, h->on_failure);
+	ASSERT_TRUE(a.services[1].depends_healthy != NULL && a.services[1].depends_healthy[0]);
+	ASSERT_TRUE(a.onboot[0].health == NULL && a.services[0].depends_healthy == NULL);
+	appliance_free(&a);
+}
+
+TEST(health_checks_the_init_could_not_run_are_refused_with_their_path)
+{
+	refused(edited("services", 0, AJ_C_HEALTH, json_pack("{s:s, s:s}", AJ_H_PROBE, "udp", AJ_H_ON_FAILURE, "none")),
+		"/etc/bulkhead/appliance.json: services[0].health needs a probe (exec, tcp or http) and an on_failure "
+		"(restart, stop, poweroff or none)");
+	refused(edited("services", 0, AJ_C_HEALTH, json_pack("{s:s, s:s}", AJ_H_PROBE, "exec", AJ_H_ON_FAILURE, "none")),
+		"/etc/bulkhead/appliance.json: services[0].health needs a command");
+	refused(edited("services", 0, AJ_C_HEALTH,
+		       json_pack("{s:s, s:s, s:i}", AJ_H_PROBE, "tcp", AJ_H_ON_FAILURE, "stop", AJ_H_PORT, 70000)),
+		"/etc/bulkhead/appliance.json: services[0].health.port must be an integer from 1 to 65535");
+	refused(edited("services", 0, AJ_C_HEALTH,
+		       json_pack("{s:s, s:s, s:i, s:s}", AJ_H_PROBE, "http", AJ_H_ON_FAILURE, "stop", AJ_H_PORT, 80,
+				 AJ_H_PATH, "/a b")),
+		"/etc/bulkhead/appliance.json: services[0].health.path must start with / and hold only printable characters");
+	refused(edited("services", 0, AJ_C_HEALTH,
+		       json_pack("{s:s, s:s, s:[s], s:i}", AJ_H_PROBE, "exec", AJ_H_ON_FAILURE, "none", AJ_H_COMMAND, "true",
+				 AJ_H_INTERVAL_MS, 0)),
+		"/etc/bulkhead/appliance.json: services[0].health.interval_ms must be an integer from 10 to 3600000");
+	refused(edited("services", 0, AJ_C_HEALTH,
+		       json_pack("{s:s, s:s, s:[s], s:b}", AJ_H_PROBE, "exec", AJ_H_ON_FAILURE, "none", AJ_H_COMMAND, "true",
+				 "disable", 1)),
+		"/etc/bulkhead/appliance.json: services[0].health.disable is not a key of appliance.json (docs/appliance.md)");
+	/* svc2 depends on svc1, which has no check. */
+	refused(edited("services", 1, AJ_C_DEPENDS_ON_HEALTHY, json_pack("[s]", "svc1")),
+		"/etc/bulkhead/appliance.json: services[1].depends_on_healthy[0] is not of its depends_on or has no health "
+		"check");
+}
