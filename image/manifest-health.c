@@ -258,7 +258,7 @@ static int image_duration(json_t *hc, const char *key, uint64_t min, uint64_t *o
 	return 0;
 }
 
-int health_from_image_json(json_t *hc, struct health_check **out, struct diag *d)
+static int image_health(json_t *hc, struct health_check **out, struct diag *d)
 {
 	json_t *test = json_object_get(hc, "Test"), *item;
 	size_t n = json_array_size(test), i;
@@ -301,6 +301,19 @@ int health_from_image_json(json_t *hc, struct health_check **out, struct diag *d
 	    image_duration(hc, "StartPeriod", 0, &h->start_period_ms, d) < 0)
 		return -1;
 	return 0;
+}
+
+int health_from_image_json(json_t *hc, struct health_check **out, struct diag *d)
+{
+	int r = image_health(hc, out, d);
+
+	/* A config that fails the build leaves nothing behind. */
+	if (r < 0 && *out) {
+		health_check_free(*out);
+		free(*out);
+		*out = NULL;
+	}
+	return r;
 }
 
 int mf_health_from_image(struct mf_parse *p, yaml_node_t *item, struct container *c)
