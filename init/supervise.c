@@ -224,10 +224,12 @@ static void reap_children(struct supervisor *s)
 
 	/* Every child, ours or an orphan the kernel handed us, is reaped. */
 	while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0) {
+		if (health_probe_reaped(s, pid, wait_status_code(wstatus)))
+			continue; /* a TCP or HTTP probe (health.c) */
+
 		struct container *c = find_by_pid(s, pid);
 		if (!c) {
-			if (!exec_session_reaped(s, pid, wait_status_code(wstatus)))
-				health_probe_reaped(s, pid, wait_status_code(wstatus));
+			exec_session_reaped(s, pid, wait_status_code(wstatus));
 			continue;
 		}
 		c->pid = 0;
