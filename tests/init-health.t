@@ -49,13 +49,13 @@ cat >"$work/cmd.yml" <<'YAML'
 name: cmd
 stop_grace: 200ms
 services:
-  - name: app
+  - name: hc-app
     image: busybox
     depends_on:
-      web: {condition: service_healthy}
-      idle: {condition: service_started}
-    command: "echo app up; exec sleep 1000"
-  - name: web
+      hc-web: {condition: service_healthy}
+      hc-idle: {condition: service_started}
+    command: "echo hc-app up; exec sleep 1000"
+  - name: hc-web
     image: busybox
     # Serves until its check passed once, then breaks: the file the check
     # reads goes away.
@@ -65,10 +65,10 @@ services:
       interval: 200ms
       timeout: 5s
       retries: 2
-  - name: idle
+  - name: hc-idle
     image: busybox
     command: ["/bin/sleep", "1000"]
-  - name: hang
+  - name: hc-hang
     image: busybox
     command: ["/bin/sleep", "1000"]
     healthcheck:
@@ -77,7 +77,7 @@ services:
       timeout: 300ms
       retries: 2
       on_failure: none
-  - name: flood
+  - name: hc-flood
     image: busybox
     command: ["/bin/sleep", "1000"]
     healthcheck:
@@ -88,37 +88,37 @@ services:
       on_failure: none
 YAML
 BOOT_BACKGROUND=1 boot_pivot cmd "$work/cmd.yml"
-check "the dependent says on the console what it waits for" until_logged 'app: waiting for web to be healthy' 60
-check "web gets healthy" until_logged 'web: healthy' 60
-check "app starts once web is healthy" until_logged 'app: started' 60
-check "  ... and not before: the console has web healthy, then app started" \
-  test "$(line_of 'web: healthy')" -lt "$(line_of 'app: started')"
+check "the dependent says on the console what it waits for" until_logged 'hc-app: waiting for hc-web to be healthy' 60
+check "hc-web gets healthy" until_logged 'hc-web: healthy' 60
+check "hc-app starts once hc-web is healthy" until_logged 'hc-app: started' 60
+check "  ... and not before: the console has hc-web healthy, then hc-app started" \
+  test "$(line_of 'hc-web: healthy')" -lt "$(line_of 'hc-app: started')"
 check "the check sees the container's own files: it failed only after the service removed /tmp/ok" \
-  test "$(line_of '\[web\] serving')" -lt "$(line_of 'web: healthy')"
-check "web's check starts failing, with the probe's output" \
-  until_logged "web: health check failed (1 of 2): status 1: cat: can't open '/tmp/ok'" 60
-check "after 2 failures in a row web is unhealthy and restarted" \
-  until_logged 'web: unhealthy after 2 failed checks (on_failure: restart)' 60
+  test "$(line_of '\[hc-web\] serving')" -lt "$(line_of 'hc-web: healthy')"
+check "hc-web's check starts failing, with the probe's output" \
+  until_logged "hc-web: health check failed (1 of 2): status 1: cat: can't open '/tmp/ok'" 60
+check "after 2 failures in a row hc-web is unhealthy and restarted" \
+  until_logged 'hc-web: unhealthy after 2 failed checks (on_failure: restart)' 60
 check "  ... it starts again and gets healthy again" \
-  wait_for "web started twice and healthy twice" 60 sh -c "grep -c 'web: started' '$boot_log' | grep -qv '^[01]$' && grep -c 'web: healthy' '$boot_log' | grep -qv '^[01]$'"
-ps_line web >"$work/ps.web"
-check "ctl ps counts web's restarts ($(cat "$work/ps.web"))" grep -qE '^web +services +[a-z]+ +[0-9]+ +[1-9][0-9]* ' "$work/ps.web"
+  wait_for "hc-web started twice and healthy twice" 60 sh -c "grep -c 'hc-web: started' '$boot_log' | grep -qv '^[01]$' && grep -c 'hc-web: healthy' '$boot_log' | grep -qv '^[01]$'"
+ps_line hc-web >"$work/ps.web"
+check "ctl ps counts hc-web's restarts ($(cat "$work/ps.web"))" grep -qE '^hc-web +services +[a-z]+ +[0-9]+ +[1-9][0-9]* ' "$work/ps.web"
 check "  ... and shows its health" grep -qE ' (starting|healthy|unhealthy) ' "$work/ps.web"
-check "a service without a check shows - for its health" health_is idle -
+check "a service without a check shows - for its health" health_is hc-idle -
 check "a probe that hangs is killed at its timeout, and counts as a failure" \
-  until_logged 'hang: health check failed (1 of 2): timed out after 300 ms' 60
-check "  ... hang gets unhealthy (on_failure: none)" until_logged 'hang: unhealthy after 2 failed checks (on_failure: none)' 60
+  until_logged 'hc-hang: health check failed (1 of 2): timed out after 300 ms' 60
+check "  ... hc-hang gets unhealthy (on_failure: none)" until_logged 'hc-hang: unhealthy after 2 failed checks (on_failure: none)' 60
 check "  ... and keeps running: ps says running, unhealthy" \
-  wait_for "hang running and unhealthy in ps" 30 sh -c "$(declare -f ps_line CTL sock init_pid); BULKHEAD='$BULKHEAD' boot_pid=$boot_pid; ps_line hang | grep -qE '^hang +services +running .* unhealthy '"
-check "  ... and no second action: one unhealthy line" test "$(grep -c 'hang: unhealthy' "$boot_log")" -eq 1
-check "a flooding probe ran" until_logged 'flood: health check failed (1 of 1000)' 60
+  wait_for "hc-hang running and unhealthy in ps" 30 sh -c "$(declare -f ps_line CTL sock init_pid); BULKHEAD='$BULKHEAD' boot_pid=$boot_pid; ps_line hc-hang | grep -qE '^hc-hang +services +running .* unhealthy '"
+check "  ... and no second action: one unhealthy line" test "$(grep -c 'hc-hang: unhealthy' "$boot_log")" -eq 1
+check "a flooding probe ran" until_logged 'hc-flood: health check failed (1 of 1000)' 60
 rss_before=$(vmrss)
-wait_for "10 more flooding probes" 60 logged 'flood: health check failed (11 of 1000)'
+wait_for "10 more flooding probes" 60 logged 'hc-flood: health check failed (11 of 1000)'
 rss_after=$(vmrss)
 check "  ... 10 more floods leave PID 1's VmRSS within 1 MiB (${rss_before} kB, then ${rss_after} kB)" \
   test "$rss_after" -le $((rss_before + 1024))
-ps_line flood >"$work/ps.flood"
-check "ps shows the flood's output cut short, with ... ($(cut -c1-60 "$work/ps.flood" | tr -s ' ')...)" \
+ps_line hc-flood >"$work/ps.flood"
+check "ps shows the hc-flood's output cut short, with ... ($(cut -c1-60 "$work/ps.flood" | tr -s ' ')...)" \
   grep -qE "unhealthy|starting" "$work/ps.flood"
 check "  ... its last column ends in ... and the line stays under 256 bytes" \
   sh -c "grep -qE '(status [0-9]+|timed out after 500 ms): a probe that prints and prints a probe.*\.\.\.\$' '$work/ps.flood' && test \$(wc -c <'$work/ps.flood') -lt 256"
@@ -134,7 +134,7 @@ stop_grace: 200ms
 networks:
   - name: front
 services:
-  - name: tcpsvc
+  - name: hc-tcpsvc
     image: busybox
     networks: [front]
     # Answers three connections, then nothing listens on the port.
@@ -145,7 +145,7 @@ services:
       timeout: 2s
       retries: 2
       on_failure: none
-  - name: web
+  - name: hc-web
     image: busybox
     networks: [front]
     files: [{path: /www/index.html, contents: "a page\n"}]
@@ -153,7 +153,7 @@ services:
     healthcheck:
       http: 8081/index.html
       interval: 200ms
-  - name: missing
+  - name: hc-missing
     image: busybox
     networks: [front]
     files: [{path: /www/index.html, contents: "a page\n"}]
@@ -165,20 +165,20 @@ services:
       on_failure: stop
 YAML
 BOOT_BACKGROUND=1 boot_pivot net "$work/net.yml"
-check "tcp: a port that answers is healthy" until_logged 'tcpsvc: healthy' 60
+check "tcp: a port that answers is healthy" until_logged 'hc-tcpsvc: healthy' 60
 check "tcp: once nothing listens, connection refused counts" \
-  until_logged 'tcpsvc: health check failed (1 of 2): status 1: connect to port 8080: Connection refused' 60
-check "  ... and it is unhealthy (on_failure: none)" until_logged 'tcpsvc: unhealthy after 2 failed checks (on_failure: none)' 60
+  until_logged 'hc-tcpsvc: health check failed (1 of 2): status 1: connect to port 8080: Connection refused' 60
+check "  ... and it is unhealthy (on_failure: none)" until_logged 'hc-tcpsvc: unhealthy after 2 failed checks (on_failure: none)' 60
 check "  ... ps: still running, unhealthy, with the probe's output" \
-  sh -c "$(declare -f ps_line CTL sock init_pid); BULKHEAD='$BULKHEAD' boot_pid=$boot_pid; ps_line tcpsvc | grep -qE '^tcpsvc +services +running .* unhealthy .*connect to port 8080: Connection refused$'"
-check "http: a 200 answer is healthy" until_logged 'web: healthy' 60
+  sh -c "$(declare -f ps_line CTL sock init_pid); BULKHEAD='$BULKHEAD' boot_pid=$boot_pid; ps_line hc-tcpsvc | grep -qE '^hc-tcpsvc +services +running .* unhealthy .*connect to port 8080: Connection refused$'"
+check "http: a 200 answer is healthy" until_logged 'hc-web: healthy' 60
 check "  ... ps shows healthy and the status line" \
-  wait_for "web healthy in ps" 30 sh -c "$(declare -f ps_line CTL sock init_pid); BULKHEAD='$BULKHEAD' boot_pid=$boot_pid; ps_line web | grep -qE ' healthy .*GET /index.html: HTTP/1.[01] 200 OK$'"
+  wait_for "hc-web healthy in ps" 30 sh -c "$(declare -f ps_line CTL sock init_pid); BULKHEAD='$BULKHEAD' boot_pid=$boot_pid; ps_line hc-web | grep -qE ' healthy .*GET /index.html: HTTP/1.[01] 200 OK$'"
 check "http: a 404 answer is a failure" \
-  until_logged 'missing: unhealthy after 1 failed checks (on_failure: stop): status 1: GET /not-here: HTTP/1.[01] 404' 60
+  until_logged 'hc-missing: unhealthy after 1 failed checks (on_failure: stop): status 1: GET /not-here: HTTP/1.[01] 404' 60
 check "  ... on_failure: stop stops it for good" \
-  wait_for "missing exited in ps" 30 sh -c "$(declare -f ps_line CTL sock init_pid); BULKHEAD='$BULKHEAD' boot_pid=$boot_pid; ps_line missing | grep -qE '^missing +services +exited +0 +0 '"
-check "  ... and is not started again" sh -c "test \$(grep -c 'missing: started' '$boot_log') -eq 1"
+  wait_for "hc-missing exited in ps" 30 sh -c "$(declare -f ps_line CTL sock init_pid); BULKHEAD='$BULKHEAD' boot_pid=$boot_pid; ps_line hc-missing | grep -qE '^hc-missing +services +exited +0 +0 '"
+check "  ... and is not started again" sh -c "test \$(grep -c 'hc-missing: started' '$boot_log') -eq 1"
 CTL poweroff >/dev/null 2>&1
 wait_boot
 check "the stopped unhealthy service is not the appliance's failure: status $boot_status" test "$boot_status" -eq 0
@@ -189,7 +189,7 @@ cat >"$work/off.yml" <<'YAML'
 name: off
 stop_grace: 200ms
 services:
-  - name: doomed
+  - name: hc-doomed
     image: busybox
     command: ["/bin/sleep", "1000"]
     healthcheck:
@@ -197,13 +197,13 @@ services:
       interval: 100ms
       retries: 2
       on_failure: poweroff
-  - name: bystander
+  - name: hc-bystander
     image: busybox
     command: ["/bin/sleep", "1000"]
 YAML
 boot_pivot off "$work/off.yml"
-check "on_failure: poweroff shuts the appliance down, saying why" grep -q 'doomed unhealthy (on_failure: poweroff): shutting down' "$boot_log"
-check "  ... cleanly: the bystander is stopped too" grep -q 'bystander: killed by signal' "$boot_log"
+check "on_failure: poweroff shuts the appliance down, saying why" grep -q 'hc-doomed unhealthy (on_failure: poweroff): shutting down' "$boot_log"
+check "  ... cleanly: the hc-bystander is stopped too" grep -q 'hc-bystander: killed by signal' "$boot_log"
 check "  ... with the status of an unhealthy appliance, 122 (got $boot_status)" test "$boot_status" -eq 122
 console_on_failure
 
@@ -212,7 +212,7 @@ cat >"$work/gone.yml" <<'YAML'
 name: gone
 stop_grace: 200ms
 services:
-  - name: flaky
+  - name: hc-flaky
     image: busybox
     command: ["/bin/sleep", "1000"]
     healthcheck:
@@ -220,15 +220,15 @@ services:
       interval: 100ms
       retries: 1
       on_failure: stop
-  - name: needsflaky
+  - name: hc-needsflaky
     image: busybox
-    depends_on: {flaky: {condition: service_healthy}}
+    depends_on: {hc-flaky: {condition: service_healthy}}
     command: "echo never"
 YAML
 boot_pivot gone "$work/gone.yml"
-check "the dependent says what it waits for" grep -q 'needsflaky: waiting for flaky to be healthy (now starting)' "$boot_log"
-check "  ... then that it ended without being healthy" grep -q 'needsflaky: flaky ended without being healthy' "$boot_log"
-check "  ... and it is not started" sh -c "grep -q 'needsflaky: not started' '$boot_log' && ! grep -q '^\[needsflaky\]' '$boot_log'"
+check "the dependent says what it waits for" grep -q 'hc-needsflaky: waiting for hc-flaky to be healthy (now starting)' "$boot_log"
+check "  ... then that it ended without being healthy" grep -q 'hc-needsflaky: hc-flaky ended without being healthy' "$boot_log"
+check "  ... and it is not started" sh -c "grep -q 'hc-needsflaky: not started' '$boot_log' && ! grep -q '^\[hc-needsflaky\]' '$boot_log'"
 check "  ... the appliance ends by itself, failed (status $boot_status)" test "$boot_status" -eq 120
 console_on_failure
 
@@ -255,23 +255,23 @@ cat >"$work/img/img.yml" <<'YAML'
 name: img
 stop_grace: 200ms
 services:
-  - name: imgcheck
+  - name: hc-imgcheck
     image: oci:layout:v1
-  - name: nocheck
-    image: oci:layout:v1
-    healthcheck: none
-  - name: after
+  - name: hc-nocheck
     image: oci:layout:v1
     healthcheck: none
-    depends_on: {imgcheck: {condition: service_healthy}}
+  - name: hc-after
+    image: oci:layout:v1
+    healthcheck: none
+    depends_on: {hc-imgcheck: {condition: service_healthy}}
 YAML
 BOOT_BACKGROUND=1 boot_pivot oci "$work/img/img.yml"
-check "the image's Healthcheck runs when the manifest gives none" until_logged 'imgcheck: healthy' 60
-check "  ... and holds a dependent until it passes" until_logged 'after: started' 60
+check "the image's Healthcheck runs when the manifest gives none" until_logged 'hc-imgcheck: healthy' 60
+check "  ... and holds a dependent until it passes" until_logged 'hc-after: started' 60
 check "  ... ps shows its output" \
-  wait_for "imgcheck healthy in ps" 30 sh -c "$(declare -f ps_line CTL sock init_pid); BULKHEAD='$BULKHEAD' boot_pid=$boot_pid; ps_line imgcheck | grep -qE ' healthy +- status 0: image check$'"
+  wait_for "hc-imgcheck healthy in ps" 30 sh -c "$(declare -f ps_line CTL sock init_pid); BULKHEAD='$BULKHEAD' boot_pid=$boot_pid; ps_line hc-imgcheck | grep -qE ' healthy +- status 0: image check$'"
 check "healthcheck: none turns the image's off: - in ps" \
-  sh -c "$(declare -f ps_line CTL sock init_pid); BULKHEAD='$BULKHEAD' boot_pid=$boot_pid; ps_line nocheck | grep -qE '^nocheck +services +running .* - +-$'"
+  sh -c "$(declare -f ps_line CTL sock init_pid); BULKHEAD='$BULKHEAD' boot_pid=$boot_pid; ps_line hc-nocheck | grep -qE '^hc-nocheck +services +running .* - +-$'"
 CTL poweroff >/dev/null 2>&1
 wait_boot
 console_on_failure
