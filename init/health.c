@@ -75,36 +75,36 @@ static int output_file(void)
 	return fd;
 }
 
-/* What ps shows: "STATUS: OUTPUT", the output on one line of printable
- * ASCII, cut to HEALTH_LAST_MAX with "..." when longer. */
+/* What ps shows: "status N: OUTPUT" (or "timed out after N ms: OUTPUT"),
+ * the output on one line of printable ASCII, cut to HEALTH_LAST_MAX with
+ * "..." when longer. */
 static void keep_output(struct health_run *r, int status, bool timed_out, long timeout_ms)
 {
-	char text[HEALTH_LAST_MAX + 4];
+	char text[HEALTH_LAST_MAX], line[HEALTH_LAST_MAX];
 	off_t end = lseek(r->output_fd, 0, SEEK_CUR);
 	size_t len = end > 0 ? (size_t)(end < HEALTH_OUTPUT_MAX ? end : HEALTH_OUTPUT_MAX) : 0;
-	ssize_t n = pread(r->output_fd, text, len < sizeof(text) - 1 ? len : sizeof(text) - 1, 0);
-	size_t used = n > 0 ? (size_t)n : 0, out = 0, i = 0;
+	ssize_t got = pread(r->output_fd, text, len < sizeof(text) ? len : sizeof(text), 0);
+	size_t used = got > 0 ? (size_t)got : 0, n = 0, i = 0;
 
-	int w = timed_out ? snprintf(r->last, sizeof(r->last), "timed out after %ld ms: ", timeout_ms)
-			  : snprintf(r->last, sizeof(r->last), "status %d: ", status);
-	out = w > 0 && (size_t)w < sizeof(r->last) ? (size_t)w : 0;
-	for (; i < used && out + 1 < sizeof(r->last); i++) {
+	for (; i < used && n + 1 < sizeof(line); i++) {
 		char ch = text[i];
 		if (ch == '\n' || ch == '\r' || ch == '\t')
 			ch = ' ';
 		else if (ch < ' ' || ch > '~')
 			ch = '?';
-		if (ch == ' ' && out > 0 && r->last[out - 1] == ' ')
-			continue;
-		r->last[out++] = ch;
+		if (ch != ' ' || (n > 0 && line[n - 1] != ' '))
+			line[n++] = ch;
 	}
-	while (out > 0 && r->last[out - 1] == ' ')
-		out--;
-	if (out > 0 && r->last[out - 1] == ':') /* nothing was written */
-		out--;
-	r->last[out] = '\0';
-	if (len > i)
-		memcpy(r->last + (out > sizeof(r->last) - 4 ? sizeof(r->last) - 4 : out), "...", 4);
+	while (n > 0 && line[n - 1] == ' ')
+		n--;
+	if (timed_out)
+		snprintf(r->last, sizeof(r->last), "timed out after %ld ms%s%.*s", timeout_ms, n ? ": " : "", (int)n, line);
+	else
+		snprintf(r->last, sizeof(r->last), "status %d%s%.*s", status, n ? ": " : "", (int)n, line);
+	if (len > i) { /* more than fits */
+		size_t at = strlen(r->last);
+		memcpy(r->last + (at + 4 <= sizeof(r->last) ? at : sizeof(r->last) - 4), "...", 4);
+	}
 }
 
 /* ---- what a result leads to ---- */
