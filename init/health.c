@@ -142,14 +142,16 @@ static void probe_done(struct supervisor *s, struct container *c, int status)
 	long now = now_ms(), started = r->deadline_ms - h->timeout_ms - PROBE_GRACE_MS;
 	bool timed_out = status == 128 + SIGKILL && now - started >= h->timeout_ms;
 
+	r->probe = 0;
+	if (r->stale) { /* it probed an instance that is gone: ps keeps what the last real one said */
+		r->stale = false;
+		close(r->output_fd);
+		r->output_fd = -1;
+		return;
+	}
 	keep_output(r, status, timed_out, h->timeout_ms);
 	close(r->output_fd);
 	r->output_fd = -1;
-	r->probe = 0;
-	if (r->stale) {
-		r->stale = false;
-		return;
-	}
 	r->next_ms = now + h->interval_ms;
 	bool passed = health_probe_passed(status);
 	struct health_verdict v = health_after_probe(h, r->status, r->failures, passed, now - c->started_ms);
