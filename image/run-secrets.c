@@ -42,6 +42,9 @@ static int parse_spec(const char *spec, char *name, size_t size, const char **fi
 
 	if (!eq || eq == spec || !eq[1])
 		return diag_fail(d, "--secret %s: expected NAME=FILE", spec);
+	if (eq - spec > SECRET_NAME_MAX)
+		return diag_fail(d, "--secret %s: the name is %d bytes; QEMU's fw_cfg takes names of at most 55, %d of "
+				    "them for NAME after %s", spec, (int)(eq - spec), SECRET_NAME_MAX, SECRETS_FW_CFG_PREFIX);
 	snprintf(name, size, "%.*s", (int)(eq - spec), spec);
 	if (!secret_name_valid(name))
 		return diag_fail(d, "--secret %s: \"%s\" is not a secret's name (1 to %d of a-z, 0-9 and -; QEMU's "
