@@ -92,6 +92,8 @@ static bool mount_disk(long wait_ms)
 				return true;
 			}
 			log_warn_errno(errno, "secrets: mounting %s", device);
+			closedir(dir);
+			return false;
 		}
 		if (dir)
 			closedir(dir);
@@ -252,6 +254,8 @@ int secrets_prepare(const struct appliance *a, bool machine, struct bh_err *err)
 		return 0;
 	/* The disk only when fw_cfg lacks some: waited for while a
 	 * required one is still missing (virtio-blk may still be probing). */
+	if ((mkdir(CONTROL_DIR, 0700) < 0 && errno != EEXIST) || (mkdir(SECRETS_RUN_DIR, 0700) < 0 && errno != EEXIST))
+		return bh_fail_errno(err, -errno, "secrets: mkdir " SECRETS_RUN_DIR);
 	if (machine && first_missing(s, machine, "", false) >= 0) {
 		bool waiting = first_missing(s, machine, "", true) >= 0;
 		if ((disk_mounted = mount_disk(waiting ? SECRETS_DISK_WAIT_MS : 0)))
@@ -262,10 +266,6 @@ int secrets_prepare(const struct appliance *a, bool machine, struct bh_err *err)
 		r = bh_fail(err, -ENOENT, "secret %s is required and was not given: boot with `bulkhead run --secret "
 			    "%s=FILE`, or attach a disk labelled " SECRETS_DISK_LABEL " holding it as %s (bulkhead "
 			    "secrets-disk)", s->names[missing], s->names[missing], s->names[missing]);
-		goto out;
-	}
-	if ((mkdir(CONTROL_DIR, 0700) < 0 && errno != EEXIST) || (mkdir(SECRETS_RUN_DIR, 0700) < 0 && errno != EEXIST)) {
-		r = bh_fail_errno(err, -errno, "secrets: mkdir " SECRETS_RUN_DIR);
 		goto out;
 	}
 	for (size_t k = 0; r == 0 && k < s->n_mounts; k++)
