@@ -302,7 +302,10 @@ static void share_images(struct slot *slots, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < i && may_share(slots[i].c) && !slots[i].shares; j++)
-			if (may_share(slots[j].c) && !slots[j].shares && same_image(slots[j].c, slots[i].c))
+			/* A receiver of secrets gets /run/secrets made in its rootfs
+			 * at start: shared only with another receiver. */
+			if (may_share(slots[j].c) && !slots[j].shares && same_image(slots[j].c, slots[i].c) &&
+			    !slots[j].c->n_secrets == !slots[i].c->n_secrets)
 				slots[i].shares = &slots[j];
 }
 

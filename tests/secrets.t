@@ -32,7 +32,6 @@ secrets:
 services:
   - name: holder
     image: busybox
-    readonly: false
     user: "1000:1000"
     secrets: [api-token, blob, extra]
     command: |
@@ -42,9 +41,10 @@ services:
       ls /run/secrets/extra 2>/dev/null || echo 'extra absent'
       echo x >/run/secrets/new 2>/dev/null || echo 'write refused'
       grep ' /run/secrets ' /proc/self/mounts | sed 's/^/mount /'
+  # Read-only with the same image as holder: a rootfs of its own all the
+  # same, or it would see holder's /run/secrets mount point.
   - name: other
     image: busybox
-    readonly: false
     command: |
       ls -d /run/secrets 2>/dev/null || echo 'no /run/secrets'
       echo "firmware: [$(ls -A /sys/firmware)]"
@@ -67,6 +67,8 @@ check "  ... and the other's binds nothing there" \
   quietly jq -e '[.mounts[] | select(.destination == "/run/secrets")] | length == 0' "$other_config"
 check "  ... and masks /sys/firmware, where fw_cfg shows its files" \
   quietly jq -e '.linux.maskedPaths | index("/sys/firmware") != null' "$other_config"
+check "  ... and has a rootfs of its own, though read-only with the receiver's image" \
+  quietly jq -e '.root.path == "rootfs"' "$other_config"
 check "appliance.json says who receives what" \
   quietly jq -e '.secret_mounts == [{"container": "holder", "secrets": ["api-token", "blob", "extra"]}] and
     (.secrets | map(.required)) == [true, true, false]' "$work/unpacked/etc/bulkhead/appliance.json"
