@@ -130,12 +130,11 @@ static int container_owner(const struct appliance *a, struct secret_mount *m, st
 }
 
 /* The container's own tmpfs, its user's, that only it will see. */
-static int mount_tmpfs(const struct secrets_spec *s, struct secret_mount *m, struct bh_err *err)
+static int mount_tmpfs(const struct secret_mount *m, struct bh_err *err)
 {
 	char dir[256], data[160];
 	unsigned count = (unsigned)__builtin_popcountll(m->wanted);
 
-	(void)s;
 	snprintf(dir, sizeof(dir), SECRETS_RUN_DIR "/%s", m->container);
 	if (mkdir(dir, 0500) < 0 && errno != EEXIST)
 		return bh_fail_errno(err, -errno, "secrets: mkdir %s", dir);
@@ -252,10 +251,10 @@ int secrets_prepare(const struct appliance *a, bool machine, struct bh_err *err)
 
 	if (!s)
 		return 0;
-	/* The disk only when fw_cfg lacks some: waited for while a
-	 * required one is still missing (virtio-blk may still be probing). */
 	if ((mkdir(CONTROL_DIR, 0700) < 0 && errno != EEXIST) || (mkdir(SECRETS_RUN_DIR, 0700) < 0 && errno != EEXIST))
 		return bh_fail_errno(err, -errno, "secrets: mkdir " SECRETS_RUN_DIR);
+	/* The disk only when fw_cfg lacks some: waited for while a
+	 * required one is still missing (virtio-blk may still be probing). */
 	if (machine && first_missing(s, machine, "", false) >= 0) {
 		bool waiting = first_missing(s, machine, "", true) >= 0;
 		if ((disk_mounted = mount_disk(waiting ? SECRETS_DISK_WAIT_MS : 0)))
@@ -270,7 +269,7 @@ int secrets_prepare(const struct appliance *a, bool machine, struct bh_err *err)
 	}
 	for (size_t k = 0; r == 0 && k < s->n_mounts; k++)
 		if ((r = container_owner(a, &s->mounts[k], err)) == 0)
-			r = mount_tmpfs(s, &s->mounts[k], err);
+			r = mount_tmpfs(&s->mounts[k], err);
 	unsigned char *buf = r == 0 ? malloc(SECRET_SIZE_MAX + 1) : NULL;
 	if (r == 0 && !buf)
 		r = bh_fail(err, -ENOMEM, "secrets: out of memory");

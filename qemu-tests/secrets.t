@@ -110,4 +110,30 @@ check "  ... naming the secret and how to give it" \
   grep -q 'secret api-token is required and was not given: boot with `bulkhead run --secret api-token=FILE`' "$boot_log"
 check "  ... before any container started" sh -c "! grep -q ': started' '$boot_log'"
 console_on_failure
+
+# --- kernel: minimal has qemu_fw_cfg built in: nothing unloads it, and
+# /sys/firmware's mask is all that keeps the other container out
+if grep -qx 'CONFIG_FW_CFG_SYSFS=y' "$BUILD/kernel-minimal/config" 2>/dev/null; then
+  rm -rf "$work/sec/disks"
+  sed 's/^name: sec$/name: sec\nkernel: minimal/' "$work/sec.yml" >"$work/minimal.yml"
+  "$BULKHEAD" build -q "$work/minimal.yml" -o "$work/minimal" >"$work/build-minimal.log" 2>&1
+  check "kernel: minimal: the appliance builds" test $? -eq 0
+  boot_log=$work/minimal.console
+  ( "$BULKHEAD" run --timeout 400 "$work/minimal" --secret api-token="$work/token" </dev/null 2>&1 |
+      stdbuf -oL tr -d '\r' >"$boot_log"
+    echo "run exited ${PIPESTATUS[0]}" >>"$boot_log" ) &
+  run_pid=$!
+  check "kernel: minimal: both containers ran their checks" wait_for "both containers' checks" 300 both_done
+  check "  ... the receiver reads the exact bytes from the built-in fw_cfg" \
+    grep -qx "\[holder\] $token_sum  /run/secrets/api-token" "$boot_log"
+  check "  ... which stays (nothing to unload)" sh -c "! grep -q 'qemu_fw_cfg unloaded' '$boot_log'"
+  check "  ... and the other container, behind the mask, sees nothing in /sys/firmware and cannot read it" \
+    sh -c "grep -qx '\[other\] firmware: \[\]' '$boot_log' && grep -qx '\[other\] fw_cfg unreadable' '$boot_log' &&
+      ! grep -q '^\[other\] sum $token_sum' '$boot_log'"
+  wait_for "bulkhead run to end" 240 press_stop "$work/minimal"
+  check "  ... and the console never showed the bytes" sh -c "! grep -qF '$token' '$boot_log'"
+  console_on_failure
+else
+  ok "# SKIP kernel: minimal is not built with CONFIG_FW_CFG_SYSFS=y (make kernel)"
+fi
 done_testing
