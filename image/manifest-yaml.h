@@ -98,4 +98,12 @@ int mf_container_allow(struct mf_parse *p, yaml_node_t *v, void *target);
 int mf_container_egress(struct mf_parse *p, yaml_node_t *v, void *target);
 int mf_resolve_networks(struct mf_parse *p, struct manifest *m);
 
+/* manifest-secrets.c: the top-level secrets: key (TARGET is the manifest), a
+ * container's secrets: (TARGET is the container), and, once all are read,
+ * the checks across them (every name declared and received). */
+int mf_secrets(struct mf_parse *p, yaml_node_t *v, void *target);
+int mf_container_secrets(struct mf_parse *p, yaml_node_t *v, void *target);
+int mf_resolve_secrets(struct mf_parse *p, struct manifest *m);
+void mf_free_secrets(struct manifest *m);
+
 #endif
