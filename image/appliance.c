@@ -194,6 +194,8 @@ char *appliance_json(const struct manifest *m, char *const *modules)
 	/* Absent: no container joins a network. */
 	if (root && m->n_networks)
 		json_object_set_new(root, AJ_NETWORKS, networks_json(m));
+	if (root)
+		secrets_appliance_json(m, root);
 	char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 	json_decref(root);
 	return text;

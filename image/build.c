@@ -166,7 +166,7 @@ static int write_modules(struct initrd *w, const char *dir, const struct manifes
 			 struct diag *d)
 {
 	const char *wanted[ARRAY_SIZE(base_modules) + ARRAY_SIZE(disk_modules) + ARRAY_SIZE(nic_modules) +
-			   ARRAY_SIZE(network_modules) + 1];
+			   ARRAY_SIZE(network_modules) + 6 + 1];
 	char **order = NULL;
 	size_t n = 0;
 
@@ -180,6 +180,7 @@ static int write_modules(struct initrd *w, const char *dir, const struct manifes
 		wanted[n++] = nic_modules[i];
 	for (size_t i = 0; m->n_networks > 0 && i < ARRAY_SIZE(network_modules); i++)
 		wanted[n++] = network_modules[i];
+	n += secrets_modules(m, wanted + n);
 	wanted[n] = NULL;
 	if (modules_resolve(dir, wanted, &order, d) < 0)
 		return -1;
@@ -301,7 +302,10 @@ static void share_images(struct slot *slots, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < i && may_share(slots[i].c) && !slots[i].shares; j++)
-			if (may_share(slots[j].c) && !slots[j].shares && same_image(slots[j].c, slots[i].c))
+			/* A receiver of secrets gets /run/secrets made in its rootfs
+			 * at start: shared only with another receiver. */
+			if (may_share(slots[j].c) && !slots[j].shares && same_image(slots[j].c, slots[i].c) &&
+			    !slots[j].c->n_secrets == !slots[i].c->n_secrets)
 				slots[i].shares = &slots[j];
 }
 
@@ -607,6 +611,8 @@ int build_appliance(const struct build_options *o, struct diag *d)
 	snprintf(line, sizeof(line), "%s\n", cmdline);
 	snprintf(path, sizeof(path), "%s/%s", staging, CMDLINE_FILE);
 	if ((r = write_text(path, line, d)) < 0)
+		goto out;
+	if ((r = secrets_write_list(&m, staging, d)) < 0)
 		goto out;
 	if (o->format != FORMAT_KERNEL_INITRD) {
 		say(&p, "making the %s disk: a unified kernel image on an EFI System Partition, in a GPT",

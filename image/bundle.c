@@ -417,6 +417,7 @@ char *bundle_config_json(const struct container *c, const char *seccomp_bpf, con
 	apply_volumes(config, c);
 	apply_paths(config, c);
 	apply_network(config, c);
+	secrets_bundle_mount(config, c);
 	apply_resources(config, c);
 	apply_devices(config, c);
 	apply_process(config, c);

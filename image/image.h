@@ -349,6 +349,7 @@ struct run_options {
 	int accel;       /* ACCEL_* */
 	bool debug;      /* bulkhead.debug: the init prints each boot phase's duration */
 	bool microvm;    /* QEMU's microvm machine (no PCI, virtio on MMIO) instead of pc */
+	char **secret_args; /* QEMU's -fw_cfg pairs for --secret (secrets_run_args), or NULL */
 	/* Told one line for the user (which accelerator and why, a memory
 	 * below the appliance's need) before the boot it concerns. */
 	void (*notice)(const char *line);
@@ -362,6 +363,25 @@ int run_appliance(const struct run_options *o, struct diag *d);
  * manifest with at least one network; the same manifest always gives the
  * same bytes. Returns 0, or -1 with d set. */
 int net_rules_encode(const struct manifest *m, void **out, size_t *len, struct diag *d);
+
+/* ---- secrets.c, run-secrets.c: secrets supplied at run time (docs/manifest.md, Secrets) ---- */
+struct json_t;
+/* AJ_SECRETS and AJ_SECRET_MOUNTS into ROOT when M declares secrets. */
+void secrets_appliance_json(const struct manifest *m, struct json_t *root);
+/* C's read-only bind of its secrets tmpfs on SECRETS_MOUNT, when it has any. */
+void secrets_bundle_mount(struct json_t *config, const struct container *c);
+/* The modules reading secrets need, into WANTED (room for 6): how many. */
+size_t secrets_modules(const struct manifest *m, const char **wanted);
+/* DIR/SECRETS_LIST_FILE: the declared names. Returns 0 or -1 with d set. */
+int secrets_write_list(const struct manifest *m, const char *dir, struct diag *d);
+/* SPECS (N of NAME=FILE) checked against the secrets the appliance in DIR
+ * declares (each declared, each file readable and small enough, every
+ * required one given) into QEMU's -fw_cfg arguments (*ARGS, NULL-ended, to
+ * free with free_strv). Returns 0 or -1 with d set. */
+int secrets_run_args(const char *dir, char *const *specs, size_t n, char ***args, struct diag *d);
+/* Writes PATH: an ext4 image labelled SECRETS_DISK_LABEL holding each of
+ * SPECS's files as NAME (root's, 0400). Returns 0 or -1 with d set. */
+int secrets_disk_write(const char *path, char *const *specs, size_t n, struct diag *d);
 
 /* ---- kernel.c ---- */
 /* Prints, for each symbol of the kernel contract, whether CONFIG has it

@@ -50,7 +50,8 @@ static const char usage[] =
 	"        --busybox PATH     a static busybox for image: busybox (default /bin/busybox)\n"
 	"\n"
 	"  bulkhead run DIR [--timeout SECONDS] [--memory MB] [--accel A] [--machine M] [--debug]\n"
-	"               [--net none|user|tap:IF|bridge:BR] [-p [ADDR:]HOST:GUEST[/tcp|/udp]]...\n"
+	"               [--net none|user|tap:IF|bridge:BR] [-p [ADDR:]HOST:GUEST[/tcp|/udp]]..\n"
+	"               [--secret NAME=FILE]...\n"
 	"      Boot the appliance in QEMU with its console on this terminal, and exit\n"
 	"      with the appliance's exit status when it powers off (" CONTRACT_STR(APPLIANCE_STATUS_FAILED) " when it could\n"
 	"      not tell one). A disk format (raw-efi, qcow2; known by DIR's files)\n"
@@ -95,6 +96,23 @@ static const char usage[] =
 	"                           (0.0.0.0: every address). Repeatable, up to " CONTRACT_STR(RUN_MAX_PUBLISH) ";\n"
 	"                           --net user only (with tap or bridge the VM has an\n"
 	"                           address of its own: publishing is the host's job)\n"
+	"        -s, --secret NAME=FILE\n"
+	"                           hand the secret NAME, declared in the manifest's secrets:,\n"
+	"                           to the appliance: FILE's bytes (at most 1 MiB) go to QEMU\n"
+	"                           as the fw_cfg file " SECRETS_FW_CFG_PREFIX "NAME (systemd's\n"
+	"                           credentials; NAME: at most " CONTRACT_STR(SECRET_NAME_MAX) " of a-z, 0-9, -), never into\n"
+	"                           DIR; the init gives them to the containers that declared\n"
+	"                           them, at " SECRETS_MOUNT "/NAME. Repeatable. A NAME the\n"
+	"                           appliance does not declare is refused, and so is a boot\n"
+	"                           without a required one (unless DIR/disks/" SECRETS_DISK_LABEL ".ext4,\n"
+	"                           a secrets disk, goes with it)\n"
+	"\n"
+	"  bulkhead secrets-disk OUT --secret NAME=FILE...\n"
+	"      Write OUT (mode 0600): a small ext4 disk labelled " SECRETS_DISK_LABEL " holding\n"
+	"      each FILE as NAME, for an appliance booted where fw_cfg is not (a disk\n"
+	"      format on another hypervisor or on metal): attach it as a second disk;\n"
+	"      the init mounts it read-only, reads the secrets QEMU did not give and\n"
+	"      unmounts it before any container starts. Keep OUT as secret as FILEs.\n"
 	"\n"
 	"  bulkhead stop DIR\n"
 	"      Press the ACPI power button of the appliance `bulkhead run DIR` booted:\n"
@@ -236,6 +254,7 @@ static int cmd_run(int argc, char **argv)
 		{ "debug", no_argument, NULL, 'd' },          { "machine", required_argument, NULL, 'M' },
 		{ "accel", required_argument, NULL, 'a' },    { "forget-accel", no_argument, NULL, 'F' },
 		{ "net", required_argument, NULL, 'n' },      { "publish", required_argument, NULL, 'p' },
+		{ "secret", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
 	};
 	struct run_options o = { .notice = print_notice };
@@ -243,10 +262,12 @@ static int cmd_run(int argc, char **argv)
 	struct diag d = { "" };
 	bool memory_given = false;
 	int opt, forgot;
+	char *secrets[SECRETS_MAX + 1];
+	size_t n_secrets = 0;
 
 	if (env && *env && (o.accel = accel_option("run", "BULKHEAD_ACCEL", env)) < 0)
 		return 2;
-	while ((opt = getopt_long(argc, argv, "t:m:a:n:p:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "t:m:a:n:p:s:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 't': o.timeout_s = run_number(optarg); break;
 		case 'm': o.memory_mb = run_number(optarg), memory_given = true; break;
@@ -273,6 +294,13 @@ static int cmd_run(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 's':
+			if (n_secrets == SECRETS_MAX) {
+				fprintf(stderr, "bulkhead run: more than %d --secret options\n", SECRETS_MAX);
+				return 2;
+			}
+			secrets[n_secrets++] = optarg;
+			break;
 		case 'M':
 			if (strcmp(optarg, "pc") != 0 && strcmp(optarg, "microvm") != 0) {
 				fprintf(stderr, "bulkhead run: unknown machine \"%s\"; the machines are pc, microvm\n", optarg);
@@ -293,12 +321,44 @@ static int cmd_run(int argc, char **argv)
 		return 2;
 	}
 	o.dir = argv[optind];
+	if (secrets_run_args(o.dir, secrets, n_secrets, &o.secret_args, &d) < 0) {
+		fprintf(stderr, "bulkhead run: %s\n", d.msg);
+		return 2;
+	}
 	int status = run_appliance(&o, &d);
+	free_strv(o.secret_args);
 	if (status < 0) {
 		fprintf(stderr, "bulkhead run: %s\n", d.msg);
 		return APPLIANCE_STATUS_FAILED;
 	}
 	return status;
+}
+
+static int cmd_secrets_disk(int argc, char **argv)
+{
+	static const struct option longopts[] = { { "secret", required_argument, NULL, 's' }, { NULL, 0, NULL, 0 } };
+	char *secrets[SECRETS_MAX + 1];
+	size_t n = 0;
+	struct diag d = { "" };
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "s:", longopts, NULL)) != -1) {
+		if (opt != 's' || n == SECRETS_MAX) {
+			fprintf(stderr, "bulkhead secrets-disk: expected OUT --secret NAME=FILE... (at most %d)\n",
+				SECRETS_MAX);
+			return 2;
+		}
+		secrets[n++] = optarg;
+	}
+	if (optind != argc - 1 || !n) {
+		fprintf(stderr, "bulkhead secrets-disk: expected OUT --secret NAME=FILE... (see bulkhead --help)\n");
+		return 2;
+	}
+	if (secrets_disk_write(argv[optind], secrets, n, &d) < 0) {
+		fprintf(stderr, "bulkhead secrets-disk: %s\n", d.msg);
+		return 1;
+	}
+	return 0;
 }
 
 static int cmd_accel(int argc, char **argv)
@@ -403,6 +463,8 @@ int main(int argc, char **argv)
 		return cmd_build(argc - 1, argv + 1);
 	if (strcmp(argv[1], "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "secrets-disk") == 0)
+		return cmd_secrets_disk(argc - 1, argv + 1);
 	if (strcmp(argv[1], "accel") == 0)
 		return cmd_accel(argc - 1, argv + 1);
 	if (strcmp(argv[1], "ctl") == 0)

@@ -723,6 +723,7 @@ static const struct mf_key_handler container_keys[] = {
 	{ "sysctl", c_sysctl }, { "rlimits", c_rlimits }, { "files", c_files },
 	{ "devices", mf_container_devices }, { "networks", mf_container_networks }, { "ports", mf_container_ports },
 	{ "allow", mf_container_allow }, { "egress", mf_container_egress },
+	{ "secrets", mf_container_secrets },
 	{ "healthcheck", mf_container_healthcheck },
 };
 

@@ -107,4 +107,12 @@ int mf_container_depends_on(struct mf_parse *p, yaml_node_t *v, void *target);
 int mf_health_from_image(struct mf_parse *p, yaml_node_t *item, struct container *c);
 int mf_resolve_health(struct mf_parse *p, struct manifest *m);
 
+/* manifest-secrets.c: the top-level secrets: key (TARGET is the manifest), a
+ * container's secrets: (TARGET is the container), and, once all are read,
+ * the checks across them (every name declared and received). */
+int mf_secrets(struct mf_parse *p, yaml_node_t *v, void *target);
+int mf_container_secrets(struct mf_parse *p, yaml_node_t *v, void *target);
+int mf_resolve_secrets(struct mf_parse *p, struct manifest *m);
+void mf_free_secrets(struct manifest *m);
+
 #endif

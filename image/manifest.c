@@ -181,7 +181,7 @@ static const struct mf_key_handler manifest_keys[] = {
 	{ "name", m_name },         { "hostname", m_hostname },     { "kernel", m_kernel },
 	{ "onboot", m_onboot },     { "services", m_services },     { "onshutdown", m_onshutdown },
 	{ "onboot_failure", m_onboot_failure }, { "exit_status_from", m_exit_status_from },
-	{ "stop_grace", m_stop_grace },
+	{ "stop_grace", m_stop_grace }, { "secrets", mf_secrets },
 };
 
 /* The index of the service NAME, or n_services. */
@@ -449,6 +449,8 @@ int manifest_load_in(const char *path, const char *context, struct manifest *m, 
 		r = check_volumes(&p, m);
 	if (r >= 0)
 		r = mf_resolve_networks(&p, m);
+	if (r >= 0)
+		r = mf_resolve_secrets(&p, m);
 	if (r >= 0 && !m->kernel && !(m->kernel = strdup("debian")))
 		r = mf_fail(&p, root, "out of memory");
 	if (r >= 0 && !m->hostname && !(m->hostname = strdup(m->name)))
@@ -526,6 +528,7 @@ static void free_containers(struct container *list, size_t n)
 
 void manifest_free(struct manifest *m)
 {
+	mf_free_secrets(m); /* before the containers: it frees theirs too */
 	free(m->path);
 	free(m->name);
 	free(m->hostname);

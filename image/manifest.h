@@ -112,6 +112,20 @@ struct egress_rule {
 	size_t line, column;
 };
 
+/* secrets: a secret supplied at run time (image/secrets.c). */
+struct secret_decl {
+	char *name;      /* secret_name_valid */
+	bool required;   /* default true: the boot stops without it */
+	bool received;   /* some container names it */
+	size_t line, column;
+};
+
+/* A container's secrets: item, the name as written and where. */
+struct secret_ref {
+	char *name;
+	size_t line, column;
+};
+
 struct file_entry {
 	char *path;      /* absolute, in the container */
 	char *contents;  /* or: */
@@ -213,6 +227,8 @@ struct container {
 	size_t n_volumes;
 	struct device_entry *devices;
 	size_t n_devices;
+	struct secret_ref *secrets;   /* secrets: what it receives at /run/secrets */
+	size_t n_secrets;
 	/* resources; 0: not set */
 	uint64_t memory_bytes;
 	uint64_t cpu_millis;    /* 500 = half a CPU */
@@ -242,6 +258,8 @@ struct manifest {
 	size_t n_interfaces;
 	struct manifest_network *networks;     /* networks: */
 	size_t n_networks;
+	struct secret_decl *secrets;          /* secrets: */
+	size_t n_secrets;
 };
 
 /* Returns 0, or -1 with the first error in diag. Every host path the

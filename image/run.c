@@ -145,7 +145,8 @@ static bool cmdline_has(const char *cmdline, const char *word)
 
 /* QEMU's command line and the strings it points into. */
 struct qemu_cmd {
-	const char *argv[128]; /* room for the base, a boot's arguments, RUN_MAX_DISKS disks of 4, the NIC */
+	const char *argv[128 + 2 * SECRETS_MAX]; /* the base, a boot's arguments, RUN_MAX_DISKS disks of 4, the NIC;
+						    the secrets' fw_cfg */
 	size_t argc;
 	char machine[64], memory[16], monitor_path[PATH_MAX], monitor[PATH_MAX + 64], ctl_path[PATH_MAX],
 		ctl[PATH_MAX + 64];
@@ -250,6 +251,10 @@ static int qemu_cmd_make(struct qemu_cmd *q, const struct run_options *o, int ac
 				       "virtio-blk-pci,drive=boot,bootindex=0,addr=0x1f" };
 		add_args(q, boot, ARRAY_SIZE(boot));
 	}
+	/* fw_cfg files: the init reads each once, and QEMU's copy stays out
+	 * of every container's /sys. */
+	for (char **arg = o->secret_args; arg && *arg && q->argc < ARRAY_SIZE(q->argv) - 8; arg++)
+		q->argv[q->argc++] = *arg;
 	/* The NIC last, the same on every format: the disks keep their
 	 * slots and names. */
 	if (run_net_qemu_args(&o->net, o->microvm, cmdline_has(cmdline, BOOT_OPTION_EGRESS), q->netdev,

@@ -16,6 +16,7 @@
 static const char *const top_keys[] = {
 	AJ_NAME,    AJ_HOSTNAME, AJ_ONBOOT_FAILURE, AJ_EXIT_STATUS_FROM, AJ_MODULES,
 	AJ_DISKS,   AJ_INTERFACES, AJ_NETWORKS,     AJ_ONBOOT,           AJ_SERVICES, AJ_ONSHUTDOWN,
+	AJ_SECRETS, AJ_SECRET_MOUNTS,
 };
 static const char *const container_keys[] = {
 	AJ_C_NAME, AJ_C_BUNDLE, AJ_C_RESTART, AJ_C_MAX_RESTARTS, AJ_C_DEPENDS_ON, AJ_C_STOP_GRACE_MS, AJ_C_LINKS,
@@ -612,6 +613,8 @@ static int appliance_read(json_t *root, const char *path, struct appliance *a, s
 		r = load_phase(root, AJ_SERVICES, a, &a->services, &a->n_services, err);
 	if (r == 0)
 		r = load_phase(root, AJ_ONSHUTDOWN, a, &a->onshutdown, &a->n_onshutdown, err);
+	if (r == 0)
+		r = secrets_load(root, a, err);
 	if (r == 0 && a->n_onboot + a->n_services + a->n_onshutdown > INIT_MAX_CONTAINERS)
 		r = bh_fail(err, -E2BIG, "%s: %zu containers; the init runs %d at most (INIT_MAX_CONTAINERS)", path,
 			    a->n_onboot + a->n_services + a->n_onshutdown, INIT_MAX_CONTAINERS);
@@ -753,4 +756,5 @@ void appliance_free(struct appliance *a)
 	free(a->disks);
 	free(a->interfaces);
 	free(a->networks);
+	secrets_free(a);
 }

@@ -240,6 +240,48 @@ static const char *const health_action_names[HEALTH_ACTIONS] = { "restart", "sto
  * their named counters. */
 #define NET_TABLE "bulkhead"
 
+/* ---- secrets: supplied at run time, never in the image (docs/manifest.md) ---- */
+/* QEMU's fw_cfg files under systemd's credentials prefix: bulkhead run
+ * adds -fw_cfg name=SECRETS_FW_CFG_PREFIX NAME; the kernel's qemu_fw_cfg
+ * shows each as SECRETS_FW_CFG_DIR/NAME/raw. QEMU takes names of at most
+ * 55 bytes (FW_CFG_MAX_FILE_PATH 56 with its NUL): 28 are left for NAME. */
+#define SECRETS_FW_CFG_PREFIX "opt/io.systemd.credentials/"
+#define SECRETS_FW_CFG_DIR "/sys/firmware/qemu_fw_cfg/by_name/opt/io.systemd.credentials"
+#define SECRET_NAME_MAX 28
+_Static_assert(SECRET_NAME_MAX == 55 - (sizeof(SECRETS_FW_CFG_PREFIX) - 1), "fw_cfg names end at 55 bytes");
+/* The largest secret: systemd's CREDENTIAL_SIZE_MAX. */
+#define SECRET_SIZE_MAX (1024 * 1024)
+/* The most secrets one appliance declares. */
+#define SECRETS_MAX 64
+/* Elsewhere (a disk format on another hypervisor or metal): an ext4 disk
+ * with this label holding one file per secret, mounted read-only. */
+#define SECRETS_DISK_LABEL "bh-secrets"
+/* Each receiving container's tmpfs in the init's /run (SECRETS_RUN_DIR/
+ * CONTAINER, 0500, its user's), bound read-only on SECRETS_MOUNT. */
+#define SECRETS_RUN_DIR CONTROL_DIR "/secrets"
+#define SECRETS_MOUNT "/run/secrets"
+/* What bulkhead build writes beside the kernel: one line per declared
+ * secret, "NAME required" or "NAME optional" (names only), for run. */
+#define SECRETS_LIST_FILE "secrets"
+/* appliance.json: AJ_SECRETS lists objects of AJ_SECRET_*; AJ_SECRET_MOUNTS
+ * one object of AJ_SMOUNT_* per container that receives any. Both absent:
+ * no secrets. */
+#define AJ_SECRETS "secrets"
+#define AJ_SECRET_NAME "name"         /* 1 to SECRET_NAME_MAX of [a-z0-9-] */
+#define AJ_SECRET_REQUIRED "required" /* true: the boot stops without it */
+#define AJ_SECRET_MOUNTS "secret_mounts"
+#define AJ_SMOUNT_CONTAINER "container" /* a container's name; owner: its config.json's process.user */
+#define AJ_SMOUNT_SECRETS "secrets"     /* names of declared secrets */
+
+/* A secret's name: what the manifest may give and the init accepts. */
+static inline bool secret_name_valid(const char *name)
+{
+	size_t len = strlen(name);
+
+	return len >= 1 && len <= SECRET_NAME_MAX && name[0] != '-' &&
+	       strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-") == len;
+}
+
 /* How each of the init's console lines starts; bulkhead run takes the first
  * as the sign that the guest runs (KVM can run it). */
 #define INIT_CONSOLE_PREFIX "[init]"

@@ -113,6 +113,7 @@ struct appliance {
 	size_t n_interfaces;
 	struct network_spec *networks;
 	size_t n_networks;
+	struct secrets_spec *secrets; /* secrets-spec.c's; NULL: none declared */
 };
 
 struct disk_spec {
@@ -133,6 +134,34 @@ struct interface_spec {
 	struct in_addr dns[INTERFACE_MAX_DNS];
 	size_t n_dns;
 };
+
+/* ---- secrets.c: secrets at run time, never in the image ---- */
+struct json_t;
+/* A container that receives secrets: its tmpfs, its user's. */
+struct secret_mount {
+	char *container;
+	uint64_t wanted; /* bit i: secrets.names[i] */
+	unsigned uid, gid; /* read from its config.json at boot */
+};
+
+struct secrets_spec {
+	size_t n;
+	char names[SECRETS_MAX][SECRET_NAME_MAX + 1];
+	bool required[SECRETS_MAX];
+	struct secret_mount *mounts;
+	size_t n_mounts;
+};
+/* secrets-spec.c: appliance.json's AJ_SECRETS and AJ_SECRET_MOUNTS from ROOT into A (after
+ * its phases: mounts name containers). Returns 0 or -errno with err set. */
+int secrets_load(struct json_t *root, struct appliance *a, struct bh_err *err);
+void secrets_free(struct appliance *a);
+/* Reads each secret once (MACHINE: fw_cfg, else the disk labelled
+ * SECRETS_DISK_LABEL; on a host, the tests' directory) into each receiving
+ * container's tmpfs, before any container starts. Fails, naming it and how
+ * to give it, when a required secret is missing. */
+int secrets_prepare(const struct appliance *a, bool machine, struct bh_err *err);
+/* volumes.c: the ext4 label of block device NAME, or "" when it has none. */
+void volumes_read_label(const char *name, char *label, size_t size);
 
 /* Reads appliance.json from TEXT, or from the file at PATH (which then
  * names it in messages). Returns 0, or -errno with err naming the JSON path

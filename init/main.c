@@ -91,6 +91,9 @@ int main(int argc, char **argv)
 		if (networks_start(&appliance, NET_RULES) < 0)
 			boot_failed(&options, "network: the init is stranded in a container's network namespace");
 	}
+	/* Once the disks' modules are in, before any container starts. */
+	if (secrets_prepare(&appliance, machine_init(), &err) < 0)
+		boot_failed(&options, err.msg);
 	if (appliance.hostname && sethostname(appliance.hostname, strlen(appliance.hostname)) < 0)
 		log_warn("sethostname %s failed", appliance.hostname);
 	/* What PID 1 owns, opened here and handed to the supervisor. */

@@ -18,8 +18,7 @@
 #define EXT4_LABEL_AT (EXT4_SUPERBLOCK + 120)
 #define DISK_WAIT_MS 10000
 
-/* The ext4 label of block device NAME, or "" when it has none. */
-static void read_label(const char *name, char *label, size_t size)
+void volumes_read_label(const char *name, char *label, size_t size)
 {
 	char path[300];
 	unsigned char magic[2];
@@ -75,7 +74,7 @@ static size_t scan(struct appliance *a)
 		char label[17];
 		if (e->d_name[0] == '.')
 			continue;
-		read_label(e->d_name, label, sizeof(label));
+		volumes_read_label(e->d_name, label, sizeof(label));
 		for (size_t i = 0; label[0] && i < a->n_disks; i++)
 			if (!a->disks[i].mounted && strcmp(a->disks[i].label, label) == 0)
 				a->disks[i].mounted = mount_found(&a->disks[i], e->d_name);
