@@ -64,6 +64,9 @@ static json_t *spec_json(const struct manifest *m, const struct container *c, si
 	/* Absent: no network of its own beyond lo, as before the key. */
 	if (spec && c->n_links)
 		json_object_set_new(spec, AJ_C_LINKS, links_json(m, c));
+	/* Absent: none, as before the key. */
+	if (spec && c->on_exit != ON_EXIT_NONE)
+		json_object_set_new(spec, AJ_C_ON_EXIT, json_string(on_exit_names[c->on_exit]));
 	return spec;
 }
 

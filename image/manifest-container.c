@@ -728,6 +728,7 @@ static const struct mf_key_handler container_keys[] = {
 	{ "sysctl", c_sysctl }, { "rlimits", c_rlimits }, { "files", c_files },
 	{ "devices", mf_container_devices }, { "networks", mf_container_networks }, { "ports", mf_container_ports },
 	{ "allow", mf_container_allow }, { "egress", mf_container_egress },
+	{ "init", mf_container_init }, { "on_exit", mf_container_on_exit },
 };
 
 /* Keys that only make sense for a supervised service. */
@@ -763,7 +764,7 @@ int mf_add_container(struct mf_parse *p, yaml_node_t *item, size_t index, void *
 				    service_only_keys[i], ph->phase);
 	if (!mf_has_key(seen, n, "image"))
 		return mf_fail(p, item, "container \"%s\" has no image; add image: busybox", c->name);
-	if (check_write_xor_exec(p, item, c) < 0)
+	if (check_write_xor_exec(p, item, c) < 0 || mf_check_lifecycle(p, item, c) < 0)
 		return -1;
 	/* Once network: is known: the namespaces the bundle will have. */
 	int flags = bh_spec_namespace_flags(c->host_network);

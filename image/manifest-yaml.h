@@ -83,6 +83,12 @@ int mf_add_container(struct mf_parse *p, yaml_node_t *item, size_t index, void *
 /* manifest-devices.c: a container's devices: key (TARGET is the container). */
 int mf_container_devices(struct mf_parse *p, yaml_node_t *v, void *target);
 
+/* manifest-lifecycle.c: a container's init: and on_exit: keys (TARGET is
+ * the container), and the checks they need once the container is read. */
+int mf_container_init(struct mf_parse *p, yaml_node_t *v, void *target);
+int mf_container_on_exit(struct mf_parse *p, yaml_node_t *v, void *target);
+int mf_check_lifecycle(struct mf_parse *p, yaml_node_t *item, const struct container *c);
+
 /* manifest-interfaces.c: the top-level interfaces: key (TARGET is the manifest). */
 int mf_interfaces(struct mf_parse *p, yaml_node_t *v, void *target);
 

@@ -193,6 +193,9 @@ struct container {
 	uint64_t max_restarts;  /* 0: no limit */
 	char **depends_on;      /* names of services, NULL-terminated */
 	uint64_t stop_grace_ms; /* 0: the appliance's default */
+	/* lifecycle (image/manifest-lifecycle.c) */
+	bool init;                  /* init: true: the init's reaper is its PID 1 */
+	enum on_exit_action on_exit; /* on_exit: what its end for good does */
 	struct volume *volumes;
 	size_t n_volumes;
 	struct device_entry *devices;

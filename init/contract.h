@@ -102,6 +102,7 @@ static inline int debug_exit_decode(int rc)
 #define AJ_C_DEPENDS_ON "depends_on"       /* names of containers of the same phase */
 #define AJ_C_STOP_GRACE_MS "stop_grace_ms" /* 1 to STOP_GRACE_MAX_MS */
 #define AJ_C_LINKS "links"                 /* objects of AJ_LINK_*: its networks */
+#define AJ_C_ON_EXIT "on_exit"             /* one of on_exit_names; absent: "none" */
 
 /* A network: a bridge in the init's namespace with the gateway's address. */
 #define AJ_NET_NAME "name"       /* NETWORK_NAME_MAX of [a-z0-9-] */
@@ -156,6 +157,21 @@ static inline uint32_t interface_netmask(unsigned prefix)
 /* What a service's exit leads to. */
 enum restart_policy { RESTART_NO, RESTART_ON_FAILURE, RESTART_ALWAYS, RESTART_POLICIES };
 static const char *const restart_policy_names[RESTART_POLICIES] = { "no", "on-failure", "always" };
+
+/* What a container's end for good (no restart to follow) does to the
+ * appliance: nothing, or the power-off with its status (on_exit: poweroff). */
+enum on_exit_action { ON_EXIT_NONE, ON_EXIT_POWEROFF, ON_EXIT_ACTIONS };
+static const char *const on_exit_names[ON_EXIT_ACTIONS] = { "none", "poweroff" };
+
+/* init: true: the init binary itself runs as the container's PID 1 in a
+ * mode of its own (init/reaper.c), a reaper that forwards signals to the
+ * command. The builder binds INIT_IMAGE_PATH, read-only, at
+ * CONTAINER_INIT_PATH: in the /dev tmpfs the runtime makes for every
+ * container, so never over a file of the image; and process.args become
+ * CONTAINER_INIT_PATH CONTAINER_INIT_MODE -- COMMAND... */
+#define INIT_IMAGE_PATH "/init"
+#define CONTAINER_INIT_PATH "/dev/bulkhead-init"
+#define CONTAINER_INIT_MODE "--container-init"
 
 /* How long a container has after SIGTERM before it is killed: the default
  * when the manifest gives no stop_grace, and the most it may give. */

@@ -45,6 +45,7 @@ struct supervisor {
 	struct control_ops control_ops; /* what the control channel may ask of us */
 	bool shutdown_requested;
 	int first_failure;
+	int poweroff_status; /* on_exit: poweroff: the status of the container that ended; -1: none */
 	struct container *all; /* onboot, then services, then onshutdown */
 	size_t n_all;
 	struct pollfd *pollfds;
@@ -56,6 +57,10 @@ struct container *services(struct supervisor *s);
 struct container *onshutdown(struct supervisor *s);
 /* The first failure decides the appliance's status (without exit_status_from). */
 void record_failure(struct supervisor *s, int status);
+
+/* on_exit: poweroff: C ended for good with STATUS, the appliance's; the
+ * shutdown begins. */
+void poweroff_on_exit(struct supervisor *s, const struct container *c, int status);
 
 /* ---- one container (supervise.c) ---- */
 void container_start(struct supervisor *s, struct container *c);
