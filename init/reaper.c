@@ -16,13 +16,16 @@
  * CONTAINER_INIT_MODE -- COMMAND... (contract.h); main() dispatches on that
  * argument. It runs under the container's whole sandbox (no capabilities,
  * no_new_privs, Landlock, seccomp): it calls only fork, setpgid,
- * rt_sigprocmask, rt_sigtimedwait, kill, wait4, execve and exit, which the
- * default seccomp profile allows.
+ * rt_sigprocmask, rt_sigtimedwait, kill, wait4, execve and exit (and ioctl
+ * on a terminal), which the default seccomp profile allows.
  *
  * The command gets a process group of its own, so that its own kill(0, ...)
  * to its job (a shell script cleaning up) reaches its processes and not this
- * one. A forwarded signal goes to the command alone, as the supervisor's
- * would without init: true (a shell forwards or not, as it would as PID 1).
+ * one; on a terminal (bulkhead-runtime run of such a bundle) that group is
+ * made the foreground one, so that the command may read it and a ctrl-c
+ * reaches it once, from the terminal, not a second time through us. A
+ * forwarded signal goes to the command alone, as the supervisor's would
+ * without init: true (a shell forwards or not, as it would as PID 1).
  * When the command ends this process ends with its status (128+N when a
  * signal N killed it), and the kernel kills what is left of the namespace:
  * the container ended as it would have without init: true. */
@@ -49,7 +52,15 @@ bool container_init_mode(int argc, char **argv)
  * started with, then the command (looked up in PATH, as the runtime would). */
 static _Noreturn void run_command(char **command, const sigset_t *start_mask)
 {
+	sigset_t ttou;
+
 	setpgid(0, 0);
+	/* A background group's tcsetpgrp stops it with SIGTTOU unless blocked. */
+	sigemptyset(&ttou);
+	sigaddset(&ttou, SIGTTOU);
+	sigprocmask(SIG_BLOCK, &ttou, NULL);
+	if (isatty(STDIN_FILENO))
+		tcsetpgrp(STDIN_FILENO, getpid());
 	sigprocmask(SIG_SETMASK, start_mask, NULL);
 	execvp(command[0], command);
 	int e = errno;

@@ -62,6 +62,28 @@ check "  ... and only then: one power-off line" test "$(grep -c 'on_exit: powero
 check "  ... with its last status 3 (got $boot_status)" test "$boot_status" -eq 3
 console_on_failure
 
+# --- a checker that never starts, since what it depends on never did, has ended too
+cat >"$work/never.yml" <<'YAML'
+name: never
+services:
+  - name: server
+    image: busybox
+    command: ["/bin/not-here"]
+  - name: checker
+    image: busybox
+    depends_on: [server]
+    on_exit: poweroff
+    command: "echo checked"
+  - name: bystander
+    image: busybox
+    init: true
+    command: "exec sleep 1000"
+YAML
+boot_host never "$work/never.yml"
+check "a checker whose dependency never started powers off with 120 (got $boot_status)" test "$boot_status" -eq 120
+check "  ... without ever running" sh -c "grep -q 'checker: not started' '$boot_log' && ! grep -q '^\[checker\]' '$boot_log'"
+console_on_failure
+
 # --- an onboot container's end powers off before any service starts
 cat >"$work/once.yml" <<'YAML'
 name: once

@@ -76,4 +76,49 @@ check "without init: true, sleep as PID 1 ignores SIGTERM: killed after its grac
 check "with init: true, sleep ends by the forwarded SIGTERM: status 143" grep -q 'wrapped: exited with status 143' "$boot_log"
 check "  ... and is never killed after its grace" sh -c "! grep -q 'wrapped: still running after its grace period' '$boot_log'"
 console_on_failure
+
+# The same reaper in front of a command on a terminal, as bulkhead-runtime
+# runs such a bundle with process.terminal (tests/runtime-terminal.t's
+# receiver holds the master): the command's process group is the
+# terminal's foreground one, so that it may read from it (a background
+# group would be stopped by SIGTTIN) and a ^C reaches it once.
+command -v jq >/dev/null || { done_testing; exit; }
+runtime_bundle
+cp /bin/busybox "$bundle/rootfs/bin/busybox" 2>/dev/null || { done_testing; exit; }
+for tool in sh sleep; do ln -s busybox "$bundle/rootfs/bin/$tool"; done
+R spec --bundle "$bundle"
+# What bulkhead build writes for init: true (image/bundle.c), with this
+# build's init as the source.
+default=$(jq --arg init "$BUILD/bin/bulkhead-init" '
+  .mounts += [{destination: "/dev/bulkhead-init", type: "bind", source: $init, options: ["bind", "ro", "nosuid", "nodev"]}] |
+  if .process.landlock then .process.landlock.rules.pathBeneath |=
+    map(if (.allowedAccess | index("execute")) then .paths += ["/dev/bulkhead-init"] else . end) else . end' \
+  "$bundle/config.json")
+receiver=$BUILD/tests/helpers/console-receiver
+n=0
+receiver_done() { ! kill -0 "$receiver_pid" 2>/dev/null; }
+# reaped_on_terminal SCRIPT [WAIT SEND]...: runs sh -c SCRIPT behind the
+# reaper on a terminal; waits for the receiver to see the terminal close.
+reaped_on_terminal() {
+  local script=$1; shift
+  n=$((n + 1))
+  jq --arg s "$script" '.process.terminal = true |
+    .process.args = ["/dev/bulkhead-init", "--container-init", "--", "/bin/sh", "-c", $s]' <<<"$default" >"$bundle/config.json"
+  "$receiver" "$work/sock$n" "$work/tty$n" "$@" >"$work/recv$n" 2>&1 &
+  receiver_pid=$!
+  wait_for "the receiver's socket" 30 test -S "$work/sock$n" || return 1
+  R create --bundle "$bundle" --console-socket "$work/sock$n" "t$n" 2>"$work/err$n" &&
+    R start "t$n" 2>>"$work/err$n" || { kill "$receiver_pid"; cat "$work/err$n" | diag; return 1; }
+  wait_for "the terminal to close" 60 receiver_done || return 1
+  wait "$receiver_pid"
+}
+check "on a terminal, the command behind the reaper reads a line typed" reaped_on_terminal \
+  'echo ready; read line; echo "got:$line"' ready 'hello\n'
+check "  ... the line it read ($(tr -d '\r' <"$work/tty$n" | tr '\n' ' '))" grep -q '^got:hello' "$work/tty$n"
+R delete "t$n" >/dev/null 2>&1
+check "^C typed reaches the command as one SIGINT" reaped_on_terminal \
+  'trap "echo interrupted; exit 3" INT; echo ready; while :; do sleep 1; done' ready '\003'
+check "  ... its INT trap ran once ($(tr -d '\r' <"$work/tty$n" | tr '\n' ' '))" \
+  test "$(grep -c interrupted "$work/tty$n")" -eq 1
+R delete "t$n" >/dev/null 2>&1
 done_testing
