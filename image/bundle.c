@@ -494,6 +494,8 @@ int bundle_compile_seccomp(const char *manifest, const struct container *c, cons
 	*len = 0;
 	if (bh_config_parse(config_json, strlen(config_json), bundle_dir, &config, &err) < 0)
 		return seccomp_profile_fail(manifest, c, &err, d);
+	if (lifecycle_check_seccomp(manifest, c, config_json, d) < 0)
+		goto out;
 	if ((fd = memfd_create("seccomp.bpf", MFD_CLOEXEC)) < 0) {
 		diag_errno(d, errno, "memfd_create");
 		goto out;

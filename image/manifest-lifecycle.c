@@ -2,9 +2,17 @@
 /* A container's lifecycle keys: init: (a reaper and signal forwarder as its
  * PID 1, init/reaper.c) and on_exit: (what its end for good does to the
  * appliance). Decided here; bundle.c and appliance.c write them. */
+#include <jansson.h>
 #include <string.h>
 
 #include "manifest-yaml.h"
+
+/* What the init's reaper calls (init/reaper.c, with musl's start-up, fork
+ * and isatty), in the order it calls them. */
+static const char *const reaper_syscalls[] = {
+	"arch_prctl", "set_tid_address", "rt_sigprocmask", "fork", "gettid", "setpgid",
+	"ioctl",      "rt_sigtimedwait", "kill",           "wait4", "execve", "exit_group",
+};
 
 int mf_container_init(struct mf_parse *p, yaml_node_t *v, void *target)
 {
@@ -43,5 +51,58 @@ int mf_check_lifecycle(struct mf_parse *p, yaml_node_t *item, const struct conta
 				       "container \"%s\": init: true puts the init at " CONTAINER_INIT_PATH
 				       ", where devices: makes a node too; give the device another path",
 				       c->name);
+	return 0;
+}
+
+static bool action_allows(json_t *action)
+{
+	const char *a = json_string_value(action);
+
+	return a && (strcmp(a, "SCMP_ACT_ALLOW") == 0 || strcmp(a, "SCMP_ACT_LOG") == 0);
+}
+
+/* Whether linux.seccomp SECCOMP lets NAME through, whatever its arguments
+ * might be: an entry that names it without conditions and another action
+ * refuses it; else an entry that allows it, or the default, lets it. */
+static bool seccomp_allows(json_t *seccomp, const char *name)
+{
+	json_t *entry, *item;
+	size_t i, k;
+	bool allowed = action_allows(json_object_get(seccomp, "defaultAction"));
+
+	json_array_foreach(json_object_get(seccomp, "syscalls"), i, entry) {
+		bool named = false;
+		json_array_foreach(json_object_get(entry, "names"), k, item)
+			named |= json_is_string(item) && strcmp(json_string_value(item), name) == 0;
+		if (!named)
+			continue;
+		if (action_allows(json_object_get(entry, "action")))
+			allowed = true;
+		else if (!json_array_size(json_object_get(entry, "args")))
+			return false;
+	}
+	return allowed;
+}
+
+int lifecycle_check_seccomp(const char *manifest, const struct container *c, const char *config_json, struct diag *d)
+{
+	json_t *config, *seccomp;
+
+	if (!c->init || !(config = json_loads(config_json, 0, NULL)))
+		return 0; /* the runtime's parser has read it already: it parses */
+	seccomp = json_object_get(json_object_get(config, "linux"), "seccomp");
+	for (size_t i = 0; seccomp && i < ARRAY_SIZE(reaper_syscalls); i++) {
+		if (seccomp_allows(seccomp, reaper_syscalls[i]))
+			continue;
+		size_t line = (c->seccomp_profile ? c->seccomp_line : c->name_line) + 1;
+		size_t column = (c->seccomp_profile ? c->seccomp_column : c->name_column) + 1;
+		json_decref(config);
+		return diag_fail(d,
+				 "%s:%zu:%zu: container %s: init: true needs %s, which its seccomp profile refuses: the "
+				 "init's reaper calls arch_prctl, set_tid_address, rt_sigprocmask, fork, gettid, setpgid, "
+				 "ioctl, rt_sigtimedwait, kill, wait4, execve and exit_group; allow them, or drop init: true",
+				 manifest, line, column, c->name, reaper_syscalls[i]);
+	}
+	json_decref(config);
 	return 0;
 }

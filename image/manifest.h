@@ -239,6 +239,11 @@ int manifest_load_in(const char *path, const char *context, struct manifest *m, 
 int manifest_load(const char *path, struct manifest *m, struct diag *diag);
 void manifest_free(struct manifest *m);
 
+/* init: true under a seccomp filter (image/manifest-lifecycle.c): -1 with
+ * "FILE:LINE:COL: ..." when CONFIG_JSON's linux.seccomp refuses a call the
+ * init's reaper makes; 0 otherwise (no init: true, no filter). */
+int lifecycle_check_seccomp(const char *manifest, const struct container *c, const char *config_json, struct diag *d);
+
 /* Edit distance, for "did you mean" suggestions. */
 size_t edit_distance(const char *a, const char *b);
 

@@ -15,7 +15,11 @@ trap 'rm -rf "$work"' EXIT
 # PID 1 (so that no shell can have reaped it). wrapped: the same sleep
 # behind the reaper, with a long grace that a stop must not need, its own
 # paths.exec list (the build adds the init's path to it), and an orphan
-# that exits once it is PID 1's child.
+# that exits once it is PID 1's child. profiled: the reaper under a
+# seccomp profile of the container's own that allows what it calls
+# (tests/manifests/bad/init-seccomp-kill.yml: one that does not).
+printf '%s\n' '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]}' \
+  >"$work/no-mkdir.json"
 guest_manifest >"$work/reap.yml" <<'YAML'
 name: reap
 exit_status_from: wrapped
@@ -46,6 +50,11 @@ services:
     image: busybox
     init: true
     command: ["/bin/not-here"]
+  - name: profiled
+    image: busybox
+    init: true
+    seccomp: no-mkdir.json
+    command: "mkdir /tmp/d 2>/dev/null || echo mkdir refused, parent $PPID"
 YAML
 
 # A zombie on this host whose parent is bare's sleep.
@@ -69,6 +78,8 @@ check "without init: true the orphan stays a zombie of sleep, PID 1" wait_for "a
 check "a command that cannot run: the reaper says why" \
   until_logged '^\[missing\] bulkhead-init: cannot run /bin/not-here: No such file or directory$'
 check "  ... and status 127" until_logged 'missing: exited with status 127'
+check "under its own seccomp profile the reaper runs the command, which the profile still binds" \
+  until_logged '^\[profiled\] mkdir refused, parent 1$'
 kill -TERM "$(init_pid)"
 wait_boot
 check "without init: true, sleep as PID 1 ignores SIGTERM: killed after its grace" \
