@@ -3,16 +3,10 @@
  * PID 1, init/reaper.c) and on_exit: (what its end for good does to the
  * appliance). Decided here; bundle.c and appliance.c write them. */
 #include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "manifest-yaml.h"
-
-/* What the init's reaper calls (init/reaper.c, with musl's start-up, fork
- * and isatty), in the order it calls them. */
-static const char *const reaper_syscalls[] = {
-	"arch_prctl", "set_tid_address", "rt_sigprocmask", "fork", "gettid", "setpgid",
-	"ioctl",      "rt_sigtimedwait", "kill",           "wait4", "execve", "exit_group",
-};
 
 int mf_container_init(struct mf_parse *p, yaml_node_t *v, void *target)
 {
@@ -91,17 +85,20 @@ int lifecycle_check_seccomp(const char *manifest, const struct container *c, con
 	if (!c->init || !(config = json_loads(config_json, 0, NULL)))
 		return 0; /* the runtime's parser has read it already: it parses */
 	seccomp = json_object_get(json_object_get(config, "linux"), "seccomp");
-	for (size_t i = 0; seccomp && i < ARRAY_SIZE(reaper_syscalls); i++) {
-		if (seccomp_allows(seccomp, reaper_syscalls[i]))
+	for (size_t i = 0; seccomp && i < ARRAY_SIZE(container_init_syscalls); i++) {
+		char all[256] = "";
+		if (seccomp_allows(seccomp, container_init_syscalls[i]))
 			continue;
+		for (size_t k = 0; k < ARRAY_SIZE(container_init_syscalls); k++)
+			snprintf(all + strlen(all), sizeof(all) - strlen(all), "%s%s", k ? ", " : "",
+				 container_init_syscalls[k]);
 		size_t line = (c->seccomp_profile ? c->seccomp_line : c->name_line) + 1;
 		size_t column = (c->seccomp_profile ? c->seccomp_column : c->name_column) + 1;
 		json_decref(config);
 		return diag_fail(d,
 				 "%s:%zu:%zu: container %s: init: true needs %s, which its seccomp profile refuses: the "
-				 "init's reaper calls arch_prctl, set_tid_address, rt_sigprocmask, fork, gettid, setpgid, "
-				 "ioctl, rt_sigtimedwait, kill, wait4, execve and exit_group; allow them, or drop init: true",
-				 manifest, line, column, c->name, reaper_syscalls[i]);
+				 "init's reaper calls %s; allow them, or drop init: true",
+				 manifest, line, column, c->name, container_init_syscalls[i], all);
 	}
 	json_decref(config);
 	return 0;

@@ -172,6 +172,13 @@ static const char *const on_exit_names[ON_EXIT_ACTIONS] = { "none", "poweroff" }
 #define INIT_IMAGE_PATH "/init"
 #define CONTAINER_INIT_PATH "/dev/bulkhead-init"
 #define CONTAINER_INIT_MODE "--container-init"
+/* What that mode calls (init/reaper.c, with musl's start-up, fork and
+ * isatty), in the order it calls them: the builder refuses init: true
+ * under a seccomp profile that refuses one. */
+static const char *const container_init_syscalls[] = {
+	"arch_prctl", "set_tid_address", "rt_sigprocmask", "fork", "gettid", "setpgid",
+	"ioctl",      "rt_sigtimedwait", "kill",           "wait4", "execve", "exit_group",
+};
 
 /* How long a container has after SIGTERM before it is killed: the default
  * when the manifest gives no stop_grace, and the most it may give. */

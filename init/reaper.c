@@ -15,9 +15,9 @@
  * CONTAINER_INIT_PATH and makes process.args CONTAINER_INIT_PATH
  * CONTAINER_INIT_MODE -- COMMAND... (contract.h); main() dispatches on that
  * argument. It runs under the container's whole sandbox (no capabilities,
- * no_new_privs, Landlock, seccomp): it calls only fork, setpgid,
- * rt_sigprocmask, rt_sigtimedwait, kill, wait4, execve and exit (and ioctl
- * on a terminal), which the default seccomp profile allows.
+ * no_new_privs, Landlock, seccomp): what it calls (the list the builder
+ * checks a container's own seccomp profile against, in
+ * image/manifest-lifecycle.c) the default profile allows.
  *
  * The command gets a process group of its own, so that its own kill(0, ...)
  * to its job (a shell script cleaning up) reaches its processes and not this
@@ -115,9 +115,8 @@ int container_init_main(int argc, char **argv)
 	}
 	if (child == 0)
 		run_command(command, &start_mask);
-	/* The child does the same: whichever runs first, a signal forwarded
-	 * from here on finds it in its group. */
-	setpgid(child, child);
+	/* Signals go to the child's pid, never to its group: its group is its
+	 * own business (run_command), and nothing here waits for it. */
 	for (;;) {
 		int sig = sigwaitinfo(&handled, NULL);
 		if (sig < 0)
