@@ -219,7 +219,7 @@ FUZZ_REPLAY  := $(patsubst %,$(BUILD)/asan/bin/replay-%,$(FUZZ_NAMES))
 # What the targets link beside the runtime, through an archive so that each
 # takes only what it calls: the builder's parsers and what they call, and
 # the init's appliance.json reader.
-FUZZ_IMAGE_SRC := $(addprefix image/,util.c manifest.c manifest-yaml.c manifest-container.c manifest-devices.c manifest-interfaces.c manifest-networks.c manifest-secrets.c source.c oci.c unpack.c initrd.c context.c limits.c)
+FUZZ_IMAGE_SRC := $(addprefix image/,util.c manifest.c manifest-yaml.c manifest-container.c manifest-devices.c manifest-interfaces.c manifest-networks.c manifest-secrets.c manifest-lifecycle.c source.c oci.c unpack.c initrd.c context.c limits.c)
 # A target for another part of the init adds its file (and what it calls) here.
 FUZZ_INIT_SRC  := init/appliance.c init/secrets-spec.c init/protocol.c init/dhcp.c init/nft.c
 FUZZ_LIBS    := $(HOST_LIBS)

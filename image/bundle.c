@@ -163,6 +163,33 @@ char *bundle_hosts(const struct container *c)
 	return text;
 }
 
+/* init: true: the appliance's init, bound read-only into the /dev tmpfs the
+ * runtime makes (never over a file of the image), becomes PID 1 in front of
+ * the command (contract.h, init/reaper.c). After the volumes: the last
+ * mount. paths.exec's rule names it too: /dev is write-only, so execute
+ * beneath / never reaches it (runtime/landlock.c), and its read-only
+ * mount is what keeps it from being written. */
+static void apply_container_init(json_t *config, const struct container *c)
+{
+	json_t *process = json_object_get(config, "process"), *args = json_object_get(process, "args"), *rule;
+	size_t i;
+
+	if (!c->init)
+		return;
+	json_array_insert_new(args, 0, json_string("--"));
+	json_array_insert_new(args, 0, json_string(CONTAINER_INIT_MODE));
+	json_array_insert_new(args, 0, json_string(CONTAINER_INIT_PATH));
+	json_array_append_new(json_object_get(config, "mounts"),
+			      json_pack("{s:s, s:s, s:s, s:[s, s, s, s]}", "destination", CONTAINER_INIT_PATH, "type",
+					"bind", "source", INIT_IMAGE_PATH, "options", "bind", "ro", "nosuid", "nodev"));
+	json_array_foreach(json_object_get(json_object_get(json_object_get(process, "landlock"), "rules"), "pathBeneath"),
+			   i, rule)
+		if (string_in(json_object_get(rule, "allowedAccess"), "execute")) {
+			json_array_append_new(json_object_get(rule, "paths"), json_string(CONTAINER_INIT_PATH));
+			break;
+		}
+}
+
 static void apply_resources(json_t *config, const struct container *c)
 {
 	json_t *resources = json_object();
@@ -421,6 +448,7 @@ char *bundle_config_json(const struct container *c, const char *seccomp_bpf, con
 	apply_resources(config, c);
 	apply_devices(config, c);
 	apply_process(config, c);
+	apply_container_init(config, c);
 	if (apply_seccomp(config, c, d) < 0) {
 		json_decref(config);
 		return NULL;
@@ -467,6 +495,8 @@ int bundle_compile_seccomp(const char *manifest, const struct container *c, cons
 	*len = 0;
 	if (bh_config_parse(config_json, strlen(config_json), bundle_dir, &config, &err) < 0)
 		return seccomp_profile_fail(manifest, c, &err, d);
+	if (lifecycle_check_seccomp(manifest, c, config_json, d) < 0)
+		goto out;
 	if ((fd = memfd_create("seccomp.bpf", MFD_CLOEXEC)) < 0) {
 		diag_errno(d, errno, "memfd_create");
 		goto out;

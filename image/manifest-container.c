@@ -725,6 +725,7 @@ static const struct mf_key_handler container_keys[] = {
 	{ "allow", mf_container_allow }, { "egress", mf_container_egress },
 	{ "secrets", mf_container_secrets },
 	{ "healthcheck", mf_container_healthcheck },
+	{ "init", mf_container_init }, { "on_exit", mf_container_on_exit },
 };
 
 /* Keys that only make sense for a supervised service. */
@@ -735,7 +736,7 @@ static const char *const service_only_keys[] = { "restart", "max_restarts", "dep
 int mf_add_container(struct mf_parse *p, yaml_node_t *item, size_t index, void *ctx)
 {
 	struct mf_phase_ctx *ph = ctx;
-	const char *seen[32];
+	const char *seen[MF_KEYS_MAX];
 	char what[64];
 	struct container *grown = realloc(*ph->list, (index + 1) * sizeof(**ph->list));
 
@@ -748,8 +749,8 @@ int mf_add_container(struct mf_parse *p, yaml_node_t *item, size_t index, void *
 	c->phase = ph->phase;
 	c->readonly = true; /* a container writes only where it is told to */
 	snprintf(what, sizeof(what), "a container of %s", ph->phase);
-	int n = mf_walk_mapping(p, item, what, container_keys, ARRAY_SIZE(container_keys), c,
-			     seen, 32);
+	_Static_assert(ARRAY_SIZE(container_keys) <= MF_KEYS_MAX, "every key of a container can be seen");
+	int n = mf_walk_mapping(p, item, what, container_keys, ARRAY_SIZE(container_keys), c, seen, ARRAY_SIZE(seen));
 	if (n < 0)
 		return -1;
 	if (!mf_has_key(seen, n, "name"))
@@ -760,7 +761,7 @@ int mf_add_container(struct mf_parse *p, yaml_node_t *item, size_t index, void *
 				    service_only_keys[i], ph->phase);
 	if (!mf_has_key(seen, n, "image"))
 		return mf_fail(p, item, "container \"%s\" has no image; add image: busybox", c->name);
-	if (check_write_xor_exec(p, item, c) < 0)
+	if (check_write_xor_exec(p, item, c) < 0 || mf_check_lifecycle(p, item, c) < 0)
 		return -1;
 	/* Once network: is known: the namespaces the bundle will have. */
 	int flags = bh_spec_namespace_flags(c->host_network);

@@ -152,12 +152,12 @@ int mf_read_strv(struct mf_parse *p, yaml_node_t *node, const char *key, char **
 int mf_walk_mapping(struct mf_parse *p, yaml_node_t *node, const char *what, const struct mf_key_handler *keys,
 		    size_t n_keys, void *target, const char **seen, size_t seen_size)
 {
-	const char *names[32];
-	size_t n_seen = 0;
+	const char *names[MF_KEYS_MAX];
+	size_t n_seen = 0, n_names = n_keys < MF_KEYS_MAX ? n_keys : MF_KEYS_MAX;
 
 	if (node->type != YAML_MAPPING_NODE)
 		return mf_fail(p, node, "%s must be a mapping of keys to values", what);
-	for (size_t i = 0; i < n_keys && i < 32; i++)
+	for (size_t i = 0; i < n_names; i++)
 		names[i] = keys[i].key;
 	for (yaml_node_pair_t *pair = node->data.mapping.pairs.start; pair < node->data.mapping.pairs.top;
 	     pair++) {
@@ -172,7 +172,7 @@ int mf_walk_mapping(struct mf_parse *p, yaml_node_t *node, const char *what, con
 			if (strcmp(k, keys[i].key) == 0)
 				break;
 		if (i == n_keys) {
-			const char *hint = mf_suggest(k, names, n_keys);
+			const char *hint = mf_suggest(k, names, n_names);
 			if (hint)
 				return mf_fail(p, key, "unknown key \"%s\" in %s; did you mean \"%s\"?", k, what, hint);
 			return mf_fail(p, key, "unknown key \"%s\" in %s", k, what);

@@ -64,6 +64,9 @@ int mf_each_item(struct mf_parse *p, yaml_node_t *node, const char *key, mf_item
 /* A mapping read with a table of keys, each with its reader. Unknown keys
  * and duplicates are errors (with a suggestion). Returns how many keys were
  * seen, their names in SEEN, or -1. */
+/* The most keys a mapping's table may have: the suggestions look at them
+ * all, and a caller's SEEN holds them all. */
+#define MF_KEYS_MAX 64
 struct mf_key_handler {
 	const char *key;
 	int (*read)(struct mf_parse *p, yaml_node_t *value, void *target);
@@ -82,6 +85,12 @@ int mf_add_container(struct mf_parse *p, yaml_node_t *item, size_t index, void *
 
 /* manifest-devices.c: a container's devices: key (TARGET is the container). */
 int mf_container_devices(struct mf_parse *p, yaml_node_t *v, void *target);
+
+/* manifest-lifecycle.c: a container's init: and on_exit: keys (TARGET is
+ * the container), and the checks they need once the container is read. */
+int mf_container_init(struct mf_parse *p, yaml_node_t *v, void *target);
+int mf_container_on_exit(struct mf_parse *p, yaml_node_t *v, void *target);
+int mf_check_lifecycle(struct mf_parse *p, yaml_node_t *item, const struct container *c);
 
 /* manifest-interfaces.c: the top-level interfaces: key (TARGET is the manifest). */
 int mf_interfaces(struct mf_parse *p, yaml_node_t *v, void *target);

@@ -223,6 +223,9 @@ struct container {
 	char **depends_healthy;  /* of depends_on: those to wait for until healthy (condition: service_healthy) */
 	size_t depends_line, depends_column;
 	struct health_check health;
+	/* lifecycle (image/manifest-lifecycle.c) */
+	bool init;                  /* init: true: the init's reaper is its PID 1 */
+	enum on_exit_action on_exit; /* on_exit: what its end for good does */
 	struct volume *volumes;
 	size_t n_volumes;
 	struct device_entry *devices;
@@ -269,6 +272,11 @@ struct manifest {
 int manifest_load_in(const char *path, const char *context, struct manifest *m, struct diag *diag);
 int manifest_load(const char *path, struct manifest *m, struct diag *diag);
 void manifest_free(struct manifest *m);
+
+/* init: true under a seccomp filter (image/manifest-lifecycle.c): -1 with
+ * "FILE:LINE:COL: ..." when CONFIG_JSON's linux.seccomp refuses a call the
+ * init's reaper makes; 0 otherwise (no init: true, no filter). */
+int lifecycle_check_seccomp(const char *manifest, const struct container *c, const char *config_json, struct diag *d);
 
 /* Edit distance, for "did you mean" suggestions. */
 size_t edit_distance(const char *a, const char *b);

@@ -21,6 +21,7 @@ static const char *const top_keys[] = {
 static const char *const container_keys[] = {
 	AJ_C_NAME, AJ_C_BUNDLE, AJ_C_RESTART, AJ_C_MAX_RESTARTS, AJ_C_DEPENDS_ON, AJ_C_STOP_GRACE_MS, AJ_C_LINKS,
 	AJ_C_DEPENDS_ON_HEALTHY, AJ_C_HEALTH,
+	AJ_C_ON_EXIT,
 };
 static const char *const network_keys[] = { AJ_NET_NAME, AJ_NET_BRIDGE, AJ_NET_ADDRESS, AJ_NET_PREFIX };
 static const char *const link_keys[] = { AJ_LINK_NETWORK, AJ_LINK_NAME, AJ_LINK_HOST, AJ_LINK_ADDRESS, AJ_LINK_MAC };
@@ -142,6 +143,23 @@ static int load_links(json_t *item, const char *path, const struct appliance *a,
 		      struct bh_err *err);
 static int load_health(json_t *item, const char *path, struct container_spec *spec, struct bh_err *err);
 
+/* on_exit: one of on_exit_names; absent: none. */
+static int load_on_exit(json_t *item, const char *path, struct container_spec *spec, struct bh_err *err)
+{
+	json_t *v;
+	int r = member(item, path, AJ_C_ON_EXIT, JSON_STRING, &v, err);
+
+	spec->on_exit = ON_EXIT_NONE;
+	if (r < 0 || !v)
+		return r;
+	for (size_t i = 0; i < ON_EXIT_ACTIONS; i++)
+		if (strcmp(json_string_value(v), on_exit_names[i]) == 0) {
+			spec->on_exit = (enum on_exit_action)i;
+			return 0;
+		}
+	return bh_fail(err, -EINVAL, "%s: %s." AJ_C_ON_EXIT " is not none or poweroff", APPLIANCE_JSON, path);
+}
+
 static int load_spec(json_t *item, struct container_spec *spec, const char *phase, size_t i, const struct appliance *a,
 		     struct bh_err *err)
 {
@@ -181,7 +199,8 @@ static int load_spec(json_t *item, struct container_spec *spec, const char *phas
 				err)) < 0)
 		return r;
 	spec->stop_grace_ms = (int)n;
-	if ((r = load_links(item, path, a, spec, err)) < 0 || (r = load_health(item, path, spec, err)) < 0)
+	if ((r = load_links(item, path, a, spec, err)) < 0 || (r = load_health(item, path, spec, err)) < 0 ||
+	    (r = load_on_exit(item, path, spec, err)) < 0)
 		return r;
 	/* Its elements are names, resolved once the phase is read. */
 	return member(item, path, AJ_C_DEPENDS_ON, JSON_ARRAY, &v, err);

@@ -118,6 +118,7 @@ static inline int debug_exit_decode(int rc)
 #define AJ_H_START_PERIOD_MS "start_period_ms" /* 0 to HEALTH_MAX_MS */
 #define AJ_H_RETRIES "retries"             /* 1 to HEALTH_RETRIES_MAX */
 #define AJ_H_ON_FAILURE "on_failure"       /* one of health_action_names */
+#define AJ_C_ON_EXIT "on_exit"             /* one of on_exit_names; absent: "none" */
 
 /* A network: a bridge in the init's namespace with the gateway's address. */
 #define AJ_NET_NAME "name"       /* NETWORK_NAME_MAX of [a-z0-9-] */
@@ -191,6 +192,27 @@ static const char *const health_action_names[HEALTH_ACTIONS] = { "restart", "sto
 /* The status an appliance powered off by an unhealthy container (on_failure:
  * poweroff) reports, unless exit_status_from names another's. */
 #define APPLIANCE_STATUS_UNHEALTHY 122
+/* What a container's end for good (no restart to follow) does to the
+ * appliance: nothing, or the power-off with its status (on_exit: poweroff). */
+enum on_exit_action { ON_EXIT_NONE, ON_EXIT_POWEROFF, ON_EXIT_ACTIONS };
+static const char *const on_exit_names[ON_EXIT_ACTIONS] = { "none", "poweroff" };
+
+/* init: true: the init binary itself runs as the container's PID 1 in a
+ * mode of its own (init/reaper.c), a reaper that forwards signals to the
+ * command. The builder binds INIT_IMAGE_PATH, read-only, at
+ * CONTAINER_INIT_PATH: in the /dev tmpfs the runtime makes for every
+ * container, so never over a file of the image; and process.args become
+ * CONTAINER_INIT_PATH CONTAINER_INIT_MODE -- COMMAND... */
+#define INIT_IMAGE_PATH "/init"
+#define CONTAINER_INIT_PATH "/dev/bulkhead-init"
+#define CONTAINER_INIT_MODE "--container-init"
+/* What that mode calls (init/reaper.c, with musl's start-up, fork and
+ * isatty), in the order it calls them: the builder refuses init: true
+ * under a seccomp profile that refuses one. */
+static const char *const container_init_syscalls[] = {
+	"arch_prctl", "set_tid_address", "rt_sigprocmask", "fork", "gettid", "setpgid",
+	"ioctl",      "rt_sigtimedwait", "kill",           "wait4", "execve", "exit_group",
+};
 
 /* How long a container has after SIGTERM before it is killed: the default
  * when the manifest gives no stop_grace, and the most it may give. */

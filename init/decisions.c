@@ -11,7 +11,7 @@ const char *const phase_names[] = {
 	[PHASE_ONSHUTDOWN] = "onshutdown",
 };
 
-struct end_decision decide_end(const struct instance_end *e)
+static struct end_decision decide_next(const struct instance_end *e)
 {
 	/* Once shutdown began nothing starts again, not even a ctl restart
 	 * asked for just before. A stop we asked for is neither restarted
@@ -27,6 +27,21 @@ struct end_decision decide_end(const struct instance_end *e)
 	if (e->max_restarts && e->restarts >= e->max_restarts)
 		return (struct end_decision){ .next = NEXT_GIVE_UP, .failure = e->status ? e->status : 1 };
 	return (struct end_decision){ .next = NEXT_BACKOFF };
+}
+
+struct end_decision decide_end(const struct instance_end *e)
+{
+	struct end_decision d = decide_next(e);
+
+	/* on_exit: poweroff once it has ended for good: not when its policy
+	 * or a ctl restart starts it again, and not once shutdown began (the
+	 * power-off is under way, and a stop we made is not its verdict). A
+	 * ctl stop is an end for good. Given up, it reports its failure. */
+	if (e->poweroff_on_exit && !e->shutdown && (d.next == NEXT_DONE || d.next == NEXT_GIVE_UP)) {
+		d.poweroff = true;
+		d.status = d.next == NEXT_GIVE_UP ? d.failure : e->status;
+	}
+	return d;
 }
 
 unsigned backoff_quick_exits(unsigned quick_exits, long ran_ms)
@@ -48,4 +63,13 @@ int exit_status_of(bool ever_started, int status)
 	/* One that never ran says why it could not (126 and 127 for its
 	 * command), or that it never got to. */
 	return ever_started || status ? status : BH_EXIT_SETUP;
+}
+
+int appliance_exit_status(int from_status, int poweroff_status, int first_failure)
+{
+	/* exit_status_from says whose status it is; on_exit: poweroff says
+	 * when the appliance ends, and whose status it is only without it. */
+	if (from_status >= 0)
+		return from_status;
+	return poweroff_status >= 0 ? poweroff_status : first_failure;
 }

@@ -124,8 +124,9 @@ static void act(struct supervisor *s, struct container *c)
 		container_begin_stop(c);
 		break;
 	case HEALTH_POWEROFF:
-		if (!s->unhealthy_status)
-			s->unhealthy_status = APPLIANCE_STATUS_UNHEALTHY;
+		/* The first power-off's cause decides the status (on_exit too). */
+		if (s->poweroff_status < 0)
+			s->poweroff_status = APPLIANCE_STATUS_UNHEALTHY;
 		snprintf(why, sizeof(why), "%s unhealthy (on_failure: poweroff)", c->spec->name);
 		request_shutdown(s, why);
 		break;

@@ -77,6 +77,7 @@ struct container_spec {
 	int stop_grace_ms;
 	struct link_spec *links; /* its networks; none: lo only (or network: host) */
 	size_t n_links;
+	enum on_exit_action on_exit; /* ON_EXIT_POWEROFF: its end for good powers off */
 };
 
 /* A network: a bridge of the init's namespace whose address is the
@@ -201,6 +202,7 @@ struct instance_end {
 	bool stopping;          /* we asked it to stop */
 	bool restart_now;       /* `ctl restart` asked for it */
 	bool shutdown;          /* shutdown began */
+	bool poweroff_on_exit;  /* on_exit: poweroff */
 };
 enum next_step {
 	NEXT_DONE,        /* it stays exited */
@@ -211,6 +213,8 @@ enum next_step {
 struct end_decision {
 	enum next_step next;
 	int failure;  /* the status this end counts as a failure of the appliance; 0: none */
+	bool poweroff; /* on_exit: poweroff and it ended for good: the appliance powers off */
+	int status;    /* with poweroff: the appliance's status, this container's */
 };
 struct end_decision decide_end(const struct instance_end *e);
 /* The count of quick exits in a row after one that ran RAN_MS. */
@@ -219,6 +223,10 @@ unsigned backoff_quick_exits(unsigned quick_exits, long ran_ms);
 long backoff_delay_ms(unsigned quick_exits);
 /* The status exit_status_from reports for its container. */
 int exit_status_of(bool ever_started, int status);
+/* The appliance's status: FROM_STATUS, exit_status_from's container's
+ * (-1: no exit_status_from), else POWEROFF_STATUS, the container's whose
+ * end powered the appliance off (-1: none did), else FIRST_FAILURE. */
+int appliance_exit_status(int from_status, int poweroff_status, int first_failure);
 
 /* ---- health-decisions.c: health checks' decisions, pure (tests/init-decisions.c) ---- */
 struct health_spec {
@@ -479,6 +487,13 @@ void volumes_unmount(struct appliance *a);
 int power_button_open(void);
 /* True when the events read from FD include a press of the power button. */
 bool power_button_pressed(int fd);
+
+/* ---- reaper.c: init: true, the init as a container's PID 1 ---- */
+/* ARGV is CONTAINER_INIT_PATH CONTAINER_INIT_MODE -- COMMAND... (contract.h). */
+bool container_init_mode(int argc, char **argv);
+/* Runs COMMAND as its child, forwards signals to it, reaps every child;
+ * returns the command's status (128+N when a signal N killed it). */
+int container_init_main(int argc, char **argv);
 
 /* ---- shutdown.c ---- */
 /* Whether we are the machine's PID 1, not PID 1 of a namespace on a host. */

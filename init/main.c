@@ -62,6 +62,9 @@ int main(int argc, char **argv)
 	struct bh_err err = { 0 };
 	struct net *net = NULL;
 
+	/* init: true: a container's PID 1, told so by its arguments (reaper.c). */
+	if (container_init_mode(argc, argv))
+		return container_init_main(argc, argv);
 	boot_options_from_args(&options, argc, argv);
 	if (boot_prepare(&options, &err) < 0 || initrd_check(&options, &err) < 0)
 		boot_failed(&options, err.msg);

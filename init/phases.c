@@ -83,6 +83,8 @@ static bool start_ready_services(struct supervisor *s)
 			log_warn("%s: not started: a service it depends on never started", c->spec->name);
 			c->state = STATE_FAILED;
 			record_failure(s, BH_EXIT_SETUP);
+			if (c->spec->on_exit == ON_EXIT_POWEROFF)
+				poweroff_on_exit(s, c, BH_EXIT_SETUP); /* it never will run: ended for good */
 			changed = true;
 		} else if (ready) {
 			container_start(s, c);
@@ -210,11 +212,11 @@ void supervisor_shutdown(struct supervisor *s)
 
 int supervisor_exit_status(const struct supervisor *s)
 {
-	if (s->unhealthy_status && !s->a->exit_status_from)
-		return s->unhealthy_status; /* on_failure: poweroff */
+	int from = -1;
+
 	if (s->a->exit_status_from)
 		for (size_t i = 0; i < s->n_all; i++)
 			if (strcmp(s->all[i].spec->name, s->a->exit_status_from) == 0)
-				return exit_status_of(s->all[i].ever_started, s->all[i].status);
-	return s->first_failure;
+				from = exit_status_of(s->all[i].ever_started, s->all[i].status);
+	return appliance_exit_status(from, s->poweroff_status, s->first_failure);
 }

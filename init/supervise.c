@@ -183,6 +183,7 @@ static void end_instance(struct supervisor *s, struct container *c)
 		.stopping = c->stopping,
 		.restart_now = c->restart_now,
 		.shutdown = s->shutdown_requested,
+		.poweroff_on_exit = c->spec->on_exit == ON_EXIT_POWEROFF,
 	});
 	record_failure(s, d.failure);
 	switch (d.next) {
@@ -205,6 +206,8 @@ static void end_instance(struct supervisor *s, struct container *c)
 		log_info("%s: restarting in %ld ms (restart %u)", c->spec->name, delay, c->restarts + 1);
 		break;
 	}
+	if (d.poweroff)
+		poweroff_on_exit(s, c, d.status);
 }
 
 /* ---- events ---- */
@@ -250,6 +253,16 @@ void request_shutdown(struct supervisor *s, const char *why)
 	for (size_t i = 0; i < s->n_all; i++)
 		if (s->all[i].state == STATE_BACKOFF)
 			s->all[i].state = STATE_EXITED;
+}
+
+void poweroff_on_exit(struct supervisor *s, const struct container *c, int status)
+{
+	char why[128];
+
+	if (s->poweroff_status < 0)
+		s->poweroff_status = status;
+	snprintf(why, sizeof(why), "%s ended with status %d (on_exit: poweroff)", c->spec->name, status);
+	request_shutdown(s, why);
 }
 
 static void handle_signals(struct supervisor *s)
@@ -503,6 +516,7 @@ struct supervisor *supervisor_new(const struct appliance *a, const struct boot_o
 	s->power_fd = in->power_fd;
 	s->control = in->control;
 	s->net = in->net;
+	s->poweroff_status = -1;
 	s->control_ops = (struct control_ops){
 		.ctx = s,
 		.lookup = lookup,

@@ -81,12 +81,15 @@ struct supervisor {
 	struct control_ops control_ops; /* what the control channel may ask of us */
 	bool shutdown_requested;
 	int first_failure;
+	/* The appliance's status once a power-off was decided: the status of
+	 * the container whose on_exit: poweroff ended it, or
+	 * APPLIANCE_STATUS_UNHEALTHY (on_failure: poweroff); -1: none. */
+	int poweroff_status;
 	struct container *all; /* onboot, then services, then onshutdown */
 	size_t n_all;
 	struct pollfd *pollfds;
 	struct container **owners;
 	struct exec_session sessions[EXEC_SESSIONS_MAX];
-	int unhealthy_status; /* on_failure: poweroff happened: the appliance's status */
 };
 
 long now_ms(void);
@@ -94,6 +97,10 @@ struct container *services(struct supervisor *s);
 struct container *onshutdown(struct supervisor *s);
 /* The first failure decides the appliance's status (without exit_status_from). */
 void record_failure(struct supervisor *s, int status);
+
+/* on_exit: poweroff: C ended for good with STATUS, the appliance's; the
+ * shutdown begins. */
+void poweroff_on_exit(struct supervisor *s, const struct container *c, int status);
 
 /* ---- one container (supervise.c) ---- */
 void container_start(struct supervisor *s, struct container *c);

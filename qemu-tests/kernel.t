@@ -43,9 +43,10 @@ walls_hold microvm
 console_on_failure
 
 # microvm with a volume: the disk on an MMIO slot, ext4, a TCP server on
-# the loopback, then bulkhead stop through ACPI's generic event device.
-sed 's/^exit_status_from: client$/exit_status_from: client\nkernel: minimal/' examples/web-volume.yml \
-  >"$work/web-minimal.yml"
+# the loopback, then bulkhead stop through ACPI's generic event device: the
+# client's on_exit: poweroff is taken out, so that the power button ends it.
+sed 's/^name: web$/name: web\nexit_status_from: client\nkernel: minimal/; /^ *on_exit: poweroff$/d' \
+  examples/web-volume.yml >"$work/web-minimal.yml"
 "$BULKHEAD" build -q "$work/web-minimal.yml" -o "$work/web"
 boot_log=$work/web.log
 # sed -u, not tr: the waits below read the log as it grows, and tr

@@ -42,7 +42,8 @@ static void full_manifest(struct manifest *m)
 		  .depends_on = strv_svc1, .stop_grace_ms = STOP_GRACE_MAX_MS, .volumes = svc1_volumes, .n_volumes = 2,
 		  .links = svc1_links, .n_links = 2 },
 		{ .name = "svc2", .phase = "services", .restart = RESTART_ON_FAILURE, .depends_on = strv_svc2_deps,
-		  .volumes = svc2_volumes, .n_volumes = 1, .links = svc2_links, .n_links = 1 },
+		  .volumes = svc2_volumes, .n_volumes = 1, .links = svc2_links, .n_links = 1,
+		  .on_exit = ON_EXIT_POWEROFF },
 	};
 	static struct container onshutdown[] = { { .name = "bye", .phase = "onshutdown", .stop_grace_ms = 250 } };
 	static struct disk disks[] = { { .label = "data" }, { .label = "logs" } };
@@ -351,6 +352,22 @@ TEST(every_restart_policy_round_trips)
 		ASSERT_EQ(p, a.services[0].restart);
 		appliance_free(&a);
 	}
+}
+
+TEST(on_exit_round_trips_and_an_unknown_action_is_refused)
+{
+	struct manifest m;
+	struct appliance a;
+
+	full_manifest(&m);
+	round_trip(&m, modules, &a);
+	ASSERT_EQ(ON_EXIT_NONE, a.services[0].on_exit); /* absent: none */
+	ASSERT_EQ(ON_EXIT_POWEROFF, a.services[1].on_exit);
+	appliance_free(&a);
+	refused(edited("services", 0, "on_exit", json_string("reboot")),
+		"/etc/bulkhead/appliance.json: services[0].on_exit is not none or poweroff");
+	refused(edited("services", 0, "on_exit", json_true()),
+		"/etc/bulkhead/appliance.json: services[0].on_exit must be a string");
 }
 
 TEST(an_unknown_top_level_key_is_refused_by_name)

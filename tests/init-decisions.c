@@ -268,3 +268,103 @@ TEST(health_names_are_the_ones_ps_shows)
 	ASSERT_STREQ("healthy", health_status_names[HEALTH_STATUS_HEALTHY]);
 	ASSERT_STREQ("unhealthy", health_status_names[HEALTH_STATUS_UNHEALTHY]);
 }
+
+/* on_exit: poweroff: a service of policy RESTART that exited with STATUS. */
+static struct instance_end poweroff_end(enum restart_policy restart, unsigned max, unsigned restarts, int status)
+{
+	struct instance_end e = service_end(restart, max, restarts, status);
+
+	e.poweroff_on_exit = true;
+	return e;
+}
+
+TEST(on_exit_poweroff_powers_off_with_the_status_once_it_ended)
+{
+	struct instance_end e = poweroff_end(RESTART_NO, 0, 0, 3);
+	struct end_decision d = decide_end(&e);
+
+	ASSERT_EQ(NEXT_DONE, d.next);
+	ASSERT_TRUE(d.poweroff);
+	ASSERT_EQ(3, d.status);
+	e.status = 0;
+	d = decide_end(&e);
+	ASSERT_TRUE(d.poweroff);
+	ASSERT_EQ(0, d.status);
+}
+
+TEST(without_on_exit_poweroff_an_end_powers_nothing_off)
+{
+	struct instance_end e = service_end(RESTART_NO, 0, 0, 3);
+
+	ASSERT_TRUE(!decide_end(&e).poweroff);
+}
+
+TEST(a_service_its_policy_restarts_has_not_ended)
+{
+	struct instance_end e = poweroff_end(RESTART_ON_FAILURE, 2, 1, 3);
+
+	ASSERT_EQ(NEXT_BACKOFF, decide_end(&e).next);
+	ASSERT_TRUE(!decide_end(&e).poweroff);
+	e = poweroff_end(RESTART_ALWAYS, 0, 0, 0);
+	ASSERT_TRUE(!decide_end(&e).poweroff);
+}
+
+TEST(on_failure_powers_off_after_a_clean_exit_and_once_given_up)
+{
+	struct instance_end e = poweroff_end(RESTART_ON_FAILURE, 2, 0, 0);
+	struct end_decision d = decide_end(&e);
+
+	ASSERT_TRUE(d.poweroff);
+	ASSERT_EQ(0, d.status);
+	e = poweroff_end(RESTART_ON_FAILURE, 2, 2, 3);
+	d = decide_end(&e);
+	ASSERT_EQ(NEXT_GIVE_UP, d.next);
+	ASSERT_TRUE(d.poweroff);
+	ASSERT_EQ(3, d.status);
+	/* restart: always given up after clean exits: the failure it counts as. */
+	e = poweroff_end(RESTART_ALWAYS, 2, 2, 0);
+	d = decide_end(&e);
+	ASSERT_TRUE(d.poweroff);
+	ASSERT_EQ(1, d.status);
+}
+
+TEST(ctl_restart_does_not_power_off_and_ctl_stop_does)
+{
+	struct instance_end e = poweroff_end(RESTART_NO, 0, 0, 143);
+
+	e.stopping = true;
+	e.restart_now = true;
+	ASSERT_TRUE(!decide_end(&e).poweroff);
+	e.restart_now = false;
+	struct end_decision d = decide_end(&e);
+	ASSERT_TRUE(d.poweroff);
+	ASSERT_EQ(143, d.status);
+	ASSERT_EQ(0, d.failure);
+}
+
+TEST(an_end_once_shutdown_began_powers_nothing_off_again)
+{
+	struct instance_end e = poweroff_end(RESTART_NO, 0, 0, 143);
+
+	e.stopping = true;
+	e.shutdown = true;
+	ASSERT_TRUE(!decide_end(&e).poweroff);
+}
+
+TEST(an_onboot_container_powers_off_too)
+{
+	struct instance_end e = poweroff_end(RESTART_NO, 0, 0, 0);
+
+	e.phase = PHASE_ONBOOT;
+	ASSERT_TRUE(decide_end(&e).poweroff);
+}
+
+TEST(exit_status_from_wins_then_the_poweroff_then_the_first_failure)
+{
+	ASSERT_EQ(7, appliance_exit_status(7, 3, 5));
+	ASSERT_EQ(0, appliance_exit_status(0, 3, 5));
+	ASSERT_EQ(3, appliance_exit_status(-1, 3, 5));
+	ASSERT_EQ(0, appliance_exit_status(-1, 0, 5));
+	ASSERT_EQ(5, appliance_exit_status(-1, -1, 5));
+	ASSERT_EQ(0, appliance_exit_status(-1, -1, 0));
+}
