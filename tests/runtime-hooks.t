@@ -262,6 +262,23 @@ R run --bundle "$bundle" "$p-run" 2>"$work/err"
 check "run exits with the command's status (exit $?)" test $? -eq 3
 check "  ... having run createRuntime, poststart and poststop ($(order))" test "$(order)" = "createRuntime poststart poststop"
 
+# A ctrl-c (SIGTERM here) to run while its poststart hook runs: the command
+# already runs, and the signal must reach it, not end run and leave it.
+fresh
+with_hooks '.process.args = ["/bin/bulkhead-probe", "sleep-term", "600"]
+  | .hooks = {poststart: [{path: "/bin/sh", args: ["sh", "-c", "touch '"$out"'/in-poststart; sleep 2"]}]}'
+"${BULKHEAD_RUNTIME:-$BUILD/bin/bulkhead-runtime}" --root "$root" run --bundle "$bundle" "$p-sig" >"$work/sig.out" 2>"$work/err" &
+run_pid=$!  # the runtime itself, not a subshell
+wait_for "the poststart hook to run" 60 test -e "$out/in-poststart"
+kill -TERM "$run_pid"
+wait "$run_pid"
+status=$?
+# The command (sleep-term) says SIGTERM and exits 143; run killed by the
+# signal itself would have exited 143 too, but left the command running.
+check "SIGTERM to run during poststart reaches the command ($(cat "$work/sig.out"))" grep -qx SIGTERM "$work/sig.out"
+check "  ... run exits with the command's status 143 (exit $status: $(cat "$work/err"))" test "$status" -eq 143
+check "  ... and the container is gone, none left running" no_container "$p-sig"
+
 # ---- the runtime's environment stays out of the container ----
 # A startContainer hook runs in the container as its process, where the
 # runtime's environ is its caller's: without env it gets none of it; with

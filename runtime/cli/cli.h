@@ -75,7 +75,10 @@ int console_socket_connect(const char *path);
 /* Writes PID to PATH through a temporary file renamed over it, so that a
  * reader sees all or nothing. 0 or -errno. */
 int write_pid_file(const char *path, pid_t pid);
-/* From now on TERM, INT and HUP sent to us go on to PID. */
+/* TERM, INT and HUP sent to us wait (blocked; the container's process
+ * unblocks them for itself) until forward_signals_to, which sends them on. */
+void hold_forwarded_signals(void);
+/* From now on TERM, INT and HUP sent to us go on to PID, the held ones first. */
 void forward_signals_to(pid_t pid);
 /* Waits for PID, our child: its exit status, 128+N when signal N killed
  * it, or -errno. */

@@ -510,12 +510,33 @@ static void forward_signal(int sig)
 		kill(forward_to, sig);
 }
 
+static void forwarded_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+}
+
+void hold_forwarded_signals(void)
+{
+	sigset_t set;
+
+	forwarded_signals(&set);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
 void forward_signals_to(pid_t pid)
 {
+	sigset_t set;
+
 	forward_to = pid;
 	signal(SIGTERM, forward_signal);
 	signal(SIGINT, forward_signal);
 	signal(SIGHUP, forward_signal);
+	/* What came while held is delivered now, and so goes on to PID. */
+	forwarded_signals(&set);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
 
 int wait_exit_status(pid_t pid)
@@ -538,6 +559,10 @@ int cmd_run(int argc, char **argv)
 	if (!id)
 		return 2;
 	o.start = true;
+	/* A ctrl-c while the container is made (its poststart hooks run
+	 * after its command started) must reach the command, not end us
+	 * and leave it running. */
+	hold_forwarded_signals();
 	if (create_container(id, &o, &s) != 0)
 		return EXIT_RUNTIME;
 	forward_signals_to(s.pid);

@@ -330,6 +330,9 @@ int cmd_exec(int argc, char **argv)
 			r = cli_error_errno(errno, "exec %s: pidfd_open(%d) (Linux 5.3)", id, (int)s.pid);
 		status = state_status(&s);
 	}
+	/* A ctrl-c while the process is made must reach it, not end us first. */
+	if (!o.detach)
+		hold_forwarded_signals();
 	if (r != 0)
 		;
 	else if (status != STATUS_RUNNING)
