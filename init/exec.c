@@ -38,8 +38,6 @@ pid_t exec_session_start(struct supervisor *s, struct container *c, const struct
 		dup2(req->stdin_fd >= 0 ? req->stdin_fd : null, 0);
 		dup2(req->stdout_fd >= 0 ? req->stdout_fd : null, 1);
 		dup2(req->stderr_fd >= 0 ? req->stderr_fd : null, 2);
-		for (int fd = 3; fd < 1024; fd++)
-			close(fd);
 		sigset_t all;
 		sigfillset(&all);
 		sigprocmask(SIG_UNBLOCK, &all, NULL);
