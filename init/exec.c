@@ -3,7 +3,6 @@
  * container's namespaces only (no sandbox), for testing the transport. */
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/prctl.h>
