@@ -223,8 +223,6 @@ static void reap_children(struct supervisor *s)
 	/* Every child, ours or an orphan the kernel handed us, is reaped. */
 	while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0) {
 		struct container *c = find_by_pid(s, pid);
-		if (!c && exec_session_reaped(s, pid, WIFSIGNALED(wstatus) ? 128 + WTERMSIG(wstatus) : WEXITSTATUS(wstatus)))
-			continue;
 		if (!c)
 			continue;
 		c->pid = 0;

@@ -76,22 +76,4 @@ void supervisor_settle(struct supervisor *s);
  * and handle what came. */
 void supervisor_turn(struct supervisor *s, long limit_ms);
 
-/* ---- exec.c: a command run inside a running container (ctl exec, health checks) ---- */
-#define EXEC_SESSIONS_MAX 16
-struct exec_request {
-	char *const *argv;
-	bool terminal;
-	int console_socket;
-	int stdin_fd;
-	int stdout_fd, stderr_fd;
-	long timeout_ms;
-	void (*ended)(void *ctx, pid_t session, int status);
-	void *ctx;
-};
-pid_t exec_session_start(struct supervisor *s, struct container *c, const struct exec_request *req,
-			 struct bh_err *err);
-void exec_session_cancel(struct supervisor *s, pid_t session);
-/* TEMPORARY (stub): the reaper's hand-off; false when PID is no session's. */
-bool exec_session_reaped(struct supervisor *s, pid_t pid, int status);
-
 #endif
