@@ -223,16 +223,16 @@ static void reap_children(struct supervisor *s)
 	/* Every child, ours or an orphan the kernel handed us, is reaped. */
 	while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0) {
 		struct container *c = find_by_pid(s, pid);
-		if (!c)
+		if (!c) {
+			exec_session_reaped(s, pid, wait_status_code(wstatus));
 			continue;
-		c->pid = 0;
-		if (WIFSIGNALED(wstatus)) {
-			c->status = 128 + WTERMSIG(wstatus);
-			log_info("%s: killed by signal %d", c->spec->name, WTERMSIG(wstatus));
-		} else {
-			c->status = WEXITSTATUS(wstatus);
-			log_info("%s: exited with status %d", c->spec->name, c->status);
 		}
+		c->pid = 0;
+		c->status = wait_status_code(wstatus);
+		if (WIFSIGNALED(wstatus))
+			log_info("%s: killed by signal %d", c->spec->name, WTERMSIG(wstatus));
+		else
+			log_info("%s: exited with status %d", c->spec->name, c->status);
 	}
 }
 

@@ -36,6 +36,24 @@ struct container {
 	char line[LINE_MAX_BYTES];
 };
 
+/* ---- exec.c: a command run inside a running container (ctl exec, health checks) ---- */
+#define EXEC_SESSIONS_MAX 16
+struct exec_request {
+	char *const *argv;        /* the command; argv[0] is looked up in the container's PATH */
+	bool terminal;            /* a pty from the container's devpts; its master goes to console_socket */
+	int console_socket;       /* terminal only: a connected unix socket (SCM_RIGHTS); else -1 */
+	int stdin_fd;             /* -1: /dev/null */
+	int stdout_fd, stderr_fd; /* where its output goes; -1: /dev/null */
+	long timeout_ms;          /* 0: none; past it the command is killed (SIGKILL), status 137 */
+	void (*ended)(void *ctx, pid_t session, int status); /* from the reaper, once */
+	void *ctx;
+};
+struct exec_session {
+	pid_t pid; /* 0: a free slot */
+	void (*ended)(void *ctx, pid_t session, int status);
+	void *ctx;
+};
+
 struct supervisor {
 	const struct appliance *a;
 	const struct boot_options *o;
@@ -49,6 +67,7 @@ struct supervisor {
 	size_t n_all;
 	struct pollfd *pollfds;
 	struct container **owners;
+	struct exec_session sessions[EXEC_SESSIONS_MAX];
 };
 
 long now_ms(void);
@@ -66,6 +85,27 @@ int container_begin_stop(struct container *c);
 void container_kill(struct container *c);
 /* Running or in back-off: not over yet. */
 bool container_active(const struct container *c);
+
+/* Forks a session process (PID 1's child; PID 1 only forks) that runs REQ's
+ * argv inside C's running container: its namespaces, the cgroup its process
+ * is in, and its process's sandbox (user, capabilities, no_new_privs,
+ * Landlock, seccomp, rlimits, cwd, env) as config.json in its bundle gives
+ * them, argv replacing process.args. The session waits for the command and
+ * exits with its status: its code, or 128+N for signal N; 126/127 when it
+ * cannot be run; BH_EXIT_SETUP or BH_EXIT_PRIVDROP when the container could
+ * not be entered, the reason then written as one line "exec: REASON" to
+ * stderr_fd. Returns the session's pid, or -errno with err: -ESRCH (C is not
+ * running), -EBUSY (EXEC_SESSIONS_MAX sessions already), -EINVAL, a fork error. */
+pid_t exec_session_start(struct supervisor *s, struct container *c, const struct exec_request *req,
+			 struct bh_err *err);
+/* Ends a session early: its command is killed (SIGKILL) and the session
+ * exits with 137; `ended` is still called, from the reaper. No-op for a pid
+ * that is not a session's. */
+void exec_session_cancel(struct supervisor *s, pid_t session);
+/* The reaper's: PID was a session's (its `ended` was called); false otherwise. */
+bool exec_session_reaped(struct supervisor *s, pid_t pid, int status);
+/* A waitpid status as a shell tells it: the code, or 128+N for signal N. */
+int wait_status_code(int wstatus);
 
 /* ---- the loop (supervise.c) ---- */
 /* After any event: end what is over, start what is due, kill what ran out

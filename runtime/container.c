@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/sched.h>
 #include <limits.h>
 #include <poll.h>
 #include <sched.h>
@@ -182,13 +183,13 @@ static void child_main(const struct bh_config *c, const struct bh_io *io, int go
 	int status;
 
 	bh_signals_reset();
-	/* Wait until the parent has put us into our cgroup. EOF means the
-	 * parent gave up on us. */
-	if (read(go_fd, &go, 1) != 1)
+	/* Wait until the parent has done its part (child_waits). EOF means
+	 * the parent gave up on us. */
+	if (go_fd >= 0 && read(go_fd, &go, 1) != 1)
 		_exit(BH_EXIT_SETUP);
 	/* With create hooks, the parent speaks once more, before the pivot. */
 	int sync_fd = hooks_before_pivot(c) ? go_fd : -1;
-	if (sync_fd < 0)
+	if (sync_fd < 0 && go_fd >= 0)
 		close(go_fd);
 	keep[ARRAY_SIZE(keep) - 1] = sync_fd;
 	close_inherited(keep, ARRAY_SIZE(keep));
@@ -251,11 +252,35 @@ static pid_t clone_in_user_ns(const struct bh_config *c, struct bh_err *err)
 	return result;
 }
 
+/* clone(2) of FLAGS, the child born in the cgroup CGROUP_FD when it is one
+ * (clone3's CLONE_INTO_CGROUP): moving it in afterwards through cgroup.procs
+ * takes the cgroup core's write lock, which waits for an RCU grace period,
+ * milliseconds on a loaded machine, while the child is held. *JOINED says
+ * whether the child is in the cgroup; a kernel older than 5.7 has no
+ * CLONE_INTO_CGROUP, and then the caller moves it. Returns as clone does. */
+static pid_t clone_into_cgroup(unsigned long flags, int cgroup_fd, bool *joined)
+{
+	*joined = false;
+	if (cgroup_fd >= 0) {
+		struct clone_args args = {
+			.flags = (flags & ~(unsigned long)CSIGNAL) | CLONE_INTO_CGROUP,
+			.exit_signal = flags & CSIGNAL,
+			.cgroup = (uint64_t)cgroup_fd,
+		};
+		long pid = syscall(SYS_clone3, &args, sizeof(args));
+		if (pid >= 0 || (errno != ENOSYS && errno != E2BIG && errno != EINVAL)) {
+			*joined = pid >= 0;
+			return (pid_t)pid;
+		}
+	}
+	return (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
+}
+
 /* Clones the container process. A pid namespace joined by path only takes
  * effect for children, so we enter it for the one clone and go back to the
  * pid namespace our children had before: the caller's later children (the
  * init's other containers) are not affected. */
-static pid_t clone_child(const struct bh_config *c, struct bh_err *err)
+static pid_t clone_child(const struct bh_config *c, int cgroup_fd, bool *in_cgroup, struct bh_err *err)
 {
 	_cleanup_close_ int ours = -1, target = -1;
 	pid_t pid;
@@ -267,8 +292,9 @@ static pid_t clone_child(const struct bh_config *c, struct bh_err *err)
 		if (setns(target, CLONE_NEWPID) < 0)
 			return bh_fail_errno(err, -errno, "joining pid namespace %s", c->pid_ns_path);
 	}
+	*in_cgroup = false;
 	pid = c->user_ns_path ? clone_in_user_ns(c, err)
-			      : (pid_t)syscall(SYS_clone, (unsigned long)(SIGCHLD | c->clone_flags), NULL, NULL, NULL, NULL);
+			      : clone_into_cgroup((unsigned long)(SIGCHLD | c->clone_flags), cgroup_fd, in_cgroup);
 	if (pid == 0)
 		return 0;
 	int clone_errno = errno;
@@ -372,11 +398,20 @@ static int launch(const struct bh_config *c, const struct bh_io *io, int start_f
 
 	/* A raw clone behaves like fork() with namespaces: the child gets a
 	 * copy of our memory, so the config needs no serialising. */
-	pid = clone_child(c, err);
+	bool in_cgroup = false;
+	pid = clone_child(c, cgroup_fd, &in_cgroup, err);
+	/* Whether the child must wait for the parent's part: its id maps, its
+	 * cgroup (unless born in it: set in the child's copy too), its OOM
+	 * score, the create hooks. Most containers need none of them, and
+	 * start one hand-over between the two processes sooner. */
+	bool child_waits = sync || (c->clone_flags & CLONE_NEWUSER) || (cgroup_fd >= 0 && !in_cgroup) ||
+			   c->has_oom_score_adj;
 	if (pid == 0) {
 		close(go[1]);
 		close(report[0]);
-		child_main(c, io, go[0], report[1], start_fd, result_fd);
+		if (!child_waits)
+			close(go[0]);
+		child_main(c, io, child_waits ? go[0] : -1, report[1], start_fd, result_fd);
 	}
 	close(go[0]);
 	close(report[1]);
@@ -392,14 +427,15 @@ static int launch(const struct bh_config *c, const struct bh_io *io, int start_f
 	 * the OOM score. */
 	{
 		int r = bh_ns_write_id_maps(c, pid, err);
-		if (r == 0 && cgroup_fd >= 0)
+		if (r == 0 && cgroup_fd >= 0 && !in_cgroup)
 			r = bh_cgroup_join(cgroup_fd, pid, err);
 		if (r == 0)
 			r = bh_oom_score_apply(c, pid, err);
 		if (r < 0)
 			return abandon_child(c, pid, go[1], report[0], r);
 	}
-	(void)!write(go[1], "g", 1);
+	if (child_waits)
+		(void)!write(go[1], "g", 1);
 	if (!sync)
 		close(go[1]);
 

@@ -177,10 +177,80 @@ static long bpf(int cmd, union bpf_attr *attr)
 
 #define KERNEL_NEEDS " (enforcing linux.resources.devices needs a kernel with CONFIG_BPF_SYSCALL and CONFIG_CGROUP_BPF)"
 
+/* The programs this process loaded, by their instructions. The init
+ * starts many containers whose device lists are the same, and a program
+ * once verified can be attached to any number of cgroups: the kernel
+ * verifies it once per appliance, not once per start. Compared whole,
+ * never by a hash: two lists must never share a program by accident. */
+#define LOADED_MAX 4
+static struct loaded {
+	struct bpf_insn *insns; /* NULL: a free slot */
+	size_t n;
+	int fd;
+} loaded[LOADED_MAX];
+static size_t loaded_next; /* the slot to reuse when all are taken */
+
+static int loaded_fd(const struct program *p)
+{
+	for (size_t i = 0; i < LOADED_MAX; i++)
+		if (loaded[i].insns && loaded[i].n == p->n && !memcmp(loaded[i].insns, p->insns, p->n * sizeof(*p->insns)))
+			return loaded[i].fd;
+	return -1;
+}
+
+/* Keeps FD as P's program; false (FD closed) without memory. */
+static bool remember_loaded(const struct program *p, int fd)
+{
+	struct loaded *slot = &loaded[loaded_next++ % LOADED_MAX];
+	struct bpf_insn *copy = malloc(p->n * sizeof(*p->insns));
+
+	if (!copy) {
+		close(fd);
+		return false;
+	}
+	if (slot->insns) {
+		free(slot->insns);
+		close(slot->fd);
+	}
+	memcpy(copy, p->insns, p->n * sizeof(*p->insns));
+	*slot = (struct loaded){ .insns = copy, .n = p->n, .fd = fd };
+	return true;
+}
+
+/* P's program: loaded before (the fd stays the cache's), or now. Returns
+ * its fd, or -errno with err set. */
+static int load_program(const struct program *p, struct bh_err *err)
+{
+	char log[1024] = "";
+	union bpf_attr attr;
+	int fd = loaded_fd(p);
+
+	if (fd >= 0)
+		return fd;
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+	attr.insns = (uint64_t)(uintptr_t)p->insns;
+	attr.insn_cnt = (uint32_t)p->n;
+	attr.license = (uint64_t)(uintptr_t) "GPL";
+	/* Without a log: writing the verifier's story costs more than the
+	 * verifying. Only a refused program is loaded again, with one, to
+	 * say why (a log too small for the story leaves it unsaid). */
+	if ((fd = (int)bpf(BPF_PROG_LOAD, &attr)) >= 0)
+		return remember_loaded(p, fd) ? fd : bh_fail(err, -ENOMEM, "devices: out of memory");
+	int e = errno;
+	attr.log_buf = (uint64_t)(uintptr_t)log;
+	attr.log_size = sizeof(log);
+	attr.log_level = 1;
+	if ((fd = (int)bpf(BPF_PROG_LOAD, &attr)) >= 0)
+		close(fd); /* it passed this time: the first answer stands */
+	log[strcspn(log, "\n")] = '\0';
+	return bh_fail(err, -e, "devices: loading the device program: %s%s%s%s", strerror(e), log[0] ? ": " : "", log,
+		       (e == ENOSYS || e == EINVAL) && !log[0] ? KERNEL_NEEDS : "");
+}
+
 int bh_devices_apply(const struct bh_config *c, int cgroup_fd, struct bh_err *err)
 {
 	_cleanup_free_ struct program *p = NULL; /* about 200 KiB: not for the stack */
-	char log[1024] = "";
 	union bpf_attr attr;
 
 	if (!c->has_device_rules)
@@ -198,29 +268,9 @@ int bh_devices_apply(const struct bh_config *c, int cgroup_fd, struct bh_err *er
 		return bh_fail(err, -ENOMEM, "devices: out of memory");
 	gather_rules(c, p);
 	compile(p);
-	memset(&attr, 0, sizeof(attr));
-	attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
-	attr.insns = (uint64_t)(uintptr_t)p->insns;
-	attr.insn_cnt = (uint32_t)p->n;
-	attr.license = (uint64_t)(uintptr_t) "GPL";
-	attr.log_buf = (uint64_t)(uintptr_t)log;
-	attr.log_size = sizeof(log);
-	attr.log_level = 1;
-	_cleanup_close_ int prog = (int)bpf(BPF_PROG_LOAD, &attr);
-	/* A log too small for the verifier's story is no reason to fail:
-	 * load again without one to get the real answer. */
-	if (prog < 0 && errno == ENOSPC) {
-		attr.log_buf = 0;
-		attr.log_size = 0;
-		attr.log_level = 0;
-		prog = (int)bpf(BPF_PROG_LOAD, &attr);
-	}
-	if (prog < 0) {
-		int e = errno;
-		log[strcspn(log, "\n")] = '\0';
-		return bh_fail(err, -e, "devices: loading the device program: %s%s%s%s", strerror(e), log[0] ? ": " : "",
-			       log, (e == ENOSYS || e == EINVAL) && !log[0] ? KERNEL_NEEDS : "");
-	}
+	int prog = load_program(p, err);
+	if (prog < 0)
+		return prog;
 	memset(&attr, 0, sizeof(attr));
 	attr.target_fd = (uint32_t)cgroup_fd;
 	attr.attach_bpf_fd = (uint32_t)prog;
@@ -231,6 +281,6 @@ int bh_devices_apply(const struct bh_config *c, int cgroup_fd, struct bh_err *er
 	if (bpf(BPF_PROG_ATTACH, &attr) < 0)
 		return bh_fail(err, -errno, "devices: attaching the device program to the cgroup: %s%s", strerror(errno),
 			       errno == EINVAL || errno == ENOSYS ? KERNEL_NEEDS : "");
-	/* The attachment holds the program now; our fd can go. */
+	/* The attachment holds the program too; the fd stays loaded[]'s. */
 	return 0;
 }

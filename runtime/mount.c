@@ -209,8 +209,10 @@ static int mount_one(const struct bh_config *c, const struct bh_mount *m, struct
 	return 0;
 }
 
-/* The device nodes every container gets, bound from the caller's /dev so
- * that it works without CAP_MKNOD too. */
+/* The device nodes every container gets: made with mknod as the caller's
+ * have them, or, where mknod is refused (a user namespace) or /dev allows
+ * no devices, bound from the caller's /dev. A node is cheaper than a bind
+ * mount, and a chmod of it inside changes no node of the caller's. */
 static const char *const default_devices[] = { "null", "zero", "full", "random", "urandom", "tty" };
 
 static const struct {
@@ -221,14 +223,29 @@ static const struct {
 	{ "/proc/self/fd/2", "stderr" }, { "pts/ptmx", "ptmx" },        { "/proc/kcore", "core" },
 };
 
+/* A node like the caller's HOST at PATH, its mode whatever our umask. */
+static int mknod_like(const char *host, const char *path)
+{
+	struct stat st;
+
+	if (stat(host, &st) < 0 || !S_ISCHR(st.st_mode))
+		return -ENODEV;
+	mode_t umask_before = umask(0);
+	int r = mknod(path, st.st_mode, st.st_rdev) < 0 ? -errno : 0;
+	umask(umask_before);
+	return r;
+}
+
 static int make_devices(const struct bh_config *c, struct bh_err *err)
 {
 	char dev[4096], path[4096 + 64];
 	struct stat st;
+	struct statvfs dev_fs;
 
 	snprintf(dev, sizeof(dev), "%s/dev", c->root);
 	if (lstat(dev, &st) < 0 || !S_ISDIR(st.st_mode))
 		return 0;
+	bool may_mknod = statvfs(dev, &dev_fs) == 0 && !(dev_fs.f_flag & ST_NODEV);
 	for (size_t i = 0; i < ARRAY_SIZE(default_devices); i++) {
 		char host[64];
 		snprintf(host, sizeof(host), "/dev/%s", default_devices[i]);
@@ -240,7 +257,12 @@ static int make_devices(const struct bh_config *c, struct bh_err *err)
 		if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
 			return bh_fail(err, -EEXIST, "device /dev/%s: the rootfs has something else there",
 				       default_devices[i]);
-		int r = bh_make_mountpoint(path, false);
+		int r = may_mknod ? mknod_like(host, path) : -EPERM;
+		if (r == 0)
+			continue;
+		/* Refused once (a user namespace): bound from then on. */
+		may_mknod = r != -EPERM;
+		r = bh_make_mountpoint(path, false);
 		if (r < 0)
 			return bh_fail_errno(err, r, "device /dev/%s", default_devices[i]);
 		if (mount(host, path, NULL, MS_BIND, NULL) < 0)

@@ -62,16 +62,22 @@ int bh_mkdir_p(const char *path, mode_t mode)
 	if (len >= sizeof(buf))
 		return -ENAMETOOLONG;
 	memcpy(buf, path, len + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
+	/* Back from the end, cutting off one component at a time until a
+	 * directory is made or found: most paths miss only their last
+	 * component (a mount point), and take one call instead of one per
+	 * component. A loop, not recursion: a path may have 2000 of them. */
+	while (mkdir(buf, mode) < 0 && errno != EEXIST) {
+		char *slash = strrchr(buf, '/');
+		if (errno != ENOENT || !slash || slash == buf)
+			return -errno;
+		*slash = '\0';
+	}
+	/* Forward again: each cut slash back in place, that directory made. */
+	for (char *p = buf + strlen(buf); p < buf + len; p += strlen(p)) {
+		*p = '/';
 		if (mkdir(buf, mode) < 0 && errno != EEXIST)
 			return -errno;
-		*p = '/';
 	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		return -errno;
 	return 0;
 }
 

@@ -28,6 +28,10 @@ struct create_options {
 	const char *pid_file;
 	const char *console_socket; /* where process.terminal's pty master goes */
 	bool detach;
+	/* run: the process execs as soon as its sandbox stands, with no
+	 * created state in between for a start to end (no fifos, one
+	 * hand-over less); the hooks run at the same points. */
+	bool start;
 };
 
 /* Parses the options create and run share; returns the container ID. */
@@ -195,7 +199,7 @@ static int create_container(const char *id, const struct create_options *o, stru
 	struct bh_err err = { 0 };
 	struct bh_io io = { .stdin_fd = 0, .stdout_fd = -1, .stderr_fd = -1, .console_socket = -1 };
 	char path[4096], *bundle;
-	int fifo, result = -1, r;
+	int fifo = -1, result = -1, r;
 
 	memset(s, 0, sizeof(*s));
 	if (state_check_id(id) < 0)
@@ -245,27 +249,32 @@ static int create_container(const char *id, const struct create_options *o, stru
 	state_path(id, "exec.fifo", path, sizeof(path));
 	/* O_RDWR: the open does not wait for a writer, and the read end lives
 	 * on in the container process until start writes. */
-	if (mkfifo(path, 0600) < 0 || (fifo = open(path, O_RDWR | O_CLOEXEC)) < 0) {
+	if (!o->start && (mkfifo(path, 0600) < 0 || (fifo = open(path, O_RDWR | O_CLOEXEC)) < 0)) {
 		r = cli_error_errno(errno, "%s", path);
 		goto fail;
 	}
 	/* The same for the exec result: the container process must be its
 	 * only writer, so that start reads EOF when exec closes its end. */
 	state_path(id, "exec.result", path, sizeof(path));
-	if (mkfifo(path, 0600) < 0 || (result = open(path, O_RDWR | O_CLOEXEC)) < 0) {
+	if (!o->start && (mkfifo(path, 0600) < 0 || (result = open(path, O_RDWR | O_CLOEXEC)) < 0)) {
 		r = cli_error_errno(errno, "%s", path);
 		close(fifo);
 		goto fail;
 	}
 	if (o->console_socket && (io.console_socket = console_socket_connect(o->console_socket)) < 0) {
 		r = EXIT_RUNTIME;
-		close(fifo);
-		close(result);
+		if (fifo >= 0)
+			close(fifo);
+		if (result >= 0)
+			close(result);
 		goto fail;
 	}
-	r = bh_container_create(config, &io, fifo, result, &s->pid, &err);
-	close(fifo);
-	close(result);
+	r = o->start ? bh_container_start(config, &io, &s->pid, &err)
+		     : bh_container_create(config, &io, fifo, result, &s->pid, &err);
+	if (fifo >= 0)
+		close(fifo);
+	if (result >= 0)
+		close(result);
 	if (io.console_socket >= 0)
 		close(io.console_socket);
 	if (r < 0) {
@@ -281,6 +290,7 @@ static int create_container(const char *id, const struct create_options *o, stru
 	clock_gettime(CLOCK_REALTIME, &now);
 	strftime(s->created, sizeof(s->created), "%Y-%m-%dT%H:%M:%S", gmtime_r(&now.tv_sec, &tm));
 	snprintf(s->created + strlen(s->created), sizeof(s->created) - strlen(s->created), ".%09ldZ", now.tv_nsec);
+	s->started = o->start;
 	if ((r = state_save(s)) < 0 || (o->pid_file && (r = write_pid_file(o->pid_file, s->pid)) < 0)) {
 		struct bh_err ignored;
 		r = cli_error_errno(-r, "%s: saving state", id);
@@ -290,6 +300,9 @@ static int create_container(const char *id, const struct create_options *o, stru
 		bh_cgroup_destroy(s->cgroups_path[0] ? s->cgroups_path : NULL, &ignored);
 		goto fail;
 	}
+	/* The command runs: the poststart hooks before run goes on. */
+	if (o->start)
+		run_hooks_warning(bh_config_hooks(config), BH_HOOK_POSTSTART, s, "running", s->pid);
 	bh_config_free(config);
 	return 0;
 fail:
@@ -524,14 +537,10 @@ int cmd_run(int argc, char **argv)
 
 	if (!id)
 		return 2;
+	o.start = true;
 	if (create_container(id, &o, &s) != 0)
 		return EXIT_RUNTIME;
 	forward_signals_to(s.pid);
-	if (start_container(&s) != 0) {
-		destroy_container(&s);
-		state_free(&s);
-		return EXIT_RUNTIME;
-	}
 	if (o.detach) {
 		state_free(&s);
 		return 0;

@@ -33,6 +33,7 @@
  *                                        HOLD s unread
  */
 #include <errno.h>
+#include <linux/mount.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -419,8 +420,9 @@ int main(int argc, char **argv)
 	}
 	/* write-exe-later PID: what CVE-2019-5736's attacker does to the
 	 * program PID runs: holds it by path now (O_PATH, no ETXTBSY), and
-	 * once a line comes on stdin (PID has exec'd something else) opens it
-	 * for writing through the held descriptor and writes one byte. */
+	 * once a line comes on stdin (PID has exec'd something else) tries to
+	 * make the mount it is on writable (mount_setattr), then opens it for
+	 * writing through the held descriptor and writes one byte. */
 	if (argc == 3 && strcmp(argv[1], "write-exe-later") == 0) {
 		char path[64], line[16];
 		snprintf(path, sizeof(path), "/proc/%s/exe", argv[2]);
@@ -431,6 +433,8 @@ int main(int argc, char **argv)
 		fflush(stdout);
 		if (!fgets(line, sizeof(line), stdin))
 			return 1;
+		struct mount_attr writable = { .attr_clr = MOUNT_ATTR_RDONLY };
+		(void)syscall(SYS_mount_setattr, held, "", AT_EMPTY_PATH, &writable, sizeof(writable));
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", held);
 		int fd = open(path, O_WRONLY | O_CLOEXEC);
 		int e = fd < 0 ? errno : write(fd, "X", 1) == 1 ? 0 : errno;
