@@ -180,14 +180,13 @@ static int take_frames(struct frames *f, const char *buf, size_t len)
 
 /* The loop both sessions share: until the answer is complete (exec: the
  * exit frame; logs -f: EOT or the end of the connection). */
-static int session_loop(struct link *l, bool forward_stdin, bool framed, int *status, struct diag *d)
+static int session_loop(struct link *l, int sig_fd, bool forward_stdin, bool framed, int *status, struct diag *d)
 {
 	char buf[65536];
 	struct frames f = { 0 };
 	bool stdin_open = forward_stdin, ended = false, first = true, failed = false;
 	long give_up = 0;
-	sigset_t old;
-	int sig_fd = signals_open(&old), r = -1;
+	int r = -1;
 
 	fcntl(l->fd, F_SETFL, fcntl(l->fd, F_GETFL) | O_NONBLOCK);
 	for (;;) {
@@ -272,8 +271,6 @@ static int session_loop(struct link *l, bool forward_stdin, bool framed, int *st
 			break;
 		}
 	}
-	close(sig_fd);
-	sigprocmask(SIG_SETMASK, &old, NULL);
 	return r;
 }
 
@@ -281,16 +278,22 @@ int ctl_exec(const char *where, bool serial, const char *name, bool interactive,
 	     struct diag *d)
 {
 	struct link *l = calloc(1, sizeof(*l));
-	int lock_fd, status = CTL_EXEC_REFUSED;
+	int lock_fd = -1, status = CTL_EXEC_REFUSED;
 	struct termios saved;
 	bool raw = false;
+	sigset_t old;
+	/* From the start: a ^C while connecting still ends the session. */
+	int sig_fd = signals_open(&old);
 
-	if (!l)
+	if (!l) {
+		close(sig_fd);
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		return diag_fail(d, "out of memory");
+	}
 	l->serial = serial;
 	if ((l->fd = ctl_connect(where, serial, &lock_fd, d)) < 0) {
-		free(l);
-		return -1;
+		status = -1;
+		goto out;
 	}
 	char line[128];
 	int n = snprintf(line, sizeof(line), "exec %s%s%s%s\n", name, interactive || terminal ? " " : "",
@@ -318,37 +321,45 @@ int ctl_exec(const char *where, bool serial, const char *name, bool interactive,
 		cfmakeraw(&rawmode);
 		raw = tcsetattr(STDIN_FILENO, TCSANOW, &rawmode) == 0;
 	}
-	if (session_loop(l, interactive, true, &status, d) < 0)
+	if (session_loop(l, sig_fd, interactive, true, &status, d) < 0)
 		status = -1;
 out:
 	if (raw)
 		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
-	close(l->fd);
+	if (l->fd >= 0)
+		close(l->fd);
 	if (lock_fd >= 0)
 		close(lock_fd);
 	free(l);
+	close(sig_fd);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	return status;
 }
 
 int ctl_follow(const char *where, bool serial, const char *name, struct diag *d)
 {
 	struct link *l = calloc(1, sizeof(*l));
-	int lock_fd, status = 0;
+	int lock_fd, status = 0, r = -1;
+	sigset_t old;
+	int sig_fd = signals_open(&old);
 
-	if (!l)
+	if (!l) {
+		close(sig_fd);
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		return diag_fail(d, "out of memory");
-	l->serial = serial;
-	if ((l->fd = ctl_connect(where, serial, &lock_fd, d)) < 0) {
-		free(l);
-		return -1;
 	}
-	char line[128];
-	int n = snprintf(line, sizeof(line), "follow %s\n", name);
-	queue(l, line, (size_t)n);
-	int r = session_loop(l, false, false, &status, d);
-	close(l->fd);
+	l->serial = serial;
+	if ((l->fd = ctl_connect(where, serial, &lock_fd, d)) >= 0) {
+		char line[128];
+		int n = snprintf(line, sizeof(line), "follow %s\n", name);
+		queue(l, line, (size_t)n);
+		r = session_loop(l, sig_fd, false, false, &status, d);
+		close(l->fd);
+	}
 	if (lock_fd >= 0)
 		close(lock_fd);
 	free(l);
+	close(sig_fd);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	return r;
 }
