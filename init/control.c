@@ -206,9 +206,10 @@ static void start_answer(struct control *c, struct peer *p, const char *line, si
 	struct control_request req;
 	int r = too_long ? -E2BIG : control_parse(line, len, &req);
 
-	/* A session's lines after it ended (a ping, an end on its way): no
-	 * command, no answer. */
-	if (r == 0 && session_verb(req.verb))
+	/* A session's lines after it ended (a ping, an end on its way), and
+	 * the empty line a host sends first to end one an earlier host left
+	 * half-written: no command, no answer. */
+	if ((r == 0 && session_verb(req.verb)) || (!too_long && (len == 0 || (len == 1 && line[0] == '\r'))))
 		return;
 	p->answering = true;
 	if (r == -E2BIG)

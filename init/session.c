@@ -256,9 +256,8 @@ void session_poll_fds(const struct session *s, struct pollfd *fds, bool room_for
 
 	fds[0] = (struct pollfd){ .fd = out_events ? s->out_fd : -1, .events = out_events };
 	fds[1] = (struct pollfd){ .fd = s->terminal ? s->console_fd : out_events ? s->err_fd : -1, .events = POLLIN };
-	fds[2] = (struct pollfd){ .fd = s->terminal ? -1 : s->in_fd, .events = POLLOUT };
-	if (fds[2].fd >= 0 && s->stdin_len == 0)
-		fds[2].fd = -1;
+	/* The terminal's input is its master: polled twice, for each way. */
+	fds[2] = (struct pollfd){ .fd = s->stdin_len ? s->in_fd : -1, .events = POLLOUT };
 }
 
 /* The terminal's master, from the session through the console socket. */
