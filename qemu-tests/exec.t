@@ -9,6 +9,7 @@
 # mid-session leaves no command behind (the init hears no ping and ends it)
 # and the next ctl is answered; logs -f follows until ^C, and then the line
 # serves the next command. tests/init-exec.t does the rest over the socket.
+# BOOT_FLAGS="--machine microvm" runs it on microvm.
 . "$(dirname "$0")/../tests/lib.sh"
 require_qemu
 work=$(mktemp -d)
@@ -34,7 +35,7 @@ services:
 YAML
 "$BULKHEAD" build -q "$work/exec.yml" -o "$work/exec" || { not_ok "the appliance builds"; done_testing; exit 1; }
 boot_log=$work/console
-"$BULKHEAD" run --timeout 900 "$work/exec" </dev/null >"$boot_log" 2>&1 &
+"$BULKHEAD" run --timeout 900 ${BOOT_FLAGS:-} "$work/exec" </dev/null >"$boot_log" 2>&1 &
 run_pid=$!
 check "the appliance comes up" until_logged '^\[walled\] walled up' 240
 
