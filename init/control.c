@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The control channel: the host's way to ask PID 1 for ps, logs, restart,
- * stop, poweroff and the network counters (net). One command line, answered in text.
+ * stop, poweroff and the network counters (net), one command line answered
+ * in text; and to run a command in a container (exec) or follow a log.
  *
  * Only the host reaches it. In the VM it is the serial line QEMU joins to
  * DIR/ctl.sock (bulkhead.ctl=ttyS1), and nothing else; without that option
@@ -15,7 +16,14 @@
  * goes), a peer that makes no progress for CONTROL_IDLE_MS is dropped, and
  * at most CONTROL_PEERS_MAX sockets are served at once (a new one pushes out
  * the one idle longest). The serial line is a peer that is never closed: a
- * stalled answer there is discarded and the line serves the next command. */
+ * stalled answer there is discarded and the line serves the next command.
+ *
+ * Sessions (ctl exec, logs -f; docs/ctl.md) keep a peer both ways: the
+ * host's lines go on coming (stdin, pings, end) while the answer goes out
+ * (frames for exec, session.c's). A session hears a ping every second from
+ * a live host; after CTL_SESSION_IDLE_MS of silence (the serial line has no
+ * hang-up) it ends and its command is killed. "sync TOKEN" from a new host
+ * ends whatever the line was doing. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>

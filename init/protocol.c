@@ -115,12 +115,11 @@ static int parse_operand(enum operand kind, const char *arg, size_t len, struct 
 			const char *flags = space + 1;
 			size_t n = len - first - 1;
 			/* One spelling each: "ti" is not "it" (fuzz/control.c). */
-			if (n == 1 && (flags[0] == 'i' || flags[0] == 't'))
-				out->interactive = flags[0] == 'i', out->terminal = flags[0] == 't';
-			else if (n == 2 && flags[0] == 'i' && flags[1] == 't')
-				out->interactive = out->terminal = true;
-			else
+			bool it = n == 2 && flags[0] == 'i' && flags[1] == 't';
+			if (!it && (n != 1 || (flags[0] != 'i' && flags[0] != 't')))
 				return -EINVAL;
+			out->interactive = it || flags[0] == 'i';
+			out->terminal = it || flags[0] == 't';
 		}
 		/* the name */
 		__attribute__((fallthrough));
