@@ -156,6 +156,14 @@ if command -v script >/dev/null; then
   check "-it: the command has a terminal" grep -q '/dev/pts/[0-9]' "$work/tty"
   check "  ... of the host terminal's size (33 101)" grep -q '^33 101' "$work/tty"
   check "  ... and ctl exits with its status (3, got $status)" test "$status" -eq 3
+  script -qec "stty -g >$work/before; $BULKHEAD ctl --socket $(sock) exec -it walled -- sh -c 'exit 4'; stty -g >$work/after1; \
+    $BULKHEAD ctl --socket $(sock) exec -it walled -- sleep 30 </dev/tty & i=0; \
+    while [ \"\$(stty -g)\" = \"\$(cat $work/before)\" ] && [ \$i -lt 600 ]; do i=\$((i + 1)); sleep 0.1; done; \
+    kill -TERM \$!; wait; stty -g >$work/after2" \
+    /dev/null </dev/null >/dev/null 2>&1
+  check "-it: the host's terminal is restored after the session, as it was" \
+    sh -c "test -s '$work/before' && cmp -s '$work/before' '$work/after1'"
+  check "  ... also when ctl is ended by SIGTERM mid-session" cmp -s "$work/before" "$work/after2"
   mkfifo "$work/keys"
   (script -qec "$BULKHEAD ctl --socket $(sock) exec -it walled -- sh -c 'trap \"echo got SIGINT; exit 5\" INT; echo ready; while :; do sleep 0.1; done'" \
     /dev/null <"$work/keys" >"$work/tty" 2>&1; echo "status $?" >>"$work/tty") & holders+=($!)
