@@ -229,6 +229,8 @@ int session_line(struct session *s, const struct control_ops *ops, const struct 
 	case CONTROL_IN:
 		if (!s->interactive || s->in_eof || req->data_len > sizeof(s->stdin_buf) - s->stdin_len)
 			return -EINVAL;
+		if (s->started && s->in_fd < 0 && s->console_fd < 0)
+			return 0; /* the command closed its stdin (or is over): nowhere to go */
 		memcpy(s->stdin_buf + s->stdin_len, req->data, req->data_len);
 		s->stdin_len += req->data_len;
 		return 0;
