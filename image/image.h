@@ -392,7 +392,17 @@ int check_kernel(const char *config, bool quiet, struct diag *d);
 /* ---- ctl.c ---- */
 /* Sends COMMAND [ARG] to the init at the socket path WHERE and copies the answer to stdout. Returns 0, 1
  * when the init answered with an error, or -1 with d set. */
-int ctl_command(const char *where, const char *command, const char *arg, struct diag *d);
+int ctl_command(const char *where, bool serial, const char *command, const char *arg, struct diag *d);
+/* Connects to WHERE; SERIAL (--vm): takes the line's lock (*LOCK_FD, to
+ * close at the end) and syncs it. The connection, or -1 with D. */
+int ctl_connect(const char *where, bool serial, int *lock_fd, struct diag *d);
+/* ---- ctl-session.c: exec and logs -f ---- */
+/* Runs ARGV in NAME's container; returns its status (CTL_EXEC_REFUSED when
+ * the init refused), or -1 with D when the appliance cannot be reached. */
+int ctl_exec(const char *where, bool serial, const char *name, bool interactive, bool terminal, char *const *argv,
+	     struct diag *d);
+/* Follows NAME's log until SIGINT, SIGTERM or SIGHUP: 0, 1 for an error answer, -1 with D. */
+int ctl_follow(const char *where, bool serial, const char *name, struct diag *d);
 /* Sends TEXT to the socket at WHERE and drops the answer. */
 int ctl_raw(const char *where, const char *text, struct diag *d);
 /* Presses the ACPI power button of the appliance `bulkhead run DIR` boots. */

@@ -120,6 +120,8 @@ static const char usage[] =
 	"      off; `bulkhead run` then exits with the appliance's status.\n"
 	"\n"
 	"  bulkhead ctl --vm DIR | --socket PATH  COMMAND [NAME]\n"
+	"  bulkhead ctl --vm DIR | --socket PATH  exec [-i] [-t] NAME -- CMD [ARG...]\n"
+	"  bulkhead ctl --vm DIR | --socket PATH  logs -f NAME\n"
 	"      Talk to a running appliance's init: ps (name, phase, state, pid,\n"
 	"      restarts, uptime, memory.current, addresses on its networks), logs\n"
 	"      NAME, restart NAME, stop NAME, poweroff, net (each rule counter of the\n"
@@ -128,6 +130,14 @@ static const char usage[] =
 	"      container reaches it. --socket PATH: an init run on this host without\n"
 	"      bulkhead.ctl=, whose socket is " CONTROL_SOCKET " in its own mount\n"
 	"      namespace (as root: /proc/PID/root" CONTROL_SOCKET ").\n"
+	"      Lines of logs carry the time since boot they were read at. logs -f\n"
+	"      follows the log until ^C. exec runs CMD in NAME's running container,\n"
+	"      with its sandbox (namespaces, cgroup, user, capabilities, Landlock,\n"
+	"      seccomp); CMD's stdout and stderr come apart, its status is ctl's\n"
+	"      (" CONTRACT_STR(CTL_EXEC_REFUSED) " when nothing ran: no such container, not running). -i\n"
+	"      passes stdin; -t gives CMD a terminal (stdin must be one; ^C reaches\n"
+	"      CMD). ^C without -t ends CMD. One session at a time on --vm's line: a\n"
+	"      second ctl is refused while it runs.\n"
 	"\n"
 	"  bulkhead check-kernel [--quiet] [CONFIG]\n"
 	"      Report which features bulkhead needs (namespaces, cgroup v2 controllers,\n"
@@ -391,6 +401,45 @@ static int cmd_accel(int argc, char **argv)
 	return 0;
 }
 
+/* ctl exec [-i] [-t] NAME [--] CMD [ARG...] */
+static int ctl_exec_command(const char *where, bool serial, int argc, char **argv)
+{
+	bool interactive = false, terminal = false;
+	struct diag d = { "" };
+	int i = 0;
+
+	for (; i < argc && argv[i][0] == '-' && argv[i][1] && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "--interactive") == 0)
+			interactive = true;
+		else if (strcmp(argv[i], "--tty") == 0)
+			terminal = true;
+		else if (argv[i][1] != '-' && strspn(argv[i] + 1, "it") == strlen(argv[i] + 1)) {
+			interactive |= strchr(argv[i], 'i') != NULL;
+			terminal |= strchr(argv[i], 't') != NULL;
+		} else {
+			fprintf(stderr, "bulkhead ctl exec: unknown option %s (-i, -t, -it)\n", argv[i]);
+			return 2;
+		}
+	}
+	const char *name = i < argc ? argv[i++] : NULL;
+	if (i < argc && strcmp(argv[i], "--") == 0)
+		i++;
+	if (!name || i >= argc) {
+		fprintf(stderr, "bulkhead ctl: expected exec [-i] [-t] NAME -- COMMAND [ARG...] (see bulkhead --help)\n");
+		return 2;
+	}
+	if (terminal && !isatty(STDIN_FILENO)) {
+		fprintf(stderr, "bulkhead ctl exec: -t needs a terminal on stdin (drop -t, or run it from one)\n");
+		return 2;
+	}
+	int status = ctl_exec(where, serial, name, interactive, terminal, argv + i, &d);
+	if (status < 0) {
+		fprintf(stderr, "bulkhead ctl: %s\n", d.msg);
+		return CTL_EXEC_REFUSED;
+	}
+	return status;
+}
+
 static int cmd_ctl(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -401,12 +450,14 @@ static int cmd_ctl(int argc, char **argv)
 	};
 	char where[4200] = "";
 	struct diag d = { "" };
+	bool serial = false;
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
-		if (opt == 'v')
+		if (opt == 'v') {
 			snprintf(where, sizeof(where), "%s/" RUN_CTL_SOCKET, optarg);
-		else if (opt == 's')
+			serial = true;
+		} else if (opt == 's')
 			snprintf(where, sizeof(where), "%s", optarg);
 		else if (opt == 'h') {
 			fputs(usage, stdout);
@@ -418,11 +469,24 @@ static int cmd_ctl(int argc, char **argv)
 		fprintf(stderr, "bulkhead ctl: say which appliance: --vm DIR or --socket PATH (see bulkhead --help)\n");
 		return 2;
 	}
+	if (optind < argc && strcmp(argv[optind], "exec") == 0)
+		return ctl_exec_command(where, serial, argc - optind - 1, argv + optind + 1);
+	if (optind + 2 < argc && strcmp(argv[optind], "logs") == 0 &&
+	    (strcmp(argv[optind + 1], "-f") == 0 || strcmp(argv[optind + 1], "--follow") == 0)) {
+		if (optind + 3 != argc) {
+			fprintf(stderr, "bulkhead ctl: expected logs -f NAME (see bulkhead --help)\n");
+			return 2;
+		}
+		int r = ctl_follow(where, serial, argv[optind + 2], &d);
+		if (r < 0)
+			fprintf(stderr, "bulkhead ctl: %s\n", d.msg);
+		return r < 0 ? APPLIANCE_STATUS_FAILED : r;
+	}
 	if (optind >= argc || argc - optind > 2) {
 		fprintf(stderr, "bulkhead ctl: expected COMMAND [NAME] (see bulkhead --help)\n");
 		return 2;
 	}
-	int r = ctl_command(where, argv[optind], optind + 1 < argc ? argv[optind + 1] : NULL, &d);
+	int r = ctl_command(where, serial, argv[optind], optind + 1 < argc ? argv[optind + 1] : NULL, &d);
 	if (r < 0) {
 		fprintf(stderr, "bulkhead ctl: %s\n", d.msg);
 		return APPLIANCE_STATUS_FAILED;

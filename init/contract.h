@@ -33,6 +33,20 @@
 #define CONTROL_DIR "/run/bulkhead"
 #define CONTROL_SOCKET CONTROL_DIR "/ctl.sock"
 
+/* A control session's answer (bulkhead ctl exec: init/session.c writes it,
+ * image/ctl-session.c reads it): frames of a kind byte, a big-endian 16-bit
+ * length and that many bytes, binary-safe. The exit frame is the last; its
+ * bytes are the status in decimal. The host sends lines (init/protocol.c),
+ * a ping every CTL_PING_MS; a session that hears nothing for
+ * CTL_SESSION_IDLE_MS lost its host and ends, its command killed. */
+#define CTL_FRAME_STDOUT 'o'
+#define CTL_FRAME_STDERR 'e'
+#define CTL_FRAME_EXIT 'x'
+#define CTL_FRAME_HEADER 3
+#define CTL_PING_MS 1000
+#define CTL_SESSION_IDLE_MS 10000
+#define CTL_EXEC_REFUSED 125 /* exec's status when nothing ran: no such container, not running, ... */
+
 /* ---- the kernel command line: bulkhead.* options ---- */
 /* Numbers in MiB, written by bulkhead build into DIR/cmdline. */
 #define BOOT_OPTION_MEMORY "bulkhead.memory=" /* the memory the appliance was built to need */

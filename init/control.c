@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The control channel: the host's way to ask PID 1 for ps, logs, restart,
- * stop, poweroff and the network counters (net). One command line, answered in text.
+ * stop, poweroff and the network counters (net), one command line answered
+ * in text; and to run a command in a container (exec) or follow a log.
  *
  * Only the host reaches it. In the VM it is the serial line QEMU joins to
  * DIR/ctl.sock (bulkhead.ctl=ttyS1), and nothing else; without that option
@@ -15,7 +16,14 @@
  * goes), a peer that makes no progress for CONTROL_IDLE_MS is dropped, and
  * at most CONTROL_PEERS_MAX sockets are served at once (a new one pushes out
  * the one idle longest). The serial line is a peer that is never closed: a
- * stalled answer there is discarded and the line serves the next command. */
+ * stalled answer there is discarded and the line serves the next command.
+ *
+ * Sessions (ctl exec, logs -f; docs/ctl.md) keep a peer both ways: the
+ * host's lines go on coming (stdin, pings, end) while the answer goes out
+ * (frames for exec, session.c's). A session hears a ping every second from
+ * a live host; after CTL_SESSION_IDLE_MS of silence (the serial line has no
+ * hang-up) it ends and its command is killed. "sync TOKEN" from a new host
+ * ends whatever the line was doing. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -32,6 +40,7 @@
 #include <unistd.h>
 
 #include "init.h"
+#include "session.h"
 
 #define CONTROL_OUT_BYTES 4096 /* one peer's answer buffer; the rest waits in the file */
 #define CONTROL_IDLE_MS 5000L  /* a peer that makes no progress this long is dropped */
@@ -44,13 +53,18 @@ struct peer {
 	int fd;            /* -1: a free slot */
 	bool tty;          /* the serial line: never closed; answers end with EOT */
 	bool answering;    /* the command was read; now the answer goes out */
-	bool skip_line;    /* the serial line: the rest of an over-long line is dropped */
+	bool live;         /* a session (exec, logs -f): the host's lines keep coming meanwhile */
+	bool framed;       /* the answer is frames (exec) or sync's: no EOT after it */
+	bool keep_open;    /* sync: the next command follows on the same peer */
+	bool skip_line;    /* the rest of an over-long line is dropped */
 	char in[CONTROL_LINE_MAX];
 	size_t in_len;
 	char out[CONTROL_OUT_BYTES];
 	size_t out_len, out_off;
 	size_t ps_next;    /* ps: the next line to write; 0 when not answering ps */
 	int files[2];      /* logs: NAME.log.1 then NAME.log, streamed; net: [1]; -1 when done */
+	const char *follow; /* logs -f: the container whose NAME.log is followed past its end */
+	struct session *session; /* exec */
 	bool ended;        /* the answer is complete in out (EOT included) */
 	long idle_until;   /* dropped when no progress by then */
 	long quiet_until;  /* the serial line: hung up or failing; not polled until then */
@@ -58,6 +72,7 @@ struct peer {
 
 struct control {
 	int listen_fd;
+	const struct control_ops *ops; /* control_handle's, for what ends a session */
 	struct peer tty;
 	struct peer peers[CONTROL_PEERS_MAX];
 };
@@ -70,34 +85,46 @@ static long clock_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-static void peer_reset(struct peer *p)
+/* The answer (and a session with it: its command is killed) is over; what
+ * the host sent after it stays. */
+static void answer_reset(struct control *c, struct peer *p)
 {
 	for (int i = 0; i < 2; i++)
 		if (p->files[i] >= 0)
 			close(p->files[i]);
 	p->files[0] = p->files[1] = -1;
-	p->answering = p->ended = p->skip_line = false;
-	p->in_len = p->out_len = p->out_off = p->ps_next = 0;
+	session_free(p->session, c->ops);
+	p->session = NULL;
+	p->follow = NULL;
+	p->answering = p->ended = p->live = p->framed = p->keep_open = false;
+	p->out_len = p->out_off = p->ps_next = 0;
+}
+
+static void peer_reset(struct control *c, struct peer *p)
+{
+	answer_reset(c, p);
+	p->skip_line = false;
+	p->in_len = 0;
 	p->idle_until = clock_ms() + CONTROL_IDLE_MS;
 }
 
-static void peer_close(struct peer *p)
+static void peer_close(struct control *c, struct peer *p)
 {
-	peer_reset(p);
+	peer_reset(c, p);
 	if (p->fd >= 0 && !p->tty)
 		close(p->fd);
 	if (!p->tty)
 		p->fd = -1;
 }
 
-static void peer_drop(struct peer *p, const char *why)
+static void peer_drop(struct control *c, struct peer *p, const char *why)
 {
 	log_warn("control: dropped a peer that %s%s", why, p->tty ? " (serial line)" : "");
 	/* The serial line's host stopped reading: what the kernel still holds
 	 * for it goes too, so that the next host reads only its own answer. */
 	if (p->tty && p->answering)
 		tcflush(p->fd, TCOFLUSH);
-	peer_close(p);
+	peer_close(c, p);
 }
 
 static void say(struct peer *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -113,16 +140,52 @@ static void say(struct peer *p, const char *fmt, ...)
 		p->out_len += (size_t)n < room ? (size_t)n : room - 1;
 }
 
-static void open_logs(struct peer *p, const char *name)
+/* exec refused before a session began: its answer is frames all the same. */
+static void refuse_exec(struct peer *p, const char *why)
+{
+	char status[8];
+	size_t n = strlen(why) < 200 ? strlen(why) : 200;
+	int m = snprintf(status, sizeof(status), "%d", CTL_EXEC_REFUSED);
+
+	p->out[p->out_len++] = CTL_FRAME_STDERR;
+	p->out[p->out_len++] = 0;
+	p->out[p->out_len++] = (char)n;
+	memcpy(p->out + p->out_len, why, n);
+	p->out_len += n;
+	p->out[p->out_len++] = CTL_FRAME_EXIT;
+	p->out[p->out_len++] = 0;
+	p->out[p->out_len++] = (char)m;
+	memcpy(p->out + p->out_len, status, (size_t)m);
+	p->out_len += (size_t)m;
+	p->framed = p->ended = true;
+}
+
+static int open_log(const char *name, const char *suffix)
 {
 	char path[PATH_MAX];
 
-	/* The older file first: the output reads in order. NAME is the
-	 * spec's own (validated at load), never the client's text. */
-	snprintf(path, sizeof(path), "%s/%s.log.1", CONTAINER_LOG_DIR, name);
-	p->files[0] = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	snprintf(path, sizeof(path), "%s/%s.log", CONTAINER_LOG_DIR, name);
-	p->files[1] = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	/* NAME is the spec's own (validated at load), never the client's text. */
+	snprintf(path, sizeof(path), "%s/%s.log%s", CONTAINER_LOG_DIR, name, suffix);
+	return open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+}
+
+static void open_logs(struct peer *p, const char *name)
+{
+	/* The older file first: the output reads in order. */
+	p->files[0] = open_log(name, ".1");
+	p->files[1] = open_log(name, "");
+}
+
+/* logs -f read NAME.log to its end: was it rotated (renamed NAME.log.1,
+ * a new NAME.log begun)? Then what is left of it is read, and the new one. */
+static bool log_rotated(const struct peer *p)
+{
+	char path[PATH_MAX];
+	struct stat now, ours;
+
+	snprintf(path, sizeof(path), "%s/%s.log", CONTAINER_LOG_DIR, p->follow);
+	return stat(path, &now) == 0 && fstat(p->files[1], &ours) == 0 &&
+	       (now.st_ino != ours.st_ino || now.st_dev != ours.st_dev);
 }
 
 static void reply_result(struct peer *p, int r, const char *what, const char *name)
@@ -139,24 +202,55 @@ static void reply_result(struct peer *p, int r, const char *what, const char *na
 		say(p, "error: %s %s: %s\n", what, name, strerror(-r));
 }
 
-/* The command line is complete: start its answer. */
-static void start_answer(const struct control_ops *ops, struct peer *p, const char *line, size_t len, bool too_long)
+static bool session_verb(enum control_verb v)
 {
+	return v >= CONTROL_ARG && v <= CONTROL_END;
+}
+
+/* The command line is complete: start its answer. */
+static void start_answer(struct control *c, struct peer *p, const char *line, size_t len, bool too_long)
+{
+	const struct control_ops *ops = c->ops;
 	struct control_request req;
 	int r = too_long ? -E2BIG : control_parse(line, len, &req);
 
+	/* A session's lines after it ended (a ping, an end on its way), and
+	 * the empty line a host sends first to end one an earlier host left
+	 * half-written: no command, no answer. */
+	if ((r == 0 && session_verb(req.verb)) || (!too_long && (len == 0 || (len == 1 && line[0] == '\r'))))
+		return;
 	p->answering = true;
 	if (r == -E2BIG)
 		say(p, "error: a command line is at most %d bytes\n", CONTROL_LINE_MAX - 1);
-	else if (r == -ENAMETOOLONG || (r == 0 && req.name[0] && !ops->lookup(ops->ctx, req.name)))
-		say(p, "error: no service named \"%.*s\"\n", 63, r == 0 ? req.name : "(a name too long)");
-	else if (r < 0)
+	else if (r < 0 && req.verb == CONTROL_EXEC && r != -ENAMETOOLONG)
+		refuse_exec(p, "error: exec NAME [i|t|it], then the command's arguments\n");
+	else if (r == -ENAMETOOLONG || (r == 0 && req.name[0] && req.verb != CONTROL_SYNC &&
+					   !ops->lookup(ops->ctx, req.name))) {
+		char why[128];
+		snprintf(why, sizeof(why), "error: no service named \"%.*s\"\n", 63,
+			 r == 0 ? req.name : "(a name too long)");
+		if (req.verb == CONTROL_EXEC)
+			refuse_exec(p, why);
+		else
+			say(p, "%s", why);
+	} else if (r < 0)
 		say(p, "error: unknown command (ps, logs NAME, restart NAME, stop NAME, poweroff, net)\n");
 	else if (req.verb == CONTROL_PS)
 		p->ps_next = 1;
 	else if (req.verb == CONTROL_LOGS)
 		open_logs(p, ops->lookup(ops->ctx, req.name));
-	else if (req.verb == CONTROL_RESTART)
+	else if (req.verb == CONTROL_FOLLOW) {
+		p->follow = ops->lookup(ops->ctx, req.name);
+		p->live = true;
+		open_logs(p, p->follow);
+	} else if (req.verb == CONTROL_EXEC) {
+		if (!(p->session = session_new(req.name, req.interactive, req.terminal)))
+			return refuse_exec(p, "error: out of memory\n");
+		p->live = p->framed = true;
+	} else if (req.verb == CONTROL_SYNC) {
+		say(p, "synced %s\n", req.name);
+		p->framed = p->keep_open = true;
+	} else if (req.verb == CONTROL_RESTART)
 		reply_result(p, ops->restart(ops->ctx, req.name), "restart", req.name);
 	else if (req.verb == CONTROL_STOP)
 		reply_result(p, ops->stop(ops->ctx, req.name), "stop", req.name);
@@ -169,14 +263,76 @@ static void start_answer(const struct control_ops *ops, struct peer *p, const ch
 		say(p, "ok: powering off\n");
 		ops->request_shutdown(ops->ctx, "bulkhead ctl poweroff");
 	}
+	if (p->live)
+		p->idle_until = clock_ms() + CTL_SESSION_IDLE_MS;
 }
 
-/* Tops up the answer buffer from its source: ps lines, then log files. */
-static void fill(const struct control_ops *ops, struct peer *p)
+/* The reaper's word on an exec session, through exec.c. */
+static void session_over(void *ctx, pid_t pid, int status)
 {
+	struct control *c = ctx;
+
+	if (c->tty.session && session_pid(c->tty.session) == pid)
+		session_ended(c->tty.session, status);
+	for (size_t i = 0; i < CONTROL_PEERS_MAX; i++)
+		if (c->peers[i].session && session_pid(c->peers[i].session) == pid)
+			session_ended(c->peers[i].session, status);
+}
+
+/* A line from the host while its session runs. */
+static void session_input(struct control *c, struct peer *p, const char *line, size_t len)
+{
+	struct control_request req;
+
+	if (control_parse(line, len, &req) < 0) {
+		log_warn("control: a session's host sent a line that is not the protocol's; ignored");
+		return;
+	}
+	if (req.verb == CONTROL_PING)
+		return;
+	if (req.verb == CONTROL_SYNC) {
+		/* A new host on the serial line: the last one is gone. */
+		if (p->tty)
+			tcflush(p->fd, TCOFLUSH);
+		answer_reset(c, p);
+		return start_answer(c, p, line, len, false);
+	}
+	if (req.verb == CONTROL_END) {
+		/* logs -f: done once what was read went out. exec: the command is
+		 * killed, and its status ends the answer as usual. */
+		if (p->follow) {
+			for (int i = 0; i < 2; i++)
+				if (p->files[i] >= 0)
+					close(p->files[i]);
+			p->files[0] = p->files[1] = -1;
+			p->follow = NULL;
+			p->live = false;
+		} else if (p->session && session_pid(p->session) > 0)
+			c->ops->exec_cancel(c->ops->ctx, session_pid(p->session));
+		else if (p->session) {
+			answer_reset(c, p);
+			refuse_exec(p, "error: ended before it ran\n");
+		}
+		return;
+	}
+	if (!p->session || session_line(p->session, c->ops, &req, session_over, c) < 0)
+		log_warn("control: a session's host sent a line out of place; ignored");
+}
+
+/* Tops up the answer buffer from its source: ps lines, log files, a session. */
+static void fill(struct control *c, struct peer *p)
+{
+	const struct control_ops *ops = c->ops;
+
 	memmove(p->out, p->out + p->out_off, p->out_len - p->out_off);
 	p->out_len -= p->out_off;
 	p->out_off = 0;
+	if (p->session) {
+		bool done;
+		p->out_len += session_pump(p->session, p->out + p->out_len, sizeof(p->out) - p->out_len, &done);
+		p->ended = done;
+		return;
+	}
 	while (p->ps_next) {
 		char line[256];
 		size_t n = ops->ps_line(ops->ctx, p->ps_next - 1, line, sizeof(line));
@@ -191,28 +347,37 @@ static void fill(const struct control_ops *ops, struct peer *p)
 		p->ps_next++;
 	}
 	for (int i = 0; i < 2; i++) {
+		if (i == 1 && p->follow && p->files[1] < 0 && (p->files[1] = open_log(p->follow, "")) < 0)
+			return; /* no log yet: it comes with the container's first line */
 		while (p->files[i] >= 0 && p->out_len < sizeof(p->out)) {
 			ssize_t n = read(p->files[i], p->out + p->out_len, sizeof(p->out) - p->out_len);
-			if (n <= 0) {
-				close(p->files[i]);
-				p->files[i] = -1;
-			} else
+			if (n > 0) {
 				p->out_len += (size_t)n;
+				continue;
+			}
+			if (i == 1 && p->follow && n == 0 && !log_rotated(p))
+				return; /* all of it read: more comes as the container writes */
+			close(p->files[i]);
+			p->files[i] = -1;
+			if (i == 1 && p->follow)
+				p->files[1] = open_log(p->follow, "");
 		}
 		if (p->files[i] >= 0)
 			return;
 	}
-	if (!p->ended && p->out_len < sizeof(p->out)) {
-		if (p->tty)
+	if (!p->ended && !p->follow && p->out_len < sizeof(p->out)) {
+		if (p->tty && !p->framed)
 			p->out[p->out_len++] = EOT;
 		p->ended = true;
 	}
 }
 
+static void take_lines(struct control *c, struct peer *p);
+
 /* Writes what the peer takes now; ends the exchange once all went out. */
-static void send_answer(const struct control_ops *ops, struct peer *p)
+static void send_answer(struct control *c, struct peer *p)
 {
-	fill(ops, p);
+	fill(c, p);
 	while (p->out_off < p->out_len) {
 		ssize_t n = write(p->fd, p->out + p->out_off, p->out_len - p->out_off);
 		if (n < 0 && errno == EINTR)
@@ -220,23 +385,65 @@ static void send_answer(const struct control_ops *ops, struct peer *p)
 		if (n < 0 && errno == EAGAIN)
 			return;
 		if (n <= 0)
-			return peer_close(p); /* the peer went away */
+			return peer_close(c, p); /* the peer went away */
 		p->out_off += (size_t)n;
-		p->idle_until = clock_ms() + CONTROL_IDLE_MS;
-		fill(ops, p);
+		if (!p->live) /* a session's host shows it is there by its pings */
+			p->idle_until = clock_ms() + CONTROL_IDLE_MS;
+		fill(c, p);
 	}
-	if (p->ended) {
+	if (p->ended && p->keep_open) {
+		answer_reset(c, p);
+		p->idle_until = clock_ms() + CONTROL_IDLE_MS;
+		take_lines(c, p);
+	} else if (p->ended) {
 		/* The serial line: ready for the next command, once the rest of
 		 * an over-long line it answered went by. */
 		bool skip = p->skip_line;
-		peer_close(p);
+		peer_close(c, p);
 		p->skip_line = skip && p->tty;
 	}
 }
 
-/* Reads what came; a complete line starts its answer. */
-static void read_command(const struct control_ops *ops, struct peer *p)
+/* Takes the complete lines read: a command, or a session's lines. */
+static void take_lines(struct control *c, struct peer *p)
 {
+	while (p->fd >= 0 && (!p->answering || p->live)) {
+		if (p->session && !session_wants_input(p->session))
+			return; /* its stdin is full: the host's lines wait */
+		char *newline = memchr(p->in, '\n', p->in_len);
+		if (!newline) {
+			if (p->in_len < sizeof(p->in))
+				return;
+			p->in_len = 0;
+			if (p->skip_line || p->live) {
+				p->skip_line = true;
+				return;
+			}
+			start_answer(c, p, p->in, sizeof(p->in), true);
+			p->skip_line = p->tty;
+			return;
+		}
+		char line[CONTROL_LINE_MAX];
+		size_t len = (size_t)(newline - p->in);
+		memcpy(line, p->in, len);
+		p->in_len -= len + 1;
+		memmove(p->in, newline + 1, p->in_len);
+		if (p->skip_line)
+			p->skip_line = false;
+		else if (p->live)
+			session_input(c, p, line, len);
+		else
+			start_answer(c, p, line, len, false);
+	}
+}
+
+/* Reads what came. The serial line reads one command at a time: what
+ * follows its newline waits in the kernel's buffer, which we do not read
+ * while answering, and bytes already read past it are dropped then. */
+static void read_input(struct control *c, struct peer *p)
+{
+	if (p->in_len == sizeof(p->in))
+		return take_lines(c, p);
 	ssize_t n = read(p->fd, p->in + p->in_len, sizeof(p->in) - p->in_len);
 
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
@@ -247,44 +454,28 @@ static void read_command(const struct control_ops *ops, struct peer *p)
 		p->quiet_until = clock_ms() + CONTROL_QUIET_MS;
 		return;
 	}
-	if (n == 0 && p->in_len)
-		return start_answer(ops, p, p->in, p->in_len, false); /* a last line without its newline */
+	if (n == 0 && p->in_len && !p->live && !p->skip_line) {
+		size_t len = p->in_len;
+		p->in_len = 0;
+		return start_answer(c, p, p->in, len, false); /* a last line without its newline */
+	}
 	if (n <= 0)
-		return peer_close(p);
-	p->idle_until = clock_ms() + CONTROL_IDLE_MS;
-	size_t start = p->in_len;
+		return peer_close(c, p); /* a session's host gone: its command goes */
+	p->idle_until = clock_ms() + (p->live ? CTL_SESSION_IDLE_MS : CONTROL_IDLE_MS);
 	p->in_len += (size_t)n;
-	char *newline = memchr(p->in + start, '\n', p->in_len - start);
-	if (p->skip_line) {
-		/* The rest of an over-long line, already answered: skip it. */
-		if (newline) {
-			size_t rest = p->in_len - (size_t)(newline + 1 - p->in);
-			memmove(p->in, newline + 1, rest);
-			p->in_len = rest;
-			p->skip_line = false;
-		} else
-			p->in_len = 0;
-		return;
-	}
-	if (newline) {
-		/* The serial line reads one command at a time: what follows the
-		 * newline waits in the kernel's buffer, which we do not read
-		 * while answering. Bytes already read past it are dropped. */
-		start_answer(ops, p, p->in, (size_t)(newline - p->in), false);
-	} else if (p->in_len == sizeof(p->in)) {
-		start_answer(ops, p, p->in, p->in_len, true);
-		p->skip_line = p->tty;
-	}
+	take_lines(c, p);
 }
 
-static void serve_peer(const struct control_ops *ops, struct peer *p, short revents)
+static void serve_peer(struct control *c, struct peer *p, short revents)
 {
-	if (!p->answering && (revents & (POLLIN | POLLHUP | POLLERR)))
-		read_command(ops, p);
+	if (p->live && !p->tty && (revents & (POLLHUP | POLLERR)))
+		return peer_close(c, p); /* the host is gone: its command goes */
+	if ((!p->answering || p->live) && (revents & (POLLIN | POLLHUP | POLLERR)))
+		read_input(c, p);
 	else if (p->answering && (revents & (POLLHUP | POLLERR)) && !p->tty)
-		return peer_close(p);
+		return peer_close(c, p);
 	if (p->fd >= 0 && p->answering)
-		send_answer(ops, p);
+		send_answer(c, p);
 }
 
 /* ---- the listening socket and the serial line ---- */
@@ -349,7 +540,7 @@ struct control *control_new(const struct boot_options *o)
 	if (o->ctl_tty[0]) {
 		if ((c->tty.fd = tty_open(o->ctl_tty)) < 0)
 			log_warn("control on %s: %s (bulkhead ctl will not reach us)", o->ctl_tty, strerror(-c->tty.fd));
-		peer_reset(&c->tty);
+		peer_reset(c, &c->tty);
 	} else if ((c->listen_fd = listen_socket()) < 0) {
 		log_warn("control socket %s: %s (bulkhead ctl will not reach us)", CONTROL_SOCKET,
 			 strerror(-c->listen_fd));
@@ -368,7 +559,7 @@ static struct peer *free_slot(struct control *c)
 		if (c->peers[i].idle_until < oldest->idle_until)
 			oldest = &c->peers[i];
 	}
-	peer_drop(oldest, "was idle longest when more connections came");
+	peer_drop(c, oldest, "was idle longest when more connections came");
 	return oldest;
 }
 
@@ -381,27 +572,42 @@ static void accept_peers(struct control *c)
 			return;
 		struct peer *p = free_slot(c);
 		p->fd = fd;
-		peer_reset(p);
+		peer_reset(c, p);
 	}
 }
 
 static short wanted_events(const struct peer *p)
 {
-	return p->answering ? (short)POLLOUT : (short)POLLIN;
+	if (!p->live)
+		return p->answering ? (short)POLLOUT : (short)POLLIN;
+	short events = p->out_off < p->out_len ? POLLOUT : 0;
+	if (!p->session || session_wants_input(p->session))
+		events |= POLLIN;
+	return events;
+}
+
+/* The serial line first, then the sockets' peers. */
+static struct peer *peer_at(struct control *c, size_t i)
+{
+	return i == 0 ? &c->tty : &c->peers[i - 1];
 }
 
 size_t control_poll_fds(struct control *c, struct pollfd *fds)
 {
-	size_t n = 0;
-
 	if (!c)
 		return 0;
-	fds[n++] = (struct pollfd){ .fd = c->listen_fd, .events = POLLIN };
-	bool resting = c->tty.quiet_until > clock_ms();
-	fds[n++] = (struct pollfd){ .fd = resting ? -1 : c->tty.fd, .events = wanted_events(&c->tty) };
-	for (size_t i = 0; i < CONTROL_PEERS_MAX; i++)
-		fds[n++] = (struct pollfd){ .fd = c->peers[i].fd, .events = wanted_events(&c->peers[i]) };
-	return n;
+	fds[0] = (struct pollfd){ .fd = c->listen_fd, .events = POLLIN };
+	for (size_t i = 0; i < 1 + CONTROL_PEERS_MAX; i++) {
+		struct peer *p = peer_at(c, i);
+		struct pollfd *slots = fds + 1 + i * CONTROL_FDS_PER_PEER;
+		bool resting = p->tty && p->quiet_until > clock_ms();
+		slots[0] = (struct pollfd){ .fd = resting ? -1 : p->fd, .events = wanted_events(p) };
+		for (size_t k = 1; k < CONTROL_FDS_PER_PEER; k++)
+			slots[k] = (struct pollfd){ .fd = -1 };
+		if (p->session)
+			session_poll_fds(p->session, slots + 1, sizeof(p->out) - p->out_len > CTL_FRAME_HEADER);
+	}
+	return CONTROL_POLL_MAX;
 }
 
 static bool busy(const struct peer *p)
@@ -427,26 +633,40 @@ long control_deadline(const struct control *c)
 	return next;
 }
 
-static void check_deadline(struct peer *p, long now)
+static void check_deadline(struct control *c, struct peer *p, long now)
 {
+	/* A session waiting for room in its command's stdin does not read
+	 * the host's pings: that silence is ours, not the host's. */
+	if (p->session && !session_wants_input(p->session))
+		p->idle_until = now + CTL_SESSION_IDLE_MS;
 	if (!busy(p) || now < p->idle_until)
 		return;
-	peer_drop(p, p->answering ? "stopped reading its answer" : "sent no complete command line in time");
+	peer_drop(c, p, p->live ? "sent no ping in time: its session ends"
+		  : p->answering ? "stopped reading its answer" : "sent no complete command line in time");
 }
 
 void control_handle(struct control *c, const struct control_ops *ops, const struct pollfd *fds, size_t n)
 {
-	if (!c || n < 2 + CONTROL_PEERS_MAX)
+	if (!c || n < CONTROL_POLL_MAX)
 		return;
-	for (size_t i = 0; i < CONTROL_PEERS_MAX; i++)
-		if (fds[2 + i].fd >= 0 && fds[2 + i].revents)
-			serve_peer(ops, &c->peers[i], fds[2 + i].revents);
-	if (fds[1].fd >= 0 && fds[1].revents)
-		serve_peer(ops, &c->tty, fds[1].revents);
+	c->ops = ops;
+	for (size_t i = 0; i < 1 + CONTROL_PEERS_MAX; i++) {
+		struct peer *p = peer_at(c, i);
+		const struct pollfd *slot = fds + 1 + i * CONTROL_FDS_PER_PEER;
+		if (slot->fd >= 0 && slot->revents)
+			serve_peer(c, p, slot->revents);
+		/* A session moves on its own too: its command's output, its
+		 * status from the reaper, lines waiting for stdin's room, a log
+		 * that grew. Each turn, whatever woke the loop. */
+		if (p->fd >= 0 && p->live) {
+			take_lines(c, p);
+			if (p->fd >= 0 && p->answering)
+				send_answer(c, p);
+		}
+	}
 	if (fds[0].fd >= 0 && (fds[0].revents & POLLIN))
 		accept_peers(c);
 	long now = clock_ms();
-	check_deadline(&c->tty, now);
-	for (size_t i = 0; i < CONTROL_PEERS_MAX; i++)
-		check_deadline(&c->peers[i], now);
+	for (size_t i = 0; i < 1 + CONTROL_PEERS_MAX; i++)
+		check_deadline(c, peer_at(c, i), now);
 }

@@ -289,17 +289,36 @@ int supervisor_exit_status(const struct supervisor *s);
 /* ---- control.c: the host's control channel (see control.c for why) ---- */
 #define CONTROL_LINE_MAX 256   /* a command line with its newline; longer: an error */
 #define CONTROL_PEERS_MAX 8    /* sockets served at once; one more drops the idlest */
-#define CONTROL_POLL_MAX (2 + CONTROL_PEERS_MAX)
+#define CONTROL_FDS_PER_PEER 4 /* the peer, and a session's stdout, stderr (or console socket), stdin */
+#define CONTROL_POLL_MAX (1 + (1 + CONTROL_PEERS_MAX) * CONTROL_FDS_PER_PEER)
+#define CONTROL_DATA_MAX 188   /* bytes a line carries (as base64) for arg and in */
 
-enum control_verb { CONTROL_PS, CONTROL_LOGS, CONTROL_RESTART, CONTROL_STOP, CONTROL_POWEROFF, CONTROL_NET };
+enum control_verb {
+	CONTROL_PS, CONTROL_LOGS, CONTROL_RESTART, CONTROL_STOP, CONTROL_POWEROFF, CONTROL_NET,
+	/* sessions (session.c): */
+	CONTROL_SYNC,   /* sync TOKEN: end what the line was doing, answer "synced TOKEN" */
+	CONTROL_EXEC,   /* exec NAME [i|t|it]: a command in NAME follows as arg lines, then run */
+	CONTROL_FOLLOW, /* follow NAME: logs -f, until end */
+	CONTROL_ARG, CONTROL_ARG_MORE, CONTROL_RUN, /* arg [B64], arg+ B64 (more of the last one), run */
+	CONTROL_IN, CONTROL_EOF, /* in B64: stdin bytes; eof: stdin closed */
+	CONTROL_WINCH,  /* winch ROWS COLS: the host's terminal size */
+	CONTROL_PING,   /* the host is there (every second); a session without it ends */
+	CONTROL_END,    /* the host ends the session */
+};
+#define CONTROL_VERB_LAST CONTROL_END
 struct control_request {
 	enum control_verb verb;
-	char name[64]; /* logs, restart, stop: printable ASCII, no space, 63 bytes at most */
+	char name[64]; /* logs, restart, stop, exec, follow, sync: printable ASCII, no space, 63 bytes at most */
+	bool interactive, terminal; /* exec's flags */
+	unsigned short rows, cols;  /* winch */
+	unsigned char data[CONTROL_DATA_MAX]; /* arg, arg+, in: decoded */
+	size_t data_len;
 };
-/* protocol.c: parses one command line of LEN bytes (not NUL-terminated, without its
+/* protocol.c: parses one line of LEN bytes (not NUL-terminated, without its
  * newline; a trailing \r is ignored): "ps", "logs NAME", "restart NAME",
- * "stop NAME", "poweroff" or "net". Pure: reads only LINE[0..LEN). Returns 0,
- * -ENAMETOOLONG for a name of 64 bytes or more, -EINVAL for anything else. */
+ * "stop NAME", "poweroff", "net", and the session lines above. Pure: reads
+ * only LINE[0..LEN). Returns 0, -ENAMETOOLONG for a name of 64 bytes or
+ * more, -EINVAL for anything else. */
 int control_parse(const char *line, size_t len, struct control_request *out);
 
 /* The serial line of bulkhead.ctl= when given, else the socket. Failures
@@ -309,6 +328,7 @@ struct control *control_new(const struct boot_options *o);
 size_t control_poll_fds(struct control *c, struct pollfd *fds);
 /* What the control channel asks of the one who serves it (the supervisor),
  * each called with CTX: control.c calls no supervision code by name. */
+struct exec_request; /* supervise.h */
 struct control_ops {
 	void *ctx;
 	/* The container named NAME, by its spec's own name (safe in a path), or NULL. */
@@ -322,6 +342,13 @@ struct control_ops {
 	void (*request_shutdown)(void *ctx, const char *why);
 	/* net: a descriptor to read the answer from, or -errno with ERR. */
 	int (*net_report)(void *ctx, struct bh_err *err);
+	/* exec: starts REQ in the container NAME (exec_session_start); the
+	 * session's pid, or -ENOENT (no such container), -ESRCH (not running),
+	 * -EBUSY, another -errno, with ERR. ENDED(CTX_OF_REQ, pid, status) comes
+	 * from the reaper once it is over. */
+	pid_t (*exec_start)(void *ctx, const char *name, const struct exec_request *req, struct bh_err *err);
+	/* Kills a session's command (exec_session_cancel). */
+	void (*exec_cancel)(void *ctx, pid_t session);
 };
 /* After poll: serves the FDS control_poll_fds filled, drops peers past their
  * deadline, asking OPS for what the commands need. Never blocks. */

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "init.h"
@@ -166,8 +168,16 @@ void container_log_line(struct container_log *log, const char *name, const char 
 	console_write(STDOUT_FILENO, out, (size_t)n + len + 1);
 	if (log->fd < 0)
 		return;
-	if (log->bytes + (long)len + 1 > CONTAINER_LOG_MAX)
+	/* The log's line carries when it was read (ctl logs shows it): the
+	 * time since boot, as the kernel's own messages do. */
+	struct timespec boot;
+	char stamp[32];
+	clock_gettime(CLOCK_BOOTTIME, &boot);
+	int m = snprintf(stamp, sizeof(stamp), "[%5ld.%03ld] ", (long)boot.tv_sec, boot.tv_nsec / 1000000L);
+	struct iovec parts[2] = { { stamp, m > 0 ? (size_t)m : 0 }, { out + n, len + 1 } };
+	size_t bytes = parts[0].iov_len + parts[1].iov_len;
+	if (log->bytes + (long)bytes > CONTAINER_LOG_MAX)
 		rotate(log, name);
-	if (log->fd >= 0 && write(log->fd, out + n, len + 1) > 0)
-		log->bytes += (long)len + 1;
+	if (log->fd >= 0 && writev(log->fd, parts, 2) > 0)
+		log->bytes += (long)bytes;
 }

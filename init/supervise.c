@@ -498,6 +498,18 @@ static int stop(void *ctx, const char *name)
 	return container_begin_stop(c);
 }
 
+static pid_t control_exec_start(void *ctx, const char *name, const struct exec_request *req, struct bh_err *err)
+{
+	struct container *c = find_by_name(ctx, name);
+
+	return c ? exec_session_start(ctx, c, req, err) : -ENOENT;
+}
+
+static void control_exec_cancel(void *ctx, pid_t session)
+{
+	exec_session_cancel(ctx, session);
+}
+
 static void control_request_shutdown(void *ctx, const char *why)
 {
 	request_shutdown(ctx, why);
@@ -525,6 +537,8 @@ struct supervisor *supervisor_new(const struct appliance *a, const struct boot_o
 		.stop = stop,
 		.request_shutdown = control_request_shutdown,
 		.net_report = net_report,
+		.exec_start = control_exec_start,
+		.exec_cancel = control_exec_cancel,
 	};
 	s->n_all = a->n_onboot + a->n_services + a->n_onshutdown;
 	/* Fixed for the appliance's life: pointers into it stay valid. */

@@ -93,13 +93,16 @@ for name in ../../etc/passwd .. chatty/../../../etc/passwd "$(printf '../%.0s' $
     sh -c "test $status -eq 1 && grep -q '^error: no service named' '$work/out' && ! grep -q root: '$work/out' && test \$(wc -l <'$work/out') -eq 1"
 done
 CTL logs chatty >"$work/chatty.log"
-check "logs of a real service still works" grep -qx 'chatty done' "$work/chatty.log"
+stamp='\[ *[0-9]+\.[0-9]{3}\] '
+check "logs of a real service still works" grep -qxE "${stamp}chatty done" "$work/chatty.log"
+check "  ... each line with the time since boot it was read at" \
+  test "$(grep -cvE "^$stamp" "$work/chatty.log")" -eq 0
 # EOT ends an answer for bulkhead ctl: a container that prints one must not
 # cut its log short (or leave text for the next client); escapes must not
 # reach the host's terminal.
 CTL logs controlbytes >"$work/controlbytes.log"
 check "a container's control bytes reach ctl logs as '?', the line whole" \
-  grep -qx 'before?after ?\[31mred' "$work/controlbytes.log"
+  grep -qxE "${stamp}before\?after \?\[31mred" "$work/controlbytes.log"
 check "  ... and the console the same" grep -qx '\[controlbytes\] before?after ?\[31mred' "$boot_log"
 
 # --- a slow peer and a deaf one hang on; the loop goes on meanwhile
