@@ -40,7 +40,7 @@ check "ctl --vm ps lists the running service with its memory.current, and no add
   grep -qE '^server +services +running +[0-9]+ +0 +[0-9.]+s +[0-9]+ +- +-$' "$work/ps"
 check "  ... and the onshutdown container, waiting" grep -qE '^goodbye +onshutdown +waiting' "$work/ps"
 "$BULKHEAD" ctl --vm "$work/power" logs server >"$work/logs"
-check "ctl --vm logs returns the service's log" grep -qx serving "$work/logs"
+check "ctl --vm logs returns the service's log" grep -qxE '\[ *[0-9]+\.[0-9]{3}\] serving' "$work/logs"
 
 # A peer that sends half a command and stalls, holding the line.
 until_logged '^\[chatty\] chatty done' 240
@@ -60,7 +60,7 @@ kill $holder; wait $holder 2>/dev/null
 "$BULKHEAD" ctl --vm "$work/power" ps >"$work/ps"
 check "  ... then ctl --vm answers again" grep -qE '^chatty +services +running' "$work/ps"
 "$BULKHEAD" ctl --vm "$work/power" logs server >"$work/logs"
-check "  ... ps and logs alike" grep -qx serving "$work/logs"
+check "  ... ps and logs alike" grep -qxE '\[ *[0-9]+\.[0-9]{3}\] serving' "$work/logs"
 "$BULKHEAD" stop "$work/power"
 check "bulkhead stop presses the power button" test $? -eq 0
 wait $run_pid

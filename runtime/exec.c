@@ -34,6 +34,7 @@ static const struct {
 struct joined {
 	int ns_fds[ARRAY_SIZE(namespace_files)]; /* -1: the same as the caller's */
 	int cgroup_fd;                            /* -1: none */
+	int root_fd;                              /* the process's root directory (O_PATH) */
 };
 
 static void joined_close(struct joined *j)
@@ -43,6 +44,8 @@ static void joined_close(struct joined *j)
 			close(j->ns_fds[i]);
 	if (j->cgroup_fd >= 0)
 		close(j->cgroup_fd);
+	if (j->root_fd >= 0)
+		close(j->root_fd);
 }
 
 /* Opens each namespace of PID that is not the caller's own: joining one's
@@ -54,9 +57,10 @@ static void joined_close(struct joined *j)
 static int open_namespaces(const struct bh_config *c, pid_t pid, struct joined *j, struct bh_err *err)
 {
 	int made = c->clone_flags | (c->cgroup_ns ? CLONE_NEWCGROUP : 0);
+	char path[64];
 
 	for (size_t i = 0; i < ARRAY_SIZE(namespace_files); i++) {
-		char path[64], own[64];
+		char own[64];
 		struct stat theirs, ours;
 
 		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, namespace_files[i].name);
@@ -78,6 +82,12 @@ static int open_namespaces(const struct bh_config *c, pid_t pid, struct joined *
 		}
 		j->ns_fds[i] = fd;
 	}
+	/* Its root too: setns into a mount namespace puts us at the
+	 * namespace's root, which is the process's only when its runtime's
+	 * caller was not itself chrooted (an init run by a test harness). */
+	snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
+	if ((j->root_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return bh_fail_errno(err, -errno, "the container's root (%s)", path);
 	return 0;
 }
 
@@ -134,6 +144,8 @@ static int join_namespaces(const struct joined *j, struct bh_err *err)
 	for (size_t i = 0; i < ARRAY_SIZE(namespace_files); i++)
 		if (j->ns_fds[i] >= 0 && setns(j->ns_fds[i], namespace_files[i].flag) < 0)
 			return bh_fail_errno(err, -errno, "joining the container's %s namespace", namespace_files[i].name);
+	if (fchdir(j->root_fd) < 0 || chroot(".") < 0)
+		return bh_fail_errno(err, -errno, "entering the container's root");
 	return 0;
 }
 
@@ -265,7 +277,7 @@ static int await_exec(pid_t helper, int helper_fd, int report_fd, pid_t *pid_out
 int bh_container_exec(const struct bh_config *c, pid_t container_pid, int container_pidfd, const char *cgroups_path,
 		      int console_socket, pid_t *pid_out, struct bh_err *err)
 {
-	struct joined j = { .cgroup_fd = -1 };
+	struct joined j = { .cgroup_fd = -1, .root_fd = -1 };
 	int helper_pipe[2] = { -1, -1 }, report_pipe[2] = { -1, -1 };
 	int r;
 

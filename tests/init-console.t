@@ -27,12 +27,13 @@ exec 8<>"$work/console.fifo" # held open, never read: the console fills
 timeout -s KILL 240 unshare --pid --fork --mount --root="$root" /init >"$work/console.fifo" 2>&1 &
 boot_pid=$!
 CTL() { timeout 60 "$BULKHEAD" ctl --socket "/proc/$(init_pid)/root/run/bulkhead/ctl.sock" "$@"; }
-flood_done() { CTL logs flood 2>/dev/null | grep -qx 'flood done'; }
+# ctl logs stamps each line with the time since boot it was read at.
+flood_done() { CTL logs flood 2>/dev/null | grep -qxE '\[ *[0-9]+\.[0-9]{3}\] flood done'; }
 
 check "with the console full, the flood's log still gets every line" wait_for "flood done in its log" 120 flood_done
 CTL logs flood >"$work/flood.log" 2>&1
 check "  ... all 20000 of them, in order" \
-  sh -c "grep -c '^flood line [0-9]* of a console nobody reads\$' '$work/flood.log' | grep -qx 20000"
+  sh -c "grep -cE '^\[ *[0-9]+\.[0-9]{3}\] flood line [0-9]* of a console nobody reads\$' '$work/flood.log' | grep -qx 20000"
 check "  ... more than the console's pipe holds (64 KiB): the console did fill" \
   test "$(wc -c <"$work/flood.log")" -gt 262144
 CTL ps >"$work/ps" 2>&1

@@ -94,6 +94,11 @@ CTL exec walled -- readlink /proc/self/ns/pid >"$work/ns"
 check "it runs in the container's pid namespace" \
   test "$(cat "$work/ns")" = "$(readlink "/proc/$(pgrep -P "$(init_pid)" -f 'sleep 1000' | head -n1)/ns/pid" 2>/dev/null || echo none)"
 
+walled_pid=$(pgrep -P "$(init_pid)" -f 'sleep 1000' | head -n1)
+execd_root=$(CTL exec walled -- stat -c '%d:%i' /)
+check "it runs in the container's root directory, not its mount namespace's ($execd_root)" \
+  test -n "$execd_root" -a "$execd_root" = "$(stat -L -c '%d:%i' "/proc/$walled_pid/root/" 2>/dev/null || echo none)"
+
 # --- refused: what is not running, what does not exist
 CTL exec oneshot -- true 2>"$work/err"
 status=$?

@@ -96,9 +96,9 @@ CTL logs chatty >"$work/chatty.log"
 size=$(wc -c <"$work/chatty.log")
 check "a container's log is capped: 5 MB written, $size bytes kept (at most 2 x 1 MiB)" \
   test "$size" -le 2097152 -a "$size" -ge 1048576
-check "  ... and what is kept is the newest" grep -qx 'chatty done' "$work/chatty.log"
+check "  ... and what is kept is the newest" grep -qxE '\[ *[0-9]+\.[0-9]{3}\] chatty done' "$work/chatty.log"
 CTL logs web >"$work/logs"
-check "ctl logs returns the container's own lines" grep -qx 'web up' "$work/logs"
+check "ctl logs returns the container's own lines" grep -qxE '\[ *[0-9]+\.[0-9]{3}\] web up' "$work/logs"
 CTL restart worker >"$work/out"
 check "ctl restart answers ok" grep -q 'ok: restart worker' "$work/out"
 check "  ... and the service comes back" wait_for "worker's second start" 60 logged 'worker: started, pid' 2
