@@ -71,15 +71,20 @@ static struct bh_config *session_config(const struct container *c, const struct 
 	if (bh_config_load(c->spec->bundle, &config, err) < 0)
 		return NULL;
 	json_t *args = json_array(), *changes = json_object();
-	for (size_t i = 0; args && req->argv[i]; i++)
-		json_array_append_new(args, json_string(req->argv[i]));
+	int r = args && changes ? 0 : bh_fail(err, -ENOMEM, "out of memory");
+	/* An argument jansson refuses (not UTF-8) is an error, never one
+	 * left out: the command run must be the command asked for. */
+	for (size_t i = 0; r == 0 && req->argv[i]; i++)
+		if (json_array_append_new(args, json_string(req->argv[i])) < 0)
+			r = bh_fail(err, -EINVAL, "argument %zu of the command is not UTF-8 text", i);
 	char *text = NULL;
-	if (args && changes && json_object_set(changes, "args", args) == 0 &&
+	if (r == 0 && json_object_set(changes, "args", args) == 0 &&
 	    json_object_set_new(changes, "terminal", json_boolean(req->terminal)) == 0)
 		text = json_dumps(changes, JSON_COMPACT);
 	json_decref(args);
 	json_decref(changes);
-	int r = text ? bh_config_change_process(config, text, strlen(text), err) : bh_fail(err, -ENOMEM, "out of memory");
+	if (r == 0)
+		r = text ? bh_config_change_process(config, text, strlen(text), err) : bh_fail(err, -ENOMEM, "out of memory");
 	free(text);
 	/* As container_start: our raised descriptor limit is PID 1's. */
 	if (r == 0 && o->nofile_hard)
@@ -138,7 +143,11 @@ static void session_main(const struct supervisor *s, const struct container *c, 
 		session_fail(&err, BH_EXIT_SETUP);
 	pid_t command;
 	int console = req->terminal ? SESSION_CONSOLE_FD : -1;
-	if (bh_container_exec(config, c->pid, SESSION_PIDFD, c->cgroups_path, console, &command, &err) < 0)
+	/* The instance's cgroup; the config's when PID 1 could not keep a copy
+	 * of it: never none, which would run the command outside the
+	 * container's limits and device list. */
+	const char *cgroup = c->cgroups_path ? c->cgroups_path : bh_config_cgroups_path(config);
+	if (bh_container_exec(config, c->pid, SESSION_PIDFD, cgroup, console, &command, &err) < 0)
 		session_fail(&err, err.status ? err.status : BH_EXIT_SETUP);
 	bh_config_free(config);
 	close(SESSION_PIDFD);
@@ -170,6 +179,14 @@ pid_t exec_session_start(struct supervisor *s, struct container *c, const struct
 	if (!slot)
 		return bh_fail(err, -EBUSY, "%d commands already run in containers; try again when one ended",
 			       EXEC_SESSIONS_MAX);
+	/* A container whose commands' setup stalls holds its own share of
+	 * the slots, never the others' (ctl exec and health checks). */
+	size_t its = 0;
+	for (size_t i = 0; i < EXEC_SESSIONS_MAX; i++)
+		its += s->sessions[i].pid > 0 && s->sessions[i].container == c;
+	if (its >= EXEC_SESSIONS_PER_CONTAINER)
+		return bh_fail(err, -EBUSY, "%zu commands already run in %s; try again when one ended", its,
+			       c->spec->name);
 	/* C's process is our child and not reaped (c->pid > 0): the pid is
 	 * its own, and the pidfd pins it for the session's checks. */
 	int pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
@@ -183,7 +200,7 @@ pid_t exec_session_start(struct supervisor *s, struct container *c, const struct
 	close(pidfd);
 	if (pid < 0)
 		return bh_fail_errno(err, -e, "%s: fork", c->spec->name);
-	*slot = (struct exec_session){ .pid = pid, .ended = req->ended, .ctx = req->ctx };
+	*slot = (struct exec_session){ .pid = pid, .container = c, .ended = req->ended, .ctx = req->ctx };
 	return pid;
 }
 

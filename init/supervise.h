@@ -56,18 +56,21 @@ struct container {
 
 /* ---- exec.c: a command run inside a running container (ctl exec, health checks) ---- */
 #define EXEC_SESSIONS_MAX 16
+#define EXEC_SESSIONS_PER_CONTAINER 4
 struct exec_request {
 	char *const *argv;        /* the command; argv[0] is looked up in the container's PATH */
 	bool terminal;            /* a pty from the container's devpts; its master goes to console_socket */
 	int console_socket;       /* terminal only: a connected unix socket (SCM_RIGHTS); else -1 */
 	int stdin_fd;             /* -1: /dev/null */
 	int stdout_fd, stderr_fd; /* where its output goes; -1: /dev/null */
-	long timeout_ms;          /* 0: none; past it the command is killed (SIGKILL), status 137 */
+	long timeout_ms;          /* 0: none; from the command's start (its setup has its own bound,
+				   * BH_SETUP_TIMEOUT_MS); past it the command is killed, status 137 */
 	void (*ended)(void *ctx, pid_t session, int status); /* from the reaper, once */
 	void *ctx;
 };
 struct exec_session {
 	pid_t pid; /* 0: a free slot */
+	const struct container *container;
 	void (*ended)(void *ctx, pid_t session, int status);
 	void *ctx;
 };
@@ -120,13 +123,16 @@ bool container_active(const struct container *c);
  * exits with its status: its code, or 128+N for signal N; 126/127 when it
  * cannot be run; BH_EXIT_SETUP or BH_EXIT_PRIVDROP when the container could
  * not be entered, the reason then written as one line "exec: REASON" to
- * stderr_fd. Returns the session's pid, or -errno with err: -ESRCH (C is not
- * running), -EBUSY (EXEC_SESSIONS_MAX sessions already), -EINVAL, a fork error. */
+ * stderr_fd (a setup that outlived its bound can read 137, as a timeout
+ * does). Returns the session's pid, or -errno with err: -ESRCH (C is not
+ * running), -EBUSY (EXEC_SESSIONS_MAX sessions already, or
+ * EXEC_SESSIONS_PER_CONTAINER of C's), -EINVAL, a fork error. */
 pid_t exec_session_start(struct supervisor *s, struct container *c, const struct exec_request *req,
 			 struct bh_err *err);
 /* Ends a session early: its command is killed (SIGKILL) and the session
- * exits with 137; `ended` is still called, from the reaper. No-op for a pid
- * that is not a session's. */
+ * exits with 137, once the command started (a setup under way ends first,
+ * within its bound); `ended` is still called, from the reaper. No-op for a
+ * pid that is not a session's. */
 void exec_session_cancel(struct supervisor *s, pid_t session);
 /* The reaper's: PID was a session's (its `ended` was called); false otherwise. */
 bool exec_session_reaped(struct supervisor *s, pid_t pid, int status);

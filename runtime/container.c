@@ -99,8 +99,8 @@ static int hooks_at_pivot(const struct bh_config *c, int sync_fd, int report_fd,
 	return bh_hooks_run_all(c->hooks, BH_HOOK_CREATE_CONTAINER, state, err);
 }
 
-/* Runs in the child, after the parent put it into its cgroup. Returns only
- * on failure, with the exit status to use. */
+/* Runs in the child, in its cgroup (born there, or moved by the parent
+ * before it said go). Returns only on failure, with the exit status to use. */
 static int apply_and_exec(const struct bh_config *c, const struct bh_io *io, int start_fd, int result_fd,
 			  int sync_fd, int *report_fd, struct bh_err *err)
 {
@@ -115,7 +115,7 @@ static int apply_and_exec(const struct bh_config *c, const struct bh_io *io, int
 		return bh_fail_errno(err, -errno,
 				     "becoming root of the user namespace (is container id 0 mapped?)"), BH_EXIT_SETUP;
 	/* The cgroup namespace is unshared only now, so that its root is the
-	 * container's own cgroup, which the parent moved us into. */
+	 * container's own cgroup, which we are in by now. */
 	if (c->cgroup_ns && unshare(CLONE_NEWCGROUP) < 0)
 		return bh_fail_errno(err, -errno, "unsharing the cgroup namespace"), BH_EXIT_SETUP;
 	/* A new session: the console's job control must not reach the container. */
@@ -268,7 +268,9 @@ static pid_t clone_into_cgroup(unsigned long flags, int cgroup_fd, bool *joined)
 			.cgroup = (uint64_t)cgroup_fd,
 		};
 		long pid = syscall(SYS_clone3, &args, sizeof(args));
-		if (pid >= 0 || (errno != ENOSYS && errno != E2BIG && errno != EINVAL)) {
+		/* EPERM too: older container seccomp profiles (Docker's,
+		 * podman's) answer clone3 so, to make their callers fall back. */
+		if (pid >= 0 || (errno != ENOSYS && errno != E2BIG && errno != EINVAL && errno != EPERM)) {
 			*joined = pid >= 0;
 			return (pid_t)pid;
 		}
@@ -362,11 +364,10 @@ static int launch(const struct bh_config *c, const struct bh_io *io, int start_f
 	_cleanup_close_ int cgroup_fd = -1;
 	pid_t pid;
 	ssize_t n;
-	/* Without a start fd (bh_container_start) the startContainer hooks
-	 * run before the exec, inside the last wait for a report, and count
-	 * in its bound. Only a library caller gets there: the CLI creates
-	 * and starts, and the init, the one caller of bh_container_start,
-	 * sets no hook state (its configs have no hooks). */
+	/* Without a start fd (bh_container_start: the CLI's run, and the
+	 * init, whose configs have no hooks) the startContainer hooks run
+	 * before the exec, inside the last wait for a report, and count in
+	 * its bound. */
 	unsigned exec_hooks = start_fd < 0 ? 1U << BH_HOOK_START_CONTAINER : 0;
 	bool sync = hooks_before_pivot(c);
 	/* With SYNC the first wait ends at the mounts, before any hook. */

@@ -265,7 +265,9 @@ static int make_devices(const struct bh_config *c, struct bh_err *err)
 		r = bh_make_mountpoint(path, false);
 		if (r < 0)
 			return bh_fail_errno(err, r, "device /dev/%s", default_devices[i]);
-		if (mount(host, path, NULL, MS_BIND, NULL) < 0)
+		/* Read-only: I/O to a device ignores it, but a chmod or chown
+		 * through the bind would change the caller's own node. */
+		if (mount(host, path, NULL, MS_BIND, NULL) < 0 || bind_remount(path, MS_RDONLY) < 0)
 			return bh_fail_errno(err, -errno, "device /dev/%s: binding %s", default_devices[i], host);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(default_links); i++) {

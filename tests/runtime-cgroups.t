@@ -135,4 +135,22 @@ check "  ... one with a device list is refused (exit $status)" test "$status" -e
 check "  ... naming linux.resources.devices ($(cat "$work/err"))" \
   grep -qF 'linux.resources.devices: the device list is enforced on a cgroup v2' "$work/err"
 
+# The container process is born in its cgroup (clone3's CLONE_INTO_CGROUP);
+# a kernel or a seccomp profile without clone3 (older Docker and podman
+# profiles answer EPERM) gets it moved there instead: the same cgroup.
+without=$BUILD/tests/helpers/without-syscall
+if [ -x "$without" ]; then
+  with_path "/$slice-legacy"
+  made_slices+=("/$slice-legacy")
+  "$without" clone3:EPERM "$BUILD/bin/bulkhead-runtime" --root "$root" run -d --bundle "$bundle" legacy 2>"$work/err"
+  status=$?
+  pid=$(R state legacy 2>/dev/null | jq -r .pid)
+  cgroup=$(sed -n 's/^0:://p' "/proc/$pid/cgroup" 2>/dev/null)
+  check "with clone3 refused (EPERM) the container starts (exit $status: $(cat "$work/err"))" test "$status" -eq 0
+  check "  ... in its own cgroup, moved there ($cgroup)" test "$cgroup" = "/$slice-legacy"
+  R delete --force legacy
+else
+  not_ok "no $without (make check builds it)"
+fi
+
 done_testing

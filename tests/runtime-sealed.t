@@ -39,6 +39,7 @@ attack() {
   exec 9>&-
   wait "$attacker"
   sed -n 2p "$work/out"
+  sed -n 3p "$work/out" >"$work/remount"
 }
 
 # attack_created LABEL RUNTIME [WRAPPER...]: creates a container with
@@ -59,7 +60,9 @@ attack_created c1 "$BUILD/bin/bulkhead-runtime"
 # A bind mount of the file alone: its root is the file, so the link reads "/".
 check "a created container's process runs the runtime through a mount of its own, not its file ($(<"$work/exe"))" \
   test "$(<"$work/exe")" = /
-check "  ... making its mount writable and writing it once the container's command exec'd fail: a read-only mount ($(<"$work/outcome"))" \
+check "  ... making its mount writable fails: the mount is in no namespace ($(<"$work/remount"))" \
+  test "$(<"$work/remount")" = "mount_setattr EINVAL"
+check "  ... and writing it once the container's command exec'd fails: a read-only mount ($(<"$work/outcome"))" \
   test "$(<"$work/outcome")" = EROFS
 check "  ... and the runtime's file is unchanged" test "$(sha256sum <"$BUILD/bin/bulkhead-runtime")" = "$before"
 # A kernel without open_tree (before 5.2) or mount_setattr (5.12), or a

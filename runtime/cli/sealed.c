@@ -16,9 +16,9 @@
  * can remount it), and where that cannot be made (a kernel before 5.12,
  * no CAP_SYS_ADMIN), from a copy in a memfd sealed against writing,
  * growing and shrinking (crun's way; a write fails with EPERM). runc uses
- * an overlayfs for the first; a bind is as read-only and, measured side by
- * side, costs a container start half as much (bench/runtime.sh). A program
- * already on a read-only mount needs neither.
+ * an overlayfs for the first; a bind is as read-only and cheaper to make
+ * (no superblock of its own). A program already on a read-only mount needs
+ * neither.
  *
  * The init needs none of this: PID 1 never exits, and the kernel refuses
  * writes to a file a live process executes (ETXTBSY). */

@@ -422,7 +422,8 @@ int main(int argc, char **argv)
 	 * program PID runs: holds it by path now (O_PATH, no ETXTBSY), and
 	 * once a line comes on stdin (PID has exec'd something else) tries to
 	 * make the mount it is on writable (mount_setattr), then opens it for
-	 * writing through the held descriptor and writes one byte. */
+	 * writing through the held descriptor and writes one byte. Prints the
+	 * write's outcome, then "mount_setattr" and that call's. */
 	if (argc == 3 && strcmp(argv[1], "write-exe-later") == 0) {
 		char path[64], line[16];
 		snprintf(path, sizeof(path), "/proc/%s/exe", argv[2]);
@@ -434,11 +435,12 @@ int main(int argc, char **argv)
 		if (!fgets(line, sizeof(line), stdin))
 			return 1;
 		struct mount_attr writable = { .attr_clr = MOUNT_ATTR_RDONLY };
-		(void)syscall(SYS_mount_setattr, held, "", AT_EMPTY_PATH, &writable, sizeof(writable));
+		int remount = syscall(SYS_mount_setattr, held, "", AT_EMPTY_PATH, &writable, sizeof(writable)) < 0 ? errno : 0;
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", held);
 		int fd = open(path, O_WRONLY | O_CLOEXEC);
 		int e = fd < 0 ? errno : write(fd, "X", 1) == 1 ? 0 : errno;
 		puts(errno_name(e));
+		printf("mount_setattr %s\n", errno_name(remount));
 		return e ? 1 : 0;
 	}
 	if (argc == 6 && strcmp(argv[1], "mknod") == 0) { /* mknod PATH c|b MAJOR MINOR */

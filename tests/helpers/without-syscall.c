@@ -3,9 +3,11 @@
  * calls: a seccomp filter answers each one named with ENOSYS, as a kernel
  * without it would, and lets every other through. Tests use it to reach a
  * program's fallback (tests/runtime-sealed.t: the runtime's sealed memfd,
- * where no read-only bind of itself can be made).
+ * where no read-only bind of itself can be made; tests/runtime-cgroups.t:
+ * a container moved into its cgroup where clone3 cannot bear it there).
  *
- * usage: without-syscall open_tree[,mount_setattr...] COMMAND [ARG...]
+ * usage: without-syscall NAME[:EPERM][,NAME...] COMMAND [ARG...]
+ * (NAME:EPERM answers EPERM instead, as container seccomp profiles do.)
  */
 #include <errno.h>
 #include <linux/audit.h>
@@ -25,6 +27,7 @@ static const struct {
 	{ "open_tree", SYS_open_tree },
 	{ "mount_setattr", SYS_mount_setattr },
 	{ "memfd_create", SYS_memfd_create },
+	{ "clone3", SYS_clone3 },
 };
 
 #define MAX_DENIED 8
@@ -36,7 +39,7 @@ int main(int argc, char **argv)
 	char names[256];
 
 	if (argc < 3 || strlen(argv[1]) >= sizeof(names)) {
-		fputs("usage: without-syscall NAME[,NAME...] COMMAND [ARG...]\n", stderr);
+		fputs("usage: without-syscall NAME[:EPERM][,NAME...] COMMAND [ARG...]\n", stderr);
 		return 2;
 	}
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
@@ -45,6 +48,16 @@ int main(int argc, char **argv)
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
 	strcpy(names, argv[1]);
 	for (char *save, *name = strtok_r(names, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+		char *answer = strchr(name, ':');
+		int error = ENOSYS;
+		if (answer) {
+			*answer++ = '\0';
+			if (strcmp(answer, "EPERM") != 0) {
+				fprintf(stderr, "without-syscall: %s: only EPERM may replace ENOSYS\n", answer);
+				return 2;
+			}
+			error = EPERM;
+		}
 		size_t k = 0;
 		while (k < sizeof(known) / sizeof(known[0]) && strcmp(known[k].name, name) != 0)
 			k++;
@@ -53,7 +66,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, known[k].nr, 0, 1);
-		prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
+		prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (unsigned)error);
 		denied++;
 	}
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
