@@ -274,27 +274,50 @@ static int session_loop(struct link *l, int sig_fd, bool forward_stdin, bool fra
 	return r;
 }
 
+/* A session's host end: the link, the lock of the serial line, and the
+ * signals it waits on, held from the start so that a ^C while connecting
+ * still ends the session. */
+struct host_end {
+	struct link *l;
+	int sig_fd, lock_fd;
+	sigset_t old;
+};
+
+/* Opens H (for host_end_close whatever it returns): 0, or -1 with D set. */
+static int host_end_open(struct host_end *h, const char *where, bool serial, struct diag *d)
+{
+	h->lock_fd = -1;
+	h->sig_fd = signals_open(&h->old);
+	if (!(h->l = calloc(1, sizeof(*h->l))))
+		return diag_fail(d, "out of memory");
+	h->l->serial = serial;
+	return (h->l->fd = ctl_connect(where, serial, &h->lock_fd, d)) < 0 ? -1 : 0;
+}
+
+static void host_end_close(struct host_end *h)
+{
+	if (h->l && h->l->fd >= 0)
+		close(h->l->fd);
+	if (h->lock_fd >= 0)
+		close(h->lock_fd);
+	free(h->l);
+	close(h->sig_fd);
+	sigprocmask(SIG_SETMASK, &h->old, NULL);
+}
+
 int ctl_exec(const char *where, bool serial, const char *name, bool interactive, bool terminal, char *const *argv,
 	     struct diag *d)
 {
-	struct link *l = calloc(1, sizeof(*l));
-	int lock_fd = -1, status = CTL_EXEC_REFUSED;
+	struct host_end h;
+	int status = CTL_EXEC_REFUSED;
 	struct termios saved;
 	bool raw = false;
-	sigset_t old;
-	/* From the start: a ^C while connecting still ends the session. */
-	int sig_fd = signals_open(&old);
 
-	if (!l) {
-		close(sig_fd);
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		return diag_fail(d, "out of memory");
+	if (host_end_open(&h, where, serial, d) < 0) {
+		host_end_close(&h);
+		return -1;
 	}
-	l->serial = serial;
-	if ((l->fd = ctl_connect(where, serial, &lock_fd, d)) < 0) {
-		status = -1;
-		goto out;
-	}
+	struct link *l = h.l;
 	char line[128];
 	int n = snprintf(line, sizeof(line), "exec %s%s%s%s\n", name, interactive || terminal ? " " : "",
 			 interactive ? "i" : "", terminal ? "t" : "");
@@ -321,45 +344,26 @@ int ctl_exec(const char *where, bool serial, const char *name, bool interactive,
 		cfmakeraw(&rawmode);
 		raw = tcsetattr(STDIN_FILENO, TCSANOW, &rawmode) == 0;
 	}
-	if (session_loop(l, sig_fd, interactive, true, &status, d) < 0)
+	if (session_loop(l, h.sig_fd, interactive, true, &status, d) < 0)
 		status = -1;
 out:
 	if (raw)
 		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
-	if (l->fd >= 0)
-		close(l->fd);
-	if (lock_fd >= 0)
-		close(lock_fd);
-	free(l);
-	close(sig_fd);
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	host_end_close(&h);
 	return status;
 }
 
 int ctl_follow(const char *where, bool serial, const char *name, struct diag *d)
 {
-	struct link *l = calloc(1, sizeof(*l));
-	int lock_fd, status = 0, r = -1;
-	sigset_t old;
-	int sig_fd = signals_open(&old);
+	struct host_end h;
+	int status = 0, r = -1;
 
-	if (!l) {
-		close(sig_fd);
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		return diag_fail(d, "out of memory");
-	}
-	l->serial = serial;
-	if ((l->fd = ctl_connect(where, serial, &lock_fd, d)) >= 0) {
+	if (host_end_open(&h, where, serial, d) == 0) {
 		char line[128];
 		int n = snprintf(line, sizeof(line), "follow %s\n", name);
-		queue(l, line, (size_t)n);
-		r = session_loop(l, sig_fd, false, false, &status, d);
-		close(l->fd);
+		queue(h.l, line, (size_t)n);
+		r = session_loop(h.l, h.sig_fd, false, false, &status, d);
 	}
-	if (lock_fd >= 0)
-		close(lock_fd);
-	free(l);
-	close(sig_fd);
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	host_end_close(&h);
 	return r;
 }
