@@ -25,7 +25,7 @@
 
 #include "image.h"
 
-#define LINE_DATA 188 /* the bytes one line carries: init/init.h's CONTROL_DATA_MAX */
+#define LINE_DATA CTL_DATA_MAX /* the bytes one line carries */
 #define END_WAIT_MS 15000 /* after "end": the command's status, or we give up */
 
 struct link {

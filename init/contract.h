@@ -46,6 +46,14 @@
 #define CTL_PING_MS 1000
 #define CTL_SESSION_IDLE_MS 10000
 #define CTL_EXEC_REFUSED 125 /* exec's status when nothing ran: no such container, not running, ... */
+/* A line from the host, its newline included, is at most CTL_LINE_MAX
+ * bytes; one of arg, arg+ or in carries at most CTL_DATA_MAX bytes as
+ * base64 (4 characters for every 3), so that "arg+ " and the newline fit
+ * (186 bytes: 248 characters, 254 with the verb and the newline). */
+#define CTL_LINE_MAX 256
+#define CTL_DATA_MAX 186
+_Static_assert(sizeof("arg+ ") - 1 + 4 * ((CTL_DATA_MAX + 2) / 3) + 1 <= CTL_LINE_MAX,
+	       "the longest data line fits in a control line");
 
 /* ---- the kernel command line: bulkhead.* options ---- */
 /* Numbers in MiB, written by bulkhead build into DIR/cmdline. */
@@ -224,8 +232,8 @@ static const char *const on_exit_names[ON_EXIT_ACTIONS] = { "none", "poweroff" }
  * isatty), in the order it calls them: the builder refuses init: true
  * under a seccomp profile that refuses one. */
 static const char *const container_init_syscalls[] = {
-	"arch_prctl", "set_tid_address", "rt_sigprocmask", "fork", "gettid", "setpgid",
-	"ioctl",      "rt_sigtimedwait", "kill",           "wait4", "execve", "exit_group",
+	"arch_prctl", "set_tid_address", "rt_sigprocmask", "fork",   "gettid",     "setpgid", "getpid",
+	"ioctl",      "rt_sigtimedwait", "kill",           "wait4", "execve",     "writev",  "exit_group",
 };
 
 /* How long a container has after SIGTERM before it is killed: the default

@@ -119,6 +119,10 @@ static int session_wait(pid_t command, long deadline_ms)
 		if (sig == SIGTERM)
 			break;
 	}
+	/* Its process group too: the runtime made the command a session
+	 * leader, and a shell's children (a probe's "curl ... || exit 1")
+	 * would otherwise outlive it in the container. */
+	kill(-command, SIGKILL);
 	kill(command, SIGKILL);
 	while (waitpid(command, &wstatus, 0) < 0 && errno == EINTR)
 		;

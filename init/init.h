@@ -287,11 +287,11 @@ void supervisor_shutdown(struct supervisor *s);
 int supervisor_exit_status(const struct supervisor *s);
 
 /* ---- control.c: the host's control channel (see control.c for why) ---- */
-#define CONTROL_LINE_MAX 256   /* a command line with its newline; longer: an error */
+#define CONTROL_LINE_MAX CTL_LINE_MAX /* a command line with its newline; longer: an error */
 #define CONTROL_PEERS_MAX 8    /* sockets served at once; one more drops the idlest */
 #define CONTROL_FDS_PER_PEER 4 /* the peer, and a session's stdout, stderr (or console socket), stdin */
 #define CONTROL_POLL_MAX (1 + (1 + CONTROL_PEERS_MAX) * CONTROL_FDS_PER_PEER)
-#define CONTROL_DATA_MAX 188   /* bytes a line carries (as base64) for arg and in */
+#define CONTROL_DATA_MAX CTL_DATA_MAX /* bytes a line carries (as base64) for arg, arg+ and in */
 
 enum control_verb {
 	CONTROL_PS, CONTROL_LOGS, CONTROL_RESTART, CONTROL_STOP, CONTROL_POWEROFF, CONTROL_NET,

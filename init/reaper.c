@@ -45,7 +45,10 @@ static const int forwarded_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUS
 
 bool container_init_mode(int argc, char **argv)
 {
-	return argc >= 4 && strcmp(argv[1], CONTAINER_INIT_MODE) == 0 && strcmp(argv[2], "--") == 0;
+	/* argv[0] too: the kernel gives the machine's PID 1 "/init", which no
+	 * command line can change, so the real boot is never taken for it. */
+	return argc >= 4 && strcmp(argv[0], CONTAINER_INIT_PATH) == 0 && strcmp(argv[1], CONTAINER_INIT_MODE) == 0 &&
+	       strcmp(argv[2], "--") == 0;
 }
 
 /* In the child: its own process group, the signal mask the container was

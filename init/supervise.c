@@ -495,7 +495,13 @@ static int stop(void *ctx, const char *name)
 		return -ENOENT;
 	/* Stopped, it stays so: a ctl restart asked for before is off. */
 	c->restart_now = false;
-	return container_begin_stop(c);
+	bool not_running = c->state == STATE_WAITING || c->state == STATE_BACKOFF;
+	int r = container_begin_stop(c);
+	/* Waiting or backing off, it ends here, with no instance to end:
+	 * on_exit: poweroff holds for this end for good too. */
+	if (r == 0 && not_running && c->spec->on_exit == ON_EXIT_POWEROFF && !((struct supervisor *)ctx)->shutdown_requested)
+		poweroff_on_exit(ctx, c, exit_status_of(c->ever_started, c->status));
+	return r;
 }
 
 static pid_t control_exec_start(void *ctx, const char *name, const struct exec_request *req, struct bh_err *err)

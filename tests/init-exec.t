@@ -64,6 +64,12 @@ head -c 3000000 /dev/urandom >"$work/big"
 CTL exec walled -- cat /dev/zero 2>/dev/null | head -c 5000000 | wc -c >"$work/count"
 check "a command that writes faster than ctl reads: 5 MB through, back-pressured" test "$(cat "$work/count")" -eq 5000000
 
+long=$(head -c 3000 /dev/zero | tr '\0' 'x')
+CTL exec walled -- sh -c 'printf %s "$1" | wc -c' sh "$long" >"$work/count"
+check "an argument of 3000 bytes arrives whole, over many lines ($(cat "$work/count"))" test "$(cat "$work/count")" -eq 3000
+CTL exec walled -- printf '%s' "$(head -c 187 /dev/zero | tr '\0' 'y')" | wc -c >"$work/count"
+check "  ... and one of 187 bytes, one more than a line carries ($(cat "$work/count"))" test "$(cat "$work/count")" -eq 187
+
 # --- stdin
 printf 'in\004put\000\377' | CTL exec -i walled -- cat | od -An -tx1 | tr -d ' \n' >"$work/bytes"
 check "-i: stdin reaches the command byte for byte" test "$(cat "$work/bytes")" = 696e0470757400ff

@@ -101,4 +101,27 @@ boot_host once "$work/once.yml"
 check "onboot with on_exit: poweroff: the appliance ends with its status 0 (got $boot_status)" test "$boot_status" -eq 0
 check "  ... and no service starts" sh -c "! grep -q 'web: started' '$boot_log'"
 console_on_failure
+# --- ctl stop of one backing off between restarts ends it for good: power-off
+cat >"$work/stopped.yml" <<'YAML'
+name: stopped
+services:
+  - name: server
+    image: busybox
+    command: "exec sleep 1000"
+  - name: checker
+    image: busybox
+    restart: on-failure
+    on_exit: poweroff
+    command: "echo try; exit 4"
+YAML
+BOOT_BACKGROUND=1 boot_host stopped "$work/stopped.yml"
+CTL() { "$BULKHEAD" ctl --socket "/proc/$(init_pid)/root/run/bulkhead/ctl.sock" "$@"; }
+backing_off() { CTL ps 2>/dev/null | grep -qE '^checker +services +backoff'; }
+wait_for "the checker to back off between restarts" 60 backing_off
+CTL stop checker >/dev/null 2>&1
+wait_boot
+check "ctl stop of a checker backing off powers off with its last status 4 (got $boot_status)" test "$boot_status" -eq 4
+check "  ... saying so" grep -q 'checker ended with status 4 (on_exit: poweroff): shutting down' "$boot_log"
+console_on_failure
+
 done_testing
