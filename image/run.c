@@ -253,8 +253,14 @@ static int qemu_cmd_make(struct qemu_cmd *q, const struct run_options *o, int ac
 	}
 	/* fw_cfg files: the init reads each once, and QEMU's copy stays out
 	 * of every container's /sys. */
-	for (char **arg = o->secret_args; arg && *arg && q->argc < ARRAY_SIZE(q->argv) - 8; arg++)
+	for (char **arg = o->secret_args; arg && *arg; arg++) {
+		/* Room for this one, the NIC's 4 and the NULL: a secret
+		 * dropped here would boot without it. */
+		if (q->argc + 1 + 4 + 1 > ARRAY_SIZE(q->argv))
+			return diag_fail(d, "too many arguments for QEMU: no room for the secrets' -fw_cfg options "
+					    "(give at most %d --secret)", SECRETS_MAX);
 		q->argv[q->argc++] = *arg;
+	}
 	/* The NIC last, the same on every format: the disks keep their
 	 * slots and names. */
 	if (run_net_qemu_args(&o->net, o->microvm, cmdline_has(cmdline, BOOT_OPTION_EGRESS), q->netdev,
