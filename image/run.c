@@ -152,7 +152,7 @@ struct qemu_cmd {
 		ctl[PATH_MAX + 64];
 	char kernel[PATH_MAX], initrd[PATH_MAX], append[2200];
 	char code[PATH_MAX + 64], vars[PATH_MAX], vars_drive[PATH_MAX + 64], boot_drive[PATH_MAX + 64];
-	char disk_args[RUN_MAX_DISKS][PATH_MAX + 64], disk_devices[RUN_MAX_DISKS][64];
+	char disk_args[RUN_MAX_DISKS][PATH_MAX + 16 + NAME_MAX + 96], disk_devices[RUN_MAX_DISKS][64];
 	char netdev[RUN_MAX_PUBLISH * 48 + 64], net_device[64];
 };
 
@@ -226,8 +226,10 @@ static int qemu_cmd_make(struct qemu_cmd *q, const struct run_options *o, int ac
 		if (len <= 5 || strcmp(e->d_name + len - 5, ".ext4") != 0)
 			continue;
 		/* microvm has no PCI: its virtio devices sit on MMIO slots. */
-		snprintf(q->disk_args[n_disks], sizeof(q->disk_args[0]), "file=%s/%s,format=raw,if=%s,id=disk%zu",
-			 disks_dir, e->d_name, o->microvm ? "none" : "virtio", n_disks);
+		/* The secrets disk read-only: nothing in the VM writes it. */
+		bool secrets = strcmp(e->d_name, SECRETS_DISK_LABEL ".ext4") == 0;
+		snprintf(q->disk_args[n_disks], sizeof(q->disk_args[0]), "file=%s/%s,format=raw,if=%s,id=disk%zu%s",
+			 disks_dir, e->d_name, o->microvm ? "none" : "virtio", n_disks, secrets ? ",readonly=on" : "");
 		snprintf(q->disk_devices[n_disks], sizeof(q->disk_devices[0]), "virtio-blk-device,drive=disk%zu",
 			 n_disks);
 		n_disks++;
