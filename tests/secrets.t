@@ -176,4 +176,29 @@ check "  ... naming it and how to give it" \
 check "  ... before any container started" sh -c "! grep -q ': started' '$boot_log'"
 console_on_failure
 
+# --- one that is there but cannot be opened (a symbolic link: the init
+# opens with O_NOFOLLOW, and root passes any mode bits) is said so, with
+# the reason: required, the boot stops; optional, a warning
+mkdir -p "$work/unopenable.root/.bulkhead-host-secrets"
+cp "$work/blob" "$work/unopenable.root/.bulkhead-host-secrets/blob"
+ln -s blob "$work/unopenable.root/.bulkhead-host-secrets/api-token"
+boot_host unopenable "$work/sec.yml"
+check "a required secret that cannot be opened stops the boot with status 125 (got $boot_status)" \
+  test "$boot_status" -eq 125
+check "  ... saying it was given, and why it cannot be opened" \
+  grep -q 'secret api-token is required and was given, but cannot be opened: ' "$boot_log"
+check "  ... not that it was not given" sh -c "! grep -q 'api-token is required and was not given' '$boot_log'"
+check "  ... before any container started" sh -c "! grep -q ': started' '$boot_log'"
+console_on_failure
+mkdir -p "$work/optional.root/.bulkhead-host-secrets"
+cp "$work/token" "$work/blob" "$work/optional.root/.bulkhead-host-secrets/"
+mv "$work/optional.root/.bulkhead-host-secrets/token" "$work/optional.root/.bulkhead-host-secrets/api-token"
+ln -s blob "$work/optional.root/.bulkhead-host-secrets/extra"
+boot_host optional "$work/sec.yml"
+check "an optional secret that cannot be opened: the appliance runs (status $boot_status)" test "$boot_status" -eq 0
+check "  ... with a warning giving the reason" \
+  grep -q 'secret extra: given but cannot be opened (optional): its containers see no /run/secrets/extra: ' "$boot_log"
+check "  ... and the container has no such file" grep -q '^\[holder\] extra absent$' "$boot_log"
+console_on_failure
+
 done_testing
