@@ -323,7 +323,7 @@ out:
 	 * with it built in keeps them, behind /sys/firmware's mask. */
 	if (machine && syscall(SYS_delete_module, "qemu_fw_cfg", O_NONBLOCK) == 0)
 		log_info("secrets: read; qemu_fw_cfg unloaded, so /sys shows them no more");
-	else if (machine && errno != ENOENT) /* ENOENT: built in, or never loaded */
+	else if (machine && errno != ENOENT && errno != ENOSYS) /* built in, never loaded, or no modules at all */
 		log_warn_errno(errno, "secrets: unloading qemu_fw_cfg (its files stay in /sys, behind the mask)");
 	return r;
 }
