@@ -61,8 +61,9 @@ both_done() { grep -q '^\[holder\] holder done' "$boot_log" && grep -q '^\[other
 # /bin/busybox shows the search finds what is there. Sets scan_log.
 scan_other() {
   scan_log=$work/scan-$(basename "$1")
-  # One argument under 188 bytes: a longer one, sent in pieces, reaches
-  # the container mangled (bulkhead ctl exec's arg+ lines).
+  # One argument under 187 bytes: ctl exec sends 188 a line, whose base64
+  # after "arg " or "arg+ " is over the init's CONTROL_LINE_MAX (256), so a
+  # longer argument reaches the container mangled.
   local script='read -r t; f="find / /run /dev/shm /tmp -xdev -type f"; $f | xargs grep -lFe "$t"'
   script+=' | sed "s/^/holds it: /"; $f | xargs grep -lF BusyBox | sed "s/^/control: /"; echo scanned'
   printf '%s\n' "$token" | "$BULKHEAD" ctl --vm "$1" exec -i other -- sh -c "$script" >"$scan_log" 2>"$scan_log.err"
