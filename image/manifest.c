@@ -139,6 +139,10 @@ static int d_label(struct mf_parse *p, yaml_node_t *v, void *t)
 		return -1;
 	if (strlen(disk->label) > 16)
 		return mf_fail(p, v, "label \"%s\" is longer than the 16 characters ext4 keeps", disk->label);
+	/* The init reads secrets from the disk with this label. */
+	if (strcmp(disk->label, SECRETS_DISK_LABEL) == 0)
+		return mf_fail(p, v, "label \"%s\" is kept for the secrets disk (bulkhead secrets-disk); choose another",
+			       disk->label);
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "image.h"
@@ -159,15 +160,66 @@ fail:
 	return -1;
 }
 
-int secrets_disk_write(const char *path, char *const *specs, size_t n, struct diag *d)
+/* Whether the disk at PATH holds each NAMES[i] as root's 0400 file of
+ * SIZES[i] bytes: debugfs -f exits 0 even when a write in it failed, so
+ * its word is not taken for it. Reads debugfs's listing, never the bytes. */
+static int disk_check(const char *path, char names[][SECRET_NAME_MAX + 1], const long long *sizes, size_t n,
+		      struct diag *d)
 {
-	char names[SECRETS_MAX][SECRET_NAME_MAX + 1], size[32];
+	const char *ls[] = { "debugfs", "-R", "ls -p /", path, NULL };
+	bool found[SECRETS_MAX] = { false };
+	char line[256], name[SECRET_NAME_MAX + 2];
+	unsigned int mode, uid, gid;
+	long long size;
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC), status, r = 0;
+	FILE *out = tmpfile();
+
+	if (null < 0 || !out) {
+		r = diag_errno(d, errno, "debugfs: cannot set up its output");
+		goto out;
+	}
+	pid_t pid = spawn(ls, NULL, null, fileno(out), null);
+	if (pid < 0) {
+		r = diag_errno(d, (int)-pid, "debugfs");
+		goto out;
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			r = diag_errno(d, errno, "debugfs: waitpid");
+			goto out;
+		}
+	rewind(out);
+	/* Each entry: /INODE/MODE/UID/GID/NAME/SIZE/ */
+	while (fgets(line, sizeof(line), out))
+		if (sscanf(line, "/%*u/%o/%u/%u/%29[^/]/%lld/", &mode, &uid, &gid, name, &size) == 5)
+			for (size_t i = 0; i < n; i++)
+				if (strcmp(name, names[i]) == 0)
+					found[i] = mode == 0100400 && uid == 0 && gid == 0 && size == sizes[i];
+	for (size_t i = 0; i < n && r == 0; i++)
+		if (!found[i])
+			r = diag_fail(d, "--secret %s: debugfs did not write it into %s as root's 0400 file of %lld bytes "
+					 "(is there room on the disk, and may debugfs read the file?)",
+				      names[i], path, sizes[i]);
+out:
+	if (null >= 0)
+		close(null);
+	if (out)
+		fclose(out);
+	return r;
+}
+
+int secrets_disk_write(const char *out_path, char *const *specs, size_t n, struct diag *d)
+{
+	char names[SECRETS_MAX][SECRET_NAME_MAX + 1], size[32], path[PATH_MAX];
 	const char *files[SECRETS_MAX];
-	long long bytes = 0;
+	long long bytes = 0, sizes[SECRETS_MAX];
 	struct stat st;
 
 	if (n == 0 || n > SECRETS_MAX)
 		return diag_fail(d, "give 1 to %d --secret NAME=FILE", SECRETS_MAX);
+	/* mkfs.ext4 and debugfs would take OUT beginning with '-' for an option. */
+	if (snprintf(path, sizeof(path), "%s%s", out_path[0] == '-' ? "./" : "", out_path) >= (int)sizeof(path))
+		return diag_fail(d, "%s: the path is too long", out_path);
 	for (size_t i = 0; i < n; i++) {
 		if (parse_spec(specs[i], names[i], sizeof(names[i]), &files[i], d) < 0)
 			return -1;
@@ -179,8 +231,8 @@ int secrets_disk_write(const char *path, char *const *specs, size_t n, struct di
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(names[j], names[i]) == 0)
 				return diag_fail(d, "--secret %s is given twice", names[i]);
-		if (stat(files[i], &st) == 0)
-			bytes += st.st_size;
+		sizes[i] = stat(files[i], &st) == 0 ? st.st_size : -1;
+		bytes += sizes[i] > 0 ? sizes[i] : 0;
 	}
 	/* Made 0600 first: mkfs and debugfs keep the mode of a file they find. */
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -206,5 +258,10 @@ int secrets_disk_write(const char *path, char *const *specs, size_t n, struct di
 	const char *debugfs[] = { "debugfs", "-w", "-f", "-", path, NULL };
 	int r = run_tool(debugfs, NULL, commands, "e2fsprogs", d);
 	free(commands);
+	if (r == 0)
+		r = disk_check(path, names, sizes, n, d);
+	/* No disk that lacks a secret: one that boots is taken for whole. */
+	if (r < 0)
+		unlink(path);
 	return r;
 }

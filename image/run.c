@@ -152,7 +152,7 @@ struct qemu_cmd {
 		ctl[PATH_MAX + 64];
 	char kernel[PATH_MAX], initrd[PATH_MAX], append[2200];
 	char code[PATH_MAX + 64], vars[PATH_MAX], vars_drive[PATH_MAX + 64], boot_drive[PATH_MAX + 64];
-	char disk_args[RUN_MAX_DISKS][PATH_MAX + 64], disk_devices[RUN_MAX_DISKS][64];
+	char disk_args[RUN_MAX_DISKS][PATH_MAX + 16 + NAME_MAX + 96], disk_devices[RUN_MAX_DISKS][64];
 	char netdev[RUN_MAX_PUBLISH * 48 + 64], net_device[64];
 };
 
@@ -226,8 +226,10 @@ static int qemu_cmd_make(struct qemu_cmd *q, const struct run_options *o, int ac
 		if (len <= 5 || strcmp(e->d_name + len - 5, ".ext4") != 0)
 			continue;
 		/* microvm has no PCI: its virtio devices sit on MMIO slots. */
-		snprintf(q->disk_args[n_disks], sizeof(q->disk_args[0]), "file=%s/%s,format=raw,if=%s,id=disk%zu",
-			 disks_dir, e->d_name, o->microvm ? "none" : "virtio", n_disks);
+		/* The secrets disk read-only: nothing in the VM writes it. */
+		bool secrets = strcmp(e->d_name, SECRETS_DISK_LABEL ".ext4") == 0;
+		snprintf(q->disk_args[n_disks], sizeof(q->disk_args[0]), "file=%s/%s,format=raw,if=%s,id=disk%zu%s",
+			 disks_dir, e->d_name, o->microvm ? "none" : "virtio", n_disks, secrets ? ",readonly=on" : "");
 		snprintf(q->disk_devices[n_disks], sizeof(q->disk_devices[0]), "virtio-blk-device,drive=disk%zu",
 			 n_disks);
 		n_disks++;
@@ -253,8 +255,14 @@ static int qemu_cmd_make(struct qemu_cmd *q, const struct run_options *o, int ac
 	}
 	/* fw_cfg files: the init reads each once, and QEMU's copy stays out
 	 * of every container's /sys. */
-	for (char **arg = o->secret_args; arg && *arg && q->argc < ARRAY_SIZE(q->argv) - 8; arg++)
+	for (char **arg = o->secret_args; arg && *arg; arg++) {
+		/* Room for this one, the NIC's 4 and the NULL: a secret
+		 * dropped here would boot without it. */
+		if (q->argc + 1 + 4 + 1 > ARRAY_SIZE(q->argv))
+			return diag_fail(d, "too many arguments for QEMU: no room for the secrets' -fw_cfg options "
+					    "(give at most %d --secret)", SECRETS_MAX);
 		q->argv[q->argc++] = *arg;
+	}
 	/* The NIC last, the same on every format: the disks keep their
 	 * slots and names. */
 	if (run_net_qemu_args(&o->net, o->microvm, cmdline_has(cmdline, BOOT_OPTION_EGRESS), q->netdev,

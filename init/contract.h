@@ -295,8 +295,10 @@ static const char *const container_init_syscalls[] = {
 _Static_assert(SECRET_NAME_MAX == 55 - (sizeof(SECRETS_FW_CFG_PREFIX) - 1), "fw_cfg names end at 55 bytes");
 /* The largest secret: systemd's CREDENTIAL_SIZE_MAX. */
 #define SECRET_SIZE_MAX (1024 * 1024)
-/* The most secrets one appliance declares. */
-#define SECRETS_MAX 64
+/* The most secrets one appliance declares. QEMU has 32 fw_cfg file
+ * slots unless told otherwise and fills about 12 itself: the ~20th
+ * -fw_cfg aborts it (SIGABRT, a core with the secrets read so far). */
+#define SECRETS_MAX 16
 /* Elsewhere (a disk format on another hypervisor or metal): an ext4 disk
  * with this label holding one file per secret, mounted read-only. */
 #define SECRETS_DISK_LABEL "bh-secrets"

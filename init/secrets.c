@@ -48,23 +48,47 @@ static const struct container_spec *container_named(const struct appliance *a, c
 /* ---- where the bytes come from ---- */
 
 /* Opens secret NAME from fw_cfg (on the machine) or from the disk's
- * directory DISK ("": none). -ENOENT when neither has it. */
+ * directory DISK ("": none). -ENOENT when neither has it; another -errno
+ * (say, one that is there but cannot be opened) wins over -ENOENT. */
 static int open_secret(const char *name, bool machine, const char *disk)
 {
 	char path[256];
-	int fd = -ENOENT;
+	int fd, r = -ENOENT;
 
 	if (machine) {
 		snprintf(path, sizeof(path), SECRETS_FW_CFG_DIR "/%s/raw", name);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
-			fd = -errno;
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) >= 0)
+			return fd;
+		r = -errno;
 	}
-	if (fd < 0 && disk[0]) {
+	if (disk[0]) {
 		snprintf(path, sizeof(path), "%s/%s", disk, name);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)) < 0)
-			fd = -errno;
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)) >= 0)
+			return fd;
+		if (r == -ENOENT)
+			r = -errno;
 	}
-	return fd;
+	return r;
+}
+
+/* Opens, from fw_cfg and/or DISK, each secret FDS does not hold yet: FDS[i]
+ * an fd, or -errno. Whether a required one (REQUIRED_ONLY) or any is still
+ * missing after. */
+static bool open_missing(const struct secrets_spec *s, bool machine, const char *disk, int *fds, bool required_only)
+{
+	bool missing = false;
+
+	for (size_t i = 0; i < s->n; i++) {
+		if (fds[i] < 0) {
+			int fd = open_secret(s->names[i], machine, disk);
+			/* The first source's reason stays unless this one has a better one. */
+			if (fd >= 0 || fds[i] == -ENOENT)
+				fds[i] = fd;
+		}
+		if (fds[i] < 0 && (!required_only || s->required[i]))
+			missing = true;
+	}
+	return missing;
 }
 
 /* Mounts the disk labelled SECRETS_DISK_LABEL read-only on
@@ -195,21 +219,24 @@ static ssize_t read_secret(int fd, unsigned char *buf)
 	}
 }
 
-static int deliver(const struct appliance *a, bool machine, const char *disk, unsigned char *buf,
-		   struct bh_err *err)
+/* Reads each secret from its fd in FDS (opened once, by open_missing)
+ * and places it for the containers that receive it. */
+static int deliver(const struct secrets_spec *s, const int *fds, unsigned char *buf, struct bh_err *err)
 {
-	const struct secrets_spec *s = a->secrets;
 	size_t given = 0;
 
 	for (size_t i = 0; i < s->n; i++) {
-		int fd = open_secret(s->names[i], machine, disk);
-		if (fd < 0) {
+		if (fds[i] == -ENOENT) {
 			log_info("secret %s: not given (optional): its containers see no " SECRETS_MOUNT "/%s",
 				 s->names[i], s->names[i]);
 			continue;
 		}
-		ssize_t len = read_secret(fd, buf);
-		close(fd);
+		if (fds[i] < 0) {
+			log_warn_errno(-fds[i], "secret %s: given but cannot be opened (optional): its containers see no "
+				       SECRETS_MOUNT "/%s", s->names[i], s->names[i]);
+			continue;
+		}
+		ssize_t len = read_secret(fds[i], buf);
 		if (len < 0) {
 			explicit_bzero(buf, SECRET_SIZE_MAX + 1);
 			return bh_fail_errno(err, (int)len, "secret %s: reading it", s->names[i]);
@@ -228,18 +255,20 @@ static int deliver(const struct appliance *a, bool machine, const char *disk, un
 	return 0;
 }
 
-/* The first required secret that neither source has, or -1. */
-static int first_missing(const struct secrets_spec *s, bool machine, const char *disk, bool required_only)
+/* The boot's failure when a required secret is not there to read. */
+static int required_missing(const struct secrets_spec *s, const int *fds, struct bh_err *err)
 {
 	for (size_t i = 0; i < s->n; i++) {
-		if (required_only && !s->required[i])
+		if (!s->required[i] || fds[i] >= 0)
 			continue;
-		int fd = open_secret(s->names[i], machine, disk);
-		if (fd < 0)
-			return (int)i;
-		close(fd);
+		if (fds[i] == -ENOENT)
+			return bh_fail(err, -ENOENT, "secret %s is required and was not given: boot with `bulkhead run "
+				       "--secret %s=FILE`, or attach a disk labelled " SECRETS_DISK_LABEL " holding it as %s "
+				       "(bulkhead secrets-disk)", s->names[i], s->names[i], s->names[i]);
+		return bh_fail_errno(err, fds[i], "secret %s is required and was given, but cannot be opened",
+				     s->names[i]);
 	}
-	return -1;
+	return 0;
 }
 
 int secrets_prepare(const struct appliance *a, bool machine, struct bh_err *err)
@@ -253,20 +282,20 @@ int secrets_prepare(const struct appliance *a, bool machine, struct bh_err *err)
 		return 0;
 	if ((mkdir(CONTROL_DIR, 0700) < 0 && errno != EEXIST) || (mkdir(SECRETS_RUN_DIR, 0700) < 0 && errno != EEXIST))
 		return bh_fail_errno(err, -errno, "secrets: mkdir " SECRETS_RUN_DIR);
+	int fds[SECRETS_MAX];
+	for (size_t i = 0; i < s->n; i++)
+		fds[i] = -ENOENT;
 	/* The disk only when fw_cfg lacks some: waited for while a
 	 * required one is still missing (virtio-blk may still be probing). */
-	if (machine && first_missing(s, machine, "", false) >= 0) {
-		bool waiting = first_missing(s, machine, "", true) >= 0;
+	if (!machine)
+		open_missing(s, false, disk, fds, false);
+	else if (open_missing(s, true, "", fds, false)) {
+		bool waiting = open_missing(s, false, "", fds, true);
 		if ((disk_mounted = mount_disk(waiting ? SECRETS_DISK_WAIT_MS : 0)))
-			disk = SECRETS_DISK_DIR;
+			open_missing(s, false, SECRETS_DISK_DIR, fds, false);
 	}
-	int missing = first_missing(s, machine, disk, true);
-	if (missing >= 0) {
-		r = bh_fail(err, -ENOENT, "secret %s is required and was not given: boot with `bulkhead run --secret "
-			    "%s=FILE`, or attach a disk labelled " SECRETS_DISK_LABEL " holding it as %s (bulkhead "
-			    "secrets-disk)", s->names[missing], s->names[missing], s->names[missing]);
+	if ((r = required_missing(s, fds, err)) < 0)
 		goto out;
-	}
 	for (size_t k = 0; r == 0 && k < s->n_mounts; k++)
 		if ((r = container_owner(a, &s->mounts[k], err)) == 0)
 			r = mount_tmpfs(&s->mounts[k], err);
@@ -274,7 +303,7 @@ int secrets_prepare(const struct appliance *a, bool machine, struct bh_err *err)
 	if (r == 0 && !buf)
 		r = bh_fail(err, -ENOMEM, "secrets: out of memory");
 	if (r == 0)
-		r = deliver(a, machine, disk, buf, err);
+		r = deliver(s, fds, buf, err);
 	free(buf);
 	/* Frozen: nothing, not even the init, changes them from here on. */
 	for (size_t k = 0; r == 0 && k < s->n_mounts; k++) {
@@ -284,6 +313,9 @@ int secrets_prepare(const struct appliance *a, bool machine, struct bh_err *err)
 			r = bh_fail_errno(err, -errno, "secrets: making %s read-only", dir);
 	}
 out:
+	for (size_t i = 0; i < s->n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 	if (disk_mounted && umount2(SECRETS_DISK_DIR, MNT_DETACH) == 0)
 		rmdir(SECRETS_DISK_DIR);
 	/* QEMU's copies stay in the firmware; with the module gone sysfs
@@ -291,5 +323,7 @@ out:
 	 * with it built in keeps them, behind /sys/firmware's mask. */
 	if (machine && syscall(SYS_delete_module, "qemu_fw_cfg", O_NONBLOCK) == 0)
 		log_info("secrets: read; qemu_fw_cfg unloaded, so /sys shows them no more");
+	else if (machine && errno != ENOENT && errno != ENOSYS) /* built in, never loaded, or no modules at all */
+		log_warn_errno(errno, "secrets: unloading qemu_fw_cfg (its files stay in /sys, behind the mask)");
 	return r;
 }

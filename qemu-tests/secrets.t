@@ -4,7 +4,7 @@
 # random to QEMU's fw_cfg; the container that declared it reads its exact
 # bytes at /run/secrets/NAME (its user's, 0400); the other container finds
 # no /run/secrets, nothing in /sys/firmware, and the secret in no file it
-# can read; the bytes are in neither the output directory, the console nor
+# can read (each file's sha256, and grep for its bytes); the bytes are in neither the output directory, the console nor
 # ctl logs. A second boot takes it from a secrets disk (bulkhead
 # secrets-disk) instead; a third, whose disk lacks the required secret,
 # stops with status 125 and a message naming it.
@@ -55,6 +55,26 @@ boot_log=$work/console
   echo "run exited ${PIPESTATUS[0]}" >>"$boot_log" ) &
 run_pid=$!
 both_done() { grep -q '^\[holder\] holder done' "$boot_log" && grep -q '^\[other\] other done' "$boot_log"; }
+# scan_other DIR: in the running appliance DIR, the other container greps
+# every file it can read (its rootfs, /run, /dev/shm, /tmp) for the token,
+# which travels on exec's stdin and so is in no image; "BusyBox" in
+# /bin/busybox shows the search finds what is there. Sets scan_log.
+scan_other() {
+  scan_log=$work/scan-$(basename "$1")
+  # One argument under 187 bytes: ctl exec sends 188 a line, whose base64
+  # after "arg " or "arg+ " is over the init's CONTROL_LINE_MAX (256), so a
+  # longer argument reaches the container mangled.
+  local script='read -r t; f="find / /run /dev/shm /tmp -xdev -type f"; $f | xargs grep -lFe "$t"'
+  script+=' | sed "s/^/holds it: /"; $f | xargs grep -lF BusyBox | sed "s/^/control: /"; echo scanned'
+  printf '%s\n' "$token" | "$BULKHEAD" ctl --vm "$1" exec -i other -- sh -c "$script" >"$scan_log" 2>"$scan_log.err"
+  grep -qx scanned "$scan_log" || { echo "ctl exec said:"; cat "$scan_log" "$scan_log.err"; } | diag
+}
+# no_token_in DIR: every file of DIR after its boot read (sockets skipped),
+# the token in none (grep's status 1: no match and no error).
+no_token_in() {
+  grep -rlF -D skip -- "$token" "$1" >"$work/holders" 2>&1
+  test $? -eq 1
+}
 check "both containers ran their checks" wait_for "both containers' checks" 300 both_done
 check "the receiver reads the exact bytes at /run/secrets/api-token" \
   grep -qx "\[holder\] $token_sum  /run/secrets/api-token" "$boot_log"
@@ -65,7 +85,11 @@ check "the other container has no /run/secrets" grep -qx '\[other\] no /run/secr
 check "  ... sees nothing in /sys/firmware and cannot read fw_cfg's file" \
   sh -c "grep -qx '\[other\] firmware: \[\]' '$boot_log' && grep -qx '\[other\] fw_cfg unreadable' '$boot_log'"
 check "  ... read the files it can (its rootfs's /bin/busybox among them)" grep -q '^\[other\] sum [0-9a-f]*  /bin/busybox$' "$boot_log"
-check "  ... and none of them holds the secret" sh -c "! grep -q '^\[other\] sum $token_sum' '$boot_log'"
+check "  ... and none of them is the secret" sh -c "! grep -q '^\[other\] sum $token_sum' '$boot_log'"
+scan_other "$work/sec"
+check "  ... grepping each file it can read for the secret's bytes: it searched" grep -qx scanned "$scan_log"
+check "  ... found what is there (BusyBox in /bin/busybox)" grep -qx 'control: /bin/busybox' "$scan_log"
+check "  ... and the secret in no file" sh -c "! grep -q '^holds it: ' '$scan_log'"
 "$BULKHEAD" ctl --vm "$work/sec" logs holder >"$work/logs-holder" 2>&1
 "$BULKHEAD" ctl --vm "$work/sec" logs other >"$work/logs-other" 2>&1
 "$BULKHEAD" ctl --vm "$work/sec" ps >"$work/ps" 2>&1
@@ -75,7 +99,7 @@ check "  ... and neither ctl logs nor ps shows the secret's bytes" \
 wait_for "bulkhead run to end" 240 press_stop "$work/sec"
 check "the appliance powered off with status 0" grep -qx 'run exited 0' "$boot_log"
 check "the console never showed the secret's bytes" sh -c "! grep -qF '$token' '$boot_log'"
-check "  ... nor does the output directory hold them" sh -c "! grep -rqF '$token' '$work/sec'"
+check "  ... nor does any file of the output directory it booted, read after the boot" no_token_in "$work/sec"
 console_on_failure
 
 # --- elsewhere: the secrets disk (bulkhead secrets-disk), here attached by
@@ -130,8 +154,12 @@ if grep -qx 'CONFIG_FW_CFG_SYSFS=y' "$BUILD/kernel-minimal/config" 2>/dev/null; 
   check "  ... and the other container, behind the mask, sees nothing in /sys/firmware and cannot read it" \
     sh -c "grep -qx '\[other\] firmware: \[\]' '$boot_log' && grep -qx '\[other\] fw_cfg unreadable' '$boot_log' &&
       ! grep -q '^\[other\] sum $token_sum' '$boot_log'"
+  scan_other "$work/minimal"
+  check "  ... nor finds the bytes in any file it can read" \
+    sh -c "grep -qx scanned '$scan_log' && grep -qx 'control: /bin/busybox' '$scan_log' && ! grep -q '^holds it: ' '$scan_log'"
   wait_for "bulkhead run to end" 240 press_stop "$work/minimal"
   check "  ... and the console never showed the bytes" sh -c "! grep -qF '$token' '$boot_log'"
+  check "  ... nor any file of the output directory it booted" no_token_in "$work/minimal"
   console_on_failure
 else
   ok "# SKIP kernel: minimal is not built with CONFIG_FW_CFG_SYSFS=y (make kernel)"

@@ -107,6 +107,40 @@ check "  ... as root's files, mode 0400" \
     debugfs -R 'stat blob' '$work/secrets.img' 2>/dev/null | grep -q 'User:     0   Group:     0'"
 "$BULKHEAD" secrets-disk "$work/bad.img" --secret Bad_Name="$work/token" >"$work/out" 2>&1
 check "  ... and refuses a name that is not a secret's" grep -q '"Bad_Name" is not a secret' "$work/out"
+(cd "$work" && "$BULKHEAD" secrets-disk --secret api-token="$work/token" -- -dash.img >"$work/out" 2>&1)
+check "  ... writes an OUT beginning with '-' as a file, not an option (exit $?)" \
+  sh -c "dumpe2fs -h '$work/-dash.img' 2>/dev/null | grep -q 'volume name: *bh-secrets$'"
+# debugfs -f - exits 0 when a write in it fails: this one writes nothing.
+mkdir -p "$work/fake-debugfs"
+cat >"$work/fake-debugfs/debugfs" <<'SH'
+#!/bin/sh
+case " $* " in *" -w "*) cat >/dev/null; exit 0 ;; esac
+PATH=${PATH#*:} exec debugfs "$@"
+SH
+chmod +x "$work/fake-debugfs/debugfs"
+PATH="$work/fake-debugfs:$PATH" "$BULKHEAD" secrets-disk "$work/unwritten.img" --secret api-token="$work/token" \
+  >"$work/out" 2>&1
+status=$?
+check "  ... fails when debugfs wrote nothing though it exited 0 (exit $status)" \
+  sh -c "test $status -eq 1 && grep -q 'secret api-token: debugfs did not write it into $work/unwritten.img as root.s 0400 file of 48 bytes' '$work/out'"
+check "  ... and leaves no disk that lacks a secret" test ! -e "$work/unwritten.img"
+
+# --- bulkhead run attaches the secrets disk read-only (a QEMU that only
+# records its arguments)
+mkdir -p "$work/bin" "$work/ro"
+cat >"$work/bin/qemu-system-x86_64" <<'QEMU'
+#!/bin/sh
+printf '%s\n' "$@" >"$FAKE_CALLS"
+exit 3
+QEMU
+chmod +x "$work/bin/qemu-system-x86_64"
+cp -a "$work/sec/." "$work/ro/"
+mkdir -p "$work/ro/disks"
+"$BULKHEAD" secrets-disk "$work/ro/disks/bh-secrets.ext4" --secret api-token="$work/token" --secret blob="$work/blob"
+env PATH="$work/bin:$PATH" FAKE_CALLS="$work/calls" "$BULKHEAD" run --accel tcg --timeout 100 "$work/ro" \
+  </dev/null >"$work/out" 2>&1
+check "run attaches DIR/disks/bh-secrets.ext4 read-only" \
+  grep -qx "file=$work/ro/disks/bh-secrets.ext4,format=raw,if=virtio,id=disk0,readonly=on" "$work/calls"
 
 # --- the init gives them to their container only
 mkdir -p "$work/given.root/.bulkhead-host-secrets"
@@ -140,6 +174,31 @@ check "a missing required secret stops the boot with status 125 (got $boot_statu
 check "  ... naming it and how to give it" \
   grep -q 'secret api-token is required and was not given: boot with `bulkhead run --secret api-token=FILE`' "$boot_log"
 check "  ... before any container started" sh -c "! grep -q ': started' '$boot_log'"
+console_on_failure
+
+# --- one that is there but cannot be opened (a symbolic link: the init
+# opens with O_NOFOLLOW, and root passes any mode bits) is said so, with
+# the reason: required, the boot stops; optional, a warning
+mkdir -p "$work/unopenable.root/.bulkhead-host-secrets"
+cp "$work/blob" "$work/unopenable.root/.bulkhead-host-secrets/blob"
+ln -s blob "$work/unopenable.root/.bulkhead-host-secrets/api-token"
+boot_host unopenable "$work/sec.yml"
+check "a required secret that cannot be opened stops the boot with status 125 (got $boot_status)" \
+  test "$boot_status" -eq 125
+check "  ... saying it was given, and why it cannot be opened" \
+  grep -q 'secret api-token is required and was given, but cannot be opened: ' "$boot_log"
+check "  ... not that it was not given" sh -c "! grep -q 'api-token is required and was not given' '$boot_log'"
+check "  ... before any container started" sh -c "! grep -q ': started' '$boot_log'"
+console_on_failure
+mkdir -p "$work/optional.root/.bulkhead-host-secrets"
+cp "$work/token" "$work/blob" "$work/optional.root/.bulkhead-host-secrets/"
+mv "$work/optional.root/.bulkhead-host-secrets/token" "$work/optional.root/.bulkhead-host-secrets/api-token"
+ln -s blob "$work/optional.root/.bulkhead-host-secrets/extra"
+boot_host optional "$work/sec.yml"
+check "an optional secret that cannot be opened: the appliance runs (status $boot_status)" test "$boot_status" -eq 0
+check "  ... with a warning giving the reason" \
+  grep -q 'secret extra: given but cannot be opened (optional): its containers see no /run/secrets/extra: ' "$boot_log"
+check "  ... and the container has no such file" grep -q '^\[holder\] extra absent$' "$boot_log"
 console_on_failure
 
 done_testing
