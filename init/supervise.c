@@ -182,6 +182,7 @@ static void end_instance(struct supervisor *s, struct container *c)
 		.status = c->status,
 		.stopping = c->stopping,
 		.restart_now = c->restart_now,
+		.health_restart = c->health.restart,
 		.shutdown = s->shutdown_requested,
 		.poweroff_on_exit = c->spec->on_exit == ON_EXIT_POWEROFF,
 	});
@@ -493,8 +494,9 @@ static int stop(void *ctx, const char *name)
 
 	if (!c || c->phase != PHASE_SERVICES)
 		return -ENOENT;
-	/* Stopped, it stays so: a ctl restart asked for before is off. */
+	/* Stopped, it stays so: a ctl restart or health restart asked for before is off. */
 	c->restart_now = false;
+	c->health.restart = false;
 	return container_begin_stop(c);
 }
 

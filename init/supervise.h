@@ -30,7 +30,8 @@ struct health_run {
 	bool stale;       /* the instance it probed is gone: its result is dropped */
 	long deadline_ms; /* past it the probe is killed */
 	int output_fd;    /* the probe's sealed memfd while in flight, else -1 */
-	bool wait_told;   /* a dependent said on the console what it waits for */
+	size_t told_wait; /* as a dependent: 1 + the dependency it said it waits for; 0: none yet */
+	bool restart;     /* on_failure: restart stopped this instance: start again as its policy would */
 	char last[HEALTH_LAST_MAX];
 };
 
