@@ -143,16 +143,45 @@ static void act(struct supervisor *s, struct container *c)
 	}
 }
 
-/* Whether C's process is gone, reaped or not yet: a probe's result then
- * says nothing of it (a command probe dies with it, 137), and its own exit
- * decides what follows, not its check. WNOWAIT leaves it to the reaper. */
+#define TASK_EXITING 0x4 /* the kernel's PF_EXITING, in /proc/PID/stat's flags */
+
+/* Whether process PID (our child, not reaped) is on its way out. A
+ * container's init that ends first kills every process of its namespace,
+ * the probe's command among them, and waits for them to go: the probe's
+ * 137 comes back while the init is neither reaped nor a zombie yet, but
+ * already exiting. */
+static bool process_exiting(pid_t pid)
+{
+	char path[64], stat[512];
+	unsigned flags = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT;
+	ssize_t n = read(fd, stat, sizeof(stat) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	stat[n] = '\0';
+	const char *after_name = strrchr(stat, ')'); /* the name may hold anything, ')' too */
+	/* state ppid pgrp session tty_nr tpgid flags */
+	return after_name && sscanf(after_name + 1, " %*c %*d %*d %*d %*d %*d %u", &flags) == 1 && (flags & TASK_EXITING);
+}
+
+/* Whether C's process is gone or going, reaped or not yet: a probe's
+ * result then says nothing of it (a command probe dies with it, 137), and
+ * its own exit decides what follows, not its check. WNOWAIT leaves it to
+ * the reaper. */
 static bool instance_gone(const struct container *c)
 {
 	siginfo_t info = { 0 };
 
 	if (c->pid <= 0 || c->state != STATE_RUNNING)
 		return true;
-	return waitid(P_PID, (id_t)c->pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == c->pid;
+	if (waitid(P_PID, (id_t)c->pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == c->pid)
+		return true;
+	return process_exiting(c->pid);
 }
 
 static void probe_done(struct supervisor *s, struct container *c, int status)
