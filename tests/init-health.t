@@ -399,4 +399,37 @@ CTL poweroff >/dev/null 2>&1
 wait_boot
 console_on_failure
 
+# --- an image's Healthcheck out of bounds (Interval 1 us) fails the build
+# only when adopted: not when the manifest turns it off, nor for onboot
+printf '{"architecture":"amd64","os":"linux","config":{"Cmd":["/bin/sleep","1000"],"Healthcheck":{"Test":["CMD","true"],"Interval":1000}},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
+  "$layer" >"$work/img/config2.json"
+read -r config2 config2_size < <(blob "$work/img/config2.json")
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%s}]}' \
+  "$config2" "$config2_size" "$layer" "$layer_size" >"$work/img/manifest2.json"
+read -r manifest2 manifest2_size < <(blob "$work/img/manifest2.json")
+printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"v1"}},{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"v2"}}]}' \
+  "$manifest" "$manifest_size" "$manifest2" "$manifest2_size" >"$work/img/layout/index.json"
+cat >"$work/img/unused.yml" <<'YAML'
+name: unused
+onboot:
+  - name: hc-first
+    image: oci:layout:v2
+    command: ["/bin/sh", "-c", "true"]
+services:
+  - name: hc-off
+    image: oci:layout:v2
+    healthcheck: none
+YAML
+check "an image's out-of-bounds Healthcheck the manifest turns off, and an onboot one, build" \
+  "$BULKHEAD" build -q "$work/img/unused.yml" -o "$work/unused"
+cat >"$work/img/adopted.yml" <<'YAML'
+name: adopted
+services:
+  - name: hc-adopt
+    image: oci:layout:v2
+YAML
+"$BULKHEAD" build -q "$work/img/adopted.yml" -o "$work/adopted" >"$work/adopted.out" 2>&1
+check "  ... one a service adopts fails the build, saying where and what ($(head -c 300 "$work/adopted.out"))" \
+  grep -q "adopted.yml:[0-9]*:[0-9]*: service \"hc-adopt\": its image's Healthcheck.Interval (0 ms) is not from 10 ms to an hour; give healthcheck: in the manifest instead, or healthcheck: none" "$work/adopted.out"
+
 done_testing
