@@ -377,7 +377,7 @@ static void probe_start(struct supervisor *s, struct container *c)
 	if (h->probe == HEALTH_PROBE_EXEC) {
 		struct exec_request req = {
 			.argv = h->command, .console_socket = -1, .stdin_fd = -1, .stdout_fd = fd, .stderr_fd = fd,
-			.timeout_ms = h->timeout_ms, .ended = command_ended, .ctx = s,
+			.timeout_ms = h->timeout_ms, .ended = command_ended, .ctx = s, .probe = true,
 		};
 		pid = exec_session_start(s, c, &req, &err);
 	} else if ((pid = network_probe_start(c, fd)) < 0)

@@ -355,6 +355,32 @@ CTL poweroff >/dev/null 2>&1
 wait_boot
 console_on_failure
 
+# --- more checked services than ctl exec's 16 sessions: each probe has
+# room of its own, none is refused (probes of 1 s, so all are in flight
+# together)
+{
+  echo "name: many"
+  echo "stop_grace: 200ms"
+  echo "services:"
+  for i in $(seq 1 20); do
+    cat <<YAML
+  - name: hc-many$i
+    image: busybox
+    command: ["/bin/sleep", "1000"]
+    healthcheck:
+      test: ["CMD", "sleep", "1"]
+      interval: 10ms
+      timeout: 10s
+YAML
+  done
+} >"$work/many.yml"
+BOOT_BACKGROUND=1 boot_pivot many "$work/many.yml"
+check "20 services with checks in flight together all get healthy" wait_for "20 healthy lines" 60 logged 'hc-many[0-9]*: healthy' 20
+check "  ... no probe was refused a session" sh -c "! grep -q 'health probe:' '$boot_log'"
+CTL poweroff >/dev/null 2>&1
+wait_boot
+console_on_failure
+
 # --- an OCI image's Healthcheck is the default; healthcheck: none turns it off
 # A one-layer OCI layout made here: the host's static busybox, and a
 # config whose Healthcheck tests a file of the image.
