@@ -194,6 +194,7 @@ static void probe_done(struct supervisor *s, struct container *c, int status)
 	r->probe = 0;
 	if (r->stale || instance_gone(c)) { /* it probed an instance that is gone: ps keeps what the last real one said */
 		r->stale = false;
+		r->next_ms = now + h->interval_ms; /* not again at once on one still exiting */
 		close(r->output_fd);
 		r->output_fd = -1;
 		return;
