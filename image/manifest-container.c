@@ -774,7 +774,9 @@ int mf_add_container(struct mf_parse *p, yaml_node_t *item, size_t index, void *
 				    c->sysctl[i].name, c->host_network ? " (network: host shares the appliance's)" : "");
 	}
 	/* An OCI or docker image's Entrypoint and Cmd are a command too; its Healthcheck a check. */
-	if (mf_health_from_image(p, item, c) < 0 || image_apply_config(c) < 0)
+	if (mf_health_from_image(p, item, c) < 0) /* it says what is wrong */
+		return -1;
+	if (image_apply_config(c) < 0)
 		return mf_fail(p, item, "out of memory");
 	if (!c->command && c->image_kind >= IMAGE_OCI)
 		return mf_fail(p, item,

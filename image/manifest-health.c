@@ -241,8 +241,11 @@ int mf_container_healthcheck(struct mf_parse *p, yaml_node_t *v, void *target)
 
 /* ---- the image's Healthcheck ---- */
 
-/* Nanoseconds (0: Docker's default) into milliseconds within bounds. */
-static int image_duration(json_t *hc, const char *key, uint64_t min, uint64_t *out, struct diag *d)
+/* Nanoseconds (0: Docker's default) into milliseconds. Their bounds are
+ * checked only when the check is adopted (mf_health_from_image): a
+ * Healthcheck the manifest turns off, or an onboot container's, is no
+ * reason to fail the build. */
+static int image_duration(json_t *hc, const char *key, uint64_t *out, struct diag *d)
 {
 	json_t *v = json_object_get(hc, key);
 
@@ -250,11 +253,7 @@ static int image_duration(json_t *hc, const char *key, uint64_t min, uint64_t *o
 		return 0;
 	if (!json_is_integer(v) || json_integer_value(v) < 0)
 		return diag_fail(d, "the image config's Healthcheck.%s is not a duration in nanoseconds", key);
-	uint64_t ms = (uint64_t)json_integer_value(v) / 1000000;
-	if (ms < min || ms > HEALTH_MAX_MS)
-		return diag_fail(d, "the image config's Healthcheck.%s (%llu ms) is not from %llu ms to an hour; give "
-				    "healthcheck: in the manifest instead", key, (unsigned long long)ms, (unsigned long long)min);
-	*out = ms;
+	*out = (uint64_t)json_integer_value(v) / 1000000;
 	return 0;
 }
 
@@ -296,9 +295,9 @@ static int image_health(json_t *hc, struct health_check **out, struct diag *d)
 	if (json_is_integer(retries) && json_integer_value(retries) > 0)
 		h->retries = json_integer_value(retries) > HEALTH_RETRIES_MAX ? HEALTH_RETRIES_MAX
 									     : (uint64_t)json_integer_value(retries);
-	if (image_duration(hc, "Interval", HEALTH_MIN_MS, &h->interval_ms, d) < 0 ||
-	    image_duration(hc, "Timeout", HEALTH_MIN_MS, &h->timeout_ms, d) < 0 ||
-	    image_duration(hc, "StartPeriod", 0, &h->start_period_ms, d) < 0)
+	if (image_duration(hc, "Interval", &h->interval_ms, d) < 0 ||
+	    image_duration(hc, "Timeout", &h->timeout_ms, d) < 0 ||
+	    image_duration(hc, "StartPeriod", &h->start_period_ms, d) < 0)
 		return -1;
 	return 0;
 }
@@ -316,22 +315,52 @@ int health_from_image_json(json_t *hc, struct health_check **out, struct diag *d
 	return r;
 }
 
+/* An adopted image check's durations within the manifest's bounds; the
+ * first that is not, or NULL. */
+static const char *image_duration_out_of_range(const struct health_check *h, uint64_t *ms, uint64_t *min)
+{
+	const struct {
+		const char *key;
+		uint64_t ms, min;
+	} durations[] = {
+		{ "Interval", h->interval_ms, HEALTH_MIN_MS },
+		{ "Timeout", h->timeout_ms, HEALTH_MIN_MS },
+		{ "StartPeriod", h->start_period_ms, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(durations) / sizeof(durations[0]); i++)
+		if (durations[i].ms < durations[i].min || durations[i].ms > HEALTH_MAX_MS) {
+			*ms = durations[i].ms;
+			*min = durations[i].min;
+			return durations[i].key;
+		}
+	return NULL;
+}
+
 int mf_health_from_image(struct mf_parse *p, yaml_node_t *item, struct container *c)
 {
 	struct health_check *image = c->image_config ? c->image_config->health : NULL;
+	const char *bad = NULL;
+	uint64_t ms = 0, min = 0;
 
 	if (!image)
 		return 0;
 	c->image_config->health = NULL;
 	/* The manifest's own healthcheck (or none) wins; on_failure keeps its default. */
-	if (c->health.given == HEALTH_UNSET && strcmp(c->phase, "services") == 0) {
+	bool adopted = c->health.given == HEALTH_UNSET && strcmp(c->phase, "services") == 0;
+	if (adopted && image->given == HEALTH_GIVEN)
+		bad = image_duration_out_of_range(image, &ms, &min);
+	if (adopted && !bad) {
 		c->health = *image;
 		c->health.line = item->start_mark.line;
 		c->health.column = item->start_mark.column;
 	} else
 		health_check_free(image);
 	free(image);
-	(void)p;
+	if (bad)
+		return mf_fail(p, item, "service \"%s\": its image's Healthcheck.%s (%llu ms) is not from %llu ms to an hour; "
+				       "give healthcheck: in the manifest instead, or healthcheck: none",
+			       c->name, bad, (unsigned long long)ms, (unsigned long long)min);
 	return 0;
 }
 

@@ -18,8 +18,12 @@ static struct end_decision decide_next(const struct instance_end *e)
 	 * nor a failure; only services have a restart policy. */
 	bool by_policy = !e->stopping && e->phase == PHASE_SERVICES &&
 			 (e->restart == RESTART_ALWAYS || (e->restart == RESTART_ON_FAILURE && e->status != 0));
+	/* A restart for its health is as one by its policy: counted against
+	 * max_restarts and backed off, so that a check that always fails
+	 * does not restart it in a tight loop for ever. */
+	bool by_health = e->health_restart && e->phase == PHASE_SERVICES;
 
-	if (e->shutdown || !(e->restart_now || by_policy))
+	if (e->shutdown || !(e->restart_now || by_policy || by_health))
 		return (struct end_decision){ .next = NEXT_DONE, .failure = e->stopping ? 0 : e->status };
 	if (e->restart_now)
 		return (struct end_decision){ .next = NEXT_RESTART_NOW };

@@ -164,7 +164,7 @@ static void session_main(const struct supervisor *s, const struct container *c, 
 
 static struct exec_session *session_slot(struct supervisor *s, pid_t pid)
 {
-	for (size_t i = 0; i < EXEC_SESSIONS_MAX; i++)
+	for (size_t i = 0; i < s->n_sessions; i++)
 		if (s->sessions[i].pid == pid)
 			return &s->sessions[i];
 	return NULL;
@@ -179,18 +179,24 @@ pid_t exec_session_start(struct supervisor *s, struct container *c, const struct
 		return bh_fail(err, -EINVAL, "no command to run in %s", c->spec->name);
 	if (req->terminal != (req->console_socket >= 0))
 		return bh_fail(err, -EINVAL, "a terminal needs a console socket, and only a terminal has one");
-	struct exec_session *slot = session_slot(s, 0);
-	if (!slot)
+	/* A container whose commands' setup stalls holds its own share of
+	 * the slots, never the others'. Health probes are not counted: each
+	 * has room of its own (supervise.h). */
+	size_t all = 0, its = 0;
+	for (size_t i = 0; i < s->n_sessions; i++)
+		if (s->sessions[i].pid > 0 && !s->sessions[i].probe) {
+			all++;
+			its += s->sessions[i].container == c;
+		}
+	if (!req->probe && all >= EXEC_SESSIONS_MAX)
 		return bh_fail(err, -EBUSY, "%d commands already run in containers; try again when one ended",
 			       EXEC_SESSIONS_MAX);
-	/* A container whose commands' setup stalls holds its own share of
-	 * the slots, never the others' (ctl exec and health checks). */
-	size_t its = 0;
-	for (size_t i = 0; i < EXEC_SESSIONS_MAX; i++)
-		its += s->sessions[i].pid > 0 && s->sessions[i].container == c;
-	if (its >= EXEC_SESSIONS_PER_CONTAINER)
+	if (!req->probe && its >= EXEC_SESSIONS_PER_CONTAINER)
 		return bh_fail(err, -EBUSY, "%zu commands already run in %s; try again when one ended", its,
 			       c->spec->name);
+	struct exec_session *slot = session_slot(s, 0);
+	if (!slot)
+		return bh_fail(err, -EBUSY, "no free command slot");
 	/* C's process is our child and not reaped (c->pid > 0): the pid is
 	 * its own, and the pidfd pins it for the session's checks. */
 	int pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
@@ -204,7 +210,8 @@ pid_t exec_session_start(struct supervisor *s, struct container *c, const struct
 	close(pidfd);
 	if (pid < 0)
 		return bh_fail_errno(err, -e, "%s: fork", c->spec->name);
-	*slot = (struct exec_session){ .pid = pid, .container = c, .ended = req->ended, .ctx = req->ctx };
+	*slot = (struct exec_session){
+		.pid = pid, .probe = req->probe, .container = c, .ended = req->ended, .ctx = req->ctx };
 	return pid;
 }
 

@@ -36,9 +36,11 @@ struct health_verdict health_after_probe(const struct health_spec *h, enum healt
 					.act = status != HEALTH_STATUS_UNHEALTHY };
 }
 
-bool health_dependency_met(bool ever_started, bool want_healthy, enum health_status status)
+bool health_dependency_met(bool ever_started, bool want_healthy, bool running, enum health_status status)
 {
-	return ever_started && (!want_healthy || status == HEALTH_STATUS_HEALTHY);
+	/* Healthy is said of the instance that runs now: one that ended or
+	 * waits to start again is not healthy, whatever its last check said. */
+	return ever_started && (!want_healthy || (running && status == HEALTH_STATUS_HEALTHY));
 }
 
 int health_http_status(const char *buf, size_t len)

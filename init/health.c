@@ -30,6 +30,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "supervise.h"
@@ -51,6 +52,7 @@ void health_started(struct container *c)
 
 	r->status = has_check(c) ? HEALTH_STATUS_STARTING : HEALTH_STATUS_NONE;
 	r->failures = 0;
+	r->restart = false;
 	if (has_check(c))
 		r->next_ms = now_ms() + c->spec->health->interval_ms;
 }
@@ -97,11 +99,14 @@ static void keep_output(struct health_run *r, int status, bool timed_out, long t
 	}
 	while (n > 0 && line[n - 1] == ' ')
 		n--;
+	int full; /* what it would be, uncut */
 	if (timed_out)
-		snprintf(r->last, sizeof(r->last), "timed out after %ld ms%s%.*s", timeout_ms, n ? ": " : "", (int)n, line);
+		full = snprintf(r->last, sizeof(r->last), "timed out after %ld ms%s%.*s", timeout_ms, n ? ": " : "",
+				(int)n, line);
 	else
-		snprintf(r->last, sizeof(r->last), "status %d%s%.*s", status, n ? ": " : "", (int)n, line);
-	if (len > i) { /* more than fits */
+		full = snprintf(r->last, sizeof(r->last), "status %d%s%.*s", status, n ? ": " : "", (int)n, line);
+	/* More output than was read, or than fits after the prefix. */
+	if (len > i || full >= (int)sizeof(r->last)) {
 		size_t at = strlen(r->last);
 		memcpy(r->last + (at + 4 <= sizeof(r->last) ? at : sizeof(r->last) - 4), "...", 4);
 	}
@@ -115,12 +120,14 @@ static void act(struct supervisor *s, struct container *c)
 
 	switch (c->spec->health->on_failure) {
 	case HEALTH_RESTART:
-		/* As ctl restart: again at once, counted in ps's restarts. */
-		c->restart_now = true;
+		/* As its restart policy would: counted against max_restarts,
+		 * after the back-off (decisions.c). */
+		c->health.restart = true;
 		container_begin_stop(c);
 		break;
 	case HEALTH_STOP:
 		c->restart_now = false;
+		c->health.restart = false;
 		container_begin_stop(c);
 		break;
 	case HEALTH_POWEROFF:
@@ -136,6 +143,47 @@ static void act(struct supervisor *s, struct container *c)
 	}
 }
 
+#define TASK_EXITING 0x4 /* the kernel's PF_EXITING, in /proc/PID/stat's flags */
+
+/* Whether process PID (our child, not reaped) is on its way out. A
+ * container's init that ends first kills every process of its namespace,
+ * the probe's command among them, and waits for them to go: the probe's
+ * 137 comes back while the init is neither reaped nor a zombie yet, but
+ * already exiting. */
+static bool process_exiting(pid_t pid)
+{
+	char path[64], stat[512];
+	unsigned flags = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT;
+	ssize_t n = read(fd, stat, sizeof(stat) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	stat[n] = '\0';
+	const char *after_name = strrchr(stat, ')'); /* the name may hold anything, ')' too */
+	/* state ppid pgrp session tty_nr tpgid flags */
+	return after_name && sscanf(after_name + 1, " %*c %*d %*d %*d %*d %*d %u", &flags) == 1 && (flags & TASK_EXITING);
+}
+
+/* Whether C's process is gone or going, reaped or not yet: a probe's
+ * result then says nothing of it (a command probe dies with it, 137), and
+ * its own exit decides what follows, not its check. WNOWAIT leaves it to
+ * the reaper. */
+static bool instance_gone(const struct container *c)
+{
+	siginfo_t info = { 0 };
+
+	if (c->pid <= 0 || c->state != STATE_RUNNING)
+		return true;
+	if (waitid(P_PID, (id_t)c->pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == c->pid)
+		return true;
+	return process_exiting(c->pid);
+}
+
 static void probe_done(struct supervisor *s, struct container *c, int status)
 {
 	struct health_run *r = &c->health;
@@ -144,8 +192,9 @@ static void probe_done(struct supervisor *s, struct container *c, int status)
 	bool timed_out = status == 128 + SIGKILL && now - started >= h->timeout_ms;
 
 	r->probe = 0;
-	if (r->stale) { /* it probed an instance that is gone: ps keeps what the last real one said */
+	if (r->stale || instance_gone(c)) { /* it probed an instance that is gone: ps keeps what the last real one said */
 		r->stale = false;
+		r->next_ms = now + h->interval_ms; /* not again at once on one still exiting */
 		close(r->output_fd);
 		r->output_fd = -1;
 		return;
@@ -329,7 +378,7 @@ static void probe_start(struct supervisor *s, struct container *c)
 	if (h->probe == HEALTH_PROBE_EXEC) {
 		struct exec_request req = {
 			.argv = h->command, .console_socket = -1, .stdin_fd = -1, .stdout_fd = fd, .stderr_fd = fd,
-			.timeout_ms = h->timeout_ms, .ended = command_ended, .ctx = s,
+			.timeout_ms = h->timeout_ms, .ended = command_ended, .ctx = s, .probe = true,
 		};
 		pid = exec_session_start(s, c, &req, &err);
 	} else if ((pid = network_probe_start(c, fd)) < 0)
@@ -358,7 +407,10 @@ void health_ended(struct supervisor *s, struct container *c)
 {
 	struct health_run *r = &c->health;
 
-	/* What it says of the instance that is gone says nothing of the next. */
+	/* What it says of the instance that is gone says nothing of the next,
+	 * and a dependent's service_healthy waits for the next to pass. */
+	r->status = HEALTH_STATUS_NONE;
+	r->failures = 0;
 	if (r->probe > 0) {
 		r->stale = true;
 		probe_kill(s, r);
@@ -403,20 +455,37 @@ long health_deadline(struct supervisor *s, long next)
 	return next;
 }
 
-bool health_dependency_ready(struct supervisor *s, struct container *c, size_t d)
+/* Whether C's dependency D is met; when not, whether the console should
+ * name it: a dependency that started and is not healthy yet. */
+static bool dependency_met(struct supervisor *s, const struct container *c, size_t d, bool *to_name)
 {
 	const struct container *dep = &services(s)[c->spec->depends_on[d]];
 	bool want = c->spec->depends_healthy && c->spec->depends_healthy[d];
-	bool met = health_dependency_met(dep->ever_started, want, dep->health.status);
+	bool running = dep->state == STATE_RUNNING && dep->pid > 0 && !dep->stopping;
+	bool met = health_dependency_met(dep->ever_started, want, running, dep->health.status);
+
+	*to_name = !met && want && dep->ever_started;
+	return met;
+}
+
+bool health_dependency_ready(struct supervisor *s, struct container *c, size_t d)
+{
+	const struct container *dep = &services(s)[c->spec->depends_on[d]];
+	bool to_name, earlier = false;
+	bool met = dependency_met(s, c, d, &to_name);
 
 	/* A dependency that never gets healthy must not hold the boot
-	 * silently: the console says what is waited for, once. */
-	if (!met && want && dep->ever_started && !c->health.wait_told) {
+	 * silently: the console names the one waited for, each time that
+	 * changes. The first such is named, so that two not healthy yet are
+	 * not named in turn at every pass. */
+	for (size_t e = 0; e < d && !earlier; e++)
+		dependency_met(s, c, e, &earlier);
+	if (to_name && !earlier && c->health.told_wait != d + 1) {
 		log_info("%s: waiting for %s to be healthy (now %s)", c->spec->name, dep->spec->name,
 			 health_status_names[dep->health.status]);
-		c->health.wait_told = true;
+		c->health.told_wait = d + 1;
 	}
-	if (!met && want && dep->ever_started && (dep->state == STATE_EXITED || dep->state == STATE_FAILED))
-		log_warn("%s: %s ended without being healthy", c->spec->name, dep->spec->name);
+	if (to_name && (dep->state == STATE_EXITED || dep->state == STATE_FAILED))
+		log_warn("%s: %s ended and will not be healthy", c->spec->name, dep->spec->name);
 	return met;
 }

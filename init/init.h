@@ -201,6 +201,7 @@ struct instance_end {
 	int status;             /* its exit status: code, or 128+N for signal N */
 	bool stopping;          /* we asked it to stop */
 	bool restart_now;       /* `ctl restart` asked for it */
+	bool health_restart;    /* its check's on_failure: restart stopped it: counted, with back-off */
 	bool shutdown;          /* shutdown began */
 	bool poweroff_on_exit;  /* on_exit: poweroff */
 };
@@ -253,8 +254,9 @@ struct health_verdict health_after_probe(const struct health_spec *h, enum healt
 					 bool passed, long ran_ms);
 /* Whether a probe's exit STATUS is a pass: 0 only (a timeout is 137). */
 bool health_probe_passed(int status);
-/* A dependency waited for is met: started, and healthy when WANT_HEALTHY. */
-bool health_dependency_met(bool ever_started, bool want_healthy, enum health_status status);
+/* A dependency waited for is met: started, and when WANT_HEALTHY running
+ * now (not ended, not in back-off) and healthy. */
+bool health_dependency_met(bool ever_started, bool want_healthy, bool running, enum health_status status);
 /* An HTTP answer's status line (at most LEN bytes of BUF, not
  * NUL-terminated): its status code, or -1 when it does not read
  * "HTTP/1.x NNN". Pure, bounded by LEN. */

@@ -68,7 +68,8 @@ static bool start_ready_services(struct supervisor *s)
 
 	for (size_t i = 0; i < s->a->n_services && !s->shutdown_requested; i++) {
 		struct container *c = &svc[i];
-		bool ready = true, hopeless = false;
+		bool ready = true;
+		const struct container *hopeless = NULL; /* a dependency that ended unmet */
 		if (c->state != STATE_WAITING)
 			continue;
 		if (started == START_BATCH)
@@ -77,10 +78,12 @@ static bool start_ready_services(struct supervisor *s)
 			const struct container *dep = &svc[c->spec->depends_on[d]];
 			bool met = health_dependency_ready(s, c, d); /* started, and healthy when it says so */
 			ready &= met;
-			hopeless |= !met && (dep->state == STATE_EXITED || dep->state == STATE_FAILED);
+			if (!met && (dep->state == STATE_EXITED || dep->state == STATE_FAILED))
+				hopeless = dep;
 		}
 		if (hopeless) {
-			log_warn("%s: not started: a service it depends on never started", c->spec->name);
+			log_warn("%s: not started: a service it depends on %s (%s)", c->spec->name,
+				 hopeless->ever_started ? "ended and will not be healthy" : "never started", hopeless->spec->name);
 			c->state = STATE_FAILED;
 			record_failure(s, BH_EXIT_SETUP);
 			if (c->spec->on_exit == ON_EXIT_POWEROFF)

@@ -182,6 +182,7 @@ static void end_instance(struct supervisor *s, struct container *c)
 		.status = c->status,
 		.stopping = c->stopping,
 		.restart_now = c->restart_now,
+		.health_restart = c->health.restart,
 		.shutdown = s->shutdown_requested,
 		.poweroff_on_exit = c->spec->on_exit == ON_EXIT_POWEROFF,
 	});
@@ -493,8 +494,9 @@ static int stop(void *ctx, const char *name)
 
 	if (!c || c->phase != PHASE_SERVICES)
 		return -ENOENT;
-	/* Stopped, it stays so: a ctl restart asked for before is off. */
+	/* Stopped, it stays so: a ctl restart or health restart asked for before is off. */
 	c->restart_now = false;
+	c->health.restart = false;
 	bool not_running = c->state == STATE_WAITING || c->state == STATE_BACKOFF;
 	int r = container_begin_stop(c);
 	/* Waiting or backing off, it ends here, with no instance to end:
@@ -551,7 +553,9 @@ struct supervisor *supervisor_new(const struct appliance *a, const struct boot_o
 	s->all = calloc(s->n_all + 1, sizeof(*s->all));
 	s->pollfds = calloc(s->n_all + 2 + CONTROL_POLL_MAX + NET_POLL_MAX, sizeof(*s->pollfds));
 	s->owners = calloc(s->n_all + 2 + CONTROL_POLL_MAX + NET_POLL_MAX, sizeof(*s->owners));
-	if (!s->all || !s->pollfds || !s->owners)
+	s->n_sessions = EXEC_SESSIONS_MAX + s->n_all;
+	s->sessions = calloc(s->n_sessions, sizeof(*s->sessions));
+	if (!s->all || !s->pollfds || !s->owners || !s->sessions)
 		return bh_fail(err, -ENOMEM, "out of memory"), NULL;
 	init_phase(s->all, a->onboot, a->n_onboot, PHASE_ONBOOT);
 	init_phase(services(s), a->services, a->n_services, PHASE_SERVICES);

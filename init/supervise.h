@@ -30,7 +30,8 @@ struct health_run {
 	bool stale;       /* the instance it probed is gone: its result is dropped */
 	long deadline_ms; /* past it the probe is killed */
 	int output_fd;    /* the probe's sealed memfd while in flight, else -1 */
-	bool wait_told;   /* a dependent said on the console what it waits for */
+	size_t told_wait; /* as a dependent: 1 + the dependency it said it waits for; 0: none yet */
+	bool restart;     /* on_failure: restart stopped this instance: start again as its policy would */
 	char last[HEALTH_LAST_MAX];
 };
 
@@ -55,8 +56,12 @@ struct container {
 };
 
 /* ---- exec.c: a command run inside a running container (ctl exec, health checks) ---- */
-#define EXEC_SESSIONS_MAX 16
-#define EXEC_SESSIONS_PER_CONTAINER 4
+#define EXEC_SESSIONS_MAX 16 /* ctl exec's, in all */
+#define EXEC_SESSIONS_PER_CONTAINER 4 /* ctl exec's, in one container */
+/* The table (struct supervisor's sessions) holds ctl exec's share and room
+ * of its own for a health probe of each container (health.c runs at most
+ * one per container at a time), so that neither crowds the other out:
+ * EXEC_SESSIONS_MAX + the appliance's containers. */
 struct exec_request {
 	char *const *argv;        /* the command; argv[0] is looked up in the container's PATH */
 	bool terminal;            /* a pty from the container's devpts; its master goes to console_socket */
@@ -67,9 +72,11 @@ struct exec_request {
 				   * BH_SETUP_TIMEOUT_MS); past it the command is killed, status 137 */
 	void (*ended)(void *ctx, pid_t session, int status); /* from the reaper, once */
 	void *ctx;
+	bool probe;               /* a health probe: not counted in ctl exec's limits */
 };
 struct exec_session {
 	pid_t pid; /* 0: a free slot */
+	bool probe;
 	const struct container *container;
 	void (*ended)(void *ctx, pid_t session, int status);
 	void *ctx;
@@ -92,7 +99,8 @@ struct supervisor {
 	size_t n_all;
 	struct pollfd *pollfds;
 	struct container **owners;
-	struct exec_session sessions[EXEC_SESSIONS_MAX];
+	struct exec_session *sessions;
+	size_t n_sessions;
 };
 
 long now_ms(void);
@@ -125,7 +133,7 @@ bool container_active(const struct container *c);
  * not be entered, the reason then written as one line "exec: REASON" to
  * stderr_fd (a setup that outlived its bound can read 137, as a timeout
  * does). Returns the session's pid, or -errno with err: -ESRCH (C is not
- * running), -EBUSY (EXEC_SESSIONS_MAX sessions already, or
+ * running), -EBUSY (not a probe: EXEC_SESSIONS_MAX ctl sessions already, or
  * EXEC_SESSIONS_PER_CONTAINER of C's), -EINVAL, a fork error. */
 pid_t exec_session_start(struct supervisor *s, struct container *c, const struct exec_request *req,
 			 struct bh_err *err);

@@ -94,6 +94,25 @@ TEST(ctl_restart_starts_again_at_once_past_max_restarts)
 	ASSERT_EQ(0, d.failure);
 }
 
+TEST(a_health_restart_backs_off_and_counts_against_max_restarts)
+{
+	struct instance_end e = service_end(RESTART_NO, 2, 1, 143);
+	e.stopping = true;
+	e.health_restart = true;
+
+	ASSERT_EQ(NEXT_BACKOFF, decide_end(&e).next);
+	e.restarts = 2;
+	struct end_decision d = decide_end(&e);
+	ASSERT_EQ(NEXT_GIVE_UP, d.next);
+	ASSERT_EQ(143, d.failure);
+	e.poweroff_on_exit = true;
+	d = decide_end(&e);
+	ASSERT_TRUE(d.poweroff);
+	ASSERT_EQ(143, d.status);
+	e.shutdown = true;
+	ASSERT_EQ(NEXT_DONE, decide_end(&e).next);
+}
+
 TEST(nothing_restarts_once_shutdown_began_not_even_ctl_restart)
 {
 	struct instance_end e = service_end(RESTART_ALWAYS, 0, 0, 3);
@@ -223,12 +242,20 @@ TEST(only_status_0_passes_a_probe_a_timeout_does_not)
 
 TEST(a_dependency_waited_for_until_healthy_is_met_only_when_healthy)
 {
-	ASSERT_TRUE(health_dependency_met(true, false, HEALTH_STATUS_NONE));
-	ASSERT_TRUE(!health_dependency_met(false, false, HEALTH_STATUS_NONE));
-	ASSERT_TRUE(!health_dependency_met(true, true, HEALTH_STATUS_STARTING));
-	ASSERT_TRUE(!health_dependency_met(true, true, HEALTH_STATUS_UNHEALTHY));
-	ASSERT_TRUE(health_dependency_met(true, true, HEALTH_STATUS_HEALTHY));
-	ASSERT_TRUE(!health_dependency_met(false, true, HEALTH_STATUS_HEALTHY));
+	ASSERT_TRUE(health_dependency_met(true, false, true, HEALTH_STATUS_NONE));
+	ASSERT_TRUE(!health_dependency_met(false, false, false, HEALTH_STATUS_NONE));
+	ASSERT_TRUE(!health_dependency_met(true, true, true, HEALTH_STATUS_STARTING));
+	ASSERT_TRUE(!health_dependency_met(true, true, true, HEALTH_STATUS_UNHEALTHY));
+	ASSERT_TRUE(health_dependency_met(true, true, true, HEALTH_STATUS_HEALTHY));
+	ASSERT_TRUE(!health_dependency_met(false, true, true, HEALTH_STATUS_HEALTHY));
+}
+
+TEST(a_healthy_said_of_an_instance_that_ended_does_not_meet_service_healthy)
+{
+	/* Exited, or in back-off: its last check's healthy is stale. */
+	ASSERT_TRUE(!health_dependency_met(true, true, false, HEALTH_STATUS_HEALTHY));
+	/* service_started only asks that it started once. */
+	ASSERT_TRUE(health_dependency_met(true, false, false, HEALTH_STATUS_NONE));
 }
 
 #define HTTP_STATUS(text) health_http_status(text, sizeof(text) - 1)

@@ -4,8 +4,13 @@
 # host (no QEMU): a command check that starts failing restarts its service
 # (ctl ps counts it), depends_on's service_healthy holds a dependent until
 # the check passes, a probe that hangs is killed at its timeout, a probe
-# that prints megabytes leaves PID 1's memory as it was; TCP and HTTP
-# probes in a container's network; on_failure stop, none and poweroff.
+# that writes on and on leaves PID 1's memory as it was (its output is a
+# sealed 4 KiB file: the write past its end fails, and yes dies of it);
+# TCP and HTTP probes in a container's network; on_failure stop, none and
+# poweroff; a result that comes after its container died decides nothing;
+# a health restart backs off and counts against max_restarts; a healthy
+# said of an instance that ended holds nothing; each dependency waited for
+# is named.
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" -eq 0 ] || skip_all "needs root to create namespaces"
 command -v unshare >/dev/null || skip_all "unshare is not installed"
@@ -227,9 +232,153 @@ services:
 YAML
 boot_pivot gone "$work/gone.yml"
 check "the dependent says what it waits for" grep -q 'hc-needsflaky: waiting for hc-flaky to be healthy (now starting)' "$boot_log"
-check "  ... then that it ended without being healthy" grep -q 'hc-needsflaky: hc-flaky ended without being healthy' "$boot_log"
-check "  ... and it is not started" sh -c "grep -q 'hc-needsflaky: not started' '$boot_log' && ! grep -q '^\[hc-needsflaky\]' '$boot_log'"
+check "  ... then that it ended and will not be healthy" grep -q 'hc-needsflaky: hc-flaky ended and will not be healthy' "$boot_log"
+check "  ... and it is not started, saying why" sh -c "grep -q 'hc-needsflaky: not started: a service it depends on ended and will not be healthy (hc-flaky)' '$boot_log' && ! grep -q '^\[hc-needsflaky\]' '$boot_log'"
 check "  ... the appliance ends by itself, failed (status $boot_status)" test "$boot_status" -eq 120
+console_on_failure
+
+# --- a probe whose result comes after its container died: the container's
+# own exit decides (on_exit: poweroff with its status), not the probe killed
+# with it (137), which with retries: 1 would otherwise restart it
+cat >"$work/dies.yml" <<'YAML'
+name: dies
+stop_grace: 200ms
+services:
+  - name: hc-dies
+    image: busybox
+    on_exit: poweroff
+    command: "sleep 1; exit 3"
+    healthcheck:
+      test: ["CMD", "sleep", "100"]
+      interval: 10ms
+      retries: 1
+      on_failure: restart
+YAML
+boot_pivot dies "$work/dies.yml"
+check "a service that exits 3 under a probe in flight powers the appliance off with 3 (got $boot_status)" test "$boot_status" -eq 3
+check "  ... it started once: the dead probe did not restart it ($(grep -c 'hc-dies: started' "$boot_log") starts)" \
+  test "$(grep -c 'hc-dies: started' "$boot_log")" -eq 1
+check "  ... and no unhealthy verdict was drawn from the dead probe" sh -c "! grep -q 'hc-dies: unhealthy' '$boot_log'"
+console_on_failure
+
+# --- a health restart is a restart by policy; a stale healthy holds
+# nothing; each dependency waited for is named; a long output is cut with ...
+cat >"$work/stale.yml" <<'YAML'
+name: stale
+stop_grace: 200ms
+services:
+  - name: hc-sick
+    image: busybox
+    command: ["/bin/sleep", "1000"]
+    max_restarts: 2
+    healthcheck:
+      test: ["CMD", "false"]
+      interval: 100ms
+      retries: 1
+      on_failure: restart
+  # Healthy at its first probe, then ends for good (restart: no).
+  - name: hc-once
+    image: busybox
+    command: "until [ -e /tmp/probed ]; do sleep 0.1; done; sleep 0.5; echo leaving; exit 0"
+    healthcheck:
+      test: ["CMD-SHELL", "touch /tmp/probed"]
+      interval: 100ms
+  # Healthy 2 s after hc-once was: by then hc-once has ended.
+  - name: hc-gate
+    image: busybox
+    depends_on: {hc-once: {condition: service_healthy}}
+    command: "sleep 2; touch /tmp/go; exec sleep 1000"
+    healthcheck:
+      test: ["CMD", "test", "-e", "/tmp/go"]
+      interval: 100ms
+      retries: 1000
+      on_failure: none
+  - name: hc-late
+    image: busybox
+    depends_on:
+      hc-once: {condition: service_healthy}
+      hc-gate: {condition: service_healthy}
+    command: "echo hc-late ran; exec sleep 1000"
+  - name: hc-soon
+    image: busybox
+    command: "sleep 1; touch /tmp/ready; exec sleep 1000"
+    healthcheck:
+      test: ["CMD", "test", "-e", "/tmp/ready"]
+      interval: 100ms
+      retries: 1000
+      on_failure: none
+  - name: hc-never
+    image: busybox
+    command: ["/bin/sleep", "1000"]
+    healthcheck:
+      test: ["CMD", "false"]
+      interval: 100ms
+      retries: 1000
+      on_failure: none
+  - name: hc-two
+    image: busybox
+    depends_on:
+      hc-soon: {condition: service_healthy}
+      hc-never: {condition: service_healthy}
+    command: "echo hc-two ran; exec sleep 1000"
+  # 90 characters: they fit what ps shows, "status 1: " before them does not.
+  - name: hc-wordy
+    image: busybox
+    command: ["/bin/sleep", "1000"]
+    healthcheck:
+      test: ["CMD-SHELL", "printf '%090d' 0; exit 1"]
+      interval: 100ms
+      retries: 1000
+      on_failure: none
+YAML
+BOOT_BACKGROUND=1 boot_pivot stale "$work/stale.yml"
+check "a health restart backs off as its policy's would" until_logged 'hc-sick: restarting in [0-9]* ms (restart 1)' 60
+check "  ... and counts against max_restarts: given up after 2" until_logged 'hc-sick: gave up after 2 restarts' 60
+check "  ... started 3 times in all" test "$(grep -c 'hc-sick: started' "$boot_log")" -eq 3
+check "  ... ps says failed" \
+  wait_for "hc-sick failed in ps" 30 sh -c "$(declare -f ps_line CTL sock init_pid); BULKHEAD='$BULKHEAD' boot_pid=$boot_pid; ps_line hc-sick | grep -qE '^hc-sick +services +failed '"
+check "hc-once was healthy, then ended" until_logged '\[hc-once\] leaving' 60
+check "  ... ps no longer says it is healthy" \
+  wait_for "hc-once exited with health - in ps" 30 sh -c "$(declare -f ps_line CTL sock init_pid); BULKHEAD='$BULKHEAD' boot_pid=$boot_pid; ps_line hc-once | grep -qE '^hc-once +services +exited .* - +'"
+check "hc-gate got healthy after that" until_logged 'hc-gate: healthy' 60
+check "  ... and hc-late, which waits for both, is not started on hc-once's old healthy" \
+  until_logged 'hc-late: not started: a service it depends on ended and will not be healthy (hc-once)' 60
+check "  ... it never ran" sh -c "! grep -q 'hc-late ran' '$boot_log'"
+check "hc-two names the first dependency it waits for" until_logged 'hc-two: waiting for hc-soon to be healthy' 60
+check "  ... and, once that one is healthy, the next" until_logged 'hc-two: waiting for hc-never to be healthy (now [a-z]*)' 60
+check "  ... once each" sh -c "test \$(grep -c 'hc-two: waiting for' '$boot_log') -eq 2"
+wait_for "hc-wordy probed" 60 logged 'hc-wordy: health check failed (2 of 1000)'
+ps_line hc-wordy >"$work/ps.wordy"
+check "an output that fits, after a prefix that makes it too long, ends in ... ($(tr -s ' ' <"$work/ps.wordy"))" \
+  grep -qE 'status 1: 0{70,}\.\.\.$' "$work/ps.wordy"
+CTL poweroff >/dev/null 2>&1
+wait_boot
+console_on_failure
+
+# --- more checked services than ctl exec's 16 sessions: each probe has
+# room of its own, none is refused (probes of 1 s, so all are in flight
+# together)
+{
+  echo "name: many"
+  echo "stop_grace: 200ms"
+  echo "services:"
+  for i in $(seq 1 20); do
+    cat <<YAML
+  - name: hc-many$i
+    image: busybox
+    command: ["/bin/sleep", "1000"]
+    healthcheck:
+      test: ["CMD", "sleep", "1"]
+      interval: 10ms
+      timeout: 10s
+YAML
+  done
+} >"$work/many.yml"
+BOOT_BACKGROUND=1 boot_pivot many "$work/many.yml"
+check "20 services with checks in flight together all get healthy" wait_for "20 healthy lines" 60 logged 'hc-many[0-9]*: healthy' 20
+check "  ... no probe was refused a session" sh -c "! grep -q 'health probe:' '$boot_log'"
+CTL poweroff >/dev/null 2>&1
+wait_boot
 console_on_failure
 
 # --- an OCI image's Healthcheck is the default; healthcheck: none turns it off
@@ -275,5 +424,38 @@ check "healthcheck: none turns the image's off: - in ps" \
 CTL poweroff >/dev/null 2>&1
 wait_boot
 console_on_failure
+
+# --- an image's Healthcheck out of bounds (Interval 1 us) fails the build
+# only when adopted: not when the manifest turns it off, nor for onboot
+printf '{"architecture":"amd64","os":"linux","config":{"Cmd":["/bin/sleep","1000"],"Healthcheck":{"Test":["CMD","true"],"Interval":1000}},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
+  "$layer" >"$work/img/config2.json"
+read -r config2 config2_size < <(blob "$work/img/config2.json")
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%s}]}' \
+  "$config2" "$config2_size" "$layer" "$layer_size" >"$work/img/manifest2.json"
+read -r manifest2 manifest2_size < <(blob "$work/img/manifest2.json")
+printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"v1"}},{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"v2"}}]}' \
+  "$manifest" "$manifest_size" "$manifest2" "$manifest2_size" >"$work/img/layout/index.json"
+cat >"$work/img/unused.yml" <<'YAML'
+name: unused
+onboot:
+  - name: hc-first
+    image: oci:layout:v2
+    command: ["/bin/sh", "-c", "true"]
+services:
+  - name: hc-off
+    image: oci:layout:v2
+    healthcheck: none
+YAML
+check "an image's out-of-bounds Healthcheck the manifest turns off, and an onboot one, build" \
+  "$BULKHEAD" build -q "$work/img/unused.yml" -o "$work/unused"
+cat >"$work/img/adopted.yml" <<'YAML'
+name: adopted
+services:
+  - name: hc-adopt
+    image: oci:layout:v2
+YAML
+"$BULKHEAD" build -q "$work/img/adopted.yml" -o "$work/adopted" >"$work/adopted.out" 2>&1
+check "  ... one a service adopts fails the build, saying where and what ($(head -c 300 "$work/adopted.out"))" \
+  grep -q "adopted.yml:[0-9]*:[0-9]*: service \"hc-adopt\": its image's Healthcheck.Interval (0 ms) is not from 10 ms to an hour; give healthcheck: in the manifest instead, or healthcheck: none" "$work/adopted.out"
 
 done_testing
