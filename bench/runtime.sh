@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Starting a container, side by side in one hyperfine run: `run` of /bin/true
+# Starting a container, side by side in interleaved rounds: `run` of /bin/true
 # in one busybox bundle under bulkhead-runtime, crun and runc, the same
 # isolation with bwrap, and the kernel floor (unshare alone). Reports means,
 # medians and ratios. Timing never decides a test; this is for reading.
@@ -39,19 +39,36 @@ jq '.process.terminal = false | .process.args = ["/bin/true"] | del(.linux.resou
 mv "$bundle/config.tmp" "$bundle/config.json"
 
 rootfs=$bundle/rootfs
-hyperfine --shell=none --warmup 20 --runs "$runs" --export-json "$work/results.json" \
-  --command-name bulkhead-runtime "$build/bin/bulkhead-runtime --root $work/bh run --bundle $bundle bench" \
-  --command-name crun "crun --root $work/crun run --bundle $bundle bench" \
-  --command-name runc "runc --root $work/runc run --bundle $bundle bench" \
-  --command-name bwrap "bwrap --unshare-pid --unshare-net --unshare-ipc --unshare-uts --unshare-cgroup --die-with-parent --ro-bind $rootfs / --proc /proc --dev /dev --tmpfs /tmp --cap-drop ALL /bin/true" \
-  --command-name floor "unshare --fork -pmuinC /bin/true" >&2
+# In ROUNDS rounds (default 10) of RUNS/ROUNDS runs each, every command in
+# every round: one hyperfine run measures its commands one after another,
+# and on a shared machine a load that comes and goes would fall on one
+# command's block and skew the ratios. Interleaved, each command sees the
+# same weather; the medians are taken over all the rounds' runs together.
+rounds=${ROUNDS:-10}
+per_round=$(( runs / rounds > 5 ? runs / rounds : 5 ))
+for round in $(seq "$rounds"); do
+  echo "round $round of $rounds" >&2
+  hyperfine --shell=none --warmup "$([ "$round" -eq 1 ] && echo 20 || echo 3)" --runs "$per_round" \
+    --export-json "$work/round-$round.json" \
+    --command-name bulkhead-runtime "$build/bin/bulkhead-runtime --root $work/bh run --bundle $bundle bench" \
+    --command-name crun "crun --root $work/crun run --bundle $bundle bench" \
+    --command-name runc "runc --root $work/runc run --bundle $bundle bench" \
+    --command-name bwrap "bwrap --unshare-pid --unshare-net --unshare-ipc --unshare-uts --unshare-cgroup --die-with-parent --ro-bind $rootfs / --proc /proc --dev /dev --tmpfs /tmp --cap-drop ALL /bin/true" \
+    --command-name floor "unshare --fork -pmuinC /bin/true" >/dev/null
+done
 
 echo
+echo "$rounds rounds of $per_round runs each: $((rounds * per_round)) runs of every command"
 printf '%-18s %10s %10s %12s %12s\n' command "mean ms" "median ms" "÷ crun" "÷ floor"
-jq -r '
-  (.results | map({(.command): .median}) | add) as $m |
-  .results[] | [.command, (.mean * 1000), (.median * 1000), (.median / $m.crun), (.median / $m.floor)] |
-  @tsv' "$work/results.json" |
+jq -rs '
+  def median: sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+  (.[0].results | map(.command)) as $order |
+  [.[].results[]] as $all |
+  [$order[] as $c | { command: $c, times: ([$all[] | select(.command == $c) | .times[]]) }
+   | . + { mean: (.times | add / length), median: (.times | median) }] as $r |
+  ($r | map({(.command): .median}) | add) as $m |
+  $r[] | [.command, (.mean * 1000), (.median * 1000), (.median / $m.crun), (.median / $m.floor)] | @tsv' \
+  "$work"/round-*.json |
   while IFS=$'\t' read -r name mean median vs_crun vs_floor; do
     printf '%-18s %10.1f %10.1f %12.2f %12.2f\n' "$name" "$mean" "$median" "$vs_crun" "$vs_floor"
   done
