@@ -143,8 +143,9 @@ static void queue_size(struct link *l)
 struct frames {
 	unsigned char header[CTL_FRAME_HEADER];
 	size_t header_len, left;
-	char status[16];
+	char status[16];      /* the exit frame's, or a credit frame's, text */
 	size_t status_len;
+	size_t credit;        /* stdin bytes the init has room for (credit frames) */
 	bool done;
 };
 
@@ -163,7 +164,7 @@ static int take_frames(struct frames *f, const char *buf, size_t len)
 				return -1;
 			if (kind == CTL_FRAME_STDERR)
 				(void)!write(STDERR_FILENO, buf, n);
-			if (kind == CTL_FRAME_EXIT)
+			if (kind == CTL_FRAME_EXIT || kind == CTL_FRAME_CREDIT)
 				for (size_t i = 0; i < n && f->status_len < sizeof(f->status) - 1; i++)
 					f->status[f->status_len++] = buf[i];
 			buf += n;
@@ -173,6 +174,11 @@ static int take_frames(struct frames *f, const char *buf, size_t len)
 		if (f->header_len == CTL_FRAME_HEADER && f->left == 0) {
 			f->done = f->header[0] == CTL_FRAME_EXIT;
 			f->header_len = 0;
+			if (f->header[0] == CTL_FRAME_CREDIT) {
+				f->status[f->status_len] = '\0';
+				f->credit += strtoul(f->status, NULL, 10);
+				f->status_len = 0;
+			}
 		}
 	}
 	return 0;
@@ -195,10 +201,13 @@ static int session_loop(struct link *l, int sig_fd, bool forward_stdin, bool fra
 			diag_fail(d, "the appliance closed the connection");
 			break;
 		}
+		/* stdin only within the init's credit: the init reads every
+		 * line we send, so we never send more than it has room for. */
+		size_t may_read = f.credit < 4 * LINE_DATA ? f.credit : 4 * LINE_DATA;
 		struct pollfd p[3] = {
 			{ .fd = l->fd, .events = POLLIN | (l->pending_len ? POLLOUT : 0) },
 			{ .fd = sig_fd, .events = POLLIN },
-			{ .fd = stdin_open && sizeof(l->pending) - l->pending_len > 4 * LINE_DATA ? STDIN_FILENO : -1,
+			{ .fd = stdin_open && may_read && sizeof(l->pending) - l->pending_len > 4 * LINE_DATA ? STDIN_FILENO : -1,
 			  .events = POLLIN },
 		};
 		long wait = l->next_ping - clock_ms();
@@ -224,7 +233,9 @@ static int session_loop(struct link *l, int sig_fd, bool forward_stdin, bool fra
 		}
 		if (p[2].revents) {
 			unsigned char in[LINE_DATA * 4];
-			ssize_t n = read(STDIN_FILENO, in, sizeof(in));
+			ssize_t n = read(STDIN_FILENO, in, may_read);
+			if (n > 0)
+				f.credit -= (size_t)n;
 			for (ssize_t i = 0; i < n; i += LINE_DATA)
 				queue_line(l, "in", in + i, (size_t)(n - i < LINE_DATA ? n - i : LINE_DATA));
 			if (n <= 0 && !(n < 0 && errno == EINTR)) {

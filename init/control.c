@@ -315,7 +315,10 @@ static void session_input(struct control *c, struct peer *p, const char *line, s
 		}
 		return;
 	}
-	if (!p->session || session_line(p->session, c->ops, &req, session_over, c) < 0)
+	int r = p->session ? session_line(p->session, c->ops, &req, session_over, c) : -EINVAL;
+	if (r == -EPROTO)
+		peer_drop(c, p, "sent stdin beyond its credit: its session ends");
+	else if (r < 0)
 		log_warn("control: a session's host sent a line out of place; ignored");
 }
 
@@ -408,8 +411,6 @@ static void send_answer(struct control *c, struct peer *p)
 static void take_lines(struct control *c, struct peer *p)
 {
 	while (p->fd >= 0 && (!p->answering || p->live)) {
-		if (p->session && !session_wants_input(p->session))
-			return; /* its stdin is full: the host's lines wait */
 		char *newline = memchr(p->in, '\n', p->in_len);
 		if (!newline) {
 			if (p->in_len < sizeof(p->in))
@@ -580,10 +581,9 @@ static short wanted_events(const struct peer *p)
 {
 	if (!p->live)
 		return p->answering ? (short)POLLOUT : (short)POLLIN;
-	short events = p->out_off < p->out_len ? POLLOUT : 0;
-	if (!p->session || session_wants_input(p->session))
-		events |= POLLIN;
-	return events;
+	/* A session's host lines are always read: stdin comes only within the
+	 * credit its buffer has room for (session.c). */
+	return (short)(POLLIN | (p->out_off < p->out_len ? POLLOUT : 0));
 }
 
 /* The serial line first, then the sockets' peers. */
@@ -635,10 +635,6 @@ long control_deadline(const struct control *c)
 
 static void check_deadline(struct control *c, struct peer *p, long now)
 {
-	/* A session waiting for room in its command's stdin does not read
-	 * the host's pings: that silence is ours, not the host's. */
-	if (p->session && !session_wants_input(p->session))
-		p->idle_until = now + CTL_SESSION_IDLE_MS;
 	if (!busy(p) || now < p->idle_until)
 		return;
 	peer_drop(c, p, p->live ? "sent no ping in time: its session ends"

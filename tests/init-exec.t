@@ -139,6 +139,32 @@ status=$?
 check "^C (SIGINT) to ctl exec without -t: the command is killed, ctl exits 137 (got $status)" \
   sh -c "test $status -eq 137 && ! test -e /proc/$pid"
 
+# --- stdin the command does not read: the host's lines still reach PID 1
+head -c 200000 /dev/zero >"$work/200k"
+"$BULKHEAD" ctl --socket "$(sock)" exec -i walled -- sleep 4545 <"$work/200k" & ctl_pid=$!; holders+=($ctl_pid)
+sleeper() { pgrep -f '^sleep 4545$' | head -n1 | grep .; }
+wait_for "sleep 4545" 60 quietly sleeper
+pid=$(sleeper)
+CTL ps >/dev/null # a round trip meanwhile: stdin has had its time to fill what PID 1 holds for it
+kill -INT "$ctl_pid"
+wait "$ctl_pid"
+status=$?
+check "^C to ctl exec -i whose command reads no stdin (200 KB waiting): killed, 137 (got $status)" \
+  sh -c "test $status -eq 137 && ! test -e /proc/$pid"
+if [ -x "$PROBE" ]; then
+  # exec walled i -- sleep 4646, then stdin no credit was granted for.
+  "$PROBE" connect-unix "$(sock)" $'exec walled i\narg c2xlZXA=\narg NDY0Ng==\nrun\nin QUFB\n' >/dev/null
+  check "stdin beyond the init's credit ends the session, logged" \
+    until_logged 'control: dropped a peer that sent stdin beyond its credit: its session ends' 30
+  check "  ... and its command is killed" wait_for "sleep 4646 to go" 30 sh -c "! pgrep -f '^sleep 4646$'"
+  # exec walled i, then stdin and its end before run: refused, the session goes on.
+  # (touch /tmp/ran-after-refusals; the probe holds the connection, reading nothing)
+  "$PROBE" connect-unix "$(sock)" $'exec walled i\nin QUFB\neof\narg dG91Y2g=\narg L3RtcC9yYW4tYWZ0ZXItcmVmdXNhbHM=\nrun\n' 30 >/dev/null & holders+=($!)
+  check "in and eof before run are refused, logged; the command runs after" \
+    wait_for "/tmp/ran-after-refusals" 30 quietly CTL exec walled -- test -e /tmp/ran-after-refusals
+  check "  ... (the refusal logged)" logged "control: a session's host sent a line out of place; ignored"
+fi
+
 # --- a deaf host: PID 1 goes on; the silent session ends
 if [ -x "$PROBE" ]; then
   # exec walled -- yes bulkhead-deaf-host, from a host that never reads and never pings.
@@ -210,6 +236,6 @@ CTL poweroff >/dev/null
 wait_boot
 check "the appliance powers off with status 0 (got $boot_status)" test "$boot_status" -eq 0
 check "no other warning about the control channel on the console" \
-  sh -c "! grep 'warning: control' '$boot_log' | grep -qv 'sent no ping in time'"
+  sh -c "! grep 'warning: control' '$boot_log' | grep -v 'sent no ping in time' | grep -v 'beyond its credit' | grep -qv 'out of place'"
 console_on_failure
 done_testing
