@@ -70,11 +70,21 @@ check "an argument of 3000 bytes arrives whole, over many lines ($(cat "$work/co
 CTL exec walled -- printf '%s' "$(head -c 187 /dev/zero | tr '\0' 'y')" | wc -c >"$work/count"
 check "  ... and one of 187 bytes, one more than a line carries ($(cat "$work/count"))" test "$(cat "$work/count")" -eq 187
 
+# A reader that pauses longer than the session's 10 s without a ping (a
+# pager): ctl keeps pinging while its stdout is full; nothing is lost.
+CTL exec walled -- sh -c 'head -c 1000000 /dev/zero; exit 3' | (sleep 12; wc -c) >"$work/count"
+status=${PIPESTATUS[0]}
+check "a reader that pauses 12 s: all 1000000 bytes ($(cat "$work/count")) and the status, 3 (got $status)" \
+  sh -c "test $(cat "$work/count") -eq 1000000 && test $status -eq 3"
+
 # --- stdin
 printf 'in\004put\000\377' | CTL exec -i walled -- cat | od -An -tx1 | tr -d ' \n' >"$work/bytes"
 check "-i: stdin reaches the command byte for byte" test "$(cat "$work/bytes")" = 696e0470757400ff
 CTL exec -i walled -- md5sum <"$work/big" | cut -d' ' -f1 >"$work/sum"
 check "-i: 3 MB of stdin arrive whole (md5)" test "$(cat "$work/sum")" = "$(md5sum <"$work/big" | cut -d' ' -f1)"
+CTL exec -i walled -- sh -c 'sleep 3; md5sum' <"$work/big" | cut -d' ' -f1 >"$work/sum"
+check "-i: 3 MB of stdin to a command that reads it late arrive whole (md5)" \
+  test "$(cat "$work/sum")" = "$(md5sum <"$work/big" | cut -d' ' -f1)"
 echo unseen | CTL exec walled -- sh -c 'cat; echo "stdin was empty"' >"$work/out"
 check "without -i the command's stdin is empty" test "$(cat "$work/out")" = "stdin was empty"
 
