@@ -309,10 +309,13 @@ static void session_input(struct control *c, struct peer *p, const char *line, s
 			p->live = false;
 		} else if (p->session && session_pid(p->session) > 0)
 			c->ops->exec_cancel(c->ops->ctx, session_pid(p->session));
-		else if (p->session) {
+		else if (p->session && !session_started(p->session)) {
+			/* Nothing was answered yet: no frame is cut. */
 			answer_reset(c, p);
 			refuse_exec(p, "error: ended before it ran\n");
 		}
+		/* Else the command was reaped (or refused) and its output
+		 * drains: the answer goes on to its status, frame by frame. */
 		return;
 	}
 	int r = p->session ? session_line(p->session, c->ops, &req, session_over, c) : -EINVAL;

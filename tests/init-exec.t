@@ -149,6 +149,25 @@ status=$?
 check "^C (SIGINT) to ctl exec without -t: the command is killed, ctl exits 137 (got $status)" \
   sh -c "test $status -eq 137 && ! test -e /proc/$pid"
 
+# ^C after the command was reaped while its output still drains (a child it
+# left writes on, its reader paused, so everything between is full when the
+# shell exits 2 s on): the answer goes on, frame by frame, to its status.
+mkfifo "$work/drain"
+(exec 3<"$work/drain"; until [ -e "$work/go" ]; do sleep 0.1; done; wc -c <&3 >"$work/count") & holders+=($!)
+reader_pid=$!
+"$BULKHEAD" ctl --socket "$(sock)" exec walled -- \
+  sh -c 'echo $$ >/tmp/drain.pid; head -c 2000000 /dev/zero & sleep 2; exit 3' >"$work/drain" & ctl_pid=$!; holders+=($ctl_pid)
+reaped() { CTL exec walled -- sh -c 'test -s /tmp/drain.pid && ! kill -0 "$(cat /tmp/drain.pid)"' 2>/dev/null; }
+wait_for "the command to be reaped" 60 reaped
+kill -INT "$ctl_pid"
+touch "$work/go"
+wait "$ctl_pid"
+status=$?
+wait "$reader_pid"
+# (The child's output after the reap ends where the pipe runs empty: not all of it.)
+check "^C after the command was reaped, its output draining: its status, 3 (got $status), after its output ($(cat "$work/count") bytes)" \
+  sh -c "test $status -eq 3 && test \"\$(cat '$work/count')\" -gt 0"
+
 # --- stdin the command does not read: the host's lines still reach PID 1
 head -c 200000 /dev/zero >"$work/200k"
 "$BULKHEAD" ctl --socket "$(sock)" exec -i walled -- sleep 4545 <"$work/200k" & ctl_pid=$!; holders+=($ctl_pid)
