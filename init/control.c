@@ -110,7 +110,13 @@ static void peer_reset(struct control *c, struct peer *p)
 
 static void peer_close(struct control *c, struct peer *p)
 {
+	/* The serial line keeps what it read past the answered line: a new
+	 * host's "sync" may have come in the same read as an old host's
+	 * half-line, whose error answer ends here. */
+	size_t keep = p->tty ? p->in_len : 0;
+
 	peer_reset(c, p);
+	p->in_len = keep;
 	if (p->fd >= 0 && !p->tty)
 		close(p->fd);
 	if (!p->tty)
@@ -125,6 +131,7 @@ static void peer_drop(struct control *c, struct peer *p, const char *why)
 	if (p->tty && p->answering)
 		tcflush(p->fd, TCOFLUSH);
 	peer_close(c, p);
+	p->in_len = 0; /* a line that did not end in time goes; the next host ends its own */
 }
 
 static void say(struct peer *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -407,6 +414,8 @@ static void send_answer(struct control *c, struct peer *p)
 		bool skip = p->skip_line;
 		peer_close(c, p);
 		p->skip_line = skip && p->tty;
+		if (p->tty)
+			take_lines(c, p); /* the lines read past this one: the next command */
 	}
 }
 
@@ -443,7 +452,8 @@ static void take_lines(struct control *c, struct peer *p)
 
 /* Reads what came. The serial line reads one command at a time: what
  * follows its newline waits in the kernel's buffer, which we do not read
- * while answering, and bytes already read past it are dropped then. */
+ * while answering; lines already read past it are taken once the answer
+ * went out. */
 static void read_input(struct control *c, struct peer *p)
 {
 	if (p->in_len == sizeof(p->in))
