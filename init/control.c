@@ -57,6 +57,7 @@ struct peer {
 	bool framed;       /* the answer is frames (exec) or sync's: no EOT after it */
 	bool keep_open;    /* sync: the next command follows on the same peer */
 	bool skip_line;    /* the rest of an over-long line is dropped */
+	bool warned;       /* a session's bad line was logged: one warning a session */
 	char in[CONTROL_LINE_MAX];
 	size_t in_len;
 	char out[CONTROL_OUT_BYTES];
@@ -96,7 +97,7 @@ static void answer_reset(struct control *c, struct peer *p)
 	session_free(p->session, c->ops);
 	p->session = NULL;
 	p->follow = NULL;
-	p->answering = p->ended = p->live = p->framed = p->keep_open = false;
+	p->answering = p->ended = p->live = p->framed = p->keep_open = p->warned = false;
 	p->out_len = p->out_off = p->ps_next = 0;
 }
 
@@ -286,13 +287,23 @@ static void session_over(void *ctx, pid_t pid, int status)
 			session_ended(c->peers[i].session, status);
 }
 
+/* A session's host broke the protocol: said once a session, so that a
+ * host cannot flood the console. */
+static void warn_once(struct peer *p, const char *what)
+{
+	if (p->warned)
+		return;
+	p->warned = true;
+	log_warn("control: a session's host sent %s; ignored (further ones this session unlogged)", what);
+}
+
 /* A line from the host while its session runs. */
 static void session_input(struct control *c, struct peer *p, const char *line, size_t len)
 {
 	struct control_request req;
 
 	if (control_parse(line, len, &req) < 0) {
-		log_warn("control: a session's host sent a line that is not the protocol's; ignored");
+		warn_once(p, "a line that is not the protocol's");
 		return;
 	}
 	if (req.verb == CONTROL_PING)
@@ -329,7 +340,7 @@ static void session_input(struct control *c, struct peer *p, const char *line, s
 	if (r == -EPROTO)
 		peer_drop(c, p, "sent stdin beyond its credit: its session ends");
 	else if (r < 0)
-		log_warn("control: a session's host sent a line out of place; ignored");
+		warn_once(p, "a line out of place");
 }
 
 /* Tops up the answer buffer from its source: ps lines, log files, a session. */

@@ -191,7 +191,8 @@ if [ -x "$PROBE" ]; then
   "$PROBE" connect-unix "$(sock)" $'exec walled i\nin QUFB\neof\narg dG91Y2g=\narg L3RtcC9yYW4tYWZ0ZXItcmVmdXNhbHM=\nrun\n' 30 >/dev/null & holders+=($!)
   check "in and eof before run are refused, logged; the command runs after" \
     wait_for "/tmp/ran-after-refusals" 30 quietly CTL exec walled -- test -e /tmp/ran-after-refusals
-  check "  ... (the refusal logged)" logged "control: a session's host sent a line out of place; ignored"
+  check "  ... (the refusal logged once for its two lines: one warning a session)" \
+    test "$(grep -c "control: a session's host sent a line out of place" "$boot_log")" -eq 1
 fi
 
 # --- a deaf host: PID 1 goes on; the silent session ends
@@ -260,6 +261,18 @@ CTL logs -f nosuch >"$work/out" 2>&1
 status=$?
 check "logs -f of no such container: exit 1, no service named" \
   sh -c "test $status -eq 1 && grep -q '^error: no service named' '$work/out'"
+
+# --- the serial line's lock file: no symlink followed, no device opened
+mkdir "$work/vm" && ln -s "$work/lock-target" "$work/vm/ctl.sock.lock"
+"$BULKHEAD" ctl --vm "$work/vm" ps 2>"$work/err"
+check "ctl --vm refuses a lock file that is a symlink ($(cat "$work/err")), creating nothing" \
+  sh -c "grep -q 'ctl.sock.lock: Too many levels of symbolic links' '$work/err' && ! test -e '$work/lock-target'"
+rm "$work/vm/ctl.sock.lock" && mkfifo "$work/vm/ctl.sock.lock"
+"$BULKHEAD" ctl --vm "$work/vm" ps 2>"$work/err"
+check "  ... and one that is not a regular file ($(cat "$work/err"))" grep -q 'not a regular file' "$work/err"
+rm "$work/vm/ctl.sock.lock"
+"$BULKHEAD" ctl --vm "$work/vm" ps 2>"$work/err"
+check "  ... while its own lock file passes, to the socket ($(cat "$work/err"))" grep -q 'is the appliance running' "$work/err"
 
 CTL poweroff >/dev/null
 wait_boot
