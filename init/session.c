@@ -210,9 +210,10 @@ static void start(struct session *s, const struct control_ops *ops, void (*ended
 		return fail(s, CTL_EXEC_REFUSED, "error: exec %s: %s\n", s->name, e.msg[0] ? e.msg : strerror((int)-pid));
 	}
 	s->pid = pid;
-	for (int *fd = &s->out_fd; fd <= &s->console_fd; fd++)
-		if (*fd >= 0)
-			set_nonblocking(*fd);
+	int *ours[] = { &s->out_fd, &s->err_fd, &s->in_fd, &s->console_fd };
+	for (size_t i = 0; i < ARRAY_SIZE(ours); i++)
+		if (*ours[i] >= 0)
+			set_nonblocking(*ours[i]);
 }
 
 int session_line(struct session *s, const struct control_ops *ops, const struct control_request *req,
@@ -277,7 +278,7 @@ static void receive_master(struct session *s)
 	char byte;
 	union {
 		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(4 * sizeof(int))]; /* room to see, and close, more than the one */
 	} control;
 	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
@@ -286,12 +287,26 @@ static void receive_master(struct session *s)
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
-	struct cmsghdr *cmsg = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL;
-	if (cmsg && cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS &&
-	    cmsg->cmsg_len == CMSG_LEN(sizeof(int))) {
-		memcpy(&s->out_fd, CMSG_DATA(cmsg), sizeof(int));
-		set_nonblocking(s->out_fd);
-		s->in_fd = s->out_fd;
+	/* Exactly one descriptor in one SCM_RIGHTS message is the master;
+	 * anything else received is closed, and nothing cut short is used. */
+	int master = -1;
+	bool whole = n > 0 && !(msg.msg_flags & MSG_CTRUNC);
+	for (struct cmsghdr *cmsg = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL; cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+		if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS || cmsg->cmsg_len < CMSG_LEN(0))
+			continue;
+		size_t count = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < count; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int), sizeof(int));
+			if (whole && master < 0 && count == 1)
+				master = fd;
+			else
+				close(fd);
+		}
+	}
+	if (master >= 0) {
+		s->out_fd = s->in_fd = master;
+		set_nonblocking(master);
 		apply_size(s);
 	}
 	close_fd(&s->console_fd); /* one master, or none: either way the socket is done */
