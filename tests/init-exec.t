@@ -226,11 +226,13 @@ if command -v script >/dev/null; then
   script -qec "stty -g >$work/before; $BULKHEAD ctl --socket $(sock) exec -it walled -- sh -c 'exit 4'; stty -g >$work/after1; \
     $BULKHEAD ctl --socket $(sock) exec -it walled -- sleep 30 </dev/tty & i=0; \
     while [ \"\$(stty -g)\" = \"\$(cat $work/before)\" ] && [ \$i -lt 600 ]; do i=\$((i + 1)); sleep 0.1; done; \
-    kill -TERM \$!; wait; stty -g >$work/after2" \
+    stty -g >$work/during; kill -0 \$! && echo alive >$work/alive; kill -TERM \$!; wait; stty -g >$work/after2" \
     /dev/null </dev/null >/dev/null 2>&1
   check "-it: the host's terminal is restored after the session, as it was" \
     sh -c "test -s '$work/before' && cmp -s '$work/before' '$work/after1'"
-  check "  ... also when ctl is ended by SIGTERM mid-session" cmp -s "$work/before" "$work/after2"
+  check "-it: the host's terminal went raw during the session (stty -g changed), ctl alive then" \
+    sh -c "test -s '$work/during' && ! cmp -s '$work/before' '$work/during' && test -s '$work/alive'"
+  check "  ... and is restored also when ctl is ended by SIGTERM mid-session" cmp -s "$work/before" "$work/after2"
   mkfifo "$work/keys"
   (script -qec "$BULKHEAD ctl --socket $(sock) exec -it walled -- sh -c 'trap \"echo got SIGINT; exit 5\" INT; echo ready; while :; do sleep 0.1; done'" \
     /dev/null <"$work/keys" >"$work/tty" 2>&1; echo "status $?" >>"$work/tty") & holders+=($!)
@@ -253,7 +255,7 @@ check "logs -f follows: lines written after it began arrive" wait_for "newer tic
 check "  ... each with the time since boot it was read at" \
   test "$(grep -cvE '^\[ *[0-9]+\.[0-9]{3}\] tick [0-9]+$' "$work/follow")" -eq 0
 kill -INT "$follow_pid"
-check "  ... and it ends on ^C, with status 0" sh -c "wait_pid() { while kill -0 $follow_pid 2>/dev/null; do sleep 0.1; done; }; wait_pid"
+check "  ... and it ends on ^C, with status 0" wait_for "logs -f to end" 30 sh -c "! kill -0 $follow_pid 2>/dev/null"
 wait "$follow_pid"
 status=$?
 check "  ... (status $status)" test "$status" -eq 0
