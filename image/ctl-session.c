@@ -7,11 +7,15 @@
  * SIGHUP send "end": the command is killed, its status still comes back.
  *
  * Nothing here waits on one side while the other fills: the lines to send
- * queue in a buffer written as the connection takes them, and stdin is
- * read only while that buffer has room, so a command that neither reads
- * its stdin nor stops writing still has its output read. */
+ * queue in a buffer written as the connection takes them; stdin is read
+ * only within the init's credit and only as much as makes lines that fit,
+ * so no line is ever dropped; the command's output waits in a buffer
+ * written to stdout and stderr as they take it, and the connection is not
+ * read while that is full, so a pager that pauses stops the command (its
+ * pipe fills in the init), not the pings. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -88,14 +92,57 @@ static int flush_some(struct link *l)
 	return 0;
 }
 
-static void ping_if_due(struct link *l)
+/* SIGINT, SIGTERM, SIGHUP (and SIGWINCH) as a descriptor to poll. */
+static int signals_open(sigset_t *old)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGWINCH);
+	sigprocmask(SIG_BLOCK, &set, old);
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+/* The lines that carry no stdin, queued once there is room: stdin reads
+ * leave CONTROL_RESERVE of the queue to them, so none is ever dropped. */
+struct wants {
+	bool end, eof, size, ping;
+};
+
+#define CONTROL_RESERVE 512 /* of the line queue, kept for end, eof, winch and ping */
+
+static bool queue_size(struct link *l)
+{
+	struct winsize ws;
+	char line[32];
+
+	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) < 0 || !ws.ws_row || !ws.ws_col)
+		return true; /* no size to tell */
+	int n = snprintf(line, sizeof(line), "winch %u %u\n", ws.ws_row > 9999 ? 9999 : ws.ws_row,
+			 ws.ws_col > 9999 ? 9999 : ws.ws_col);
+	return queue(l, line, (size_t)n);
+}
+
+static void queue_wants(struct link *l, struct wants *w)
 {
 	long now = clock_ms();
 
-	if (now < l->next_ping)
-		return;
-	queue(l, "ping\n", 5); /* no room: the init is not reading, and knows it */
-	l->next_ping = now + CTL_PING_MS;
+	if (now >= l->next_ping)
+		w->ping = true;
+	if (w->size && queue_size(l))
+		w->size = false;
+	if (w->eof && queue(l, "eof\n", 4))
+		w->eof = false;
+	if (w->end && queue(l, "end\n", 4))
+		w->end = false;
+	if (w->ping && queue(l, "ping\n", 5)) {
+		w->ping = false;
+		l->next_ping = now + CTL_PING_MS;
+	}
 }
 
 static int write_all(int fd, const char *buf, size_t len)
@@ -112,43 +159,58 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-/* SIGINT, SIGTERM, SIGHUP (and SIGWINCH) as a descriptor to poll. */
-static int signals_open(sigset_t *old)
-{
-	sigset_t set;
+/* The command's output on its way to ctl's stdout or stderr, written as
+ * they take it: a pager that pauses holds the session back (the
+ * connection is not read while this is full), never its pings. The
+ * descriptors stay blocking (their file description is the shell's too):
+ * each write after POLLOUT is at most PIPE_BUF, which a pipe that polled
+ * writable takes at once. */
+struct outbuf {
+	int fd;
+	bool broken; /* stdout gone: the session fails; stderr gone: dropped */
+	char data[65536];
+	size_t len;
+};
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGWINCH);
-	sigprocmask(SIG_BLOCK, &set, old);
-	signal(SIGPIPE, SIG_IGN);
-	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+static size_t outbuf_room(const struct outbuf *o)
+{
+	return sizeof(o->data) - o->len;
 }
 
-static void queue_size(struct link *l)
+static void outbuf_put(struct outbuf *o, const char *buf, size_t len)
 {
-	struct winsize ws;
-	char line[32];
+	if (o->broken)
+		return;
+	memcpy(o->data + o->len, buf, len); /* the caller read no more than there is room for */
+	o->len += len;
+}
 
-	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col) {
-		int n = snprintf(line, sizeof(line), "winch %u %u\n", ws.ws_row > 9999 ? 9999 : ws.ws_row,
-				 ws.ws_col > 9999 ? 9999 : ws.ws_col);
-		queue(l, line, (size_t)n);
+static void outbuf_write(struct outbuf *o)
+{
+	ssize_t n = write(o->fd, o->data, o->len < PIPE_BUF ? o->len : PIPE_BUF);
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		o->broken = true;
+		o->len = 0;
+		return;
 	}
+	memmove(o->data, o->data + n, o->len - (size_t)n);
+	o->len -= (size_t)n;
 }
 
 /* exec's answer: frames, parsed as they come in pieces. */
 struct frames {
 	unsigned char header[CTL_FRAME_HEADER];
 	size_t header_len, left;
-	char status[16];
+	char status[16];      /* the exit frame's, or a credit frame's, text */
 	size_t status_len;
+	size_t credit;        /* stdin bytes the init has room for (credit frames) */
 	bool done;
 };
 
-static int take_frames(struct frames *f, const char *buf, size_t len)
+static void take_frames(struct frames *f, const char *buf, size_t len, struct outbuf *out, struct outbuf *err)
 {
 	while (len && !f->done) {
 		if (f->header_len < CTL_FRAME_HEADER) {
@@ -159,11 +221,11 @@ static int take_frames(struct frames *f, const char *buf, size_t len)
 		} else {
 			size_t n = len < f->left ? len : f->left;
 			char kind = (char)f->header[0];
-			if (kind == CTL_FRAME_STDOUT && write_all(STDOUT_FILENO, buf, n) < 0)
-				return -1;
+			if (kind == CTL_FRAME_STDOUT)
+				outbuf_put(out, buf, n);
 			if (kind == CTL_FRAME_STDERR)
-				(void)!write(STDERR_FILENO, buf, n);
-			if (kind == CTL_FRAME_EXIT)
+				outbuf_put(err, buf, n);
+			if (kind == CTL_FRAME_EXIT || kind == CTL_FRAME_CREDIT)
 				for (size_t i = 0; i < n && f->status_len < sizeof(f->status) - 1; i++)
 					f->status[f->status_len++] = buf[i];
 			buf += n;
@@ -173,36 +235,65 @@ static int take_frames(struct frames *f, const char *buf, size_t len)
 		if (f->header_len == CTL_FRAME_HEADER && f->left == 0) {
 			f->done = f->header[0] == CTL_FRAME_EXIT;
 			f->header_len = 0;
+			if (f->header[0] == CTL_FRAME_CREDIT) {
+				f->status[f->status_len] = '\0';
+				f->credit += strtoul(f->status, NULL, 10);
+				f->status_len = 0;
+			}
 		}
 	}
-	return 0;
+}
+
+/* How many stdin bytes to read now: within the init's credit (it reads
+ * every line we send, and has room for no more), and no more than the
+ * lines they make fit in the queue beside CONTROL_RESERVE. */
+static size_t stdin_allowance(const struct link *l, size_t credit)
+{
+	size_t free_bytes = sizeof(l->pending) - l->pending_len;
+	size_t lines = free_bytes > CONTROL_RESERVE ? (free_bytes - CONTROL_RESERVE) / CTL_LINE_MAX : 0;
+	size_t n = lines * LINE_DATA;
+
+	if (n > credit)
+		n = credit;
+	return n > 4 * LINE_DATA ? 4 * LINE_DATA : n;
 }
 
 /* The loop both sessions share: until the answer is complete (exec: the
  * exit frame; logs -f: EOT or the end of the connection). */
 static int session_loop(struct link *l, int sig_fd, bool forward_stdin, bool framed, int *status, struct diag *d)
 {
-	char buf[65536];
+	static struct outbuf out = { .fd = STDOUT_FILENO }, err = { .fd = STDERR_FILENO };
+	char buf[sizeof(out.data)];
 	struct frames f = { 0 };
-	bool stdin_open = forward_stdin, ended = false, first = true, failed = false;
+	struct wants w = { 0 };
+	bool stdin_open = forward_stdin, ended = false, first = true, failed = false, over = false;
 	long give_up = 0;
 	int r = -1;
 
 	fcntl(l->fd, F_SETFL, fcntl(l->fd, F_GETFL) | O_NONBLOCK);
-	for (;;) {
-		ping_if_due(l);
+	while (!over) {
+		queue_wants(l, &w);
 		if (flush_some(l) < 0) {
 			diag_fail(d, "the appliance closed the connection");
 			break;
 		}
-		struct pollfd p[3] = {
-			{ .fd = l->fd, .events = POLLIN | (l->pending_len ? POLLOUT : 0) },
+		if (out.broken) {
+			diag_fail(d, "stdout: %s", strerror(EPIPE));
+			break;
+		}
+		size_t may_read = stdin_open ? stdin_allowance(l, f.credit) : 0;
+		size_t room = outbuf_room(&out) < outbuf_room(&err) ? outbuf_room(&out) : outbuf_room(&err);
+		bool read_link = room >= PIPE_BUF; /* else the output drains first: the init waits */
+		struct pollfd p[5] = {
+			{ .fd = read_link || l->pending_len ? l->fd : -1,
+			  .events = (short)((read_link ? POLLIN : 0) | (l->pending_len ? POLLOUT : 0)) },
 			{ .fd = sig_fd, .events = POLLIN },
-			{ .fd = stdin_open && sizeof(l->pending) - l->pending_len > 4 * LINE_DATA ? STDIN_FILENO : -1,
-			  .events = POLLIN },
+			{ .fd = may_read ? STDIN_FILENO : -1, .events = POLLIN },
+			{ .fd = out.len ? out.fd : -1, .events = POLLOUT },
+			{ .fd = err.len ? err.fd : -1, .events = POLLOUT },
 		};
 		long wait = l->next_ping - clock_ms();
-		if (poll(p, 3, wait < 0 ? 0 : (int)wait) < 0 && errno != EINTR) {
+		if (poll(p, 5, wait < 0 ? 0 : (int)wait) < 0 && errno != EINTR) {
 			diag_errno(d, errno, "poll");
 			break;
 		}
@@ -210,31 +301,36 @@ static int session_loop(struct link *l, int sig_fd, bool forward_stdin, bool fra
 			diag_fail(d, "the appliance did not end the session");
 			break;
 		}
+		if (p[3].revents)
+			outbuf_write(&out);
+		if (p[4].revents)
+			outbuf_write(&err);
 		if (p[1].revents) {
 			struct signalfd_siginfo si;
 			while (read(sig_fd, &si, sizeof(si)) == sizeof(si)) {
 				if (si.ssi_signo == SIGWINCH)
-					queue_size(l);
+					w.size = true;
 				else if (!ended) {
-					queue(l, "end\n", 4);
-					ended = true;
+					w.end = ended = true;
 					give_up = clock_ms() + END_WAIT_MS;
 				}
 			}
 		}
 		if (p[2].revents) {
 			unsigned char in[LINE_DATA * 4];
-			ssize_t n = read(STDIN_FILENO, in, sizeof(in));
-			for (ssize_t i = 0; i < n; i += LINE_DATA)
-				queue_line(l, "in", in + i, (size_t)(n - i < LINE_DATA ? n - i : LINE_DATA));
+			ssize_t n = read(STDIN_FILENO, in, may_read);
+			for (ssize_t i = 0; i < n; i += LINE_DATA) /* they fit: stdin_allowance */
+				(void)queue_line(l, "in", in + i, (size_t)(n - i < LINE_DATA ? n - i : LINE_DATA));
+			if (n > 0)
+				f.credit -= (size_t)n;
 			if (n <= 0 && !(n < 0 && errno == EINTR)) {
-				queue(l, "eof\n", 4);
+				w.eof = true;
 				stdin_open = false;
 			}
 		}
-		if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+		if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)) || !read_link)
 			continue;
-		ssize_t n = read(l->fd, buf, sizeof(buf));
+		ssize_t n = read(l->fd, buf, room);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		if (n <= 0 && framed) {
@@ -246,15 +342,12 @@ static int session_loop(struct link *l, int sig_fd, bool forward_stdin, bool fra
 			break;
 		}
 		if (framed) {
-			if (take_frames(&f, buf, (size_t)n) < 0) {
-				diag_errno(d, errno, "stdout");
-				break;
-			}
+			take_frames(&f, buf, (size_t)n, &out, &err);
 			if (f.done) {
 				f.status[f.status_len] = '\0';
 				*status = atoi(f.status);
 				r = 0;
-				break;
+				over = true;
 			}
 			continue;
 		}
@@ -262,15 +355,20 @@ static int session_loop(struct link *l, int sig_fd, bool forward_stdin, bool fra
 		size_t len = eot ? (size_t)(eot - buf) : (size_t)n;
 		failed |= first && len >= 6 && strncmp(buf, "error:", 6) == 0;
 		first = false;
-		if (write_all(STDOUT_FILENO, buf, len) < 0) {
-			diag_errno(d, errno, "stdout");
-			break;
-		}
+		outbuf_put(&out, buf, len);
 		if (eot) {
 			r = failed ? 1 : 0;
-			break;
+			over = true;
 		}
 	}
+	/* The session is over: what is left of its output goes out now. */
+	if ((out.len && write_all(out.fd, out.data, out.len) < 0) || (r == 0 && out.broken)) {
+		diag_errno(d, EPIPE, "stdout");
+		r = -1;
+	}
+	if (err.len)
+		(void)!write_all(err.fd, err.data, err.len);
+	out.len = err.len = 0;
 	return r;
 }
 
@@ -335,7 +433,7 @@ int ctl_exec(const char *where, bool serial, const char *name, bool interactive,
 		} while (off < len);
 	}
 	if (terminal)
-		queue_size(l);
+		(void)queue_size(l); /* the queue holds only the arguments yet */
 	queue(l, "run\n", 4);
 	if (terminal && interactive && tcgetattr(STDIN_FILENO, &saved) == 0) {
 		/* The command's terminal does the editing and the signals: ^C

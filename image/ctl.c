@@ -16,6 +16,7 @@
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -72,9 +73,16 @@ static int lock_line(const char *where, struct diag *d)
 	char path[4300];
 
 	snprintf(path, sizeof(path), "%s.lock", where);
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	/* Beside the socket, in a directory others may write to: no symlink
+	 * followed to create a file elsewhere, no device opened. */
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+	struct stat st;
 	if (fd < 0)
 		return diag_errno(d, errno, "%s", path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return diag_fail(d, "%s: not a regular file; remove it", path);
+	}
 	for (long until = clock_ms() + CTL_LOCK_WAIT_MS; flock(fd, LOCK_EX | LOCK_NB) < 0;) {
 		if (errno != EWOULDBLOCK || clock_ms() > until) {
 			close(fd);

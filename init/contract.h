@@ -42,6 +42,9 @@
 #define CTL_FRAME_STDOUT 'o'
 #define CTL_FRAME_STDERR 'e'
 #define CTL_FRAME_EXIT 'x'
+/* exec -i: the init grants stdin credit, the count in decimal: the host
+ * sends at most that many more stdin bytes (in lines) until the next. */
+#define CTL_FRAME_CREDIT 'c'
 #define CTL_FRAME_HEADER 3
 #define CTL_PING_MS 1000
 #define CTL_SESSION_IDLE_MS 10000

@@ -57,6 +57,7 @@ struct peer {
 	bool framed;       /* the answer is frames (exec) or sync's: no EOT after it */
 	bool keep_open;    /* sync: the next command follows on the same peer */
 	bool skip_line;    /* the rest of an over-long line is dropped */
+	bool warned;       /* a session's bad line was logged: one warning a session */
 	char in[CONTROL_LINE_MAX];
 	size_t in_len;
 	char out[CONTROL_OUT_BYTES];
@@ -96,7 +97,7 @@ static void answer_reset(struct control *c, struct peer *p)
 	session_free(p->session, c->ops);
 	p->session = NULL;
 	p->follow = NULL;
-	p->answering = p->ended = p->live = p->framed = p->keep_open = false;
+	p->answering = p->ended = p->live = p->framed = p->keep_open = p->warned = false;
 	p->out_len = p->out_off = p->ps_next = 0;
 }
 
@@ -110,7 +111,13 @@ static void peer_reset(struct control *c, struct peer *p)
 
 static void peer_close(struct control *c, struct peer *p)
 {
+	/* The serial line keeps what it read past the answered line: a new
+	 * host's "sync" may have come in the same read as an old host's
+	 * half-line, whose error answer ends here. */
+	size_t keep = p->tty ? p->in_len : 0;
+
 	peer_reset(c, p);
+	p->in_len = keep;
 	if (p->fd >= 0 && !p->tty)
 		close(p->fd);
 	if (!p->tty)
@@ -125,6 +132,7 @@ static void peer_drop(struct control *c, struct peer *p, const char *why)
 	if (p->tty && p->answering)
 		tcflush(p->fd, TCOFLUSH);
 	peer_close(c, p);
+	p->in_len = 0; /* a line that did not end in time goes; the next host ends its own */
 }
 
 static void say(struct peer *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -279,13 +287,23 @@ static void session_over(void *ctx, pid_t pid, int status)
 			session_ended(c->peers[i].session, status);
 }
 
+/* A session's host broke the protocol: said once a session, so that a
+ * host cannot flood the console. */
+static void warn_once(struct peer *p, const char *what)
+{
+	if (p->warned)
+		return;
+	p->warned = true;
+	log_warn("control: a session's host sent %s; ignored (further ones this session unlogged)", what);
+}
+
 /* A line from the host while its session runs. */
 static void session_input(struct control *c, struct peer *p, const char *line, size_t len)
 {
 	struct control_request req;
 
 	if (control_parse(line, len, &req) < 0) {
-		log_warn("control: a session's host sent a line that is not the protocol's; ignored");
+		warn_once(p, "a line that is not the protocol's");
 		return;
 	}
 	if (req.verb == CONTROL_PING)
@@ -309,14 +327,20 @@ static void session_input(struct control *c, struct peer *p, const char *line, s
 			p->live = false;
 		} else if (p->session && session_pid(p->session) > 0)
 			c->ops->exec_cancel(c->ops->ctx, session_pid(p->session));
-		else if (p->session) {
+		else if (p->session && !session_started(p->session)) {
+			/* Nothing was answered yet: no frame is cut. */
 			answer_reset(c, p);
 			refuse_exec(p, "error: ended before it ran\n");
 		}
+		/* Else the command was reaped (or refused) and its output
+		 * drains: the answer goes on to its status, frame by frame. */
 		return;
 	}
-	if (!p->session || session_line(p->session, c->ops, &req, session_over, c) < 0)
-		log_warn("control: a session's host sent a line out of place; ignored");
+	int r = p->session ? session_line(p->session, c->ops, &req, session_over, c) : -EINVAL;
+	if (r == -EPROTO)
+		peer_drop(c, p, "sent stdin beyond its credit: its session ends");
+	else if (r < 0)
+		warn_once(p, "a line out of place");
 }
 
 /* Tops up the answer buffer from its source: ps lines, log files, a session. */
@@ -401,6 +425,8 @@ static void send_answer(struct control *c, struct peer *p)
 		bool skip = p->skip_line;
 		peer_close(c, p);
 		p->skip_line = skip && p->tty;
+		if (p->tty)
+			take_lines(c, p); /* the lines read past this one: the next command */
 	}
 }
 
@@ -408,8 +434,6 @@ static void send_answer(struct control *c, struct peer *p)
 static void take_lines(struct control *c, struct peer *p)
 {
 	while (p->fd >= 0 && (!p->answering || p->live)) {
-		if (p->session && !session_wants_input(p->session))
-			return; /* its stdin is full: the host's lines wait */
 		char *newline = memchr(p->in, '\n', p->in_len);
 		if (!newline) {
 			if (p->in_len < sizeof(p->in))
@@ -439,7 +463,8 @@ static void take_lines(struct control *c, struct peer *p)
 
 /* Reads what came. The serial line reads one command at a time: what
  * follows its newline waits in the kernel's buffer, which we do not read
- * while answering, and bytes already read past it are dropped then. */
+ * while answering; lines already read past it are taken once the answer
+ * went out. */
 static void read_input(struct control *c, struct peer *p)
 {
 	if (p->in_len == sizeof(p->in))
@@ -580,10 +605,9 @@ static short wanted_events(const struct peer *p)
 {
 	if (!p->live)
 		return p->answering ? (short)POLLOUT : (short)POLLIN;
-	short events = p->out_off < p->out_len ? POLLOUT : 0;
-	if (!p->session || session_wants_input(p->session))
-		events |= POLLIN;
-	return events;
+	/* A session's host lines are always read: stdin comes only within the
+	 * credit its buffer has room for (session.c). */
+	return (short)(POLLIN | (p->out_off < p->out_len ? POLLOUT : 0));
 }
 
 /* The serial line first, then the sockets' peers. */
@@ -635,10 +659,6 @@ long control_deadline(const struct control *c)
 
 static void check_deadline(struct control *c, struct peer *p, long now)
 {
-	/* A session waiting for room in its command's stdin does not read
-	 * the host's pings: that silence is ours, not the host's. */
-	if (p->session && !session_wants_input(p->session))
-		p->idle_until = now + CTL_SESSION_IDLE_MS;
 	if (!busy(p) || now < p->idle_until)
 		return;
 	peer_drop(c, p, p->live ? "sent no ping in time: its session ends"

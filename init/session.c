@@ -8,8 +8,10 @@
  *
  * Backpressure both ways, in bounded buffers: the command's pipes are read
  * only when the peer's answer buffer has room for a frame (a command that
- * writes faster than the host reads waits on its full pipe), and the host's
- * lines are read only while the stdin buffer has room for one more. */
+ * writes faster than the host reads waits on its full pipe); stdin flows by
+ * credit: a credit frame tells the host how many more bytes it may send, and
+ * credit is granted only for room in the stdin buffer, so that the host's
+ * lines (end, ping, sync) are always read, whatever the command reads. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -28,6 +30,7 @@
 #define SESSION_STDIN_BYTES 4096
 #define SESSION_ARGV_BYTES 4096
 #define SESSION_ARGS_MAX 64
+#define SESSION_CREDIT_STEP 1024 /* stdin credit is granted in steps of at least this */
 
 struct session {
 	char name[64];
@@ -42,6 +45,7 @@ struct session {
 	unsigned short rows, cols;
 	char stdin_buf[SESSION_STDIN_BYTES];
 	size_t stdin_len;
+	size_t credit;        /* stdin bytes the host may still send: stdin_len + credit <= the buffer */
 	char argv_bytes[SESSION_ARGV_BYTES];
 	size_t argv_len;
 	int argc;
@@ -87,6 +91,11 @@ void session_free(struct session *s, const struct control_ops *ops)
 pid_t session_pid(const struct session *s)
 {
 	return s->pid;
+}
+
+bool session_started(const struct session *s)
+{
+	return s->started;
 }
 
 void session_ended(struct session *s, int status)
@@ -201,9 +210,10 @@ static void start(struct session *s, const struct control_ops *ops, void (*ended
 		return fail(s, CTL_EXEC_REFUSED, "error: exec %s: %s\n", s->name, e.msg[0] ? e.msg : strerror((int)-pid));
 	}
 	s->pid = pid;
-	for (int *fd = &s->out_fd; fd <= &s->console_fd; fd++)
-		if (*fd >= 0)
-			set_nonblocking(*fd);
+	int *ours[] = { &s->out_fd, &s->err_fd, &s->in_fd, &s->console_fd };
+	for (size_t i = 0; i < ARRAY_SIZE(ours); i++)
+		if (*ours[i] >= 0)
+			set_nonblocking(*ours[i]);
 }
 
 int session_line(struct session *s, const struct control_ops *ops, const struct control_request *req,
@@ -227,14 +237,19 @@ int session_line(struct session *s, const struct control_ops *ops, const struct 
 		start(s, ops, ended, ctx);
 		return 0;
 	case CONTROL_IN:
-		if (!s->interactive || s->in_eof || req->data_len > sizeof(s->stdin_buf) - s->stdin_len)
+		if (!s->started || !s->interactive || s->in_eof)
 			return -EINVAL;
-		if (s->started && s->in_fd < 0 && s->console_fd < 0)
+		if (req->data_len > s->credit)
+			return -EPROTO; /* beyond its credit: the host does not keep the protocol */
+		s->credit -= req->data_len;
+		if (s->in_fd < 0 && s->console_fd < 0)
 			return 0; /* the command closed its stdin (or is over): nowhere to go */
 		memcpy(s->stdin_buf + s->stdin_len, req->data, req->data_len);
 		s->stdin_len += req->data_len;
 		return 0;
 	case CONTROL_EOF:
+		if (!s->started)
+			return -EINVAL;
 		s->in_eof = true;
 		return 0;
 	case CONTROL_WINCH:
@@ -245,11 +260,6 @@ int session_line(struct session *s, const struct control_ops *ops, const struct 
 	default:
 		return -EINVAL;
 	}
-}
-
-bool session_wants_input(const struct session *s)
-{
-	return sizeof(s->stdin_buf) - s->stdin_len >= CONTROL_DATA_MAX;
 }
 
 void session_poll_fds(const struct session *s, struct pollfd *fds, bool room_for_output)
@@ -268,7 +278,7 @@ static void receive_master(struct session *s)
 	char byte;
 	union {
 		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(4 * sizeof(int))]; /* room to see, and close, more than the one */
 	} control;
 	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
@@ -277,12 +287,26 @@ static void receive_master(struct session *s)
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
-	struct cmsghdr *cmsg = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL;
-	if (cmsg && cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS &&
-	    cmsg->cmsg_len == CMSG_LEN(sizeof(int))) {
-		memcpy(&s->out_fd, CMSG_DATA(cmsg), sizeof(int));
-		set_nonblocking(s->out_fd);
-		s->in_fd = s->out_fd;
+	/* Exactly one descriptor in one SCM_RIGHTS message is the master;
+	 * anything else received is closed, and nothing cut short is used. */
+	int master = -1;
+	bool whole = n > 0 && !(msg.msg_flags & MSG_CTRUNC);
+	for (struct cmsghdr *cmsg = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL; cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+		if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS || cmsg->cmsg_len < CMSG_LEN(0))
+			continue;
+		size_t count = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < count; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int), sizeof(int));
+			if (whole && master < 0 && count == 1)
+				master = fd;
+			else
+				close(fd);
+		}
+	}
+	if (master >= 0) {
+		s->out_fd = s->in_fd = master;
+		set_nonblocking(master);
 		apply_size(s);
 	}
 	close_fd(&s->console_fd); /* one master, or none: either way the socket is done */
@@ -319,6 +343,20 @@ static size_t frame(char *out, char kind, const char *data, size_t len)
 	return CTL_FRAME_HEADER + len;
 }
 
+/* More stdin credit for the host, as its bytes leave the buffer: a credit
+ * frame once a step's worth of room is not yet granted. */
+static size_t grant_credit(struct session *s, char *out, size_t room)
+{
+	size_t free_room = sizeof(s->stdin_buf) - s->stdin_len - s->credit;
+	char count[12];
+
+	if (!s->started || s->ended || !s->interactive || s->in_eof || (s->in_fd < 0 && s->console_fd < 0) ||
+	    free_room < SESSION_CREDIT_STEP || room < CTL_FRAME_HEADER + sizeof(count))
+		return 0;
+	s->credit += free_room;
+	return frame(out, CTL_FRAME_CREDIT, count, (size_t)snprintf(count, sizeof(count), "%zu", free_room));
+}
+
 /* One read from FD into a frame of KIND; at end of file (or the master's
  * EIO once the command is gone) FD is closed. */
 static size_t read_frame(int *fd, char kind, char *out, size_t room, bool ended)
@@ -344,8 +382,9 @@ size_t session_pump(struct session *s, char *out, size_t room, bool *done)
 	if (s->console_fd >= 0)
 		receive_master(s);
 	feed_stdin(s);
-	if (s->failure[0] && room > CTL_FRAME_HEADER + strlen(s->failure)) {
-		len += frame(out, CTL_FRAME_STDERR, s->failure, strlen(s->failure));
+	len += grant_credit(s, out, room);
+	if (s->failure[0] && room - len > CTL_FRAME_HEADER + strlen(s->failure)) {
+		len += frame(out + len, CTL_FRAME_STDERR, s->failure, strlen(s->failure));
 		s->failure[0] = '\0';
 	}
 	len += read_frame(&s->out_fd, CTL_FRAME_STDOUT, out + len, room - len, s->ended);

@@ -70,11 +70,21 @@ check "an argument of 3000 bytes arrives whole, over many lines ($(cat "$work/co
 CTL exec walled -- printf '%s' "$(head -c 187 /dev/zero | tr '\0' 'y')" | wc -c >"$work/count"
 check "  ... and one of 187 bytes, one more than a line carries ($(cat "$work/count"))" test "$(cat "$work/count")" -eq 187
 
+# A reader that pauses longer than the session's 10 s without a ping (a
+# pager): ctl keeps pinging while its stdout is full; nothing is lost.
+CTL exec walled -- sh -c 'head -c 1000000 /dev/zero; exit 3' | (sleep 12; wc -c) >"$work/count"
+status=${PIPESTATUS[0]}
+check "a reader that pauses 12 s: all 1000000 bytes ($(cat "$work/count")) and the status, 3 (got $status)" \
+  sh -c "test $(cat "$work/count") -eq 1000000 && test $status -eq 3"
+
 # --- stdin
 printf 'in\004put\000\377' | CTL exec -i walled -- cat | od -An -tx1 | tr -d ' \n' >"$work/bytes"
 check "-i: stdin reaches the command byte for byte" test "$(cat "$work/bytes")" = 696e0470757400ff
 CTL exec -i walled -- md5sum <"$work/big" | cut -d' ' -f1 >"$work/sum"
 check "-i: 3 MB of stdin arrive whole (md5)" test "$(cat "$work/sum")" = "$(md5sum <"$work/big" | cut -d' ' -f1)"
+CTL exec -i walled -- sh -c 'sleep 3; md5sum' <"$work/big" | cut -d' ' -f1 >"$work/sum"
+check "-i: 3 MB of stdin to a command that reads it late arrive whole (md5)" \
+  test "$(cat "$work/sum")" = "$(md5sum <"$work/big" | cut -d' ' -f1)"
 echo unseen | CTL exec walled -- sh -c 'cat; echo "stdin was empty"' >"$work/out"
 check "without -i the command's stdin is empty" test "$(cat "$work/out")" = "stdin was empty"
 
@@ -139,6 +149,52 @@ status=$?
 check "^C (SIGINT) to ctl exec without -t: the command is killed, ctl exits 137 (got $status)" \
   sh -c "test $status -eq 137 && ! test -e /proc/$pid"
 
+# ^C after the command was reaped while its output still drains (a child it
+# left writes on, its reader paused, so everything between is full when the
+# shell exits 2 s on): the answer goes on, frame by frame, to its status.
+mkfifo "$work/drain"
+(exec 3<"$work/drain"; until [ -e "$work/go" ]; do sleep 0.1; done; wc -c <&3 >"$work/count") & holders+=($!)
+reader_pid=$!
+"$BULKHEAD" ctl --socket "$(sock)" exec walled -- \
+  sh -c 'echo $$ >/tmp/drain.pid; head -c 2000000 /dev/zero & sleep 2; exit 3' >"$work/drain" & ctl_pid=$!; holders+=($ctl_pid)
+reaped() { CTL exec walled -- sh -c 'test -s /tmp/drain.pid && ! kill -0 "$(cat /tmp/drain.pid)"' 2>/dev/null; }
+wait_for "the command to be reaped" 60 reaped
+kill -INT "$ctl_pid"
+touch "$work/go"
+wait "$ctl_pid"
+status=$?
+wait "$reader_pid"
+# (The child's output after the reap ends where the pipe runs empty: not all of it.)
+check "^C after the command was reaped, its output draining: its status, 3 (got $status), after its output ($(cat "$work/count") bytes)" \
+  sh -c "test $status -eq 3 && test \"\$(cat '$work/count')\" -gt 0"
+
+# --- stdin the command does not read: the host's lines still reach PID 1
+head -c 200000 /dev/zero >"$work/200k"
+"$BULKHEAD" ctl --socket "$(sock)" exec -i walled -- sleep 4545 <"$work/200k" & ctl_pid=$!; holders+=($ctl_pid)
+sleeper() { pgrep -f '^sleep 4545$' | head -n1 | grep .; }
+wait_for "sleep 4545" 60 quietly sleeper
+pid=$(sleeper)
+CTL ps >/dev/null # a round trip meanwhile: stdin has had its time to fill what PID 1 holds for it
+kill -INT "$ctl_pid"
+wait "$ctl_pid"
+status=$?
+check "^C to ctl exec -i whose command reads no stdin (200 KB waiting): killed, 137 (got $status)" \
+  sh -c "test $status -eq 137 && ! test -e /proc/$pid"
+if [ -x "$PROBE" ]; then
+  # exec walled i -- sleep 4646, then stdin no credit was granted for.
+  "$PROBE" connect-unix "$(sock)" $'exec walled i\narg c2xlZXA=\narg NDY0Ng==\nrun\nin QUFB\n' >/dev/null
+  check "stdin beyond the init's credit ends the session, logged" \
+    until_logged 'control: dropped a peer that sent stdin beyond its credit: its session ends' 30
+  check "  ... and its command is killed" wait_for "sleep 4646 to go" 30 sh -c "! pgrep -f '^sleep 4646$'"
+  # exec walled i, then stdin and its end before run: refused, the session goes on.
+  # (touch /tmp/ran-after-refusals; the probe holds the connection, reading nothing)
+  "$PROBE" connect-unix "$(sock)" $'exec walled i\nin QUFB\neof\narg dG91Y2g=\narg L3RtcC9yYW4tYWZ0ZXItcmVmdXNhbHM=\nrun\n' 30 >/dev/null & holders+=($!)
+  check "in and eof before run are refused, logged; the command runs after" \
+    wait_for "/tmp/ran-after-refusals" 30 quietly CTL exec walled -- test -e /tmp/ran-after-refusals
+  check "  ... (the refusal logged once for its two lines: one warning a session)" \
+    test "$(grep -c "control: a session's host sent a line out of place" "$boot_log")" -eq 1
+fi
+
 # --- a deaf host: PID 1 goes on; the silent session ends
 if [ -x "$PROBE" ]; then
   # exec walled -- yes bulkhead-deaf-host, from a host that never reads and never pings.
@@ -170,11 +226,13 @@ if command -v script >/dev/null; then
   script -qec "stty -g >$work/before; $BULKHEAD ctl --socket $(sock) exec -it walled -- sh -c 'exit 4'; stty -g >$work/after1; \
     $BULKHEAD ctl --socket $(sock) exec -it walled -- sleep 30 </dev/tty & i=0; \
     while [ \"\$(stty -g)\" = \"\$(cat $work/before)\" ] && [ \$i -lt 600 ]; do i=\$((i + 1)); sleep 0.1; done; \
-    kill -TERM \$!; wait; stty -g >$work/after2" \
+    stty -g >$work/during; kill -0 \$! && echo alive >$work/alive; kill -TERM \$!; wait; stty -g >$work/after2" \
     /dev/null </dev/null >/dev/null 2>&1
   check "-it: the host's terminal is restored after the session, as it was" \
     sh -c "test -s '$work/before' && cmp -s '$work/before' '$work/after1'"
-  check "  ... also when ctl is ended by SIGTERM mid-session" cmp -s "$work/before" "$work/after2"
+  check "-it: the host's terminal went raw during the session (stty -g changed), ctl alive then" \
+    sh -c "test -s '$work/during' && ! cmp -s '$work/before' '$work/during' && test -s '$work/alive'"
+  check "  ... and is restored also when ctl is ended by SIGTERM mid-session" cmp -s "$work/before" "$work/after2"
   mkfifo "$work/keys"
   (script -qec "$BULKHEAD ctl --socket $(sock) exec -it walled -- sh -c 'trap \"echo got SIGINT; exit 5\" INT; echo ready; while :; do sleep 0.1; done'" \
     /dev/null <"$work/keys" >"$work/tty" 2>&1; echo "status $?" >>"$work/tty") & holders+=($!)
@@ -197,7 +255,7 @@ check "logs -f follows: lines written after it began arrive" wait_for "newer tic
 check "  ... each with the time since boot it was read at" \
   test "$(grep -cvE '^\[ *[0-9]+\.[0-9]{3}\] tick [0-9]+$' "$work/follow")" -eq 0
 kill -INT "$follow_pid"
-check "  ... and it ends on ^C, with status 0" sh -c "wait_pid() { while kill -0 $follow_pid 2>/dev/null; do sleep 0.1; done; }; wait_pid"
+check "  ... and it ends on ^C, with status 0" wait_for "logs -f to end" 30 sh -c "! kill -0 $follow_pid 2>/dev/null"
 wait "$follow_pid"
 status=$?
 check "  ... (status $status)" test "$status" -eq 0
@@ -206,10 +264,22 @@ status=$?
 check "logs -f of no such container: exit 1, no service named" \
   sh -c "test $status -eq 1 && grep -q '^error: no service named' '$work/out'"
 
+# --- the serial line's lock file: no symlink followed, no device opened
+mkdir "$work/vm" && ln -s "$work/lock-target" "$work/vm/ctl.sock.lock"
+"$BULKHEAD" ctl --vm "$work/vm" ps 2>"$work/err"
+check "ctl --vm refuses a lock file that is a symlink ($(cat "$work/err")), creating nothing" \
+  sh -c "grep -q 'ctl.sock.lock: Too many levels of symbolic links' '$work/err' && ! test -e '$work/lock-target'"
+rm "$work/vm/ctl.sock.lock" && mkfifo "$work/vm/ctl.sock.lock"
+"$BULKHEAD" ctl --vm "$work/vm" ps 2>"$work/err"
+check "  ... and one that is not a regular file ($(cat "$work/err"))" grep -q 'not a regular file' "$work/err"
+rm "$work/vm/ctl.sock.lock"
+"$BULKHEAD" ctl --vm "$work/vm" ps 2>"$work/err"
+check "  ... while its own lock file passes, to the socket ($(cat "$work/err"))" grep -q 'is the appliance running' "$work/err"
+
 CTL poweroff >/dev/null
 wait_boot
 check "the appliance powers off with status 0 (got $boot_status)" test "$boot_status" -eq 0
 check "no other warning about the control channel on the console" \
-  sh -c "! grep 'warning: control' '$boot_log' | grep -qv 'sent no ping in time'"
+  sh -c "! grep 'warning: control' '$boot_log' | grep -v 'sent no ping in time' | grep -v 'beyond its credit' | grep -qv 'out of place'"
 console_on_failure
 done_testing
