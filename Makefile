@@ -33,6 +33,8 @@ MUSL_LIBS    := -lseccomp -lcap -ljansson
 HOST_CC     ?= cc
 HOST_CFLAGS := $(BASE_CFLAGS) $(CFLAGS)
 HOST_LIBS   := -larchive -lnettle -lyaml -ljansson -lcap -lseccomp
+# image/signature.c: ECDSA P-256 (nettle's public-key half, on GMP)
+HOST_LIBS   += -lhogweed -lgmp
 
 RUNTIME_SRC := $(wildcard runtime/*.c)
 RUNTIME_LIB := $(BUILD)/lib/libbulkhead-runtime.a
@@ -226,6 +228,8 @@ FUZZ_LIBS    := $(HOST_LIBS)
 
 # The health checks' keys (image/manifest-health.c) are the manifest parser's too.
 FUZZ_IMAGE_SRC += image/manifest-health.c
+# So is a container's signature: key (image/manifest-signature.c).
+FUZZ_IMAGE_SRC += image/manifest-signature.c
 
 # tests/manifest-networks.c: the manifest parser's network decisions, read
 # from the structures it fills; a host program, as the parser is the

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "image.h"
+#include "signature.h"
 
 /* Written into every appliance; its presence marks a directory as ours. */
 #define CMDLINE_FILE "cmdline"
@@ -548,6 +549,8 @@ int build_appliance(const struct build_options *o, struct diag *d)
 	say(&p, "reading %s", o->manifest);
 	if (manifest_load_in(o->manifest, o->context, &m, d) < 0)
 		return -1;
+	if (signatures_verify(&m, o->require_signatures, d) < 0) /* before anything is written */
+		goto out;
 	if (check_tools(&o->tools, d) < 0 || choose_kernel(&m, &o->tools, &kernel, d) < 0)
 		goto out;
 	if (o->format != FORMAT_KERNEL_INITRD && !disk_kernel_has_efi_stub(kernel.image)) {

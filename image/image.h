@@ -280,6 +280,7 @@ struct build_options {
 	const char *context; /* --context: the build context (NULL: the manifest's directory) */
 	const char *output;
 	bool quiet;
+	bool require_signatures; /* --require-signatures: every archive image is signed (signature.c) */
 	int format; /* FORMAT_* */
 	struct tools tools;
 };

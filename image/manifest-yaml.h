@@ -124,4 +124,9 @@ int mf_container_secrets(struct mf_parse *p, yaml_node_t *v, void *target);
 int mf_resolve_secrets(struct mf_parse *p, struct manifest *m);
 void mf_free_secrets(struct manifest *m);
 
+/* manifest-signature.c: a container's signature: key (TARGET is the
+ * container), and what it holds freed. */
+int mf_container_signature(struct mf_parse *p, yaml_node_t *v, void *target);
+void mf_free_signature(struct image_signature *s);
+
 #endif

@@ -477,6 +477,7 @@ static void free_containers(struct container *list, size_t n)
 		free(list[i].image_ref);
 		free(list[i].image_digest);
 		free(list[i].image_user);
+		mf_free_signature(&list[i].signature);
 		if (list[i].image_config && list[i].image_config->health)
 			health_check_free(list[i].image_config->health), free(list[i].image_config->health);
 		image_config_free(list[i].image_config);
