@@ -225,4 +225,7 @@ build dir-signed dir:rootdir keys/cosign.pub app.payload.json app.sig
 refused dir-signed "a signature: on a dir: image is refused: there is no digest to sign" \
   "dir-signed.yml:6:7: container app: signature: is for oci: and docker-archive: images, whose digest the payload names; image \"dir:rootdir\" has no digest to sign (remove signature:)"
 
+check "bulkhead build --help documents --require-signatures" \
+  sh -c "'$BULKHEAD' build --help | grep -q -- '--require-signatures  every oci: and docker-archive: image must have a'"
+
 done_testing
