@@ -159,6 +159,13 @@ int oci_inspect(enum image_kind kind, const char *path, const char *ref, char **
  * empty directory DIRFD. Refuses any layer whose digest does not match
  * before a byte of it is used. */
 int oci_unpack(const struct container *c, int dirfd, struct diag *d);
+/* The cosign signature kept in the OCI layout at PATH beside the image
+ * DIGEST, by cosign's convention: the tag sha256-HEX.sig names a manifest
+ * whose first layer is the simple-signing payload (checked against its
+ * digest; into PAYLOAD, LEN bytes) and carries the base64 signature in its
+ * annotation dev.cosignproject.cosign/signature (into SIGNATURE). */
+int oci_cosign_signature(const char *path, const char *digest, char **payload, size_t *len, char **signature,
+			 struct diag *d);
 
 /* ---- unpack.c: tar streams into a directory, confined to it ---- */
 /* A reader for any tar (or other archive libarchive knows), compressed

@@ -61,12 +61,15 @@ int mf_container_signature(struct mf_parse *p, yaml_node_t *v, void *target)
 				ARRAY_SIZE(seen));
 	if (n < 0)
 		return -1;
-	for (size_t i = 0; i < ARRAY_SIZE(signature_keys); i++)
-		if (!mf_has_key(seen, n, signature_keys[i].key))
-			return mf_fail(p, v,
-				       "signature has no %s:; it needs key: (the public key), payload: (the signed "
-				       "simple-signing JSON) and signature: (the payload's signature), all three",
-				       signature_keys[i].key);
+	if (!mf_has_key(seen, n, "key"))
+		return mf_fail(p, v, "signature has no key:; give the public key that signed the image (a PEM or OpenPGP file)");
+	/* Neither: the image's own layout holds them (signature.c says where). */
+	if (mf_has_key(seen, n, "payload") != mf_has_key(seen, n, "signature"))
+		return mf_fail(p, v,
+			       "signature has %s: without %s:; give both (the signed simple-signing JSON and its "
+			       "signature), or neither for a cosign signature kept in the oci: layout",
+			       mf_has_key(seen, n, "payload") ? "payload" : "signature",
+			       mf_has_key(seen, n, "payload") ? "signature" : "payload");
 	return 0;
 }
 

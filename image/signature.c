@@ -48,11 +48,13 @@ struct bytes {
 	size_t len;
 };
 
-/* One container's check, for messages. */
+/* One container's check, for messages: the files as the manifest names
+ * them, or the payload and signature its oci: layout holds. */
 struct check {
 	const char *manifest;
 	const struct container *c;
 	struct diag *d;
+	const struct signature_input *key, *payload, *signature;
 };
 
 /* -1, with "MANIFEST:LINE:COL: container NAME: ..." at AT's value (NULL:
@@ -236,7 +238,6 @@ static bool ecdsa_der(const struct bytes *der, struct dsa_signature *sig)
 static int verify_cosign(const struct check *k, const struct bytes *key, const struct bytes *payload,
 			 const struct bytes *text)
 {
-	const struct image_signature *s = &k->c->signature;
 	struct bytes spki = { 0 }, der = { 0 };
 	struct ecc_point pub;
 	struct dsa_signature sig;
@@ -248,28 +249,28 @@ static int verify_cosign(const struct check *k, const struct bytes *key, const s
 	ecc_point_init(&pub, nettle_get_secp_256r1());
 	dsa_signature_init(&sig);
 	if (!pem_body((const char *)key->data, "PUBLIC KEY", &spki))
-		fail_at(k, &s->key, "key \"%s\": its PEM block is not base64 between BEGIN and END PUBLIC KEY lines",
-			s->key.given);
+		fail_at(k, k->key, "key \"%s\": its PEM block is not base64 between BEGIN and END PUBLIC KEY lines",
+			k->key->given);
 	else if ((why = p256_key(&spki, &pub)))
-		fail_at(k, &s->key, "key \"%s\" is %s", s->key.given, why);
+		fail_at(k, k->key, "key \"%s\" is %s", k->key->given, why);
 	else if (!base64_bytes((const char *)text->data, text->len, &der))
-		fail_at(k, &s->signature,
+		fail_at(k, k->signature,
 			"signature \"%s\" is not base64; a cosign-style signature is the DER ECDSA signature in base64 "
 			"(openssl dgst -sha256 -sign KEY PAYLOAD | base64 -w0)",
-			s->signature.given);
+			k->signature->given);
 	else if (!ecdsa_der(&der, &sig))
-		fail_at(k, &s->signature,
+		fail_at(k, k->signature,
 			"signature \"%s\" is not a DER ECDSA P-256 signature (a SEQUENCE of two INTEGERs), in base64",
-			s->signature.given);
+			k->signature->given);
 	else {
 		sha256_init(&sha);
 		sha256_update(&sha, payload->len, payload->data);
 		sha256_digest(&sha, sizeof(digest), digest);
 		if (!ecdsa_verify(&pub, sizeof(digest), digest, &sig))
-			fail_at(k, &s->signature,
+			fail_at(k, k->signature,
 				"bad signature: \"%s\" does not verify payload \"%s\" with key \"%s\" (another key made it, "
 				"or the payload or the signature was changed)",
-				s->signature.given, s->payload.given, s->key.given);
+				k->signature->given, k->payload->given, k->key->given);
 		else
 			r = 0;
 	}
@@ -362,7 +363,7 @@ static int run_gpgv(const struct check *k, const char *dir, char *status, size_t
 	}
 	pid_t pid = spawn(argv, NULL, null, fileno(out), null);
 	if (pid == -ENOENT) {
-		fail_at(k, &k->c->signature.key, "gpgv: not found; make deps installs it (Debian package gpgv)");
+		fail_at(k, k->key, "gpgv: not found; make deps installs it (Debian package gpgv)");
 		goto out;
 	}
 	if (pid < 0) {
@@ -389,7 +390,6 @@ out:
 static int verify_openpgp(const struct check *k, const struct bytes *key, const struct bytes *payload,
 			  const struct bytes *sig)
 {
-	const struct image_signature *s = &k->c->signature;
 	struct bytes packets = { 0 };
 	const char *tmp = getenv("TMPDIR"), *at;
 	char dir[PATH_MAX], path[PATH_MAX + 16], status[8192];
@@ -399,8 +399,8 @@ static int verify_openpgp(const struct check *k, const struct bytes *key, const 
 	if (openpgp_binary(key))
 		packets = (struct bytes){ key->data, key->len };
 	else if (!openpgp_dearmor((const char *)key->data, &packets))
-		return fail_at(k, &s->key, "key \"%s\": its ASCII armour is broken (no empty line after BEGIN, or not base64)",
-			       s->key.given);
+		return fail_at(k, k->key, "key \"%s\": its ASCII armour is broken (no empty line after BEGIN, or not base64)",
+			       k->key->given);
 	snprintf(dir, sizeof(dir), "%s/bulkhead-gpgv-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(dir)) {
 		diag_errno(k->d, errno, "%s", dir);
@@ -426,23 +426,23 @@ static int verify_openpgp(const struct check *k, const struct bytes *key, const 
 	    !gpg_status(status, "REVKEYSIG") && !gpg_status(status, "EXPSIG"))
 		r = 0;
 	else if (gpg_status(status, "BADSIG"))
-		fail_at(k, &s->signature,
+		fail_at(k, k->signature,
 			"bad signature: \"%s\" does not verify payload \"%s\" with key \"%s\" (the payload or the "
 			"signature was changed)",
-			s->signature.given, s->payload.given, s->key.given);
+			k->signature->given, k->payload->given, k->key->given);
 	else if ((at = gpg_status(status, "NO_PUBKEY")))
-		fail_at(k, &s->signature, "signature \"%s\" was made by key %.*s, which key \"%s\" is not (wrong key)",
-			s->signature.given, (int)strcspn(at + 1, " \n"), at + 1, s->key.given);
+		fail_at(k, k->signature, "signature \"%s\" was made by key %.*s, which key \"%s\" is not (wrong key)",
+			k->signature->given, (int)strcspn(at + 1, " \n"), at + 1, k->key->given);
 	else if (gpg_status(status, "EXPKEYSIG") || gpg_status(status, "REVKEYSIG") || gpg_status(status, "EXPSIG"))
-		fail_at(k, &s->key, "key \"%s\" or its signature has expired or been revoked", s->key.given);
+		fail_at(k, k->key, "key \"%s\" or its signature has expired or been revoked", k->key->given);
 	else if (gpg_status(status, "NODATA"))
-		fail_at(k, &s->signature, "signature \"%s\" is not an OpenPGP signature (gpg --detach-sign makes one)",
-			s->signature.given);
+		fail_at(k, k->signature, "signature \"%s\" is not an OpenPGP signature (gpg --detach-sign makes one)",
+			k->signature->given);
 	else
-		fail_at(k, &s->signature,
+		fail_at(k, k->signature,
 			"gpgv (exit status %d) did not find signature \"%s\" good with key \"%s\"; is the key an "
 			"OpenPGP public key (gpg --export)?",
-			exit_status, s->signature.given, s->key.given);
+			exit_status, k->signature->given, k->key->given);
 out:
 	if (made)
 		remove_tree(dir);
@@ -455,7 +455,7 @@ out:
 
 static int check_payload(const struct check *k, const struct bytes *payload)
 {
-	const struct signature_input *at = &k->c->signature.payload;
+	const struct signature_input *at = k->payload;
 	json_error_t e;
 	json_t *doc = json_loadb((const char *)payload->data, payload->len, JSON_REJECT_DUPLICATES, &e);
 	json_t *critical = json_object_get(doc, "critical");
@@ -485,11 +485,43 @@ static int check_payload(const struct check *k, const struct bytes *payload)
 
 /* ---- each container ---- */
 
+/* The payload and signature cosign keeps in C's oci: layout, read into
+ * PAYLOAD and SIG; the check's inputs then name the tag, at signature:. */
+static int read_from_layout(struct check *k, struct signature_input inputs[2], char *tag, size_t size,
+			    struct bytes *payload, struct bytes *sig)
+{
+	const struct container *c = k->c;
+	struct diag why;
+	char *text = NULL, *b64 = NULL;
+
+	if (c->image_kind != IMAGE_OCI)
+		return fail_at(k, NULL,
+			       "a docker-archive: image holds no signature; give payload: (the signed simple-signing "
+			       "JSON) and signature: (its signature)");
+	snprintf(tag, size, "layout tag sha256-%s.sig", c->image_digest + strlen("sha256:"));
+	for (int i = 0; i < 2; i++)
+		inputs[i] = (struct signature_input){ .given = tag, .line = c->signature.line,
+						      .column = c->signature.column };
+	k->payload = &inputs[0];
+	k->signature = &inputs[1];
+	if (oci_cosign_signature(c->image_path, c->image_digest, &text, &payload->len, &b64, &why) < 0)
+		return fail_at(k, NULL,
+			       "image \"%s\" has no cosign signature beside it in its layout (%s); give payload: and "
+			       "signature:, or keep the signature under the tag sha256-HEX.sig as cosign does",
+			       c->image, why.msg);
+	payload->data = (uint8_t *)text;
+	sig->data = (uint8_t *)b64;
+	sig->len = strlen(b64);
+	return 0;
+}
+
 static int verify_one(const char *manifest, const struct container *c, struct diag *d)
 {
-	const struct check k = { manifest, c, d };
 	const struct image_signature *s = &c->signature;
+	struct check k = { manifest, c, d, &s->key, &s->payload, &s->signature };
+	struct signature_input in_layout[2];
 	struct bytes key = { 0 }, payload = { 0 }, sig = { 0 };
+	char tag[128];
 	int r = -1;
 
 	if (c->image_kind != IMAGE_OCI && c->image_kind != IMAGE_DOCKER_ARCHIVE)
@@ -497,23 +529,35 @@ static int verify_one(const char *manifest, const struct container *c, struct di
 			       "signature: is for oci: and docker-archive: images, whose digest the payload names; "
 			       "image \"%s\" has no digest to sign (remove signature:)",
 			       c->image);
-	if (read_input(&k, &s->key, "key", &key) < 0 || read_input(&k, &s->payload, "payload", &payload) < 0 ||
-	    read_input(&k, &s->signature, "signature", &sig) < 0)
+	if (read_input(&k, k.key, "key", &key) < 0)
 		goto out;
 	const char *text = (const char *)key.data;
-	if (strstr(text, "-----BEGIN PUBLIC KEY-----"))
-		r = verify_cosign(&k, &key, &payload, &sig);
-	else if (openpgp_binary(&key) || strstr(text, "-----BEGIN PGP PUBLIC KEY BLOCK-----"))
-		r = verify_openpgp(&k, &key, &payload, &sig);
-	else if (strstr(text, "PRIVATE KEY-----") || strstr(text, "-----BEGIN PGP PRIVATE KEY BLOCK-----"))
-		fail_at(&k, &s->key,
-			"key \"%s\" is a private key; give its public half (openssl ec -in KEY -pubout, or gpg --export)",
-			s->key.given);
-	else
-		fail_at(&k, &s->key,
-			"key \"%s\" is neither a PEM public key (BEGIN PUBLIC KEY: EC P-256, for cosign-style "
-			"signatures) nor an OpenPGP public key (binary or ASCII-armoured)",
-			s->key.given);
+	bool cosign = strstr(text, "-----BEGIN PUBLIC KEY-----") != NULL;
+	if (!cosign && !openpgp_binary(&key) && !strstr(text, "-----BEGIN PGP PUBLIC KEY BLOCK-----")) {
+		if (strstr(text, "PRIVATE KEY-----") || strstr(text, "-----BEGIN PGP PRIVATE KEY BLOCK-----"))
+			fail_at(&k, k.key,
+				"key \"%s\" is a private key; give its public half (openssl ec -in KEY -pubout, or gpg "
+				"--export)",
+				k.key->given);
+		else
+			fail_at(&k, k.key,
+				"key \"%s\" is neither a PEM public key (BEGIN PUBLIC KEY: EC P-256, for cosign-style "
+				"signatures) nor an OpenPGP public key (binary or ASCII-armoured)",
+				k.key->given);
+		goto out;
+	}
+	if (!s->payload.path && !cosign) {
+		fail_at(&k, NULL,
+			"an OpenPGP signature is not kept in the image's layout; give payload: and signature: for key "
+			"\"%s\"",
+			k.key->given);
+		goto out;
+	}
+	if (s->payload.path ? read_input(&k, k.payload, "payload", &payload) < 0 ||
+				      read_input(&k, k.signature, "signature", &sig) < 0
+			    : read_from_layout(&k, in_layout, tag, sizeof(tag), &payload, &sig) < 0)
+		goto out;
+	r = cosign ? verify_cosign(&k, &key, &payload, &sig) : verify_openpgp(&k, &key, &payload, &sig);
 	if (r == 0)
 		r = check_payload(&k, &payload);
 out:

@@ -62,7 +62,8 @@ check "openssl and gpg made the keys and signatures" test -s keys/cosign.pub -a 
 [ "$tap_failed" -eq 0 ] || { diag <keys.log; done_testing; exit 1; }
 
 # build NAME IMAGE KEY PAYLOAD SIG [FLAGS...]: builds a manifest whose one
-# service runs IMAGE signed as given (KEY "-": no signature:), into out-NAME/;
+# service runs IMAGE signed as given (KEY "-": no signature:; PAYLOAD "-":
+# only the key, the layout holds the rest), into out-NAME/;
 # its status in $status, its stderr in NAME.err. The signature's key
 # stands at 6:12, its payload at 7:16, its signature at 8:18.
 build() {
@@ -70,7 +71,8 @@ build() {
   shift 5
   {
     printf 'name: %s\nservices:\n  - name: app\n    image: "%s"\n' "$name" "$image"
-    [ "$key" = - ] || printf '    signature:\n      key: %s\n      payload: %s\n      signature: %s\n' "$key" "$payload" "$sig"
+    [ "$key" = - ] || printf '    signature:\n      key: %s\n' "$key"
+    [ "$payload" = - ] || printf '      payload: %s\n      signature: %s\n' "$payload" "$sig"
     printf '    command: ["/bin/busybox", "true"]\n'
   } >"$name.yml"
   "$BULKHEAD" build -q "$@" "$name.yml" -o "out-$name" >"$name.out" 2>"$name.err"
@@ -173,6 +175,55 @@ else
   not_ok "a signed image with a changed layer fails at the layer's digest (exit $status)"
   diag <tampered-layer.err
 fi
+
+# ---- cosign's own layout: the signature beside the image, under sha256-HEX.sig ----
+# cosign_sign LAYOUT PAYLOAD SIG: stores PAYLOAD and SIG as cosign keeps them:
+# an image tagged sha256-HEX.sig (HEX: the app image's digest) whose one
+# layer is the payload, with the signature in its annotation.
+cosign_sign() {
+  local dir=$1 blobs=$1/blobs/sha256 p c m
+  p=$(sha256sum <"$2" | cut -d' ' -f1) && cp "$2" "$blobs/$p"
+  printf '{"architecture":"","config":{},"os":"","rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' "$p" >sig-config.json
+  c=$(sha256sum <sig-config.json | cut -d' ' -f1) && cp sig-config.json "$blobs/$c"
+  jq -cn --arg p "sha256:$p" --argjson ps "$(stat -c %s "$2")" --arg c "sha256:$c" \
+    --argjson cs "$(stat -c %s sig-config.json)" --arg sig "$(cat "$3")" \
+    '{schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
+      config: {mediaType: "application/vnd.oci.image.config.v1+json", digest: $c, size: $cs},
+      layers: [{mediaType: "application/vnd.dev.cosign.simplesigning.v1+json", digest: $p, size: $ps,
+                annotations: {"dev.cosignproject.cosign/signature": $sig}}]}' >sig-manifest.json
+  m=$(sha256sum <sig-manifest.json | cut -d' ' -f1) && cp sig-manifest.json "$blobs/$m"
+  jq --arg d "sha256:$m" --argjson s "$(stat -c %s sig-manifest.json)" --arg tag "sha256-${digest#sha256:}.sig" \
+    '.manifests += [{mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $d, size: $s,
+                     annotations: {"org.opencontainers.image.ref.name": $tag}}]' "$dir/index.json" >index.json.new &&
+    mv index.json.new "$dir/index.json"
+}
+cp -a layout cosigned && cosign_sign cosigned app.payload.json app.sig
+tar -C cosigned -cf cosigned.tar .
+build in-layout oci:cosigned:app keys/cosign.pub - -
+built in-layout "with only key:, the signature cosign keeps in the layout (tag sha256-HEX.sig) verifies and the build succeeds"
+build in-layout-tar oci:cosigned.tar:app keys/cosign.pub - -
+built in-layout-tar "the same from the layout as a tar archive"
+
+build in-layout-wrong-key oci:cosigned:app keys/other.pub - -
+refused in-layout-wrong-key "the layout's signature checked with another key fails, naming the tag" \
+  "in-layout-wrong-key.yml:6:7: container app: bad signature: \"layout tag sha256-${digest#sha256:}.sig\" does not verify payload \"layout tag sha256-${digest#sha256:}.sig\" with key \"keys/other.pub\" (another key made it, or the payload or the signature was changed)"
+
+cp -a layout cosigned-elsewhere && cosign_sign cosigned-elsewhere elsewhere.payload.json elsewhere.sig
+build in-layout-elsewhere oci:cosigned-elsewhere:app keys/cosign.pub - -
+refused in-layout-elsewhere "a layout signature whose payload names another digest fails, naming both" \
+  "in-layout-elsewhere.yml:6:7: container app: payload \"layout tag sha256-${digest#sha256:}.sig\" signs the image $zeros (critical.image.docker-manifest-digest), but image \"oci:cosigned-elsewhere:app\" is $digest; the signature is for another image"
+
+build not-in-layout oci:layout:app keys/cosign.pub - -
+refused not-in-layout "with only key: and no signature in the layout, the build fails saying where it looked" \
+  "not-in-layout.yml:6:7: container app: image \"oci:layout:app\" has no cosign signature beside it in its layout (no image tagged \"sha256-${digest#sha256:}.sig\" (tags: app, v2, other)); give payload: and signature:, or keep the signature under the tag sha256-HEX.sig as cosign does"
+
+build docker-key-only docker-archive:app.tar keys/cosign.pub - -
+refused docker-key-only "a docker archive needs payload: and signature: (it has no place for a signature)" \
+  "docker-key-only.yml:6:7: container app: a docker-archive: image holds no signature; give payload: (the signed simple-signing JSON) and signature: (its signature)"
+
+build pgp-key-only oci:cosigned:app keys/signer.gpg - -
+refused pgp-key-only "an OpenPGP key needs payload: and signature:" \
+  "pgp-key-only.yml:6:7: container app: an OpenPGP signature is not kept in the image's layout; give payload: and signature: for key \"keys/signer.gpg\""
 
 # ---- OpenPGP ----
 build pgp oci:layout:app keys/signer.gpg app.payload.json app.pgp
