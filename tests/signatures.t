@@ -176,6 +176,22 @@ else
   diag <tampered-layer.err
 fi
 
+# The same for a docker archive: its layer is checked against the config's
+# diff_id, and the config (the image ID the payload names) against its name.
+mkdir docker-tampered && tar -C docker-tampered -xf app.tar
+big=$(cd docker-tampered && ls -S ./*.tar | head -n1)
+chmod u+w "docker-tampered/$big" && printf 'X' | dd of="docker-tampered/$big" bs=1 seek=100000 conv=notrunc 2>/dev/null
+tar -C docker-tampered -cf docker-tampered.tar .
+build docker-tampered docker-archive:docker-tampered.tar keys/cosign.pub docker.payload.json docker.sig
+got=$(cat docker-tampered.err)
+if [ "$status" -eq 1 ] && [[ $got == *"container app: image \"docker-archive:docker-tampered.tar\": "*"layer 1 of 3 (diff_id sha256:$(basename "$big" .tar)): digest mismatch"* ]] &&
+  [ -z "$(find . -maxdepth 1 -name 'out-docker-tampered*')" ]; then
+  ok "a signed docker archive with a changed layer fails at the layer's diff_id, nothing written"
+else
+  not_ok "a signed docker archive with a changed layer fails at the layer's diff_id (exit $status)"
+  diag <docker-tampered.err
+fi
+
 # ---- cosign's own layout: the signature beside the image, under sha256-HEX.sig ----
 # cosign_sign LAYOUT PAYLOAD SIG: stores PAYLOAD and SIG as cosign keeps them:
 # an image tagged sha256-HEX.sig (HEX: the app image's digest) whose one
