@@ -430,10 +430,11 @@ static int verify_openpgp(const struct check *k, const struct bytes *key, const 
 			"bad signature: \"%s\" does not verify payload \"%s\" with key \"%s\" (the payload or the "
 			"signature was changed)",
 			k->signature->given, k->payload->given, k->key->given);
-	else if ((at = gpg_status(status, "NO_PUBKEY")))
+	else if ((at = gpg_status(status, "NO_PUBKEY"))) {
+		at += *at == ' '; /* the key ID, unless the line ends there */
 		fail_at(k, k->signature, "signature \"%s\" was made by key %.*s, which key \"%s\" is not (wrong key)",
-			k->signature->given, (int)strcspn(at + 1, " \n"), at + 1, k->key->given);
-	else if (gpg_status(status, "EXPKEYSIG") || gpg_status(status, "REVKEYSIG") || gpg_status(status, "EXPSIG"))
+			k->signature->given, (int)strcspn(at, " \n"), at, k->key->given);
+	} else if (gpg_status(status, "EXPKEYSIG") || gpg_status(status, "REVKEYSIG") || gpg_status(status, "EXPSIG"))
 		fail_at(k, k->key, "key \"%s\" or its signature has expired or been revoked", k->key->given);
 	else if (gpg_status(status, "NODATA"))
 		fail_at(k, k->signature, "signature \"%s\" is not an OpenPGP signature (gpg --detach-sign makes one)",
