@@ -95,6 +95,11 @@ static json_t *spec_json(const struct manifest *m, const struct container *c, si
 		json_object_set_new(spec, AJ_C_DEPENDS_ON_HEALTHY, string_array(c->depends_healthy));
 	if (spec && c->health.given == HEALTH_GIVEN)
 		json_object_set_new(spec, AJ_C_HEALTH, health_json(&c->health));
+	/* Absent: no user namespace (userns: off). */
+	if (spec && c->userns.size) {
+		json_object_set_new(spec, AJ_C_USERNS_BASE, json_integer(c->userns.base));
+		json_object_set_new(spec, AJ_C_USERNS_SIZE, json_integer(c->userns.size));
+	}
 	/* Absent: none, as before the key. */
 	if (spec && c->on_exit != ON_EXIT_NONE)
 		json_object_set_new(spec, AJ_C_ON_EXIT, json_string(on_exit_names[c->on_exit]));

@@ -230,6 +230,14 @@ struct container {
 	size_t n_volumes;
 	struct device_entry *devices;
 	size_t n_devices;
+	/* userns: (image/manifest-userns.c): its ids 0..size-1 map to
+	 * base..; size 0: userns: off. Auto ranges are given by
+	 * userns_assign once every container is known. */
+	struct {
+		uint32_t base, size;
+		bool given;           /* an explicit {base, size} */
+		size_t line, column;  /* where userns: stands (0: not given) */
+	} userns;
 	struct secret_ref *secrets;   /* secrets: what it receives at /run/secrets */
 	size_t n_secrets;
 	/* resources; 0: not set */

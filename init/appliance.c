@@ -21,7 +21,7 @@ static const char *const top_keys[] = {
 static const char *const container_keys[] = {
 	AJ_C_NAME, AJ_C_BUNDLE, AJ_C_RESTART, AJ_C_MAX_RESTARTS, AJ_C_DEPENDS_ON, AJ_C_STOP_GRACE_MS, AJ_C_LINKS,
 	AJ_C_DEPENDS_ON_HEALTHY, AJ_C_HEALTH,
-	AJ_C_ON_EXIT,
+	AJ_C_ON_EXIT, AJ_C_USERNS_BASE, AJ_C_USERNS_SIZE,
 };
 static const char *const network_keys[] = { AJ_NET_NAME, AJ_NET_BRIDGE, AJ_NET_ADDRESS, AJ_NET_PREFIX };
 static const char *const link_keys[] = { AJ_LINK_NETWORK, AJ_LINK_NAME, AJ_LINK_HOST, AJ_LINK_ADDRESS, AJ_LINK_MAC };
@@ -199,6 +199,15 @@ static int load_spec(json_t *item, struct container_spec *spec, const char *phas
 				err)) < 0)
 		return r;
 	spec->stop_grace_ms = (int)n;
+	if ((r = integer_member(item, path, AJ_C_USERNS_SIZE, 1, USERNS_SIZE, 0, &n, err)) < 0)
+		return r;
+	spec->userns_size = (unsigned)n;
+	if ((r = integer_member(item, path, AJ_C_USERNS_BASE, USERNS_MIN_BASE, USERNS_MAX_END - n + 1, 0, &n, err)) < 0)
+		return r;
+	if (!n != !spec->userns_size)
+		return bh_fail(err, -EINVAL, "%s: %s needs both or neither of " AJ_C_USERNS_BASE " and " AJ_C_USERNS_SIZE,
+			       APPLIANCE_JSON, path);
+	spec->userns_base = (unsigned)n;
 	if ((r = load_links(item, path, a, spec, err)) < 0 || (r = load_health(item, path, spec, err)) < 0 ||
 	    (r = load_on_exit(item, path, spec, err)) < 0)
 		return r;

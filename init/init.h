@@ -78,6 +78,7 @@ struct container_spec {
 	struct link_spec *links; /* its networks; none: lo only (or network: host) */
 	size_t n_links;
 	enum on_exit_action on_exit; /* ON_EXIT_POWEROFF: its end for good powers off */
+	unsigned userns_base, userns_size; /* its ids 0.. map to base..; size 0: no user namespace */
 };
 
 /* A network: a bridge of the init's namespace whose address is the
