@@ -221,11 +221,11 @@ FUZZ_REPLAY  := $(patsubst %,$(BUILD)/asan/bin/replay-%,$(FUZZ_NAMES))
 # the init's appliance.json reader.
 FUZZ_IMAGE_SRC := $(addprefix image/,util.c manifest.c manifest-yaml.c manifest-container.c manifest-devices.c manifest-interfaces.c manifest-networks.c manifest-secrets.c manifest-lifecycle.c source.c oci.c unpack.c initrd.c context.c limits.c)
 # A target for another part of the init adds its file (and what it calls) here.
-FUZZ_INIT_SRC  := init/appliance.c init/secrets-spec.c init/protocol.c init/dhcp.c init/nft.c
+FUZZ_INIT_SRC  := init/appliance.c init/appliance-disks.c init/secrets-spec.c init/protocol.c init/dhcp.c init/nft.c
 FUZZ_LIBS    := $(HOST_LIBS)
 
 # The health checks' keys (image/manifest-health.c) are the manifest parser's too.
-FUZZ_IMAGE_SRC += image/manifest-health.c
+FUZZ_IMAGE_SRC += image/manifest-health.c image/manifest-userns.c
 
 # tests/manifest-networks.c: the manifest parser's network decisions, read
 # from the structures it fills; a host program, as the parser is the

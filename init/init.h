@@ -121,6 +121,7 @@ struct appliance {
 struct disk_spec {
 	char *label;  /* ext4 label */
 	char **dirs;  /* directories its volumes bind, made after mounting */
+	struct { unsigned base, size; } *owners; /* per dir: its writer's user range; NULL or size 0: none */
 	bool mounted;
 };
 
@@ -514,6 +515,11 @@ void userns_make_all(const struct appliance *a);
  * PREPARE run in it first; 0 or -errno. */
 int userns_netns_make(const struct container_spec *c, const char *path, int (*prepare)(struct bh_err *),
 		      struct bh_err *err);
+
+/* ---- volumes-ids.c: a volume directory owned by its writer's user range ---- */
+/* DIR (of disk LABEL) and what is beneath it moved into BASE..BASE+SIZE-1
+ * once, and recorded on it; failures are logged. */
+void volume_ids_settle(const char *label, const char *dir, unsigned base, unsigned size);
 
 /* ---- volumes.c: the appliance's disks ---- */
 /* Waits (boundedly) for each disk to appear, mounts it by its ext4 label on
