@@ -120,13 +120,13 @@ $(BUILD)/tests/dhcp: $(call musl_obj,init/dhcp.c)
 $(BUILD)/tests/helpers/net-driver: $(call musl_obj,init/net.c init/netlink.c init/dhcp.c init/log.c)
 # tests/init-networks.t: the containers' networks, made as the init makes them.
 $(BUILD)/tests/helpers/networks-driver: $(call musl_obj,init/networks.c init/netlink.c init/nft.c init/appliance.c \
-	init/secrets-spec.c init/log.c)
+	init/appliance-disks.c init/decisions.c init/userns.c init/secrets-spec.c init/log.c)
 
 # ---- host side ----
 
 # tests/appliance-roundtrip.c: the builder's appliance.json writer and the
 # init's reader in one host program (the builder writes, the init reads).
-ROUNDTRIP_SRC := tests/appliance-roundtrip.c image/appliance.c image/secrets.c init/appliance.c init/secrets-spec.c
+ROUNDTRIP_SRC := tests/appliance-roundtrip.c image/appliance.c image/secrets.c init/appliance.c init/appliance-disks.c init/secrets-spec.c
 $(BUILD)/tests/appliance-roundtrip: $(call host_obj,$(ROUNDTRIP_SRC)) $(HOST_RUNTIME_LIB)
 	@mkdir -p $(@D)
 	$(HOST_CC) -o $@ $^ $(HOST_LIBS)
