@@ -107,6 +107,10 @@ int initrd_device(struct initrd *w, const char *path, mode_t mode, unsigned majo
 		  struct diag *d);
 /* Sets the owner of the entries that follow (default 0:0). */
 void initrd_owner(struct initrd *w, uid_t uid, gid_t gid);
+/* From now on every owner is shifted into the user range BASE..BASE+SIZE-1
+ * (a container's rootfs, written as its user namespace sees it: its root is
+ * BASE outside); SIZE 0 ends it. */
+void initrd_id_shift(struct initrd *w, uint32_t base, uint32_t size);
 bool initrd_has(struct initrd *w, const char *path);
 /* Bytes of archive written so far, before compression. */
 long long initrd_bytes(struct initrd *w);

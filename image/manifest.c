@@ -452,6 +452,8 @@ int manifest_load_in(const char *path, const char *context, struct manifest *m, 
 	if (r >= 0)
 		r = check_volumes(&p, m);
 	if (r >= 0)
+		r = mf_resolve_userns(&p, m);
+	if (r >= 0)
 		r = mf_resolve_networks(&p, m);
 	if (r >= 0)
 		r = mf_resolve_secrets(&p, m);

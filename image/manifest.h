@@ -244,6 +244,15 @@ struct container {
 	size_t n_volumes;
 	struct device_entry *devices;
 	size_t n_devices;
+	/* userns: (image/manifest-userns.c): its ids 0..size-1 map to
+	 * base..; size 0: userns: off. Auto ranges are given by
+	 * userns_assign once every container is known. */
+	struct {
+		uint32_t base, size;
+		bool off;             /* userns: off */
+		bool given;           /* an explicit {base, size} */
+		size_t line, column;  /* where userns: stands (0: not given) */
+	} userns;
 	struct secret_ref *secrets;   /* secrets: what it receives at /run/secrets */
 	size_t n_secrets;
 	/* resources; 0: not set */
@@ -286,6 +295,10 @@ struct manifest {
 int manifest_load_in(const char *path, const char *context, struct manifest *m, struct diag *diag);
 int manifest_load(const char *path, struct manifest *m, struct diag *diag);
 void manifest_free(struct manifest *m);
+
+/* -1 with "FILE:LINE:COL: ..." when C runs as an id past its user range
+ * (known once its image resolved its user: image/manifest-userns.c). */
+int userns_check_ids(const char *manifest, const struct container *c, struct diag *d);
 
 /* init: true under a seccomp filter (image/manifest-lifecycle.c): -1 with
  * "FILE:LINE:COL: ..." when CONFIG_JSON's linux.seccomp refuses a call the
