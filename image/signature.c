@@ -15,7 +15,10 @@
  * critical.image.docker-manifest-digest must be the image's digest. The
  * chain then reaches every byte: the signature covers the payload, the
  * payload names the manifest (or a docker archive's config) by digest, that
- * names every blob by digest, and oci.c checks each blob as it reads it.
+ * names every blob by digest, and oci.c checks each blob as it reads it; a
+ * tar: image's digest is its file's, checked again as it is unpacked
+ * (tar-image.c). A dir: image has no digest, and busybox is the builder's
+ * own (Debian's busybox-static), not an input: neither is signed.
  * The bytes checked are the bytes parsed: each file is read once, through a
  * descriptor checked against the build context, and gpgv gets copies. */
 #include <errno.h>
@@ -39,6 +42,11 @@
 
 #include "image.h"
 #include "signature.h"
+
+/* The way out for a dir: image, which no signature can name. */
+#define UNSIGNABLE_DIR                                                                                         \
+	"pack it as a tar (tar -C DIR -czf DIR.tar.gz .; image: tar:DIR.tar.gz) or an OCI layout, and sign "   \
+	"that (docs/manifest.md, \"Signatures\")"
 
 /* A key, payload or signature is a few KiB; a bigger file is none of them. */
 #define SIGNATURE_FILE_MAX (1 << 20)
@@ -497,8 +505,9 @@ static int read_from_layout(struct check *k, struct signature_input inputs[2], c
 
 	if (c->image_kind != IMAGE_OCI)
 		return fail_at(k, NULL,
-			       "a docker-archive: image holds no signature; give payload: (the signed simple-signing "
-			       "JSON) and signature: (its signature)");
+			       "a %s: image holds no signature; give payload: (the signed simple-signing JSON) and "
+			       "signature: (its signature)",
+			       c->image_kind == IMAGE_TAR ? "tar" : "docker-archive");
 	snprintf(tag, size, "layout tag sha256-%s.sig", c->image_digest + strlen("sha256:"));
 	for (int i = 0; i < 2; i++)
 		inputs[i] = (struct signature_input){ .given = tag, .line = c->signature.line,
@@ -525,11 +534,11 @@ static int verify_one(const char *manifest, const struct container *c, struct di
 	char tag[128];
 	int r = -1;
 
-	if (c->image_kind != IMAGE_OCI && c->image_kind != IMAGE_DOCKER_ARCHIVE)
+	if (!c->image_digest)
 		return fail_at(&k, NULL,
-			       "signature: is for oci: and docker-archive: images, whose digest the payload names; "
-			       "image \"%s\" has no digest to sign (remove signature:)",
-			       c->image);
+			       "signature: is for oci:, docker-archive: and tar: images, whose digest the payload names; "
+			       "image \"%s\" has no digest to sign (%s)",
+			       c->image, c->image_kind == IMAGE_DIR ? UNSIGNABLE_DIR : "remove signature:");
 	if (read_input(&k, k.key, "key", &key) < 0)
 		goto out;
 	const char *text = (const char *)key.data;
@@ -576,16 +585,22 @@ int signatures_verify(const struct manifest *m, bool require, struct diag *d)
 	for (size_t l = 0; l < ARRAY_SIZE(lists); l++)
 		for (size_t i = 0; i < counts[l]; i++) {
 			const struct container *c = &lists[l][i];
-			bool archive = c->image_kind == IMAGE_OCI || c->image_kind == IMAGE_DOCKER_ARCHIVE;
 			if (c->signature.given && verify_one(m->path, c, d) < 0)
 				return -1;
-			if (!c->signature.given && require && archive)
+			if (c->signature.given || !require || c->image_kind == IMAGE_BUSYBOX)
+				continue;
+			if (c->image_kind == IMAGE_DIR)
 				return diag_fail(d,
-						 "%s:%zu:%zu: container %s: image \"%s\" has no signature:, and "
-						 "--require-signatures refuses unsigned oci: and docker-archive: images; add "
-						 "signature: {key: ..., payload: ..., signature: ...} (docs/manifest.md, "
-						 "\"Signatures\")",
-						 m->path, c->name_line + 1, c->name_column + 1, c->name, c->image);
+						 "%s:%zu:%zu: container %s: image \"%s\" is a directory, which has no digest "
+						 "to sign, and --require-signatures refuses unsigned images; %s",
+						 m->path, c->name_line + 1, c->name_column + 1, c->name, c->image,
+						 UNSIGNABLE_DIR);
+			return diag_fail(d,
+					 "%s:%zu:%zu: container %s: image \"%s\" has no signature:, and "
+					 "--require-signatures refuses unsigned oci:, docker-archive: and tar: images; add "
+					 "signature: {key: ..., payload: ..., signature: ...} (docs/manifest.md, "
+					 "\"Signatures\")",
+					 m->path, c->name_line + 1, c->name_column + 1, c->name, c->image);
 		}
 	return 0;
 }
