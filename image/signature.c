@@ -351,6 +351,62 @@ static const char *gpg_status(const char *status, const char *keyword)
 	return NULL;
 }
 
+/* OpenPGP's hash algorithms (RFC 4880, 9.4) by the ids gpgv's status lines
+ * give, spelt as gpg --digest-algo takes them. Only SHA-256 or stronger
+ * is accepted: SHA-1 has practical chosen-prefix collisions, the older
+ * ones worse, and SHA-224 gives less than the 128-bit strength of a
+ * cosign-style P-256 signature. */
+static const struct {
+	long id;
+	const char *name;
+	bool accepted;
+} openpgp_hashes[] = {
+	{ 1, "MD5", false },   { 2, "SHA1", false },  { 3, "RIPEMD160", false }, { 8, "SHA256", true },
+	{ 9, "SHA384", true }, { 10, "SHA512", true }, { 11, "SHA224", false },
+};
+
+/* The N-th (from 1) field of a status line's rest AT, a number; -1: none. */
+static long status_field(const char *at, int n)
+{
+	char *end;
+
+	for (int i = 1; i < n; i++) {
+		at += strspn(at, " ");
+		at += strcspn(at, " \n");
+	}
+	at += strspn(at, " ");
+	if (*at < '0' || *at > '9')
+		return -1;
+	long v = strtol(at, &end, 10);
+	return *end == ' ' || *end == '\n' || *end == '\0' ? v : -1;
+}
+
+/* Whether a signature in gpgv's STATUS was made with a hash algorithm
+ * openpgp_hashes does not accept (VALIDSIG's eighth field, or ERRSIG's
+ * third when gpgv would not check it, as --weak-digest SHA1 makes it);
+ * the first one's name into NAME. */
+static bool weak_hash(const char *status, char *name, size_t size)
+{
+	for (const char *line = status; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		long id = strncmp(line, "[GNUPG:] VALIDSIG ", 18) == 0 ? status_field(line + 18, 8)
+			  : strncmp(line, "[GNUPG:] ERRSIG ", 16) == 0 ? status_field(line + 16, 3)
+								      : -2;
+		size_t i = 0;
+		if (id == -2)
+			continue;
+		while (i < ARRAY_SIZE(openpgp_hashes) && openpgp_hashes[i].id != id)
+			i++;
+		if (i < ARRAY_SIZE(openpgp_hashes) && openpgp_hashes[i].accepted)
+			continue;
+		if (i < ARRAY_SIZE(openpgp_hashes))
+			snprintf(name, size, "%s", openpgp_hashes[i].name);
+		else
+			snprintf(name, size, "hash algorithm %ld", id);
+		return true;
+	}
+	return false;
+}
+
 /* gpgv's status lines, as a string, after running it. Returns its exit
  * status, or -1 with d set when it could not run. */
 static int run_gpgv(const struct check *k, const char *dir, char *status, size_t size)
@@ -362,9 +418,10 @@ static int run_gpgv(const struct check *k, const char *dir, char *status, size_t
 	snprintf(keyring, sizeof(keyring), "%s/key.gpg", dir);
 	snprintf(sig, sizeof(sig), "%s/payload.sig", dir);
 	snprintf(payload, sizeof(payload), "%s/payload", dir);
-	/* --homedir: gpgv reads nothing of the user's own ~/.gnupg. */
-	const char *const argv[] = { "gpgv", "--homedir", dir, "--keyring", keyring, "--status-fd", "1", sig, payload,
-				     NULL };
+	/* --homedir: gpgv reads nothing of the user's own ~/.gnupg. --weak-digest:
+	 * a SHA-1 signature is not even checked (weak_hash names it). */
+	const char *const argv[] = { "gpgv", "--homedir", dir, "--keyring", keyring, "--weak-digest", "SHA1",
+				     "--status-fd", "1", sig, payload, NULL };
 	if (null < 0 || !out || fcntl(fileno(out), F_SETFD, FD_CLOEXEC) < 0) {
 		diag_errno(k->d, errno, "gpgv: cannot set up its output");
 		goto out;
@@ -400,7 +457,7 @@ static int verify_openpgp(const struct check *k, const struct bytes *key, const 
 {
 	struct bytes packets = { 0 };
 	const char *tmp = getenv("TMPDIR"), *at;
-	char dir[PATH_MAX], path[PATH_MAX + 16], status[8192];
+	char dir[PATH_MAX], path[PATH_MAX + 16], status[8192], hash[32];
 	int r = -1, e = 0;
 	bool made = false;
 
@@ -429,9 +486,14 @@ static int verify_openpgp(const struct check *k, const struct bytes *key, const 
 	int exit_status = run_gpgv(k, dir, status, sizeof(status));
 	if (exit_status < 0)
 		goto out;
-	if (exit_status == 0 && gpg_status(status, "VALIDSIG") && gpg_status(status, "GOODSIG") &&
-	    !gpg_status(status, "BADSIG") && !gpg_status(status, "ERRSIG") && !gpg_status(status, "EXPKEYSIG") &&
-	    !gpg_status(status, "REVKEYSIG") && !gpg_status(status, "EXPSIG"))
+	if (weak_hash(status, hash, sizeof(hash)))
+		fail_at(k, k->signature,
+			"signature \"%s\" is made over %s, a digest too weak to trust; bulkhead accepts SHA256, SHA384 "
+			"or SHA512 (sign with gpg --digest-algo SHA256 --detach-sign)",
+			k->signature->given, hash);
+	else if (exit_status == 0 && gpg_status(status, "VALIDSIG") && gpg_status(status, "GOODSIG") &&
+		 !gpg_status(status, "BADSIG") && !gpg_status(status, "ERRSIG") &&
+		 !gpg_status(status, "EXPKEYSIG") && !gpg_status(status, "REVKEYSIG") && !gpg_status(status, "EXPSIG"))
 		r = 0;
 	else if (gpg_status(status, "BADSIG"))
 		fail_at(k, k->signature,

@@ -4,8 +4,9 @@
 # P-256 over a simple-signing payload) and OpenPGP (gpgv), with keys and
 # signatures made here by openssl and gpg over images made by
 # tests/images.sh and a rootfs tarball. A good signature builds; a payload
-# for another digest, a wrong key, a changed signature and a changed layer
-# (or tarball) each fail with MANIFEST:LINE:COL and nothing written; --require-signatures refuses an unsigned oci:,
+# for another digest, a wrong key, a changed signature, a changed layer and
+# an OpenPGP signature over SHA-1 each fail with MANIFEST:LINE:COL and
+# nothing written; --require-signatures refuses an unsigned oci:,
 # docker-archive: or tar: image and any dir: image (no digest to sign), and
 # leaves busybox (the builder's own) alone.
 . "$(dirname "$0")/lib.sh"
@@ -55,6 +56,9 @@ mkdir -m 700 keys gnupg
   gpg --batch --export signer@bulkhead.invalid >keys/signer.gpg
   gpg --batch --armor --export signer@bulkhead.invalid >keys/signer.asc
   gpg --batch --export stranger@bulkhead.invalid >keys/stranger.gpg
+  # RSA, which gpg signs with any digest asked for (an ed25519 key needs 256 bits).
+  gpg --batch --passphrase '' --quick-gen-key "rsa <rsa@bulkhead.invalid>" rsa2048 sign never
+  gpg --batch --export rsa@bulkhead.invalid >keys/rsa.gpg
   payload "$digest" app.payload.json
   payload "$image_id" docker.payload.json
   payload "$zeros" elsewhere.payload.json
@@ -63,6 +67,9 @@ mkdir -m 700 keys gnupg
   sign keys/cosign.key elsewhere.payload.json elsewhere.sig
   gpg --batch -u signer@bulkhead.invalid --detach-sign -o app.pgp app.payload.json
   gpg --batch -u stranger@bulkhead.invalid --detach-sign -o app.stranger.pgp app.payload.json
+  for h in SHA1 SHA224 SHA256 SHA512; do
+    gpg --batch -u rsa@bulkhead.invalid --digest-algo $h --detach-sign -o app.$h.pgp app.payload.json
+  done
   payload "$tar_digest" tar.payload.json
   payload "$tgz_digest" tgz.payload.json
   sign keys/cosign.key tgz.payload.json tgz.sig
@@ -70,7 +77,7 @@ mkdir -m 700 keys gnupg
   gpg --batch -u signer@bulkhead.invalid --detach-sign -o tar.pgp tar.payload.json
 } >keys.log 2>&1
 check "openssl and gpg made the keys and signatures" test -s keys/cosign.pub -a -s app.sig -a -s keys/signer.asc -a -s app.pgp \
-  -a -s tar.pgp
+  -a -s app.SHA1.pgp -a -s app.SHA512.pgp -a -s tar.pgp
 [ "$tap_failed" -eq 0 ] || { diag <keys.log; done_testing; exit 1; }
 
 # build NAME IMAGE KEY PAYLOAD SIG [FLAGS...]: builds a manifest whose one
@@ -277,6 +284,20 @@ refused pgp-elsewhere "a good OpenPGP signature over a payload for another diges
 build pgp-not-sig oci:layout:app keys/signer.gpg app.payload.json app.payload.json
 refused pgp-not-sig "an OpenPGP check of a file that is no signature fails" \
   "pgp-not-sig.yml:8:18: container app: signature \"app.payload.json\" is not an OpenPGP signature (gpg --detach-sign makes one)"
+
+# ---- OpenPGP digests: SHA-256 or stronger ----
+for h in SHA256 SHA512; do
+  build "pgp-${h,,}" oci:layout:app keys/rsa.gpg app.payload.json app.$h.pgp
+  built "pgp-${h,,}" "an OpenPGP signature over $h (RSA) builds"
+done
+
+build pgp-sha1 oci:layout:app keys/rsa.gpg app.payload.json app.SHA1.pgp
+refused pgp-sha1 "an OpenPGP signature over SHA-1 (gpg --digest-algo SHA1) fails, naming SHA1" \
+  "pgp-sha1.yml:8:18: container app: signature \"app.SHA1.pgp\" is made over SHA1, a digest too weak to trust; bulkhead accepts SHA256, SHA384 or SHA512 (sign with gpg --digest-algo SHA256 --detach-sign)"
+
+build pgp-sha224 oci:layout:app keys/rsa.gpg app.payload.json app.SHA224.pgp
+refused pgp-sha224 "an OpenPGP signature over SHA-224, which gpgv finds good, fails, naming SHA224" \
+  "pgp-sha224.yml:8:18: container app: signature \"app.SHA224.pgp\" is made over SHA224, a digest too weak to trust; bulkhead accepts SHA256, SHA384 or SHA512 (sign with gpg --digest-algo SHA256 --detach-sign)"
 
 # ---- tar: images: the digest is the file's, as given ----
 build tgz tar:rootfs.tar.gz keys/cosign.pub tgz.payload.json tgz.sig
