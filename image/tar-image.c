@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "image.h"
@@ -67,18 +68,24 @@ static int hashed_finish(struct hashed_file *f, char out[7 + 2 * SHA256_DIGEST_S
 /* F, opened on PATH beneath the build context; NULL with d set. */
 static struct hashed_file *hashed_open(const char *path, struct diag *d)
 {
-	struct hashed_file *f = malloc(sizeof(*f));
 	/* Non-blocking: a FIFO put in the file's place must not hang the build. */
-	int fd = input_open(path, O_RDONLY | O_NONBLOCK, NULL, 0);
+	_cleanup_close_ int fd = input_open(path, O_RDONLY | O_NONBLOCK, NULL, 0);
+	struct hashed_file *f;
+	struct stat st;
 
-	if (fd < 0 || !f) {
-		free(f);
-		if (fd >= 0)
-			close(fd);
-		diag_errno(d, fd < 0 ? -fd : ENOMEM, "%s", path);
+	if (fd < 0) {
+		diag_fail(d, "%s: %s", path, input_strerror(-fd));
 		return NULL;
 	}
-	f->fd = fd;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		diag_fail(d, "%s is not a regular file", path);
+		return NULL;
+	}
+	if (!(f = malloc(sizeof(*f)))) {
+		diag_fail(d, "out of memory");
+		return NULL;
+	}
+	f->fd = steal_fd(&fd);
 	sha256_init(&f->sha);
 	return f;
 }
