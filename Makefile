@@ -230,6 +230,8 @@ FUZZ_LIBS    := $(HOST_LIBS)
 FUZZ_IMAGE_SRC += image/manifest-health.c image/manifest-userns.c
 # So is a container's signature: key (image/manifest-signature.c).
 FUZZ_IMAGE_SRC += image/manifest-signature.c
+# A tar: image's digest is taken when the manifest is read (image/source.c).
+FUZZ_IMAGE_SRC += image/tar-image.c
 
 # tests/manifest-networks.c: the manifest parser's network decisions, read
 # from the structures it fills; a host program, as the parser is the

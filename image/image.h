@@ -171,6 +171,14 @@ int oci_unpack(const struct container *c, int dirfd, struct diag *d);
 int oci_cosign_signature(const char *path, const char *digest, char **payload, size_t *len, char **signature,
 			 struct diag *d);
 
+/* ---- tar-image.c: tar: images ---- */
+/* "sha256:HEX" of the file at PATH's bytes as given (compressed or not),
+ * into DIGEST (the caller frees it): what a signature names. */
+int tar_image_digest(const char *path, char **digest, struct diag *d);
+/* C's tar: image, as it is (no whiteouts), into the empty directory DIRFD;
+ * fails when the file's bytes no longer hash to C's image_digest. */
+int tar_image_unpack(const struct container *c, int dirfd, struct diag *d);
+
 /* ---- unpack.c: tar streams into a directory, confined to it ---- */
 /* A reader for any tar (or other archive libarchive knows), compressed
  * with anything libarchive knows; NULL when out of memory. */
@@ -189,8 +197,6 @@ int unpack_scan(struct archive *a, const char *what, struct whiteouts *w, struct
  * of an image is made on the builder's host). */
 int unpack_extract(struct archive *a, int dirfd, bool layer, const char *what, struct diag *d);
 int unpack_whiteouts(int dirfd, const struct whiteouts *w, struct diag *d);
-/* A tar: image: the archive at PATH, as it is (no whiteouts). */
-int unpack_file(const char *path, int dirfd, struct diag *d);
 void whiteouts_free(struct whiteouts *w);
 /* Rewrites PATH in place without "." components, doubled or trailing
  * slashes. RESOLVE: ".." takes a component off, and false means it would

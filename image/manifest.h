@@ -187,7 +187,8 @@ struct container {
 	char *image_ref;     /* OCI: a tag or "sha256:HEX" digest; DOCKER_ARCHIVE: a repository tag;
 				NULL: the archive's only image */
 	char *image_digest;  /* OCI: the manifest's digest; DOCKER_ARCHIVE: the config's (the image
-				ID). Two containers with one kind, path and digest have one image. */
+				ID); TAR: the file's (tar-image.c). Two containers with one kind, path
+				and digest have one image. */
 	/* The image config's User ("1000:1000", "nginx"), as the image gives it:
 	 * only the image's default. The manifest's own user: key and the name
 	 * lookup live in a separate field (user), which takes precedence. */

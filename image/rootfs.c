@@ -140,7 +140,7 @@ int rootfs_unpack(const struct container *c, const char *scratch, char *dir, siz
 		r = diag_errno(d, errno, "%s", dir);
 	else {
 		unpack_count_drops(drops);
-		r = c->image_kind == IMAGE_TAR ? unpack_file(c->image_path, fd, d) : oci_unpack(c, fd, d);
+		r = c->image_kind == IMAGE_TAR ? tar_image_unpack(c, fd, d) : oci_unpack(c, fd, d);
 		unpack_count_drops(NULL);
 	}
 	if (fd >= 0)

@@ -15,7 +15,10 @@
  * critical.image.docker-manifest-digest must be the image's digest. The
  * chain then reaches every byte: the signature covers the payload, the
  * payload names the manifest (or a docker archive's config) by digest, that
- * names every blob by digest, and oci.c checks each blob as it reads it.
+ * names every blob by digest, and oci.c checks each blob as it reads it; a
+ * tar: image's digest is its file's, checked again as it is unpacked
+ * (tar-image.c). A dir: image has no digest, and busybox is the builder's
+ * own (Debian's busybox-static), not an input: neither is signed.
  * The bytes checked are the bytes parsed: each file is read once, through a
  * descriptor checked against the build context, and gpgv gets copies. */
 #include <errno.h>
@@ -39,6 +42,11 @@
 
 #include "image.h"
 #include "signature.h"
+
+/* The way out for a dir: image, which no signature can name. */
+#define UNSIGNABLE_DIR                                                                                         \
+	"pack it as a tar (tar -C DIR -czf DIR.tar.gz .; image: tar:DIR.tar.gz) or an OCI layout, and sign "   \
+	"that (docs/manifest.md, \"Signatures\")"
 
 /* A key, payload or signature is a few KiB; a bigger file is none of them. */
 #define SIGNATURE_FILE_MAX (1 << 20)
@@ -343,6 +351,62 @@ static const char *gpg_status(const char *status, const char *keyword)
 	return NULL;
 }
 
+/* OpenPGP's hash algorithms (RFC 4880, 9.4) by the ids gpgv's status lines
+ * give, spelt as gpg --digest-algo takes them. Only SHA-256 or stronger
+ * is accepted: SHA-1 has practical chosen-prefix collisions, the older
+ * ones worse, and SHA-224 gives less than the 128-bit strength of a
+ * cosign-style P-256 signature. */
+static const struct {
+	long id;
+	const char *name;
+	bool accepted;
+} openpgp_hashes[] = {
+	{ 1, "MD5", false },   { 2, "SHA1", false },  { 3, "RIPEMD160", false }, { 8, "SHA256", true },
+	{ 9, "SHA384", true }, { 10, "SHA512", true }, { 11, "SHA224", false },
+};
+
+/* The N-th (from 1) field of a status line's rest AT, a number; -1: none. */
+static long status_field(const char *at, int n)
+{
+	char *end;
+
+	for (int i = 1; i < n; i++) {
+		at += strspn(at, " ");
+		at += strcspn(at, " \n");
+	}
+	at += strspn(at, " ");
+	if (*at < '0' || *at > '9')
+		return -1;
+	long v = strtol(at, &end, 10);
+	return *end == ' ' || *end == '\n' || *end == '\0' ? v : -1;
+}
+
+/* Whether a signature in gpgv's STATUS was made with a hash algorithm
+ * openpgp_hashes does not accept (VALIDSIG's eighth field, or ERRSIG's
+ * third when gpgv would not check it, as --weak-digest SHA1 makes it);
+ * the first one's name into NAME. */
+static bool weak_hash(const char *status, char *name, size_t size)
+{
+	for (const char *line = status; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		long id = strncmp(line, "[GNUPG:] VALIDSIG ", 18) == 0 ? status_field(line + 18, 8)
+			  : strncmp(line, "[GNUPG:] ERRSIG ", 16) == 0 ? status_field(line + 16, 3)
+								      : -2;
+		size_t i = 0;
+		if (id == -2)
+			continue;
+		while (i < ARRAY_SIZE(openpgp_hashes) && openpgp_hashes[i].id != id)
+			i++;
+		if (i < ARRAY_SIZE(openpgp_hashes) && openpgp_hashes[i].accepted)
+			continue;
+		if (i < ARRAY_SIZE(openpgp_hashes))
+			snprintf(name, size, "%s", openpgp_hashes[i].name);
+		else
+			snprintf(name, size, "hash algorithm %ld", id);
+		return true;
+	}
+	return false;
+}
+
 /* gpgv's status lines, as a string, after running it. Returns its exit
  * status, or -1 with d set when it could not run. */
 static int run_gpgv(const struct check *k, const char *dir, char *status, size_t size)
@@ -354,9 +418,10 @@ static int run_gpgv(const struct check *k, const char *dir, char *status, size_t
 	snprintf(keyring, sizeof(keyring), "%s/key.gpg", dir);
 	snprintf(sig, sizeof(sig), "%s/payload.sig", dir);
 	snprintf(payload, sizeof(payload), "%s/payload", dir);
-	/* --homedir: gpgv reads nothing of the user's own ~/.gnupg. */
-	const char *const argv[] = { "gpgv", "--homedir", dir, "--keyring", keyring, "--status-fd", "1", sig, payload,
-				     NULL };
+	/* --homedir: gpgv reads nothing of the user's own ~/.gnupg. --weak-digest:
+	 * a SHA-1 signature is not even checked (weak_hash names it). */
+	const char *const argv[] = { "gpgv", "--homedir", dir, "--keyring", keyring, "--weak-digest", "SHA1",
+				     "--status-fd", "1", sig, payload, NULL };
 	if (null < 0 || !out || fcntl(fileno(out), F_SETFD, FD_CLOEXEC) < 0) {
 		diag_errno(k->d, errno, "gpgv: cannot set up its output");
 		goto out;
@@ -392,7 +457,7 @@ static int verify_openpgp(const struct check *k, const struct bytes *key, const 
 {
 	struct bytes packets = { 0 };
 	const char *tmp = getenv("TMPDIR"), *at;
-	char dir[PATH_MAX], path[PATH_MAX + 16], status[8192];
+	char dir[PATH_MAX], path[PATH_MAX + 16], status[8192], hash[32];
 	int r = -1, e = 0;
 	bool made = false;
 
@@ -421,9 +486,14 @@ static int verify_openpgp(const struct check *k, const struct bytes *key, const 
 	int exit_status = run_gpgv(k, dir, status, sizeof(status));
 	if (exit_status < 0)
 		goto out;
-	if (exit_status == 0 && gpg_status(status, "VALIDSIG") && gpg_status(status, "GOODSIG") &&
-	    !gpg_status(status, "BADSIG") && !gpg_status(status, "ERRSIG") && !gpg_status(status, "EXPKEYSIG") &&
-	    !gpg_status(status, "REVKEYSIG") && !gpg_status(status, "EXPSIG"))
+	if (weak_hash(status, hash, sizeof(hash)))
+		fail_at(k, k->signature,
+			"signature \"%s\" is made over %s, a digest too weak to trust; bulkhead accepts SHA256, SHA384 "
+			"or SHA512 (sign with gpg --digest-algo SHA256 --detach-sign)",
+			k->signature->given, hash);
+	else if (exit_status == 0 && gpg_status(status, "VALIDSIG") && gpg_status(status, "GOODSIG") &&
+		 !gpg_status(status, "BADSIG") && !gpg_status(status, "ERRSIG") &&
+		 !gpg_status(status, "EXPKEYSIG") && !gpg_status(status, "REVKEYSIG") && !gpg_status(status, "EXPSIG"))
 		r = 0;
 	else if (gpg_status(status, "BADSIG"))
 		fail_at(k, k->signature,
@@ -497,8 +567,9 @@ static int read_from_layout(struct check *k, struct signature_input inputs[2], c
 
 	if (c->image_kind != IMAGE_OCI)
 		return fail_at(k, NULL,
-			       "a docker-archive: image holds no signature; give payload: (the signed simple-signing "
-			       "JSON) and signature: (its signature)");
+			       "a %s: image holds no signature; give payload: (the signed simple-signing JSON) and "
+			       "signature: (its signature)",
+			       c->image_kind == IMAGE_TAR ? "tar" : "docker-archive");
 	snprintf(tag, size, "layout tag sha256-%s.sig", c->image_digest + strlen("sha256:"));
 	for (int i = 0; i < 2; i++)
 		inputs[i] = (struct signature_input){ .given = tag, .line = c->signature.line,
@@ -525,11 +596,11 @@ static int verify_one(const char *manifest, const struct container *c, struct di
 	char tag[128];
 	int r = -1;
 
-	if (c->image_kind != IMAGE_OCI && c->image_kind != IMAGE_DOCKER_ARCHIVE)
+	if (!c->image_digest)
 		return fail_at(&k, NULL,
-			       "signature: is for oci: and docker-archive: images, whose digest the payload names; "
-			       "image \"%s\" has no digest to sign (remove signature:)",
-			       c->image);
+			       "signature: is for oci:, docker-archive: and tar: images, whose digest the payload names; "
+			       "image \"%s\" has no digest to sign (%s)",
+			       c->image, c->image_kind == IMAGE_DIR ? UNSIGNABLE_DIR : "remove signature:");
 	if (read_input(&k, k.key, "key", &key) < 0)
 		goto out;
 	const char *text = (const char *)key.data;
@@ -576,16 +647,22 @@ int signatures_verify(const struct manifest *m, bool require, struct diag *d)
 	for (size_t l = 0; l < ARRAY_SIZE(lists); l++)
 		for (size_t i = 0; i < counts[l]; i++) {
 			const struct container *c = &lists[l][i];
-			bool archive = c->image_kind == IMAGE_OCI || c->image_kind == IMAGE_DOCKER_ARCHIVE;
 			if (c->signature.given && verify_one(m->path, c, d) < 0)
 				return -1;
-			if (!c->signature.given && require && archive)
+			if (c->signature.given || !require || c->image_kind == IMAGE_BUSYBOX)
+				continue;
+			if (c->image_kind == IMAGE_DIR)
 				return diag_fail(d,
-						 "%s:%zu:%zu: container %s: image \"%s\" has no signature:, and "
-						 "--require-signatures refuses unsigned oci: and docker-archive: images; add "
-						 "signature: {key: ..., payload: ..., signature: ...} (docs/manifest.md, "
-						 "\"Signatures\")",
-						 m->path, c->name_line + 1, c->name_column + 1, c->name, c->image);
+						 "%s:%zu:%zu: container %s: image \"%s\" is a directory, which has no digest "
+						 "to sign, and --require-signatures refuses unsigned images; %s",
+						 m->path, c->name_line + 1, c->name_column + 1, c->name, c->image,
+						 UNSIGNABLE_DIR);
+			return diag_fail(d,
+					 "%s:%zu:%zu: container %s: image \"%s\" has no signature:, and "
+					 "--require-signatures refuses unsigned oci:, docker-archive: and tar: images; add "
+					 "signature: {key: ..., payload: ..., signature: ...} (docs/manifest.md, "
+					 "\"Signatures\")",
+					 m->path, c->name_line + 1, c->name_column + 1, c->name, c->image);
 		}
 	return 0;
 }

@@ -12,11 +12,13 @@
 
 /* Every container's signature: verified against its image's digest (the
  * manifest's for oci:, the config's, that is the image ID, for
- * docker-archive:); with REQUIRE, every oci: and docker-archive: image must
- * have one. Returns 0, or -1 with "MANIFEST:LINE:COL: container NAME: ..."
- * in d. Reads only the files the manifest names, through descriptors
- * checked against the build context; writes nothing but a private
- * temporary directory for gpgv, removed before it returns. */
+ * docker-archive:, the file's for tar:); with REQUIRE, every oci:,
+ * docker-archive: and tar: image must have one and a dir: image is refused
+ * (busybox, the builder's own, is exempt). Returns 0, or -1 with
+ * "MANIFEST:LINE:COL: container NAME: ..." in d. Reads only the files the
+ * manifest names, through descriptors checked against the build context;
+ * writes nothing but a private temporary directory for gpgv, removed
+ * before it returns. */
 int signatures_verify(const struct manifest *m, bool require, struct diag *d);
 
 #endif

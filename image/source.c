@@ -105,8 +105,8 @@ int image_locate(struct container *c, const char *dir, struct diag *d)
 	 * keep the path as the manifest gave it. */
 	if (!(c->image_path = realpath(joined, NULL)))
 		return diag_errno(d, errno, "%s", joined);
-	if (c->image_kind == IMAGE_TAR)
-		return probe_archive(joined, d);
+	if (c->image_kind == IMAGE_TAR) /* its digest: what a signature names (tar-image.c) */
+		return probe_archive(joined, d) < 0 ? -1 : tar_image_digest(c->image_path, &c->image_digest, d);
 	if (c->image_kind == IMAGE_DIR)
 		return 0;
 	if (!(c->image_config = calloc(1, sizeof(*c->image_config))))

@@ -362,24 +362,3 @@ out:
 		close(cwd);
 	return r < 0 ? -1 : 0;
 }
-
-int unpack_file(const char *path, int dirfd, struct diag *d)
-{
-	struct archive *a = unpack_reader();
-	/* A manifest's input: opened beneath the build context (context.c). */
-	int r, fd = input_open(path, O_RDONLY | O_NONBLOCK, NULL, 0);
-
-	if (fd < 0 || !a) {
-		archive_read_free(a);
-		if (fd >= 0)
-			close(fd);
-		return fd < 0 ? diag_errno(d, -fd, "%s", path) : diag_fail(d, "out of memory");
-	}
-	if (archive_read_open_fd(a, fd, 1 << 16) != ARCHIVE_OK)
-		r = diag_fail(d, "%s: %s", path, archive_error_string(a));
-	else
-		r = unpack_extract(a, dirfd, false, path, d);
-	archive_read_free(a);
-	close(fd);
-	return r;
-}

@@ -3,10 +3,12 @@
 # Image signatures, verified offline by bulkhead build: cosign-style (ECDSA
 # P-256 over a simple-signing payload) and OpenPGP (gpgv), with keys and
 # signatures made here by openssl and gpg over images made by
-# tests/images.sh. A good signature builds; a payload for another digest,
-# a wrong key, a changed signature and a changed layer each fail with
-# MANIFEST:LINE:COL and nothing written; --require-signatures refuses an
-# unsigned archive image and leaves busybox and dir: images alone.
+# tests/images.sh and a rootfs tarball. A good signature builds; a payload
+# for another digest, a wrong key, a changed signature, a changed layer and
+# an OpenPGP signature over SHA-1 each fail with MANIFEST:LINE:COL and
+# nothing written; --require-signatures refuses an unsigned oci:,
+# docker-archive: or tar: image and any dir: image (no digest to sign), and
+# leaves busybox (the builder's own) alone.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/images.sh"
 require_image_tools
@@ -27,6 +29,11 @@ digest=$(image_digest layout app)
 config=$(tar -xOf app.tar manifest.json | jq -r '.[0].Config')
 image_id=sha256:$(tar -xOf app.tar "$config" | sha256sum | cut -d' ' -f1)
 zeros=sha256:$(printf '0%.0s' $(seq 64))
+# A rootfs tarball, plain and gzipped: a tar: image's digest is its file's.
+mkdir -p rootdir/bin && cp /bin/busybox rootdir/bin/busybox
+tar -C rootdir -cf rootfs.tar . && gzip -kn rootfs.tar
+tar_digest=sha256:$(sha256sum <rootfs.tar | cut -d' ' -f1)
+tgz_digest=sha256:$(sha256sum <rootfs.tar.gz | cut -d' ' -f1)
 
 # payload DIGEST FILE: a simple-signing payload naming DIGEST, as cosign writes it.
 payload() {
@@ -49,6 +56,9 @@ mkdir -m 700 keys gnupg
   gpg --batch --export signer@bulkhead.invalid >keys/signer.gpg
   gpg --batch --armor --export signer@bulkhead.invalid >keys/signer.asc
   gpg --batch --export stranger@bulkhead.invalid >keys/stranger.gpg
+  # RSA, which gpg signs with any digest asked for (an ed25519 key needs 256 bits).
+  gpg --batch --passphrase '' --quick-gen-key "rsa <rsa@bulkhead.invalid>" rsa2048 sign never
+  gpg --batch --export rsa@bulkhead.invalid >keys/rsa.gpg
   payload "$digest" app.payload.json
   payload "$image_id" docker.payload.json
   payload "$zeros" elsewhere.payload.json
@@ -57,8 +67,17 @@ mkdir -m 700 keys gnupg
   sign keys/cosign.key elsewhere.payload.json elsewhere.sig
   gpg --batch -u signer@bulkhead.invalid --detach-sign -o app.pgp app.payload.json
   gpg --batch -u stranger@bulkhead.invalid --detach-sign -o app.stranger.pgp app.payload.json
+  for h in SHA1 SHA224 SHA256 SHA512; do
+    gpg --batch -u rsa@bulkhead.invalid --digest-algo $h --detach-sign -o app.$h.pgp app.payload.json
+  done
+  payload "$tar_digest" tar.payload.json
+  payload "$tgz_digest" tgz.payload.json
+  sign keys/cosign.key tgz.payload.json tgz.sig
+  sign keys/cosign.key tar.payload.json tar.sig
+  gpg --batch -u signer@bulkhead.invalid --detach-sign -o tar.pgp tar.payload.json
 } >keys.log 2>&1
-check "openssl and gpg made the keys and signatures" test -s keys/cosign.pub -a -s app.sig -a -s keys/signer.asc -a -s app.pgp
+check "openssl and gpg made the keys and signatures" test -s keys/cosign.pub -a -s app.sig -a -s keys/signer.asc -a -s app.pgp \
+  -a -s app.SHA1.pgp -a -s app.SHA512.pgp -a -s tar.pgp
 [ "$tap_failed" -eq 0 ] || { diag <keys.log; done_testing; exit 1; }
 
 # build NAME IMAGE KEY PAYLOAD SIG [FLAGS...]: builds a manifest whose one
@@ -266,14 +285,60 @@ build pgp-not-sig oci:layout:app keys/signer.gpg app.payload.json app.payload.js
 refused pgp-not-sig "an OpenPGP check of a file that is no signature fails" \
   "pgp-not-sig.yml:8:18: container app: signature \"app.payload.json\" is not an OpenPGP signature (gpg --detach-sign makes one)"
 
+# ---- OpenPGP digests: SHA-256 or stronger ----
+for h in SHA256 SHA512; do
+  build "pgp-${h,,}" oci:layout:app keys/rsa.gpg app.payload.json app.$h.pgp
+  built "pgp-${h,,}" "an OpenPGP signature over $h (RSA) builds"
+done
+
+build pgp-sha1 oci:layout:app keys/rsa.gpg app.payload.json app.SHA1.pgp
+refused pgp-sha1 "an OpenPGP signature over SHA-1 (gpg --digest-algo SHA1) fails, naming SHA1" \
+  "pgp-sha1.yml:8:18: container app: signature \"app.SHA1.pgp\" is made over SHA1, a digest too weak to trust; bulkhead accepts SHA256, SHA384 or SHA512 (sign with gpg --digest-algo SHA256 --detach-sign)"
+
+build pgp-sha224 oci:layout:app keys/rsa.gpg app.payload.json app.SHA224.pgp
+refused pgp-sha224 "an OpenPGP signature over SHA-224, which gpgv finds good, fails, naming SHA224" \
+  "pgp-sha224.yml:8:18: container app: signature \"app.SHA224.pgp\" is made over SHA224, a digest too weak to trust; bulkhead accepts SHA256, SHA384 or SHA512 (sign with gpg --digest-algo SHA256 --detach-sign)"
+
+# ---- tar: images: the digest is the file's, as given ----
+build tgz tar:rootfs.tar.gz keys/cosign.pub tgz.payload.json tgz.sig
+built tgz "a gzipped tar: image signed (cosign-style) over the sha256 of its file builds"
+
+build tar-pgp tar:rootfs.tar keys/signer.gpg tar.payload.json tar.pgp
+built tar-pgp "a plain tar: image signed (OpenPGP) over the sha256 of its file builds"
+
+build tgz-decompressed tar:rootfs.tar.gz keys/cosign.pub tar.payload.json tar.sig
+refused tgz-decompressed "a gzipped tar: image is not matched by the digest of the tar inside it, naming both" \
+  "tgz-decompressed.yml:7:16: container app: payload \"tar.payload.json\" signs the image $tar_digest (critical.image.docker-manifest-digest), but image \"tar:rootfs.tar.gz\" is $tgz_digest; the signature is for another image"
+
+build tgz-wrong-key tar:rootfs.tar.gz keys/other.pub tgz.payload.json tgz.sig
+refused tgz-wrong-key "a tar: image's signature checked with another key fails" \
+  "tgz-wrong-key.yml:8:18: container app: bad signature: \"tgz.sig\" does not verify payload \"tgz.payload.json\" with key \"keys/other.pub\" (another key made it, or the payload or the signature was changed)"
+
+# One byte of the tarball changed: its digest is no longer the signed one.
+cp rootfs.tar changed.tar && printf 'X' | dd of=changed.tar bs=1 seek=700 conv=notrunc 2>/dev/null
+build tar-changed tar:changed.tar keys/cosign.pub tar.payload.json tar.sig
+refused tar-changed "a tarball changed after signing fails, naming its digest" \
+  "tar-changed.yml:7:16: container app: payload \"tar.payload.json\" signs the image $tar_digest (critical.image.docker-manifest-digest), but image \"tar:changed.tar\" is sha256:$(sha256sum <changed.tar | cut -d' ' -f1); the signature is for another image"
+
+build tar-key-only tar:rootfs.tar keys/cosign.pub - -
+refused tar-key-only "a tar: image needs payload: and signature: (it has no place for a signature)" \
+  "tar-key-only.yml:6:7: container app: a tar: image holds no signature; give payload: (the signed simple-signing JSON) and signature: (its signature)"
+
 # ---- --require-signatures ----
 build unsigned oci:layout:app - - - --require-signatures
 refused unsigned "--require-signatures refuses an unsigned oci: image at its container" \
-  "unsigned.yml:3:11: container app: image \"oci:layout:app\" has no signature:, and --require-signatures refuses unsigned oci: and docker-archive: images; add signature: {key: ..., payload: ..., signature: ...} (docs/manifest.md, \"Signatures\")"
+  "unsigned.yml:3:11: container app: image \"oci:layout:app\" has no signature:, and --require-signatures refuses unsigned oci:, docker-archive: and tar: images; add signature: {key: ..., payload: ..., signature: ...} (docs/manifest.md, \"Signatures\")"
 
 build unsigned-docker docker-archive:app.tar - - - --require-signatures
 refused unsigned-docker "--require-signatures refuses an unsigned docker-archive: image" \
-  "unsigned-docker.yml:3:11: container app: image \"docker-archive:app.tar\" has no signature:, and --require-signatures refuses unsigned oci: and docker-archive: images; add signature: {key: ..., payload: ..., signature: ...} (docs/manifest.md, \"Signatures\")"
+  "unsigned-docker.yml:3:11: container app: image \"docker-archive:app.tar\" has no signature:, and --require-signatures refuses unsigned oci:, docker-archive: and tar: images; add signature: {key: ..., payload: ..., signature: ...} (docs/manifest.md, \"Signatures\")"
+
+build unsigned-tar tar:rootfs.tar.gz - - - --require-signatures
+refused unsigned-tar "--require-signatures refuses an unsigned tar: image" \
+  "unsigned-tar.yml:3:11: container app: image \"tar:rootfs.tar.gz\" has no signature:, and --require-signatures refuses unsigned oci:, docker-archive: and tar: images; add signature: {key: ..., payload: ..., signature: ...} (docs/manifest.md, \"Signatures\")"
+
+build required-tar tar:rootfs.tar.gz keys/cosign.pub tgz.payload.json tgz.sig --require-signatures
+built required-tar "--require-signatures accepts a signed tar: image"
 
 build required oci:layout:app keys/cosign.pub app.payload.json app.sig --require-signatures
 built required "--require-signatures accepts a signed image"
@@ -282,17 +347,29 @@ build unsigned-ok oci:layout:app - - -
 built unsigned-ok "without --require-signatures an unsigned image still builds"
 
 build plain busybox - - - --require-signatures
-built plain "--require-signatures leaves a busybox image alone"
+built plain "--require-signatures leaves a busybox image (the builder's own) alone"
 
-mkdir -p rootdir/bin && cp /bin/busybox rootdir/bin/busybox
-build plain-dir dir:rootdir - - - --require-signatures
-built plain-dir "--require-signatures leaves a dir: image alone"
+build dir-required dir:rootdir - - - --require-signatures
+refused dir-required "--require-signatures refuses a dir: image (a directory has no digest to sign), saying how to pack it" \
+  "dir-required.yml:3:11: container app: image \"dir:rootdir\" is a directory, which has no digest to sign, and --require-signatures refuses unsigned images; pack it as a tar (tar -C DIR -czf DIR.tar.gz .; image: tar:DIR.tar.gz) or an OCI layout, and sign that (docs/manifest.md, \"Signatures\")"
+
+build plain-dir dir:rootdir - - -
+built plain-dir "without --require-signatures a dir: image still builds"
 
 build dir-signed dir:rootdir keys/cosign.pub app.payload.json app.sig
 refused dir-signed "a signature: on a dir: image is refused: there is no digest to sign" \
-  "dir-signed.yml:6:7: container app: signature: is for oci: and docker-archive: images, whose digest the payload names; image \"dir:rootdir\" has no digest to sign (remove signature:)"
+  "dir-signed.yml:6:7: container app: signature: is for oci:, docker-archive: and tar: images, whose digest the payload names; image \"dir:rootdir\" has no digest to sign (pack it as a tar (tar -C DIR -czf DIR.tar.gz .; image: tar:DIR.tar.gz) or an OCI layout, and sign that (docs/manifest.md, \"Signatures\"))"
 
-check "bulkhead build --help documents --require-signatures" \
-  sh -c "'$BULKHEAD' build --help | grep -q -- '--require-signatures  every oci: and docker-archive: image must have a'"
+build busybox-signed busybox keys/cosign.pub app.payload.json app.sig
+refused busybox-signed "a signature: on the busybox image is refused" \
+  "busybox-signed.yml:6:7: container app: signature: is for oci:, docker-archive: and tar: images, whose digest the payload names; image \"busybox\" has no digest to sign (remove signature:)"
+
+help=$("$BULKHEAD" build --help 2>&1)
+for words in "every oci:, docker-archive: and tar: image must" "does a dir: image (a directory has no digest" \
+  "busybox is exempt"; do
+  if [[ $help == *"$words"* ]]; then ok "bulkhead build --help says of --require-signatures: $words"; else
+    not_ok "bulkhead build --help says of --require-signatures: $words"
+  fi
+done
 
 done_testing
