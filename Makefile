@@ -6,6 +6,7 @@
 #   make kernel  also build kernel: minimal from Debian's linux-source (minutes)
 #   make all     build bulkhead-init, bulkhead-runtime (static, musl) and bulkhead
 #   make demo    build and boot examples/hello.yml in QEMU
+#   make python-image  build/images/python.tar for examples/python.yml (mmdebstrap; needs the mirror)
 #   make check   run every test through prove (the README's test command)
 #   make check-host  every test that boots no VM: fast feedback while working
 #   make fuzz    run each libFuzzer target (fuzz/) for FUZZ_SECONDS (60) and summarise
@@ -53,7 +54,7 @@ BINS   := $(BUILD)/bin/bulkhead-init $(BUILD)/bin/bulkhead-runtime $(BUILD)/bin/
 CTESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(CTEST_SRC))
 HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(wildcard tests/helpers/*.c))
 
-.PHONY: all deps demo check check-host clean sysroot kernel bench asan fuzz fuzz-replay clang
+.PHONY: python-image all deps demo check check-host clean sysroot kernel bench asan fuzz fuzz-replay clang
 .DEFAULT_GOAL := all
 
 all: $(BINS)
@@ -165,6 +166,12 @@ $(BUILD)/bin/bulkhead: $(call host_obj,$(IMAGE_SRC)) $(KERNEL_CONTRACT:.c=.o) $(
 demo: deps all
 	$(BUILD)/bin/bulkhead build examples/hello.yml -o $(OUT)/hello
 	$(BUILD)/bin/bulkhead run $(OUT)/hello
+
+# examples/python.yml's image: Debian's python3-minimal by mmdebstrap, from
+# the package mirror at the time it runs (mk/python-image.sh).
+python-image: $(BUILD)/images/python.tar
+$(BUILD)/images/python.tar: mk/python-image.sh | $(PACKAGES)
+	mk/python-image.sh $@
 
 HOST_TESTS := $(CTESTS) $(sort $(wildcard tests/*.t))
 TESTS := $(HOST_TESTS) $(sort $(wildcard qemu-tests/*.t))

@@ -146,8 +146,11 @@ int sbom_show(const char *path, bool packages, struct diag *d)
 	const char *version = json_string_value(json_object_get(doc, "spdxVersion"));
 	if (!json_is_object(doc) || !version || strcmp(version, "SPDX-2.3") != 0 || !json_is_array(s.packages) ||
 	    !json_is_array(s.rels)) {
-		diag_fail(d, "%s: not an SPDX 2.3 document (spdxVersion %s%s%s, and packages and relationships arrays)",
-			  file, version ? "\"" : "", version ? version : "missing", version ? "\"" : "");
+		if (version && strcmp(version, "SPDX-2.3") != 0)
+			diag_fail(d, "%s: not an SPDX 2.3 document: its spdxVersion is \"%.40s\"", file, version);
+		else
+			diag_fail(d, "%s: not an SPDX 2.3 document: it needs spdxVersion \"SPDX-2.3\" and packages and "
+				     "relationships arrays", file);
 		json_decref(doc);
 		return -1;
 	}

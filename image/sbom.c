@@ -361,7 +361,7 @@ static int add_kernel(json_t *packages, json_t *rels, const struct manifest *m, 
 	snprintf(comment, sizeof(comment), "packed as the appliance's kernel (%s); version string: %s",
 		 t->kernel ? "--kernel" : m->kernel, full[0] ? full : "unknown (not a bzImage)");
 	json_array_append_new(packages,
-			      package("SPDXRef-Kernel", "linux", release[0] ? release : NULL, "OPERATING-SYSTEM", digest,
+			      package("SPDXRef-Kernel", "linux", release[0] ? release : NULL, "OPERATING_SYSTEM", digest,
 				      NULL, comment));
 	add_relationship(rels, "SPDXRef-Appliance", "CONTAINS", "SPDXRef-Kernel");
 	/* Its config sits beside it, as make deps and make kernel leave it. */
@@ -467,7 +467,7 @@ int sbom_write(const struct sbom *s, const char *dir, const struct manifest *m, 
 	if (!manifest || !packages || !rels)
 		goto nomem;
 	snprintf(comment, sizeof(comment), "the appliance bulkhead build made from %s", basename(manifest));
-	json_array_append_new(packages, package("SPDXRef-Appliance", m->name, NULL, "OPERATING-SYSTEM", NULL, NULL,
+	json_array_append_new(packages, package("SPDXRef-Appliance", m->name, NULL, "OPERATING_SYSTEM", NULL, NULL,
 						comment));
 	add_relationship(rels, "SPDXRef-DOCUMENT", "DESCRIBES", "SPDXRef-Appliance");
 	if (add_kernel(packages, rels, m, kernel, t, d) < 0)
