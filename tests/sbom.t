@@ -245,6 +245,40 @@ check "no such directory: exit 1 ($(cat err.txt))" sh -c "[ $status -eq 1 ] && g
 "$BULKHEAD" sbom a/kernel >err.txt 2>&1; status=$?
 check "a binary file: exit 1 ($(head -c 80 err.txt))" sh -c "[ $status -eq 1 ] && grep -q 'not JSON' err.txt"
 
+# Archived images: each digest is the one that names the image.
+. "$TOP/tests/images.sh"
+if ! command -v umoci >/dev/null || ! command -v skopeo >/dev/null || [ "$(id -u)" -ne 0 ]; then
+  ok "# SKIP oci:, docker-archive: and tar: digests: needs root, umoci and skopeo (make deps installs them)"
+else
+  mkdir imgs && make_images "$work/imgs"
+  cat >imgs/app.yml <<'EOF'
+name: archived
+services:
+  - name: layout
+    image: oci:layout:app
+  - name: saved
+    image: docker-archive:app.tar:app:v1
+  - name: tarball
+    image: tar:rootfs.tar.gz
+    command: ["/bin/busybox", "true"]
+EOF
+  timeout 120 "$BULKHEAD" build -q imgs/app.yml -o archived >archived.log 2>&1
+  check "oci:, docker-archive: and tar: images build (exit $?)" test $? -eq 0
+  diag <archived.log
+  sbom=archived/sbom.spdx.json
+  check "oci: its digest is the image manifest's digest in index.json" \
+    test "sha256:$(sha "$(image_id layout)")" = "$(image_digest imgs/layout app)"
+  config=$(tar -xOf imgs/app.tar manifest.json | jq -r '.[0].Config' | grep -oE '[0-9a-f]{64}')
+  check "docker-archive: its digest is the image ID, the config's digest ($config)" \
+    test "$(sha "$(image_id saved)")" = "$config"
+  check "  ... and its version the tag the manifest chose" \
+    quietly jq -e --arg id "$(image_id saved)" '.packages[] | select(.SPDXID == $id) | .versionInfo == "app:v1"' "$sbom"
+  check "tar: its digest is the archive's sha256" \
+    test "$(sha "$(image_id tarball)")" = "$(sha256sum <imgs/rootfs.tar.gz | cut -d' ' -f1)"
+  check "  ... and busybox is found in each, as their bin/busybox says" \
+    test "$(for c in layout saved tarball; do packages_of $c; done | sort -u)" = "busybox $bb_version pkg:generic/busybox@$bb_version"
+fi
+
 # The Python example: its image made from the package mirror by the
 # Makefile's own script, then its SBOM against dpkg -l in the image.
 if ! command -v mmdebstrap >/dev/null; then
