@@ -63,16 +63,18 @@ static int sha256_fd(int fd, struct sha256_ctx *ctx)
 	return n < 0 ? -errno : 0;
 }
 
-/* "sha256:HEX" of the file at PATH into OUT. Returns 0 or -errno. */
-static int sha256_file(const char *path, char out[8 + 2 * SHA256_DIGEST_SIZE + 1])
+/* "sha256:HEX" of the file at PATH into OUT; INPUT: PATH is the
+ * manifest's, read only beneath the build context (context.c), as the
+ * build reads it. Returns 0 or -errno. */
+static int sha256_path(const char *path, bool input, char out[8 + 2 * SHA256_DIGEST_SIZE + 1])
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int fd = input ? input_open(path, O_RDONLY, NULL, 0) : open(path, O_RDONLY | O_CLOEXEC);
 	struct sha256_ctx ctx;
 	uint8_t sum[SHA256_DIGEST_SIZE];
 	int r;
 
 	if (fd < 0)
-		return -errno;
+		return input ? fd : -errno;
 	sha256_init(&ctx);
 	if ((r = sha256_fd(fd, &ctx)) < 0)
 		return r;
@@ -194,19 +196,19 @@ static int image_digest(struct sbom_image *im, const struct container *c, const 
 		return 0;
 	case IMAGE_TAR:
 		im->digest_is = "sha256 of the tar archive";
-		r = sha256_file(c->image_path, im->digest);
+		r = sha256_path(c->image_path, true, im->digest);
 		break;
 	case IMAGE_BUSYBOX:
 		im->digest_is = "sha256 of the busybox binary packed as /bin/busybox";
-		r = sha256_file(t->busybox, im->digest);
+		r = sha256_path(t->busybox, false, im->digest);
 		break;
 	case IMAGE_DIR: {
 		struct sha256_ctx ctx;
 		uint8_t sum[SHA256_DIGEST_SIZE];
-		int fd = open(c->image_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		int fd = input_open(c->image_path, O_RDONLY | O_DIRECTORY, NULL, 0);
 		im->digest_is = "sha256 of bulkhead's listing of the directory (docs/manifest.md, \"The SBOM\")";
 		sha256_init(&ctx);
-		r = fd < 0 ? -errno : tree_digest(fd, "", &ctx);
+		r = fd < 0 ? fd : tree_digest(fd, "", &ctx);
 		if (r == 0) {
 			sha256_digest(&ctx, sizeof(sum), sum);
 			memcpy(im->digest, "sha256:", 7);
@@ -242,9 +244,11 @@ int sbom_add_image(struct sbom **sp, const struct container *c, const char *unpa
 		if (c->image_kind == IMAGE_BUSYBOX) {
 			r = sbom_read_busybox(t->busybox, &im->packages);
 		} else {
-			_cleanup_close_ int root = open(c->image_kind == IMAGE_DIR ? c->image_path : unpacked,
-							 O_PATH | O_DIRECTORY | O_CLOEXEC);
-			r = root < 0 ? -errno : sbom_read_packages(root, &im->packages);
+			/* A dir: image is the manifest's: beneath the context, as the build reads it. */
+			_cleanup_close_ int root = c->image_kind == IMAGE_DIR
+							   ? input_open(c->image_path, O_PATH | O_DIRECTORY, NULL, 0)
+							   : open(unpacked, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			r = root < 0 ? (c->image_kind == IMAGE_DIR ? root : -errno) : sbom_read_packages(root, &im->packages);
 		}
 		if (r < 0)
 			return diag_errno(d, -r, "SBOM: the packages of image %s", c->image);
@@ -354,7 +358,7 @@ static int add_kernel(json_t *packages, json_t *rels, const struct manifest *m, 
 		comment[512];
 	int r;
 
-	if ((r = sha256_file(kernel, digest)) < 0)
+	if ((r = sha256_path(kernel, false, digest)) < 0)
 		return diag_errno(d, -r, "SBOM: the kernel");
 	/* A kernel that is no bzImage has no version to tell: said so. */
 	kernel_version(kernel, release, sizeof(release), full, sizeof(full));
@@ -367,7 +371,7 @@ static int add_kernel(json_t *packages, json_t *rels, const struct manifest *m, 
 	/* Its config sits beside it, as make deps and make kernel leave it. */
 	snprintf(dir, sizeof(dir), "%s", kernel);
 	snprintf(config, sizeof(config), "%s/config", dirname(dir));
-	if (sha256_file(config, config_digest) == 0) {
+	if (sha256_path(config, false, config_digest) == 0) {
 		json_array_append_new(packages, package("SPDXRef-Kernel-config", "linux-config", release[0] ? release : NULL,
 							"FILE", config_digest, NULL,
 							"the configuration the kernel was built with"));
@@ -393,7 +397,7 @@ static void runtime_digest(const struct tools *t, char *out)
 	if (!realpath(beside, real) || !realpath(t->init, packed) || strcmp(real, packed) != 0)
 		return;
 	snprintf(beside, sizeof(beside), "%s/../lib/libbulkhead-runtime.a", dir);
-	if (sha256_file(beside, out) < 0)
+	if (sha256_path(beside, false, out) < 0)
 		out[0] = '\0';
 }
 
@@ -472,7 +476,7 @@ int sbom_write(const struct sbom *s, const char *dir, const struct manifest *m, 
 	add_relationship(rels, "SPDXRef-DOCUMENT", "DESCRIBES", "SPDXRef-Appliance");
 	if (add_kernel(packages, rels, m, kernel, t, d) < 0)
 		goto out;
-	if ((r = sha256_file(t->init, digest)) < 0) {
+	if ((r = sha256_path(t->init, false, digest)) < 0) {
 		r = diag_errno(d, -r, "SBOM: %s", t->init);
 		goto out;
 	}
