@@ -233,6 +233,8 @@ FUZZ_LIBS    := $(HOST_LIBS)
 
 # The health checks' keys (image/manifest-health.c) are the manifest parser's too.
 FUZZ_IMAGE_SRC += image/manifest-health.c
+# What the SBOM reads of an image (fuzz/sbom.c).
+FUZZ_IMAGE_SRC += image/sbom-packages.c
 
 # tests/manifest-networks.c: the manifest parser's network decisions, read
 # from the structures it fills; a host program, as the parser is the

@@ -40,7 +40,7 @@ static int read_bounded(int fd, size_t max, char **text, size_t *len)
 {
 	struct stat st;
 	size_t got = 0;
-	ssize_t n;
+	ssize_t n = 0;
 
 	if (fstat(fd, &st) < 0)
 		return -errno;
