@@ -315,7 +315,8 @@ int sbom_command(int argc, char **argv);
 	"      version and sha256 digest, and how many packages each image holds (as\n"     \
 	"      its dpkg status, apk database or busybox binary says).\n"                      \
 	"        -p, --packages     list each image's packages: name, version, architecture\n" \
-	"      Exit 1 when the file cannot be read or is not an SPDX 2.3 document.\n"
+	"      Exit 1 when the file cannot be read or is not an SPDX 2.3 document;\n"       \
+	"      2 for a wrong option.\n"
 
 /* ---- accel.c: KVM or TCG ---- */
 enum { ACCEL_AUTO, ACCEL_KVM, ACCEL_TCG, N_ACCELS };
