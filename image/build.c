@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "image.h"
+#include "signature.h"
 
 /* Written into every appliance; its presence marks a directory as ours. */
 #define CMDLINE_FILE "cmdline"
@@ -304,8 +305,11 @@ static void share_images(struct slot *slots, size_t n)
 		for (size_t j = 0; j < i && may_share(slots[i].c) && !slots[i].shares; j++)
 			/* A receiver of secrets gets /run/secrets made in its rootfs
 			 * at start: shared only with another receiver. */
+			/* Its files have the owners of one user range. */
 			if (may_share(slots[j].c) && !slots[j].shares && same_image(slots[j].c, slots[i].c) &&
-			    !slots[j].c->n_secrets == !slots[i].c->n_secrets)
+			    !slots[j].c->n_secrets == !slots[i].c->n_secrets &&
+			    slots[j].c->userns.base == slots[i].c->userns.base &&
+			    slots[j].c->userns.size == slots[i].c->userns.size)
 				slots[i].shares = &slots[j];
 }
 
@@ -389,7 +393,10 @@ static int write_container(struct initrd *w, const char *manifest, struct slot *
 				 (c->user ? c->user_line : c->name_line) + 1, (c->user ? c->user_column : c->name_column) + 1,
 				 c->name, inner);
 	}
+	if (userns_check_ids(manifest, c, d) < 0)
+		return -1;
 	r = write_bundle_config(w, manifest, c, dir, s->shares ? root : NULL, d);
+	initrd_id_shift(w, c->userns.base, c->userns.size);
 	if (r == 0 && !s->shares)
 		r = rootfs_write(w, path, c, t, unpacked, &s->drops, d);
 	/* Said even with -q: the image is not what its author shipped. */
@@ -401,6 +408,7 @@ static int write_container(struct initrd *w, const char *manifest, struct slot *
 				"time (in /tmp)\n", c->name, s->drops.others, s->drops.others == 1 ? "" : "s");
 	if (r == 0)
 		r = rootfs_write_files(w, path, c, d);
+	initrd_id_shift(w, 0, 0);
 	s->bytes = initrd_bytes(w) - before;
 	/* A message that points into the manifest names the container itself. */
 	if (r < 0 && strncmp(d->msg, manifest, strlen(manifest)) != 0)
@@ -549,6 +557,8 @@ int build_appliance(const struct build_options *o, struct diag *d)
 	say(&p, "reading %s", o->manifest);
 	if (manifest_load_in(o->manifest, o->context, &m, d) < 0)
 		return -1;
+	if (signatures_verify(&m, o->require_signatures, d) < 0) /* before anything is written */
+		goto out;
 	if (check_tools(&o->tools, d) < 0 || choose_kernel(&m, &o->tools, &kernel, d) < 0)
 		goto out;
 	if (o->format != FORMAT_KERNEL_INITRD && !disk_kernel_has_efi_stub(kernel.image)) {

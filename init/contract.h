@@ -161,6 +161,9 @@ static inline int debug_exit_decode(int rc)
 
 #define AJ_DISK_LABEL "label" /* the ext4 label, mounted on VOLUMES_DIR/LABEL */
 #define AJ_DISK_DIRS "dirs"   /* directories of the disk the volumes bind */
+/* per directory of dirs, [BASE, SIZE]: the user range of the container
+ * writing it, whose root owns it (VOLUME_IDS_XATTR); [0, 0]: left as it is */
+#define AJ_DISK_DIR_OWNERS "dir_owners"
 
 /* An interface: dhcp true, or a static address/prefix (and a gateway in its
  * subnet); dns with either. */
@@ -286,6 +289,31 @@ static const char *const container_init_syscalls[] = {
 /* The tables the rules live in (ip and bridge families): ctl net lists
  * their named counters. */
 #define NET_TABLE "bulkhead"
+
+/* ---- user namespaces: root inside, an unprivileged range outside ---- */
+/* Each container with a range (appliance.json's AJ_C_USERNS, [BASE, SIZE])
+ * runs in a user namespace mapping its ids 0..SIZE-1 to BASE..BASE+SIZE-1,
+ * made by the init before anything else of the container (init/userns.c)
+ * and kept by a bind mount at USERNS_DIR/NAME: its config.json joins it
+ * there, its network namespace is made inside it (so that its root may
+ * manage it) and a shared image is mapped into it. The builder writes its
+ * own rootfs already owned by the range (image/initrd.c's id shift). */
+#define USERNS_DIR CONTROL_DIR "/userns"
+#define AJ_C_USERNS_BASE "userns_base" /* USERNS_MIN_BASE to USERNS_MAX_END - size + 1 */
+#define AJ_C_USERNS_SIZE "userns_size" /* 1 to USERNS_SIZE; absent: no user namespace */
+/* userns: auto's ranges: the Nth container with one (in the image's order:
+ * onboot, services, onshutdown) gets USERNS_AUTO_BASE + N * USERNS_SIZE,
+ * skipping the explicit ones; 65536 ids cover nobody (65534). */
+#define USERNS_AUTO_BASE 100000u
+#define USERNS_SIZE 65536u
+/* A given range: a base of at least USERNS_MIN_BASE (0..65535 are the
+ * VM's own ids) and at most USERNS_MAX_END past its last id. */
+#define USERNS_MIN_BASE 65536u
+#define USERNS_MAX_END 4294967294u
+/* On a volume's directory: the range its ownership was shifted to, "BASE
+ * SIZE" (init/volumes-ids.c), so that a later boot with another range
+ * shifts it once more, and a disk without it is shifted from 0 once. */
+#define VOLUME_IDS_XATTR "trusted.bulkhead.ids"
 
 /* ---- secrets: supplied at run time, never in the image (docs/manifest.md) ---- */
 /* QEMU's fw_cfg files under systemd's credentials prefix: bulkhead run
