@@ -105,17 +105,29 @@ struct record {
 /* How one database spells the fields: dpkg's "Package:", apk's "P:". */
 struct db_format {
 	const char *source;     /* for sbom_packages.source */
-	const char *purl_type;  /* pkg:TYPE/NAMESPACE/ */
+	const char *purl_type;  /* pkg:TYPE/ */
+	const char *namespace;  /* the distribution when the image does not say (os-release's ID) */
 	const char *keys[4];    /* name, version, architecture, status (NULL: none) */
 };
 
-static const struct db_format dpkg_format = { "dpkg", "deb/debian", { "Package", "Version", "Architecture", "Status" } };
-static const struct db_format apk_format = { "apk", "apk/alpine", { "P", "V", "A", NULL } };
+static const struct db_format dpkg_format = { "dpkg", "deb", "debian", { "Package", "Version", "Architecture", "Status" } };
+static const struct db_format apk_format = { "apk", "apk", "alpine", { "P", "V", "A", NULL } };
 
-static int add_package(struct sbom_packages *out, const char *purl_type, const char *name, const char *version,
+/* What every purl of one image starts with and ends with: "deb/ubuntu",
+ * and the distro qualifier ("ubuntu-22.04") when the image names its
+ * release. */
+struct purl_base {
+	char type_namespace[80];
+	char distro[80];
+};
+
+/* busybox's version string names no distribution. */
+static const struct purl_base generic_purl = { "generic", "" };
+
+static int add_package(struct sbom_packages *out, const struct purl_base *base, const char *name, const char *version,
 		       const char *arch)
 {
-	char purl[3 * 3 * SBOM_FIELD_MAX + 64];
+	char purl[3 * 3 * SBOM_FIELD_MAX + 256];
 	size_t n;
 
 	if (out->n == SBOM_MAX_PACKAGES)
@@ -124,13 +136,18 @@ static int add_package(struct sbom_packages *out, const char *purl_type, const c
 	if (!grown)
 		return -ENOMEM;
 	out->v = grown;
-	n = (size_t)snprintf(purl, sizeof(purl), "pkg:%s/", purl_type);
+	n = (size_t)snprintf(purl, sizeof(purl), "pkg:%s/", base->type_namespace);
 	n += purl_encode(purl + n, sizeof(purl) - n, name);
 	n += (size_t)snprintf(purl + n, sizeof(purl) - n, "@");
 	n += purl_encode(purl + n, sizeof(purl) - n, version);
+	/* Qualifiers in the order purl sorts them: arch, then distro. */
 	if (arch && *arch) {
 		n += (size_t)snprintf(purl + n, sizeof(purl) - n, "?arch=");
-		purl_encode(purl + n, sizeof(purl) - n, arch);
+		n += purl_encode(purl + n, sizeof(purl) - n, arch);
+	}
+	if (base->distro[0]) {
+		n += (size_t)snprintf(purl + n, sizeof(purl) - n, "%cdistro=", arch && *arch ? '&' : '?');
+		purl_encode(purl + n, sizeof(purl) - n, base->distro);
 	}
 	struct sbom_package *p = &out->v[out->n];
 	*p = (struct sbom_package){ .name = strdup(name), .version = strdup(version),
@@ -160,7 +177,8 @@ static bool dpkg_installed(const char *status, size_t len)
 	return false;
 }
 
-static int end_record(struct sbom_packages *out, const struct db_format *f, struct record *r)
+static int end_record(struct sbom_packages *out, const struct db_format *f, const struct purl_base *base,
+		      struct record *r)
 {
 	int ret = 0;
 
@@ -173,7 +191,7 @@ static int end_record(struct sbom_packages *out, const struct db_format *f, stru
 		if (!name || !version || !arch)
 			ret = -ENOMEM;
 		else if (*name && *version)
-			ret = add_package(out, f->purl_type, name, version, arch);
+			ret = add_package(out, base, name, version, arch);
 	}
 	memset(r, 0, sizeof(*r));
 	return ret;
@@ -182,7 +200,8 @@ static int end_record(struct sbom_packages *out, const struct db_format *f, stru
 /* TEXT (LEN bytes, NULs and all) as records of "Key: value" lines apart
  * from one another by an empty line; a line that starts with a blank
  * continues the field before it and is skipped. */
-static int parse_db(const char *text, size_t len, const struct db_format *f, struct sbom_packages *out)
+static int parse_db(const char *text, size_t len, const struct db_format *f, const struct purl_base *base,
+		    struct sbom_packages *out)
 {
 	struct record r = { 0 };
 	const char **values[4] = { &r.name, &r.version, &r.arch, &r.status };
@@ -197,7 +216,7 @@ static int parse_db(const char *text, size_t len, const struct db_format *f, str
 		if (line_len && line[line_len - 1] == '\r')
 			line_len--;
 		if (!line_len) {
-			if ((ret = end_record(out, f, &r)) < 0)
+			if ((ret = end_record(out, f, base, &r)) < 0)
 				return ret;
 			continue;
 		}
@@ -216,12 +235,13 @@ static int parse_db(const char *text, size_t len, const struct db_format *f, str
 				*lens[k] = (size_t)(end - v);
 			}
 	}
-	return end_record(out, f, &r);
+	return end_record(out, f, base, &r);
 }
 
 /* Reads and parses the file at PATH in the image; a missing or refused
  * file adds nothing. *FOUND: whether it was read. */
-static int read_db(int root, const char *path, const struct db_format *f, struct sbom_packages *out, bool *found)
+static int read_db(int root, const char *path, const struct db_format *f, const struct purl_base *base,
+		   struct sbom_packages *out, bool *found)
 {
 	_cleanup_close_ int fd = open_in_image(root, path, O_RDONLY);
 	_cleanup_free_ char *text = NULL;
@@ -230,12 +250,12 @@ static int read_db(int root, const char *path, const struct db_format *f, struct
 	if (fd < 0 || read_bounded(fd, SBOM_DB_MAX_BYTES, &text, &len) < 0)
 		return 0;
 	*found = true;
-	return parse_db(text, len, f, out);
+	return parse_db(text, len, f, base, out);
 }
 
 /* var/lib/dpkg/status.d/: one file per package (distroless images), with
  * NAME.md5sums beside each, which holds no record. */
-static int read_dpkg_status_d(int root, struct sbom_packages *out, bool *found)
+static int read_dpkg_status_d(int root, const struct purl_base *base, struct sbom_packages *out, bool *found)
 {
 	int dirfd = open_in_image(root, "var/lib/dpkg/status.d", O_RDONLY | O_DIRECTORY);
 	size_t total = 0;
@@ -261,7 +281,7 @@ static int read_dpkg_status_d(int root, struct sbom_packages *out, bool *found)
 			continue;
 		total += len;
 		*found = true;
-		ret = parse_db(text, len, &dpkg_format, out);
+		ret = parse_db(text, len, &dpkg_format, base, out);
 	}
 	closedir(dir);
 	return ret;
@@ -336,20 +356,76 @@ static void sort_unique(struct sbom_packages *p)
 	p->n = kept + 1;
 }
 
+/* An os-release value (ID, VERSION_ID) as a purl may carry it: unquoted,
+ * lowercase letters, digits, '.', '_' and '-' only, at most 32 bytes; ""
+ * for anything else. */
+static void os_release_value(const char *text, size_t len, const char *key, char *out, size_t size)
+{
+	size_t key_len = strlen(key), i = 0;
+
+	out[0] = '\0';
+	while (i < len) {
+		const char *line = text + i, *nl = memchr(line, '\n', len - i);
+		size_t line_len = nl ? (size_t)(nl - line) : len - i;
+		i += line_len + 1;
+		if (line_len <= key_len || memcmp(line, key, key_len) != 0 || line[key_len] != '=')
+			continue;
+		const char *v = line + key_len + 1, *end = line + line_len;
+		if (v < end && (*v == '"' || *v == '\''))
+			v++;
+		size_t n = 0;
+		for (; v < end && *v != '"' && *v != '\''; v++) {
+			bool ok = (*v >= 'a' && *v <= 'z') || (*v >= '0' && *v <= '9') || *v == '.' || *v == '_' || *v == '-';
+			if (!ok || n + 1 >= size || n == 32) {
+				out[0] = '\0';
+				return;
+			}
+			out[n++] = *v;
+		}
+		out[n] = '\0';
+	}
+}
+
+/* The image's purls for database F: the distribution its os-release names
+ * (usr/lib/os-release, or etc/os-release when that is a file), else F's. */
+static void purl_base_for(int root, const struct db_format *f, struct purl_base *base)
+{
+	static const char *const places[] = { "usr/lib/os-release", "etc/os-release" };
+	char id[40] = "", version[40] = "";
+
+	for (size_t i = 0; i < ARRAY_SIZE(places) && !id[0]; i++) {
+		_cleanup_close_ int fd = open_in_image(root, places[i], O_RDONLY);
+		_cleanup_free_ char *text = NULL;
+		size_t len = 0;
+		if (fd < 0 || read_bounded(fd, 1 << 16, &text, &len) < 0)
+			continue;
+		os_release_value(text, len, "ID", id, sizeof(id));
+		os_release_value(text, len, "VERSION_ID", version, sizeof(version));
+	}
+	snprintf(base->type_namespace, sizeof(base->type_namespace), "%s/%s", f->purl_type, id[0] ? id : f->namespace);
+	if (id[0] && version[0])
+		snprintf(base->distro, sizeof(base->distro), "%s-%s", id, version);
+	else
+		base->distro[0] = '\0';
+}
+
 int sbom_read_packages(int root, struct sbom_packages *out)
 {
+	struct purl_base dpkg, apk;
 	bool found = false;
 	char version[SBOM_FIELD_MAX + 1];
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	if ((r = read_db(root, "var/lib/dpkg/status", &dpkg_format, out, &found)) < 0 ||
-	    (r = read_dpkg_status_d(root, out, &found)) < 0)
+	purl_base_for(root, &dpkg_format, &dpkg);
+	purl_base_for(root, &apk_format, &apk);
+	if ((r = read_db(root, "var/lib/dpkg/status", &dpkg_format, &dpkg, out, &found)) < 0 ||
+	    (r = read_dpkg_status_d(root, &dpkg, out, &found)) < 0)
 		return r;
 	if (found) {
 		out->source = dpkg_format.source;
 	} else {
-		if ((r = read_db(root, "lib/apk/db/installed", &apk_format, out, &found)) < 0)
+		if ((r = read_db(root, "lib/apk/db/installed", &apk_format, &apk, out, &found)) < 0)
 			return r;
 		if (found) {
 			out->source = apk_format.source;
@@ -358,7 +434,7 @@ int sbom_read_packages(int root, struct sbom_packages *out)
 			_cleanup_close_ int fd = open_in_image(root, "bin/busybox", O_RDONLY);
 			if (fd >= 0 && busybox_version_fd(fd, version, sizeof(version)) == 0) {
 				out->source = "busybox";
-				if ((r = add_package(out, "generic", "busybox", version, NULL)) < 0)
+				if ((r = add_package(out, &generic_purl, "busybox", version, NULL)) < 0)
 					return r;
 			}
 		}
@@ -381,7 +457,7 @@ int sbom_read_busybox(const char *path, struct sbom_packages *out)
 	if (r < 0)
 		return r;
 	out->source = "busybox";
-	return add_package(out, "generic", "busybox", version, NULL);
+	return add_package(out, &generic_purl, "busybox", version, NULL);
 }
 
 void sbom_packages_free(struct sbom_packages *p)

@@ -72,6 +72,14 @@ A:x86_64
 T:Size optimized toolbox of many common UNIX utilities
 EOF
 
+# An Ubuntu-like image: its os-release (usr/lib, with etc's a symlink to
+# it, as Debian and Ubuntu have it) names the distribution of its purls.
+mkdir -p ubu/var/lib/dpkg ubu/usr/lib ubu/etc ubu/bin
+cp /bin/busybox ubu/bin/sh
+printf 'NAME="Ubuntu"\nID=ubuntu\nID_LIKE=debian\nVERSION_ID="22.04"\n' >ubu/usr/lib/os-release
+ln -s ../usr/lib/os-release ubu/etc/os-release
+printf 'Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.35-0ubuntu3.8\n' >ubu/var/lib/dpkg/status
+
 # A busybox image with no package database: busybox's version string says.
 mkdir -p bb/bin
 cp /bin/busybox bb/bin/busybox
@@ -110,6 +118,9 @@ services:
     command: ["/bin/sh"]
   - name: alpine
     image: dir:apk
+    command: ["/bin/sh"]
+  - name: ubuntu
+    image: dir:ubu
     command: ["/bin/sh"]
   - name: plain
     image: dir:bb
@@ -172,7 +183,7 @@ sha() { jq -r --arg id "$1" '.packages[] | select(.SPDXID == $id) | .checksums[]
 contains() { jq -r --arg id "$1" '.relationships[] | select(.spdxElementId == $id and .relationshipType == "CONTAINS") | .relatedSpdxElement' "$sbom"; }
 check "the appliance CONTAINS the kernel, the init and the runtime" \
   test "$(contains SPDXRef-Appliance | head -n3 | tr '\n' ' ')" = "SPDXRef-Kernel SPDXRef-Init SPDXRef-Runtime "
-check "  ... and 10 images: one per distinct image (busybox, run twice, once)" test "$(contains SPDXRef-Appliance | grep -c '^SPDXRef-Image-')" -eq 10
+check "  ... and 11 images: one per distinct image (busybox, run twice, once)" test "$(contains SPDXRef-Appliance | grep -c '^SPDXRef-Image-')" -eq 11
 check "the kernel's sha256 is the packed kernel's" test "$(sha SPDXRef-Kernel)" = "$(sha256sum <a/kernel | cut -d' ' -f1)"
 check "  ... its version the kernel's release ($(jq -r '.packages[] | select(.SPDXID == "SPDXRef-Kernel") | .versionInfo' "$sbom"))" \
   test "$(jq -r '.packages[] | select(.SPDXID == "SPDXRef-Kernel") | .versionInfo' "$sbom")" = \
@@ -200,6 +211,8 @@ check "dpkg: exactly the installed packages (held too), no deinstalled, config-f
 packages_of debian | diag
 check "apk: the installed database's packages" test "$(packages_of alpine | tr '\n' ';')" = \
   'busybox 1.36.1-r29 pkg:apk/alpine/busybox@1.36.1-r29?arch=x86_64;musl 1.2.5-r0 pkg:apk/alpine/musl@1.2.5-r0?arch=x86_64;'
+check "an image's os-release names its purls' distribution and release" \
+  test "$(packages_of ubuntu)" = 'libc6 2.35-0ubuntu3.8 pkg:deb/ubuntu/libc6@2.35-0ubuntu3.8?arch=amd64&distro=ubuntu-22.04'
 bb_version=$(busybox --help 2>&1 | head -n1 | sed -n 's/^BusyBox v\([^ ]*\) .*/\1/p')
 check "image: busybox holds busybox $bb_version, as busybox --help says" \
   test "$(packages_of first)" = "busybox $bb_version pkg:generic/busybox@$bb_version"
@@ -294,9 +307,11 @@ else
   mkdir pyroot && tar -xf py/build/images/python.tar -C pyroot --exclude='./dev/*' 2>/dev/null
   chroot pyroot dpkg -l | awk '/^[hi]i/ {sub(/:.*/, "", $2); print $2, $3, $4}' | sort >dpkg-l.txt
   sbom=py/out/sbom.spdx.json
-  packages_of python | awk '{sub(/.*arch=/, "", $3); print $1, $2, $3}' | sort >sbom-python.txt
+  packages_of python | awk '{sub(/.*arch=/, "", $3); sub(/&.*/, "", $3); print $1, $2, $3}' | sort >sbom-python.txt
   check "the Python image's SBOM lists what dpkg -l in it lists as installed ($(wc -l <dpkg-l.txt) packages)" \
     sh -c "[ -s dpkg-l.txt ] && diff dpkg-l.txt sbom-python.txt"
   check "  ... python3-minimal among them" grep -q '^python3-minimal ' sbom-python.txt
+  check "  ... each purl naming the release the image's os-release names (debian-$(. pyroot/usr/lib/os-release && echo "$VERSION_ID"))" \
+    test "$(packages_of python | grep -vc "?arch=[a-z0-9]*&distro=debian-$(. pyroot/usr/lib/os-release && echo "$VERSION_ID")\$")" -eq 0
 fi
 done_testing
