@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The SBOM's package readers (image/sbom-packages.c) on what an image says
  * it holds: the input is written as an image's dpkg status, apk installed
- * database or bin/busybox (the first byte chooses which), then read as the
- * build reads it. Whatever the input, every package listed has a name and
+ * database, bin/busybox or os-release (beside a fixed status; the first
+ * byte chooses which), then read as the build reads it. Whatever the input, every package listed has a name and
  * a version of printable ASCII within the bound, with a purl, in order. */
 #include <fcntl.h>
 #include <limits.h>
@@ -15,11 +15,14 @@
 #include "fuzz.h"
 #include "../image/sbom.h"
 
-static const char *const places[] = { "var/lib/dpkg/status", "lib/apk/db/installed", "bin/busybox" };
+static const char *const places[] = { "var/lib/dpkg/status", "lib/apk/db/installed", "bin/busybox",
+				       "usr/lib/os-release" };
+static const char status[] = "Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.36-9\n";
 
 static void make_dirs(const char *root)
 {
-	static const char *const dirs[] = { "var", "var/lib", "var/lib/dpkg", "lib", "lib/apk", "lib/apk/db", "bin" };
+	static const char *const dirs[] = { "var", "var/lib", "var/lib/dpkg", "lib", "lib/apk", "lib/apk/db", "bin",
+					    "usr", "usr/lib" };
 	char path[PATH_MAX + 32];
 
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
@@ -50,10 +53,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mkdir(root, 0700);
 	fuzz_empty(root);
 	make_dirs(root);
-	snprintf(path, sizeof(path), "%s/%s", root, places[data[0] % 3]);
+	snprintf(path, sizeof(path), "%s/%s", root, places[data[0] % 4]);
 	FILE *f = fopen(path, "w");
 	if (!f || fwrite(data + 1, 1, size - 1, f) != size - 1 || fclose(f) != 0)
 		abort();
+	if (data[0] % 4 == 3) {
+		snprintf(path, sizeof(path), "%s/%s", root, places[0]);
+		if (!(f = fopen(path, "w")) || fputs(status, f) < 0 || fclose(f) != 0)
+			abort();
+	}
 	int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		abort();

@@ -165,8 +165,10 @@ static bool dpkg_installed(const char *status, size_t len)
 	static const char word[] = "installed";
 	size_t words = 0, i = 0;
 
+	/* Words apart by any blank: both loops agree on what one is, so that
+	 * each pass moves on (a '\r' the first skipped not would stall it). */
 	while (i < len) {
-		while (i < len && (status[i] == ' ' || status[i] == '\t'))
+		while (i < len && (status[i] == ' ' || status[i] == '\t' || status[i] == '\r'))
 			i++;
 		size_t start = i;
 		while (i < len && status[i] != ' ' && status[i] != '\t' && status[i] != '\r')

@@ -98,6 +98,7 @@ for d in long shadow beside dirlink fifo huge; do cp /bin/busybox $d/bin/sh; don
   printf 'Package: '; head -c 1048576 /dev/zero | tr '\0' 'x'; printf '\nStatus: install ok installed\nVersion: 2\n\n'
   printf 'Description: '; head -c 1048576 /dev/zero | tr '\0' 'y'; printf '\n\n'
   printf 'Package: after-the-long-line\nStatus: install ok installed\nArchitecture: amd64\nVersion: 3\n\n'
+  printf 'Package: carriage-return\nStatus: install ok\rinstalled\nVersion: 4\n\n'
   printf 'Package: cut-short\nStatus: install ok'
 } >long/var/lib/dpkg/status
 ln -s /etc/shadow shadow/var/lib/dpkg/status
@@ -222,9 +223,9 @@ check "  ... and it is run by first and again, listed once" \
   quietly jq -e --arg id "$(image_id first)" '.packages[] | select(.SPDXID == $id) | .comment | test("run by first, again;")' "$sbom"
 check "a dir: image without a package database: busybox from its bin/busybox" \
   test "$(packages_of plain)" = "busybox $bb_version pkg:generic/busybox@$bb_version"
-check "a 1 MiB line: the records around it are read, the long name cut to 256 bytes" \
+check "a 1 MiB line and a carriage return inside Status: the records around them are read, the long name cut to 256 bytes" \
   test "$(packages_of long | awk '{print $1}' | awk '{ print (length($0) > 40 ? "x" length($0) : $0) }' | tr '\n' ' ')" = \
-  "after-the-long-line before-the-long-line x256 "
+  "after-the-long-line before-the-long-line carriage-return x256 "
 for hostile in shadow beside dirlink fifo huge; do
   check "$hostile: no package, and nothing from outside the image" test -z "$(packages_of $hostile)"
 done
