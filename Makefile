@@ -6,6 +6,7 @@
 #   make kernel  also build kernel: minimal from Debian's linux-source (minutes)
 #   make all     build bulkhead-init, bulkhead-runtime (static, musl) and bulkhead
 #   make demo    build and boot examples/hello.yml in QEMU
+#   make python-image  build/images/python.tar for examples/python.yml (mmdebstrap; needs the mirror)
 #   make check   run every test through prove (the README's test command)
 #   make check-host  every test that boots no VM: fast feedback while working
 #   make fuzz    run each libFuzzer target (fuzz/) for FUZZ_SECONDS (60) and summarise
@@ -55,7 +56,7 @@ BINS   := $(BUILD)/bin/bulkhead-init $(BUILD)/bin/bulkhead-runtime $(BUILD)/bin/
 CTESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(CTEST_SRC))
 HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(wildcard tests/helpers/*.c))
 
-.PHONY: all deps demo check check-host clean sysroot kernel bench asan fuzz fuzz-replay clang
+.PHONY: python-image all deps demo check check-host clean sysroot kernel bench asan fuzz fuzz-replay clang
 .DEFAULT_GOAL := all
 
 all: $(BINS)
@@ -168,6 +169,12 @@ demo: deps all
 	$(BUILD)/bin/bulkhead build examples/hello.yml -o $(OUT)/hello
 	$(BUILD)/bin/bulkhead run $(OUT)/hello
 
+# examples/python.yml's image: Debian's python3-minimal by mmdebstrap, from
+# the package mirror at the time it runs (mk/python-image.sh).
+python-image: $(BUILD)/images/python.tar
+$(BUILD)/images/python.tar: mk/python-image.sh | $(PACKAGES)
+	mk/python-image.sh $@
+
 HOST_TESTS := $(CTESTS) $(sort $(wildcard tests/*.t))
 TESTS := $(HOST_TESTS) $(sort $(wildcard qemu-tests/*.t))
 
@@ -232,6 +239,8 @@ FUZZ_IMAGE_SRC += image/manifest-health.c image/manifest-userns.c
 FUZZ_IMAGE_SRC += image/manifest-signature.c
 # A tar: image's digest is taken when the manifest is read (image/source.c).
 FUZZ_IMAGE_SRC += image/tar-image.c
+# What the SBOM reads of an image (fuzz/sbom.c).
+FUZZ_IMAGE_SRC += image/sbom-packages.c
 
 # tests/manifest-networks.c: the manifest parser's network decisions, read
 # from the structures it fills; a host program, as the parser is the

@@ -551,6 +551,7 @@ int build_appliance(const struct build_options *o, struct diag *d)
 	long long kernel_bytes, initrd_bytes;
 	struct kernel_choice kernel = { .fds = { -1, -1 } };
 	struct initrd *w = NULL;
+	struct sbom *sbom = NULL; /* sbom.c: what went into the image */
 	int r = -1;
 
 	say(&p, "reading %s", o->manifest);
@@ -591,7 +592,9 @@ int build_appliance(const struct build_options *o, struct diag *d)
 		goto out;
 	/* Images are unpacked in the staging directory; on failure they go with it. */
 	for (size_t i = 0; i < n; i++) {
-		if (write_container(w, m.path, &slots[i], &o->tools, staging, d) < 0)
+		if (write_container(w, m.path, &slots[i], &o->tools, staging, d) < 0 ||
+		    sbom_add_image(&sbom, slots[i].c, slots[i].shares ? slots[i].shares->unpacked : slots[i].unpacked,
+				   &o->tools, d) < 0)
 			goto out;
 		drop_unpacked(slots, n, i);
 	}
@@ -623,6 +626,8 @@ int build_appliance(const struct build_options *o, struct diag *d)
 	if ((r = write_text(path, line, d)) < 0)
 		goto out;
 	if ((r = secrets_write_list(&m, staging, d)) < 0)
+		goto out;
+	if ((r = sbom_write(sbom, staging, &m, kernel.image, &o->tools, d)) < 0)
 		goto out;
 	if (o->format != FORMAT_KERNEL_INITRD) {
 		say(&p, "making the %s disk: a unified kernel image on an EFI System Partition, in a GPT",
@@ -673,6 +678,7 @@ out:
 	if (r < 0 && staging[0])
 		remove_tree(staging);
 	free(slots);
+	sbom_free(sbom);
 	manifest_free(&m);
 	for (int i = 0; i < 2; i++)
 		if (kernel.fds[i] >= 0)

@@ -303,6 +303,39 @@ struct build_options {
 };
 int build_appliance(const struct build_options *o, struct diag *d);
 
+/* ---- sbom.c, sbom-show.c: the SPDX 2.3 SBOM a build writes beside its outputs ---- */
+struct sbom;
+/* Adds the image container C runs (*S made on the first call): its digest,
+ * and the packages it says it holds, read from UNPACKED (its directory in
+ * the staging area; dir: and busybox images are read where they are). An
+ * image several containers run is read once. Returns 0 or -1 with d set. */
+int sbom_add_image(struct sbom **s, const struct container *c, const char *unpacked, const struct tools *t,
+		   struct diag *d);
+/* Writes DIR/sbom.spdx.json: M's appliance, KERNEL (the file packed, with
+ * the config beside it), T's init and the runtime linked into it, and S's
+ * images (S may be NULL). Returns 0 or -1 with d set. */
+int sbom_write(const struct sbom *s, const char *dir, const struct manifest *m, const char *kernel,
+	       const struct tools *t, struct diag *d);
+void sbom_free(struct sbom *s);
+/* bulkhead sbom: the SBOM at PATH (a file, or an appliance directory
+ * holding one) as a table on stdout; PACKAGES: each image's packages
+ * listed, not only counted. Returns 0 or -1 with d set (unreadable, not
+ * JSON, not an SPDX 2.3 document). */
+int sbom_show(const char *path, bool packages, struct diag *d);
+/* bulkhead sbom's arguments (ARGV[0] is "sbom"); its exit status. */
+int sbom_command(int argc, char **argv);
+#define SBOM_USAGE                                                                          \
+	"  bulkhead sbom [--packages] DIR\n"                                                 \
+	"      Print the SBOM bulkhead build wrote beside the appliance in DIR\n"            \
+	"      (DIR/sbom.spdx.json, an SPDX 2.3 JSON document; DIR may also be that\n"       \
+	"      file) as a table: the kernel and the config it was built with, the init,\n"   \
+	"      the runtime linked into it and each container's image, each with its\n"      \
+	"      version and sha256 digest, and how many packages each image holds (as\n"     \
+	"      its dpkg status, apk database or busybox binary says).\n"                      \
+	"        -p, --packages     list each image's packages: name, version, architecture\n" \
+	"      Exit 1 when the file cannot be read or is not an SPDX 2.3 document;\n"       \
+	"      2 for a wrong option.\n"
+
 /* ---- accel.c: KVM or TCG ---- */
 enum { ACCEL_AUTO, ACCEL_KVM, ACCEL_TCG, N_ACCELS };
 extern const char *const accel_names[N_ACCELS];

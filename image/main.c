@@ -21,6 +21,7 @@ static const char usage[] =
 	"      cmdline. DIR appears whole or not at all; an existing DIR is replaced\n"
 	"      only if it holds an earlier appliance. Exit 1 on any error, with\n"
 	"      FILE:LINE:COL for mistakes in the manifest; 2 for a wrong option.\n"
+	"      DIR also gets sbom.spdx.json, what the appliance holds (see bulkhead sbom).\n"
 	"        -o, --output DIR   where to write the appliance (required)\n"
 	"        -f, --format F     what DIR holds (default kernel+initrd):\n"
 	"                           kernel+initrd  kernel, initrd.img, cmdline (QEMU -kernel)\n"
@@ -147,6 +148,7 @@ static const char usage[] =
 	"      CMD). ^C without -t ends CMD. One session at a time on --vm's line: a\n"
 	"      second ctl is refused while it runs.\n"
 	"\n"
+	SBOM_USAGE "\n"
 	"  bulkhead check-kernel [--quiet] [CONFIG]\n"
 	"      Report which features bulkhead needs (namespaces, cgroup v2 controllers,\n"
 	"      seccomp filters, Landlock in the LSM list, ...) and which it can use\n"
@@ -545,6 +547,8 @@ int main(int argc, char **argv)
 		return cmd_ctl(argc - 1, argv + 1);
 	if (strcmp(argv[1], "check-kernel") == 0)
 		return cmd_check_kernel(argc - 1, argv + 1);
+	if (strcmp(argv[1], "sbom") == 0)
+		return sbom_command(argc - 1, argv + 1);
 	if (strcmp(argv[1], "stop") == 0) {
 		struct diag d = { "" };
 		if (argc != 3) {

@@ -23,6 +23,9 @@ packages=(
   clang libclang-rt-14-dev
   # what goes into or boots an appliance
   busybox-static qemu-system-x86
+  # make python-image and tests/sbom.t: a Debian root file system with
+  # python3-minimal, from the package mirror (examples/python.yml)
+  mmdebstrap
   # tests; umoci and skopeo make the OCI layouts and docker archives that
   # tests/images.t imports, offline
   perl file cpio jq umoci skopeo zstd xz-utils bzip2
