@@ -118,6 +118,8 @@ $(BUILD)/tests/init-decisions: $(call musl_obj,init/decisions.c init/health-deci
 # in a network namespace through a helper that links it.
 $(BUILD)/tests/dhcp: $(call musl_obj,init/dhcp.c)
 $(BUILD)/tests/helpers/net-driver: $(call musl_obj,init/net.c init/netlink.c init/dhcp.c init/log.c)
+# tests/init-images.t: the shared images' mounts, made as the init makes them.
+$(BUILD)/tests/helpers/images-driver: $(call musl_obj,init/images.c init/log.c)
 # tests/init-networks.t: the containers' networks, made as the init makes them.
 $(BUILD)/tests/helpers/networks-driver: $(call musl_obj,init/networks.c init/netlink.c init/nft.c init/appliance.c \
 	init/secrets-spec.c init/images-spec.c init/log.c)

@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Shared images: read-only containers in user namespaces that use the same
+# image share one erofs copy of it, each seeing it through its own range.
+# The builder: the initrd holds one erofs file and no second copy, each
+# sharing container's rootfs is an empty mount point, appliance.json names
+# the image, and two builds are byte-identical. The init's mounts (through
+# tests/helpers/images-driver, which runs init/images.c on this host with
+# user namespaces of the test's making, since the init makes its own only
+# as PID 1): inside each range the files are root's, from the host they
+# are the range's base, one file system backs both, a 0600 root file is
+# read by each container's root and refused to the other range's root,
+# and writes fail with EROFS.
+. "$(dirname "$0")/lib.sh"
+[ "$(id -u)" -eq 0 ] || skip_all "needs root to mount and to make user namespaces"
+command -v mkfs.erofs >/dev/null || skip_all "mkfs.erofs is not installed (make deps installs erofs-utils)"
+command -v nsenter >/dev/null || skip_all "nsenter is not installed"
+[ -e /dev/loop-control ] || skip_all "no /dev/loop-control: this host has no loop devices"
+grep -qw erofs /proc/filesystems || modprobe erofs 2>/dev/null || skip_all "this host's kernel has no erofs"
+DRIVER=$BUILD/tests/helpers/images-driver
+[ -x "$DRIVER" ] || skip_all "no $DRIVER (make $DRIVER)"
+work=$(mktemp -d)
+# Each range's root walks in here: not only the host's root.
+chmod 755 "$work"
+holders=()
+trap 'kill -KILL "${holders[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+
+# The image: a static busybox and a file only root may read.
+mkdir -p "$work/tree/bin" "$work/tree/etc"
+cp "$(command -v busybox)" "$work/tree/bin/busybox"
+echo "root only" >"$work/tree/etc/secret"
+chmod 600 "$work/tree/etc/secret"
+cat >"$work/shared.yml" <<'YAML'
+name: shared
+services:
+  - name: a
+    image: dir:tree
+    command: [/bin/busybox, sleep, "1000"]
+  - name: b
+    image: dir:tree
+    command: [/bin/busybox, sleep, "1000"]
+YAML
+
+# ---- the builder ----
+build() { SOURCE_DATE_EPOCH=1700000000 "$BULKHEAD" build -q "$work/shared.yml" -o "$work/$1" 2>&1; }
+check "the appliance builds" quietly build one
+listing=$(zcat "$work/one/initrd.img" | cpio -t --quiet 2>/dev/null)
+erofs_files=$(grep -c '^containers/images/[0-9]*\.erofs$' <<<"$listing")
+if [ "$erofs_files" -eq 0 ] && ! jq -e '.services[0].userns_size' <(zcat "$work/one/initrd.img" |
+  cpio -i --to-stdout --quiet etc/bulkhead/appliance.json 2>/dev/null) >/dev/null; then
+  echo "# the builder gives these containers no user namespace yet: plain sharing, no erofs image"
+  ok "# SKIP one erofs copy: containers have no user namespace ranges in this build"
+else
+  check "the initrd holds one erofs image" [ "$erofs_files" -eq 1 ]
+  check "and no copy of the image in either bundle" \
+    bash -c '! grep -E "^containers/services/(a|b)/rootfs/." <<<"$1"' _ "$listing"
+  check "each bundle has its own rootfs mount point" \
+    bash -c 'grep -qx containers/services/a/rootfs <<<"$1" && grep -qx containers/services/b/rootfs <<<"$1"' _ "$listing"
+  shared=$(zcat "$work/one/initrd.img" | cpio -i --to-stdout --quiet etc/bulkhead/appliance.json 2>/dev/null |
+    jq -c '[.services[].shared_image]')
+  check "appliance.json: both mount shared image 0 ($shared)" [ "$shared" = "[0,0]" ]
+  check "a second build makes a byte-identical initrd.img" \
+    bash -c 'build() { SOURCE_DATE_EPOCH=1700000000 "$1" build -q "$2" -o "$3"; }; build "$@" >/dev/null 2>&1 &&
+      cmp -s "$3/initrd.img" "$4/initrd.img"' _ "$BULKHEAD" "$work/shared.yml" "$work/two" "$work/one"
+  (cd "$work" && zcat one/initrd.img | cpio -id --quiet containers/images/0.erofs 2>/dev/null)
+  cp "$work/containers/images/0.erofs" "$work/image.erofs"
+fi
+# Without the builder's image, one packed the way it packs them.
+[ -f "$work/image.erofs" ] || mkfs.erofs --quiet -x-1 -T0 "$work/image.erofs" "$work/tree" >/dev/null
+
+# ---- the init's mounts ----
+# Two user namespaces, as the init makes them: ids 0..65535 at 100000 and 165536.
+for base in 100000 165536; do
+  unshare -U sleep 1000 &
+  holders+=($!)
+done
+unshared() { [ "$(readlink "/proc/$1/ns/user")" != "$(readlink /proc/self/ns/user)" ]; }
+for i in 0 1; do
+  wait_for "the holder's user namespace" 60 unshared "${holders[$i]}"
+  base=$((100000 + 65536 * i))
+  echo "0 $base 65536" >"/proc/${holders[$i]}/uid_map"
+  echo "0 $base 65536" >"/proc/${holders[$i]}/gid_map"
+done
+A=${holders[0]} B=${holders[1]}
+
+# All in one private mount namespace: the image once, a clone for each.
+mkdir -p "$work/image" "$work/a" "$work/b"
+cat >"$work/mounts.sh" <<EOF
+cd "$work"
+"$DRIVER" mount image.erofs image || exit 1
+"$DRIVER" attach image /proc/$A/ns/user a || exit 1
+"$DRIVER" attach image /proc/$B/ns/user b || exit 1
+as_root_of() { local pid=\$1; shift; nsenter -U -t "\$pid" -S 0 -G 0 "\$@"; }
+echo "inside a: \$(as_root_of $A stat -c %u:%g a/bin/busybox)"
+echo "inside b: \$(as_root_of $B stat -c %u:%g b/bin/busybox)"
+echo "host a: \$(stat -c %u:%g a/bin/busybox)"
+echo "host b: \$(stat -c %u:%g b/bin/busybox)"
+echo "devices: \$(stat -c %d a/bin/busybox b/bin/busybox | sort -u | wc -l)"
+as_root_of $A a/bin/busybox sleep 1000 & sleeper=\$!
+as_root_of $B b/bin/busybox sleep 1000 & other=\$!
+up() { pgrep -P "\$1" -x busybox >/dev/null || pgrep -P "\$1" -x sleep >/dev/null; }
+for t in \$(seq 300); do up \$sleeper && up \$other && break; sleep 0.2; done
+uid_of() { awk '/^Uid:/ { print \$2 }' "/proc/\$(pgrep -P "\$1" | head -n1)/status"; }
+echo "process a: \$(uid_of \$sleeper)"
+echo "process b: \$(uid_of \$other)"
+kill \$(pgrep -P \$sleeper) \$(pgrep -P \$other) 2>/dev/null
+echo "a reads its secret: \$(as_root_of $A cat a/etc/secret 2>&1)"
+echo "b reads its secret: \$(as_root_of $B cat b/etc/secret 2>&1)"
+echo "b reads a's: \$(as_root_of $B cat a/etc/secret 2>&1)"
+echo "a writes: \$(as_root_of $A a/bin/busybox touch a/new 2>&1)"
+echo "host writes: \$(touch a/new 2>&1)"
+EOF
+unshare -m --propagation private bash "$work/mounts.sh" >"$work/facts" 2>&1
+status=$?
+check "the image mounts once and into each range" [ "$status" -eq 0 ]
+[ "$status" -eq 0 ] || diag <"$work/facts"
+fact() { sed -n "s/^$1: //p" "$work/facts"; }
+check "inside a's range /bin/busybox is 0:0 ($(fact 'inside a'))" [ "$(fact 'inside a')" = 0:0 ]
+check "inside b's range /bin/busybox is 0:0 ($(fact 'inside b'))" [ "$(fact 'inside b')" = 0:0 ]
+check "from the host a's copy is 100000:100000 ($(fact 'host a'))" [ "$(fact 'host a')" = 100000:100000 ]
+check "from the host b's copy is 165536:165536 ($(fact 'host b'))" [ "$(fact 'host b')" = 165536:165536 ]
+check "one file system backs both" [ "$(fact devices)" = 1 ]
+check "a's root runs as host uid 100000 ($(fact 'process a'))" [ "$(fact 'process a')" = 100000 ]
+check "b's root runs as host uid 165536 ($(fact 'process b'))" [ "$(fact 'process b')" = 165536 ]
+check "a's root reads the image's 0600 root file" [ "$(fact 'a reads its secret')" = "root only" ]
+check "b's root reads it too, in its own mount" [ "$(fact 'b reads its secret')" = "root only" ]
+check "b's root cannot read it through a's mount ($(fact "b reads a's"))" \
+  bash -c 'grep -q "Permission denied" <<<"$1"' _ "$(fact "b reads a's")"
+check "a write from inside fails with EROFS ($(fact 'a writes'))" \
+  bash -c 'grep -q "Read-only file system" <<<"$1"' _ "$(fact 'a writes')"
+check "a write from the host fails with EROFS too" \
+  bash -c 'grep -q "Read-only file system" <<<"$1"' _ "$(fact 'host writes')"
+check "a missing user namespace is refused with a message" \
+  bash -c 'unshare -m --propagation private bash -c "\"\$1\" mount \"\$2\" \"\$3\" && \"\$1\" attach \"\$3\" /proc/self/ns/user \"\$4\"" _ "$@" 2>&1 |
+    grep -q "mapping .* into the user namespace"' _ "$DRIVER" "$work/image.erofs" "$work/image" "$work/a"
+done_testing
