@@ -674,9 +674,11 @@ int build_appliance(const struct build_options *o, struct diag *d)
 			const struct container *c = slots[i].c;
 			human(slots[i].bytes, size, sizeof(size));
 			printf("    %-9s %s (%s, uncompressed", c->name, size, c->phase);
-			if (c->shared_image)
-				printf("; image %s in shared image %zu%s", c->image, c->shared_image - 1,
-				       slots[i].shares ? "" : ", stored here");
+			if (c->shared_image && !slots[i].shares)
+				printf("; image %s stored once, as erofs image %zu", c->image, c->shared_image - 1);
+			else if (c->shared_image)
+				printf("; image %s shared with %s (erofs image %zu)", c->image, slots[i].shares->c->name,
+				       c->shared_image - 1);
 			else if (slots[i].shares)
 				printf("; image %s shared with %s", c->image, slots[i].shares->c->name);
 			printf(")\n");
@@ -687,8 +689,8 @@ int build_appliance(const struct build_options *o, struct diag *d)
 			printf("  %zu read-only container%s use%s the rootfs of an earlier one with the same image\n", shared,
 			       shared == 1 ? "" : "s", shared == 1 ? "s" : "");
 		if (shared_images)
-			printf("  %zu read-only containers mount %zu shared image%s, each stored once (erofs) and seen "
-			       "through each container's own id mapping\n",
+			printf("  %zu read-only containers mount %zu shared image%s (erofs, stored once), each through its "
+			       "own id mapping\n",
 			       mounting, shared_images, shared_images == 1 ? "" : "s");
 	}
 out:

@@ -59,7 +59,10 @@ size_t shared_images_plan(struct manifest *m)
 		if (!mounts_shared_image(all[i]))
 			continue;
 		for (size_t j = 0; j < i; j++)
-			if (leader[j] == j && mounts_shared_image(all[j]) && same_image(all[j], all[i])) {
+			/* A receiver of secrets has /run/secrets in its image: the
+			 * docs promise the others none. */
+			if (leader[j] == j && mounts_shared_image(all[j]) && same_image(all[j], all[i]) &&
+			    !all[j]->n_secrets == !all[i]->n_secrets) {
 				leader[i] = j;
 				break;
 			}
