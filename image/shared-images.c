@@ -297,8 +297,12 @@ int shared_image_write(struct initrd *w, const struct manifest *m, const struct 
 	snprintf(epoch, sizeof(epoch), "-T%lld", source_date ? strtoll(source_date, NULL, 10) : 0LL);
 	char uuid_arg[48];
 	snprintf(uuid_arg, sizeof(uuid_arg), "-U%s", uuid);
-	const char *argv[] = { "mkfs.erofs", "--quiet", "-x-1", epoch, uuid_arg, geteuid() ? "--all-root" : erofs,
-			       geteuid() ? erofs : root, geteuid() ? root : NULL, NULL };
+	const char *argv[9] = { "mkfs.erofs", "--quiet", "-x-1", epoch, uuid_arg };
+	size_t k = 5;
+	if (geteuid() != 0)
+		argv[k++] = "--all-root";
+	argv[k++] = erofs;
+	argv[k++] = root;
 	if (run_tool(argv, NULL, NULL, "erofs-utils", d) < 0)
 		goto out;
 	snprintf(entry, sizeof(entry), SHARED_IMAGES_ENTRY "/%zu.erofs", n);
