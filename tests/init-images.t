@@ -133,4 +133,37 @@ check "a write from the host fails with EROFS too" \
 check "a missing user namespace is refused with a message" \
   bash -c 'unshare -m --propagation private bash -c "\"\$1\" mount \"\$2\" \"\$3\" && \"\$1\" attach \"\$3\" /proc/self/ns/user \"\$4\"" _ "$@" 2>&1 |
     grep -q "mapping .* into the user namespace"' _ "$DRIVER" "$work/image.erofs" "$work/image" "$work/a"
+
+# ---- the init: an image it cannot mount stops that container only ----
+# A built appliance whose first service is told (by an edited
+# appliance.json) to mount a shared image the initrd lacks.
+cat >"$work/missing.yml" <<'YAML'
+name: missing
+services:
+  - name: broken
+    image: busybox
+    command: "echo never"
+  - name: survivor
+    image: busybox
+    command: "echo still here"
+YAML
+"$BULKHEAD" build -q "$work/missing.yml" -o "$work/missing"
+root=$work/missing.root
+mkdir -p "$root" && (cd "$root" && zcat "$work/missing/initrd.img" | cpio -id --quiet 2>/dev/null)
+json=$root/etc/bulkhead/appliance.json
+jq -c '.services[0] += {"userns_base": 100000, "userns_size": 65536, "shared_image": 0}' "$json" >"$json.new" &&
+  mv "$json.new" "$json"
+rm -rf "$root/containers/images"
+boot_log=$work/missing.console
+boot_start=$(date +%s.%N)
+timeout -s KILL 120 unshare --pid --fork --mount --root="$root" /init >"$boot_log" 2>&1 &
+boot_pid=$!
+wait_boot
+check "the appliance ends by itself (status $boot_status, in $boot_seconds s)" test "$boot_status" -ne 137
+check "the boot says why the image is not there" grep -q 'broken: will not start: ' "$boot_log"
+check "its start fails with a message" \
+  grep -q 'broken: cannot start: its shared image is not on its rootfs' "$boot_log"
+check "  ... and it never ran" bash -c '! grep -q "^\[broken\] never" "$1"' _ "$boot_log"
+check "the other container ran to its end" grep -q '^\[survivor\] still here$' "$boot_log"
+console_on_failure
 done_testing
