@@ -145,6 +145,7 @@ services:
     command: "echo never"
   - name: survivor
     image: busybox
+    readonly: false # its own rootfs, never the shared image
     command: "echo still here"
 YAML
 "$BULKHEAD" build -q "$work/missing.yml" -o "$work/missing"
