@@ -10,7 +10,12 @@
 # as PID 1): inside each range the files are root's, from the host they
 # are the range's base, one file system backs both, a 0600 root file is
 # read by each container's root and refused to the other range's root,
-# and writes fail with EROFS.
+# and writes fail with EROFS. Then bulkhead-runtime starts a container as
+# the init does, joining a range's user namespace by path, on such a clone:
+# from inside, 0:0, the root-only file, EROFS and its uid_map; from the
+# host, its process's uid is the range's base. And the init itself, as PID
+# 1 here: an image it cannot mount keeps that container, and only it, from
+# starting.
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" -eq 0 ] || skip_all "needs root to mount and to make user namespaces"
 command -v mkfs.erofs >/dev/null || skip_all "mkfs.erofs is not installed (make deps installs erofs-utils)"
@@ -18,6 +23,7 @@ command -v nsenter >/dev/null || skip_all "nsenter is not installed"
 [ -e /dev/loop-control ] || skip_all "no /dev/loop-control: this host has no loop devices"
 grep -qw erofs /proc/filesystems || modprobe erofs 2>/dev/null || skip_all "this host's kernel has no erofs"
 DRIVER=$BUILD/tests/helpers/images-driver
+RUNTIME=$BUILD/bin/bulkhead-runtime
 [ -x "$DRIVER" ] || skip_all "no $DRIVER (make $DRIVER)"
 work=$(mktemp -d)
 # Each range's root walks in here: not only the host's root.
@@ -25,8 +31,9 @@ chmod 755 "$work"
 holders=()
 trap 'kill -KILL "${holders[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 
-# The image: a static busybox and a file only root may read.
-mkdir -p "$work/tree/bin" "$work/tree/etc"
+# The image: a static busybox and a file only root may read (and the
+# mount points the runtime needs, which the builder adds to any image).
+mkdir -p "$work/tree/bin" "$work/tree/etc" "$work/tree/proc" "$work/tree/dev" "$work/tree/sys" "$work/tree/tmp"
 cp "$(command -v busybox)" "$work/tree/bin/busybox"
 echo "root only" >"$work/tree/etc/secret"
 chmod 600 "$work/tree/etc/secret"
@@ -109,6 +116,30 @@ echo "b reads its secret: \$(as_root_of $B cat b/etc/secret 2>&1)"
 echo "b reads a's: \$(as_root_of $B cat a/etc/secret 2>&1)"
 echo "a writes: \$(as_root_of $A a/bin/busybox touch a/new 2>&1)"
 echo "host writes: \$(touch a/new 2>&1)"
+# The runtime, as the init starts a container: joins a's user namespace by
+# path and pivots into a third clone, read-only.
+# cgroup2 there (the host may be hybrid), unless it is already.
+mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null || [ "\$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ] || exit 1
+mkdir -p bundle/rootfs state
+"$DRIVER" attach image /proc/$A/ns/user bundle/rootfs || exit 1
+(cd bundle && "$RUNTIME" spec) || exit 1
+jq --arg ns /proc/$A/ns/user --arg script "\$(cat report.sh)" '.root.readonly = true | .process.terminal = false |
+  .linux.namespaces += [{"type": "user", "path": \$ns}] | .process.args = ["/bin/busybox", "sh", "-c", \$script]' \
+  bundle/config.json >bundle/edited.json && mv bundle/edited.json bundle/config.json
+"$RUNTIME" --root state run -d -b bundle shared >runtime.out 2>&1 || { cat runtime.out; exit 1; }
+for t in \$(seq 300); do grep -q '^map' runtime.out && break; sleep 0.2; done
+pid=\$("$RUNTIME" --root state state shared | jq .pid)
+echo "runtime process: \$(awk '/^Uid:/ { print \$2 }' /proc/\$pid/status)"
+"$RUNTIME" --root state delete --force shared
+sed 's/^/runtime /' runtime.out
+EOF
+# What the runtime's container says of itself, from inside.
+cat >"$work/report.sh" <<'EOF'
+echo "owner: $(stat -c %u:%g /bin/busybox)"
+echo "secret: $(cat /etc/secret)"
+echo "write: $(touch /new 2>&1)"
+echo "map: $(tr -s ' ' </proc/self/uid_map | sed 's/^ //')"
+exec sleep 1000
 EOF
 unshare -m --propagation private bash "$work/mounts.sh" >"$work/facts" 2>&1
 status=$?
@@ -130,6 +161,13 @@ check "a write from inside fails with EROFS ($(fact 'a writes'))" \
   bash -c 'grep -q "Read-only file system" <<<"$1"' _ "$(fact 'a writes')"
 check "a write from the host fails with EROFS too" \
   bash -c 'grep -q "Read-only file system" <<<"$1"' _ "$(fact 'host writes')"
+check "the runtime's container, in a's range, sees /bin/busybox as 0:0 ($(fact 'runtime owner'))" \
+  [ "$(fact 'runtime owner')" = 0:0 ]
+check "  ... reads the root-only file" [ "$(fact 'runtime secret')" = "root only" ]
+check "  ... cannot write its root ($(fact 'runtime write'))" \
+  bash -c 'grep -q "Read-only file system" <<<"$1"' _ "$(fact 'runtime write')"
+check "  ... shows its range in /proc/self/uid_map ($(fact 'runtime map'))" [ "$(fact 'runtime map')" = "0 100000 65536" ]
+check "  ... and runs as host uid 100000 ($(fact 'runtime process'))" [ "$(fact 'runtime process')" = 100000 ]
 check "a missing user namespace is refused with a message" \
   bash -c 'unshare -m --propagation private bash -c "\"\$1\" mount \"\$2\" \"\$3\" && \"\$1\" attach \"\$3\" /proc/self/ns/user \"\$4\"" _ "$@" 2>&1 |
     grep -q "mapping .* into the user namespace"' _ "$DRIVER" "$work/image.erofs" "$work/image" "$work/a"
