@@ -81,13 +81,17 @@ busybox_boot() { # DIR -> console on stdout
 
 # The same image as PID 1 of a new pid and mount namespace here: no
 # kernel boot, no emulation. ARGS reach the init as its kernel options would.
+# Its root by pivot_root, as on a machine (tests/lib.sh's boot_host): a
+# chrooted init could make no user namespace.
 native_boot() { # DIR ARGS... -> console on stdout
   local dir=$1 root=$1.root
   shift
-  rm -rf "$root" && mkdir -p "$root"
+  rm -rf "$root" && mkdir -p "$root/.old"
   (cd "$root" && zcat "$dir/initrd.img" | cpio -id --quiet 2>/dev/null)
   # busybox's poweroff ends its pid namespace with a kill: not a failure.
-  timeout 600 unshare --pid --fork --mount --root="$root" /init "$@" </dev/null 2>&1 || true
+  timeout 600 unshare --pid --fork --mount --propagation private sh -c \
+    'r=$1; shift; mount --bind "$r" "$r" && cd "$r" && pivot_root . .old && /.old/bin/busybox umount -l /.old && exec /init "$@"' \
+    sh "$root" "$@" </dev/null 2>&1 || true
 }
 
 row() { # N INIT WHERE US RSS

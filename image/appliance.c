@@ -127,13 +127,21 @@ static json_t *disks_json(const struct manifest *m)
 	size_t counts[3] = { m->n_onboot, m->n_services, m->n_onshutdown };
 
 	for (size_t d = 0; d < m->n_disks; d++) {
-		json_t *dirs = json_array();
+		json_t *dirs = json_array(), *owners = json_array();
 		for (int l = 0; l < 3; l++)
 			for (size_t i = 0; i < counts[l]; i++)
-				for (size_t v = 0; v < lists[l][i].n_volumes; v++)
-					if (strcmp(lists[l][i].volumes[v].disk, m->disks[d].label) == 0)
-						json_array_append_new(dirs, json_string(lists[l][i].volumes[v].sub));
-		json_array_append_new(disks, json_pack("{s:s, s:o}", AJ_DISK_LABEL, m->disks[d].label, AJ_DISK_DIRS, dirs));
+				for (size_t v = 0; v < lists[l][i].n_volumes; v++) {
+					const struct container *c = &lists[l][i];
+					if (strcmp(c->volumes[v].disk, m->disks[d].label) != 0)
+						continue;
+					json_array_append_new(dirs, json_string(c->volumes[v].sub));
+					/* Its writer's root owns it; a reader changes nothing. */
+					bool owns = !c->volumes[v].readonly && c->userns.size;
+					json_array_append_new(owners, json_pack("[I, I]", (json_int_t)(owns ? c->userns.base : 0),
+										(json_int_t)(owns ? c->userns.size : 0)));
+				}
+		json_array_append_new(disks, json_pack("{s:s, s:o, s:o}", AJ_DISK_LABEL, m->disks[d].label, AJ_DISK_DIRS,
+						       dirs, AJ_DISK_DIR_OWNERS, owners));
 	}
 	return disks;
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "image.h"
+#include "signature.h"
 
 /* Written into every appliance; its presence marks a directory as ours. */
 #define CMDLINE_FILE "cmdline"
@@ -308,16 +309,17 @@ static bool may_share(const struct container *c)
 	return c->readonly && c->n_files == 0;
 }
 
-/* A and B use one copy: the same erofs image (shared-images.c), or,
- * without user namespaces, the same rootfs in the initrd, whose owners
- * are the image's own. */
+/* A and B use one copy: the same erofs image (shared-images.c), or, in
+ * one user range (or none), the same rootfs in the initrd, owned by that
+ * range. */
 static bool same_copy(const struct container *a, const struct container *b)
 {
 	if (a->shared_image || b->shared_image)
 		return a->shared_image == b->shared_image;
 	/* A receiver of secrets gets /run/secrets made in its rootfs at
-	 * start: shared only with another receiver. */
-	return !a->userns.size && !b->userns.size && !a->n_secrets == !b->n_secrets;
+	 * start: shared only with another receiver. Its files have the
+	 * owners of one user range. */
+	return !a->n_secrets == !b->n_secrets && a->userns.base == b->userns.base && a->userns.size == b->userns.size;
 }
 
 static void share_images(struct slot *slots, size_t n)
@@ -410,10 +412,14 @@ static int write_container(struct initrd *w, const struct manifest *m, struct sl
 				 (c->user ? c->user_line : c->name_line) + 1, (c->user ? c->user_column : c->name_column) + 1,
 				 c->name, inner);
 	}
+	if (userns_check_ids(manifest, c, d) < 0)
+		return -1;
 	r = write_bundle_config(w, manifest, c, dir, root[0] ? root : NULL, d);
-	/* A shared image: written once, and mounted on an empty rootfs. */
+	/* A shared image: written once with the image's own ids (the init
+	 * maps them into each range), and mounted on an empty rootfs. */
 	if (r == 0 && c->shared_image && !s->shares)
 		r = shared_image_write(w, m, c, t, unpacked, &s->drops, scratch, d);
+	initrd_id_shift(w, c->userns.base, c->userns.size);
 	if (r == 0 && c->shared_image)
 		r = initrd_dir(w, path, 0755, d);
 	else if (r == 0 && !s->shares)
@@ -427,6 +433,7 @@ static int write_container(struct initrd *w, const struct manifest *m, struct sl
 				"time (in /tmp)\n", c->name, s->drops.others, s->drops.others == 1 ? "" : "s");
 	if (r == 0)
 		r = rootfs_write_files(w, path, c, d);
+	initrd_id_shift(w, 0, 0);
 	s->bytes = initrd_bytes(w) - before;
 	/* A message that points into the manifest names the container itself. */
 	if (r < 0 && strncmp(d->msg, manifest, strlen(manifest)) != 0)
@@ -574,6 +581,8 @@ int build_appliance(const struct build_options *o, struct diag *d)
 	say(&p, "reading %s", o->manifest);
 	if (manifest_load_in(o->manifest, o->context, &m, d) < 0)
 		return -1;
+	if (signatures_verify(&m, o->require_signatures, d) < 0) /* before anything is written */
+		goto out;
 	if (check_tools(&o->tools, d) < 0 || choose_kernel(&m, &o->tools, &kernel, d) < 0)
 		goto out;
 	if (o->format != FORMAT_KERNEL_INITRD && !disk_kernel_has_efi_stub(kernel.image)) {

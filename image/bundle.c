@@ -91,6 +91,29 @@ static void apply_volumes(json_t *config, const struct container *c)
 	}
 }
 
+/* The user namespace the init made for it (USERNS_DIR/NAME, its range
+ * mapped), joined first so that it owns every namespace made after. sysfs
+ * mounts only for the owner of the network namespace: with network: host
+ * (the VM's) the VM's /sys is bound read-only instead, as podman does. */
+static void apply_userns(json_t *config, const struct container *c)
+{
+	char path[256];
+	json_t *m;
+	size_t i;
+
+	if (!c->userns.size)
+		return;
+	snprintf(path, sizeof(path), USERNS_DIR "/%s", c->name);
+	json_array_insert_new(json_object_get(json_object_get(config, "linux"), "namespaces"), 0,
+			      json_pack("{s:s, s:s}", "type", "user", "path", path));
+	json_array_foreach(json_object_get(config, "mounts"), i, m)
+		if (c->host_network && strcmp(json_string_value(json_object_get(m, "destination")), "/sys") == 0)
+			json_array_set_new(json_object_get(config, "mounts"), i,
+					   json_pack("{s:s, s:s, s:s, s:[s, s, s, s, s]}", "destination", "/sys", "type",
+						     "bind", "source", "/sys", "options", "rbind", "ro", "nosuid", "nodev",
+						     "noexec"));
+}
+
 /* network: host drops the network namespace: the container shares the
  * init's, with its loopback. spec.c has the one list of namespaces. A
  * container on networks joins the namespace the init made for it, with its
@@ -103,6 +126,7 @@ static void apply_network(json_t *config, const struct container *c)
 	size_t i;
 
 	bh_spec_namespaces(config, bh_spec_namespace_flags(c->host_network));
+	apply_userns(config, c);
 	if (!c->n_links)
 		return;
 	json_array_foreach(json_object_get(json_object_get(config, "linux"), "namespaces"), i, ns)

@@ -107,6 +107,10 @@ int initrd_device(struct initrd *w, const char *path, mode_t mode, unsigned majo
 		  struct diag *d);
 /* Sets the owner of the entries that follow (default 0:0). */
 void initrd_owner(struct initrd *w, uid_t uid, gid_t gid);
+/* From now on every owner is shifted into the user range BASE..BASE+SIZE-1
+ * (a container's rootfs, written as its user namespace sees it: its root is
+ * BASE outside); SIZE 0 ends it. */
+void initrd_id_shift(struct initrd *w, uint32_t base, uint32_t size);
 bool initrd_has(struct initrd *w, const char *path);
 /* Bytes of archive written so far, before compression. */
 long long initrd_bytes(struct initrd *w);
@@ -159,6 +163,13 @@ int oci_inspect(enum image_kind kind, const char *path, const char *ref, char **
  * empty directory DIRFD. Refuses any layer whose digest does not match
  * before a byte of it is used. */
 int oci_unpack(const struct container *c, int dirfd, struct diag *d);
+/* The cosign signature kept in the OCI layout at PATH beside the image
+ * DIGEST, by cosign's convention: the tag sha256-HEX.sig names a manifest
+ * whose first layer is the simple-signing payload (checked against its
+ * digest; into PAYLOAD, LEN bytes) and carries the base64 signature in its
+ * annotation dev.cosignproject.cosign/signature (into SIGNATURE). */
+int oci_cosign_signature(const char *path, const char *digest, char **payload, size_t *len, char **signature,
+			 struct diag *d);
 
 /* ---- unpack.c: tar streams into a directory, confined to it ---- */
 /* A reader for any tar (or other archive libarchive knows), compressed
@@ -233,8 +244,9 @@ int rootfs_write_files(struct initrd *w, const char *prefix, const struct contai
 bool same_image(const struct container *a, const struct container *b);
 /* Sets each container's shared_image: N (from 1) for every read-only
  * container with a user namespace and no files: whose image two or more
- * such containers use, numbered in image order; 0 for the others. Returns
- * how many shared images there are. */
+ * such containers in more than one range use (receivers of secrets apart),
+ * numbered in image order; 0 for the others. Returns how many shared
+ * images there are. */
 size_t shared_images_plan(struct manifest *m);
 /* Writes LEADER's image (the first of its group; UNPACKED as for
  * rootfs_write, DROPS counting what it leaves out) into W as
@@ -297,6 +309,7 @@ struct build_options {
 	const char *context; /* --context: the build context (NULL: the manifest's directory) */
 	const char *output;
 	bool quiet;
+	bool require_signatures; /* --require-signatures: every archive image is signed (signature.c) */
 	int format; /* FORMAT_* */
 	struct tools tools;
 };

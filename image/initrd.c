@@ -22,6 +22,7 @@ struct initrd {
 	unsigned ino;
 	uid_t uid;
 	gid_t gid;
+	uint32_t shift_base, shift_size; /* initrd_id_shift's range; size 0: none */
 	long long data_pages; /* file data once unpacked, in pages */
 	char **dirs; /* directories already written, to add missing parents once */
 	size_t n_dirs, cap_dirs;
@@ -61,6 +62,22 @@ void initrd_owner(struct initrd *w, uid_t uid, gid_t gid)
 	w->gid = gid;
 }
 
+void initrd_id_shift(struct initrd *w, uint32_t base, uint32_t size)
+{
+	w->shift_base = base;
+	w->shift_size = size;
+}
+
+/* An id of the image as the VM sees it in the range: ID inside is BASE+ID
+ * outside; one past the range is unmapped there, and is written as the
+ * VM's nobody, which the container sees as its overflow id too. */
+static unsigned shifted(const struct initrd *w, unsigned id)
+{
+	if (!w->shift_size)
+		return id;
+	return id < w->shift_size ? w->shift_base + id : 65534;
+}
+
 bool initrd_has(struct initrd *w, const char *path)
 {
 	for (size_t i = w->n_dirs; i > 0; i--)
@@ -94,8 +111,8 @@ static struct archive_entry *new_entry(struct initrd *w, const char *path, mode_
 	archive_entry_set_pathname(e, path);
 	archive_entry_set_filetype(e, type);
 	archive_entry_set_perm(e, mode & 07777);
-	archive_entry_set_uid(e, w->uid);
-	archive_entry_set_gid(e, w->gid);
+	archive_entry_set_uid(e, shifted(w, w->uid));
+	archive_entry_set_gid(e, shifted(w, w->gid));
 	archive_entry_set_mtime(e, w->mtime, 0);
 	archive_entry_set_nlink(e, type == AE_IFDIR ? 2 : 1);
 	archive_entry_set_ino(e, ++w->ino);

@@ -39,6 +39,10 @@ static const char usage[] =
 	"                           Relative paths still start from MANIFEST's directory.\n"
 	"                           The builder's own files (--init, --kernel, --busybox,\n"
 	"                           kernel: debian and minimal) are not the manifest's.\n"
+	"        --require-signatures  every oci: and docker-archive: image must have a\n"
+	"                           signature: that verifies (cosign-style ECDSA P-256 or\n"
+	"                           OpenPGP, checked offline); an unsigned one fails the\n"
+	"                           build (a signature: given is always checked)\n"
 	"        -q, --quiet        print nothing but errors\n"
 	"        --init PATH        the static init (default: bulkhead-init beside this program)\n"
 	"        --kernel PATH      boot this kernel whatever the manifest's kernel: says;\n"
@@ -183,6 +187,7 @@ static int cmd_build(int argc, char **argv)
 		{ "init", required_argument, NULL, 'I' },   { "kernel", required_argument, NULL, 'K' },
 		{ "busybox", required_argument, NULL, 'B' }, { "format", required_argument, NULL, 'f' },
 		{ "context", required_argument, NULL, 'c' }, { "help", no_argument, NULL, 'h' },
+		{ "require-signatures", no_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct build_options o = { 0 };
@@ -194,6 +199,7 @@ static int cmd_build(int argc, char **argv)
 		switch (opt) {
 		case 'o': o.output = optarg; break;
 		case 'c': o.context = optarg; break;
+		case 'S': o.require_signatures = true; break;
 		case 'f':
 			if ((o.format = format_named(optarg)) < 0) {
 				fprintf(stderr, "bulkhead build: unknown format \"%s\"; the formats are", optarg);

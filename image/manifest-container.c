@@ -726,6 +726,8 @@ static const struct mf_key_handler container_keys[] = {
 	{ "secrets", mf_container_secrets },
 	{ "healthcheck", mf_container_healthcheck },
 	{ "init", mf_container_init }, { "on_exit", mf_container_on_exit },
+	{ "userns", mf_container_userns },
+	{ "signature", mf_container_signature },
 };
 
 /* Keys that only make sense for a supervised service. */

@@ -122,6 +122,17 @@ int mf_resolve_health(struct mf_parse *p, struct manifest *m);
 int mf_secrets(struct mf_parse *p, yaml_node_t *v, void *target);
 int mf_container_secrets(struct mf_parse *p, yaml_node_t *v, void *target);
 int mf_resolve_secrets(struct mf_parse *p, struct manifest *m);
+
+/* manifest-userns.c: a container's userns: key (TARGET is the container),
+ * and, once every container is read, the ranges: auto ones given, overlaps
+ * and what a user namespace cannot give refused. */
+int mf_container_userns(struct mf_parse *p, yaml_node_t *v, void *target);
+int mf_resolve_userns(struct mf_parse *p, struct manifest *m);
 void mf_free_secrets(struct manifest *m);
+
+/* manifest-signature.c: a container's signature: key (TARGET is the
+ * container), and what it holds freed. */
+int mf_container_signature(struct mf_parse *p, yaml_node_t *v, void *target);
+void mf_free_signature(struct image_signature *s);
 
 #endif

@@ -452,6 +452,8 @@ int manifest_load_in(const char *path, const char *context, struct manifest *m, 
 	if (r >= 0)
 		r = check_volumes(&p, m);
 	if (r >= 0)
+		r = mf_resolve_userns(&p, m);
+	if (r >= 0)
 		r = mf_resolve_networks(&p, m);
 	if (r >= 0)
 		r = mf_resolve_secrets(&p, m);
@@ -477,6 +479,7 @@ static void free_containers(struct container *list, size_t n)
 		free(list[i].image_ref);
 		free(list[i].image_digest);
 		free(list[i].image_user);
+		mf_free_signature(&list[i].signature);
 		if (list[i].image_config && list[i].image_config->health)
 			health_check_free(list[i].image_config->health), free(list[i].image_config->health);
 		image_config_free(list[i].image_config);

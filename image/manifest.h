@@ -164,6 +164,19 @@ struct health_check {
 	size_t line, column;       /* where it stands: the image's takes the container's */
 };
 
+/* signature: proof of where an archive image comes from, read by
+ * image/manifest-signature.c and checked at build time by image/signature.c. */
+struct signature_input {
+	char *given;             /* as the manifest wrote it, for messages */
+	char *path;              /* the host file, beneath the build context */
+	size_t line, column;     /* 1-based, where its value stands */
+};
+struct image_signature {
+	bool given;
+	struct signature_input key, payload, signature;
+	size_t line, column;     /* 1-based, where signature: stands */
+};
+
 struct container {
 	char *name;
 	size_t name_line, name_column; /* where the name stands, for later errors */
@@ -180,6 +193,7 @@ struct container {
 	 * lookup live in a separate field (user), which takes precedence. */
 	char *image_user;
 	struct image_config *image_config; /* between c_image and add_container only */
+	struct image_signature signature;  /* signature: (image/manifest-signature.c) */
 	char **command;      /* NULL-terminated */
 	size_t command_line, command_column; /* where command: stands, for the build's exec checks (0: not given) */
 	char **env;          /* NULL-terminated "KEY=value" */
@@ -238,6 +252,7 @@ struct container {
 	 * userns_assign once every container is known. */
 	struct {
 		uint32_t base, size;
+		bool off;             /* userns: off */
 		bool given;           /* an explicit {base, size} */
 		size_t line, column;  /* where userns: stands (0: not given) */
 	} userns;
@@ -283,6 +298,10 @@ struct manifest {
 int manifest_load_in(const char *path, const char *context, struct manifest *m, struct diag *diag);
 int manifest_load(const char *path, struct manifest *m, struct diag *diag);
 void manifest_free(struct manifest *m);
+
+/* -1 with "FILE:LINE:COL: ..." when C runs as an id past its user range
+ * (known once its image resolved its user: image/manifest-userns.c). */
+int userns_check_ids(const char *manifest, const struct container *c, struct diag *d);
 
 /* init: true under a seccomp filter (image/manifest-lifecycle.c): -1 with
  * "FILE:LINE:COL: ..." when CONFIG_JSON's linux.seccomp refuses a call the

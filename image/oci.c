@@ -247,25 +247,25 @@ static int blob_check(struct blob *b, const char *what, const char *digest, json
 	return 0;
 }
 
-/* Reads NAME as JSON, checked against DIGEST (NULL: not named by one). */
-static json_t *read_json(const struct layout *l, const char *name, const char *digest, json_int_t size,
-			 struct diag *d)
+/* Reads NAME whole (at most JSON_MAX bytes), checked against DIGEST (NULL:
+ * not named by one); NUL-terminated, its length in LEN. */
+static char *read_blob(const struct layout *l, const char *name, const char *digest, json_int_t size, size_t *len,
+		       struct diag *d)
 {
 	struct blob b;
-	char *text = NULL;
-	size_t len = 0;
+	char *text = NULL, *grown = NULL;
 	const void *data;
 	la_ssize_t n;
-	json_t *json = NULL;
-	char *grown = NULL;
+	bool good = false;
 
+	*len = 0;
 	if (blob_open(l, name, &b, d) < 0)
 		return NULL;
-	while ((n = blob_read(NULL, &b, &data)) > 0 && len + (size_t)n <= JSON_MAX &&
-	       (grown = realloc(text, len + (size_t)n + 1))) {
+	while ((n = blob_read(NULL, &b, &data)) > 0 && *len + (size_t)n <= JSON_MAX &&
+	       (grown = realloc(text, *len + (size_t)n + 1))) {
 		text = grown;
-		memcpy(text + len, data, (size_t)n);
-		len += (size_t)n;
+		memcpy(text + *len, data, (size_t)n);
+		*len += (size_t)n;
 	}
 	if (n > 0 && !grown)
 		diag_fail(d, "out of memory");
@@ -273,12 +273,30 @@ static json_t *read_json(const struct layout *l, const char *name, const char *d
 		diag_fail(d, "%s: larger than the %d MiB a JSON file of an image may be", name, JSON_MAX >> 20);
 	else if (n < 0)
 		diag_fail(d, "%s: %s", name, b.fd >= 0 ? strerror(errno) : archive_error_string(b.outer));
-	else if (!digest || blob_check(&b, name, digest, size, d) == 0) {
-		json_error_t err;
-		if (!(json = json_loadb(text ? text : "", len, 0, &err)))
-			diag_fail(d, "%s: invalid JSON at line %d: %s", name, err.line, err.text);
-	}
+	else if (!text && !(text = calloc(1, 1)))
+		diag_fail(d, "out of memory");
+	else
+		good = !digest || blob_check(&b, name, digest, size, d) == 0;
 	blob_close(&b);
+	if (!good) {
+		free(text);
+		return NULL;
+	}
+	text[*len] = '\0';
+	return text;
+}
+
+/* Reads NAME as JSON, checked against DIGEST (NULL: not named by one). */
+static json_t *read_json(const struct layout *l, const char *name, const char *digest, json_int_t size,
+			 struct diag *d)
+{
+	size_t len;
+	char *text = read_blob(l, name, digest, size, &len, d);
+	json_t *json = NULL;
+	json_error_t err;
+
+	if (text && !(json = json_loadb(text, len, 0, &err)))
+		diag_fail(d, "%s: invalid JSON at line %d: %s", name, err.line, err.text);
 	free(text);
 	return json;
 }
@@ -556,7 +574,8 @@ static int docker_resolve(struct image *img, const char *ref, struct diag *d)
 
 /* ---- both ---- */
 
-static int resolve(enum image_kind kind, const char *path, const char *ref, struct image *img, struct diag *d)
+/* Opens the layout or archive at PATH into IMG, beneath the build context. */
+static int layout_open(const char *path, struct image *img, struct diag *d)
 {
 	struct stat st;
 
@@ -573,7 +592,62 @@ static int resolve(enum image_kind kind, const char *path, const char *ref, stru
 	if (fd < 0)
 		return diag_fail(d, "%s: %s", path, input_strerror(-fd));
 	*(S_ISDIR(st.st_mode) ? &img->layout.dirfd : &img->layout.archive) = fd;
+	return 0;
+}
+
+static int resolve(enum image_kind kind, const char *path, const char *ref, struct image *img, struct diag *d)
+{
+	if (layout_open(path, img, d) < 0)
+		return -1;
 	return kind == IMAGE_OCI ? oci_resolve(img, ref, d) : docker_resolve(img, ref, d);
+}
+
+#define COSIGN_PAYLOAD_TYPE "application/vnd.dev.cosign.simplesigning.v1+json"
+#define COSIGN_SIGNATURE_ANNOTATION "dev.cosignproject.cosign/signature"
+
+int oci_cosign_signature(const char *path, const char *digest, char **payload, size_t *len, char **signature,
+			 struct diag *d)
+{
+	struct image img;
+	struct descriptor m, l;
+	char tag[96], name[PATH_MAX];
+	json_t *index = NULL, *chosen, *sig_manifest = NULL, *layer;
+	int r = -1;
+
+	*payload = *signature = NULL;
+	if (!digest_hex(digest, d))
+		return -1;
+	snprintf(tag, sizeof(tag), "sha256-%s.sig", digest + strlen("sha256:"));
+	if (layout_open(path, &img, d) < 0 || !(index = read_json(&img.layout, "index.json", NULL, -1, d)))
+		goto out;
+	if (!(chosen = oci_choose(index, tag, d)) || descriptor(chosen, "the signature's entry in index.json", &m, d) < 0 ||
+	    blob_name(m.digest, name, sizeof(name), d) < 0 ||
+	    !(sig_manifest = read_json(&img.layout, name, m.digest, m.size, d)))
+		goto out;
+	layer = json_array_get(json_object_get(sig_manifest, "layers"), 0);
+	json_t *annotations = json_object_get(layer, "annotations");
+	const char *b64 = json_string_value(json_object_get(annotations, COSIGN_SIGNATURE_ANNOTATION));
+	if (descriptor(layer, "the first layer of the signature's manifest", &l, d) < 0)
+		goto out;
+	if (!l.media_type || strcmp(l.media_type, COSIGN_PAYLOAD_TYPE) != 0)
+		diag_fail(d, "%s: its first layer is of media type \"%s\", not a cosign payload (%s)", tag,
+			  l.media_type ? l.media_type : "(none)", COSIGN_PAYLOAD_TYPE);
+	else if (!b64)
+		diag_fail(d, "%s: its first layer has no %s annotation", tag, COSIGN_SIGNATURE_ANNOTATION);
+	else if (!(*signature = strdup(b64)))
+		diag_fail(d, "out of memory");
+	else if (blob_name(l.digest, name, sizeof(name), d) == 0 &&
+		 (*payload = read_blob(&img.layout, name, l.digest, l.size, len, d)))
+		r = 0;
+out:
+	if (r < 0) {
+		free(*signature);
+		*signature = NULL;
+	}
+	json_decref(sig_manifest);
+	json_decref(index);
+	image_free(&img);
+	return r;
 }
 
 static int strv_from_json(json_t *array, const char *what, char ***out, struct diag *d)

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Shared images (init/contract.h): read-only containers with a user
- * namespace that use the same image share one erofs file of it. The
+/* Shared images (init/contract.h): read-only containers in different user
+ * ranges that use the same image share one erofs file of it. The
  * initramfs is a tmpfs, which Linux 6.1 cannot idmap, so one copy there
  * could be owned by one range only; an erofs image keeps the image's own
  * ids (0-based) and the init mounts it into each container through that
- * container's mapping. Containers without a user namespace share a plain
- * copy as before (build.c). */
+ * container's mapping. Containers in one range (or none) share a plain
+ * copy, owned by that range (build.c). */
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
@@ -43,6 +43,7 @@ size_t shared_images_plan(struct manifest *m)
 	struct container **all = calloc(m->n_onboot + m->n_services + m->n_onshutdown + 1, sizeof(*all));
 	size_t *leader = calloc(m->n_onboot + m->n_services + m->n_onshutdown + 1, sizeof(*leader));
 	size_t *members = calloc(m->n_onboot + m->n_services + m->n_onshutdown + 1, sizeof(*members));
+	bool *ranges_differ = calloc(m->n_onboot + m->n_services + m->n_onshutdown + 1, sizeof(*ranges_differ));
 
 	for (int l = 0; l < 3; l++)
 		for (size_t i = 0; i < counts[l]; i++) {
@@ -51,7 +52,7 @@ size_t shared_images_plan(struct manifest *m)
 				all[n++] = &lists[l][i];
 		}
 	/* Out of memory: no sharing, each its own copy (still correct). */
-	if (!all || !leader || !members)
+	if (!all || !leader || !members || !ranges_differ)
 		n = 0;
 	/* The first container of each image leads its group, in image order. */
 	for (size_t i = 0; i < n; i++) {
@@ -67,16 +68,20 @@ size_t shared_images_plan(struct manifest *m)
 				break;
 			}
 		members[leader[i]]++;
+		ranges_differ[leader[i]] |= all[i]->userns.base != all[leader[i]]->userns.base ||
+					    all[i]->userns.size != all[leader[i]]->userns.size;
 	}
-	/* Numbered by leader, so that the same manifest gives the same image. */
+	/* Numbered by leader, so that the same manifest gives the same image.
+	 * Containers all in one range share a plain copy owned by it (build.c). */
 	for (size_t i = 0; i < n; i++)
-		if (leader[i] == i && members[i] >= 2)
+		if (leader[i] == i && members[i] >= 2 && ranges_differ[i])
 			all[i]->shared_image = ++images;
 	for (size_t i = 0; i < n; i++)
 		all[i]->shared_image = all[leader[i]]->shared_image;
 	free(all);
 	free(leader);
 	free(members);
+	free(ranges_differ);
 	return images;
 }
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "appliance-json.h"
 #include "init.h"
 
 static const char *const top_keys[] = {
@@ -25,7 +26,6 @@ static const char *const container_keys[] = {
 };
 static const char *const network_keys[] = { AJ_NET_NAME, AJ_NET_BRIDGE, AJ_NET_ADDRESS, AJ_NET_PREFIX };
 static const char *const link_keys[] = { AJ_LINK_NETWORK, AJ_LINK_NAME, AJ_LINK_HOST, AJ_LINK_ADDRESS, AJ_LINK_MAC };
-static const char *const disk_keys[] = { AJ_DISK_LABEL, AJ_DISK_DIRS };
 static const char *const interface_keys[] = {
 	AJ_IF_NAME, AJ_IF_DHCP, AJ_IF_ADDRESS, AJ_IF_PREFIX, AJ_IF_GATEWAY, AJ_IF_DNS,
 };
@@ -34,7 +34,7 @@ _Static_assert(sizeof(((struct interface_spec *)0)->name) > INTERFACE_NAME_MAX, 
 _Static_assert(ARRAY_SIZE(((struct interface_spec *)0)->dns) == INTERFACE_MAX_DNS, "the dns servers fit");
 
 /* OBJ (at PATH: "" for the top level) holds only KEYS. */
-static int known_keys(json_t *obj, const char *path, const char *const *keys, size_t n, struct bh_err *err)
+int aj_known_keys(json_t *obj, const char *path, const char *const *keys, size_t n, struct bh_err *err)
 {
 	const char *key;
 	json_t *value;
@@ -66,7 +66,7 @@ static const char *type_name(json_type type)
 
 /* OBJ's KEY into *OUT: NULL when absent, else a value of TYPE, or an error
  * naming PATH.KEY. */
-static int member(json_t *obj, const char *path, const char *key, json_type type, json_t **out, struct bh_err *err)
+int aj_member(json_t *obj, const char *path, const char *key, json_type type, json_t **out, struct bh_err *err)
 {
 	*out = json_object_get(obj, key);
 	if (*out && json_typeof(*out) != type)
@@ -76,10 +76,10 @@ static int member(json_t *obj, const char *path, const char *key, json_type type
 }
 
 /* A string member, copied into *OUT (NULL when absent). */
-static int string_member(json_t *obj, const char *path, const char *key, char **out, struct bh_err *err)
+int aj_string_member(json_t *obj, const char *path, const char *key, char **out, struct bh_err *err)
 {
 	json_t *v;
-	int r = member(obj, path, key, JSON_STRING, &v, err);
+	int r = aj_member(obj, path, key, JSON_STRING, &v, err);
 
 	*out = NULL;
 	if (r < 0 || !v)
@@ -88,11 +88,11 @@ static int string_member(json_t *obj, const char *path, const char *key, char **
 }
 
 /* An integer member from MIN to MAX into *OUT (DEFAULT_VALUE when absent). */
-static int integer_member(json_t *obj, const char *path, const char *key, json_int_t min, json_int_t max,
+int aj_integer_member(json_t *obj, const char *path, const char *key, json_int_t min, json_int_t max,
 			  json_int_t default_value, json_int_t *out, struct bh_err *err)
 {
 	json_t *v;
-	int r = member(obj, path, key, JSON_INTEGER, &v, err);
+	int r = aj_member(obj, path, key, JSON_INTEGER, &v, err);
 
 	*out = default_value;
 	if (r < 0 || !v)
@@ -118,7 +118,7 @@ static bool usable_name(const char *name)
 /* A list of strings: every element must be one. A wrong-typed element is
  * an error for the whole file, never the silent end of the walk. Returns a
  * NULL-terminated copy in *out (NULL for no list), or -errno. */
-static int string_list(json_t *list, const char *what, char ***out, struct bh_err *err)
+int aj_string_list(json_t *list, const char *what, char ***out, struct bh_err *err)
 {
 	json_t *item;
 	size_t i;
@@ -147,7 +147,7 @@ static int load_health(json_t *item, const char *path, struct container_spec *sp
 static int load_on_exit(json_t *item, const char *path, struct container_spec *spec, struct bh_err *err)
 {
 	json_t *v;
-	int r = member(item, path, AJ_C_ON_EXIT, JSON_STRING, &v, err);
+	int r = aj_member(item, path, AJ_C_ON_EXIT, JSON_STRING, &v, err);
 
 	spec->on_exit = ON_EXIT_NONE;
 	if (r < 0 || !v)
@@ -171,9 +171,9 @@ static int load_spec(json_t *item, struct container_spec *spec, const char *phas
 	snprintf(path, sizeof(path), "%s[%zu]", phase, i);
 	if (!json_is_object(item))
 		return bh_fail(err, -EINVAL, "%s: %s must be an object", APPLIANCE_JSON, path);
-	if ((r = known_keys(item, path, container_keys, ARRAY_SIZE(container_keys), err)) < 0 ||
-	    (r = string_member(item, path, AJ_C_NAME, &spec->name, err)) < 0 ||
-	    (r = string_member(item, path, AJ_C_BUNDLE, &spec->bundle, err)) < 0)
+	if ((r = aj_known_keys(item, path, container_keys, ARRAY_SIZE(container_keys), err)) < 0 ||
+	    (r = aj_string_member(item, path, AJ_C_NAME, &spec->name, err)) < 0 ||
+	    (r = aj_string_member(item, path, AJ_C_BUNDLE, &spec->bundle, err)) < 0)
 		return r;
 	if (!usable_name(spec->name) || !spec->bundle)
 		return bh_fail(err, -EINVAL,
@@ -181,7 +181,7 @@ static int load_spec(json_t *item, struct container_spec *spec, const char *phas
 			       "letter or digit) and a bundle",
 			       APPLIANCE_JSON, path);
 	spec->restart = RESTART_NO;
-	if ((r = member(item, path, AJ_C_RESTART, JSON_STRING, &v, err)) < 0)
+	if ((r = aj_member(item, path, AJ_C_RESTART, JSON_STRING, &v, err)) < 0)
 		return r;
 	if (v) {
 		size_t p = 0;
@@ -192,17 +192,17 @@ static int load_spec(json_t *item, struct container_spec *spec, const char *phas
 				       path);
 		spec->restart = (enum restart_policy)p;
 	}
-	if ((r = integer_member(item, path, AJ_C_MAX_RESTARTS, 0, UINT_MAX, 0, &n, err)) < 0)
+	if ((r = aj_integer_member(item, path, AJ_C_MAX_RESTARTS, 0, UINT_MAX, 0, &n, err)) < 0)
 		return r;
 	spec->max_restarts = (unsigned)n;
-	if ((r = integer_member(item, path, AJ_C_STOP_GRACE_MS, 1, STOP_GRACE_MAX_MS, STOP_GRACE_DEFAULT_MS, &n,
+	if ((r = aj_integer_member(item, path, AJ_C_STOP_GRACE_MS, 1, STOP_GRACE_MAX_MS, STOP_GRACE_DEFAULT_MS, &n,
 				err)) < 0)
 		return r;
 	spec->stop_grace_ms = (int)n;
-	if ((r = integer_member(item, path, AJ_C_USERNS_SIZE, 1, USERNS_SIZE, 0, &n, err)) < 0)
+	if ((r = aj_integer_member(item, path, AJ_C_USERNS_SIZE, 1, USERNS_SIZE, 0, &n, err)) < 0)
 		return r;
 	spec->userns_size = (unsigned)n;
-	if ((r = integer_member(item, path, AJ_C_USERNS_BASE, USERNS_MIN_BASE, USERNS_MAX_END - n + 1, 0, &n, err)) < 0)
+	if ((r = aj_integer_member(item, path, AJ_C_USERNS_BASE, USERNS_MIN_BASE, USERNS_MAX_END - n + 1, 0, &n, err)) < 0)
 		return r;
 	if (!n != !spec->userns_size)
 		return bh_fail(err, -EINVAL, "%s: %s needs both or neither of " AJ_C_USERNS_BASE " and " AJ_C_USERNS_SIZE,
@@ -212,7 +212,7 @@ static int load_spec(json_t *item, struct container_spec *spec, const char *phas
 	    (r = load_on_exit(item, path, spec, err)) < 0 || (r = shared_image_load(item, path, spec, err)) < 0)
 		return r;
 	/* Its elements are names, resolved once the phase is read. */
-	return member(item, path, AJ_C_DEPENDS_ON, JSON_ARRAY, &v, err);
+	return aj_member(item, path, AJ_C_DEPENDS_ON, JSON_ARRAY, &v, err);
 }
 
 /* depends_on names become indexes now, so that supervision never compares
@@ -316,7 +316,7 @@ static int load_phase(json_t *root, const char *phase, const struct appliance *a
 
 	*out = NULL;
 	*n = 0;
-	if ((r = member(root, "", phase, JSON_ARRAY, &list, err)) < 0 || !list)
+	if ((r = aj_member(root, "", phase, JSON_ARRAY, &list, err)) < 0 || !list)
 		return r;
 	*out = calloc(json_array_size(list) + 1, sizeof(**out));
 	if (!*out)
@@ -330,44 +330,13 @@ static int load_phase(json_t *root, const char *phase, const struct appliance *a
 	return r < 0 ? r : check_cycles(*out, *n, phase, err);
 }
 
-static int load_disks(json_t *root, struct appliance *a, struct bh_err *err)
-{
-	json_t *disks, *disk;
-	size_t i;
-	int r;
-
-	if ((r = member(root, "", AJ_DISKS, JSON_ARRAY, &disks, err)) < 0 || !disks)
-		return r;
-	if (!(a->disks = calloc(json_array_size(disks) + 1, sizeof(*a->disks))))
-		return bh_fail(err, -ENOMEM, "out of memory");
-	json_array_foreach(disks, i, disk) {
-		char path[64], what[80];
-		struct disk_spec *d = &a->disks[i];
-
-		a->n_disks = i + 1;
-		snprintf(path, sizeof(path), AJ_DISKS "[%zu]", i);
-		if (!json_is_object(disk))
-			return bh_fail(err, -EINVAL, "%s: %s must be an object", APPLIANCE_JSON, path);
-		if ((r = known_keys(disk, path, disk_keys, ARRAY_SIZE(disk_keys), err)) < 0 ||
-		    (r = string_member(disk, path, AJ_DISK_LABEL, &d->label, err)) < 0)
-			return r;
-		/* A label becomes a path: refuse anything but a plain name. */
-		if (!d->label || !d->label[0] || strchr(d->label, '/') || d->label[0] == '.')
-			return bh_fail(err, -EINVAL, "%s: %s has no usable label", APPLIANCE_JSON, path);
-		snprintf(what, sizeof(what), "%s." AJ_DISK_DIRS, path);
-		if ((r = string_list(json_object_get(disk, AJ_DISK_DIRS), what, &d->dirs, err)) < 0)
-			return r;
-	}
-	return 0;
-}
-
 /* OBJ's KEY (at PATH), an IPv4 address in dotted text, into *OUT; *PRESENT
  * says whether it was there. */
 static int ipv4_member(json_t *obj, const char *path, const char *key, struct in_addr *out, bool *present,
 		       struct bh_err *err)
 {
 	json_t *v;
-	int r = member(obj, path, key, JSON_STRING, &v, err);
+	int r = aj_member(obj, path, key, JSON_STRING, &v, err);
 
 	*present = v != NULL;
 	if (r < 0 || !v)
@@ -386,7 +355,7 @@ static int load_static(json_t *obj, const char *path, struct interface_spec *ifc
 	int r;
 
 	if ((r = ipv4_member(obj, path, AJ_IF_ADDRESS, &ifc->address, &has_address, err)) < 0 ||
-	    (r = integer_member(obj, path, AJ_IF_PREFIX, 1, 32, 0, &prefix, err)) < 0 ||
+	    (r = aj_integer_member(obj, path, AJ_IF_PREFIX, 1, 32, 0, &prefix, err)) < 0 ||
 	    (r = ipv4_member(obj, path, AJ_IF_GATEWAY, &ifc->gateway, &has_gateway, err)) < 0)
 		return r;
 	if (!has_address || !prefix)
@@ -407,8 +376,8 @@ static int load_interface(json_t *obj, const char *path, struct interface_spec *
 
 	if (!json_is_object(obj))
 		return bh_fail(err, -EINVAL, "%s: %s must be an object", APPLIANCE_JSON, path);
-	if ((r = known_keys(obj, path, interface_keys, ARRAY_SIZE(interface_keys), err)) < 0 ||
-	    (r = member(obj, path, AJ_IF_NAME, JSON_STRING, &v, err)) < 0)
+	if ((r = aj_known_keys(obj, path, interface_keys, ARRAY_SIZE(interface_keys), err)) < 0 ||
+	    (r = aj_member(obj, path, AJ_IF_NAME, JSON_STRING, &v, err)) < 0)
 		return r;
 	if (!v || !interface_name_valid(json_string_value(v)))
 		return bh_fail(err, -EINVAL, "%s: %s needs a name of 1 to %d lowercase letters and digits, not lo",
@@ -423,7 +392,7 @@ static int load_interface(json_t *obj, const char *path, struct interface_spec *
 		return bh_fail(err, -EINVAL, "%s: %s: dhcp excludes address, prefix and gateway", APPLIANCE_JSON, path);
 	if (!ifc->dhcp && (r = load_static(obj, path, ifc, err)) < 0)
 		return r;
-	if ((r = member(obj, path, AJ_IF_DNS, JSON_ARRAY, &v, err)) < 0 || !v)
+	if ((r = aj_member(obj, path, AJ_IF_DNS, JSON_ARRAY, &v, err)) < 0 || !v)
 		return r;
 	if (json_array_size(v) > INTERFACE_MAX_DNS)
 		return bh_fail(err, -EINVAL, "%s: %s.dns holds %zu servers; at most %d", APPLIANCE_JSON, path,
@@ -442,7 +411,7 @@ static int load_interfaces(json_t *root, struct appliance *a, struct bh_err *err
 	size_t i;
 	int r;
 
-	if ((r = member(root, "", AJ_INTERFACES, JSON_ARRAY, &list, err)) < 0 || !list)
+	if ((r = aj_member(root, "", AJ_INTERFACES, JSON_ARRAY, &list, err)) < 0 || !list)
 		return r;
 	if (json_array_size(list) > INTERFACES_MAX)
 		return bh_fail(err, -EINVAL, "%s: %zu interfaces; the init configures %d at most", APPLIANCE_JSON,
@@ -470,7 +439,7 @@ static int name_member(json_t *obj, const char *path, const char *key, const cha
 		       struct bh_err *err)
 {
 	json_t *v;
-	int r = member(obj, path, key, JSON_STRING, &v, err);
+	int r = aj_member(obj, path, key, JSON_STRING, &v, err);
 	const char *s = v ? json_string_value(v) : "";
 
 	if (r < 0)
@@ -492,11 +461,11 @@ static int load_network(json_t *obj, const char *path, struct network_spec *net,
 
 	if (!json_is_object(obj))
 		return bh_fail(err, -EINVAL, "%s: %s must be an object", APPLIANCE_JSON, path);
-	if ((r = known_keys(obj, path, network_keys, ARRAY_SIZE(network_keys), err)) < 0 ||
+	if ((r = aj_known_keys(obj, path, network_keys, ARRAY_SIZE(network_keys), err)) < 0 ||
 	    (r = name_member(obj, path, AJ_NET_NAME, network_name_chars, NETWORK_NAME_MAX, net->name, err)) < 0 ||
 	    (r = name_member(obj, path, AJ_NET_BRIDGE, network_name_chars, INTERFACE_NAME_MAX, net->bridge, err)) < 0 ||
 	    (r = ipv4_member(obj, path, AJ_NET_ADDRESS, &net->address, &present, err)) < 0 ||
-	    (r = integer_member(obj, path, AJ_NET_PREFIX, 16, 29, 0, &prefix, err)) < 0)
+	    (r = aj_integer_member(obj, path, AJ_NET_PREFIX, 16, 29, 0, &prefix, err)) < 0)
 		return r;
 	/* The bridge's name is decided by the network's: nothing else of the
 	 * init's namespace can be named by this file. */
@@ -516,7 +485,7 @@ static int load_networks(json_t *root, struct appliance *a, struct bh_err *err)
 	size_t i;
 	int r;
 
-	if ((r = member(root, "", AJ_NETWORKS, JSON_ARRAY, &list, err)) < 0 || !list)
+	if ((r = aj_member(root, "", AJ_NETWORKS, JSON_ARRAY, &list, err)) < 0 || !list)
 		return r;
 	if (json_array_size(list) > NETWORKS_MAX)
 		return bh_fail(err, -EINVAL, "%s: %zu networks; at most %d", APPLIANCE_JSON, json_array_size(list),
@@ -548,14 +517,14 @@ static int load_link(json_t *obj, const char *path, const struct appliance *a, s
 
 	if (!json_is_object(obj))
 		return bh_fail(err, -EINVAL, "%s: %s must be an object", APPLIANCE_JSON, path);
-	if ((r = known_keys(obj, path, link_keys, ARRAY_SIZE(link_keys), err)) < 0 ||
+	if ((r = aj_known_keys(obj, path, link_keys, ARRAY_SIZE(link_keys), err)) < 0 ||
 	    (r = name_member(obj, path, AJ_LINK_NETWORK, network_name_chars, NETWORK_NAME_MAX, network, err)) < 0 ||
 	    (r = name_member(obj, path, AJ_LINK_NAME, "abcdefghijklmnopqrstuvwxyz0123456789", INTERFACE_NAME_MAX,
 			     link->name, err)) < 0 ||
 	    (r = name_member(obj, path, AJ_LINK_HOST, "abcdefghijklmnopqrstuvwxyz0123456789", INTERFACE_NAME_MAX,
 			     link->host, err)) < 0 ||
 	    (r = ipv4_member(obj, path, AJ_LINK_ADDRESS, &link->address, &present, err)) < 0 ||
-	    (r = member(obj, path, AJ_LINK_MAC, JSON_STRING, &mac, err)) < 0)
+	    (r = aj_member(obj, path, AJ_LINK_MAC, JSON_STRING, &mac, err)) < 0)
 		return r;
 	if (strncmp(link->host, NETWORK_PORT_PREFIX, strlen(NETWORK_PORT_PREFIX)) != 0)
 		return bh_fail(err, -EINVAL, "%s: %s.host must start with " NETWORK_PORT_PREFIX, APPLIANCE_JSON, path);
@@ -591,7 +560,7 @@ static int load_links(json_t *item, const char *path, const struct appliance *a,
 	size_t i;
 	int r;
 
-	if ((r = member(item, path, AJ_C_LINKS, JSON_ARRAY, &list, err)) < 0 || !list || !json_array_size(list))
+	if ((r = aj_member(item, path, AJ_C_LINKS, JSON_ARRAY, &list, err)) < 0 || !list || !json_array_size(list))
 		return r;
 	if (json_array_size(list) > CONTAINER_LINKS_MAX)
 		return bh_fail(err, -EINVAL, "%s: %s.links holds %zu; at most %d", APPLIANCE_JSON, path,
@@ -617,20 +586,20 @@ static int appliance_read(json_t *root, const char *path, struct appliance *a, s
 
 	if (!json_is_object(root))
 		return bh_fail(err, -EINVAL, "%s: the top level must be an object", path);
-	if ((r = known_keys(root, "", top_keys, ARRAY_SIZE(top_keys), err)) < 0 ||
-	    (r = string_member(root, "", AJ_NAME, &a->name, err)) < 0 ||
-	    (r = string_member(root, "", AJ_HOSTNAME, &a->hostname, err)) < 0 ||
-	    (r = string_member(root, "", AJ_EXIT_STATUS_FROM, &a->exit_status_from, err)) < 0 ||
-	    (r = member(root, "", AJ_ONBOOT_FAILURE, JSON_STRING, &policy, err)) < 0)
+	if ((r = aj_known_keys(root, "", top_keys, ARRAY_SIZE(top_keys), err)) < 0 ||
+	    (r = aj_string_member(root, "", AJ_NAME, &a->name, err)) < 0 ||
+	    (r = aj_string_member(root, "", AJ_HOSTNAME, &a->hostname, err)) < 0 ||
+	    (r = aj_string_member(root, "", AJ_EXIT_STATUS_FROM, &a->exit_status_from, err)) < 0 ||
+	    (r = aj_member(root, "", AJ_ONBOOT_FAILURE, JSON_STRING, &policy, err)) < 0)
 		return r;
 	if (policy && strcmp(json_string_value(policy), AJ_ONBOOT_HALT) != 0 &&
 	    strcmp(json_string_value(policy), AJ_ONBOOT_CONTINUE) != 0)
 		return bh_fail(err, -EINVAL, "%s: " AJ_ONBOOT_FAILURE " must be " AJ_ONBOOT_HALT " or " AJ_ONBOOT_CONTINUE,
 			       APPLIANCE_JSON);
 	a->onboot_continue = policy && strcmp(json_string_value(policy), AJ_ONBOOT_CONTINUE) == 0;
-	r = string_list(json_object_get(root, AJ_MODULES), AJ_MODULES, &a->modules, err);
+	r = aj_string_list(json_object_get(root, AJ_MODULES), AJ_MODULES, &a->modules, err);
 	if (r == 0)
-		r = load_disks(root, a, err);
+		r = appliance_load_disks(root, a, err);
 	if (r == 0)
 		r = load_interfaces(root, a, err);
 	if (r == 0)
@@ -685,15 +654,15 @@ static int load_health(json_t *item, const char *path, struct container_spec *sp
 	json_int_t n;
 	int r;
 
-	if ((r = member(item, path, AJ_C_HEALTH, JSON_OBJECT, &obj, err)) < 0 || !obj)
+	if ((r = aj_member(item, path, AJ_C_HEALTH, JSON_OBJECT, &obj, err)) < 0 || !obj)
 		return r;
 	snprintf(at, sizeof(at), "%s." AJ_C_HEALTH, path);
 	struct health_spec *h = spec->health = calloc(1, sizeof(*h));
 	if (!h)
 		return bh_fail(err, -ENOMEM, "out of memory");
-	if ((r = known_keys(obj, at, health_keys, ARRAY_SIZE(health_keys), err)) < 0 ||
-	    (r = member(obj, at, AJ_H_PROBE, JSON_STRING, &probe, err)) < 0 ||
-	    (r = member(obj, at, AJ_H_ON_FAILURE, JSON_STRING, &action, err)) < 0)
+	if ((r = aj_known_keys(obj, at, health_keys, ARRAY_SIZE(health_keys), err)) < 0 ||
+	    (r = aj_member(obj, at, AJ_H_PROBE, JSON_STRING, &probe, err)) < 0 ||
+	    (r = aj_member(obj, at, AJ_H_ON_FAILURE, JSON_STRING, &action, err)) < 0)
 		return r;
 	size_t p = 0, f = 0;
 	while (probe && p < HEALTH_PROBES && strcmp(json_string_value(probe), health_probe_names[p]) != 0)
@@ -705,35 +674,35 @@ static int load_health(json_t *item, const char *path, struct container_spec *sp
 			       "poweroff or none)", APPLIANCE_JSON, at);
 	h->probe = (enum health_probe)p;
 	h->on_failure = (enum health_action)f;
-	if ((r = integer_member(obj, at, AJ_H_INTERVAL_MS, HEALTH_MIN_MS, HEALTH_MAX_MS, HEALTH_INTERVAL_DEFAULT_MS, &n, err)) < 0)
+	if ((r = aj_integer_member(obj, at, AJ_H_INTERVAL_MS, HEALTH_MIN_MS, HEALTH_MAX_MS, HEALTH_INTERVAL_DEFAULT_MS, &n, err)) < 0)
 		return r;
 	h->interval_ms = (long)n;
-	if ((r = integer_member(obj, at, AJ_H_TIMEOUT_MS, HEALTH_MIN_MS, HEALTH_MAX_MS, HEALTH_TIMEOUT_DEFAULT_MS, &n, err)) < 0)
+	if ((r = aj_integer_member(obj, at, AJ_H_TIMEOUT_MS, HEALTH_MIN_MS, HEALTH_MAX_MS, HEALTH_TIMEOUT_DEFAULT_MS, &n, err)) < 0)
 		return r;
 	h->timeout_ms = (long)n;
-	if ((r = integer_member(obj, at, AJ_H_START_PERIOD_MS, 0, HEALTH_MAX_MS, 0, &n, err)) < 0)
+	if ((r = aj_integer_member(obj, at, AJ_H_START_PERIOD_MS, 0, HEALTH_MAX_MS, 0, &n, err)) < 0)
 		return r;
 	h->start_period_ms = (long)n;
-	if ((r = integer_member(obj, at, AJ_H_RETRIES, 1, HEALTH_RETRIES_MAX, HEALTH_RETRIES_DEFAULT, &n, err)) < 0)
+	if ((r = aj_integer_member(obj, at, AJ_H_RETRIES, 1, HEALTH_RETRIES_MAX, HEALTH_RETRIES_DEFAULT, &n, err)) < 0)
 		return r;
 	h->retries = (unsigned)n;
 	if (h->probe == HEALTH_PROBE_EXEC) {
 		char what[128];
 		snprintf(what, sizeof(what), "%s." AJ_H_COMMAND, at);
-		if ((r = string_list(json_object_get(obj, AJ_H_COMMAND), what, &h->command, err)) < 0)
+		if ((r = aj_string_list(json_object_get(obj, AJ_H_COMMAND), what, &h->command, err)) < 0)
 			return r;
 		if (!h->command || !h->command[0])
 			return bh_fail(err, -EINVAL, "%s: %s needs a command", APPLIANCE_JSON, at);
 		return 0;
 	}
-	if ((r = integer_member(obj, at, AJ_H_PORT, 1, 65535, 0, &n, err)) < 0)
+	if ((r = aj_integer_member(obj, at, AJ_H_PORT, 1, 65535, 0, &n, err)) < 0)
 		return r;
 	h->port = (unsigned)n;
 	if (!h->port)
 		return bh_fail(err, -EINVAL, "%s: %s needs a port", APPLIANCE_JSON, at);
 	if (h->probe != HEALTH_PROBE_HTTP)
 		return 0;
-	if ((r = member(obj, at, AJ_H_PATH, JSON_STRING, &v, err)) < 0)
+	if ((r = aj_member(obj, at, AJ_H_PATH, JSON_STRING, &v, err)) < 0)
 		return r;
 	const char *s = v ? json_string_value(v) : "";
 	bool ok = s[0] == '/' && strlen(s) <= HEALTH_PATH_MAX;
@@ -780,6 +749,7 @@ void appliance_free(struct appliance *a)
 		for (char **d = a->disks[i].dirs; d && *d; d++)
 			free(*d);
 		free(a->disks[i].dirs);
+		free(a->disks[i].owners);
 	}
 	free(a->disks);
 	free(a->interfaces);

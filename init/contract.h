@@ -161,6 +161,9 @@ static inline int debug_exit_decode(int rc)
 
 #define AJ_DISK_LABEL "label" /* the ext4 label, mounted on VOLUMES_DIR/LABEL */
 #define AJ_DISK_DIRS "dirs"   /* directories of the disk the volumes bind */
+/* per directory of dirs, [BASE, SIZE]: the user range of the container
+ * writing it, whose root owns it (VOLUME_IDS_XATTR); [0, 0]: left as it is */
+#define AJ_DISK_DIR_OWNERS "dir_owners"
 
 /* An interface: dhcp true, or a static address/prefix (and a gateway in its
  * subnet); dns with either. */

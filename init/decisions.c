@@ -11,6 +11,17 @@ const char *const phase_names[] = {
 	[PHASE_ONSHUTDOWN] = "onshutdown",
 };
 
+const struct container_spec *appliance_container(const struct appliance *a, size_t i)
+{
+	if (i < a->n_onboot)
+		return &a->onboot[i];
+	i -= a->n_onboot;
+	if (i < a->n_services)
+		return &a->services[i];
+	i -= a->n_services;
+	return i < a->n_onshutdown ? &a->onshutdown[i] : NULL;
+}
+
 static struct end_decision decide_next(const struct instance_end *e)
 {
 	/* Once shutdown began nothing starts again, not even a ctl restart

@@ -126,6 +126,7 @@ struct appliance {
 struct disk_spec {
 	char *label;  /* ext4 label */
 	char **dirs;  /* directories its volumes bind, made after mounting */
+	struct { unsigned base, size; } *owners; /* per dir: its writer's user range; NULL or size 0: none */
 	bool mounted;
 };
 
@@ -206,6 +207,8 @@ void container_log_line(struct container_log *log, const char *name, const char 
 /* ---- decisions.c: what supervision decides, pure (tests/init-decisions.c) ---- */
 enum phase { PHASE_ONBOOT, PHASE_SERVICES, PHASE_ONSHUTDOWN };
 extern const char *const phase_names[]; /* as ps shows them */
+/* The Ith container of onboot, services and onshutdown together, or NULL. */
+const struct container_spec *appliance_container(const struct appliance *a, size_t i);
 
 /* Restart back-off: from 100 ms, doubling on every quick exit, up to 10 s;
  * an instance that ran 10 s counts as stable and resets it. */
@@ -523,6 +526,20 @@ long net_deadline(const struct net *net);
 /* Loads the appliance's kernel modules in the order the builder resolved;
  * a module that fails is a warning, and the boot goes on. */
 void modules_load(char *const *paths);
+
+/* ---- userns.c: each container's user namespace ---- */
+/* Makes USERNS_DIR/NAME for every container with a range; a failure is
+ * logged, and that container's start fails (it joins the path). */
+void userns_make_all(const struct appliance *a);
+/* A new network namespace inside C's user namespace, kept at PATH, with
+ * PREPARE run in it first; 0 or -errno. */
+int userns_netns_make(const struct container_spec *c, const char *path, int (*prepare)(struct bh_err *),
+		      struct bh_err *err);
+
+/* ---- volumes-ids.c: a volume directory owned by its writer's user range ---- */
+/* DIR (of disk LABEL) and what is beneath it moved into BASE..BASE+SIZE-1
+ * once, and recorded on it; failures are logged. */
+void volume_ids_settle(const char *label, const char *dir, unsigned base, unsigned size);
 
 /* ---- volumes.c: the appliance's disks ---- */
 /* Waits (boundedly) for each disk to appear, mounts it by its ext4 label on

@@ -73,6 +73,7 @@ int main(int argc, char **argv)
 	if (appliance_load(APPLIANCE_JSON, &appliance, &err) < 0)
 		boot_failed(&options, err.msg);
 	debug_phase(&options, "appliance.json");
+	userns_make_all(&appliance); /* before anything made for a container */
 	/* Only the machine's PID 1: on a host (the tests) these modules and
 	 * this network namespace are not ours. */
 	if (machine_init()) {

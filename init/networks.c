@@ -116,11 +116,22 @@ static int inside_prepare(struct bh_err *err)
  * PID 1 is single-threaded and comes home before anything else runs. */
 static void netns_drop(const char *path);
 
-static int netns_make(int home, const char *name, const char *path, struct bh_err *err)
+static int netns_make(int home, const struct container_spec *c, const char *path, struct bh_err *err)
 {
-	_cleanup_close_ int file = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	const char *name = c->name;
 	int r = 0;
 
+	/* Owned by its user namespace: made by a child in there. */
+	if (c->userns_size) {
+		r = userns_netns_make(c, path, inside_prepare, err);
+		int fd = r < 0 ? r : open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 && r == 0)
+			r = bh_fail_errno(err, -errno, "%s", path);
+		if (r < 0)
+			netns_drop(path);
+		return r < 0 ? r : fd;
+	}
+	_cleanup_close_ int file = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (file < 0)
 		return bh_fail_errno(err, -errno, "%s", path);
 	if (unshare(CLONE_NEWNET) < 0) {
@@ -186,7 +197,7 @@ static int container_make(const struct appliance *a, const struct container_spec
 	char path[256];
 
 	snprintf(path, sizeof(path), NETNS_DIR "/%s", c->name);
-	int netns = netns_make(home, c->name, path, err), r = netns;
+	int netns = netns_make(home, c, path, err), r = netns;
 	for (size_t i = 0; netns >= 0 && i < c->n_links && r >= 0; i++)
 		r = link_make(a, c, i, netns, home, err);
 	if (netns >= 0)
@@ -208,24 +219,12 @@ bool networks_namespace_is_ours(void)
 	return only_lo;
 }
 
-/* The Ith container of onboot, services and onshutdown together, or NULL. */
-static const struct container_spec *nth_container(const struct appliance *a, size_t i)
-{
-	if (i < a->n_onboot)
-		return &a->onboot[i];
-	i -= a->n_onboot;
-	if (i < a->n_services)
-		return &a->services[i];
-	i -= a->n_services;
-	return i < a->n_onshutdown ? &a->onshutdown[i] : NULL;
-}
-
 static size_t networked_count(const struct appliance *a)
 {
 	size_t n = 0;
 	const struct container_spec *c;
 
-	for (size_t i = 0; (c = nth_container(a, i)); i++)
+	for (size_t i = 0; (c = appliance_container(a, i)); i++)
 		n += c->n_links > 0;
 	return n;
 }
@@ -283,7 +282,7 @@ int networks_start(const struct appliance *a, const char *rules)
 		if (!bridge_ok[n])
 			log_warn("network %s: %s: its containers will not start", a->networks[n].name, err.msg);
 	}
-	for (size_t i = 0; (c = nth_container(a, i)) && !stranded; i++) {
+	for (size_t i = 0; (c = appliance_container(a, i)) && !stranded; i++) {
 		bool links_ok = c->n_links > 0;
 		for (size_t l = 0; l < c->n_links; l++)
 			links_ok &= bridge_ok[c->links[l].network];

@@ -131,7 +131,7 @@ static bool mount_disk(long wait_ms)
 /* ---- where they go ---- */
 
 /* The container's process.user, from its bundle's config.json (0:0 when
- * none is given). */
+ * none is given), as the VM sees it: in its user range when it has one. */
 static int container_owner(const struct appliance *a, struct secret_mount *m, struct bh_err *err)
 {
 	const struct container_spec *spec = container_named(a, m->container);
@@ -148,8 +148,10 @@ static int container_owner(const struct appliance *a, struct secret_mount *m, st
 	json_decref(config);
 	if (uid < 0 || gid < 0 || uid > 0xfffffffe || gid > 0xfffffffe)
 		return bh_fail(err, -EINVAL, "secrets: %s: process.user is out of range", path);
-	m->uid = (unsigned)uid;
-	m->gid = (unsigned)gid;
+	if (spec->userns_size && (uid >= spec->userns_size || gid >= spec->userns_size))
+		return bh_fail(err, -EINVAL, "secrets: %s: process.user is past its user range", path);
+	m->uid = spec->userns_base + (unsigned)uid;
+	m->gid = spec->userns_base + (unsigned)gid;
 	return 0;
 }
 

@@ -48,10 +48,12 @@ static bool mount_found(struct disk_spec *disk, const char *name)
 		return false;
 	}
 	log_info("disk %s: %s mounted on %s", disk->label, device, target);
-	for (char **d = disk->dirs; d && *d; d++) {
-		snprintf(dir, sizeof(dir), "%s/%s", target, *d);
+	for (size_t i = 0; disk->dirs && disk->dirs[i]; i++) {
+		snprintf(dir, sizeof(dir), "%s/%s", target, disk->dirs[i]);
 		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 			log_warn_errno(errno, "disk %s: mkdir %s", disk->label, dir);
+		else if (disk->owners && disk->owners[i].size)
+			volume_ids_settle(disk->label, dir, disk->owners[i].base, disk->owners[i].size);
 	}
 	return true;
 }

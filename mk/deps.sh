@@ -13,6 +13,9 @@ packages=(
   # the host builder: manifest (libyaml), archives (libarchive), JSON (jansson),
   # sha256 of OCI blobs (nettle: libarchive itself links it already)
   libyaml-dev libarchive-dev libjansson-dev libcap-dev nettle-dev
+  # image signatures: ECDSA P-256 through nettle's hogweed, which needs GMP's
+  # header; OpenPGP signatures checked by gpgv
+  libgmp-dev gpgv
   # the sanitizer build of the runtime and its tests (make asan)
   libseccomp-dev
   # make fuzz and make clang: clang (14 on bookworm) and its runtime
@@ -23,6 +26,8 @@ packages=(
   # tests; umoci and skopeo make the OCI layouts and docker archives that
   # tests/images.t imports, offline
   perl file cpio jq umoci skopeo zstd xz-utils bzip2
+  # tests/signatures.t makes keys and signatures with openssl and gpg
+  openssl gnupg
   # tests/podman.t: podman drives bulkhead-runtime as a user would (it pulls
   # in conmon, crun and the CNI plugins); catatonit for --init, iptables for
   # the CNI bridge's published ports, runc as the reference runtime. Root

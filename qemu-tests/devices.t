@@ -52,12 +52,14 @@ onboot:
       echo "open /dev/tty: \$(bulkhead-probe open /dev/tty rw)"
   - name: logger
     image: dir:$img
+    userns: off # device nodes are the VM's root's
     devices:
       - c 1:11 w /dev/kmsg
     command: |
       echo "open /dev/kmsg w: \$(bulkhead-probe open /dev/kmsg w)"
   - name: nowrite
     image: dir:$img
+    userns: off
     devices:
       - c 1:11 m /dev/kmsg
     command: |

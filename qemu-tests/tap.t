@@ -78,6 +78,7 @@ services:
   - name: web
     image: busybox
     network: host
+    userns: off # port 80 of the VM's namespace: only the VM's root may bind it
     capabilities: [CAP_NET_BIND_SERVICE]
     files:
       - path: /www/index.html

@@ -28,6 +28,7 @@ services:
   - name: web
     image: dir:img
     command: ["/bin/bulkhead-probe", "open", "/dev/null"]
+    userns: off # a node of the VM's root: see userns-devices in tests/manifests/bad
     devices:
       - c 10:229 rw /dev/fuse
       - b 7:* r

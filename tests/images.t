@@ -36,6 +36,12 @@ config() {
   shift 2
   quietly jq -e "$@" "$name.root/containers/services/$container/config.json"
 }
+# in_range NAME BUNDLE ID: ID of the container at BUNDLE as the VM sees it,
+# in its user range (appliance.json's userns_base; none: the VM's own).
+in_range() {
+  echo $(( $(jq -r --arg b "/$2" '[.onboot[]?, .services[]?, .onshutdown[]?] | map(select(.bundle == $b))[0].userns_base // 0' \
+    "$1.root/etc/bulkhead/appliance.json") + $3 ))
+}
 # fails NAME: the build failed with exit status 1 and left nothing behind.
 fails() { [ "$1" -eq 1 ] && [ -z "$(find . -maxdepth 1 -name "$2*" ! -name "$2.yml" ! -name "$2.err" ! -name "$2.out")" ]; }
 
@@ -58,7 +64,10 @@ rootfs_checks() {
   check "$what: the opaque directory lost the lower layer's file" not listed "$n" " $at/opq/lower\$"
   check "  ... and its subdirectory" not listed "$n" " $at/opq/keep"
   check "  ... and kept the upper layer's, listed before the opaque marker" listed "$n" " $at/opq/upper\$"
-  check "$what: owner and mode kept (srv/app 1000:1001 0751)" listed "$n" "^drwxr-x--x +[0-9]+ +1000 +1001 .* $at/srv/app\$"
+  local uid gid
+  uid=$(in_range "$n" "containers/services/$2" 1000) gid=$(in_range "$n" "containers/services/$2" 1001)
+  check "$what: owner and mode kept (srv/app 1000:1001 in its user range: $uid:$gid, 0751)" \
+    listed "$n" "^drwxr-x--x +[0-9]+ +$uid +$gid .* $at/srv/app\$"
   check "$what: the setuid bit kept" listed "$n" "^-rwsr-xr-x .* $at/bin/suid\$"
   check "$what: the image's device node (c 1,3 at /etc/null) is dropped" not listed "$n" "^[cb].* $at/"
   check "  ... and the build says so, naming it" \
@@ -97,8 +106,10 @@ name: others
 services:
   - name: docker
     image: docker-archive:app.tar
+    userns: {base: 200000} # one range: one copy of one image
   - name: tagged
     image: docker-archive:app.tar:app:v1
+    userns: {base: 200000}
   - name: archived
     image: oci:layout.tar:v2
   - name: bydigest
@@ -130,8 +141,9 @@ check "tar: images build, plain and compressed with gzip, xz, zstd and bzip2" te
 unpacked tars
 i=0
 for name in plain gz xz zst bz2; do
-  check "tar: $name: its file with owner 7:8 and mode 0604" \
-    listed tars "^-rw----r-- +[0-9]+ +7 +8 .* containers/onboot/0$i-$name/rootfs/etc/x\$"
+  uid=$(in_range tars "containers/onboot/0$i-$name" 7) gid=$(in_range tars "containers/onboot/0$i-$name" 8)
+  check "tar: $name: its file with owner 7:8 (in its user range: $uid:$gid) and mode 0604" \
+    listed tars "^-rw----r-- +[0-9]+ +$uid +$gid .* containers/onboot/0$i-$name/rootfs/etc/x\$"
   i=$((i + 1))
 done
 check "tar: the content is the tarball's" grep -qx "from a tarball" tars.root/containers/onboot/00-plain/rootfs/etc/x
@@ -142,10 +154,13 @@ name: shared
 services:
   - name: one
     image: oci:layout:app
+    userns: {base: 200000} # one range: one copy of one image
   - name: two
     image: oci:layout:v2
+    userns: {base: 200000}
   - name: three
     image: oci:./layout:app
+    userns: {base: 200000}
   - name: writer
     image: oci:layout:app
     readonly: false
@@ -253,9 +268,11 @@ name: names
 services:
   - name: first
     image: tar:rootfs.tar.gz
+    userns: {base: 200000} # one range: one copy of one image
     command: ["/bin/busybox", "true"]
   - name: app
     image: tar:rootfs.tar.gz
+    userns: {base: 200000}
     user: app
     command: ["/bin/busybox", "true"]
   - name: grouped

@@ -37,6 +37,7 @@ services:
     image: busybox
     readonly: false # its own rootfs, for the probe
     network: host
+    userns: off # the strongest neighbour: the VM's root with these capabilities
     capabilities: [CAP_NET_ADMIN, CAP_NET_RAW, CAP_SYS_ADMIN, CAP_SYS_PTRACE, CAP_DAC_OVERRIDE]
     command: "for w in @bulkhead-ctl /run/bulkhead/ctl.sock /proc/1/root/run/bulkhead/ctl.sock; do echo \"connect $w: $(/bin/bulkhead-probe connect-unix $w)\"; done; exec sleep 1000"
   - name: nobody

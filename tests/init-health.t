@@ -19,27 +19,6 @@ unshare --net true 2>/dev/null || skip_all "cannot create a network namespace he
 work=$(mktemp -d)
 trap 'kill -KILL $boot_pid 2>/dev/null; rm -rf "$work"' EXIT
 
-# boot_pivot NAME MANIFEST: boot_host, with the unpacked initrd made the
-# mount namespace's root by pivot_root (the host's unmounted) instead of a
-# chroot into it: a command entering a container's mount namespace (an
-# exec session: health checks) lands in the root of that namespace, which
-# under a chroot would be the host's. BOOT_BACKGROUND as boot_host.
-boot_pivot() {
-  local name=$1 manifest=$2 root=$work/$1.root
-  boot_log=$work/$name.console
-  if ! "$BULKHEAD" build -q "$manifest" -o "$work/$name" >"$boot_log" 2>&1; then
-    boot_status=-1
-    return
-  fi
-  mkdir -p "$root/.old"
-  (cd "$root" && zcat "$work/$name/initrd.img" | cpio -id --quiet 2>/dev/null)
-  boot_start=$(date +%s.%N)
-  timeout -s KILL "${BOOT_TIMEOUT:-120}" unshare --pid --fork --mount --propagation private --net \
-    sh -c 'mount --bind "$1" "$1" && cd "$1" && pivot_root . .old && /.old/bin/busybox umount -l /.old && exec /init' \
-    sh "$root" >"$boot_log" 2>&1 &
-  boot_pid=$!
-  [ -n "${BOOT_BACKGROUND:-}" ] || wait_boot
-}
 sock() { echo "/proc/$(init_pid)/root/run/bulkhead/ctl.sock"; }
 CTL() { "$BULKHEAD" ctl --socket "$(sock)" "$@"; }
 ps_line() { CTL ps 2>/dev/null | awk -v n="$1" '$1 == n'; }
@@ -92,7 +71,7 @@ services:
       retries: 1000
       on_failure: none
 YAML
-BOOT_BACKGROUND=1 boot_pivot cmd "$work/cmd.yml"
+BOOT_NET=1 BOOT_BACKGROUND=1 boot_host cmd "$work/cmd.yml"
 check "the dependent says on the console what it waits for" until_logged 'hc-app: waiting for hc-web to be healthy' 60
 check "hc-web gets healthy" until_logged 'hc-web: healthy' 60
 check "hc-app starts once hc-web is healthy" until_logged 'hc-app: started' 60
@@ -169,7 +148,7 @@ services:
       retries: 1
       on_failure: stop
 YAML
-BOOT_BACKGROUND=1 boot_pivot net "$work/net.yml"
+BOOT_NET=1 BOOT_BACKGROUND=1 boot_host net "$work/net.yml"
 check "tcp: a port that answers is healthy" until_logged 'hc-tcpsvc: healthy' 60
 check "tcp: once nothing listens, connection refused counts" \
   until_logged 'hc-tcpsvc: health check failed (1 of 2): status 1: connect to port 8080: Connection refused' 60
@@ -206,7 +185,7 @@ services:
     image: busybox
     command: ["/bin/sleep", "1000"]
 YAML
-boot_pivot off "$work/off.yml"
+BOOT_NET=1 boot_host off "$work/off.yml"
 check "on_failure: poweroff shuts the appliance down, saying why" grep -q 'hc-doomed unhealthy (on_failure: poweroff): shutting down' "$boot_log"
 check "  ... cleanly: the hc-bystander is stopped too" grep -q 'hc-bystander: killed by signal' "$boot_log"
 check "  ... with the status of an unhealthy appliance, 122 (got $boot_status)" test "$boot_status" -eq 122
@@ -230,7 +209,7 @@ services:
     depends_on: {hc-flaky: {condition: service_healthy}}
     command: "echo never"
 YAML
-boot_pivot gone "$work/gone.yml"
+BOOT_NET=1 boot_host gone "$work/gone.yml"
 check "the dependent says what it waits for" grep -q 'hc-needsflaky: waiting for hc-flaky to be healthy (now starting)' "$boot_log"
 check "  ... then that it ended and will not be healthy" grep -q 'hc-needsflaky: hc-flaky ended and will not be healthy' "$boot_log"
 check "  ... and it is not started, saying why" sh -c "grep -q 'hc-needsflaky: not started: a service it depends on ended and will not be healthy (hc-flaky)' '$boot_log' && ! grep -q '^\[hc-needsflaky\]' '$boot_log'"
@@ -254,7 +233,7 @@ services:
       retries: 1
       on_failure: restart
 YAML
-boot_pivot dies "$work/dies.yml"
+BOOT_NET=1 boot_host dies "$work/dies.yml"
 check "a service that exits 3 under a probe in flight powers the appliance off with 3 (got $boot_status)" test "$boot_status" -eq 3
 check "  ... it started once: the dead probe did not restart it ($(grep -c 'hc-dies: started' "$boot_log") starts)" \
   test "$(grep -c 'hc-dies: started' "$boot_log")" -eq 1
@@ -331,7 +310,7 @@ services:
       retries: 1000
       on_failure: none
 YAML
-BOOT_BACKGROUND=1 boot_pivot stale "$work/stale.yml"
+BOOT_NET=1 BOOT_BACKGROUND=1 boot_host stale "$work/stale.yml"
 check "a health restart backs off as its policy's would" until_logged 'hc-sick: restarting in [0-9]* ms (restart 1)' 60
 check "  ... and counts against max_restarts: given up after 2" until_logged 'hc-sick: gave up after 2 restarts' 60
 check "  ... started 3 times in all" test "$(grep -c 'hc-sick: started' "$boot_log")" -eq 3
@@ -374,7 +353,7 @@ console_on_failure
 YAML
   done
 } >"$work/many.yml"
-BOOT_BACKGROUND=1 boot_pivot many "$work/many.yml"
+BOOT_NET=1 BOOT_BACKGROUND=1 boot_host many "$work/many.yml"
 check "20 services with checks in flight together all get healthy" wait_for "20 healthy lines" 60 logged 'hc-many[0-9]*: healthy' 20
 check "  ... no probe was refused a session" sh -c "! grep -q 'health probe:' '$boot_log'"
 CTL poweroff >/dev/null 2>&1
@@ -414,7 +393,7 @@ services:
     healthcheck: none
     depends_on: {hc-imgcheck: {condition: service_healthy}}
 YAML
-BOOT_BACKGROUND=1 boot_pivot oci "$work/img/img.yml"
+BOOT_NET=1 BOOT_BACKGROUND=1 boot_host oci "$work/img/img.yml"
 check "the image's Healthcheck runs when the manifest gives none" until_logged 'hc-imgcheck: healthy' 60
 check "  ... and holds a dependent until it passes" until_logged 'hc-after: started' 60
 check "  ... ps shows its output" \

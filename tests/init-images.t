@@ -195,7 +195,11 @@ jq -c '.services[0] += {"userns_base": 100000, "userns_size": 65536, "shared_ima
 rm -rf "$root/containers/images"
 boot_log=$work/missing.console
 boot_start=$(date +%s.%N)
-timeout -s KILL 120 unshare --pid --fork --mount --root="$root" /init >"$boot_log" 2>&1 &
+mkdir -p "$root/.old"
+# As boot_host runs it: the unpacked initrd as the root by pivot_root.
+timeout -s KILL 120 unshare --pid --fork --mount --propagation private \
+  sh -c 'mount --bind "$1" "$1" && cd "$1" && pivot_root . .old && /.old/bin/busybox umount -l /.old && exec /init' \
+  sh "$root" >"$boot_log" 2>&1 &
 boot_pid=$!
 wait_boot
 check "the appliance ends by itself (status $boot_status, in $boot_seconds s)" test "$boot_status" -ne 137

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# User namespaces by default, the init run as PID 1 of fresh namespaces on
+# this host (no QEMU): each container's root is an unprivileged range of
+# this machine's ids, seen from both sides (its uid_map inside; its process's
+# ids and its rootfs's owners from the host), two ranges apart, userns: off
+# keeping the machine's ids; root in a range cannot do what only the
+# machine's root may (read the kernel's log, CAP_SYSLOG) while a userns: off
+# neighbour with the same capability can (both without seccomp filter); a networked container owns its
+# namespace (its root binds a port below 1024).
+. "$(dirname "$0")/lib.sh"
+[ "$(id -u)" -eq 0 ] || skip_all "needs root to create namespaces"
+command -v unshare >/dev/null || skip_all "unshare is not installed"
+unshare --user true 2>/dev/null || skip_all "user namespaces are not available here"
+unshare --net true 2>/dev/null || skip_all "cannot create a network namespace here"
+work=$(mktemp -d)
+trap 'kill -KILL $boot_pid 2>/dev/null; rm -rf "$work"' EXIT
+
+cat >"$work/uns.yml" <<'YAML'
+name: uns
+networks:
+  - {name: lan, subnet: 10.89.0.0/24}
+services:
+  - name: auto
+    image: busybox
+    capabilities: [CAP_SYSLOG]
+    seccomp: unconfined
+    command: |
+      echo "map $(cat /proc/self/uid_map)"
+      echo "owner $(stat -c %u:%g /bin/busybox)"
+      dmesg >/dev/null 2>"/tmp/err" || echo "dmesg: $(cat /tmp/err)"
+      echo ready; exec sleep 1001
+  - name: given
+    image: busybox
+    userns: {base: 300000, size: 65536}
+    command: "echo \"map $(cat /proc/self/uid_map)\"; exec sleep 1002"
+  - name: machine
+    image: busybox
+    userns: off
+    capabilities: [CAP_SYSLOG]
+    seccomp: unconfined
+    command: |
+      echo "map $(cat /proc/self/uid_map)"
+      dmesg >/dev/null && echo "read the kernel's log"
+  - name: net
+    image: busybox
+    networks: [lan]
+    capabilities: [CAP_NET_BIND_SERVICE]
+    command: |
+      echo "map $(cat /proc/self/uid_map)"
+      httpd -p 127.0.0.1:80 -h /tmp && echo "bound port 80"
+      exec sleep 1003
+YAML
+BOOT_NET=1 BOOT_BACKGROUND=1 boot_host uns "$work/uns.yml"
+check "the auto container is up" until_logged '^\[auto\] ready$' 90
+map() { grep "^\[$1\] map" "$boot_log" | awk '{ print $3, $4, $5 }'; }
+check "inside, the first container's uid_map maps 0 to 100000, 65536 ids ($(map auto))" test "$(map auto)" = "0 100000 65536"
+until_logged '^\[given\] map' 60 >/dev/null
+check "a given range is the one mapped ($(map given))" test "$(map given)" = "0 300000 65536"
+until_logged '^\[machine\] map' 60 >/dev/null
+check "userns: off keeps the machine's ids ($(map machine))" test "$(map machine)" = "0 0 4294967295"
+check "inside, the image's files are root's" grep -qx '\[auto\] owner 0:0' "$boot_log"
+check "  ... and on the host they are the range's base" \
+  test "$(stat -c %u:%g "$work/uns.root/containers/services/auto/rootfs/bin/busybox")" = "100000:100000"
+status_ids() { awk -v k="$2:" '$1 == k { print $2, $3, $4, $5 }' "/proc/$(pgrep -f "sleep $1" | head -n1)/status"; }
+check "from the host, the auto container's root runs as 100000 ($(status_ids 1001 Uid))" \
+  test "$(status_ids 1001 Uid)" = "100000 100000 100000 100000"
+check "  ... in group 100000 ($(status_ids 1001 Gid))" test "$(status_ids 1001 Gid)" = "100000 100000 100000 100000"
+check "the given range's root runs as 300000 ($(status_ids 1002 Uid))" \
+  test "$(status_ids 1002 Uid)" = "300000 300000 300000 300000"
+check "root in a range with CAP_SYSLOG may not read the kernel's log" \
+  grep -q '^\[auto\] dmesg: .*Operation not permitted' "$boot_log"
+check "  ... while a userns: off neighbour with the same capability may" until_logged "^\\[machine\\] read the kernel's log\$" 60
+check "a networked container's root binds port 80 in the namespace it owns" until_logged '^\[net\] bound port 80$' 60
+check "  ... as 100000 + its range's place ($(map net))" test "$(map net)" = "0 165536 65536"
+console_on_failure
+kill -TERM "$(init_pid)" 2>/dev/null
+wait_boot
+done_testing
