@@ -13,18 +13,20 @@ trap 'rm -rf "$work"' EXIT
 
 # What each prints: the owner of /bin/busybox, its uid map's outside base,
 # whether /root (0700, root's) opens, and what a write to / says.
-report='echo "owner $(stat -c %u:%g /bin/busybox) base $(awk "{ print \$2 }" /proc/self/uid_map)"
-ls /root >/dev/null && echo "root-only directory: open"
-touch /written 2>&1 | sed "s/^/write: /"'
+report='      echo "owner $(stat -c %u:%g /bin/busybox) base $(awk "{ print \$2 }" /proc/self/uid_map)"
+      ls /root >/dev/null && echo "root-only directory: open"
+      touch /written 2>&1 | sed "s/^/write: /"'
 cat >"$work/shared.yml" <<YAML
 name: shared
 onboot:
   - name: first
     image: busybox
-    command: [sh, -c, '$report']
+    command: |
+$report
   - name: second
     image: busybox
-    command: [sh, -c, '$report']
+    command: |
+$report
 YAML
 "$BULKHEAD" build -q "$work/shared.yml" -o "$work/probe" >/dev/null 2>&1 || true
 zcat "$work/probe/initrd.img" 2>/dev/null | cpio -t --quiet 2>/dev/null | grep -q '^containers/images/0\.erofs$' ||
