@@ -159,6 +159,28 @@ void images_mount_all(struct appliance *a)
 		log_info("shared images: mounted on %zu containers' rootfs, each through its own id mapping", attached);
 }
 
+bool images_busybox(char *out, size_t size)
+{
+	char file[64], where[64];
+	struct bh_err err = { 0 };
+
+	/* Mounted already when the boot failed after images_mount_all. */
+	for (int n = 0; n < INIT_MAX_CONTAINERS / 2; n++) {
+		snprintf(file, sizeof(file), SHARED_IMAGES_DIR "/%d.erofs", n);
+		snprintf(where, sizeof(where), SHARED_IMAGES_MOUNT_DIR "/%d", n);
+		snprintf(out, size, "%s/bin/busybox", where);
+		if (access(out, X_OK) == 0)
+			return true;
+		if (access(file, F_OK) < 0)
+			return false;
+		if ((mkdir(CONTROL_DIR, 0700) == 0 || errno == EEXIST) &&
+		    (mkdir(SHARED_IMAGES_MOUNT_DIR, 0700) == 0 || errno == EEXIST) && image_mount(file, where, &err) == 0 &&
+		    access(out, X_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
 bool images_ready(const struct container_spec *spec)
 {
 	if (!spec->image_unmounted)

@@ -170,6 +170,9 @@ int shared_image_load(struct json_t *item, const char *path, struct container_sp
  * of each container that uses it; after the user namespaces, before any
  * container starts. A failure is logged and marks that container. */
 void images_mount_all(struct appliance *a);
+/* For the emergency shell when no rootfs holds a busybox: a shared image
+ * mounted (the first that has one), its busybox's path into OUT. */
+bool images_busybox(char *out, size_t size);
 /* False, said, when SPEC's shared image is not on its rootfs. */
 bool images_ready(const struct container_spec *spec);
 /* The erofs FILE through a loop device, read-only, on WHERE (made 0700). */
