@@ -135,10 +135,12 @@ static json_t *disks_json(const struct manifest *m)
 					if (strcmp(c->volumes[v].disk, m->disks[d].label) != 0)
 						continue;
 					json_array_append_new(dirs, json_string(c->volumes[v].sub));
-					/* Its writer's root owns it; a reader changes nothing. */
-					bool owns = !c->volumes[v].readonly && c->userns.size;
-					json_array_append_new(owners, json_pack("[I, I]", (json_int_t)(owns ? c->userns.base : 0),
-										(json_int_t)(owns ? c->userns.size : 0)));
+					/* Its writer's root owns it (userns: off: the VM's root,
+					 * moved back if it was another's); a reader changes nothing. */
+					bool writes = !c->volumes[v].readonly;
+					json_int_t size = !writes ? 0 : c->userns.size ? c->userns.size : USERNS_SIZE;
+					json_int_t base = writes ? c->userns.base : 0;
+					json_array_append_new(owners, json_pack("[I, I]", base, size));
 				}
 		json_array_append_new(disks, json_pack("{s:s, s:o, s:o}", AJ_DISK_LABEL, m->disks[d].label, AJ_DISK_DIRS,
 						       dirs, AJ_DISK_DIR_OWNERS, owners));

@@ -97,6 +97,16 @@ static int check_fits(struct mf_parse *p, const struct container *c)
 				       "container \"%s\": devices: makes %s, a node of the VM's root, which the "
 				       "container's root in its user namespace may not use; add userns: off to it",
 				       c->name, c->devices[i].path);
+	/* Linux 6.1 shows net.core's per-namespace keys (somaxconn) only in
+	 * a network namespace of the VM's root (net/core/sysctl_net_core.c). */
+	for (size_t i = 0; i < c->n_sysctl; i++)
+		if (strncmp(c->sysctl[i].name, "net.core.", 9) == 0) {
+			yaml_node_t key = { .start_mark = { .line = c->sysctl[i].line, .column = c->sysctl[i].column } };
+			return mf_fail(p, &key,
+				       "container \"%s\": sysctl %s exists only in a network namespace of the VM's "
+				       "root, and this one is its user namespace's; add userns: off to it",
+				       c->name, c->sysctl[i].name);
+		}
 	for (size_t i = 0; c->host_network && i < ARRAY_SIZE(vm_network_caps); i++)
 		if (c->capabilities & (1ULL << vm_network_caps[i]))
 			return mf_fail(p, &at,
@@ -127,9 +137,28 @@ static int check_volumes(struct mf_parse *p, const struct container *a, const st
 	return 0;
 }
 
+/* An auto range's place, from the container's name (FNV-1a): adding,
+ * removing or reordering containers moves no other container's range, and
+ * a volume's owners follow its writer's range (a move is a walk at boot). */
+static uint32_t name_slot(const char *name)
+{
+	uint32_t h = 2166136261u;
+
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+		h = (h ^ *c) * 16777619u;
+	return h % USERNS_AUTO_SLOTS;
+}
+
+static bool clashes(struct manifest *m, const struct container *c)
+{
+	for (size_t k = 0; nth(m, k); k++)
+		if (nth(m, k) != c && overlap(c, nth(m, k)))
+			return true;
+	return false;
+}
+
 int mf_resolve_userns(struct mf_parse *p, struct manifest *m)
 {
-	size_t next = 0;
 
 	for (size_t i = 0; nth(m, i); i++) {
 		struct container *c = nth(m, i);
@@ -144,19 +173,19 @@ int mf_resolve_userns(struct mf_parse *p, struct manifest *m)
 			}
 		}
 	}
-	/* Auto ranges in order, past every given one they would touch. */
+	/* Auto ranges: the name's slot, else the next free one (in the
+	 * image's order, past given ranges and auto ones already placed). */
 	for (size_t i = 0; nth(m, i); i++) {
 		struct container *c = nth(m, i);
 		if (c->userns.off || c->userns.given)
 			continue;
-		bool clash;
-		do {
-			c->userns.base = USERNS_AUTO_BASE + (uint32_t)next++ * USERNS_SIZE;
-			c->userns.size = USERNS_SIZE;
-			clash = false;
-			for (size_t k = 0; nth(m, k); k++)
-				clash |= nth(m, k)->userns.given && overlap(c, nth(m, k));
-		} while (clash);
+		uint32_t slot = name_slot(c->name);
+		c->userns.size = USERNS_SIZE;
+		for (uint32_t tries = 0; tries < USERNS_AUTO_SLOTS; tries++, slot = (slot + 1) % USERNS_AUTO_SLOTS) {
+			c->userns.base = USERNS_AUTO_BASE + slot * USERNS_SIZE;
+			if (!clashes(m, c))
+				break;
+		}
 	}
 	for (size_t i = 0; nth(m, i); i++) {
 		if (nth(m, i)->userns.size && check_fits(p, nth(m, i)) < 0)

@@ -10,7 +10,8 @@
 
 static const char *const disk_keys[] = { AJ_DISK_LABEL, AJ_DISK_DIRS, AJ_DISK_DIR_OWNERS };
 
-/* AJ_DISK_DIR_OWNERS: per directory of DIRS, [BASE, SIZE] or [0, 0]. */
+/* AJ_DISK_DIR_OWNERS: per directory of DIRS, [BASE, SIZE], [0, SIZE] (the
+ * VM's own ids) or [0, 0] (left as it is). */
 static int load_owners(json_t *disk, const char *path, struct disk_spec *d, struct bh_err *err)
 {
 	json_t *owners, *pair;
@@ -29,13 +30,15 @@ static int load_owners(json_t *disk, const char *path, struct disk_spec *d, stru
 	json_array_foreach(owners, i, pair) {
 		json_int_t base = json_integer_value(json_array_get(pair, 0));
 		json_int_t size = json_integer_value(json_array_get(pair, 1));
-		bool none = base == 0 && size == 0;
-		if (!json_is_array(pair) || json_array_size(pair) != 2 ||
-		    (!none && (size < 1 || size > USERNS_SIZE || base < USERNS_MIN_BASE ||
-			       base > (json_int_t)USERNS_MAX_END - size + 1)))
+		bool none = base == 0 && size == 0, own_ids = base == 0 && size == USERNS_SIZE;
+		if (!json_is_array(pair) || json_array_size(pair) != 2 || !json_is_integer(json_array_get(pair, 0)) ||
+		    !json_is_integer(json_array_get(pair, 1)) ||
+		    (!none && !own_ids &&
+		     (size < 1 || size > USERNS_SIZE || base < USERNS_MIN_BASE ||
+		      base > (json_int_t)USERNS_MAX_END - size + 1)))
 			return bh_fail(err, -EINVAL,
-				       "%s: %s." AJ_DISK_DIR_OWNERS "[%zu] must be [0, 0] or a user range [BASE, SIZE]",
-				       APPLIANCE_JSON, path, i);
+				       "%s: %s." AJ_DISK_DIR_OWNERS "[%zu] must be [0, 0], [0, %u] or a user range [BASE, SIZE]",
+				       APPLIANCE_JSON, path, i, USERNS_SIZE);
 		d->owners[i].base = (unsigned)base;
 		d->owners[i].size = (unsigned)size;
 	}

@@ -162,7 +162,8 @@ static inline int debug_exit_decode(int rc)
 #define AJ_DISK_LABEL "label" /* the ext4 label, mounted on VOLUMES_DIR/LABEL */
 #define AJ_DISK_DIRS "dirs"   /* directories of the disk the volumes bind */
 /* per directory of dirs, [BASE, SIZE]: the user range of the container
- * writing it, whose root owns it (VOLUME_IDS_XATTR); [0, 0]: left as it is */
+ * writing it, whose root owns it (VOLUME_IDS_XATTR); [0, USERNS_SIZE]: the
+ * VM's own ids (a userns: off writer); [0, 0]: left as it is (readers) */
 #define AJ_DISK_DIR_OWNERS "dir_owners"
 
 /* An interface: dhcp true, or a static address/prefix (and a gateway in its
@@ -301,11 +302,12 @@ static const char *const container_init_syscalls[] = {
 #define USERNS_DIR CONTROL_DIR "/userns"
 #define AJ_C_USERNS_BASE "userns_base" /* USERNS_MIN_BASE to USERNS_MAX_END - size + 1 */
 #define AJ_C_USERNS_SIZE "userns_size" /* 1 to USERNS_SIZE; absent: no user namespace */
-/* userns: auto's ranges: the Nth container with one (in the image's order:
- * onboot, services, onshutdown) gets USERNS_AUTO_BASE + N * USERNS_SIZE,
- * skipping the explicit ones; 65536 ids cover nobody (65534). */
+/* userns: auto's ranges: USERNS_AUTO_BASE + K * USERNS_SIZE, K from the
+ * container's name (image/manifest-userns.c), the next free one on a clash;
+ * 65536 ids cover nobody (65534). */
 #define USERNS_AUTO_BASE 100000u
 #define USERNS_SIZE 65536u
+#define USERNS_AUTO_SLOTS ((0xffffffffu - USERNS_AUTO_BASE) / USERNS_SIZE)
 /* A given range: a base of at least USERNS_MIN_BASE (0..65535 are the
  * VM's own ids) and at most USERNS_MAX_END past its last id. */
 #define USERNS_MIN_BASE 65536u

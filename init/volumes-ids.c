@@ -9,9 +9,12 @@
  * over an idmapped mount: with one, files would be owned by 0 on the disk.
  *
  * A shift cut short (power lost) leaves the record as it was, and the next
- * boot goes on: files already moved are outside the old range and left. */
+ * boot goes on: files already moved are outside the old range and left.
+ * It runs at boot before any container starts (volumes_mount), so nothing
+ * a container does can race it. */
 #include <errno.h>
-#include <ftw.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -24,10 +27,15 @@ struct id_range {
 	unsigned base, size;
 };
 
-/* nftw passes no context: the one shift under way (PID 1 is single-threaded). */
+/* The deepest directory walked: each level holds a descriptor. */
+#define SHIFT_DEPTH_MAX 256
+
+/* The one shift under way (PID 1 is single-threaded). */
 static struct {
 	struct id_range from, to;
+	dev_t dev;
 	unsigned long files, failures;
+	int first_error;
 } shift;
 
 static unsigned moved(unsigned id)
@@ -38,20 +46,69 @@ static unsigned moved(unsigned id)
 	return offset < shift.to.size ? shift.to.base + offset : 65534;
 }
 
-static int shift_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+static void failed(int error)
 {
-	(void)type, (void)ftw;
+	if (!shift.failures++)
+		shift.first_error = error;
+}
+
+/* NAME in the directory DIR (ST: its lstat), never followed if a symlink.
+ * chown clears setuid and setgid: given back after. */
+static void shift_entry(int dir, const char *name, const struct stat *st)
+{
 	uid_t uid = moved(st->st_uid);
 	gid_t gid = moved(st->st_gid);
 
 	if (uid == st->st_uid && gid == st->st_gid)
-		return 0;
-	/* chown clears setuid and setgid: given back after. */
-	if (lchown(path, uid, gid) < 0 ||
-	    (!S_ISLNK(st->st_mode) && (st->st_mode & (S_ISUID | S_ISGID)) && chmod(path, st->st_mode & 07777) < 0))
-		shift.failures++;
+		return;
 	shift.files++;
-	return 0;
+	if (fchownat(dir, name, uid, gid, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) < 0 ||
+	    (S_ISREG(st->st_mode) && (st->st_mode & (S_ISUID | S_ISGID)) &&
+	     fchmodat(dir, name, st->st_mode & 07777, 0) < 0))
+		failed(errno);
+	if (shift.files % 100000 == 0)
+		log_info("  ... %lu owners moved so far", shift.files);
+}
+
+/* Everything beneath the directory DIR, by descriptor: a path is never
+ * walked again, so no component can be swapped for a symlink on the way
+ * (none could anyway: no container runs yet), and depth is not bound by
+ * PATH_MAX. Stays on the volume's filesystem. */
+static void shift_tree(int dir, unsigned depth)
+{
+	int fd = dup(dir);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+
+	if (!d) {
+		failed(errno);
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	for (struct dirent *e; (e = readdir(d));) {
+		struct stat st;
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (fstatat(dir, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			failed(errno);
+			continue;
+		}
+		shift_entry(dir, e->d_name, &st);
+		if (!S_ISDIR(st.st_mode) || st.st_dev != shift.dev)
+			continue;
+		if (depth >= SHIFT_DEPTH_MAX) {
+			failed(ELOOP);
+			continue;
+		}
+		int sub = openat(dir, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0) {
+			failed(errno);
+			continue;
+		}
+		shift_tree(sub, depth + 1);
+		close(sub);
+	}
+	closedir(d);
 }
 
 static bool read_record(const char *dir, struct id_range *r)
@@ -81,12 +138,23 @@ void volume_ids_settle(const char *label, const char *dir, unsigned base, unsign
 		return;
 	}
 	log_info("disk %s: %s: moving its owners from ids %u.. to %u.. (once)", label, dir, was.base, want.base);
-	shift.from = was;
-	shift.to = want;
-	shift.files = shift.failures = 0;
-	if (nftw(dir, shift_one, 16, FTW_PHYS | FTW_MOUNT) < 0 || shift.failures) {
-		log_warn_errno(errno, "disk %s: %s: %lu of %lu owners could not be moved; it is tried again at the next "
-				      "boot", label, dir, shift.failures, shift.files);
+	int top = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (top < 0 || fstat(top, &st) < 0) {
+		log_warn_errno(errno, "disk %s: %s", label, dir);
+		if (top >= 0)
+			close(top);
+		return;
+	}
+	shift = (__typeof__(shift)){ .from = was, .to = want, .dev = st.st_dev };
+	shift_entry(top, "", &st);
+	shift_tree(top, 0);
+	close(top);
+	if (shift.failures) {
+		log_warn_errno(shift.first_error,
+			       "disk %s: %s: %lu of the %lu owners to move could not be moved (or a directory was deeper "
+			       "than %d levels); it is tried again at the next boot, first failure",
+			       label, dir, shift.failures, shift.files, SHIFT_DEPTH_MAX);
 		return;
 	}
 	snprintf(text, sizeof(text), "%u %u", want.base, want.size);

@@ -49,23 +49,27 @@ record() { debugfs -R "ea_get $1 trusted.bulkhead.ids" "$disk" 2>/dev/null | tai
 manifest "" >"$work/uns.yml"
 "$BULKHEAD" build "$work/uns.yml" -o "$work/uns" >"$work/build.log" || cat "$work/build.log" >&2
 boot first
+# The ranges the build gave (the initrd's appliance.json).
+ranges=$(zcat "$work/uns/initrd.img" | cpio -i --to-stdout --quiet etc/bulkhead/appliance.json 2>/dev/null |
+  jq -r '.services[] | "\(.name) \(.userns_base)"')
+writer=$(awk '$1 == "writer" { print $2 }' <<<"$ranges") reader=$(awk '$1 == "reader" { print $2 }' <<<"$ranges")
 check "first boot: status 0 (got $boot_status)" test "$boot_status" -eq 0
-check "inside, the writer's uid_map maps 0 to 100000" grep -Eq '^\[writer\] map +0 +100000 +65536$' "$boot_log"
-check "the reader has a range of its own" grep -Eq '^\[reader\] map +0 +165536 +65536$' "$boot_log"
+check "inside, the writer's uid_map maps 0 to its range's base ($writer)" grep -Eq "^\[writer\] map +0 +$writer +65536\$" "$boot_log"
+check "the reader has a range of its own ($reader)" grep -Eq "^\[reader\] map +0 +$reader +65536\$" "$boot_log"
 check "the writer wrote as its root" grep -qx '\[writer\] writer wrote' "$boot_log"
 check "a reader in another range reads the world-readable file" grep -qx '\[reader\] reader sees hello' "$boot_log"
 console_on_failure
 check "on the disk, the file root wrote is owned by the range's base ($(on_disk writer/by-root))" \
-  test "$(on_disk writer/by-root)" = "100000:100000"
-check "  ... as is the volume's directory ($(on_disk writer))" test "$(on_disk writer)" = "100000:100000"
-check "the directory records its range ($(record writer))" grep -q '100000 65536' <<<"$(record writer)"
+  test "$(on_disk writer/by-root)" = "$writer:$writer"
+check "  ... as is the volume's directory ($(on_disk writer))" test "$(on_disk writer)" = "$writer:$writer"
+check "the directory records its range ($(record writer))" grep -q "$writer 65536" <<<"$(record writer)"
 
 manifest "userns: {base: 500000, size: 65536}" >"$work/uns.yml"
 "$BULKHEAD" build "$work/uns.yml" -o "$work/uns" >"$work/build.log" || cat "$work/build.log" >&2
 boot second
 check "second boot, in another range: status 0 (got $boot_status)" test "$boot_status" -eq 0
 check "the init moves the directory's owners once, saying so" \
-  grep -q 'disk data: /volumes/data/writer: moving its owners from ids 100000.. to 500000.. (once)' "$boot_log"
+  grep -q "disk data: /volumes/data/writer: moving its owners from ids $writer.. to 500000.. (once)" "$boot_log"
 check "the writer still reads its file, owned by its root" grep -qx '\[writer\] writer reads hello, owned by 0:0' "$boot_log"
 check "  ... and writes it" grep -qx '\[writer\] writer wrote' "$boot_log"
 console_on_failure

@@ -24,7 +24,7 @@ root=$work/console.root
 mkdir -p "$root" && (cd "$root" && zcat "$work/console/initrd.img" | cpio -id --quiet 2>/dev/null)
 mkfifo "$work/console.fifo"
 exec 8<>"$work/console.fifo" # held open, never read: the console fills
-timeout -s KILL 240 unshare --pid --fork --mount --root="$root" /init >"$work/console.fifo" 2>&1 &
+"$TOP/tests/run-init" 240 "$root" >"$work/console.fifo" 2>&1 &
 boot_pid=$!
 CTL() { timeout 60 "$BULKHEAD" ctl --socket "/proc/$(init_pid)/root/run/bulkhead/ctl.sock" "$@"; }
 # ctl logs stamps each line with the time since boot it was read at.

@@ -54,7 +54,7 @@ cp "$PROBE" "$root/containers/services/hostnet/rootfs/bin/"
 cp "$PROBE" "$root/containers/services/nobody/rootfs/bin/"
 boot_log=$work/control.console
 boot_start=$(date +%s.%N)
-timeout -s KILL 240 unshare --pid --fork --mount --root="$root" /init >"$boot_log" 2>&1 &
+"$TOP/tests/run-init" 240 "$root" >"$boot_log" 2>&1 &
 boot_pid=$!
 check "the appliance comes up" until_logged '^\[chatty\] chatty done$'
 

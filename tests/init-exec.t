@@ -43,7 +43,7 @@ root=$work/exec.root
 mkdir -p "$root" && (cd "$root" && zcat "$work/exec/initrd.img" | cpio -id --quiet 2>/dev/null)
 boot_log=$work/exec.console
 boot_start=$(date +%s.%N)
-timeout -s KILL 300 unshare --pid --fork --mount --root="$root" /init >"$boot_log" 2>&1 &
+"$TOP/tests/run-init" 300 "$root" >"$boot_log" 2>&1 &
 boot_pid=$!
 check "the appliance comes up" until_logged '^\[walled\] walled up$'
 until_logged '^\[init\] oneshot: exited' 60

@@ -62,7 +62,7 @@ head -c 200000 /dev/zero | tr '\0' x >"$work/big"
 config=$work/exec.root/containers/services/huge/config.json
 jq --rawfile s "$work/big" '.process.args = ["/bin/sh", "-c", $s]' "$config" >"$work/config.json" && cp "$work/config.json" "$config"
 boot_log=$work/exec.console
-timeout -s KILL 120 unshare --pid --fork --mount --root="$work/exec.root" /init >"$boot_log" 2>&1
+"$TOP/tests/run-init" 120 "$work/exec.root" >"$boot_log" 2>&1
 status=$?
 check "a command too big for execve ends with status 126 (got $status)" test "$status" -eq 126
 check "  ... and says why" grep -q 'huge: cannot start: .*Argument list too long' "$boot_log"
@@ -106,7 +106,7 @@ cp "$json" "$work/appliance.json"
 edit() {
   jq "$1" "$work/appliance.json" >"$json"
   boot_log=$work/edit.console
-  timeout -s KILL 60 unshare --pid --fork --mount --root="$work/chain.root" /init >"$boot_log" 2>&1
+  "$TOP/tests/run-init" 60 "$work/chain.root" >"$boot_log" 2>&1
   status=$?
 }
 edit '.services[0].depends_on = ["b"] | .services[1].depends_on = ["a"]'

@@ -168,7 +168,7 @@ mkdir -p "$root" && (cd "$root" && zcat "$work/closed/initrd.img" | cpio -id --q
 check "the rule set is in the image" test -s "$root/etc/bulkhead/net.rules"
 head -c 40 "$root/etc/bulkhead/net.rules" >"$work/cut" && cp "$work/cut" "$root/etc/bulkhead/net.rules"
 boot_log=$work/closed.console
-timeout -s KILL 120 unshare --pid --fork --mount --net --root="$root" /init >"$boot_log" 2>&1
+INIT_NET=1 "$TOP/tests/run-init" 120 "$root" >"$boot_log" 2>&1
 check "a cut rule set is refused, saying no networked container will start" \
   grep -q '^\[init\] warning: network: the rule set could not be loaded (.*): none of the 1 containers on a network will start' \
   "$boot_log"

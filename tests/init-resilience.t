@@ -40,7 +40,7 @@ echo '{"ociVersion": "1.0.2", "process": ' >"$work/faults.root/containers/servic
 rm -rf "$work/faults.root/containers/services/norootfs/rootfs"
 boot_log=$work/faults.console
 boot_start=$(date +%s.%N)
-timeout -s KILL 120 unshare --pid --fork --mount --root="$work/faults.root" /init >"$boot_log" 2>&1 &
+"$TOP/tests/run-init" 120 "$work/faults.root" >"$boot_log" 2>&1 &
 boot_pid=$!
 until_logged 'flood: started'
 CTL ps >"$work/ps" 2>&1
@@ -67,7 +67,7 @@ console_on_failure
 # bulkhead.shell (here as the init's argument) an emergency shell first.
 echo '{"name": "broken", ' >"$work/faults.root/etc/bulkhead/appliance.json"
 printf 'echo from the emergency shell: $(ls /containers)\nexit\n' |
-  timeout -s KILL 60 unshare --pid --fork --mount --root="$work/faults.root" /init bulkhead.shell >"$work/shell.log" 2>&1
+  "$TOP/tests/run-init" 60 "$work/faults.root" bulkhead.shell >"$work/shell.log" 2>&1
 status=$?
 check "a corrupt appliance.json ends the boot with status 125 (got $status)" test "$status" -eq 125
 check "  ... saying where it is broken" grep -q 'appliance.json:2:0: ' "$work/shell.log"

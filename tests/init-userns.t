@@ -54,7 +54,12 @@ YAML
 BOOT_NET=1 BOOT_BACKGROUND=1 boot_host uns "$work/uns.yml"
 check "the auto container is up" until_logged '^\[auto\] ready$' 90
 map() { grep "^\[$1\] map" "$boot_log" | awk '{ print $3, $4, $5 }'; }
-check "inside, the first container's uid_map maps 0 to 100000, 65536 ids ($(map auto))" test "$(map auto)" = "0 100000 65536"
+# base NAME: the range the build gave NAME (appliance.json).
+base() { jq -r --arg n "$1" '.services[] | select(.name == $n) | .userns_base' "$work/uns.root/etc/bulkhead/appliance.json"; }
+auto=$(base auto) net=$(base net)
+check "the build gave the auto containers ranges of their own, 65536 apart at least ($auto, $net)" \
+  sh -c "[ $auto -ge 100000 ] && [ $net -ge 100000 ] && [ \$(( $auto > $net ? $auto - $net : $net - $auto )) -ge 65536 ]"
+check "inside, the auto container's uid_map maps 0 to its base, 65536 ids ($(map auto))" test "$(map auto)" = "0 $auto 65536"
 until_logged '^\[given\] map' 60 >/dev/null
 check "a given range is the one mapped ($(map given))" test "$(map given)" = "0 300000 65536"
 until_logged '^\[machine\] map' 60 >/dev/null
@@ -63,20 +68,20 @@ check "inside, the image's files are root's" grep -qx '\[auto\] owner 0:0' "$boo
 # Through the init's mounts: read-only containers in different ranges
 # mount one shared image, mapped into each (docs/manifest.md, Images).
 owner_on_host() { stat -c %u:%g "/proc/$(init_pid)/root/containers/services/$1/rootfs/bin/busybox"; }
-check "  ... and on the host they are the range's base ($(owner_on_host auto))" test "$(owner_on_host auto)" = "100000:100000"
+check "  ... and on the host they are the range's base ($(owner_on_host auto))" test "$(owner_on_host auto)" = "$auto:$auto"
 check "  ... the given range's its base ($(owner_on_host given)), from one shared image" \
   test "$(owner_on_host given)" = "300000:300000" -a "$(stat -f -c %T "/proc/$(init_pid)/root/containers/services/given/rootfs")" = erofs
 status_ids() { awk -v k="$2:" '$1 == k { print $2, $3, $4, $5 }' "/proc/$(pgrep -f "sleep $1" | head -n1)/status"; }
-check "from the host, the auto container's root runs as 100000 ($(status_ids 1001 Uid))" \
-  test "$(status_ids 1001 Uid)" = "100000 100000 100000 100000"
-check "  ... in group 100000 ($(status_ids 1001 Gid))" test "$(status_ids 1001 Gid)" = "100000 100000 100000 100000"
+check "from the host, the auto container's root runs as its base ($(status_ids 1001 Uid))" \
+  test "$(status_ids 1001 Uid)" = "$auto $auto $auto $auto"
+check "  ... in its base's group ($(status_ids 1001 Gid))" test "$(status_ids 1001 Gid)" = "$auto $auto $auto $auto"
 check "the given range's root runs as 300000 ($(status_ids 1002 Uid))" \
   test "$(status_ids 1002 Uid)" = "300000 300000 300000 300000"
 check "root in a range with CAP_SYSLOG may not read the kernel's log" \
   grep -q '^\[auto\] dmesg: .*Operation not permitted' "$boot_log"
 check "  ... while a userns: off neighbour with the same capability may" until_logged "^\\[machine\\] read the kernel's log\$" 60
 check "a networked container's root binds port 80 in the namespace it owns" until_logged '^\[net\] bound port 80$' 60
-check "  ... as 100000 + its range's place ($(map net))" test "$(map net)" = "0 165536 65536"
+check "  ... as its range's base ($(map net))" test "$(map net)" = "0 $net 65536"
 console_on_failure
 kill -TERM "$(init_pid)" 2>/dev/null
 wait_boot

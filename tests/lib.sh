@@ -69,10 +69,6 @@ require_qemu() {
 # supervision without QEMU. Sets boot_status, boot_log, boot_seconds.
 # With BOOT_BACKGROUND=1 it returns at once with boot_pid set instead;
 # wait_boot then waits for it.
-# The unpacked initrd becomes the mount namespace's root by pivot_root (the
-# host's unmounted), as on the machine, not a chroot: a chrooted process
-# may not make user namespaces (clone(2), EPERM), and a command entering a
-# container's mount namespace would land in the host's root.
 boot_host() {
   local name=$1 manifest=$2 root=$work/$1.root start
   boot_log=$work/$name.console
@@ -80,15 +76,12 @@ boot_host() {
     boot_status=-1
     return
   fi
-  [ -x /bin/busybox ] || { echo "# no static /bin/busybox to unmount the host's root with (make deps installs busybox-static)" >"$boot_log"; boot_status=-1; return; }
-  mkdir -p "$root/.old"
+  mkdir -p "$root"
   (cd "$root" && zcat "$work/$name/initrd.img" | cpio -id --quiet 2>/dev/null)
   boot_start=$(date +%s.%N)
   # BOOT_NET=1: a network namespace of its own too, where the init makes
   # the containers' networks as on the machine.
-  timeout -s KILL "${BOOT_TIMEOUT:-120}" unshare --pid --fork --mount --propagation private ${BOOT_NET:+--net} \
-    sh -c 'mount --bind "$1" "$1" && cd "$1" && pivot_root . .old && /.old/bin/busybox umount -l /.old && exec /init' \
-    sh "$root" >"$boot_log" 2>&1 &
+  INIT_NET=${BOOT_NET:-} "$TOP/tests/run-init" "${BOOT_TIMEOUT:-120}" "$root" >"$boot_log" 2>&1 &
   boot_pid=$!
   [ -n "${BOOT_BACKGROUND:-}" ] || wait_boot
 }
