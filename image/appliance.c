@@ -100,6 +100,9 @@ static json_t *spec_json(const struct manifest *m, const struct container *c, si
 		json_object_set_new(spec, AJ_C_USERNS_BASE, json_integer(c->userns.base));
 		json_object_set_new(spec, AJ_C_USERNS_SIZE, json_integer(c->userns.size));
 	}
+	/* Absent: its own rootfs, or an earlier one's (userns: off). */
+	if (spec && c->shared_image)
+		json_object_set_new(spec, AJ_C_SHARED_IMAGE, json_integer((json_int_t)c->shared_image - 1));
 	/* Absent: none, as before the key. */
 	if (spec && c->on_exit != ON_EXIT_NONE)
 		json_object_set_new(spec, AJ_C_ON_EXIT, json_string(on_exit_names[c->on_exit]));

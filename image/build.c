@@ -161,13 +161,29 @@ static const char *const network_modules[] = { "crc32c_generic", "veth",     "br
 					       "nft_ct",	 "nft_chain_nat", "nft_nat", "nft_masq",
 					       "nft_objref",	 "nft_meta_bridge" };
 
+/* For shared images (shared-images.c): a loop device over the erofs file;
+ * erofs links libcrc32c, which asks for crc32c as for networks. */
+static const char *const shared_image_modules[] = { "crc32c_generic", "loop", "erofs" };
+
+static bool manifest_has_shared_image(const struct manifest *m)
+{
+	const struct container *lists[3] = { m->onboot, m->services, m->onshutdown };
+	size_t counts[3] = { m->n_onboot, m->n_services, m->n_onshutdown };
+
+	for (int l = 0; l < 3; l++)
+		for (size_t i = 0; i < counts[l]; i++)
+			if (lists[l][i].shared_image)
+				return true;
+	return false;
+}
+
 /* The modules M needs, in load order, from the chosen kernel's modules
  * directory if it has one; a module wanted twice is carried once. */
 static int write_modules(struct initrd *w, const char *dir, const struct manifest *m, char ***image_paths,
 			 struct diag *d)
 {
 	const char *wanted[ARRAY_SIZE(base_modules) + ARRAY_SIZE(disk_modules) + ARRAY_SIZE(nic_modules) +
-			   ARRAY_SIZE(network_modules) + 6 + 1];
+			   ARRAY_SIZE(network_modules) + ARRAY_SIZE(shared_image_modules) + 6 + 1];
 	char **order = NULL;
 	size_t n = 0;
 
@@ -181,6 +197,8 @@ static int write_modules(struct initrd *w, const char *dir, const struct manifes
 		wanted[n++] = nic_modules[i];
 	for (size_t i = 0; m->n_networks > 0 && i < ARRAY_SIZE(network_modules); i++)
 		wanted[n++] = network_modules[i];
+	for (size_t i = 0; manifest_has_shared_image(m) && i < ARRAY_SIZE(shared_image_modules); i++)
+		wanted[n++] = shared_image_modules[i];
 	n += secrets_modules(m, wanted + n);
 	wanted[n] = NULL;
 	if (modules_resolve(dir, wanted, &order, d) < 0)
@@ -282,14 +300,6 @@ struct slot {
 	struct node_drops drops;   /* what of its image the build left out */
 };
 
-static bool same_image(const struct container *a, const struct container *b)
-{
-	return a->image_kind == b->image_kind && (a->image_path == b->image_path ||
-						  (a->image_path && b->image_path && strcmp(a->image_path, b->image_path) == 0)) &&
-	       (a->image_digest == b->image_digest ||
-		(a->image_digest && b->image_digest && strcmp(a->image_digest, b->image_digest) == 0));
-}
-
 /* One image, one copy: a read-only container uses the rootfs of the first
  * read-only container before it with the same image. A writable container
  * writes into its rootfs, and files: are written into it: those have their
@@ -299,17 +309,25 @@ static bool may_share(const struct container *c)
 	return c->readonly && c->n_files == 0;
 }
 
+/* A and B use one copy: the same erofs image (shared-images.c), or, in
+ * one user range (or none), the same rootfs in the initrd, owned by that
+ * range. */
+static bool same_copy(const struct container *a, const struct container *b)
+{
+	if (a->shared_image || b->shared_image)
+		return a->shared_image == b->shared_image;
+	/* A receiver of secrets gets /run/secrets made in its rootfs at
+	 * start: shared only with another receiver. Its files have the
+	 * owners of one user range. */
+	return !a->n_secrets == !b->n_secrets && a->userns.base == b->userns.base && a->userns.size == b->userns.size;
+}
+
 static void share_images(struct slot *slots, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < i && may_share(slots[i].c) && !slots[i].shares; j++)
-			/* A receiver of secrets gets /run/secrets made in its rootfs
-			 * at start: shared only with another receiver. */
-			/* Its files have the owners of one user range. */
 			if (may_share(slots[j].c) && !slots[j].shares && same_image(slots[j].c, slots[i].c) &&
-			    !slots[j].c->n_secrets == !slots[i].c->n_secrets &&
-			    slots[j].c->userns.base == slots[i].c->userns.base &&
-			    slots[j].c->userns.size == slots[i].c->userns.size)
+			    same_copy(slots[j].c, slots[i].c))
 				slots[i].shares = &slots[j];
 }
 
@@ -362,9 +380,10 @@ static void drop_unpacked(struct slot *slots, size_t n, size_t i)
 	owner->unpacked[0] = '\0';
 }
 
-static int write_container(struct initrd *w, const char *manifest, struct slot *s, const struct tools *t,
+static int write_container(struct initrd *w, const struct manifest *m, struct slot *s, const struct tools *t,
 			   const char *scratch, struct diag *d)
 {
+	const char *manifest = m->path;
 	struct container *c = s->c;
 	char dir[256], path[PATH_MAX], root[PATH_MAX] = "";
 	long long before = initrd_bytes(w);
@@ -372,7 +391,7 @@ static int write_container(struct initrd *w, const char *manifest, struct slot *
 
 	bundle_dir(c, s->index, dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/rootfs", dir);
-	if (s->shares) {
+	if (s->shares && !c->shared_image) {
 		/* Relative to the bundle, so that it resolves wherever the image
 		 * is unpacked: up to the image's root, down to the other bundle. */
 		for (const char *p = dir; p; p = strchr(p + 1, '/'))
@@ -395,9 +414,15 @@ static int write_container(struct initrd *w, const char *manifest, struct slot *
 	}
 	if (userns_check_ids(manifest, c, d) < 0)
 		return -1;
-	r = write_bundle_config(w, manifest, c, dir, s->shares ? root : NULL, d);
+	r = write_bundle_config(w, manifest, c, dir, root[0] ? root : NULL, d);
+	/* A shared image: written once with the image's own ids (the init
+	 * maps them into each range), and mounted on an empty rootfs. */
+	if (r == 0 && c->shared_image && !s->shares)
+		r = shared_image_write(w, m, c, t, unpacked, &s->drops, scratch, d);
 	initrd_id_shift(w, c->userns.base, c->userns.size);
-	if (r == 0 && !s->shares)
+	if (r == 0 && c->shared_image)
+		r = initrd_dir(w, path, 0755, d);
+	else if (r == 0 && !s->shares)
 		r = rootfs_write(w, path, c, t, unpacked, &s->drops, d);
 	/* Said even with -q: the image is not what its author shipped. */
 	if (r == 0 && s->drops.devices)
@@ -583,6 +608,7 @@ int build_appliance(const struct build_options *o, struct diag *d)
 	for (int l = 0; l < 3; l++)
 		for (size_t i = 0; i < counts[l]; i++)
 			slots[n++] = (struct slot){ .c = &lists[l][i], .index = i };
+	size_t shared_images = shared_images_plan(&m);
 	share_images(slots, n);
 
 	say(&p, "writing the initrd: init, %zu onboot, %zu service and %zu onshutdown containers", m.n_onboot,
@@ -592,9 +618,13 @@ int build_appliance(const struct build_options *o, struct diag *d)
 		goto out;
 	/* Images are unpacked in the staging directory; on failure they go with it. */
 	for (size_t i = 0; i < n; i++) {
+<<<<<<< HEAD
 		if (write_container(w, m.path, &slots[i], &o->tools, staging, d) < 0 ||
 		    sbom_add_image(&sbom, slots[i].c, slots[i].shares ? slots[i].shares->unpacked : slots[i].unpacked,
 				   &o->tools, d) < 0)
+=======
+		if (write_container(w, &m, &slots[i], &o->tools, staging, d) < 0)
+>>>>>>> i16-shared
 			goto out;
 		drop_unpacked(slots, n, i);
 	}
@@ -657,18 +687,29 @@ int build_appliance(const struct build_options *o, struct diag *d)
 		       memory_mib, o->output);
 		human(file_size(o->tools.init), size, sizeof(size));
 		printf("    init      %s\n", size);
-		size_t shared = 0;
+		size_t shared = 0, mounting = 0;
 		for (size_t i = 0; i < n; i++) {
+			const struct container *c = slots[i].c;
 			human(slots[i].bytes, size, sizeof(size));
-			printf("    %-9s %s (%s, uncompressed", slots[i].c->name, size, slots[i].c->phase);
-			if (slots[i].shares)
-				printf("; image %s shared with %s", slots[i].c->image, slots[i].shares->c->name);
+			printf("    %-9s %s (%s, uncompressed", c->name, size, c->phase);
+			if (c->shared_image && !slots[i].shares)
+				printf("; image %s stored once, as erofs image %zu", c->image, c->shared_image - 1);
+			else if (c->shared_image)
+				printf("; image %s shared with %s (erofs image %zu)", c->image, slots[i].shares->c->name,
+				       c->shared_image - 1);
+			else if (slots[i].shares)
+				printf("; image %s shared with %s", c->image, slots[i].shares->c->name);
 			printf(")\n");
-			shared += slots[i].shares != NULL;
+			shared += slots[i].shares && !c->shared_image;
+			mounting += c->shared_image != 0;
 		}
 		if (shared)
 			printf("  %zu read-only container%s use%s the rootfs of an earlier one with the same image\n", shared,
 			       shared == 1 ? "" : "s", shared == 1 ? "s" : "");
+		if (shared_images)
+			printf("  %zu read-only containers mount %zu shared image%s (erofs, stored once), each through its "
+			       "own id mapping\n",
+			       mounting, shared_images, shared_images == 1 ? "" : "s");
 	}
 out:
 	if (w) {

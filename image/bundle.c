@@ -94,7 +94,8 @@ static void apply_volumes(json_t *config, const struct container *c)
 /* The user namespace the init made for it (USERNS_DIR/NAME, its range
  * mapped), joined first so that it owns every namespace made after. sysfs
  * mounts only for the owner of the network namespace: with network: host
- * (the VM's) the VM's /sys is bound read-only instead, as podman does. */
+ * (the VM's) the VM's /sys is bound read-only instead, as podman does; not
+ * recursively: the runtime mounts the container's own cgroup2 beneath. */
 static void apply_userns(json_t *config, const struct container *c)
 {
 	char path[256];
@@ -110,7 +111,7 @@ static void apply_userns(json_t *config, const struct container *c)
 		if (c->host_network && strcmp(json_string_value(json_object_get(m, "destination")), "/sys") == 0)
 			json_array_set_new(json_object_get(config, "mounts"), i,
 					   json_pack("{s:s, s:s, s:s, s:[s, s, s, s, s]}", "destination", "/sys", "type",
-						     "bind", "source", "/sys", "options", "rbind", "ro", "nosuid", "nodev",
+						     "bind", "source", "/sys", "options", "bind", "ro", "nosuid", "nodev",
 						     "noexec"));
 }
 

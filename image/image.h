@@ -245,6 +245,24 @@ int rootfs_resolve_user(struct container *c, const char *unpacked, struct diag *
 /* The manifest's files:, written over the image. */
 int rootfs_write_files(struct initrd *w, const char *prefix, const struct container *c, struct diag *d);
 
+/* ---- shared-images.c: one erofs image for read-only containers in ranges ---- */
+/* Whether A and B name the same image (kind, path, digest). */
+bool same_image(const struct container *a, const struct container *b);
+/* Sets each container's shared_image: N (from 1) for every read-only
+ * container with a user namespace and no files: whose image two or more
+ * such containers in more than one range use (receivers of secrets apart),
+ * numbered in image order; 0 for the others. Returns how many shared
+ * images there are. */
+size_t shared_images_plan(struct manifest *m);
+/* Writes LEADER's image (the first of its group; UNPACKED as for
+ * rootfs_write, DROPS counting what it leaves out) into W as
+ * SHARED_IMAGES_ENTRY/N.erofs: the image's own ids, the mount points
+ * every container of the group needs, reproducible. Works in SCRATCH.
+ * Returns 0 or -1 with d set. */
+int shared_image_write(struct initrd *w, const struct manifest *m, const struct container *leader,
+		       const struct tools *t, const char *unpacked, struct node_drops *drops, const char *scratch,
+		       struct diag *d);
+
 /* ---- spawn.c ---- */
 /* Starts ARGV[0], found on PATH, with ENV ("NAME=VALUE", NULL-terminated,
  * or NULL) added to this environment and its stdin, stdout and stderr on

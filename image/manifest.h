@@ -241,6 +241,9 @@ struct container {
 	/* lifecycle (image/manifest-lifecycle.c) */
 	bool init;                  /* init: true: the init's reaper is its PID 1 */
 	enum on_exit_action on_exit; /* on_exit: what its end for good does */
+	/* 0: its own rootfs (or an earlier one's, userns: off); N: it mounts
+	 * the erofs image N - 1 (image/shared-images.c decides). */
+	size_t shared_image;
 	struct volume *volumes;
 	size_t n_volumes;
 	struct device_entry *devices;

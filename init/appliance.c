@@ -22,7 +22,7 @@ static const char *const top_keys[] = {
 static const char *const container_keys[] = {
 	AJ_C_NAME, AJ_C_BUNDLE, AJ_C_RESTART, AJ_C_MAX_RESTARTS, AJ_C_DEPENDS_ON, AJ_C_STOP_GRACE_MS, AJ_C_LINKS,
 	AJ_C_DEPENDS_ON_HEALTHY, AJ_C_HEALTH,
-	AJ_C_ON_EXIT, AJ_C_USERNS_BASE, AJ_C_USERNS_SIZE,
+	AJ_C_ON_EXIT, AJ_C_USERNS_BASE, AJ_C_USERNS_SIZE, AJ_C_SHARED_IMAGE,
 };
 static const char *const network_keys[] = { AJ_NET_NAME, AJ_NET_BRIDGE, AJ_NET_ADDRESS, AJ_NET_PREFIX };
 static const char *const link_keys[] = { AJ_LINK_NETWORK, AJ_LINK_NAME, AJ_LINK_HOST, AJ_LINK_ADDRESS, AJ_LINK_MAC };
@@ -209,7 +209,7 @@ static int load_spec(json_t *item, struct container_spec *spec, const char *phas
 			       APPLIANCE_JSON, path);
 	spec->userns_base = (unsigned)n;
 	if ((r = load_links(item, path, a, spec, err)) < 0 || (r = load_health(item, path, spec, err)) < 0 ||
-	    (r = load_on_exit(item, path, spec, err)) < 0)
+	    (r = load_on_exit(item, path, spec, err)) < 0 || (r = shared_image_load(item, path, spec, err)) < 0)
 		return r;
 	/* Its elements are names, resolved once the phase is read. */
 	return aj_member(item, path, AJ_C_DEPENDS_ON, JSON_ARRAY, &v, err);

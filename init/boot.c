@@ -124,12 +124,16 @@ void emergency_shell(const struct boot_options *options)
 	static const char *const candidates[] = { "/containers/*/*/rootfs/bin/busybox", "/bin/busybox" };
 	glob_t found = { 0 };
 	const char *shell = NULL;
+	char shared[64];
 
 	if (!options->shell)
 		return;
 	for (size_t i = 0; i < 2 && !shell; i++)
 		if (glob(candidates[i], 0, NULL, &found) == 0 && found.gl_pathc > 0)
 			shell = found.gl_pathv[0];
+	/* Read-only containers in ranges have theirs in a shared image. */
+	if (!shell && images_busybox(shared, sizeof(shared)))
+		shell = shared;
 	if (!shell) {
 		log_warn(BOOT_OPTION_SHELL ": no busybox in the image to run a shell with");
 		return;

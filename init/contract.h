@@ -317,6 +317,20 @@ static const char *const container_init_syscalls[] = {
  * shifts it once more, and a disk without it is shifted from 0 once. */
 #define VOLUME_IDS_XATTR "trusted.bulkhead.ids"
 
+/* ---- shared images: one read-only copy, each container in its own range ---- */
+/* Read-only containers with a user namespace that use the same image share
+ * one erofs image of it, owned by the image's own ids (0-based, unshifted):
+ * SHARED_IMAGES_DIR/N.erofs. The init mounts image N once, read-only, on
+ * SHARED_IMAGES_MOUNT_DIR/N through a loop device, and gives each container
+ * whose AJ_C_SHARED_IMAGE is N an idmapped clone of that mount (its user
+ * namespace's mapping) on its bundle's empty rootfs directory, before any
+ * container starts (init/images.c). tmpfs, the initramfs, cannot be
+ * idmapped on Linux 6.1; erofs can. */
+#define SHARED_IMAGES_ENTRY "containers/images"
+#define SHARED_IMAGES_DIR "/" SHARED_IMAGES_ENTRY
+#define SHARED_IMAGES_MOUNT_DIR CONTROL_DIR "/images"
+#define AJ_C_SHARED_IMAGE "shared_image" /* 0 to INIT_MAX_CONTAINERS / 2 - 1; absent: its own rootfs */
+
 /* ---- secrets: supplied at run time, never in the image (docs/manifest.md) ---- */
 /* QEMU's fw_cfg files under systemd's credentials prefix: bulkhead run
  * adds -fw_cfg name=SECRETS_FW_CFG_PREFIX NAME; the kernel's qemu_fw_cfg

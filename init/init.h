@@ -79,6 +79,11 @@ struct container_spec {
 	size_t n_links;
 	enum on_exit_action on_exit; /* ON_EXIT_POWEROFF: its end for good powers off */
 	unsigned userns_base, userns_size; /* its ids 0.. map to base..; size 0: no user namespace */
+	/* AJ_C_SHARED_IMAGE (images-spec.c): -1, its own rootfs; else the
+	 * erofs image init/images.c mounts on its rootfs, and whether that
+	 * failed (then it is not started). */
+	int shared_image;
+	bool image_unmounted;
 };
 
 /* A network: a bridge of the init's namespace whose address is the
@@ -157,6 +162,24 @@ struct secrets_spec {
 /* secrets-spec.c: appliance.json's AJ_SECRETS and AJ_SECRET_MOUNTS from ROOT into A (after
  * its phases: mounts name containers). Returns 0 or -errno with err set. */
 int secrets_load(struct json_t *root, struct appliance *a, struct bh_err *err);
+/* images-spec.c: ITEM's AJ_C_SHARED_IMAGE into SPEC (after its user
+ * namespace: one needs the other); PATH names ITEM in messages. */
+int shared_image_load(struct json_t *item, const char *path, struct container_spec *spec, struct bh_err *err);
+/* ---- images.c: shared images, idmapped per container (contract.h) ---- */
+/* Mounts each shared image once and an idmapped clone of it on the rootfs
+ * of each container that uses it; after the user namespaces, before any
+ * container starts. A failure is logged and marks that container. */
+void images_mount_all(struct appliance *a);
+/* For the emergency shell when no rootfs holds a busybox: a shared image
+ * mounted (the first that has one), its busybox's path into OUT. */
+bool images_busybox(char *out, size_t size);
+/* False, said, when SPEC's shared image is not on its rootfs. */
+bool images_ready(const struct container_spec *spec);
+/* The erofs FILE through a loop device, read-only, on WHERE (made 0700). */
+int image_mount(const char *file, const char *where, struct bh_err *err);
+/* A read-only clone of the mount at IMAGE_DIR, its ids mapped through the
+ * user namespace USERNS_FD, on TARGET. */
+int image_attach(const char *image_dir, int userns_fd, const char *target, struct bh_err *err);
 void secrets_free(struct appliance *a);
 /* Reads each secret once (MACHINE: fw_cfg, else the disk labelled
  * SECRETS_DISK_LABEL; on a host, the tests' directory) into each receiving

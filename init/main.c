@@ -95,6 +95,8 @@ int main(int argc, char **argv)
 		if (networks_start(&appliance, NET_RULES) < 0)
 			boot_failed(&options, "network: the init is stranded in a container's network namespace");
 	}
+	/* After the user namespaces (and the modules), before any container starts. */
+	images_mount_all(&appliance);
 	/* Once the disks' modules are in, before any container starts. */
 	if (secrets_prepare(&appliance, machine_init(), &err) < 0)
 		boot_failed(&options, err.msg);

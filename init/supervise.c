@@ -93,6 +93,10 @@ void container_start(struct supervisor *s, struct container *c)
 	c->restart_now = false;
 	if (c->log.fd < 0)
 		container_log_open(&c->log, c->spec->name);
+	if (!images_ready(c->spec)) {
+		c->status = BH_EXIT_SETUP;
+		return; /* as a config that cannot load: supervisor_settle() ends the instance */
+	}
 	struct bh_config *config;
 	if (bh_config_load(c->spec->bundle, &config, &err) < 0) {
 		log_warn("%s: %s", c->spec->name, err.msg);

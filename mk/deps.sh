@@ -46,6 +46,9 @@ packages=(
   linux-source flex bison libelf-dev bc
   # disks: bulkhead build makes ext4 images
   e2fsprogs
+  # shared images: bulkhead build packs an image that read-only containers
+  # with user namespaces share as one erofs file (mkfs.erofs)
+  erofs-utils
   # bulkhead build --format raw-efi|qcow2: the UEFI stub of a unified kernel
   # image (objcopy from binutils joins it to the kernel), a FAT file system
   # made and filled without mounting (mtools), the GPT (sfdisk, in fdisk),

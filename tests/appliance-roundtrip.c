@@ -587,3 +587,25 @@ TEST(health_checks_the_init_could_not_run_are_refused_with_their_path)
 		"/etc/bulkhead/appliance.json: services[1].depends_on_healthy[0] is not of its depends_on or has no health "
 		"check");
 }
+
+TEST(a_shared_image_round_trips_and_needs_a_user_namespace)
+{
+	struct manifest m;
+	struct appliance a;
+
+	full_manifest(&m);
+	m.services[1].userns.base = 100000;
+	m.services[1].userns.size = 65536;
+	m.services[1].shared_image = 3; /* image 2 */
+	round_trip(&m, modules, &a);
+	ASSERT_EQ(-1, a.services[0].shared_image); /* absent: its own rootfs */
+	ASSERT_EQ(2, a.services[1].shared_image);
+	ASSERT_TRUE(!a.services[1].image_unmounted);
+	appliance_free(&a);
+	refused(edited("services", 0, "shared_image", json_integer(0)),
+		"/etc/bulkhead/appliance.json: services[0] has shared_image but no user namespace (userns_size)");
+	refused(edited("services", 0, "shared_image", json_integer(-1)),
+		"/etc/bulkhead/appliance.json: services[0].shared_image must be an integer from 0 to 999");
+	refused(edited("services", 0, "shared_image", json_string("0")),
+		"/etc/bulkhead/appliance.json: services[0].shared_image must be an integer from 0 to 999");
+}

@@ -21,13 +21,14 @@ check "no staging directory is left beside the output" test -z "$(find "$work/a"
 
 zcat "$work/a/hello/initrd.img" | cpio -tv --quiet >"$work/listing" 2>/dev/null
 for entry in init etc/bulkhead/appliance.json containers/onboot/00-greet/config.json \
-             containers/onboot/00-greet/rootfs/bin/busybox containers/onboot/00-greet/rootfs/tmp \
+             containers/onboot/00-greet/rootfs containers/images/0.erofs \
              containers/services/counter/config.json; do
   check "initrd holds $entry" grep -q " $entry\$" "$work/listing"
 done
-# All three containers are read-only on the busybox image: one copy.
-check "the three read-only busybox containers share one rootfs ($(grep -c 'rootfs/bin/busybox$' "$work/listing") busybox in the initrd)" \
-  test "$(grep -c 'rootfs/bin/busybox$' "$work/listing")" -eq 1
+# All three containers are read-only on the busybox image, each in its own
+# user range: one copy, an erofs image each mounts through its mapping.
+check "the three read-only busybox containers share one erofs image ($(grep -c 'rootfs/bin/busybox$' "$work/listing") busybox beside it)" \
+  test "$(grep -c 'rootfs/bin/busybox$' "$work/listing")" -eq 0 -a "$(grep -c 'containers/images/.*\.erofs$' "$work/listing")" -eq 1
 check "initrd holds /dev/console as character device 5,1" grep -qE '^crw------- .* 5, +1 .* dev/console$' "$work/listing"
 
 mkdir -p "$work/x" && (cd "$work/x" && zcat "$work/a/hello/initrd.img" | cpio -id --quiet 2>/dev/null)
@@ -49,11 +50,12 @@ check "the seccomp filter is compiled at build time into the bundle" \
 check "  ... as whole 8-byte BPF instructions ($(stat -c %s "$bpf" 2>/dev/null) bytes)" \
   sh -c "s=\$(stat -c %s '$bpf') && [ \$s -gt 800 ] && [ \$((s % 8)) -eq 0 ]"
 for c in counter sandbox; do
-  check "$c's root.path is greet's rootfs, relative to its bundle" \
-    quietly jq -e '.root.path == "../../../containers/onboot/00-greet/rootfs"' "$work/x/containers/services/$c/config.json"
-  check "  ... which resolves from $c's bundle" test -x "$work/x/containers/services/$c/../../../containers/onboot/00-greet/rootfs/bin/busybox"
+  check "$c's root.path is its own rootfs, where the init mounts the shared image" \
+    quietly jq -e '.root.path == "rootfs"' "$work/x/containers/services/$c/config.json"
 done
-check "the size summary names the shared image" grep -q '^    counter .*image busybox shared with greet' "$work/log"
+check "appliance.json: each of the three mounts shared image 0" \
+  quietly jq -e '[.onboot[], .services[] | .shared_image] == [0, 0, 0]' "$work/x/etc/bulkhead/appliance.json"
+check "the size summary names the shared image" grep -q '^    counter .*image busybox shared with greet (erofs image 0)' "$work/log"
 check "sandbox keeps its declared capability, and only it, in every set" \
   quietly jq -e '.process.capabilities | [.bounding, .effective, .permitted, .inheritable, .ambient] ==
     [range(5) | ["CAP_NET_BIND_SERVICE"]]' "$work/x/containers/services/sandbox/config.json"
