@@ -618,13 +618,9 @@ int build_appliance(const struct build_options *o, struct diag *d)
 		goto out;
 	/* Images are unpacked in the staging directory; on failure they go with it. */
 	for (size_t i = 0; i < n; i++) {
-<<<<<<< HEAD
-		if (write_container(w, m.path, &slots[i], &o->tools, staging, d) < 0 ||
+		if (write_container(w, &m, &slots[i], &o->tools, staging, d) < 0 ||
 		    sbom_add_image(&sbom, slots[i].c, slots[i].shares ? slots[i].shares->unpacked : slots[i].unpacked,
 				   &o->tools, d) < 0)
-=======
-		if (write_container(w, &m, &slots[i], &o->tools, staging, d) < 0)
->>>>>>> i16-shared
 			goto out;
 		drop_unpacked(slots, n, i);
 	}
