@@ -171,17 +171,6 @@ static int tree_digest(int dirfd, const char *prefix, struct sha256_ctx *ctx)
 	return r;
 }
 
-static bool same_image(const struct container *a, const struct container *b)
-{
-	if (a->image_kind != b->image_kind)
-		return false;
-	if (a->image_kind == IMAGE_BUSYBOX)
-		return true;
-	return strcmp(a->image_path, b->image_path) == 0 &&
-	       (a->image_digest == b->image_digest ||
-		(a->image_digest && b->image_digest && strcmp(a->image_digest, b->image_digest) == 0));
-}
-
 /* The image's digest and what it is a digest of (see the top). */
 static int image_digest(struct sbom_image *im, const struct container *c, const struct tools *t, struct diag *d)
 {
