@@ -94,12 +94,14 @@ static void apply_volumes(json_t *config, const struct container *c)
 /* The user namespace the init made for it (USERNS_DIR/NAME, its range
  * mapped), joined first so that it owns every namespace made after. sysfs
  * mounts only for the owner of the network namespace: with network: host
- * (the VM's) the VM's /sys is bound read-only instead, as podman does; not
- * recursively: the runtime mounts the container's own cgroup2 beneath. */
+ * (the VM's) the VM's /sys is bound read-only instead, as podman does,
+ * with its submounts (a user namespace may not bind a tree without what
+ * is mounted in it: EINVAL). The container's own cgroup2 cannot go right on
+ * the VM's (the same superblock at its root: EBUSY): a small tmpfs first. */
 static void apply_userns(json_t *config, const struct container *c)
 {
 	char path[256];
-	json_t *m;
+	json_t *m, *mounts = json_object_get(config, "mounts");
 	size_t i;
 
 	if (!c->userns.size)
@@ -107,12 +109,23 @@ static void apply_userns(json_t *config, const struct container *c)
 	snprintf(path, sizeof(path), USERNS_DIR "/%s", c->name);
 	json_array_insert_new(json_object_get(json_object_get(config, "linux"), "namespaces"), 0,
 			      json_pack("{s:s, s:s}", "type", "user", "path", path));
-	json_array_foreach(json_object_get(config, "mounts"), i, m)
-		if (c->host_network && strcmp(json_string_value(json_object_get(m, "destination")), "/sys") == 0)
-			json_array_set_new(json_object_get(config, "mounts"), i,
+	if (!c->host_network)
+		return;
+	json_array_foreach(mounts, i, m) {
+		const char *at = json_string_value(json_object_get(m, "destination"));
+		if (strcmp(at, "/sys") == 0)
+			json_array_set_new(mounts, i,
 					   json_pack("{s:s, s:s, s:s, s:[s, s, s, s, s]}", "destination", "/sys", "type",
-						     "bind", "source", "/sys", "options", "bind", "ro", "nosuid", "nodev",
+						     "bind", "source", "/sys", "options", "rbind", "ro", "nosuid", "nodev",
 						     "noexec"));
+		else if (strcmp(at, "/sys/fs/cgroup") == 0) {
+			json_array_insert_new(mounts, i,
+					      json_pack("{s:s, s:s, s:s, s:[s, s, s, s, s]}", "destination",
+							"/sys/fs/cgroup", "type", "tmpfs", "source", "tmpfs", "options",
+							"nosuid", "nodev", "noexec", "mode=755", "size=4k"));
+			break; /* the cgroup mount is now the next one */
+		}
+	}
 }
 
 /* network: host drops the network namespace: the container shares the
