@@ -43,8 +43,12 @@ boot() {
   boot_log=$work/$1.log
 }
 disk=$work/uns/disks/data.ext4
-on_disk() { debugfs -R "stat $1" "$disk" 2>/dev/null | awk '/User:/ { print $2 ":" $4 }'; }
-record() { debugfs -R "ea_get $1 trusted.bulkhead.ids" "$disk" 2>/dev/null | tail -n1; }
+# debugfs prints ids as signed 32-bit numbers: made unsigned again.
+on_disk() {
+  debugfs -R "stat $1" "$disk" 2>/dev/null |
+    awk '/User:/ { u = $2 < 0 ? $2 + 4294967296 : $2; g = $4 < 0 ? $4 + 4294967296 : $4; printf "%.0f:%.0f\n", u, g }'
+}
+record() { debugfs -R "ea_get $1 trusted.bulkhead.ids" "$disk" 2>/dev/null | grep '^trusted\.bulkhead\.ids'; }
 
 manifest "" >"$work/uns.yml"
 "$BULKHEAD" build "$work/uns.yml" -o "$work/uns" >"$work/build.log" || cat "$work/build.log" >&2
