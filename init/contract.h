@@ -350,8 +350,10 @@ _Static_assert(SECRET_NAME_MAX == 55 - (sizeof(SECRETS_FW_CFG_PREFIX) - 1), "fw_
  * with this label holding one file per secret, mounted read-only. */
 #define SECRETS_DISK_LABEL "bh-secrets"
 /* Each receiving container's tmpfs in the init's /run (SECRETS_RUN_DIR/
- * CONTAINER, 0500, its user's), bound read-only on SECRETS_MOUNT. */
-#define SECRETS_RUN_DIR CONTROL_DIR "/secrets"
+ * CONTAINER, 0500, its user's), bound read-only on SECRETS_MOUNT. Not in
+ * CONTROL_DIR (0700): the runtime binds it from inside the container's user
+ * namespace, whose root must pass through; 0711 lists nothing to it. */
+#define SECRETS_RUN_DIR "/run/bulkhead-secrets"
 #define SECRETS_MOUNT "/run/secrets"
 /* What bulkhead build writes beside the kernel: one line per declared
  * secret, "NAME required" or "NAME optional" (names only), for run. */

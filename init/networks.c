@@ -111,27 +111,17 @@ static int inside_prepare(struct bh_err *err)
 	return r;
 }
 
-/* A new network namespace for NAME, kept by a bind mount at PATH; returns
- * its descriptor, or -errno. We make it by unsharing ourselves for a moment:
- * PID 1 is single-threaded and comes home before anything else runs. */
+/* A new network namespace for a container, kept by a bind mount at PATH:
+ * netns_make returns its descriptor, or -errno. */
 static void netns_drop(const char *path);
 
-static int netns_make(int home, const struct container_spec *c, const char *path, struct bh_err *err)
+/* PID 1 unshares itself for a moment: it is single-threaded and comes home
+ * before anything else runs. */
+static int netns_here(int home, const char *name, const char *path, struct bh_err *err)
 {
-	const char *name = c->name;
+	_cleanup_close_ int file = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	int r = 0;
 
-	/* Owned by its user namespace: made by a child in there. */
-	if (c->userns_size) {
-		r = userns_netns_make(c, path, inside_prepare, err);
-		int fd = r < 0 ? r : open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0 && r == 0)
-			r = bh_fail_errno(err, -errno, "%s", path);
-		if (r < 0)
-			netns_drop(path);
-		return r < 0 ? r : fd;
-	}
-	_cleanup_close_ int file = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (file < 0)
 		return bh_fail_errno(err, -errno, "%s", path);
 	if (unshare(CLONE_NEWNET) < 0) {
@@ -143,7 +133,15 @@ static int netns_make(int home, const struct container_spec *c, const char *path
 	if (r == 0)
 		r = inside_prepare(err);
 	come_home(home);
+	return r;
+}
+
+static int netns_make(int home, const struct container_spec *c, const char *path, struct bh_err *err)
+{
+	/* Owned by its user namespace, if it has one: made by a child in there. */
+	int r = c->userns_size ? userns_netns_make(c, path, inside_prepare, err) : netns_here(home, c->name, path, err);
 	int fd = r < 0 ? r : open(path, O_RDONLY | O_CLOEXEC);
+
 	if (fd < 0 && r == 0)
 		r = bh_fail_errno(err, -errno, "%s", path);
 	/* Nothing half made stays: without its namespace it cannot start. */

@@ -282,7 +282,7 @@ int secrets_prepare(const struct appliance *a, bool machine, struct bh_err *err)
 
 	if (!s)
 		return 0;
-	if ((mkdir(CONTROL_DIR, 0700) < 0 && errno != EEXIST) || (mkdir(SECRETS_RUN_DIR, 0700) < 0 && errno != EEXIST))
+	if (mkdir(SECRETS_RUN_DIR, 0711) < 0 && errno != EEXIST)
 		return bh_fail_errno(err, -errno, "secrets: mkdir " SECRETS_RUN_DIR);
 	int fds[SECRETS_MAX];
 	for (size_t i = 0; i < s->n; i++)

@@ -61,7 +61,7 @@ mkdir -p "$work/unpacked"
 holder_config=$work/unpacked/containers/services/holder/config.json
 other_config=$work/unpacked/containers/services/other/config.json
 check "the receiver's config.json binds its tmpfs on /run/secrets read-only, nosuid, nodev, noexec" \
-  quietly jq -e '[.mounts[] | select(.destination == "/run/secrets" and .source == "/run/bulkhead/secrets/holder" and
+  quietly jq -e '[.mounts[] | select(.destination == "/run/secrets" and .source == "/run/bulkhead-secrets/holder" and
     .type == "bind" and .options == ["bind", "ro", "nosuid", "nodev", "noexec"])] | length == 1' "$holder_config"
 check "  ... and the other's binds nothing there" \
   quietly jq -e '[.mounts[] | select(.destination == "/run/secrets")] | length == 0' "$other_config"
