@@ -277,6 +277,13 @@ void init_limits(struct boot_options *options)
 
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		log_warn_errno(errno, "making PID 1 non-dumpable");
+	/* The kernel's RLIMIT_NPROC (half of threads-max, some hundreds on a
+	 * small VM) binds no process of the VM's root, but binds a container's
+	 * root in its user namespace, counted per user: a container's limit is
+	 * its pids controller (resources.pids) or its own rlimits, not this. */
+	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
+	if (setrlimit(RLIMIT_NPROC, &unlimited) < 0)
+		log_warn_errno(errno, "lifting the process count limit");
 	if (getrlimit(RLIMIT_NOFILE, &limit) < 0)
 		return;
 	options->nofile_soft = limit.rlim_cur;
