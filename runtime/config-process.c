@@ -131,7 +131,7 @@ static int add_landlock_path(struct walker *w, json_t *element, size_t index, vo
 	(void)index;
 	if (!json_is_string(element) || json_string_value(element)[0] != '/')
 		return cfg_invalid(w, "must be an absolute path");
-	rules = realloc(c->landlock_rules, (c->n_landlock_rules + 1) * sizeof(*rules));
+	rules = bh_grow(c->landlock_rules, &c->landlock_rules_room, c->n_landlock_rules, sizeof(*rules));
 	if (!rules)
 		return -ENOMEM;
 	c->landlock_rules = rules;

@@ -30,7 +30,7 @@ static int add_seccomp_name(struct walker *w, json_t *element, size_t index, voi
 	(void)index;
 	if (!json_is_string(element))
 		return cfg_invalid(w, "must be a string");
-	rules = realloc(c->seccomp_rules, (c->n_seccomp_rules + 1) * sizeof(*rules));
+	rules = bh_grow(c->seccomp_rules, &c->seccomp_rules_room, c->n_seccomp_rules, sizeof(*rules));
 	if (!rules)
 		return -ENOMEM;
 	c->seccomp_rules = rules;

@@ -21,6 +21,8 @@ void bh_err_prefix(struct bh_err *err, const char *fmt, ...) __attribute__((form
 
 /* Frees a NULL-terminated string vector and its strings. */
 void bh_strv_free(char **v);
+/* ARRAY of N elements of SIZE bytes with room for one more (see util.c). */
+void *bh_grow(void *array, size_t *room, size_t n, size_t size);
 /* Looks NAME up in a NULL-terminated "NAME=value" vector; NULL if absent. */
 const char *bh_env_get(char *const *env, const char *name);
 
@@ -153,7 +155,7 @@ struct bh_config {
 	uint64_t landlock_handled;
 	bool landlock_strict; /* disableBestEffort */
 	struct bh_landlock_rule *landlock_rules;
-	size_t n_landlock_rules;
+	size_t n_landlock_rules, landlock_rules_room;
 
 	bool has_seccomp;
 	uint32_t seccomp_default;
@@ -161,7 +163,7 @@ struct bh_config {
 	size_t n_seccomp_arches;
 	unsigned seccomp_flags;     /* BH_SECCOMP_FLAG_* */
 	struct bh_seccomp_rule *seccomp_rules;
-	size_t n_seccomp_rules;
+	size_t n_seccomp_rules, seccomp_rules_room;
 	char *seccomp_bpf_name;          /* the bundle's file holding them compiled, or NULL */
 	struct sock_filter *seccomp_bpf; /* that file as bh_config_load read it, or NULL */
 	size_t n_seccomp_bpf;
