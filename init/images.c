@@ -183,8 +183,5 @@ bool images_busybox(char *out, size_t size)
 
 bool images_ready(const struct container_spec *spec)
 {
-	if (!spec->image_unmounted)
-		return true;
-	log_warn("%s: cannot start: its shared image is not on its rootfs (the boot said why)", spec->name);
-	return false;
+	return !spec->image_unmounted;
 }

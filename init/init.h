@@ -173,7 +173,8 @@ void images_mount_all(struct appliance *a);
 /* For the emergency shell when no rootfs holds a busybox: a shared image
  * mounted (the first that has one), its busybox's path into OUT. */
 bool images_busybox(char *out, size_t size);
-/* False, said, when SPEC's shared image is not on its rootfs. */
+/* False when SPEC's shared image is not on its rootfs (the boot said why;
+ * the start says so in its turn). */
 bool images_ready(const struct container_spec *spec);
 /* The erofs FILE through a loop device, read-only, on WHERE (made 0700). */
 int image_mount(const char *file, const char *where, struct bh_err *err);

@@ -12,7 +12,6 @@
 #include "supervise.h"
 
 #define KILL_WAIT_MS 2000L
-#define START_BATCH 8 /* services started between two turns of the loop */
 
 /* ---- onboot ---- */
 
@@ -55,15 +54,16 @@ bool supervisor_run_onboot(struct supervisor *s)
 
 /* ---- services ---- */
 
-/* A waiting service starts once every service it depends on has started;
- * one that depends on a service that ended without ever starting fails.
- * At most START_BATCH start per call, so that the loop (reaping, output,
- * the control channel, the power button) runs between batches of a long
- * start phase. Returns whether anything changed: then more may be ready. */
+/* A waiting service starts once every service it depends on has started
+ * (its command runs: a start still setting up does not count); one that
+ * depends on a service that ended without ever starting fails. Starts
+ * begin while fewer than STARTS_IN_FLIGHT set themselves up, so that the
+ * loop (reports, reaping, output, the control channel, the power button)
+ * runs between them. Returns whether anything changed: then more may be
+ * ready. */
 static bool start_ready_services(struct supervisor *s)
 {
 	struct container *svc = services(s);
-	unsigned started = 0;
 	bool changed = false;
 
 	for (size_t i = 0; i < s->a->n_services && !s->shutdown_requested; i++) {
@@ -72,8 +72,8 @@ static bool start_ready_services(struct supervisor *s)
 		const struct container *hopeless = NULL; /* a dependency that ended unmet */
 		if (c->state != STATE_WAITING)
 			continue;
-		if (started == START_BATCH)
-			return true;
+		if (s->n_starting >= STARTS_IN_FLIGHT)
+			return changed;
 		for (size_t d = 0; d < c->spec->n_depends_on; d++) {
 			const struct container *dep = &svc[c->spec->depends_on[d]];
 			bool met = health_dependency_ready(s, c, d); /* started, and healthy when it says so */
@@ -91,7 +91,6 @@ static bool start_ready_services(struct supervisor *s)
 			changed = true;
 		} else if (ready) {
 			container_start(s, c);
-			started++;
 			changed = true;
 		}
 	}
@@ -102,7 +101,7 @@ static bool services_left(struct supervisor *s)
 {
 	for (size_t i = 0; i < s->a->n_services; i++) {
 		enum state st = services(s)[i].state;
-		if (st == STATE_WAITING || st == STATE_RUNNING || st == STATE_BACKOFF)
+		if (st == STATE_WAITING || container_active(&services(s)[i]))
 			return true;
 	}
 	return false;
@@ -114,14 +113,15 @@ void supervisor_run_services(struct supervisor *s, const struct boot_options *o)
 
 	while (services_left(s) && !s->shutdown_requested) {
 		/* While services are still being started, the loop only looks
-		 * at what came (no wait), then starts the next batch. */
+		 * at what came (no wait) and starts more, unless as many as
+		 * may are setting up: then it waits, for their reports too. */
 		bool more = start_ready_services(s);
-		if (starting && !more) {
+		if (starting && !more && !s->n_starting) {
 			starting = false;
 			debug_phase(o, "starting the services");
 			debug_memory(o);
 		}
-		supervisor_turn(s, more ? now_ms() : LONG_MAX);
+		supervisor_turn(s, more && s->n_starting < STARTS_IN_FLIGHT ? now_ms() : LONG_MAX);
 	}
 }
 

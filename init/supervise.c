@@ -23,7 +23,7 @@
 
 #include "supervise.h"
 
-static const char *const state_names[] = { "waiting", "running", "backoff", "exited", "failed" };
+static const char *const state_names[] = { "waiting", "starting", "running", "backoff", "exited", "failed" };
 
 long now_ms(void)
 {
@@ -50,6 +50,8 @@ static void init_phase(struct container *c, const struct container_spec *specs, 
 		c[i].phase = phase;
 		c[i].output_fd = -1;
 		c[i].log.fd = -1;
+		c[i].report_fd = -1;
+		c[i].untold_exit = -1;
 		c[i].status = 0;
 	}
 }
@@ -81,73 +83,20 @@ void container_kill(struct container *c)
 		kill(c->pid, SIGKILL);
 }
 
-void container_start(struct supervisor *s, struct container *c)
-{
-	struct bh_err err = { 0 };
-	int pipe_fds[2];
-
-	c->state = STATE_RUNNING;
-	c->started_ms = now_ms();
-	c->kill_at_ms = 0;
-	c->stopping = false;
-	c->restart_now = false;
-	if (c->log.fd < 0)
-		container_log_open(&c->log, c->spec->name);
-	if (!images_ready(c->spec)) {
-		c->status = BH_EXIT_SETUP;
-		return; /* as a config that cannot load: supervisor_settle() ends the instance */
-	}
-	struct bh_config *config;
-	if (bh_config_load(c->spec->bundle, &config, &err) < 0) {
-		log_warn("%s: %s", c->spec->name, err.msg);
-		c->status = BH_EXIT_SETUP;
-		return; /* reaped and drained already: supervisor_settle() ends the instance */
-	}
-	/* Our raised descriptor limit is PID 1's, not the containers'. */
-	if (s->o->nofile_hard && bh_config_rlimit_default(config, RLIMIT_NOFILE, s->o->nofile_soft, s->o->nofile_hard) < 0) {
-		log_warn("%s: out of memory", c->spec->name);
-		bh_config_free(config);
-		c->status = BH_EXIT_SETUP;
-		return;
-	}
-	if (pipe2(pipe_fds, O_CLOEXEC) < 0) {
-		log_warn_errno(errno, "%s: pipe", c->spec->name);
-		bh_config_free(config);
-		c->status = BH_EXIT_SETUP;
-		return;
-	}
-	struct bh_io io = { .stdin_fd = -1, .stdout_fd = pipe_fds[1], .stderr_fd = pipe_fds[1], .console_socket = -1 };
-	int r = bh_container_start(config, &io, &c->pid, &err);
-	close(pipe_fds[1]);
-	/* Only the cgroup is needed from here on: a parsed config (a seccomp
-	 * allow-list of some 350 names) would cost PID 1 memory per container. */
-	const char *cgroup = bh_config_cgroups_path(config);
-	c->cgroups_path = cgroup && r == 0 ? strdup(cgroup) : NULL;
-	bh_config_free(config);
-	if (r < 0) {
-		close(pipe_fds[0]);
-		c->pid = 0;
-		log_warn("%s: cannot start: %s", c->spec->name, err.msg);
-		/* The container's own status when it got that far: 126 and 127
-		 * for a command that cannot run, as README.md says. */
-		c->status = err.status ? err.status : BH_EXIT_SETUP;
-		return;
-	}
-	fcntl(pipe_fds[0], F_SETFL, O_NONBLOCK);
-	c->output_fd = pipe_fds[0];
-	c->ever_started = true;
-	health_started(c);
-	log_info("%s: started, pid %d", c->spec->name, (int)c->pid);
-}
-
 static bool instance_over(const struct container *c)
 {
-	return c->state == STATE_RUNNING && c->pid <= 0 && c->output_fd < 0;
+	return c->state == STATE_RUNNING && c->pid <= 0 && c->output_fd < 0 && !c->start_untold;
+}
+
+/* A process of this instance may be alive: cloned, and not known to be over. */
+static bool has_process(const struct container *c)
+{
+	return c->state == STATE_STARTING || c->state == STATE_RUNNING;
 }
 
 bool container_active(const struct container *c)
 {
-	return c->state == STATE_RUNNING || c->state == STATE_BACKOFF;
+	return has_process(c) || c->state == STATE_BACKOFF;
 }
 
 int container_begin_stop(struct container *c)
@@ -157,7 +106,7 @@ int container_begin_stop(struct container *c)
 		c->stopping = true;
 		return 0;
 	}
-	if (c->state != STATE_RUNNING)
+	if (!has_process(c))
 		return -ESRCH;
 	c->stopping = true;
 	if (c->pid > 0)
@@ -241,11 +190,10 @@ static void reap_children(struct supervisor *s)
 			continue;
 		}
 		c->pid = 0;
-		c->status = wait_status_code(wstatus);
-		if (WIFSIGNALED(wstatus))
-			log_info("%s: killed by signal %d", c->spec->name, WTERMSIG(wstatus));
-		else
-			log_info("%s: exited with status %d", c->spec->name, c->status);
+		/* A setup that failed said its status in its report. */
+		if (!c->setup_failed)
+			c->status = wait_status_code(wstatus);
+		container_exit_tell(c, wstatus);
 	}
 }
 
@@ -334,10 +282,10 @@ static int next_timeout(struct supervisor *s, long limit_ms)
 		const struct container *c = &s->all[i];
 		if (c->state == STATE_BACKOFF && c->restart_at_ms < next)
 			next = c->restart_at_ms;
-		if (c->state == STATE_RUNNING && c->kill_at_ms && c->kill_at_ms < next)
+		if (has_process(c) && c->kill_at_ms && c->kill_at_ms < next)
 			next = c->kill_at_ms;
 	}
-	next = health_deadline(s, next);
+	next = starts_deadline(s, health_deadline(s, next));
 	if (next == LONG_MAX)
 		return -1;
 	return next <= now ? 0 : (int)(next - now > 60000 ? 60000 : next - now);
@@ -347,11 +295,13 @@ void supervisor_settle(struct supervisor *s)
 {
 	long now = now_ms();
 
+	starts_settle(s, now);
+	starts_tell(s);
 	for (size_t i = 0; i < s->n_all; i++) {
 		struct container *c = &s->all[i];
 		if (instance_over(c))
 			end_instance(s, c);
-		else if (c->state == STATE_RUNNING && c->kill_at_ms && now >= c->kill_at_ms) {
+		else if (has_process(c) && c->kill_at_ms && now >= c->kill_at_ms) {
 			log_warn("%s: still running after its grace period; killing it", c->spec->name);
 			c->kill_at_ms = 0;
 			container_kill(c);
@@ -378,18 +328,29 @@ void supervisor_turn(struct supervisor *s, long limit_ms)
 	size_t n_net = net_poll_fds(s->net, fds + n);
 	n += n_net;
 	nfds_t first_output = n;
+	/* A container's output waits until its start is told (starts.c). */
 	for (size_t i = 0; i < s->n_all; i++) {
-		if (s->all[i].output_fd < 0)
+		if (s->all[i].output_fd < 0 || s->all[i].start_untold)
 			continue;
 		fds[n] = (struct pollfd){ .fd = s->all[i].output_fd, .events = POLLIN };
+		s->owners[n++] = &s->all[i];
+	}
+	nfds_t first_report = n;
+	for (size_t i = 0; i < s->n_all && s->n_starting; i++) {
+		if (s->all[i].report_fd < 0)
+			continue;
+		fds[n] = (struct pollfd){ .fd = s->all[i].report_fd, .events = POLLIN };
 		s->owners[n++] = &s->all[i];
 	}
 	due = net_due < due ? net_due : due;
 	if (poll(fds, n, next_timeout(s, due < limit_ms ? due : limit_ms)) < 0 && errno != EINTR)
 		log_warn_errno(errno, "poll");
-	for (nfds_t i = first_output; i < n; i++)
+	for (nfds_t i = first_output; i < first_report; i++)
 		if (fds[i].revents)
 			handle_output(s->owners[i]);
+	for (nfds_t i = first_report; i < n; i++)
+		if (fds[i].revents && s->owners[i]->report_fd == fds[i].fd)
+			start_reported(s, s->owners[i]);
 	if (fds[0].revents)
 		handle_signals(s);
 	if (fds[1].revents && power_button_pressed(s->power_fd))
@@ -485,7 +446,7 @@ static int restart(void *ctx, const char *name)
 	if (c->state == STATE_WAITING)
 		return -EAGAIN;
 	c->restart_now = true;
-	if (c->state == STATE_RUNNING)
+	if (has_process(c))
 		return container_begin_stop(c);
 	c->state = STATE_BACKOFF;
 	c->restart_at_ms = now_ms();
@@ -555,8 +516,9 @@ struct supervisor *supervisor_new(const struct appliance *a, const struct boot_o
 	s->n_all = a->n_onboot + a->n_services + a->n_onshutdown;
 	/* Fixed for the appliance's life: pointers into it stay valid. */
 	s->all = calloc(s->n_all + 1, sizeof(*s->all));
-	s->pollfds = calloc(s->n_all + 2 + CONTROL_POLL_MAX + NET_POLL_MAX, sizeof(*s->pollfds));
-	s->owners = calloc(s->n_all + 2 + CONTROL_POLL_MAX + NET_POLL_MAX, sizeof(*s->owners));
+	/* Each container's output and its setup report, then ours. */
+	s->pollfds = calloc(2 * s->n_all + 2 + CONTROL_POLL_MAX + NET_POLL_MAX, sizeof(*s->pollfds));
+	s->owners = calloc(2 * s->n_all + 2 + CONTROL_POLL_MAX + NET_POLL_MAX, sizeof(*s->owners));
 	s->n_sessions = EXEC_SESSIONS_MAX + s->n_all;
 	s->sessions = calloc(s->n_sessions, sizeof(*s->sessions));
 	if (!s->all || !s->pollfds || !s->owners || !s->sessions)

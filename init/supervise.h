@@ -11,6 +11,7 @@
 
 enum state {
 	STATE_WAITING, /* not started yet: its phase, or its depends_on */
+	STATE_STARTING, /* its process sets itself up (starts.c) */
 	STATE_RUNNING, /* process alive, or its output not drained yet */
 	STATE_BACKOFF, /* exited; starts again at restart_at */
 	STATE_EXITED,  /* done, by its own exit or our stop */
@@ -49,6 +50,15 @@ struct container {
 	long started_ms, restart_at_ms, kill_at_ms;
 	unsigned restarts, quick_exits;
 	bool in_wave;      /* stopping in the current shutdown wave (phases.c) */
+	/* The start under way or not told yet (starts.c). */
+	int report_fd;             /* its setup's report while STATE_STARTING, else -1 */
+	long setup_deadline_ms;    /* past it a setup still going is killed; 0: none */
+	unsigned long start_seq;   /* its start's place in the log of starts */
+	bool start_untold;         /* its start is not on the console yet */
+	bool setup_failed;         /* this instance never ran its command */
+	pid_t start_pid;           /* told as "started, pid N"; 0: it did not start */
+	char *start_error;         /* told instead: why it did not start */
+	int untold_exit;           /* a wait status reaped before its start was told; -1: none */
 	struct container_log log;
 	struct health_run health;
 	size_t pending;
@@ -101,6 +111,9 @@ struct supervisor {
 	struct container **owners;
 	struct exec_session *sessions;
 	size_t n_sessions;
+	/* Starts (starts.c): how many began, how many are setting up. */
+	unsigned long starts_begun;
+	size_t n_starting;
 };
 
 long now_ms(void);
@@ -113,14 +126,33 @@ void record_failure(struct supervisor *s, int status);
  * shutdown begins. */
 void poweroff_on_exit(struct supervisor *s, const struct container *c, int status);
 
-/* ---- one container (supervise.c) ---- */
+/* ---- starts.c: starting containers, many at once, told in order ---- */
+/* At most this many set themselves up at once: the clone of the next
+ * overlaps with the setup of those before it. */
+#define STARTS_IN_FLIGHT 8
+/* Begins C's start: its process is cloned and sets itself up while the
+ * loop goes on (STATE_STARTING), or its start failed already. Either way
+ * it is told on the console in the order starts began (starts_tell). */
 void container_start(struct supervisor *s, struct container *c);
+/* C's setup report is readable: it runs (STATE_RUNNING), or it failed. */
+void start_reported(struct supervisor *s, struct container *c);
+/* Setups past their bound are killed and fail. */
+void starts_settle(struct supervisor *s, long now);
+/* The nearest setup deadline, or NEXT when later. */
+long starts_deadline(const struct supervisor *s, long next);
+/* Tells the starts that are over, in the order they began: a start is
+ * told once every start before it was. */
+void starts_tell(struct supervisor *s);
+/* The reaper's: C's process ended with WSTATUS; logs it unless its start
+ * is not told yet (then it is told after) or it never ran its command. */
+void container_exit_tell(struct container *c, int wstatus);
+/* ---- one container (supervise.c) ---- */
 /* SIGTERM now, and the loop kills it when its grace runs out; one that is
  * not running (waiting, in back-off) just ends. -ESRCH when it is over. */
 int container_begin_stop(struct container *c);
 /* cgroup.kill, and SIGKILL to its pid. */
 void container_kill(struct container *c);
-/* Running or in back-off: not over yet. */
+/* Setting up, running or in back-off: not over yet. */
 bool container_active(const struct container *c);
 
 /* Forks a session process (PID 1's child; PID 1 only forks) that runs REQ's

@@ -356,22 +356,32 @@ static int abandon_child(const struct bh_config *c, pid_t pid, int go_fd, int re
 	return r;
 }
 
-static int launch(const struct bh_config *c, const struct bh_io *io, int start_fd, int result_fd, pid_t *pid_out,
-		  struct bh_err *err)
+/* A child between its clone and its report (launch_begin, launch_finish). */
+struct launch {
+	pid_t pid;
+	int go_fd;     /* with create hooks, the parent's second word to the child; else -1 */
+	int report_fd; /* the child's report: EOF at exec */
+	bool sync;     /* create hooks: the child stops at its mounts for them */
+	long bound_ms; /* the first wait for the report (-1: none) */
+	unsigned exec_hooks;
+};
+
+/* The parent's half of a start, up to the child's report: the cgroup, its
+ * limits and device program, the clone, then what the child waits for (id
+ * maps, a cgroup move, the OOM score). Returns 0 with L filled: the child
+ * sets itself up from here on, and says how it went on L->report_fd. */
+static int launch_begin(const struct bh_config *c, const struct bh_io *io, int start_fd, int result_fd,
+			struct launch *l, struct bh_err *err)
 {
 	int go[2], report[2];
-	struct bh_child_report failure;
 	_cleanup_close_ int cgroup_fd = -1;
 	pid_t pid;
-	ssize_t n;
 	/* Without a start fd (bh_container_start: the CLI's run, and the
 	 * init, whose configs have no hooks) the startContainer hooks run
 	 * before the exec, inside the last wait for a report, and count in
 	 * its bound. */
 	unsigned exec_hooks = start_fd < 0 ? 1U << BH_HOOK_START_CONTAINER : 0;
 	bool sync = hooks_before_pivot(c);
-	/* With SYNC the first wait ends at the mounts, before any hook. */
-	long bound_ms = report_bound_ms(c->hooks, sync ? 0 : exec_hooks);
 
 	if (bh_console_check(c, io->console_socket, err) < 0)
 		return err->code;
@@ -437,47 +447,112 @@ static int launch(const struct bh_config *c, const struct bh_io *io, int start_f
 	}
 	if (child_waits)
 		(void)!write(go[1], "g", 1);
-	if (!sync)
+	if (!sync) {
 		close(go[1]);
-
-	/* EOF: the report pipe closed on exec, so the command runs. An empty
-	 * report: the sandbox stands and the process waits for start_fd, or
-	 * (SYNC) its mounts are made and it waits for the create hooks. */
-	n = bh_child_report_read(report[0], &failure, bound_ms);
-	if (sync && n == (ssize_t)sizeof(failure) && failure.error == 0 && failure.status == CHILD_MOUNTED) {
-		int r = runtime_hooks(c, pid, err);
-		if (r < 0)
-			return abandon_child(c, pid, go[1], report[0], r);
-		(void)!write(go[1], "h", 1);
-		bound_ms = report_bound_ms(c->hooks, 1U << BH_HOOK_CREATE_CONTAINER | exec_hooks);
-		n = bh_child_report_read(report[0], &failure, bound_ms);
+		go[1] = -1;
 	}
-	if (sync)
-		close(go[1]);
-	close(report[0]);
+	/* With SYNC the first wait ends at the mounts, before any hook. */
+	*l = (struct launch){ .pid = pid, .go_fd = go[1], .report_fd = report[0], .sync = sync,
+			      .bound_ms = report_bound_ms(c->hooks, sync ? 0 : exec_hooks), .exec_hooks = exec_hooks };
+	return 0;
+}
+
+/* A report read from the child: 0 when it exec'd (EOF) or stands waiting
+ * for start (an empty report); else its failure in err, err->status the
+ * status it exits with. */
+static int report_outcome(ssize_t n, const struct bh_child_report *failure, struct bh_err *err)
+{
+	if (n == 0 || (n == (ssize_t)sizeof(*failure) && failure->error == 0))
+		return 0;
+	int r;
+	if (n != (ssize_t)sizeof(*failure)) {
+		r = bh_fail(err, -EIO, "the container died during setup without a report");
+		if (err)
+			err->status = BH_EXIT_SETUP;
+		return r;
+	}
+	r = bh_fail(err, failure->error, "%.*s", (int)sizeof(failure->msg) - 1, failure->msg);
+	/* The child's own status says which step failed (an exec error is
+	 * 126 or 127), so that the caller can report what README.md promises. */
+	if (err)
+		err->status = failure->status;
+	return r;
+}
+
+/* The rest of a start, waiting: the create hooks when there are some, then
+ * the report. A failed start leaves no process and no cgroup behind. */
+static int launch_finish(const struct bh_config *c, struct launch *l, pid_t *pid_out, struct bh_err *err)
+{
+	struct bh_child_report failure;
+	ssize_t n = bh_child_report_read(l->report_fd, &failure, l->bound_ms);
+	long bound_ms = l->bound_ms;
+
+	if (l->sync && n == (ssize_t)sizeof(failure) && failure.error == 0 && failure.status == CHILD_MOUNTED) {
+		int r = runtime_hooks(c, l->pid, err);
+		if (r < 0)
+			return abandon_child(c, l->pid, l->go_fd, l->report_fd, r);
+		(void)!write(l->go_fd, "h", 1);
+		bound_ms = report_bound_ms(c->hooks, 1U << BH_HOOK_CREATE_CONTAINER | l->exec_hooks);
+		n = bh_child_report_read(l->report_fd, &failure, bound_ms);
+	}
+	if (l->go_fd >= 0)
+		close(l->go_fd);
+	close(l->report_fd);
 	if (n < 0) {
-		abandon_child(c, pid, -1, -1, 0);
+		abandon_child(c, l->pid, -1, -1, 0);
 		if (n == -ETIMEDOUT)
 			return bh_fail(err, -ETIMEDOUT, "the container's setup did not finish within %ld s", bound_ms / 1000);
 		return bh_fail_errno(err, (int)n, "reading the container's setup report");
 	}
-	if (n == 0 || (n == (ssize_t)sizeof(failure) && failure.error == 0)) {
-		*pid_out = pid;
+	int r = report_outcome(n, &failure, err);
+	if (r == 0) {
+		*pid_out = l->pid;
 		return 0;
 	}
-	int status = reap(pid), r;
+	int status = reap(l->pid);
 	bh_cgroup_destroy(c->cgroups_path, NULL);
-	if (n != (ssize_t)sizeof(failure))
-		r = bh_fail(err, -EIO, "the container died during setup without a report");
-	else {
-		failure.msg[sizeof(failure.msg) - 1] = '\0';
-		r = bh_fail(err, failure.error, "%s", failure.msg);
-	}
-	/* The child's own status says which step failed (an exec error is
-	 * 126 or 127), so that the caller can report what README.md promises. */
-	if (err)
+	if (err && n != (ssize_t)sizeof(failure))
 		err->status = status;
 	return r;
+}
+
+static int launch(const struct bh_config *c, const struct bh_io *io, int start_fd, int result_fd, pid_t *pid_out,
+		  struct bh_err *err)
+{
+	struct launch l;
+	int r = launch_begin(c, io, start_fd, result_fd, &l, err);
+
+	return r < 0 ? r : launch_finish(c, &l, pid_out, err);
+}
+
+int bh_container_spawn(const struct bh_config *c, const struct bh_io *io, pid_t *pid, int *report_fd, long *bound_ms,
+		       struct bh_err *err)
+{
+	struct launch l;
+
+	if (hooks_before_pivot(c))
+		return bh_fail(err, -EINVAL, "config.json: hooks: prestart, createRuntime and createContainer hooks "
+					     "need a caller that waits for the setup (bh_container_start)");
+	int r = launch_begin(c, io, -1, -1, &l, err);
+	if (r < 0)
+		return r;
+	*pid = l.pid;
+	*report_fd = l.report_fd;
+	*bound_ms = l.bound_ms;
+	return 0;
+}
+
+int bh_container_spawned(int report_fd, struct bh_err *err)
+{
+	struct bh_child_report failure;
+	ssize_t n;
+
+	do
+		n = read(report_fd, &failure, sizeof(failure));
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return bh_fail_errno(err, -errno, "reading the container's setup report");
+	return report_outcome(n, &failure, err);
 }
 
 int bh_container_start(const struct bh_config *c, const struct bh_io *io, pid_t *pid, struct bh_err *err)

@@ -109,6 +109,25 @@ struct bh_io {
 int bh_container_start(const struct bh_config *config, const struct bh_io *io,
 		       pid_t *pid, struct bh_err *err);
 
+/* bh_container_start in two halves, for a caller with more to do while the
+ * container sets itself up (the init, which starts many at once). The first
+ * returns once the child is cloned and the caller's part of the setup is
+ * done, with its pid in *PID (the caller's child: it reaps it) and in
+ * *REPORT_FD (close-on-exec; the caller closes it) the end of a pipe that
+ * becomes readable when the setup is over; *BOUND_MS is how long it may
+ * take (-1: no bound), past which the caller kills it (its pid and its
+ * cgroup). A config with prestart, createRuntime or createContainer hooks
+ * is refused (-EINVAL): they need a caller that waits. On failure nothing
+ * is left behind. */
+int bh_container_spawn(const struct bh_config *config, const struct bh_io *io, pid_t *pid, int *report_fd,
+		       long *bound_ms, struct bh_err *err);
+/* Once REPORT_FD is readable: 0 when the command was exec'd; else -errno
+ * with err saying which step of the setup failed and err->status the
+ * status the child exits with (126, 127 for a command that cannot run).
+ * After a failure the child and its cgroup are the caller's to reap and
+ * remove. */
+int bh_container_spawned(int report_fd, struct bh_err *err);
+
 /* The create half of OCI's create/start: like bh_container_start, but the
  * container process, once its whole sandbox is applied, waits until a byte
  * can be read from START_FD and only then execs. Returns as soon as it
