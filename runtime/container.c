@@ -212,52 +212,13 @@ static int reap(pid_t pid)
 	return WIFSIGNALED(wstatus) ? 128 + WTERMSIG(wstatus) : WEXITSTATUS(wstatus);
 }
 
-/* A joined user namespace must own the container's new namespaces, so it
- * is entered before they are made, and entering it cannot be undone: a
- * short-lived helper joins it and clones the container with CLONE_PARENT,
- * so that the container is still our child. Returns as clone does. */
-static pid_t clone_in_user_ns(const struct bh_config *c, struct bh_err *err)
-{
-	int channel[2];
-
-	if (pipe2(channel, O_CLOEXEC) < 0)
-		return bh_fail_errno(err, -errno, "pipe");
-	pid_t helper = (pid_t)syscall(SYS_clone, (unsigned long)SIGCHLD, NULL, NULL, NULL, NULL);
-	if (helper == 0) {
-		int fd = open(c->user_ns_path, O_RDONLY | O_CLOEXEC);
-		int result = fd < 0 || setns(fd, CLONE_NEWUSER) < 0 ? -errno : 0;
-		if (result == 0) {
-			result = (int)syscall(SYS_clone, (unsigned long)(CLONE_PARENT | SIGCHLD | c->clone_flags), NULL,
-					      NULL, NULL, NULL);
-			if (result == 0)
-				return 0; /* the container process */
-			if (result < 0)
-				result = -errno;
-		}
-		(void)!write(channel[1], &result, sizeof(result));
-		_exit(0);
-	}
-	close(channel[1]);
-	if (helper < 0) {
-		close(channel[0]);
-		return bh_fail_errno(err, -errno, "clone");
-	}
-	int result = 0;
-	if (read(channel[0], &result, sizeof(result)) != (ssize_t)sizeof(result))
-		result = -EIO;
-	close(channel[0]);
-	waitpid(helper, NULL, 0);
-	if (result < 0)
-		return bh_fail_errno(err, result, "joining user namespace %s", c->user_ns_path);
-	return result;
-}
-
 /* clone(2) of FLAGS, the child born in the cgroup CGROUP_FD when it is one
  * (clone3's CLONE_INTO_CGROUP): moving it in afterwards through cgroup.procs
  * takes the cgroup core's write lock, which waits for an RCU grace period,
- * milliseconds on a loaded machine, while the child is held. *JOINED says
- * whether the child is in the cgroup; a kernel older than 5.7 has no
- * CLONE_INTO_CGROUP, and then the caller moves it. Returns as clone does. */
+ * milliseconds on a loaded machine, while the child is held, and holds up
+ * every fork on the machine meanwhile. *JOINED says whether the child is in
+ * the cgroup; a kernel older than 5.7 has no CLONE_INTO_CGROUP, and then
+ * the caller moves it. Returns as clone does. */
 static pid_t clone_into_cgroup(unsigned long flags, int cgroup_fd, bool *joined)
 {
 	*joined = false;
@@ -278,6 +239,52 @@ static pid_t clone_into_cgroup(unsigned long flags, int cgroup_fd, bool *joined)
 	return (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
 }
 
+/* A joined user namespace must own the container's new namespaces, so it
+ * is entered before they are made, and entering it cannot be undone: a
+ * short-lived helper joins it and clones the container with CLONE_PARENT,
+ * so that the container is still our child, born in its cgroup as
+ * clone_into_cgroup makes it (the helper's ids are still ours on the
+ * cgroup's files). Returns as clone does. */
+static pid_t clone_in_user_ns(const struct bh_config *c, int cgroup_fd, bool *joined, struct bh_err *err)
+{
+	struct { int result, joined; } answer = { -EIO, 0 };
+	int channel[2];
+
+	*joined = false;
+	if (pipe2(channel, O_CLOEXEC) < 0)
+		return bh_fail_errno(err, -errno, "pipe");
+	pid_t helper = (pid_t)syscall(SYS_clone, (unsigned long)SIGCHLD, NULL, NULL, NULL, NULL);
+	if (helper == 0) {
+		int fd = open(c->user_ns_path, O_RDONLY | O_CLOEXEC);
+		bool in_cgroup = false;
+		answer.result = fd < 0 || setns(fd, CLONE_NEWUSER) < 0 ? -errno : 0;
+		if (answer.result == 0) {
+			answer.result = (int)clone_into_cgroup((unsigned long)(CLONE_PARENT | SIGCHLD | c->clone_flags),
+							     cgroup_fd, &in_cgroup);
+			if (answer.result == 0)
+				return 0; /* the container process */
+			if (answer.result < 0)
+				answer.result = -errno;
+		}
+		answer.joined = in_cgroup;
+		(void)!write(channel[1], &answer, sizeof(answer));
+		_exit(0);
+	}
+	close(channel[1]);
+	if (helper < 0) {
+		close(channel[0]);
+		return bh_fail_errno(err, -errno, "clone");
+	}
+	if (read(channel[0], &answer, sizeof(answer)) != (ssize_t)sizeof(answer))
+		answer.result = -EIO;
+	close(channel[0]);
+	waitpid(helper, NULL, 0);
+	if (answer.result < 0)
+		return bh_fail_errno(err, answer.result, "joining user namespace %s", c->user_ns_path);
+	*joined = answer.joined;
+	return answer.result;
+}
+
 /* Clones the container process. A pid namespace joined by path only takes
  * effect for children, so we enter it for the one clone and go back to the
  * pid namespace our children had before: the caller's later children (the
@@ -295,7 +302,7 @@ static pid_t clone_child(const struct bh_config *c, int cgroup_fd, bool *in_cgro
 			return bh_fail_errno(err, -errno, "joining pid namespace %s", c->pid_ns_path);
 	}
 	*in_cgroup = false;
-	pid = c->user_ns_path ? clone_in_user_ns(c, err)
+	pid = c->user_ns_path ? clone_in_user_ns(c, cgroup_fd, in_cgroup, err)
 			      : clone_into_cgroup((unsigned long)(SIGCHLD | c->clone_flags), cgroup_fd, in_cgroup);
 	if (pid == 0)
 		return 0;
