@@ -6,16 +6,19 @@
 # runs the same commands without isolation. Twice: under QEMU (KVM when it
 # can run the guest, as bulkhead run --accel auto decides; TCG otherwise),
 # and natively, each init as PID 1 of a fresh pid and mount namespace on
-# this machine, which shows the init's overhead at hardware speed. Also the init's VmRSS once its services run. Prints a table; never
-# part of make check.
+# this machine, which shows the init's overhead at hardware speed. Also the
+# init's VmRSS once its services run, and, for reading the native rows, the
+# kernel's floor for one container measured in the same run: `unshare
+# --fork -pmuinC /bin/true` (hyperfine's median), the namespaces alone.
+# Prints a table; never part of make check.
 #
-# usage: bench/boot.sh [COUNTS...]   (default: 3 100)
+# usage: bench/boot.sh [COUNTS...]   (default: 1 3 100)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$top/build}
 bulkhead=$build/bin/bulkhead
 counts=("$@")
-[ ${#counts[@]} -gt 0 ] || counts=(3 100)
+[ ${#counts[@]} -gt 0 ] || counts=(1 3 100)
 work=$(mktemp -d)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 
@@ -94,26 +97,43 @@ native_boot() { # DIR ARGS... -> console on stdout
     sh "$root" "$@" </dev/null 2>&1 || true
 }
 
-row() { # N INIT WHERE US RSS
-  printf '%-10s %-14s %-7s %13.1f ms %9.2f ms %7s kB\n' "$1" "$2" "$3" "$(echo "$4 / 1000" | bc -l)" \
-    "$(echo "$4 / 1000 / $1" | bc -l)" "${5:-?}"
+# The kernel's floor for one container, in us: the namespaces a container
+# gets, made and torn down around /bin/true (hyperfine's median of 100).
+floor_us() {
+  hyperfine --shell=none --warmup 10 --runs 100 --export-json "$work/floor.json" \
+    "unshare --fork -pmuinC /bin/true" >/dev/null 2>&1
+  jq '.results[0].median * 1000000 | floor' "$work/floor.json"
+}
+
+# N INIT WHERE US-SINCE-START US-STARTING RSS: US-STARTING is the start
+# phase alone (from the first start to the last one told), which the
+# native rows compare with N times the floor.
+row() {
+  local ratio=-
+  [ "$3" = native ] && [ -n "$5" ] && ratio=$(printf '%.2f' "$(echo "$5 / ($1 * $floor)" | bc -l)")
+  printf '%-10s %-14s %-7s %13.1f ms %10.1f ms %9.2f ms %7s kB %8s\n' "$1" "$2" "$3" "$(echo "$4 / 1000" | bc -l)" \
+    "$(echo "${5:-$4} / 1000" | bc -l)" "$(echo "${5:-$4} / 1000 / $1" | bc -l)" "${6:-?}" "$ratio"
 }
 
 bulkhead_row() { # N WHERE LOG
-  local us rss
-  us=$(sed -n 's/.*debug: starting the services took [0-9]* us (\([0-9]*\) us since the init started).*/\1/p' "$3")
+  local us phase rss
+  read -r phase us < <(sed -n 's/.*debug: starting the services took \([0-9]*\) us (\([0-9]*\) us since the init started).*/\1 \2/p' "$3")
   rss=$(sed -n 's/.*debug: VmRSS:[[:space:]]*\([0-9]*\) kB.*/\1/p' "$3")
-  row "$1" bulkhead-init "$2" "$us" "$rss"
+  row "$1" bulkhead-init "$2" "$us" "$phase" "$rss"
 }
 
 busybox_row() { # N WHERE LOG
   local s1 e1 rss
   read -r s1 e1 < <(sed -n "s/^busybox: started $1 in //p" "$3")
   rss=$(sed -n 's/^busybox: VmRSS:[[:space:]]*\([0-9]*\) kB.*/\1/p' "$3")
-  row "$1" busybox-init "$2" "$((e1 - s1))" "$rss"
+  row "$1" busybox-init "$2" "$((e1 - s1))" "$((e1 - s1))" "$rss"
 }
 
-printf '%-10s %-14s %-7s %16s %12s %10s\n' containers init where "to all started" "per container" "VmRSS"
+"$top/mk/deps.sh" hyperfine jq >&2
+floor=$(floor_us)
+printf 'kernel floor (unshare --fork -pmuinC /bin/true, median): %.2f ms\n' "$(echo "$floor / 1000" | bc -l)"
+printf '%-10s %-14s %-7s %16s %13s %12s %10s %8s\n' containers init where "to all started" "start phase" \
+  "per container" "VmRSS" "÷ floor"
 for n in "${counts[@]}"; do
   bulkhead_appliance "$n"
   busybox_appliance "$n"
