@@ -31,26 +31,51 @@ const char *bh_cgroup_root(void)
 /* The controllers a container's limits use; others stay off. */
 static const char *const controllers[] = { "cpu", "cpuset", "io", "memory", "pids" };
 
-static int enable_controllers(int dir_fd)
+/* The words of FILE under DIR_FD into BUF (SIZE bytes), or -errno. */
+static int read_words(int dir_fd, const char *file, char *buf, size_t size)
 {
-	char available[512];
-	_cleanup_close_ int fd = openat(dir_fd, "cgroup.controllers", O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int fd = openat(dir_fd, file, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
 	if (fd < 0)
 		return -errno;
-	n = read(fd, available, sizeof(available) - 1);
+	n = read(fd, buf, size - 1);
 	if (n < 0)
 		return -errno;
-	available[n] = '\0';
+	buf[n] = '\0';
+	return 0;
+}
 
-	_cleanup_close_ int control = openat(dir_fd, "cgroup.subtree_control", O_WRONLY | O_CLOEXEC);
-	if (control < 0)
-		return -errno;
+static bool has_word(const char *words, const char *word)
+{
+	size_t len = strlen(word);
+
+	for (const char *at = words; (at = strstr(at, word)); at += len)
+		if ((at == words || at[-1] == ' ') && (at[len] == ' ' || at[len] == '\n' || at[len] == '\0'))
+			return true;
+	return false;
+}
+
+/* Each controller available here and not enabled yet is enabled for the
+ * cgroups below. Those enabled already are not written again: every
+ * write to cgroup.subtree_control walks all the cgroups below, so a
+ * write per container (the init's hundred under one parent) made the
+ * starts quadratic. */
+static int enable_controllers(int dir_fd)
+{
+	char available[512], enabled[512];
+	_cleanup_close_ int control = -1;
+	int r;
+
+	if ((r = read_words(dir_fd, "cgroup.controllers", available, sizeof(available))) < 0 ||
+	    (r = read_words(dir_fd, "cgroup.subtree_control", enabled, sizeof(enabled))) < 0)
+		return r;
 	for (size_t i = 0; i < ARRAY_SIZE(controllers); i++) {
 		char word[32];
-		if (!strstr(available, controllers[i]))
+		if (!has_word(available, controllers[i]) || has_word(enabled, controllers[i]))
 			continue;
+		if (control < 0 && (control = openat(dir_fd, "cgroup.subtree_control", O_WRONLY | O_CLOEXEC)) < 0)
+			return -errno;
 		snprintf(word, sizeof(word), "+%s", controllers[i]);
 		/* Best effort per controller: one the kernel refuses here (say, io
 		 * without a block device) must not keep the others off. */
