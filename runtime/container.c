@@ -171,8 +171,8 @@ static void close_inherited(int *keep, size_t n)
 	syscall(SYS_close_range, from, ~0U, 0U);
 }
 
-static void child_main(const struct bh_config *c, const struct bh_io *io, int go_fd, int report_fd,
-		       int start_fd, int result_fd)
+static _Noreturn void child_main(const struct bh_config *c, const struct bh_io *io, int go_fd, int report_fd,
+				 int start_fd, int result_fd)
 {
 	int keep[] = { report_fd,     start_fd,      result_fd,           io->stdin_fd,
 		       io->stdout_fd, io->stderr_fd, io->console_socket, -1 /* sync_fd */ };
@@ -239,58 +239,100 @@ static pid_t clone_into_cgroup(unsigned long flags, int cgroup_fd, bool *joined)
 	return (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
 }
 
+/* What the container process needs right after its clone (child_start). */
+struct child_start {
+	const struct bh_config *c;
+	const struct bh_io *io;
+	int go[2], report[2]; /* the pipes: the parent's ends are closed in the child */
+	int start_fd, result_fd;
+	bool sync;            /* create hooks: the parent speaks again at the mounts */
+	bool has_cgroup;
+};
+
+/* Whether the child must wait for the parent's part: its id maps, its
+ * cgroup (unless born in it), its OOM score, the create hooks. Most
+ * containers need none of them, and start one hand-over between the two
+ * processes sooner. Decided alike on both sides of the clone. */
+static bool child_waits(const struct child_start *s, bool in_cgroup)
+{
+	return s->sync || (s->c->clone_flags & CLONE_NEWUSER) || (s->has_cgroup && !in_cgroup) ||
+	       s->c->has_oom_score_adj;
+}
+
+/* In the container process, right after its clone: the parent's ends of
+ * the pipes closed, then the setup. IN_CGROUP: born in its cgroup. */
+static _Noreturn void child_start(const struct child_start *s, bool in_cgroup)
+{
+	bool waits = child_waits(s, in_cgroup);
+
+	close(s->go[1]);
+	close(s->report[0]);
+	if (!waits)
+		close(s->go[0]);
+	child_main(s->c, s->io, waits ? s->go[0] : -1, s->report[1], s->start_fd, s->result_fd);
+}
+
+/* The helper that joins a user namespace (clone_in_user_ns) and what it
+ * answers: the container's pid or -errno, and whether it was born in its
+ * cgroup. The helper shares our memory; we wait while it runs. */
+struct user_ns_helper {
+	const struct child_start *start;
+	int cgroup_fd;
+	int result;
+	bool joined;
+};
+
+static int user_ns_helper_main(void *arg)
+{
+	struct user_ns_helper *h = arg;
+	int fd = open(h->start->c->user_ns_path, O_RDONLY | O_CLOEXEC);
+	bool joined = false;
+
+	h->result = fd < 0 || setns(fd, CLONE_NEWUSER) < 0 ? -errno : 0;
+	if (h->result == 0) {
+		pid_t pid = clone_into_cgroup((unsigned long)(CLONE_PARENT | SIGCHLD | h->start->c->clone_flags),
+					      h->cgroup_fd, &joined);
+		if (pid == 0)
+			child_start(h->start, joined); /* the container process, on its copy of our memory */
+		h->result = pid < 0 ? -errno : pid;
+		h->joined = joined;
+	}
+	_exit(0);
+}
+
 /* A joined user namespace must own the container's new namespaces, so it
  * is entered before they are made, and entering it cannot be undone: a
  * short-lived helper joins it and clones the container with CLONE_PARENT,
  * so that the container is still our child, born in its cgroup as
  * clone_into_cgroup makes it (the helper's ids are still ours on the
- * cgroup's files). Returns as clone does. */
-static pid_t clone_in_user_ns(const struct bh_config *c, int cgroup_fd, bool *joined, struct bh_err *err)
+ * cgroup's files). The helper shares our memory and we wait while it runs
+ * (CLONE_VM | CLONE_VFORK): no copy of our memory is made for it, only the
+ * container's own. Returns the container's pid, or -errno. */
+static pid_t clone_in_user_ns(const struct child_start *start, int cgroup_fd, bool *joined, struct bh_err *err)
 {
-	struct { int result, joined; } answer = { -EIO, 0 };
-	int channel[2];
+	/* One helper at a time (we wait for it), and the container process
+	 * goes on on its own copy: a static stack serves them all. */
+	static char stack[256 * 1024] __attribute__((aligned(16)));
+	struct user_ns_helper h = { .start = start, .cgroup_fd = cgroup_fd, .result = -EIO };
 
-	*joined = false;
-	if (pipe2(channel, O_CLOEXEC) < 0)
-		return bh_fail_errno(err, -errno, "pipe");
-	pid_t helper = (pid_t)syscall(SYS_clone, (unsigned long)SIGCHLD, NULL, NULL, NULL, NULL);
-	if (helper == 0) {
-		int fd = open(c->user_ns_path, O_RDONLY | O_CLOEXEC);
-		bool in_cgroup = false;
-		answer.result = fd < 0 || setns(fd, CLONE_NEWUSER) < 0 ? -errno : 0;
-		if (answer.result == 0) {
-			answer.result = (int)clone_into_cgroup((unsigned long)(CLONE_PARENT | SIGCHLD | c->clone_flags),
-							     cgroup_fd, &in_cgroup);
-			if (answer.result == 0)
-				return 0; /* the container process */
-			if (answer.result < 0)
-				answer.result = -errno;
-		}
-		answer.joined = in_cgroup;
-		(void)!write(channel[1], &answer, sizeof(answer));
-		_exit(0);
-	}
-	close(channel[1]);
-	if (helper < 0) {
-		close(channel[0]);
+	pid_t helper = clone(user_ns_helper_main, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, &h);
+	if (helper < 0)
 		return bh_fail_errno(err, -errno, "clone");
-	}
-	if (read(channel[0], &answer, sizeof(answer)) != (ssize_t)sizeof(answer))
-		answer.result = -EIO;
-	close(channel[0]);
-	waitpid(helper, NULL, 0);
-	if (answer.result < 0)
-		return bh_fail_errno(err, answer.result, "joining user namespace %s", c->user_ns_path);
-	*joined = answer.joined;
-	return answer.result;
+	while (waitpid(helper, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (h.result < 0)
+		return bh_fail_errno(err, h.result, "joining user namespace %s", start->c->user_ns_path);
+	*joined = h.joined;
+	return h.result;
 }
 
 /* Clones the container process. A pid namespace joined by path only takes
  * effect for children, so we enter it for the one clone and go back to the
  * pid namespace our children had before: the caller's later children (the
  * init's other containers) are not affected. */
-static pid_t clone_child(const struct bh_config *c, int cgroup_fd, bool *in_cgroup, struct bh_err *err)
+static pid_t clone_child(const struct child_start *start, int cgroup_fd, bool *in_cgroup, struct bh_err *err)
 {
+	const struct bh_config *c = start->c;
 	_cleanup_close_ int ours = -1, target = -1;
 	pid_t pid;
 
@@ -302,7 +344,7 @@ static pid_t clone_child(const struct bh_config *c, int cgroup_fd, bool *in_cgro
 			return bh_fail_errno(err, -errno, "joining pid namespace %s", c->pid_ns_path);
 	}
 	*in_cgroup = false;
-	pid = c->user_ns_path ? clone_in_user_ns(c, cgroup_fd, in_cgroup, err)
+	pid = c->user_ns_path ? clone_in_user_ns(start, cgroup_fd, in_cgroup, err)
 			      : clone_into_cgroup((unsigned long)(SIGCHLD | c->clone_flags), cgroup_fd, in_cgroup);
 	if (pid == 0)
 		return 0;
@@ -416,21 +458,13 @@ static int launch_begin(const struct bh_config *c, const struct bh_io *io, int s
 
 	/* A raw clone behaves like fork() with namespaces: the child gets a
 	 * copy of our memory, so the config needs no serialising. */
+	struct child_start start = { .c = c, .io = io, .go = { go[0], go[1] }, .report = { report[0], report[1] },
+				     .start_fd = start_fd, .result_fd = result_fd, .sync = sync,
+				     .has_cgroup = cgroup_fd >= 0 };
 	bool in_cgroup = false;
-	pid = clone_child(c, cgroup_fd, &in_cgroup, err);
-	/* Whether the child must wait for the parent's part: its id maps, its
-	 * cgroup (unless born in it: set in the child's copy too), its OOM
-	 * score, the create hooks. Most containers need none of them, and
-	 * start one hand-over between the two processes sooner. */
-	bool child_waits = sync || (c->clone_flags & CLONE_NEWUSER) || (cgroup_fd >= 0 && !in_cgroup) ||
-			   c->has_oom_score_adj;
-	if (pid == 0) {
-		close(go[1]);
-		close(report[0]);
-		if (!child_waits)
-			close(go[0]);
-		child_main(c, io, child_waits ? go[0] : -1, report[1], start_fd, result_fd);
-	}
+	pid = clone_child(&start, cgroup_fd, &in_cgroup, err);
+	if (pid == 0)
+		child_start(&start, in_cgroup);
 	close(go[0]);
 	close(report[1]);
 	if (pid < 0) {
@@ -452,7 +486,7 @@ static int launch_begin(const struct bh_config *c, const struct bh_io *io, int s
 		if (r < 0)
 			return abandon_child(c, pid, go[1], report[0], r);
 	}
-	if (child_waits)
+	if (child_waits(&start, in_cgroup))
 		(void)!write(go[1], "g", 1);
 	if (!sync) {
 		close(go[1]);
