@@ -13,42 +13,61 @@
 
 #include "config-json.h"
 
+static size_t enter(struct walker *w, const char *key, size_t index)
+{
+	size_t saved = w->depth;
+
+	/* Deeper than any parser goes: the path names the levels it kept. */
+	if (w->depth < CFG_PATH_DEPTH)
+		w->parts[w->depth] = (struct cfg_path_part){ key, index };
+	w->depth++;
+	return saved;
+}
+
 size_t cfg_enter_key(struct walker *w, const char *key)
 {
-	size_t saved = w->len;
-	int n = snprintf(w->path + w->len, sizeof(w->path) - w->len, "%s%s", w->len ? "." : "", key);
-	if (n > 0)
-		w->len = w->len + (size_t)n < sizeof(w->path) ? w->len + (size_t)n : sizeof(w->path) - 1;
-	return saved;
+	return enter(w, key, 0);
 }
 
 size_t cfg_enter_index(struct walker *w, size_t index)
 {
-	size_t saved = w->len;
-	int n = snprintf(w->path + w->len, sizeof(w->path) - w->len, "[%zu]", index);
-	if (n > 0)
-		w->len = w->len + (size_t)n < sizeof(w->path) ? w->len + (size_t)n : sizeof(w->path) - 1;
-	return saved;
+	return enter(w, NULL, index);
 }
 
 void cfg_leave(struct walker *w, size_t saved)
 {
-	w->len = saved;
-	w->path[saved] = '\0';
+	w->depth = saved;
+}
+
+/* The path as "a.b[2].c", cut at SIZE - 1 characters. An empty key adds
+ * nothing at the start and a bare "." after it. */
+static void format_path(const struct walker *w, char *path, size_t size)
+{
+	size_t len = 0;
+
+	path[0] = '\0';
+	for (size_t i = 0; i < w->depth && i < CFG_PATH_DEPTH; i++) {
+		const struct cfg_path_part *part = &w->parts[i];
+		int n = part->key ? snprintf(path + len, size - len, "%s%s", len ? "." : "", part->key)
+				  : snprintf(path + len, size - len, "[%zu]", part->index);
+		if (n > 0)
+			len = len + (size_t)n < size ? len + (size_t)n : size - 1;
+	}
 }
 
 int cfg_invalid(struct walker *w, const char *fmt, ...)
 {
-	char what[384];
+	char what[384], path[256];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
+	format_path(w, path, sizeof(path));
 	/* bh_fail clears path and reason: they are filled after it. */
-	int r = bh_fail(w->err, -EINVAL, "config.json: %s: %s", w->path, what);
+	int r = bh_fail(w->err, -EINVAL, "config.json: %s: %s", path, what);
 	if (w->err) {
-		snprintf(w->err->path, sizeof(w->err->path), "%s", w->path);
+		snprintf(w->err->path, sizeof(w->err->path), "%s", path);
 		snprintf(w->err->reason, sizeof(w->err->reason), "%s", what);
 	}
 	return r;

@@ -12,16 +12,23 @@
 
 #include "internal.h"
 
-/* The JSON path of the value being read, grown and shrunk as we descend. */
+/* The JSON path of the value being read, grown and shrunk as we descend:
+ * kept as its parts and spelt out only for an error, since most values are
+ * read without one. The parsers descend at most some ten levels. */
+#define CFG_PATH_DEPTH 32
 struct walker {
-	char path[256];
-	size_t len;
+	struct cfg_path_part {
+		const char *key; /* NULL: an array index */
+		size_t index;
+	} parts[CFG_PATH_DEPTH];
+	size_t depth;
 	struct bh_err *err;
 	bool on_disk; /* bh_config_load: also check the files the config names */
 	const char *config_dir; /* with on_disk: where config.json and its compiled filter are */
 };
 
-/* Enter a member or an element; the value returned is what cfg_leave takes. */
+/* Enter a member or an element; the value returned is what cfg_leave takes.
+ * KEY must stay valid until then. */
 size_t cfg_enter_key(struct walker *w, const char *key);
 size_t cfg_enter_index(struct walker *w, size_t index);
 void cfg_leave(struct walker *w, size_t saved);
