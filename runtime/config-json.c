@@ -257,6 +257,27 @@ static size_t big_unsigned_at(const char *text, size_t left, uint64_t *value)
 	return digits;
 }
 
+/* Whether C, before a digit, makes it the first of a number. A NUL does
+ * not: the strchr this test replaced found the terminator for it. */
+static bool ends_number(char c)
+{
+	return !((c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E' || c == '\0');
+}
+
+/* Whether TEXT has a run of digits long enough for big_unsigned_at, in a
+ * string or not: most configs have none, and are parsed as they are. */
+static bool has_long_digit_run(const char *text, size_t len)
+{
+	size_t run = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		run = text[i] >= '0' && text[i] <= '9' ? run + 1 : 0;
+		if (run >= 19)
+			return true;
+	}
+	return false;
+}
+
 /* jansson holds integers as int64 and refuses larger ones, but the spec's
  * uint64 fields (rlimits, seccomp masks) reach 2^64 - 1, which runc and
  * crun write for "unlimited". Such a number, outside strings, is given to
@@ -265,11 +286,13 @@ static size_t big_unsigned_at(const char *text, size_t left, uint64_t *value)
  * error's column stays right (a 19-digit one grows by one character). */
 json_t *cfg_loadb(const char *text, size_t len, json_error_t *jerr)
 {
-	_cleanup_free_ char *copy = malloc(len + len / 19 + 1);
+	_cleanup_free_ char *copy = NULL;
 	size_t out = 0;
 	bool in_string = false;
 
-	if (!copy) {
+	if (!has_long_digit_run(text, len))
+		return json_loadb(text, len, JSON_REJECT_DUPLICATES, jerr);
+	if (!(copy = malloc(len + len / 19 + 1))) {
 		jerr->line = jerr->column = -1;
 		snprintf(jerr->text, sizeof(jerr->text), "out of memory");
 		return NULL;
@@ -289,7 +312,7 @@ json_t *cfg_loadb(const char *text, size_t len, json_error_t *jerr)
 		} else if (c == '"') {
 			in_string = true;
 			copy[out++] = text[i++];
-		} else if ((i == 0 || !strchr("-+.eE0123456789", text[i - 1])) &&
+		} else if ((i == 0 || ends_number(text[i - 1])) &&
 			   (n = big_unsigned_at(text + i, len - i, &value)) > 0) {
 			int written = sprintf(copy + out, "%lld", (long long)(int64_t)value);
 			out += (size_t)written;
