@@ -582,9 +582,8 @@ void bh_config_free(struct bh_config *c)
 	for (size_t i = 0; i < c->n_landlock_rules; i++)
 		free(c->landlock_rules[i].path);
 	free(c->landlock_rules);
-	for (size_t i = 0; i < c->n_seccomp_rules; i++)
-		free(c->seccomp_rules[i].name);
 	free(c->seccomp_rules);
+	free(c->seccomp_names);
 	free(c->seccomp_bpf_name);
 	free(c->seccomp_bpf);
 	bh_hooks_free(c->hooks);
