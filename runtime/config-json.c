@@ -291,7 +291,7 @@ json_t *cfg_loadb(const char *text, size_t len, json_error_t *jerr)
 	bool in_string = false;
 
 	if (!has_long_digit_run(text, len))
-		return json_loadb(text, len, JSON_REJECT_DUPLICATES, jerr);
+		return cfg_arena_loadb(text, len, JSON_REJECT_DUPLICATES, jerr);
 	if (!(copy = malloc(len + len / 19 + 1))) {
 		jerr->line = jerr->column = -1;
 		snprintf(jerr->text, sizeof(jerr->text), "out of memory");
@@ -323,7 +323,7 @@ json_t *cfg_loadb(const char *text, size_t len, json_error_t *jerr)
 			copy[out++] = text[i++];
 		}
 	}
-	return json_loadb(copy, out, JSON_REJECT_DUPLICATES, jerr);
+	return cfg_arena_loadb(copy, out, JSON_REJECT_DUPLICATES, jerr);
 }
 
 json_t *cfg_load_file(const char *path, char **text_out, size_t *len_out, json_error_t *jerr)

@@ -53,6 +53,19 @@ typedef int (*cfg_element_fn)(struct walker *w, json_t *element, size_t index, v
 int cfg_for_each(struct walker *w, json_t *obj, const char *key, cfg_element_fn each, void *ctx);
 int cfg_require_absolute(struct walker *w, const char *key, const char *path);
 
+/* Where cfg_loadb builds its documents, in this thread, from open to close
+ * (config-arena.c): everything it loaded must be json_decref'd before
+ * close. Without an arena, and when one is already open, jansson allocates
+ * as ever. */
+struct cfg_arena {
+	struct cfg_arena_chunk *chunks; /* newest first */
+	bool open, allocating;
+};
+void cfg_arena_open(struct cfg_arena *arena);
+void cfg_arena_close(struct cfg_arena *arena);
+/* json_loadb, from the open arena if there is one. */
+json_t *cfg_arena_loadb(const char *text, size_t len, size_t flags, json_error_t *jerr);
+
 /* json_loadb and json_load_file, with JSON_REJECT_DUPLICATES, that also take
  * the spec's uint64 numbers above INT64_MAX (as the int64 of the same bits). */
 json_t *cfg_loadb(const char *text, size_t len, json_error_t *jerr);
