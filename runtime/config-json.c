@@ -330,17 +330,22 @@ json_t *cfg_load_file(const char *path, char **text_out, size_t *len_out, json_e
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	_cleanup_free_ char *text = NULL;
-	size_t len = 0, size = 0;
+	size_t len = 0, size = 0, first = 16384;
+	struct stat st;
 
+	/* Read in one go when the size is known: the byte over it sees the end. */
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && st.st_size < SSIZE_MAX)
+		first = (size_t)st.st_size + 1;
 	for (;;) {
 		if (fd < 0)
 			break;
 		if (len == size) {
-			char *grown = realloc(text, size ? size * 2 : 16384);
+			size_t want = size ? size * 2 : first;
+			char *grown = realloc(text, want);
 			if (!grown)
 				break;
 			text = grown;
-			size = size ? size * 2 : 16384;
+			size = want;
 		}
 		ssize_t n = read(fd, text + len, size - len);
 		if (n < 0 && errno == EINTR)
