@@ -13,42 +13,61 @@
 
 #include "config-json.h"
 
+static size_t enter(struct walker *w, const char *key, size_t index)
+{
+	size_t saved = w->depth;
+
+	/* Deeper than any parser goes: the path names the levels it kept. */
+	if (w->depth < CFG_PATH_DEPTH)
+		w->parts[w->depth] = (struct cfg_path_part){ key, index };
+	w->depth++;
+	return saved;
+}
+
 size_t cfg_enter_key(struct walker *w, const char *key)
 {
-	size_t saved = w->len;
-	int n = snprintf(w->path + w->len, sizeof(w->path) - w->len, "%s%s", w->len ? "." : "", key);
-	if (n > 0)
-		w->len = w->len + (size_t)n < sizeof(w->path) ? w->len + (size_t)n : sizeof(w->path) - 1;
-	return saved;
+	return enter(w, key, 0);
 }
 
 size_t cfg_enter_index(struct walker *w, size_t index)
 {
-	size_t saved = w->len;
-	int n = snprintf(w->path + w->len, sizeof(w->path) - w->len, "[%zu]", index);
-	if (n > 0)
-		w->len = w->len + (size_t)n < sizeof(w->path) ? w->len + (size_t)n : sizeof(w->path) - 1;
-	return saved;
+	return enter(w, NULL, index);
 }
 
 void cfg_leave(struct walker *w, size_t saved)
 {
-	w->len = saved;
-	w->path[saved] = '\0';
+	w->depth = saved;
+}
+
+/* The path as "a.b[2].c", cut at SIZE - 1 characters. An empty key adds
+ * nothing at the start and a bare "." after it. */
+static void format_path(const struct walker *w, char *path, size_t size)
+{
+	size_t len = 0;
+
+	path[0] = '\0';
+	for (size_t i = 0; i < w->depth && i < CFG_PATH_DEPTH; i++) {
+		const struct cfg_path_part *part = &w->parts[i];
+		int n = part->key ? snprintf(path + len, size - len, "%s%s", len ? "." : "", part->key)
+				  : snprintf(path + len, size - len, "[%zu]", part->index);
+		if (n > 0)
+			len = len + (size_t)n < size ? len + (size_t)n : size - 1;
+	}
 }
 
 int cfg_invalid(struct walker *w, const char *fmt, ...)
 {
-	char what[384];
+	char what[384], path[256];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
+	format_path(w, path, sizeof(path));
 	/* bh_fail clears path and reason: they are filled after it. */
-	int r = bh_fail(w->err, -EINVAL, "config.json: %s: %s", w->path, what);
+	int r = bh_fail(w->err, -EINVAL, "config.json: %s: %s", path, what);
 	if (w->err) {
-		snprintf(w->err->path, sizeof(w->err->path), "%s", w->path);
+		snprintf(w->err->path, sizeof(w->err->path), "%s", path);
 		snprintf(w->err->reason, sizeof(w->err->reason), "%s", what);
 	}
 	return r;
@@ -238,6 +257,27 @@ static size_t big_unsigned_at(const char *text, size_t left, uint64_t *value)
 	return digits;
 }
 
+/* Whether C, before a digit, makes it the first of a number. A NUL does
+ * not: the strchr this test replaced found the terminator for it. */
+static bool ends_number(char c)
+{
+	return !((c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E' || c == '\0');
+}
+
+/* Whether TEXT has a run of digits long enough for big_unsigned_at, in a
+ * string or not: most configs have none, and are parsed as they are. */
+static bool has_long_digit_run(const char *text, size_t len)
+{
+	size_t run = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		run = text[i] >= '0' && text[i] <= '9' ? run + 1 : 0;
+		if (run >= 19)
+			return true;
+	}
+	return false;
+}
+
 /* jansson holds integers as int64 and refuses larger ones, but the spec's
  * uint64 fields (rlimits, seccomp masks) reach 2^64 - 1, which runc and
  * crun write for "unlimited". Such a number, outside strings, is given to
@@ -246,11 +286,13 @@ static size_t big_unsigned_at(const char *text, size_t left, uint64_t *value)
  * error's column stays right (a 19-digit one grows by one character). */
 json_t *cfg_loadb(const char *text, size_t len, json_error_t *jerr)
 {
-	_cleanup_free_ char *copy = malloc(len + len / 19 + 1);
+	_cleanup_free_ char *copy = NULL;
 	size_t out = 0;
 	bool in_string = false;
 
-	if (!copy) {
+	if (!has_long_digit_run(text, len))
+		return cfg_arena_loadb(text, len, JSON_REJECT_DUPLICATES, jerr);
+	if (!(copy = malloc(len + len / 19 + 1))) {
 		jerr->line = jerr->column = -1;
 		snprintf(jerr->text, sizeof(jerr->text), "out of memory");
 		return NULL;
@@ -270,7 +312,7 @@ json_t *cfg_loadb(const char *text, size_t len, json_error_t *jerr)
 		} else if (c == '"') {
 			in_string = true;
 			copy[out++] = text[i++];
-		} else if ((i == 0 || !strchr("-+.eE0123456789", text[i - 1])) &&
+		} else if ((i == 0 || ends_number(text[i - 1])) &&
 			   (n = big_unsigned_at(text + i, len - i, &value)) > 0) {
 			int written = sprintf(copy + out, "%lld", (long long)(int64_t)value);
 			out += (size_t)written;
@@ -281,24 +323,29 @@ json_t *cfg_loadb(const char *text, size_t len, json_error_t *jerr)
 			copy[out++] = text[i++];
 		}
 	}
-	return json_loadb(copy, out, JSON_REJECT_DUPLICATES, jerr);
+	return cfg_arena_loadb(copy, out, JSON_REJECT_DUPLICATES, jerr);
 }
 
 json_t *cfg_load_file(const char *path, char **text_out, size_t *len_out, json_error_t *jerr)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	_cleanup_free_ char *text = NULL;
-	size_t len = 0, size = 0;
+	size_t len = 0, size = 0, first = 16384;
+	struct stat st;
 
+	/* Read in one go when the size is known: the byte over it sees the end. */
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && st.st_size < SSIZE_MAX)
+		first = (size_t)st.st_size + 1;
 	for (;;) {
 		if (fd < 0)
 			break;
 		if (len == size) {
-			char *grown = realloc(text, size ? size * 2 : 16384);
+			size_t want = size ? size * 2 : first;
+			char *grown = realloc(text, want);
 			if (!grown)
 				break;
 			text = grown;
-			size = size ? size * 2 : 16384;
+			size = want;
 		}
 		ssize_t n = read(fd, text + len, size - len);
 		if (n < 0 && errno == EINTR)

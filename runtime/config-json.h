@@ -12,16 +12,23 @@
 
 #include "internal.h"
 
-/* The JSON path of the value being read, grown and shrunk as we descend. */
+/* The JSON path of the value being read, grown and shrunk as we descend:
+ * kept as its parts and spelt out only for an error, since most values are
+ * read without one. The parsers descend at most some ten levels. */
+#define CFG_PATH_DEPTH 32
 struct walker {
-	char path[256];
-	size_t len;
+	struct cfg_path_part {
+		const char *key; /* NULL: an array index */
+		size_t index;
+	} parts[CFG_PATH_DEPTH];
+	size_t depth;
 	struct bh_err *err;
 	bool on_disk; /* bh_config_load: also check the files the config names */
 	const char *config_dir; /* with on_disk: where config.json and its compiled filter are */
 };
 
-/* Enter a member or an element; the value returned is what cfg_leave takes. */
+/* Enter a member or an element; the value returned is what cfg_leave takes.
+ * KEY must stay valid until then. */
 size_t cfg_enter_key(struct walker *w, const char *key);
 size_t cfg_enter_index(struct walker *w, size_t index);
 void cfg_leave(struct walker *w, size_t saved);
@@ -45,6 +52,19 @@ int cfg_get_strv(struct walker *w, json_t *obj, const char *key, char ***out);
 typedef int (*cfg_element_fn)(struct walker *w, json_t *element, size_t index, void *ctx);
 int cfg_for_each(struct walker *w, json_t *obj, const char *key, cfg_element_fn each, void *ctx);
 int cfg_require_absolute(struct walker *w, const char *key, const char *path);
+
+/* Where cfg_loadb builds its documents, in this thread, from open to close
+ * (config-arena.c): everything it loaded must be json_decref'd before
+ * close. Without an arena, and when one is already open, jansson allocates
+ * as ever. */
+struct cfg_arena {
+	struct cfg_arena_chunk *chunks; /* newest first */
+	bool open, allocating;
+};
+void cfg_arena_open(struct cfg_arena *arena);
+void cfg_arena_close(struct cfg_arena *arena);
+/* json_loadb, from the open arena if there is one. */
+json_t *cfg_arena_loadb(const char *text, size_t len, size_t flags, json_error_t *jerr);
 
 /* json_loadb and json_load_file, with JSON_REJECT_DUPLICATES, that also take
  * the spec's uint64 numbers above INT64_MAX (as the int64 of the same bits). */

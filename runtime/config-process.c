@@ -342,7 +342,7 @@ static void clear_process(struct bh_config *c, json_t *process, bool whole)
 			free(c->landlock_rules[i].path);
 		free(c->landlock_rules);
 		c->landlock_rules = NULL;
-		c->n_landlock_rules = 0;
+		c->n_landlock_rules = c->landlock_rules_room = 0;
 		c->landlock_handled = 0;
 		c->landlock_strict = false;
 		c->has_landlock = false;

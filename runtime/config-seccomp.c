@@ -14,29 +14,38 @@
 
 static int add_seccomp_rule(struct walker *w, json_t *element, size_t index, void *ctx);
 
+/* The config's rules, and the room reserve_rules made for their names. */
+struct seccomp_room {
+	struct bh_config *c;
+	char *next_name;
+	size_t names_left;
+};
+
 /* One entry of linux.seccomp.syscalls: the same action and argument
  * comparisons for every name it lists. */
 struct seccomp_group {
-	struct bh_config *c;
+	struct seccomp_room *room;
 	struct bh_seccomp_rule template;
 };
 
 static int add_seccomp_name(struct walker *w, json_t *element, size_t index, void *ctx)
 {
 	struct seccomp_group *group = ctx;
-	struct bh_config *c = group->c;
-	struct bh_seccomp_rule *rules;
+	struct seccomp_room *room = group->room;
+	struct bh_config *c = room->c;
 
 	(void)index;
 	if (!json_is_string(element))
 		return cfg_invalid(w, "must be a string");
-	rules = bh_grow(c->seccomp_rules, &c->seccomp_rules_room, c->n_seccomp_rules, sizeof(*rules));
-	if (!rules)
+	size_t size = json_string_length(element) + 1;
+	/* reserve_rules counted these very names: never taken. */
+	if (c->n_seccomp_rules >= c->seccomp_rules_room || size > room->names_left)
 		return -ENOMEM;
-	c->seccomp_rules = rules;
-	rules[c->n_seccomp_rules] = group->template;
-	if (!(rules[c->n_seccomp_rules].name = strdup(json_string_value(element))))
-		return -ENOMEM;
+	struct bh_seccomp_rule *rule = &c->seccomp_rules[c->n_seccomp_rules];
+	*rule = group->template;
+	rule->name = memcpy(room->next_name, json_string_value(element), size);
+	room->next_name += size;
+	room->names_left -= size;
 	c->n_seccomp_rules++;
 	return 0;
 }
@@ -136,11 +145,39 @@ static int add_seccomp_flag(struct walker *w, json_t *element, size_t index, voi
 	return 0;
 }
 
+/* Room for every name of linux.seccomp.syscalls, the rules and their
+ * strings, in two allocations: some 350 rules of 170 bytes grown by
+ * doubling were copied and remapped five times, and each name was one
+ * more malloc. Counts what add_seccomp_name will take, and more when
+ * some entry is not what it should be (it is refused then). */
+static int reserve_rules(json_t *seccomp, struct seccomp_room *room)
+{
+	json_t *syscalls = json_object_get(seccomp, "syscalls"), *group, *name;
+	struct bh_config *c = room->c;
+	size_t index, at, n = 0, bytes = 0;
+
+	json_array_foreach(syscalls, index, group) {
+		json_array_foreach(json_object_get(group, "names"), at, name) {
+			n++;
+			bytes += json_string_length(name) + 1;
+		}
+	}
+	if (n == 0)
+		return 0;
+	if (!(c->seccomp_rules = malloc(n * sizeof(*c->seccomp_rules))) || !(c->seccomp_names = malloc(bytes)))
+		return -ENOMEM;
+	c->seccomp_rules_room = n;
+	room->next_name = c->seccomp_names;
+	room->names_left = bytes;
+	return 0;
+}
+
 int cfg_parse_seccomp(struct walker *w, json_t *linux_obj, struct bh_config *c)
 {
 	json_t *seccomp;
 	char *default_action = NULL;
 	uint32_t default_errno = EPERM;
+	struct seccomp_room room = { .c = c };
 	int r = cfg_get_object(w, linux_obj, "seccomp", &seccomp);
 
 	if (r < 0 || !seccomp)
@@ -161,7 +198,9 @@ int cfg_parse_seccomp(struct walker *w, json_t *linux_obj, struct bh_config *c)
 	if (r == 0 && json_object_get(seccomp, "listenerPath"))
 		r = cfg_invalid_at(w, "listenerPath", "SCMP_ACT_NOTIFY and its listener are not supported yet");
 	if (r == 0)
-		r = cfg_for_each(w, seccomp, "syscalls", add_seccomp_rule, c);
+		r = reserve_rules(seccomp, &room);
+	if (r == 0)
+		r = cfg_for_each(w, seccomp, "syscalls", add_seccomp_rule, &room);
 	cfg_leave(w, saved);
 	free(default_action);
 	return r;

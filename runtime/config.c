@@ -444,8 +444,8 @@ static void clear_location(struct bh_err *err)
 		err->path[0] = err->reason[0] = '\0';
 }
 
-int bh_config_parse(const char *json, size_t len, const char *bundle_dir, struct bh_config **out,
-		    struct bh_err *err)
+static int parse_text(const char *json, size_t len, const char *bundle_dir, struct bh_config **out,
+		      struct bh_err *err)
 {
 	json_error_t jerr;
 	json_t *root;
@@ -457,7 +457,7 @@ int bh_config_parse(const char *json, size_t len, const char *bundle_dir, struct
 	return parse_document(root, bundle_dir, NULL, out, err);
 }
 
-int bh_config_load_from(const char *config_dir, const char *bundle, struct bh_config **out, struct bh_err *err)
+static int load_from(const char *config_dir, const char *bundle, struct bh_config **out, struct bh_err *err)
 {
 	char path[PATH_MAX];
 	json_error_t jerr;
@@ -490,6 +490,30 @@ int bh_config_load_from(const char *config_dir, const char *bundle, struct bh_co
 	(*out)->text = text;
 	(*out)->text_len = len;
 	return 0;
+}
+
+/* The document parsed in an arena: its thousands of small allocations
+ * made and dropped at once (config-arena.c). parse_document has let go
+ * of it before the close. */
+int bh_config_parse(const char *json, size_t len, const char *bundle_dir, struct bh_config **out,
+		    struct bh_err *err)
+{
+	struct cfg_arena arena;
+
+	cfg_arena_open(&arena);
+	int r = parse_text(json, len, bundle_dir, out, err);
+	cfg_arena_close(&arena);
+	return r;
+}
+
+int bh_config_load_from(const char *config_dir, const char *bundle, struct bh_config **out, struct bh_err *err)
+{
+	struct cfg_arena arena;
+
+	cfg_arena_open(&arena);
+	int r = load_from(config_dir, bundle, out, err);
+	cfg_arena_close(&arena);
+	return r;
 }
 
 int bh_config_load(const char *bundle, struct bh_config **out, struct bh_err *err)
@@ -582,9 +606,8 @@ void bh_config_free(struct bh_config *c)
 	for (size_t i = 0; i < c->n_landlock_rules; i++)
 		free(c->landlock_rules[i].path);
 	free(c->landlock_rules);
-	for (size_t i = 0; i < c->n_seccomp_rules; i++)
-		free(c->seccomp_rules[i].name);
 	free(c->seccomp_rules);
+	free(c->seccomp_names);
 	free(c->seccomp_bpf_name);
 	free(c->seccomp_bpf);
 	bh_hooks_free(c->hooks);

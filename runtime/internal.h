@@ -164,6 +164,7 @@ struct bh_config {
 	unsigned seccomp_flags;     /* BH_SECCOMP_FLAG_* */
 	struct bh_seccomp_rule *seccomp_rules;
 	size_t n_seccomp_rules, seccomp_rules_room;
+	char *seccomp_names; /* the rules' names, one after another */
 	char *seccomp_bpf_name;          /* the bundle's file holding them compiled, or NULL */
 	struct sock_filter *seccomp_bpf; /* that file as bh_config_load read it, or NULL */
 	size_t n_seccomp_bpf;

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The memory jansson builds a parsed config.json in: a block or a few
+ * instead of some 1,700 mallocs and their frees, which under musl cost as
+ * much as the parse itself (its allocator maps and unmaps pages as the
+ * last block of a size is freed). Only cfg_loadb allocates from the arena,
+ * between cfg_arena_open and cfg_arena_close; jansson's frees of what it
+ * put there do nothing, and every other allocation of jansson's goes to
+ * the allocator it had, json_dumps' strings included. */
+#include <jansson.h>
+#include <stdalign.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "config-json.h"
+
+struct cfg_arena_chunk {
+	struct cfg_arena_chunk *next;
+	size_t size, used;
+	alignas(max_align_t) unsigned char data[];
+};
+
+/* What a 17 KB config.json takes is some 72 KB. */
+#define FIRST_CHUNK ((size_t)96 * 1024)
+
+/* Per thread: another thread's jansson calls are not this parse's. */
+static _Thread_local struct cfg_arena *current;
+static json_malloc_t next_malloc;
+static json_free_t next_free;
+
+static struct cfg_arena_chunk *add_chunk(struct cfg_arena *a, size_t want)
+{
+	size_t size = a->chunks ? a->chunks->size * 2 : FIRST_CHUNK;
+	struct cfg_arena_chunk *chunk;
+
+	if (size < want)
+		size = want;
+	if (size > SIZE_MAX - sizeof(*chunk) || !(chunk = malloc(sizeof(*chunk) + size)))
+		return NULL;
+	chunk->next = a->chunks;
+	chunk->size = size;
+	chunk->used = 0;
+	a->chunks = chunk;
+	return chunk;
+}
+
+static void *arena_malloc(size_t size)
+{
+	struct cfg_arena *a = current;
+	struct cfg_arena_chunk *chunk;
+	const size_t align = alignof(max_align_t);
+
+	if (!a || !a->allocating)
+		return next_malloc(size);
+	if (size > SIZE_MAX - align)
+		return NULL;
+	size = (size + align - 1) & ~(align - 1);
+	chunk = a->chunks;
+	if ((!chunk || chunk->size - chunk->used < size) && !(chunk = add_chunk(a, size)))
+		return NULL;
+	void *p = chunk->data + chunk->used;
+	chunk->used += size;
+	return p;
+}
+
+static bool owns(const struct cfg_arena *a, const void *p)
+{
+	uintptr_t at = (uintptr_t)p;
+
+	for (const struct cfg_arena_chunk *chunk = a->chunks; chunk; chunk = chunk->next)
+		if (at >= (uintptr_t)chunk->data && at < (uintptr_t)chunk->data + chunk->size)
+			return true;
+	return false;
+}
+
+/* Freed with the arena, all at once. */
+static void arena_free(void *p)
+{
+	if (current && owns(current, p))
+		return;
+	next_free(p);
+}
+
+void cfg_arena_open(struct cfg_arena *a)
+{
+	*a = (struct cfg_arena){ 0 };
+	/* A parse inside a parse (none is) would allocate as jansson does. */
+	if (current)
+		return;
+	/* Installed once, in front of what jansson had: objects made before
+	 * or outside an arena are freed where they came from. (bulkhead's
+	 * programs parse from one thread; two first opens at once would race.) */
+	if (!next_malloc) {
+		json_malloc_t had_malloc;
+		json_free_t had_free;
+		json_get_alloc_funcs(&had_malloc, &had_free);
+		if (had_malloc != arena_malloc) {
+			next_free = had_free;
+			next_malloc = had_malloc;
+			json_set_alloc_funcs(arena_malloc, arena_free);
+		}
+	}
+	a->open = true;
+	current = a;
+}
+
+void cfg_arena_close(struct cfg_arena *a)
+{
+	if (!a->open)
+		return;
+	current = NULL;
+	while (a->chunks) {
+		struct cfg_arena_chunk *next = a->chunks->next;
+		free(a->chunks);
+		a->chunks = next;
+	}
+	a->open = false;
+}
+
+json_t *cfg_arena_loadb(const char *text, size_t len, size_t flags, json_error_t *jerr)
+{
+	struct cfg_arena *a = current;
+	json_t *root;
+
+	if (a)
+		a->allocating = true;
+	root = json_loadb(text, len, flags, jerr);
+	if (a)
+		a->allocating = false;
+	return root;
+}
