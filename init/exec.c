@@ -173,7 +173,8 @@ static struct exec_session *session_slot(struct supervisor *s, pid_t pid)
 pid_t exec_session_start(struct supervisor *s, struct container *c, const struct exec_request *req,
 			 struct bh_err *err)
 {
-	if (c->state != STATE_RUNNING || c->pid <= 0)
+	/* A setup that failed may leave its process a while, half made. */
+	if (c->state != STATE_RUNNING || c->pid <= 0 || c->setup_failed)
 		return bh_fail(err, -ESRCH, "%s is not running", c->spec->name);
 	if (!req->argv || !req->argv[0])
 		return bh_fail(err, -EINVAL, "no command to run in %s", c->spec->name);

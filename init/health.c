@@ -177,7 +177,7 @@ static bool instance_gone(const struct container *c)
 {
 	siginfo_t info = { 0 };
 
-	if (c->pid <= 0 || c->state != STATE_RUNNING)
+	if (c->pid <= 0 || c->state != STATE_RUNNING || c->setup_failed)
 		return true;
 	if (waitid(P_PID, (id_t)c->pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == c->pid)
 		return true;
@@ -434,7 +434,8 @@ void health_settle(struct supervisor *s)
 			}
 			continue;
 		}
-		if (c->state == STATE_RUNNING && c->pid > 0 && !c->stopping && !s->shutdown_requested && now >= r->next_ms)
+		if (c->state == STATE_RUNNING && c->pid > 0 && !c->setup_failed && !c->stopping && !s->shutdown_requested &&
+		    now >= r->next_ms)
 			probe_start(s, c);
 	}
 }

@@ -27,6 +27,7 @@ static void run_to_end(struct supervisor *s, struct container *c, long deadline)
 		}
 		if (deadline && now_ms() >= deadline + KILL_WAIT_MS) {
 			log_warn("%s: still not gone after SIGKILL", c->spec->name);
+			start_abandon(s, c, "cannot start: its setup was still not gone after SIGKILL");
 			c->state = STATE_FAILED;
 			return;
 		}
@@ -192,6 +193,7 @@ static bool stop_wave(struct supervisor *s)
 		struct container *c = &s->all[i];
 		if (c->in_wave && container_active(c)) {
 			log_warn("%s: still not gone after SIGKILL", c->spec->name);
+			start_abandon(s, c, "cannot start: its setup was still not gone after SIGKILL");
 			c->state = STATE_FAILED; /* could not be stopped: do not wait on it again */
 		}
 		c->in_wave = false;
@@ -202,6 +204,13 @@ static bool stop_wave(struct supervisor *s)
 void supervisor_shutdown(struct supervisor *s)
 {
 	s->shutdown_requested = true;
+	/* Setups under way end here, before the onshutdown containers, whose
+	 * starts would otherwise be told (and their ends waited for) after
+	 * them. Ours to stop: not a failure. */
+	for (size_t i = 0; i < s->n_all && s->n_starting; i++) {
+		s->all[i].stopping |= s->all[i].state == STATE_STARTING;
+		start_abandon(s, &s->all[i], "stopped while it was starting: the appliance shuts down");
+	}
 	for (size_t i = 0; i < s->a->n_onshutdown; i++) {
 		struct container *c = &onshutdown(s)[i];
 		run_to_end(s, c, now_ms() + c->spec->stop_grace_ms);

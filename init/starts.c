@@ -95,6 +95,7 @@ void container_start(struct supervisor *s, struct container *c)
 				    err.msg);
 	}
 	fcntl(c->output_fd, F_SETFL, O_NONBLOCK);
+	c->start_pid = c->pid; /* the reaper may take it before the report is read */
 	c->setup_deadline_ms = bound_ms < 0 ? 0 : c->started_ms + bound_ms;
 	s->n_starting++;
 }
@@ -118,22 +119,37 @@ void start_reported(struct supervisor *s, struct container *c)
 		start_failed(c, err.status ? err.status : BH_EXIT_SETUP, "%s: cannot start: %s", c->spec->name, err.msg);
 		return;
 	}
+	/* The end of the report is also what a process killed in its setup
+	 * leaves: one asked to stop meanwhile is not told as started. */
+	if (c->stopping) {
+		start_failed(c, BH_EXIT_SETUP, "%s: stopped while it was starting", c->spec->name);
+		return;
+	}
 	c->state = STATE_RUNNING;
-	c->start_pid = c->pid;
 	c->ever_started = true;
 	health_started(c);
 }
 
+void start_abandon(struct supervisor *s, struct container *c, const char *why)
+{
+	if (c->state != STATE_STARTING)
+		return;
+	container_kill(c);
+	setup_over(s, c);
+	start_failed(c, BH_EXIT_SETUP, "%s: %s", c->spec->name, why);
+}
+
 void starts_settle(struct supervisor *s, long now)
 {
+	char why[96];
+
 	for (size_t i = 0; i < s->n_all && s->n_starting; i++) {
 		struct container *c = &s->all[i];
 		if (c->state != STATE_STARTING || !c->setup_deadline_ms || now < c->setup_deadline_ms)
 			continue;
-		container_kill(c);
-		setup_over(s, c);
-		start_failed(c, BH_EXIT_SETUP, "%s: cannot start: the container's setup did not finish within %ld s",
-			     c->spec->name, (c->setup_deadline_ms - c->started_ms) / 1000);
+		snprintf(why, sizeof(why), "cannot start: the container's setup did not finish within %ld s",
+			 (c->setup_deadline_ms - c->started_ms) / 1000);
+		start_abandon(s, c, why);
 	}
 }
 
@@ -180,7 +196,7 @@ void starts_tell(struct supervisor *s)
 
 	while ((c = first_untold(s)) && c->state != STATE_STARTING) {
 		c->start_untold = false;
-		if (c->start_pid > 0)
+		if (!c->setup_failed)
 			log_info("%s: started, pid %d", c->spec->name, (int)c->start_pid);
 		else if (c->start_error)
 			log_warn("%s", c->start_error);

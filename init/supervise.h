@@ -136,6 +136,8 @@ void poweroff_on_exit(struct supervisor *s, const struct container *c, int statu
 void container_start(struct supervisor *s, struct container *c);
 /* C's setup report is readable: it runs (STATE_RUNNING), or it failed. */
 void start_reported(struct supervisor *s, struct container *c);
+/* C's setup, when under way, is killed and its start fails: WHY is told. */
+void start_abandon(struct supervisor *s, struct container *c, const char *why);
 /* Setups past their bound are killed and fail. */
 void starts_settle(struct supervisor *s, long now);
 /* The nearest setup deadline, or NEXT when later. */

@@ -10,6 +10,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -300,6 +301,30 @@ static int user_ns_helper_main(void *arg)
 	_exit(0);
 }
 
+/* The helper's stack, and the container process's (on its copy) for its
+ * whole setup: as large as a main thread's, reserved and not committed
+ * (only the pages touched count), with a guard page below it, so that a
+ * deep setup (tmpcopyup of a deep tree) faults rather than writes over
+ * other memory. Mapped once: one helper at a time (we wait for it), and
+ * each container process goes on on its own copy. NULL on failure. */
+#define HELPER_STACK_SIZE ((size_t)8 << 20)
+static char *helper_stack(void)
+{
+	static char *stack;
+
+	if (stack)
+		return stack;
+	char *map = mmap(NULL, HELPER_STACK_SIZE + 4096, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+	if (map == MAP_FAILED)
+		return NULL;
+	if (mprotect(map, 4096, PROT_NONE) < 0) {
+		munmap(map, HELPER_STACK_SIZE + 4096);
+		return NULL;
+	}
+	return stack = map + 4096;
+}
+
 /* A joined user namespace must own the container's new namespaces, so it
  * is entered before they are made, and entering it cannot be undone: a
  * short-lived helper joins it and clones the container with CLONE_PARENT,
@@ -310,12 +335,12 @@ static int user_ns_helper_main(void *arg)
  * container's own. Returns the container's pid, or -errno. */
 static pid_t clone_in_user_ns(const struct child_start *start, int cgroup_fd, bool *joined, struct bh_err *err)
 {
-	/* One helper at a time (we wait for it), and the container process
-	 * goes on on its own copy: a static stack serves them all. */
-	static char stack[256 * 1024] __attribute__((aligned(16)));
 	struct user_ns_helper h = { .start = start, .cgroup_fd = cgroup_fd, .result = -EIO };
+	char *stack = helper_stack();
 
-	pid_t helper = clone(user_ns_helper_main, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, &h);
+	if (!stack)
+		return bh_fail_errno(err, -errno, "mapping the helper's stack");
+	pid_t helper = clone(user_ns_helper_main, stack + HELPER_STACK_SIZE, CLONE_VM | CLONE_VFORK | SIGCHLD, &h);
 	if (helper < 0)
 		return bh_fail_errno(err, -errno, "clone");
 	while (waitpid(helper, NULL, 0) < 0 && errno == EINTR)
@@ -447,12 +472,16 @@ static int launch_begin(const struct bh_config *c, const struct bh_io *io, int s
 		bh_cgroup_destroy(c->cgroups_path, NULL);
 		return err->code;
 	}
-	if (pipe2(go, O_CLOEXEC) < 0)
-		return bh_fail_errno(err, -errno, "pipe");
+	if (pipe2(go, O_CLOEXEC) < 0) {
+		int r = -errno;
+		bh_cgroup_destroy(c->cgroups_path, NULL);
+		return bh_fail_errno(err, r, "pipe");
+	}
 	if (pipe2(report, O_CLOEXEC) < 0) {
 		int r = -errno;
 		close(go[0]);
 		close(go[1]);
+		bh_cgroup_destroy(c->cgroups_path, NULL);
 		return bh_fail_errno(err, r, "pipe");
 	}
 
