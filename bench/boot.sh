@@ -12,7 +12,7 @@
 # --fork -pmuinC /bin/true` (hyperfine's median), the namespaces alone.
 # Prints a table; never part of make check.
 #
-# usage: bench/boot.sh [COUNTS...]   (default: 1 3 100)
+# usage: [REPEAT=N] bench/boot.sh [COUNTS...]   (default: 1 3 100; each boot 3 times, the median)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$top/build}
@@ -107,7 +107,7 @@ floor_us() {
 
 # N INIT WHERE US-SINCE-START US-STARTING RSS: US-STARTING is the start
 # phase alone (from the first start to the last one told), which the
-# native rows compare with N times the floor.
+# native rows compare with N times the floor ($floor, us).
 row() {
   local ratio=-
   [ "$3" = native ] && [ -n "$5" ] && ratio=$(printf '%.2f' "$(echo "$5 / ($1 * $floor)" | bc -l)")
@@ -115,36 +115,58 @@ row() {
     "$(echo "${5:-$4} / 1000" | bc -l)" "$(echo "${5:-$4} / 1000 / $1" | bc -l)" "${6:-?}" "$ratio"
 }
 
-bulkhead_row() { # N WHERE LOG
-  local us phase rss
-  read -r phase us < <(sed -n 's/.*debug: starting the services took \([0-9]*\) us (\([0-9]*\) us since the init started).*/\1 \2/p' "$3")
-  rss=$(sed -n 's/.*debug: VmRSS:[[:space:]]*\([0-9]*\) kB.*/\1/p' "$3")
-  row "$1" bulkhead-init "$2" "$us" "$phase" "$rss"
+# The figures of one boot's log: start phase, since the init's start, VmRSS.
+bulkhead_figures() { # LOG
+  local phase us
+  read -r phase us < <(sed -n 's/.*debug: starting the services took \([0-9]*\) us (\([0-9]*\) us since the init started).*/\1 \2/p' "$1")
+  echo "$phase $us $(sed -n 's/.*debug: VmRSS:[[:space:]]*\([0-9]*\) kB.*/\1/p' "$1")"
 }
 
-busybox_row() { # N WHERE LOG
-  local s1 e1 rss
-  read -r s1 e1 < <(sed -n "s/^busybox: started $1 in //p" "$3")
-  rss=$(sed -n 's/^busybox: VmRSS:[[:space:]]*\([0-9]*\) kB.*/\1/p' "$3")
-  row "$1" busybox-init "$2" "$((e1 - s1))" "$((e1 - s1))" "$rss"
+busybox_figures() { # N LOG
+  local s1 e1
+  read -r s1 e1 < <(sed -n "s/^busybox: started $1 in //p" "$2")
+  echo "$((e1 - s1)) $((e1 - s1)) $(sed -n 's/^busybox: VmRSS:[[:space:]]*\([0-9]*\) kB.*/\1/p' "$2")"
 }
 
+# N INIT WHERE FIGURES...: the row of the boot whose start phase is the
+# median of the REPEAT boots (each FIGURES: "phase since rss").
+median_row() {
+  local n=$1 init=$2 where=$3 phase us rss
+  shift 3
+  read -r phase us rss < <(printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p")
+  row "$n" "$init" "$where" "$us" "$phase" "$rss"
+}
+
+# Each boot REPEAT times (default 3), the median reported: a shared machine's
+# load comes and goes. The floor is measured again right before the native
+# boots, so that their ratio is to the floor of the same moment.
+repeat=${REPEAT:-3}
 "$top/mk/deps.sh" hyperfine jq >&2
-floor=$(floor_us)
-printf 'kernel floor (unshare --fork -pmuinC /bin/true, median): %.2f ms\n' "$(echo "$floor / 1000" | bc -l)"
 printf '%-10s %-14s %-7s %16s %13s %12s %10s %8s\n' containers init where "to all started" "start phase" \
   "per container" "VmRSS" "÷ floor"
 for n in "${counts[@]}"; do
   bulkhead_appliance "$n"
   busybox_appliance "$n"
-  # bulkhead-init: the debug line that closes the start of the services.
-  bulkhead_boot "$work/bh-$n" >"$work/bh-$n.log"
-  accel=$("$bulkhead" accel 2>/dev/null)
-  bulkhead_row "$n" "$accel" "$work/bh-$n.log"
-  busybox_boot "$work/bb-$n" >"$work/bb-$n.log"
-  busybox_row "$n" "$accel" "$work/bb-$n.log"
-  native_boot "$work/bh-$n" bulkhead.debug >"$work/bh-$n.native.log"
-  bulkhead_row "$n" native "$work/bh-$n.native.log"
-  native_boot "$work/bb-$n" >"$work/bb-$n.native.log"
-  busybox_row "$n" native "$work/bb-$n.native.log"
+  bh=() bb=() bhn=() bbn=()
+  for i in $(seq "$repeat"); do
+    # bulkhead-init: the debug line that closes the start of the services.
+    bulkhead_boot "$work/bh-$n" >"$work/bh-$n.log"
+    accel=$("$bulkhead" accel 2>/dev/null)
+    bh+=("$(bulkhead_figures "$work/bh-$n.log")")
+    busybox_boot "$work/bb-$n" >"$work/bb-$n.log"
+    bb+=("$(busybox_figures "$n" "$work/bb-$n.log")")
+  done
+  median_row "$n" bulkhead-init "$accel" "${bh[@]}"
+  median_row "$n" busybox-init "$accel" "${bb[@]}"
+  floor=$(floor_us)
+  for i in $(seq "$repeat"); do
+    native_boot "$work/bh-$n" bulkhead.debug >"$work/bh-$n.native.log"
+    bhn+=("$(bulkhead_figures "$work/bh-$n.native.log")")
+    native_boot "$work/bb-$n" >"$work/bb-$n.native.log"
+    bbn+=("$(busybox_figures "$n" "$work/bb-$n.native.log")")
+  done
+  median_row "$n" bulkhead-init native "${bhn[@]}"
+  median_row "$n" busybox-init native "${bbn[@]}"
+  printf '%-10s %-14s %-7s %29s %9.2f ms\n' "$n" "kernel floor" native "(unshare -pmuinC, median)" \
+    "$(echo "$floor / 1000" | bc -l)"
 done

@@ -5,7 +5,7 @@
 # isolation with bwrap, and the kernel floor (unshare alone). Reports means,
 # medians and ratios. Timing never decides a test; this is for reading.
 #
-# usage: bench/runtime.sh [RUNS]   (root; make bench runs it)
+# usage: [BASELINE=OTHER-BULKHEAD-RUNTIME] bench/runtime.sh [RUNS]   (root; make bench runs it)
 set -euo pipefail
 runs=${1:-200}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,6 +39,10 @@ jq '.process.terminal = false | .process.args = ["/bin/true"] | del(.linux.resou
 mv "$bundle/config.tmp" "$bundle/config.json"
 
 rootfs=$bundle/rootfs
+# BASELINE=PATH: another bulkhead-runtime (an earlier build) in the same
+# rounds, for a before-and-after under the same load.
+baseline=()
+[ -z "${BASELINE:-}" ] || baseline=(--command-name "bulkhead-runtime (baseline)" "$BASELINE --root $work/base run --bundle $bundle bench")
 # In ROUNDS rounds (default 10) of RUNS/ROUNDS runs each, every command in
 # every round: one hyperfine run measures its commands one after another,
 # and on a shared machine a load that comes and goes would fall on one
@@ -54,7 +58,8 @@ for round in $(seq "$rounds"); do
     --command-name crun "crun --root $work/crun run --bundle $bundle bench" \
     --command-name runc "runc --root $work/runc run --bundle $bundle bench" \
     --command-name bwrap "bwrap --unshare-pid --unshare-net --unshare-ipc --unshare-uts --unshare-cgroup --die-with-parent --ro-bind $rootfs / --proc /proc --dev /dev --tmpfs /tmp --cap-drop ALL /bin/true" \
-    --command-name floor "unshare --fork -pmuinC /bin/true" >/dev/null
+    --command-name floor "unshare --fork -pmuinC /bin/true" \
+    "${baseline[@]}" >/dev/null
 done
 
 echo
