@@ -23,6 +23,7 @@
 /* C's start failed with STATUS; the console is told why (FMT) in its turn.
  * It leaves an instance that is over once its process is reaped, which
  * supervisor_settle() ends as a config that cannot load always was. */
+static void start_failed(struct container *c, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void start_failed(struct container *c, int status, const char *fmt, ...)
 {
 	va_list ap;

@@ -19,6 +19,23 @@ PROBE=$BUILD/tests/helpers/bulkhead-probe
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+# unpack NAME: the appliance built in $work/NAME, its initrd into $root.
+unpack() { root=$work/$1.root; mkdir -p "$root" && (cd "$root" && zcat "$work/$1/initrd.img" | cpio -id --quiet 2>/dev/null); }
+# slow_setup CONTAINER N: N tmpfs mounts added to its config.json, which
+# its setup makes before its command runs.
+slow_setup() {
+  local config=$root/containers/services/$1/config.json
+  jq --argjson n "$2" '.mounts += [range($n) | {destination: "/tmp/m\(.)", type: "tmpfs", source: "tmpfs",
+    options: ["nosuid", "size=4k"]}]' "$config" >"$config.new" && mv "$config.new" "$config"
+}
+# run_init NAME: the init as PID 1 over $root, in the background.
+run_init() {
+  boot_log=$work/$1.console
+  boot_start=$(date +%s.%N)
+  "$TOP/tests/run-init" 240 "$root" >"$boot_log" 2>&1 &
+  boot_pid=$!
+}
+
 fast=12 # more than STARTS_IN_FLIGHT (8)
 {
   echo "name: starts"
@@ -36,19 +53,12 @@ fast=12 # more than STARTS_IN_FLIGHT (8)
     '"echo ran at $(/bin/bulkhead-probe clock); exec sleep 1000"'
 } >"$work/starts.yml"
 "$BULKHEAD" build -q "$work/starts.yml" -o "$work/starts" || { not_ok "the appliance builds"; done_testing; exit 1; }
-root=$work/starts.root
-mkdir -p "$root" && (cd "$root" && zcat "$work/starts/initrd.img" | cpio -id --quiet 2>/dev/null)
+unpack starts
 for dir in "$root"/containers/services/*/rootfs; do cp "$PROBE" "$dir/bin/"; done
 # slow's setup mounts 2000 tmpfs before its command runs: tens of
 # milliseconds at least, where a whole start of the others takes a few.
-slow=$root/containers/services/slow/config.json
-jq '.mounts += [range(2000) | {destination: "/tmp/m\(.)", type: "tmpfs", source: "tmpfs", options: ["nosuid", "size=4k"]}]' \
-  "$slow" >"$slow.new" && mv "$slow.new" "$slow"
-
-boot_log=$work/starts.console
-boot_start=$(date +%s.%N)
-"$TOP/tests/run-init" 240 "$root" >"$boot_log" 2>&1 &
-boot_pid=$!
+slow_setup slow 2000
+run_init starts
 check "every service that can start does, dep last" until_logged '^\[dep\] ran at ' 180
 
 ran_at() { sed -n "s/^\[$1\] ran at \([0-9]*\)$/\1/p" "$boot_log"; }
@@ -93,16 +103,10 @@ printf '%s\n' "name: halt" "services:" \
   "  - {name: glacial, image: busybox, readonly: false, command: \"echo ran; exec sleep 1000\"}" \
   "  - {name: quick, image: busybox, readonly: false, command: \"echo ran; exec sleep 1000\"}" >"$work/halt.yml"
 "$BULKHEAD" build -q "$work/halt.yml" -o "$work/halt" || { not_ok "the second appliance builds"; done_testing; exit 1; }
-root=$work/halt.root
-mkdir -p "$root" && (cd "$root" && zcat "$work/halt/initrd.img" | cpio -id --quiet 2>/dev/null)
+unpack halt
 # 40000 tmpfs mounts: seconds of setup, where quick's whole start is milliseconds.
-glacial=$root/containers/services/glacial/config.json
-jq '.mounts += [range(40000) | {destination: "/tmp/m\(.)", type: "tmpfs", source: "tmpfs", options: ["size=4k"]}]' \
-  "$glacial" >"$glacial.new" && mv "$glacial.new" "$glacial"
-boot_log=$work/halt.console
-boot_start=$(date +%s.%N)
-"$TOP/tests/run-init" 240 "$root" >"$boot_log" 2>&1 &
-boot_pid=$!
+slow_setup glacial 40000
+run_init halt
 # The init's children that run sleep 1000: quick's command, and glacial's
 # once its setup is over (their output waits for glacial's start to be told).
 sleepers() { local pid n=0 init; init=$(init_pid)
