@@ -45,10 +45,15 @@ services:
     image: busybox
     init: true
     stop_grace: 60s
-    command: "echo serving, parent $PPID; exec sleep 1000"
+    command: "echo serving, parent $PPID; touch /tmp/serving; exec sleep 1000"
+    # The checker waits until the server has said it serves: started
+    # alone is its PID 1 exec'd, and a quick checker's power-off could
+    # stop the server before its shell had echoed (a race once starts
+    # became concurrent and faster).
+    healthcheck: {test: "test -f /tmp/serving", interval: 100ms, start_period: 120s}
   - name: checker
     image: busybox
-    depends_on: [server]
+    depends_on: {server: {condition: service_healthy}}
     on_exit: poweroff
     command: "echo check failed; exit 3"
 YAML
