@@ -100,10 +100,27 @@ static int hooks_at_pivot(const struct bh_config *c, int sync_fd, int report_fd,
 	return bh_hooks_run_all(c->hooks, BH_HOOK_CREATE_CONTAINER, state, err);
 }
 
+/* GATE_FD: the parent's word that the cgroup's limits and device program
+ * are in place (limits_while_child_sets_up); EOF: it could not place them,
+ * and will have us killed. */
+static int wait_for_limits(int gate_fd, struct bh_err *err)
+{
+	char byte;
+	ssize_t n;
+
+	do
+		n = read(gate_fd, &byte, 1);
+	while (n < 0 && errno == EINTR);
+	close(gate_fd);
+	if (n == 1)
+		return 0;
+	return bh_fail(err, -ECANCELED, "the runtime could not put the container's cgroup limits or device rules in place");
+}
+
 /* Runs in the child, in its cgroup (born there, or moved by the parent
  * before it said go). Returns only on failure, with the exit status to use. */
 static int apply_and_exec(const struct bh_config *c, const struct bh_io *io, int start_fd, int result_fd,
-			  int sync_fd, int *report_fd, struct bh_err *err)
+			  int sync_fd, int gate_fd, int *report_fd, struct bh_err *err)
 {
 	char *start_state = NULL; /* the process execs or exits: never freed */
 
@@ -133,6 +150,10 @@ static int apply_and_exec(const struct bh_config *c, const struct bh_io *io, int
 	if (bh_mount_rootfs(c, err) < 0 || hooks_at_pivot(c, sync_fd, *report_fd, &start_state, err) < 0 ||
 	    bh_mount_pivot(c, err) < 0 || (c->terminal && bh_console_setup(c, io->console_socket, true, err) < 0) ||
 	    bh_sysctl_apply(c, err) < 0 || bh_mount_finish(c, err) < 0)
+		return BH_EXIT_SETUP;
+	/* Nothing of the container's own runs before its cgroup's limits and
+	 * device program stand; the parent placed them while we mounted. */
+	if (gate_fd >= 0 && wait_for_limits(gate_fd, err) < 0)
 		return BH_EXIT_SETUP;
 	char command[4096];
 	int status = bh_process_enter(c, true, command, sizeof(command), err);
@@ -172,11 +193,24 @@ static void close_inherited(int *keep, size_t n)
 	syscall(SYS_close_range, from, ~0U, 0U);
 }
 
-static _Noreturn void child_main(const struct bh_config *c, const struct bh_io *io, int go_fd, int report_fd,
-				 int start_fd, int result_fd)
+/* What the container process needs right after its clone (child_start). */
+struct child_start {
+	const struct bh_config *c;
+	const struct bh_io *io;
+	int go[2], report[2]; /* the pipes: the parent's ends are closed in the child */
+	int start_fd, result_fd;
+	bool sync;            /* create hooks: the parent speaks again at the mounts */
+	bool gate;            /* the parent speaks again once the cgroup's limits stand */
+	bool has_cgroup;
+};
+
+/* WAITS: for the parent's part first (child_waits). */
+static _Noreturn void child_main(const struct child_start *s, bool waits)
 {
-	int keep[] = { report_fd,     start_fd,      result_fd,           io->stdin_fd,
-		       io->stdout_fd, io->stderr_fd, io->console_socket, -1 /* sync_fd */ };
+	const struct bh_io *io = s->io;
+	int go_fd = s->go[0], report_fd = s->report[1];
+	int keep[] = { report_fd,     s->start_fd,   s->result_fd,        io->stdin_fd,
+		       io->stdout_fd, io->stderr_fd, io->console_socket, -1 /* go_fd */ };
 
 	struct bh_child_report report = { 0 };
 	struct bh_err err = { 0 };
@@ -184,18 +218,20 @@ static _Noreturn void child_main(const struct bh_config *c, const struct bh_io *
 	int status;
 
 	bh_signals_reset();
-	/* Wait until the parent has done its part (child_waits). EOF means
-	 * the parent gave up on us. */
-	if (go_fd >= 0 && read(go_fd, &go, 1) != 1)
+	/* Wait until the parent has done its part. EOF means the parent gave
+	 * up on us. */
+	if (waits && read(go_fd, &go, 1) != 1)
 		_exit(BH_EXIT_SETUP);
-	/* With create hooks, the parent speaks once more, before the pivot. */
-	int sync_fd = hooks_before_pivot(c) ? go_fd : -1;
-	if (sync_fd < 0 && go_fd >= 0)
+	/* The parent speaks once more: with create hooks before the pivot,
+	 * else with a cgroup once its limits stand. */
+	if (s->sync || s->gate)
+		keep[ARRAY_SIZE(keep) - 1] = go_fd;
+	else
 		close(go_fd);
-	keep[ARRAY_SIZE(keep) - 1] = sync_fd;
 	close_inherited(keep, ARRAY_SIZE(keep));
 
-	status = apply_and_exec(c, io, start_fd, result_fd, sync_fd, &report_fd, &err);
+	status = apply_and_exec(s->c, io, s->start_fd, s->result_fd, s->sync ? go_fd : -1, s->gate ? go_fd : -1,
+				&report_fd, &err);
 	report.error = err.code ? err.code : -EIO;
 	report.status = status;
 	memcpy(report.msg, err.msg, sizeof(report.msg));
@@ -240,16 +276,6 @@ static pid_t clone_into_cgroup(unsigned long flags, int cgroup_fd, bool *joined)
 	return (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
 }
 
-/* What the container process needs right after its clone (child_start). */
-struct child_start {
-	const struct bh_config *c;
-	const struct bh_io *io;
-	int go[2], report[2]; /* the pipes: the parent's ends are closed in the child */
-	int start_fd, result_fd;
-	bool sync;            /* create hooks: the parent speaks again at the mounts */
-	bool has_cgroup;
-};
-
 /* Whether the child must wait for the parent's part: its id maps, its
  * cgroup (unless born in it), its OOM score, the create hooks. Most
  * containers need none of them, and start one hand-over between the two
@@ -264,13 +290,9 @@ static bool child_waits(const struct child_start *s, bool in_cgroup)
  * the pipes closed, then the setup. IN_CGROUP: born in its cgroup. */
 static _Noreturn void child_start(const struct child_start *s, bool in_cgroup)
 {
-	bool waits = child_waits(s, in_cgroup);
-
 	close(s->go[1]);
 	close(s->report[0]);
-	if (!waits)
-		close(s->go[0]);
-	child_main(s->c, s->io, waits ? s->go[0] : -1, s->report[1], s->start_fd, s->result_fd);
+	child_main(s, child_waits(s, in_cgroup));
 }
 
 /* The helper that joins a user namespace (clone_in_user_ns) and what it
@@ -440,10 +462,29 @@ struct launch {
 	unsigned exec_hooks;
 };
 
-/* The parent's half of a start, up to the child's report: the cgroup, its
- * limits and device program, the clone, then what the child waits for (id
- * maps, a cgroup move, the OOM score). Returns 0 with L filled: the child
- * sets itself up from here on, and says how it went on L->report_fd. */
+/* Whether the cgroup's limits and device program are placed while the
+ * child sets itself up (its namespaces, its mounts), rather than before
+ * its clone: the child then waits for them only before its own
+ * privileges, its first step that leads to the container's code. Not with
+ * create hooks, which see the cgroup as it will run. Decided once, for
+ * both sides of the clone. */
+static bool limits_while_child_sets_up(bool sync, int cgroup_fd)
+{
+	return !sync && cgroup_fd >= 0;
+}
+
+static int place_limits(const struct bh_config *c, int cgroup_fd, struct bh_err *err)
+{
+	if (cgroup_fd >= 0 && bh_cgroup_set_limits(c, cgroup_fd, err) < 0)
+		return err->code;
+	return bh_devices_apply(c, cgroup_fd, err);
+}
+
+/* The parent's half of a start, up to the child's report: the cgroup, the
+ * clone, what the child waits for (id maps, a cgroup move, the OOM score),
+ * and the cgroup's limits and device program (before the clone with create
+ * hooks). Returns 0 with L filled: the child sets itself up from here on,
+ * and says how it went on L->report_fd. */
 static int launch_begin(const struct bh_config *c, const struct bh_io *io, int start_fd, int result_fd,
 			struct launch *l, struct bh_err *err)
 {
@@ -465,10 +506,11 @@ static int launch_begin(const struct bh_config *c, const struct bh_io *io, int s
 		return bh_fail(err, -EINVAL, "config.json: hooks: this caller of the runtime runs no hooks");
 	if (c->cgroups_path && (cgroup_fd = bh_cgroup_create(c, err)) < 0)
 		return cgroup_fd;
-	/* Limits and the device program are in place before anything runs
-	 * in the cgroup; the program is loaded here, by the caller, since the
-	 * container's own seccomp filter refuses bpf(). */
-	if ((cgroup_fd >= 0 && bh_cgroup_set_limits(c, cgroup_fd, err) < 0) || bh_devices_apply(c, cgroup_fd, err) < 0) {
+	/* Limits and the device program are in place before anything of the
+	 * container's runs in the cgroup; the program is loaded here, by the
+	 * caller, since the container's own seccomp filter refuses bpf(). */
+	bool limits_later = limits_while_child_sets_up(sync, cgroup_fd);
+	if (!limits_later && place_limits(c, cgroup_fd, err) < 0) {
 		bh_cgroup_destroy(c->cgroups_path, NULL);
 		return err->code;
 	}
@@ -489,7 +531,7 @@ static int launch_begin(const struct bh_config *c, const struct bh_io *io, int s
 	 * copy of our memory, so the config needs no serialising. */
 	struct child_start start = { .c = c, .io = io, .go = { go[0], go[1] }, .report = { report[0], report[1] },
 				     .start_fd = start_fd, .result_fd = result_fd, .sync = sync,
-				     .has_cgroup = cgroup_fd >= 0 };
+				     .gate = limits_later, .has_cgroup = cgroup_fd >= 0 };
 	bool in_cgroup = false;
 	pid = clone_child(&start, cgroup_fd, &in_cgroup, err);
 	if (pid == 0)
@@ -517,6 +559,12 @@ static int launch_begin(const struct bh_config *c, const struct bh_io *io, int s
 	}
 	if (child_waits(&start, in_cgroup))
 		(void)!write(go[1], "g", 1);
+	if (limits_later) {
+		int r = place_limits(c, cgroup_fd, err);
+		if (r < 0)
+			return abandon_child(c, pid, go[1], report[0], r);
+		(void)!write(go[1], "l", 1);
+	}
 	if (!sync) {
 		close(go[1]);
 		go[1] = -1;

@@ -95,13 +95,21 @@ done
 declare -A limit_of=([memory]='.linux.resources.memory = {"limit": 268435456}'
   [pids]='.linux.resources.pids = {"limit": 64}' [cpu]='.linux.resources.cpu = {"quota": 50000, "period": 100000}')
 if [ -n "$missing" ]; then
-  with_path "$slice.slice:libpod:lim" "${limit_of[$missing]}"
-  R --systemd-cgroup create --bundle "$bundle" lim 2>"$work/err"
+  # The limits are placed while the container process sets itself up: it
+  # waits for them before anything of its own can run.
+  with_path "$slice.slice:libpod:lim" "${limit_of[$missing]} | .root.readonly = false | del(.process.landlock) | .process.args = [\"/bin/bulkhead-probe\", \"write\", \"/limit-ran\"]"
+  rm -f "$bundle/rootfs/limit-ran"
+  R --systemd-cgroup run --bundle "$bundle" lim 2>"$work/err"
   status=$?
   check "a $missing limit, where cgroup2 has no $missing controller, is refused (exit $status)" test "$status" -eq 125
   check "  ... naming the field and the controller ($(cat "$work/err"))" \
     grep -qF "linux.resources.$missing: the $missing controller is not enabled in cgroup2 at $cg/$slice.slice/libpod-lim.scope" "$work/err"
   check "  ... and leaving no cgroup behind" test ! -e "$cg/$slice.slice/libpod-lim.scope"
+  check "  ... its command never ran (it would have made /limit-ran)" test ! -e "$bundle/rootfs/limit-ran"
+  with_path "$slice.slice:libpod:lim" '.root.readonly = false | del(.process.landlock) | .process.args = ["/bin/bulkhead-probe", "write", "/limit-ran"]'
+  R --systemd-cgroup run --bundle "$bundle" lim2 >/dev/null 2>"$work/err"
+  check "  ... where the same command without the limit makes it ($(cat "$work/err"))" test -e "$bundle/rootfs/limit-ran"
+  R delete --force lim2 >/dev/null 2>&1
   # No limit at all (podman's pids.limit 0, memory -1) is what such a
   # cgroup has anyway: nothing to refuse.
   declare -A unlimited=([memory]='.linux.resources.memory = {"limit": -1}' [pids]='.linux.resources.pids = {"limit": 0}'
