@@ -140,14 +140,20 @@ static int make_mountpoint(int root, const char *path, bool file, struct diag *d
 static int make_mountpoints(int root, const struct container *c, struct diag *d)
 {
 	char *text = bundle_config_json(c, NULL, NULL, d);
-	json_t *config = text ? json_loads(text, 0, NULL) : NULL, *mount;
+	json_error_t error;
+	/* Integers as reals: an unlimited rlimit is the spec's uint64
+	 * 18446744073709551615, beyond jansson's integers; only strings are
+	 * read here. */
+	json_t *config = text ? json_loads(text, JSON_DECODE_INT_AS_REAL, &error) : NULL, *mount;
 	const char *fresh[64];
 	size_t i, n_fresh = 0;
 	int r = 0;
 
+	if (!text)
+		return -1;
 	free(text);
 	if (!config)
-		return text ? diag_fail(d, "out of memory") : -1;
+		return diag_fail(d, "its config.json, read back for its mount points: %s", error.text);
 	json_array_foreach(json_object_get(config, "mounts"), i, mount) {
 		const char *dest = json_string_value(json_object_get(mount, "destination"));
 		const char *type = json_string_value(json_object_get(mount, "type"));

@@ -56,6 +56,10 @@ onboot:
     sysctl: {net.ipv4.ip_unprivileged_port_start: "80"}
     rlimits: {nofile: [512, 1024], core: 0}
     command: "echo port $(cat /proc/sys/net/ipv4/ip_unprivileged_port_start) nofile $(ulimit -n) $(ulimit -Hn) core $(ulimit -c)"
+  - name: unlimited
+    image: busybox
+    rlimits: {core: unlimited}
+    command: "echo core $(ulimit -c) $(ulimit -Hc)"
   - name: files
     image: busybox
     files:
@@ -82,6 +86,8 @@ check "  ... a tree in no list is refused by Landlock" grep -qx '\[paths\] Permi
 check "  ... paths.write lets /tmp be written" grep -qx '\[paths\] tmp writable' "$boot_log"
 check "  ... paths.deny masks a file inside a readable tree" grep -qx '\[paths\] \[\]' "$boot_log"
 check "sysctl and rlimits reach the container" grep -qx '\[limits\] port 80 nofile 512 1024 core 0' "$boot_log"
+check "  ... and unlimited (the spec's uint64 18446744073709551615 in config.json, which the builder reads back)" \
+  grep -qx '\[unlimited\] core unlimited unlimited' "$boot_log"
 check "files: contents and source are in the rootfs" \
   sh -c "grep -qx '\[files\] welcome' '$boot_log' && grep -qx '\[files\] from the host' '$boot_log'"
 check "  ... with their mode and owner" grep -qx '\[files\] 640 65534:0' "$boot_log"
