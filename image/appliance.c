@@ -217,7 +217,9 @@ char *appliance_json(const struct manifest *m, char *const *modules)
 		json_object_set_new(root, AJ_NETWORKS, networks_json(m));
 	if (root)
 		secrets_appliance_json(m, root);
-	char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+	/* Compact, as the bundles' config.json (bundle.c): the init parses it
+	 * at boot, one character at a time. */
+	char *text = root ? json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(root);
 	return text;
 }

@@ -283,8 +283,8 @@ static void apply_devices(json_t *config, const struct container *c)
  * NULL when out of memory. */
 static char *spell_unlimited(char *text)
 {
-	static const char *const signed_forms[] = { "\"soft\": -1", "\"hard\": -1" };
-	static const char *const spec_forms[] = { "\"soft\": 18446744073709551615", "\"hard\": 18446744073709551615" };
+	static const char *const signed_forms[] = { "\"soft\":-1", "\"hard\":-1" };
+	static const char *const spec_forms[] = { "\"soft\":18446744073709551615", "\"hard\":18446744073709551615" };
 	size_t count = 0, len = strlen(text);
 
 	for (size_t f = 0; f < ARRAY_SIZE(signed_forms); f++)
@@ -494,7 +494,9 @@ char *bundle_config_json(const struct container *c, const char *seccomp_bpf, con
 	if (seccomp_bpf && json_object_get(json_object_get(config, "linux"), "seccomp"))
 		json_object_set_new(config, "annotations", json_pack("{s:s}", BH_SECCOMP_BPF_ANNOTATION, seccomp_bpf));
 
-	char *text = json_dumps(config, JSON_INDENT(2) | JSON_SORT_KEYS);
+	/* Compact: the init parses it at every start of the container, one
+	 * character at a time, and indentation was half of its characters. */
+	char *text = json_dumps(config, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(config);
 	if (text && !(text = spell_unlimited(text)))
 		return diag_fail(d, "out of memory"), NULL;
