@@ -466,11 +466,14 @@ struct launch {
  * child sets itself up (its namespaces, its mounts), rather than before
  * its clone: the child then waits for them only before its own
  * privileges, its first step that leads to the container's code. Not with
- * create hooks, which see the cgroup as it will run. Decided once, for
- * both sides of the clone. */
-static bool limits_while_child_sets_up(bool sync, int cgroup_fd)
+ * create hooks, which see the cgroup as it will run, and not when there
+ * is nothing to place (the wait would be a hand-over for nothing).
+ * Decided once, for both sides of the clone. */
+static bool limits_while_child_sets_up(const struct bh_config *c, bool sync, int cgroup_fd)
 {
-	return !sync && cgroup_fd >= 0;
+	bool any = c->has_device_rules || (c->cgroup_files && c->cgroup_files[0]);
+
+	return !sync && cgroup_fd >= 0 && any;
 }
 
 static int place_limits(const struct bh_config *c, int cgroup_fd, struct bh_err *err)
@@ -509,7 +512,7 @@ static int launch_begin(const struct bh_config *c, const struct bh_io *io, int s
 	/* Limits and the device program are in place before anything of the
 	 * container's runs in the cgroup; the program is loaded here, by the
 	 * caller, since the container's own seccomp filter refuses bpf(). */
-	bool limits_later = limits_while_child_sets_up(sync, cgroup_fd);
+	bool limits_later = limits_while_child_sets_up(c, sync, cgroup_fd);
 	if (!limits_later && place_limits(c, cgroup_fd, err) < 0) {
 		bh_cgroup_destroy(c->cgroups_path, NULL);
 		return err->code;
