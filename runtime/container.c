@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -21,7 +22,7 @@
 
 /* An empty report (error 0) says where the child stands instead, in status:
  * its sandbox stands and it waits for start_fd (or it exec'd: EOF), or its
- * mounts are made and it waits on the go pipe for the create hooks. */
+ * mounts are made and it waits on the go socket for the create hooks. */
 enum { CHILD_READY = 0, CHILD_MOUNTED = 1 };
 
 /* prestart, createRuntime or createContainer hooks: the spec runs them all
@@ -197,7 +198,7 @@ static void close_inherited(int *keep, size_t n)
 struct child_start {
 	const struct bh_config *c;
 	const struct bh_io *io;
-	int go[2], report[2]; /* the pipes: the parent's ends are closed in the child */
+	int go[2], report[2]; /* the go socket and the report pipe: the parent's ends are closed in the child */
 	int start_fd, result_fd;
 	bool sync;            /* create hooks: the parent speaks again at the mounts */
 	bool gate;            /* the parent speaks again once the cgroup's limits stand */
@@ -462,6 +463,13 @@ struct launch {
 	unsigned exec_hooks;
 };
 
+/* A word to the child on the go socket. It may have failed and exited
+ * already, as its report will say: that is no SIGPIPE for us. */
+static void say_go(int go_fd, char word)
+{
+	(void)!send(go_fd, &word, 1, MSG_NOSIGNAL);
+}
+
 /* Whether the cgroup's limits and device program are placed while the
  * child sets itself up (its namespaces, its mounts), rather than before
  * its clone: the child then waits for them only before its own
@@ -517,10 +525,12 @@ static int launch_begin(const struct bh_config *c, const struct bh_io *io, int s
 		bh_cgroup_destroy(c->cgroups_path, NULL);
 		return err->code;
 	}
-	if (pipe2(go, O_CLOEXEC) < 0) {
+	/* A socket, not a pipe: the child may have failed and gone before
+	 * a word of ours (say_go). */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go) < 0) {
 		int r = -errno;
 		bh_cgroup_destroy(c->cgroups_path, NULL);
-		return bh_fail_errno(err, r, "pipe");
+		return bh_fail_errno(err, r, "socketpair");
 	}
 	if (pipe2(report, O_CLOEXEC) < 0) {
 		int r = -errno;
@@ -561,12 +571,12 @@ static int launch_begin(const struct bh_config *c, const struct bh_io *io, int s
 			return abandon_child(c, pid, go[1], report[0], r);
 	}
 	if (child_waits(&start, in_cgroup))
-		(void)!write(go[1], "g", 1);
+		say_go(go[1], 'g');
 	if (limits_later) {
 		int r = place_limits(c, cgroup_fd, err);
 		if (r < 0)
 			return abandon_child(c, pid, go[1], report[0], r);
-		(void)!write(go[1], "l", 1);
+		say_go(go[1], 'l');
 	}
 	if (!sync) {
 		close(go[1]);
@@ -612,7 +622,7 @@ static int launch_finish(const struct bh_config *c, struct launch *l, pid_t *pid
 		int r = runtime_hooks(c, l->pid, err);
 		if (r < 0)
 			return abandon_child(c, l->pid, l->go_fd, l->report_fd, r);
-		(void)!write(l->go_fd, "h", 1);
+		say_go(l->go_fd, 'h');
 		bound_ms = report_bound_ms(c->hooks, 1U << BH_HOOK_CREATE_CONTAINER | l->exec_hooks);
 		n = bh_child_report_read(l->report_fd, &failure, bound_ms);
 	}
