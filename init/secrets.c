@@ -139,14 +139,17 @@ static int container_owner(const struct appliance *a, struct secret_mount *m, st
 	json_error_t jerr;
 
 	snprintf(path, sizeof(path), "%s/config.json", spec->bundle);
-	json_t *config = json_load_file(path, 0, &jerr);
+	/* Numbers as reals: an unlimited rlimit elsewhere in the file is the
+	 * spec's uint64 18446744073709551615, beyond jansson's integers. */
+	json_t *config = json_load_file(path, JSON_DECODE_INT_AS_REAL, &jerr);
 	if (!config)
 		return bh_fail(err, -EINVAL, "secrets: %s: %s", path, jerr.text);
 	json_t *user = json_object_get(json_object_get(config, "process"), "user");
-	json_int_t uid = json_integer_value(json_object_get(user, "uid"));
-	json_int_t gid = json_integer_value(json_object_get(user, "gid"));
+	double uid = json_number_value(json_object_get(user, "uid"));
+	double gid = json_number_value(json_object_get(user, "gid"));
 	json_decref(config);
-	if (uid < 0 || gid < 0 || uid > 0xfffffffe || gid > 0xfffffffe)
+	if (!(uid >= 0 && gid >= 0 && uid <= 0xfffffffe && gid <= 0xfffffffe) || uid != (unsigned)uid ||
+	    gid != (unsigned)gid)
 		return bh_fail(err, -EINVAL, "secrets: %s: process.user is out of range", path);
 	if (spec->userns_size && (uid >= spec->userns_size || gid >= spec->userns_size))
 		return bh_fail(err, -EINVAL, "secrets: %s: process.user is past its user range", path);

@@ -31,6 +31,9 @@ services:
     readonly: false
     user: "1000:1000"
     secrets: [api-token, extra]
+    # Unlimited: the spec's uint64 in its config.json, which the init
+    # reads for the owner of the secrets.
+    rlimits: {core: unlimited}
     command: |
       sha256sum /run/secrets/api-token
       stat -c 'file %u %g %a' /run/secrets/api-token
