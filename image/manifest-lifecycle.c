@@ -82,7 +82,9 @@ int lifecycle_check_seccomp(const char *manifest, const struct container *c, con
 {
 	json_t *config, *seccomp;
 
-	if (!c->init || !(config = json_loads(config_json, 0, NULL)))
+	/* Numbers as reals: an unlimited rlimit is the spec's uint64
+	 * 18446744073709551615, beyond jansson's integers. */
+	if (!c->init || !(config = json_loads(config_json, JSON_DECODE_INT_AS_REAL, NULL)))
 		return 0; /* the runtime's parser has read it already: it parses */
 	seccomp = json_object_get(json_object_get(config, "linux"), "seccomp");
 	for (size_t i = 0; seccomp && i < ARRAY_SIZE(container_init_syscalls); i++) {
