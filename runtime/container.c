@@ -463,6 +463,23 @@ struct launch {
 	unsigned exec_hooks;
 };
 
+/* FDS moved above 2 when the caller started with a standard descriptor
+ * closed: the child puts its stdio on 0-2 (setup_stdio) and must not
+ * overwrite its end of the go socket or the report pipe. */
+static int off_stdio(int fds[2])
+{
+	for (int i = 0; i < 2; i++) {
+		if (fds[i] > 2)
+			continue;
+		int moved = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+		if (moved < 0)
+			return -errno;
+		close(fds[i]);
+		fds[i] = moved;
+	}
+	return 0;
+}
+
 /* A word to the child on the go socket. It may have failed and exited
  * already, as its report will say: that is no SIGPIPE for us. */
 static void say_go(int go_fd, char word)
@@ -532,12 +549,18 @@ static int launch_begin(const struct bh_config *c, const struct bh_io *io, int s
 		bh_cgroup_destroy(c->cgroups_path, NULL);
 		return bh_fail_errno(err, r, "socketpair");
 	}
-	if (pipe2(report, O_CLOEXEC) < 0) {
-		int r = -errno;
+	int channels = off_stdio(go);
+	if (channels == 0 && pipe2(report, O_CLOEXEC) < 0)
+		channels = -errno;
+	else if (channels == 0 && (channels = off_stdio(report)) < 0) {
+		close(report[0]);
+		close(report[1]);
+	}
+	if (channels < 0) {
 		close(go[0]);
 		close(go[1]);
 		bh_cgroup_destroy(c->cgroups_path, NULL);
-		return bh_fail_errno(err, r, "pipe");
+		return bh_fail_errno(err, channels, "pipe");
 	}
 
 	/* A raw clone behaves like fork() with namespaces: the child gets a
