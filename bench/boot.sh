@@ -100,7 +100,7 @@ native_boot() { # DIR ARGS... -> console on stdout
 # The kernel's floor for one container, in us: the namespaces a container
 # gets, made and torn down around /bin/true (hyperfine's median of 100).
 floor_us() {
-  hyperfine --shell=none --warmup 10 --runs 100 --export-json "$work/floor.json" \
+  hyperfine --shell=none --warmup 10 --runs "${1:-100}" --export-json "$work/floor.json" \
     "unshare --fork -pmuinC /bin/true" >/dev/null 2>&1
   jq '.results[0].median * 1000000 | floor' "$work/floor.json"
 }
@@ -138,8 +138,9 @@ median_row() {
 }
 
 # Each boot REPEAT times (default 3), the median reported: a shared machine's
-# load comes and goes. The floor is measured again right before the native
-# boots, so that their ratio is to the floor of the same moment.
+# load comes and goes. The floor is measured right before each native boot
+# (40 runs) and its median taken, so that the ratio is to the floor of the
+# same moments: one floor before all the boots swung the ratio by half.
 repeat=${REPEAT:-3}
 "$top/mk/deps.sh" hyperfine jq >&2
 printf '%-10s %-14s %-7s %16s %13s %12s %10s %8s\n' containers init where "to all started" "start phase" \
@@ -158,13 +159,15 @@ for n in "${counts[@]}"; do
   done
   median_row "$n" bulkhead-init "$accel" "${bh[@]}"
   median_row "$n" busybox-init "$accel" "${bb[@]}"
-  floor=$(floor_us)
+  floors=()
   for i in $(seq "$repeat"); do
+    floors+=("$(floor_us 40)")
     native_boot "$work/bh-$n" bulkhead.debug >"$work/bh-$n.native.log"
     bhn+=("$(bulkhead_figures "$work/bh-$n.native.log")")
     native_boot "$work/bb-$n" >"$work/bb-$n.native.log"
     bbn+=("$(busybox_figures "$n" "$work/bb-$n.native.log")")
   done
+  floor=$(printf '%s\n' "${floors[@]}" | sort -n | sed -n "$(( (repeat + 1) / 2 ))p")
   median_row "$n" bulkhead-init native "${bhn[@]}"
   median_row "$n" busybox-init native "${bbn[@]}"
   printf '%-10s %-14s %-7s %29s %9.2f ms\n' "$n" "kernel floor" native "(unshare -pmuinC, median)" \
