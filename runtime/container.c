@@ -463,21 +463,44 @@ struct launch {
 	unsigned exec_hooks;
 };
 
-/* FDS moved above 2 when the caller started with a standard descriptor
+/* FD moved above 2 when the caller started with a standard descriptor
  * closed: the child puts its stdio on 0-2 (setup_stdio) and must not
  * overwrite its end of the go socket or the report pipe. */
-static int off_stdio(int fds[2])
+static int off_stdio(int *fd)
 {
-	for (int i = 0; i < 2; i++) {
-		if (fds[i] > 2)
-			continue;
-		int moved = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
-		if (moved < 0)
-			return -errno;
-		close(fds[i]);
-		fds[i] = moved;
-	}
+	if (*fd > 2)
+		return 0;
+	int moved = fcntl(*fd, F_DUPFD_CLOEXEC, 3);
+	if (moved < 0)
+		return -errno;
+	close(*fd);
+	*fd = moved;
 	return 0;
+}
+
+/* The parent's words to the child (GO) and the child's report (REPORT).
+ * GO is a socket, not a pipe: the child may have failed and gone before a
+ * word of ours (say_go). Returns 0, or -errno with nothing left open. */
+static int open_channels(int go[2], int report[2])
+{
+	int r = 0;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go) < 0)
+		return -errno;
+	if (pipe2(report, O_CLOEXEC) < 0) {
+		r = -errno;
+		report[0] = report[1] = -1;
+	}
+	for (int i = 0; r == 0 && i < 2; i++)
+		if ((r = off_stdio(&go[i])) == 0)
+			r = off_stdio(&report[i]);
+	if (r < 0) {
+		int fds[] = { go[0], go[1], report[0], report[1] };
+		for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+			if (fds[i] >= 0)
+				close(fds[i]);
+	}
+	return r;
 }
 
 /* A word to the child on the go socket. It may have failed and exited
@@ -542,25 +565,10 @@ static int launch_begin(const struct bh_config *c, const struct bh_io *io, int s
 		bh_cgroup_destroy(c->cgroups_path, NULL);
 		return err->code;
 	}
-	/* A socket, not a pipe: the child may have failed and gone before
-	 * a word of ours (say_go). */
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go) < 0) {
-		int r = -errno;
-		bh_cgroup_destroy(c->cgroups_path, NULL);
-		return bh_fail_errno(err, r, "socketpair");
-	}
-	int channels = off_stdio(go);
-	if (channels == 0 && pipe2(report, O_CLOEXEC) < 0)
-		channels = -errno;
-	else if (channels == 0 && (channels = off_stdio(report)) < 0) {
-		close(report[0]);
-		close(report[1]);
-	}
+	int channels = open_channels(go, report);
 	if (channels < 0) {
-		close(go[0]);
-		close(go[1]);
 		bh_cgroup_destroy(c->cgroups_path, NULL);
-		return bh_fail_errno(err, channels, "pipe");
+		return bh_fail_errno(err, channels, "the pipes to the container process");
 	}
 
 	/* A raw clone behaves like fork() with namespaces: the child gets a
