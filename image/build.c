@@ -435,9 +435,8 @@ static int write_container(struct initrd *w, const struct manifest *m, struct sl
 		r = rootfs_write_files(w, path, c, d);
 	initrd_id_shift(w, 0, 0);
 	s->bytes = initrd_bytes(w) - before;
-	/* A message that points into the manifest names the container itself,
-	 * as does the shared image's about the container it failed for. */
-	if (r < 0 && strncmp(d->msg, manifest, strlen(manifest)) != 0 && strncmp(d->msg, "container ", 10) != 0)
+	/* A message that points into the manifest names the container itself. */
+	if (r < 0 && strncmp(d->msg, manifest, strlen(manifest)) != 0)
 		diag_prefix(d, "container %s: ", c->name);
 	return r;
 }

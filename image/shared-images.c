@@ -296,7 +296,7 @@ int shared_image_write(struct initrd *w, const struct manifest *m, const struct 
 		for (size_t i = 0; i < counts[l]; i++)
 			if (lists[l][i].shared_image == leader->shared_image && make_mountpoints(root_fd, &lists[l][i], d) < 0) {
 				close(root_fd);
-				diag_prefix(d, "container %s: ", lists[l][i].name);
+				diag_prefix(d, "its shared image, for container %s: ", lists[l][i].name);
 				goto out;
 			}
 	close(root_fd);
