@@ -29,6 +29,8 @@ packages=(
   # tests; umoci and skopeo make the OCI layouts and docker archives that
   # tests/images.t imports, offline
   perl file cpio jq umoci skopeo zstd xz-utils bzip2
+  # tests/runtime-cgroups.t reads how the runtime cloned a container
+  strace
   # tests/signatures.t makes keys and signatures with openssl and gpg
   openssl gnupg
   # tests/podman.t: podman drives bulkhead-runtime as a user would (it pulls

@@ -261,9 +261,12 @@ static pid_t clone_into_cgroup(unsigned long flags, int cgroup_fd, bool *joined)
 {
 	*joined = false;
 	if (cgroup_fd >= 0) {
+		/* With CLONE_PARENT the child's exit signal is its parent's
+		 * (clone ignores the one given): clone3 refuses any but 0 then
+		 * (EINVAL), which would have the child moved in after all. */
 		struct clone_args args = {
 			.flags = (flags & ~(unsigned long)CSIGNAL) | CLONE_INTO_CGROUP,
-			.exit_signal = flags & CSIGNAL,
+			.exit_signal = flags & CLONE_PARENT ? 0 : flags & CSIGNAL,
 			.cgroup = (uint64_t)cgroup_fd,
 		};
 		long pid = syscall(SYS_clone3, &args, sizeof(args));

@@ -3,8 +3,9 @@
 # bulkhead-runtime's cgroups as podman's systemd cgroup manager asks for
 # them: the global --systemd-cgroup, a cgroupsPath SLICE:PREFIX:NAME made
 # where systemd would put the unit, a malformed one refused by name, a
-# limit whose controller cgroup2 does not have refused naming it, and a
-# container that asks for no cgroup at all running where none is usable.
+# limit whose controller cgroup2 does not have refused naming it, a
+# container that asks for no cgroup at all running where none is usable,
+# and a container born in its cgroup, also when it joins a user namespace.
 # Run in a private mount namespace with cgroup2 on /sys/fs/cgroup, as
 # crun needs on a hybrid host.
 . "$(dirname "$0")/lib.sh"
@@ -159,6 +160,36 @@ if [ -x "$without" ]; then
   R delete --force legacy
 else
   not_ok "no $without (make check builds it)"
+fi
+
+# Born in its cgroup also when it joins a user namespace by path, as every
+# container of an appliance does: a helper in that namespace clones it with
+# CLONE_PARENT, and clone3 wants the exit signal 0 then (the child takes its
+# parent's), else EINVAL. Moved in through cgroup.procs instead, each start
+# waits for the cgroup core's write lock, an RCU grace period (10 ms under
+# TCG). strace shows which way the clone went; the exit status, that the
+# runtime was told of the container's end.
+in_user_ns() { [ "$(readlink "/proc/$1/ns/user")" != "$(readlink /proc/self/ns/user)" ]; }
+if command -v strace >/dev/null; then
+  unshare --user sleep 1000 &
+  holder=$!
+  wait_for "a user namespace to join" 60 in_user_ns "$holder"
+  # Mapped from here, which leaves setgroups allowed (unshare's own map denies it).
+  echo "0 0 65536" >"/proc/$holder/uid_map"
+  echo "0 0 65536" >"/proc/$holder/gid_map"
+  with_path "/$slice-joined" '.process.args = ["/bin/bulkhead-probe", "exit", "7"] | .linux.namespaces += [{"type": "user", "path": "/proc/'"$holder"'/ns/user"}] | del(.linux.resources)'
+  made_slices+=("/$slice-joined")
+  strace -f -qq -e trace=clone,clone3,openat -e signal=none -o "$work/trace" \
+    "$BUILD/bin/bulkhead-runtime" --root "$root" run --bundle "$bundle" joined 2>"$work/err"
+  status=$?
+  check "a container joining a user namespace by path runs to its end (exit $status, 7 expected: $(cat "$work/err"))" \
+    test "$status" -eq 7
+  check "  ... born in its cgroup: clone3 with CLONE_INTO_CGROUP gave a pid ($(grep -m1 'clone3(' "$work/trace"))" \
+    grep -Eq 'clone3\(\{flags=[^}]*CLONE_PARENT[^}]*CLONE_INTO_CGROUP[^}]*\}, [0-9]+\) = [1-9]' "$work/trace"
+  check "  ... never moved there through cgroup.procs" test "$(grep -c 'cgroup.procs", O_WRONLY' "$work/trace")" -eq 0
+  kill "$holder"
+else
+  not_ok "strace is not installed (make deps installs it)"
 fi
 
 done_testing
