@@ -7,9 +7,11 @@
 # can run the guest, as bulkhead run --accel auto decides; TCG otherwise),
 # and natively, each init as PID 1 of a fresh pid and mount namespace on
 # this machine, which shows the init's overhead at hardware speed. Also the
-# init's VmRSS once its services run, and, for reading the native rows, the
-# kernel's floor for one container measured in the same run: `unshare
-# --fork -pmuinC /bin/true` (hyperfine's median), the namespaces alone.
+# init's VmRSS once its services run, and, for reading the rows, the
+# kernel's floor for one container measured in the same run: natively
+# `unshare --fork -pmuinC /bin/true` (hyperfine's median), the namespaces
+# alone; in the VM busybox's `unshare -pmuinf` of a static program (the
+# mean of 20 in a row, in the busybox boot, after its starts).
 # Prints a table; never part of make check.
 #
 # usage: [REPEAT=N] bench/boot.sh [COUNTS...]   (default: 1 3 100; each boot 3 times, the median)
@@ -46,7 +48,7 @@ busybox_appliance() { # N -> $work/bb-N
   mkdir -p "$dir/bin" "$dir/dev" "$dir/proc" "$dir/sys"
   cp /bin/busybox "$dir/bin/busybox"
   cp "$build/tests/helpers/bulkhead-probe" "$dir/bin/probe"
-  for applet in sh mount cat sleep poweroff; do ln -sf busybox "$dir/bin/$applet"; done
+  for applet in sh mount cat sleep poweroff unshare; do ln -sf busybox "$dir/bin/$applet"; done
   cat >"$dir/init" <<INIT
 #!/bin/sh
 /bin/mount -t proc proc /proc
@@ -57,6 +59,12 @@ while [ \$i -lt $n ]; do /bin/probe sleep 3 & i=\$((i + 1)); done
 end=\$(/bin/probe clock)
 echo "busybox: started $n in \$start \$end"
 echo "busybox: \$(grep VmRSS /proc/1/status)"
+# The kernel's floor for one container in this machine: the namespaces
+# made and torn down around one static program, 20 times in a row.
+floor_start=\$(/bin/probe clock)
+i=0
+while [ \$i -lt 20 ]; do /bin/unshare -pmuinf /bin/probe exit 0; i=\$((i + 1)); done
+echo "busybox: floor \$(( (\$(/bin/probe clock) - floor_start) / 20 ))"
 /bin/sleep 3
 /bin/poweroff -f
 INIT
@@ -107,10 +115,12 @@ floor_us() {
 
 # N INIT WHERE US-SINCE-START US-STARTING RSS: US-STARTING is the start
 # phase alone (from the first start to the last one told), which the
-# native rows compare with N times the floor ($floor, us).
+# bulkhead rows compare with N times the floor (us): $floor natively,
+# $vm_floor in the VM.
 row() {
-  local ratio=-
-  [ "$3" = native ] && [ -n "$5" ] && ratio=$(printf '%.2f' "$(echo "$5 / ($1 * $floor)" | bc -l)")
+  local ratio=- f=${floor:-}
+  [ "$3" = native ] || f=${vm_floor:-}
+  [ "$2" = bulkhead-init ] && [ -n "$5" ] && [ -n "$f" ] && ratio=$(printf '%.2f' "$(echo "$5 / ($1 * $f)" | bc -l)")
   printf '%-10s %-14s %-7s %13.1f ms %10.1f ms %9.2f ms %7s kB %8s\n' "$1" "$2" "$3" "$(echo "$4 / 1000" | bc -l)" \
     "$(echo "${5:-$4} / 1000" | bc -l)" "$(echo "${5:-$4} / 1000 / $1" | bc -l)" "${6:-?}" "$ratio"
 }
@@ -148,7 +158,7 @@ printf '%-10s %-14s %-7s %16s %13s %12s %10s %8s\n' containers init where "to al
 for n in "${counts[@]}"; do
   bulkhead_appliance "$n"
   busybox_appliance "$n"
-  bh=() bb=() bhn=() bbn=()
+  bh=() bb=() bhn=() bbn=() vm_floors=()
   for i in $(seq "$repeat"); do
     # bulkhead-init: the debug line that closes the start of the services.
     bulkhead_boot "$work/bh-$n" >"$work/bh-$n.log"
@@ -156,9 +166,13 @@ for n in "${counts[@]}"; do
     bh+=("$(bulkhead_figures "$work/bh-$n.log")")
     busybox_boot "$work/bb-$n" >"$work/bb-$n.log"
     bb+=("$(busybox_figures "$n" "$work/bb-$n.log")")
+    vm_floors+=("$(sed -n 's/^busybox: floor //p' "$work/bb-$n.log")")
   done
+  vm_floor=$(printf '%s\n' "${vm_floors[@]}" | sort -n | sed -n "$(( (repeat + 1) / 2 ))p")
   median_row "$n" bulkhead-init "$accel" "${bh[@]}"
   median_row "$n" busybox-init "$accel" "${bb[@]}"
+  printf '%-10s %-14s %-7s %29s %9.2f ms\n' "$n" "kernel floor" "$accel" "(unshare -pmuinf, mean of 20)" \
+    "$(echo "$vm_floor / 1000" | bc -l)"
   floors=()
   for i in $(seq "$repeat"); do
     floors+=("$(floor_us 40)")
