@@ -84,6 +84,50 @@ static int enable_controllers(int dir_fd)
 	return 0;
 }
 
+/* The parent of the cgroup this process made last, its controllers
+ * enabled along the way ("" before the first): the init's containers all
+ * go below one parent, whose two files at each level would otherwise be
+ * read again for every start (the writes are made once anyway). Only
+ * the caller's own process enables them there: no container can reach
+ * the parent's cgroup.subtree_control (nsdelegate), so the answer stays. */
+static char enabled_parent[4096 + 64];
+
+/* The parent of CGROUPS_PATH under ROOT into PARENT, as enabled_parent
+ * keeps it; returns the leaf's name, or NULL when it has no parent but
+ * the root (then there is nothing to skip). */
+static const char *parent_of(const char *root, const char *cgroups_path, char parent[sizeof(enabled_parent)])
+{
+	const char *leaf = strrchr(cgroups_path, '/');
+
+	if (!leaf || !leaf[1] || leaf == cgroups_path)
+		return NULL;
+	snprintf(parent, sizeof(enabled_parent), "%s/%.*s", root, (int)(leaf - cgroups_path), cgroups_path);
+	return leaf + 1;
+}
+
+/* CGROUPS_PATH below a parent made and enabled already: the leaf alone,
+ * made in it, and *DONE set; as bh_cgroup_create then. *DONE stays false
+ * when that is not so. */
+static int create_below_enabled(const char *root, const char *cgroups_path, bool *done, struct bh_err *err)
+{
+	char parent[sizeof(enabled_parent)];
+	const char *leaf = parent_of(root, cgroups_path, parent);
+
+	*done = false;
+	if (!leaf || strcmp(parent, enabled_parent) != 0)
+		return 0;
+	_cleanup_close_ int parent_fd = open(parent, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (parent_fd < 0)
+		return 0; /* gone meanwhile: the whole path is made again */
+	*done = true;
+	if (mkdirat(parent_fd, leaf, 0755) < 0 && errno != EEXIST)
+		return bh_fail_errno(err, -errno, "cgroup: creating %s", cgroups_path);
+	int fd = openat(parent_fd, leaf, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return bh_fail_errno(err, -errno, "cgroup: opening %s", cgroups_path);
+	return fd;
+}
+
 int bh_cgroup_create(const struct bh_config *c, struct bh_err *err)
 {
 	const char *root = bh_cgroup_root();
@@ -105,6 +149,10 @@ int bh_cgroup_create(const struct bh_config *c, struct bh_err *err)
 		return bh_fail(err, -ENOTSUP, "linux.cgroupsPath: /sys/fs/cgroup is not a cgroup v2 mount");
 	if (snprintf(path, sizeof(path), "%s", c->cgroups_path) >= (int)sizeof(path))
 		return bh_fail(err, -ENAMETOOLONG, "cgroup: path too long");
+	bool done;
+	int below = create_below_enabled(root, c->cgroups_path, &done, err);
+	if (done)
+		return below;
 
 	dir_fd = open(root, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
 	if (dir_fd < 0)
@@ -122,6 +170,9 @@ int bh_cgroup_create(const struct bh_config *c, struct bh_err *err)
 		close(dir_fd);
 		dir_fd = next;
 	}
+	char parent[sizeof(enabled_parent)];
+	if (parent_of(root, c->cgroups_path, parent))
+		memcpy(enabled_parent, parent, strlen(parent) + 1);
 	return steal_fd(&dir_fd);
 }
 
