@@ -63,8 +63,8 @@ echo "busybox: \$(grep VmRSS /proc/1/status)"
 # made and torn down around one static program, 20 times in a row.
 floor_start=\$(/bin/probe clock)
 i=0
-while [ \$i -lt 20 ]; do /bin/unshare -pmuinf /bin/probe exit 0; i=\$((i + 1)); done
-echo "busybox: floor \$(( (\$(/bin/probe clock) - floor_start) / 20 ))"
+while [ \$i -lt 20 ] && /bin/unshare -pmuinf /bin/probe exit 0; do i=\$((i + 1)); done
+[ \$i -eq 20 ] && echo "busybox: floor \$(( (\$(/bin/probe clock) - floor_start) / 20 ))"
 /bin/sleep 3
 /bin/poweroff -f
 INIT
@@ -120,7 +120,7 @@ floor_us() {
 row() {
   local ratio=- f=${floor:-}
   [ "$3" = native ] || f=${vm_floor:-}
-  [ "$2" = bulkhead-init ] && [ -n "$5" ] && [ -n "$f" ] && ratio=$(printf '%.2f' "$(echo "$5 / ($1 * $f)" | bc -l)")
+  [ -n "$5" ] && [ -n "$f" ] && ratio=$(printf '%.2f' "$(echo "$5 / ($1 * $f)" | bc -l)")
   printf '%-10s %-14s %-7s %13.1f ms %10.1f ms %9.2f ms %7s kB %8s\n' "$1" "$2" "$3" "$(echo "$4 / 1000" | bc -l)" \
     "$(echo "${5:-$4} / 1000" | bc -l)" "$(echo "${5:-$4} / 1000 / $1" | bc -l)" "${6:-?}" "$ratio"
 }
@@ -166,13 +166,17 @@ for n in "${counts[@]}"; do
     bh+=("$(bulkhead_figures "$work/bh-$n.log")")
     busybox_boot "$work/bb-$n" >"$work/bb-$n.log"
     bb+=("$(busybox_figures "$n" "$work/bb-$n.log")")
-    vm_floors+=("$(sed -n 's/^busybox: floor //p' "$work/bb-$n.log")")
+    vm_floor=$(sed -n 's/^busybox: floor //p' "$work/bb-$n.log")
+    [ -z "$vm_floor" ] || vm_floors+=("$vm_floor")
   done
-  vm_floor=$(printf '%s\n' "${vm_floors[@]}" | sort -n | sed -n "$(( (repeat + 1) / 2 ))p")
+  # The median of those boots that measured it (an unshare that failed ends the loop unsaid).
+  vm_floor=
+  [ ${#vm_floors[@]} -eq 0 ] ||
+    vm_floor=$(printf '%s\n' "${vm_floors[@]}" | sort -n | sed -n "$(( (${#vm_floors[@]} + 1) / 2 ))p")
   median_row "$n" bulkhead-init "$accel" "${bh[@]}"
   median_row "$n" busybox-init "$accel" "${bb[@]}"
-  printf '%-10s %-14s %-7s %29s %9.2f ms\n' "$n" "kernel floor" "$accel" "(unshare -pmuinf, mean of 20)" \
-    "$(echo "$vm_floor / 1000" | bc -l)"
+  [ -z "$vm_floor" ] || printf '%-10s %-14s %-7s %29s %9.2f ms\n' "$n" "kernel floor" "$accel" \
+    "(unshare -pmuinf, mean of 20)" "$(echo "$vm_floor / 1000" | bc -l)"
   floors=()
   for i in $(seq "$repeat"); do
     floors+=("$(floor_us 40)")

@@ -60,9 +60,11 @@ static bool has_word(const char *words, const char *word)
  * cgroups below. Those enabled already are not written again: every
  * write to cgroup.subtree_control walks all the cgroups below, so a
  * write per container (the init's hundred under one parent) made the
- * starts quadratic. */
+ * starts quadratic. Returns 1 when every one available is now enabled,
+ * 0 when the kernel refused one, or -errno. */
 static int enable_controllers(int dir_fd)
 {
+	bool all = true;
 	char available[512], enabled[512];
 	_cleanup_close_ int control = -1;
 	int r;
@@ -79,13 +81,14 @@ static int enable_controllers(int dir_fd)
 		snprintf(word, sizeof(word), "+%s", controllers[i]);
 		/* Best effort per controller: one the kernel refuses here (say, io
 		 * without a block device) must not keep the others off. */
-		(void)!write(control, word, strlen(word));
+		if (write(control, word, strlen(word)) < 0)
+			all = false;
 	}
-	return 0;
+	return all;
 }
 
 /* The parent of the cgroup this process made last, its controllers
- * enabled along the way ("" before the first): the init's containers all
+ * all enabled along the way ("" before the first, or after a refusal): the init's containers all
  * go below one parent, whose two files at each level would otherwise be
  * read again for every start (the writes are made once anyway). Only
  * the caller's own process enables them there: no container can reach
@@ -119,9 +122,13 @@ static int create_below_enabled(const char *root, const char *cgroups_path, bool
 	_cleanup_close_ int parent_fd = open(parent, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
 	if (parent_fd < 0)
 		return 0; /* gone meanwhile: the whole path is made again */
-	*done = true;
-	if (mkdirat(parent_fd, leaf, 0755) < 0 && errno != EEXIST)
+	if (mkdirat(parent_fd, leaf, 0755) < 0 && errno != EEXIST) {
+		if (errno == ENOENT || errno == ENODEV)
+			return 0; /* removed since the open: the whole path is made again */
+		*done = true;
 		return bh_fail_errno(err, -errno, "cgroup: creating %s", cgroups_path);
+	}
+	*done = true;
 	int fd = openat(parent_fd, leaf, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return bh_fail_errno(err, -errno, "cgroup: opening %s", cgroups_path);
@@ -157,9 +164,10 @@ int bh_cgroup_create(const struct bh_config *c, struct bh_err *err)
 	dir_fd = open(root, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
 	if (dir_fd < 0)
 		return bh_fail_errno(err, -errno, "cgroup: %s", root);
+	int complete = 0; /* whether the leaf's parent has every controller it can give */
 	for (char *save = NULL, *part = strtok_r(path, "/", &save); part;
 	     part = strtok_r(NULL, "/", &save)) {
-		int r = enable_controllers(dir_fd);
+		int r = complete = enable_controllers(dir_fd);
 		if (r < 0)
 			return bh_fail_errno(err, r, "cgroup: enabling controllers above %s", part);
 		if (mkdirat(dir_fd, part, 0755) < 0 && errno != EEXIST)
@@ -170,9 +178,10 @@ int bh_cgroup_create(const struct bh_config *c, struct bh_err *err)
 		close(dir_fd);
 		dir_fd = next;
 	}
+	/* Kept only when nothing was refused there: a refusal is tried again. */
 	char parent[sizeof(enabled_parent)];
 	if (parent_of(root, c->cgroups_path, parent))
-		memcpy(enabled_parent, parent, strlen(parent) + 1);
+		memcpy(enabled_parent, complete ? parent : "", complete ? strlen(parent) + 1 : 1);
 	return steal_fd(&dir_fd);
 }
 

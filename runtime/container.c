@@ -366,6 +366,8 @@ static pid_t clone_in_user_ns(const struct child_start *start, int cgroup_fd, bo
 
 	if (!stack)
 		return bh_fail_errno(err, -errno, "mapping the helper's stack");
+	/* SIGCHLD: the container, cloned by the helper with CLONE_PARENT,
+	 * takes the helper's exit signal, which is how we learn of its end. */
 	pid_t helper = clone(user_ns_helper_main, stack + HELPER_STACK_SIZE, CLONE_VM | CLONE_VFORK | SIGCHLD, &h);
 	if (helper < 0)
 		return bh_fail_errno(err, -errno, "clone");

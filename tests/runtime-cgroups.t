@@ -173,20 +173,25 @@ in_user_ns() { [ "$(readlink "/proc/$1/ns/user")" != "$(readlink /proc/self/ns/u
 if command -v strace >/dev/null; then
   unshare --user sleep 1000 &
   holder=$!
+  trap 'kill "$holder" 2>/dev/null; runtime_cleanup; for s in "${made_slices[@]}"; do rmdir "$cg$s" 2>/dev/null; done' EXIT
   wait_for "a user namespace to join" 60 in_user_ns "$holder"
   # Mapped from here, which leaves setgroups allowed (unshare's own map denies it).
   echo "0 0 65536" >"/proc/$holder/uid_map"
   echo "0 0 65536" >"/proc/$holder/gid_map"
   with_path "/$slice-joined" '.process.args = ["/bin/bulkhead-probe", "exit", "7"] | .linux.namespaces += [{"type": "user", "path": "/proc/'"$holder"'/ns/user"}] | del(.linux.resources)'
   made_slices+=("/$slice-joined")
-  strace -f -qq -e trace=clone,clone3,openat -e signal=none -o "$work/trace" \
+  # One file per process (-ff): a single one splits a call that another
+  # process's line interrupts into "unfinished" and "resumed" halves.
+  strace -ff -qq -e trace=clone,clone3,openat -e signal=none -o "$work/trace" \
     "$BUILD/bin/bulkhead-runtime" --root "$root" run --bundle "$bundle" joined 2>"$work/err"
   status=$?
   check "a container joining a user namespace by path runs to its end (exit $status, 7 expected: $(cat "$work/err"))" \
     test "$status" -eq 7
-  check "  ... born in its cgroup: clone3 with CLONE_INTO_CGROUP gave a pid ($(grep -m1 'clone3(' "$work/trace"))" \
-    grep -Eq 'clone3\(\{flags=[^}]*CLONE_PARENT[^}]*CLONE_INTO_CGROUP[^}]*\}, [0-9]+\) = [1-9]' "$work/trace"
-  check "  ... never moved there through cgroup.procs" test "$(grep -c 'cgroup.procs", O_WRONLY' "$work/trace")" -eq 0
+  check "  ... born in its cgroup: clone3 with CLONE_INTO_CGROUP gave a pid ($(cat "$work"/trace.* | grep -m1 'clone3('))" \
+    grep -Eqh 'clone3\(\{flags=[^}]*CLONE_PARENT[^}]*CLONE_INTO_CGROUP[^}]*\}, [0-9]+\) = [1-9]' "$work"/trace.*
+  # Traced (files there), and none of the traced processes wrote cgroup.procs.
+  check "  ... never moved there through cgroup.procs" \
+    sh -c 'ls "$1"/trace.* >/dev/null 2>&1 && ! cat "$1"/trace.* | grep -q "cgroup.procs\", O_WRONLY"' sh "$work"
   kill "$holder"
 else
   not_ok "strace is not installed (make deps installs it)"

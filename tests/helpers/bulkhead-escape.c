@@ -70,7 +70,7 @@
 static const char *outcome_name(int e)
 {
 	if (e == NO_I386)
-		return "SIGSEGV: this kernel has no i386 ABI (ia32_emulation off), so there is nothing for seccomp to stop";
+		return "SIGSEGV: this kernel has no i386 ABI, nothing for seccomp to stop";
 	return e == KILLED ? "killed by SIGSYS" : e == MASKED ? "masked: reads nothing" : errno_name(e);
 }
 
@@ -691,7 +691,7 @@ static bool chosen(const struct op *op, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	char want[96];
+	char want[160];
 	int not_refused = 0, tried = 0;
 
 	if (argc == 2 && strcmp(argv[1], "--list") == 0) {
