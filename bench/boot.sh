@@ -115,8 +115,8 @@ floor_us() {
 
 # N INIT WHERE US-SINCE-START US-STARTING RSS: US-STARTING is the start
 # phase alone (from the first start to the last one told), which the
-# bulkhead rows compare with N times the floor (us): $floor natively,
-# $vm_floor in the VM.
+# rows compare with N times the floor (us): $floor natively, $vm_floor in
+# the VM.
 row() {
   local ratio=- f=${floor:-}
   [ "$3" = native ] || f=${vm_floor:-}

@@ -87,12 +87,13 @@ static int enable_controllers(int dir_fd)
 	return all;
 }
 
-/* The parent of the cgroup this process made last, its controllers
- * all enabled along the way ("" before the first, or after a refusal): the init's containers all
- * go below one parent, whose two files at each level would otherwise be
- * read again for every start (the writes are made once anyway). Only
- * the caller's own process enables them there: no container can reach
- * the parent's cgroup.subtree_control (nsdelegate), so the answer stays. */
+/* The parent of the cgroup this process made last, its controllers all
+ * enabled along the way ("" before the first, or after a refusal): the
+ * init's containers all go below one parent, whose two files at each
+ * level would otherwise be read again for every start (the writes are
+ * made once anyway). Only the caller's own process enables them there:
+ * no container can reach the parent's cgroup.subtree_control
+ * (nsdelegate), so the answer stays. */
 static char enabled_parent[4096 + 64];
 
 /* The parent of CGROUPS_PATH under ROOT into PARENT, as enabled_parent
@@ -167,9 +168,9 @@ int bh_cgroup_create(const struct bh_config *c, struct bh_err *err)
 	int complete = 0; /* whether the leaf's parent has every controller it can give */
 	for (char *save = NULL, *part = strtok_r(path, "/", &save); part;
 	     part = strtok_r(NULL, "/", &save)) {
-		int r = complete = enable_controllers(dir_fd);
-		if (r < 0)
-			return bh_fail_errno(err, r, "cgroup: enabling controllers above %s", part);
+		complete = enable_controllers(dir_fd);
+		if (complete < 0)
+			return bh_fail_errno(err, complete, "cgroup: enabling controllers above %s", part);
 		if (mkdirat(dir_fd, part, 0755) < 0 && errno != EEXIST)
 			return bh_fail_errno(err, -errno, "cgroup: creating %s", c->cgroups_path);
 		int next = openat(dir_fd, part, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
@@ -179,9 +180,8 @@ int bh_cgroup_create(const struct bh_config *c, struct bh_err *err)
 		dir_fd = next;
 	}
 	/* Kept only when nothing was refused there: a refusal is tried again. */
-	char parent[sizeof(enabled_parent)];
-	if (parent_of(root, c->cgroups_path, parent))
-		memcpy(enabled_parent, complete ? parent : "", complete ? strlen(parent) + 1 : 1);
+	if (!complete || !parent_of(root, c->cgroups_path, enabled_parent))
+		enabled_parent[0] = '\0';
 	return steal_fd(&dir_fd);
 }
 

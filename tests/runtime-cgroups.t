@@ -21,7 +21,8 @@ default=$(jq '.process.args = ["/bin/bulkhead-probe", "sleep", "1000"]' "$bundle
 # Slices of this run alone: the cgroup2 tree is the host's, shared.
 slice=bhtest$$
 made_slices=()
-trap 'runtime_cleanup; for s in "${made_slices[@]}"; do rmdir "$cg$s" 2>/dev/null; done' EXIT
+holder=
+trap '[ -z "$holder" ] || kill "$holder" 2>/dev/null; runtime_cleanup; for s in "${made_slices[@]}"; do rmdir "$cg$s" 2>/dev/null; done' EXIT
 with_path() { jq --arg path "$1" ".linux.cgroupsPath = \$path ${2:+| $2}" <<<"$default" >"$bundle/config.json"; }
 
 R --systemd-cgroup --debug --rootless=false --cgroup-manager=systemd --log-format json state none 2>"$work/err"
@@ -173,7 +174,6 @@ in_user_ns() { [ "$(readlink "/proc/$1/ns/user")" != "$(readlink /proc/self/ns/u
 if command -v strace >/dev/null; then
   unshare --user sleep 1000 &
   holder=$!
-  trap 'kill "$holder" 2>/dev/null; runtime_cleanup; for s in "${made_slices[@]}"; do rmdir "$cg$s" 2>/dev/null; done' EXIT
   wait_for "a user namespace to join" 60 in_user_ns "$holder"
   # Mapped from here, which leaves setgroups allowed (unshare's own map denies it).
   echo "0 0 65536" >"/proc/$holder/uid_map"

@@ -64,13 +64,13 @@
 #define SETUP_FAILED 250 /* the allowed neighbour a test needs did not work */
 #define KILLED 1000      /* pseudo errno: ended by SIGSYS (the filter's kill) */
 #define MASKED 1001      /* pseudo errno: opened, but reads nothing (a masked path) */
-#define NO_I386 1002     /* pseudo errno: int $0x80 ended by SIGSEGV, a kernel without the i386 ABI */
+#define FAULTED 1002     /* pseudo errno: ended by SIGSEGV (a refusal only where the table says so) */
 
 /* An outcome's name: the pseudo errnos, else errno_name's. */
 static const char *outcome_name(int e)
 {
-	if (e == NO_I386)
-		return "SIGSEGV: this kernel has no i386 ABI, nothing for seccomp to stop";
+	if (e == FAULTED)
+		return "ended by SIGSEGV";
 	return e == KILLED ? "killed by SIGSYS" : e == MASKED ? "masked: reads nothing" : errno_name(e);
 }
 
@@ -527,8 +527,7 @@ static int t_tmp_mmap_exec(void)
 /* A kernel with the i386 ABI runs int $0x80 as a system call, which the
  * filter must kill (SIGSYS); one without it (no IA32_EMULATION, or
  * ia32_emulation=off as on some hosts) faults it before any filter sees
- * it: SIGSEGV, which run() reports as NO_I386 for this operation alone. */
-
+ * it (SIGSEGV): FAULTED, a refusal for this operation alone. */
 static int t_int80(void)
 {
 	long r;
@@ -636,7 +635,8 @@ static const struct op {
 	{ "mknod in /dev", t_mknod_dev, E(EACCES, EPERM), "Landlock; no CAP_MKNOD" },
 	{ "exec of a file written in /tmp", t_tmp_exec, E(EACCES), "/tmp noexec; Landlock W^X" },
 	{ "mmap(PROT_EXEC) of a file written in /tmp", t_tmp_mmap_exec, E(EPERM, EACCES), "/tmp noexec" },
-	{ "i386 syscall (int $0x80)", t_int80, E(KILLED, NO_I386), "seccomp: x86_64 only" },
+	{ "i386 syscall (int $0x80)", t_int80, E(KILLED, FAULTED),
+	  "seccomp: x86_64 only; a kernel without the i386 ABI faults it first" },
 	{ "x32 syscall", t_x32, E(KILLED, ENOSYS), "seccomp: x86_64 only" },
 };
 #define N_OPS ARRAY_SIZE(ops)
@@ -664,10 +664,10 @@ static int run(const struct op *op)
 	}
 	if (pid < 0 || waitpid(pid, &status, 0) < 0)
 		return SETUP_FAILED;
-	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV && op->try == t_int80)
-		return NO_I386;
+	if (WIFSIGNALED(status) && (WTERMSIG(status) == SIGSYS || WTERMSIG(status) == SIGSEGV))
+		return WTERMSIG(status) == SIGSYS ? KILLED : FAULTED;
 	if (WIFSIGNALED(status))
-		return WTERMSIG(status) == SIGSYS ? KILLED : -WTERMSIG(status);
+		return -WTERMSIG(status);
 	int e = WEXITSTATUS(status);
 	return e == 251 ? MASKED : e;
 }
