@@ -181,6 +181,8 @@ static void start(struct session *s, const struct control_ops *ops, void (*ended
 		.argv = argv,
 		.terminal = s->terminal,
 		.console_socket = console[1],
+		.rows = s->rows, /* a winch before run: the command's first look sees it */
+		.cols = s->cols,
 		.stdin_fd = in[0],
 		.stdout_fd = out[1],
 		.stderr_fd = err[1],
