@@ -5,12 +5,20 @@
  * last block of a size is freed). Only cfg_loadb allocates from the arena,
  * between cfg_arena_open and cfg_arena_close; jansson's frees of what it
  * put there do nothing, and every other allocation of jansson's goes to
- * the allocator it had, json_dumps' strings included. */
+ * the allocator it had, json_dumps' strings included.
+ *
+ * The first block is kept from one parse to the next, for the process's
+ * life, and is not copied into its children (MADV_WIPEONFORK): PID 1
+ * parses a config.json for each start and forks right after. A block
+ * freed and mapped again costs a page fault for each of its pages at the
+ * next parse, and so does a block a fork left shared: some twenty a start,
+ * tens of microseconds each under emulation. */
 #include <jansson.h>
 #include <stdalign.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "config-json.h"
 
@@ -23,15 +31,39 @@ struct cfg_arena_chunk {
 /* What a 17 KB config.json takes is some 72 KB. */
 #define FIRST_CHUNK ((size_t)96 * 1024)
 
+/* The first block, kept: mapped apart, so that it can be left out of
+ * children. In a child it reads as zeros (size 0), and is not used. */
+static struct cfg_arena_chunk *kept;
+
 /* Per thread: another thread's jansson calls are not this parse's. */
 static _Thread_local struct cfg_arena *current;
 static json_malloc_t next_malloc;
 static json_free_t next_free;
 
+static struct cfg_arena_chunk *map_kept(void)
+{
+	if (kept && kept->size == FIRST_CHUNK)
+		return kept;
+	kept = NULL; /* a child's: its parent's pages were not copied */
+	void *p = mmap(NULL, sizeof(*kept) + FIRST_CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	(void)madvise(p, sizeof(*kept) + FIRST_CHUNK, MADV_WIPEONFORK); /* before Linux 4.14: copied, still kept */
+	kept = p;
+	kept->size = FIRST_CHUNK;
+	return kept;
+}
+
 static struct cfg_arena_chunk *add_chunk(struct cfg_arena *a, size_t want)
 {
 	size_t size = a->chunks ? a->chunks->size * 2 : FIRST_CHUNK;
 	struct cfg_arena_chunk *chunk;
+
+	if (!a->chunks && want <= FIRST_CHUNK && (chunk = map_kept())) {
+		chunk->next = NULL;
+		chunk->used = 0;
+		return a->chunks = chunk;
+	}
 
 	if (size < want)
 		size = want;
@@ -111,7 +143,8 @@ void cfg_arena_close(struct cfg_arena *a)
 	current = NULL;
 	while (a->chunks) {
 		struct cfg_arena_chunk *next = a->chunks->next;
-		free(a->chunks);
+		if (a->chunks != kept)
+			free(a->chunks);
 		a->chunks = next;
 	}
 	a->open = false;

@@ -608,6 +608,7 @@ void bh_config_free(struct bh_config *c)
 	free(c->landlock_rules);
 	free(c->seccomp_rules);
 	free(c->seccomp_names);
+	free(c->seccomp_matches);
 	free(c->seccomp_bpf_name);
 	free(c->seccomp_bpf);
 	bh_hooks_free(c->hooks);

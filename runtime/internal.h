@@ -91,11 +91,17 @@ struct bh_seccomp_arg {
 	uint64_t value_two;
 };
 
-struct bh_seccomp_rule {
-	char *name;
+/* What one entry of linux.seccomp.syscalls gives each name it lists. */
+struct bh_seccomp_match {
 	uint32_t action;
 	struct bh_seccomp_arg args[6]; /* all must match (AND) */
 	size_t n_args;
+};
+
+/* One name, and its entry's match: some 300 names share a handful. */
+struct bh_seccomp_rule {
+	char *name;
+	const struct bh_seccomp_match *match;
 };
 
 struct bh_config {
@@ -164,6 +170,7 @@ struct bh_config {
 	unsigned seccomp_flags;     /* BH_SECCOMP_FLAG_* */
 	struct bh_seccomp_rule *seccomp_rules;
 	size_t n_seccomp_rules, seccomp_rules_room;
+	struct bh_seccomp_match *seccomp_matches; /* one for each entry of syscalls */
 	char *seccomp_names; /* the rules' names, one after another */
 	char *seccomp_bpf_name;          /* the bundle's file holding them compiled, or NULL */
 	struct sock_filter *seccomp_bpf; /* that file as bh_config_load read it, or NULL */

@@ -63,12 +63,14 @@ static int add_rule(scmp_filter_ctx ctx, const struct bh_seccomp_rule *rule, int
 {
 	struct scmp_arg_cmp cmp[6];
 
-	for (size_t i = 0; i < rule->n_args; i++)
-		cmp[i] = (struct scmp_arg_cmp){ .arg = rule->args[i].index,
-						.op = (enum scmp_compare)rule->args[i].op,
-						.datum_a = rule->args[i].value,
-						.datum_b = rule->args[i].value_two };
-	return seccomp_rule_add_array(ctx, rule->action, nr, (unsigned)rule->n_args, cmp);
+	const struct bh_seccomp_match *m = rule->match;
+
+	for (size_t i = 0; i < m->n_args; i++)
+		cmp[i] = (struct scmp_arg_cmp){ .arg = m->args[i].index,
+						.op = (enum scmp_compare)m->args[i].op,
+						.datum_a = m->args[i].value,
+						.datum_b = m->args[i].value_two };
+	return seccomp_rule_add_array(ctx, m->action, nr, (unsigned)m->n_args, cmp);
 }
 
 int bh_seccomp_arch(const char *name, uint32_t *token)
@@ -137,7 +139,7 @@ static int filter_build(const struct bh_config *c, scmp_filter_ctx *out, struct 
 	for (size_t i = 0; i < c->n_seccomp_rules; i++) {
 		const struct bh_seccomp_rule *rule = &c->seccomp_rules[i];
 		int nr = seccomp_syscall_resolve_name(rule->name);
-		if (nr == __NR_SCMP_ERROR || rule->action == c->seccomp_default)
+		if (nr == __NR_SCMP_ERROR || rule->match->action == c->seccomp_default)
 			continue;
 		if ((r = add_rule(ctx, rule, nr)) < 0) {
 			seccomp_release(ctx);
