@@ -8,7 +8,6 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -19,31 +18,19 @@
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define CLOSE_RANGE_CLOEXEC (1U << 2) /* linux/close_range.h, Linux 5.11 */
 
-/* The signals ignored or caught here, as /proc/self/status's SigIgn and
- * SigCgt masks (bit N-1 for signal N); all of them when it cannot say. */
-static unsigned long long signals_not_default(void)
-{
-	char status[4096];
-	const char *ign, *cgt;
-
-	if (bh_read_file("/proc/self/status", status, sizeof(status)) < 0 || !(ign = strstr(status, "\nSigIgn:")) ||
-	    !(cgt = strstr(status, "\nSigCgt:")))
-		return ~0ULL;
-	return strtoull(ign + 8, NULL, 16) | strtoull(cgt + 8, NULL, 16);
-}
-
 void bh_signals_reset(void)
 {
-	unsigned long long changed = signals_not_default();
+	struct sigaction default_action = { .sa_handler = SIG_DFL };
 	sigset_t none;
 
 	/* PID 1 blocks signals for its signalfd and ignores some: both would
-	 * survive exec and leave the container deaf to SIGTERM. Only those
-	 * not at their default are set: a sigaction for each of 64 cost a
-	 * start under TCG milliseconds. */
-	for (int sig = 1; sig < _NSIG && sig <= 64; sig++)
-		if (changed & 1ULL << (sig - 1))
-			signal(sig, SIG_DFL);
+	 * survive exec and leave the container deaf to SIGTERM. Every signal
+	 * is set, not only those /proc/self/status says are ignored or
+	 * caught: in a child under TCG, reading that file took 260 us, these
+	 * sigactions 110 to 150 us. (musl keeps 32 to 34 to itself: it
+	 * refuses them at once, and PID 1 never sets them.) */
+	for (int sig = 1; sig < _NSIG; sig++)
+		sigaction(sig, &default_action, NULL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }

@@ -30,7 +30,7 @@ services:
     capabilities: [CAP_NET_BIND_SERVICE]
     files:
       - {path: /home/note, contents: "note\n", owner: "1000:1000", mode: "0644"}
-    command: "grep -E '^(Uid|Gid|CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status; echo more >>/home/note || echo walled cannot write the note; echo walled up; exec sleep 1000"
+    command: "grep -E '^(Uid|Gid|CapEff|CapBnd|NoNewPrivs|Seccomp|SigBlk|SigIgn):' /proc/self/status; echo more >>/home/note || echo walled cannot write the note; echo walled up; exec sleep 1000"
   - name: ticker
     image: busybox
     command: "i=0; while true; do i=$((i + 1)); echo tick $i; sleep 0.2; done"
@@ -89,13 +89,17 @@ echo unseen | CTL exec walled -- sh -c 'cat; echo "stdin was empty"' >"$work/out
 check "without -i the command's stdin is empty" test "$(cat "$work/out")" = "stdin was empty"
 
 # --- the container's walls, compared with its own process
-own=$(sed -n 's/^\[walled\] \(\(Uid\|Gid\|CapEff\|CapBnd\|NoNewPrivs\|Seccomp\):.*\)$/\1/p' "$boot_log" | tr -s '\t ' ' ')
-execd=$(CTL exec walled -- grep -E '^(Uid|Gid|CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status | tr -s '\t ' ' ')
+own=$(sed -n 's/^\[walled\] \(\(Uid\|Gid\|CapEff\|CapBnd\|NoNewPrivs\|Seccomp\|SigBlk\|SigIgn\):.*\)$/\1/p' "$boot_log" | tr -s '\t ' ' ')
+execd=$(CTL exec walled -- grep -E '^(Uid|Gid|CapEff|CapBnd|NoNewPrivs|Seccomp|SigBlk|SigIgn):' /proc/self/status | tr -s '\t ' ' ')
 echo "$own" | diag
-check "the exec'd process has its container's uid, gid, capabilities, no_new_privs and seccomp" \
+check "the exec'd process has its container's uid, gid, capabilities, no_new_privs, seccomp and signal mask" \
   test -n "$own" -a "$own" = "$execd"
 check "  ... uid 1000, CAP_NET_BIND_SERVICE only, seccomp filtering" \
   sh -c "echo '$execd' | grep -q '^Uid: 1000 ' && echo '$execd' | grep -q '^CapEff: 0000000000000400' && echo '$execd' | grep -q '^Seccomp: 2'"
+# PID 1 blocks every signal for its signalfd: a mask that survived into
+# the container would leave its command deaf to SIGTERM.
+check "  ... no signal blocked or ignored in the container's process (SigBlk, SigIgn 0)" \
+  sh -c "echo '$own' | grep -qx 'SigBlk: 0000000000000000' && echo '$own' | grep -qx 'SigIgn: 0000000000000000'"
 check "the container's own process cannot write its note (Landlock)" grep -q '^\[walled\] walled cannot write the note' "$boot_log"
 CTL exec walled -- sh -c 'echo more >>/home/note' 2>"$work/err"
 status=$?
