@@ -78,10 +78,12 @@ static struct bh_config *session_config(const struct container *c, const struct 
 		if (json_array_append_new(args, json_string(req->argv[i])) < 0)
 			r = bh_fail(err, -EINVAL, "argument %zu of the command is not UTF-8 text", i);
 	/* The pty is given its size before the command runs: set later,
-	 * when the master reaches us, a quick command would see 0 0. */
-	if (r == 0 && req->terminal && req->rows && req->cols)
-		r = json_object_set_new(changes, "consoleSize",
-					json_pack("{s:i,s:i}", "height", (int)req->rows, "width", (int)req->cols));
+	 * when the master reaches us, a quick command would see 0 0. Always
+	 * given, 0 0 for none: not the container's own process.consoleSize. */
+	if (r == 0 && req->terminal &&
+	    json_object_set_new(changes, "consoleSize",
+				json_pack("{s:i,s:i}", "height", (int)req->rows, "width", (int)req->cols)) < 0)
+		r = bh_fail(err, -ENOMEM, "out of memory");
 	char *text = NULL;
 	if (r == 0 && json_object_set(changes, "args", args) == 0 &&
 	    json_object_set_new(changes, "terminal", json_boolean(req->terminal)) == 0)

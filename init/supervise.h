@@ -76,7 +76,7 @@ struct exec_request {
 	char *const *argv;        /* the command; argv[0] is looked up in the container's PATH */
 	bool terminal;            /* a pty from the container's devpts; its master goes to console_socket */
 	int console_socket;       /* terminal only: a connected unix socket (SCM_RIGHTS); else -1 */
-	unsigned short rows, cols; /* terminal only: its size from the start; 0: the kernel's default */
+	unsigned short rows, cols; /* terminal only: its size from the start; 0 0: the kernel's default */
 	int stdin_fd;             /* -1: /dev/null */
 	int stdout_fd, stderr_fd; /* where its output goes; -1: /dev/null */
 	long timeout_ms;          /* 0: none; from the command's start (its setup has its own bound,

@@ -32,7 +32,9 @@ struct cfg_arena_chunk {
 #define FIRST_CHUNK ((size_t)96 * 1024)
 
 /* The first block, kept: mapped apart, so that it can be left out of
- * children. In a child it reads as zeros (size 0), and is not used. */
+ * children. In a child it reads as zeros (size 0), and is not used. One
+ * for the process, as the allocator swap below: bulkhead's programs parse
+ * from one thread. */
 static struct cfg_arena_chunk *kept;
 
 /* Per thread: another thread's jansson calls are not this parse's. */
@@ -42,9 +44,14 @@ static json_free_t next_free;
 
 static struct cfg_arena_chunk *map_kept(void)
 {
+#ifdef __SANITIZE_ADDRESS__
+	return NULL; /* freed at each close, so that ASan sees a use after it */
+#endif
 	if (kept && kept->size == FIRST_CHUNK)
 		return kept;
-	kept = NULL; /* a child's: its parent's pages were not copied */
+	if (kept) /* a child's: its parent's pages were not copied */
+		munmap(kept, sizeof(*kept) + FIRST_CHUNK);
+	kept = NULL;
 	void *p = mmap(NULL, sizeof(*kept) + FIRST_CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;

@@ -79,13 +79,14 @@ static int parse_action(struct walker *w, json_t *obj, uint32_t errno_default, u
 static int add_seccomp_arg(struct walker *w, json_t *element, size_t index, void *ctx)
 {
 	struct bh_seccomp_match *match = ctx;
-	struct bh_seccomp_arg *arg = &match->args[index];
+	struct bh_seccomp_arg *arg;
 	uint32_t arg_index = 0;
 	char *op = NULL;
 	int r;
 
-	if (index >= 6)
+	if (index >= ARRAY_SIZE(match->args))
 		return cfg_invalid(w, "a rule compares at most 6 arguments");
+	arg = &match->args[index];
 	if (!json_is_object(element))
 		return cfg_invalid(w, "must be an object with index, value and op");
 	if ((r = cfg_get_u32(w, element, "index", &arg_index)) == 0 && arg_index > 5)
