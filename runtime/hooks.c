@@ -66,16 +66,12 @@ static __attribute__((noreturn)) void exec_hook(const struct bh_hook *h, enum bh
 						int report_fd)
 {
 	char *default_args[] = { h->path, NULL };
-	sigset_t none;
 
 	/* Its own process group: a timeout kills whatever it started too. */
 	setpgid(0, 0);
 	/* The caller's ignored and blocked signals (the init's, the CLI's
 	 * forwarding) are not the hook's. */
-	for (int sig = 1; sig < _NSIG; sig++)
-		signal(sig, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	bh_signals_reset();
 	if (dup2(stdin_fd, 0) < 0 || dup2(2, 1) < 0) {
 		int e = errno;
 		(void)!write(report_fd, &e, sizeof(e));

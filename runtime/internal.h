@@ -250,7 +250,8 @@ struct bh_child_report {
  * child runs meanwhile; -1: as long as it takes), then -ETIMEDOUT. */
 ssize_t bh_child_report_read(int fd, struct bh_child_report *report, long timeout_ms);
 /* Every signal back to its default, none blocked: what the caller set up
- * for itself must not survive into the container's command. */
+ * for itself, or was started with, must not survive into the container's
+ * command or a hook. In a child, before exec: 32 to 34 too, past libc. */
 void bh_signals_reset(void);
 /* Once inside the container and past its setup, in this order: the
  * bounding set, the ids, inherited descriptors close-on-exec, then

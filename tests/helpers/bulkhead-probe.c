@@ -26,6 +26,10 @@
  *   bulkhead-probe open PATH [r|w|rw]    open PATH (read-only unless told, never
  *                                        waiting); print ok or the errno name
  *                                        try it; print ok or the errno name
+ *   bulkhead-probe ignoring-signals CMD [ARG...]
+ *                                        exec CMD with SIGHUP, SIGPIPE and 32 to
+ *                                        64 ignored (which exec keeps), through
+ *                                        the system call: libc refuses 32 to 34
  *   bulkhead-probe connect-unix PATH|@NAME [TEXT [HOLD]]
  *                                        connect (ok or the errno name); send
  *                                        TEXT and print the answer, or print
@@ -38,6 +42,7 @@
 #include <sched.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -405,6 +410,16 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 3 && argc <= 5 && strcmp(argv[1], "connect-unix") == 0)
 		return connect_unix(argc, argv);
+	if (argc >= 3 && strcmp(argv[1], "ignoring-signals") == 0) {
+		/* The kernel's sigaction: SIG_IGN (1), no flags, no mask. */
+		const uint64_t ignore[4] = { 1 };
+		syscall(SYS_rt_sigaction, SIGHUP, ignore, NULL, (size_t)8);
+		syscall(SYS_rt_sigaction, SIGPIPE, ignore, NULL, (size_t)8);
+		for (int sig = 32; sig <= 64; sig++)
+			syscall(SYS_rt_sigaction, sig, ignore, NULL, (size_t)8);
+		execvp(argv[2], argv + 2);
+		return 127;
+	}
 	if (argc >= 3 && strcmp(argv[1], "exit") == 0)
 		return atoi(argv[2]);
 	if ((argc == 3 || argc == 4) && strcmp(argv[1], "open") == 0) {
