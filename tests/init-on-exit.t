@@ -117,6 +117,11 @@ YAML
 BOOT_BACKGROUND=1 boot_host stopped "$work/stopped.yml"
 CTL() { "$BULKHEAD" ctl --socket "/proc/$(init_pid)/root/run/bulkhead/ctl.sock" "$@"; }
 backing_off() { CTL ps 2>/dev/null | grep -qE '^checker +services +backoff'; }
+# The backoff doubles from 100 ms: after six tries it is 3.2 s, a window a
+# loaded machine's ctl stop lands in (the first one's 100 ms it could miss,
+# stopping a restart instead: 120).
+tries() { test "$(grep -c '^\[checker\] try$' "$boot_log")" -ge 6; }
+wait_for "the checker's sixth try" 60 tries
 wait_for "the checker to back off between restarts" 60 backing_off
 CTL stop checker >/dev/null 2>&1
 wait_boot
