@@ -295,7 +295,8 @@ static const char *const container_init_syscalls[] = {
 /* Each container with a range (appliance.json's AJ_C_USERNS, [BASE, SIZE])
  * runs in a user namespace mapping its ids 0..SIZE-1 to BASE..BASE+SIZE-1,
  * made by the init before anything else of the container (init/userns.c)
- * and kept by a bind mount at USERNS_DIR/NAME: its config.json joins it
+ * and kept by a descriptor PID 1 holds, which USERNS_DIR/NAME links to
+ * (/proc/PID/fd/N): its config.json joins it
  * there, its network namespace is made inside it (so that its root may
  * manage it) and a shared image is mapped into it. The builder writes its
  * own rootfs already owned by the range (image/initrd.c's id shift). */
@@ -322,10 +323,11 @@ static const char *const container_init_syscalls[] = {
  * one erofs image of it, owned by the image's own ids (0-based, unshifted):
  * SHARED_IMAGES_DIR/N.erofs. The init mounts image N once, read-only, on
  * SHARED_IMAGES_MOUNT_DIR/N through a loop device, and gives each container
- * whose AJ_C_SHARED_IMAGE is N an idmapped clone of that mount (its user
- * namespace's mapping) on its bundle's empty rootfs directory, before any
- * container starts (init/images.c). tmpfs, the initramfs, cannot be
- * idmapped on Linux 6.1; erofs can. */
+ * whose AJ_C_SHARED_IMAGE is N, at each start, an idmapped clone of that
+ * mount (its user namespace's mapping), which the container process mounts
+ * on its bundle's empty rootfs directory in its own mount namespace
+ * (init/images.c). tmpfs, the initramfs, cannot be idmapped on Linux 6.1;
+ * erofs can. */
 #define SHARED_IMAGES_ENTRY "containers/images"
 #define SHARED_IMAGES_DIR "/" SHARED_IMAGES_ENTRY
 #define SHARED_IMAGES_MOUNT_DIR CONTROL_DIR "/images"

@@ -2,11 +2,14 @@
 /* Shared images (contract.h, "shared images"): read-only containers that
  * use the same image share one erofs file of it, owned by the image's own
  * ids, and each sees it through its own user namespace's mapping. The
- * image is mounted once through a loop device; each container gets an
- * idmapped, read-only clone of that mount on its bundle's empty rootfs
- * directory. Done once at boot, after the user namespaces exist and before
- * any container starts; a failure is said here and keeps that container
- * from starting (images_ready), never the appliance from booting. */
+ * image is mounted once through a loop device, at boot, before any
+ * container starts; a failure is said then and keeps that container from
+ * starting (images_ready), never the appliance from booting. Each start
+ * takes an idmapped, read-only clone of that mount, detached, which the
+ * container process mounts on its bundle's empty rootfs directory in its
+ * own mount namespace (bh_config_root_mount): never in PID 1's, which
+ * every container's clone copies whole, so that a start would pay for the
+ * rootfs of every other container. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/loop.h>
@@ -74,7 +77,7 @@ int image_mount(const char *file, const char *where, struct bh_err *err)
 	return 0;
 }
 
-int image_attach(const char *image_dir, int userns_fd, const char *target, struct bh_err *err)
+int image_tree(const char *image_dir, int userns_fd, struct bh_err *err)
 {
 	/* A detached copy of the image's mount: only a mount not yet attached
 	 * anywhere may be given an id mapping. */
@@ -88,9 +91,7 @@ int image_attach(const char *image_dir, int userns_fd, const char *target, struc
 		return bh_fail_errno(err, -errno, "open_tree %s", image_dir);
 	if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
 		return bh_fail_errno(err, -errno, "mapping %s into the user namespace", image_dir);
-	if (syscall(SYS_move_mount, tree, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-		return bh_fail_errno(err, -errno, "mounting %s on %s", image_dir, target);
-	return 0;
+	return steal_fd(&tree);
 }
 
 /* What became of each image: not tried yet, mounted, or failed. */
@@ -117,46 +118,42 @@ static enum image_state mount_once(int n, enum image_state *states)
 	return states[n] = IMAGE_MOUNTED;
 }
 
-/* SPEC's share of its image on its rootfs, or why not. */
-static void attach_one(struct container_spec *spec, enum image_state *states)
-{
-	char where[64], userns[sizeof(USERNS_DIR) + 64], target[4096];
-	struct bh_err err = { 0 };
-
-	spec->image_unmounted = true;
-	if (mount_once(spec->shared_image, states) != IMAGE_MOUNTED) {
-		log_warn("%s: will not start: its shared image %d could not be mounted", spec->name, spec->shared_image);
-		return;
-	}
-	snprintf(where, sizeof(where), SHARED_IMAGES_MOUNT_DIR "/%d", spec->shared_image);
-	snprintf(userns, sizeof(userns), USERNS_DIR "/%s", spec->name);
-	snprintf(target, sizeof(target), "%s/rootfs", spec->bundle);
-	_cleanup_close_ int userns_fd = open(userns, O_RDONLY | O_CLOEXEC);
-	if (userns_fd < 0) {
-		log_warn_errno(errno, "%s: will not start: its user namespace %s", spec->name, userns);
-		return;
-	}
-	if (image_attach(where, userns_fd, target, &err) < 0) {
-		log_warn("%s: will not start: shared image %d: %s", spec->name, spec->shared_image, err.msg);
-		return;
-	}
-	spec->image_unmounted = false;
-}
-
 void images_mount_all(struct appliance *a)
 {
 	static enum image_state states[INIT_MAX_CONTAINERS / 2];
 	struct container_spec *phases[3] = { a->onboot, a->services, a->onshutdown };
-	size_t counts[3] = { a->n_onboot, a->n_services, a->n_onshutdown }, attached = 0;
+	size_t counts[3] = { a->n_onboot, a->n_services, a->n_onshutdown }, sharing = 0;
 
 	for (int p = 0; p < 3; p++)
-		for (size_t i = 0; i < counts[p]; i++)
-			if (phases[p][i].shared_image >= 0) {
-				attach_one(&phases[p][i], states);
-				attached += !phases[p][i].image_unmounted;
-			}
-	if (attached)
-		log_info("shared images: mounted on %zu containers' rootfs, each through its own id mapping", attached);
+		for (size_t i = 0; i < counts[p]; i++) {
+			struct container_spec *spec = &phases[p][i];
+			if (spec->shared_image < 0)
+				continue;
+			spec->image_unmounted = mount_once(spec->shared_image, states) != IMAGE_MOUNTED;
+			if (spec->image_unmounted)
+				log_warn("%s: will not start: its shared image %d could not be mounted", spec->name,
+					 spec->shared_image);
+			else
+				sharing++;
+		}
+	if (sharing)
+		log_info("shared images: mounted for %zu containers, each to see through its own id mapping", sharing);
+}
+
+int images_root_mount(const struct container_spec *spec, struct bh_err *err)
+{
+	char where[64], userns[sizeof(USERNS_DIR) + 64];
+
+	snprintf(where, sizeof(where), SHARED_IMAGES_MOUNT_DIR "/%d", spec->shared_image);
+	snprintf(userns, sizeof(userns), USERNS_DIR "/%s", spec->name);
+	_cleanup_close_ int userns_fd = open(userns, O_RDONLY | O_CLOEXEC);
+	if (userns_fd < 0)
+		return bh_fail_errno(err, -errno, "its user namespace %s", userns);
+	struct bh_err inner = { 0 };
+	int tree = image_tree(where, userns_fd, &inner);
+	if (tree < 0)
+		return bh_fail(err, tree, "shared image %d: %s", spec->shared_image, inner.msg);
+	return tree;
 }
 
 bool images_busybox(char *out, size_t size)

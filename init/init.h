@@ -80,7 +80,7 @@ struct container_spec {
 	enum on_exit_action on_exit; /* ON_EXIT_POWEROFF: its end for good powers off */
 	unsigned userns_base, userns_size; /* its ids 0.. map to base..; size 0: no user namespace */
 	/* AJ_C_SHARED_IMAGE (images-spec.c): -1, its own rootfs; else the
-	 * erofs image init/images.c mounts on its rootfs, and whether that
+	 * erofs image init/images.c mounts for its rootfs, and whether that
 	 * failed (then it is not started). */
 	int shared_image;
 	bool image_unmounted;
@@ -166,21 +166,25 @@ int secrets_load(struct json_t *root, struct appliance *a, struct bh_err *err);
  * namespace: one needs the other); PATH names ITEM in messages. */
 int shared_image_load(struct json_t *item, const char *path, struct container_spec *spec, struct bh_err *err);
 /* ---- images.c: shared images, idmapped per container (contract.h) ---- */
-/* Mounts each shared image once and an idmapped clone of it on the rootfs
- * of each container that uses it; after the user namespaces, before any
- * container starts. A failure is logged and marks that container. */
+/* Mounts each shared image once, before any container starts. A failure
+ * is logged and marks the containers that use it. */
 void images_mount_all(struct appliance *a);
+/* For a start of SPEC (a shared image's user): an idmapped, read-only clone
+ * of its image's mount through its user namespace, detached, for the
+ * runtime to mount on its rootfs (bh_config_root_mount). The descriptor,
+ * or -errno with ERR set. */
+int images_root_mount(const struct container_spec *spec, struct bh_err *err);
 /* For the emergency shell when no rootfs holds a busybox: a shared image
  * mounted (the first that has one), its busybox's path into OUT. */
 bool images_busybox(char *out, size_t size);
-/* False when SPEC's shared image is not on its rootfs (the boot said why;
+/* False when SPEC's shared image could not be mounted (the boot said why;
  * the start says so in its turn). */
 bool images_ready(const struct container_spec *spec);
 /* The erofs FILE through a loop device, read-only, on WHERE (made 0700). */
 int image_mount(const char *file, const char *where, struct bh_err *err);
 /* A read-only clone of the mount at IMAGE_DIR, its ids mapped through the
- * user namespace USERNS_FD, on TARGET. */
-int image_attach(const char *image_dir, int userns_fd, const char *target, struct bh_err *err);
+ * user namespace USERNS_FD, detached: its descriptor, or -errno. */
+int image_tree(const char *image_dir, int userns_fd, struct bh_err *err);
 void secrets_free(struct appliance *a);
 /* Reads each secret once (MACHINE: fw_cfg, else the disk labelled
  * SECRETS_DISK_LABEL; on a host, the tests' directory) into each receiving

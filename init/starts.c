@@ -66,7 +66,7 @@ void container_start(struct supervisor *s, struct container *c)
 	if (c->log.fd < 0)
 		container_log_open(&c->log, c->spec->name);
 	if (!images_ready(c->spec))
-		return start_failed(c, BH_EXIT_SETUP, "%s: cannot start: its shared image is not on its rootfs "
+		return start_failed(c, BH_EXIT_SETUP, "%s: cannot start: its shared image is not mounted "
 						      "(the boot said why)", c->spec->name);
 	if (bh_config_load(c->spec->bundle, &config, &err) < 0)
 		return start_failed(c, BH_EXIT_SETUP, "%s: %s", c->spec->name, err.msg);
@@ -74,6 +74,15 @@ void container_start(struct supervisor *s, struct container *c)
 	if (s->o->nofile_hard && bh_config_rlimit_default(config, RLIMIT_NOFILE, s->o->nofile_soft, s->o->nofile_hard) < 0) {
 		bh_config_free(config);
 		return start_failed(c, BH_EXIT_SETUP, "%s: out of memory", c->spec->name);
+	}
+	/* A shared image's user: this start's clone of the image, which the
+	 * process mounts on its rootfs itself (images.c). Ours until spawned. */
+	_cleanup_close_ int root_mount = -1;
+	if (c->spec->shared_image >= 0 && ((root_mount = images_root_mount(c->spec, &err)) < 0 ||
+					   bh_config_root_mount(config, root_mount) < 0)) {
+		bh_config_free(config);
+		return start_failed(c, BH_EXIT_SETUP, "%s: cannot start: %s", c->spec->name,
+				    root_mount < 0 ? err.msg : "its config makes no mount namespace");
 	}
 	if (pipe2(pipe_fds, O_CLOEXEC) < 0) {
 		int e = errno;

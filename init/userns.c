@@ -1,15 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Each container's user namespace, made at boot before anything else of
- * the container and kept for the appliance's life at USERNS_DIR/NAME (a
- * bind mount of the namespace file): its config.json joins it there, so a
- * restart gets the same one; the init makes its network namespace inside
- * it, so that the container's root owns that namespace (sysfs, sysctls,
- * ports below 1024 are its to use, the VM's are not).
+ * the container and kept for the appliance's life by a descriptor PID 1
+ * holds, reached at USERNS_DIR/NAME (a symlink to that descriptor in
+ * /proc): its config.json joins it there, so a restart gets the same one;
+ * the init makes its network namespace inside it, so that the container's
+ * root owns that namespace (sysfs, sysctls, ports below 1024 are its to
+ * use, the VM's are not).
+ *
+ * Not a bind mount of the namespace file: every container's clone copies
+ * PID 1's mount namespace, and a start then paid for the mounts of all the
+ * others (copied, made private, detached at the pivot): a start's cost grew
+ * with the number of containers.
  *
  * A user namespace is made by a process, and PID 1 could never come back
  * from one: a short-lived child is cloned into it, we write its maps from
  * outside (only a process of the parent namespace may map ids it owns),
- * bind its namespace file, and let it go. */
+ * open its namespace file, and let it go. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -53,6 +59,27 @@ static int keep_namespace(pid_t pid, const char *which, const char *path, struct
 	if (mount(source, path, NULL, MS_BIND, NULL) < 0) {
 		int r = bh_fail_errno(err, -errno, "keeping %s at %s", source, path);
 		unlink(path);
+		return r;
+	}
+	return 0;
+}
+
+/* Opens /proc/PID/ns/user, never to close it, and links PATH to that
+ * descriptor: opening PATH opens the namespace. Only processes that may
+ * look into PID 1 (root of the VM's own ids) can follow the link; the
+ * containers never see USERNS_DIR. -errno. */
+static int keep_by_descriptor(pid_t pid, const char *path, struct bh_err *err)
+{
+	char source[64], target[64];
+
+	snprintf(source, sizeof(source), "/proc/%d/ns/user", pid);
+	int fd = open(source, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return bh_fail_errno(err, -errno, "%s", source);
+	snprintf(target, sizeof(target), "/proc/%d/fd/%d", getpid(), fd);
+	if (symlink(target, path) < 0) {
+		int r = bh_fail_errno(err, -errno, "keeping %s at %s", source, path);
+		close(fd);
 		return r;
 	}
 	return 0;
@@ -113,7 +140,7 @@ static int userns_make(const struct container_spec *c, struct bh_err *err)
 	if (r == 0)
 		r = write_map(pid, "gid_map", c->userns_base, c->userns_size, err);
 	if (r == 0)
-		r = keep_namespace(pid, "user", path, err);
+		r = keep_by_descriptor(pid, path, err);
 	end_child(pid, channel);
 	return r;
 }

@@ -424,6 +424,8 @@ static int parse_document(json_t *root, const char *bundle_dir, const char *conf
 	struct bh_config *c = calloc(1, sizeof(*c));
 	int r = -ENOMEM;
 
+	if (c)
+		c->root_mount_fd = -1;
 	if (c && (c->bundle = strdup(bundle_dir)))
 		r = parse_config(&w, root, c);
 	json_decref(root);

@@ -211,7 +211,8 @@ static _Noreturn void child_main(const struct child_start *s, bool waits)
 	const struct bh_io *io = s->io;
 	int go_fd = s->go[0], report_fd = s->report[1];
 	int keep[] = { report_fd,     s->start_fd,   s->result_fd,        io->stdin_fd,
-		       io->stdout_fd, io->stderr_fd, io->console_socket, -1 /* go_fd */ };
+		       io->stdout_fd, io->stderr_fd, io->console_socket, s->c->root_mount_fd,
+		       -1 /* go_fd */ };
 
 	struct bh_child_report report = { 0 };
 	struct bh_err err = { 0 };

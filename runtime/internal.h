@@ -110,6 +110,7 @@ struct bh_config {
 	size_t text_len;
 	char *root;        /* absolute path of the rootfs */
 	bool root_readonly;
+	int root_mount_fd; /* a detached mount the caller gave for root (bh_config_root_mount); -1: none */
 
 	char **args;
 	char **env;

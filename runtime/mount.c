@@ -3,6 +3,8 @@
  * pivot, and the masked and read-only paths that must be applied after it. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/mount.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -338,6 +340,11 @@ int bh_mount_rootfs(const struct bh_config *c, struct bh_err *err)
 	unsigned long propagation = c->rootfs_propagation == MS_UNBINDABLE ? MS_PRIVATE : c->rootfs_propagation;
 	if (mount(NULL, "/", NULL, MS_REC | propagation, NULL) < 0)
 		return bh_fail_errno(err, -errno, "making / %s", propagation == MS_SLAVE ? "slave" : "private");
+	/* The caller's mount for the root, attached only here, in our own
+	 * namespace, after the propagation change: it reaches no peer. */
+	if (c->root_mount_fd >= 0 &&
+	    syscall(SYS_move_mount, c->root_mount_fd, "", AT_FDCWD, c->root, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return bh_fail_errno(err, -errno, "mounting the caller's root mount on %s", c->root);
 	/* pivot_root needs the new root to be a mount point. */
 	if (mount(c->root, c->root, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return bh_fail_errno(err, -errno, "binding the rootfs %s", c->root);
@@ -364,6 +371,16 @@ int bh_mount_rootfs(const struct bh_config *c, struct bh_err *err)
 			return r;
 	}
 	return make_devices(c, err);
+}
+
+int bh_config_root_mount(struct bh_config *c, int fd)
+{
+	/* Without a namespace of its own the process would mount it in the
+	 * caller's (config.c refuses such a config already). */
+	if (fd < 0 || !(c->clone_flags & CLONE_NEWNS))
+		return -EINVAL;
+	c->root_mount_fd = fd;
+	return 0;
 }
 
 int bh_mount_pivot(const struct bh_config *c, struct bh_err *err)

@@ -266,6 +266,14 @@ int bh_container_start_created_hooked(int start_fd, int result_fd, const struct 
 int bh_config_rlimit_default(struct bh_config *config, int resource, unsigned long long soft,
 			     unsigned long long hard);
 
+/* Has the container process mount FD, a detached mount (open_tree's
+ * OPEN_TREE_CLONE, an idmapped one say), on CONFIG's root.path in its own
+ * mount namespace, before anything else is mounted there. The mount never
+ * appears in the caller's namespace, whose every mount each new mount
+ * namespace copies. FD stays the caller's; the process takes the mount.
+ * -EINVAL when the config makes no mount namespace of its own. */
+int bh_config_root_mount(struct bh_config *config, int fd);
+
 /* Kills whatever is left in the cgroup at CGROUPS_PATH (relative to the
  * cgroup2 root) and removes it; call it once the container's process was
  * reaped (bh_config_cgroups_path gives the path). Returns 0 when it is

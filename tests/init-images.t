@@ -205,7 +205,7 @@ wait_boot
 check "the appliance ends by itself (status $boot_status, in $boot_seconds s)" test "$boot_status" -ne 137
 check "the boot says why the image is not there" grep -q 'broken: will not start: ' "$boot_log"
 check "its start fails with a message" \
-  grep -q 'broken: cannot start: its shared image is not on its rootfs' "$boot_log"
+  grep -q 'broken: cannot start: its shared image is not mounted' "$boot_log"
 check "  ... and it never ran" bash -c '! grep -q "^\[broken\] never" "$1"' _ "$boot_log"
 check "the other container ran to its end" grep -q '^\[survivor\] still here$' "$boot_log"
 console_on_failure

@@ -65,12 +65,23 @@ check "a given range is the one mapped ($(map given))" test "$(map given)" = "0 
 until_logged '^\[machine\] map' 60 >/dev/null
 check "userns: off keeps the machine's ids ($(map machine))" test "$(map machine)" = "0 0 4294967295"
 check "inside, the image's files are root's" grep -qx '\[auto\] owner 0:0' "$boot_log"
-# Through the init's mounts: read-only containers in different ranges
-# mount one shared image, mapped into each (docs/manifest.md, Images).
-owner_on_host() { stat -c %u:%g "/proc/$(init_pid)/root/containers/services/$1/rootfs/bin/busybox"; }
-check "  ... and on the host they are the range's base ($(owner_on_host auto))" test "$(owner_on_host auto)" = "$auto:$auto"
-check "  ... the given range's its base ($(owner_on_host given)), from one shared image" \
-  test "$(owner_on_host given)" = "300000:300000" -a "$(stat -f -c %T "/proc/$(init_pid)/root/containers/services/given/rootfs")" = erofs
+# Through each container's own root: read-only containers in different
+# ranges mount one shared image, mapped into each (docs/manifest.md, Images).
+root_of() { echo "/proc/$(pgrep -f "sleep $1" | head -n1)/root"; }
+owner_on_host() { stat -c %u:%g "$(root_of "$1")/bin/busybox"; }
+check "  ... and on the host they are the range's base ($(owner_on_host 1001))" test "$(owner_on_host 1001)" = "$auto:$auto"
+check "  ... the given range's its base ($(owner_on_host 1002)), from one shared image" \
+  test "$(owner_on_host 1002)" = "300000:300000" -a "$(stat -f -c %T "$(root_of 1002)/")" = erofs
+# Each start copies the init's mount namespace: none of the containers'
+# mounts or namespaces is kept there, or a start would cost more with each
+# container the appliance has.
+check "the init's own mount table holds no container's rootfs or user namespace ($(wc -l <"/proc/$(init_pid)/mountinfo") mounts)" \
+  bash -c '! grep -E "containers/services/|/run/bulkhead/userns/" "$1"' _ "/proc/$(init_pid)/mountinfo"
+# The link names the init's own descriptor (/proc/1/fd/N inside its pid
+# namespace): followed here, from the host's side, through the init's pid.
+kept=$(readlink "/proc/$(init_pid)/root/run/bulkhead/userns/auto")
+check "  ... while each user namespace stays joinable at its path ($kept: the auto container's own)" \
+  test "$(stat -L -c %i "/proc/$(init_pid)/fd/${kept##*/}" 2>&1)" = "$(stat -L -c %i "/proc/$(pgrep -f "sleep 1001" | head -n1)/ns/user")"
 status_ids() { awk -v k="$2:" '$1 == k { print $2, $3, $4, $5 }' "/proc/$(pgrep -f "sleep $1" | head -n1)/status"; }
 check "from the host, the auto container's root runs as its base ($(status_ids 1001 Uid))" \
   test "$(status_ids 1001 Uid)" = "$auto $auto $auto $auto"

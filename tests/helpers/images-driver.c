@@ -9,12 +9,16 @@
  *   images-driver attach DIR USERNS TARGET
  *       Mounts a read-only clone of the mount at DIR on TARGET, its ids
  *       mapped through the user namespace at USERNS (a /proc/PID/ns/user
- *       or a bind mount of one), as the init does for each container.
+ *       or a bind mount of one): the clone the init makes for each start,
+ *       mounted here as the container process mounts it in its own
+ *       namespace (bh_config_root_mount).
  *
  * Exits 0, or 1 with the init's message on stderr. */
 #include <fcntl.h>
+#include <linux/mount.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../../init/init.h"
@@ -36,8 +40,13 @@ int main(int argc, char **argv)
 			perror(argv[3]);
 			return 1;
 		}
-		if (image_attach(argv[2], userns, argv[4], &err) < 0) {
+		int tree = image_tree(argv[2], userns, &err);
+		if (tree < 0) {
 			fprintf(stderr, "images-driver: %s\n", err.msg);
+			return 1;
+		}
+		if (syscall(SYS_move_mount, tree, "", AT_FDCWD, argv[4], MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+			perror(argv[4]);
 			return 1;
 		}
 		return 0;
