@@ -326,7 +326,97 @@ json_t *cfg_loadb(const char *text, size_t len, json_error_t *jerr)
 	return cfg_arena_loadb(copy, out, JSON_REJECT_DUPLICATES, jerr);
 }
 
-json_t *cfg_load_file(const char *path, char **text_out, size_t *len_out, json_error_t *jerr)
+/* ---- finding one member's value in the text, without parsing it ---- */
+
+/* Past the white space at P. */
+static const char *skip_space(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+/* Past the value at P (a string, object or array by its brackets, outside
+ * strings; anything else up to its delimiter), or NULL where the text ends
+ * first. Only the bounds are found: jansson checks the rest. */
+static const char *skip_value(const char *p, const char *end)
+{
+	size_t depth = 0;
+	bool in_string = false;
+
+	if (p < end && *p != '"' && *p != '{' && *p != '[') {
+		while (p < end && !strchr(",}] \t\n\r", *p))
+			p++;
+		return p;
+	}
+	for (; p < end; p++) {
+		if (in_string) {
+			if (*p == '\\' && p + 1 < end) {
+				p++;
+			} else if (*p == '"') {
+				in_string = false;
+				if (depth == 0)
+					return p + 1;
+			}
+		} else if (*p == '"') {
+			in_string = true;
+		} else if (*p == '{' || *p == '[') {
+			depth++;
+		} else if ((*p == '}' || *p == ']') && --depth == 0) {
+			return p + 1;
+		}
+	}
+	return NULL;
+}
+
+/* The value of member KEY (written plainly, without escapes) of the object
+ * at P, as [*START, *END); false when P is no object or has no such member. */
+static bool member_value(const char *p, const char *end, const char *key, const char **start, const char **end_out)
+{
+	size_t key_len = strlen(key);
+
+	p = skip_space(p, end);
+	if (p == end || *p != '{')
+		return false;
+	for (p++;;) {
+		const char *name = skip_space(p, end);
+		if (name == end || *name != '"')
+			return false;
+		const char *after = skip_value(name, end);
+		if (!after)
+			return false;
+		p = skip_space(after, end);
+		if (p == end || *p != ':')
+			return false;
+		const char *value = skip_space(p + 1, end), *value_end = skip_value(value, end);
+		if (!value_end || value_end == value)
+			return false;
+		if ((size_t)(after - name) == key_len + 2 && memcmp(name + 1, key, key_len) == 0) {
+			*start = value;
+			*end_out = value_end;
+			return true;
+		}
+		p = skip_space(value_end, end);
+		if (p == end || *p != ',')
+			return false;
+		p++;
+	}
+}
+
+bool cfg_member_span(const char *text, size_t len, const char *const *path, size_t depth, size_t *start,
+		     size_t *end)
+{
+	const char *from = text, *to = text + len;
+
+	for (size_t i = 0; i < depth; i++)
+		if (!member_value(from, to, path[i], &from, &to))
+			return false;
+	*start = (size_t)(from - text);
+	*end = (size_t)(to - text);
+	return true;
+}
+
+int cfg_read_file(const char *path, char **text_out, size_t *len_out, json_error_t *jerr)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	_cleanup_free_ char *text = NULL;
@@ -353,18 +443,14 @@ json_t *cfg_load_file(const char *path, char **text_out, size_t *len_out, json_e
 		if (n < 0)
 			break;
 		if (n == 0) {
-			json_t *root = cfg_loadb(text, len, jerr);
-			if (root) {
-				*text_out = text;
-				*len_out = len;
-				text = NULL;
-			}
-			return root;
+			*text_out = steal_ptr(&text);
+			*len_out = len;
+			return 0;
 		}
 		len += (size_t)n;
 	}
 	/* As json_load_file says it: line -1 tells the file was not read. */
 	jerr->line = jerr->column = -1;
 	snprintf(jerr->text, sizeof(jerr->text), "unable to open %s: %s", path, strerror(errno));
-	return NULL;
+	return -1;
 }

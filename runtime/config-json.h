@@ -24,6 +24,7 @@ struct walker {
 	size_t depth;
 	struct bh_err *err;
 	bool on_disk; /* bh_config_load: also check the files the config names */
+	bool seccomp_elided; /* linux.seccomp was left out of the parse: a compiled filter stands in */
 	const char *config_dir; /* with on_disk: where config.json and its compiled filter are */
 };
 
@@ -69,13 +70,22 @@ json_t *cfg_arena_loadb(const char *text, size_t len, size_t flags, json_error_t
 /* json_loadb and json_load_file, with JSON_REJECT_DUPLICATES, that also take
  * the spec's uint64 numbers above INT64_MAX (as the int64 of the same bits). */
 json_t *cfg_loadb(const char *text, size_t len, json_error_t *jerr);
-/* cfg_load_file: on success *TEXT (malloc'd) and *LEN are the bytes parsed. */
-json_t *cfg_load_file(const char *path, char **text, size_t *len, json_error_t *jerr);
+/* The file at PATH into *TEXT (malloc'd) and *LEN: 0, or -1 with JERR's
+ * line -1 and its reason, as json_load_file says it. */
+int cfg_read_file(const char *path, char **text, size_t *len, json_error_t *jerr);
+/* Where the value of the member at PATH (DEPTH keys from the top object,
+ * each written without escapes) lies in TEXT: [*START, *END). False when
+ * there is none, or the text around it is not well formed. */
+bool cfg_member_span(const char *text, size_t len, const char *const *path, size_t depth, size_t *start,
+		     size_t *end);
 
 /* The parts, each reading its own member of ROOT (or of linux). */
 int cfg_parse_process(struct walker *w, json_t *root, struct bh_config *c);
 int cfg_parse_seccomp(struct walker *w, json_t *linux_obj, struct bh_config *c);
 int cfg_parse_compiled_seccomp(struct walker *w, json_t *root, struct bh_config *c);
+/* cfg_loadb of a config.json's TEXT, without its linux.seccomp when it
+ * names a compiled filter (*ELIDED, for the walker's seccomp_elided). */
+json_t *cfg_loadb_seccomp_compiled(const char *text, size_t len, bool *elided, json_error_t *jerr);
 /* With w->on_disk (bh_config_load): the compiled filter's file, read
  * from w->config_dir. */
 int cfg_read_compiled_seccomp(struct walker *w, struct bh_config *c);

@@ -417,10 +417,11 @@ static int parse_config(struct walker *w, json_t *root, struct bh_config *c)
  * ROOT's reference. CONFIG_DIR: bh_config_load's checks of the files the
  * config names too, the compiled filter read from there; NULL for
  * bh_config_parse. */
-static int parse_document(json_t *root, const char *bundle_dir, const char *config_dir, struct bh_config **out,
-			  struct bh_err *err)
+static int parse_document(json_t *root, const char *bundle_dir, const char *config_dir, bool seccomp_elided,
+			  struct bh_config **out, struct bh_err *err)
 {
-	struct walker w = { .err = err, .on_disk = config_dir != NULL, .config_dir = config_dir };
+	struct walker w = { .err = err, .on_disk = config_dir != NULL, .config_dir = config_dir,
+			    .seccomp_elided = seccomp_elided };
 	struct bh_config *c = calloc(1, sizeof(*c));
 	int r = -ENOMEM;
 
@@ -456,7 +457,7 @@ static int parse_text(const char *json, size_t len, const char *bundle_dir, stru
 	clear_location(err);
 	if (!(root = cfg_loadb(json, len, &jerr)))
 		return bh_fail(err, -EINVAL, "config.json:%d:%d: %s", jerr.line, jerr.column, jerr.text);
-	return parse_document(root, bundle_dir, NULL, out, err);
+	return parse_document(root, bundle_dir, NULL, false, out, err);
 }
 
 static int load_from(const char *config_dir, const char *bundle, struct bh_config **out, struct bh_err *err)
@@ -465,17 +466,19 @@ static int load_from(const char *config_dir, const char *bundle, struct bh_confi
 	json_error_t jerr;
 	char *real_bundle, *text = NULL;
 	size_t len = 0;
+	bool seccomp_elided;
 	json_t *root;
 	int r;
 
 	*out = NULL;
 	clear_location(err);
 	snprintf(path, sizeof(path), "%s/config.json", config_dir);
-	/* Read once: the text kept for bh_config_save is the text parsed. */
-	root = cfg_load_file(path, &text, &len, &jerr);
-	if (!root) {
-		if (jerr.line < 0)
-			return bh_fail(err, -ENOENT, "%s: %s", path, jerr.text);
+	/* Read once: the text kept for bh_config_save is the text parsed. The
+	 * compiled filter, when there is one, is read from the bundle too. */
+	if (cfg_read_file(path, &text, &len, &jerr) < 0)
+		return bh_fail(err, -ENOENT, "%s: %s", path, jerr.text);
+	if (!(root = cfg_loadb_seccomp_compiled(text, len, &seccomp_elided, &jerr))) {
+		free(text);
 		return bh_fail(err, -EINVAL, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
 	}
 	if (!(real_bundle = realpath(bundle, NULL))) {
@@ -483,7 +486,7 @@ static int load_from(const char *config_dir, const char *bundle, struct bh_confi
 		free(text);
 		return bh_fail(err, -ENOMEM, "%s: %s", bundle, strerror(errno));
 	}
-	r = parse_document(root, real_bundle, config_dir, out, err);
+	r = parse_document(root, real_bundle, config_dir, seccomp_elided, out, err);
 	free(real_bundle);
 	if (r < 0) {
 		free(text);

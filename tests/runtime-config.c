@@ -496,6 +496,52 @@ TEST(compiled_filter_without_its_rules_is_refused)
 			   "[{\"type\": \"mount\"}]}}"));
 }
 
+/* A profile no runtime could apply, whose strings hold brackets and escaped
+ * quotes: with a compiled filter beside it, a load leaves it out. */
+#define BAD_PROFILE "{\"defaultAction\": \"SCMP_ACT_BOGUS\", \"syscalls\": [{\"names\": [\"}]\\\"{[\"], " \
+		    "\"action\": \"SCMP_ACT_ALLOW\"}]}"
+#define WITH_PROFILE(annotations, profile, rest)                                                             \
+	"{\"annotations\": {" annotations "}, \"root\": {\"path\": \"rootfs\"}, \"process\": {\"args\": "    \
+	"[\"/bin/true\"]}, \"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"seccomp\": " profile rest "}}"
+#define FILTER_NAMED "\"run.bulkhead.seccomp.bpf\": \"seccomp.bpf\""
+
+TEST(compiled_filter_stands_in_for_its_profile_at_load)
+{
+	/* From the bundle, as the init and the CLI load it: the filter is what
+	 * is applied, and the profile it was compiled from is not parsed. */
+	ASSERT_STREQ("", load_with_file(WITH_PROFILE(FILTER_NAMED, BAD_PROFILE, ""), "seccomp.bpf", 8 * 3));
+	/* Parsed from text, where no filter is read, it is checked. */
+	ASSERT_STREQ("config.json: linux.seccomp.defaultAction: unknown seccomp action \"SCMP_ACT_BOGUS\"",
+		     parse(WITH_PROFILE(FILTER_NAMED, BAD_PROFILE, "")));
+}
+
+TEST(profile_is_parsed_when_the_filter_name_is_only_a_value)
+{
+	/* The annotation's name as another annotation's value: no filter. */
+	ASSERT_STREQ("config.json: linux.seccomp.defaultAction: unknown seccomp action \"SCMP_ACT_BOGUS\"",
+		     load_with_file(WITH_PROFILE("\"x\": \"run.bulkhead.seccomp.bpf\"", BAD_PROFILE, ""), "seccomp.bpf",
+				    8 * 3));
+}
+
+TEST(profile_is_parsed_when_the_filter_name_is_a_key_elsewhere)
+{
+	ASSERT_STREQ("config.json: linux.seccomp.defaultAction: unknown seccomp action \"SCMP_ACT_BOGUS\"",
+		     load_with_file(WITH_PROFILE("", BAD_PROFILE, ", \"sysctl\": {" FILTER_NAMED "}"), "seccomp.bpf",
+				    8 * 3));
+}
+
+TEST(error_after_a_left_out_profile_keeps_its_line_and_column)
+{
+	/* The profile over three lines, then a missing value on the fifth. */
+	const char *text = "{\"annotations\": {" FILTER_NAMED "}, \"root\": {\"path\": \"rootfs\"},\n"
+			   "\"linux\": {\"seccomp\": {\"defaultAction\":\n\"SCMP_ACT_ALLOW\", \"syscalls\": [\n]},\n"
+			   "  \"namespaces\": }}";
+	const char *msg = load_with_file(text, "seccomp.bpf", 8 * 3);
+	ASSERT_TRUE(strstr(msg, "/config.json:5:17: unexpected token near '}'") != NULL);
+	/* Where the whole text, parsed, puts it. */
+	ASSERT_STREQ("config.json:5:17: unexpected token near '}'", parse(text));
+}
+
 /* The snapshot create keeps for exec: the text and the filter as they were
  * read, which a later edit of the bundle does not reach. */
 TEST(saved_config_is_what_was_read_and_loads_without_the_bundle_files)
