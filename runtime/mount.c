@@ -400,15 +400,21 @@ int bh_mount_pivot(const struct bh_config *c, struct bh_err *err)
 	return 0;
 }
 
-static int mask_path(const char *path, struct bh_err *err)
+/* A directory is masked by an empty read-only tmpfs: one for all of them,
+ * the first directory's, bound on the others (*EMPTY_DIR, NULL until then),
+ * since a new file system costs several times a bind. */
+static int mask_path(const char *path, const char **empty_dir, struct bh_err *err)
 {
 	struct stat st;
 
 	if (lstat(path, &st) < 0)
 		return errno == ENOENT ? 0 : bh_fail_errno(err, -errno, "masking %s", path);
 	if (S_ISDIR(st.st_mode)) {
-		if (mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0") < 0)
+		if (*empty_dir ? mount(*empty_dir, path, NULL, MS_BIND, NULL) < 0
+			       : mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0") < 0)
 			return bh_fail_errno(err, -errno, "masking %s", path);
+		if (!*empty_dir)
+			*empty_dir = path;
 	} else if (mount("/dev/null", path, NULL, MS_BIND, NULL) < 0) {
 		return bh_fail_errno(err, -errno, "masking %s", path);
 	}
@@ -426,10 +432,11 @@ static int readonly_path(const char *path, struct bh_err *err)
 
 int bh_mount_finish(const struct bh_config *c, struct bh_err *err)
 {
+	const char *empty_dir = NULL;
 	int r;
 
 	for (char **p = c->masked_paths; p && *p; p++)
-		if ((r = mask_path(*p, err)) < 0)
+		if ((r = mask_path(*p, &empty_dir, err)) < 0)
 			return r;
 	for (char **p = c->readonly_paths; p && *p; p++)
 		if ((r = readonly_path(*p, err)) < 0)

@@ -74,5 +74,26 @@ in_container '.mounts += [{"destination": "/mnt", "source": "/tmp", "options": [
 check "tmpcopyup on a bind mount is refused" grep -qF 'tmpcopyup is for a mount of type tmpfs' "$work/err"
 out=$(in_container "$(tmp_options '["nosuid", "nodev", "noexec", "rprivate", "relatime", "mode=700", "size=1m", "uid=5", "gid=6", "tmpcopyup"]')" lstat /tmp)
 check "the options podman gives a tmpfs are known and applied: mode=, uid=, gid= ($out)" test "$out" = "d 0700 5:6"
+# Masked directories: the first gets an empty read-only tmpfs, the others
+# a bind of it. Each is empty and refuses a write, on a root the process
+# could write otherwise (writable, no Landlock rules).
+mkdir -p "$bundle/rootfs/m1" "$bundle/rootfs/m2" "$bundle/rootfs/m3"
+echo x >"$bundle/rootfs/m1/file" && echo x >"$bundle/rootfs/m2/file" && echo x >"$bundle/rootfs/m3/file"
+chmod 1777 "$bundle/rootfs/m2" # the default's root has no CAP_DAC_OVERRIDE
+writable='.root.readonly = false | del(.process.landlock)'
+masks="$writable"' | .linux.maskedPaths = ["/m1", "/nothing-here", "/m2", "/m3/file"]'
+out=$(in_container "$masks" lstat /m1/file)
+check "a masked directory is empty ($out)" test "$out" = ENOENT
+out=$(in_container "$masks" write /m1/new)
+check "  ... and read-only ($out)" test "$out" = EROFS
+out=$(in_container "$masks" lstat /m2/file)
+check "a second masked directory is empty too ($out)" test "$out" = ENOENT
+out=$(in_container "$masks" write /m2/new)
+check "  ... and read-only ($out)" test "$out" = EROFS
+out=$(in_container "$masks" lstat /m3/file)
+check "a masked file is /dev/null ($out)" test "${out%% *}" = c
+out=$(in_container "$writable" write /m2/new)
+check "  ... while unmasked the same directory takes the write ($out)" test "$out" = ok
+check "the image keeps what the masks hid" test -e "$bundle/rootfs/m1/file" -a -e "$bundle/rootfs/m2/file"
 check "features lists tmpcopyup among the mount options" quietly jq -e '.mountOptions | index("tmpcopyup")' <(R features)
 done_testing
