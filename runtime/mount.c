@@ -238,9 +238,49 @@ static int mknod_like(const char *host, const char *path)
 	return r;
 }
 
+/* The default nodes and links, in the container's /dev, our working
+ * directory: each name one step from there, where a path from the root
+ * would be walked down the caller's tree for every call (half a node's
+ * cost under emulation). MAY_MKNOD: /dev allows device nodes. */
+static int make_devices_here(bool may_mknod, struct bh_err *err)
+{
+	struct stat st;
+
+	for (size_t i = 0; i < ARRAY_SIZE(default_devices); i++) {
+		const char *name = default_devices[i];
+		char host[64];
+		snprintf(host, sizeof(host), "/dev/%s", name);
+		bool exists = lstat(name, &st) == 0;
+		if (exists && S_ISCHR(st.st_mode))
+			continue;
+		/* A symlink here would be followed on the host's side of the
+		 * pivot: the bind would land wherever the rootfs points it. */
+		if (exists && !S_ISREG(st.st_mode))
+			return bh_fail(err, -EEXIST, "device /dev/%s: the rootfs has something else there", name);
+		int r = may_mknod ? mknod_like(host, name) : -EPERM;
+		if (r == 0)
+			continue;
+		/* Refused once (a user namespace): bound from then on. */
+		may_mknod = r != -EPERM;
+		int fd = exists ? -1 : open(name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (!exists && fd < 0)
+			return bh_fail_errno(err, -errno, "device /dev/%s", name);
+		if (fd >= 0)
+			close(fd);
+		/* Read-only: I/O to a device ignores it, but a chmod or chown
+		 * through the bind would change the caller's own node. */
+		if (mount(host, name, NULL, MS_BIND, NULL) < 0 || bind_remount(name, MS_RDONLY) < 0)
+			return bh_fail_errno(err, -errno, "device /dev/%s: binding %s", name, host);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(default_links); i++)
+		if (symlink(default_links[i].target, default_links[i].link) < 0 && errno != EEXIST)
+			return bh_fail_errno(err, -errno, "device link /dev/%s", default_links[i].link);
+	return 0;
+}
+
 static int make_devices(const struct bh_config *c, struct bh_err *err)
 {
-	char dev[4096], path[4096 + 64];
+	char dev[4096];
 	struct stat st;
 	struct statvfs dev_fs;
 
@@ -248,36 +288,14 @@ static int make_devices(const struct bh_config *c, struct bh_err *err)
 	if (lstat(dev, &st) < 0 || !S_ISDIR(st.st_mode))
 		return 0;
 	bool may_mknod = statvfs(dev, &dev_fs) == 0 && !(dev_fs.f_flag & ST_NODEV);
-	for (size_t i = 0; i < ARRAY_SIZE(default_devices); i++) {
-		char host[64];
-		snprintf(host, sizeof(host), "/dev/%s", default_devices[i]);
-		snprintf(path, sizeof(path), "%s/%s", dev, default_devices[i]);
-		if (lstat(path, &st) == 0 && S_ISCHR(st.st_mode))
-			continue;
-		/* A symlink here would be followed on the host's side of the
-		 * pivot: the bind would land wherever the rootfs points it. */
-		if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
-			return bh_fail(err, -EEXIST, "device /dev/%s: the rootfs has something else there",
-				       default_devices[i]);
-		int r = may_mknod ? mknod_like(host, path) : -EPERM;
-		if (r == 0)
-			continue;
-		/* Refused once (a user namespace): bound from then on. */
-		may_mknod = r != -EPERM;
-		r = bh_make_mountpoint(path, false);
-		if (r < 0)
-			return bh_fail_errno(err, r, "device /dev/%s", default_devices[i]);
-		/* Read-only: I/O to a device ignores it, but a chmod or chown
-		 * through the bind would change the caller's own node. */
-		if (mount(host, path, NULL, MS_BIND, NULL) < 0 || bind_remount(path, MS_RDONLY) < 0)
-			return bh_fail_errno(err, -errno, "device /dev/%s: binding %s", default_devices[i], host);
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(default_links); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dev, default_links[i].link);
-		if (symlink(default_links[i].target, path) < 0 && errno != EEXIST)
-			return bh_fail_errno(err, -errno, "device link /dev/%s", default_links[i].link);
-	}
-	return 0;
+	/* Back to where we were after: the create hooks run from here. */
+	_cleanup_close_ int was = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (was < 0 || chdir(dev) < 0)
+		return bh_fail_errno(err, -errno, "entering %s", dev);
+	int r = make_devices_here(may_mknod, err);
+	if (fchdir(was) < 0 && r == 0)
+		r = bh_fail_errno(err, -errno, "leaving %s", dev);
+	return r;
 }
 
 /* What is at PATH already: 1 when it is the node D asks for, 0 when there
