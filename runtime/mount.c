@@ -14,6 +14,9 @@
 
 #include "internal.h"
 
+/* The rootfs, as bh_mount_rootfs's working directory while it mounts. */
+#define ROOT_HERE "."
+
 #define BH_MS_NOSYMFOLLOW 256 /* MS_NOSYMFOLLOW, Linux 5.10; not in every libc's headers */
 
 static const struct {
@@ -165,7 +168,7 @@ static int mount_one(const struct bh_config *c, const struct bh_mount *m, struct
 	char target[4096], source[4096];
 	struct stat st;
 	bool bind = m->flags & MS_BIND;
-	int r = target_path(c->root, m->destination, target, sizeof(target), err);
+	int r = target_path(ROOT_HERE, m->destination, target, sizeof(target), err);
 
 	if (r < 0)
 		return r;
@@ -278,23 +281,21 @@ static int make_devices_here(bool may_mknod, struct bh_err *err)
 	return 0;
 }
 
-static int make_devices(const struct bh_config *c, struct bh_err *err)
+/* From the rootfs (ROOT_HERE), into its dev and back. */
+static int make_devices(struct bh_err *err)
 {
-	char dev[4096];
 	struct stat st;
 	struct statvfs dev_fs;
 
-	snprintf(dev, sizeof(dev), "%s/dev", c->root);
-	if (lstat(dev, &st) < 0 || !S_ISDIR(st.st_mode))
+	if (lstat("dev", &st) < 0 || !S_ISDIR(st.st_mode))
 		return 0;
-	bool may_mknod = statvfs(dev, &dev_fs) == 0 && !(dev_fs.f_flag & ST_NODEV);
-	/* Back to where we were after: the create hooks run from here. */
-	_cleanup_close_ int was = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (was < 0 || chdir(dev) < 0)
-		return bh_fail_errno(err, -errno, "entering %s", dev);
+	bool may_mknod = statvfs("dev", &dev_fs) == 0 && !(dev_fs.f_flag & ST_NODEV);
+	_cleanup_close_ int root = open(ROOT_HERE, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0 || chdir("dev") < 0)
+		return bh_fail_errno(err, -errno, "entering the rootfs's /dev");
 	int r = make_devices_here(may_mknod, err);
-	if (fchdir(was) < 0 && r == 0)
-		r = bh_fail_errno(err, -errno, "leaving %s", dev);
+	if (fchdir(root) < 0 && r == 0)
+		r = bh_fail_errno(err, -errno, "leaving the rootfs's /dev");
 	return r;
 }
 
@@ -319,11 +320,11 @@ static int existing_node(const char *path, const struct bh_device *d)
  * too) is left as it is, as both do; anything else the rootfs put at the
  * path is replaced, and what cannot be (a mount point, a directory) is
  * refused by name. */
-static int make_config_device(const struct bh_config *c, const struct bh_device *d, struct bh_err *err)
+static int make_config_device(const struct bh_device *d, struct bh_err *err)
 {
 	char path[4096];
 	struct stat st;
-	int r = target_path(c->root, d->path, path, sizeof(path), err);
+	int r = target_path(ROOT_HERE, d->path, path, sizeof(path), err);
 
 	if (r < 0)
 		return r;
@@ -348,6 +349,25 @@ static int make_config_device(const struct bh_config *c, const struct bh_device 
 	if (chown(path, d->uid, d->gid) < 0 || chmod(path, d->mode & 07777) < 0)
 		return bh_fail_errno(err, -errno, "device %s", d->path);
 	return 0;
+}
+
+/* The config's mounts and devices, and the default nodes, from the rootfs
+ * as our working directory (ROOT_HERE): each path a step or two from
+ * there, not a walk down from the caller's root, which the checks and the
+ * mount points took several times for each mount. */
+static int mount_inside_root(const struct bh_config *c, struct bh_err *err)
+{
+	for (size_t i = 0; i < c->n_mounts; i++) {
+		int r = mount_one(c, &c->mounts[i], err);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < c->n_devices; i++) {
+		int r = make_config_device(&c->devices[i], err);
+		if (r < 0)
+			return r;
+	}
+	return make_devices(err);
 }
 
 int bh_mount_rootfs(const struct bh_config *c, struct bh_err *err)
@@ -378,17 +398,14 @@ int bh_mount_rootfs(const struct bh_config *c, struct bh_err *err)
 	    (errno != ENOSYS || bind_remount(c->root, root_flags) < 0)) /* before 5.12: the top only */
 		return bh_fail_errno(err, -errno, "making the rootfs %s nodev%s", c->root,
 				     c->no_new_privileges ? " and nosuid" : "");
-	for (size_t i = 0; i < c->n_mounts; i++) {
-		int r = mount_one(c, &c->mounts[i], err);
-		if (r < 0)
-			return r;
-	}
-	for (size_t i = 0; i < c->n_devices; i++) {
-		int r = make_config_device(c, &c->devices[i], err);
-		if (r < 0)
-			return r;
-	}
-	return make_devices(c, err);
+	/* Back to where we were after: the create hooks run from there. */
+	_cleanup_close_ int was = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (was < 0 || chdir(c->root) < 0)
+		return bh_fail_errno(err, -errno, "entering the rootfs %s", c->root);
+	int r = mount_inside_root(c, err);
+	if (fchdir(was) < 0 && r == 0)
+		r = bh_fail_errno(err, -errno, "leaving the rootfs %s", c->root);
+	return r;
 }
 
 int bh_config_root_mount(struct bh_config *c, int fd)
