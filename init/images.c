@@ -80,10 +80,12 @@ int image_mount(const char *file, const char *where, struct bh_err *err)
 int image_tree(const char *image_dir, int userns_fd, struct bh_err *err)
 {
 	/* A detached copy of the image's mount: only a mount not yet attached
-	 * anywhere may be given an id mapping. */
+	 * anywhere may be given an id mapping. Private: no peer of the image's
+	 * mount (or of another container's copy) sees what is mounted on it. */
 	_cleanup_close_ int tree = (int)syscall(SYS_open_tree, AT_FDCWD, image_dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 	struct mount_attr attr = {
 		.attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID,
+		.propagation = MS_PRIVATE,
 		.userns_fd = (uint64_t)userns_fd,
 	};
 

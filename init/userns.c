@@ -73,7 +73,10 @@ static int keep_by_descriptor(pid_t pid, const char *path, struct bh_err *err)
 	char source[64], target[64];
 
 	snprintf(source, sizeof(source), "/proc/%d/ns/user", pid);
-	int fd = open(source, O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int opened = open(source, O_RDONLY | O_CLOEXEC);
+	/* Above the standard streams, which may be closed (no console): a
+	 * write meant for them must never land in the namespace. */
+	int fd = opened < 0 ? -1 : fcntl(opened, F_DUPFD_CLOEXEC, 3);
 	if (fd < 0)
 		return bh_fail_errno(err, -errno, "%s", source);
 	snprintf(target, sizeof(target), "/proc/%d/fd/%d", getpid(), fd);
@@ -116,9 +119,10 @@ static void end_child(pid_t pid, int *channel)
 }
 
 /* The child that holds a new user namespace until its maps are written
- * and its namespace kept: it waits for the end of the pipe at *ARG. It
- * runs on PID 1's memory, so raw system calls only (no errno written) and
- * an exit of its own task. */
+ * and its namespace kept: it waits on the pipe at *ARG until it is killed.
+ * It runs on PID 1's memory (while PID 1 goes on), so it only waits and
+ * exits its own task: no allocation, nothing of libc's state touched but
+ * errno if the read failed (no handler is installed yet: no EINTR). */
 static int wait_to_be_let_go(void *arg)
 {
 	char byte;

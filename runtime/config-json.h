@@ -24,7 +24,6 @@ struct walker {
 	size_t depth;
 	struct bh_err *err;
 	bool on_disk; /* bh_config_load: also check the files the config names */
-	bool seccomp_elided; /* linux.seccomp was left out of the parse: a compiled filter stands in */
 	const char *config_dir; /* with on_disk: where config.json and its compiled filter are */
 };
 
@@ -83,8 +82,8 @@ bool cfg_member_span(const char *text, size_t len, const char *const *path, size
 int cfg_parse_process(struct walker *w, json_t *root, struct bh_config *c);
 int cfg_parse_seccomp(struct walker *w, json_t *linux_obj, struct bh_config *c);
 int cfg_parse_compiled_seccomp(struct walker *w, json_t *root, struct bh_config *c);
-/* cfg_loadb of a config.json's TEXT, without its linux.seccomp when it
- * names a compiled filter (*ELIDED, for the walker's seccomp_elided). */
+/* cfg_loadb of a config.json's TEXT, without its seccomp rules when it
+ * names a compiled filter (*ELIDED: the config's seccomp_rules_elided). */
 json_t *cfg_loadb_seccomp_compiled(const char *text, size_t len, bool *elided, json_error_t *jerr);
 /* With w->on_disk (bh_config_load): the compiled filter's file, read
  * from w->config_dir. */

@@ -191,8 +191,6 @@ int cfg_parse_seccomp(struct walker *w, json_t *linux_obj, struct bh_config *c)
 	if (r < 0 || !seccomp)
 		return r;
 	c->has_seccomp = true;
-	if (w->seccomp_elided)
-		return 0; /* the compiled filter is the one applied */
 	size_t saved = cfg_enter_key(w, "seccomp");
 	r = cfg_get_string(w, seccomp, "defaultAction", &default_action);
 	if (r == 0)
@@ -217,22 +215,24 @@ int cfg_parse_seccomp(struct walker *w, json_t *linux_obj, struct bh_config *c)
 }
 
 
-/* The document of TEXT, its linux.seccomp left out (an empty object in its
- * place) when the text names a compiled filter: PID 1 parses a config.json
- * for each start, the profile is two thirds of it, and the filter compiled
- * from it is what is applied. The bytes keep their lines and columns, so
- * that an error elsewhere is told where it is. *ELIDED says whether it was
+/* The document of TEXT, its linux.seccomp.syscalls left out (an empty
+ * array in its place) when the text names a compiled filter: PID 1 parses
+ * a config.json for each start, the rules are two thirds of it, and the
+ * filter compiled from them is what is applied. The rest of the profile
+ * (its default action, architectures, flags) is still read: the filter is
+ * loaded with its flags. The bytes keep their lines and columns, so that an
+ * error elsewhere is told where it is. *ELIDED says whether the rules were
  * left out; the caller parses TEXT whole when the document turns out not
  * to name a filter after all (the name was only in a string). */
 json_t *cfg_loadb_seccomp_compiled(const char *text, size_t len, bool *elided, json_error_t *jerr)
 {
-	static const char *const seccomp_path[] = { "linux", "seccomp" };
+	static const char *const seccomp_path[] = { "linux", "seccomp", "syscalls" };
 	static const char annotation[] = "\"" BH_SECCOMP_BPF_ANNOTATION "\"";
 	size_t start, end;
 
 	*elided = false;
 	if (!memmem(text, len, annotation, sizeof(annotation) - 1) ||
-	    !cfg_member_span(text, len, seccomp_path, ARRAY_SIZE(seccomp_path), &start, &end) || text[start] != '{')
+	    !cfg_member_span(text, len, seccomp_path, ARRAY_SIZE(seccomp_path), &start, &end) || text[start] != '[')
 		return cfg_loadb(text, len, jerr);
 	_cleanup_free_ char *copy = malloc(len);
 	if (!copy)

@@ -420,13 +420,14 @@ static int parse_config(struct walker *w, json_t *root, struct bh_config *c)
 static int parse_document(json_t *root, const char *bundle_dir, const char *config_dir, bool seccomp_elided,
 			  struct bh_config **out, struct bh_err *err)
 {
-	struct walker w = { .err = err, .on_disk = config_dir != NULL, .config_dir = config_dir,
-			    .seccomp_elided = seccomp_elided };
+	struct walker w = { .err = err, .on_disk = config_dir != NULL, .config_dir = config_dir };
 	struct bh_config *c = calloc(1, sizeof(*c));
 	int r = -ENOMEM;
 
-	if (c)
+	if (c) {
 		c->root_mount_fd = -1;
+		c->seccomp_rules_elided = seccomp_elided;
+	}
 	if (c && (c->bundle = strdup(bundle_dir)))
 		r = parse_config(&w, root, c);
 	json_decref(root);

@@ -211,8 +211,7 @@ static _Noreturn void child_main(const struct child_start *s, bool waits)
 	const struct bh_io *io = s->io;
 	int go_fd = s->go[0], report_fd = s->report[1];
 	int keep[] = { report_fd,     s->start_fd,   s->result_fd,        io->stdin_fd,
-		       io->stdout_fd, io->stderr_fd, io->console_socket, s->c->root_mount_fd,
-		       -1 /* go_fd */ };
+		       io->stdout_fd, io->stderr_fd, io->console_socket, -1 /* go_fd */ };
 
 	struct bh_child_report report = { 0 };
 	struct bh_err err = { 0 };
@@ -301,22 +300,34 @@ static _Noreturn void child_start(const struct child_start *s, bool in_cgroup)
 }
 
 /* The helper that joins a user namespace (clone_in_user_ns) and what it
- * answers: the container's pid or -errno, and whether it was born in its
- * cgroup. The helper shares our memory; we wait while it runs. */
+ * answers: the container's pid or -errno (and the step that failed), and
+ * whether it was born in its cgroup. The helper shares our memory; we wait
+ * while it runs. */
 struct user_ns_helper {
 	const struct child_start *start;
 	int cgroup_fd;
 	int result;
+	const char *failed;
 	bool joined;
 };
 
 static int user_ns_helper_main(void *arg)
 {
 	struct user_ns_helper *h = arg;
-	int fd = open(h->start->c->user_ns_path, O_RDONLY | O_CLOEXEC);
+	const struct bh_config *c = h->start->c;
+	int fd = open(c->user_ns_path, O_RDONLY | O_CLOEXEC);
 	bool joined = false;
 
+	/* The caller's root mount, attached here, still in our user namespace,
+	 * in a mount namespace of the helper's own: the container's, copied
+	 * from it into a less privileged owner, gets it with its flags locked
+	 * (read-only, nodev, nosuid), as a mount of the caller's would be. */
+	if (c->root_mount_fd >= 0 && (h->result = bh_mount_attach_root(c)) < 0) {
+		h->failed = "mounting the caller's root mount";
+		_exit(0);
+	}
 	h->result = fd < 0 || setns(fd, CLONE_NEWUSER) < 0 ? -errno : 0;
+	h->failed = "joining its user namespace";
 	if (h->result == 0) {
 		pid_t pid = clone_into_cgroup((unsigned long)(CLONE_PARENT | SIGCHLD | h->start->c->clone_flags),
 					      h->cgroup_fd, &joined);
@@ -375,7 +386,7 @@ static pid_t clone_in_user_ns(const struct child_start *start, int cgroup_fd, bo
 	while (waitpid(helper, NULL, 0) < 0 && errno == EINTR)
 		;
 	if (h.result < 0)
-		return bh_fail_errno(err, h.result, "joining user namespace %s", start->c->user_ns_path);
+		return bh_fail_errno(err, h.result, "%s %s", h.failed, start->c->user_ns_path);
 	*joined = h.joined;
 	return h.result;
 }

@@ -111,6 +111,7 @@ struct bh_config {
 	char *root;        /* absolute path of the rootfs */
 	bool root_readonly;
 	int root_mount_fd; /* a detached mount the caller gave for root (bh_config_root_mount); -1: none */
+	bool seccomp_rules_elided; /* linux.seccomp.syscalls not parsed: the compiled filter is applied */
 
 	char **args;
 	char **env;
@@ -202,6 +203,10 @@ int bh_mount_option(const char *option, struct bh_mount *m, char **data_out);
  * mounts and device nodes; the pivot into it; then masked paths, read-only
  * paths and the read-only root. */
 int bh_mount_rootfs(const struct bh_config *c, struct bh_err *err);
+/* In the helper that joins the user namespace, before it joins: a mount
+ * namespace of its own, with c->root_mount_fd attached on c->root.
+ * 0 or -errno. */
+int bh_mount_attach_root(const struct bh_config *c);
 int bh_mount_pivot(const struct bh_config *c, struct bh_err *err);
 int bh_mount_finish(const struct bh_config *c, struct bh_err *err);
 

@@ -281,17 +281,18 @@ static int make_devices_here(bool may_mknod, struct bh_err *err)
 	return 0;
 }
 
-/* From the rootfs (ROOT_HERE), into its dev and back. */
+/* From the rootfs (ROOT_HERE), into its dev (none, or a symlink: no
+ * nodes) and back. */
 static int make_devices(struct bh_err *err)
 {
-	struct stat st;
 	struct statvfs dev_fs;
+	_cleanup_close_ int dev = open("dev", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
-	if (lstat("dev", &st) < 0 || !S_ISDIR(st.st_mode))
+	if (dev < 0)
 		return 0;
-	bool may_mknod = statvfs("dev", &dev_fs) == 0 && !(dev_fs.f_flag & ST_NODEV);
+	bool may_mknod = fstatvfs(dev, &dev_fs) == 0 && !(dev_fs.f_flag & ST_NODEV);
 	_cleanup_close_ int root = open(ROOT_HERE, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root < 0 || chdir("dev") < 0)
+	if (root < 0 || fchdir(dev) < 0)
 		return bh_fail_errno(err, -errno, "entering the rootfs's /dev");
 	int r = make_devices_here(may_mknod, err);
 	if (fchdir(root) < 0 && r == 0)
@@ -361,6 +362,11 @@ static int mount_inside_root(const struct bh_config *c, struct bh_err *err)
 		int r = mount_one(c, &c->mounts[i], err);
 		if (r < 0)
 			return r;
+		/* A mount on the rootfs itself ("/", "/.") covers our working
+		 * directory: onto the new top, where the next paths start. */
+		const char *at = c->mounts[i].destination;
+		if (strspn(at, "/.") == strlen(at) && chdir(c->root) < 0)
+			return bh_fail_errno(err, -errno, "entering the rootfs %s", c->root);
 	}
 	for (size_t i = 0; i < c->n_devices; i++) {
 		int r = make_config_device(&c->devices[i], err);
@@ -378,11 +384,6 @@ int bh_mount_rootfs(const struct bh_config *c, struct bh_err *err)
 	unsigned long propagation = c->rootfs_propagation == MS_UNBINDABLE ? MS_PRIVATE : c->rootfs_propagation;
 	if (mount(NULL, "/", NULL, MS_REC | propagation, NULL) < 0)
 		return bh_fail_errno(err, -errno, "making / %s", propagation == MS_SLAVE ? "slave" : "private");
-	/* The caller's mount for the root, attached only here, in our own
-	 * namespace, after the propagation change: it reaches no peer. */
-	if (c->root_mount_fd >= 0 &&
-	    syscall(SYS_move_mount, c->root_mount_fd, "", AT_FDCWD, c->root, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-		return bh_fail_errno(err, -errno, "mounting the caller's root mount on %s", c->root);
 	/* pivot_root needs the new root to be a mount point. */
 	if (mount(c->root, c->root, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return bh_fail_errno(err, -errno, "binding the rootfs %s", c->root);
@@ -410,11 +411,23 @@ int bh_mount_rootfs(const struct bh_config *c, struct bh_err *err)
 
 int bh_config_root_mount(struct bh_config *c, int fd)
 {
-	/* Without a namespace of its own the process would mount it in the
-	 * caller's (config.c refuses such a config already). */
-	if (fd < 0 || !(c->clone_flags & CLONE_NEWNS))
+	/* Attached by the helper that joins the user namespace, before it
+	 * joins (bh_mount_attach_root): without one, nothing would lock the
+	 * mount's flags in the container's namespace. */
+	if (fd < 0 || !c->user_ns_path || !(c->clone_flags & CLONE_NEWNS))
 		return -EINVAL;
 	c->root_mount_fd = fd;
+	return 0;
+}
+
+int bh_mount_attach_root(const struct bh_config *c)
+{
+	/* A copy of the caller's mount namespace, for this one mount: it is
+	 * not to reach the caller's (slave: what the caller mounts later still
+	 * reaches a container whose rootfsPropagation asks for it). */
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0 ||
+	    syscall(SYS_move_mount, c->root_mount_fd, "", AT_FDCWD, c->root, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return -errno;
 	return 0;
 }
 
@@ -435,21 +448,38 @@ int bh_mount_pivot(const struct bh_config *c, struct bh_err *err)
 	return 0;
 }
 
+/* A copy of the mount whose root FROM is (an O_PATH descriptor) on PATH,
+ * with its flags. 0 or -errno: -ENOSYS before Linux 5.2. */
+static int clone_mount_to(int from, const char *path)
+{
+	_cleanup_close_ int tree =
+		(int)syscall(SYS_open_tree, from, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+
+	if (tree < 0 || syscall(SYS_move_mount, tree, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return -errno;
+	return 0;
+}
+
 /* A directory is masked by an empty read-only tmpfs: one for all of them,
- * the first directory's, bound on the others (*EMPTY_DIR, NULL until then),
- * since a new file system costs several times a bind. */
-static int mask_path(const char *path, const char **empty_dir, struct bh_err *err)
+ * mounted on the first and copied onto the others (*EMPTY_DIR: its root,
+ * -1 until then), since a new file system costs several times a copy of a
+ * mount. By descriptor: a later mask may cover the first one's path. */
+static int mask_path(const char *path, int *empty_dir, struct bh_err *err)
 {
 	struct stat st;
 
 	if (lstat(path, &st) < 0)
 		return errno == ENOENT ? 0 : bh_fail_errno(err, -errno, "masking %s", path);
 	if (S_ISDIR(st.st_mode)) {
-		if (*empty_dir ? mount(*empty_dir, path, NULL, MS_BIND, NULL) < 0
-			       : mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0") < 0)
-			return bh_fail_errno(err, -errno, "masking %s", path);
-		if (!*empty_dir)
-			*empty_dir = path;
+		int r = *empty_dir >= 0 ? clone_mount_to(*empty_dir, path) : -ENOSYS;
+		if (r == -ENOSYS) {
+			if (mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0") < 0)
+				return bh_fail_errno(err, -errno, "masking %s", path);
+			if (*empty_dir < 0) /* not kept (out of descriptors): a tmpfs each */
+				*empty_dir = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		} else if (r < 0) {
+			return bh_fail_errno(err, r, "masking %s", path);
+		}
 	} else if (mount("/dev/null", path, NULL, MS_BIND, NULL) < 0) {
 		return bh_fail_errno(err, -errno, "masking %s", path);
 	}
@@ -467,7 +497,7 @@ static int readonly_path(const char *path, struct bh_err *err)
 
 int bh_mount_finish(const struct bh_config *c, struct bh_err *err)
 {
-	const char *empty_dir = NULL;
+	_cleanup_close_ int empty_dir = -1;
 	int r;
 
 	for (char **p = c->masked_paths; p && *p; p++)

@@ -266,12 +266,13 @@ int bh_container_start_created_hooked(int start_fd, int result_fd, const struct 
 int bh_config_rlimit_default(struct bh_config *config, int resource, unsigned long long soft,
 			     unsigned long long hard);
 
-/* Has the container process mount FD, a detached mount (open_tree's
- * OPEN_TREE_CLONE, an idmapped one say), on CONFIG's root.path in its own
- * mount namespace, before anything else is mounted there. The mount never
- * appears in the caller's namespace, whose every mount each new mount
- * namespace copies. FD stays the caller's; the process takes the mount.
- * -EINVAL when the config makes no mount namespace of its own. */
+/* Has FD, a detached mount (open_tree's OPEN_TREE_CLONE, an idmapped one
+ * say), mounted on CONFIG's root.path for the container only: the helper
+ * that joins its user namespace attaches it first, in a mount namespace of
+ * its own, from which the container's is copied with the mount's flags
+ * locked. It never appears in the caller's namespace, whose every mount
+ * each new mount namespace copies. FD stays the caller's. -EINVAL unless
+ * the config joins a user namespace by path and makes a mount namespace. */
 int bh_config_root_mount(struct bh_config *config, int fd);
 
 /* Kills whatever is left in the cgroup at CGROUPS_PATH (relative to the

@@ -127,6 +127,9 @@ static int configure(scmp_filter_ctx ctx, const struct bh_config *c)
 /* The config's rules in a libseccomp context, ready to load or export. */
 static int filter_build(const struct bh_config *c, scmp_filter_ctx *out, struct bh_err *err)
 {
+	/* Its default action alone would refuse every call the rules allow. */
+	if (c->seccomp_rules_elided)
+		return bh_fail(err, -EINVAL, "seccomp: this load of config.json left the rules to the compiled filter");
 	scmp_filter_ctx ctx = seccomp_init(c->seccomp_default);
 	int r;
 

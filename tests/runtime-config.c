@@ -496,10 +496,11 @@ TEST(compiled_filter_without_its_rules_is_refused)
 			   "[{\"type\": \"mount\"}]}}"));
 }
 
-/* A profile no runtime could apply, whose strings hold brackets and escaped
- * quotes: with a compiled filter beside it, a load leaves it out. */
-#define BAD_PROFILE "{\"defaultAction\": \"SCMP_ACT_BOGUS\", \"syscalls\": [{\"names\": [\"}]\\\"{[\"], " \
-		    "\"action\": \"SCMP_ACT_ALLOW\"}]}"
+/* Rules no runtime could apply, whose strings hold brackets and escaped
+ * quotes: with a compiled filter beside them, a load leaves them out. */
+#define BAD_PROFILE "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"}]\\\"{[\"], " \
+		    "\"action\": \"SCMP_ACT_BOGUS\"}]}"
+#define BAD_RULE "config.json: linux.seccomp.syscalls[0].action: unknown seccomp action \"SCMP_ACT_BOGUS\""
 #define WITH_PROFILE(annotations, profile, rest)                                                             \
 	"{\"annotations\": {" annotations "}, \"root\": {\"path\": \"rootfs\"}, \"process\": {\"args\": "    \
 	"[\"/bin/true\"]}, \"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"seccomp\": " profile rest "}}"
@@ -511,21 +512,33 @@ TEST(compiled_filter_stands_in_for_its_profile_at_load)
 	 * is applied, and the profile it was compiled from is not parsed. */
 	ASSERT_STREQ("", load_with_file(WITH_PROFILE(FILTER_NAMED, BAD_PROFILE, ""), "seccomp.bpf", 8 * 3));
 	/* Parsed from text, where no filter is read, it is checked. */
-	ASSERT_STREQ("config.json: linux.seccomp.defaultAction: unknown seccomp action \"SCMP_ACT_BOGUS\"",
+	ASSERT_STREQ(BAD_RULE,
 		     parse(WITH_PROFILE(FILTER_NAMED, BAD_PROFILE, "")));
+}
+
+TEST(compiled_filter_keeps_the_rest_of_its_profile)
+{
+	/* Its flags, its default action: read, and checked, all the same. */
+	ASSERT_STREQ("config.json: linux.seccomp.flags[0]: unknown seccomp flag (SECCOMP_FILTER_FLAG_TSYNC, _LOG or "
+		     "_SPEC_ALLOW)",
+		     load_with_file(WITH_PROFILE(FILTER_NAMED,
+						 "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"flags\": "
+						 "[\"SECCOMP_FILTER_FLAG_BOGUS\"], \"syscalls\": []}",
+						 ""),
+				    "seccomp.bpf", 8 * 3));
 }
 
 TEST(profile_is_parsed_when_the_filter_name_is_only_a_value)
 {
 	/* The annotation's name as another annotation's value: no filter. */
-	ASSERT_STREQ("config.json: linux.seccomp.defaultAction: unknown seccomp action \"SCMP_ACT_BOGUS\"",
+	ASSERT_STREQ(BAD_RULE,
 		     load_with_file(WITH_PROFILE("\"x\": \"run.bulkhead.seccomp.bpf\"", BAD_PROFILE, ""), "seccomp.bpf",
 				    8 * 3));
 }
 
 TEST(profile_is_parsed_when_the_filter_name_is_a_key_elsewhere)
 {
-	ASSERT_STREQ("config.json: linux.seccomp.defaultAction: unknown seccomp action \"SCMP_ACT_BOGUS\"",
+	ASSERT_STREQ(BAD_RULE,
 		     load_with_file(WITH_PROFILE("", BAD_PROFILE, ", \"sysctl\": {" FILTER_NAMED "}"), "seccomp.bpf",
 				    8 * 3));
 }

@@ -90,6 +90,11 @@ for dir in m1 m2; do
 done
 out=$(in_container "$masks" lstat /m3/file)
 check "a masked file is /dev/null ($out)" test "${out%% *}" = c
+# The first masked directory hidden by a later mask of its parent: the
+# others still get the empty directory.
+mkdir -p "$bundle/rootfs/a/x"
+out=$(in_container "$writable"' | .linux.maskedPaths = ["/a/x", "/a", "/m2"]' lstat /m2/file)
+check "a mask whose first directory a later one hides still empties the next ($out)" test "$out" = ENOENT
 out=$(in_container "$writable" write /m2/new)
 check "  ... while unmasked the same directory takes the write ($out)" test "$out" = ok
 check "the image keeps what the masks hid" test -e "$bundle/rootfs/m1/file" -a -e "$bundle/rootfs/m2/file"
