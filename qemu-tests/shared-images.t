@@ -36,7 +36,7 @@ boot shared "$work/shared.yml"
 log=$work/console
 tr -d '\r' <"$boot_log" >"$log"
 check "the appliance powers off with status 0 (got $boot_status) after ${boot_seconds:-?} s" test "$boot_status" -eq 0
-check "the init mounted the shared image into both" grep -q 'shared images: mounted on 2 containers' "$log"
+check "the init mounted the shared image once for both" grep -q 'shared images: mounted for 2 containers' "$log"
 for name in first second; do
   check "$name: /bin/busybox is 0:0 inside" grep -q "^\[$name\] owner 0:0 base " "$log"
   check "$name: the image's root-only directory opens to its root" grep -qx "\[$name\] root-only directory: open" "$log"
