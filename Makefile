@@ -122,7 +122,7 @@ $(BUILD)/tests/init-decisions: $(call musl_obj,init/decisions.c init/health-deci
 # So are the DHCP messages; tests/init-net.t drives the init's network code
 # in a network namespace through a helper that links it.
 $(BUILD)/tests/dhcp: $(call musl_obj,init/dhcp.c)
-$(BUILD)/tests/helpers/net-driver: $(call musl_obj,init/net.c init/netlink.c init/dhcp.c init/log.c)
+$(BUILD)/tests/helpers/net-driver: $(call musl_obj,init/net.c init/netlink.c init/dhcp.c init/log.c init/random.c)
 # tests/init-images.t: the shared images' mounts, made as the init makes them.
 $(BUILD)/tests/helpers/images-driver: $(call musl_obj,init/images.c init/log.c)
 # tests/init-networks.t: the containers' networks, made as the init makes them.

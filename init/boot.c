@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <jansson.h>
 #include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,6 +201,20 @@ int initrd_check(const struct boot_options *options, struct bh_err *err)
 		       "most half of the %llu MiB it has here. Boot the VM with at least %lu MiB (bulkhead run gives it "
 		       "that unless --memory says less)",
 		       options->initrd_mib, have, options->memory_mib);
+}
+
+/* Left to itself, jansson seeds its hash tables from /dev/urandom on its
+ * first object. Early in a VM's boot the kernel's pool may not be ready,
+ * and a read of /dev/urandom then runs the kernel's jitter-entropy loop in
+ * the reader until it is (Linux 5.18 and later): a whole second of PID 1's
+ * CPU under emulation with kernel: minimal. The seed only keeps colliding
+ * keys from being chosen in advance, and what PID 1 parses the builder
+ * wrote. */
+void json_seed_nonblocking(void)
+{
+	uint32_t seed = random32_nonblocking();
+
+	json_object_seed(seed ? seed : 1); /* 0 asks jansson to read /dev/urandom */
 }
 
 void loopback_up(void)

@@ -63,6 +63,14 @@ int initrd_check(const struct boot_options *options, struct bh_err *err);
 void init_limits(struct boot_options *options);
 /* Brings up the loopback interface of the init's network namespace. */
 void loopback_up(void);
+/* Seeds jansson's hash tables before PID 1's first JSON, so that jansson
+ * does not read /dev/urandom itself (boot.c says why). */
+void json_seed_nonblocking(void);
+
+/* ---- random.c ---- */
+/* 32 bits that differ between machines and calls, never waiting for the
+ * kernel's entropy pool: not for secrets. */
+uint32_t random32_nonblocking(void);
 
 /* ---- appliance.c: what the builder decided (contract.h has the keys) ---- */
 struct container_spec {

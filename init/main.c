@@ -70,6 +70,7 @@ int main(int argc, char **argv)
 		boot_failed(&options, err.msg);
 	init_limits(&options); /* reads /proc: after the mounts */
 	debug_phase(&options, "mounts");
+	json_seed_nonblocking(); /* before PID 1's first JSON */
 	if (appliance_load(APPLIANCE_JSON, &appliance, &err) < 0)
 		boot_failed(&options, err.msg);
 	debug_phase(&options, "appliance.json");

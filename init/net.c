@@ -27,7 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -72,19 +71,6 @@ static long clock_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static uint32_t random32(void)
-{
-	uint32_t r;
-
-	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) == (ssize_t)sizeof(r))
-		return r;
-	/* Early in boot the pool may not be ready: jitter and xids need only
-	 * differ between machines and tries, not be secret. */
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint32_t)ts.tv_nsec ^ (uint32_t)ts.tv_sec * 2654435761U ^ (uint32_t)getpid();
 }
 
 static const char *ip(struct in_addr a, char buf[INET_ADDRSTRLEN])
@@ -175,11 +161,11 @@ static void send_request(struct client *c, enum dhcp_type type, long now)
 static void client_discover(struct client *c, long now)
 {
 	c->state = DHCP_SELECTING;
-	c->xid = random32();
+	c->xid = random32_nonblocking();
 	c->attempt = 0;
 	c->first_send_ms = now;
 	send_request(c, DHCP_DISCOVER, now);
-	c->next_ms = now + dhcp_backoff_ms(0, random32());
+	c->next_ms = now + dhcp_backoff_ms(0, random32_nonblocking());
 }
 
 /* Back to INIT, the next DISCOVER after the back-off of the exchanges
@@ -187,7 +173,7 @@ static void client_discover(struct client *c, long now)
 static void client_restart_later(struct client *c, long now)
 {
 	c->state = DHCP_INIT;
-	c->next_ms = now + dhcp_backoff_ms(c->restarts++, random32());
+	c->next_ms = now + dhcp_backoff_ms(c->restarts++, random32_nonblocking());
 }
 
 static void client_unbind(struct net *net, struct client *c)
@@ -257,7 +243,7 @@ static void client_reply(struct net *net, struct client *c, const struct dhcp_re
 		c->state = DHCP_REQUESTING;
 		c->attempt = 0;
 		send_request(c, DHCP_REQUEST, now);
-		c->next_ms = now + dhcp_backoff_ms(0, random32());
+		c->next_ms = now + dhcp_backoff_ms(0, random32_nonblocking());
 		return;
 	}
 	if (c->state != DHCP_REQUESTING && c->state != DHCP_RENEWING && c->state != DHCP_REBINDING)
@@ -316,7 +302,7 @@ static void client_timer(struct net *net, struct client *c, long now)
 	case DHCP_SELECTING:
 		c->attempt++;
 		send_request(c, DHCP_DISCOVER, now);
-		c->next_ms = now + dhcp_backoff_ms(c->attempt, random32());
+		c->next_ms = now + dhcp_backoff_ms(c->attempt, random32_nonblocking());
 		log_info("%s: no DHCP offer yet; asked again, next in %ld s", c->spec.name, (c->next_ms - now) / 1000);
 		return;
 	case DHCP_REQUESTING:
@@ -327,7 +313,7 @@ static void client_timer(struct net *net, struct client *c, long now)
 			return;
 		}
 		send_request(c, DHCP_REQUEST, now);
-		c->next_ms = now + dhcp_backoff_ms(c->attempt, random32());
+		c->next_ms = now + dhcp_backoff_ms(c->attempt, random32_nonblocking());
 		return;
 	case DHCP_BOUND:
 	case DHCP_RENEWING:
@@ -355,10 +341,10 @@ static void client_timer(struct net *net, struct client *c, long now)
 				 ip(c->lease.address, a), ip(c->lease.server_id, s));
 	}
 	c->state = st;
-	c->xid = random32();
+	c->xid = random32_nonblocking();
 	c->first_send_ms = now;
 	send_request(c, DHCP_REQUEST, now);
-	c->next_ms = dhcp_retry_at(st, &c->times, now, c->attempt, random32());
+	c->next_ms = dhcp_retry_at(st, &c->times, now, c->attempt, random32_nonblocking());
 }
 
 /* A UDP socket on port 68 of IFNAME only. */

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# PID 1 never waits on the kernel's entropy pool. Early in a VM's boot the
+# pool may not be ready, and a read of /dev/urandom then runs the kernel's
+# jitter-entropy loop in the reader until it is: a second of PID 1's boot
+# under emulation with kernel: minimal, where jansson's hash seed used to
+# come from. Traced here (strace, one file per process), the init run as
+# PID 1 of a fresh pid and mount namespace: its own process opens neither
+# /dev/urandom nor /dev/random and asks getrandom only with GRND_NONBLOCK,
+# and the appliance still boots, runs its container and powers off.
+. "$(dirname "$0")/lib.sh"
+[ "$(id -u)" -eq 0 ] || skip_all "needs root to create namespaces"
+command -v strace >/dev/null || skip_all "strace is not installed (make deps installs it)"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+cat >"$work/entropy.yml" <<'YAML'
+name: entropy
+onboot:
+  - name: hello
+    image: busybox
+    command: "echo ran"
+YAML
+"$BULKHEAD" build -q "$work/entropy.yml" -o "$work/entropy" >"$work/build.log" 2>&1
+check "the appliance builds" test -f "$work/entropy/initrd.img"
+root=$work/entropy.root
+mkdir -p "$root"
+(cd "$root" && zcat "$work/entropy/initrd.img" | cpio -id --quiet 2>/dev/null)
+strace -ff -qq -e trace=execve,open,openat,getrandom -e signal=none -o "$work/trace" \
+  "$TOP/tests/run-init" 120 "$root" >"$work/console" 2>&1
+status=$?
+boot_log=$work/console
+check "the appliance powers off with status 0 (got $status)" test "$status" -eq 0
+check "  ... after its container ran" grep -qx '\[hello\] ran' "$work/console"
+# PID 1's own file: the process that exec'd /init (its containers and
+# helpers are processes of their own, with files of their own).
+init_trace=$(grep -l '^execve("/init"' "$work"/trace.* 2>/dev/null | head -n1)
+check "PID 1's trace is found" test -n "$init_trace"
+check "  ... and PID 1 opened its appliance.json (the trace sees its opens)" \
+  grep -q 'open.*"/etc/bulkhead/appliance.json"' "${init_trace:-/dev/null}"
+check "PID 1 opens neither /dev/urandom nor /dev/random ($(grep -m1 -E '"/dev/u?random"' "${init_trace:-/dev/null}"))" \
+  sh -c '! grep -qE "\"/dev/u?random\"" "$1"' sh "${init_trace:-/dev/null}"
+check "PID 1 asks getrandom only with GRND_NONBLOCK ($(grep 'getrandom(' "${init_trace:-/dev/null}" | grep -m1 -v GRND_NONBLOCK))" \
+  sh -c '! grep "getrandom(" "$1" | grep -qv GRND_NONBLOCK' sh "${init_trace:-/dev/null}"
+console_on_failure
+done_testing
