@@ -21,17 +21,11 @@ onboot:
     image: busybox
     command: "echo ran"
 YAML
-"$BULKHEAD" build -q "$work/entropy.yml" -o "$work/entropy" >"$work/build.log" 2>&1
-check "the appliance builds" test -f "$work/entropy/initrd.img"
-root=$work/entropy.root
-mkdir -p "$root"
-(cd "$root" && zcat "$work/entropy/initrd.img" | cpio -id --quiet 2>/dev/null)
-strace -ff -qq -e trace=execve,open,openat,getrandom -e signal=none -o "$work/trace" \
-  "$TOP/tests/run-init" 120 "$root" >"$work/console" 2>&1
-status=$?
-boot_log=$work/console
-check "the appliance powers off with status 0 (got $status)" test "$status" -eq 0
-check "  ... after its container ran" grep -qx '\[hello\] ran' "$work/console"
+# One file per process (-ff): PID 1's calls apart from its children's.
+boot_wrap=(strace -ff -qq -e trace=execve,open,openat,getrandom -e signal=none -o "$work/trace")
+boot_host entropy "$work/entropy.yml"
+check "the appliance powers off with status 0 (got $boot_status)" test "$boot_status" -eq 0
+check "  ... after its container ran" grep -qx '\[hello\] ran' "$boot_log"
 # PID 1's own file: the process that exec'd /init (its containers and
 # helpers are processes of their own, with files of their own).
 init_trace=$(grep -l '^execve("/init"' "$work"/trace.* 2>/dev/null | head -n1)

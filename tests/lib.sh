@@ -68,7 +68,9 @@ require_qemu() {
 # a fresh pid and mount namespace on this host, over the unpacked initrd:
 # supervision without QEMU. Sets boot_status, boot_log, boot_seconds.
 # With BOOT_BACKGROUND=1 it returns at once with boot_pid set instead;
-# wait_boot then waits for it.
+# wait_boot then waits for it. boot_wrap, an array the test may set: a
+# command the boot runs under (strace ...).
+boot_wrap=()
 boot_host() {
   local name=$1 manifest=$2 root=$work/$1.root start
   boot_log=$work/$name.console
@@ -81,7 +83,7 @@ boot_host() {
   boot_start=$(date +%s.%N)
   # BOOT_NET=1: a network namespace of its own too, where the init makes
   # the containers' networks as on the machine.
-  INIT_NET=${BOOT_NET:-} "$TOP/tests/run-init" "${BOOT_TIMEOUT:-120}" "$root" >"$boot_log" 2>&1 &
+  INIT_NET=${BOOT_NET:-} "${boot_wrap[@]}" "$TOP/tests/run-init" "${BOOT_TIMEOUT:-120}" "$root" >"$boot_log" 2>&1 &
   boot_pid=$!
   [ -n "${BOOT_BACKGROUND:-}" ] || wait_boot
 }
