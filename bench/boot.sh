@@ -14,7 +14,9 @@
 # mean of 20 in a row, in the busybox boot, after its starts).
 # Prints a table; never part of make check.
 #
-# usage: [REPEAT=N] bench/boot.sh [COUNTS...]   (default: 1 3 100; each boot 3 times, the median)
+# usage: [REPEAT=N] [KERNEL=debian|minimal] bench/boot.sh [COUNTS...]
+#   (default: 1 3 100; each boot 3 times, the median; the manifest's kernel
+#   key, Debian's by default; busybox boots the same kernel)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$top/build}
@@ -33,6 +35,7 @@ bulkhead_appliance() { # N -> $work/bh-N
   local n=$1 i
   {
     echo "name: bench$n"
+    [ -z "${KERNEL:-}" ] || echo "kernel: $KERNEL"
     echo "services:"
     for i in $(seq "$n"); do
       printf '  - name: s%d\n    image: dir:rootfs\n    command: ["/bin/probe", "sleep", "3"]\n' "$i"
