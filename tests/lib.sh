@@ -69,7 +69,8 @@ require_qemu() {
 # supervision without QEMU. Sets boot_status, boot_log, boot_seconds.
 # With BOOT_BACKGROUND=1 it returns at once with boot_pid set instead;
 # wait_boot then waits for it. boot_wrap, an array the test may set: a
-# command the boot runs under (strace ...).
+# command the boot runs under (strace ...); boot_pid is then that
+# command's, and init_pid does not find the init.
 boot_wrap=()
 boot_host() {
   local name=$1 manifest=$2 root=$work/$1.root start
