@@ -169,3 +169,90 @@ json_t *cfg_arena_loadb(const char *text, size_t len, size_t flags, json_error_t
 		a->allocating = false;
 	return root;
 }
+
+/* SIZE bytes from the open arena, gone at its close (NULL without one):
+ * for a text made only to be parsed. */
+void *cfg_arena_scratch(size_t size)
+{
+	struct cfg_arena *a = current;
+
+	if (!a || !a->open)
+		return NULL;
+	bool was = a->allocating;
+	a->allocating = true;
+	void *p = arena_malloc(size);
+	a->allocating = was;
+	return p;
+}
+
+/* ---- what a parsed config keeps ----
+ *
+ * The larger buffers a config keeps for its life (its text, its compiled
+ * filter, its device list) come from a block of the config's instead of
+ * each from malloc. PID 1 loads a config for each start and frees it right
+ * after the clone; musl's allocator gave each of those buffers a mapping of
+ * its own and unmapped it at the free: some five mmap and munmap calls a
+ * start, and under emulation each munmap's TLB flush is dear. The block of
+ * the config freed last is kept for the next one. Unlike the arena's, it is
+ * copied into children: the container process applies the filter after its
+ * clone. */
+struct cfg_block {
+	struct cfg_block *next;
+	size_t size, used;
+	alignas(max_align_t) unsigned char data[];
+};
+
+/* A config.json of 17 KB, its filter and its device list fit. */
+#define KEPT_BLOCK ((size_t)32 * 1024)
+
+/* One for the process, as the arena's kept chunk: one thread loads. */
+static struct cfg_block *spare;
+
+void *cfg_keep(struct cfg_block **blocks, size_t size)
+{
+	const size_t align = alignof(max_align_t);
+	struct cfg_block *b = *blocks;
+
+	if (size > SIZE_MAX / 2)
+		return NULL;
+	size = (size + align - 1) & ~(align - 1);
+#ifdef __SANITIZE_ADDRESS__
+	b = NULL; /* a block each, its own size: ASan sees a write past it */
+#endif
+	if (!b || b->size - b->used < size) {
+		if (size <= KEPT_BLOCK && spare) {
+			b = spare;
+			spare = NULL;
+		} else {
+			size_t want = size;
+#ifndef __SANITIZE_ADDRESS__
+			if (want < KEPT_BLOCK)
+				want = KEPT_BLOCK;
+#endif
+			if (!(b = malloc(sizeof(*b) + want)))
+				return NULL;
+			b->size = want;
+		}
+		b->used = 0;
+		b->next = *blocks;
+		*blocks = b;
+	}
+	void *p = b->data + b->used;
+	b->used += size;
+	return p;
+}
+
+void cfg_keep_release(struct cfg_block **blocks)
+{
+	while (*blocks) {
+		struct cfg_block *b = *blocks;
+		*blocks = b->next;
+#ifndef __SANITIZE_ADDRESS__
+		if (!spare && b->size == KEPT_BLOCK) {
+			spare = b;
+			continue;
+		}
+#endif
+		free(b);
+	}
+}

@@ -416,10 +416,10 @@ bool cfg_member_span(const char *text, size_t len, const char *const *path, size
 	return true;
 }
 
-int cfg_read_file(const char *path, char **text_out, size_t *len_out, json_error_t *jerr)
+int cfg_read_file(const char *path, struct cfg_block **blocks, char **text_out, size_t *len_out, json_error_t *jerr)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	_cleanup_free_ char *text = NULL;
+	char *text = NULL;
 	size_t len = 0, size = 0, first = 16384;
 	struct stat st;
 
@@ -430,10 +430,16 @@ int cfg_read_file(const char *path, char **text_out, size_t *len_out, json_error
 		if (fd < 0)
 			break;
 		if (len == size) {
+			/* A file that grew: a larger buffer, the smaller one
+			 * left in the block until the config goes. */
 			size_t want = size ? size * 2 : first;
-			char *grown = realloc(text, want);
-			if (!grown)
+			char *grown = cfg_keep(blocks, want);
+			if (!grown) {
+				errno = ENOMEM;
 				break;
+			}
+			if (len)
+				memcpy(grown, text, len);
 			text = grown;
 			size = want;
 		}
@@ -443,7 +449,7 @@ int cfg_read_file(const char *path, char **text_out, size_t *len_out, json_error
 		if (n < 0)
 			break;
 		if (n == 0) {
-			*text_out = steal_ptr(&text);
+			*text_out = text;
 			*len_out = len;
 			return 0;
 		}

@@ -66,12 +66,21 @@ void cfg_arena_close(struct cfg_arena *arena);
 /* json_loadb, from the open arena if there is one. */
 json_t *cfg_arena_loadb(const char *text, size_t len, size_t flags, json_error_t *jerr);
 
+/* SIZE bytes from the open arena, gone at its close; NULL without one. */
+void *cfg_arena_scratch(size_t size);
+
+/* SIZE bytes (not zeroed) from the blocks at *BLOCKS, a config's: they go
+ * with the config (cfg_keep_release), never one by one. NULL without
+ * memory. */
+void *cfg_keep(struct cfg_block **blocks, size_t size);
+void cfg_keep_release(struct cfg_block **blocks);
+
 /* json_loadb and json_load_file, with JSON_REJECT_DUPLICATES, that also take
  * the spec's uint64 numbers above INT64_MAX (as the int64 of the same bits). */
 json_t *cfg_loadb(const char *text, size_t len, json_error_t *jerr);
-/* The file at PATH into *TEXT (malloc'd) and *LEN: 0, or -1 with JERR's
- * line -1 and its reason, as json_load_file says it. */
-int cfg_read_file(const char *path, char **text, size_t *len, json_error_t *jerr);
+/* The file at PATH into *TEXT (from BLOCKS, cfg_keep) and *LEN: 0, or -1
+ * with JERR's line -1 and its reason, as json_load_file says it. */
+int cfg_read_file(const char *path, struct cfg_block **blocks, char **text, size_t *len, json_error_t *jerr);
 /* Where the value of the member at PATH (DEPTH keys from the top object,
  * each written without escapes) lies in TEXT: [*START, *END). False when
  * there is none, or the text around it is not well formed. */

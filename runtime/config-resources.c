@@ -228,8 +228,12 @@ static int parse_devices(struct walker *w, json_t *resources, struct bh_config *
 	if (json_is_array(list) && json_array_size(list) > BH_MAX_DEVICE_RULES)
 		return cfg_invalid_at(w, "devices", "has %zu entries; at most %d are supported", json_array_size(list),
 				      BH_MAX_DEVICE_RULES);
-	if (json_is_array(list) && !(c->device_rules = calloc(json_array_size(list) + 1, sizeof(*c->device_rules))))
-		return -ENOMEM;
+	if (json_is_array(list)) {
+		size_t size = (json_array_size(list) + 1) * sizeof(*c->device_rules);
+		if (!(c->device_rules = cfg_keep(&c->blocks, size)))
+			return -ENOMEM;
+		memset(c->device_rules, 0, size);
+	}
 	c->has_device_rules = true;
 	return cfg_for_each(w, resources, "devices", add_device_rule, c);
 }

@@ -238,7 +238,10 @@ json_t *cfg_loadb_seccomp_compiled(const char *text, size_t len, bool *elided, j
 		return cfg_loadb(text, len, jerr);
 	/* Up to the rules' '[', then from their ']' (END is past it) on. */
 	size_t kept = start + 1, rest = len - (end - 1);
-	_cleanup_free_ char *copy = malloc(kept + rest);
+	/* From the arena when one is open: malloc would map and unmap it. */
+	char *scratch = cfg_arena_scratch(kept + rest);
+	_cleanup_free_ char *allocated = scratch ? NULL : malloc(kept + rest);
+	char *copy = scratch ? scratch : allocated;
 	if (!copy)
 		return cfg_loadb(text, len, jerr);
 	memcpy(copy, text, kept);
@@ -299,7 +302,7 @@ int cfg_read_compiled_seccomp(struct walker *w, struct bh_config *c)
 		 st.st_size / sizeof(*c->seccomp_bpf) > BPF_MAXINSNS)
 		r = cfg_invalid(w, "%s: %lld bytes is not a classic BPF program (8-byte instructions, at most %d)", path,
 			    (long long)st.st_size, BPF_MAXINSNS);
-	else if (!(c->seccomp_bpf = malloc((size_t)st.st_size + 1))) /* + 1: bh_read_file's terminator */
+	else if (!(c->seccomp_bpf = cfg_keep(&c->blocks, (size_t)st.st_size + 1))) /* + 1: bh_read_file's terminator */
 		r = -ENOMEM;
 	else if ((n = bh_read_file(path, (char *)c->seccomp_bpf, (size_t)st.st_size + 1)) != st.st_size)
 		r = cfg_invalid(w, "%s: %s", path, n < 0 ? strerror(-n) : "changed while it was read");

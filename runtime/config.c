@@ -418,7 +418,7 @@ static int parse_config(struct walker *w, json_t *root, struct bh_config *c)
  * config names too, the compiled filter read from there; NULL for
  * bh_config_parse. */
 static int parse_document(json_t *root, const char *bundle_dir, const char *config_dir, bool seccomp_elided,
-			  struct bh_config **out, struct bh_err *err)
+			  struct cfg_block **blocks, struct bh_config **out, struct bh_err *err)
 {
 	struct walker w = { .err = err, .on_disk = config_dir != NULL, .config_dir = config_dir };
 	struct bh_config *c = calloc(1, sizeof(*c));
@@ -427,6 +427,8 @@ static int parse_document(json_t *root, const char *bundle_dir, const char *conf
 	if (c) {
 		c->root_mount_fd = -1;
 		c->seccomp_rules_elided = seccomp_elided;
+		c->blocks = *blocks;
+		*blocks = NULL;
 	}
 	if (c && (c->bundle = strdup(bundle_dir)))
 		r = parse_config(&w, root, c);
@@ -458,7 +460,8 @@ static int parse_text(const char *json, size_t len, const char *bundle_dir, stru
 	clear_location(err);
 	if (!(root = cfg_loadb(json, len, &jerr)))
 		return bh_fail(err, -EINVAL, "config.json:%d:%d: %s", jerr.line, jerr.column, jerr.text);
-	return parse_document(root, bundle_dir, NULL, false, out, err);
+	struct cfg_block *blocks = NULL;
+	return parse_document(root, bundle_dir, NULL, false, &blocks, out, err);
 }
 
 static int load_from(const char *config_dir, const char *bundle, struct bh_config **out, struct bh_err *err)
@@ -470,29 +473,32 @@ static int load_from(const char *config_dir, const char *bundle, struct bh_confi
 	bool seccomp_elided;
 	json_t *root;
 	int r;
+	/* The text's, until the config takes them. */
+	struct cfg_block *blocks = NULL;
 
 	*out = NULL;
 	clear_location(err);
 	snprintf(path, sizeof(path), "%s/config.json", config_dir);
 	/* Read once: the text kept for bh_config_save is the text parsed. The
 	 * compiled filter, when there is one, is read from the bundle too. */
-	if (cfg_read_file(path, &text, &len, &jerr) < 0)
+	if (cfg_read_file(path, &blocks, &text, &len, &jerr) < 0) {
+		cfg_keep_release(&blocks);
 		return bh_fail(err, -ENOENT, "%s: %s", path, jerr.text);
+	}
 	if (!(root = cfg_loadb_seccomp_compiled(text, len, &seccomp_elided, &jerr))) {
-		free(text);
+		cfg_keep_release(&blocks);
 		return bh_fail(err, -EINVAL, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
 	}
 	if (!(real_bundle = realpath(bundle, NULL))) {
 		json_decref(root);
-		free(text);
+		cfg_keep_release(&blocks);
 		return bh_fail(err, -ENOMEM, "%s: %s", bundle, strerror(errno));
 	}
-	r = parse_document(root, real_bundle, config_dir, seccomp_elided, out, err);
+	r = parse_document(root, real_bundle, config_dir, seccomp_elided, &blocks, out, err);
 	free(real_bundle);
-	if (r < 0) {
-		free(text);
+	cfg_keep_release(&blocks); /* the text's, when no config took them */
+	if (r < 0)
 		return r;
-	}
 	(*out)->text = text;
 	(*out)->text_len = len;
 	return 0;
@@ -577,7 +583,6 @@ void bh_config_free(struct bh_config *c)
 	if (!c)
 		return;
 	free(c->bundle);
-	free(c->text);
 	free(c->root);
 	bh_strv_free(c->args);
 	bh_strv_free(c->env);
@@ -596,7 +601,6 @@ void bh_config_free(struct bh_config *c)
 	bh_strv_free(c->sysctl);
 	bh_strv_free(c->cgroup_files);
 	free(c->cgroups_path);
-	free(c->device_rules);
 	for (size_t i = 0; i < c->n_mounts; i++) {
 		free(c->mounts[i].destination);
 		free(c->mounts[i].type);
@@ -616,8 +620,8 @@ void bh_config_free(struct bh_config *c)
 	free(c->seccomp_names);
 	free(c->seccomp_matches);
 	free(c->seccomp_bpf_name);
-	free(c->seccomp_bpf);
 	bh_hooks_free(c->hooks);
+	cfg_keep_release(&c->blocks);
 	free(c);
 }
 

@@ -34,6 +34,8 @@ int bh_mkdir_p(const char *path, mode_t mode);
 /* Makes PATH exist as an empty file (or directory when DIR is true) so that
  * something can be mounted on it. */
 int bh_make_mountpoint(const char *path, bool dir);
+/* The same, for a PATH the caller has just seen missing. */
+int bh_make_missing_mountpoint(const char *path, bool dir);
 ssize_t bh_write_all(int fd, const void *buf, size_t len);
 
 /* ---- config ---- */
@@ -104,7 +106,9 @@ struct bh_seccomp_rule {
 	const struct bh_seccomp_match *match;
 };
 
+struct cfg_block; /* config-arena.c */
 struct bh_config {
+	struct cfg_block *blocks; /* where text, seccomp_bpf and device_rules are (config-arena.c) */
 	char *bundle;
 	char *text;        /* config.json as bh_config_load read and parsed it (bh_config_save), or NULL */
 	size_t text_len;

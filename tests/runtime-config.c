@@ -592,6 +592,88 @@ TEST(saved_config_is_what_was_read_and_loads_without_the_bundle_files)
 	ASSERT_TRUE(bh_config_load(bundle, &c, &err) < 0);
 }
 
+/* A config running PROGRAM, with a compiled filter named seccomp.bpf. */
+#define COMPILED_RUNS(program)                                                                                   \
+	"{\"annotations\": {\"run.bulkhead.seccomp.bpf\": \"seccomp.bpf\"}, \"root\": {\"path\": \"rootfs\"}, "     \
+	"\"process\": {\"args\": [\"" program "\"]}, \"linux\": {\"namespaces\": [{\"type\": \"mount\"}], "          \
+	"\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\"}}}"
+
+/* DIR/NAME (into OUT): a bundle of CONFIG, a rootfs, and a seccomp.bpf of
+ * N instructions whose every byte is FILL. */
+static void bundle_at(char *out, size_t size, const char *dir, const char *name, const char *config, int fill,
+		      size_t n)
+{
+	char path[4400];
+	unsigned char code[8 * 16];
+
+	snprintf(out, size, "%s/%s", dir, name);
+	mkdir(out, 0755);
+	snprintf(path, sizeof(path), "%s/rootfs", out);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/config.json", out);
+	write_text_file(path, config);
+	memset(code, fill, sizeof(code));
+	snprintf(path, sizeof(path), "%s/seccomp.bpf", out);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, code, 8 * n) != (ssize_t)(8 * n))
+		TAP_FAIL("%s: %s", path, strerror(errno));
+	close(fd);
+}
+
+/* C saved to DIR/snapshot holds TEXT and a filter of N instructions of FILL. */
+static bool saved_as(const struct bh_config *c, const char *dir, const char *text, int fill, size_t n)
+{
+	char path[4400], snapshot[4300], read_back[4096] = "";
+	unsigned char code[8 * 16 + 1];
+	FILE *f;
+
+	snprintf(snapshot, sizeof(snapshot), "%s/snapshot", dir);
+	if (bh_config_save(c, snapshot, &err) < 0)
+		return false;
+	snprintf(path, sizeof(path), "%s/config.json", snapshot);
+	if (!(f = fopen(path, "r")))
+		return false;
+	read_back[fread(read_back, 1, sizeof(read_back) - 1, f)] = '\0';
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/seccomp.bpf", snapshot);
+	if (!(f = fopen(path, "r")))
+		return false;
+	size_t got = fread(code, 1, sizeof(code), f);
+	fclose(f);
+	bool same_code = got == 8 * n;
+	for (size_t i = 0; same_code && i < got; i++)
+		same_code = code[i] == fill;
+	return strcmp(read_back, text) == 0 && same_code;
+}
+
+/* PID 1 loads a config for each start and frees it after the clone; the
+ * memory a freed config kept its text and filter in serves the next one
+ * (config-arena.c). A config still held keeps its own, and the next one
+ * holds only its own. */
+TEST(configs_loaded_in_turn_keep_their_own_text_and_filter)
+{
+	const char *dir = fixture_tmpfs();
+	char a[4200], b[4200], c[4200], d[4200];
+	struct bh_config *first = NULL, *second = NULL, *third = NULL, *fourth = NULL;
+
+	bundle_at(a, sizeof(a), dir, "a", COMPILED_RUNS("/bin/a"), 0x11, 3);
+	bundle_at(b, sizeof(b), dir, "b", COMPILED_RUNS("/bin/bb"), 0x22, 7);
+	bundle_at(c, sizeof(c), dir, "c", COMPILED_RUNS("/bin/ccc"), 0x33, 5);
+	bundle_at(d, sizeof(d), dir, "d", COMPILED_RUNS("/bin/dddd"), 0x44, 2);
+	memset(&err, 0, sizeof(err));
+	ASSERT_EQ(0, bh_config_load(a, &first, &err));
+	ASSERT_EQ(0, bh_config_load(b, &second, &err));
+	bh_config_free(first);
+	ASSERT_EQ(0, bh_config_load(c, &third, &err));
+	ASSERT_EQ(0, bh_config_load(d, &fourth, &err)); /* while the third is held */
+	ASSERT_TRUE(saved_as(second, b, COMPILED_RUNS("/bin/bb"), 0x22, 7));
+	ASSERT_TRUE(saved_as(third, c, COMPILED_RUNS("/bin/ccc"), 0x33, 5));
+	ASSERT_TRUE(saved_as(fourth, d, COMPILED_RUNS("/bin/dddd"), 0x44, 2));
+	bh_config_free(second);
+	bh_config_free(third);
+	bh_config_free(fourth);
+}
+
 TEST(config_parsed_from_text_has_nothing_to_save)
 {
 	struct bh_config *c = NULL;
