@@ -27,7 +27,7 @@ BASE_CFLAGS := -std=gnu11 $(WARN) -MMD -MP -D_GNU_SOURCE
 # mk/sysroot.sh builds from Debian's source packages.
 MUSL_CC      := musl-gcc
 MUSL_CFLAGS  := $(BASE_CFLAGS) $(CFLAGS) -isystem $(SYSROOT)/include
-MUSL_LDFLAGS := -static -s -L$(SYSROOT)/lib -Wl,--wrap=memcpy
+MUSL_LDFLAGS := -static -s -L$(SYSROOT)/lib -Wl,--wrap=memcpy -Wl,--wrap=open
 MUSL_LIBS    := -lseccomp -lcap -ljansson
 
 # The host builder links Debian's shared libraries.
@@ -39,8 +39,9 @@ HOST_LIBS   += -lhogweed -lgmp
 
 RUNTIME_SRC := $(wildcard runtime/*.c)
 RUNTIME_LIB := $(BUILD)/lib/libbulkhead-runtime.a
-# In every static binary, outside the library: runtime/musl/memcpy.c says why.
-MUSL_MEMCPY := $(BUILD)/musl/runtime/musl/memcpy.o
+# In every static binary, outside the library: runtime/musl/memcpy.c and
+# open.c say why.
+MUSL_WRAPS := $(BUILD)/musl/runtime/musl/memcpy.o $(BUILD)/musl/runtime/musl/open.o
 INIT_SRC    := $(wildcard init/*.c)
 IMAGE_SRC   := $(wildcard image/*.c)
 # The host builder links the runtime library too: the secure default config
@@ -103,20 +104,20 @@ $(RUNTIME_LIB): $(call musl_obj,$(RUNTIME_SRC))
 # A binary meant for the image must be static: the build fails otherwise.
 define link_static
 	@mkdir -p $(@D)
-	$(MUSL_CC) $(MUSL_LDFLAGS) -o $@ $(1) $(MUSL_MEMCPY) $(RUNTIME_LIB) $(MUSL_LIBS)
+	$(MUSL_CC) $(MUSL_LDFLAGS) -o $@ $(1) $(MUSL_WRAPS) $(RUNTIME_LIB) $(MUSL_LIBS)
 	@if readelf -l $@ | grep -q 'INTERP\|DYNAMIC'; then \
 		echo "error: $@ is not statically linked" >&2; rm -f $@; exit 1; fi
 endef
 
-$(BUILD)/bin/bulkhead-init: $(call musl_obj,$(INIT_SRC)) $(RUNTIME_LIB) $(MUSL_MEMCPY)
+$(BUILD)/bin/bulkhead-init: $(call musl_obj,$(INIT_SRC)) $(RUNTIME_LIB) $(MUSL_WRAPS)
 	$(call link_static,$(call musl_obj,$(INIT_SRC)))
 
-$(BUILD)/bin/bulkhead-runtime: $(call musl_obj,$(CLI_SRC)) $(RUNTIME_LIB) $(MUSL_MEMCPY)
+$(BUILD)/bin/bulkhead-runtime: $(call musl_obj,$(CLI_SRC)) $(RUNTIME_LIB) $(MUSL_WRAPS)
 	$(call link_static,$(call musl_obj,$(CLI_SRC)))
 
 # C tests and the in-container probe are static too: they run inside containers.
-$(BUILD)/tests/%: $(BUILD)/musl/tests/%.o $(RUNTIME_LIB) $(MUSL_MEMCPY)
-	$(call link_static,$(filter-out $(MUSL_MEMCPY),$(filter %.o,$^)))
+$(BUILD)/tests/%: $(BUILD)/musl/tests/%.o $(RUNTIME_LIB) $(MUSL_WRAPS)
+	$(call link_static,$(filter-out $(MUSL_WRAPS),$(filter %.o,$^)))
 # The init's pure decisions are tested in C: that test links their file too.
 $(BUILD)/tests/init-decisions: $(call musl_obj,init/decisions.c init/health-decisions.c)
 # So are the DHCP messages; tests/init-net.t drives the init's network code
@@ -317,7 +318,7 @@ $(BUILD)/clang/gen/kernel-contract.o: $(KERNEL_CONTRACT)
 $(BUILD)/clang/bin/bulkhead: $(call clang_obj,$(IMAGE_SRC) $(RUNTIME_SRC)) $(BUILD)/clang/gen/kernel-contract.o
 	@mkdir -p $(@D)
 	$(CLANG) -o $@ $(filter %.o,$^) $(HOST_LIBS)
-clang: $(BUILD)/clang/bin/bulkhead $(call clang_obj,$(INIT_SRC) $(CLI_SRC) runtime/musl/memcpy.c $(CTEST_SRC) $(wildcard tests/helpers/*.c) $(wildcard fuzz/*.c))
+clang: $(BUILD)/clang/bin/bulkhead $(call clang_obj,$(INIT_SRC) $(CLI_SRC) runtime/musl/memcpy.c runtime/musl/open.c $(CTEST_SRC) $(wildcard tests/helpers/*.c) $(wildcard fuzz/*.c))
 
 # Side by side with the peers, in one run; prints ratios. Never part of check.
 bench: all $(HELPERS) $(KERNEL) $(KERNEL_MINIMAL)
