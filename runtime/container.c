@@ -311,6 +311,18 @@ struct user_ns_helper {
 	bool joined;
 };
 
+/* The helper shares our descriptor table too (CLONE_FILES): a copy of it
+ * would take a reference on every descriptor we hold (with 100 containers
+ * some 250: their user namespaces, pipes and logs) and the helper's exit
+ * would drop them all again, for each start. So what the helper opens it
+ * closes before it exits, and it closes nothing of ours. */
+static _Noreturn void user_ns_helper_exit(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+	_exit(0);
+}
+
 static int user_ns_helper_main(void *arg)
 {
 	struct user_ns_helper *h = arg;
@@ -324,11 +336,14 @@ static int user_ns_helper_main(void *arg)
 	 * (read-only, nodev, nosuid), as a mount of the caller's would be. */
 	if (c->root_mount_fd >= 0 && (h->result = bh_mount_attach_root(c)) < 0) {
 		h->failed = "mounting the caller's root mount";
-		_exit(0);
+		user_ns_helper_exit(fd);
 	}
 	h->result = fd < 0 || setns(fd, CLONE_NEWUSER) < 0 ? -errno : 0;
 	h->failed = "joining its user namespace";
 	if (h->result == 0) {
+		/* Without CLONE_FILES: the container gets a table of its own,
+		 * a copy of ours (the user namespace's descriptor in it is
+		 * closed with the rest it does not keep). */
 		pid_t pid = clone_into_cgroup((unsigned long)(CLONE_PARENT | SIGCHLD | h->start->c->clone_flags),
 					      h->cgroup_fd, &joined);
 		if (pid == 0)
@@ -336,7 +351,7 @@ static int user_ns_helper_main(void *arg)
 		h->result = pid < 0 ? -errno : pid;
 		h->joined = joined;
 	}
-	_exit(0);
+	user_ns_helper_exit(fd);
 }
 
 /* The helper's stack, and the container process's (on its copy) for its
@@ -370,7 +385,7 @@ static char *helper_stack(void)
  * clone_into_cgroup makes it (the helper's ids are still ours on the
  * cgroup's files). The helper shares our memory and we wait while it runs
  * (CLONE_VM | CLONE_VFORK): no copy of our memory is made for it, only the
- * container's own. Returns the container's pid, or -errno. */
+ * container's own, nor of our descriptor table (CLONE_FILES). Returns the container's pid, or -errno. */
 static pid_t clone_in_user_ns(const struct child_start *start, int cgroup_fd, bool *joined, struct bh_err *err)
 {
 	struct user_ns_helper h = { .start = start, .cgroup_fd = cgroup_fd, .result = -EIO };
@@ -380,7 +395,8 @@ static pid_t clone_in_user_ns(const struct child_start *start, int cgroup_fd, bo
 		return bh_fail_errno(err, -errno, "mapping the helper's stack");
 	/* SIGCHLD: the container, cloned by the helper with CLONE_PARENT,
 	 * takes the helper's exit signal, which is how we learn of its end. */
-	pid_t helper = clone(user_ns_helper_main, stack + HELPER_STACK_SIZE, CLONE_VM | CLONE_VFORK | SIGCHLD, &h);
+	pid_t helper = clone(user_ns_helper_main, stack + HELPER_STACK_SIZE, CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD,
+			     &h);
 	if (helper < 0)
 		return bh_fail_errno(err, -errno, "clone");
 	while (waitpid(helper, NULL, 0) < 0 && errno == EINTR)
