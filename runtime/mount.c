@@ -99,7 +99,9 @@ int bh_mount_option(const char *option, struct bh_mount *m, char **data_out)
 }
 
 /* The destination inside ROOT, refusing a path whose existing components
- * include a symlink: a rootfs must not redirect a mount onto the host. */
+ * include a symlink: a rootfs must not redirect a mount onto the host.
+ * Returns 1 when the whole path is there, 0 when a component is missing
+ * (the caller makes it, and need not look again), or -errno. */
 static int target_path(const char *root, const char *destination, char *out, size_t size,
 		       struct bh_err *err)
 {
@@ -120,7 +122,7 @@ static int target_path(const char *root, const char *destination, char *out, siz
 			return bh_fail(err, -ELOOP, "mount %s: a component of the path is a symlink in the rootfs",
 				       destination);
 		if (saved == '\0')
-			return 0;
+			return 1;
 	}
 }
 
@@ -169,6 +171,7 @@ static int mount_one(const struct bh_config *c, const struct bh_mount *m, struct
 	struct stat st;
 	bool bind = m->flags & MS_BIND;
 	int r = target_path(ROOT_HERE, m->destination, target, sizeof(target), err);
+	bool exists = r == 1;
 
 	if (r < 0)
 		return r;
@@ -180,7 +183,9 @@ static int mount_one(const struct bh_config *c, const struct bh_mount *m, struct
 		if (stat(source, &st) < 0)
 			return bh_fail_errno(err, -errno, "mount %s: source %s", m->destination, source);
 	}
-	r = bh_make_mountpoint(target, !bind || S_ISDIR(st.st_mode));
+	/* What is there stays; what is missing is made, without looking
+	 * again (a walk of the path each time, dear under TCG). */
+	r = exists ? 0 : bh_make_missing_mountpoint(target, !bind || S_ISDIR(st.st_mode));
 	if (r < 0)
 		return bh_fail_errno(err, r, "mount %s: creating the mount point", m->destination);
 

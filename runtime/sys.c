@@ -84,11 +84,17 @@ int bh_mkdir_p(const char *path, mode_t mode)
 int bh_make_mountpoint(const char *path, bool dir)
 {
 	struct stat st;
-	char parent[4096];
-	const char *slash = strrchr(path, '/');
 
 	if (lstat(path, &st) == 0)
 		return 0;
+	return bh_make_missing_mountpoint(path, dir);
+}
+
+int bh_make_missing_mountpoint(const char *path, bool dir)
+{
+	char parent[4096];
+	const char *slash = strrchr(path, '/');
+
 	if (dir)
 		return bh_mkdir_p(path, 0755);
 	if (slash && slash != path) {
