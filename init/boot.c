@@ -288,6 +288,26 @@ void debug_memory(const struct boot_options *o)
 		log_info("debug: page faults in PID 1: %ld", usage.ru_minflt + usage.ru_majflt);
 }
 
+/* The BPF JIT off: every start loads its container's seccomp filter (some
+ * 400 classic BPF instructions) and the JIT compiled each one, 0.9 ms of a
+ * start's 16 under emulation (QEMU's instruction count, 100 containers).
+ * At run time the kernel answers most system calls from a filter's action
+ * cache (Linux 5.11) without running it; its interpreter runs the rest,
+ * and the device program. A kernel without the JIT (kernel: minimal) has
+ * no such file, and one with the JIT alone (BPF_JIT_ALWAYS_ON) refuses the
+ * 0: either way nothing changes. The machine's init only (main.c): on a
+ * host (the tests, bench/boot.sh's native rows) the setting is the host's. */
+void bpf_jit_off(void)
+{
+	int fd = open("/proc/sys/net/core/bpf_jit_enable", O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (write(fd, "0", 1) < 0 && errno != EPERM && errno != EINVAL)
+		log_warn_errno(errno, "turning the BPF JIT off");
+	close(fd);
+}
+
 /* Every running container costs PID 1 two descriptors (its output pipe and
  * its log): the kernel's default of 1024 for PID 1 ran out at some 500. */
 void init_limits(struct boot_options *options)

@@ -61,6 +61,8 @@ int initrd_check(const struct boot_options *options, struct bh_err *err);
  * makes PID 1 non-dumpable, which closes /proc/1/{root,fd,mem,...} to any
  * process without CAP_SYS_PTRACE over it, uid 0 in our pid namespace too. */
 void init_limits(struct boot_options *options);
+/* Turns the kernel's BPF JIT off (boot.c says why): the machine's init only. */
+void bpf_jit_off(void);
 /* Brings up the loopback interface of the init's network namespace. */
 void loopback_up(void);
 /* Seeds jansson's hash tables before PID 1's first JSON, so that jansson

@@ -79,6 +79,7 @@ int main(int argc, char **argv)
 	 * this network namespace are not ours. */
 	if (machine_init()) {
 		debug_kernel_boot(&options);
+		bpf_jit_off();
 		modules_load(appliance.modules);
 		debug_phase(&options, "modules");
 		loopback_up();

@@ -6,6 +6,7 @@
 # refused on the appliance's own kernel. The probe's exit status is the
 # number not refused, so the appliance's exit status carries the verdict;
 # each probe line on the console is reported here as a TAP line of its own.
+# The filters run in the kernel's BPF interpreter: the JIT is off.
 . "$(dirname "$0")/../tests/lib.sh"
 require_qemu
 work=$(mktemp -d)
@@ -23,6 +24,10 @@ services:
     image: dir:probe-root
     user: "65534:65534"
     command: ["/bin/bulkhead-escape"]
+  - name: jit
+    image: busybox
+    network: host
+    command: ["cat", "/proc/sys/net/core/bpf_jit_enable"]
 YAML
 
 boot walls "$work/walls.yml"
@@ -38,5 +43,9 @@ for name in root nobody; do
   check "the $name container ran the whole probe (${planned:-no} operations)" \
     test "${planned:-0}" -eq "$("$BUILD/tests/helpers/bulkhead-escape" --list | wc -l)"
 done
+# The kernel command line turns the BPF JIT off (image.h, KERNEL_CMDLINE):
+# the filters above were the kernel's interpreter's, and refused as much.
+check "the VM's BPF JIT is off ($(tr -d '\r' <"$boot_log" | grep -m1 '^\[jit\] '))" \
+  sh -c 'tr -d "\r" <"$1" | grep -qx "\[jit\] 0"' sh "$boot_log"
 console_on_failure
 done_testing
