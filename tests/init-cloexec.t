@@ -38,23 +38,23 @@ after_open() {
        { fd = "" }' "$1"
 }
 
+# WHO's calls in TRACE: it opened what PATTERN matches with O_CLOEXEC, and
+# never set close-on-exec after an open.
+opens_close_on_exec() { # WHO TRACE PATTERN WHAT
+  check "$1's trace is found" test -s "$2"
+  check "  ... and it opened $4 with O_CLOEXEC" grep -qE "open(at)?\\(.*$3.*O_CLOEXEC" "$2"
+  check "$1 never sets close-on-exec after an open ($(after_open "$2" | head -n1))" test -z "$(after_open "$2")"
+}
+
 # PID 1's file: the process that exec'd /init, from that exec on.
 init_trace=$(grep -l '^execve("/init"' "$work"/trace.* 2>/dev/null | head -n1)
-check "PID 1's trace is found" test -n "$init_trace"
 sed -n '/^execve("\/init"/,$p' "${init_trace:-/dev/null}" >"$work/init.trace"
-check "  ... and it opened the container's config.json with O_CLOEXEC" \
-  grep -qE 'open(at)?\(.*/config.json", [^)]*O_CLOEXEC' "$work/init.trace"
-check "PID 1 never sets close-on-exec after an open ($(after_open "$work/init.trace" | head -n1))" \
-  test -z "$(after_open "$work/init.trace")"
+opens_close_on_exec "PID 1" "$work/init.trace" '/config\.json"' "the container's config.json"
 
 # The container's process: the file whose process exec'd the command, up
 # to that exec (after it, busybox's own calls).
 fds_trace=$(grep -l '^execve("/bin/sh", \["sh", "-c", "echo fds' "$work"/trace.* 2>/dev/null | head -n1)
-check "the container process's trace is found" test -n "$fds_trace"
 sed -n '1,/^execve("\/bin\/sh"/p' "${fds_trace:-/dev/null}" >"$work/fds.trace"
-check "  ... and it opened its root with O_CLOEXEC before its command" \
-  grep -qE 'open(at)?\(.*O_CLOEXEC' "$work/fds.trace"
-check "the container's process never sets close-on-exec after an open ($(after_open "$work/fds.trace" | head -n1))" \
-  test -z "$(after_open "$work/fds.trace")"
+opens_close_on_exec "the container's process" "$work/fds.trace" '' "its files"
 console_on_failure
 done_testing
