@@ -118,7 +118,9 @@ static int target_path(const char *root, const char *destination, char *out, siz
 		*p = saved;
 		if (r < 0 && errno == ENOENT)
 			return 0;
-		if (r == 0 && S_ISLNK(st.st_mode))
+		if (r < 0) /* a file where a directory is wanted, say */
+			return bh_fail_errno(err, -errno, "mount %s", destination);
+		if (S_ISLNK(st.st_mode))
 			return bh_fail(err, -ELOOP, "mount %s: a component of the path is a symlink in the rootfs",
 				       destination);
 		if (saved == '\0')
