@@ -2,7 +2,8 @@
 /* The memory jansson builds a parsed config.json in: a block or a few
  * instead of some 1,700 mallocs and their frees, which under musl cost as
  * much as the parse itself (its allocator maps and unmaps pages as the
- * last block of a size is freed). Only cfg_loadb allocates from the arena,
+ * last block of a size is freed). Only cfg_loadb allocates from the arena
+ * (and cfg_arena_scratch, for the text it is given),
  * between cfg_arena_open and cfg_arena_close; jansson's frees of what it
  * put there do nothing, and every other allocation of jansson's goes to
  * the allocator it had, json_dumps' strings included.
@@ -210,14 +211,14 @@ static struct cfg_block *spare;
 
 void *cfg_keep(struct cfg_block **blocks, size_t size)
 {
-	const size_t align = alignof(max_align_t);
 	struct cfg_block *b = *blocks;
 
 	if (size > SIZE_MAX / 2)
 		return NULL;
-	size = (size + align - 1) & ~(align - 1);
 #ifdef __SANITIZE_ADDRESS__
-	b = NULL; /* a block each, its own size: ASan sees a write past it */
+	b = NULL; /* a block each, of the size asked: ASan sees a write past it */
+#else
+	size = (size + alignof(max_align_t) - 1) & ~(alignof(max_align_t) - 1);
 #endif
 	if (!b || b->size - b->used < size) {
 		if (size <= KEPT_BLOCK && spare) {

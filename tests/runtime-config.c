@@ -592,11 +592,15 @@ TEST(saved_config_is_what_was_read_and_loads_without_the_bundle_files)
 	ASSERT_TRUE(bh_config_load(bundle, &c, &err) < 0);
 }
 
-/* A config running PROGRAM, with a compiled filter named seccomp.bpf. */
+/* A config running PROGRAM, with a compiled filter named seccomp.bpf (its
+ * rules cut out of the text for the parse) and a device list: all three
+ * kept in the config's block. */
 #define COMPILED_RUNS(program)                                                                                   \
 	"{\"annotations\": {\"run.bulkhead.seccomp.bpf\": \"seccomp.bpf\"}, \"root\": {\"path\": \"rootfs\"}, "     \
 	"\"process\": {\"args\": [\"" program "\"]}, \"linux\": {\"namespaces\": [{\"type\": \"mount\"}], "          \
-	"\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\"}}}"
+	"\"cgroupsPath\": \"/t\", \"resources\": {\"devices\": [{\"allow\": false, \"access\": \"rwm\"}]}, "           \
+	"\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"getpid\"], "               \
+	"\"action\": \"SCMP_ACT_ERRNO\"}]}}}"
 
 /* DIR/NAME (into OUT): a bundle of CONFIG, a rootfs, and a seccomp.bpf of
  * N instructions whose every byte is FILL. */
