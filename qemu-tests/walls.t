@@ -43,8 +43,8 @@ for name in root nobody; do
   check "the $name container ran the whole probe (${planned:-no} operations)" \
     test "${planned:-0}" -eq "$("$BUILD/tests/helpers/bulkhead-escape" --list | wc -l)"
 done
-# The kernel command line turns the BPF JIT off (image.h, KERNEL_CMDLINE):
-# the filters above were the kernel's interpreter's, and refused as much.
+# The init turns the BPF JIT off (init/boot.c, bpf_jit_off): the filters
+# above were the kernel's interpreter's, and refused as much.
 check "the VM's BPF JIT is off ($(tr -d '\r' <"$boot_log" | grep -m1 '^\[jit\] '))" \
   sh -c 'tr -d "\r" <"$1" | grep -qx "\[jit\] 0"' sh "$boot_log"
 console_on_failure

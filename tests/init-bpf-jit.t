@@ -10,7 +10,8 @@ jit=/proc/sys/net/core/bpf_jit_enable
 [ -r "$jit" ] || skip_all "this kernel has no BPF JIT ($jit)"
 [ "$(cat "$jit")" = 1 ] || skip_all "this host's BPF JIT is not on ($(cat "$jit")): a change could not be seen"
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# Should the init turn it off after all, the host gets its JIT back.
+trap 'echo 1 >"$jit" 2>/dev/null; rm -rf "$work"' EXIT
 
 cat >"$work/jit.yml" <<'YAML'
 name: jit

@@ -24,7 +24,7 @@ onboot:
     image: busybox
     command: ["sh", "-c", "echo fds: $(ls /proc/self/fd)"]
 YAML
-boot_wrap=(strace -ff -qq -e trace=execve,open,openat,fcntl -e signal=none -o "$work/trace")
+boot_wrap=(strace -ff -qq -e trace=execve,open,openat,fcntl,close -e signal=none -o "$work/trace")
 boot_host cloexec "$work/cloexec.yml"
 check "the appliance powers off with status 0 (got $boot_status)" test "$boot_status" -eq 0
 check "the container's command sees only its standard descriptors ($(grep -m1 '^\[fds\] ' "$boot_log"))" \
@@ -56,5 +56,14 @@ opens_close_on_exec "PID 1" "$work/init.trace" '/config\.json"' "the container's
 fds_trace=$(grep -l '^execve("/bin/sh", \["sh", "-c", "echo fds' "$work"/trace.* 2>/dev/null | head -n1)
 sed -n '1,/^execve("\/bin\/sh"/p' "${fds_trace:-/dev/null}" >"$work/fds.trace"
 opens_close_on_exec "the container's process" "$work/fds.trace" '' "its files"
+
+# The helper that joins the container's user namespace shares PID 1's
+# descriptor table (runtime/container.c): what it opens it must close, or
+# PID 1 keeps it.
+helper_trace=$(grep -l '^open.*"/run/bulkhead/userns/fds"' "$work"/trace.* 2>/dev/null | head -n1)
+check "the user-namespace helper's trace is found" test -n "$helper_trace"
+userns_fd=$(sed -n 's|^open.*"/run/bulkhead/userns/fds".* = \([0-9]*\)$|\1|p' "${helper_trace:-/dev/null}" | head -n1)
+check "  ... and it closes the descriptor it opened there (${userns_fd:-none})" \
+  grep -qE "^close\(${userns_fd:-none}\) += 0" "${helper_trace:-/dev/null}"
 console_on_failure
 done_testing
