@@ -23,11 +23,34 @@
 
 #include "config-json.h"
 
-struct cfg_arena_chunk {
-	struct cfg_arena_chunk *next;
+/* A block bumped through: the arena's chunks, and a config's kept blocks
+ * (below). */
+struct cfg_block {
+	struct cfg_block *next;
 	size_t size, used;
 	alignas(max_align_t) unsigned char data[];
 };
+
+/* *SIZE rounded up so that the next piece stays aligned; false if it cannot be. */
+static bool round_to_alignment(size_t *size)
+{
+	const size_t align = alignof(max_align_t);
+
+	if (*size > SIZE_MAX - align)
+		return false;
+	*size = (*size + align - 1) & ~(align - 1);
+	return true;
+}
+
+/* SIZE bytes (rounded) from B, or NULL when B has not that many left. */
+static void *take(struct cfg_block *b, size_t size)
+{
+	if (!b || b->size - b->used < size)
+		return NULL;
+	void *p = b->data + b->used;
+	b->used += size;
+	return p;
+}
 
 /* What a 17 KB config.json takes is some 72 KB. */
 #define FIRST_CHUNK ((size_t)96 * 1024)
@@ -36,14 +59,14 @@ struct cfg_arena_chunk {
  * children. In a child it reads as zeros (size 0), and is not used. One
  * for the process, as the allocator swap below: bulkhead's programs parse
  * from one thread. */
-static struct cfg_arena_chunk *kept;
+static struct cfg_block *kept;
 
 /* Per thread: another thread's jansson calls are not this parse's. */
 static _Thread_local struct cfg_arena *current;
 static json_malloc_t next_malloc;
 static json_free_t next_free;
 
-static struct cfg_arena_chunk *map_kept(void)
+static struct cfg_block *map_kept(void)
 {
 #ifdef __SANITIZE_ADDRESS__
 	return NULL; /* freed at each close, so that ASan sees a use after it */
@@ -62,10 +85,10 @@ static struct cfg_arena_chunk *map_kept(void)
 	return kept;
 }
 
-static struct cfg_arena_chunk *add_chunk(struct cfg_arena *a, size_t want)
+static struct cfg_block *add_chunk(struct cfg_arena *a, size_t want)
 {
 	size_t size = a->chunks ? a->chunks->size * 2 : FIRST_CHUNK;
-	struct cfg_arena_chunk *chunk;
+	struct cfg_block *chunk;
 
 	if (!a->chunks && want <= FIRST_CHUNK && (chunk = map_kept())) {
 		chunk->next = NULL;
@@ -84,30 +107,31 @@ static struct cfg_arena_chunk *add_chunk(struct cfg_arena *a, size_t want)
 	return chunk;
 }
 
+static void *arena_take(struct cfg_arena *a, size_t size)
+{
+	void *p;
+
+	if (!round_to_alignment(&size))
+		return NULL;
+	if (!(p = take(a->chunks, size)) && add_chunk(a, size))
+		p = take(a->chunks, size);
+	return p;
+}
+
 static void *arena_malloc(size_t size)
 {
 	struct cfg_arena *a = current;
-	struct cfg_arena_chunk *chunk;
-	const size_t align = alignof(max_align_t);
 
 	if (!a || !a->allocating)
 		return next_malloc(size);
-	if (size > SIZE_MAX - align)
-		return NULL;
-	size = (size + align - 1) & ~(align - 1);
-	chunk = a->chunks;
-	if ((!chunk || chunk->size - chunk->used < size) && !(chunk = add_chunk(a, size)))
-		return NULL;
-	void *p = chunk->data + chunk->used;
-	chunk->used += size;
-	return p;
+	return arena_take(a, size);
 }
 
 static bool owns(const struct cfg_arena *a, const void *p)
 {
 	uintptr_t at = (uintptr_t)p;
 
-	for (const struct cfg_arena_chunk *chunk = a->chunks; chunk; chunk = chunk->next)
+	for (const struct cfg_block *chunk = a->chunks; chunk; chunk = chunk->next)
 		if (at >= (uintptr_t)chunk->data && at < (uintptr_t)chunk->data + chunk->size)
 			return true;
 	return false;
@@ -150,7 +174,7 @@ void cfg_arena_close(struct cfg_arena *a)
 		return;
 	current = NULL;
 	while (a->chunks) {
-		struct cfg_arena_chunk *next = a->chunks->next;
+		struct cfg_block *next = a->chunks->next;
 		if (a->chunks != kept)
 			free(a->chunks);
 		a->chunks = next;
@@ -177,13 +201,7 @@ void *cfg_arena_scratch(size_t size)
 {
 	struct cfg_arena *a = current;
 
-	if (!a || !a->open)
-		return NULL;
-	bool was = a->allocating;
-	a->allocating = true;
-	void *p = arena_malloc(size);
-	a->allocating = was;
-	return p;
+	return a && a->open ? arena_take(a, size) : NULL;
 }
 
 /* ---- what a parsed config keeps ----
@@ -196,12 +214,7 @@ void *cfg_arena_scratch(size_t size)
  * start, and under emulation each munmap's TLB flush is dear. The block of
  * the config freed last is kept for the next one. Unlike the arena's, it is
  * copied into children: the container process applies the filter after its
- * clone. */
-struct cfg_block {
-	struct cfg_block *next;
-	size_t size, used;
-	alignas(max_align_t) unsigned char data[];
-};
+ * clone. The blocks are the arena's kind (struct cfg_block, above). */
 
 /* A config.json of 17 KB, its filter and its device list fit. */
 #define KEPT_BLOCK ((size_t)32 * 1024)
@@ -209,38 +222,41 @@ struct cfg_block {
 /* One for the process, as the arena's kept chunk: one thread loads. */
 static struct cfg_block *spare;
 
+/* A block of WANT bytes: the spare when it is the kept size, else new. */
+static struct cfg_block *block_of(size_t want)
+{
+	struct cfg_block *b = spare;
+
+	if (b && want == KEPT_BLOCK) {
+		spare = NULL;
+		return b;
+	}
+	if ((b = malloc(sizeof(*b) + want)))
+		b->size = want;
+	return b;
+}
+
 void *cfg_keep(struct cfg_block **blocks, size_t size)
 {
-	struct cfg_block *b = *blocks;
+	struct cfg_block *b;
 
 	if (size > SIZE_MAX / 2)
 		return NULL;
 #ifdef __SANITIZE_ADDRESS__
-	b = NULL; /* a block each, of the size asked: ASan sees a write past it */
+	size_t want = size; /* a block each, of the size asked: ASan sees a write past it */
 #else
-	size = (size + alignof(max_align_t) - 1) & ~(alignof(max_align_t) - 1);
+	round_to_alignment(&size);
+	void *p = take(*blocks, size);
+	if (p)
+		return p;
+	size_t want = size > KEPT_BLOCK ? size : KEPT_BLOCK;
 #endif
-	if (!b || b->size - b->used < size) {
-		if (size <= KEPT_BLOCK && spare) {
-			b = spare;
-			spare = NULL;
-		} else {
-			size_t want = size;
-#ifndef __SANITIZE_ADDRESS__
-			if (want < KEPT_BLOCK)
-				want = KEPT_BLOCK;
-#endif
-			if (!(b = malloc(sizeof(*b) + want)))
-				return NULL;
-			b->size = want;
-		}
-		b->used = 0;
-		b->next = *blocks;
-		*blocks = b;
-	}
-	void *p = b->data + b->used;
-	b->used += size;
-	return p;
+	if (!(b = block_of(want)))
+		return NULL;
+	b->used = 0;
+	b->next = *blocks;
+	*blocks = b;
+	return take(b, size);
 }
 
 void cfg_keep_release(struct cfg_block **blocks)

@@ -58,7 +58,7 @@ int cfg_require_absolute(struct walker *w, const char *key, const char *path);
  * close. Without an arena, and when one is already open, jansson allocates
  * as ever. */
 struct cfg_arena {
-	struct cfg_arena_chunk *chunks; /* newest first */
+	struct cfg_block *chunks; /* newest first */
 	bool open, allocating;
 };
 void cfg_arena_open(struct cfg_arena *arena);
