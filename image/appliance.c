@@ -198,7 +198,7 @@ static json_t *networks_json(const struct manifest *m)
 	return list;
 }
 
-char *appliance_json(const struct manifest *m, char *const *modules)
+char *appliance_json(const struct manifest *m, char *const *modules, const char *const *options)
 {
 	json_t *root = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", AJ_NAME, m->name, AJ_HOSTNAME, m->hostname,
 				 AJ_ONBOOT_FAILURE, m->onboot_continue ? AJ_ONBOOT_CONTINUE : AJ_ONBOOT_HALT, AJ_MODULES,
@@ -206,6 +206,14 @@ char *appliance_json(const struct manifest *m, char *const *modules)
 				 phase_json(m, m->onboot, m->n_onboot, m->stop_grace_ms), AJ_SERVICES,
 				 phase_json(m, m->services, m->n_services, m->stop_grace_ms), AJ_ONSHUTDOWN,
 				 phase_json(m, m->onshutdown, m->n_onshutdown, m->stop_grace_ms));
+	json_t *by_path = json_object();
+	for (size_t i = 0; by_path && options && modules && modules[i]; i++)
+		if (options[i])
+			json_object_set_new(by_path, modules[i], json_string(options[i]));
+	/* Absent: no module takes parameters. */
+	if (root && by_path && json_object_size(by_path))
+		json_object_set(root, AJ_MODULE_OPTIONS, by_path);
+	json_decref(by_path);
 	/* Absent: the first failure decides. */
 	if (root && m->exit_status_from)
 		json_object_set_new(root, AJ_EXIT_STATUS_FROM, json_string(m->exit_status_from));

@@ -278,7 +278,14 @@ static int write_system(struct initrd *w, const struct manifest *m, const struct
 	char **modules = NULL;
 	if (write_modules(w, k->modules, m, &modules, d) < 0)
 		return -1;
-	json = appliance_json(m, modules);
+	size_t n = 0;
+	while (modules && modules[n])
+		n++;
+	const char **options = calloc(n + 1, sizeof(*options));
+	for (size_t i = 0; options && i < n; i++)
+		options[i] = modules_options(modules[i]);
+	json = options ? appliance_json(m, modules, options) : NULL;
+	free(options);
 	for (char **p = modules; p && *p; p++)
 		free(*p);
 	free(modules);

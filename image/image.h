@@ -89,7 +89,9 @@ char *bundle_hosts(const struct container *c);
 /* net-rules.c: the nftables rule set of M's networks, as one nfnetlink
  * batch for the init to send (*OUT, malloc'd, *LEN bytes). */
 int net_rules_encode(const struct manifest *m, void **out, size_t *len, struct diag *d);
-char *appliance_json(const struct manifest *m, char *const *modules);
+/* appliance.json for M: MODULES to load (NULL-terminated), each with the
+ * parameters in OPTIONS (parallel to it, NULL entries for none; or NULL). */
+char *appliance_json(const struct manifest *m, char *const *modules, const char *const *options);
 /* The bundle's directory inside the image, without a leading slash. */
 void bundle_dir(const struct container *c, size_t index, char *out, size_t size);
 
@@ -127,6 +129,8 @@ int initrd_close(struct initrd *w, struct diag *d);
 int modules_resolve(const char *dir, const char *const *wanted, char ***order, struct diag *d);
 /* Writes them into the initrd; IMAGE_PATHS gets their paths there. */
 int modules_write(struct initrd *w, const char *dir, char *const *order, char ***image_paths, struct diag *d);
+/* The parameters the init loads the module at PATH with, or NULL. */
+const char *modules_options(const char *path);
 
 /* ---- source.c: where an image is and what its config says, at manifest load ---- */
 /* Resolves C->image (kind already set) against DIR, the manifest's

@@ -86,6 +86,26 @@ static bool has_name(const char *path, const char *name)
 	return strncmp(base, name, len) == 0 && strncmp(base + len, ".ko", 3) == 0;
 }
 
+/* The parameters a module is loaded with, as modprobe.d's "options NAME
+ * ...": the init passes them to finit_module. */
+static const struct {
+	const char *name, *options;
+} module_options[] = {
+	/* No loop device made when the module loads (Debian's config makes 8,
+	 * each a disk with its queue and its sysfs entries, 11 ms of a TCG
+	 * boot): the init's images.c asks /dev/loop-control for each one it
+	 * uses. 0 sets no limit on those. */
+	{ "loop", "max_loop=0" },
+};
+
+const char *modules_options(const char *path)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(module_options); i++)
+		if (has_name(path, module_options[i].name))
+			return module_options[i].options;
+	return NULL;
+}
+
 static struct dep_entry *find(struct dep_table *t, const char *path_or_name, bool by_name)
 {
 	for (size_t i = 0; i < t->n; i++)

@@ -15,7 +15,7 @@
 #include "init.h"
 
 static const char *const top_keys[] = {
-	AJ_NAME,    AJ_HOSTNAME, AJ_ONBOOT_FAILURE, AJ_EXIT_STATUS_FROM, AJ_MODULES,
+	AJ_NAME,    AJ_HOSTNAME, AJ_ONBOOT_FAILURE, AJ_EXIT_STATUS_FROM, AJ_MODULES, AJ_MODULE_OPTIONS,
 	AJ_DISKS,   AJ_INTERFACES, AJ_NETWORKS,     AJ_ONBOOT,           AJ_SERVICES, AJ_ONSHUTDOWN,
 	AJ_SECRETS, AJ_SECRET_MOUNTS,
 };
@@ -578,6 +578,37 @@ static int load_links(json_t *item, const char *path, const struct appliance *a,
 	return 0;
 }
 
+/* module_options: {path: parameters}, each path one of the modules; into
+ * a list parallel to A's modules. */
+static int load_module_options(json_t *root, struct appliance *a, struct bh_err *err)
+{
+	json_t *options, *value;
+	const char *path;
+	size_t n = 0;
+	int r = aj_member(root, "", AJ_MODULE_OPTIONS, JSON_OBJECT, &options, err);
+
+	if (r < 0 || !options)
+		return r;
+	while (a->modules && a->modules[n])
+		n++;
+	if (!(a->module_options = calloc(n + 1, sizeof(char *))))
+		return bh_fail(err, -ENOMEM, "out of memory");
+	json_object_foreach(options, path, value) {
+		size_t i = 0;
+		while (i < n && strcmp(a->modules[i], path) != 0)
+			i++;
+		if (i == n)
+			return bh_fail(err, -EINVAL, "%s: " AJ_MODULE_OPTIONS ": %s is not one of the " AJ_MODULES,
+				       APPLIANCE_JSON, path);
+		if (!json_is_string(value))
+			return bh_fail(err, -EINVAL, "%s: " AJ_MODULE_OPTIONS "[\"%s\"] is not a string", APPLIANCE_JSON,
+				       path);
+		if (!(a->module_options[i] = strdup(json_string_value(value))))
+			return bh_fail(err, -ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
 /* The top level of ROOT into A; PATH names the file in messages. */
 static int appliance_read(json_t *root, const char *path, struct appliance *a, struct bh_err *err)
 {
@@ -598,6 +629,8 @@ static int appliance_read(json_t *root, const char *path, struct appliance *a, s
 			       APPLIANCE_JSON);
 	a->onboot_continue = policy && strcmp(json_string_value(policy), AJ_ONBOOT_CONTINUE) == 0;
 	r = aj_string_list(json_object_get(root, AJ_MODULES), AJ_MODULES, &a->modules, err);
+	if (r == 0)
+		r = load_module_options(root, a, err);
 	if (r == 0)
 		r = appliance_load_disks(root, a, err);
 	if (r == 0)
@@ -741,9 +774,12 @@ void appliance_free(struct appliance *a)
 	free_phase(a->onboot, a->n_onboot);
 	free_phase(a->services, a->n_services);
 	free_phase(a->onshutdown, a->n_onshutdown);
-	for (char **m = a->modules; m && *m; m++)
-		free(*m);
+	for (size_t i = 0; a->modules && a->modules[i]; i++) {
+		free(a->modules[i]);
+		free(a->module_options ? a->module_options[i] : NULL);
+	}
 	free(a->modules);
+	free(a->module_options);
 	for (size_t i = 0; i < a->n_disks; i++) {
 		free(a->disks[i].label);
 		for (char **d = a->disks[i].dirs; d && *d; d++)

@@ -124,6 +124,7 @@ struct appliance {
 	struct container_spec *onboot, *services, *onshutdown;
 	size_t n_onboot, n_services, n_onshutdown;
 	char **modules;          /* kernel modules to load, in order */
+	char **module_options;   /* each one's parameters (NULL: none); NULL: no module has any */
 	struct disk_spec *disks;
 	size_t n_disks;
 	struct interface_spec *interfaces;
@@ -541,9 +542,10 @@ void net_handle(struct net *net, const struct pollfd *fds, size_t n);
 long net_deadline(const struct net *net);
 
 /* ---- modules.c ---- */
-/* Loads the appliance's kernel modules in the order the builder resolved;
- * a module that fails is a warning, and the boot goes on. */
-void modules_load(char *const *paths);
+/* Loads the appliance's kernel modules in the order the builder resolved,
+ * each with the parameters it gave (OPTIONS, parallel to PATHS, may be
+ * NULL); a module that fails is a warning, and the boot goes on. */
+void modules_load(char *const *paths, char *const *options);
 
 /* ---- userns.c: each container's user namespace ---- */
 /* Makes USERNS_DIR/NAME for every container with a range; a failure is

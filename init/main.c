@@ -75,12 +75,13 @@ int main(int argc, char **argv)
 		boot_failed(&options, err.msg);
 	debug_phase(&options, "appliance.json");
 	userns_make_all(&appliance); /* before anything made for a container */
+	debug_phase(&options, "user namespaces");
 	/* Only the machine's PID 1: on a host (the tests) these modules and
 	 * this network namespace are not ours. */
 	if (machine_init()) {
 		debug_kernel_boot(&options);
 		bpf_jit_off();
-		modules_load(appliance.modules);
+		modules_load(appliance.modules, appliance.module_options);
 		debug_phase(&options, "modules");
 		loopback_up();
 		volumes_mount(&appliance);

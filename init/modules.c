@@ -8,15 +8,16 @@
 
 #include "init.h"
 
-void modules_load(char *const *paths)
+void modules_load(char *const *paths, char *const *options)
 {
 	for (char *const *p = paths; p && *p; p++) {
+		const char *params = options && options[p - paths] ? options[p - paths] : "";
 		int fd = open(*p, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
 			log_warn_errno(errno, "module %s", *p);
 			continue;
 		}
-		if (syscall(SYS_finit_module, fd, "", 0) < 0 && errno != EEXIST)
+		if (syscall(SYS_finit_module, fd, params, 0) < 0 && errno != EEXIST)
 			log_warn_errno(errno, "module %s", *p);
 		close(fd);
 	}

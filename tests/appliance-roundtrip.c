@@ -77,15 +77,21 @@ static void full_manifest(struct manifest *m)
 }
 
 /* The builder's text, read by the init; fails the test if it is refused. */
-static void round_trip(const struct manifest *m, char *const *mods, struct appliance *a)
+static void round_trip_with(const struct manifest *m, char *const *mods, const char *const *options,
+			    struct appliance *a)
 {
 	struct bh_err err = { 0 };
-	char *text = appliance_json(m, mods);
+	char *text = appliance_json(m, mods, options);
 
 	ASSERT_TRUE(text != NULL);
 	if (appliance_parse(text, a, &err) < 0)
 		TAP_FAIL("the init refused what the builder wrote: %s\n%s", err.msg, text);
 	free(text);
+}
+
+static void round_trip(const struct manifest *m, char *const *mods, struct appliance *a)
+{
+	round_trip_with(m, mods, NULL, a);
 }
 
 /* TEXT (malloc'd, freed here) refused with MESSAGE. */
@@ -108,7 +114,7 @@ static char *edited(const char *phase, int index, const char *key, json_t *value
 {
 	struct manifest m;
 	full_manifest(&m);
-	char *text = appliance_json(&m, modules);
+	char *text = appliance_json(&m, modules, NULL);
 	json_t *root = json_loads(text, 0, NULL);
 	json_t *obj = phase ? json_array_get(json_object_get(root, phase), (size_t)index) : root;
 
@@ -237,7 +243,7 @@ TEST(interfaces_are_written_as_docs_appliance_md_shows_them)
 	struct manifest m;
 
 	full_manifest(&m);
-	char *text = appliance_json(&m, modules);
+	char *text = appliance_json(&m, modules, NULL);
 	json_t *root = json_loads(text, 0, NULL);
 	char *got = json_dumps(json_object_get(root, "interfaces"), JSON_SORT_KEYS | JSON_COMPACT);
 
@@ -370,6 +376,35 @@ TEST(on_exit_round_trips_and_an_unknown_action_is_refused)
 		"/etc/bulkhead/appliance.json: services[0].on_exit must be a string");
 }
 
+/* A module's parameters reach the init beside the module; the others have
+ * none. */
+TEST(module_options_round_trip_beside_their_module)
+{
+	static const char *const options[] = { NULL, "max_loop=0", NULL };
+	struct manifest m;
+	struct appliance a;
+
+	full_manifest(&m);
+	round_trip_with(&m, modules, options, &a);
+	ASSERT_TRUE(a.module_options != NULL);
+	ASSERT_TRUE(a.module_options[0] == NULL);
+	ASSERT_STREQ("max_loop=0", a.module_options[1]);
+	appliance_free(&a);
+	round_trip(&m, modules, &a);
+	ASSERT_TRUE(a.module_options == NULL);
+	appliance_free(&a);
+}
+
+TEST(module_options_for_a_module_not_loaded_or_not_a_string_are_refused)
+{
+	refused(edited(NULL, 0, "module_options", json_pack("{s:s}", "/lib/modules/x/c.ko", "max_loop=0")),
+		"/etc/bulkhead/appliance.json: module_options: /lib/modules/x/c.ko is not one of the modules");
+	refused(edited(NULL, 0, "module_options", json_pack("{s:i}", "/lib/modules/x/a.ko", 0)),
+		"/etc/bulkhead/appliance.json: module_options[\"/lib/modules/x/a.ko\"] is not a string");
+	refused(edited(NULL, 0, "module_options", json_string("max_loop=0")),
+		"/etc/bulkhead/appliance.json: module_options must be an object");
+}
+
 TEST(an_unknown_top_level_key_is_refused_by_name)
 {
 	refused(edited(NULL, 0, "exit_status", json_string("svc2")),
@@ -459,7 +494,7 @@ TEST(a_static_interface_needs_its_address_and_prefix)
 {
 	struct manifest m;
 	full_manifest(&m);
-	char *text = appliance_json(&m, modules);
+	char *text = appliance_json(&m, modules, NULL);
 	json_t *root = json_loads(text, 0, NULL);
 	json_t *ifc = json_array_get(json_object_get(root, "interfaces"), 2);
 	const char *message = "/etc/bulkhead/appliance.json: interfaces[2] needs dhcp true, or an address and a prefix";

@@ -61,6 +61,21 @@ build both debian '  - address: 10.0.2.20/24' 'disks:
 check "an appliance with interfaces and a disk builds (exit $?)" test $? -eq 0
 check "  ... and carries virtio_net.ko, virtio_blk.ko and ext4.ko" carries_all both virtio_net virtio_blk ext4
 check "  ... with the transports they share once" test "$(jq '[.modules[] | select(test("/virtio_(pci|mmio)\\.ko"))] | length' both.json)" -eq 2
+check "  ... and no module's parameters (none of them takes any)" test "$(jq '.module_options' both.json)" = null
+
+# Two containers of one image share it, an erofs file on a loop device:
+# loop is carried, with the parameters the init loads it with.
+mkdir -p rootfs/bin && cp "$BUILD/tests/helpers/bulkhead-probe" rootfs/bin/
+{ printf 'name: shared\nkernel: debian\nservices:\n'
+  for name in a b; do printf '  - name: %s\n    image: dir:rootfs\n    command: ["/bin/bulkhead-probe"]\n' $name; done
+} >shared.yml
+"$BULKHEAD" build shared.yml -o shared >shared.out 2>&1
+status=$?
+zcat shared/initrd.img | cpio -i --quiet --to-stdout etc/bulkhead/appliance.json >shared.json 2>/dev/null
+check "two containers of one dir: image build with Debian's kernel (exit $status)" test $status -eq 0
+check "  ... loop is loaded with no device made up front: module_options $(jq -c .module_options shared.json)" \
+  sh -c 'jq -r ".module_options | to_entries[] | \"\\(.key) \\(.value)\"" "$1" | grep -qxE "/lib/modules/[^/]+/kernel/drivers/block/loop\.ko max_loop=0" &&
+    jq -e ".modules | index(\"$(jq -r ".module_options | keys[0]" "$1")\")" "$1" >/dev/null' sh shared.json
 
 if [ -f "$BUILD/kernel-minimal/vmlinuz" ]; then
   build netmin minimal '  - address: dhcp'
