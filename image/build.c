@@ -135,10 +135,10 @@ static int choose_kernel(const struct manifest *m, const struct tools *t, struct
 	return 0;
 }
 
-/* Modules every appliance loads: the ACPI power button and the event
- * device it reports through, so that a power-off request ends the
- * appliance cleanly. */
-static const char *const base_modules[] = { "button", "evdev" };
+/* Modules every appliance loads: the ACPI power button, so that a power-off
+ * request ends the appliance cleanly. The init hears it over netlink
+ * (init/power.c), not through evdev's event device. */
+static const char *const base_modules[] = { "button" };
 /* For disks: virtio-blk on PCI (pc) or MMIO (microvm) and ext4, with the
  * crc32c it asks the crypto API for at mount time (no modprobe in the image
  * to load it then). */

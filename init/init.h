@@ -570,9 +570,11 @@ void volumes_mount(struct appliance *a);
 void volumes_unmount(struct appliance *a);
 
 /* ---- power.c: the ACPI power button ---- */
-/* An event device that reports KEY_POWER, or -1. */
+/* A socket that hears the ACPI button driver's events (generic netlink's
+ * acpi_event family), or -1: no ACPI, or no button driver. */
 int power_button_open(void);
-/* True when the events read from FD include a press of the power button. */
+/* True when the messages read from FD include a press of the power button;
+ * only the kernel's are read. */
 bool power_button_pressed(int fd);
 
 /* ---- reaper.c: init: true, the init as a container's PID 1 ---- */

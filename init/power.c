@@ -1,56 +1,165 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The ACPI power button (QEMU's system_powerdown, a real one on metal):
- * the kernel's button driver reports it as KEY_POWER on an event device. */
-#include <fcntl.h>
-#include <linux/input.h>
-#include <stdio.h>
+/* The ACPI power button (QEMU's system_powerdown, a real one on metal),
+ * heard as the kernel's ACPI button driver tells it to every listener: a
+ * message on generic netlink's "acpi_event" family, as acpid hears it.
+ *
+ * Not through an input event device: that needs evdev, a second module
+ * whose signature Debian's kernel checks as it loads (21 ms of a boot under
+ * TCG, more than its work). The driver sends both for every press.
+ *
+ * The family's names and numbers are the kernel's (drivers/acpi/event.c),
+ * not in its uapi headers: they have not changed since 2.6.23. */
+#include <errno.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <stdint.h>
 #include <string.h>
-#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "init.h"
 
-#define BITS_PER_LONG (sizeof(unsigned long) * 8)
+#define ACPI_FAMILY "acpi_event"
+#define ACPI_GROUP "acpi_mc_group"
+#define ACPI_CMD_EVENT 1
+#define ACPI_ATTR_EVENT 1
+/* The event's first member: its device class, "button/power" for the power
+ * button (NUL-padded to 20 bytes). */
+#define ACPI_CLASS_BYTES 20
+#define POWER_CLASS "button/power"
 
-static bool has_power_key(int fd)
+#define MESSAGE_BYTES 4096
+
+#define ATTR_NEXT(a) ((struct nlattr *)((char *)(a) + NLA_ALIGN((a)->nla_len)))
+#define ATTR_DATA(a) ((char *)(a) + NLA_HDRLEN)
+#define ATTR_FITS(a, end) \
+	((char *)(a) + NLA_HDRLEN <= (end) && (a)->nla_len >= NLA_HDRLEN && (char *)(a) + (a)->nla_len <= (end))
+
+/* Receives one message on FD into BUF; its length if it came from the
+ * kernel, 0 for one from anyone else (dropped), -1 when none is left. A
+ * process in the init's network namespace (a container with network: host)
+ * may send to our socket; only the kernel sends with port 0. */
+static ssize_t receive_from_kernel(int fd, char *buf, size_t size)
 {
-	unsigned long keys[KEY_MAX / BITS_PER_LONG + 1];
+	struct sockaddr_nl from;
+	struct iovec iov = { .iov_base = buf, .iov_len = size };
+	struct msghdr msg = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT);
 
-	memset(keys, 0, sizeof(keys));
-	if (ioctl(fd, EVIOCGBIT(EV_KEY, sizeof(keys)), keys) < 0)
-		return false;
-	return keys[KEY_POWER / BITS_PER_LONG] & (1UL << (KEY_POWER % BITS_PER_LONG));
+	if (n < 0)
+		return errno == EINTR ? 0 : -1;
+	if (msg.msg_namelen != sizeof(from) || from.nl_family != AF_NETLINK || from.nl_pid != 0 ||
+	    (msg.msg_flags & MSG_TRUNC))
+		return 0;
+	return n;
 }
 
-/* A keyboard reports KEY_POWER too (QEMU's AT keyboard does): the ACPI
- * button, named "Power Button" by its driver, is the one preferred. */
+/* The first attribute of the generic netlink message at H. */
+static struct nlattr *first_attribute(struct nlmsghdr *h)
+{
+	return (struct nlattr *)((char *)NLMSG_DATA(h) + GENL_HDRLEN);
+}
+
+/* In a CTRL_CMD_GETFAMILY answer's multicast groups (NEST, up to END): the
+ * id of the group named GROUP, or 0. */
+static uint32_t group_id(struct nlattr *nest, const char *group)
+{
+	char *end = (char *)nest + nest->nla_len;
+
+	for (struct nlattr *g = (struct nlattr *)ATTR_DATA(nest); ATTR_FITS(g, end); g = ATTR_NEXT(g)) {
+		char *g_end = (char *)g + g->nla_len;
+		const char *name = NULL;
+		uint32_t id = 0;
+		for (struct nlattr *a = (struct nlattr *)ATTR_DATA(g); ATTR_FITS(a, g_end); a = ATTR_NEXT(a)) {
+			if (a->nla_type == CTRL_ATTR_MCAST_GRP_NAME && a->nla_len > NLA_HDRLEN &&
+			    ATTR_DATA(a)[a->nla_len - NLA_HDRLEN - 1] == '\0')
+				name = ATTR_DATA(a);
+			else if (a->nla_type == CTRL_ATTR_MCAST_GRP_ID && a->nla_len >= NLA_HDRLEN + sizeof(id))
+				memcpy(&id, ATTR_DATA(a), sizeof(id));
+		}
+		if (name && strcmp(name, group) == 0)
+			return id;
+	}
+	return 0;
+}
+
+/* Asks the kernel for the acpi_event family; its id, and in *GROUP its
+ * multicast group's; 0 if it has none (no ACPI, or no networking). The
+ * kernel answers within the send, so the answer is read without waiting. */
+static uint16_t acpi_family(int fd, uint32_t *group)
+{
+	struct {
+		struct nlmsghdr header;
+		struct genlmsghdr genl;
+		struct nlattr name;
+		char value[NLA_ALIGN(sizeof(ACPI_FAMILY))];
+	} req = {
+		.header = { .nlmsg_len = sizeof(req), .nlmsg_type = GENL_ID_CTRL, .nlmsg_flags = NLM_F_REQUEST },
+		.genl = { .cmd = CTRL_CMD_GETFAMILY, .version = 1 },
+		.name = { .nla_len = NLA_HDRLEN + sizeof(ACPI_FAMILY), .nla_type = CTRL_ATTR_FAMILY_NAME },
+		.value = ACPI_FAMILY,
+	};
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	char buf[MESSAGE_BYTES] __attribute__((aligned(NLMSG_ALIGNTO)));
+	uint16_t family = 0;
+
+	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&kernel, sizeof(kernel)) != (ssize_t)sizeof(req))
+		return 0;
+	ssize_t n = receive_from_kernel(fd, buf, sizeof(buf));
+	struct nlmsghdr *h = (struct nlmsghdr *)buf;
+	if (n <= 0 || !NLMSG_OK(h, (size_t)n) || h->nlmsg_type != GENL_ID_CTRL ||
+	    h->nlmsg_len < NLMSG_LENGTH(GENL_HDRLEN))
+		return 0;
+	char *end = (char *)h + h->nlmsg_len;
+	for (struct nlattr *a = first_attribute(h); ATTR_FITS(a, end); a = ATTR_NEXT(a)) {
+		if (a->nla_type == CTRL_ATTR_FAMILY_ID && a->nla_len >= NLA_HDRLEN + sizeof(family))
+			memcpy(&family, ATTR_DATA(a), sizeof(family));
+		else if ((a->nla_type & NLA_TYPE_MASK) == CTRL_ATTR_MCAST_GROUPS)
+			*group = group_id(a, ACPI_GROUP);
+	}
+	return *group ? family : 0;
+}
+
+/* A socket that hears the ACPI events, or -1. The family's id is kept for
+ * power_button_pressed: one per boot, one socket. */
+static uint16_t acpi_family_id;
+
 int power_button_open(void)
 {
-	char path[32], name[64];
-	_cleanup_close_ int fallback = -1;
+	uint32_t group = 0;
+	_cleanup_close_ int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_GENERIC);
 
-	for (int i = 0; i < 32; i++) {
-		snprintf(path, sizeof(path), "/dev/input/event%d", i);
-		_cleanup_close_ int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-		if (fd < 0 || !has_power_key(fd))
-			continue;
-		memset(name, 0, sizeof(name));
-		if (ioctl(fd, EVIOCGNAME(sizeof(name) - 1), name) >= 0 && strstr(name, "Power Button"))
-			return steal_fd(&fd);
-		if (fallback < 0)
-			fallback = steal_fd(&fd);
-	}
-	return steal_fd(&fallback);
+	if (fd < 0 || !(acpi_family_id = acpi_family(fd, &group)) ||
+	    setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)) < 0)
+		return -1;
+	/* The family exists with ACPI alone: without the button driver no
+	 * press would ever come. */
+	if (access("/sys/bus/acpi/drivers/button", F_OK) < 0)
+		return -1;
+	return steal_fd(&fd);
+}
+
+/* H is an ACPI event of the power button. */
+static bool is_power_press(struct nlmsghdr *h)
+{
+	if (h->nlmsg_type != acpi_family_id || h->nlmsg_len < NLMSG_LENGTH(GENL_HDRLEN) ||
+	    ((struct genlmsghdr *)NLMSG_DATA(h))->cmd != ACPI_CMD_EVENT)
+		return false;
+	char *end = (char *)h + h->nlmsg_len;
+	for (struct nlattr *a = first_attribute(h); ATTR_FITS(a, end); a = ATTR_NEXT(a))
+		if (a->nla_type == ACPI_ATTR_EVENT && a->nla_len >= NLA_HDRLEN + ACPI_CLASS_BYTES)
+			return strncmp(ATTR_DATA(a), POWER_CLASS, ACPI_CLASS_BYTES) == 0;
+	return false;
 }
 
 bool power_button_pressed(int fd)
 {
-	struct input_event events[16];
+	char buf[MESSAGE_BYTES] __attribute__((aligned(NLMSG_ALIGNTO)));
 	bool pressed = false;
 	ssize_t n;
 
-	while ((n = read(fd, events, sizeof(events))) > 0)
-		for (size_t i = 0; i < (size_t)n / sizeof(events[0]); i++)
-			pressed |= events[i].type == EV_KEY && events[i].code == KEY_POWER && events[i].value == 1;
+	while ((n = receive_from_kernel(fd, buf, sizeof(buf))) >= 0)
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; n > 0 && NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n))
+			pressed |= is_power_press(h);
 	return pressed;
 }

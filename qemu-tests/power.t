@@ -6,7 +6,12 @@
 # SIGTERM is killed after its grace period, the VM powers off with status 0.
 # A host peer on the serial line that sends half a line and stalls, or asks
 # for a log and never reads, is dropped after the deadline and logged; then
-# ctl --vm answers again and the power button still works.
+# ctl --vm answers again and the power button still works. The button
+# driver's netlink event, forged by containers on the VM's network
+# (network: host): the kernel refuses it from one in a user namespace (no
+# CAP_NET_ADMIN over the VM's namespace); from one with the VM's ids and
+# CAP_NET_ADMIN it reaches the init's socket and its group, and the init,
+# which only hears the kernel, takes it for nothing.
 . "$(dirname "$0")/../tests/lib.sh"
 require_qemu
 PROBE=$BUILD/tests/helpers/bulkhead-probe
@@ -15,6 +20,8 @@ work=$(mktemp -d)
 holder=
 trap 'kill $run_pid $holder 2>/dev/null; rm -rf "$work"' EXIT
 
+mkdir -p "$work/probe-root/bin"
+cp "$PROBE" "$work/probe-root/bin/"
 cat >"$work/power.yml" <<'YAML'
 name: power
 stop_grace: 500ms
@@ -25,6 +32,16 @@ services:
   - name: chatty
     image: busybox
     command: "yes 'a line for the log' | head -c 200000; echo; echo chatty done; exec sleep 1000"
+  - name: forger
+    image: dir:probe-root
+    network: host
+    command: ["/bin/bulkhead-probe", "acpi-forge", "1"]
+  - name: admin-forger
+    image: dir:probe-root
+    network: host
+    userns: off
+    capabilities: {add: [CAP_NET_ADMIN]}
+    command: ["/bin/bulkhead-probe", "acpi-forge", "1"]
 onshutdown:
   - name: goodbye
     image: busybox
@@ -61,6 +78,15 @@ kill $holder; wait $holder 2>/dev/null
 check "  ... then ctl --vm answers again" grep -qE '^chatty +services +running' "$work/ps"
 "$BULKHEAD" ctl --vm "$work/power" logs server >"$work/logs"
 check "  ... ps and logs alike" grep -qxE '\[ *[0-9]+\.[0-9]{3}\] serving' "$work/logs"
+# The forged presses, to the init's socket (its port id is its pid, 1) and
+# to the family's group.
+check "a forged power button event from a container in a user namespace is refused by the kernel" \
+  until_logged '^\[forger\] unicast EPERM group EPERM' 120
+check "  ... from one with CAP_NET_ADMIN over the VM's network it is sent, to the init and the group" \
+  until_logged '^\[admin-forger\] unicast ok group ok' 120
+"$BULKHEAD" ctl --vm "$work/power" ps >"$work/ps"
+check "  ... and the init, answering ctl after it, did not take it for a press" \
+  sh -c 'grep -qE "^server +services +running" "$1" && ! grep -q "power button" "$2"' sh "$work/ps" "$boot_log"
 "$BULKHEAD" stop "$work/power"
 check "bulkhead stop presses the power button" test $? -eq 0
 wait $run_pid

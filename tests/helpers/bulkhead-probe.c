@@ -35,12 +35,21 @@
  *                                        TEXT and print the answer, or print
  *                                        holding and hold the connection
  *                                        HOLD s unread
+ *   bulkhead-probe acpi-forge PORTID     forge the ACPI button driver's power
+ *                                        button event (generic netlink's
+ *                                        acpi_event family) and send it to the
+ *                                        socket PORTID, then to the family's
+ *                                        group; print "unicast R group R", R
+ *                                        ok or the errno name
  */
 #include <errno.h>
+#include <linux/genetlink.h>
 #include <linux/mount.h>
+#include <linux/netlink.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -290,6 +299,69 @@ static void on_sigterm(int sig)
 	_exit(128 + sig);
 }
 
+/* The acpi_event family's id and its group's, from the kernel's answer to
+ * CTRL_CMD_GETFAMILY (read as a flat walk: the ids are u16 and u32 members
+ * whose types are unique at their depth); 0 when not found. */
+static uint16_t acpi_ids(int fd, uint32_t *group)
+{
+	struct {
+		struct nlmsghdr h;
+		struct genlmsghdr g;
+		struct nlattr a;
+		char name[12];
+	} req = { { sizeof(req), GENL_ID_CTRL, NLM_F_REQUEST, 0, 0 }, { CTRL_CMD_GETFAMILY, 1, 0 },
+		  { NLA_HDRLEN + 11, CTRL_ATTR_FAMILY_NAME }, "acpi_event" };
+	char buf[4096] __attribute__((aligned(4)));
+	uint16_t family = 0;
+	bool in_groups = false;
+
+	if (send(fd, &req, sizeof(req), 0) < 0)
+		return 0;
+	ssize_t n = recv(fd, buf, sizeof(buf), 0);
+	for (char *p = buf + NLMSG_HDRLEN + GENL_HDRLEN; n > 0 && p + NLA_HDRLEN <= buf + n;) {
+		struct nlattr *a = (struct nlattr *)p;
+		int type = a->nla_type & NLA_TYPE_MASK;
+		if (a->nla_len < NLA_HDRLEN)
+			break;
+		if (!in_groups && type == CTRL_ATTR_FAMILY_ID)
+			memcpy(&family, p + NLA_HDRLEN, 2);
+		if (!in_groups && type == CTRL_ATTR_MCAST_GROUPS) { /* into the nest: [group [name, id]] */
+			in_groups = true;
+			p += NLA_HDRLEN * 2;
+			continue;
+		}
+		if (in_groups && type == CTRL_ATTR_MCAST_GRP_ID)
+			memcpy(group, p + NLA_HDRLEN, 4);
+		p += NLA_ALIGN(a->nla_len);
+	}
+	return family;
+}
+
+static int acpi_forge(unsigned portid)
+{
+	struct {
+		struct nlmsghdr h;
+		struct genlmsghdr g;
+		struct nlattr a;
+		char device_class[20];
+		char bus_id[16];
+		uint32_t type, data;
+	} event = { { sizeof(event), 0, 0, 1, 0 }, { 1 /* ACPI_GENL_CMD_EVENT */, 1, 0 },
+		    { NLA_HDRLEN + 44, 1 /* ACPI_GENL_ATTR_EVENT */ }, "button/power", "LNXPWRBN:00", 0x80, 1 };
+	struct sockaddr_nl to = { .nl_family = AF_NETLINK, .nl_pid = portid };
+	uint32_t group = 0;
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+
+	if (fd < 0 || !(event.h.nlmsg_type = acpi_ids(fd, &group)) || !group)
+		return printf("no acpi_event family: %s\n", errno_name(errno)), 1;
+	int unicast = sendto(fd, &event, sizeof(event), 0, (struct sockaddr *)&to, sizeof(to)) < 0 ? errno : 0;
+	to.nl_pid = 0;
+	to.nl_groups = group < 32 ? 1u << (group - 1) : 0;
+	int multicast = sendto(fd, &event, sizeof(event), 0, (struct sockaddr *)&to, sizeof(to)) < 0 ? errno : 0;
+	printf("unicast %s group %s\n", errno_name(unicast), errno_name(multicast));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	char value[128];
@@ -465,6 +537,8 @@ int main(int argc, char **argv)
 		puts(errno_name(e));
 		return e ? 1 : 0;
 	}
+	if (argc == 3 && strcmp(argv[1], "acpi-forge") == 0)
+		return acpi_forge((unsigned)atoi(argv[2]));
 	if (argc == 2 && strcmp(argv[1], "clock") == 0) { /* CLOCK_MONOTONIC in us, for the benches */
 		struct timespec ts;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
