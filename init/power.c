@@ -152,13 +152,18 @@ static bool is_power_press(struct nlmsghdr *h)
 	return false;
 }
 
+/* At most this many messages a turn of the loop: a sender that keeps the
+ * socket full (it needs CAP_NET_ADMIN over the VM's network) cannot hold
+ * PID 1 here; the rest wait for the next turn. */
+#define MESSAGES_A_TURN 64
+
 bool power_button_pressed(int fd)
 {
 	char buf[MESSAGE_BYTES] __attribute__((aligned(NLMSG_ALIGNTO)));
 	bool pressed = false;
 	ssize_t n;
 
-	while ((n = receive_from_kernel(fd, buf, sizeof(buf))) >= 0)
+	for (int i = 0; i < MESSAGES_A_TURN && (n = receive_from_kernel(fd, buf, sizeof(buf))) >= 0; i++)
 		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; n > 0 && NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n))
 			pressed |= is_power_press(h);
 	return pressed;
