@@ -576,6 +576,10 @@ int power_button_open(void);
 /* True when the messages read from FD include a press of the power button;
  * only the kernel's are read. */
 bool power_button_pressed(int fd);
+/* The N bytes of netlink messages at BUF (aligned), from port SENDER, hold
+ * the power button's ACPI event (FAMILY: acpi_event's id); only the
+ * kernel's (port 0) count. */
+bool power_message_is_press(const void *buf, size_t n, uint32_t sender, uint16_t family);
 
 /* ---- reaper.c: init: true, the init as a container's PID 1 ---- */
 /* ARGV is CONTAINER_INIT_PATH CONTAINER_INIT_MODE -- COMMAND... (contract.h). */

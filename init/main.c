@@ -50,7 +50,7 @@ static int power_open(void)
 		return -1;
 	int fd = power_button_open();
 	if (fd < 0)
-		log_warn("no power button found: an ACPI power-off will not reach us");
+		log_warn("no power button: no ACPI event family or no button driver; an ACPI power-off will not reach us");
 	return fd;
 }
 

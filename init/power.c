@@ -10,6 +10,7 @@
  * The family's names and numbers are the kernel's (drivers/acpi/event.c),
  * not in its uapi headers: they have not changed since 2.6.23. */
 #include <errno.h>
+#include <limits.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 #include <stdint.h>
@@ -35,23 +36,27 @@
 #define ATTR_FITS(a, end) \
 	((char *)(a) + NLA_HDRLEN <= (end) && (a)->nla_len >= NLA_HDRLEN && (char *)(a) + (a)->nla_len <= (end))
 
-/* Receives one message on FD into BUF; its length if it came from the
- * kernel, 0 for one from anyone else (dropped), -1 when none is left. A
- * process in the init's network namespace (a container with network: host)
- * may send to our socket; only the kernel sends with port 0. */
-static ssize_t receive_from_kernel(int fd, char *buf, size_t size)
+/* Receives one message on FD into BUF: its length, and in *SENDER the
+ * port it came from (0: the kernel); 0 for a truncated one (dropped), -1
+ * when none is left. */
+static ssize_t receive(int fd, char *buf, size_t size, uint32_t *sender)
 {
-	struct sockaddr_nl from;
+	struct sockaddr_nl from = { 0 };
 	struct iovec iov = { .iov_base = buf, .iov_len = size };
 	struct msghdr msg = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT);
+	static bool told_lost;
 
+	if (n < 0 && errno == ENOBUFS && !told_lost) {
+		/* The socket overflowed: only a flood from a process with
+		 * CAP_NET_ADMIN over the VM's network does that. */
+		log_warn("power button: ACPI events were lost (the socket overflowed); a press may have been missed");
+		told_lost = true;
+	}
 	if (n < 0)
-		return errno == EINTR ? 0 : -1;
-	if (msg.msg_namelen != sizeof(from) || from.nl_family != AF_NETLINK || from.nl_pid != 0 ||
-	    (msg.msg_flags & MSG_TRUNC))
-		return 0;
-	return n;
+		return errno == EINTR || errno == ENOBUFS ? 0 : -1;
+	*sender = msg.msg_namelen == sizeof(from) && from.nl_family == AF_NETLINK ? from.nl_pid : UINT32_MAX;
+	return msg.msg_flags & MSG_TRUNC ? 0 : n;
 }
 
 /* The first attribute of the generic netlink message at H. */
@@ -102,12 +107,13 @@ static uint16_t acpi_family(int fd, uint32_t *group)
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 	char buf[MESSAGE_BYTES] __attribute__((aligned(NLMSG_ALIGNTO)));
 	uint16_t family = 0;
+	uint32_t sender = UINT32_MAX;
 
 	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&kernel, sizeof(kernel)) != (ssize_t)sizeof(req))
 		return 0;
-	ssize_t n = receive_from_kernel(fd, buf, sizeof(buf));
+	ssize_t n = receive(fd, buf, sizeof(buf), &sender);
 	struct nlmsghdr *h = (struct nlmsghdr *)buf;
-	if (n <= 0 || !NLMSG_OK(h, (size_t)n) || h->nlmsg_type != GENL_ID_CTRL ||
+	if (n <= 0 || sender != 0 || !NLMSG_OK(h, (size_t)n) || h->nlmsg_type != GENL_ID_CTRL ||
 	    h->nlmsg_len < NLMSG_LENGTH(GENL_HDRLEN))
 		return 0;
 	char *end = (char *)h + h->nlmsg_len;
@@ -129,6 +135,8 @@ int power_button_open(void)
 	uint32_t group = 0;
 	_cleanup_close_ int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_GENERIC);
 
+	/* The request gives the socket a port of its own (autobind): the
+	 * kernel sends a group's messages past port 0, an unbound socket's. */
 	if (fd < 0 || !(acpi_family_id = acpi_family(fd, &group)) ||
 	    setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)) < 0)
 		return -1;
@@ -139,10 +147,10 @@ int power_button_open(void)
 	return steal_fd(&fd);
 }
 
-/* H is an ACPI event of the power button. */
-static bool is_power_press(struct nlmsghdr *h)
+/* H is an ACPI event (of FAMILY) of the power button. */
+static bool is_power_press(struct nlmsghdr *h, uint16_t family)
 {
-	if (h->nlmsg_type != acpi_family_id || h->nlmsg_len < NLMSG_LENGTH(GENL_HDRLEN) ||
+	if (!family || h->nlmsg_type != family || h->nlmsg_len < NLMSG_LENGTH(GENL_HDRLEN) ||
 	    ((struct genlmsghdr *)NLMSG_DATA(h))->cmd != ACPI_CMD_EVENT)
 		return false;
 	char *end = (char *)h + h->nlmsg_len;
@@ -157,14 +165,31 @@ static bool is_power_press(struct nlmsghdr *h)
  * PID 1 here; the rest wait for the next turn. */
 #define MESSAGES_A_TURN 64
 
+bool power_message_is_press(const void *buf, size_t n, uint32_t sender, uint16_t family)
+{
+	/* A process in the init's network namespace (a container with
+	 * network: host and CAP_NET_ADMIN there) may send to our socket and
+	 * to the group; only the kernel sends from port 0. */
+	/* Signed: NLMSG_NEXT takes a last message's alignment off what is
+	 * left, which may go below zero, where NLMSG_OK stops. */
+	ssize_t left = n > (size_t)SSIZE_MAX ? SSIZE_MAX : (ssize_t)n;
+
+	if (sender != 0)
+		return false;
+	for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left))
+		if (is_power_press(h, family))
+			return true;
+	return false;
+}
+
 bool power_button_pressed(int fd)
 {
 	char buf[MESSAGE_BYTES] __attribute__((aligned(NLMSG_ALIGNTO)));
 	bool pressed = false;
+	uint32_t sender = UINT32_MAX;
 	ssize_t n;
 
-	for (int i = 0; i < MESSAGES_A_TURN && (n = receive_from_kernel(fd, buf, sizeof(buf))) >= 0; i++)
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; n > 0 && NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n))
-			pressed |= is_power_press(h);
+	for (int i = 0; i < MESSAGES_A_TURN && (n = receive(fd, buf, sizeof(buf), &sender)) >= 0; i++)
+		pressed |= n > 0 && power_message_is_press(buf, (size_t)n, sender, acpi_family_id);
 	return pressed;
 }
