@@ -39,8 +39,9 @@
  *                                        button event (generic netlink's
  *                                        acpi_event family) and send it to the
  *                                        socket PORTID, then to the family's
- *                                        group; print "unicast R group R", R
- *                                        ok or the errno name
+ *                                        group, which it listens to as well;
+ *                                        print "unicast R group R heard
+ *                                        yes|no", R ok or the errno name
  */
 #include <errno.h>
 #include <linux/genetlink.h>
@@ -299,10 +300,60 @@ static void on_sigterm(int sig)
 	_exit(128 + sig);
 }
 
-/* The acpi_event family's id and its group's, from the kernel's answer to
- * CTRL_CMD_GETFAMILY (read as a flat walk: the ids are u16 and u32 members
- * whose types are unique at their depth); 0 when not found. */
-static uint16_t acpi_ids(int fd, uint32_t *group)
+/* Walks the attributes in [P, END), calling SEE on each (type, value,
+ * value's length). */
+static void each_attribute(const char *p, const char *end, void (*see)(int, const char *, size_t, void *), void *ctx)
+{
+	while (p + NLA_HDRLEN <= end) {
+		const struct nlattr *a = (const struct nlattr *)p;
+		if (a->nla_len < NLA_HDRLEN || p + a->nla_len > end)
+			return;
+		see(a->nla_type & NLA_TYPE_MASK, p + NLA_HDRLEN, a->nla_len - NLA_HDRLEN, ctx);
+		p += NLA_ALIGN(a->nla_len);
+	}
+}
+
+struct acpi_ids {
+	uint16_t family;
+	uint32_t group, id;   /* the group found; the id of the one being read */
+	bool named;           /* the one being read is acpi_mc_group */
+};
+
+static void see_group_member(int type, const char *v, size_t len, void *ctx)
+{
+	struct acpi_ids *ids = ctx;
+
+	if (type == CTRL_ATTR_MCAST_GRP_ID && len >= 4)
+		memcpy(&ids->id, v, 4);
+	if (type == CTRL_ATTR_MCAST_GRP_NAME && len == sizeof("acpi_mc_group") && !memcmp(v, "acpi_mc_group", len))
+		ids->named = true;
+}
+
+static void see_group(int type, const char *v, size_t len, void *ctx)
+{
+	struct acpi_ids *ids = ctx;
+
+	(void)type; /* the groups' index */
+	ids->id = 0;
+	ids->named = false;
+	each_attribute(v, v + len, see_group_member, ids);
+	if (ids->named)
+		ids->group = ids->id;
+}
+
+static void see_family(int type, const char *v, size_t len, void *ctx)
+{
+	struct acpi_ids *ids = ctx;
+
+	if (type == CTRL_ATTR_FAMILY_ID && len >= 2)
+		memcpy(&ids->family, v, 2);
+	if (type == CTRL_ATTR_MCAST_GROUPS)
+		each_attribute(v, v + len, see_group, ids);
+}
+
+/* The acpi_event family's id and its group's, from the kernel's answer
+ * to CTRL_CMD_GETFAMILY; false when it gave none. */
+static bool acpi_ids(int fd, struct acpi_ids *ids)
 {
 	struct {
 		struct nlmsghdr h;
@@ -312,31 +363,22 @@ static uint16_t acpi_ids(int fd, uint32_t *group)
 	} req = { { sizeof(req), GENL_ID_CTRL, NLM_F_REQUEST, 0, 0 }, { CTRL_CMD_GETFAMILY, 1, 0 },
 		  { NLA_HDRLEN + 11, CTRL_ATTR_FAMILY_NAME }, "acpi_event" };
 	char buf[4096] __attribute__((aligned(4)));
-	uint16_t family = 0;
-	bool in_groups = false;
+	const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
 
+	memset(ids, 0, sizeof(*ids));
 	if (send(fd, &req, sizeof(req), 0) < 0)
-		return 0;
+		return false;
 	ssize_t n = recv(fd, buf, sizeof(buf), 0);
-	for (char *p = buf + NLMSG_HDRLEN + GENL_HDRLEN; n > 0 && p + NLA_HDRLEN <= buf + n;) {
-		struct nlattr *a = (struct nlattr *)p;
-		int type = a->nla_type & NLA_TYPE_MASK;
-		if (a->nla_len < NLA_HDRLEN)
-			break;
-		if (!in_groups && type == CTRL_ATTR_FAMILY_ID)
-			memcpy(&family, p + NLA_HDRLEN, 2);
-		if (!in_groups && type == CTRL_ATTR_MCAST_GROUPS) { /* into the nest: [group [name, id]] */
-			in_groups = true;
-			p += NLA_HDRLEN * 2;
-			continue;
-		}
-		if (in_groups && type == CTRL_ATTR_MCAST_GRP_ID)
-			memcpy(group, p + NLA_HDRLEN, 4);
-		p += NLA_ALIGN(a->nla_len);
-	}
-	return family;
+	if (n < (ssize_t)(NLMSG_HDRLEN + GENL_HDRLEN) || h->nlmsg_type != GENL_ID_CTRL || h->nlmsg_len > (size_t)n)
+		return false;
+	each_attribute(buf + NLMSG_HDRLEN + GENL_HDRLEN, buf + h->nlmsg_len, see_family, ids);
+	return ids->family && ids->group;
 }
 
+/* Forges the power button's event (as the kernel's acpi_event family
+ * writes it) and sends it to PORTID, then to the family's group, which a
+ * second socket of ours has joined: "heard" says the group's members got
+ * it, as the init would. */
 static int acpi_forge(unsigned portid)
 {
 	struct {
@@ -349,16 +391,29 @@ static int acpi_forge(unsigned portid)
 	} event = { { sizeof(event), 0, 0, 1, 0 }, { 1 /* ACPI_GENL_CMD_EVENT */, 1, 0 },
 		    { NLA_HDRLEN + 44, 1 /* ACPI_GENL_ATTR_EVENT */ }, "button/power", "LNXPWRBN:00", 0x80, 1 };
 	struct sockaddr_nl to = { .nl_family = AF_NETLINK, .nl_pid = portid };
-	uint32_t group = 0;
+	struct acpi_ids ids;
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	int listener = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_GENERIC);
+	char buf[256] __attribute__((aligned(4)));
 
-	if (fd < 0 || !(event.h.nlmsg_type = acpi_ids(fd, &group)) || !group)
-		return printf("no acpi_event family: %s\n", errno_name(errno)), 1;
+	if (fd < 0 || listener < 0 || !acpi_ids(fd, &ids))
+		return printf("no acpi_event family and group\n"), 1;
+	/* nl_groups holds groups 1 to 32 only. */
+	if (ids.group > 32)
+		return printf("acpi_mc_group is group %u, past what nl_groups can name\n", ids.group), 1;
+	/* Bound, to a port of its own: a group's sends pass over port 0. */
+	struct sockaddr_nl self = { .nl_family = AF_NETLINK };
+	if (bind(listener, (struct sockaddr *)&self, sizeof(self)) < 0 ||
+	    setsockopt(listener, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &ids.group, sizeof(ids.group)) < 0)
+		return printf("joining acpi_mc_group: %s\n", errno_name(errno)), 1;
+	event.h.nlmsg_type = ids.family;
 	int unicast = sendto(fd, &event, sizeof(event), 0, (struct sockaddr *)&to, sizeof(to)) < 0 ? errno : 0;
 	to.nl_pid = 0;
-	to.nl_groups = group < 32 ? 1u << (group - 1) : 0;
+	to.nl_groups = 1u << (ids.group - 1);
 	int multicast = sendto(fd, &event, sizeof(event), 0, (struct sockaddr *)&to, sizeof(to)) < 0 ? errno : 0;
-	printf("unicast %s group %s\n", errno_name(unicast), errno_name(multicast));
+	ssize_t n = recv(listener, buf, sizeof(buf), 0);
+	bool heard = n == (ssize_t)sizeof(event) && !memcmp(buf, &event, sizeof(event));
+	printf("unicast %s group %s heard %s\n", errno_name(unicast), errno_name(multicast), heard ? "yes" : "no");
 	return 0;
 }
 
