@@ -62,4 +62,4 @@ for machine in pc microvm; do
   awk -v m="$machine" -v mp="$mp" -v dp="$dp" -v mk="$mk" -v dk="$dk" \
     'BEGIN { printf "minimal/debian on %s: to PID 1 %.2f, kernel %.2f\n", m, mp / dp, mk / dk }'
 done
-echo "(median of $runs boots each; initrd: the hello appliance, Debian's carrying its button and evdev modules)"
+echo "(median of $runs boots each; initrd: the hello appliance, Debian's carrying its button module)"

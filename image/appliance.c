@@ -207,13 +207,19 @@ char *appliance_json(const struct manifest *m, char *const *modules, const char 
 				 phase_json(m, m->services, m->n_services, m->stop_grace_ms), AJ_ONSHUTDOWN,
 				 phase_json(m, m->onshutdown, m->n_onshutdown, m->stop_grace_ms));
 	json_t *by_path = json_object();
+	bool lost = !by_path;
 	for (size_t i = 0; by_path && options && modules && modules[i]; i++)
 		if (options[i])
-			json_object_set_new(by_path, modules[i], json_string(options[i]));
+			lost |= json_object_set_new(by_path, modules[i], json_string(options[i])) < 0;
 	/* Absent: no module takes parameters. */
 	if (root && by_path && json_object_size(by_path))
-		json_object_set(root, AJ_MODULE_OPTIONS, by_path);
+		lost |= json_object_set(root, AJ_MODULE_OPTIONS, by_path) < 0;
 	json_decref(by_path);
+	/* A module loaded without its parameters is not what was built. */
+	if (lost) {
+		json_decref(root);
+		return NULL;
+	}
 	/* Absent: the first failure decides. */
 	if (root && m->exit_status_from)
 		json_object_set_new(root, AJ_EXIT_STATUS_FROM, json_string(m->exit_status_from));
