@@ -124,7 +124,7 @@ $(BUILD)/tests/init-decisions: $(call musl_obj,init/decisions.c init/health-deci
 # in a network namespace through a helper that links it.
 $(BUILD)/tests/dhcp: $(call musl_obj,init/dhcp.c)
 # And the power button's netlink event as the init reads it.
-$(BUILD)/tests/init-power: $(call musl_obj,init/power.c init/log.c)
+$(BUILD)/tests/init-power: $(call musl_obj,init/power.c init/netlink.c init/log.c)
 $(BUILD)/tests/helpers/net-driver: $(call musl_obj,init/net.c init/netlink.c init/dhcp.c init/log.c init/random.c)
 # tests/init-images.t: the shared images' mounts, made as the init makes them.
 $(BUILD)/tests/helpers/images-driver: $(call musl_obj,init/images.c init/log.c)
@@ -209,7 +209,7 @@ $(BUILD)/asan/tests/%: $(BUILD)/asan/tests/%.o $(call asan_obj,$(RUNTIME_SRC))
 	$(HOST_CC) $(ASAN_FLAGS) -o $@ $^ -lseccomp -lcap -ljansson
 $(BUILD)/asan/tests/init-decisions: $(call asan_obj,init/decisions.c init/health-decisions.c)
 $(BUILD)/asan/tests/dhcp: $(call asan_obj,init/dhcp.c)
-$(BUILD)/asan/tests/init-power: $(call asan_obj,init/power.c init/log.c)
+$(BUILD)/asan/tests/init-power: $(call asan_obj,init/power.c init/netlink.c init/log.c)
 
 $(BUILD)/asan/bin/bulkhead-runtime-asan: $(call asan_obj,$(CLI_SRC) $(RUNTIME_SRC))
 	@mkdir -p $(@D)

@@ -406,6 +406,10 @@ long control_deadline(const struct control *c);
  * each request waits for the kernel's acknowledgement (a netlink socket
  * answers at once: this never waits on a peer). */
 int netlink_link_up(const char *ifname, struct bh_err *err);
+/* The attribute TYPE among those in [AT, AT + LEN) (the payload of a
+ * message, or of a nested attribute), its payload's length in *PAYLOAD; NULL
+ * when absent or when the attributes do not fit. */
+const uint8_t *netlink_attribute(const uint8_t *at, size_t len, uint16_t type, size_t *payload);
 int netlink_address_add(const char *ifname, struct in_addr address, unsigned prefix, struct bh_err *err);
 int netlink_address_remove(const char *ifname, struct in_addr address, unsigned prefix, struct bh_err *err);
 int netlink_default_route(const char *ifname, struct in_addr gateway, struct bh_err *err);

@@ -313,3 +313,24 @@ int netlink_bridge_port(const char *port, const char *bridge, const uint8_t mac[
 		return bh_fail_errno(err, r, "%s: isolating the bridge port", port);
 	return fdb_add(port, index, mac, err);
 }
+
+/* Reading answers, shared with nft.c and power.c (init.h says what). */
+const uint8_t *netlink_attribute(const uint8_t *at, size_t len, uint16_t type, size_t *payload)
+{
+	while (len >= NLA_HDRLEN) {
+		struct nlattr a;
+		memcpy(&a, at, sizeof(a));
+		if (a.nla_len < NLA_HDRLEN || a.nla_len > len)
+			return NULL;
+		if ((a.nla_type & NLA_TYPE_MASK) == type) {
+			*payload = a.nla_len - NLA_HDRLEN;
+			return at + NLA_HDRLEN;
+		}
+		size_t step = (size_t)NLA_ALIGN(a.nla_len);
+		if (step >= len)
+			return NULL;
+		at += step;
+		len -= step;
+	}
+	return NULL;
+}

@@ -105,32 +105,11 @@ int nft_batch_check(const void *batch, size_t len, size_t *messages, struct bh_e
 
 /* ---- naming a message the kernel refused ---- */
 
-/* The attribute TYPE among those in [AT, AT + LEN), or NULL. */
-static const uint8_t *attribute(const uint8_t *at, size_t len, uint16_t type, size_t *payload)
-{
-	while (len >= NLA_HDRLEN) {
-		struct nlattr a;
-		memcpy(&a, at, sizeof(a));
-		if (a.nla_len < NLA_HDRLEN || a.nla_len > len)
-			return NULL;
-		if ((a.nla_type & NLA_TYPE_MASK) == type) {
-			*payload = a.nla_len - NLA_HDRLEN;
-			return at + NLA_HDRLEN;
-		}
-		size_t step = (size_t)NLA_ALIGN(a.nla_len);
-		if (step >= len)
-			return NULL;
-		at += step;
-		len -= step;
-	}
-	return NULL;
-}
-
 /* A string attribute's text, printable, into OUT ("" when absent). */
 static const char *attribute_text(const uint8_t *at, size_t len, uint16_t type, char *out, size_t size)
 {
 	size_t n = 0, i;
-	const uint8_t *s = attribute(at, len, type, &n);
+	const uint8_t *s = netlink_attribute(at, len, type, &n);
 
 	for (i = 0; s && i < n && i + 1 < size && s[i]; i++)
 		out[i] = s[i] >= 0x20 && s[i] < 0x7f ? (char)s[i] : '?';
@@ -155,7 +134,7 @@ static const char *family_name(uint8_t family)
 static const char *rule_counter(const uint8_t *attrs, size_t len, char *out, size_t size)
 {
 	size_t list_len, elem_len, data_len;
-	const uint8_t *list = attribute(attrs, len, NFTA_RULE_EXPRESSIONS, &list_len);
+	const uint8_t *list = netlink_attribute(attrs, len, NFTA_RULE_EXPRESSIONS, &list_len);
 
 	*out = '\0';
 	while (list && list_len >= NLA_HDRLEN) {
@@ -167,7 +146,7 @@ static const char *rule_counter(const uint8_t *attrs, size_t len, char *out, siz
 		elem_len = a.nla_len - NLA_HDRLEN;
 		char name[16];
 		attribute_text(elem, elem_len, NFTA_EXPR_NAME, name, sizeof(name));
-		const uint8_t *data = attribute(elem, elem_len, NFTA_EXPR_DATA, &data_len);
+		const uint8_t *data = netlink_attribute(elem, elem_len, NFTA_EXPR_DATA, &data_len);
 		if (strcmp(name, "objref") == 0 && data)
 			return attribute_text(data, data_len, NFTA_OBJREF_IMM_NAME, out, size);
 		if ((size_t)NLA_ALIGN(a.nla_len) >= list_len)
@@ -377,7 +356,7 @@ static uint64_t be64_attribute(const uint8_t *at, size_t len, uint16_t type)
 {
 	size_t n = 0;
 	uint64_t value = 0;
-	const uint8_t *v = attribute(at, len, type, &n);
+	const uint8_t *v = netlink_attribute(at, len, type, &n);
 
 	if (v && n == sizeof(value))
 		memcpy(&value, v, sizeof(value));
@@ -396,12 +375,12 @@ static void counter_object(const struct nlmsghdr *h, nft_counter_fn each, void *
 	memcpy(&gen, NLMSG_DATA(h), sizeof(gen));
 	const uint8_t *attrs = (const uint8_t *)h + NLMSG_HDRLEN + NFT_GEN_LEN;
 	size_t len = h->nlmsg_len - NLMSG_HDRLEN - NFT_GEN_LEN;
-	const uint8_t *type = attribute(attrs, len, NFTA_OBJ_TYPE, &n);
+	const uint8_t *type = netlink_attribute(attrs, len, NFTA_OBJ_TYPE, &n);
 	uint32_t type_be = 0;
 	if (!type || n != sizeof(type_be))
 		return;
 	memcpy(&type_be, type, sizeof(type_be));
-	const uint8_t *data = attribute(attrs, len, NFTA_OBJ_DATA, &data_len);
+	const uint8_t *data = netlink_attribute(attrs, len, NFTA_OBJ_DATA, &data_len);
 	if (ntohl(type_be) != NFT_OBJECT_COUNTER || !data)
 		return;
 	attribute_text(attrs, len, NFTA_OBJ_NAME, name, sizeof(name));

@@ -31,11 +31,6 @@
 
 #define MESSAGE_BYTES 4096
 
-#define ATTR_NEXT(a) ((struct nlattr *)((char *)(a) + NLA_ALIGN((a)->nla_len)))
-#define ATTR_DATA(a) ((char *)(a) + NLA_HDRLEN)
-#define ATTR_FITS(a, end) \
-	((char *)(a) + NLA_HDRLEN <= (end) && (a)->nla_len >= NLA_HDRLEN && (char *)(a) + (a)->nla_len <= (end))
-
 /* Receives one message on FD into BUF: its length, and in *SENDER the
  * port it came from (0: the kernel); 0 for a truncated one (dropped), -1
  * when none is left. */
@@ -59,32 +54,30 @@ static ssize_t receive(int fd, char *buf, size_t size, uint32_t *sender)
 	return msg.msg_flags & MSG_TRUNC ? 0 : n;
 }
 
-/* The first attribute of the generic netlink message at H. */
-static struct nlattr *first_attribute(struct nlmsghdr *h)
+/* The attributes of the generic netlink message at H (its length
+ * checked), and their length in *LEN. */
+static const uint8_t *attributes(const struct nlmsghdr *h, size_t *len)
 {
-	return (struct nlattr *)((char *)NLMSG_DATA(h) + GENL_HDRLEN);
+	*len = h->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
+	return (const uint8_t *)NLMSG_DATA(h) + GENL_HDRLEN;
 }
 
-/* In a CTRL_CMD_GETFAMILY answer's multicast groups (NEST, up to END): the
- * id of the group named GROUP, or 0. */
-static uint32_t group_id(struct nlattr *nest, const char *group)
+/* In a CTRL_CMD_GETFAMILY answer's multicast groups (the nested
+ * attributes at GROUPS, LEN bytes, numbered from 1): the id of the group
+ * named NAME, or 0. */
+static uint32_t group_id(const uint8_t *groups, size_t len, const char *name)
 {
-	char *end = (char *)nest + nest->nla_len;
+	const uint8_t *g, *v;
+	size_t g_len, v_len;
+	uint32_t id = 0;
 
-	for (struct nlattr *g = (struct nlattr *)ATTR_DATA(nest); ATTR_FITS(g, end); g = ATTR_NEXT(g)) {
-		char *g_end = (char *)g + g->nla_len;
-		const char *name = NULL;
-		uint32_t id = 0;
-		for (struct nlattr *a = (struct nlattr *)ATTR_DATA(g); ATTR_FITS(a, g_end); a = ATTR_NEXT(a)) {
-			if (a->nla_type == CTRL_ATTR_MCAST_GRP_NAME && a->nla_len > NLA_HDRLEN &&
-			    ATTR_DATA(a)[a->nla_len - NLA_HDRLEN - 1] == '\0')
-				name = ATTR_DATA(a);
-			else if (a->nla_type == CTRL_ATTR_MCAST_GRP_ID && a->nla_len >= NLA_HDRLEN + sizeof(id))
-				memcpy(&id, ATTR_DATA(a), sizeof(id));
-		}
-		if (name && strcmp(name, group) == 0)
+	for (uint16_t i = 1; (g = netlink_attribute(groups, len, i, &g_len)); i++)
+		if ((v = netlink_attribute(g, g_len, CTRL_ATTR_MCAST_GRP_NAME, &v_len)) && v_len == strlen(name) + 1 &&
+		    memcmp(v, name, v_len) == 0 && (v = netlink_attribute(g, g_len, CTRL_ATTR_MCAST_GRP_ID, &v_len)) &&
+		    v_len >= sizeof(id)) {
+			memcpy(&id, v, sizeof(id));
 			return id;
-	}
+		}
 	return 0;
 }
 
@@ -116,13 +109,12 @@ static uint16_t acpi_family(int fd, uint32_t *group)
 	if (n <= 0 || sender != 0 || !NLMSG_OK(h, (size_t)n) || h->nlmsg_type != GENL_ID_CTRL ||
 	    h->nlmsg_len < NLMSG_LENGTH(GENL_HDRLEN))
 		return 0;
-	char *end = (char *)h + h->nlmsg_len;
-	for (struct nlattr *a = first_attribute(h); ATTR_FITS(a, end); a = ATTR_NEXT(a)) {
-		if (a->nla_type == CTRL_ATTR_FAMILY_ID && a->nla_len >= NLA_HDRLEN + sizeof(family))
-			memcpy(&family, ATTR_DATA(a), sizeof(family));
-		else if ((a->nla_type & NLA_TYPE_MASK) == CTRL_ATTR_MCAST_GROUPS)
-			*group = group_id(a, ACPI_GROUP);
-	}
+	size_t len, v_len;
+	const uint8_t *attrs = attributes(h, &len), *v;
+	if ((v = netlink_attribute(attrs, len, CTRL_ATTR_FAMILY_ID, &v_len)) && v_len >= sizeof(family))
+		memcpy(&family, v, sizeof(family));
+	if ((v = netlink_attribute(attrs, len, CTRL_ATTR_MCAST_GROUPS, &v_len)))
+		*group = group_id(v, v_len, ACPI_GROUP);
 	return *group ? family : 0;
 }
 
@@ -148,16 +140,16 @@ int power_button_open(void)
 }
 
 /* H is an ACPI event (of FAMILY) of the power button. */
-static bool is_power_press(struct nlmsghdr *h, uint16_t family)
+static bool is_power_press(const struct nlmsghdr *h, uint16_t family)
 {
 	if (!family || h->nlmsg_type != family || h->nlmsg_len < NLMSG_LENGTH(GENL_HDRLEN) ||
 	    ((struct genlmsghdr *)NLMSG_DATA(h))->cmd != ACPI_CMD_EVENT)
 		return false;
-	char *end = (char *)h + h->nlmsg_len;
-	for (struct nlattr *a = first_attribute(h); ATTR_FITS(a, end); a = ATTR_NEXT(a))
-		if (a->nla_type == ACPI_ATTR_EVENT && a->nla_len >= NLA_HDRLEN + ACPI_CLASS_BYTES)
-			return strncmp(ATTR_DATA(a), POWER_CLASS, ACPI_CLASS_BYTES) == 0;
-	return false;
+	size_t len, event_len;
+	const uint8_t *attrs = attributes(h, &len);
+	const uint8_t *event = netlink_attribute(attrs, len, ACPI_ATTR_EVENT, &event_len);
+	return event && event_len >= ACPI_CLASS_BYTES &&
+	       strncmp((const char *)event, POWER_CLASS, ACPI_CLASS_BYTES) == 0;
 }
 
 /* At most this many messages a turn of the loop: a sender that keeps the
