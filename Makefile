@@ -146,7 +146,7 @@ $(BUILD)/asan/tests/appliance-roundtrip: $(call asan_obj,$(ROUNDTRIP_SRC) $(RUNT
 
 # tests/helpers/nft-tool: the builder's rule set encoder and the init's
 # loader in one host program, for tests/net-rules.t (nft reads the result).
-NFT_TOOL_SRC := tests/helpers/nft-tool.c image/nft.c image/net-rules.c image/util.c init/nft.c
+NFT_TOOL_SRC := tests/helpers/nft-tool.c image/nft.c image/net-rules.c image/util.c init/nft.c init/netlink.c
 $(BUILD)/tests/helpers/nft-tool: $(call host_obj,$(NFT_TOOL_SRC)) $(HOST_RUNTIME_LIB)
 	@mkdir -p $(@D)
 	$(HOST_CC) -o $@ $^ $(HOST_LIBS)
@@ -239,7 +239,7 @@ FUZZ_REPLAY  := $(patsubst %,$(BUILD)/asan/bin/replay-%,$(FUZZ_NAMES))
 # the init's appliance.json reader.
 FUZZ_IMAGE_SRC := $(addprefix image/,util.c manifest.c manifest-yaml.c manifest-container.c manifest-devices.c manifest-interfaces.c manifest-networks.c manifest-secrets.c manifest-lifecycle.c source.c oci.c unpack.c initrd.c context.c limits.c)
 # A target for another part of the init adds its file (and what it calls) here.
-FUZZ_INIT_SRC  := init/appliance.c init/appliance-disks.c init/secrets-spec.c init/images-spec.c init/protocol.c init/dhcp.c init/nft.c
+FUZZ_INIT_SRC  := init/appliance.c init/appliance-disks.c init/secrets-spec.c init/images-spec.c init/protocol.c init/dhcp.c init/nft.c init/netlink.c
 FUZZ_LIBS    := $(HOST_LIBS)
 
 # The health checks' keys (image/manifest-health.c) are the manifest parser's too.
