@@ -3,9 +3,11 @@
 # Boot to "all services started" for 3 and for 100 containers, measured
 # from the init's own start: bulkhead-init (each container isolated:
 # namespaces, cgroup, caps, Landlock, seccomp) against a busybox init that
-# runs the same commands without isolation. Twice: under QEMU (KVM when it
-# can run the guest, as bulkhead run --accel auto decides; TCG otherwise),
-# and natively, each init as PID 1 of a fresh pid and mount namespace on
+# runs the same commands without isolation. Three ways: under QEMU (KVM
+# when it can run the guest, as bulkhead run --accel auto decides; TCG
+# otherwise); under QEMU's instruction count, whose guest time a loaded
+# machine does not move (so the ratio to busybox there is the TCG figure to
+# compare across runs and builds); and natively, each init as PID 1 of a fresh pid and mount namespace on
 # this machine, which shows the init's overhead at hardware speed. Also the
 # init's VmRSS once its services run, and, for reading the rows, the
 # kernel's floor for one container measured in the same run: natively
@@ -91,6 +93,17 @@ busybox_boot() { # DIR -> console on stdout
   timeout 600 qemu-system-x86_64 -machine "pc,accel=$accel" -cpu "$cpu" -m 512 -smp 1 -nodefaults \
     -no-user-config -display none -serial stdio -no-reboot -kernel "$1/kernel" -initrd "$1/initrd.img" \
     -append "console=ttyS0 panic=-1 quiet rdinit=/init" </dev/null 2>&1 | tr -d '\r'
+}
+
+# Either appliance under QEMU's instruction count (-icount shift=1,sleep=off:
+# TCG, the guest's clock advancing 2 ns per instruction, never waiting), so
+# that a boot takes the same guest time to a tenth of a percent whatever the
+# machine's load: one boot of each tells what three noisy ones cannot. The
+# bulkhead appliance boots with its own command line, as bulkhead run gives it.
+icount_boot() { # KERNEL INITRD APPEND -> console on stdout
+  timeout 900 qemu-system-x86_64 -machine pc,accel=tcg -icount shift=1,sleep=off -cpu max -m 512 -smp 1 \
+    -nodefaults -no-user-config -display none -serial stdio -no-reboot -kernel "$1" -initrd "$2" \
+    -append "$3" </dev/null 2>&1 | tr -d '\r'
 }
 
 # The same image as PID 1 of a new pid and mount namespace here: no
@@ -180,6 +193,22 @@ for n in "${counts[@]}"; do
   median_row "$n" busybox-init "$accel" "${bb[@]}"
   [ -z "$vm_floor" ] || printf '%-10s %-14s %-7s %29s %9.2f ms\n' "$n" "kernel floor" "$accel" \
     "(unshare -pmuinf, mean of 20)" "$(echo "$vm_floor / 1000" | bc -l)"
+  # The same two boots under the instruction count, once each: their
+  # "÷ floor" is to the floor busybox's boot measured under it, and a last
+  # row gives bulkhead's "to all started" over busybox's loop.
+  icount_boot "$work/bh-$n/kernel" "$work/bh-$n/initrd.img" "$(cat "$work/bh-$n/cmdline") bulkhead.debug" \
+    >"$work/bh-$n.icount.log"
+  icount_boot "$work/bb-$n/kernel" "$work/bb-$n/initrd.img" "console=ttyS0 panic=-1 quiet rdinit=/init" \
+    >"$work/bb-$n.icount.log"
+  read -r phase us rss < <(bulkhead_figures "$work/bh-$n.icount.log")
+  read -r bb_us _ bb_rss < <(busybox_figures "$n" "$work/bb-$n.icount.log")
+  icount_floor=$(sed -n 's/^busybox: floor //p' "$work/bb-$n.icount.log")
+  vm_floor=$icount_floor row "$n" bulkhead-init icount "$us" "$phase" "$rss"
+  vm_floor=$icount_floor row "$n" busybox-init icount "$bb_us" "$bb_us" "$bb_rss"
+  [ -z "$icount_floor" ] || printf '%-10s %-14s %-7s %29s %9.2f ms\n' "$n" "kernel floor" icount \
+    "(unshare -pmuinf, mean of 20)" "$(echo "$icount_floor / 1000" | bc -l)"
+  printf '%-10s %-14s %-7s %29s %9.2f\n' "$n" "ratio" icount "(bulkhead ÷ busybox, all started)" \
+    "$(echo "$us / $bb_us" | bc -l)"
   floors=()
   for i in $(seq "$repeat"); do
     floors+=("$(floor_us 40)")
