@@ -385,6 +385,26 @@ static int resolve_root(struct walker *w, struct bh_config *c)
 	return 0;
 }
 
+/* The annotations object as text, for the state a runtime reports: kept
+ * from this parse, where `create` used to parse the whole document again
+ * for it (half of `run`'s own time in user space). */
+static int keep_annotations(json_t *root, struct bh_config *c)
+{
+	json_t *annotations = json_object_get(root, "annotations");
+	json_free_t release;
+
+	if (!json_is_object(annotations))
+		return 0;
+	char *text = json_dumps(annotations, JSON_COMPACT);
+	if (!text)
+		return -ENOMEM;
+	c->annotations = strdup(text);
+	/* jansson's allocator: the parse's arena (config-arena.c) */
+	json_get_alloc_funcs(NULL, &release);
+	release(text);
+	return c->annotations ? 0 : -ENOMEM;
+}
+
 static int parse_config(struct walker *w, json_t *root, struct bh_config *c)
 {
 	int r;
@@ -398,7 +418,8 @@ static int parse_config(struct walker *w, json_t *root, struct bh_config *c)
 	    (r = cfg_get_string(w, root, "hostname", &c->hostname)) < 0 ||
 	    (r = cfg_get_string(w, root, "domainname", &c->domainname)) < 0 || (r = parse_mounts(w, root, c)) < 0 ||
 	    (r = parse_linux(w, root, c)) < 0 || (r = cfg_parse_compiled_seccomp(w, root, c)) < 0 ||
-	    (w->on_disk && (r = cfg_read_compiled_seccomp(w, c)) < 0) || (r = cfg_parse_hooks(w, root, c)) < 0)
+	    (w->on_disk && (r = cfg_read_compiled_seccomp(w, c)) < 0) || (r = cfg_parse_hooks(w, root, c)) < 0 ||
+	    (r = keep_annotations(root, c)) < 0)
 		return r;
 	if ((c->hostname || c->domainname) && !(c->namespaces & CLONE_NEWUTS))
 		return cfg_invalid_at(w, c->hostname ? "hostname" : "domainname",
@@ -559,6 +580,11 @@ const char *bh_config_text(const struct bh_config *c, size_t *len)
 	return c->text;
 }
 
+const char *bh_config_annotations(const struct bh_config *c)
+{
+	return c->annotations;
+}
+
 int bh_config_save(const struct bh_config *c, const char *dir, struct bh_err *err)
 {
 	int r;
@@ -583,6 +609,7 @@ void bh_config_free(struct bh_config *c)
 	if (!c)
 		return;
 	free(c->bundle);
+	free(c->annotations);
 	free(c->root);
 	bh_strv_free(c->args);
 	bh_strv_free(c->env);

@@ -112,6 +112,7 @@ struct bh_config {
 	char *bundle;
 	char *text;        /* config.json as bh_config_load read and parsed it (bh_config_save), or NULL */
 	size_t text_len;
+	char *annotations; /* the annotations object as compact JSON, or NULL (bh_config_annotations) */
 	char *root;        /* absolute path of the rootfs */
 	bool root_readonly;
 	int root_mount_fd; /* a detached mount the caller gave for root (bh_config_root_mount); -1: none */

@@ -85,6 +85,9 @@ int bh_config_save(const struct bh_config *config, const char *dir, struct bh_er
  * a config parsed from text by bh_config_parse): what a caller reads of it
  * beyond the parsed config is the same text, never a second read. */
 const char *bh_config_text(const struct bh_config *config, size_t *len);
+/* The config's annotations object as compact JSON text, or NULL when it
+ * has none: what the OCI state reports, kept from the one parse. */
+const char *bh_config_annotations(const struct bh_config *config);
 void bh_config_free(struct bh_config *config);
 
 /* How the caller wires a container to the outside world. */

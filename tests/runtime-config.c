@@ -398,6 +398,33 @@ static const char *cgroup_path_of(const char *config)
 	return loaded_path;
 }
 
+/* The annotations a parse keeps for the state (compact JSON), or why not. */
+static char kept_annotations[256];
+static const char *annotations_of(const char *config)
+{
+	struct bh_config *c = NULL;
+
+	memset(&err, 0, sizeof(err));
+	if (bh_config_parse(config, strlen(config), "/bundle", &c, &err) < 0)
+		return err.msg;
+	const char *a = bh_config_annotations(c);
+	snprintf(kept_annotations, sizeof(kept_annotations), "%s", a ? a : "(none)");
+	bh_config_free(c);
+	return kept_annotations;
+}
+
+#define ANNOTATED(annotations)                                                                      \
+	"{\"annotations\": " annotations ", \"root\": {\"path\": \"rootfs\"}, \"process\": {\"args\": " \
+	"[\"/bin/true\"]}, \"linux\": {\"namespaces\": [{\"type\": \"mount\"}]}}"
+
+TEST(annotations_are_kept_as_compact_json_from_the_one_parse)
+{
+	ASSERT_STREQ("{\"b\":\"2\",\"a\":\"1\"}", annotations_of(ANNOTATED("{\"b\": \"2\",\n \"a\": \"1\"}")));
+	ASSERT_STREQ("{}", annotations_of(ANNOTATED("{}")));
+	ASSERT_STREQ("(none)", annotations_of(MINIMAL("", "")));
+	ASSERT_STREQ("(none)", annotations_of(ANNOTATED("[\"a\"]")));
+}
+
 TEST(systemd_cgroups_paths_are_where_systemd_puts_the_unit)
 {
 	ASSERT_STREQ("/machine.slice/libpod-abc123.scope",

@@ -102,20 +102,6 @@ int write_pid_file(const char *path, pid_t pid)
 	return 0;
 }
 
-/* The config's annotations as JSON text, from the very text create parsed. */
-static char *config_annotations(const struct bh_config *config)
-{
-	size_t len;
-	const char *text = bh_config_text(config, &len);
-	/* Numbers as reals: a uint64 above INT64_MAX (an rlimit) must not fail
-	 * the whole file, and only the annotations, strings, are wanted here. */
-	json_t *root = text ? json_loadb(text, len, JSON_DECODE_INT_AS_REAL, NULL) : NULL;
-	json_t *annotations = root ? json_object_get(root, "annotations") : NULL;
-	char *out = json_is_object(annotations) ? json_dumps(annotations, JSON_COMPACT) : NULL;
-	json_decref(root);
-	return out;
-}
-
 /* ---- hooks: the library runs those of create and start; poststart and
  * poststop are ours. create keeps config.json's hooks in ROOT/ID/hooks.json
  * for start and delete: a config.json changed since must not count. ---- */
@@ -221,7 +207,11 @@ static int create_container(const char *id, const struct create_options *o, stru
 	}
 	if (bh_config_cgroups_path(config))
 		snprintf(s->cgroups_path, sizeof(s->cgroups_path), "%s", bh_config_cgroups_path(config));
-	s->annotations_json = config_annotations(config);
+	if (bh_config_annotations(config) && !(s->annotations_json = strdup(bh_config_annotations(config)))) {
+		free(bundle);
+		bh_config_free(config);
+		return cli_error("out of memory");
+	}
 	free(bundle);
 
 	mkdir(globals.root, 0711);
