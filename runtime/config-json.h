@@ -25,6 +25,7 @@ struct walker {
 	struct bh_err *err;
 	bool on_disk; /* bh_config_load: also check the files the config names */
 	const char *config_dir; /* with on_disk: where config.json and its compiled filter are */
+	bool keep_annotations;  /* for bh_config_annotations: a runtime's state reports them */
 };
 
 /* Enter a member or an element; the value returned is what cfg_leave takes.

@@ -69,6 +69,8 @@ int bh_config_parse(const char *json, size_t len, const char *bundle_dir, struct
  * Its failures read like bh_config_parse's, but name BUNDLE/config.json
  * when it is missing (-ENOENT) or no JSON. */
 int bh_config_load(const char *bundle, struct bh_config **out, struct bh_err *err);
+/* bh_config_load, keeping the annotations for the state (bh_config_annotations). */
+int bh_config_load_annotated(const char *bundle, struct bh_config **out, struct bh_err *err);
 /* bh_config_load, but config.json and the compiled seccomp filter are read
  * from CONFIG_DIR (a snapshot bh_config_save wrote) while relative paths in
  * it (root.path, mount sources) still resolve against BUNDLE:
@@ -86,7 +88,9 @@ int bh_config_save(const struct bh_config *config, const char *dir, struct bh_er
  * beyond the parsed config is the same text, never a second read. */
 const char *bh_config_text(const struct bh_config *config, size_t *len);
 /* The config's annotations object as compact JSON text, or NULL when it
- * has none: what the OCI state reports, kept from the one parse. */
+ * has none or the config was loaded without them (bh_config_load_annotated
+ * and bh_config_parse keep them): what the OCI state reports, kept from the
+ * one parse. */
 const char *bh_config_annotations(const struct bh_config *config);
 void bh_config_free(struct bh_config *config);
 

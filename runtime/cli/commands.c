@@ -192,7 +192,7 @@ static int create_container(const char *id, const struct create_options *o, stru
 		return cli_error("invalid container ID \"%s\": use letters, digits, '-', '_' and '.'", id);
 	if (!(bundle = realpath(o->bundle, NULL)))
 		return cli_error_errno(errno, "bundle %s", o->bundle);
-	if (bh_config_load(bundle, &config, &err) < 0) {
+	if (bh_config_load_annotated(bundle, &config, &err) < 0) {
 		free(bundle);
 		return cli_error("%s", err.msg);
 	}
