@@ -7,9 +7,10 @@
 # when it can run the guest, as bulkhead run --accel auto decides; TCG
 # otherwise); under QEMU's instruction count, whose guest time a loaded
 # machine does not move (so the ratio to busybox there is the TCG figure to
-# compare across runs and builds); and natively, each init as PID 1 of a fresh pid and mount namespace on
-# this machine, which shows the init's overhead at hardware speed. Also the
-# init's VmRSS once its services run, and, for reading the rows, the
+# compare across runs and builds); and natively, each init as PID 1 of a
+# fresh pid and mount namespace on this machine, which shows the init's
+# overhead at hardware speed. Also the init's VmRSS once its services run,
+# and, for reading the rows, the
 # kernel's floor for one container measured in the same run: natively
 # `unshare --fork -pmuinC /bin/true` (hyperfine's median), the namespaces
 # alone; in the VM busybox's `unshare -pmuinf` of a static program (the
@@ -99,7 +100,9 @@ busybox_boot() { # DIR -> console on stdout
 # TCG, the guest's clock advancing 2 ns per instruction, never waiting), so
 # that a boot takes the same guest time to a tenth of a percent whatever the
 # machine's load: one boot of each tells what three noisy ones cannot. The
-# bulkhead appliance boots with its own command line, as bulkhead run gives it.
+# bulkhead appliance boots with the command line it was built with, without
+# bulkhead run's exit device and control port: it powers off, and QEMU ends
+# with status 0.
 icount_boot() { # KERNEL INITRD APPEND -> console on stdout
   timeout 900 qemu-system-x86_64 -machine pc,accel=tcg -icount shift=1,sleep=off -cpu max -m 512 -smp 1 \
     -nodefaults -no-user-config -display none -serial stdio -no-reboot -kernel "$1" -initrd "$2" \
@@ -200,15 +203,20 @@ for n in "${counts[@]}"; do
     >"$work/bh-$n.icount.log"
   icount_boot "$work/bb-$n/kernel" "$work/bb-$n/initrd.img" "console=ttyS0 panic=-1 quiet rdinit=/init" \
     >"$work/bb-$n.icount.log"
-  read -r phase us rss < <(bulkhead_figures "$work/bh-$n.icount.log")
-  read -r bb_us _ bb_rss < <(busybox_figures "$n" "$work/bb-$n.icount.log")
+  phase= us= rss= bb_us= bb_rss=
+  read -r phase us rss <<<"$(bulkhead_figures "$work/bh-$n.icount.log")" || true
+  read -r bb_us _ bb_rss <<<"$(busybox_figures "$n" "$work/bb-$n.icount.log")" || true
   icount_floor=$(sed -n 's/^busybox: floor //p' "$work/bb-$n.icount.log")
-  vm_floor=$icount_floor row "$n" bulkhead-init icount "$us" "$phase" "$rss"
-  vm_floor=$icount_floor row "$n" busybox-init icount "$bb_us" "$bb_us" "$bb_rss"
-  [ -z "$icount_floor" ] || printf '%-10s %-14s %-7s %29s %9.2f ms\n' "$n" "kernel floor" icount \
-    "(unshare -pmuinf, mean of 20)" "$(echo "$icount_floor / 1000" | bc -l)"
-  printf '%-10s %-14s %-7s %29s %9.2f\n' "$n" "ratio" icount "(bulkhead ÷ busybox, all started)" \
-    "$(echo "$us / $bb_us" | bc -l)"
+  if [ -n "$us" ] && [ -n "$bb_us" ]; then
+    vm_floor=$icount_floor row "$n" bulkhead-init icount "$us" "$phase" "$rss"
+    vm_floor=$icount_floor row "$n" busybox-init icount "$bb_us" "$bb_us" "$bb_rss"
+    [ -z "$icount_floor" ] || printf '%-10s %-14s %-7s %29s %9.2f ms\n' "$n" "kernel floor" icount \
+      "(unshare -pmuinf, mean of 20)" "$(echo "$icount_floor / 1000" | bc -l)"
+    printf '%-10s %-14s %-7s %29s %9.2f\n' "$n" "ratio" icount "(bulkhead ÷ busybox, all started)" \
+      "$(echo "$us / $bb_us" | bc -l)"
+  else
+    echo "bench/boot.sh: the instruction-count boots of $n gave no figures (KEEP=1 keeps their logs in $work)" >&2
+  fi
   floors=()
   for i in $(seq "$repeat"); do
     floors+=("$(floor_us 40)")

@@ -385,22 +385,34 @@ static int resolve_root(struct walker *w, struct bh_config *c)
 	return 0;
 }
 
-/* The annotations object as text, for the state a runtime reports: kept
- * from this parse, where `create` used to parse the whole document again
- * for it. Only when asked: the init reports no state, and the dump is
- * 0.1 ms of each start under TCG. */
-static int keep_annotations(const struct walker *w, json_t *root, struct bh_config *c)
+/* annotations: strings only (the OCI spec: "Values MUST be strings"), and
+ * kept as compact JSON for the state a runtime reports when the load asks
+ * (bh_config_load_annotated): `create` used to parse the whole document a
+ * second time for them. The init reports no state, and the dump is 0.1 ms
+ * of each of its starts under TCG. */
+static int parse_annotations(struct walker *w, json_t *root, struct bh_config *c)
 {
-	json_t *annotations = json_object_get(root, "annotations");
+	json_t *annotations, *value;
 	json_free_t release;
+	const char *key;
+	int r = cfg_get_object(w, root, "annotations", &annotations);
 
-	if (!w->keep_annotations || !json_is_object(annotations))
-		return 0;
+	if (r < 0 || !annotations)
+		return r;
+	size_t saved = cfg_enter_key(w, "annotations");
+	json_object_foreach(annotations, key, value) {
+		if (!json_is_string(value) && (r = cfg_invalid_at(w, key, "must be a string")) < 0)
+			break;
+	}
+	cfg_leave(w, saved);
+	if (r < 0 || !w->keep_annotations)
+		return r;
 	char *text = json_dumps(annotations, JSON_COMPACT);
 	if (!text)
 		return -ENOMEM;
 	c->annotations = strdup(text);
-	/* jansson's allocator: the parse's arena (config-arena.c) */
+	/* json_dumps allocates with jansson's functions: outside its parse the
+	 * arena hands them on to the next allocator (config-arena.c). */
 	json_get_alloc_funcs(NULL, &release);
 	release(text);
 	return c->annotations ? 0 : -ENOMEM;
@@ -420,7 +432,7 @@ static int parse_config(struct walker *w, json_t *root, struct bh_config *c)
 	    (r = cfg_get_string(w, root, "domainname", &c->domainname)) < 0 || (r = parse_mounts(w, root, c)) < 0 ||
 	    (r = parse_linux(w, root, c)) < 0 || (r = cfg_parse_compiled_seccomp(w, root, c)) < 0 ||
 	    (w->on_disk && (r = cfg_read_compiled_seccomp(w, c)) < 0) || (r = cfg_parse_hooks(w, root, c)) < 0 ||
-	    (r = keep_annotations(w, root, c)) < 0)
+	    (r = parse_annotations(w, root, c)) < 0)
 		return r;
 	if ((c->hostname || c->domainname) && !(c->namespaces & CLONE_NEWUTS))
 		return cfg_invalid_at(w, c->hostname ? "hostname" : "domainname",

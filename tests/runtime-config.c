@@ -422,7 +422,43 @@ TEST(annotations_are_kept_as_compact_json_from_the_one_parse)
 	ASSERT_STREQ("{\"b\":\"2\",\"a\":\"1\"}", annotations_of(ANNOTATED("{\"b\": \"2\",\n \"a\": \"1\"}")));
 	ASSERT_STREQ("{}", annotations_of(ANNOTATED("{}")));
 	ASSERT_STREQ("(none)", annotations_of(MINIMAL("", "")));
-	ASSERT_STREQ("(none)", annotations_of(ANNOTATED("[\"a\"]")));
+	ASSERT_STREQ("config.json: annotations: must be an object", annotations_of(ANNOTATED("[\"a\"]")));
+	ASSERT_STREQ("config.json: annotations.n: must be a string", annotations_of(ANNOTATED("{\"n\": 1}")));
+}
+
+/* What a load from disk of CONFIG, as bundle NAME below the test's tmpfs,
+ * keeps of its annotations: bh_config_load_annotated when ANNOTATED,
+ * bh_config_load (the init's) otherwise. */
+static const char *annotations_loaded(const char *name, const char *config, bool annotated)
+{
+	static const char *tmp;
+	char path[4200];
+	struct bh_config *c = NULL;
+
+	if (!tmp)
+		tmp = fixture_tmpfs();
+	snprintf(bundle, sizeof(bundle), "%s/%s", tmp, name);
+	snprintf(path, sizeof(path), "%s/rootfs", bundle);
+	if (mkdir(bundle, 0755) < 0 || mkdir(path, 0755) < 0)
+		TAP_FAIL("%s: %s", path, strerror(errno));
+	snprintf(path, sizeof(path), "%s/config.json", bundle);
+	write_text_file(path, config);
+	memset(&err, 0, sizeof(err));
+	if ((annotated ? bh_config_load_annotated : bh_config_load)(bundle, &c, &err) < 0)
+		return err.msg;
+	const char *a = bh_config_annotations(c);
+	snprintf(kept_annotations, sizeof(kept_annotations), "%s", a ? a : "(none)");
+	bh_config_free(c);
+	return kept_annotations;
+}
+
+TEST(only_a_load_for_the_state_dumps_the_annotations)
+{
+	ASSERT_STREQ("{\"a\":\"1\"}", annotations_loaded("for-state", ANNOTATED("{\"a\": \"1\"}"), true));
+	ASSERT_STREQ("(none)", annotations_loaded("for-init", ANNOTATED("{\"a\": \"1\"}"), false));
+	/* the check is the same either way */
+	ASSERT_TRUE(strstr(annotations_loaded("wrong", ANNOTATED("{\"a\": true}"), false),
+			   "annotations.a: must be a string") != NULL);
 }
 
 TEST(systemd_cgroups_paths_are_where_systemd_puts_the_unit)
