@@ -384,33 +384,36 @@ TEST(limits_without_a_cgroup_path_are_refused)
 		     parse(MINIMAL("", ", \"resources\": {\"pids\": {\"limit\": 10}}")));
 }
 
-/* The directory a cgroupsPath loads as, or the parse error. */
-static char loaded_path[256];
-static const char *cgroup_path_of(const char *config)
+/* What GET reads of config C (NONE when it gives NULL), which it frees. */
+static char config_value[256];
+static const char *read_and_free(struct bh_config *c, const char *(*get)(const struct bh_config *), const char *none)
+{
+	snprintf(config_value, sizeof(config_value), "%s", get(c) ? get(c) : none);
+	bh_config_free(c);
+	return config_value;
+}
+
+/* What GET reads of CONFIG parsed from text, or the parse error. */
+static const char *parsed(const char *config, const char *(*get)(const struct bh_config *), const char *none)
 {
 	struct bh_config *c = NULL;
 
 	memset(&err, 0, sizeof(err));
 	if (bh_config_parse(config, strlen(config), "/bundle", &c, &err) < 0)
 		return err.msg;
-	snprintf(loaded_path, sizeof(loaded_path), "%s", bh_config_cgroups_path(c) ? bh_config_cgroups_path(c) : "");
-	bh_config_free(c);
-	return loaded_path;
+	return read_and_free(c, get, none);
+}
+
+/* The directory a cgroupsPath loads as, or the parse error. */
+static const char *cgroup_path_of(const char *config)
+{
+	return parsed(config, bh_config_cgroups_path, "");
 }
 
 /* The annotations a parse keeps for the state (compact JSON), or why not. */
-static char kept_annotations[256];
 static const char *annotations_of(const char *config)
 {
-	struct bh_config *c = NULL;
-
-	memset(&err, 0, sizeof(err));
-	if (bh_config_parse(config, strlen(config), "/bundle", &c, &err) < 0)
-		return err.msg;
-	const char *a = bh_config_annotations(c);
-	snprintf(kept_annotations, sizeof(kept_annotations), "%s", a ? a : "(none)");
-	bh_config_free(c);
-	return kept_annotations;
+	return parsed(config, bh_config_annotations, "(none)");
 }
 
 #define ANNOTATED(annotations)                                                                      \
@@ -446,10 +449,7 @@ static const char *annotations_loaded(const char *name, const char *config, bool
 	memset(&err, 0, sizeof(err));
 	if ((annotated ? bh_config_load_annotated : bh_config_load)(bundle, &c, &err) < 0)
 		return err.msg;
-	const char *a = bh_config_annotations(c);
-	snprintf(kept_annotations, sizeof(kept_annotations), "%s", a ? a : "(none)");
-	bh_config_free(c);
-	return kept_annotations;
+	return read_and_free(c, bh_config_annotations, "(none)");
 }
 
 TEST(only_a_load_for_the_state_dumps_the_annotations)
