@@ -25,9 +25,23 @@ walls_hold() { # MACHINE
 }
 sed 's/^kernel: debian$/kernel: minimal/' examples/hello.yml >"$work/hello-minimal.yml"
 grep -q '^kernel: debian$' examples/hello.yml || not_ok "examples/hello.yml no longer says kernel: debian"
+# A container's kernel memory is charged to its memory cgroup (SLUB's
+# MEMCG_KMEM; tinyconfig's SLOB charges none): the directories it makes
+# show as slab in its own memory.stat.
+cat >>"$work/hello-minimal.yml" <<'EOF'
+  - name: kmem
+    image: busybox
+    resources: {memory: 16M}
+    command: |
+      mkdir /tmp/d && for i in $(seq 500); do mkdir /tmp/d/$i; done
+      echo "slab bytes: $(sed -n 's/^slab //p' /sys/fs/cgroup/memory.stat)"
+EOF
 BOOT_FLAGS=--debug boot pc "$work/hello-minimal.yml"
 tr -d '\r' <"$boot_log" >"$work/pc.log" && boot_log=$work/pc.log
 check "kernel: minimal boots on pc to status 0 (got $boot_status) in ${boot_seconds:-?} s" test "$boot_status" -eq 0
+slab=$(sed -n 's/^\[kmem\] slab bytes: //p' "$boot_log")
+check "  ... a container's kernel memory counts in its memory cgroup (slab: ${slab:-none} bytes)" \
+  test "${slab:-0}" -gt 0
 check "  ... the appliance carries it: $(stat -c %s "$work/pc/kernel") bytes" \
   cmp -s "$work/pc/kernel" "$BUILD/kernel-minimal/vmlinuz"
 zcat "$work/pc/initrd.img" | cpio -t --quiet >"$work/pc.list" 2>/dev/null
