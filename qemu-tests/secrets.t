@@ -57,7 +57,8 @@ boot_log=$work/console
 ( "$BULKHEAD" run --timeout 400 "$work/sec" --secret api-token="$work/token" </dev/null 2>&1 | stdbuf -oL tr -d '\r' >"$boot_log"
   echo "run exited ${PIPESTATUS[0]}" >>"$boot_log" ) &
 run_pid=$!
-both_done() { grep -q '^\[holder\] holder done' "$boot_log" && grep -q '^\[other\] other done' "$boot_log"; }
+# -s: the console file appears only once the run in the background opens it.
+both_done() { grep -qs '^\[holder\] holder done' "$boot_log" && grep -qs '^\[other\] other done' "$boot_log"; }
 # scan_other DIR: in the running appliance DIR, the other container greps
 # every file it can read (its rootfs, /run, /dev/shm, /tmp) for the token,
 # which travels on exec's stdin and so is in no image; "BusyBox" in
