@@ -426,12 +426,13 @@ int mf_resolve_health(struct mf_parse *p, struct manifest *m)
 	for (size_t i = 0; i < m->n_services; i++) {
 		const struct container *c = &m->services[i];
 		yaml_node_t at = { .start_mark = { .line = c->health.line, .column = c->health.column } };
-		/* Without a network the container's loopback is down: nothing,
-		 * not even the service itself, reaches its ports. */
+		/* tcp and http are probed from the init's side. Without a
+		 * network the container has only its own loopback, which is
+		 * not the init's: a command check, run inside, reaches it. */
 		if (c->health.given == HEALTH_GIVEN && c->health.probe != HEALTH_PROBE_EXEC && !c->n_links && !c->host_network)
 			return mf_fail(p, &at, "service \"%s\": a %s healthcheck needs the container on a network (networks:) or "
-					       "network: host; without one its loopback is down and nothing reaches its ports; "
-					       "use test: instead", c->name, health_probe_names[c->health.probe]);
+					       "network: host: the init probes it from outside, and without one the container has only a "
+					       "loopback of its own; use test: instead (it runs inside, where 127.0.0.1 is the container's)", c->name, health_probe_names[c->health.probe]);
 	}
 	for (size_t i = 0; i < m->n_services; i++)
 		for (char **d = m->services[i].depends_healthy; d && *d; d++)

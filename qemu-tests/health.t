@@ -3,8 +3,10 @@
 # Health checks on a real kernel, one boot: an HTTP check on a network
 # holds a dependent (depends_on: service_healthy) until it passes; a
 # command check that starts failing restarts its service, counted in
-# ctl --vm ps; a TCP check; and on_failure: poweroff ends the appliance
-# with status 122 once its check fails (after a ctl --vm restart).
+# ctl --vm ps; a TCP check; a command check of a container on no network
+# that fetches from its own 127.0.0.1 (Docker's --network none keeps lo up);
+# and on_failure: poweroff ends the appliance with status 122 once its
+# check fails (after a ctl --vm restart).
 . "$(dirname "$0")/../tests/lib.sh"
 require_qemu
 work=$(mktemp -d)
@@ -37,6 +39,15 @@ services:
     networks: [back]
     command: "while true; do nc -l -p 9000 </dev/null; done"
     healthcheck: {tcp: 9000, interval: 1s, timeout: 30s}
+  - name: local
+    image: busybox
+    # No network: a loopback of its own, up, which its check reaches.
+    files: [{path: /www/index.html, contents: "local up\n"}]
+    command: exec httpd -f -p 127.0.0.1:8081 -h /www
+    healthcheck:
+      test: ["CMD", "wget", "-q", "-O", "-", "http://127.0.0.1:8081/index.html"]
+      interval: 1s
+      timeout: 30s
   - name: judge
     image: busybox
     readonly: false
@@ -65,11 +76,13 @@ check "then fails once web removed /tmp/ok" until_logged "web: health check fail
 check "  ... and web is restarted (on_failure: restart)" until_logged 'web: unhealthy after 2 failed checks (on_failure: restart)' 300
 check "  ... and starts again" until_logged 'web: started' 300 && wait_for "web's second start" 300 logged 'web: started' 2
 check "the TCP check passes" until_logged 'tcpsvc: healthy' 300
+check "a container on no network reaches its own 127.0.0.1: its check passes" until_logged 'local: healthy' 300
 check "judge is healthy in its first run" until_logged 'judge: healthy' 300
 "$BULKHEAD" ctl --vm "$work/health" ps >"$work/ps"
 check "ctl --vm ps counts web's restarts" grep -qE '^web +services +[a-z]+ +[0-9]+ +[1-9][0-9]* ' "$work/ps"
 check "  ... shows db healthy with its probe's answer" grep -qE '^db +services +running .* healthy +back=[0-9.]+ status 0: GET /index.html: HTTP/1.[01] 200 OK' "$work/ps"
 check "  ... and tcpsvc healthy" grep -qE '^tcpsvc +services +running .* healthy .*port 9000: connected' "$work/ps"
+check "  ... and local healthy, its check's wget answered over lo" grep -qE '^local +services +running .* healthy .*status 0' "$work/ps"
 "$BULKHEAD" ctl --vm "$work/health" restart judge >/dev/null
 check "judge's second run fails its check: on_failure: poweroff shuts the appliance down" \
   until_logged 'judge unhealthy (on_failure: poweroff): shutting down' 300

@@ -137,6 +137,8 @@ static int apply_and_exec(const struct bh_config *c, const struct bh_io *io, int
 	 * container's own cgroup, which we are in by now. */
 	if (c->cgroup_ns && unshare(CLONE_NEWCGROUP) < 0)
 		return bh_fail_errno(err, -errno, "unsharing the cgroup namespace"), BH_EXIT_SETUP;
+	if (bh_ns_new_network_ready(c, err) < 0)
+		return BH_EXIT_SETUP;
 	/* A new session: the console's job control must not reach the container. */
 	setsid();
 	if (setup_stdio(io, err) < 0)

@@ -237,6 +237,9 @@ int bh_copy_tree(int from, const char *to, struct bh_err *err);
 int bh_ns_flag(const char *type, int *flag);
 /* In the child, first of all: setns() into each namespace joined by path. */
 int bh_ns_join(const struct bh_config *c, struct bh_err *err);
+/* In the container process, inside its namespaces and still privileged:
+ * a network namespace it was born in gets its loopback up. */
+int bh_ns_new_network_ready(const struct bh_config *c, struct bh_err *err);
 /* In the parent, before the child runs: its uid_map and gid_map. */
 int bh_ns_write_id_maps(const struct bh_config *c, pid_t pid, struct bh_err *err);
 

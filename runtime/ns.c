@@ -2,9 +2,13 @@
 /* Namespaces: the OCI type names and their clone flags. */
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -43,6 +47,39 @@ int bh_ns_join(const struct bh_config *c, struct bh_err *err)
 			return bh_fail_errno(err, -errno, "joining namespace %s", join->path);
 	}
 	return 0;
+}
+
+int bh_loopback_up(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		r = -errno;
+	else if (!(ifr.ifr_flags & IFF_UP)) {
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+			r = -errno;
+	}
+	close(fd);
+	return r;
+}
+
+int bh_ns_new_network_ready(const struct bh_config *c, struct bh_err *err)
+{
+	/* A network namespace is born with its loopback down: 127.0.0.1
+	 * unreachable, a process that talks to another of the container's
+	 * over it (a health check's wget, php-fpm behind nginx) refused.
+	 * runc and crun bring it up, Docker's --network none leaves it up,
+	 * podman's none relies on the runtime for it. One joined by path is
+	 * its maker's (podman's netavark, the init's networks): left as it is. */
+	if (!(c->clone_flags & CLONE_NEWNET))
+		return 0;
+	int r = bh_loopback_up();
+	return r < 0 ? bh_fail_errno(err, r, "bringing up lo in the container's new network namespace") : 0;
 }
 
 static int write_map(pid_t pid, const char *file, const struct bh_id_map *maps, size_t n, struct bh_err *err)

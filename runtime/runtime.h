@@ -334,6 +334,10 @@ int bh_config_default_cgroup(struct bh_config *config, const char *path);
 int bh_rlimit_from_name(const char *name);
 int bh_sysctl_check(const char *key, int clone_flags);
 
+/* Brings up lo in the caller's network namespace, as a container's new one
+ * gets it (and the init's own at boot): 0, or -errno. */
+int bh_loopback_up(void);
+
 /* The annotation that names a file in the bundle holding linux.seccomp
  * compiled to classic BPF for x86_64. When a config carries it, starting a
  * container loads that program instead of compiling the rules again. */

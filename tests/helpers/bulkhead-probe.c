@@ -18,6 +18,8 @@
  *                                        and -> TARGET for a link
  *   bulkhead-probe fd N                  is descriptor N open? ok or EBADF
  *   bulkhead-probe bind-tcp PORT         bind a TCP socket to 0.0.0.0:PORT; ok or the errno name
+ *   bulkhead-probe loopback              a TCP connection to itself over 127.0.0.1 and a
+ *                                        byte through it: ok or the errno name
  *   bulkhead-probe sleep SECONDS         sleep (a long-running container)
  *   bulkhead-probe sleep-term SECONDS    sleep, but on SIGTERM print "SIGTERM" and
  *                                        exit 143 (as PID 1 of its pid namespace,
@@ -246,6 +248,28 @@ static int selftest(int argc, char **argv)
 	fflush(stdout);
 	/* A check that did not report counts as failed. */
 	return failures + (planned - checks);
+}
+
+/* loopback: what a container's processes do between themselves on
+ * 127.0.0.1 (a health check's request, nginx to php-fpm): listen there,
+ * connect, accept, and a byte across. 0 or the errno of the step that
+ * failed: ENETUNREACH while lo is down. */
+static int loopback_talk(void)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(addr);
+	int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int client = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	char byte = 'x';
+
+	if (listener < 0 || client < 0 || bind(listener, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+	    listen(listener, 1) < 0 || getsockname(listener, (struct sockaddr *)&addr, &len) < 0 ||
+	    connect(client, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+		return errno;
+	int served = accept(listener, NULL, NULL);
+	if (served < 0 || write(client, &byte, 1) != 1 || read(served, &byte, 1) != 1)
+		return errno ? errno : EIO;
+	return 0;
 }
 
 /* connect-unix PATH|@NAME [TEXT [HOLD]]: connects to a unix stream socket
@@ -523,6 +547,11 @@ int main(int argc, char **argv)
 		struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[2])) };
 		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		int e = fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ? errno : 0;
+		puts(errno_name(e));
+		return e ? 1 : 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "loopback") == 0) {
+		int e = loopback_talk();
 		puts(errno_name(e));
 		return e ? 1 : 0;
 	}

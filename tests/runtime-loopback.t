@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# A container born in a new network namespace has its loopback up, as runc
+# and crun give it and Docker's --network none keeps it: its processes talk
+# to each other on 127.0.0.1. A namespace joined by path is its maker's
+# (podman's netavark, the init's networks) and is left as it is.
+. "$(dirname "$0")/lib.sh"
+[ "$(id -u)" -eq 0 ] || skip_all "needs root to create namespaces"
+command -v jq >/dev/null || skip_all "jq is not installed (make deps installs it)"
+
+work=$(mktemp -d)
+runtime_bundle bulkhead-probe
+R spec --bundle "$bundle"
+default=$(jq '.process.terminal = false' "$bundle/config.json")
+n=0
+# in_container JQ PROBE-ARGS...: the probe's output under the default
+# config changed by JQ.
+in_container() {
+  local change=$1; shift
+  jq --argjson args "$(printf '%s\n' /bin/bulkhead-probe "$@" | jq -R . | jq -s .)" "$change | .process.args = \$args" \
+    <<<"$default" >"$bundle/config.json"
+  n=$((n + 1))
+  R run --bundle "$bundle" "lo$n" 2>"$work/err"
+}
+# IFF_UP is bit 0 of a link's flags, IFF_LOOPBACK bit 3.
+up() { [ $(($1 & 1)) -eq 1 ]; }
+
+out=$(in_container . loopback)
+check "a new network namespace: a TCP connection over 127.0.0.1 goes through ($out $(cat "$work/err"))" test "$out" = ok
+flags=$(in_container . cat /sys/class/net/lo/flags)
+check "  ... lo is up ($flags)" up "$flags"
+net=$(in_container . ns net)
+check "  ... in a namespace of its own ($net, the host's $(readlink /proc/self/ns/net))" \
+  test -n "$net" -a "$net" != "$(readlink /proc/self/ns/net)"
+
+# With a user namespace too: the network namespace is the user
+# namespace's, and the container's root there may bring lo up.
+chmod 755 "$work" # the rootfs must be reachable by the container's root, host uid 100000
+userns='.linux.namespaces += [{"type": "user"}]
+  | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+  | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+out=$(in_container "$userns" loopback)
+check "with a user namespace as well: 127.0.0.1 reached too ($out $(cat "$work/err"))" test "$out" = ok
+
+# A namespace made by someone else, its lo down, joined by path: the
+# runtime does not touch it (podman's netavark configures its own).
+touch "$work/netns"
+if unshare --net="$work/netns" true 2>"$work/unshare.err"; then
+  join=".linux.namespaces = [.linux.namespaces[] | if .type == \"network\" then .path = \"$work/netns\" else . end]"
+  out=$(in_container "$join" loopback)
+  check "a joined namespace with lo down: 127.0.0.1 unreachable inside, as its maker left it ($out $(cat "$work/err"))" \
+    test "$out" = ENETUNREACH
+  net=$(in_container "$join" ns net)
+  check "  ... the container was in it ($net)" test "$net" = "$(nsenter --net="$work/netns" readlink /proc/self/ns/net)"
+  check "  ... and its lo is still down after the container ran ($(nsenter --net="$work/netns" ip -o link show lo))" \
+    sh -c "! nsenter --net='$work/netns' ip -o link show lo | grep -q '[<,]UP[,>]'"
+  umount "$work/netns"
+else
+  not_ok "unshare --net=FILE (a namespace to join): $(cat "$work/unshare.err")"
+fi
+
+done_testing
