@@ -46,6 +46,9 @@ const struct bh_device_rule bh_default_device_rules[] = {
 	{ true, 'c', 5, 2, RWM }, /* ptmx */    { true, 'c', 136, -1, RWM }, /* pty slaves */
 };
 const size_t bh_n_default_device_rules = ARRAY_SIZE(bh_default_device_rules);
+/* The names of the first of those, the nodes mount.c makes, in order. */
+const char *const bh_default_node_names[] = { "null", "zero", "full", "random", "urandom", "tty" };
+const size_t bh_n_default_nodes = ARRAY_SIZE(bh_default_node_names);
 
 struct program {
 	struct bpf_insn insns[MAX_INSNS];

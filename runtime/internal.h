@@ -367,6 +367,10 @@ uint64_t bh_blkio_weight_to_io_weight(uint64_t weight);
  * program always allows (c, rwm); spec.c writes them into the default. */
 extern const struct bh_device_rule bh_default_device_rules[];
 extern const size_t bh_n_default_device_rules;
+/* The nodes every container's /dev gets: bh_default_node_names[i] is
+ * bh_default_device_rules[i]'s node, for i below bh_n_default_nodes. */
+extern const char *const bh_default_node_names[];
+extern const size_t bh_n_default_nodes;
 /* In the parent, before anything runs in the cgroup: the config's device
  * list as an eBPF device program attached to CGROUP_FD. A config with a
  * list but no cgroup (CGROUP_FD < 0), or a kernel that cannot load or

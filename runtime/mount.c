@@ -221,11 +221,10 @@ static int mount_one(const struct bh_config *c, const struct bh_mount *m, struct
 	return 0;
 }
 
-/* The device nodes every container gets: made with mknod as the caller's
- * have them, or, where mknod is refused (a user namespace) or /dev allows
- * no devices, bound from the caller's /dev. A node is cheaper than a bind
+/* The device nodes every container gets (devices.c's list): made with
+ * mknod, or, where mknod is refused (a user namespace) or /dev allows no
+ * devices, bound from the caller's /dev. A node is cheaper than a bind
  * mount, and a chmod of it inside changes no node of the caller's. */
-static const char *const default_devices[] = { "null", "zero", "full", "random", "urandom", "tty" };
 
 static const struct {
 	const char *target;
@@ -235,31 +234,29 @@ static const struct {
 	{ "/proc/self/fd/2", "stderr" }, { "pts/ptmx", "ptmx" },        { "/proc/kcore", "core" },
 };
 
-/* A node like the caller's HOST at PATH, its mode whatever our umask. */
-static int mknod_like(const char *host, const char *path)
+/* Default node I at NAME, mode 0666 whatever the umask (the caller sets
+ * it to 0): 0, or -errno (EEXIST: something is there already). */
+static int make_default_node(size_t i, const char *name)
 {
-	struct stat st;
+	const struct bh_device_rule *d = &bh_default_device_rules[i];
 
-	if (stat(host, &st) < 0 || !S_ISCHR(st.st_mode))
-		return -ENODEV;
-	mode_t umask_before = umask(0);
-	int r = mknod(path, st.st_mode, st.st_rdev) < 0 ? -errno : 0;
-	umask(umask_before);
-	return r;
+	return mknod(name, S_IFCHR | 0666, makedev((unsigned)d->major, (unsigned)d->minor)) < 0 ? -errno : 0;
 }
 
 /* The default nodes and links, in the container's /dev, our working
  * directory: each name one step from there, where a path from the root
  * would be walked down the caller's tree for every call (half a node's
- * cost under emulation). MAY_MKNOD: /dev allows device nodes. */
+ * cost under emulation). MAY_MKNOD: /dev allows device nodes. Made first
+ * and looked at only when something is there: the /dev tmpfs is empty. */
 static int make_devices_here(bool may_mknod, struct bh_err *err)
 {
-	struct stat st;
-
-	for (size_t i = 0; i < ARRAY_SIZE(default_devices); i++) {
-		const char *name = default_devices[i];
+	for (size_t i = 0; i < bh_n_default_nodes; i++) {
+		const char *name = bh_default_node_names[i];
 		char host[64];
-		snprintf(host, sizeof(host), "/dev/%s", name);
+		struct stat st;
+		int r = may_mknod ? make_default_node(i, name) : -EPERM;
+		if (r == 0)
+			continue;
 		bool exists = lstat(name, &st) == 0;
 		if (exists && S_ISCHR(st.st_mode))
 			continue;
@@ -267,11 +264,10 @@ static int make_devices_here(bool may_mknod, struct bh_err *err)
 		 * pivot: the bind would land wherever the rootfs points it. */
 		if (exists && !S_ISREG(st.st_mode))
 			return bh_fail(err, -EEXIST, "device /dev/%s: the rootfs has something else there", name);
-		int r = may_mknod ? mknod_like(host, name) : -EPERM;
-		if (r == 0)
-			continue;
 		/* Refused once (a user namespace): bound from then on. */
-		may_mknod = r != -EPERM;
+		if (r == -EPERM)
+			may_mknod = false;
+		snprintf(host, sizeof(host), "/dev/%s", name);
 		int fd = exists ? -1 : open(name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (!exists && fd < 0)
 			return bh_fail_errno(err, -errno, "device /dev/%s", name);
@@ -301,7 +297,9 @@ static int make_devices(struct bh_err *err)
 	_cleanup_close_ int root = open(ROOT_HERE, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0 || fchdir(dev) < 0)
 		return bh_fail_errno(err, -errno, "entering the rootfs's /dev");
+	mode_t umask_before = umask(0); /* the nodes' 0666 as it is */
 	int r = make_devices_here(may_mknod, err);
+	umask(umask_before);
 	if (fchdir(root) < 0 && r == 0)
 		r = bh_fail_errno(err, -errno, "leaving the rootfs's /dev");
 	return r;

@@ -54,6 +54,19 @@ out=$(in_container . open /dev/zero r)
 check "/dev/zero opens ($out)" test "$out" = ok
 out=$(in_container . open /dev/full w)
 check "/dev/full opens for writing ($out)" test "$out" = ok
+# The default nodes, made with mknod, and bound from the host's /dev where
+# a user namespace refuses mknod: the host's numbers either way, mode 0666
+# whatever the runtime's umask.
+userns='.linux.namespaces += [{"type": "user"}]
+  | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+  | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+for node in null zero full random urandom tty; do
+  want="c $(stat -c '%Hr:%Lr' "/dev/$node") 0666"
+  out=$(umask 077; in_container . node "/dev/$node")
+  check "/dev/$node is $want, as the host's ($out)" test "$out" = "$want"
+  out=$(chmod 755 "$work"; in_container "$userns" node "/dev/$node")
+  check "  ... and with a user namespace ($out $(cat "$work/err"))" test "$out" = "$want"
+done
 
 allow_loop='.linux.resources.devices += [{"allow": true, "type": "b", "major": 7, "minor": 0, "access": "rwm"}]'
 out=$(in_container "$loop | $allow_loop" open /dev/loop0 r)
