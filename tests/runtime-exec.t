@@ -241,7 +241,9 @@ R run -d --bundle "$bundle" b1 2>"$work/err"
 check "a container with a compiled filter runs ($(cat "$work/err"))" test "$(R state b1 | jq -r .status)" = running
 out=$(R exec b1 bulkhead-probe syscall unshare-net 2>&1)
 check "exec loads the compiled program: unshare fails with its EBUSY, not the rules' EPERM ($out)" test "$out" = EBUSY
+check "  ... kept in the state beside the config" test -f "$root/b1/config/filter.bpf"
 R delete --force b1
+check "  ... and delete removes the state with it" test ! -e "$root/b1"
 jq 'del(.annotations["run.bulkhead.seccomp.bpf"])' "$bundle/config.json" >"$work/config" && mv "$work/config" "$bundle/config.json"
 R run -d --bundle "$bundle" b2 2>"$work/err"
 out=$(R exec b2 bulkhead-probe syscall unshare-net 2>&1)

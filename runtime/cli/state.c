@@ -149,9 +149,21 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 
 void state_remove(const char *id)
 {
+	/* What the runtime keeps there, by name: a walk (nftw) took 25
+	 * system calls for a run's three entries, on every run's way out.
+	 * Anything else (the compiled filter a config names) is the walk's. */
+	static const char *const files[] = { "state.json", "hooks.json", "exec.fifo", "exec.result",
+					     "config/config.json" };
 	char path[4096];
 
 	state_path(id, NULL, path, sizeof(path));
+	_cleanup_close_ int dir = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir >= 0) {
+		for (size_t i = 0; i < ARRAY_SIZE(files); i++)
+			unlinkat(dir, files[i], 0);
+		if ((unlinkat(dir, "config", AT_REMOVEDIR) == 0 || errno == ENOENT) && rmdir(path) == 0)
+			return;
+	}
 	nftw(path, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
 }
 
