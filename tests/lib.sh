@@ -194,6 +194,33 @@ runtime_cleanup() {
   for id in $(ls "$root" 2>/dev/null); do R delete --force "$id" >/dev/null 2>&1; done
   rm -rf "$work"
 }
+# needs_root_and_jq: what a test of the runtime's containers needs, or its skip.
+needs_root_and_jq() {
+  [ "$(id -u)" -eq 0 ] || skip_all "needs root to create namespaces"
+  command -v jq >/dev/null || skip_all "jq is not installed (make deps installs it)"
+}
+# probe_bundle: the usual start of such a test: its needs, $work, a bundle
+# whose rootfs holds bulkhead-probe, `spec`'s config.json in it and, in
+# $default, that config's text.
+probe_bundle() {
+  needs_root_and_jq
+  work=$(mktemp -d)
+  runtime_bundle bulkhead-probe
+  R spec --bundle "$bundle"
+  default=$(cat "$bundle/config.json")
+}
+# run_program JQ PROGRAM [ARG...]: /bin/PROGRAM ARGs as the process of a
+# container made from $default (a config.json's text) changed by the jq
+# filter JQ and run to its end by R (or $runtime) as "${container_prefix}N",
+# N counted in $n: its output on stdout, the runtime's errors in $work/err.
+# $config_filter, a command, may rewrite the config on its way to the file.
+run_program() {
+  local change=$1 program=$2; shift 2
+  jq --argjson args "$(printf '%s\n' "/bin/$program" "$@" | jq -R . | jq -s .)" "$change | .process.args = \$args" \
+    <<<"$default" | ${config_filter:-cat} >"$bundle/config.json"
+  n=$((${n:-0} + 1))
+  "${runtime:-R}" run --bundle "$bundle" "${container_prefix:-c}$n" 2>"$work/err"
+}
 
 # in_private_cgroup2 "$@": re-runs the test in a private mount namespace
 # with cgroup2 mounted on /sys/fs/cgroup: the host may be hybrid v1/v2

@@ -4,8 +4,7 @@
 # the create/start/state/kill/delete lifecycle, run, spec and features,
 # and bad input that must leave nothing behind.
 . "$(dirname "$0")/lib.sh"
-[ "$(id -u)" -eq 0 ] || skip_all "needs root to create namespaces"
-command -v jq >/dev/null || skip_all "jq is not installed (make deps installs it)"
+needs_root_and_jq
 
 work=$(mktemp -d)
 # A bundle from `spec`, with the probe as its only program.

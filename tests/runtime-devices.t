@@ -19,14 +19,14 @@ mknod "$bundle/rootfs/null-twin" c 1 3 && chmod 666 "$bundle/rootfs/null-twin"
 mknod "$bundle/rootfs/disk" b 7 0
 R spec --bundle "$bundle"
 default=$(cat "$bundle/config.json")
-n=0
-# in_container JQ PROBE-ARGS...: runs the probe under the default changed by JQ.
+n=0 container_prefix=d
+# in_container JQ PROBE-ARGS...: runs the probe under the default changed by
+# JQ, the runtime's errors shown as diagnostics.
 in_container() {
-  local change=$1; shift
-  jq --argjson args "$(printf '%s\n' /bin/bulkhead-probe "$@" | jq -R . | jq -s .)" "$change | .process.args = \$args" \
-    <<<"$default" >"$bundle/config.json"
-  n=$((n + 1))
-  R run --bundle "$bundle" "d$n" 2>"$work/err"; local s=$?; [ -s "$work/err" ] && sed "s/^/# /" "$work/err" >&2; return $s
+  run_program "$1" bulkhead-probe "${@:2}"
+  local s=$?
+  [ -s "$work/err" ] && sed "s/^/# /" "$work/err" >&2
+  return $s
 }
 # The loop disk, given to the container as linux.devices: the runtime makes
 # the node in the container's /dev (the device program lets it make what

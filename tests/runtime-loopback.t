@@ -5,23 +5,10 @@
 # to each other on 127.0.0.1. A namespace joined by path is its maker's
 # (podman's netavark, the init's networks) and is left as it is.
 . "$(dirname "$0")/lib.sh"
-[ "$(id -u)" -eq 0 ] || skip_all "needs root to create namespaces"
-command -v jq >/dev/null || skip_all "jq is not installed (make deps installs it)"
-
-work=$(mktemp -d)
-runtime_bundle bulkhead-probe
-R spec --bundle "$bundle"
-default=$(jq '.process.terminal = false' "$bundle/config.json")
-n=0
-# in_container JQ PROBE-ARGS...: the probe's output under the default
-# config changed by JQ.
-in_container() {
-  local change=$1; shift
-  jq --argjson args "$(printf '%s\n' /bin/bulkhead-probe "$@" | jq -R . | jq -s .)" "$change | .process.args = \$args" \
-    <<<"$default" >"$bundle/config.json"
-  n=$((n + 1))
-  R run --bundle "$bundle" "lo$n" 2>"$work/err"
-}
+probe_bundle
+container_prefix=lo
+# in_container JQ PROBE-ARGS...: the probe's output under the default changed by JQ.
+in_container() { run_program "$1" bulkhead-probe "${@:2}"; }
 # IFF_UP is bit 0 of a link's flags, IFF_LOOPBACK bit 3.
 up() { [ $(($1 & 1)) -eq 1 ]; }
 

@@ -5,8 +5,7 @@
 # as links, modes and owners kept; an option the runtime does not know is
 # refused by name at create, never handed to the kernel.
 . "$(dirname "$0")/lib.sh"
-[ "$(id -u)" -eq 0 ] || skip_all "needs root to create namespaces"
-command -v jq >/dev/null || skip_all "jq is not installed (make deps installs it)"
+needs_root_and_jq
 grep -qw cgroup2 /proc/filesystems || skip_all "the kernel has no cgroup v2"
 
 work=$(mktemp -d)
@@ -24,15 +23,9 @@ echo inner >"$image/dir/inner" && chown 42:43 "$image/dir" && chmod 751 "$image/
 ln -s /etc/passwd "$image/absolute" && chown -h 7:8 "$image/absolute"
 ln -s dir/inner "$image/relative"
 mkfifo -m 600 "$image/fifo"
-n=0
+n=0 container_prefix=m
 # in_container JQ PROBE-ARGS...: runs the probe under the default changed by JQ.
-in_container() {
-  local change=$1; shift
-  jq --argjson args "$(printf '%s\n' /bin/bulkhead-probe "$@" | jq -R . | jq -s .)" "$change | .process.args = \$args" \
-    <<<"$default" >"$bundle/config.json"
-  n=$((n + 1))
-  R run --bundle "$bundle" "m$n" 2>"$work/err"
-}
+in_container() { run_program "$1" bulkhead-probe "${@:2}"; }
 tmp_options() { printf '(.mounts[] | select(.destination == "/tmp") | .options) |= %s' "$1"; }
 copyup=$(tmp_options '. + ["tmpcopyup"]')
 

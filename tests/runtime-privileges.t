@@ -6,8 +6,7 @@
 # capability and a set-user-ID one its owner, as under crun and runc; with
 # it true (the default) the same programs gain nothing.
 . "$(dirname "$0")/lib.sh"
-[ "$(id -u)" -eq 0 ] || skip_all "needs root to create namespaces"
-command -v jq >/dev/null || skip_all "jq is not installed (make deps installs it)"
+needs_root_and_jq
 command -v setcap >/dev/null || skip_all "setcap is not installed (apt-get install libcap2-bin)"
 grep -qw cgroup2 /proc/filesystems || skip_all "the kernel has no cgroup v2"
 
@@ -23,16 +22,10 @@ cp "$bundle/rootfs/bin/bulkhead-probe" "$bundle/rootfs/bin/suidprobe"
 chmod 4755 "$bundle/rootfs/bin/suidprobe"
 R spec --bundle "$bundle"
 default=$(cat "$bundle/config.json")
-n=0
+n=0 container_prefix=p
 # in_container JQ PROGRAM ARGS...: runs /bin/PROGRAM under the default
 # changed by JQ; its output on stdout, the runtime's errors in $work/err.
-in_container() {
-  local change=$1 program=$2; shift 2
-  jq --argjson args "$(printf '%s\n' "/bin/$program" "$@" | jq -R . | jq -s .)" "$change | .process.args = \$args" \
-    <<<"$default" >"$bundle/config.json"
-  n=$((n + 1))
-  R run --bundle "$bundle" "p$n" 2>"$work/err"
-}
+in_container() { run_program "$@"; }
 # uid 1000 with no capability but CAP_NET_BIND_SERVICE in its bounding
 # set (which caps what a file may grant), so that only the file grants it.
 unprivileged='.process.user = {"uid": 1000, "gid": 1000}

@@ -5,25 +5,14 @@
 # build writes it so too), an unbindable root, and a missing process named
 # as the field it is.
 . "$(dirname "$0")/lib.sh"
-[ "$(id -u)" -eq 0 ] || skip_all "needs root to create namespaces"
-command -v jq >/dev/null || skip_all "jq is not installed (make deps installs it)"
-
-work=$(mktemp -d)
-runtime_bundle bulkhead-probe
-R spec --bundle "$bundle"
-default=$(cat "$bundle/config.json")
+probe_bundle
 unlimited=18446744073709551615
-n=0
+n=0 container_prefix=v
 # in_container JQ PROBE-ARGS...: runs the probe under the default changed
 # by JQ, in which the number 1844 stands for 2^64 - 1: jq holds numbers as
 # doubles and would round the real one.
-in_container() {
-  local change=$1; shift
-  jq --argjson args "$(printf '%s\n' /bin/bulkhead-probe "$@" | jq -R . | jq -s .)" "$change | .process.args = \$args" \
-    <<<"$default" | sed "s/\\b1844\\b/$unlimited/g" >"$bundle/config.json"
-  n=$((n + 1))
-  "${runtime:-R}" run --bundle "$bundle" "v$n" 2>"$work/err"
-}
+unlimited_for_1844() { sed "s/\\b1844\\b/$unlimited/g"; }
+in_container() { config_filter=unlimited_for_1844 run_program "$1" bulkhead-probe "${@:2}"; }
 
 core() { echo ".process.rlimits = [{\"type\": \"RLIMIT_CORE\", \"soft\": $1, \"hard\": $2}]"; }
 out=$(in_container "$(core 1844 1844)" rlimit CORE)

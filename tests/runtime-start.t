@@ -5,13 +5,7 @@
 # runtime's setup code (which, as PID 1 of the pid namespace, would drop
 # it); and an exec that fails makes start (and run) fail with the error.
 . "$(dirname "$0")/lib.sh"
-[ "$(id -u)" -eq 0 ] || skip_all "needs root to create namespaces"
-command -v jq >/dev/null || skip_all "jq is not installed (make deps installs it)"
-
-work=$(mktemp -d)
-runtime_bundle bulkhead-probe
-R spec --bundle "$bundle"
-default=$(cat "$bundle/config.json")
+probe_bundle
 set_args() { jq --argjson args "$1" '.process.args = $args' <<<"$default" >"$bundle/config.json"; }
 stopped() { [ "$(R state "$1" | jq -r .status)" = stopped ]; }
 check "spec's default gives the container its own pid namespace" \
