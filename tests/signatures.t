@@ -30,8 +30,10 @@ config=$(tar -xOf app.tar manifest.json | jq -r '.[0].Config')
 image_id=sha256:$(tar -xOf app.tar "$config" | sha256sum | cut -d' ' -f1)
 zeros=sha256:$(printf '0%.0s' $(seq 64))
 # A rootfs tarball, plain and gzipped: a tar: image's digest is its file's.
+# The .gz replaces make_images' own, so that the tar inside it is this
+# rootfs.tar, whose digest tgz-decompressed below must not match.
 mkdir -p rootdir/bin && cp /bin/busybox rootdir/bin/busybox
-tar -C rootdir -cf rootfs.tar . && gzip -kn rootfs.tar
+tar -C rootdir -cf rootfs.tar . && gzip -knf rootfs.tar
 tar_digest=sha256:$(sha256sum <rootfs.tar | cut -d' ' -f1)
 tgz_digest=sha256:$(sha256sum <rootfs.tar.gz | cut -d' ' -f1)
 
@@ -307,6 +309,8 @@ build tar-pgp tar:rootfs.tar keys/signer.gpg tar.payload.json tar.pgp
 built tar-pgp "a plain tar: image signed (OpenPGP) over the sha256 of its file builds"
 
 build tgz-decompressed tar:rootfs.tar.gz keys/cosign.pub tar.payload.json tar.sig
+check "the gzipped tar holds the signed tar itself" \
+  test "sha256:$(gzip -dc rootfs.tar.gz | sha256sum | cut -d' ' -f1)" = "$tar_digest"
 refused tgz-decompressed "a gzipped tar: image is not matched by the digest of the tar inside it, naming both" \
   "tgz-decompressed.yml:7:16: container app: payload \"tar.payload.json\" signs the image $tar_digest (critical.image.docker-manifest-digest), but image \"tar:rootfs.tar.gz\" is $tgz_digest; the signature is for another image"
 
