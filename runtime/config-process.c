@@ -243,6 +243,19 @@ static int parse_console_size(struct walker *w, json_t *process, struct bh_confi
 }
 
 /* The members of the process object PROCESS, the walker's path at it. */
+/* process.apparmorProfile: a profile's name, one word (the kernel's
+ * "exec NAME" takes the rest of the line), as podman gives its
+ * containers-default. */
+static int parse_apparmor_profile(struct walker *w, json_t *process, struct bh_config *c)
+{
+	int r = cfg_get_string(w, process, "apparmorProfile", &c->apparmor_profile);
+
+	if (r == 0 && c->apparmor_profile &&
+	    (!c->apparmor_profile[0] || strlen(c->apparmor_profile) > 1024 || strpbrk(c->apparmor_profile, " \t\n")))
+		r = cfg_invalid_at(w, "apparmorProfile", "must be a profile's name: 1 to 1024 characters, no space or newline");
+	return r;
+}
+
 static int parse_process_object(struct walker *w, json_t *process, struct bh_config *c)
 {
 	int r;
@@ -255,6 +268,8 @@ static int parse_process_object(struct walker *w, json_t *process, struct bh_con
 		r = (c->cwd = strdup("/")) ? 0 : -ENOMEM;
 	if (r == 0)
 		r = cfg_require_absolute(w, "cwd", c->cwd);
+	if (r == 0)
+		r = parse_apparmor_profile(w, process, c);
 	if (r == 0)
 		r = cfg_get_bool(w, process, "terminal", &c->terminal);
 	if (r == 0)
@@ -313,6 +328,10 @@ static void clear_process(struct bh_config *c, json_t *process, bool whole)
 	if (GIVES("cwd")) {
 		free(c->cwd);
 		c->cwd = NULL;
+	}
+	if (GIVES("apparmorProfile")) {
+		free(c->apparmor_profile);
+		c->apparmor_profile = NULL;
 	}
 	if (GIVES("user")) {
 		free(c->additional_gids);

@@ -641,6 +641,7 @@ void bh_config_free(struct bh_config *c)
 	bh_strv_free(c->args);
 	bh_strv_free(c->env);
 	free(c->cwd);
+	free(c->apparmor_profile);
 	free(c->additional_gids);
 	free(c->hostname);
 	free(c->domainname);

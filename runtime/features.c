@@ -48,7 +48,7 @@ json_t *bh_features(void)
 			 "mountOptions", names(bh_mount_option_at), "linux", "namespaces", names(bh_ns_type_at), "capabilities",
 			 capabilities(), "cgroup", "v1", 0, "v2", 1, "systemd", 0, "systemdUser", 0, "seccomp",
 			 "enabled", 1, "actions", names(bh_seccomp_action_at), "operators",
-			 names(bh_seccomp_operator_at), "archs", "SCMP_ARCH_X86_64", "apparmor", "enabled", 0,
+			 names(bh_seccomp_operator_at), "archs", "SCMP_ARCH_X86_64", "apparmor", "enabled", 1,
 			 "selinux", "enabled", 0, "annotations", "io.github.seccomp.libseccomp.version", libseccomp,
 			 "org.bulkhead.landlock.rights", names(bh_landlock_right_at));
 }

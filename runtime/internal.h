@@ -121,6 +121,7 @@ struct bh_config {
 	char **args;
 	char **env;
 	char *cwd;
+	char *apparmor_profile; /* process.apparmorProfile: the profile it execs into, or NULL */
 	uid_t uid;
 	gid_t gid;
 	gid_t *additional_gids;

@@ -4,15 +4,18 @@
  * the signal state they start from, the order in which privileges go, how
  * the command is found and exec'd, and how a failing child reports. */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -54,9 +57,47 @@ static int change_ids(const struct bh_config *c, struct bh_err *err)
 	return 0;
 }
 
+/* process.apparmorProfile: the profile the command is to exec into, set
+ * for the next exec (AppArmor's change_onexec), through the container's
+ * own /proc, while we are still the one to decide. The file is
+ * AppArmor's own where the kernel stacks security modules (Linux 5.8),
+ * else the first module's. Refused by name where it cannot be applied: a
+ * config that asks for confinement never runs without it (crun refuses
+ * too; runc and podman put one only where AppArmor is on). */
+static int apparmor_apply(const struct bh_config *c, struct bh_err *err)
+{
+	const char *name = c->apparmor_profile;
+	char text[1100];
+
+	if (!name)
+		return 0;
+	int len = snprintf(text, sizeof(text), "exec %s", name);
+	int fd = open("/proc/self/attr/apparmor/exec", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		fd = open("/proc/self/attr/exec", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return bh_fail_errno(err, -errno, "process.apparmorProfile \"%s\": /proc/self/attr (is /proc mounted in the container?)",
+				     name);
+	ssize_t n = write(fd, text, (size_t)len);
+	int e = n == len ? 0 : n < 0 ? errno : EIO;
+	close(fd);
+	if (e == EINVAL)
+		return bh_fail(err, -EINVAL, "process.apparmorProfile \"%s\": AppArmor is not enabled on this kernel; remove the "
+					     "key, or run where it is", name);
+	if (e == ENOENT)
+		return bh_fail(err, -ENOENT, "process.apparmorProfile \"%s\": no profile of that name is loaded (apparmor_parser "
+					     "-r loads one)", name);
+	return e ? bh_fail_errno(err, -e, "process.apparmorProfile \"%s\"", name) : 0;
+}
+
 int bh_privileges_drop(const struct bh_config *c, struct bh_err *err)
 {
 	int r;
+
+	/* The profile first, with everything of ours still in place to
+	 * write it; it takes effect at the command's exec. */
+	if ((r = apparmor_apply(c, err)) < 0)
+		return r;
 
 	/* From here privileges go, and nothing can be undone. The bounding set
 	 * first, while CAP_SETPCAP is still held. */

@@ -25,6 +25,7 @@ struct exec_options {
 	const char *user;
 	const char *pid_file;
 	const char *console_socket;
+	const char *apparmor; /* --apparmor: process.apparmorProfile */
 	const char **env, **caps;
 	size_t n_env, n_caps;
 	bool tty, no_new_privs, detach;
@@ -82,9 +83,10 @@ static const char *parse_exec_options(int argc, char **argv, struct exec_options
 		case 'P': o->pid_file = optarg; break;
 		case 'd': o->detach = true; break;
 		case 'S': o->console_socket = optarg; break;
-		/* As at create, where process.apparmorProfile and selinuxLabel
-		 * are not applied either: this runtime loads no LSM profile. */
-		case 'L': case 'A': break;
+		case 'A': o->apparmor = optarg; break;
+		/* As at create, where process.selinuxLabel is not applied
+		 * either: this runtime sets no SELinux label. */
+		case 'L': break;
 		case 'F':
 			if (strcmp(optarg, "0") != 0)
 				return cli_error("exec: --preserve-fds: passing descriptors into a container is not supported"), NULL;
@@ -96,9 +98,10 @@ static const char *parse_exec_options(int argc, char **argv, struct exec_options
 		return cli_error("exec: expected a container ID"), NULL;
 	const char *id = argv[optind];
 	o->command = optind + 1 < argc ? argv + optind + 1 : NULL;
-	if (o->process_file && (o->command || o->cwd || o->user || o->n_env || o->n_caps || o->no_new_privs))
-		return cli_error("exec: --process gives the whole process; COMMAND, --cwd, --env, --user, --cap and "
-				 "--no-new-privs are not taken with it"), NULL;
+	if (o->process_file && (o->command || o->cwd || o->user || o->n_env || o->n_caps || o->no_new_privs || o->apparmor))
+		return cli_error("exec: --process gives the whole process; COMMAND, --cwd, --env, --user, --cap, "
+				 "--no-new-privs and --apparmor are not taken with it (its apparmorProfile says the profile)"),
+		       NULL;
 	if (!o->process_file && !o->command)
 		return cli_error("exec: expected a COMMAND after the container ID, or --process FILE"), NULL;
 	return id;
@@ -190,6 +193,8 @@ static char *process_changes(const struct state *s, const struct bh_config *conf
 		if (!env || r < 0 || json_object_set_new(changes, "env", env) < 0)
 			r = -ENOMEM;
 	}
+	if (r == 0 && o->apparmor && json_object_set_new(changes, "apparmorProfile", json_string(o->apparmor)) < 0)
+		r = -ENOMEM;
 	if (r == 0 && o->cwd && json_object_set_new(changes, "cwd", json_string(o->cwd)) < 0)
 		r = -ENOMEM;
 	if (r == 0 && o->user) {
