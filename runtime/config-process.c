@@ -242,7 +242,6 @@ static int parse_console_size(struct walker *w, json_t *process, struct bh_confi
 	return r;
 }
 
-/* The members of the process object PROCESS, the walker's path at it. */
 /* process.apparmorProfile: a profile's name, one word (the kernel's
  * "exec NAME" takes the rest of the line), as podman gives its
  * containers-default. */
@@ -256,6 +255,7 @@ static int parse_apparmor_profile(struct walker *w, json_t *process, struct bh_c
 	return r;
 }
 
+/* The members of the process object PROCESS, the walker's path at it. */
 static int parse_process_object(struct walker *w, json_t *process, struct bh_config *c)
 {
 	int r;
@@ -311,7 +311,7 @@ int cfg_parse_process(struct walker *w, json_t *root, struct bh_config *c)
 
 /* Forgets the settings a process object is about to give: every one when
  * WHOLE (a process object replaces config.json's, as --process does; of
- * what it lacks, rlimits, oomScoreAdj and landlock stay the container's,
+ * what it lacks, rlimits, oomScoreAdj, apparmorProfile and landlock stay the container's,
  * never the caller's limits or no Landlock at all), else only those of
  * the members it has. The parser leaves what is absent as it was. */
 static void clear_process(struct bh_config *c, json_t *process, bool whole)
@@ -329,10 +329,7 @@ static void clear_process(struct bh_config *c, json_t *process, bool whole)
 		free(c->cwd);
 		c->cwd = NULL;
 	}
-	if (GIVES("apparmorProfile")) {
-		free(c->apparmor_profile);
-		c->apparmor_profile = NULL;
-	}
+
 	if (GIVES("user")) {
 		free(c->additional_gids);
 		c->additional_gids = NULL;
@@ -356,6 +353,12 @@ static void clear_process(struct bh_config *c, json_t *process, bool whole)
 	}
 	if (json_object_get(process, "oomScoreAdj"))
 		c->has_oom_score_adj = false;
+	/* Without one, an exec'd process keeps the container's profile, as
+	 * runc's does: a process file must not be a way out of it. */
+	if (json_object_get(process, "apparmorProfile")) {
+		free(c->apparmor_profile);
+		c->apparmor_profile = NULL;
+	}
 	if (json_object_get(process, "landlock")) {
 		for (size_t i = 0; i < c->n_landlock_rules; i++)
 			free(c->landlock_rules[i].path);

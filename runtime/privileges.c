@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/magic.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -57,30 +59,56 @@ static int change_ids(const struct bh_config *c, struct bh_err *err)
 	return 0;
 }
 
+/* Whether AppArmor answers here: its own current label reads (it says
+ * EINVAL where the module is built in but off). */
+static bool apparmor_on(void)
+{
+	char label[256];
+	int fd = open("/proc/self/attr/apparmor/current", O_RDONLY | O_CLOEXEC);
+	bool on = fd >= 0 && read(fd, label, sizeof(label)) > 0;
+
+	if (fd >= 0)
+		close(fd);
+	return on;
+}
+
 /* process.apparmorProfile: the profile the command is to exec into, set
  * for the next exec (AppArmor's change_onexec), through the container's
  * own /proc, while we are still the one to decide. The file is
  * AppArmor's own where the kernel stacks security modules (Linux 5.8),
- * else the first module's. Refused by name where it cannot be applied: a
- * config that asks for confinement never runs without it (crun refuses
+ * else the first module's. It must be procfs's: the container's /proc is
+ * the config's and the image's to fill (no proc mount, a volume over it),
+ * and a write to a plain file there would leave the command unconfined
+ * (runc's CVE-2019-16884). Refused by name wherever it cannot be applied:
+ * a config that asks for confinement never runs without it (crun refuses
  * too; runc and podman put one only where AppArmor is on). */
 static int apparmor_apply(const struct bh_config *c, struct bh_err *err)
 {
 	const char *name = c->apparmor_profile;
+	struct statfs fs;
 	char text[1100];
 
 	if (!name)
 		return 0;
 	int len = snprintf(text, sizeof(text), "exec %s", name);
-	int fd = open("/proc/self/attr/apparmor/exec", O_WRONLY | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT)
-		fd = open("/proc/self/attr/exec", O_WRONLY | O_CLOEXEC);
+	bool own_file = true;
+	int fd = open("/proc/self/attr/apparmor/exec", O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		own_file = false;
+		fd = open("/proc/self/attr/exec", O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	}
 	if (fd < 0)
 		return bh_fail_errno(err, -errno, "process.apparmorProfile \"%s\": /proc/self/attr (is /proc mounted in the container?)",
 				     name);
+	if (fstatfs(fd, &fs) < 0 || fs.f_type != PROC_SUPER_MAGIC) {
+		close(fd);
+		return bh_fail(err, -EPERM, "process.apparmorProfile \"%s\": the container's /proc is not procfs", name);
+	}
 	ssize_t n = write(fd, text, (size_t)len);
 	int e = n == len ? 0 : n < 0 ? errno : EIO;
 	close(fd);
+	if (e == EINVAL && own_file && apparmor_on())
+		return bh_fail(err, -EINVAL, "process.apparmorProfile \"%s\": AppArmor refused the name", name);
 	if (e == EINVAL)
 		return bh_fail(err, -EINVAL, "process.apparmorProfile \"%s\": AppArmor is not enabled on this kernel; remove the "
 					     "key, or run where it is", name);

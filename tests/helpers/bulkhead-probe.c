@@ -253,7 +253,8 @@ static int selftest(int argc, char **argv)
 /* loopback: what a container's processes do between themselves on
  * 127.0.0.1 (a health check's request, nginx to php-fpm): listen there,
  * connect, accept, and a byte across. 0 or the errno of the step that
- * failed: ENETUNREACH while lo is down. */
+ * failed: while lo is down, the connect's ENETUNREACH, or the bind's
+ * EADDRNOTAVAIL where the kernel gives lo 127.0.0.1 only once it is up. */
 static int loopback_talk(void)
 {
 	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
