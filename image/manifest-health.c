@@ -432,7 +432,8 @@ int mf_resolve_health(struct mf_parse *p, struct manifest *m)
 		if (c->health.given == HEALTH_GIVEN && c->health.probe != HEALTH_PROBE_EXEC && !c->n_links && !c->host_network)
 			return mf_fail(p, &at, "service \"%s\": a %s healthcheck needs the container on a network (networks:) or "
 					       "network: host: the init probes it from outside, and without one the container has only a "
-					       "loopback of its own; use test: instead (it runs inside, where 127.0.0.1 is the container's)", c->name, health_probe_names[c->health.probe]);
+					       "loopback of its own; use test: instead (it runs inside, where 127.0.0.1 is the container's)",
+				       c->name, health_probe_names[c->health.probe]);
 	}
 	for (size_t i = 0; i < m->n_services; i++)
 		for (char **d = m->services[i].depends_healthy; d && *d; d++)

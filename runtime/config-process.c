@@ -311,9 +311,9 @@ int cfg_parse_process(struct walker *w, json_t *root, struct bh_config *c)
 
 /* Forgets the settings a process object is about to give: every one when
  * WHOLE (a process object replaces config.json's, as --process does; of
- * what it lacks, rlimits, oomScoreAdj, apparmorProfile and landlock stay the container's,
- * never the caller's limits or no Landlock at all), else only those of
- * the members it has. The parser leaves what is absent as it was. */
+ * what it lacks, rlimits, oomScoreAdj, apparmorProfile and landlock stay
+ * the container's, never the caller's limits or no profile or Landlock at
+ * all), else only those of the members it has. The parser leaves what is absent as it was. */
 static void clear_process(struct bh_config *c, json_t *process, bool whole)
 {
 #define GIVES(key) (whole || json_object_get(process, key))
@@ -329,7 +329,6 @@ static void clear_process(struct bh_config *c, json_t *process, bool whole)
 		free(c->cwd);
 		c->cwd = NULL;
 	}
-
 	if (GIVES("user")) {
 		free(c->additional_gids);
 		c->additional_gids = NULL;

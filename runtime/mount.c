@@ -221,11 +221,6 @@ static int mount_one(const struct bh_config *c, const struct bh_mount *m, struct
 	return 0;
 }
 
-/* The device nodes every container gets (devices.c's list): made with
- * mknod, or, where mknod is refused (a user namespace) or /dev allows no
- * devices, bound from the caller's /dev. A node is cheaper than a bind
- * mount, and a chmod of it inside changes no node of the caller's. */
-
 static const struct {
 	const char *target;
 	const char *link;
@@ -243,11 +238,14 @@ static int make_default_node(size_t i, const char *name)
 	return mknod(name, S_IFCHR | 0666, makedev((unsigned)d->major, (unsigned)d->minor)) < 0 ? -errno : 0;
 }
 
-/* The default nodes and links, in the container's /dev, our working
- * directory: each name one step from there, where a path from the root
- * would be walked down the caller's tree for every call (half a node's
- * cost under emulation). MAY_MKNOD: /dev allows device nodes. Made first
- * and looked at only when something is there: the /dev tmpfs is empty. */
+/* The default nodes (devices.c's list) and links, in the container's /dev,
+ * our working directory: each name one step from there, where a path from
+ * the root would be walked down the caller's tree for every call (half a
+ * node's cost under emulation). A node is made with mknod, first, and
+ * looked at only when something is there (the /dev tmpfs is empty); where
+ * mknod is refused (a user namespace) or /dev allows no devices (not
+ * MAY_MKNOD), it is bound from the caller's /dev. A node is cheaper than a
+ * bind mount, and a chmod of it inside changes no node of the caller's. */
 static int make_devices_here(bool may_mknod, struct bh_err *err)
 {
 	for (size_t i = 0; i < bh_n_default_nodes; i++) {

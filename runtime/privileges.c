@@ -98,8 +98,8 @@ static int apparmor_apply(const struct bh_config *c, struct bh_err *err)
 		fd = open("/proc/self/attr/exec", O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
 	}
 	if (fd < 0)
-		return bh_fail_errno(err, -errno, "process.apparmorProfile \"%s\": /proc/self/attr (is /proc mounted in the container?)",
-				     name);
+		return bh_fail_errno(err, -errno,
+				     "process.apparmorProfile \"%s\": /proc/self/attr (is /proc mounted in the container?)", name);
 	if (fstatfs(fd, &fs) < 0 || fs.f_type != PROC_SUPER_MAGIC) {
 		close(fd);
 		return bh_fail(err, -EPERM, "process.apparmorProfile \"%s\": the container's /proc is not procfs", name);
