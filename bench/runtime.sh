@@ -39,41 +39,54 @@ jq '.process.terminal = false | .process.args = ["/bin/true"] | del(.linux.resou
 mv "$bundle/config.tmp" "$bundle/config.json"
 
 rootfs=$bundle/rootfs
+names=(bulkhead-runtime crun runc bwrap floor)
+commands=(
+  "$build/bin/bulkhead-runtime --root $work/bh run --bundle $bundle bench"
+  "crun --root $work/crun run --bundle $bundle bench"
+  "runc --root $work/runc run --bundle $bundle bench"
+  "bwrap --unshare-pid --unshare-net --unshare-ipc --unshare-uts --unshare-cgroup --die-with-parent --ro-bind $rootfs / --proc /proc --dev /dev --tmpfs /tmp --cap-drop ALL /bin/true"
+  "unshare --fork -pmuinC /bin/true"
+)
 # BASELINE=PATH: another bulkhead-runtime (an earlier build) in the same
 # rounds, for a before-and-after under the same load.
-baseline=()
-[ -z "${BASELINE:-}" ] || baseline=(--command-name "bulkhead-runtime (baseline)" "$BASELINE --root $work/base run --bundle $bundle bench")
-# In ROUNDS rounds (default 10) of RUNS/ROUNDS runs each, every command in
-# every round: one hyperfine run measures its commands one after another,
-# and on a shared machine a load that comes and goes would fall on one
-# command's block and skew the ratios. Interleaved, each command sees the
-# same weather; the medians are taken over all the rounds' runs together.
-rounds=${ROUNDS:-10}
+if [ -n "${BASELINE:-}" ]; then
+  names+=("bulkhead-runtime (baseline)")
+  commands+=("$BASELINE --root $work/base run --bundle $bundle bench")
+fi
+# In ROUNDS rounds (default: twice the number of commands) of RUNS/ROUNDS
+# runs each, every command in every round: one hyperfine run measures its
+# commands one after another, and on a shared machine a load that comes
+# and goes would fall on one command's block and skew the ratios.
+# Interleaved, each command sees the same weather; the medians are taken
+# over all the rounds' runs together. And each round begins with the next
+# command, so that every command is as often the first one a hyperfine
+# run measures, right after hyperfine starts (bulkhead-runtime always was,
+# and up to 0.07 ms slower there than a copy of itself measured second).
+rounds=${ROUNDS:-$((2 * ${#names[@]}))}
 per_round=$(( runs / rounds > 5 ? runs / rounds : 5 ))
 for round in $(seq "$rounds"); do
   echo "round $round of $rounds" >&2
+  order=()
+  for ((j = 0; j < ${#names[@]}; j++)); do
+    i=$(( (round - 1 + j) % ${#names[@]} ))
+    order+=(--command-name "${names[$i]}" "${commands[$i]}")
+  done
   hyperfine --shell=none --warmup "$([ "$round" -eq 1 ] && echo 20 || echo 3)" --runs "$per_round" \
-    --export-json "$work/round-$round.json" \
-    --command-name bulkhead-runtime "$build/bin/bulkhead-runtime --root $work/bh run --bundle $bundle bench" \
-    --command-name crun "crun --root $work/crun run --bundle $bundle bench" \
-    --command-name runc "runc --root $work/runc run --bundle $bundle bench" \
-    --command-name bwrap "bwrap --unshare-pid --unshare-net --unshare-ipc --unshare-uts --unshare-cgroup --die-with-parent --ro-bind $rootfs / --proc /proc --dev /dev --tmpfs /tmp --cap-drop ALL /bin/true" \
-    --command-name floor "unshare --fork -pmuinC /bin/true" \
-    "${baseline[@]}" >/dev/null
+    --export-json "$work/round-$round.json" "${order[@]}" >/dev/null
 done
 
 echo
 echo "$rounds rounds of $per_round runs each: $((rounds * per_round)) runs of every command"
 printf '%-18s %10s %10s %12s %12s\n' command "mean ms" "median ms" "÷ crun" "÷ floor"
-jq -rs '
+cat "$work"/round-*.json | jq -rs '
   def median: sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
-  (.[0].results | map(.command)) as $order |
+  $ARGS.positional as $order |
   [.[].results[]] as $all |
   [$order[] as $c | { command: $c, times: ([$all[] | select(.command == $c) | .times[]]) }
    | . + { mean: (.times | add / length), median: (.times | median) }] as $r |
   ($r | map({(.command): .median}) | add) as $m |
   $r[] | [.command, (.mean * 1000), (.median * 1000), (.median / $m.crun), (.median / $m.floor)] | @tsv' \
-  "$work"/round-*.json |
+  --args "${names[@]}" |
   while IFS=$'\t' read -r name mean median vs_crun vs_floor; do
     printf '%-18s %10.1f %10.1f %12.2f %12.2f\n' "$name" "$mean" "$median" "$vs_crun" "$vs_floor"
   done
