@@ -7,6 +7,8 @@
 #include <limits.h>
 #include <sched.h>
 #include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -173,6 +175,37 @@ int cfg_get_object(struct walker *w, json_t *obj, const char *key, json_t **out)
 {
 	*out = NULL;
 	return get(w, obj, key, WANT_OBJECT, out);
+}
+
+int cfg_name_value(struct walker *w, const char *name, const struct cfg_name *names, size_t n, long *out)
+{
+	char list[512] = "";
+	size_t used = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(name, names[i].name) == 0) {
+			*out = names[i].value;
+			return 0;
+		}
+	for (size_t i = 0; i < n && used < sizeof(list); i++)
+		used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "", names[i].name);
+	return cfg_invalid(w, "\"%s\" is not one of %s", name, list);
+}
+
+int cfg_get_name(struct walker *w, json_t *obj, const char *key, const struct cfg_name *names, size_t n, long *out,
+		 bool *found)
+{
+	char *name = NULL;
+	int r = cfg_get_string(w, obj, key, &name);
+
+	*found = r == 0 && name;
+	if (*found) {
+		size_t saved = cfg_enter_key(w, key);
+		r = cfg_name_value(w, name, names, n, out);
+		cfg_leave(w, saved);
+	}
+	free(name);
+	return r;
 }
 
 /* Calls EACH for every element of the array at KEY, with the path set. */

@@ -53,6 +53,18 @@ int cfg_get_strv(struct walker *w, json_t *obj, const char *key, char ***out);
 typedef int (*cfg_element_fn)(struct walker *w, json_t *element, size_t index, void *ctx);
 int cfg_for_each(struct walker *w, json_t *obj, const char *key, cfg_element_fn each, void *ctx);
 int cfg_require_absolute(struct walker *w, const char *key, const char *path);
+/* A string that must be one of a fixed set of names (a policy, a class). */
+struct cfg_name {
+	const char *name;
+	long value;
+};
+/* NAME's value from NAMES into *OUT, or an error at the walker's path that
+ * lists them. */
+int cfg_name_value(struct walker *w, const char *name, const struct cfg_name *names, size_t n, long *out);
+/* The member KEY, a string, as cfg_name_value reads it; *FOUND says whether
+ * it was there (absent: *OUT as it was). */
+int cfg_get_name(struct walker *w, json_t *obj, const char *key, const struct cfg_name *names, size_t n, long *out,
+		 bool *found);
 
 /* Where cfg_loadb builds its documents, in this thread, from open to close
  * (config-arena.c): everything it loaded must be json_decref'd before

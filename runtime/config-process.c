@@ -255,6 +255,94 @@ static int parse_apparmor_profile(struct walker *w, json_t *process, struct bh_c
 	return r;
 }
 
+/* process.ioPriority: a class and, but for the idle class, a level from 0
+ * (first) to 7, as ioprio_set takes them. */
+static int parse_io_priority(struct walker *w, json_t *process, struct bh_config *c)
+{
+	static const struct cfg_name classes[] = {
+		{ "IOPRIO_CLASS_RT", 1 }, { "IOPRIO_CLASS_BE", 2 }, { "IOPRIO_CLASS_IDLE", 3 },
+	};
+	json_t *io;
+	long class = 0;
+	uint32_t level = 0;
+	bool found;
+	int r = cfg_get_object(w, process, "ioPriority", &io);
+
+	if (r < 0 || !io)
+		return r;
+	size_t saved = cfg_enter_key(w, "ioPriority");
+	if ((r = cfg_get_name(w, io, "class", classes, ARRAY_SIZE(classes), &class, &found)) == 0 && !found)
+		r = cfg_invalid_at(w, "class", "is required (IOPRIO_CLASS_RT, IOPRIO_CLASS_BE or IOPRIO_CLASS_IDLE)");
+	if (r == 0 && (r = cfg_get_u32(w, io, "priority", &level)) == 0 && level > 7)
+		r = cfg_invalid_at(w, "priority", "must be from 0 (first) to 7");
+	cfg_leave(w, saved);
+	c->has_io_priority = true;
+	c->io_priority = (int)(class << 13 | (class == 3 ? 0 : level));
+	return r;
+}
+
+static int add_scheduler_flag(struct walker *w, json_t *element, size_t index, void *ctx)
+{
+	static const struct cfg_name flags[] = {
+		{ "SCHED_FLAG_RESET_ON_FORK", 0x01 }, { "SCHED_FLAG_RECLAIM", 0x02 },
+		{ "SCHED_FLAG_DL_OVERRUN", 0x04 },    { "SCHED_FLAG_KEEP_POLICY", 0x08 },
+		{ "SCHED_FLAG_KEEP_PARAMS", 0x10 },   { "SCHED_FLAG_UTIL_CLAMP_MIN", 0x20 },
+		{ "SCHED_FLAG_UTIL_CLAMP_MAX", 0x40 },
+	};
+	struct bh_scheduler *s = ctx;
+	long flag = 0;
+	int r;
+
+	(void)index;
+	if (!json_is_string(element))
+		return cfg_invalid(w, "must be a string");
+	if ((r = cfg_name_value(w, json_string_value(element), flags, ARRAY_SIZE(flags), &flag)) == 0)
+		s->flags |= (uint64_t)flag;
+	return r;
+}
+
+/* process.scheduler: sched_setattr's fields by the spec's names. The
+ * kernel judges the combination (a real-time policy needs a priority of 1
+ * to 99, a deadline one its three times) when the process starts. */
+static int parse_scheduler(struct walker *w, json_t *process, struct bh_config *c)
+{
+	static const struct cfg_name policies[] = {
+		{ "SCHED_OTHER", 0 }, { "SCHED_FIFO", 1 }, { "SCHED_RR", 2 },      { "SCHED_BATCH", 3 },
+		{ "SCHED_ISO", 4 },   { "SCHED_IDLE", 5 }, { "SCHED_DEADLINE", 6 },
+	};
+	struct bh_scheduler *s = &c->scheduler;
+	json_t *sched, *nice;
+	long policy = 0;
+	bool found;
+	int r = cfg_get_object(w, process, "scheduler", &sched);
+
+	if (r < 0 || !sched)
+		return r;
+	*s = (struct bh_scheduler){ 0 };
+	size_t saved = cfg_enter_key(w, "scheduler");
+	if ((r = cfg_get_name(w, sched, "policy", policies, ARRAY_SIZE(policies), &policy, &found)) == 0 && !found)
+		r = cfg_invalid_at(w, "policy", "is required (SCHED_OTHER, SCHED_BATCH, SCHED_IDLE, SCHED_FIFO, ...)");
+	/* SCHED_ISO is in the spec, and reserved but never made in Linux. */
+	if (r == 0 && policy == 4)
+		r = cfg_invalid_at(w, "policy", "SCHED_ISO is not implemented by Linux");
+	s->policy = (uint32_t)policy;
+	if (r == 0 && (nice = json_object_get(sched, "nice"))) {
+		if (!json_is_integer(nice) || json_integer_value(nice) < -20 || json_integer_value(nice) > 19)
+			r = cfg_invalid_at(w, "nice", "must be an integer from -20 to 19");
+		s->nice = (int32_t)json_integer_value(nice);
+	}
+	if (r == 0 && (r = cfg_get_u32(w, sched, "priority", &s->priority)) == 0 && s->priority > 99)
+		r = cfg_invalid_at(w, "priority", "must be from 0 to 99");
+	if (r == 0)
+		r = cfg_for_each(w, sched, "flags", add_scheduler_flag, s);
+	if (r == 0 && (r = cfg_get_u64(w, sched, "runtime", &s->runtime)) == 0 &&
+	    (r = cfg_get_u64(w, sched, "deadline", &s->deadline)) == 0)
+		r = cfg_get_u64(w, sched, "period", &s->period);
+	cfg_leave(w, saved);
+	c->has_scheduler = true;
+	return r;
+}
+
 /* The members of the process object PROCESS, the walker's path at it. */
 static int parse_process_object(struct walker *w, json_t *process, struct bh_config *c)
 {
@@ -287,6 +375,10 @@ static int parse_process_object(struct walker *w, json_t *process, struct bh_con
 		c->has_oom_score_adj = true;
 		c->oom_score_adj = (int)json_integer_value(v);
 	}
+	if (r == 0)
+		r = parse_io_priority(w, process, c);
+	if (r == 0)
+		r = parse_scheduler(w, process, c);
 	if (r == 0)
 		r = parse_capabilities(w, process, c);
 	if (r == 0)
@@ -344,6 +436,10 @@ static void clear_process(struct bh_config *c, json_t *process, bool whole)
 		c->console_rows = c->console_columns = 0;
 	if (GIVES("capabilities"))
 		c->cap_bounding = c->cap_effective = c->cap_permitted = c->cap_inheritable = c->cap_ambient = 0;
+	if (GIVES("ioPriority"))
+		c->has_io_priority = false;
+	if (GIVES("scheduler"))
+		c->has_scheduler = false;
 #undef GIVES
 	if (json_object_get(process, "rlimits")) {
 		free(c->rlimits);

@@ -310,6 +310,30 @@ static int parse_cgroups_path(struct walker *w, struct bh_config *c)
 	return 0;
 }
 
+/* linux.personality: the execution domain, LINUX or LINUX32 (uname -m
+ * then says i686 on x86-64). The spec defines no flags yet. */
+static int parse_personality(struct walker *w, json_t *linux_obj, struct bh_config *c)
+{
+	static const struct cfg_name domains[] = { { "LINUX", 0x0000 }, { "LINUX32", 0x0008 } };
+	json_t *personality, *flags;
+	long domain = 0;
+	bool found;
+	int r = cfg_get_object(w, linux_obj, "personality", &personality);
+
+	if (r < 0 || !personality)
+		return r;
+	size_t saved = cfg_enter_key(w, "personality");
+	if ((r = cfg_get_name(w, personality, "domain", domains, ARRAY_SIZE(domains), &domain, &found)) == 0 && !found)
+		r = cfg_invalid_at(w, "domain", "is required (LINUX or LINUX32)");
+	flags = json_object_get(personality, "flags");
+	if (r == 0 && flags && (!json_is_array(flags) || json_array_size(flags) > 0))
+		r = cfg_invalid_at(w, "flags", "must be empty: the runtime spec defines no personality flags");
+	cfg_leave(w, saved);
+	c->has_personality = true;
+	c->personality = (unsigned long)domain;
+	return r;
+}
+
 static int parse_linux(struct walker *w, json_t *root, struct bh_config *c)
 {
 	json_t *linux_obj;
@@ -362,6 +386,8 @@ static int parse_linux(struct walker *w, json_t *root, struct bh_config *c)
 		r = cfg_parse_resources(w, linux_obj, c);
 	if (r == 0)
 		r = parse_devices(w, linux_obj, c);
+	if (r == 0)
+		r = parse_personality(w, linux_obj, c);
 	cfg_leave(w, saved);
 	free(propagation);
 	return r;

@@ -141,6 +141,18 @@ struct bh_config {
 	int oom_score_adj;
 	bool has_umask;
 	mode_t umask;
+	bool has_io_priority;
+	int io_priority; /* process.ioPriority, as ioprio_set takes it: class << 13 | priority */
+	bool has_scheduler;
+	struct bh_scheduler {
+		uint32_t policy;
+		uint64_t flags;
+		int32_t nice;
+		uint32_t priority;
+		uint64_t runtime, deadline, period; /* ns, SCHED_DEADLINE's */
+	} scheduler; /* process.scheduler */
+	bool has_personality;
+	unsigned long personality; /* linux.personality's domain: PER_LINUX or PER_LINUX32 */
 	char **sysctl; /* "key=value" pairs, keys with dots */
 	int clone_flags;   /* CLONE_NEW* except CLONE_NEWCGROUP, which is unshared after the cgroup join */
 	bool cgroup_ns;
@@ -248,7 +260,8 @@ int bh_ns_write_id_maps(const struct bh_config *c, pid_t pid, struct bh_err *err
 /* bh_sysctl_check (runtime.h) refuses at load a sysctl that no namespace of
  * the config makes private: writing it would change the whole machine. */
 int bh_sysctl_apply(const struct bh_config *c, struct bh_err *err);
-/* In the child: hostname, domainname, rlimits and umask, in that order. */
+/* In the child: hostname, domainname, rlimits, umask, then the
+ * personality, the I/O priority and the scheduler, in that order. */
 int bh_process_apply(const struct bh_config *c, struct bh_err *err);
 /* In the parent, before the child runs: /proc/PID/oom_score_adj. */
 int bh_oom_score_apply(const struct bh_config *c, pid_t pid, struct bh_err *err);

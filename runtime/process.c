@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Per-process settings that are neither namespaces nor privileges: host and
- * domain names, resource limits, the OOM score, the umask, sysctls. */
+ * domain names, resource limits, the OOM score, the umask, sysctls, the
+ * I/O priority, the scheduler and the personality. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -96,6 +100,45 @@ int bh_oom_score_apply(const struct bh_config *c, pid_t pid, struct bh_err *err)
 	return 0;
 }
 
+/* The I/O priority, the scheduler and the personality: set while the
+ * process still holds what a real-time class or policy needs
+ * (CAP_SYS_NICE, CAP_SYS_ADMIN for the real-time I/O class before 5.x),
+ * and kept across the exec. */
+static int scheduling_apply(const struct bh_config *c, struct bh_err *err)
+{
+	enum { IOPRIO_WHO_PROCESS = 1 };
+	/* linux/sched/types.h's struct sched_attr, SCHED_ATTR_SIZE_VER0 */
+	struct {
+		uint32_t size, policy;
+		uint64_t flags;
+		int32_t nice;
+		uint32_t priority;
+		uint64_t runtime, deadline, period;
+	} attr = { .size = 48 };
+
+	if (c->has_personality && personality(c->personality) < 0)
+		return bh_fail_errno(err, -errno, "linux.personality");
+	if (c->has_io_priority && syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, c->io_priority) < 0)
+		return bh_fail(err, -errno, "process.ioPriority: ioprio_set: %s%s", strerror(errno),
+			       errno == EPERM ? " (the real-time class needs CAP_SYS_NICE or CAP_SYS_ADMIN)" : "");
+	if (!c->has_scheduler)
+		return 0;
+	attr.policy = c->scheduler.policy;
+	attr.flags = c->scheduler.flags;
+	attr.nice = c->scheduler.nice;
+	attr.priority = c->scheduler.priority;
+	attr.runtime = c->scheduler.runtime;
+	attr.deadline = c->scheduler.deadline;
+	attr.period = c->scheduler.period;
+	if (syscall(SYS_sched_setattr, 0, &attr, 0U) < 0)
+		return bh_fail(err, -errno, "process.scheduler: sched_setattr: %s%s", strerror(errno),
+			       errno == EPERM ? " (a real-time or deadline policy, or a lower nice, needs CAP_SYS_NICE)"
+			       : errno == EINVAL ? " (a real-time policy takes a priority of 1 to 99, the others 0; "
+						   "SCHED_DEADLINE needs runtime <= deadline <= period)"
+						 : "");
+	return 0;
+}
+
 int bh_process_apply(const struct bh_config *c, struct bh_err *err)
 {
 	if (c->hostname && sethostname(c->hostname, strlen(c->hostname)) < 0)
@@ -110,7 +153,7 @@ int bh_process_apply(const struct bh_config *c, struct bh_err *err)
 	}
 	if (c->has_umask)
 		umask(c->umask);
-	return 0;
+	return scheduling_apply(c, err);
 }
 
 int bh_config_rlimit_default(struct bh_config *c, int resource, unsigned long long soft, unsigned long long hard)

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# process.ioPriority, process.scheduler and linux.personality: what crun
+# and runc apply, read back from inside the container (busybox's ionice and
+# uname, the probe's own /proc/self/stat), for its first process and for
+# one exec'd into it. A name the spec does not have, a level out of range
+# or a combination the kernel refuses stops the start, named by its JSON
+# path, and the command never runs.
+. "$(dirname "$0")/lib.sh"
+probe_bundle
+[ -x /bin/busybox ] || skip_all "busybox is not installed (make deps installs busybox-static)"
+cp /bin/busybox "$bundle/rootfs/bin/"
+container_prefix=sched
+# stat_of JQ: the probe's policy, real-time priority and nice (fields 41,
+# 40 and 19 of its /proc/self/stat) under the default changed by JQ.
+stat_of() { run_program "$1" bulkhead-probe cat /proc/self/stat | awk '{ print $41, $40, $19 }'; }
+# refused JQ: the runtime's message when the default changed by JQ runs
+# a command that would leave its mark, or "ran" if the mark is there.
+refused() {
+  rm -f "$work/mark"
+  run_program "$1 | .mounts += [{\"destination\": \"/mark\", \"type\": \"bind\", \"source\": \"$work\", \"options\": [\"rbind\"]}]" \
+    busybox touch /mark/mark >/dev/null
+  if [ -e "$work/mark" ]; then echo ran; else cat "$work/err"; fi
+}
+
+# ---- the personality ----
+host_machine=$(uname -m)
+machine32=$(setarch linux32 uname -m 2>/dev/null || echo "(no setarch)")
+out=$(run_program '.linux.personality = {"domain": "LINUX32"}' busybox uname -m)
+check "LINUX32: uname -m says what setarch linux32 makes it say ($out; setarch: $machine32, host: $host_machine)" \
+  test "$out" = "$machine32"
+out=$(run_program '.linux.personality = {"domain": "LINUX"}' busybox uname -m)
+check "LINUX: uname -m is the host's ($out)" test "$out" = "$host_machine"
+out=$(refused '.linux.personality = {"domain": "LINUX64"}')
+check "an unknown domain is refused, naming it and the ones there are ($out)" \
+  eval '[[ $out == *"linux.personality.domain: \"LINUX64\" is not one of LINUX, LINUX32"* ]]'
+out=$(refused '.linux.personality = {"domain": "LINUX32", "flags": ["ADDR_NO_RANDOMIZE"]}')
+check "flags are refused: the spec defines none ($out)" eval '[[ $out == *"linux.personality.flags: must be empty"* ]]'
+
+# ---- the I/O priority ----
+out=$(run_program '.process.ioPriority = {"class": "IOPRIO_CLASS_BE", "priority": 5}' busybox ionice)
+check "IOPRIO_CLASS_BE 5: ionice inside says best-effort, 5 ($out)" test "$out" = "best-effort: prio 5"
+out=$(run_program '.process.ioPriority = {"class": "IOPRIO_CLASS_RT", "priority": 2}' busybox ionice)
+check "IOPRIO_CLASS_RT 2, which takes privileges the container does not keep ($out)" test "$out" = "realtime: prio 2"
+out=$(run_program '.process.ioPriority = {"class": "IOPRIO_CLASS_IDLE"}' busybox ionice)
+check "IOPRIO_CLASS_IDLE ($out)" test "$out" = idle
+out=$(run_program . busybox ionice)
+check "  ... and without ioPriority, none set ($out)" test "$out" = "none: prio 0"
+out=$(refused '.process.ioPriority = {"class": "BE", "priority": 5}')
+check "an unknown class is refused by name ($out)" \
+  eval '[[ $out == *"process.ioPriority.class: \"BE\" is not one of IOPRIO_CLASS_RT, IOPRIO_CLASS_BE, IOPRIO_CLASS_IDLE"* ]]'
+out=$(refused '.process.ioPriority = {"class": "IOPRIO_CLASS_BE", "priority": 8}')
+check "a level above 7 is refused ($out)" eval '[[ $out == *"process.ioPriority.priority: must be from 0 (first) to 7"* ]]'
+
+# ---- the scheduler ----
+out=$(stat_of '.process.scheduler = {"policy": "SCHED_BATCH", "nice": 5}')
+check "SCHED_BATCH, nice 5: policy 3, nice 5 in the container's /proc ($out)" test "$out" = "3 0 5"
+out=$(stat_of '.process.scheduler = {"policy": "SCHED_FIFO", "priority": 10}')
+check "SCHED_FIFO 10: policy 1, real-time priority 10 ($out)" test "$out" = "1 10 0"
+out=$(stat_of '.process.scheduler = {"policy": "SCHED_OTHER", "nice": -5}')
+check "SCHED_OTHER, nice -5, which only privileges may lower to ($out)" test "$out" = "0 0 -5"
+out=$(stat_of .)
+check "  ... and without scheduler, SCHED_OTHER, nice 0 ($out)" test "$out" = "0 0 0"
+out=$(refused '.process.scheduler = {"policy": "SCHED_FIFO", "priority": 0}')
+check "SCHED_FIFO with priority 0, which the kernel refuses: the start fails, saying why ($out)" \
+  eval '[[ $out == *"process.scheduler: sched_setattr: Invalid argument (a real-time policy takes a priority of 1 to 99"* ]]'
+out=$(refused '.process.scheduler = {"policy": "SCHED_ISO"}')
+check "SCHED_ISO, which Linux never implemented, is refused ($out)" \
+  eval '[[ $out == *"process.scheduler.policy: SCHED_ISO is not implemented by Linux"* ]]'
+out=$(refused '.process.scheduler = {"policy": "SCHED_OTHER", "flags": ["SCHED_FLAG_RESET_ON_FORK", "SCHED_FLAG_NOPE"]}')
+check "an unknown flag is refused at its index ($out)" \
+  eval '[[ $out == *"process.scheduler.flags[1]: \"SCHED_FLAG_NOPE\" is not one of SCHED_FLAG_RESET_ON_FORK"* ]]'
+out=$(refused '.process.scheduler = {"policy": "SCHED_OTHER", "nice": 20}')
+check "a nice above 19 is refused ($out)" eval '[[ $out == *"process.scheduler.nice: must be an integer from -20 to 19"* ]]'
+
+# ---- a process exec'd into the container ----
+jq '.process.args = ["/bin/busybox", "sleep", "600"] | .linux.personality = {"domain": "LINUX32"}
+  | .process.ioPriority = {"class": "IOPRIO_CLASS_BE", "priority": 3}
+  | .process.scheduler = {"policy": "SCHED_BATCH", "nice": 7}' <<<"$default" >"$bundle/config.json"
+R run -d --bundle "$bundle" held
+out=$(R exec held /bin/busybox uname -m)
+check "exec into a LINUX32 container: its process has that personality too ($out)" test "$out" = "$machine32"
+out=$(R exec held /bin/busybox ionice)
+check "  ... and the process's I/O priority ($out)" test "$out" = "best-effort: prio 3"
+out=$(R exec held /bin/bulkhead-probe cat /proc/self/stat | awk '{ print $41, $19 }')
+check "  ... and its scheduler ($out)" test "$out" = "3 7"
+echo '{"args": ["/bin/busybox", "ionice"], "cwd": "/", "scheduler": {"policy": "SCHED_IDLE"},
+  "ioPriority": {"class": "IOPRIO_CLASS_IDLE"}}' >"$work/process.json"
+out=$(R exec --process "$work/process.json" held)
+check "exec --process: the file's I/O priority ($out)" test "$out" = idle
+R delete --force held
+done_testing
