@@ -177,29 +177,38 @@ int cfg_get_object(struct walker *w, json_t *obj, const char *key, json_t **out)
 	return get(w, obj, key, WANT_OBJECT, out);
 }
 
+/* "A, B, C": what an error about a name offers instead. */
+static const char *name_list(const struct cfg_name *names, size_t n, char *list, size_t size)
+{
+	size_t used = 0;
+
+	list[0] = '\0';
+	for (size_t i = 0; i < n && used < size; i++)
+		used += (size_t)snprintf(list + used, size - used, "%s%s", i ? ", " : "", names[i].name);
+	return list;
+}
+
 int cfg_name_value(struct walker *w, const char *name, const struct cfg_name *names, size_t n, long *out)
 {
-	char list[512] = "";
-	size_t used = 0;
+	char list[512];
 
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(name, names[i].name) == 0) {
 			*out = names[i].value;
 			return 0;
 		}
-	for (size_t i = 0; i < n && used < sizeof(list); i++)
-		used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "", names[i].name);
-	return cfg_invalid(w, "\"%s\" is not one of %s", name, list);
+	return cfg_invalid(w, "\"%s\" is not one of %s", name, name_list(names, n, list, sizeof(list)));
 }
 
-int cfg_get_name(struct walker *w, json_t *obj, const char *key, const struct cfg_name *names, size_t n, long *out,
-		 bool *found)
+int cfg_require_name(struct walker *w, json_t *obj, const char *key, const struct cfg_name *names, size_t n,
+		     long *out)
 {
-	char *name = NULL;
+	char list[512], *name = NULL;
 	int r = cfg_get_string(w, obj, key, &name);
 
-	*found = r == 0 && name;
-	if (*found) {
+	if (r == 0 && !name)
+		return cfg_invalid_at(w, key, "is required: one of %s", name_list(names, n, list, sizeof(list)));
+	if (r == 0) {
 		size_t saved = cfg_enter_key(w, key);
 		r = cfg_name_value(w, name, names, n, out);
 		cfg_leave(w, saved);

@@ -61,10 +61,9 @@ struct cfg_name {
 /* NAME's value from NAMES into *OUT, or an error at the walker's path that
  * lists them. */
 int cfg_name_value(struct walker *w, const char *name, const struct cfg_name *names, size_t n, long *out);
-/* The member KEY, a string, as cfg_name_value reads it; *FOUND says whether
- * it was there (absent: *OUT as it was). */
-int cfg_get_name(struct walker *w, json_t *obj, const char *key, const struct cfg_name *names, size_t n, long *out,
-		 bool *found);
+/* The member KEY, which must be there, a string cfg_name_value reads. */
+int cfg_require_name(struct walker *w, json_t *obj, const char *key, const struct cfg_name *names, size_t n,
+		     long *out);
 
 /* Where cfg_loadb builds its documents, in this thread, from open to close
  * (config-arena.c): everything it loaded must be json_decref'd before

@@ -265,14 +265,12 @@ static int parse_io_priority(struct walker *w, json_t *process, struct bh_config
 	json_t *io;
 	long class = 0;
 	uint32_t level = 0;
-	bool found;
 	int r = cfg_get_object(w, process, "ioPriority", &io);
 
 	if (r < 0 || !io)
 		return r;
 	size_t saved = cfg_enter_key(w, "ioPriority");
-	if ((r = cfg_get_name(w, io, "class", classes, ARRAY_SIZE(classes), &class, &found)) == 0 && !found)
-		r = cfg_invalid_at(w, "class", "is required (IOPRIO_CLASS_RT, IOPRIO_CLASS_BE or IOPRIO_CLASS_IDLE)");
+	r = cfg_require_name(w, io, "class", classes, ARRAY_SIZE(classes), &class);
 	if (r == 0 && (r = cfg_get_u32(w, io, "priority", &level)) == 0 && level > 7)
 		r = cfg_invalid_at(w, "priority", "must be from 0 (first) to 7");
 	cfg_leave(w, saved);
@@ -313,15 +311,13 @@ static int parse_scheduler(struct walker *w, json_t *process, struct bh_config *
 	struct bh_scheduler *s = &c->scheduler;
 	json_t *sched, *nice;
 	long policy = 0;
-	bool found;
 	int r = cfg_get_object(w, process, "scheduler", &sched);
 
 	if (r < 0 || !sched)
 		return r;
 	*s = (struct bh_scheduler){ 0 };
 	size_t saved = cfg_enter_key(w, "scheduler");
-	if ((r = cfg_get_name(w, sched, "policy", policies, ARRAY_SIZE(policies), &policy, &found)) == 0 && !found)
-		r = cfg_invalid_at(w, "policy", "is required (SCHED_OTHER, SCHED_BATCH, SCHED_IDLE, SCHED_FIFO, ...)");
+	r = cfg_require_name(w, sched, "policy", policies, ARRAY_SIZE(policies), &policy);
 	/* SCHED_ISO is in the spec, and reserved but never made in Linux. */
 	if (r == 0 && policy == 4)
 		r = cfg_invalid_at(w, "policy", "SCHED_ISO is not implemented by Linux");

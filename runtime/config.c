@@ -317,14 +317,12 @@ static int parse_personality(struct walker *w, json_t *linux_obj, struct bh_conf
 	static const struct cfg_name domains[] = { { "LINUX", 0x0000 }, { "LINUX32", 0x0008 } };
 	json_t *personality, *flags;
 	long domain = 0;
-	bool found;
 	int r = cfg_get_object(w, linux_obj, "personality", &personality);
 
 	if (r < 0 || !personality)
 		return r;
 	size_t saved = cfg_enter_key(w, "personality");
-	if ((r = cfg_get_name(w, personality, "domain", domains, ARRAY_SIZE(domains), &domain, &found)) == 0 && !found)
-		r = cfg_invalid_at(w, "domain", "is required (LINUX or LINUX32)");
+	r = cfg_require_name(w, personality, "domain", domains, ARRAY_SIZE(domains), &domain);
 	flags = json_object_get(personality, "flags");
 	if (r == 0 && flags && (!json_is_array(flags) || json_array_size(flags) > 0))
 		r = cfg_invalid_at(w, "flags", "must be empty: the runtime spec defines no personality flags");

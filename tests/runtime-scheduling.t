@@ -67,6 +67,9 @@ check "SCHED_FIFO with priority 0, which the kernel refuses: the start fails, sa
 out=$(refused '.process.scheduler = {"policy": "SCHED_ISO"}')
 check "SCHED_ISO, which Linux never implemented, is refused ($out)" \
   eval '[[ $out == *"process.scheduler.policy: SCHED_ISO is not implemented by Linux"* ]]'
+out=$(refused '.process.scheduler = {"nice": 5}')
+check "a scheduler without a policy is refused, listing them ($out)" \
+  eval '[[ $out == *"process.scheduler.policy: is required: one of SCHED_OTHER, SCHED_FIFO"* ]]'
 out=$(refused '.process.scheduler = {"policy": "SCHED_OTHER", "flags": ["SCHED_FLAG_RESET_ON_FORK", "SCHED_FLAG_NOPE"]}')
 check "an unknown flag is refused at its index ($out)" \
   eval '[[ $out == *"process.scheduler.flags[1]: \"SCHED_FLAG_NOPE\" is not one of SCHED_FLAG_RESET_ON_FORK"* ]]'
