@@ -279,14 +279,26 @@ static int parse_io_priority(struct walker *w, json_t *process, struct bh_config
 	return r;
 }
 
+/* linux/sched.h's, which musl's headers do not have */
+enum {
+	SCHED_FLAG_RESET_ON_FORK = 0x01,
+	SCHED_FLAG_RECLAIM = 0x02,
+	SCHED_FLAG_DL_OVERRUN = 0x04,
+	SCHED_FLAG_KEEP_POLICY = 0x08,
+	SCHED_FLAG_KEEP_PARAMS = 0x10,
+	SCHED_FLAG_UTIL_CLAMP_MIN = 0x20,
+	SCHED_FLAG_UTIL_CLAMP_MAX = 0x40,
+};
+
 static int add_scheduler_flag(struct walker *w, json_t *element, size_t index, void *ctx)
 {
+#define FLAG(name) { #name, name }
 	static const struct cfg_name flags[] = {
-		{ "SCHED_FLAG_RESET_ON_FORK", 0x01 }, { "SCHED_FLAG_RECLAIM", 0x02 },
-		{ "SCHED_FLAG_DL_OVERRUN", 0x04 },    { "SCHED_FLAG_KEEP_POLICY", 0x08 },
-		{ "SCHED_FLAG_KEEP_PARAMS", 0x10 },   { "SCHED_FLAG_UTIL_CLAMP_MIN", 0x20 },
-		{ "SCHED_FLAG_UTIL_CLAMP_MAX", 0x40 },
+		FLAG(SCHED_FLAG_RESET_ON_FORK), FLAG(SCHED_FLAG_RECLAIM),	 FLAG(SCHED_FLAG_DL_OVERRUN),
+		FLAG(SCHED_FLAG_KEEP_POLICY),	FLAG(SCHED_FLAG_KEEP_PARAMS),	 FLAG(SCHED_FLAG_UTIL_CLAMP_MIN),
+		FLAG(SCHED_FLAG_UTIL_CLAMP_MAX),
 	};
+#undef FLAG
 	struct bh_scheduler *s = ctx;
 	long flag = 0;
 	int r;
@@ -304,9 +316,11 @@ static int add_scheduler_flag(struct walker *w, json_t *element, size_t index, v
  * to 99, a deadline one its three times) when the process starts. */
 static int parse_scheduler(struct walker *w, json_t *process, struct bh_config *c)
 {
+	enum { SCHED_ISO = 4 }; /* in the spec, and reserved but never made in Linux */
 	static const struct cfg_name policies[] = {
-		{ "SCHED_OTHER", 0 }, { "SCHED_FIFO", 1 }, { "SCHED_RR", 2 },      { "SCHED_BATCH", 3 },
-		{ "SCHED_ISO", 4 },   { "SCHED_IDLE", 5 }, { "SCHED_DEADLINE", 6 },
+		{ "SCHED_OTHER", SCHED_OTHER }, { "SCHED_FIFO", SCHED_FIFO }, { "SCHED_RR", SCHED_RR },
+		{ "SCHED_BATCH", SCHED_BATCH }, { "SCHED_ISO", SCHED_ISO },   { "SCHED_IDLE", SCHED_IDLE },
+		{ "SCHED_DEADLINE", SCHED_DEADLINE },
 	};
 	struct bh_scheduler *s = &c->scheduler;
 	json_t *sched, *nice;
@@ -318,8 +332,7 @@ static int parse_scheduler(struct walker *w, json_t *process, struct bh_config *
 	*s = (struct bh_scheduler){ 0 };
 	size_t saved = cfg_enter_key(w, "scheduler");
 	r = cfg_require_name(w, sched, "policy", policies, ARRAY_SIZE(policies), &policy);
-	/* SCHED_ISO is in the spec, and reserved but never made in Linux. */
-	if (r == 0 && policy == 4)
+	if (r == 0 && policy == SCHED_ISO)
 		r = cfg_invalid_at(w, "policy", "SCHED_ISO is not implemented by Linux");
 	s->policy = (uint32_t)policy;
 	if (r == 0 && (nice = json_object_get(sched, "nice"))) {
@@ -331,6 +344,10 @@ static int parse_scheduler(struct walker *w, json_t *process, struct bh_config *
 		r = cfg_invalid_at(w, "priority", "must be from 0 to 99");
 	if (r == 0)
 		r = cfg_for_each(w, sched, "flags", add_scheduler_flag, s);
+	/* The clamps' values have no field in the spec, and the kernel refuses
+	 * either flag without them. */
+	if (r == 0 && (s->flags & (SCHED_FLAG_UTIL_CLAMP_MIN | SCHED_FLAG_UTIL_CLAMP_MAX)))
+		r = cfg_invalid_at(w, "flags", "SCHED_FLAG_UTIL_CLAMP_MIN and _MAX need values the spec has no field for");
 	if (r == 0 && (r = cfg_get_u64(w, sched, "runtime", &s->runtime)) == 0 &&
 	    (r = cfg_get_u64(w, sched, "deadline", &s->deadline)) == 0)
 		r = cfg_get_u64(w, sched, "period", &s->period);

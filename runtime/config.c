@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -314,7 +315,7 @@ static int parse_cgroups_path(struct walker *w, struct bh_config *c)
  * then says i686 on x86-64). The spec defines no flags yet. */
 static int parse_personality(struct walker *w, json_t *linux_obj, struct bh_config *c)
 {
-	static const struct cfg_name domains[] = { { "LINUX", 0x0000 }, { "LINUX32", 0x0008 } };
+	static const struct cfg_name domains[] = { { "LINUX", PER_LINUX }, { "LINUX32", PER_LINUX32 } };
 	json_t *personality, *flags;
 	long domain = 0;
 	int r = cfg_get_object(w, linux_obj, "personality", &personality);

@@ -100,10 +100,13 @@ int bh_oom_score_apply(const struct bh_config *c, pid_t pid, struct bh_err *err)
 	return 0;
 }
 
-/* The I/O priority, the scheduler and the personality: set while the
- * process still holds what a real-time class or policy needs
- * (CAP_SYS_NICE, CAP_SYS_ADMIN for the real-time I/O class before 5.x),
- * and kept across the exec. */
+/* The personality, the I/O priority and the scheduler: set in the process
+ * itself, as runc does, while it still holds what a real-time class or
+ * policy or a lower nice needs (CAP_SYS_NICE, or CAP_SYS_ADMIN for the
+ * real-time I/O class before Linux 5.10), and kept across the exec. The
+ * kernel judges those capabilities in the initial user namespace: in a
+ * container with a user namespace of its own it refuses them, and the
+ * start fails saying so. */
 static int scheduling_apply(const struct bh_config *c, struct bh_err *err)
 {
 	enum { IOPRIO_WHO_PROCESS = 1 };
@@ -120,7 +123,9 @@ static int scheduling_apply(const struct bh_config *c, struct bh_err *err)
 		return bh_fail_errno(err, -errno, "linux.personality");
 	if (c->has_io_priority && syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, c->io_priority) < 0)
 		return bh_fail(err, -errno, "process.ioPriority: ioprio_set: %s%s", strerror(errno),
-			       errno == EPERM ? " (the real-time class needs CAP_SYS_NICE or CAP_SYS_ADMIN)" : "");
+			       errno == EPERM ? " (the real-time class needs CAP_SYS_NICE in the host's user namespace, "
+						"which a container with its own does not have)"
+					      : "");
 	if (!c->has_scheduler)
 		return 0;
 	attr.policy = c->scheduler.policy;
@@ -132,9 +137,12 @@ static int scheduling_apply(const struct bh_config *c, struct bh_err *err)
 	attr.period = c->scheduler.period;
 	if (syscall(SYS_sched_setattr, 0, &attr, 0U) < 0)
 		return bh_fail(err, -errno, "process.scheduler: sched_setattr: %s%s", strerror(errno),
-			       errno == EPERM ? " (a real-time or deadline policy, or a lower nice, needs CAP_SYS_NICE)"
+			       errno == EPERM ? " (a real-time or deadline policy, or a lower nice, needs CAP_SYS_NICE in the "
+						"host's user namespace, which a container with its own does not have; "
+						"SCHED_DEADLINE also needs every CPU in the process's affinity)"
 			       : errno == EINVAL ? " (a real-time policy takes a priority of 1 to 99, the others 0; "
 						   "SCHED_DEADLINE needs runtime <= deadline <= period)"
+			       : errno == EBUSY	 ? " (SCHED_DEADLINE: no bandwidth left on these CPUs)"
 						 : "");
 	return 0;
 }

@@ -25,12 +25,22 @@ refused() {
 
 # ---- the personality ----
 host_machine=$(uname -m)
-machine32=$(setarch linux32 uname -m 2>/dev/null || echo "(no setarch)")
-out=$(run_program '.linux.personality = {"domain": "LINUX32"}' busybox uname -m)
-check "LINUX32: uname -m says what setarch linux32 makes it say ($out; setarch: $machine32, host: $host_machine)" \
-  test "$out" = "$machine32"
-out=$(run_program '.linux.personality = {"domain": "LINUX"}' busybox uname -m)
-check "LINUX: uname -m is the host's ($out)" test "$out" = "$host_machine"
+have32=false
+if machine32=$(setarch linux32 uname -m 2>/dev/null) && [ "$machine32" != "$host_machine" ]; then
+  have32=true
+  out=$(run_program '.linux.personality = {"domain": "LINUX32"}' busybox uname -m)
+  check "LINUX32: uname -m says what setarch linux32 makes it say ($out; setarch: $machine32, host: $host_machine)" \
+    test "$out" = "$machine32"
+  # LINUX is the default: it shows only where the caller had another one.
+  R32() { setarch linux32 "${BULKHEAD_RUNTIME:-$BUILD/bin/bulkhead-runtime}" --root "$root" "$@"; }
+  out=$(runtime=R32 run_program '.linux.personality = {"domain": "LINUX"}' busybox uname -m)
+  check "LINUX, from a runtime run under setarch linux32: uname -m is the host's again ($out)" \
+    test "$out" = "$host_machine"
+  out=$(runtime=R32 run_program . busybox uname -m)
+  check "  ... where without a personality it is the caller's ($out)" test "$out" = "$machine32"
+else
+  for i in 1 2 3; do ok "# SKIP no 32-bit personality here to tell apart (setarch linux32: ${machine32:-fails})"; done
+fi
 out=$(refused '.linux.personality = {"domain": "LINUX64"}')
 check "an unknown domain is refused, naming it and the ones there are ($out)" \
   eval '[[ $out == *"linux.personality.domain: \"LINUX64\" is not one of LINUX, LINUX32"* ]]'
@@ -45,7 +55,8 @@ check "IOPRIO_CLASS_RT 2, which takes privileges the container does not keep ($o
 out=$(run_program '.process.ioPriority = {"class": "IOPRIO_CLASS_IDLE"}' busybox ionice)
 check "IOPRIO_CLASS_IDLE ($out)" test "$out" = idle
 out=$(run_program . busybox ionice)
-check "  ... and without ioPriority, none set ($out)" test "$out" = "none: prio 0"
+mine=$(busybox ionice -p $$)
+check "  ... and without ioPriority, the caller's ($out; the test's: $mine)" test "$out" = "$mine"
 out=$(refused '.process.ioPriority = {"class": "BE", "priority": 5}')
 check "an unknown class is refused by name ($out)" \
   eval '[[ $out == *"process.ioPriority.class: \"BE\" is not one of IOPRIO_CLASS_RT, IOPRIO_CLASS_BE, IOPRIO_CLASS_IDLE"* ]]'
@@ -56,11 +67,14 @@ check "a level above 7 is refused ($out)" eval '[[ $out == *"process.ioPriority.
 out=$(stat_of '.process.scheduler = {"policy": "SCHED_BATCH", "nice": 5}')
 check "SCHED_BATCH, nice 5: policy 3, nice 5 in the container's /proc ($out)" test "$out" = "3 0 5"
 out=$(stat_of '.process.scheduler = {"policy": "SCHED_FIFO", "priority": 10}')
-check "SCHED_FIFO 10: policy 1, real-time priority 10 ($out)" test "$out" = "1 10 0"
+check "SCHED_FIFO 10: policy 1, real-time priority 10 (nice, which real-time ignores, aside) ($out)" test "${out% *}" = "1 10"
 out=$(stat_of '.process.scheduler = {"policy": "SCHED_OTHER", "nice": -5}')
 check "SCHED_OTHER, nice -5, which only privileges may lower to ($out)" test "$out" = "0 0 -5"
 out=$(stat_of .)
-check "  ... and without scheduler, SCHED_OTHER, nice 0 ($out)" test "$out" = "0 0 0"
+mine=$(awk '{ print $41, $40, $19 }' /proc/$$/stat)
+check "  ... and without scheduler, the caller's ($out; the test's: $mine)" test "$out" = "$mine"
+out=$(stat_of '.process.scheduler = {"policy": "SCHED_DEADLINE", "runtime": 10000000, "deadline": 30000000, "period": 30000000}')
+check "SCHED_DEADLINE, 10 ms of every 30: policy 6 ($out)" test "${out% *}" = "6 0"
 out=$(refused '.process.scheduler = {"policy": "SCHED_FIFO", "priority": 0}')
 check "SCHED_FIFO with priority 0, which the kernel refuses: the start fails, saying why ($out)" \
   eval '[[ $out == *"process.scheduler: sched_setattr: Invalid argument (a real-time policy takes a priority of 1 to 99"* ]]'
@@ -73,11 +87,16 @@ check "a scheduler without a policy is refused, listing them ($out)" \
 out=$(refused '.process.scheduler = {"policy": "SCHED_OTHER", "flags": ["SCHED_FLAG_RESET_ON_FORK", "SCHED_FLAG_NOPE"]}')
 check "an unknown flag is refused at its index ($out)" \
   eval '[[ $out == *"process.scheduler.flags[1]: \"SCHED_FLAG_NOPE\" is not one of SCHED_FLAG_RESET_ON_FORK"* ]]'
+out=$(refused '.process.scheduler = {"policy": "SCHED_OTHER", "flags": ["SCHED_FLAG_UTIL_CLAMP_MIN"]}')
+check "a utilization clamp, whose values the spec has no field for, is refused ($out)" \
+  eval '[[ $out == *"process.scheduler.flags: SCHED_FLAG_UTIL_CLAMP_MIN and _MAX need values"* ]]'
 out=$(refused '.process.scheduler = {"policy": "SCHED_OTHER", "nice": 20}')
 check "a nice above 19 is refused ($out)" eval '[[ $out == *"process.scheduler.nice: must be an integer from -20 to 19"* ]]'
 
 # ---- a process exec'd into the container ----
-jq '.process.args = ["/bin/busybox", "sleep", "600"] | .linux.personality = {"domain": "LINUX32"}
+$have32 || machine32=$host_machine # the same checks, with LINUX
+jq --arg domain "$($have32 && echo LINUX32 || echo LINUX)" \
+  '.process.args = ["/bin/busybox", "sleep", "600"] | .linux.personality = {"domain": $domain}
   | .process.ioPriority = {"class": "IOPRIO_CLASS_BE", "priority": 3}
   | .process.scheduler = {"policy": "SCHED_BATCH", "nice": 7}' <<<"$default" >"$bundle/config.json"
 R run -d --bundle "$bundle" held
@@ -87,9 +106,18 @@ out=$(R exec held /bin/busybox ionice)
 check "  ... and the process's I/O priority ($out)" test "$out" = "best-effort: prio 3"
 out=$(R exec held /bin/bulkhead-probe cat /proc/self/stat | awk '{ print $41, $19 }')
 check "  ... and its scheduler ($out)" test "$out" = "3 7"
-echo '{"args": ["/bin/busybox", "ionice"], "cwd": "/", "scheduler": {"policy": "SCHED_IDLE"},
+echo '{"args": ["/bin/bulkhead-probe", "cat", "/proc/self/stat"], "cwd": "/", "scheduler": {"policy": "SCHED_IDLE"},
   "ioPriority": {"class": "IOPRIO_CLASS_IDLE"}}' >"$work/process.json"
+out=$(R exec --process "$work/process.json" held | awk '{ print $41 }')
+check "exec --process: the file's scheduler ($out)" test "$out" = 5
+echo '{"args": ["/bin/busybox", "ionice"], "cwd": "/", "ioPriority": {"class": "IOPRIO_CLASS_IDLE"}}' >"$work/process.json"
 out=$(R exec --process "$work/process.json" held)
-check "exec --process: the file's I/O priority ($out)" test "$out" = idle
+check "  ... and its I/O priority ($out)" test "$out" = idle
+# A file without them leaves the process the caller's, not the config's.
+echo '{"args": ["/bin/bulkhead-probe", "cat", "/proc/self/stat"], "cwd": "/"}' >"$work/process.json"
+out=$(nice -n 3 "${BULKHEAD_RUNTIME:-$BUILD/bin/bulkhead-runtime}" --root "$root" exec --process "$work/process.json" held |
+  awk '{ print $41, $19 }')
+check "  ... and one without a scheduler, run under nice 3, leaves the caller's: not the config's SCHED_BATCH 7 ($out)" \
+  test "$out" = "0 $(( $(awk '{ print $19 }' /proc/$$/stat) + 3 > 19 ? 19 : $(awk '{ print $19 }' /proc/$$/stat) + 3 ))"
 R delete --force held
 done_testing
