@@ -316,10 +316,10 @@ static int add_scheduler_flag(struct walker *w, json_t *element, size_t index, v
  * to 99, a deadline one its three times) when the process starts. */
 static int parse_scheduler(struct walker *w, json_t *process, struct bh_config *c)
 {
-	enum { SCHED_ISO = 4 }; /* in the spec, and reserved but never made in Linux */
+	enum { POLICY_ISO = 4 }; /* SCHED_ISO: in the spec, reserved but never made in Linux */
 	static const struct cfg_name policies[] = {
 		{ "SCHED_OTHER", SCHED_OTHER }, { "SCHED_FIFO", SCHED_FIFO }, { "SCHED_RR", SCHED_RR },
-		{ "SCHED_BATCH", SCHED_BATCH }, { "SCHED_ISO", SCHED_ISO },   { "SCHED_IDLE", SCHED_IDLE },
+		{ "SCHED_BATCH", SCHED_BATCH }, { "SCHED_ISO", POLICY_ISO },    { "SCHED_IDLE", SCHED_IDLE },
 		{ "SCHED_DEADLINE", SCHED_DEADLINE },
 	};
 	struct bh_scheduler *s = &c->scheduler;
@@ -332,7 +332,7 @@ static int parse_scheduler(struct walker *w, json_t *process, struct bh_config *
 	*s = (struct bh_scheduler){ 0 };
 	size_t saved = cfg_enter_key(w, "scheduler");
 	r = cfg_require_name(w, sched, "policy", policies, ARRAY_SIZE(policies), &policy);
-	if (r == 0 && policy == SCHED_ISO)
+	if (r == 0 && policy == POLICY_ISO)
 		r = cfg_invalid_at(w, "policy", "SCHED_ISO is not implemented by Linux");
 	s->policy = (uint32_t)policy;
 	if (r == 0 && (nice = json_object_get(sched, "nice"))) {
