@@ -356,6 +356,55 @@ static int parse_scheduler(struct walker *w, json_t *process, struct bh_config *
 	return r;
 }
 
+/* A list of CPUs as the kernel writes one ("0-3,8"), KEY of AFFINITY, into
+ * a set of BH_MAX_CPUS of its own in *OUT (libc's cpu_set_t holds 128). */
+static int parse_cpu_list(struct walker *w, json_t *affinity, const char *key, cpu_set_t **out)
+{
+	char *list = NULL, *end;
+	int r = cfg_get_string(w, affinity, key, &list);
+
+	if (r < 0 || !list)
+		return r;
+	cpu_set_t *set = calloc(1, CPU_ALLOC_SIZE(BH_MAX_CPUS));
+	if (!set) {
+		free(list);
+		return -ENOMEM;
+	}
+	for (const char *p = list; r == 0;) {
+		unsigned long first = strtoul(p, &end, 10), last = first;
+		if (end != p && *end == '-') {
+			p = end + 1;
+			last = strtoul(p, &end, 10);
+		}
+		if (end == p || (*end && *end != ',') || first > last || last >= BH_MAX_CPUS)
+			r = cfg_invalid_at(w, key, "\"%s\" is not a list of CPUs (\"0-3,8\"), each below %d", list,
+					   BH_MAX_CPUS);
+		for (unsigned long cpu = first; r == 0 && cpu <= last; cpu++)
+			CPU_SET_S(cpu, CPU_ALLOC_SIZE(BH_MAX_CPUS), set);
+		if (r == 0 && !*end)
+			break;
+		p = end + 1;
+	}
+	free(list);
+	free(*out);
+	*out = set;
+	return r;
+}
+
+static int parse_exec_cpu_affinity(struct walker *w, json_t *process, struct bh_config *c)
+{
+	json_t *affinity;
+	int r = cfg_get_object(w, process, "execCPUAffinity", &affinity);
+
+	if (r < 0 || !affinity)
+		return r;
+	size_t saved = cfg_enter_key(w, "execCPUAffinity");
+	if ((r = parse_cpu_list(w, affinity, "initial", &c->exec_cpus_initial)) == 0)
+		r = parse_cpu_list(w, affinity, "final", &c->exec_cpus_final);
+	cfg_leave(w, saved);
+	return r;
+}
+
 /* The members of the process object PROCESS, the walker's path at it. */
 static int parse_process_object(struct walker *w, json_t *process, struct bh_config *c)
 {
@@ -392,6 +441,8 @@ static int parse_process_object(struct walker *w, json_t *process, struct bh_con
 		r = parse_io_priority(w, process, c);
 	if (r == 0)
 		r = parse_scheduler(w, process, c);
+	if (r == 0)
+		r = parse_exec_cpu_affinity(w, process, c);
 	if (r == 0)
 		r = parse_capabilities(w, process, c);
 	if (r == 0)
@@ -453,6 +504,11 @@ static void clear_process(struct bh_config *c, json_t *process, bool whole)
 		c->has_io_priority = false;
 	if (GIVES("scheduler"))
 		c->has_scheduler = false;
+	if (GIVES("execCPUAffinity")) {
+		free(c->exec_cpus_initial);
+		free(c->exec_cpus_final);
+		c->exec_cpus_initial = c->exec_cpus_final = NULL;
+	}
 #undef GIVES
 	if (json_object_get(process, "rlimits")) {
 		free(c->rlimits);

@@ -667,6 +667,8 @@ void bh_config_free(struct bh_config *c)
 	bh_strv_free(c->env);
 	free(c->cwd);
 	free(c->apparmor_profile);
+	free(c->exec_cpus_initial);
+	free(c->exec_cpus_final);
 	free(c->additional_gids);
 	free(c->hostname);
 	free(c->domainname);

@@ -189,10 +189,21 @@ static void helper_main(const struct bh_config *c, struct joined *j, int console
 {
 	struct bh_err err = { 0 };
 
-	/* oom_score_adj is inherited: set on ourselves, through the host's
-	 * /proc, before the mount namespace changes what /proc is. */
+	/* execCPUAffinity: the CPUs to join the cgroup from, and then the
+	 * process's own (joining a cpuset replaces the first); the clone
+	 * inherits them, as it does oom_score_adj, which is set on ourselves
+	 * through the host's /proc, before the mount namespace changes what
+	 * /proc is. */
+	if (c->exec_cpus_initial && sched_setaffinity(0, CPU_ALLOC_SIZE(BH_MAX_CPUS), c->exec_cpus_initial) < 0) {
+		bh_fail_errno(&err, -errno, "process.execCPUAffinity.initial: sched_setaffinity");
+		report_and_exit(helper_fd, BH_EXIT_SETUP, &err);
+	}
 	if (join_cgroup(j->cgroup_fd, &err) < 0 || bh_oom_score_apply(c, getpid(), &err) < 0)
 		report_and_exit(helper_fd, BH_EXIT_SETUP, &err);
+	if (c->exec_cpus_final && sched_setaffinity(0, CPU_ALLOC_SIZE(BH_MAX_CPUS), c->exec_cpus_final) < 0) {
+		bh_fail_errno(&err, -errno, "process.execCPUAffinity.final: sched_setaffinity");
+		report_and_exit(helper_fd, BH_EXIT_SETUP, &err);
+	}
 	/* Until its exec, a process of the container's could otherwise read
 	 * ours and the clone's memory and descriptors through /proc: we hold
 	 * the host's privileges and descriptors that reach outside. execve

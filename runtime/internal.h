@@ -5,6 +5,7 @@
 #define BULKHEAD_RUNTIME_INTERNAL_H
 
 #include <linux/filter.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +82,10 @@ struct bh_id_map {
 	uint32_t container_id, host_id, size;
 };
 
+/* The CPUs an execCPUAffinity may name: glibc's CPU_SETSIZE (musl's
+ * cpu_set_t holds 128). */
+#define BH_MAX_CPUS 1024
+
 struct bh_rlimit {
 	int resource; /* RLIMIT_* */
 	uint64_t soft, hard;
@@ -151,6 +156,10 @@ struct bh_config {
 		uint32_t priority;
 		uint64_t runtime, deadline, period; /* ns, SCHED_DEADLINE's */
 	} scheduler; /* process.scheduler */
+	/* process.execCPUAffinity, for a process exec'd into the container (the
+	 * spec's, not its first process's): the CPUs of the one that joins
+	 * the cgroup, and then its own; NULL: none given. */
+	cpu_set_t *exec_cpus_initial, *exec_cpus_final; /* of BH_MAX_CPUS */
 	bool has_personality;
 	unsigned long personality; /* linux.personality's domain: PER_LINUX or PER_LINUX32 */
 	char **sysctl; /* "key=value" pairs, keys with dots */

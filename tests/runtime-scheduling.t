@@ -119,5 +119,30 @@ out=$(nice -n 3 "${BULKHEAD_RUNTIME:-$BUILD/bin/bulkhead-runtime}" --root "$root
   awk '{ print $41, $19 }')
 check "  ... and one without a scheduler, run under nice 3, leaves the caller's: not the config's SCHED_BATCH 7 ($out)" \
   test "$out" = "0 $(( $(awk '{ print $19 }' /proc/$$/stat) + 3 > 19 ? 19 : $(awk '{ print $19 }' /proc/$$/stat) + 3 ))"
+# execCPUAffinity is the spec's for exec alone: the CPUs the process joins
+# the cgroup from, then its own.
+cpus() { grep '^Cpus_allowed_list:' | awk '{ print $2 }'; }
+echo '{"args": ["/bin/busybox", "cat", "/proc/self/status"], "cwd": "/", "execCPUAffinity": {"final": "0"}}' \
+  >"$work/process.json"
+out=$(R exec --process "$work/process.json" held | cpus)
+check "execCPUAffinity final 0: the exec'd process runs on CPU 0 alone ($out)" test "$out" = 0
+echo '{"args": ["/bin/busybox", "cat", "/proc/self/status"], "cwd": "/", "execCPUAffinity": {"initial": "0"}}' \
+  >"$work/process.json"
+out=$(R exec --process "$work/process.json" held | cpus)
+check "  ... initial 0 alone: kept past the cgroup, which has no cpuset here ($out)" test "$out" = 0
+out=$(R exec held /bin/busybox cat /proc/self/status | cpus)
+mine=$(cpus </proc/$$/status)
+check "  ... and without it, the caller's CPUs ($out; the test's: $mine)" test "$out" = "$mine"
+echo '{"args": ["/bin/busybox", "true"], "cwd": "/", "execCPUAffinity": {"final": "1000"}}' >"$work/process.json"
+out=$(R exec --process "$work/process.json" held 2>&1)
+check "a CPU the machine does not have: exec fails with the kernel's answer ($out)" \
+  eval '[[ $out == *"process.execCPUAffinity.final: sched_setaffinity: Invalid argument"* ]]'
+for bad in "0-" "3-1" "1,,2" "x" "1024"; do
+  echo "{\"args\": [\"/bin/busybox\", \"true\"], \"cwd\": \"/\", \"execCPUAffinity\": {\"final\": \"$bad\"}}" \
+    >"$work/process.json"
+  out=$(R exec --process "$work/process.json" held 2>&1)
+  check "a final list \"$bad\" is refused by its path ($out)" \
+    eval '[[ $out == *"process: execCPUAffinity.final: \"$bad\" is not a list of CPUs"* ]]'
+done
 R delete --force held
 done_testing
