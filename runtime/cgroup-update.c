@@ -2,8 +2,8 @@
 /* `update`: new linux.resources for a running container's cgroup. The
  * values are read by config.json's own parser (config-resources.c), so that
  * a limit means at update what it means at create; what update adds is a
- * strict check of the fields, since a limit silently not applied is worse
- * than a refusal, and cpu.max's two halves changed one at a time. */
+ * stricter check of the fields (an unknown one is refused too, and devices)
+ * and cpu.max's two halves changed one at a time. */
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -12,82 +12,13 @@
 
 #include "config-json.h"
 
-/* The members of linux.resources and of its objects: those update applies,
- * and those the spec knows that it does not (named as such when given). */
-static const struct section {
-	const char *name;
-	const char *const applied[8];
-	const char *const not_applied[8];
-} sections[] = {
-	{ "memory", { "limit", "reservation", "swap" },
-	  { "kernel", "kernelTCP", "swappiness", "disableOOMKiller", "useHierarchy", "checkBeforeUpdate" } },
-	{ "cpu", { "shares", "quota", "period", "cpus", "mems" }, { "realtimeRuntime", "realtimePeriod", "idle", "burst" } },
-	{ "pids", { "limit" }, { NULL } },
-	{ "blockIO",
-	  { "weight", "throttleReadBpsDevice", "throttleWriteBpsDevice", "throttleReadIOPSDevice", "throttleWriteIOPSDevice" },
-	  { "leafWeight", "weightDevice" } },
-};
-
-/* Members of linux.resources with no section above. */
-static const char *const open_members[] = { "unified" };  /* any cgroup file; checked by the parser */
-static const char *const not_applied_members[] = { "hugepageLimits", "network", "rdma" };
-
-static bool listed(const char *const *names, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n && names[i]; i++)
-		if (strcmp(names[i], name) == 0)
-			return true;
-	return false;
-}
-
-static int check_section(struct walker *w, const struct section *s, json_t *obj)
-{
-	const char *key;
-	json_t *value;
-
-	if (!json_is_object(obj))
-		return cfg_invalid_at(w, s->name, "must be an object");
-	size_t saved = cfg_enter_key(w, s->name);
-	int r = 0;
-	json_object_foreach(obj, key, value) {
-		if (listed(s->applied, ARRAY_SIZE(s->applied), key))
-			continue;
-		if (listed(s->not_applied, ARRAY_SIZE(s->not_applied), key))
-			r = cfg_invalid_at(w, key, "is not applied by this runtime; leave it out");
-		else
-			r = cfg_invalid_at(w, key, "unknown field");
-		break;
-	}
-	cfg_leave(w, saved);
-	return r;
-}
-
 static int check_fields(struct walker *w, json_t *resources)
 {
-	const char *key;
-	json_t *value;
+	int r = cfg_check_resource_fields(w, resources, true);
 
-	json_object_foreach(resources, key, value) {
-		const struct section *s = NULL;
-		for (size_t i = 0; i < ARRAY_SIZE(sections); i++)
-			if (strcmp(sections[i].name, key) == 0)
-				s = &sections[i];
-		int r = 0;
-		if (s)
-			r = check_section(w, s, value);
-		else if (strcmp(key, "devices") == 0)
-			r = cfg_invalid_at(w, key, "cannot be changed by update: the device program is attached at create");
-		else if (listed(not_applied_members, ARRAY_SIZE(not_applied_members), key))
-			r = cfg_invalid_at(w, key, "is not applied by this runtime; leave it out");
-		else if (!listed(open_members, ARRAY_SIZE(open_members), key))
-			r = cfg_invalid_at(w, key, "unknown field");
-		if (r < 0)
-			return r;
-	}
 	/* At create the swap limit is counted from the limit beside it. */
 	json_t *memory = json_object_get(resources, "memory");
-	int r = 0;
-	if (json_object_get(memory, "swap") && !json_object_get(memory, "limit")) {
+	if (r == 0 && json_object_get(memory, "swap") && !json_object_get(memory, "limit")) {
 		size_t saved = cfg_enter_key(w, "memory");
 		r = cfg_invalid_at(w, "swap", "needs memory.limit in the same update (swap counts memory plus swap)");
 		cfg_leave(w, saved);

@@ -29,7 +29,7 @@ const char *bh_cgroup_root(void)
 }
 
 /* The controllers a container's limits use; others stay off. */
-static const char *const controllers[] = { "cpu", "cpuset", "io", "memory", "pids" };
+static const char *const controllers[] = { "cpu", "cpuset", "hugetlb", "io", "memory", "pids" };
 
 /* The words of FILE under DIR_FD into BUF (SIZE bytes), or -errno. */
 static int read_words(int dir_fd, const char *file, char *buf, size_t size)

@@ -110,6 +110,9 @@ json_t *cfg_loadb_seccomp_compiled(const char *text, size_t len, bool *elided, j
  * from w->config_dir. */
 int cfg_read_compiled_seccomp(struct walker *w, struct bh_config *c);
 int cfg_parse_resources(struct walker *w, json_t *linux_obj, struct bh_config *c);
+/* The members of RESOURCES the spec has and the runtime does not apply are
+ * refused by name; STRICT (update): unknown ones and devices too. */
+int cfg_check_resource_fields(struct walker *w, json_t *resources, bool strict);
 /* config.json's hooks (config-hooks.c). */
 int cfg_parse_hooks(struct walker *w, json_t *root, struct bh_config *c);
 

@@ -5,6 +5,8 @@
 #include <limits.h>
 #include <sched.h>
 #include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -238,6 +240,118 @@ static int parse_devices(struct walker *w, json_t *resources, struct bh_config *
 	return cfg_for_each(w, resources, "devices", add_device_rule, c);
 }
 
+/* The members of linux.resources and of its objects: those the runtime
+ * applies, and those the spec knows that it does not, refused by name at
+ * create and at update: a limit silently not applied is worse than a
+ * refusal. Most are cgroup v1's alone. */
+static const struct section {
+	const char *name;
+	const char *const applied[8];
+	const char *const not_applied[8];
+} sections[] = {
+	{ "memory", { "limit", "reservation", "swap" },
+	  { "kernel", "kernelTCP", "swappiness", "disableOOMKiller", "useHierarchy", "checkBeforeUpdate" } },
+	{ "cpu", { "shares", "quota", "period", "cpus", "mems" }, { "realtimeRuntime", "realtimePeriod", "idle", "burst" } },
+	{ "pids", { "limit" }, { NULL } },
+	{ "blockIO",
+	  { "weight", "throttleReadBpsDevice", "throttleWriteBpsDevice", "throttleReadIOPSDevice", "throttleWriteIOPSDevice" },
+	  { "leafWeight", "weightDevice" } },
+};
+
+/* Members of linux.resources with no section above. */
+static const char *const open_members[] = { "unified", "hugepageLimits" }; /* checked by the parser */
+static const char *const not_applied_members[] = { "network", "rdma" };
+
+static bool listed(const char *const *names, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n && names[i]; i++)
+		if (strcmp(names[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* STRICT: an unknown member is refused too (update's). */
+static int check_section(struct walker *w, const struct section *s, json_t *obj, bool strict)
+{
+	const char *key;
+	json_t *value;
+
+	if (!json_is_object(obj))
+		return cfg_invalid_at(w, s->name, "must be an object");
+	size_t saved = cfg_enter_key(w, s->name);
+	int r = 0;
+	json_object_foreach(obj, key, value) {
+		if (listed(s->not_applied, ARRAY_SIZE(s->not_applied), key))
+			r = cfg_invalid_at(w, key, "is not applied by this runtime; leave it out");
+		else if (strict && !listed(s->applied, ARRAY_SIZE(s->applied), key))
+			r = cfg_invalid_at(w, key, "unknown field");
+		if (r < 0)
+			break;
+	}
+	cfg_leave(w, saved);
+	return r;
+}
+
+int cfg_check_resource_fields(struct walker *w, json_t *resources, bool strict)
+{
+	const char *key;
+	json_t *value;
+
+	json_object_foreach(resources, key, value) {
+		const struct section *s = NULL;
+		for (size_t i = 0; i < ARRAY_SIZE(sections); i++)
+			if (strcmp(sections[i].name, key) == 0)
+				s = &sections[i];
+		int r = 0;
+		if (s)
+			r = check_section(w, s, value, strict);
+		else if (strict && strcmp(key, "devices") == 0)
+			r = cfg_invalid_at(w, key, "cannot be changed by update: the device program is attached at create");
+		else if (listed(not_applied_members, ARRAY_SIZE(not_applied_members), key))
+			r = cfg_invalid_at(w, key, "is not applied by this runtime; leave it out");
+		else if (strict && !listed(open_members, ARRAY_SIZE(open_members), key))
+			r = cfg_invalid_at(w, key, "unknown field");
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int add_hugepage_file(struct bh_config *c, const char *size, uint64_t limit)
+{
+	char file[32];
+
+	snprintf(file, sizeof(file), "hugetlb.%s.max", size);
+	return add_cgroup_file(c, file, "%llu", (unsigned long long)limit);
+}
+
+/* hugepageLimits[]: hugetlb.SIZE.max, SIZE as the kernel names its files
+ * and the spec its pageSize (2MB, 1GB, 64KB). */
+static int add_hugepage_limit(struct walker *w, json_t *element, size_t index, void *ctx)
+{
+	struct bh_config *c = ctx;
+	char *size = NULL;
+	uint64_t limit = 0;
+	int r;
+
+	(void)index;
+	if (!json_is_object(element))
+		return cfg_invalid(w, "must be an object with pageSize and limit");
+	if ((r = cfg_get_string(w, element, "pageSize", &size)) == 0 && (r = cfg_get_u64(w, element, "limit", &limit)) == 0) {
+		size_t digits = size ? strspn(size, "0123456789") : 0;
+		if (!size || digits == 0 || digits > 6 ||
+		    (strcmp(size + digits, "KB") != 0 && strcmp(size + digits, "MB") != 0 && strcmp(size + digits, "GB") != 0))
+			r = cfg_invalid_at(w, "pageSize", "\"%s\" is not a page size as hugetlb names them (2MB, 1GB, 64KB)",
+					   size ? size : "");
+		else if (!json_object_get(element, "limit"))
+			r = cfg_invalid_at(w, "limit", "is required: the bytes of such pages the cgroup may use");
+		else
+			r = add_hugepage_file(c, size, limit);
+	}
+	free(size);
+	return r;
+}
+
 int cfg_parse_resources(struct walker *w, json_t *linux_obj, struct bh_config *c)
 {
 	json_t *resources, *pids, *unified, *value;
@@ -248,7 +362,7 @@ int cfg_parse_resources(struct walker *w, json_t *linux_obj, struct bh_config *c
 	if (r < 0 || !resources)
 		return r;
 	size_t saved = cfg_enter_key(w, "resources");
-	if ((r = parse_memory(w, resources, c)) == 0 && (r = parse_cpu(w, resources, c)) == 0 &&
+	if ((r = cfg_check_resource_fields(w, resources, false)) == 0 && (r = parse_memory(w, resources, c)) == 0 && (r = parse_cpu(w, resources, c)) == 0 &&
 	    (r = parse_block_io(w, resources, c)) == 0 && (r = cfg_get_object(w, resources, "pids", &pids)) == 0 && pids) {
 		size_t inner = cfg_enter_key(w, "pids");
 		if ((r = get_limit(w, pids, "limit", &limit)) > 0)
@@ -271,6 +385,8 @@ int cfg_parse_resources(struct walker *w, json_t *linux_obj, struct bh_config *c
 		}
 		cfg_leave(w, inner);
 	}
+	if (r == 0)
+		r = cfg_for_each(w, resources, "hugepageLimits", add_hugepage_limit, c);
 	if (r == 0)
 		r = parse_devices(w, resources, c);
 	/* A device list alone loads without one: the CLI then gives the

@@ -124,6 +124,51 @@ else
   echo "no refused limit checked: this cgroup2 has memory, pids and cpu ($(cat "$cg/cgroup.controllers"))" | diag
 fi
 
+# hugepageLimits: hugetlb.SIZE.max, where this cgroup2 has the hugetlb
+# controller (on a hybrid host it is often the one v2 has) and the kernel
+# 2 MB pages; else the error names the controller.
+hp='.linux.resources.hugepageLimits = [{"pageSize": "2MB", "limit": 4194304}]'
+if grep -qw hugetlb "$cg/cgroup.controllers" && [ -d /sys/kernel/mm/hugepages/hugepages-2048kB ]; then
+  with_path "/$slice-huge" "$hp"
+  made_slices+=("/$slice-huge")
+  R create --bundle "$bundle" huge 2>"$work/err"
+  check "hugepageLimits 2MB 4194304: the container's hugetlb.2MB.max says so ($(cat "$cg/$slice-huge/hugetlb.2MB.max" 2>&1)$(cat "$work/err"))" \
+    test "$(cat "$cg/$slice-huge/hugetlb.2MB.max" 2>/dev/null)" = 4194304
+  echo '{"hugepageLimits": [{"pageSize": "2MB", "limit": 8388608}]}' | R update -r - huge 2>"$work/err"
+  check "  ... and update changes it ($(cat "$cg/$slice-huge/hugetlb.2MB.max" 2>&1)$(cat "$work/err"))" \
+    test "$(cat "$cg/$slice-huge/hugetlb.2MB.max" 2>/dev/null)" = 8388608
+  R delete --force huge
+else
+  with_path "/$slice-huge" "$hp"
+  R create --bundle "$bundle" huge 2>"$work/err"
+  check "hugepageLimits where cgroup2 has no hugetlb controller or the kernel no 2 MB pages: refused, naming it ($(cat "$work/err"))" \
+    grep -qF 'linux.resources.hugepageLimits: the hugetlb controller is not enabled' "$work/err"
+  ok "# SKIP no update of a hugetlb limit without the controller ($(cat "$cg/cgroup.controllers"))"
+fi
+with_path "/$slice-huge" '.linux.resources.hugepageLimits = [{"pageSize": "2M", "limit": 4194304}]'
+R create --bundle "$bundle" huge2 2>"$work/err"
+check "a pageSize hugetlb has no files for is refused by its path ($(cat "$work/err"))" \
+  grep -qF 'linux.resources.hugepageLimits[0].pageSize: "2M" is not a page size as hugetlb names them' "$work/err"
+# The spec's fields this runtime does not apply (cgroup v1's, mostly) are
+# refused at create as at update: a limit silently dropped is worse.
+# FIELD=JQ pairs: the name the error gives, the change.
+for pair in 'memory.swappiness=memory = {"swappiness": 10}' 'memory.kernel=memory = {"kernel": 1048576}' \
+  'cpu.realtimeRuntime=cpu = {"realtimeRuntime": 1000}' 'blockIO.weightDevice=blockIO = {"weightDevice": []}' \
+  'rdma=rdma = {}' 'network=network = {"classID": 1}'; do
+  name=${pair%%=*} field=${pair#*=}
+  with_path "/$slice-na" ".linux.resources.$field"
+  R create --bundle "$bundle" na 2>"$work/err"
+  status=$?
+  check "linux.resources.$field is refused at create (exit $status), by name ($(cat "$work/err"))" \
+    eval '[ "$status" -eq 125 ] && grep -qF "linux.resources.$name: is not applied by this runtime; leave it out" "$work/err"'
+  check "  ... and no container is left" test ! -e "$root/na"
+done
+with_path "/$slice-unknown" '.linux.resources.bogus = {"x": 1} | .linux.resources.memory = {"bogus": 1}'
+made_slices+=("/$slice-unknown")
+check "unknown members of linux.resources are still ignored at create, as unknown fields of config.json are" \
+  R create --bundle "$bundle" unknown
+R delete --force unknown >/dev/null 2>&1
+
 # No cgroup2 at all (a tmpfs over /sys/fs/cgroup, as on a cgroup v1 host):
 # a container asking for neither a limit nor a device list runs without a
 # cgroup; one with a device list is refused, naming it.
