@@ -28,8 +28,21 @@ const char *bh_cgroup_root(void)
 	return NULL;
 }
 
-/* The controllers a container's limits use; others stay off. */
-static const char *const controllers[] = { "cpu", "cpuset", "hugetlb", "io", "memory", "pids" };
+/* The controllers a container's limits use; others stay off. hugetlb only
+ * for a container with hugepage limits: it makes each cgroup's mkdir some
+ * 30 us slower (a file per page size and limit), and where it is the one
+ * controller cgroup2 has (a hybrid host) it would forbid processes in every
+ * cgroup above a container's. */
+static const char *const controllers[] = { "cpu", "cpuset", "io", "memory", "pids", "hugetlb" };
+enum { N_ALWAYS = ARRAY_SIZE(controllers) - 1 };
+
+static bool wants_hugetlb(const struct bh_config *c)
+{
+	for (char **file = c->cgroup_files; file && *file; file++)
+		if (strncmp(*file, "hugetlb.", 8) == 0)
+			return true;
+	return false;
+}
 
 /* The words of FILE under DIR_FD into BUF (SIZE bytes), or -errno. */
 static int read_words(int dir_fd, const char *file, char *buf, size_t size)
@@ -56,13 +69,13 @@ static bool has_word(const char *words, const char *word)
 	return false;
 }
 
-/* Each controller available here and not enabled yet is enabled for the
- * cgroups below. Those enabled already are not written again: every
+/* Each controller available here and not enabled yet (hugetlb only when
+ * HUGETLB) is enabled for the cgroups below. Those enabled already are not written again: every
  * write to cgroup.subtree_control walks all the cgroups below, so a
  * write per container (the init's hundred under one parent) made the
  * starts quadratic. Returns 1 when every one available is now enabled,
  * 0 when the kernel refused one, or -errno. */
-static int enable_controllers(int dir_fd)
+static int enable_controllers(int dir_fd, bool hugetlb)
 {
 	bool all = true;
 	char available[512], enabled[512];
@@ -72,7 +85,7 @@ static int enable_controllers(int dir_fd)
 	if ((r = read_words(dir_fd, "cgroup.controllers", available, sizeof(available))) < 0 ||
 	    (r = read_words(dir_fd, "cgroup.subtree_control", enabled, sizeof(enabled))) < 0)
 		return r;
-	for (size_t i = 0; i < ARRAY_SIZE(controllers); i++) {
+	for (size_t i = 0; i < (hugetlb ? ARRAY_SIZE(controllers) : N_ALWAYS); i++) {
 		char word[32];
 		if (!has_word(available, controllers[i]) || has_word(enabled, controllers[i]))
 			continue;
@@ -157,8 +170,9 @@ int bh_cgroup_create(const struct bh_config *c, struct bh_err *err)
 		return bh_fail(err, -ENOTSUP, "linux.cgroupsPath: /sys/fs/cgroup is not a cgroup v2 mount");
 	if (snprintf(path, sizeof(path), "%s", c->cgroups_path) >= (int)sizeof(path))
 		return bh_fail(err, -ENAMETOOLONG, "cgroup: path too long");
-	bool done;
-	int below = create_below_enabled(root, c->cgroups_path, &done, err);
+	/* A parent enabled for others may lack hugetlb: the whole path then. */
+	bool done = false, hugetlb = wants_hugetlb(c);
+	int below = hugetlb ? 0 : create_below_enabled(root, c->cgroups_path, &done, err);
 	if (done)
 		return below;
 
@@ -168,7 +182,7 @@ int bh_cgroup_create(const struct bh_config *c, struct bh_err *err)
 	int complete = 0; /* whether the leaf's parent has every controller it can give */
 	for (char *save = NULL, *part = strtok_r(path, "/", &save); part;
 	     part = strtok_r(NULL, "/", &save)) {
-		complete = enable_controllers(dir_fd);
+		complete = enable_controllers(dir_fd, hugetlb);
 		if (complete < 0)
 			return bh_fail_errno(err, complete, "cgroup: enabling controllers above %s", part);
 		if (mkdirat(dir_fd, part, 0755) < 0 && errno != EEXIST)

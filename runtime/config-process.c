@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* config.json's process: args, env, cwd, user, capabilities, rlimits,
  * no_new_privs, oomScoreAdj and process.landlock. */
+#include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
 #include <limits.h>
@@ -357,24 +358,29 @@ static int parse_scheduler(struct walker *w, json_t *process, struct bh_config *
 }
 
 /* A list of CPUs as the kernel writes one ("0-3,8"), KEY of AFFINITY, into
- * a set of BH_MAX_CPUS of its own in *OUT (libc's cpu_set_t holds 128). */
+ * a set of BH_MAX_CPUS of its own in *OUT. Empty, as absent: the spec's
+ * "do not change the affinity". */
 static int parse_cpu_list(struct walker *w, json_t *affinity, const char *key, cpu_set_t **out)
 {
 	char *list = NULL, *end;
 	int r = cfg_get_string(w, affinity, key, &list);
 
-	if (r < 0 || !list)
+	if (r < 0 || !list || !list[0]) {
+		free(list);
 		return r;
+	}
 	cpu_set_t *set = calloc(1, CPU_ALLOC_SIZE(BH_MAX_CPUS));
 	if (!set) {
 		free(list);
 		return -ENOMEM;
 	}
 	for (const char *p = list; r == 0;) {
-		unsigned long first = strtoul(p, &end, 10), last = first;
+		/* strtoul alone would take spaces and signs. */
+		unsigned long first = isdigit((unsigned char)*p) ? strtoul(p, &end, 10) : (end = (char *)p, 0);
+		unsigned long last = first;
 		if (end != p && *end == '-') {
 			p = end + 1;
-			last = strtoul(p, &end, 10);
+			last = isdigit((unsigned char)*p) ? strtoul(p, &end, 10) : (end = (char *)p, 0);
 		}
 		if (end == p || (*end && *end != ',') || first > last || last >= BH_MAX_CPUS)
 			r = cfg_invalid_at(w, key, "\"%s\" is not a list of CPUs (\"0-3,8\"), each below %d", list,

@@ -251,6 +251,8 @@ static const struct section {
 } sections[] = {
 	{ "memory", { "limit", "reservation", "swap" },
 	  { "kernel", "kernelTCP", "swappiness", "disableOOMKiller", "useHierarchy", "checkBeforeUpdate" } },
+	/* checkBeforeUpdate is a check update would make, not a setting:
+	 * refused at update alone (say_not_applied). */
 	{ "cpu", { "shares", "quota", "period", "cpus", "mems" }, { "realtimeRuntime", "realtimePeriod", "idle", "burst" } },
 	{ "pids", { "limit" }, { NULL } },
 	{ "blockIO",
@@ -270,6 +272,24 @@ static bool listed(const char *const *names, size_t n, const char *name)
 	return false;
 }
 
+/* Whether the member KEY, not applied, is refused: at create only when
+ * it asks for something (null, false, [] and {} ask for nothing, as
+ * generators write them), at update (STRICT) always. */
+static bool say_not_applied(const char *key, json_t *value, bool strict)
+{
+	if (strict)
+		return true;
+	if (strcmp(key, "checkBeforeUpdate") == 0 || json_is_null(value) || json_is_false(value))
+		return false;
+	return !((json_is_array(value) && json_array_size(value) == 0) ||
+		 (json_is_object(value) && json_object_size(value) == 0));
+}
+
+static int not_applied(struct walker *w, const char *key)
+{
+	return cfg_invalid_at(w, key, "is not applied by this runtime; leave it out");
+}
+
 /* STRICT: an unknown member is refused too (update's). */
 static int check_section(struct walker *w, const struct section *s, json_t *obj, bool strict)
 {
@@ -282,7 +302,7 @@ static int check_section(struct walker *w, const struct section *s, json_t *obj,
 	int r = 0;
 	json_object_foreach(obj, key, value) {
 		if (listed(s->not_applied, ARRAY_SIZE(s->not_applied), key))
-			r = cfg_invalid_at(w, key, "is not applied by this runtime; leave it out");
+			r = say_not_applied(key, value, strict) ? not_applied(w, key) : 0;
 		else if (strict && !listed(s->applied, ARRAY_SIZE(s->applied), key))
 			r = cfg_invalid_at(w, key, "unknown field");
 		if (r < 0)
@@ -308,7 +328,7 @@ int cfg_check_resource_fields(struct walker *w, json_t *resources, bool strict)
 		else if (strict && strcmp(key, "devices") == 0)
 			r = cfg_invalid_at(w, key, "cannot be changed by update: the device program is attached at create");
 		else if (listed(not_applied_members, ARRAY_SIZE(not_applied_members), key))
-			r = cfg_invalid_at(w, key, "is not applied by this runtime; leave it out");
+			r = say_not_applied(key, value, strict) ? not_applied(w, key) : 0;
 		else if (strict && !listed(open_members, ARRAY_SIZE(open_members), key))
 			r = cfg_invalid_at(w, key, "unknown field");
 		if (r < 0)
@@ -337,7 +357,7 @@ static int add_hugepage_limit(struct walker *w, json_t *element, size_t index, v
 	(void)index;
 	if (!json_is_object(element))
 		return cfg_invalid(w, "must be an object with pageSize and limit");
-	if ((r = cfg_get_string(w, element, "pageSize", &size)) == 0 && (r = cfg_get_u64(w, element, "limit", &limit)) == 0) {
+	if ((r = cfg_get_string(w, element, "pageSize", &size)) == 0 && (r = cfg_get_count(w, element, "limit", &limit)) == 0) {
 		size_t digits = size ? strspn(size, "0123456789") : 0;
 		if (!size || digits == 0 || digits > 6 ||
 		    (strcmp(size + digits, "KB") != 0 && strcmp(size + digits, "MB") != 0 && strcmp(size + digits, "GB") != 0))

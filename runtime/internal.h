@@ -82,8 +82,8 @@ struct bh_id_map {
 	uint32_t container_id, host_id, size;
 };
 
-/* The CPUs an execCPUAffinity may name: glibc's CPU_SETSIZE (musl's
- * cpu_set_t holds 128). */
+/* The CPUs an execCPUAffinity may name: glibc's CPU_SETSIZE (musl's is
+ * 128), in sets made with CPU_ALLOC. */
 #define BH_MAX_CPUS 1024
 
 struct bh_rlimit {

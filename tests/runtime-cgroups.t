@@ -128,7 +128,15 @@ fi
 # controller (on a hybrid host it is often the one v2 has) and the kernel
 # 2 MB pages; else the error names the controller.
 hp='.linux.resources.hugepageLimits = [{"pageSize": "2MB", "limit": 4194304}]'
-if grep -qw hugetlb "$cg/cgroup.controllers" && [ -d /sys/kernel/mm/hugepages/hugepages-2048kB ]; then
+if ! grep -qw hugetlb "$cg/cgroup.controllers"; then
+  with_path "/$slice-huge" "$hp"
+  R create --bundle "$bundle" huge 2>"$work/err"
+  check "hugepageLimits where cgroup2 has no hugetlb controller: refused, naming it ($(cat "$work/err"))" \
+    grep -qF 'linux.resources.hugepageLimits: the hugetlb controller is not enabled' "$work/err"
+  ok "# SKIP no update of a hugetlb limit without the controller ($(cat "$cg/cgroup.controllers"))"
+elif [ ! -d /sys/kernel/mm/hugepages/hugepages-2048kB ]; then
+  for i in 1 2; do ok "# SKIP the kernel has no 2 MB pages to limit"; done
+else
   with_path "/$slice-huge" "$hp"
   made_slices+=("/$slice-huge")
   R create --bundle "$bundle" huge 2>"$work/err"
@@ -138,23 +146,28 @@ if grep -qw hugetlb "$cg/cgroup.controllers" && [ -d /sys/kernel/mm/hugepages/hu
   check "  ... and update changes it ($(cat "$cg/$slice-huge/hugetlb.2MB.max" 2>&1)$(cat "$work/err"))" \
     test "$(cat "$cg/$slice-huge/hugetlb.2MB.max" 2>/dev/null)" = 8388608
   R delete --force huge
-else
-  with_path "/$slice-huge" "$hp"
-  R create --bundle "$bundle" huge 2>"$work/err"
-  check "hugepageLimits where cgroup2 has no hugetlb controller or the kernel no 2 MB pages: refused, naming it ($(cat "$work/err"))" \
-    grep -qF 'linux.resources.hugepageLimits: the hugetlb controller is not enabled' "$work/err"
-  ok "# SKIP no update of a hugetlb limit without the controller ($(cat "$cg/cgroup.controllers"))"
 fi
+# hugetlb is enabled for containers with such limits alone.
+with_path "/$slice-plain/c"
+made_slices+=("/$slice-plain/c" "/$slice-plain")
+R create --bundle "$bundle" plain 2>"$work/err"
+check "a container without hugepage limits: hugetlb not enabled above it ($(cat "$cg/$slice-plain/cgroup.subtree_control" 2>&1))" \
+  eval '! grep -qw hugetlb "$cg/$slice-plain/cgroup.subtree_control"'
+R delete --force plain >/dev/null 2>&1
 with_path "/$slice-huge" '.linux.resources.hugepageLimits = [{"pageSize": "2M", "limit": 4194304}]'
 R create --bundle "$bundle" huge2 2>"$work/err"
 check "a pageSize hugetlb has no files for is refused by its path ($(cat "$work/err"))" \
   grep -qF 'linux.resources.hugepageLimits[0].pageSize: "2M" is not a page size as hugetlb names them' "$work/err"
+with_path "/$slice-huge" '.linux.resources.hugepageLimits = [{"pageSize": "2MB", "limit": -1}]'
+R create --bundle "$bundle" huge3 2>"$work/err"
+check "  ... and a negative limit ($(cat "$work/err"))" grep -qF 'linux.resources.hugepageLimits[0].limit' "$work/err"
 # The spec's fields this runtime does not apply (cgroup v1's, mostly) are
 # refused at create as at update: a limit silently dropped is worse.
 # FIELD=JQ pairs: the name the error gives, the change.
 for pair in 'memory.swappiness=memory = {"swappiness": 10}' 'memory.kernel=memory = {"kernel": 1048576}' \
-  'cpu.realtimeRuntime=cpu = {"realtimeRuntime": 1000}' 'blockIO.weightDevice=blockIO = {"weightDevice": []}' \
-  'rdma=rdma = {}' 'network=network = {"classID": 1}'; do
+  'cpu.realtimeRuntime=cpu = {"realtimeRuntime": 1000}' \
+  'blockIO.weightDevice=blockIO = {"weightDevice": [{"major": 8, "minor": 0, "weight": 500}]}' \
+  'rdma=rdma = {"mlx5_1": {"hcaHandles": 3}}' 'network=network = {"classID": 1}'; do
   name=${pair%%=*} field=${pair#*=}
   with_path "/$slice-na" ".linux.resources.$field"
   R create --bundle "$bundle" na 2>"$work/err"
@@ -162,7 +175,15 @@ for pair in 'memory.swappiness=memory = {"swappiness": 10}' 'memory.kernel=memor
   check "linux.resources.$field is refused at create (exit $status), by name ($(cat "$work/err"))" \
     eval '[ "$status" -eq 125 ] && grep -qF "linux.resources.$name: is not applied by this runtime; leave it out" "$work/err"'
   check "  ... and no container is left" test ! -e "$root/na"
+  R delete --force na >/dev/null 2>&1
 done
+# What asks for nothing is no limit dropped: generators write such.
+with_path "/$slice-empty" '.linux.resources.blockIO = {"weightDevice": []} | .linux.resources.rdma = {}
+  | .linux.resources.memory = {"disableOOMKiller": false, "checkBeforeUpdate": true, "swappiness": null}'
+made_slices+=("/$slice-empty")
+check "  ... while an empty weightDevice and rdma, disableOOMKiller false, a null swappiness and checkBeforeUpdate are taken" \
+  R create --bundle "$bundle" empty
+R delete --force empty >/dev/null 2>&1
 with_path "/$slice-unknown" '.linux.resources.bogus = {"x": 1} | .linux.resources.memory = {"bogus": 1}'
 made_slices+=("/$slice-unknown")
 check "unknown members of linux.resources are still ignored at create, as unknown fields of config.json are" \
