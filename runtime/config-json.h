@@ -26,6 +26,7 @@ struct walker {
 	bool on_disk; /* bh_config_load: also check the files the config names */
 	const char *config_dir; /* with on_disk: where config.json and its compiled filter are */
 	bool keep_annotations;  /* for bh_config_annotations: a runtime's state reports them */
+	bool snapshot;          /* a config create accepted, read again (bh_config_load_from) */
 };
 
 /* Enter a member or an element; the value returned is what cfg_leave takes.

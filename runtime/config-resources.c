@@ -382,7 +382,10 @@ int cfg_parse_resources(struct walker *w, json_t *linux_obj, struct bh_config *c
 	if (r < 0 || !resources)
 		return r;
 	size_t saved = cfg_enter_key(w, "resources");
-	if ((r = cfg_check_resource_fields(w, resources, false)) == 0 && (r = parse_memory(w, resources, c)) == 0 && (r = parse_cpu(w, resources, c)) == 0 &&
+	/* A snapshot's were create's to refuse: a runtime that refuses more
+	 * since must still exec into the container. */
+	if ((r = w->snapshot ? 0 : cfg_check_resource_fields(w, resources, false)) == 0 &&
+	    (r = parse_memory(w, resources, c)) == 0 && (r = parse_cpu(w, resources, c)) == 0 &&
 	    (r = parse_block_io(w, resources, c)) == 0 && (r = cfg_get_object(w, resources, "pids", &pids)) == 0 && pids) {
 		size_t inner = cfg_enter_key(w, "pids");
 		if ((r = get_limit(w, pids, "limit", &limit)) > 0)

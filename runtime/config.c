@@ -472,16 +472,23 @@ static int parse_config(struct walker *w, json_t *root, struct bh_config *c)
 	return r;
 }
 
+/* How a document is read: its annotations kept (bh_config_annotations);
+ * a snapshot create accepted (bh_config_load_from), whose fields are not
+ * refused again for what a newer runtime refuses at create. */
+enum { KEEP_ANNOTATIONS = 1, SNAPSHOT = 2 };
+
 /* The parse both entry points share, of a document already read: takes
  * ROOT's reference. CONFIG_DIR: bh_config_load's checks of the files the
  * config names too, the compiled filter read from there; NULL for
- * bh_config_parse. ANNOTATIONS: keep them (bh_config_annotations). */
+ * bh_config_parse. HOW: KEEP_ANNOTATIONS, SNAPSHOT. */
 static int parse_document(json_t *root, const char *bundle_dir, const char *config_dir, bool seccomp_elided,
-			  bool annotations, struct cfg_block **blocks, struct bh_config **out, struct bh_err *err)
+			  unsigned how, struct cfg_block **blocks, struct bh_config **out, struct bh_err *err)
 {
-	struct walker w = {
-		.err = err, .on_disk = config_dir != NULL, .config_dir = config_dir, .keep_annotations = annotations
-	};
+	struct walker w = { .err = err,
+			    .on_disk = config_dir != NULL,
+			    .config_dir = config_dir,
+			    .keep_annotations = how & KEEP_ANNOTATIONS,
+			    .snapshot = how & SNAPSHOT };
 	struct bh_config *c = calloc(1, sizeof(*c));
 	int r = -ENOMEM;
 
@@ -522,10 +529,10 @@ static int parse_text(const char *json, size_t len, const char *bundle_dir, stru
 	if (!(root = cfg_loadb(json, len, &jerr)))
 		return bh_fail(err, -EINVAL, "config.json:%d:%d: %s", jerr.line, jerr.column, jerr.text);
 	struct cfg_block *blocks = NULL;
-	return parse_document(root, bundle_dir, NULL, false, true, &blocks, out, err);
+	return parse_document(root, bundle_dir, NULL, false, KEEP_ANNOTATIONS, &blocks, out, err);
 }
 
-static int load_from(const char *config_dir, const char *bundle, bool annotations, struct bh_config **out,
+static int load_from(const char *config_dir, const char *bundle, unsigned how, struct bh_config **out,
 		     struct bh_err *err)
 {
 	char path[PATH_MAX];
@@ -556,7 +563,7 @@ static int load_from(const char *config_dir, const char *bundle, bool annotation
 		cfg_keep_release(&blocks);
 		return bh_fail(err, -ENOMEM, "%s: %s", bundle, strerror(errno));
 	}
-	r = parse_document(root, real_bundle, config_dir, seccomp_elided, annotations, &blocks, out, err);
+	r = parse_document(root, real_bundle, config_dir, seccomp_elided, how, &blocks, out, err);
 	free(real_bundle);
 	cfg_keep_release(&blocks); /* the text's, when no config took them */
 	if (r < 0)
@@ -580,30 +587,30 @@ int bh_config_parse(const char *json, size_t len, const char *bundle_dir, struct
 	return r;
 }
 
-static int load_in_arena(const char *config_dir, const char *bundle, bool annotations, struct bh_config **out,
+static int load_in_arena(const char *config_dir, const char *bundle, unsigned how, struct bh_config **out,
 			 struct bh_err *err)
 {
 	struct cfg_arena arena;
 
 	cfg_arena_open(&arena);
-	int r = load_from(config_dir, bundle, annotations, out, err);
+	int r = load_from(config_dir, bundle, how, out, err);
 	cfg_arena_close(&arena);
 	return r;
 }
 
 int bh_config_load_from(const char *config_dir, const char *bundle, struct bh_config **out, struct bh_err *err)
 {
-	return load_in_arena(config_dir, bundle, false, out, err);
+	return load_in_arena(config_dir, bundle, SNAPSHOT, out, err);
 }
 
 int bh_config_load(const char *bundle, struct bh_config **out, struct bh_err *err)
 {
-	return load_in_arena(bundle, bundle, false, out, err);
+	return load_in_arena(bundle, bundle, 0, out, err);
 }
 
 int bh_config_load_annotated(const char *bundle, struct bh_config **out, struct bh_err *err)
 {
-	return load_in_arena(bundle, bundle, true, out, err);
+	return load_in_arena(bundle, bundle, KEEP_ANNOTATIONS, out, err);
 }
 
 /* LEN bytes of DATA into the new file DIR_FD/NAME, mode 0600. */

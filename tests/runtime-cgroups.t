@@ -177,6 +177,18 @@ for pair in 'memory.swappiness=memory = {"swappiness": 10}' 'memory.kernel=memor
   check "  ... and no container is left" test ! -e "$root/na"
   R delete --force na >/dev/null 2>&1
 done
+# A container an older runtime created with such a field (its kept config
+# has it) can still be exec'd into: create's refusals are not made again.
+with_path "/$slice-old" '.process.args = ["/bin/bulkhead-probe", "sleep", "600"]'
+made_slices+=("/$slice-old")
+R run -d --bundle "$bundle" old 2>"$work/err"
+jq '.linux.resources.memory = {"swappiness": 10}' "$root/old/config/config.json" >"$work/old.json" &&
+  cat "$work/old.json" >"$root/old/config/config.json"
+out=$(R exec old /bin/bulkhead-probe exit 3 2>&1)
+status=$?
+check "exec into a container whose kept config has memory.swappiness, as an older runtime's create took it (exit $status: $out)" \
+  test "$status" -eq 3
+R delete --force old >/dev/null 2>&1
 # What asks for nothing is no limit dropped: generators write such.
 with_path "/$slice-empty" '.linux.resources.blockIO = {"weightDevice": []} | .linux.resources.rdma = {}
   | .linux.resources.memory = {"disableOOMKiller": false, "checkBeforeUpdate": true, "swappiness": null}'
