@@ -63,6 +63,7 @@ fi
 # run measures, right after hyperfine starts (bulkhead-runtime always was,
 # and up to 0.07 ms slower there than a copy of itself measured second).
 rounds=${ROUNDS:-$((2 * ${#names[@]}))}
+[[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "bench/runtime.sh: ROUNDS must be a whole number from 1 ($rounds)" >&2; exit 2; }
 per_round=$(( runs / rounds > 5 ? runs / rounds : 5 ))
 for round in $(seq "$rounds"); do
   echo "round $round of $rounds" >&2
@@ -77,7 +78,7 @@ done
 
 echo
 echo "$rounds rounds of $per_round runs each: $((rounds * per_round)) runs of every command"
-printf '%-18s %10s %10s %12s %12s\n' command "mean ms" "median ms" "÷ crun" "÷ floor"
+printf '%-28s %10s %10s %12s %12s\n' command "mean ms" "median ms" "÷ crun" "÷ floor"
 cat "$work"/round-*.json | jq -rs '
   def median: sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
   $ARGS.positional as $order |
@@ -88,5 +89,5 @@ cat "$work"/round-*.json | jq -rs '
   $r[] | [.command, (.mean * 1000), (.median * 1000), (.median / $m.crun), (.median / $m.floor)] | @tsv' \
   --args "${names[@]}" |
   while IFS=$'\t' read -r name mean median vs_crun vs_floor; do
-    printf '%-18s %10.1f %10.1f %12.2f %12.2f\n' "$name" "$mean" "$median" "$vs_crun" "$vs_floor"
+    printf '%-28s %10.1f %10.1f %12.2f %12.2f\n' "$name" "$mean" "$median" "$vs_crun" "$vs_floor"
   done
