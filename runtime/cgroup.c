@@ -70,8 +70,9 @@ static bool has_word(const char *words, const char *word)
 }
 
 /* Each controller available here and not enabled yet (hugetlb only when
- * HUGETLB) is enabled for the cgroups below. Those enabled already are not written again: every
- * write to cgroup.subtree_control walks all the cgroups below, so a
+ * HUGETLB) is enabled for the cgroups below. Those enabled already are
+ * not written again: every write to cgroup.subtree_control walks all the
+ * cgroups below, so a
  * write per container (the init's hundred under one parent) made the
  * starts quadratic. Returns 1 when every one available is now enabled,
  * 0 when the kernel refused one, or -errno. */

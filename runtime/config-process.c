@@ -330,7 +330,7 @@ static int parse_scheduler(struct walker *w, json_t *process, struct bh_config *
 
 	if (r < 0 || !sched)
 		return r;
-	*s = (struct bh_scheduler){ 0 };
+	*s = (struct bh_scheduler){ .size = sizeof(*s) };
 	size_t saved = cfg_enter_key(w, "scheduler");
 	r = cfg_require_name(w, sched, "policy", policies, ARRAY_SIZE(policies), &policy);
 	if (r == 0 && policy == POLICY_ISO)
@@ -357,12 +357,24 @@ static int parse_scheduler(struct walker *w, json_t *process, struct bh_config *
 	return r;
 }
 
+/* The CPU number at P into *CPU: where it ends, or NULL when there is
+ * none (strtoul alone would take spaces and signs) or it is too high. */
+static const char *cpu_number(const char *p, unsigned long *cpu)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)*p))
+		return NULL;
+	*cpu = strtoul(p, &end, 10);
+	return *cpu < BH_MAX_CPUS ? end : NULL;
+}
+
 /* A list of CPUs as the kernel writes one ("0-3,8"), KEY of AFFINITY, into
  * a set of BH_MAX_CPUS of its own in *OUT. Empty, as absent: the spec's
  * "do not change the affinity". */
 static int parse_cpu_list(struct walker *w, json_t *affinity, const char *key, cpu_set_t **out)
 {
-	char *list = NULL, *end;
+	char *list = NULL;
 	int r = cfg_get_string(w, affinity, key, &list);
 
 	if (r < 0 || !list || !list[0]) {
@@ -374,22 +386,21 @@ static int parse_cpu_list(struct walker *w, json_t *affinity, const char *key, c
 		free(list);
 		return -ENOMEM;
 	}
-	for (const char *p = list; r == 0;) {
-		/* strtoul alone would take spaces and signs. */
-		unsigned long first = isdigit((unsigned char)*p) ? strtoul(p, &end, 10) : (end = (char *)p, 0);
-		unsigned long last = first;
-		if (end != p && *end == '-') {
-			p = end + 1;
-			last = isdigit((unsigned char)*p) ? strtoul(p, &end, 10) : (end = (char *)p, 0);
-		}
-		if (end == p || (*end && *end != ',') || first > last || last >= BH_MAX_CPUS)
+	for (const char *p = list, *end;; p = end + 1) {
+		unsigned long first, last;
+		end = cpu_number(p, &first);
+		last = first;
+		if (end && *end == '-')
+			end = cpu_number(end + 1, &last);
+		if (!end || (*end && *end != ',') || first > last) {
 			r = cfg_invalid_at(w, key, "\"%s\" is not a list of CPUs (\"0-3,8\"), each below %d", list,
 					   BH_MAX_CPUS);
-		for (unsigned long cpu = first; r == 0 && cpu <= last; cpu++)
-			CPU_SET_S(cpu, CPU_ALLOC_SIZE(BH_MAX_CPUS), set);
-		if (r == 0 && !*end)
 			break;
-		p = end + 1;
+		}
+		for (unsigned long cpu = first; cpu <= last; cpu++)
+			CPU_SET_S(cpu, CPU_ALLOC_SIZE(BH_MAX_CPUS), set);
+		if (!*end)
+			break;
 	}
 	free(list);
 	free(*out);

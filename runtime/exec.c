@@ -190,7 +190,8 @@ static void helper_main(const struct bh_config *c, struct joined *j, int console
 	struct bh_err err = { 0 };
 
 	/* execCPUAffinity: the CPUs to join the cgroup from, and then the
-	 * process's own (joining a cpuset replaces the first); the clone
+	 * process's own (joining a cgroup with a cpuset resets the first
+	 * before Linux 6.2, and keeps it within the cpuset since); the clone
 	 * inherits them, as it does oom_score_adj, which is set on ourselves
 	 * through the host's /proc, before the mount namespace changes what
 	 * /proc is. */

@@ -149,13 +149,15 @@ struct bh_config {
 	bool has_io_priority;
 	int io_priority; /* process.ioPriority, as ioprio_set takes it: class << 13 | priority */
 	bool has_scheduler;
+	/* process.scheduler, as sched_setattr takes it (linux/sched/types.h's
+	 * struct sched_attr, SCHED_ATTR_SIZE_VER0: size 48) */
 	struct bh_scheduler {
-		uint32_t policy;
+		uint32_t size, policy;
 		uint64_t flags;
 		int32_t nice;
 		uint32_t priority;
 		uint64_t runtime, deadline, period; /* ns, SCHED_DEADLINE's */
-	} scheduler; /* process.scheduler */
+	} scheduler;
 	/* process.execCPUAffinity, for a process exec'd into the container (the
 	 * spec's, not its first process's): the CPUs of the one that joins
 	 * the cgroup, and then its own; NULL: none given. */

@@ -110,14 +110,7 @@ int bh_oom_score_apply(const struct bh_config *c, pid_t pid, struct bh_err *err)
 static int scheduling_apply(const struct bh_config *c, struct bh_err *err)
 {
 	enum { IOPRIO_WHO_PROCESS = 1 };
-	/* linux/sched/types.h's struct sched_attr, SCHED_ATTR_SIZE_VER0 */
-	struct {
-		uint32_t size, policy;
-		uint64_t flags;
-		int32_t nice;
-		uint32_t priority;
-		uint64_t runtime, deadline, period;
-	} attr = { .size = 48 };
+	_Static_assert(sizeof(struct bh_scheduler) == 48, "sched_attr's first size");
 
 	if (c->has_personality && personality(c->personality) < 0)
 		return bh_fail_errno(err, -errno, "linux.personality");
@@ -126,16 +119,7 @@ static int scheduling_apply(const struct bh_config *c, struct bh_err *err)
 			       errno == EPERM ? " (the real-time class needs CAP_SYS_NICE in the host's user namespace, "
 						"which a container with its own does not have)"
 					      : "");
-	if (!c->has_scheduler)
-		return 0;
-	attr.policy = c->scheduler.policy;
-	attr.flags = c->scheduler.flags;
-	attr.nice = c->scheduler.nice;
-	attr.priority = c->scheduler.priority;
-	attr.runtime = c->scheduler.runtime;
-	attr.deadline = c->scheduler.deadline;
-	attr.period = c->scheduler.period;
-	if (syscall(SYS_sched_setattr, 0, &attr, 0U) < 0)
+	if (c->has_scheduler && syscall(SYS_sched_setattr, 0, &c->scheduler, 0U) < 0)
 		return bh_fail(err, -errno, "process.scheduler: sched_setattr: %s%s", strerror(errno),
 			       errno == EPERM ? " (a real-time or deadline policy, or a lower nice, needs CAP_SYS_NICE in the "
 						"host's user namespace, which a container with its own does not have; "
