@@ -182,16 +182,27 @@ void cfg_arena_close(struct cfg_arena *a)
 	a->open = false;
 }
 
+/* Whether jansson's allocations come from the open arena, if there is one:
+ * only while a text is parsed. */
+static void allocate_from_arena(bool on)
+{
+	if (current)
+		current->allocating = on;
+}
+
 json_t *cfg_arena_loadb(const char *text, size_t len, size_t flags, json_error_t *jerr)
 {
-	struct cfg_arena *a = current;
-	json_t *root;
+	allocate_from_arena(true);
+	json_t *root = json_loadb(text, len, flags, jerr);
+	allocate_from_arena(false);
+	return root;
+}
 
-	if (a)
-		a->allocating = true;
-	root = json_loadb(text, len, flags, jerr);
-	if (a)
-		a->allocating = false;
+json_t *cfg_arena_parse_plain(const char *text, size_t len)
+{
+	allocate_from_arena(true);
+	json_t *root = cfg_parse_plain(text, len);
+	allocate_from_arena(false);
 	return root;
 }
 

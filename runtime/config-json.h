@@ -78,6 +78,14 @@ void cfg_arena_open(struct cfg_arena *arena);
 void cfg_arena_close(struct cfg_arena *arena);
 /* json_loadb, from the open arena if there is one. */
 json_t *cfg_arena_loadb(const char *text, size_t len, size_t flags, json_error_t *jerr);
+/* cfg_parse_plain (below), from the open arena if there is one. */
+json_t *cfg_arena_parse_plain(const char *text, size_t len);
+
+/* ---- json-plain.c ---- */
+/* TEXT parsed when it is plain JSON (json-plain.c says what that is), as
+ * json_loadb with JSON_REJECT_DUPLICATES would parse it; NULL when it is
+ * not, or is no JSON at all: jansson's to parse, and to refuse. */
+json_t *cfg_parse_plain(const char *text, size_t len);
 
 /* SIZE bytes from the open arena, gone at its close; NULL without one. */
 void *cfg_arena_scratch(size_t size);
