@@ -40,6 +40,11 @@ jq '.linux.cgroupsPath = "/fuzz" | .linux.resources = {"blockIO": {"throttleRead
 jq '.linux.cgroupsPath = "/fuzz" | .linux.resources = {"memory": {"limit": -2}}' $spec >$corpus/config/memory-below-minus-one.json
 jq '.linux.seccomp.syscalls += [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO", "errnoRet": 65537}]' $spec >$corpus/config/errno-wraps.json
 
+# json-plain: the same config.json texts, read by the plain parser and by
+# jansson (the hand-made seeds beside them stay)
+mkdir -p $corpus/json-plain
+for c in $corpus/config/*.json; do cp "$c" "$corpus/json-plain/config-$(basename "$c")"; done
+
 # oci: recipes for fuzz/oci.c (byte 0 the mode, then NUL-separated parts)
 oci_manifest='{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"@CONFIG@","size":@CSIZE@},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"@LAYER@","size":@LSIZE@}]}'
 oci_config='{"architecture":"amd64","os":"linux","config":{"Entrypoint":["/bin/sh","-c"],"Cmd":["echo hi"],"Env":["PATH=/bin","A=b"],"WorkingDir":"srv","User":"1000:1000"},"rootfs":{"type":"layers","diff_ids":["sha256:0000000000000000000000000000000000000000000000000000000000000000"]}}'

@@ -71,4 +71,14 @@ check "appliance: an interface with dhcp and an address is refused" \
 check "manifest: interfaces parse" test "$(verdict manifest interfaces.yml)" = "manifest: accepted"
 check "appliance: a non-string element is an error naming it, not the end of the walk" \
   test "$(verdict appliance appliance-non-string-dir-leaks.json)" = "appliance: /etc/bulkhead/appliance.json: disks[0].dirs[1] is not a string"
+check "json-plain: crun's default config.json is plain JSON, built as jansson builds it" \
+  test "$(verdict json-plain crun-spec.json)" = "json-plain: accepted"
+check "  ... and so are the short escapes, integers up to 18 digits, -0, empty keys and values" \
+  test "$(verdict json-plain escapes-numbers.json)" = "json-plain: accepted"
+for seed in unicode reals-big duplicate-key escaped-key leading-zero trailing-comma bad-literal scalar; do
+  check "  ... $seed is left to jansson" test "$(verdict json-plain "$seed.json")" = "json-plain: left to jansson"
+done
+(TMPDIR=$work FUZZ_JSON_PLAIN_SIMULATE_DIFFERENCE=1 "$BUILD/asan/bin/replay-json-plain" fuzz/corpus/json-plain/crun-spec.json; true) >"$work/difference" 2>&1
+check "json-plain: a tree that differs from jansson's is caught (the comparison works)" \
+  grep -q '^json-plain: built' "$work/difference"
 done_testing
