@@ -345,6 +345,29 @@ TEST(a_syntax_error_after_a_uint64_keeps_its_column)
 	ASSERT_TRUE(strncmp(big, "config.json:1:", 14) == 0);
 }
 
+/* Plain JSON is parsed without jansson's decoder (runtime/json-plain.c);
+ * what it leaves, jansson parses, and a mistake in it is jansson's to name. */
+TEST(a_repeated_key_is_refused_where_it_is)
+{
+	ASSERT_STREQ("config.json:2:7: duplicate object key near '\"root\"'",
+		     parse("{\"root\": {\"path\": \"rootfs\"},\n \"root\": {\"path\": \"x\"}, \"process\": "
+			   "{\"args\": [\"/bin/true\"]}, \"linux\": {\"namespaces\": [{\"type\": \"mount\"}]}}"));
+}
+
+TEST(what_plain_json_leaves_to_jansson_loads)
+{
+	/* A \\u escape, a byte above ASCII, a fraction: each past plain JSON. */
+	ASSERT_STREQ("", parse(MINIMAL(", \"env\": [\"A=caf\\u00e9\", \"B=caf\xc3\xa9\"], \"futureThing\": 0.5", "")));
+	ASSERT_STREQ("config.json: process.user.uid: must be an integer from 0 to 4294967295",
+		     parse(MINIMAL(", \"user\": {\"uid\": 1.5, \"gid\": 0}", "")));
+}
+
+TEST(a_mistake_past_plain_json_gives_line_and_column)
+{
+	const char *msg = parse("{\n  \"root\": {\"path\": \"r\\u00e9\"},\n  \"process\": [\n}\n");
+	ASSERT_TRUE(strstr(msg, "config.json:4:1: ") != NULL);
+}
+
 TEST(a_missing_process_is_named)
 {
 	ASSERT_STREQ("config.json: process: is required (the process to run, with args at least)",
