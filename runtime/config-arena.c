@@ -198,12 +198,29 @@ json_t *cfg_arena_loadb(const char *text, size_t len, size_t flags, json_error_t
 	return root;
 }
 
+/* What a plain parse that gave up had taken is given back: jansson then
+ * builds the whole tree again, and a large config's two trees would not
+ * fit in the first chunk. Only that parse allocated meanwhile. */
 json_t *cfg_arena_parse_plain(const char *text, size_t len)
 {
+	struct cfg_arena *a = current;
+	struct cfg_block *had = a ? a->chunks : NULL;
+	size_t used = had ? had->used : 0;
+
 	allocate_from_arena(true);
 	json_t *root = cfg_parse_plain(text, len);
 	allocate_from_arena(false);
-	return root;
+	if (root || !a)
+		return root;
+	while (a->chunks != had) {
+		struct cfg_block *next = a->chunks->next;
+		if (a->chunks != kept)
+			free(a->chunks);
+		a->chunks = next;
+	}
+	if (had)
+		had->used = used;
+	return NULL;
 }
 
 /* SIZE bytes from the open arena, gone at its close (NULL without one):

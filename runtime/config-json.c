@@ -331,9 +331,10 @@ json_t *cfg_loadb(const char *text, size_t len, json_error_t *jerr)
 	_cleanup_free_ char *copy = NULL;
 	size_t out = 0;
 	bool in_string = false;
-	/* Most config.json files are plain JSON, parsed at a few instructions
-	 * a byte (json-plain.c; jansson's decoder takes some 130), and a plain
-	 * text has no number too long for an int64. */
+	/* Most config.json files are plain JSON, read at some 30 instructions
+	 * a byte, their values made included (json-plain.c; jansson's decoder
+	 * takes some 130), and a plain text has no number too long for an
+	 * int64. */
 	json_t *root = cfg_arena_parse_plain(text, len);
 
 	if (root)

@@ -84,7 +84,8 @@ json_t *cfg_arena_parse_plain(const char *text, size_t len);
 /* ---- json-plain.c ---- */
 /* TEXT parsed when it is plain JSON (json-plain.c says what that is), as
  * json_loadb with JSON_REJECT_DUPLICATES would parse it; NULL when it is
- * not, or is no JSON at all: jansson's to parse, and to refuse. */
+ * not, is no JSON at all, or memory ran out: jansson's to parse, and to
+ * refuse. */
 json_t *cfg_parse_plain(const char *text, size_t len);
 
 /* SIZE bytes from the open arena, gone at its close; NULL without one. */

@@ -80,7 +80,7 @@ static char unescape(char c)
 /* The string at s->p (its opening quote) as [*START, *START + *LEN),
  * escapes undone into s->unescaped when it has some (then *START points
  * there, until the next string); false when it is not plain or not
- * closed, or has escapes and ESCAPES_OK is false. */
+ * closed, has escapes and ESCAPES_OK is false, or memory ran out. */
 static bool string_at(struct plain *s, bool escapes_ok, const char **start, size_t *len)
 {
 	const char *p = ++s->p;
@@ -227,7 +227,7 @@ static json_t *value_at(struct plain *s)
 	case 'f':
 	case 'n':
 		return literal_at(s);
-	default:
+	default: /* a number, or nothing a value begins with (integer_at says no) */
 		return integer_at(s);
 	}
 }

@@ -452,6 +452,18 @@ TEST(annotations_are_kept_as_compact_json_from_the_one_parse)
 	ASSERT_STREQ("config.json: annotations.n: must be a string", annotations_of(ANNOTATED("{\"n\": 1}")));
 }
 
+TEST(strings_read_as_plain_json_or_by_jansson_are_the_same)
+{
+	/* Digits in a string are not the number rewritten for jansson; the
+	 * escapes are undone (the compact dump writes them again, but for
+	 * the slash, which needs none). */
+	ASSERT_STREQ("{\"n\":\"12345678901234567890\",\"e\":\"a\\tb\\\"c/\"}",
+		     annotations_of(ANNOTATED("{\"n\": \"12345678901234567890\", \"e\": \"a\\tb\\\"c\\/\"}")));
+	/* The same, with a \\u escape that leaves the text to jansson. */
+	ASSERT_STREQ("{\"n\":\"12345678901234567890\",\"e\":\"a\\tb\\\"c/\",\"u\":\"caf\xc3\xa9\"}",
+		     annotations_of(ANNOTATED("{\"n\": \"12345678901234567890\", \"e\": \"a\\tb\\\"c\\/\", \"u\": \"caf\\u00e9\"}")));
+}
+
 /* What a load from disk of CONFIG, as bundle NAME below the test's tmpfs,
  * keeps of its annotations: bh_config_load_annotated when ANNOTATED,
  * bh_config_load (the init's) otherwise. */
