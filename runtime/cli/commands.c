@@ -476,8 +476,13 @@ int cmd_delete(int argc, char **argv)
 		return 2;
 	}
 	/* Gone already is what --force asks for: crun and runc say nothing. */
-	if (force && state_check_id(argv[optind]) == 0 && state_load(argv[optind], &s) == -ENOENT)
-		return 0;
+	if (force && state_check_id(argv[optind]) == 0) {
+		int loaded = state_load(argv[optind], &s);
+		if (loaded == -ENOENT)
+			return 0;
+		if (loaded == 0) /* load_existing reads it again, and says what is wrong */
+			state_free(&s);
+	}
 	if (load_existing(argv[optind], &s) != 0)
 		return EXIT_RUNTIME;
 	int r;
