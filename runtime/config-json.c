@@ -377,14 +377,6 @@ json_t *cfg_loadb(const char *text, size_t len, json_error_t *jerr)
 
 /* ---- finding one member's value in the text, without parsing it ---- */
 
-/* Past the white space at P. */
-static const char *skip_space(const char *p, const char *end)
-{
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-		p++;
-	return p;
-}
-
 /* Past the value at P (a string, object or array by its brackets, outside
  * strings; anything else up to its delimiter), or NULL where the text ends
  * first. Only the bounds are found: jansson checks the rest. */
@@ -424,20 +416,20 @@ static bool member_value(const char *p, const char *end, const char *key, const 
 {
 	size_t key_len = strlen(key);
 
-	p = skip_space(p, end);
+	p = cfg_skip_blanks(p, end);
 	if (p == end || *p != '{')
 		return false;
 	for (p++;;) {
-		const char *name = skip_space(p, end);
+		const char *name = cfg_skip_blanks(p, end);
 		if (name == end || *name != '"')
 			return false;
 		const char *after = skip_value(name, end);
 		if (!after)
 			return false;
-		p = skip_space(after, end);
+		p = cfg_skip_blanks(after, end);
 		if (p == end || *p != ':')
 			return false;
-		const char *value = skip_space(p + 1, end), *value_end = skip_value(value, end);
+		const char *value = cfg_skip_blanks(p + 1, end), *value_end = skip_value(value, end);
 		if (!value_end || value_end == value)
 			return false;
 		if ((size_t)(after - name) == key_len + 2 && memcmp(name + 1, key, key_len) == 0) {
@@ -445,7 +437,7 @@ static bool member_value(const char *p, const char *end, const char *key, const 
 			*end_out = value_end;
 			return true;
 		}
-		p = skip_space(value_end, end);
+		p = cfg_skip_blanks(value_end, end);
 		if (p == end || *p != ',')
 			return false;
 		p++;

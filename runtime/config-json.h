@@ -81,6 +81,15 @@ json_t *cfg_arena_loadb(const char *text, size_t len, size_t flags, json_error_t
 /* cfg_parse_plain (below), from the open arena if there is one. */
 json_t *cfg_arena_parse_plain(const char *text, size_t len);
 
+/* Past JSON's blanks (space, tab, newline, carriage return) at P, up to
+ * END: for the readers of a text that do not parse it all. */
+static inline const char *cfg_skip_blanks(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
 /* ---- json-plain.c ---- */
 /* TEXT parsed when it is plain JSON (json-plain.c says what that is), as
  * json_loadb with JSON_REJECT_DUPLICATES would parse it; NULL when it is

@@ -41,8 +41,7 @@ struct plain {
 
 static void skip_blanks(struct plain *s)
 {
-	while (s->p < s->end && (*s->p == ' ' || *s->p == '\n' || *s->p == '\t' || *s->p == '\r'))
-		s->p++;
+	s->p = cfg_skip_blanks(s->p, s->end);
 }
 
 /* The next byte after blanks, taken when it is C. */
