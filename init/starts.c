@@ -75,6 +75,10 @@ void container_start(struct supervisor *s, struct container *c)
 		bh_config_free(config);
 		return start_failed(c, BH_EXIT_SETUP, "%s: out of memory", c->spec->name);
 	}
+	/* Whom its user namespace's root is on our side, so that its /dev is
+	 * made here, the nodes in it with mknod (runtime/mount.c). */
+	if (c->spec->userns_size)
+		(void)bh_config_user_ns_root(config, c->spec->userns_base, c->spec->userns_base);
 	/* A shared image's user: this start's clone of the image, which the
 	 * process mounts on its rootfs itself (images.c). Ours until spawned. */
 	_cleanup_close_ int root_mount = -1;

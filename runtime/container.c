@@ -121,7 +121,7 @@ static int wait_for_limits(int gate_fd, struct bh_err *err)
 /* Runs in the child, in its cgroup (born there, or moved by the parent
  * before it said go). Returns only on failure, with the exit status to use. */
 static int apply_and_exec(const struct bh_config *c, const struct bh_io *io, int start_fd, int result_fd,
-			  int sync_fd, int gate_fd, int *report_fd, struct bh_err *err)
+			  int sync_fd, int gate_fd, int dev_fd, int *report_fd, struct bh_err *err)
 {
 	char *start_state = NULL; /* the process execs or exits: never freed */
 
@@ -150,7 +150,10 @@ static int apply_and_exec(const struct bh_config *c, const struct bh_io *io, int
 	 * read-only paths close it. */
 	/* The terminal comes from the container's own devpts, so after the
 	 * pivot, and before the read-only root, since it binds /dev/console. */
-	if (bh_mount_rootfs(c, err) < 0 || hooks_at_pivot(c, sync_fd, *report_fd, &start_state, err) < 0 ||
+	int mounted = bh_mount_rootfs(c, dev_fd, err);
+	if (dev_fd >= 0)
+		close(dev_fd);
+	if (mounted < 0 || hooks_at_pivot(c, sync_fd, *report_fd, &start_state, err) < 0 ||
 	    bh_mount_pivot(c, err) < 0 || (c->terminal && bh_console_setup(c, io->console_socket, true, err) < 0) ||
 	    bh_sysctl_apply(c, err) < 0 || bh_mount_finish(c, err) < 0)
 		return BH_EXIT_SETUP;
@@ -202,6 +205,7 @@ struct child_start {
 	const struct bh_io *io;
 	int go[2], report[2]; /* the go socket and the report pipe: the parent's ends are closed in the child */
 	int start_fd, result_fd;
+	int dev_fd;           /* the container's /dev, made by the parent (bh_mount_dev_prepare), or -1 */
 	bool sync;            /* create hooks: the parent speaks again at the mounts */
 	bool gate;            /* the parent speaks again once the cgroup's limits stand */
 	bool has_cgroup;
@@ -212,8 +216,8 @@ static _Noreturn void child_main(const struct child_start *s, bool waits)
 {
 	const struct bh_io *io = s->io;
 	int go_fd = s->go[0], report_fd = s->report[1];
-	int keep[] = { report_fd,     s->start_fd,   s->result_fd,        io->stdin_fd,
-		       io->stdout_fd, io->stderr_fd, io->console_socket, -1 /* go_fd */ };
+	int keep[] = { report_fd,     s->start_fd,   s->result_fd,        io->stdin_fd,	 io->stdout_fd,
+		       io->stderr_fd, s->dev_fd,     io->console_socket, -1 /* go_fd */ };
 
 	struct bh_child_report report = { 0 };
 	struct bh_err err = { 0 };
@@ -234,7 +238,7 @@ static _Noreturn void child_main(const struct child_start *s, bool waits)
 	close_inherited(keep, ARRAY_SIZE(keep));
 
 	status = apply_and_exec(s->c, io, s->start_fd, s->result_fd, s->sync ? go_fd : -1, s->gate ? go_fd : -1,
-				&report_fd, &err);
+				s->dev_fd, &report_fd, &err);
 	report.error = err.code ? err.code : -EIO;
 	report.status = status;
 	memcpy(report.msg, err.msg, sizeof(report.msg));
@@ -609,12 +613,20 @@ static int launch_begin(const struct bh_config *c, const struct bh_io *io, int s
 	/* A raw clone behaves like fork() with namespaces: the child gets a
 	 * copy of our memory, so the config needs no serialising. */
 	struct child_start start = { .c = c, .io = io, .go = { go[0], go[1] }, .report = { report[0], report[1] },
-				     .start_fd = start_fd, .result_fd = result_fd, .sync = sync,
-				     .gate = limits_later, .has_cgroup = cgroup_fd >= 0 };
+				     .start_fd = start_fd, .result_fd = result_fd, .dev_fd = bh_mount_dev_prepare(c),
+				     .sync = sync, .gate = limits_later, .has_cgroup = cgroup_fd >= 0 };
+	/* Above 2 as the channels are; where it cannot be, the child makes
+	 * /dev itself. */
+	if (start.dev_fd >= 0 && off_stdio(&start.dev_fd) < 0) {
+		close(start.dev_fd);
+		start.dev_fd = -1;
+	}
 	bool in_cgroup = false;
 	pid = clone_child(&start, cgroup_fd, &in_cgroup, err);
 	if (pid == 0)
 		child_start(&start, in_cgroup);
+	if (start.dev_fd >= 0)
+		close(start.dev_fd);
 	close(go[0]);
 	close(report[1]);
 	if (pid < 0) {

@@ -121,6 +121,12 @@ struct bh_config {
 	char *root;        /* absolute path of the rootfs */
 	bool root_readonly;
 	int root_mount_fd; /* a detached mount the caller gave for root (bh_config_root_mount); -1: none */
+	/* The host ids a joined user namespace maps its root to, as the
+	 * caller tells them (bh_config_user_ns_root): whom a /dev made on the
+	 * caller's side belongs to (bh_mount_dev_prepare). */
+	bool user_ns_root_known;
+	uid_t user_ns_root_uid;
+	gid_t user_ns_root_gid;
 	bool seccomp_rules_elided; /* linux.seccomp.syscalls not parsed: the compiled filter is applied */
 
 	char **args;
@@ -231,7 +237,13 @@ int bh_mount_option(const char *option, struct bh_mount *m, char **data_out);
 /* In the child's new mount namespace, in this order: the rootfs and its
  * mounts and device nodes; the pivot into it; then masked paths, read-only
  * paths and the read-only root. */
-int bh_mount_rootfs(const struct bh_config *c, struct bh_err *err);
+int bh_mount_rootfs(const struct bh_config *c, int dev_fd, struct bh_err *err);
+/* In the caller, before the clone: the container's /dev tmpfs with its
+ * default nodes, made here where mknod works, for a container with a user
+ * namespace (mount.c says when). A detached mount for bh_mount_rootfs's
+ * DEV_FD, which the child moves onto /dev; -1 when the child makes /dev
+ * itself, as it always could. */
+int bh_mount_dev_prepare(const struct bh_config *c);
 /* In the helper that joins the user namespace, before it joins: a mount
  * namespace of its own, with c->root_mount_fd attached on c->root.
  * 0 or -errno. */

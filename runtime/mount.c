@@ -167,7 +167,8 @@ static int readonly_below(const char *target)
 	return set_below(target, MOUNT_ATTR_RDONLY_BIT);
 }
 
-static int mount_one(const struct bh_config *c, const struct bh_mount *m, struct bh_err *err)
+/* PREMADE: the caller's /dev for M (bh_mount_dev_prepare), or -1. */
+static int mount_one(const struct bh_config *c, const struct bh_mount *m, int premade, struct bh_err *err)
 {
 	char target[4096], source[4096];
 	struct stat st;
@@ -209,7 +210,11 @@ static int mount_one(const struct bh_config *c, const struct bh_mount *m, struct
 		_cleanup_close_ int image_dir = -1;
 		if (m->copy_up && (image_dir = open(target, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 			return bh_fail_errno(err, -errno, "mount %s: tmpcopyup: opening the image's directory", m->destination);
-		if (mount(m->source ? m->source : type, target, type, m->flags, m->data) < 0)
+		/* The caller's /dev moved here; should the kernel refuse the
+		 * move (none is expected to), a tmpfs as ever, its nodes bound. */
+		bool moved = premade >= 0 &&
+			     syscall(SYS_move_mount, premade, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) == 0;
+		if (!moved && mount(m->source ? m->source : type, target, type, m->flags, m->data) < 0)
 			return bh_fail_errno(err, -errno, "mount %s (%s)", m->destination, type);
 		if (image_dir >= 0 && (r = bh_copy_tree(image_dir, target, err)) < 0) {
 			bh_err_prefix(err, "mount %s: tmpcopyup", m->destination);
@@ -355,14 +360,184 @@ static int make_config_device(const struct bh_device *d, struct bh_err *err)
 	return 0;
 }
 
+/* ---- a user namespace's /dev, made by the caller ----
+ *
+ * In a user namespace mknod is refused (a device node needs CAP_MKNOD over
+ * the machine), and a tmpfs mounted there takes no device nodes anyway: the
+ * child binds each default node from the caller's /dev (make_devices_here),
+ * a file and two mount calls each, three times what the /dev tmpfs itself
+ * costs under emulation. So where the container has a user namespace whose
+ * root the caller knows and the config's /dev is a plain tmpfs, the caller
+ * makes that tmpfs, in its own user namespace, where nodes work, owned by
+ * the container's root, and makes the nodes in it with mknod; the child
+ * moves it onto /dev. What the container can do there is what it could:
+ * it still makes no node (no CAP_MKNOD over the machine), the nodes
+ * belong to none of its ids (nor did the bound ones), and its device cgroup
+ * decides what opens. What the superblock's owner alone may do is refused
+ * now, since that is the caller: a remount that changes the tmpfs's own
+ * options (its size), and security.* attributes but file capabilities
+ * (which the kernel writes as the container root's). */
+
+/* The mount flags such a /dev may have, as fsmount's attributes. */
+static const struct {
+	unsigned long flag;
+	uint64_t attribute;
+} dev_attributes[] = {
+	{ MS_NOSUID, MOUNT_ATTR_NOSUID },	  { MS_NOEXEC, MOUNT_ATTR_NOEXEC },
+	{ MS_NOATIME, MOUNT_ATTR_NOATIME },	  { MS_STRICTATIME, MOUNT_ATTR_STRICTATIME },
+	{ MS_NODIRATIME, MOUNT_ATTR_NODIRATIME }, { MS_RELATIME, MOUNT_ATTR_RELATIME },
+};
+
+/* Whether a tmpfs option means the same made by the caller: not ids (the
+ * container's namespace reads them) nor a security context. */
+static bool same_from_caller(const char *option)
+{
+	static const char *const differ[] = { "uid=", "gid=", "context=", "fscontext=", "defcontext=", "rootcontext=" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(differ); i++)
+		if (strncmp(option, differ[i], strlen(differ[i])) == 0)
+			return false;
+	return true;
+}
+
+/* The config's /dev mount when the caller can make it as the child would:
+ * the one mount on /dev, a tmpfs, with no flag fsmount cannot give, no
+ * option of the above, nothing copied up, no propagation of its own.
+ * Decided alike on both sides of the clone. -1: none such. */
+static ssize_t dev_mount_index(const struct bh_config *c)
+{
+	unsigned long allowed = 0;
+	ssize_t found = -1;
+
+	for (size_t i = 0; i < ARRAY_SIZE(dev_attributes); i++)
+		allowed |= dev_attributes[i].flag;
+	for (size_t i = 0; i < c->n_mounts; i++) {
+		const struct bh_mount *m = &c->mounts[i];
+		if (strcmp(m->destination, "/dev") != 0)
+			continue;
+		if (found >= 0 || strcmp(m->type, "tmpfs") != 0 || (m->flags & ~allowed) || m->copy_up || m->propagation)
+			return -1;
+		found = (ssize_t)i;
+	}
+	if (found < 0 || !c->mounts[found].data)
+		return found;
+	char copy[1024];
+	if (snprintf(copy, sizeof(copy), "%s", c->mounts[found].data) >= (int)sizeof(copy))
+		return -1;
+	for (char *save = NULL, *o = strtok_r(copy, ",", &save); o; o = strtok_r(NULL, ",", &save))
+		if (!same_from_caller(o))
+			return -1;
+	return found;
+}
+
+/* The host ids the container's root is: false when the caller did not say
+ * (a user namespace joined by path) or the maps give id 0 no host id. */
+static bool container_root_ids(const struct bh_config *c, uid_t *uid, gid_t *gid)
+{
+	bool has_uid = false, has_gid = false;
+
+	if (c->user_ns_path) {
+		*uid = c->user_ns_root_uid;
+		*gid = c->user_ns_root_gid;
+		return c->user_ns_root_known;
+	}
+	for (size_t i = 0; i < c->n_uid_maps; i++)
+		if (c->uid_maps[i].container_id == 0 && c->uid_maps[i].size > 0) {
+			*uid = c->uid_maps[i].host_id;
+			has_uid = true;
+		}
+	for (size_t i = 0; i < c->n_gid_maps; i++)
+		if (c->gid_maps[i].container_id == 0 && c->gid_maps[i].size > 0) {
+			*gid = c->gid_maps[i].host_id;
+			has_gid = true;
+		}
+	return has_uid && has_gid;
+}
+
+/* The tmpfs context FS given M's options, its root owned by UID and GID.
+ * 0 or -errno. */
+static int configure_dev(int fs, const struct bh_mount *m, uid_t uid, gid_t gid)
+{
+	char copy[1024] = "", id[16];
+
+	/* The source mountinfo shows, as mount(2) would have it. */
+	if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "source", m->source ? m->source : "tmpfs", 0) < 0)
+		return -errno;
+	snprintf(copy, sizeof(copy), "%s", m->data ? m->data : "");
+	for (char *save = NULL, *o = strtok_r(copy, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+		char *value = strchr(o, '=');
+		if (value)
+			*value++ = '\0';
+		if (syscall(SYS_fsconfig, fs, value ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, o, value, 0) < 0)
+			return -errno;
+	}
+	snprintf(id, sizeof(id), "%u", (unsigned)uid);
+	if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "uid", id, 0) < 0)
+		return -errno;
+	snprintf(id, sizeof(id), "%u", (unsigned)gid);
+	if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "gid", id, 0) < 0 ||
+	    syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+/* The default nodes in the root of the mount DIR, 0666 as make_devices_here
+ * makes them. 0 or -errno. The umask is the process's: the runtime's
+ * callers (the init, the CLI) run one thread. */
+static int make_nodes_in(int dir)
+{
+	mode_t umask_before = umask(0);
+	int r = 0;
+
+	for (size_t i = 0; i < bh_n_default_nodes && r == 0; i++) {
+		const struct bh_device_rule *d = &bh_default_device_rules[i];
+		if (mknodat(dir, bh_default_node_names[i], S_IFCHR | 0666,
+			    makedev((unsigned)d->major, (unsigned)d->minor)) < 0)
+			r = -errno;
+	}
+	umask(umask_before);
+	return r;
+}
+
+int bh_mount_dev_prepare(const struct bh_config *c)
+{
+	uint64_t attributes = 0;
+	uid_t uid = 0;
+	gid_t gid = 0;
+
+	if (!(c->namespaces & CLONE_NEWUSER) || !(c->clone_flags & CLONE_NEWNS) || !container_root_ids(c, &uid, &gid))
+		return -1;
+	ssize_t at = dev_mount_index(c);
+	if (at < 0)
+		return -1;
+	const struct bh_mount *m = &c->mounts[at];
+	for (size_t i = 0; i < ARRAY_SIZE(dev_attributes); i++)
+		if (m->flags & dev_attributes[i].flag)
+			attributes |= dev_attributes[i].attribute;
+	/* Refused where the caller may not mount (a rootless runtime), and
+	 * the nodes where its user namespace is not the machine's: the child
+	 * makes /dev then, as before. */
+	_cleanup_close_ int fs = (int)syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
+	if (fs < 0 || configure_dev(fs, m, uid, gid) < 0)
+		return -1;
+	int dev = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, attributes);
+	if (dev >= 0 && make_nodes_in(dev) < 0) {
+		close(dev);
+		return -1;
+	}
+	return dev < 0 ? -1 : dev;
+}
+
 /* The config's mounts and devices, and the default nodes, from the rootfs
  * as our working directory (ROOT_HERE): each path a step or two from
  * there, not a walk down from the caller's root, which the checks and the
  * mount points took several times for each mount. */
-static int mount_inside_root(const struct bh_config *c, struct bh_err *err)
+static int mount_inside_root(const struct bh_config *c, int dev_fd, struct bh_err *err)
 {
+	ssize_t dev_at = dev_fd >= 0 ? dev_mount_index(c) : -1;
+
 	for (size_t i = 0; i < c->n_mounts; i++) {
-		int r = mount_one(c, &c->mounts[i], err);
+		int r = mount_one(c, &c->mounts[i], (ssize_t)i == dev_at ? dev_fd : -1, err);
 		if (r < 0)
 			return r;
 		/* A mount on the rootfs itself ("/", "/.") covers our working
@@ -379,7 +554,7 @@ static int mount_inside_root(const struct bh_config *c, struct bh_err *err)
 	return make_devices(err);
 }
 
-int bh_mount_rootfs(const struct bh_config *c, struct bh_err *err)
+int bh_mount_rootfs(const struct bh_config *c, int dev_fd, struct bh_err *err)
 {
 	/* Our mounts must not leak back into the caller's namespace. An
 	 * unbindable root could not be bound below: it is private until
@@ -406,7 +581,7 @@ int bh_mount_rootfs(const struct bh_config *c, struct bh_err *err)
 	_cleanup_close_ int was = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (was < 0 || chdir(c->root) < 0)
 		return bh_fail_errno(err, -errno, "entering the rootfs %s", c->root);
-	int r = mount_inside_root(c, err);
+	int r = mount_inside_root(c, dev_fd, err);
 	if (fchdir(was) < 0 && r == 0)
 		r = bh_fail_errno(err, -errno, "leaving the rootfs %s", c->root);
 	return r;
@@ -420,6 +595,16 @@ int bh_config_root_mount(struct bh_config *c, int fd)
 	if (fd < 0 || !c->user_ns_path || !(c->clone_flags & CLONE_NEWNS))
 		return -EINVAL;
 	c->root_mount_fd = fd;
+	return 0;
+}
+
+int bh_config_user_ns_root(struct bh_config *c, uid_t uid, gid_t gid)
+{
+	if (!c->user_ns_path)
+		return -EINVAL;
+	c->user_ns_root_uid = uid;
+	c->user_ns_root_gid = gid;
+	c->user_ns_root_known = true;
 	return 0;
 }
 

@@ -282,6 +282,13 @@ int bh_config_rlimit_default(struct bh_config *config, int resource, unsigned lo
  * the config joins a user namespace by path and makes a mount namespace. */
 int bh_config_root_mount(struct bh_config *config, int fd);
 
+/* The host ids the user namespace the config joins by path maps its root
+ * (id 0) to: the caller that made it knows them, the config does not say.
+ * With them the container's /dev is made on the caller's side, its device
+ * nodes with mknod rather than bound one by one. -EINVAL unless the config
+ * joins a user namespace by path. */
+int bh_config_user_ns_root(struct bh_config *config, uid_t uid, gid_t gid);
+
 /* Kills whatever is left in the cgroup at CGROUPS_PATH (relative to the
  * cgroup2 root) and removes it; call it once the container's process was
  * reaped (bh_config_cgroups_path gives the path). Returns 0 when it is

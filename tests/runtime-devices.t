@@ -67,6 +67,38 @@ for node in null zero full random urandom tty; do
   out=$(chmod 755 "$work"; in_container "$userns" node "/dev/$node")
   check "  ... and with a user namespace ($out $(cat "$work/err"))" test "$out" = "$want"
 done
+# With a user namespace the runtime makes the /dev tmpfs itself, in its own
+# namespace where nodes work, and mknods the nodes there (runtime/mount.c):
+# the nodes open, /dev is the container root's to write in, and the
+# container still makes no node of its own, with CAP_MKNOD or without.
+out=$(in_container "$userns" open /dev/null rw)
+check "with a user namespace, /dev/null opens read-write ($out)" test "$out" = ok
+out=$(in_container "$userns" open /dev/urandom r)
+check "  ... and /dev/urandom opens ($out)" test "$out" = ok
+out=$(in_container "$userns" owner /dev)
+check "  ... /dev belongs to the container's root ($out)" test "$out" = 0:0
+out=$(in_container "$userns | del(.process.landlock)" write /dev/made-inside)
+check "  ... which can make a file there, where Landlock lets it ($out)" test "$out" = ok
+out=$(in_container "$userns" owner /dev/null)
+check "  ... the nodes are not the container's: their owner is none of its ids ($out)" test "$out" = 65534:65534
+out=$(in_container "$userns" mountpoint /dev/null)
+check "  ... and /dev/null is a node of /dev itself, no bind mount of the host's ($out)" test "$out" = no
+mknod_in_userns='.process.capabilities.bounding += ["CAP_MKNOD"] | .process.capabilities.effective += ["CAP_MKNOD"] |
+  .process.capabilities.permitted += ["CAP_MKNOD"] | del(.process.landlock) | .linux.resources.devices = [{"allow": true, "access": "rwm"}]'
+out=$(in_container "$userns | $mknod_in_userns" mknod /dev/null-again c 1 3)
+check "  ... and with CAP_MKNOD and every device allowed, making a node in /dev is refused: EPERM ($out)" test "$out" = EPERM
+# A /dev tmpfs whose options the container's namespace reads (uid=) is
+# left to the container process, which mounts it there and binds the
+# host's nodes.
+dev_uid='.mounts |= map(if .destination == "/dev" then .options += ["uid=1000"] else . end)'
+out=$(in_container "$userns | $dev_uid" owner /dev)
+check "a /dev with uid=1000 in a user namespace belongs to the container's 1000 ($out)" test "$out" = 1000:0
+out=$(in_container "$userns | $dev_uid" node /dev/null)
+check "  ... and still gets c 1:3 0666 ($out)" test "$out" = "c $(stat -c '%Hr:%Lr' /dev/null) 0666"
+out=$(in_container "$userns | $dev_uid" mountpoint /dev/null)
+check "  ... bound from the host's ($out)" test "$out" = yes
+out=$(in_container "$userns | $dev_uid" open /dev/null rw)
+check "  ... which opens read-write ($out)" test "$out" = ok
 
 allow_loop='.linux.resources.devices += [{"allow": true, "type": "b", "major": 7, "minor": 0, "access": "rwm"}]'
 out=$(in_container "$loop | $allow_loop" open /dev/loop0 r)

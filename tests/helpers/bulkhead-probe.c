@@ -14,6 +14,8 @@
  *   bulkhead-probe ns TYPE               print /proc/self/ns/TYPE's link
  *   bulkhead-probe node PATH             print a device node: c MAJOR:MINOR MODE
  *   bulkhead-probe owner PATH            print PATH's uid:gid as seen inside
+ *   bulkhead-probe mountpoint PATH       print yes when a mount of
+ *                                        /proc/self/mountinfo is on PATH, else no
  *   bulkhead-probe lstat PATH            print PATH itself: TYPE (f d l p c b s) MODE UID:GID,
  *                                        and -> TARGET for a link
  *   bulkhead-probe fd N                  is descriptor N open? ok or EBADF
@@ -522,6 +524,21 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		printf("%u:%u\n", (unsigned)st.st_uid, (unsigned)st.st_gid);
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "mountpoint") == 0) {
+		FILE *f = fopen("/proc/self/mountinfo", "r");
+		char line[4096], at[4096];
+		bool found = false;
+		if (!f) {
+			puts(errno_name(errno));
+			return 1;
+		}
+		/* The fifth field: the mount point (no test path has a space). */
+		while (!found && fgets(line, sizeof(line), f))
+			found = sscanf(line, "%*s %*s %*s %*s %4095s", at) == 1 && strcmp(at, argv[2]) == 0;
+		fclose(f);
+		puts(found ? "yes" : "no");
 		return 0;
 	}
 	if (argc == 3 && strcmp(argv[1], "lstat") == 0) {
