@@ -198,7 +198,7 @@ static json_t *networks_json(const struct manifest *m)
 	return list;
 }
 
-char *appliance_json(const struct manifest *m, char *const *modules, const char *const *options)
+char *appliance_json(const struct manifest *m, char *const *modules, const char *const *options, size_t background)
 {
 	json_t *root = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", AJ_NAME, m->name, AJ_HOSTNAME, m->hostname,
 				 AJ_ONBOOT_FAILURE, m->onboot_continue ? AJ_ONBOOT_CONTINUE : AJ_ONBOOT_HALT, AJ_MODULES,
@@ -220,6 +220,9 @@ char *appliance_json(const struct manifest *m, char *const *modules, const char 
 		json_decref(root);
 		return NULL;
 	}
+	/* Absent: every module loads before the containers start. */
+	if (root && background)
+		json_object_set_new(root, AJ_MODULES_IN_BACKGROUND, json_integer((json_int_t)background));
 	/* Absent: the first failure decides. */
 	if (root && m->exit_status_from)
 		json_object_set_new(root, AJ_EXIT_STATUS_FROM, json_string(m->exit_status_from));

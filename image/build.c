@@ -137,7 +137,9 @@ static int choose_kernel(const struct manifest *m, const struct tools *t, struct
 
 /* Modules every appliance loads: the ACPI power button, so that a power-off
  * request ends the appliance cleanly. The init hears it over netlink
- * (init/power.c), not through evdev's event device. */
+ * (init/power.c), not through evdev's event device. No container's start
+ * needs it: it comes last, and the init loads it in the background
+ * (init/modules.c). */
 static const char *const base_modules[] = { "button" };
 /* For disks: virtio-blk on PCI (pc) or MMIO (microvm) and ext4, with the
  * crc32c it asks the crypto API for at mount time (no modprobe in the image
@@ -178,19 +180,19 @@ static bool manifest_has_shared_image(const struct manifest *m)
 }
 
 /* The modules M needs, in load order, from the chosen kernel's modules
- * directory if it has one; a module wanted twice is carried once. */
+ * directory if it has one; a module wanted twice is carried once. The last
+ * *BACKGROUND of them are base_modules' alone. */
 static int write_modules(struct initrd *w, const char *dir, const struct manifest *m, char ***image_paths,
-			 struct diag *d)
+			 size_t *background, struct diag *d)
 {
 	const char *wanted[ARRAY_SIZE(base_modules) + ARRAY_SIZE(disk_modules) + ARRAY_SIZE(nic_modules) +
 			   ARRAY_SIZE(network_modules) + ARRAY_SIZE(shared_image_modules) + 6 + 1];
 	char **order = NULL;
-	size_t n = 0;
+	size_t n = 0, n_containers, first;
 
+	*background = 0;
 	if (!dir[0])
 		return 0;
-	for (size_t i = 0; i < ARRAY_SIZE(base_modules); i++)
-		wanted[n++] = base_modules[i];
 	for (size_t i = 0; m->n_disks > 0 && i < ARRAY_SIZE(disk_modules); i++)
 		wanted[n++] = disk_modules[i];
 	for (size_t i = 0; m->n_interfaces > 0 && i < ARRAY_SIZE(nic_modules); i++)
@@ -200,10 +202,17 @@ static int write_modules(struct initrd *w, const char *dir, const struct manifes
 	for (size_t i = 0; manifest_has_shared_image(m) && i < ARRAY_SIZE(shared_image_modules); i++)
 		wanted[n++] = shared_image_modules[i];
 	n += secrets_modules(m, wanted + n);
+	n_containers = n;
+	for (size_t i = 0; i < ARRAY_SIZE(base_modules); i++)
+		wanted[n++] = base_modules[i];
 	wanted[n] = NULL;
-	if (modules_resolve(dir, wanted, &order, d) < 0)
+	if (modules_resolve(dir, wanted, n_containers, &order, &first, d) < 0)
 		return -1;
 	int r = modules_write(w, dir, order, image_paths, d);
+	size_t total = 0;
+	while (order[total])
+		total++;
+	*background = total - first;
 	for (char **p = order; *p; p++)
 		free(*p);
 	free(order);
@@ -276,7 +285,8 @@ static int write_system(struct initrd *w, const struct manifest *m, const struct
 	if (initrd_dir(w, "tmp", 01777, d) < 0 || initrd_file(w, "init", t->init, 0755, d) < 0)
 		return -1;
 	char **modules = NULL;
-	if (write_modules(w, k->modules, m, &modules, d) < 0)
+	size_t background;
+	if (write_modules(w, k->modules, m, &modules, &background, d) < 0)
 		return -1;
 	size_t n = 0;
 	while (modules && modules[n])
@@ -284,7 +294,7 @@ static int write_system(struct initrd *w, const struct manifest *m, const struct
 	const char **options = calloc(n + 1, sizeof(*options));
 	for (size_t i = 0; options && i < n; i++)
 		options[i] = modules_options(modules[i]);
-	json = options ? appliance_json(m, modules, options) : NULL;
+	json = options ? appliance_json(m, modules, options, background) : NULL;
 	free(options);
 	for (char **p = modules; p && *p; p++)
 		free(*p);

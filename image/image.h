@@ -90,8 +90,9 @@ char *bundle_hosts(const struct container *c);
  * batch for the init to send (*OUT, malloc'd, *LEN bytes). */
 int net_rules_encode(const struct manifest *m, void **out, size_t *len, struct diag *d);
 /* appliance.json for M: MODULES to load (NULL-terminated), each with the
- * parameters in OPTIONS (parallel to it, NULL entries for none; or NULL). */
-char *appliance_json(const struct manifest *m, char *const *modules, const char *const *options);
+ * parameters in OPTIONS (parallel to it, NULL entries for none; or NULL);
+ * the last BACKGROUND of them needed by no container's start. */
+char *appliance_json(const struct manifest *m, char *const *modules, const char *const *options, size_t background);
 /* The bundle's directory inside the image, without a leading slash. */
 void bundle_dir(const struct container *c, size_t index, char *out, size_t size);
 
@@ -125,8 +126,10 @@ int initrd_close(struct initrd *w, struct diag *d);
 
 /* ---- modules.c ---- */
 /* The modules WANTED (names, NULL-terminated) and what they depend on, in
- * load order, as paths relative to DIR (the kernel's modules directory). */
-int modules_resolve(const char *dir, const char *const *wanted, char ***order, struct diag *d);
+ * load order, as paths relative to DIR (the kernel's modules directory).
+ * What the first N_FIRST of WANTED bring comes first: *FIRST entries. */
+int modules_resolve(const char *dir, const char *const *wanted, size_t n_first, char ***order, size_t *first,
+		    struct diag *d);
 /* Writes them into the initrd; IMAGE_PATHS gets their paths there. */
 int modules_write(struct initrd *w, const char *dir, char *const *order, char ***image_paths, struct diag *d);
 /* The parameters the init loads the module at PATH with, or NULL. */

@@ -146,31 +146,37 @@ static int add_with_deps(struct dep_table *t, struct dep_entry *e, char ***order
 	return 0;
 }
 
-int modules_resolve(const char *dir, const char *const *wanted, char ***order_out, struct diag *d)
+int modules_resolve(const char *dir, const char *const *wanted, size_t n_first, char ***order_out, size_t *first,
+		    struct diag *d)
 {
 	struct dep_table t;
 	char **order = calloc(1, sizeof(char *));
-	size_t n = 0;
+	size_t n = 0, i = 0;
 	int r = 0;
 
 	*order_out = NULL;
+	*first = 0;
 	if (!order || table_load(dir, &t, d) < 0) {
 		free(order);
 		return -1;
 	}
-	for (const char *const *w = wanted; r == 0 && *w; w++) {
-		struct dep_entry *e = find(&t, *w, true);
+	for (; r == 0 && wanted[i]; i++) {
+		if (i == n_first)
+			*first = n;
+		struct dep_entry *e = find(&t, wanted[i], true);
 		/* Built in (modules.builtin) or absent: nothing to carry. */
 		if (e)
 			r = add_with_deps(&t, e, &order, &n, 0, d);
 	}
 	table_free(&t);
 	if (r < 0) {
-		for (size_t i = 0; i < n; i++)
-			free(order[i]);
+		for (size_t k = 0; k < n; k++)
+			free(order[k]);
 		free(order);
 		return -1;
 	}
+	if (i <= n_first) /* all of WANTED were the first */
+		*first = n;
 	*order_out = order;
 	return 0;
 }

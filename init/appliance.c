@@ -15,7 +15,7 @@
 #include "init.h"
 
 static const char *const top_keys[] = {
-	AJ_NAME,    AJ_HOSTNAME, AJ_ONBOOT_FAILURE, AJ_EXIT_STATUS_FROM, AJ_MODULES, AJ_MODULE_OPTIONS,
+	AJ_NAME,    AJ_HOSTNAME, AJ_ONBOOT_FAILURE, AJ_EXIT_STATUS_FROM, AJ_MODULES, AJ_MODULE_OPTIONS, AJ_MODULES_IN_BACKGROUND,
 	AJ_DISKS,   AJ_INTERFACES, AJ_NETWORKS,     AJ_ONBOOT,           AJ_SERVICES, AJ_ONSHUTDOWN,
 	AJ_SECRETS, AJ_SECRET_MOUNTS,
 };
@@ -99,8 +99,8 @@ int aj_integer_member(json_t *obj, const char *path, const char *key, json_int_t
 		return r;
 	*out = json_integer_value(v);
 	if (*out < min || *out > max)
-		return bh_fail(err, -EINVAL, "%s: %s.%s must be an integer from %lld to %lld", APPLIANCE_JSON, path,
-			       key, (long long)min, (long long)max);
+		return bh_fail(err, -EINVAL, "%s: %s%s%s must be an integer from %lld to %lld", APPLIANCE_JSON, path,
+			       path[0] ? "." : "", key, (long long)min, (long long)max);
 	return 0;
 }
 
@@ -609,6 +609,20 @@ static int load_module_options(json_t *root, struct appliance *a, struct bh_err 
 	return 0;
 }
 
+/* modules_in_background: how many of the last modules can wait; at most
+ * all of them. */
+static int load_modules_in_background(json_t *root, struct appliance *a, struct bh_err *err)
+{
+	json_int_t n;
+	size_t modules = 0;
+
+	while (a->modules && a->modules[modules])
+		modules++;
+	int r = aj_integer_member(root, "", AJ_MODULES_IN_BACKGROUND, 0, (json_int_t)modules, 0, &n, err);
+	a->n_background_modules = r == 0 ? (size_t)n : 0;
+	return r;
+}
+
 /* The top level of ROOT into A; PATH names the file in messages. */
 static int appliance_read(json_t *root, const char *path, struct appliance *a, struct bh_err *err)
 {
@@ -631,6 +645,8 @@ static int appliance_read(json_t *root, const char *path, struct appliance *a, s
 	r = aj_string_list(json_object_get(root, AJ_MODULES), AJ_MODULES, &a->modules, err);
 	if (r == 0)
 		r = load_module_options(root, a, err);
+	if (r == 0)
+		r = load_modules_in_background(root, a, err);
 	if (r == 0)
 		r = appliance_load_disks(root, a, err);
 	if (r == 0)

@@ -111,6 +111,7 @@ static inline int debug_exit_decode(int rc)
 #define AJ_EXIT_STATUS_FROM "exit_status_from" /* a container's name */
 #define AJ_MODULES "modules"                   /* kernel module paths, in load order */
 #define AJ_MODULE_OPTIONS "module_options"     /* object: a module's path -> its parameters */
+#define AJ_MODULES_IN_BACKGROUND "modules_in_background" /* how many of the last modules no start needs */
 #define AJ_DISKS "disks"                       /* objects of AJ_DISK_* */
 #define AJ_INTERFACES "interfaces"             /* objects of AJ_IF_* */
 #define AJ_NETWORKS "networks"                 /* objects of AJ_NET_* */

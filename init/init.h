@@ -124,6 +124,7 @@ struct appliance {
 	struct container_spec *onboot, *services, *onshutdown;
 	size_t n_onboot, n_services, n_onshutdown;
 	char **modules;          /* kernel modules to load, in order */
+	size_t n_background_modules; /* how many of the last of them no container's start needs */
 	char **module_options;   /* each one's parameters (NULL: none); NULL: no module has any */
 	struct disk_spec *disks;
 	size_t n_disks;
@@ -314,6 +315,7 @@ struct control;
 struct supervisor_inputs {
 	int signal_fd;            /* a signalfd of the signals main blocked; each but SIGCHLD shuts down */
 	int power_fd;             /* the power button, or -1 */
+	pid_t module_loader;      /* loading the modules no start needs (modules_load), or 0 */
 	struct control *control;  /* NULL: no control channel */
 	struct net *net;          /* the DHCP clients; NULL: none */
 };
@@ -548,8 +550,13 @@ long net_deadline(const struct net *net);
 /* ---- modules.c ---- */
 /* Loads the appliance's kernel modules in the order the builder resolved,
  * each with the parameters it gave (OPTIONS, parallel to PATHS, may be
- * NULL); a module that fails is a warning, and the boot goes on. */
-void modules_load(char *const *paths, char *const *options);
+ * NULL); a module that fails is a warning, and the boot goes on. The last
+ * N_BACKGROUND (at most all), which no container's start needs, are left
+ * to a child at SCHED_IDLE, whose pid is returned (0: none), for
+ * modules_loader_hurry once the starts are over. */
+pid_t modules_load(char *const *paths, char *const *options, size_t n_background);
+/* The loader LOADER (0: none) at the normal priority from now on. */
+void modules_loader_hurry(pid_t loader);
 
 /* ---- userns.c: each container's user namespace ---- */
 /* Makes USERNS_DIR/NAME for every container with a range; a failure is
@@ -575,8 +582,9 @@ void volumes_unmount(struct appliance *a);
 
 /* ---- power.c: the ACPI power button ---- */
 /* A socket that hears the ACPI button driver's events (generic netlink's
- * acpi_event family), or -1: no ACPI, or no button driver. */
-int power_button_open(void);
+ * acpi_event family), or -1: no ACPI, or no button driver (unless
+ * DRIVER_LOADING: its module is loading in the background). */
+int power_button_open(bool driver_loading);
 /* True when the messages read from FD include a press of the power button;
  * only the kernel's are read. */
 bool power_button_pressed(int fd);

@@ -43,12 +43,13 @@ static int signals_open(struct bh_err *err)
 	return fd;
 }
 
-/* The machine's power button; none on a host (the tests). */
-static int power_open(void)
+/* The machine's power button; none on a host (the tests). DRIVER_LOADING:
+ * modules are loading in the background, the button's among them. */
+static int power_open(bool driver_loading)
 {
 	if (!machine_init())
 		return -1;
-	int fd = power_button_open();
+	int fd = power_button_open(driver_loading);
 	if (fd < 0)
 		log_warn("no power button: no ACPI event family or no button driver; an ACPI power-off will not reach us");
 	return fd;
@@ -61,6 +62,7 @@ int main(int argc, char **argv)
 	struct supervisor *supervisor;
 	struct bh_err err = { 0 };
 	struct net *net = NULL;
+	pid_t module_loader = 0;
 
 	/* init: true: a container's PID 1, told so by its arguments (reaper.c). */
 	if (container_init_mode(argc, argv))
@@ -81,7 +83,7 @@ int main(int argc, char **argv)
 	if (machine_init()) {
 		debug_kernel_boot(&options);
 		bpf_jit_off();
-		modules_load(appliance.modules, appliance.module_options);
+		module_loader = modules_load(appliance.modules, appliance.module_options, appliance.n_background_modules);
 		debug_phase(&options, "modules");
 		loopback_up();
 		volumes_mount(&appliance);
@@ -106,10 +108,10 @@ int main(int argc, char **argv)
 	if (appliance.hostname && sethostname(appliance.hostname, strlen(appliance.hostname)) < 0)
 		log_warn("sethostname %s failed", appliance.hostname);
 	/* What PID 1 owns, opened here and handed to the supervisor. */
-	struct supervisor_inputs inputs = { .signal_fd = signals_open(&err), .net = net };
+	struct supervisor_inputs inputs = { .signal_fd = signals_open(&err), .net = net, .module_loader = module_loader };
 	if (inputs.signal_fd < 0)
 		boot_failed(&options, err.msg);
-	inputs.power_fd = power_open();
+	inputs.power_fd = power_open(appliance.n_background_modules > 0);
 	inputs.control = control_new(&options);
 	if (!(supervisor = supervisor_new(&appliance, &options, &inputs, &err)))
 		boot_failed(&options, err.msg);

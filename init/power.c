@@ -122,7 +122,7 @@ static uint16_t acpi_family(int fd, uint32_t *group)
  * power_button_pressed: one per boot, one socket. */
 static uint16_t acpi_family_id;
 
-int power_button_open(void)
+int power_button_open(bool driver_loading)
 {
 	uint32_t group = 0;
 	_cleanup_close_ int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_GENERIC);
@@ -133,8 +133,8 @@ int power_button_open(void)
 	    setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)) < 0)
 		return -1;
 	/* The family exists with ACPI alone: without the button driver no
-	 * press would ever come. */
-	if (access("/sys/bus/acpi/drivers/button", F_OK) < 0)
+	 * press would ever come. One still loading says so if it fails. */
+	if (!driver_loading && access("/sys/bus/acpi/drivers/button", F_OK) < 0)
 		return -1;
 	return steal_fd(&fd);
 }

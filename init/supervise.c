@@ -181,6 +181,10 @@ static void reap_children(struct supervisor *s)
 
 	/* Every child, ours or an orphan the kernel handed us, is reaped. */
 	while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0) {
+		if (pid == s->module_loader) {
+			s->module_loader = 0; /* its pid may be another's from now on */
+			continue;
+		}
 		if (health_probe_reaped(s, pid, wait_status_code(wstatus)))
 			continue; /* a TCP or HTTP probe (health.c) */
 
@@ -499,6 +503,7 @@ struct supervisor *supervisor_new(const struct appliance *a, const struct boot_o
 	s->o = o;
 	s->signal_fd = in->signal_fd;
 	s->power_fd = in->power_fd;
+	s->module_loader = in->module_loader;
 	s->control = in->control;
 	s->net = in->net;
 	s->poweroff_status = -1;
@@ -527,5 +532,8 @@ struct supervisor *supervisor_new(const struct appliance *a, const struct boot_o
 	init_phase(services(s), a->services, a->n_services, PHASE_SERVICES);
 	init_phase(onshutdown(s), a->onshutdown, a->n_onshutdown, PHASE_ONSHUTDOWN);
 	mkdir(CONTAINER_LOG_DIR, 0750);
+	/* A child that ended before main blocked SIGCHLD (the module loader)
+	 * left no signal for the loop: reaped here. */
+	reap_children(s);
 	return s;
 }

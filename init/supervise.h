@@ -97,6 +97,7 @@ struct supervisor {
 	const struct appliance *a;
 	const struct boot_options *o;
 	int signal_fd, power_fd;
+	pid_t module_loader; /* modules_load's child while it runs at SCHED_IDLE, or 0 */
 	struct control *control;
 	struct net *net;                /* the DHCP clients, or NULL */
 	struct control_ops control_ops; /* what the control channel may ask of us */

@@ -78,10 +78,10 @@ static void full_manifest(struct manifest *m)
 
 /* The builder's text, read by the init; fails the test if it is refused. */
 static void round_trip_with(const struct manifest *m, char *const *mods, const char *const *options,
-			    struct appliance *a)
+			    size_t background, struct appliance *a)
 {
 	struct bh_err err = { 0 };
-	char *text = appliance_json(m, mods, options);
+	char *text = appliance_json(m, mods, options, background);
 
 	ASSERT_TRUE(text != NULL);
 	if (appliance_parse(text, a, &err) < 0)
@@ -91,7 +91,7 @@ static void round_trip_with(const struct manifest *m, char *const *mods, const c
 
 static void round_trip(const struct manifest *m, char *const *mods, struct appliance *a)
 {
-	round_trip_with(m, mods, NULL, a);
+	round_trip_with(m, mods, NULL, 0, a);
 }
 
 /* TEXT (malloc'd, freed here) refused with MESSAGE. */
@@ -114,7 +114,7 @@ static char *edited(const char *phase, int index, const char *key, json_t *value
 {
 	struct manifest m;
 	full_manifest(&m);
-	char *text = appliance_json(&m, modules, NULL);
+	char *text = appliance_json(&m, modules, NULL, 0);
 	json_t *root = json_loads(text, 0, NULL);
 	json_t *obj = phase ? json_array_get(json_object_get(root, phase), (size_t)index) : root;
 
@@ -243,7 +243,7 @@ TEST(interfaces_are_written_as_docs_appliance_md_shows_them)
 	struct manifest m;
 
 	full_manifest(&m);
-	char *text = appliance_json(&m, modules, NULL);
+	char *text = appliance_json(&m, modules, NULL, 0);
 	json_t *root = json_loads(text, 0, NULL);
 	char *got = json_dumps(json_object_get(root, "interfaces"), JSON_SORT_KEYS | JSON_COMPACT);
 
@@ -385,7 +385,7 @@ TEST(module_options_round_trip_beside_their_module)
 	struct appliance a;
 
 	full_manifest(&m);
-	round_trip_with(&m, modules, options, &a);
+	round_trip_with(&m, modules, options, 0, &a);
 	ASSERT_TRUE(a.module_options != NULL);
 	ASSERT_TRUE(a.module_options[0] == NULL);
 	ASSERT_STREQ("max_loop=0", a.module_options[1]);
@@ -393,6 +393,27 @@ TEST(module_options_round_trip_beside_their_module)
 	round_trip(&m, modules, &a);
 	ASSERT_TRUE(a.module_options == NULL);
 	appliance_free(&a);
+}
+
+TEST(the_modules_no_start_needs_are_counted_from_the_end)
+{
+	struct manifest m;
+	struct appliance a;
+
+	full_manifest(&m);
+	round_trip_with(&m, modules, NULL, 1, &a);
+	ASSERT_EQ(1, a.n_background_modules);
+	ASSERT_STREQ(modules[1], a.modules[1]);
+	appliance_free(&a);
+	round_trip(&m, modules, &a);
+	ASSERT_EQ(0, a.n_background_modules);
+	appliance_free(&a);
+	refused(edited(NULL, 0, "modules_in_background", json_integer(3)),
+		"/etc/bulkhead/appliance.json: modules_in_background must be an integer from 0 to 2");
+	refused(edited(NULL, 0, "modules_in_background", json_integer(-1)),
+		"/etc/bulkhead/appliance.json: modules_in_background must be an integer from 0 to 2");
+	refused(edited(NULL, 0, "modules_in_background", json_string("1")),
+		"/etc/bulkhead/appliance.json: modules_in_background must be an integer");
 }
 
 TEST(module_options_for_a_module_not_loaded_or_not_a_string_are_refused)
@@ -494,7 +515,7 @@ TEST(a_static_interface_needs_its_address_and_prefix)
 {
 	struct manifest m;
 	full_manifest(&m);
-	char *text = appliance_json(&m, modules, NULL);
+	char *text = appliance_json(&m, modules, NULL, 0);
 	json_t *root = json_loads(text, 0, NULL);
 	json_t *ifc = json_array_get(json_object_get(root, "interfaces"), 2);
 	const char *message = "/etc/bulkhead/appliance.json: interfaces[2] needs dhcp true, or an address and a prefix";

@@ -40,6 +40,10 @@ for mod in $nic_modules; do
 done
 check "  ... but the power button's module, as every appliance" carries plain button
 check "  ... and not evdev's (the init hears the button over netlink)" lacks plain evdev
+# button_last NAME: NAME's appliance.json loads the button's module last,
+# and in the background (no container's start needs it).
+button_last() { jq -e '(.modules[-1] | endswith("/button.ko")) and .modules_in_background == 1' "$1.json" >/dev/null; }
+check "  ... which appliance.json leaves to the background" button_last plain
 
 build net debian '  - address: dhcp'
 status=$?
@@ -54,6 +58,7 @@ check "  ... each after what it needs (failover, net_failover, virtio, virtio_ri
   sh -c "[ $(position net failover) -lt $(position net net_failover) ] && [ $(position net net_failover) -lt $(position net virtio_net) ] &&
     [ $(position net virtio) -lt $(position net virtio_net) ] && [ $(position net virtio_ring) -lt $(position net virtio_net) ]"
 check "  ... and each module once" test "$(jq '.modules | length' net.json)" -eq "$(jq '.modules | unique | length' net.json)"
+check "  ... and the power button's last, after the NIC's, in the background" button_last net
 check "  ... and no disk's modules (no disks declared)" lacks net virtio_blk
 
 build both debian '  - address: 10.0.2.20/24' 'disks:
