@@ -130,13 +130,13 @@ $(BUILD)/tests/helpers/net-driver: $(call musl_obj,init/net.c init/netlink.c ini
 $(BUILD)/tests/helpers/images-driver: $(call musl_obj,init/images.c init/log.c)
 # tests/init-networks.t: the containers' networks, made as the init makes them.
 $(BUILD)/tests/helpers/networks-driver: $(call musl_obj,init/networks.c init/netlink.c init/nft.c init/appliance.c \
-	init/appliance-disks.c init/decisions.c init/userns.c init/secrets-spec.c init/images-spec.c init/log.c)
+	init/appliance-disks.c init/appliance-net.c init/decisions.c init/userns.c init/secrets-spec.c init/images-spec.c init/log.c)
 
 # ---- host side ----
 
 # tests/appliance-roundtrip.c: the builder's appliance.json writer and the
 # init's reader in one host program (the builder writes, the init reads).
-ROUNDTRIP_SRC := tests/appliance-roundtrip.c image/appliance.c image/secrets.c init/appliance.c init/appliance-disks.c init/secrets-spec.c \
+ROUNDTRIP_SRC := tests/appliance-roundtrip.c image/appliance.c image/secrets.c init/appliance.c init/appliance-disks.c init/appliance-net.c init/secrets-spec.c \
 	init/images-spec.c
 $(BUILD)/tests/appliance-roundtrip: $(call host_obj,$(ROUNDTRIP_SRC)) $(HOST_RUNTIME_LIB)
 	@mkdir -p $(@D)
@@ -239,7 +239,7 @@ FUZZ_REPLAY  := $(patsubst %,$(BUILD)/asan/bin/replay-%,$(FUZZ_NAMES))
 # the init's appliance.json reader.
 FUZZ_IMAGE_SRC := $(addprefix image/,util.c manifest.c manifest-yaml.c manifest-container.c manifest-devices.c manifest-interfaces.c manifest-networks.c manifest-secrets.c manifest-lifecycle.c source.c oci.c unpack.c initrd.c context.c limits.c)
 # A target for another part of the init adds its file (and what it calls) here.
-FUZZ_INIT_SRC  := init/appliance.c init/appliance-disks.c init/secrets-spec.c init/images-spec.c init/protocol.c init/dhcp.c init/nft.c init/netlink.c
+FUZZ_INIT_SRC  := init/appliance.c init/appliance-disks.c init/appliance-net.c init/secrets-spec.c init/images-spec.c init/protocol.c init/dhcp.c init/nft.c init/netlink.c
 FUZZ_LIBS    := $(HOST_LIBS)
 
 # The health checks' keys (image/manifest-health.c) are the manifest parser's too.
