@@ -229,6 +229,27 @@ int bh_caps_apply(const struct bh_config *c, struct bh_err *err);
  * then needs, until bh_caps_apply sets the final sets. */
 int bh_caps_hold_admin(const struct bh_config *c, struct bh_err *err);
 
+/* ---- container.c, container-clone.c: the container process ---- */
+/* What the container process needs right after its clone (bh_child_start). */
+struct bh_child_start {
+	const struct bh_config *c;
+	const struct bh_io *io;
+	int go[2], report[2]; /* the go socket and the report pipe: the parent's ends are closed in the child */
+	int start_fd, result_fd;
+	int dev_fd;           /* the container's /dev, made by the parent (bh_mount_dev_prepare), or -1 */
+	bool sync;            /* create hooks: the parent speaks again at the mounts */
+	bool gate;            /* the parent speaks again once the cgroup's limits stand */
+	bool has_cgroup;
+};
+/* In the container process, right after its clone: the parent's ends of
+ * the pipes closed, then its setup, then the exec; never returns.
+ * IN_CGROUP: born in its cgroup. */
+_Noreturn void bh_child_start(const struct bh_child_start *s, bool in_cgroup);
+/* Clones the container process (which runs bh_child_start), born in the
+ * cgroup CGROUP_FD when one is given and the kernel can (*IN_CGROUP says).
+ * Returns its pid, 0 in the child, or -errno with ERR set. */
+pid_t bh_clone_child(const struct bh_child_start *start, int cgroup_fd, bool *in_cgroup, struct bh_err *err);
+
 /* ---- mount.c ---- */
 /* Parses one OCI mount option into flags/propagation/data/copy_up. Returns
  * 0, or -EINVAL for an option the runtime does not know (never passed on
