@@ -320,19 +320,26 @@ static int load_phase(json_t *root, const char *phase, const struct appliance *a
 }
 
 
+static size_t count_modules(const struct appliance *a)
+{
+	size_t n = 0;
+
+	while (a->modules && a->modules[n])
+		n++;
+	return n;
+}
+
 /* module_options: {path: parameters}, each path one of the modules; into
  * a list parallel to A's modules. */
 static int load_module_options(json_t *root, struct appliance *a, struct bh_err *err)
 {
 	json_t *options, *value;
 	const char *path;
-	size_t n = 0;
+	size_t n = count_modules(a);
 	int r = aj_member(root, "", AJ_MODULE_OPTIONS, JSON_OBJECT, &options, err);
 
 	if (r < 0 || !options)
 		return r;
-	while (a->modules && a->modules[n])
-		n++;
 	if (!(a->module_options = calloc(n + 1, sizeof(char *))))
 		return bh_fail(err, -ENOMEM, "out of memory");
 	json_object_foreach(options, path, value) {
@@ -356,11 +363,7 @@ static int load_module_options(json_t *root, struct appliance *a, struct bh_err 
 static int load_modules_in_background(json_t *root, struct appliance *a, struct bh_err *err)
 {
 	json_int_t n;
-	size_t modules = 0;
-
-	while (a->modules && a->modules[modules])
-		modules++;
-	int r = aj_integer_member(root, "", AJ_MODULES_IN_BACKGROUND, 0, (json_int_t)modules, 0, &n, err);
+	int r = aj_integer_member(root, "", AJ_MODULES_IN_BACKGROUND, 0, (json_int_t)count_modules(a), 0, &n, err);
 	a->n_background_modules = r == 0 ? (size_t)n : 0;
 	return r;
 }

@@ -555,8 +555,9 @@ long net_deadline(const struct net *net);
  * to a child at SCHED_IDLE, whose pid is returned (0: none), for
  * modules_loader_hurry once the starts are over. */
 pid_t modules_load(char *const *paths, char *const *options, size_t n_background);
-/* The loader LOADER (0: none) at the normal priority from now on. */
-void modules_loader_hurry(pid_t loader);
+/* The loader *LOADER (0: none) at the normal priority from now on, and
+ * *LOADER 0: it has nothing more to be told. */
+void modules_loader_hurry(pid_t *loader);
 
 /* ---- userns.c: each container's user namespace ---- */
 /* Makes USERNS_DIR/NAME for every container with a range; a failure is

@@ -64,11 +64,12 @@ pid_t modules_load(char *const *paths, char *const *options, size_t n_background
 			    : 0;
 }
 
-void modules_loader_hurry(pid_t loader)
+void modules_loader_hurry(pid_t *loader)
 {
 	struct sched_param priority = { 0 };
 
 	/* Not reaped yet (the caller forgets it when it is): still ours. */
-	if (loader > 0)
-		(void)syscall(SYS_sched_setscheduler, loader, SCHED_OTHER, &priority);
+	if (*loader > 0)
+		(void)syscall(SYS_sched_setscheduler, *loader, SCHED_OTHER, &priority);
+	*loader = 0;
 }

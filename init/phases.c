@@ -43,10 +43,8 @@ bool supervisor_run_onboot(struct supervisor *s)
 {
 	/* An onboot container may run for long: the button's module is not
 	 * to wait for it. */
-	if (s->a->n_onboot) {
-		modules_loader_hurry(s->module_loader);
-		s->module_loader = 0;
-	}
+	if (s->a->n_onboot)
+		modules_loader_hurry(&s->module_loader);
 	for (size_t i = 0; i < s->a->n_onboot && !s->shutdown_requested; i++) {
 		struct container *c = &s->all[i];
 		run_to_end(s, c, 0);
@@ -127,8 +125,7 @@ void supervisor_run_services(struct supervisor *s, const struct boot_options *o)
 			starting = false;
 			debug_phase(o, "starting the services");
 			debug_memory(o);
-			modules_loader_hurry(s->module_loader);
-			s->module_loader = 0;
+			modules_loader_hurry(&s->module_loader);
 		}
 		supervisor_turn(s, more && s->n_starting < STARTS_IN_FLIGHT ? now_ms() : LONG_MAX);
 	}

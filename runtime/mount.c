@@ -234,13 +234,13 @@ static const struct {
 	{ "/proc/self/fd/2", "stderr" }, { "pts/ptmx", "ptmx" },        { "/proc/kcore", "core" },
 };
 
-/* Default node I at NAME, mode 0666 whatever the umask (the caller sets
- * it to 0): 0, or -errno (EEXIST: something is there already). */
-static int make_default_node(size_t i, const char *name)
+/* Default node I at NAME under DIR, mode 0666 whatever the umask (the
+ * caller sets it to 0): 0, or -errno (EEXIST: something is there already). */
+static int make_default_node(int dir, size_t i, const char *name)
 {
 	const struct bh_device_rule *d = &bh_default_device_rules[i];
 
-	return mknod(name, S_IFCHR | 0666, makedev((unsigned)d->major, (unsigned)d->minor)) < 0 ? -errno : 0;
+	return mknodat(dir, name, S_IFCHR | 0666, makedev((unsigned)d->major, (unsigned)d->minor)) < 0 ? -errno : 0;
 }
 
 /* The default nodes (devices.c's list) and links, in the container's /dev,
@@ -257,7 +257,7 @@ static int make_devices_here(bool may_mknod, struct bh_err *err)
 		const char *name = bh_default_node_names[i];
 		char host[64];
 		struct stat st;
-		int r = may_mknod ? make_default_node(i, name) : -EPERM;
+		int r = may_mknod ? make_default_node(AT_FDCWD, i, name) : -EPERM;
 		if (r == 0)
 			continue;
 		bool exists = lstat(name, &st) == 0;
@@ -430,28 +430,33 @@ static ssize_t dev_mount_index(const struct bh_config *c)
 	return found;
 }
 
+/* The host id MAPS (N of them) give the container's id 0, into *HOST. */
+static bool host_id_of_root(const struct bh_id_map *maps, size_t n, uint32_t *host)
+{
+	for (size_t i = 0; i < n; i++)
+		if (maps[i].container_id == 0 && maps[i].size > 0) {
+			*host = maps[i].host_id;
+			return true;
+		}
+	return false;
+}
+
 /* The host ids the container's root is: false when the caller did not say
  * (a user namespace joined by path) or the maps give id 0 no host id. */
 static bool container_root_ids(const struct bh_config *c, uid_t *uid, gid_t *gid)
 {
-	bool has_uid = false, has_gid = false;
+	uint32_t u, g;
 
 	if (c->user_ns_path) {
 		*uid = c->user_ns_root_uid;
 		*gid = c->user_ns_root_gid;
 		return c->user_ns_root_known;
 	}
-	for (size_t i = 0; i < c->n_uid_maps; i++)
-		if (c->uid_maps[i].container_id == 0 && c->uid_maps[i].size > 0) {
-			*uid = c->uid_maps[i].host_id;
-			has_uid = true;
-		}
-	for (size_t i = 0; i < c->n_gid_maps; i++)
-		if (c->gid_maps[i].container_id == 0 && c->gid_maps[i].size > 0) {
-			*gid = c->gid_maps[i].host_id;
-			has_gid = true;
-		}
-	return has_uid && has_gid;
+	if (!host_id_of_root(c->uid_maps, c->n_uid_maps, &u) || !host_id_of_root(c->gid_maps, c->n_gid_maps, &g))
+		return false;
+	*uid = u;
+	*gid = g;
+	return true;
 }
 
 /* The tmpfs context FS given M's options, its root owned by UID and GID.
@@ -489,12 +494,8 @@ static int make_nodes_in(int dir)
 	mode_t umask_before = umask(0);
 	int r = 0;
 
-	for (size_t i = 0; i < bh_n_default_nodes && r == 0; i++) {
-		const struct bh_device_rule *d = &bh_default_device_rules[i];
-		if (mknodat(dir, bh_default_node_names[i], S_IFCHR | 0666,
-			    makedev((unsigned)d->major, (unsigned)d->minor)) < 0)
-			r = -errno;
-	}
+	for (size_t i = 0; i < bh_n_default_nodes && r == 0; i++)
+		r = make_default_node(dir, i, bh_default_node_names[i]);
 	umask(umask_before);
 	return r;
 }
