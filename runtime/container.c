@@ -99,27 +99,35 @@ static int hooks_at_pivot(const struct bh_config *c, int sync_fd, int report_fd,
 	return bh_hooks_run_all(c->hooks, BH_HOOK_CREATE_CONTAINER, state, err);
 }
 
-/* GATE_FD: the parent's word that the cgroup's limits and device program
- * are in place (limits_while_child_sets_up); EOF: it could not place them,
- * and will have us killed. */
-static int wait_for_limits(int gate_fd, struct bh_err *err)
+/* The parent's word at the gate (struct parent_part): its part is done,
+ * and lo is up, or is left to the child. */
+enum { GATE_DONE = 'd', GATE_DONE_LO_UP = 'u' };
+
+/* GATE_FD: the parent's word that its part while we set up is done: the
+ * cgroup's limits and device program in place, lo up if it could bring it
+ * up (else we do, LOOPBACK_BY_PARENT: it tried). EOF: it could not place the
+ * limits, and will have us killed. */
+static int wait_for_parent_part(int gate_fd, bool loopback_by_parent, struct bh_err *err)
 {
-	char byte;
+	char word;
 	ssize_t n;
 
 	do
-		n = read(gate_fd, &byte, 1);
+		n = read(gate_fd, &word, 1);
 	while (n < 0 && errno == EINTR);
 	close(gate_fd);
-	if (n == 1)
-		return 0;
-	return bh_fail(err, -ECANCELED, "the runtime could not put the container's cgroup limits or device rules in place");
+	if (n != 1)
+		return bh_fail(err, -ECANCELED,
+			       "the runtime could not put the container's cgroup limits or device rules in place");
+	int r = loopback_by_parent && word != GATE_DONE_LO_UP ? bh_loopback_up() : 0;
+	return r < 0 ? bh_fail_errno(err, r, "bringing up lo in the container's new network namespace") : 0;
 }
 
 /* Runs in the child, in its cgroup (born there, or moved by the parent
  * before it said go). Returns only on failure, with the exit status to use. */
 static int apply_and_exec(const struct bh_config *c, const struct bh_io *io, int start_fd, int result_fd,
-			  int sync_fd, int gate_fd, int dev_fd, int *report_fd, struct bh_err *err)
+			  int sync_fd, int gate_fd, bool loopback_by_parent, int dev_fd, int *report_fd,
+			  struct bh_err *err)
 {
 	char *start_state = NULL; /* the process execs or exits: never freed */
 
@@ -135,7 +143,7 @@ static int apply_and_exec(const struct bh_config *c, const struct bh_io *io, int
 	 * container's own cgroup, which we are in by now. */
 	if (c->cgroup_ns && unshare(CLONE_NEWCGROUP) < 0)
 		return bh_fail_errno(err, -errno, "unsharing the cgroup namespace"), BH_EXIT_SETUP;
-	if (bh_ns_new_network_ready(c, err) < 0)
+	if (!loopback_by_parent && bh_ns_new_network_ready(c, err) < 0)
 		return BH_EXIT_SETUP;
 	/* A new session: the console's job control must not reach the container. */
 	setsid();
@@ -156,8 +164,9 @@ static int apply_and_exec(const struct bh_config *c, const struct bh_io *io, int
 	    bh_sysctl_apply(c, err) < 0 || bh_mount_finish(c, err) < 0)
 		return BH_EXIT_SETUP;
 	/* Nothing of the container's own runs before its cgroup's limits and
-	 * device program stand; the parent placed them while we mounted. */
-	if (gate_fd >= 0 && wait_for_limits(gate_fd, err) < 0)
+	 * device program stand and its lo is up; the parent saw to them while
+	 * we mounted. */
+	if (gate_fd >= 0 && wait_for_parent_part(gate_fd, loopback_by_parent, err) < 0)
 		return BH_EXIT_SETUP;
 	char command[4096];
 	int status = bh_process_enter(c, true, command, sizeof(command), err);
@@ -216,15 +225,16 @@ static _Noreturn void child_main(const struct bh_child_start *s, bool waits)
 	if (waits && read(go_fd, &go, 1) != 1)
 		_exit(BH_EXIT_SETUP);
 	/* The parent speaks once more: with create hooks before the pivot,
-	 * else with a cgroup once its limits stand. */
-	if (s->sync || s->gate)
+	 * else once its part while we set up is done. */
+	if (s->sync || s->part.limits || s->part.loopback)
 		keep[ARRAY_SIZE(keep) - 1] = go_fd;
 	else
 		close(go_fd);
 	close_inherited(keep, ARRAY_SIZE(keep));
 
-	status = apply_and_exec(s->c, io, s->start_fd, s->result_fd, s->sync ? go_fd : -1, s->gate ? go_fd : -1,
-				s->dev_fd, &report_fd, &err);
+	status = apply_and_exec(s->c, io, s->start_fd, s->result_fd, s->sync ? go_fd : -1,
+				s->part.limits || s->part.loopback ? go_fd : -1, s->part.loopback, s->dev_fd, &report_fd,
+				&err);
 	report.error = err.code ? err.code : -EIO;
 	report.status = status;
 	memcpy(report.msg, err.msg, sizeof(report.msg));
@@ -361,18 +371,28 @@ static void say_go(int go_fd, char word)
 	(void)!send(go_fd, &word, 1, MSG_NOSIGNAL);
 }
 
-/* Whether the cgroup's limits and device program are placed while the
- * child sets itself up (its namespaces, its mounts), rather than before
- * its clone: the child then waits for them only before its own
- * privileges, its first step that leads to the container's code. Not with
- * create hooks, which see the cgroup as it will run, and not when there
- * is nothing to place (the wait would be a hand-over for nothing).
- * Decided once, for both sides of the clone. */
-static bool limits_while_child_sets_up(const struct bh_config *c, bool sync, int cgroup_fd)
+/* What the parent does while the child sets itself up (its namespaces,
+ * its mounts), rather than before the clone or in the child: the child
+ * then waits for it only before its own privileges, its first step that
+ * leads to the container's code. Decided once, for both sides of the
+ * clone. Never with create hooks, which see the container as it will run.
+ * - The cgroup's limits and device program, when there are some.
+ * - lo of a new network namespace, when the caller only waits meanwhile
+ *   (CALLER_WAITS: the CLI's run and create; the init starts its next
+ *   container instead, and the child's time is not the one that counts
+ *   there) and no sysctl comes first, which the child writes after lo is
+ *   up. It is the child's dearest step after its mounts (on the kernel's
+ *   side: the addresses and routes of 127.0.0.1 and ::1). */
+static struct parent_part parent_part_while_child_sets_up(const struct bh_config *c, bool sync, int cgroup_fd,
+							  bool caller_waits)
 {
-	bool any = c->has_device_rules || (c->cgroup_files && c->cgroup_files[0]);
+	bool any_limits = c->has_device_rules || (c->cgroup_files && c->cgroup_files[0]);
+	bool sysctls = c->sysctl && c->sysctl[0];
 
-	return !sync && cgroup_fd >= 0 && any;
+	return (struct parent_part){
+		.limits = !sync && cgroup_fd >= 0 && any_limits,
+		.loopback = !sync && caller_waits && (c->clone_flags & CLONE_NEWNET) && !sysctls,
+	};
 }
 
 static int place_limits(const struct bh_config *c, int cgroup_fd, struct bh_err *err)
@@ -388,7 +408,7 @@ static int place_limits(const struct bh_config *c, int cgroup_fd, struct bh_err 
  * hooks). Returns 0 with L filled: the child sets itself up from here on,
  * and says how it went on L->report_fd. */
 static int launch_begin(const struct bh_config *c, const struct bh_io *io, int start_fd, int result_fd,
-			struct launch *l, struct bh_err *err)
+			bool caller_waits, struct launch *l, struct bh_err *err)
 {
 	int go[2], report[2];
 	_cleanup_close_ int cgroup_fd = -1;
@@ -411,8 +431,8 @@ static int launch_begin(const struct bh_config *c, const struct bh_io *io, int s
 	/* Limits and the device program are in place before anything of the
 	 * container's runs in the cgroup; the program is loaded here, by the
 	 * caller, since the container's own seccomp filter refuses bpf(). */
-	bool limits_later = limits_while_child_sets_up(c, sync, cgroup_fd);
-	if (!limits_later && place_limits(c, cgroup_fd, err) < 0) {
+	struct parent_part part = parent_part_while_child_sets_up(c, sync, cgroup_fd, caller_waits);
+	if (!part.limits && place_limits(c, cgroup_fd, err) < 0) {
 		bh_cgroup_destroy(c->cgroups_path, NULL);
 		return err->code;
 	}
@@ -426,7 +446,7 @@ static int launch_begin(const struct bh_config *c, const struct bh_io *io, int s
 	 * copy of our memory, so the config needs no serialising. */
 	struct bh_child_start start = { .c = c, .io = io, .go = { go[0], go[1] }, .report = { report[0], report[1] },
 				     .start_fd = start_fd, .result_fd = result_fd, .dev_fd = bh_mount_dev_prepare(c),
-				     .sync = sync, .gate = limits_later, .has_cgroup = cgroup_fd >= 0 };
+				     .sync = sync, .part = part, .has_cgroup = cgroup_fd >= 0 };
 	/* Above 2 as the channels are; where it cannot be, the child makes
 	 * /dev itself. */
 	if (start.dev_fd >= 0 && off_stdio(&start.dev_fd) < 0) {
@@ -462,11 +482,16 @@ static int launch_begin(const struct bh_config *c, const struct bh_io *io, int s
 	}
 	if (child_waits(&start, in_cgroup))
 		say_go(go[1], 'g');
-	if (limits_later) {
-		int r = place_limits(c, cgroup_fd, err);
+	if (part.limits || part.loopback) {
+		int r = part.limits ? place_limits(c, cgroup_fd, err) : 0;
+		/* Refused (no /proc, or no CAP_SYS_ADMIN here for setns): the
+		 * child brings lo up itself, and says so if it cannot either. */
+		int lo = r == 0 && part.loopback ? bh_ns_loopback_up_from_outside(pid) : -1;
+		if (lo == BH_NS_STRANDED)
+			r = bh_fail(err, lo, "going back into the runtime's own network namespace");
 		if (r < 0)
 			return abandon_child(c, pid, go[1], report[0], r);
-		say_go(go[1], 'l');
+		say_go(go[1], lo == 0 ? GATE_DONE_LO_UP : GATE_DONE);
 	}
 	if (!sync) {
 		close(go[1]);
@@ -541,7 +566,7 @@ static int launch(const struct bh_config *c, const struct bh_io *io, int start_f
 		  struct bh_err *err)
 {
 	struct launch l;
-	int r = launch_begin(c, io, start_fd, result_fd, &l, err);
+	int r = launch_begin(c, io, start_fd, result_fd, true, &l, err);
 
 	return r < 0 ? r : launch_finish(c, &l, pid_out, err);
 }
@@ -554,7 +579,7 @@ int bh_container_spawn(const struct bh_config *c, const struct bh_io *io, pid_t 
 	if (hooks_before_pivot(c))
 		return bh_fail(err, -EINVAL, "config.json: hooks: prestart, createRuntime and createContainer hooks "
 					     "need a caller that waits for the setup (bh_container_start)");
-	int r = launch_begin(c, io, -1, -1, &l, err);
+	int r = launch_begin(c, io, -1, -1, false, &l, err);
 	if (r < 0)
 		return r;
 	*pid = l.pid;

@@ -231,6 +231,12 @@ int bh_caps_hold_admin(const struct bh_config *c, struct bh_err *err);
 
 /* ---- container.c, container-clone.c: the container process ---- */
 /* What the container process needs right after its clone (bh_child_start). */
+/* What the parent does while the child sets itself up, the child waiting
+ * for its word before its own privileges (container.c decides). */
+struct parent_part {
+	bool limits;   /* the cgroup's limits and device program */
+	bool loopback; /* lo of the new network namespace (else the child's first steps do it) */
+};
 struct bh_child_start {
 	const struct bh_config *c;
 	const struct bh_io *io;
@@ -238,7 +244,7 @@ struct bh_child_start {
 	int start_fd, result_fd;
 	int dev_fd;           /* the container's /dev, made by the parent (bh_mount_dev_prepare), or -1 */
 	bool sync;            /* create hooks: the parent speaks again at the mounts */
-	bool gate;            /* the parent speaks again once the cgroup's limits stand */
+	struct parent_part part; /* the parent speaks again once it is done (container.c) */
 	bool has_cgroup;
 };
 /* In the container process, right after its clone: the parent's ends of
@@ -297,6 +303,13 @@ int bh_ns_join(const struct bh_config *c, struct bh_err *err);
 /* In the container process, inside its namespaces and still privileged:
  * a network namespace it was born in gets its loopback up. */
 int bh_ns_new_network_ready(const struct bh_config *c, struct bh_err *err);
+/* In the parent, while the child sets itself up: lo up in the new network
+ * namespace of the child PID, from outside it, so that the child need not
+ * spend the time (bh_ns_new_network_ready's work). 0, or -errno having
+ * changed nothing (the child then does it), or BH_NS_STRANDED: the caller
+ * could not go back into its own network namespace and must give up. */
+#define BH_NS_STRANDED (-ENOTRECOVERABLE)
+int bh_ns_loopback_up_from_outside(pid_t pid);
 /* In the parent, before the child runs: its uid_map and gid_map. */
 int bh_ns_write_id_maps(const struct bh_config *c, pid_t pid, struct bh_err *err);
 

@@ -49,22 +49,27 @@ int bh_ns_join(const struct bh_config *c, struct bh_err *err)
 	return 0;
 }
 
-int bh_loopback_up(void)
+/* lo up through SOCK, a socket of the namespace it is in: 0, or -errno. */
+static int loopback_up_through(int sock)
 {
 	struct ifreq ifr = { .ifr_name = "lo" };
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	int r = 0;
 
-	if (fd < 0)
+	if (ioctl(sock, SIOCGIFFLAGS, &ifr) < 0)
 		return -errno;
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
-		r = -errno;
-	else if (!(ifr.ifr_flags & IFF_UP)) {
-		ifr.ifr_flags |= IFF_UP;
-		if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-			r = -errno;
-	}
-	close(fd);
+	if (ifr.ifr_flags & IFF_UP)
+		return 0;
+	ifr.ifr_flags |= IFF_UP;
+	return ioctl(sock, SIOCSIFFLAGS, &ifr) < 0 ? -errno : 0;
+}
+
+int bh_loopback_up(void)
+{
+	int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (sock < 0)
+		return -errno;
+	int r = loopback_up_through(sock);
+	close(sock);
 	return r;
 }
 
@@ -80,6 +85,37 @@ int bh_ns_new_network_ready(const struct bh_config *c, struct bh_err *err)
 		return 0;
 	int r = bh_loopback_up();
 	return r < 0 ? bh_fail_errno(err, r, "bringing up lo in the container's new network namespace") : 0;
+}
+
+int bh_ns_loopback_up_from_outside(pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	_cleanup_close_ int theirs = open(path, O_RDONLY | O_CLOEXEC);
+	if (theirs < 0)
+		return -errno;
+	_cleanup_close_ int ours = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (ours < 0)
+		return -errno;
+	/* A socket belongs to the namespace it was made in, wherever its
+	 * maker goes next: only its making happens in theirs. */
+	if (setns(theirs, CLONE_NEWNET) < 0)
+		return -errno;
+	int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int socket_errno = errno;
+	/* Back into ours cannot be refused (entering theirs needed the same
+	 * capability over our own namespace), only fail for memory. */
+	if (setns(ours, CLONE_NEWNET) < 0) {
+		if (sock >= 0)
+			close(sock);
+		return BH_NS_STRANDED;
+	}
+	if (sock < 0)
+		return -socket_errno;
+	int r = loopback_up_through(sock);
+	close(sock);
+	return r;
 }
 
 static int write_map(pid_t pid, const char *file, const struct bh_id_map *maps, size_t n, struct bh_err *err)

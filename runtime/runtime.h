@@ -112,7 +112,10 @@ struct bh_io {
  * hooks' timeouts, no bound when one of them has none, with -ETIMEDOUT and
  * nothing left behind), with its pid in *pid (the caller reaps it), or once
  * setup failed, with -errno and the failing step in err; a failed start
- * leaves no process and no cgroup behind. */
+ * leaves no process and no cgroup behind. While it waits, the calling
+ * thread brings up lo of a new network namespace of the container's,
+ * entering it for a moment (setns), when it may (else the container
+ * process does): so for bh_container_create too. */
 int bh_container_start(const struct bh_config *config, const struct bh_io *io,
 		       pid_t *pid, struct bh_err *err);
 

@@ -29,6 +29,50 @@ userns='.linux.namespaces += [{"type": "user"}]
 out=$(in_container "$userns" loopback)
 check "with a user namespace as well: 127.0.0.1 reached too ($out $(cat "$work/err"))" test "$out" = ok
 
+# Who brings lo up. Under `run` and `create` the runtime does, from
+# outside (setns), while the container process makes its mounts; when it
+# may not enter the namespace (setns refused here by strace's fault
+# injection), or when a sysctl comes first (written after lo is up), the
+# container process does. strace shows whose SIOCSIFFLAGS it was; the
+# probe, that lo is up each way.
+if command -v strace >/dev/null; then
+  inject=()
+  traced_runtime() {
+    rm -f "$work"/lotrace.*
+    # One file per process (-ff): the container process's is the one
+    # that execs the probe.
+    strace -ff -qq -e trace=execve,ioctl,setns -e signal=none "${inject[@]}" -o "$work/lotrace" \
+      "${BULKHEAD_RUNTIME:-$BUILD/bin/bulkhead-runtime}" --root "$root" "$@"
+  }
+  # Which processes set lo's flags: "runtime", "container", both or none.
+  lo_raised_by() {
+    local f who=()
+    for f in "$work"/lotrace.*; do
+      grep -q SIOCSIFFLAGS "$f" || continue
+      if grep -q 'execve("/bin/bulkhead-probe"' "$f"; then who+=(container); else who+=(runtime); fi
+    done
+    echo "${who[*]:-none}"
+  }
+  out=$(runtime=traced_runtime in_container . loopback)
+  check "run: 127.0.0.1 reached ($out $(cat "$work/err"))" test "$out" = ok
+  check "  ... lo brought up by the runtime, not the container process ($(lo_raised_by))" \
+    test "$(lo_raised_by)" = runtime
+  inject=(-e inject=setns:error=EPERM)
+  out=$(runtime=traced_runtime in_container . loopback)
+  inject=()
+  check "the runtime refused setns: 127.0.0.1 reached all the same ($out $(cat "$work/err"))" test "$out" = ok
+  check "  ... lo brought up by the container process ($(lo_raised_by))" test "$(lo_raised_by)" = container
+  sysctl='.linux.sysctl = {"net.ipv4.ip_unprivileged_port_start": "80"}'
+  out=$(runtime=traced_runtime in_container "$sysctl" loopback)
+  check "with a sysctl: 127.0.0.1 reached ($out $(cat "$work/err"))" test "$out" = ok
+  check "  ... lo brought up by the container process, before the sysctl ($(lo_raised_by))" \
+    test "$(lo_raised_by)" = container
+  port=$(in_container "$sysctl" cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
+  check "  ... and the sysctl written ($port)" test "$port" = 80
+else
+  not_ok "strace is not installed (make deps installs it)"
+fi
+
 # A namespace made by someone else, its lo down, joined by path: the
 # runtime does not touch it (podman's netavark configures its own).
 touch "$work/netns"
