@@ -4,10 +4,11 @@
 # execs, so /proc/PID/exe names the runtime's program. An attacker in the
 # container holds it by path (O_PATH) and, once the process has exec'd the
 # container's command, opens it for writing and overwrites the host's
-# runtime. create, run and exec re-execute the runtime through a
-# read-only bind mount of its file that is mounted nowhere, or, where that
-# cannot be made, from a sealed memfd copy: the same steps find nothing
-# they can write.
+# runtime. create, run and exec run the runtime through a read-only bind
+# mount of its file that is mounted nowhere (pointing their own
+# /proc/self/exe at it, or, where the kernel refuses that, executing it),
+# or, where that cannot be made, from a sealed memfd copy: the same steps
+# find nothing they can write.
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" -eq 0 ] || skip_all "needs root to create namespaces"
 command -v jq >/dev/null || skip_all "jq is not installed (make deps installs it)"
@@ -65,6 +66,32 @@ check "  ... making its mount writable fails: the mount is in no namespace ($(<"
 check "  ... and writing it once the container's command exec'd fails: a read-only mount ($(<"$work/outcome"))" \
   test "$(<"$work/outcome")" = EROFS
 check "  ... and the runtime's file is unchanged" test "$(sha256sum <"$BUILD/bin/bulkhead-runtime")" = "$before"
+# The runtime points /proc/self/exe at the bind without executing itself
+# again (PR_SET_MM_MAP): one execve, strace's of it, and no execveat.
+if command -v strace >/dev/null; then
+  strace -qq -e trace=execve,execveat -e signal=none -o "$work/exectrace" \
+    "$BUILD/bin/bulkhead-runtime" --root "$root" create --bundle "$bundle" --pid-file "$work/pid" c0
+  exe=$(readlink "/proc/$(<"$work/pid")/exe")
+  R delete --force c0
+  check "create runs from the bind without executing itself again ($(grep -c 'execve' "$work/exectrace") execs: $(cut -c1-120 "$work/exectrace" | tr '\n' ' '))" \
+    eval '[ "$(grep -c execveat "$work/exectrace")" -eq 0 ] && [ "$(grep -c "execve(" "$work/exectrace")" -eq 1 ]'
+  check "  ... its container process too ($exe)" test "$exe" = /
+  # Refused that (PR_SET_MM_MAP needs CAP_SYS_ADMIN or
+  # CAP_CHECKPOINT_RESTORE; a kernel without CONFIG_CHECKPOINT_RESTORE has
+  # none), it executes itself from the bind instead.
+  strace -qq -e trace=execveat -e signal=none -o "$work/exectrace" "$without" prctl_set_mm:EPERM \
+    "$BUILD/bin/bulkhead-runtime" --root "$root" create --bundle "$bundle" --pid-file "$work/pid" c0b
+  exe=$(readlink "/proc/$(<"$work/pid")/exe")
+  R delete --force c0b
+  check "with prctl(PR_SET_MM) refused, create executes itself from the bind ($(cut -c1-100 "$work/exectrace"))" \
+    grep -q 'execveat(.*AT_EMPTY_PATH) = 0' "$work/exectrace"
+  check "  ... and its container process runs from there ($exe)" test "$exe" = /
+else
+  not_ok "strace is not installed (make deps installs it)"
+fi
+attack_created c1b "$BUILD/bin/bulkhead-runtime" "$without" prctl_set_mm:EPERM
+check "attacked with prctl(PR_SET_MM) refused: writing fails all the same ($(<"$work/outcome"))" \
+  test "$(<"$work/outcome")" = EROFS
 # A kernel without open_tree (before 5.2) or mount_setattr (5.12), or a
 # caller without CAP_SYS_ADMIN, gets no bind: the runtime falls back to
 # the sealed copy.
@@ -96,6 +123,8 @@ wait_for "exec's process" 30 test -s "$work/epid"
 exec_cli=$(pgrep -f -- "exec --pid-file $work/epid")
 check "the exec command (whose clone is exec's process) runs through its read-only mount ($(readlink "/proc/$exec_cli/exe"))" \
   test "$(readlink "/proc/$exec_cli/exe")" = /
+check "  ... and maps nothing of the installed file ($(grep -c "$BUILD/bin/bulkhead-runtime" "/proc/$exec_cli/maps") mappings)" \
+  sh -c '! grep -q "$1" "/proc/$2/maps"' sh "$BUILD/bin/bulkhead-runtime" "$exec_cli"
 R delete --force c2
 wait
 

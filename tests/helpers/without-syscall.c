@@ -8,6 +8,8 @@
  *
  * usage: without-syscall NAME[:EPERM][,NAME...] COMMAND [ARG...]
  * (NAME:EPERM answers EPERM instead, as container seccomp profiles do.)
+ * A NAME may be one operation of a call: prctl_set_mm is prctl(PR_SET_MM,
+ * ...) alone (tests/runtime-sealed.t: a host that refuses it).
  */
 #include <errno.h>
 #include <linux/audit.h>
@@ -23,18 +25,20 @@
 static const struct {
 	const char *name;
 	unsigned nr;
+	int arg0; /* the first argument it must have, or -1: any */
 } known[] = {
-	{ "open_tree", SYS_open_tree },
-	{ "mount_setattr", SYS_mount_setattr },
-	{ "memfd_create", SYS_memfd_create },
-	{ "clone3", SYS_clone3 },
+	{ "open_tree", SYS_open_tree, -1 },
+	{ "mount_setattr", SYS_mount_setattr, -1 },
+	{ "memfd_create", SYS_memfd_create, -1 },
+	{ "clone3", SYS_clone3, -1 },
+	{ "prctl_set_mm", SYS_prctl, PR_SET_MM },
 };
 
 #define MAX_DENIED 8
 
 int main(int argc, char **argv)
 {
-	struct sock_filter prog[4 + 2 * MAX_DENIED + 1];
+	struct sock_filter prog[4 + 5 * MAX_DENIED + 1];
 	unsigned n = 0, denied = 0;
 	char names[256];
 
@@ -65,8 +69,20 @@ int main(int argc, char **argv)
 			fprintf(stderr, "without-syscall: %s: not one this helper knows\n", name);
 			return 2;
 		}
-		prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, known[k].nr, 0, 1);
-		prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (unsigned)error);
+		unsigned refusal = SECCOMP_RET_ERRNO | (unsigned)error;
+		if (known[k].arg0 < 0) {
+			prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, known[k].nr, 0, 1);
+			prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, refusal);
+		} else {
+			/* The call, then its first argument (its low word: the
+			 * operations are small numbers), then the number again
+			 * for the next entry. */
+			prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, known[k].nr, 0, 4);
+			prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]));
+			prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)known[k].arg0, 0, 1);
+			prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, refusal);
+			prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+		}
 		denied++;
 	}
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
