@@ -36,7 +36,6 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
@@ -124,27 +123,11 @@ static bool image_is(const Elf64_Ehdr *eh, const Elf64_Phdr *ph, uintptr_t page)
 static int set_exe_file(int file)
 {
 	struct prctl_mm_map map = { .exe_fd = (uint32_t)file };
-	unsigned long long field[52] = { 0 }; /* /proc/PID/stat's, numbered from 1 */
-	char text[1024];
-	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, text, sizeof(text) - 1);
+	unsigned long long field[52];
+	char state;
 
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
+	if (proc_stat(0, field, ARRAY_SIZE(field), &state) < 0)
 		return -1;
-	text[n] = '\0';
-	/* From the state (field 3) on, after the command's name in parentheses. */
-	char *at = strrchr(text, ')');
-	if (!at || !(at = strchr(at + 2, ' ')))
-		return -1;
-	for (size_t i = 4; i < ARRAY_SIZE(field); i++) {
-		char *end;
-		field[i] = strtoull(at, &end, 10);
-		if (end == at)
-			return -1;
-		at = end;
-	}
 	map.start_code = field[26];
 	map.end_code = field[27];
 	map.start_stack = field[28];

@@ -84,34 +84,42 @@ void state_free(struct state *s)
 	s->annotations_json = NULL;
 }
 
-/* Field 22 of /proc/PID/stat, and whether the process is a zombie. */
-static unsigned long long read_stat(pid_t pid, char *state_out)
+int proc_stat(pid_t pid, unsigned long long *field, size_t n, char *state)
 {
-	char path[64], buf[1024];
-	unsigned long long start = 0;
+	char path[64], text[1024];
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	snprintf(path, sizeof(path), pid ? "/proc/%d/stat" : "/proc/self/stat", (int)pid);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+		return -1;
+	ssize_t len = read(fd, text, sizeof(text) - 1);
 	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	/* The command name may hold spaces and parentheses: count from the last ')'. */
-	char *p = strrchr(buf, ')');
-	if (!p || sscanf(p + 2, "%c", state_out) != 1)
-		return 0;
-	p += 2;
-	for (int field = 3; field < 22 && p; field++) {
-		p = strchr(p, ' ');
-		if (p)
-			p++;
+	if (len <= 0)
+		return -1;
+	text[len] = '\0';
+	/* The command's name may hold spaces and parentheses: the fields
+	 * after it start at the last ')'. */
+	char *at = strrchr(text, ')');
+	if (!at || at[1] != ' ' || !at[2])
+		return -1;
+	*state = at[2];
+	at += 3;
+	for (size_t i = 4; i < n; i++) {
+		char *end;
+		field[i] = strtoull(at, &end, 10);
+		if (end == at)
+			return -1;
+		at = end;
 	}
-	if (p)
-		start = strtoull(p, NULL, 10);
-	return start;
+	return 0;
+}
+
+/* Field 22 of /proc/PID/stat (0: none), and its state in *STATE_OUT. */
+static unsigned long long read_stat(pid_t pid, char *state_out)
+{
+	unsigned long long field[23];
+
+	return proc_stat(pid, field, ARRAY_SIZE(field), state_out) == 0 ? field[22] : 0;
 }
 
 unsigned long long process_start_time(pid_t pid)
