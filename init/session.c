@@ -277,35 +277,10 @@ void session_poll_fds(const struct session *s, struct pollfd *fds, bool room_for
 /* The terminal's master, from the session through the console socket. */
 static void receive_master(struct session *s)
 {
-	char byte;
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(4 * sizeof(int))]; /* room to see, and close, more than the one */
-	} control;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
-			      .msg_controllen = sizeof(control.buf) };
-	ssize_t n = recvmsg(s->console_fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	int master = bh_fd_receive(s->console_fd, MSG_DONTWAIT);
 
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	if (master == -EAGAIN || master == -EINTR)
 		return;
-	/* Exactly one descriptor in one SCM_RIGHTS message is the master;
-	 * anything else received is closed, and nothing cut short is used. */
-	int master = -1;
-	bool whole = n > 0 && !(msg.msg_flags & MSG_CTRUNC);
-	for (struct cmsghdr *cmsg = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL; cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
-		if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS || cmsg->cmsg_len < CMSG_LEN(0))
-			continue;
-		size_t count = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < count; i++) {
-			int fd;
-			memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int), sizeof(int));
-			if (whole && master < 0 && count == 1)
-				master = fd;
-			else
-				close(fd);
-		}
-	}
 	if (master >= 0) {
 		s->out_fd = s->in_fd = master;
 		set_nonblocking(master);

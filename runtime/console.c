@@ -21,31 +21,9 @@
  * what a receiver may log); the receiver needs only the descriptor. */
 static int send_master(int socket_fd, int master, const char *slave_path, struct bh_err *err)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} control;
-	struct iovec iov = { .iov_base = (void *)slave_path, .iov_len = strlen(slave_path) };
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = control.buf,
-		.msg_controllen = sizeof(control.buf),
-	};
-	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+	int r = bh_fd_send(socket_fd, master, slave_path, strlen(slave_path));
 
-	memset(&control, 0, sizeof(control));
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cmsg), &master, sizeof(int));
-	ssize_t n;
-	do
-		n = sendmsg(socket_fd, &msg, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return bh_fail_errno(err, -errno, "sending the terminal to the console socket");
-	return 0;
+	return r < 0 ? bh_fail_errno(err, r, "sending the terminal to the console socket") : 0;
 }
 
 /* /dev/console in the container is the pty, as a console is for a

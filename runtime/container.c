@@ -117,8 +117,8 @@ static int wait_for_parent_part(int gate_fd, bool loopback_by_parent, struct bh_
 	while (n < 0 && errno == EINTR);
 	close(gate_fd);
 	if (n != 1)
-		return bh_fail(err, -ECANCELED,
-			       "the runtime could not put the container's cgroup limits or device rules in place");
+		return bh_fail(err, -ECANCELED, "the runtime gave up before the container's privileges (its cgroup "
+						"limits or device rules could not be placed)");
 	int r = loopback_by_parent && word != GATE_DONE_LO_UP ? bh_loopback_up() : 0;
 	return r < 0 ? bh_fail_errno(err, r, "bringing up lo in the container's new network namespace") : 0;
 }
@@ -143,7 +143,11 @@ static int apply_and_exec(const struct bh_config *c, const struct bh_io *io, int
 	 * container's own cgroup, which we are in by now. */
 	if (c->cgroup_ns && unshare(CLONE_NEWCGROUP) < 0)
 		return bh_fail_errno(err, -errno, "unsharing the cgroup namespace"), BH_EXIT_SETUP;
-	if (!loopback_by_parent && bh_ns_new_network_ready(c, err) < 0)
+	if (loopback_by_parent) {
+		int r = bh_ns_loopback_socket_send(gate_fd);
+		if (r < 0)
+			return bh_fail_errno(err, r, "handing the runtime a socket for lo"), BH_EXIT_SETUP;
+	} else if (bh_ns_new_network_ready(c, err) < 0)
 		return BH_EXIT_SETUP;
 	/* A new session: the console's job control must not reach the container. */
 	setsid();
@@ -377,12 +381,12 @@ static void say_go(int go_fd, char word)
  * leads to the container's code. Decided once, for both sides of the
  * clone. Never with create hooks, which see the container as it will run.
  * - The cgroup's limits and device program, when there are some.
- * - lo of a new network namespace, when the caller only waits meanwhile
- *   (CALLER_WAITS: the CLI's run and create; the init starts its next
- *   container instead, and the child's time is not the one that counts
- *   there) and no sysctl comes first, which the child writes after lo is
- *   up. It is the child's dearest step after its mounts (on the kernel's
- *   side: the addresses and routes of 127.0.0.1 and ::1). */
+ * - lo of a new network namespace, through a socket the child makes there
+ *   first, when the caller only waits meanwhile (CALLER_WAITS: the CLI's
+ *   run and create; the init, which never waits for a child, starts its
+ *   next container instead) and no sysctl comes first, which the child
+ *   writes after lo is up. It is the child's dearest step after its mounts
+ *   (on the kernel's side: the addresses and routes of 127.0.0.1 and ::1). */
 static struct parent_part parent_part_while_child_sets_up(const struct bh_config *c, bool sync, int cgroup_fd,
 							  bool caller_waits)
 {
@@ -484,11 +488,9 @@ static int launch_begin(const struct bh_config *c, const struct bh_io *io, int s
 		say_go(go[1], 'g');
 	if (part.limits || part.loopback) {
 		int r = part.limits ? place_limits(c, cgroup_fd, err) : 0;
-		/* Refused (no /proc, or no CAP_SYS_ADMIN here for setns): the
-		 * child brings lo up itself, and says so if it cannot either. */
-		int lo = r == 0 && part.loopback ? bh_ns_loopback_up_from_outside(pid) : -1;
-		if (lo == BH_NS_STRANDED)
-			r = bh_fail(err, lo, "going back into the runtime's own network namespace");
+		/* Failed (no socket came, the ioctl refused): the child brings
+		 * lo up itself, and says so if it cannot either. */
+		int lo = r == 0 && part.loopback ? bh_ns_loopback_up_received(go[1], BH_SETUP_TIMEOUT_MS) : -1;
 		if (r < 0)
 			return abandon_child(c, pid, go[1], report[0], r);
 		say_go(go[1], lo == 0 ? GATE_DONE_LO_UP : GATE_DONE);

@@ -303,13 +303,14 @@ int bh_ns_join(const struct bh_config *c, struct bh_err *err);
 /* In the container process, inside its namespaces and still privileged:
  * a network namespace it was born in gets its loopback up. */
 int bh_ns_new_network_ready(const struct bh_config *c, struct bh_err *err);
-/* In the parent, while the child sets itself up: lo up in the new network
- * namespace of the child PID, from outside it, so that the child need not
- * spend the time (bh_ns_new_network_ready's work). 0, or -errno having
- * changed nothing (the child then does it), or BH_NS_STRANDED: the caller
- * could not go back into its own network namespace and must give up. */
-#define BH_NS_STRANDED (-ENOTRECOVERABLE)
-int bh_ns_loopback_up_from_outside(pid_t pid);
+/* lo of the child's new network namespace raised by the parent, so that
+ * the child need not spend the time (bh_ns_new_network_ready's work): the
+ * child, first, sends TO (its end of the go socket) a socket made in its
+ * namespace (a socket stays in the one it was made in), 0 or -errno; the
+ * parent waits for it on FROM (at most TIMEOUT_MS) and raises lo through
+ * it, 0 or -errno (the child then raises lo itself). */
+int bh_ns_loopback_socket_send(int to);
+int bh_ns_loopback_up_received(int from, long timeout_ms);
 /* In the parent, before the child runs: its uid_map and gid_map. */
 int bh_ns_write_id_maps(const struct bh_config *c, pid_t pid, struct bh_err *err);
 

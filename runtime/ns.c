@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -87,32 +88,31 @@ int bh_ns_new_network_ready(const struct bh_config *c, struct bh_err *err)
 	return r < 0 ? bh_fail_errno(err, r, "bringing up lo in the container's new network namespace") : 0;
 }
 
-int bh_ns_loopback_up_from_outside(pid_t pid)
+int bh_ns_loopback_socket_send(int to)
 {
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-	_cleanup_close_ int theirs = open(path, O_RDONLY | O_CLOEXEC);
-	if (theirs < 0)
-		return -errno;
-	_cleanup_close_ int ours = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (ours < 0)
-		return -errno;
-	/* A socket belongs to the namespace it was made in, wherever its
-	 * maker goes next: only its making happens in theirs. */
-	if (setns(theirs, CLONE_NEWNET) < 0)
-		return -errno;
 	int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	int socket_errno = errno;
-	/* Back into ours cannot be refused (entering theirs needed the same
-	 * capability over our own namespace), only fail for memory. */
-	if (setns(ours, CLONE_NEWNET) < 0) {
-		if (sock >= 0)
-			close(sock);
-		return BH_NS_STRANDED;
-	}
+	/* Without a socket the byte goes alone: the parent must not wait
+	 * for one that does not come. */
+	int r = bh_fd_send(to, sock, "s", 1);
+
+	if (sock >= 0)
+		close(sock);
+	return r;
+}
+
+int bh_ns_loopback_up_received(int from, long timeout_ms)
+{
+	struct pollfd ready = { .fd = from, .events = POLLIN };
+	int n;
+
+	do
+		n = poll(&ready, 1, (int)timeout_ms);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return n < 0 ? -errno : -ETIMEDOUT;
+	int sock = bh_fd_receive(from, MSG_DONTWAIT);
 	if (sock < 0)
-		return -socket_errno;
+		return sock;
 	int r = loopback_up_through(sock);
 	close(sock);
 	return r;

@@ -112,10 +112,9 @@ struct bh_io {
  * hooks' timeouts, no bound when one of them has none, with -ETIMEDOUT and
  * nothing left behind), with its pid in *pid (the caller reaps it), or once
  * setup failed, with -errno and the failing step in err; a failed start
- * leaves no process and no cgroup behind. While it waits, the calling
- * thread brings up lo of a new network namespace of the container's,
- * entering it for a moment (setns), when it may (else the container
- * process does): so for bh_container_create too. */
+ * leaves no process and no cgroup behind. While it waits, it brings up lo
+ * of the container's new network namespace through a socket the
+ * container process made there (so does bh_container_create). */
 int bh_container_start(const struct bh_config *config, const struct bh_io *io,
 		       pid_t *pid, struct bh_err *err);
 
@@ -347,6 +346,15 @@ int bh_sysctl_check(const char *key, int clone_flags);
 /* Brings up lo in the caller's network namespace, as a container's new one
  * gets it (and the init's own at boot): 0, or -errno. */
 int bh_loopback_up(void);
+
+/* FD (-1: none) over the unix socket SOCKET_FD (SCM_RIGHTS) with the LEN
+ * bytes of DATA (at least one): 0, or -errno. */
+int bh_fd_send(int socket_fd, int fd, const void *data, size_t len);
+/* The one descriptor of the next message on SOCKET_FD (close-on-exec),
+ * recvmsg's FLAGS added: the descriptor; -errno from recvmsg (-EAGAIN:
+ * nothing yet, with MSG_DONTWAIT); -ENODATA when the message, or the end
+ * of the stream, held not exactly one (any it held are closed). */
+int bh_fd_receive(int socket_fd, int flags);
 
 /* The annotation that names a file in the bundle holding linux.seccomp
  * compiled to classic BPF for x86_64. When a config carries it, starting a

@@ -29,19 +29,19 @@ userns='.linux.namespaces += [{"type": "user"}]
 out=$(in_container "$userns" loopback)
 check "with a user namespace as well: 127.0.0.1 reached too ($out $(cat "$work/err"))" test "$out" = ok
 
-# Who brings lo up. Under `run` and `create` the runtime does, from
-# outside (setns), while the container process makes its mounts; when it
-# may not enter the namespace (setns refused here by strace's fault
-# injection), or when a sysctl comes first (written after lo is up), the
-# container process does. strace shows whose SIOCSIFFLAGS it was; the
-# probe, that lo is up each way.
+# Who brings lo up. Under `run` and `create` the runtime does, through a
+# socket the container process made in its namespace and handed over,
+# while that process makes its mounts; when no socket reaches the runtime
+# (its recvmsg refused here by strace's fault injection), or when a sysctl
+# comes first (written after lo is up), the container process does.
+# strace shows whose SIOCSIFFLAGS it was; the probe, that lo is up each way.
 if command -v strace >/dev/null; then
   inject=()
   traced_runtime() {
     rm -f "$work"/lotrace.*
     # One file per process (-ff): the container process's is the one
     # that execs the probe.
-    strace -ff -qq -e trace=execve,ioctl,setns -e signal=none "${inject[@]}" -o "$work/lotrace" \
+    strace -ff -qq -e trace=execve,ioctl,recvmsg -e signal=none "${inject[@]}" -o "$work/lotrace" \
       "${BULKHEAD_RUNTIME:-$BUILD/bin/bulkhead-runtime}" --root "$root" "$@"
   }
   # Which processes set lo's flags: "runtime", "container", both or none.
@@ -57,10 +57,10 @@ if command -v strace >/dev/null; then
   check "run: 127.0.0.1 reached ($out $(cat "$work/err"))" test "$out" = ok
   check "  ... lo brought up by the runtime, not the container process ($(lo_raised_by))" \
     test "$(lo_raised_by)" = runtime
-  inject=(-e inject=setns:error=EPERM)
+  inject=(-e inject=recvmsg:error=EPERM)
   out=$(runtime=traced_runtime in_container . loopback)
   inject=()
-  check "the runtime refused setns: 127.0.0.1 reached all the same ($out $(cat "$work/err"))" test "$out" = ok
+  check "no socket reached the runtime: 127.0.0.1 reached all the same ($out $(cat "$work/err"))" test "$out" = ok
   check "  ... lo brought up by the container process ($(lo_raised_by))" test "$(lo_raised_by)" = container
   sysctl='.linux.sysctl = {"net.ipv4.ip_unprivileged_port_start": "80"}'
   out=$(runtime=traced_runtime in_container "$sysctl" loopback)
@@ -72,6 +72,25 @@ if command -v strace >/dev/null; then
 else
   not_ok "strace is not installed (make deps installs it)"
 fi
+
+# The runtime itself root of a user namespace that keeps the host's
+# network namespace (a nested runtime, rootless podman's --network none):
+# it holds no capability over the host's namespaces, and still raises lo
+# in the container's, which its own user namespace owns.
+in_user_ns() { [ "$(readlink "/proc/$1/ns/user")" != "$(readlink /proc/self/ns/user)" ]; }
+unshare --user sleep 1000 &
+holder=$!
+wait_for "a user namespace for the runtime" 60 in_user_ns "$holder"
+# Mapped from here, which leaves setgroups allowed (unshare's own map denies it).
+echo "0 0 65536" >"/proc/$holder/uid_map"
+echo "0 0 65536" >"/proc/$holder/gid_map"
+in_userns_runtime() { nsenter --user --target "$holder" "${BULKHEAD_RUNTIME:-$BUILD/bin/bulkhead-runtime}" --root "$root" "$@"; }
+# No device rules: their eBPF program needs CAP_SYS_ADMIN over the host.
+out=$(runtime=in_userns_runtime in_container 'del(.linux.resources)' loopback)
+check "the runtime in a user namespace of its own: 127.0.0.1 reached ($out $(cat "$work/err"))" test "$out" = ok
+flags=$(runtime=in_userns_runtime in_container 'del(.linux.resources)' cat /sys/class/net/lo/flags)
+check "  ... lo is up ($flags)" up "$flags"
+kill "$holder"
 
 # A namespace made by someone else, its lo down, joined by path: the
 # runtime does not touch it (podman's netavark configures its own).
