@@ -53,6 +53,7 @@ attack_created() {
   pid=$(<"$work/pid")
   exe=$(readlink "/proc/$pid/exe")
   echo "$exe" >"$work/exe"
+  grep -cF "$runtime" "/proc/$pid/maps" >"$work/maps"
   out=$(attack "$pid" "$runtime" --root "$root" start "$label")
   echo "$out" >"$work/outcome"
   "$runtime" --root "$root" delete --force "$label"
@@ -61,6 +62,7 @@ attack_created c1 "$BUILD/bin/bulkhead-runtime"
 # A bind mount of the file alone: its root is the file, so the link reads "/".
 check "a created container's process runs the runtime through a mount of its own, not its file ($(<"$work/exe"))" \
   test "$(<"$work/exe")" = /
+check "  ... and maps nothing of that file ($(<"$work/maps") mappings)" test "$(<"$work/maps")" = 0
 check "  ... making its mount writable fails: the mount is in no namespace ($(<"$work/remount"))" \
   test "$(<"$work/remount")" = "mount_setattr EINVAL"
 check "  ... and writing it once the container's command exec'd fails: a read-only mount ($(<"$work/outcome"))" \

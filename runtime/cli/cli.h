@@ -48,10 +48,9 @@ void state_free(struct state *s);
 enum status state_status(const struct state *s);
 const char *status_name(enum status status);
 unsigned long long process_start_time(pid_t pid);
-/* Fields 4 to N - 1 of /proc/PID/stat (PID 0: this process's) in FIELD,
- * numbered from 1 as proc(5) numbers them, and field 3, the state, in
- * *STATE: 0, or -1. */
-int proc_stat(pid_t pid, unsigned long long *field, size_t n, char *state);
+/* Fields 4 to N - 1 of PATH, a /proc/PID/stat, in FIELD, numbered from 1
+ * as proc(5) numbers them, and field 3, the state, in *STATE: 0, or -1. */
+int proc_stat(const char *path, unsigned long long *field, size_t n, char *state);
 /* Removes ROOT/ID and everything in it. */
 void state_remove(const char *id);
 int print_state(const struct state *s);

@@ -9,22 +9,26 @@
  * processes can open it through /proc/PID/exe and, once the runtime has
  * exited (no more ETXTBSY), write to it, so that the next call of the
  * runtime on the host runs their code as root (CVE-2019-5736). The
- * program re-executes itself first through a read-only bind mount of its
- * file that is mounted nowhere (open_tree's detached clone, made read-only
- * with mount_setattr: no copy, a write fails with EROFS, and once the fd
- * that held it is closed on exec the mount is in no namespace, so no one
- * can remount it), and where that cannot be made (a kernel before 5.12,
+ * program first runs itself from a read-only bind mount of its file that
+ * is mounted nowhere (open_tree's detached clone, made read-only with
+ * mount_setattr: no copy, a write fails with EROFS, and once the fd that
+ * held it is closed the mount is in no namespace, so no one can remount
+ * it), and where that cannot be made (a kernel before 5.12,
  * no CAP_SYS_ADMIN), from a copy in a memfd sealed against writing,
  * growing and shrinking (crun's way; a write fails with EPERM). runc uses
  * an overlayfs for the first; a bind is as read-only and cheaper to make
  * (no superblock of its own). A program already on a read-only mount needs
  * neither.
  *
- * The program need not even execute itself again: the kernel lets a
- * process point its /proc/self/exe at another file of the same content
- * once none of its mappings is of the old path (run_in_place_from). An
- * exec and the program's start once more cost about 90 µs of a `run`;
- * this, a fraction of that.
+ * From the bind it runs without executing itself again where it can: the
+ * kernel lets a process point its /proc/self/exe at another file of the
+ * same content once none of its mappings is of the old path
+ * (run_in_place_from); else it executes the bind. An exec and the
+ * program's start once more cost about 90 µs of a `run`; the switch in
+ * place, a fraction of that. On kernels before 5.15 the loader's own
+ * mappings also kept the file from being written while it ran
+ * (VM_DENYWRITE), which mappings made again do not: a host's write to the
+ * installed file could then change the code of a running CLI, no more.
  *
  * The init needs none of this: PID 1 never exits, and the kernel refuses
  * writes to a file a live process executes (ETXTBSY). */
@@ -38,6 +42,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/capability.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/sendfile.h>
@@ -65,8 +70,10 @@ static int open_through_readonly_bind(int self)
 }
 
 /* Maps the file part of the loaded segment P again from FILE, a file of
- * the same content, keeping what the program wrote there. 0, or -1 with
- * the segment as it was or as good (the same pages either way). */
+ * the same content, keeping what the program wrote there: 0, or -1. A
+ * refusal leaves the segment as it was; a failure half-way (no memory
+ * left) may leave its range unmapped, and the process then dies of
+ * SIGSEGV before it has made anything. */
 static int map_segment_again(const Elf64_Phdr *p, int file, uintptr_t page)
 {
 	uintptr_t start = p->p_vaddr & ~(page - 1);
@@ -94,23 +101,50 @@ static int map_segment_again(const Elf64_Phdr *p, int file, uintptr_t page)
 	return 0;
 }
 
-/* Whether the image running is FILE's as read (EH, PH): its program
- * headers are where the kernel says it put them, each segment aligned. */
+/* Whether the image running is FILE's as read (EH, PH), and one that can
+ * be mapped again segment by segment: its program headers are where the
+ * kernel says it put them; each segment is aligned and has pages of its
+ * own (a page shared by two would lose one's writes); and no PT_GNU_RELRO
+ * says a libc may have made part of the writable one read-only since
+ * (the copy would be writable again; the Makefile links without one). */
 static bool image_is(const Elf64_Ehdr *eh, const Elf64_Phdr *ph, uintptr_t page)
 {
-	uintptr_t phdr_at = 0;
+	uintptr_t phdr_at = 0, end = 0;
 
 	if (getauxval(AT_PHNUM) != eh->e_phnum)
 		return false;
 	for (size_t i = 0; i < eh->e_phnum; i++) {
+		if (ph[i].p_type == PT_GNU_RELRO)
+			return false;
 		if (ph[i].p_type != PT_LOAD)
 			continue;
-		if ((ph[i].p_vaddr - ph[i].p_offset) % page)
+		if ((ph[i].p_vaddr - ph[i].p_offset) % page || (ph[i].p_vaddr & ~(page - 1)) < end)
 			return false;
+		end = (ph[i].p_vaddr + ph[i].p_memsz + page - 1) & ~(page - 1);
 		if (eh->e_phoff >= ph[i].p_offset && eh->e_phoff - ph[i].p_offset < ph[i].p_filesz)
 			phdr_at = ph[i].p_vaddr + (eh->e_phoff - ph[i].p_offset);
 	}
 	return phdr_at && phdr_at == getauxval(AT_PHDR);
+}
+
+/* Whether PR_SET_MM_MAP can be asked at all, before anything is mapped
+ * again: a kernel built with CONFIG_CHECKPOINT_RESTORE answers its
+ * PR_SET_MM_MAP_SIZE, and it needs CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE. */
+static bool exe_file_settable(void)
+{
+	unsigned int size;
+	cap_flag_value_t admin = CAP_CLEAR, restore = CAP_CLEAR;
+
+	if (prctl(PR_SET_MM, PR_SET_MM_MAP_SIZE, (unsigned long)&size, 0UL, 0UL) < 0 ||
+	    size != sizeof(struct prctl_mm_map))
+		return false;
+	cap_t caps = cap_get_proc();
+	if (!caps)
+		return false;
+	cap_get_flag(caps, CAP_SYS_ADMIN, CAP_EFFECTIVE, &admin);
+	cap_get_flag(caps, CAP_CHECKPOINT_RESTORE, CAP_EFFECTIVE, &restore);
+	cap_free(caps);
+	return admin == CAP_SET || restore == CAP_SET;
 }
 
 /* Points /proc/self/exe at FILE. PR_SET_MM_MAP rather than
@@ -126,7 +160,7 @@ static int set_exe_file(int file)
 	unsigned long long field[52];
 	char state;
 
-	if (proc_stat(0, field, ARRAY_SIZE(field), &state) < 0)
+	if (proc_stat("/proc/self/stat", field, ARRAY_SIZE(field), &state) < 0)
 		return -1;
 	map.start_code = field[26];
 	map.end_code = field[27];
@@ -162,7 +196,8 @@ static int run_in_place_from(int file)
 	    eh.e_phnum == 0 || eh.e_phnum > ARRAY_SIZE(ph) || !page)
 		return -1;
 	size_t size = eh.e_phnum * sizeof(Elf64_Phdr);
-	if (pread(file, ph, size, (off_t)eh.e_phoff) != (ssize_t)size || !image_is(&eh, ph, page))
+	if (pread(file, ph, size, (off_t)eh.e_phoff) != (ssize_t)size || !image_is(&eh, ph, page) ||
+	    !exe_file_settable())
 		return -1;
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &was);

@@ -84,11 +84,9 @@ void state_free(struct state *s)
 	s->annotations_json = NULL;
 }
 
-int proc_stat(pid_t pid, unsigned long long *field, size_t n, char *state)
+int proc_stat(const char *path, unsigned long long *field, size_t n, char *state)
 {
-	char path[64], text[1024];
-
-	snprintf(path, sizeof(path), pid ? "/proc/%d/stat" : "/proc/self/stat", (int)pid);
+	char text[1024];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
@@ -118,8 +116,10 @@ int proc_stat(pid_t pid, unsigned long long *field, size_t n, char *state)
 static unsigned long long read_stat(pid_t pid, char *state_out)
 {
 	unsigned long long field[23];
+	char path[64];
 
-	return proc_stat(pid, field, ARRAY_SIZE(field), state_out) == 0 ? field[22] : 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	return proc_stat(path, field, ARRAY_SIZE(field), state_out) == 0 ? field[22] : 0;
 }
 
 unsigned long long process_start_time(pid_t pid)

@@ -74,7 +74,8 @@ int main(int argc, char **argv)
 			prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, known[k].nr, 0, 1);
 			prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, refusal);
 		} else {
-			/* The call, then its first argument (its low word: the
+			/* The call, then its first argument (its low word on
+			 * x86_64, the one architecture let through: the
 			 * operations are small numbers), then the number again
 			 * for the next entry. */
 			prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, known[k].nr, 0, 4);
