@@ -39,9 +39,9 @@ jq '.process.terminal = false | .process.args = ["/bin/true"] | del(.linux.resou
 mv "$bundle/config.tmp" "$bundle/config.json"
 
 rootfs=$bundle/rootfs
-# Every program measured is read from disk the same way: its pages
+# Every program measured is read from disk the same way: its file's pages
 # dropped from the cache (written back first), the warm-up reads them in
-# again, as after a boot. How a file's pages came into the cache changes
+# again, as after a boot (the libraries they load are left as they are). How a file's pages came into the cache changes
 # an exec of it by up to 5 % here: the same bulkhead-runtime took 2534 µs
 # a run from the file the linker had just written, 2424 µs once that was
 # dropped and read back, and 2409 µs from a copy cp made (floor 2269);
@@ -49,7 +49,7 @@ rootfs=$bundle/rootfs
 # files. Measured as found, a build would be compared, unawares, with
 # programs in another state.
 for program in "$build/bin/bulkhead-runtime" ${BASELINE:+"$BASELINE"} "$(command -v crun)" "$(command -v runc)" \
-  "$(command -v bwrap)" "$(command -v unshare)" "$(command -v true)"; do
+  "$(command -v bwrap)" "$(command -v unshare)" "$(type -P true)"; do
   sync "$program" && dd if="$program" iflag=nocache count=0 status=none
 done
 names=(bulkhead-runtime crun runc bwrap floor)
