@@ -489,8 +489,13 @@ static int launch_begin(const struct bh_config *c, const struct bh_io *io, int s
 	if (part.limits || part.loopback) {
 		int r = part.limits ? place_limits(c, cgroup_fd, err) : 0;
 		/* Failed (no socket came, the ioctl refused): the child brings
-		 * lo up itself, and says so if it cannot either. */
+		 * lo up itself, and says so if it cannot either. A child that
+		 * never got as far as its socket is given up at the same bound
+		 * as one that never reports. */
 		int lo = r == 0 && part.loopback ? bh_ns_loopback_up_received(go[1], BH_SETUP_TIMEOUT_MS) : -1;
+		if (lo == -ETIMEDOUT)
+			r = bh_fail(err, -ETIMEDOUT, "the container's setup did not finish within %d s",
+				    BH_SETUP_TIMEOUT_MS / 1000);
 		if (r < 0)
 			return abandon_child(c, pid, go[1], report[0], r);
 		say_go(go[1], lo == 0 ? GATE_DONE_LO_UP : GATE_DONE);

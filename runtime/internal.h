@@ -230,13 +230,13 @@ int bh_caps_apply(const struct bh_config *c, struct bh_err *err);
 int bh_caps_hold_admin(const struct bh_config *c, struct bh_err *err);
 
 /* ---- container.c, container-clone.c: the container process ---- */
-/* What the container process needs right after its clone (bh_child_start). */
 /* What the parent does while the child sets itself up, the child waiting
  * for its word before its own privileges (container.c decides). */
 struct parent_part {
 	bool limits;   /* the cgroup's limits and device program */
 	bool loopback; /* lo of the new network namespace (else the child's first steps do it) */
 };
+/* What the container process needs right after its clone (bh_child_start). */
 struct bh_child_start {
 	const struct bh_config *c;
 	const struct bh_io *io;
