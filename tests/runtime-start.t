@@ -52,7 +52,8 @@ all_said() {
   for i in $(seq "$ROUNDS"); do grep -qx SIGTERM "$work/$1$i.out" || return 1; done
 }
 signal_rounds idle
-yes >/dev/null &
+# The load dies with the test, should the test be killed before its kill.
+setpriv --pdeathsig KILL yes >/dev/null &
 load=$!
 signal_rounds loaded
 kill "$load"
