@@ -41,13 +41,13 @@ mv "$bundle/config.tmp" "$bundle/config.json"
 rootfs=$bundle/rootfs
 # Every program measured is read from disk the same way: its file's pages
 # dropped from the cache (written back first), the warm-up reads them in
-# again, as after a boot (the libraries they load are left as they are). How a file's pages came into the cache changes
-# an exec of it by up to 5 % here: the same bulkhead-runtime took 2534 µs
-# a run from the file the linker had just written, 2424 µs once that was
-# dropped and read back, and 2409 µs from a copy cp made (floor 2269);
-# copies of crun and unshare ran 93 and 58 µs faster than their installed
-# files. Measured as found, a build would be compared, unawares, with
-# programs in another state.
+# again, as after a boot (the libraries they load are left as they are).
+# How a file's pages came into the cache changes an exec of it by up to
+# 5 % here: the same bulkhead-runtime took 2534 µs a run from the file the
+# linker had just written, 2424 µs once that was dropped and read back,
+# and 2409 µs from a copy cp made (floor 2269); copies of crun and unshare
+# ran 93 and 58 µs faster than their installed files. Measured as found, a
+# build would be compared, unawares, with programs in another state.
 for program in "$build/bin/bulkhead-runtime" ${BASELINE:+"$BASELINE"} "$(command -v crun)" "$(command -v runc)" \
   "$(command -v bwrap)" "$(command -v unshare)" "$(type -P true)"; do
   sync "$program" && dd if="$program" iflag=nocache count=0 status=none
