@@ -124,11 +124,16 @@ static int wait_for_parent_part(int gate_fd, bool loopback_by_parent, struct bh_
 }
 
 /* Runs in the child, in its cgroup (born there, or moved by the parent
- * before it said go). Returns only on failure, with the exit status to use. */
-static int apply_and_exec(const struct bh_config *c, const struct bh_io *io, int start_fd, int result_fd,
-			  int sync_fd, int gate_fd, bool loopback_by_parent, int dev_fd, int *report_fd,
-			  struct bh_err *err)
+ * before it said go), GO_FD the parent's socket when it speaks again.
+ * Returns only on failure, with the exit status to use. */
+static int apply_and_exec(const struct bh_child_start *s, int go_fd, int *report_fd, struct bh_err *err)
 {
+	const struct bh_config *c = s->c;
+	const struct bh_io *io = s->io;
+	int sync_fd = s->sync ? go_fd : -1;
+	int gate_fd = s->part.limits || s->part.loopback ? go_fd : -1;
+	bool loopback_by_parent = s->part.loopback;
+	struct bh_dev_source dev = { .fd = s->dev_fd, .socket = s->part.dev ? go_fd : -1 };
 	char *start_state = NULL; /* the process execs or exits: never freed */
 
 	/* Joined namespaces first: everything after happens inside them. */
@@ -160,9 +165,13 @@ static int apply_and_exec(const struct bh_config *c, const struct bh_io *io, int
 	 * read-only paths close it. */
 	/* The terminal comes from the container's own devpts, so after the
 	 * pivot, and before the read-only root, since it binds /dev/console. */
-	int mounted = bh_mount_rootfs(c, dev_fd, err);
-	if (dev_fd >= 0)
-		close(dev_fd);
+	int mounted = bh_mount_rootfs(c, &dev, err);
+	if (dev.fd >= 0)
+		close(dev.fd);
+	/* The parent has nothing more to say there: a descriptor less under
+	 * the rlimits to come. */
+	if (dev.socket >= 0 && gate_fd < 0)
+		close(dev.socket);
 	if (mounted < 0 || hooks_at_pivot(c, sync_fd, *report_fd, &start_state, err) < 0 ||
 	    bh_mount_pivot(c, err) < 0 || (c->terminal && bh_console_setup(c, io->console_socket, true, err) < 0) ||
 	    bh_sysctl_apply(c, err) < 0 || bh_mount_finish(c, err) < 0)
@@ -176,7 +185,7 @@ static int apply_and_exec(const struct bh_config *c, const struct bh_io *io, int
 	int status = bh_process_enter(c, true, command, sizeof(command), err);
 	if (status)
 		return status;
-	if (start_fd >= 0 && wait_for_start(start_fd, result_fd, report_fd, err) < 0)
+	if (s->start_fd >= 0 && wait_for_start(s->start_fd, s->result_fd, report_fd, err) < 0)
 		return BH_EXIT_SETUP;
 	/* In the container, with its own privileges, as runc and crun run them. */
 	if (start_state && bh_hooks_run_all(c->hooks, BH_HOOK_START_CONTAINER, start_state, err) < 0)
@@ -228,17 +237,16 @@ static _Noreturn void child_main(const struct bh_child_start *s, bool waits)
 	 * up on us. */
 	if (waits && read(go_fd, &go, 1) != 1)
 		_exit(BH_EXIT_SETUP);
-	/* The parent speaks once more: with create hooks before the pivot,
-	 * else once its part while we set up is done. */
-	if (s->sync || s->part.limits || s->part.loopback)
+	/* The parent speaks again: with create hooks before the pivot, else
+	 * with /dev, and once its part while we set up is done. */
+	bool speaks = s->sync || s->part.limits || s->part.loopback || s->part.dev;
+	if (speaks)
 		keep[ARRAY_SIZE(keep) - 1] = go_fd;
 	else
 		close(go_fd);
 	close_inherited(keep, ARRAY_SIZE(keep));
 
-	status = apply_and_exec(s->c, io, s->start_fd, s->result_fd, s->sync ? go_fd : -1,
-				s->part.limits || s->part.loopback ? go_fd : -1, s->part.loopback, s->dev_fd, &report_fd,
-				&err);
+	status = apply_and_exec(s, speaks ? go_fd : -1, &report_fd, &err);
 	report.error = err.code ? err.code : -EIO;
 	report.status = status;
 	memcpy(report.msg, err.msg, sizeof(report.msg));
@@ -386,7 +394,14 @@ static void say_go(int go_fd, char word)
  *   run and create; the init, which never waits for a child, starts its
  *   next container instead) and no sysctl comes first, which the child
  *   writes after lo is up. It is the child's dearest step after its mounts
- *   (on the kernel's side: the addresses and routes of 127.0.0.1 and ::1). */
+ *   (on the kernel's side: the addresses and routes of 127.0.0.1 and ::1).
+ * - /dev with its nodes and links, where the caller can make it
+ *   (bh_mount_dev_by_caller) and waits: made first, and sent while the
+ *   child mounts what comes before it. Files made in a tmpfs are the
+ *   dearest part of the child's mounts. Else, for a container with a user
+ *   namespace, where the child could only bind nodes, it is made before
+ *   the clone (launch_begin: the init, and create hooks), and otherwise
+ *   left to the child. */
 static struct parent_part parent_part_while_child_sets_up(const struct bh_config *c, bool sync, int cgroup_fd,
 							  bool caller_waits)
 {
@@ -396,6 +411,7 @@ static struct parent_part parent_part_while_child_sets_up(const struct bh_config
 	return (struct parent_part){
 		.limits = !sync && cgroup_fd >= 0 && any_limits,
 		.loopback = !sync && caller_waits && (c->clone_flags & CLONE_NEWNET) && !sysctls,
+		.dev = !sync && caller_waits && bh_mount_dev_by_caller(c),
 	};
 }
 
@@ -449,7 +465,8 @@ static int launch_begin(const struct bh_config *c, const struct bh_io *io, int s
 	/* A raw clone behaves like fork() with namespaces: the child gets a
 	 * copy of our memory, so the config needs no serialising. */
 	struct bh_child_start start = { .c = c, .io = io, .go = { go[0], go[1] }, .report = { report[0], report[1] },
-				     .start_fd = start_fd, .result_fd = result_fd, .dev_fd = bh_mount_dev_prepare(c),
+				     .start_fd = start_fd, .result_fd = result_fd,
+				     .dev_fd = !part.dev && (c->namespaces & CLONE_NEWUSER) ? bh_mount_dev_prepare(c, false) : -1,
 				     .sync = sync, .part = part, .has_cgroup = cgroup_fd >= 0 };
 	/* Above 2 as the channels are; where it cannot be, the child makes
 	 * /dev itself. */
@@ -486,6 +503,17 @@ static int launch_begin(const struct bh_config *c, const struct bh_io *io, int s
 	}
 	if (child_waits(&start, in_cgroup))
 		say_go(go[1], 'g');
+	if (part.dev) {
+		/* Without one (the kernel refused, or no room to send it), the
+		 * byte alone: the child makes its own, and takes no later word
+		 * for this one. A child that failed before reading it says so
+		 * in its report. */
+		int dev = bh_mount_dev_prepare(c, true);
+		if (bh_fd_send(go[1], dev, "v", 1) < 0 && dev >= 0)
+			(void)bh_fd_send(go[1], -1, "v", 1);
+		if (dev >= 0)
+			close(dev);
+	}
 	if (part.limits || part.loopback) {
 		int r = part.limits ? place_limits(c, cgroup_fd, err) : 0;
 		/* Failed (no socket came, the ioctl refused): the child brings

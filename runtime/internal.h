@@ -235,6 +235,7 @@ int bh_caps_hold_admin(const struct bh_config *c, struct bh_err *err);
 struct parent_part {
 	bool limits;   /* the cgroup's limits and device program */
 	bool loopback; /* lo of the new network namespace (else the child's first steps do it) */
+	bool dev;      /* the container's /dev, sent before the child mounts it (struct bh_dev_source) */
 };
 /* What the container process needs right after its clone (bh_child_start). */
 struct bh_child_start {
@@ -242,7 +243,7 @@ struct bh_child_start {
 	const struct bh_io *io;
 	int go[2], report[2]; /* the go socket and the report pipe: the parent's ends are closed in the child */
 	int start_fd, result_fd;
-	int dev_fd;           /* the container's /dev, made by the parent (bh_mount_dev_prepare), or -1 */
+	int dev_fd;           /* the container's /dev, made by the parent before the clone (bh_mount_dev_prepare), or -1 */
 	bool sync;            /* create hooks: the parent speaks again at the mounts */
 	struct parent_part part; /* the parent speaks again once it is done (container.c) */
 	bool has_cgroup;
@@ -261,16 +262,30 @@ pid_t bh_clone_child(const struct bh_child_start *start, int cgroup_fd, bool *in
  * 0, or -EINVAL for an option the runtime does not know (never passed on
  * to the kernel as data). */
 int bh_mount_option(const char *option, struct bh_mount *m, char **data_out);
+/* Where the child's /dev comes from when its caller makes it
+ * (bh_mount_dev_prepare): held already (FD), or sent by the parent over
+ * SOCKET while the child mounts what comes before it, one message with the
+ * mount or without (then the child makes its own); else both -1. */
+struct bh_dev_source {
+	int fd;
+	int socket;
+};
 /* In the child's new mount namespace, in this order: the rootfs and its
  * mounts and device nodes; the pivot into it; then masked paths, read-only
  * paths and the read-only root. */
-int bh_mount_rootfs(const struct bh_config *c, int dev_fd, struct bh_err *err);
-/* In the caller, before the clone: the container's /dev tmpfs with its
- * default nodes, made here where mknod works, for a container with a user
- * namespace (mount.c says when). A detached mount for bh_mount_rootfs's
- * DEV_FD, which the child moves onto /dev; -1 when the child makes /dev
- * itself, as it always could. */
-int bh_mount_dev_prepare(const struct bh_config *c);
+int bh_mount_rootfs(const struct bh_config *c, const struct bh_dev_source *dev, struct bh_err *err);
+/* Whether the container's /dev can be made on the caller's side: a new
+ * mount namespace whose /dev is one plain tmpfs, and, in a user namespace,
+ * the host ids of its root known. */
+bool bh_mount_dev_by_caller(const struct bh_config *c);
+/* In the caller (container.c says when): the container's /dev tmpfs, made
+ * where mknod works, as a detached mount the child moves onto /dev
+ * (struct bh_dev_source); -1 when the child makes /dev itself, as it
+ * always could. WHOLE (the parent's, sent while the child mounts): with
+ * the default nodes and links, so that the child makes none, unless the
+ * config names one of them (mount.c). The nodes alone otherwise, and in a
+ * user namespace in any case, where the child could only bind them. */
+int bh_mount_dev_prepare(const struct bh_config *c, bool whole);
 /* In the helper that joins the user namespace, before it joins: a mount
  * namespace of its own, with c->root_mount_fd attached on c->root.
  * 0 or -errno. */

@@ -167,7 +167,8 @@ static int readonly_below(const char *target)
 	return set_below(target, MOUNT_ATTR_RDONLY_BIT);
 }
 
-/* PREMADE: the caller's /dev for M (bh_mount_dev_prepare), or -1. */
+/* PREMADE: the caller's /dev for M (struct bh_dev_source), or -1. 0, 1 when
+ * PREMADE is what was mounted, or -errno. */
 static int mount_one(const struct bh_config *c, const struct bh_mount *m, int premade, struct bh_err *err)
 {
 	char target[4096], source[4096];
@@ -211,7 +212,12 @@ static int mount_one(const struct bh_config *c, const struct bh_mount *m, int pr
 		if (m->copy_up && (image_dir = open(target, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 			return bh_fail_errno(err, -errno, "mount %s: tmpcopyup: opening the image's directory", m->destination);
 		/* The caller's /dev moved here; should the kernel refuse the
-		 * move (none is expected to), a tmpfs as ever, its nodes bound. */
+		 * move (none is expected to), a tmpfs as ever.
+		 * Made before the container's root, it comes first in
+		 * mountinfo, which recent kernels list in the order mounts were
+		 * made. A copy made now would come in its turn, but dropping
+		 * the last hold of the first one then unmounts it (10 µs here),
+		 * and runs back to back were slower by more than that. */
 		bool moved = premade >= 0 &&
 			     syscall(SYS_move_mount, premade, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) == 0;
 		if (!moved && mount(m->source ? m->source : type, target, type, m->flags, m->data) < 0)
@@ -220,6 +226,8 @@ static int mount_one(const struct bh_config *c, const struct bh_mount *m, int pr
 			bh_err_prefix(err, "mount %s: tmpcopyup", m->destination);
 			return r;
 		}
+		if (moved)
+			return 1; /* dev_mount_index: no propagation */
 	}
 	if (m->propagation && mount(NULL, target, NULL, m->propagation, NULL) < 0)
 		return bh_fail_errno(err, -errno, "mount %s: setting propagation", m->destination);
@@ -360,7 +368,13 @@ static int make_config_device(const struct bh_device *d, struct bh_err *err)
 	return 0;
 }
 
-/* ---- a user namespace's /dev, made by the caller ----
+/* ---- /dev made by the caller ----
+ *
+ * Under run and create the caller only waits while the child sets up: it
+ * makes the /dev tmpfs, its nodes and links meanwhile (container.c), the
+ * dearest part of the child's mounts, and the child moves it onto /dev.
+ * The init never waits for a child, and makes it only for a container
+ * with a user namespace, before the clone, for this reason:
  *
  * In a user namespace mknod is refused (a device node needs CAP_MKNOD over
  * the machine), and a tmpfs mounted there takes no device nodes anyway: the
@@ -486,10 +500,54 @@ static int configure_dev(int fs, const struct bh_mount *m, uid_t uid, gid_t gid)
 	return 0;
 }
 
-/* The default nodes in the root of the mount DIR, 0666 as make_devices_here
- * makes them. 0 or -errno. The umask is the process's: the runtime's
- * callers (the init, the CLI) run one thread. */
-static int make_nodes_in(int dir)
+/* Whether PATH has NAME for one of its components. */
+static bool has_component(const char *path, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (const char *at = path; (at = strstr(at, name)); at += len)
+		if ((at == path || at[-1] == '/') && (at[len] == '/' || at[len] == '\0'))
+			return true;
+	return false;
+}
+
+/* Whether a path of the config's mounts or devices has NAME for one of
+ * its components. */
+static bool config_names(const struct bh_config *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_mounts; i++)
+		if (has_component(c->mounts[i].destination, name))
+			return true;
+	for (size_t i = 0; i < c->n_devices; i++)
+		if (has_component(c->devices[i].path, name))
+			return true;
+	return false;
+}
+
+/* Whether the default nodes and links can come with the caller's /dev,
+ * before the config's other mounts and devices: as the child makes them,
+ * they come last, so that a device of the config's takes a node's place
+ * with its own mode and owner, and a link's name is free for what the
+ * config puts there (podman's --privileged lists the host's /dev/ptmx
+ * among its devices; target_path follows no link). Not where the config
+ * names one of them anywhere. */
+static bool defaults_with_dev(const struct bh_config *c)
+{
+	for (size_t i = 0; i < bh_n_default_nodes; i++)
+		if (config_names(c, bh_default_node_names[i]))
+			return false;
+	for (size_t i = 0; i < ARRAY_SIZE(default_links); i++)
+		if (config_names(c, default_links[i].link))
+			return false;
+	return true;
+}
+
+/* The default nodes in the root of the mount DIR, 0666 as
+ * make_devices_here makes them, and with LINKS the default links, owned
+ * by the container's root UID and GID (who makes them there). 0 or
+ * -errno. The umask is the process's: the runtime's callers (the init,
+ * the CLI) run one thread. */
+static int make_nodes_in(int dir, bool links, uid_t uid, gid_t gid)
 {
 	mode_t umask_before = umask(0);
 	int r = 0;
@@ -497,21 +555,41 @@ static int make_nodes_in(int dir)
 	for (size_t i = 0; i < bh_n_default_nodes && r == 0; i++)
 		r = make_default_node(dir, i, bh_default_node_names[i]);
 	umask(umask_before);
+	for (size_t i = 0; links && i < ARRAY_SIZE(default_links) && r == 0; i++)
+		if (symlinkat(default_links[i].target, dir, default_links[i].link) < 0 ||
+		    ((uid || gid) && fchownat(dir, default_links[i].link, uid, gid, AT_SYMLINK_NOFOLLOW) < 0))
+			r = -errno;
 	return r;
 }
 
-int bh_mount_dev_prepare(const struct bh_config *c)
+/* The host ids of the container's root, where the caller can tell them:
+ * ours without a user namespace. */
+static bool root_ids_known(const struct bh_config *c, uid_t *uid, gid_t *gid)
+{
+	if (c->namespaces & CLONE_NEWUSER)
+		return container_root_ids(c, uid, gid);
+	*uid = 0;
+	*gid = 0;
+	return true;
+}
+
+bool bh_mount_dev_by_caller(const struct bh_config *c)
+{
+	uid_t uid;
+	gid_t gid;
+
+	return (c->clone_flags & CLONE_NEWNS) && dev_mount_index(c) >= 0 && root_ids_known(c, &uid, &gid);
+}
+
+int bh_mount_dev_prepare(const struct bh_config *c, bool whole)
 {
 	uint64_t attributes = 0;
 	uid_t uid = 0;
 	gid_t gid = 0;
 
-	if (!(c->namespaces & CLONE_NEWUSER) || !(c->clone_flags & CLONE_NEWNS) || !container_root_ids(c, &uid, &gid))
+	if (!bh_mount_dev_by_caller(c) || !root_ids_known(c, &uid, &gid))
 		return -1;
-	ssize_t at = dev_mount_index(c);
-	if (at < 0)
-		return -1;
-	const struct bh_mount *m = &c->mounts[at];
+	const struct bh_mount *m = &c->mounts[dev_mount_index(c)];
 	for (size_t i = 0; i < ARRAY_SIZE(dev_attributes); i++)
 		if (m->flags & dev_attributes[i].flag)
 			attributes |= dev_attributes[i].attribute;
@@ -522,25 +600,65 @@ int bh_mount_dev_prepare(const struct bh_config *c)
 	if (fs < 0 || configure_dev(fs, m, uid, gid) < 0)
 		return -1;
 	int dev = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, attributes);
-	if (dev >= 0 && make_nodes_in(dev) < 0) {
+	/* The nodes in a user namespace in any case: the child could only
+	 * bind them, and cannot give a listed one its own mode anyway. */
+	bool whole_here = whole && defaults_with_dev(c);
+	bool nodes = whole_here || (c->namespaces & CLONE_NEWUSER);
+	if (dev >= 0 && nodes && make_nodes_in(dev, whole_here, uid, gid) < 0) {
 		close(dev);
 		return -1;
 	}
 	return dev < 0 ? -1 : dev;
 }
 
+/* The /dev the parent makes while we mount what comes before it, from
+ * SOCKET: *DEV the mount, or -1 when it sent none (it could not: we make
+ * ours). 0 or -errno. */
+static int dev_from_parent(int socket, int *dev)
+{
+	int fd;
+
+	do
+		fd = bh_fd_receive(socket, 0);
+	while (fd == -EINTR);
+	*dev = fd >= 0 ? fd : -1;
+	return fd >= 0 || fd == -ENODATA ? 0 : fd;
+}
+
+/* Whether DEV, the caller's /dev mounted on dev, is what dev is still:
+ * no later mount covered it. */
+static bool still_mounted_on_dev(int dev)
+{
+	struct stat made, there;
+
+	return fstat(dev, &made) == 0 && lstat("dev", &there) == 0 && made.st_dev == there.st_dev &&
+	       made.st_ino == there.st_ino;
+}
+
 /* The config's mounts and devices, and the default nodes, from the rootfs
  * as our working directory (ROOT_HERE): each path a step or two from
  * there, not a walk down from the caller's root, which the checks and the
- * mount points took several times for each mount. */
-static int mount_inside_root(const struct bh_config *c, int dev_fd, struct bh_err *err)
+ * mount points took several times for each mount. The /dev the parent
+ * sends comes with its nodes and links, unless the config names one of
+ * them. */
+static int mount_inside_root(const struct bh_config *c, const struct bh_dev_source *dev, struct bh_err *err)
 {
-	ssize_t dev_at = dev_fd >= 0 ? dev_mount_index(c) : -1;
+	ssize_t dev_at = dev->fd >= 0 || dev->socket >= 0 ? dev_mount_index(c) : -1;
+	_cleanup_close_ int received = -1;
+	bool dev_premade = false;
 
 	for (size_t i = 0; i < c->n_mounts; i++) {
-		int r = mount_one(c, &c->mounts[i], (ssize_t)i == dev_at ? dev_fd : -1, err);
+		int premade = -1;
+		if ((ssize_t)i == dev_at) {
+			int r = dev->fd >= 0 ? 0 : dev_from_parent(dev->socket, &received);
+			if (r < 0)
+				return bh_fail_errno(err, r, "receiving /dev from the runtime");
+			premade = dev->fd >= 0 ? dev->fd : received;
+		}
+		int r = mount_one(c, &c->mounts[i], premade, err);
 		if (r < 0)
 			return r;
+		dev_premade |= r == 1;
 		/* A mount on the rootfs itself ("/", "/.") covers our working
 		 * directory: onto the new top, where the next paths start. */
 		const char *at = c->mounts[i].destination;
@@ -552,10 +670,13 @@ static int mount_inside_root(const struct bh_config *c, int dev_fd, struct bh_er
 		if (r < 0)
 			return r;
 	}
+	/* The /dev sent after the clone is whole (bh_mount_dev_prepare). */
+	if (dev_premade && received >= 0 && defaults_with_dev(c) && still_mounted_on_dev(received))
+		return 0;
 	return make_devices(err);
 }
 
-int bh_mount_rootfs(const struct bh_config *c, int dev_fd, struct bh_err *err)
+int bh_mount_rootfs(const struct bh_config *c, const struct bh_dev_source *dev, struct bh_err *err)
 {
 	/* Our mounts must not leak back into the caller's namespace. An
 	 * unbindable root could not be bound below: it is private until
@@ -582,7 +703,7 @@ int bh_mount_rootfs(const struct bh_config *c, int dev_fd, struct bh_err *err)
 	_cleanup_close_ int was = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (was < 0 || chdir(c->root) < 0)
 		return bh_fail_errno(err, -errno, "entering the rootfs %s", c->root);
-	int r = mount_inside_root(c, dev_fd, err);
+	int r = mount_inside_root(c, dev, err);
 	if (fchdir(was) < 0 && r == 0)
 		r = bh_fail_errno(err, -errno, "leaving the rootfs %s", c->root);
 	return r;

@@ -222,6 +222,26 @@ run_program() {
   "${runtime:-R}" run --bundle "$bundle" "${container_prefix:-c}$n" 2>"$work/err"
 }
 
+# traced_runtime RUNTIME-ARGS...: the runtime under strace, one file per
+# process (-ff) in $work/trace.PID, the calls named in $trace_calls, with
+# $trace_inject's options (strace's fault injection) when set.
+traced_runtime() {
+  rm -f "$work"/trace.*
+  strace -ff -qq -e trace="$trace_calls" -e signal=none ${trace_inject:+-e "$trace_inject"} -o "$work/trace" \
+    "${BULKHEAD_RUNTIME:-$BUILD/bin/bulkhead-runtime}" --root "$root" "$@"
+}
+# traced_by PATTERN: which processes of the last traced_runtime made a call
+# matching PATTERN (grep -E): "runtime", "container" (the one that exec'd
+# /bin/PROGRAM) or both, else none.
+traced_by() {
+  local f who=()
+  for f in "$work"/trace.*; do
+    grep -qE "$1" "$f" || continue
+    if grep -q 'execve("/bin/' "$f"; then who+=(container); else who+=(runtime); fi
+  done
+  echo "${who[*]:-none}"
+}
+
 # in_private_cgroup2 "$@": re-runs the test in a private mount namespace
 # with cgroup2 mounted on /sys/fs/cgroup: the host may be hybrid v1/v2
 # (DESIGN.md, pitfalls), and the mount stays the test's own. Skips when

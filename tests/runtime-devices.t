@@ -100,6 +100,54 @@ check "  ... bound from the host's ($out)" test "$out" = yes
 out=$(in_container "$userns | $dev_uid" open /dev/null rw)
 check "  ... which opens read-write ($out)" test "$out" = ok
 
+# Who makes /dev. Under `run` and `create`, where the runtime only waits
+# while the container process sets up, the runtime makes the /dev tmpfs
+# with its nodes and links and sends it over while the process mounts what
+# comes before it; the process moves it onto /dev. Where the runtime cannot
+# (its fsopen refused here by strace's fault injection) the process makes
+# its own, as it always could. Either way the container sees the same.
+links=(fd:/proc/self/fd stdin:/proc/self/fd/0 stdout:/proc/self/fd/1 stderr:/proc/self/fd/2 ptmx:pts/ptmx core:/proc/kcore)
+for link in "${links[@]}"; do
+  out=$(in_container . lstat "/dev/${link%%:*}")
+  check "/dev/${link%%:*} is a link to ${link#*:}, the container root's ($out)" test "$out" = "l 0777 0:0 -> ${link#*:}"
+done
+out=$(in_container "$userns" lstat /dev/fd)
+check "  ... and the container root's with a user namespace too ($out)" test "$out" = "l 0777 0:0 -> /proc/self/fd"
+out=$(in_container . mountinfo /dev)
+check "/dev is the config's tmpfs, nosuid, mode 755, 64 MiB ($out)" \
+  sh -c "echo '$out' | grep -Eq ' /dev rw,nosuid( [^-]*)? - tmpfs tmpfs rw,size=65536k,mode=755(,|\$)'"
+if command -v strace >/dev/null; then
+  trace_calls=execve,fsopen,mknodat,symlinkat,symlink,move_mount
+  out=$(runtime=traced_runtime in_container . node /dev/null)
+  check "run: /dev/null is c 1:3 0666 ($out $(cat "$work/err"))" test "$out" = "c 1:3 0666"
+  check "  ... made by the runtime, not the container process ($(traced_by 'mknodat\(.*"null"'))" \
+    test "$(traced_by 'mknodat\(.*"null"')" = runtime
+  check "  ... its links too ($(traced_by 'symlink.*"stdin"'))" test "$(traced_by 'symlink.*"stdin"')" = runtime
+  check "  ... and the container process moved that /dev into place ($(traced_by 'move_mount\(.*"\./dev"'))" \
+    test "$(traced_by 'move_mount\(.*"\./dev"')" = container
+  out=$(trace_inject=inject=fsopen:error=EPERM runtime=traced_runtime in_container . node /dev/null)
+  check "the runtime may not make a file system: /dev/null is c 1:3 0666 all the same ($out $(cat "$work/err"))" \
+    test "$out" = "c 1:3 0666"
+  check "  ... made by the container process ($(traced_by 'mknodat\(.*"null"'))" \
+    test "$(traced_by 'mknodat\(.*"null"')" = container
+  out=$(trace_inject=inject=fsopen:error=EPERM runtime=traced_runtime in_container . lstat /dev/stdout)
+  check "  ... and its links ($out, by $(traced_by 'symlink.*"stdout"'))" \
+    test "$out $(traced_by 'symlink.*"stdout"')" = "l 0777 0:0 -> /proc/self/fd/1 container"
+  no_net='del(.linux.namespaces[] | select(.type == "network"))'
+  out=$(runtime=traced_runtime in_container "$no_net" node /dev/null)
+  check "without a network namespace of its own: /dev/null is c 1:3 0666 ($out $(cat "$work/err"))" test "$out" = "c 1:3 0666"
+  check "  ... made by the runtime ($(traced_by 'mknodat\(.*"null"'))" test "$(traced_by 'mknodat\(.*"null"')" = runtime
+  out=$(trace_inject=inject=mknodat:error=EPERM runtime=traced_runtime in_container . node /dev/null)
+  check "mknod refused to both: /dev/null is c 1:3 0666 all the same ($out $(cat "$work/err"))" test "$out" = "c 1:3 0666"
+  out=$(trace_inject=inject=mknodat:error=EPERM runtime=traced_runtime in_container . mountpoint /dev/null)
+  check "  ... the caller's, bound by the container process ($out)" test "$out" = yes
+  out=$(runtime=traced_runtime in_container "$userns" node /dev/zero)
+  check "with a user namespace: /dev/zero is c 1:5 0666 ($out $(cat "$work/err"))" test "$out" = "c 1:5 0666"
+  check "  ... made by the runtime ($(traced_by 'mknodat\(.*"zero"'))" test "$(traced_by 'mknodat\(.*"zero"')" = runtime
+else
+  not_ok "strace is not installed (make deps installs it)"
+fi
+
 allow_loop='.linux.resources.devices += [{"allow": true, "type": "b", "major": 7, "minor": 0, "access": "rwm"}]'
 out=$(in_container "$loop | $allow_loop" open /dev/loop0 r)
 check "an allow entry for b 7:0 lets the container open it ($out)" test "$out" = ok
@@ -160,6 +208,30 @@ out=$(in_container "$privileged | $allow_loop" node /dev/zero)
 check "  ... and the listed node is the one made, with its mode: c 1:5 0666 ($out)" test "$out" = "c 1:5 0666"
 out=$(in_container "$privileged | .linux.devices += [{\"path\": \"/dev/null\", \"type\": \"c\", \"major\": 1, \"minor\": 3}]" open /dev/null rw)
 check "  ... and a node listed twice the same is made once ($out)" test "$out" = ok
+# A listed node takes the default's place with its own mode and owner,
+# and a listed device on a default link's name replaces the link.
+own_null='.linux.devices = [{"path": "/dev/null", "type": "c", "major": 1, "minor": 3, "fileMode": 384, "uid": 1000, "gid": 1000}]'
+out=$(in_container "$own_null" node /dev/null)
+check "a listed /dev/null with fileMode 0600 is c 1:3 0600 ($out)" test "$out" = "c 1:3 0600"
+out=$(in_container "$own_null" owner /dev/null)
+check "  ... and owned by the listed uid and gid, 1000:1000 ($out)" test "$out" = 1000:1000
+out=$(in_container '.linux.devices = [{"path": "/dev/ptmx", "type": "c", "major": 5, "minor": 2}]' lstat /dev/ptmx)
+check "a listed /dev/ptmx (podman --privileged) is the node, not the default link ($out $(cat "$work/err"))" \
+  test "${out%% *}" = c
+out=$(in_container "$userns"' | .linux.devices = [{"path": "/dev/ptmx", "type": "c", "major": 5, "minor": 2}]' lstat /dev/ptmx)
+check "  ... with a user namespace too, there the caller's node bound ($out $(cat "$work/err"))" test "${out%% *}" = c
+out=$(in_container "$userns"' | .linux.devices = [{"path": "/dev/ptmx", "type": "c", "major": 5, "minor": 2}]' node /dev/null)
+check "  ... next to the default /dev/null, c 1:3 0666 ($out)" test "$out" = "c 1:3 0666"
+# The go socket, which the parent uses no more once /dev is sent (no lo
+# to raise, no limits to wait for), is not left to the container process.
+jq '.process.args = ["/bin/bulkhead-probe", "sleep", "1000"] | del(.linux.resources)
+  | del(.linux.namespaces[] | select(.type == "network"))' <<<"$default" >"$bundle/config.json"
+R create --bundle "$bundle" nosock >/dev/null 2>&1
+pid=$(R state nosock | jq -r .pid)
+sockets=$(ls -l "/proc/$pid/fd" 2>/dev/null | grep -c 'socket:')
+check "a created container whose runtime had only /dev to send holds no socket ($sockets, $(ls -l "/proc/$pid/fd" | tail -n +2 | awk '{ print $NF }' | tr '\n' ' '))" \
+  test "$sockets" -eq 0 -a -n "$pid"
+R delete --force nosock
 in_container '.linux.devices = [{"path": "/dev/zero2", "type": "c", "major": 1, "minor": 5, "fileMode": 24996}]' node /dev/zero2 >/dev/null
 check "fileMode with a block device's type bits (060644) for type c is refused by name" \
   grep -qF 'config.json: linux.devices[0].fileMode: 060644: its file type bits are not those of type "c"' "$work/err"

@@ -49,17 +49,16 @@ else
   not_ok "bulkhead build of a manifest with rlimits: $(cat "$work/build.err")"
 fi
 
-# The root's line of mountinfo, the first one after pivot_root: the
-# optional fields say its propagation.
+# The root's line of mountinfo: the optional fields say its propagation.
 root_line() { awk '$5 == "/"' <<<"$1"; }
-out=$(in_container '.linux.rootfsPropagation = "unbindable"' cat /proc/self/mountinfo)
+out=$(in_container '.linux.rootfsPropagation = "unbindable"' mountinfo /)
 check "rootfsPropagation unbindable: the container runs ($(cat "$work/err"))" test -n "$out"
 check "  ... and its root is unbindable ($out)" sh -c "echo '$(root_line "$out")' | grep -q ' unbindable '"
 # A slave needs a master: the runtime runs where every mount is shared.
 shared_R() { unshare -m --propagation shared "${BULKHEAD_RUNTIME:-$BUILD/bin/bulkhead-runtime}" --root "$root" "$@"; }
-out=$(runtime=shared_R in_container '.linux.rootfsPropagation = "slave"' cat /proc/self/mountinfo)
+out=$(runtime=shared_R in_container '.linux.rootfsPropagation = "slave"' mountinfo /)
 check "rootfsPropagation slave, under a shared root: the container's root is a slave ($out)" sh -c "echo '$(root_line "$out")' | grep -q ' master:'"
-out=$(in_container '.linux.rootfsPropagation = "private"' cat /proc/self/mountinfo)
+out=$(in_container '.linux.rootfsPropagation = "private"' mountinfo /)
 check "rootfsPropagation private: the root has no propagation field ($out)" \
   sh -c "echo '$(root_line "$out")' | grep -Eq '^([^ ]+ ){6}- '"
 

@@ -16,6 +16,8 @@
  *   bulkhead-probe owner PATH            print PATH's uid:gid as seen inside
  *   bulkhead-probe mountpoint PATH       print yes when a mount of
  *                                        /proc/self/mountinfo is on PATH, else no
+ *   bulkhead-probe mountinfo PATH        print the line of /proc/self/mountinfo of
+ *                                        the (last) mount on PATH
  *   bulkhead-probe lstat PATH            print PATH itself: TYPE (f d l p c b s) MODE UID:GID,
  *                                        and -> TARGET for a link
  *   bulkhead-probe fd N                  is descriptor N open? ok or EBADF
@@ -525,6 +527,20 @@ int main(int argc, char **argv)
 		}
 		printf("%u:%u\n", (unsigned)st.st_uid, (unsigned)st.st_gid);
 		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "mountinfo") == 0) {
+		FILE *f = fopen("/proc/self/mountinfo", "r");
+		char line[4096], at[4096], found[4096] = "";
+		if (!f) {
+			puts(errno_name(errno));
+			return 1;
+		}
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "%*s %*s %*s %*s %4095s", at) == 1 && strcmp(at, argv[2]) == 0)
+				snprintf(found, sizeof(found), "%s", line);
+		fclose(f);
+		fputs(found, stdout);
+		return found[0] ? 0 : 1;
 	}
 	if (argc == 3 && strcmp(argv[1], "mountpoint") == 0) {
 		FILE *f = fopen("/proc/self/mountinfo", "r");
