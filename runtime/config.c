@@ -392,9 +392,25 @@ static int parse_linux(struct walker *w, json_t *root, struct bh_config *c)
 	return r;
 }
 
-/* bh_config_load's: root.path exists, and is used by its real path. */
+/* Whether ROOT is one plain name in the directory BUNDLE (a real path,
+ * not /), and a directory itself, not a link: real as it stands. */
+static bool plain_below(const char *root, const char *bundle)
+{
+	size_t n = strlen(bundle);
+	const char *name = root + n + 1;
+	struct stat st;
+
+	return n > 1 && strncmp(root, bundle, n) == 0 && root[n] == '/' && *name && !strchr(name, '/') &&
+	       strcmp(name, ".") != 0 && strcmp(name, "..") != 0 && lstat(root, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* bh_config_load's: root.path exists, and is used by its real path. The
+ * bundle's is real already (load_from): the usual "rootfs" is looked at
+ * once, where realpath reads every step of the path as a link. */
 static int resolve_root(struct walker *w, struct bh_config *c)
 {
+	if (plain_below(c->root, c->bundle))
+		return 0;
 	char *real = realpath(c->root, NULL);
 	int r;
 
@@ -559,9 +575,10 @@ static int load_from(const char *config_dir, const char *bundle, unsigned how, s
 		return bh_fail(err, -EINVAL, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
 	}
 	if (!(real_bundle = realpath(bundle, NULL))) {
+		int e = errno;
 		json_decref(root);
 		cfg_keep_release(&blocks);
-		return bh_fail(err, -ENOMEM, "%s: %s", bundle, strerror(errno));
+		return bh_fail(err, -e, "%s: %s", bundle, strerror(e));
 	}
 	r = parse_document(root, real_bundle, config_dir, seccomp_elided, how, &blocks, out, err);
 	free(real_bundle);
@@ -642,6 +659,11 @@ const char *bh_config_text(const struct bh_config *c, size_t *len)
 const char *bh_config_annotations(const struct bh_config *c)
 {
 	return c->annotations;
+}
+
+const char *bh_config_bundle(const struct bh_config *c)
+{
+	return c->bundle;
 }
 
 int bh_config_save(const struct bh_config *c, const char *dir, struct bh_err *err)

@@ -92,6 +92,9 @@ const char *bh_config_text(const struct bh_config *config, size_t *len);
  * and bh_config_parse keep them): what the OCI state reports, kept from the
  * one parse. */
 const char *bh_config_annotations(const struct bh_config *config);
+/* The bundle's real path, as bh_config_load resolved it (bh_config_parse:
+ * as given). */
+const char *bh_config_bundle(const struct bh_config *config);
 void bh_config_free(struct bh_config *config);
 
 /* How the caller wires a container to the outside world. */

@@ -35,6 +35,21 @@ check "state says created" test "$(R state c1 | jq -r .status)" = created
 check "state gives the pid" test "$(R state c1 | jq -r .pid)" = "$pid"
 check "state gives the bundle" test "$(R state c1 | jq -r .bundle)" = "$bundle"
 check "the created process has not exec'd the command" grep -q bulkhead-runtime "/proc/$pid/cmdline"
+# The bundle by its real path however it was named (here relative, through
+# a link), and a rootfs named through a link is taken where it leads.
+ln -s "$bundle" "$work/bundle-link"
+ln -s rootfs "$bundle/rootfs-link"
+(cd "$work" && R create --bundle bundle-link c0 2>"$work/err")
+check "state gives the bundle's real path when it was named through a link ($(R state c0 | jq -r .bundle))" \
+  test "$(R state c0 | jq -r .bundle)" = "$bundle"
+R delete --force c0
+jq '.root.path = "rootfs-link" | .process.args = ["/bin/bulkhead-probe", "mountinfo", "/"]' \
+  <<<"$default" >"$bundle/config.json"
+out=$(R run --bundle "$bundle" c0 2>"$work/err")
+check "a rootfs named through a link runs the container ($(cat "$work/err"))" test -n "$out" -a ! -s "$work/err"
+root_from=$(awk '$5 == "/" { print $4 }' <<<"$out")
+check "  ... its / the rootfs ($out)" test "${root_from%/bundle/rootfs}" != "$root_from"
+set_args '["/bin/bulkhead-probe", "write", "/tmp/started"]'
 R create --bundle "$bundle" c1 2>"$work/err"
 check "a second create with the same ID is refused" grep -q 'container "c1" already exists' "$work/err"
 

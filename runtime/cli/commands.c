@@ -184,35 +184,29 @@ static int create_container(const char *id, const struct create_options *o, stru
 	struct bh_config *config;
 	struct bh_err err = { 0 };
 	struct bh_io io = { .stdin_fd = 0, .stdout_fd = -1, .stderr_fd = -1, .console_socket = -1 };
-	char path[4096], *bundle;
+	char path[4096];
 	int fifo = -1, result = -1, r;
 
 	memset(s, 0, sizeof(*s));
 	if (state_check_id(id) < 0)
 		return cli_error("invalid container ID \"%s\": use letters, digits, '-', '_' and '.'", id);
-	if (!(bundle = realpath(o->bundle, NULL)))
-		return cli_error_errno(errno, "bundle %s", o->bundle);
-	if (bh_config_load_annotated(bundle, &config, &err) < 0) {
-		free(bundle);
+	if (bh_config_load_annotated(o->bundle, &config, &err) < 0)
 		return cli_error("%s", err.msg);
-	}
 	snprintf(s->id, sizeof(s->id), "%s", id);
-	snprintf(s->bundle, sizeof(s->bundle), "%s", bundle);
+	/* The real path, as the config resolved it. */
+	snprintf(s->bundle, sizeof(s->bundle), "%s", bh_config_bundle(config));
 	/* The device list needs a cgroup of the container's own. */
 	snprintf(path, sizeof(path), "bulkhead-runtime/%s", id);
 	if (bh_config_default_cgroup(config, path) < 0) {
-		free(bundle);
 		bh_config_free(config);
 		return cli_error("out of memory");
 	}
 	if (bh_config_cgroups_path(config))
 		snprintf(s->cgroups_path, sizeof(s->cgroups_path), "%s", bh_config_cgroups_path(config));
 	if (bh_config_annotations(config) && !(s->annotations_json = strdup(bh_config_annotations(config)))) {
-		free(bundle);
 		bh_config_free(config);
 		return cli_error("out of memory");
 	}
-	free(bundle);
 
 	mkdir(globals.root, 0711);
 	state_path(id, NULL, path, sizeof(path));
