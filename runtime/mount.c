@@ -153,6 +153,7 @@ struct mount_attr_arg {
 #define MOUNT_ATTR_RDONLY_BIT 0x00000001
 #define MOUNT_ATTR_NOSUID_BIT 0x00000002
 #define MOUNT_ATTR_NODEV_BIT 0x00000004
+#define MOUNT_ATTR_NOEXEC_BIT 0x00000008
 #define AT_RECURSIVE_FLAG 0x8000
 
 static int set_below(const char *target, uint64_t attributes)
@@ -796,13 +797,21 @@ static int mask_path(const char *path, int *empty_dir, struct bh_err *err)
 	return 0;
 }
 
+/* Read-only, whatever is mounted below it too, where the kernel has
+ * mount_setattr (5.12); before, the top mount only. nosuid, nodev and
+ * noexec on the top alone: a masked file below (/dev/null bound there)
+ * must still open. */
 static int readonly_path(const char *path, struct bh_err *err)
 {
+	struct mount_attr_arg top = { .attr_set = MOUNT_ATTR_RDONLY_BIT | MOUNT_ATTR_NOSUID_BIT | MOUNT_ATTR_NODEV_BIT |
+						  MOUNT_ATTR_NOEXEC_BIT };
+
 	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return errno == ENOENT ? 0 : bh_fail_errno(err, -errno, "read-only %s", path);
-	if (bind_remount(path, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC) < 0)
-		return bh_fail_errno(err, -errno, "read-only %s", path);
-	return 0;
+	int r = readonly_below(path) == 0 ? (int)syscall(SYS_mount_setattr, AT_FDCWD, path, 0, &top, sizeof(top)) : -1;
+	if (r < 0 && errno == ENOSYS)
+		r = bind_remount(path, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+	return r < 0 ? bh_fail_errno(err, -errno, "read-only %s", path) : 0;
 }
 
 int bh_mount_finish(const struct bh_config *c, struct bh_err *err)

@@ -91,5 +91,28 @@ check "a mask whose first directory a later one hides still empties the next ($o
 out=$(in_container "$writable" write /m2/new)
 check "  ... while unmasked the same directory takes the write ($out)" test "$out" = ok
 check "the image keeps what the masks hid" test -e "$bundle/rootfs/m1/file" -a -e "$bundle/rootfs/m2/file"
+# A read-only path is read-only all the way down: a tmpfs mounted below
+# it refuses a write too, where the same tmpfs takes it otherwise.
+mkdir -p "$bundle/rootfs/ro/below"
+below="$writable"' | .mounts += [{"destination": "/ro/below", "type": "tmpfs", "source": "tmpfs", "options": ["mode=1777"]}]'
+out=$(in_container "$below"' | .linux.readonlyPaths = ["/ro"]' write /ro/below/new)
+check "a tmpfs below a read-only path refuses a write: EROFS ($out)" test "$out" = EROFS
+out=$(in_container "$below" write /ro/below/new)
+check "  ... and takes it without the read-only path ($out)" test "$out" = ok
+out=$(in_container "$below"' | .linux.readonlyPaths = ["/ro"]' write /ro/new)
+check "  ... as the read-only path itself refuses one ($out)" test "$out" = EROFS
+# nosuid, nodev and noexec reach the read-only path alone: a file masked
+# below it (/dev/null bound there) still opens.
+out=$(in_container "$writable"' | .linux.readonlyPaths = ["/proc/sys"] | .linux.maskedPaths = ["/proc/sys/kernel/hostname"]' \
+  open /proc/sys/kernel/hostname r)
+check "a masked file below a read-only path opens ($out $(cat "$work/err"))" test "$out" = ok
+if command -v strace >/dev/null; then
+  trace_calls=mount_setattr
+  out=$(trace_inject=inject=mount_setattr:error=ENOSYS runtime=traced_runtime in_container "$below"' | .linux.readonlyPaths = ["/ro"]' write /ro/new)
+  check "without mount_setattr (before Linux 5.12) the read-only path itself still refuses a write: EROFS ($out)" \
+    test "$out" = EROFS
+else
+  not_ok "strace is not installed (make deps installs it)"
+fi
 check "features lists tmpcopyup among the mount options" quietly jq -e '.mountOptions | index("tmpcopyup")' <(R features)
 done_testing
