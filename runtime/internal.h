@@ -274,6 +274,33 @@ struct bh_dev_source {
  * mounts and device nodes; the pivot into it; then masked paths, read-only
  * paths and the read-only root. */
 int bh_mount_rootfs(const struct bh_config *c, const struct bh_dev_source *dev, struct bh_err *err);
+/* The rootfs, as bh_mount_rootfs's working directory while it mounts: the
+ * paths below are made from there, a step or two each. */
+#define BH_ROOT_HERE "."
+/* DESTINATION inside the rootfs (BH_ROOT_HERE) into OUT, refusing a path
+ * whose existing components include a symlink: a rootfs must not redirect
+ * a mount or a node onto the host. 1 when the whole path is there, 0 when
+ * a component is missing (the caller makes it, and need not look again),
+ * or -errno with ERR set. */
+int bh_mount_target(const char *destination, char *out, size_t size, struct bh_err *err);
+/* A remount of the bind mount TARGET adding FLAGS to those it has (a bind
+ * remount in a user namespace must repeat the locked ones). */
+int bh_bind_remount(const char *target, unsigned long flags);
+
+/* ---- mount-dev.c: the container's /dev ---- */
+/* The config's one /dev mount, when it is a plain tmpfs the caller can make
+ * alike (no ids or security context in its options, no propagation, no
+ * tmpcopyup); -1 when there is none such. */
+ssize_t bh_mount_dev_index(const struct bh_config *c);
+/* The /dev the parent makes while the child mounts what comes before it,
+ * from SOCKET: *DEV the mount, or -1 when it sent none (it could not: the
+ * child makes its own). 0 or -errno. */
+int bh_mount_dev_received(int socket, int *dev);
+/* In the rootfs (BH_ROOT_HERE), after the config's mounts: the devices the
+ * config lists, then the default nodes and links, unless SENT (the /dev
+ * the parent sent, mounted; -1: none) came with them and is still what
+ * dev is. 0 or -errno with ERR set. */
+int bh_mount_devices(const struct bh_config *c, int sent, struct bh_err *err);
 /* Whether the container's /dev can be made on the caller's side: a new
  * mount namespace whose /dev is one plain tmpfs, and, in a user namespace,
  * the host ids of its root known. */
