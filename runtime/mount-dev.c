@@ -356,23 +356,33 @@ static bool root_ids_known(const struct bh_config *c, uid_t *uid, gid_t *gid)
 	return true;
 }
 
+/* The config's /dev mount that the caller can make (bh_mount_dev_by_caller),
+ * the host ids of the container's root in *UID and *GID: its index, or -1. */
+static ssize_t dev_by_caller(const struct bh_config *c, uid_t *uid, gid_t *gid)
+{
+	ssize_t at = c->clone_flags & CLONE_NEWNS ? bh_mount_dev_index(c) : -1;
+
+	return at >= 0 && root_ids_known(c, uid, gid) ? at : -1;
+}
+
 bool bh_mount_dev_by_caller(const struct bh_config *c)
 {
 	uid_t uid;
 	gid_t gid;
 
-	return (c->clone_flags & CLONE_NEWNS) && bh_mount_dev_index(c) >= 0 && root_ids_known(c, &uid, &gid);
+	return dev_by_caller(c, &uid, &gid) >= 0;
 }
 
 int bh_mount_dev_prepare(const struct bh_config *c, bool whole)
 {
 	uint64_t attributes = 0;
-	uid_t uid = 0;
-	gid_t gid = 0;
+	uid_t uid;
+	gid_t gid;
+	ssize_t at = dev_by_caller(c, &uid, &gid);
 
-	if (!bh_mount_dev_by_caller(c) || !root_ids_known(c, &uid, &gid))
+	if (at < 0)
 		return -1;
-	const struct bh_mount *m = &c->mounts[bh_mount_dev_index(c)];
+	const struct bh_mount *m = &c->mounts[at];
 	for (size_t i = 0; i < ARRAY_SIZE(dev_attributes); i++)
 		if (m->flags & dev_attributes[i].flag)
 			attributes |= dev_attributes[i].attribute;
