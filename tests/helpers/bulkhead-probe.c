@@ -99,6 +99,27 @@ static int status_field(const char *field, char *out, size_t size)
 	return -ENOENT;
 }
 
+/* The line of /proc/self/mountinfo of the last mount on PATH into LINE
+ * (its fifth field; no test path has a space): 1, 0 when none is, or
+ * -errno. */
+static int mountinfo_line(const char *path, char *line, size_t size)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	char next[4096], at[4096];
+	int found = 0;
+
+	if (!f)
+		return -errno;
+	line[0] = '\0';
+	while (fgets(next, sizeof(next), f))
+		if (sscanf(next, "%*s %*s %*s %*s %4095s", at) == 1 && strcmp(at, path) == 0) {
+			snprintf(line, size, "%s", next);
+			found = 1;
+		}
+	fclose(f);
+	return found;
+}
+
 static int try_write(const char *path)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -528,34 +549,19 @@ int main(int argc, char **argv)
 		printf("%u:%u\n", (unsigned)st.st_uid, (unsigned)st.st_gid);
 		return 0;
 	}
-	if (argc == 3 && strcmp(argv[1], "mountinfo") == 0) {
-		FILE *f = fopen("/proc/self/mountinfo", "r");
-		char line[4096], at[4096], found[4096] = "";
-		if (!f) {
-			puts(errno_name(errno));
+	if (argc == 3 && (strcmp(argv[1], "mountinfo") == 0 || strcmp(argv[1], "mountpoint") == 0)) {
+		char line[4096];
+		int r = mountinfo_line(argv[2], line, sizeof(line));
+		if (r < 0) {
+			puts(errno_name(-r));
 			return 1;
 		}
-		while (fgets(line, sizeof(line), f))
-			if (sscanf(line, "%*s %*s %*s %*s %4095s", at) == 1 && strcmp(at, argv[2]) == 0)
-				snprintf(found, sizeof(found), "%s", line);
-		fclose(f);
-		fputs(found, stdout);
-		return found[0] ? 0 : 1;
-	}
-	if (argc == 3 && strcmp(argv[1], "mountpoint") == 0) {
-		FILE *f = fopen("/proc/self/mountinfo", "r");
-		char line[4096], at[4096];
-		bool found = false;
-		if (!f) {
-			puts(errno_name(errno));
-			return 1;
+		if (strcmp(argv[1], "mountpoint") == 0) {
+			puts(r ? "yes" : "no");
+			return 0;
 		}
-		/* The fifth field: the mount point (no test path has a space). */
-		while (!found && fgets(line, sizeof(line), f))
-			found = sscanf(line, "%*s %*s %*s %*s %4095s", at) == 1 && strcmp(at, argv[2]) == 0;
-		fclose(f);
-		puts(found ? "yes" : "no");
-		return 0;
+		fputs(line, stdout);
+		return r ? 0 : 1;
 	}
 	if (argc == 3 && strcmp(argv[1], "lstat") == 0) {
 		struct stat st;
