@@ -35,7 +35,7 @@
 #define BH_MAX_CONFIG_DEVICE_RULES 1024
 
 #define RWM (BPF_DEVCG_ACC_MKNOD | BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE)
-/* mount.c's default nodes, by their numbers, the devpts's ptmx and its pty
+/* mount-dev.c's default nodes, by their numbers, the devpts's ptmx and its pty
  * slaves (136:N). Unlike runc's list, not c 5:1: a /dev/console made with
  * mknod would be the machine's console (the appliance's log), and a
  * terminal's /dev/console is the pty. spec.c writes them into the default. */
@@ -46,7 +46,7 @@ const struct bh_device_rule bh_default_device_rules[] = {
 	{ true, 'c', 5, 2, RWM }, /* ptmx */    { true, 'c', 136, -1, RWM }, /* pty slaves */
 };
 const size_t bh_n_default_device_rules = ARRAY_SIZE(bh_default_device_rules);
-/* The names of the first of those, the nodes mount.c makes, in order. */
+/* The names of the first of those, the nodes mount-dev.c makes, in order. */
 const char *const bh_default_node_names[] = { "null", "zero", "full", "random", "urandom", "tty" };
 const size_t bh_n_default_nodes = ARRAY_SIZE(bh_default_node_names);
 

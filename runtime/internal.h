@@ -287,6 +287,13 @@ int bh_mount_target(const char *destination, char *out, size_t size, struct bh_e
  * remount in a user namespace must repeat the locked ones). */
 int bh_bind_remount(const char *target, unsigned long flags);
 
+/* In the helper that joins the user namespace, before it joins: a mount
+ * namespace of its own, with c->root_mount_fd attached on c->root.
+ * 0 or -errno. */
+int bh_mount_attach_root(const struct bh_config *c);
+int bh_mount_pivot(const struct bh_config *c, struct bh_err *err);
+int bh_mount_finish(const struct bh_config *c, struct bh_err *err);
+
 /* ---- mount-dev.c: the container's /dev ---- */
 /* The config's one /dev mount, when it is a plain tmpfs the caller can make
  * alike (no ids or security context in its options, no propagation, no
@@ -310,15 +317,9 @@ bool bh_mount_dev_by_caller(const struct bh_config *c);
  * (struct bh_dev_source); -1 when the child makes /dev itself, as it
  * always could. WHOLE (the parent's, sent while the child mounts): with
  * the default nodes and links, so that the child makes none, unless the
- * config names one of them (mount.c). The nodes alone otherwise, and in a
- * user namespace in any case, where the child could only bind them. */
+ * config names one of them (mount-dev.c). The nodes alone otherwise, and
+ * in a user namespace in any case, where the child could only bind them. */
 int bh_mount_dev_prepare(const struct bh_config *c, bool whole);
-/* In the helper that joins the user namespace, before it joins: a mount
- * namespace of its own, with c->root_mount_fd attached on c->root.
- * 0 or -errno. */
-int bh_mount_attach_root(const struct bh_config *c);
-int bh_mount_pivot(const struct bh_config *c, struct bh_err *err);
-int bh_mount_finish(const struct bh_config *c, struct bh_err *err);
 
 /* ---- console.c ---- */
 /* In the container process, a session leader standing in the container's
@@ -477,7 +478,7 @@ uint64_t bh_cpu_shares_to_weight(uint64_t shares);
 uint64_t bh_blkio_weight_to_io_weight(uint64_t weight);
 
 /* ---- devices.c ---- */
-/* The nodes every container gets in /dev (mount.c), which its device
+/* The nodes every container gets in /dev (mount-dev.c), which its device
  * program always allows (c, rwm); spec.c writes them into the default. */
 extern const struct bh_device_rule bh_default_device_rules[];
 extern const size_t bh_n_default_device_rules;

@@ -68,7 +68,7 @@ for node in null zero full random urandom tty; do
   check "  ... and with a user namespace ($out $(cat "$work/err"))" test "$out" = "$want"
 done
 # With a user namespace the runtime makes the /dev tmpfs itself, in its own
-# namespace where nodes work, and mknods the nodes there (runtime/mount.c):
+# namespace where nodes work, and mknods the nodes there (runtime/mount-dev.c):
 # the nodes open, /dev is the container root's to write in, and the
 # container still makes no node of its own, with CAP_MKNOD or without.
 out=$(in_container "$userns" open /dev/null rw)

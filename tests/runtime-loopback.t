@@ -43,7 +43,7 @@ if command -v strace >/dev/null; then
   check "  ... lo brought up by the runtime, not the container process ($(lo_raised_by))" \
     test "$(lo_raised_by)" = runtime
   # A /dev with ids among its options is left to the container process
-  # (runtime/mount.c), which then receives nothing: the one recvmsg
+  # (runtime/mount-dev.c), which then receives nothing: the one recvmsg
   # refused is the runtime's.
   own_dev='.mounts |= map(if .destination == "/dev" then .options += ["uid=0"] else . end)'
   out=$(trace_inject=inject=recvmsg:error=EPERM runtime=traced_runtime in_container "$own_dev" loopback)
