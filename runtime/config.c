@@ -37,7 +37,7 @@ static int parse_root(struct walker *w, json_t *json, struct bh_config *c)
 	if (r == 0)
 		r = cfg_get_bool(w, root, "readonly", &c->root_readonly);
 	/* Joined as given: whether it exists is bh_config_load's to ask. */
-	if (r == 0 && asprintf(&c->root, "%s/%s", path[0] == '/' ? "" : c->bundle, path) < 0) {
+	if (r == 0 && asprintf(&c->root, "%s%s%s", path[0] == '/' ? "" : c->bundle, path[0] == '/' ? "" : "/", path) < 0) {
 		c->root = NULL;
 		r = -ENOMEM;
 	}
