@@ -165,6 +165,9 @@ static int apply_and_exec(const struct bh_child_start *s, int go_fd, int *report
 	 * read-only paths close it. */
 	/* The terminal comes from the container's own devpts, so after the
 	 * pivot, and before the read-only root, since it binds /dev/console. */
+	/* The read-only view of this program (self-exe.c) is made last before
+	 * the pivot: no mount of the config's, recursive or not, copies it
+	 * into the container, and the pivot detaches it with the host's tree. */
 	int mounted = bh_mount_rootfs(c, &dev, err);
 	if (dev.fd >= 0)
 		close(dev.fd);
@@ -173,7 +176,8 @@ static int apply_and_exec(const struct bh_child_start *s, int go_fd, int *report
 	if (dev.socket >= 0 && gate_fd < 0)
 		close(dev.socket);
 	if (mounted < 0 || hooks_at_pivot(c, sync_fd, *report_fd, &start_state, err) < 0 ||
-	    bh_mount_pivot(c, err) < 0 || (c->terminal && bh_console_setup(c, io->console_socket, true, err) < 0) ||
+	    (s->exe_fd >= 0 && bh_exe_seal(s->exe_fd, c->root, err) < 0) || bh_mount_pivot(c, err) < 0 ||
+	    (c->terminal && bh_console_setup(c, io->console_socket, true, err) < 0) ||
 	    bh_sysctl_apply(c, err) < 0 || bh_mount_finish(c, err) < 0)
 		return BH_EXIT_SETUP;
 	/* Nothing of the container's own runs before its cgroup's limits and
@@ -225,7 +229,7 @@ static _Noreturn void child_main(const struct bh_child_start *s, bool waits)
 	const struct bh_io *io = s->io;
 	int go_fd = s->go[0], report_fd = s->report[1];
 	int keep[] = { report_fd,     s->start_fd,   s->result_fd,        io->stdin_fd,	 io->stdout_fd,
-		       io->stderr_fd, s->dev_fd,     io->console_socket, -1 /* go_fd */ };
+		       io->stderr_fd, s->dev_fd,     io->console_socket, s->exe_fd, -1 /* go_fd */ };
 
 	struct bh_child_report report = { 0 };
 	struct bh_err err = { 0 };
@@ -446,6 +450,12 @@ static int launch_begin(const struct bh_config *c, const struct bh_io *io, int s
 	 * container safe. */
 	if (c->hooks && !c->hook_state)
 		return bh_fail(err, -EINVAL, "config.json: hooks: this caller of the runtime runs no hooks");
+	/* Opened here, as the caller: in a user namespace the container
+	 * process may not open a file of the host's root. */
+	_cleanup_close_ int exe_fd = io->seal_exe ? open("/proc/self/exe", O_RDONLY | O_CLOEXEC) : -1;
+	if (io->seal_exe && (exe_fd < 0 || off_stdio(&exe_fd) < 0))
+		return bh_fail_errno(err, -errno, "opening /proc/self/exe, which the container process runs from a "
+						  "read-only view of");
 	if (c->cgroups_path && (cgroup_fd = bh_cgroup_create(c, err)) < 0)
 		return cgroup_fd;
 	/* Limits and the device program are in place before anything of the
@@ -467,6 +477,7 @@ static int launch_begin(const struct bh_config *c, const struct bh_io *io, int s
 	struct bh_child_start start = { .c = c, .io = io, .go = { go[0], go[1] }, .report = { report[0], report[1] },
 				     .start_fd = start_fd, .result_fd = result_fd,
 				     .dev_fd = !part.dev && (c->namespaces & CLONE_NEWUSER) ? bh_mount_dev_prepare(c, false) : -1,
+				     .exe_fd = exe_fd,
 				     .sync = sync, .part = part, .has_cgroup = cgroup_fd >= 0 };
 	/* Above 2 as the channels are; where it cannot be, the child makes
 	 * /dev itself. */

@@ -244,6 +244,7 @@ struct bh_child_start {
 	int go[2], report[2]; /* the go socket and the report pipe: the parent's ends are closed in the child */
 	int start_fd, result_fd;
 	int dev_fd;           /* the container's /dev, made by the parent before the clone (bh_mount_dev_prepare), or -1 */
+	int exe_fd;           /* io->seal_exe: this program's file, opened by the parent (self-exe.c), or -1 */
 	bool sync;            /* create hooks: the parent speaks again at the mounts */
 	struct parent_part part; /* the parent speaks again once it is done (container.c) */
 	bool has_cgroup;
@@ -256,6 +257,16 @@ _Noreturn void bh_child_start(const struct bh_child_start *s, bool in_cgroup);
  * cgroup CGROUP_FD when one is given and the kernel can (*IN_CGROUP says).
  * Returns its pid, 0 in the child, or -errno with ERR set. */
 pid_t bh_clone_child(const struct bh_child_start *start, int cgroup_fd, bool *in_cgroup, struct bh_err *err);
+
+/* ---- self-exe.c ---- */
+/* In the container process, in its new mount namespace, before its pivot:
+ * points /proc/self/exe at a read-only bind of SELF (an fd of this
+ * program's file, opened by the parent) made there, or where none can be
+ * made or used at a sealed memfd copy of it, unless SELF is one no one can
+ * write already. A path below the container's ROOT gets no bind: the
+ * pivot would not take it away. Closes SELF. 0, or -errno with ERR set:
+ * the process must not go on. */
+int bh_exe_seal(int self, const char *root, struct bh_err *err);
 
 /* ---- mount.c ---- */
 /* Parses one OCI mount option into flags/propagation/data/copy_up. Returns

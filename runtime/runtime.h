@@ -106,6 +106,11 @@ struct bh_io {
 	 * the process gets a pty for stdio and the master goes there. -1: none;
 	 * a terminal without one is refused, and so is one without a terminal. */
 	int console_socket;
+	/* The caller runs from its installed file (the CLI): the container
+	 * process first runs from a view of this program no one can write
+	 * (self-exe.c), before anything of the container's runs. The
+	 * caller checks bh_exe_in_place_possible first. */
+	bool seal_exe;
 };
 
 /* Creates the container's cgroup (when the config names one), clones the
@@ -349,6 +354,28 @@ int bh_sysctl_check(const char *key, int clone_flags);
 /* Brings up lo in the caller's network namespace, as a container's new one
  * gets it (and the init's own at boot): 0, or -errno. */
 int bh_loopback_up(void);
+
+/* Fields 4 to N - 1 of PATH, a /proc/PID/stat, in FIELD, numbered from 1
+ * as proc(5) numbers them, and field 3, the state, in *STATE: 0, or -1. */
+int bh_proc_stat(const char *path, unsigned long long *field, size_t n, char *state);
+
+/* ---- self-exe.c: this program, run from where no one can write it ---- */
+/* Whether this process can point its /proc/self/exe at another copy of its
+ * program in place (bh_exe_run_in_place_from): the image and the kernel
+ * allow it, and it holds what PR_SET_MM_MAP needs. */
+bool bh_exe_in_place_possible(void);
+/* Points /proc/self/exe at FILE, a file of this program's content,
+ * without executing it: each loaded segment is mapped again from FILE
+ * first. 0; or -errno (-ENOTSUP: not possible here) having changed
+ * nothing, but for a failure half-way through the mappings (no memory
+ * left), which leaves the process to die of SIGSEGV. */
+int bh_exe_run_in_place_from(int file);
+/* Whether SELF, an fd of /proc/self/exe, is one no one can write: on a
+ * read-only mount, or a sealed memfd. */
+bool bh_exe_unwritable(int self);
+/* A copy of SELF in a memfd sealed against writing, growing and
+ * shrinking (close-on-exec), or -errno with ERR set. */
+int bh_exe_sealed_copy(int self, struct bh_err *err);
 
 /* FD (-1: none) over the unix socket SOCKET_FD (SCM_RIGHTS) with the LEN
  * bytes of DATA (at least one): 0, or -errno. */

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Side-effecting syscall wrappers that take no container. */
+/* Side-effecting syscall wrappers that take no container, and the reading
+ * of /proc/PID/stat. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -172,5 +174,33 @@ int bh_make_missing_mountpoint(const char *path, bool dir)
 	if (fd < 0)
 		return -errno;
 	close(fd);
+	return 0;
+}
+
+int bh_proc_stat(const char *path, unsigned long long *field, size_t n, char *state)
+{
+	char text[1024];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t len = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (len <= 0)
+		return -1;
+	text[len] = '\0';
+	/* The command's name may hold spaces and parentheses: the fields
+	 * after it start at the last ')'. */
+	char *at = strrchr(text, ')');
+	if (!at || at[1] != ' ' || !at[2])
+		return -1;
+	*state = at[2];
+	at += 3;
+	for (size_t i = 4; i < n; i++) {
+		char *end;
+		field[i] = strtoull(at, &end, 10);
+		if (end == at)
+			return -1;
+		at = end;
+	}
 	return 0;
 }

@@ -4,11 +4,14 @@
 # execs, so /proc/PID/exe names the runtime's program. An attacker in the
 # container holds it by path (O_PATH) and, once the process has exec'd the
 # container's command, opens it for writing and overwrites the host's
-# runtime. create, run and exec run the runtime through a read-only bind
-# mount of its file that is mounted nowhere (pointing their own
-# /proc/self/exe at it, or, where the kernel refuses that, executing it),
-# or, where that cannot be made, from a sealed memfd copy: the same steps
-# find nothing they can write.
+# runtime. The container process of create and run points its own
+# /proc/self/exe at a read-only bind mount of the runtime's file, made in its
+# new mount namespace before the pivot, which detaches it (or, where none
+# can be made, at a sealed memfd copy). exec, and create and run where the
+# kernel refuses that switch, run the runtime through a read-only bind
+# mount of its file that is mounted nowhere (switching to it, or, refused,
+# executing it), or from a sealed memfd copy. The same steps find nothing
+# they can write.
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" -eq 0 ] || skip_all "needs root to create namespaces"
 command -v jq >/dev/null || skip_all "jq is not installed (make deps installs it)"
@@ -47,18 +50,29 @@ attack() {
 # RUNTIME (run by WRAPPER), checks what its process runs from, attacks it
 # through start, and says so.
 attack_created() {
-  local label=$1 runtime=$2 pid exe out
+  local label=$1 runtime=$2 pid exe out mounts
   shift 2
+  mounts=$(wc -l </proc/self/mountinfo)
   "$@" "$runtime" --root "$root" create --bundle "$bundle" --pid-file "$work/pid" "$label"
   pid=$(<"$work/pid")
   exe=$(readlink "/proc/$pid/exe")
   echo "$exe" >"$work/exe"
   grep -cF "$runtime" "/proc/$pid/maps" >"$work/maps"
+  # Mounts of a file of the runtime's name in the container; mounts the
+  # caller gained.
+  echo "$(awk '$5 ~ /\/bulkhead-runtime$/' "/proc/$pid/mountinfo" | wc -l) $(($(wc -l </proc/self/mountinfo) - mounts))" \
+    >"$work/mounts"
   out=$(attack "$pid" "$runtime" --root "$root" start "$label")
   echo "$out" >"$work/outcome"
   "$runtime" --root "$root" delete --force "$label"
 }
-attack_created c1 "$BUILD/bin/bulkhead-runtime"
+# The runtime's directory bound into the container, recursively: the
+# view, made after the config's mounts, is in no copy of it.
+mkdir -p "$work/rbind"
+jq --arg root "$bundle/rootfs" --arg bin "$BUILD/bin" '.root.path = $root |
+  .mounts += [{destination: "/rt", type: "bind", source: $bin, options: ["rbind", "ro"]}]' \
+  "$bundle/config.json" >"$work/rbind/config.json"
+bundle=$work/rbind attack_created c1 "$BUILD/bin/bulkhead-runtime"
 # A bind mount of the file alone: its root is the file, so the link reads "/".
 check "a created container's process runs the runtime through a mount of its own, not its file ($(<"$work/exe"))" \
   test "$(<"$work/exe")" = /
@@ -68,16 +82,42 @@ check "  ... making its mount writable fails: the mount is in no namespace ($(<"
 check "  ... and writing it once the container's command exec'd fails: a read-only mount ($(<"$work/outcome"))" \
   test "$(<"$work/outcome")" = EROFS
 check "  ... and the runtime's file is unchanged" test "$(sha256sum <"$BUILD/bin/bulkhead-runtime")" = "$before"
-# The runtime points /proc/self/exe at the bind without executing itself
-# again (PR_SET_MM_MAP): one execve, strace's of it, and no execveat.
+check "  ... and no mount of it is in the container's mount table, its directory bound there recursively, nor the caller's (container, caller: $(<"$work/mounts"))" \
+  test "$(<"$work/mounts")" = "0 0"
+# The container process points /proc/self/exe at its bind without
+# executing itself again (PR_SET_MM_MAP): one execve, strace's of create,
+# and no execveat. create itself mounts nothing of its program: a clone of
+# a mount that is mounted nowhere costs an RCU grace period when it goes.
 if command -v strace >/dev/null; then
-  strace -qq -e trace=execve,execveat -e signal=none -o "$work/exectrace" \
-    "$BUILD/bin/bulkhead-runtime" --root "$root" create --bundle "$bundle" --pid-file "$work/pid" c0
+  # Followed into the container process, which waits for start: the
+  # trace ends when delete kills it.
+  rm -f "$work/pid"
+  strace -f -qq -e trace=execve,execveat,open_tree,mount -e signal=none -o "$work/exectrace" \
+    "$BUILD/bin/bulkhead-runtime" --root "$root" create --bundle "$bundle" --pid-file "$work/pid" c0 &
+  tracer=$!
+  created() { [ "$(R state c0 2>/dev/null | jq -r .status)" = created ]; }
+  wait_for "the traced create" 60 created
   exe=$(readlink "/proc/$(<"$work/pid")/exe")
   R delete --force c0
-  check "create runs from the bind without executing itself again ($(grep -c 'execve' "$work/exectrace") execs: $(cut -c1-120 "$work/exectrace" | tr '\n' ' '))" \
+  wait "$tracer"
+  cli=$(head -1 "$work/exectrace" | cut -d' ' -f1)
+  check "create runs from the bind without executing itself again ($(grep -c 'execve' "$work/exectrace") execs: $(grep exec "$work/exectrace" | cut -c1-120 | tr '\n' ' '))" \
     eval '[ "$(grep -c execveat "$work/exectrace")" -eq 0 ] && [ "$(grep -c "execve(" "$work/exectrace")" -eq 1 ]'
   check "  ... its container process too ($exe)" test "$exe" = /
+  check "  ... which bound the runtime's file in its own mount namespace ($(grep -F "MS_BIND" "$work/exectrace" | grep -F "$BUILD/bin/bulkhead-runtime" | cut -c1-140))" \
+    eval 'grep -F "mount(\"$BUILD/bin/bulkhead-runtime\", \"$BUILD/bin/bulkhead-runtime\", NULL, MS_BIND, NULL) = 0" "$work/exectrace" | grep -Evq "^$cli +"'
+  # strace pads the pid to five places.
+  check "  ... and create itself cloned no mount ($(grep -Ec "^$cli +open_tree" "$work/exectrace") open_tree calls of $(grep -c open_tree "$work/exectrace"))" \
+    eval '! grep -Eq "^$cli +open_tree" "$work/exectrace" && grep -q "^$cli " "$work/exectrace"'
+  # run's container process does the same: the trace ends with run.
+  jq --arg root "$bundle/rootfs" '.root.path = $root | .process.args = ["/bin/bulkhead-probe", "exit", "0"]' \
+    "$bundle/config.json" >"$work/rbind/config.json"
+  strace -f -qq -e trace=execve,mount -e signal=none -o "$work/runtrace" \
+    "$BUILD/bin/bulkhead-runtime" --root "$root" run --bundle "$work/rbind" c0r
+  rc=$?
+  cli=$(head -1 "$work/runtrace" | cut -d' ' -f1)
+  check "run's container process binds the runtime's file too (exit $rc: $(grep -F MS_BIND "$work/runtrace" | grep -F "$BUILD/bin/bulkhead-runtime" | cut -c1-140))" \
+    eval '[ "$rc" -eq 0 ] && grep -F "mount(\"$BUILD/bin/bulkhead-runtime\", \"$BUILD/bin/bulkhead-runtime\", NULL, MS_BIND, NULL) = 0" "$work/runtrace" | grep -Evq "^$cli +"'
   # Refused that (PR_SET_MM_MAP needs CAP_SYS_ADMIN or
   # CAP_CHECKPOINT_RESTORE; a kernel without CONFIG_CHECKPOINT_RESTORE has
   # none), it executes itself from the bind instead.
@@ -94,20 +134,95 @@ fi
 attack_created c1b "$BUILD/bin/bulkhead-runtime" "$without" prctl_set_mm:EPERM
 check "attacked with prctl(PR_SET_MM) refused: writing fails all the same ($(<"$work/outcome"))" \
   test "$(<"$work/outcome")" = EROFS
-# A kernel without open_tree (before 5.2) or mount_setattr (5.12), or a
-# caller without CAP_SYS_ADMIN, gets no bind: the runtime falls back to
-# the sealed copy.
-attack_created c2 "$BUILD/bin/bulkhead-runtime" "$without" open_tree
-check "without open_tree, it runs from a memfd ($(<"$work/exe"))" grep -q '^/memfd:bulkhead-runtime' "$work/exe"
+# Where the switch is refused, a kernel without open_tree (before 5.2) or
+# mount_setattr (5.12), or a caller without CAP_SYS_ADMIN, gets no bind:
+# the runtime falls back to the sealed copy, and executes it.
+attack_created c2 "$BUILD/bin/bulkhead-runtime" "$without" prctl_set_mm:EPERM,open_tree
+check "with PR_SET_MM refused and without open_tree, it runs from a memfd ($(<"$work/exe"))" \
+  grep -q '^/memfd:bulkhead-runtime' "$work/exe"
 check "  ... writing that once the command exec'd fails: the copy is sealed ($(<"$work/outcome"))" \
   test "$(<"$work/outcome")" = EPERM
-attack_created c2b "$BUILD/bin/bulkhead-runtime" "$without" mount_setattr
-check "without mount_setattr, it runs from a memfd too ($(<"$work/exe"))" grep -q '^/memfd:bulkhead-runtime' "$work/exe"
 # Neither: the runtime refuses to make a container process at all.
-out=$("$without" open_tree,memfd_create "$BUILD/bin/bulkhead-runtime" --root "$root" create --bundle "$bundle" c2c 2>&1)
+out=$("$without" prctl_set_mm:EPERM,open_tree,memfd_create "$BUILD/bin/bulkhead-runtime" --root "$root" create \
+  --bundle "$bundle" c2c 2>&1)
 rc=$?
-check "without open_tree and memfd_create, create refuses, saying why (exit $rc: $out)" \
+check "with PR_SET_MM refused and without open_tree and memfd_create, create refuses, saying why (exit $rc: $out)" \
   eval '[ "$rc" -ne 0 ] && [[ $out == *"memfd_create"* ]] && [ ! -e "$root/c2c" ]'
+attack_created c2f "$BUILD/bin/bulkhead-runtime" "$without" prctl_set_mm:EPERM,mount_setattr
+check "with PR_SET_MM refused and without mount_setattr, it runs from a memfd ($(<"$work/exe"))" \
+  grep -q '^/memfd:bulkhead-runtime' "$work/exe"
+# Before 5.12 (no mount_setattr) the container process's bind is made
+# read-only by a remount.
+attack_created c2b "$BUILD/bin/bulkhead-runtime" "$without" mount_setattr
+check "without mount_setattr, the container process runs from its bind all the same ($(<"$work/exe"))" \
+  test "$(<"$work/exe")" = /
+check "  ... which the same steps cannot write ($(<"$work/outcome"))" test "$(<"$work/outcome")" = EROFS
+# The runtime's file replaced while create runs (an upgrade): the bind at
+# its path would be of the new file, whose code is not what runs. A
+# createRuntime hook replaces it, after the container process's mounts and
+# before its bind (and deletes it for the second). The container process
+# finds no bind of its own program to make, and runs from a sealed copy.
+cp "$BUILD/bin/bulkhead-runtime" "$work/rt"
+mkdir -p "$work/hooked"
+jq --arg root "$bundle/rootfs" --arg rt "$work/rt" '.root.path = $root |
+  .hooks.createRuntime = [{path: "/bin/sh", args: ["sh", "-c", "cp /bin/busybox \($rt).new && mv \($rt).new \($rt)"]}]' \
+  "$bundle/config.json" >"$work/hooked/config.json"
+"$work/rt" --root "$root" create --bundle "$work/hooked" --pid-file "$work/pid" c2d
+pid=$(<"$work/pid")
+exe=$(readlink "/proc/$pid/exe")
+out=$(attack "$pid" R start c2d)
+R delete --force c2d
+check "the runtime's file replaced before the bind: the container process runs from a memfd ($exe)" \
+  grep -q '^/memfd:bulkhead-runtime' <<<"$exe"
+check "  ... which the same steps cannot write ($out)" test "$out" = EPERM
+check "  ... and the file that replaced it is untouched" cmp -s /bin/busybox "$work/rt"
+cp "$BUILD/bin/bulkhead-runtime" "$work/rt"
+jq --arg rt "$work/rt" '.hooks.createRuntime[0].args[2] = "rm \($rt)"' "$work/hooked/config.json" >"$work/c" &&
+  mv "$work/c" "$work/hooked/config.json"
+out=$("$without" memfd_create "$work/rt" --root "$root" create --bundle "$work/hooked" c2e 2>&1)
+rc=$?
+check "deleted before the bind and without memfd_create, create refuses, saying why (exit $rc: $out)" \
+  eval '[ "$rc" -ne 0 ] && [[ $out == *"memfd_create"* ]] && [ ! -e "$root/c2e" ]'
+# Another file at the runtime's path, seen by the container process (a
+# bind the host made there, which reaches its namespace: a slave root under
+# a shared mount): it binds nothing of that file, and runs from a memfd.
+cp "$BUILD/bin/bulkhead-runtime" "$work/rt"
+mount --bind "$work" "$work" && mount --make-shared "$work"
+jq --arg rt "$work/rt" '.linux.rootfsPropagation = "rslave" |
+  .hooks.createRuntime[0].args[2] = "mount --bind /bin/busybox \($rt)"' "$work/hooked/config.json" >"$work/c" &&
+  mv "$work/c" "$work/hooked/config.json"
+"$work/rt" --root "$root" create --bundle "$work/hooked" --pid-file "$work/pid" c2g
+exe=$(readlink "/proc/$(<"$work/pid")/exe")
+R delete --force c2g
+umount "$work/rt"
+umount "$work"
+check "another file bound at the runtime's path before the bind: the container process runs from a memfd ($exe)" \
+  grep -q '^/memfd:bulkhead-runtime' <<<"$exe"
+# A user namespace's root may not open a file of the host's root: the
+# runtime opens its own for the container process, which binds it where it
+# can reach the path, and copies it where it cannot. (It reaches the
+# rootfs through the test's directory.)
+chmod 0755 "$work"
+jq --arg root "$bundle/rootfs" '.root.path = $root | .linux.namespaces += [{"type": "user"}]
+  | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+  | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]' \
+  "$bundle/config.json" >"$work/rbind/config.json"
+bundle=$work/rbind attack_created c2h "$BUILD/bin/bulkhead-runtime"
+check "with a user namespace, the container process runs from its bind ($(<"$work/exe"))" test "$(<"$work/exe")" = /
+check "  ... which the same steps cannot write ($(<"$work/outcome"))" test "$(<"$work/outcome")" = EROFS
+# The runtime inside the container's rootfs: a bind there would stay in the
+# container after the pivot. A memfd instead.
+cp "$BUILD/bin/bulkhead-runtime" "$bundle/rootfs/bin/rt"
+attack_created c2j "$bundle/rootfs/bin/rt"
+rm "$bundle/rootfs/bin/rt"
+check "a runtime inside the container's rootfs runs from a memfd ($(<"$work/exe"))" \
+  grep -q '^/memfd:bulkhead-runtime' "$work/exe"
+check "  ... which the same steps cannot write ($(<"$work/outcome"))" test "$(<"$work/outcome")" = EPERM
+cp "$BUILD/bin/bulkhead-runtime" "$work/rt" && chmod 0700 "$work/rt"
+bundle=$work/rbind attack_created c2i "$work/rt"
+check "with a user namespace and a runtime only root may read, it runs from a memfd ($(<"$work/exe"))" \
+  grep -q '^/memfd:bulkhead-runtime' "$work/exe"
+check "  ... which the same steps cannot write ($(<"$work/outcome"))" test "$(<"$work/outcome")" = EPERM
 # Installed on a read-only mount, the runtime needs neither.
 mkdir -p "$work/ro" && cp "$BUILD/bin/bulkhead-runtime" "$work/ro/" && mount --bind -o ro "$work/ro" "$work/ro" &&
   mount -o remount,bind,ro "$work/ro"

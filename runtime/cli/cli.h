@@ -17,6 +17,7 @@ struct globals {
 	const char *root;       /* state directory, one subdirectory per container */
 	const char *log_path;   /* --log: errors are appended here too */
 	bool log_json;          /* --log-format json */
+	bool container_seals;   /* the container process makes its own view of this program (main.c) */
 };
 extern struct globals globals;
 
@@ -48,9 +49,6 @@ void state_free(struct state *s);
 enum status state_status(const struct state *s);
 const char *status_name(enum status status);
 unsigned long long process_start_time(pid_t pid);
-/* Fields 4 to N - 1 of PATH, a /proc/PID/stat, in FIELD, numbered from 1
- * as proc(5) numbers them, and field 3, the state, in *STATE: 0, or -1. */
-int proc_stat(const char *path, unsigned long long *field, size_t n, char *state);
 /* Removes ROOT/ID and everything in it. */
 void state_remove(const char *id);
 int print_state(const struct state *s);
@@ -65,10 +63,11 @@ int load_existing(const char *id, struct state *s);
 const char *single_id(int argc, char **argv, const char *command);
 
 /* ---- sealed.c ---- */
-/* Re-executes this program, with ARGV, from a sealed memfd copy of itself,
- * unless it already runs from one (then 0): the verbs that make container
- * processes call it first. Returns EXIT_RUNTIME, having said why, when it
- * cannot. */
+/* Runs this program from a view of its file no one can write: a read-only
+ * bind mounted nowhere, switched to in place, else executed with ARGV; or
+ * a sealed memfd copy, executed. 0 at once when it runs from one already.
+ * Called first by the verbs whose container process cannot make its own
+ * view (main.c). Returns EXIT_RUNTIME, having said why, when it cannot. */
 int run_from_sealed_copy(char **argv);
 
 /* ---- commands.c: the lifecycle ---- */

@@ -183,7 +183,8 @@ static int create_container(const char *id, const struct create_options *o, stru
 {
 	struct bh_config *config;
 	struct bh_err err = { 0 };
-	struct bh_io io = { .stdin_fd = 0, .stdout_fd = -1, .stderr_fd = -1, .console_socket = -1 };
+	struct bh_io io = { .stdin_fd = 0, .stdout_fd = -1, .stderr_fd = -1, .console_socket = -1,
+			    .seal_exe = globals.container_seals };
 	char path[4096];
 	int fifo = -1, result = -1, r;
 

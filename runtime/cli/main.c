@@ -133,13 +133,20 @@ int cli_error_errno(int errnum, const char *fmt, ...)
 static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
-	bool makes_processes; /* clones a container process: runs from a sealed copy (sealed.c) */
+	/* Clones a container process, which must not run this program from
+	 * its installed file (self-exe.c): SEALS_ITSELF, the container
+	 * process makes its own read-only view of it in its mount namespace,
+	 * where it can point at one in place; else this process runs from one
+	 * first (sealed.c), and its clone inherits it. */
+	bool makes_processes, seals_itself;
 } commands[] = {
-	{ "create", cmd_create, true },  { "start", cmd_start, false },     { "state", cmd_state, false },
-	{ "kill", cmd_kill, false },     { "delete", cmd_delete, false },   { "run", cmd_run, true },
-	{ "pause", cmd_pause, false },   { "resume", cmd_resume, false },   { "update", cmd_update, false },
-	{ "ps", cmd_ps, false },         { "list", cmd_list, false },       { "spec", cmd_spec, false },
-	{ "features", cmd_features, false }, { "exec", cmd_exec, true },
+	{ "create", cmd_create, true, true },     { "start", cmd_start, false, false },
+	{ "state", cmd_state, false, false },     { "kill", cmd_kill, false, false },
+	{ "delete", cmd_delete, false, false },   { "run", cmd_run, true, true },
+	{ "pause", cmd_pause, false, false },     { "resume", cmd_resume, false, false },
+	{ "update", cmd_update, false, false },   { "ps", cmd_ps, false, false },
+	{ "list", cmd_list, false, false },       { "spec", cmd_spec, false, false },
+	{ "features", cmd_features, false, false }, { "exec", cmd_exec, true, false },
 };
 
 /* jansson seeds its hash tables on its first object from /dev/urandom: an
@@ -205,7 +212,8 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		if (strcmp(argv[optind], commands[i].name) == 0) {
-			if (commands[i].makes_processes && run_from_sealed_copy(argv) != 0)
+			globals.container_seals = commands[i].seals_itself && bh_exe_in_place_possible();
+			if (commands[i].makes_processes && !globals.container_seals && run_from_sealed_copy(argv) != 0)
 				return EXIT_RUNTIME;
 			seed_json();
 			char **sub = argv + optind;

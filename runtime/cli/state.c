@@ -84,34 +84,6 @@ void state_free(struct state *s)
 	s->annotations_json = NULL;
 }
 
-int proc_stat(const char *path, unsigned long long *field, size_t n, char *state)
-{
-	char text[1024];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t len = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	if (len <= 0)
-		return -1;
-	text[len] = '\0';
-	/* The command's name may hold spaces and parentheses: the fields
-	 * after it start at the last ')'. */
-	char *at = strrchr(text, ')');
-	if (!at || at[1] != ' ' || !at[2])
-		return -1;
-	*state = at[2];
-	at += 3;
-	for (size_t i = 4; i < n; i++) {
-		char *end;
-		field[i] = strtoull(at, &end, 10);
-		if (end == at)
-			return -1;
-		at = end;
-	}
-	return 0;
-}
-
 /* Field 22 of /proc/PID/stat (0: none), and its state in *STATE_OUT. */
 static unsigned long long read_stat(pid_t pid, char *state_out)
 {
@@ -119,7 +91,7 @@ static unsigned long long read_stat(pid_t pid, char *state_out)
 	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	return proc_stat(path, field, ARRAY_SIZE(field), state_out) == 0 ? field[22] : 0;
+	return bh_proc_stat(path, field, ARRAY_SIZE(field), state_out) == 0 ? field[22] : 0;
 }
 
 unsigned long long process_start_time(pid_t pid)
