@@ -113,7 +113,7 @@ $(BUILD)/bin/bulkhead-init: $(call musl_obj,$(INIT_SRC)) $(RUNTIME_LIB) $(MUSL_W
 	$(call link_static,$(call musl_obj,$(INIT_SRC)))
 
 # Without a PT_GNU_RELRO header, which musl's static start never applies:
-# runtime/cli/sealed.c maps the program again in place only when no
+# runtime/self-exe.c maps the program again in place only when no
 # segment's protection could differ from its header's.
 $(BUILD)/bin/bulkhead-runtime: MUSL_LDFLAGS += -Wl,-z,norelro
 $(BUILD)/bin/bulkhead-runtime: $(call musl_obj,$(CLI_SRC)) $(RUNTIME_LIB) $(MUSL_WRAPS)
