@@ -366,9 +366,11 @@ int bh_proc_stat(const char *path, unsigned long long *field, size_t n, char *st
 bool bh_exe_in_place_possible(void);
 /* Points /proc/self/exe at FILE, a file of this program's content,
  * without executing it: each loaded segment is mapped again from FILE
- * first. 0; or -errno (-ENOTSUP: not possible here) having changed
- * nothing, but for a failure half-way through the mappings (no memory
- * left), which leaves the process to die of SIGSEGV. */
+ * first. 0; or -errno: -ENOTSUP (not possible here) having changed
+ * nothing, else with some segments mapped from FILE already (the same
+ * content: a call with another file maps them all again). A failure
+ * half-way through one (no memory left) leaves the process to die of
+ * SIGSEGV. */
 int bh_exe_run_in_place_from(int file);
 /* Whether SELF, an fd of /proc/self/exe, is one no one can write: on a
  * read-only mount, or a sealed memfd. */

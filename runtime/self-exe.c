@@ -25,8 +25,10 @@
  *     exec. The caller opens the file for it: a user namespace's root may
  *     not;
  *   - the exec command (cli/sealed.c), whose process joins the
- *     container's namespace and has none of its own to make a bind in: a
- *     clone of the file's mount that is mounted nowhere (open_tree). Its
+ *     container's namespace and has none of its own to make a bind in,
+ *     and create and run where the CLI finds it cannot switch in place
+ *     (bh_exe_in_place_possible): a clone of the file's mount that is
+ *     mounted nowhere (open_tree), else a memfd, executed if need be. Its
  *     close waits for a grace period of its own, 35 us and, with what it
  *     leaves the next start, about 140 us of a `run` on this development
  *     machine: that is why create and run leave the work to their
@@ -68,6 +70,9 @@
 
 #include "internal.h"
 
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U /* linux/memfd.h, Linux 6.3 */
+#endif
 #define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 
 /* The ELF header of the program, where the linker put it in memory (ld
@@ -224,8 +229,12 @@ bool bh_exe_unwritable(int self)
 int bh_exe_sealed_copy(int self, struct bh_err *err)
 {
 	struct stat st;
-	_cleanup_close_ int copy = memfd_create("bulkhead-runtime", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	/* Executable even where vm.memfd_noexec makes memfds not so by
+	 * default (6.3); before 6.3 the flag is unknown (EINVAL). */
+	_cleanup_close_ int copy = memfd_create("bulkhead-runtime", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
 
+	if (copy < 0 && errno == EINVAL)
+		copy = memfd_create("bulkhead-runtime", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (copy < 0)
 		return bh_fail_errno(err, -errno, "memfd_create (a sealed copy of the runtime is what keeps a container "
 						  "from overwriting it)");
@@ -251,9 +260,14 @@ static bool same_file(int file, int self)
 	return fstat(file, &a) == 0 && fstat(self, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
-/* Whether PATH is ROOT or below it. */
+/* Whether PATH is ROOT or below it, both absolute (a leading "//", which
+ * musl's realpath keeps, is "/"). */
 static bool below(const char *path, const char *root)
 {
+	while (path[0] == '/' && path[1] == '/')
+		path++;
+	while (root[0] == '/' && root[1] == '/')
+		root++;
 	size_t n = strlen(root);
 
 	while (n > 1 && root[n - 1] == '/')
@@ -262,13 +276,13 @@ static bool below(const char *path, const char *root)
 }
 
 /* SELF's file (an fd of /proc/self/exe) through a read-only bind mount of
- * it made at its own path in this mount namespace, or -1 where none can be
- * made or it would not serve: the path is gone or holds another file now
- * (the program was replaced since it started), it lies below the
- * container's ROOT, or the kernel refuses (a host mount that stays
- * unbindable under a slave root; a directory or a file a user namespace's
- * root may not reach). A bind made and then found wanting stays, unseen:
- * it goes with the host's tree at the pivot. */
+ * it made at its own path in this mount namespace; or -errno where none
+ * can be made or it would not serve: the path is gone (ENOENT) or holds
+ * another file now (ESTALE: the program was replaced since it started), it
+ * lies below the container's ROOT (EXDEV), or the kernel refuses (a host
+ * mount that stays unbindable under a slave root; a directory or a file a
+ * user namespace's root may not reach). A bind made and then found wanting
+ * stays, unseen: it goes with the host's tree at the pivot. */
 static int bound_read_only(int self, const char *root)
 {
 	char path[PATH_MAX];
@@ -276,23 +290,28 @@ static int bound_read_only(int self, const char *root)
 	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
 
 	if (n <= 1 || n == (ssize_t)sizeof(path) - 1 || path[0] != '/')
-		return -1;
+		return n < 0 ? -errno : -ENOENT; /* gone, or not in our tree */
 	path[n] = '\0';
-	if (below(path, root) || stat(path, &there) < 0 || fstat(self, &want) < 0 || there.st_dev != want.st_dev ||
-	    there.st_ino != want.st_ino)
-		return -1;
+	if (below(path, root))
+		return -EXDEV;
+	if (stat(path, &there) < 0 || fstat(self, &want) < 0)
+		return -errno;
+	if (there.st_dev != want.st_dev || there.st_ino != want.st_ino)
+		return -ESTALE; /* another file at the path */
 	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV };
 	if (mount(path, path, NULL, MS_BIND, NULL) < 0)
-		return -1;
+		return -errno;
 	if (syscall(SYS_mount_setattr, AT_FDCWD, path, 0, &attr, sizeof(attr)) < 0 &&
 	    (errno != ENOSYS || bh_bind_remount(path, MS_RDONLY | MS_NOSUID | MS_NODEV) < 0)) /* before 5.12 */
-		return -1;
+		return -errno;
 	/* Looked up once more: what was bound must be what runs, and the
 	 * view must be read-only. */
 	int file = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (file >= 0 && (!same_file(file, self) || !bh_exe_unwritable(file))) {
+	if (file < 0)
+		return -errno;
+	if (!same_file(file, self) || !bh_exe_unwritable(file)) {
 		close(file);
-		return -1;
+		return -ESTALE;
 	}
 	return file;
 }
@@ -306,13 +325,16 @@ int bh_exe_seal(int self, const char *root, struct bh_err *err)
 	/* The bind first; where it cannot be had or used (a user namespace's
 	 * root may lack the right to execute it), the copy. */
 	_cleanup_close_ int view = bound_read_only(own, root);
-	int r = view >= 0 ? bh_exe_run_in_place_from(view) : -1;
-	if (r < 0) {
-		if (view >= 0)
-			close(view);
-		if ((view = bh_exe_sealed_copy(own, err)) < 0)
-			return view;
-		r = bh_exe_run_in_place_from(view);
-	}
-	return r < 0 ? bh_fail_errno(err, r, "running the runtime from a read-only view of its program") : 0;
+	int r = view >= 0 ? bh_exe_run_in_place_from(view) : view;
+	if (r == 0)
+		return 0;
+	int bind_error = r;
+	if (view >= 0)
+		close(view);
+	if ((view = bh_exe_sealed_copy(own, err)) < 0)
+		return view;
+	r = bh_exe_run_in_place_from(view);
+	return r < 0 ? bh_fail_errno(err, r, "running the runtime from a sealed copy of its program (a read-only bind "
+					      "of it would not serve: %s)", strerror(-bind_error))
+		     : 0;
 }

@@ -27,6 +27,8 @@ probe=$BUILD/tests/helpers/bulkhead-probe
 without=$BUILD/tests/helpers/without-syscall
 [ -x "$without" ] || skip_all "no $without (make check builds it)"
 before=$(sha256sum <"$BUILD/bin/bulkhead-runtime")
+# As the kernel names it (maps, mount arguments): BUILD may name it through a link.
+rt_real=$(realpath "$BUILD/bin/bulkhead-runtime")
 
 # attack PID: holds PID's program, runs "$@" (which makes PID exec
 # something else), then writes to what it holds; prints the outcome.
@@ -57,7 +59,7 @@ attack_created() {
   pid=$(<"$work/pid")
   exe=$(readlink "/proc/$pid/exe")
   echo "$exe" >"$work/exe"
-  grep -cF "$runtime" "/proc/$pid/maps" >"$work/maps"
+  grep -cF "$(realpath "$runtime")" "/proc/$pid/maps" >"$work/maps"
   # Mounts of a file of the runtime's name in the container; mounts the
   # caller gained.
   echo "$(awk '$5 ~ /\/bulkhead-runtime$/' "/proc/$pid/mountinfo" | wc -l) $(($(wc -l </proc/self/mountinfo) - mounts))" \
@@ -84,6 +86,18 @@ check "  ... and writing it once the container's command exec'd fails: a read-on
 check "  ... and the runtime's file is unchanged" test "$(sha256sum <"$BUILD/bin/bulkhead-runtime")" = "$before"
 check "  ... and no mount of it is in the container's mount table, its directory bound there recursively, nor the caller's (container, caller: $(<"$work/mounts"))" \
   test "$(<"$work/mounts")" = "0 0"
+# A caller whose mounts are shared (systemd's /): the container process's
+# copies are their peers until it makes its root private, and the bind comes
+# after. Nothing reaches the caller, with a private root or a slave one.
+mount --make-rshared /
+bundle=$work/rbind attack_created c1s "$BUILD/bin/bulkhead-runtime"
+shared_private=$(<"$work/mounts")
+jq '.linux.rootfsPropagation = "rslave"' "$work/rbind/config.json" >"$work/c" && mv "$work/c" "$work/rbind/config.json"
+bundle=$work/rbind attack_created c1t "$BUILD/bin/bulkhead-runtime"
+shared_slave=$(<"$work/mounts")
+mount --make-rprivate /
+check "under a caller with shared mounts, no mount of it reaches the caller, with a private root ($shared_private) or a slave one ($shared_slave)" \
+  test "$shared_private $shared_slave" = "0 0 0 0"
 # The container process points /proc/self/exe at its bind without
 # executing itself again (PR_SET_MM_MAP): one execve, strace's of create,
 # and no execveat. create itself mounts nothing of its program: a clone of
@@ -95,7 +109,7 @@ if command -v strace >/dev/null; then
   strace -f -qq -e trace=execve,execveat,open_tree,mount -e signal=none -o "$work/exectrace" \
     "$BUILD/bin/bulkhead-runtime" --root "$root" create --bundle "$bundle" --pid-file "$work/pid" c0 &
   tracer=$!
-  created() { [ "$(R state c0 2>/dev/null | jq -r .status)" = created ]; }
+  created() { [ "$(R state c0 2>/dev/null | jq -r .status)" = created ] && [ -s "$work/pid" ]; }
   wait_for "the traced create" 60 created
   exe=$(readlink "/proc/$(<"$work/pid")/exe")
   R delete --force c0
@@ -104,8 +118,8 @@ if command -v strace >/dev/null; then
   check "create runs from the bind without executing itself again ($(grep -c 'execve' "$work/exectrace") execs: $(grep exec "$work/exectrace" | cut -c1-120 | tr '\n' ' '))" \
     eval '[ "$(grep -c execveat "$work/exectrace")" -eq 0 ] && [ "$(grep -c "execve(" "$work/exectrace")" -eq 1 ]'
   check "  ... its container process too ($exe)" test "$exe" = /
-  check "  ... which bound the runtime's file in its own mount namespace ($(grep -F "MS_BIND" "$work/exectrace" | grep -F "$BUILD/bin/bulkhead-runtime" | cut -c1-140))" \
-    eval 'grep -F "mount(\"$BUILD/bin/bulkhead-runtime\", \"$BUILD/bin/bulkhead-runtime\", NULL, MS_BIND, NULL) = 0" "$work/exectrace" | grep -Evq "^$cli +"'
+  check "  ... which bound the runtime's file in its own mount namespace ($(grep -F "MS_BIND" "$work/exectrace" | grep -F "$rt_real" | cut -c1-140))" \
+    eval 'grep -F "mount(\"$rt_real\", \"$rt_real\", NULL, MS_BIND, NULL) = 0" "$work/exectrace" | grep -Evq "^$cli +"'
   # strace pads the pid to five places.
   check "  ... and create itself cloned no mount ($(grep -Ec "^$cli +open_tree" "$work/exectrace") open_tree calls of $(grep -c open_tree "$work/exectrace"))" \
     eval '! grep -Eq "^$cli +open_tree" "$work/exectrace" && grep -q "^$cli " "$work/exectrace"'
@@ -116,8 +130,8 @@ if command -v strace >/dev/null; then
     "$BUILD/bin/bulkhead-runtime" --root "$root" run --bundle "$work/rbind" c0r
   rc=$?
   cli=$(head -1 "$work/runtrace" | cut -d' ' -f1)
-  check "run's container process binds the runtime's file too (exit $rc: $(grep -F MS_BIND "$work/runtrace" | grep -F "$BUILD/bin/bulkhead-runtime" | cut -c1-140))" \
-    eval '[ "$rc" -eq 0 ] && grep -F "mount(\"$BUILD/bin/bulkhead-runtime\", \"$BUILD/bin/bulkhead-runtime\", NULL, MS_BIND, NULL) = 0" "$work/runtrace" | grep -Evq "^$cli +"'
+  check "run's container process binds the runtime's file too (exit $rc: $(grep -F MS_BIND "$work/runtrace" | grep -F "$rt_real" | cut -c1-140))" \
+    eval '[ "$rc" -eq 0 ] && grep -F "mount(\"$rt_real\", \"$rt_real\", NULL, MS_BIND, NULL) = 0" "$work/runtrace" | grep -Evq "^$cli +"'
   # Refused that (PR_SET_MM_MAP needs CAP_SYS_ADMIN or
   # CAP_CHECKPOINT_RESTORE; a kernel without CONFIG_CHECKPOINT_RESTORE has
   # none), it executes itself from the bind instead.
@@ -208,8 +222,16 @@ jq --arg root "$bundle/rootfs" '.root.path = $root | .linux.namespaces += [{"typ
   | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]' \
   "$bundle/config.json" >"$work/rbind/config.json"
 bundle=$work/rbind attack_created c2h "$BUILD/bin/bulkhead-runtime"
-check "with a user namespace, the container process runs from its bind ($(<"$work/exe"))" test "$(<"$work/exe")" = /
-check "  ... which the same steps cannot write ($(<"$work/outcome"))" test "$(<"$work/outcome")" = EROFS
+# Reachable by the user namespace's root (as by anyone: "others") unless a
+# directory above the build keeps others out; then it copies.
+if setpriv --reuid=65534 --regid=65534 --clear-groups test -r "$rt_real" 2>/dev/null; then
+  check "with a user namespace, the container process runs from its bind ($(<"$work/exe"))" test "$(<"$work/exe")" = /
+  check "  ... which the same steps cannot write ($(<"$work/outcome"))" test "$(<"$work/outcome")" = EROFS
+else
+  check "with a user namespace and a build others cannot reach, the container process runs from a memfd ($(<"$work/exe"))" \
+    grep -q '^/memfd:bulkhead-runtime' "$work/exe"
+  check "  ... which the same steps cannot write ($(<"$work/outcome"))" test "$(<"$work/outcome")" = EPERM
+fi
 # The runtime inside the container's rootfs: a bind there would stay in the
 # container after the pivot. A memfd instead.
 cp "$BUILD/bin/bulkhead-runtime" "$bundle/rootfs/bin/rt"
