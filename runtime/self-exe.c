@@ -316,6 +316,22 @@ static int bound_read_only(int self, const char *root)
 	return file;
 }
 
+/* Why bound_read_only's ERROR (-errno) left no bind to run from, said
+ * for whoever reads why the start failed. */
+static const char *no_bind_because(int error)
+{
+	switch (-error) {
+	case EXDEV:
+		return "the runtime lies inside the container's root";
+	case ESTALE:
+		return "the file at its path is no longer the one running: replaced since the start";
+	case ENOENT:
+		return "its path is gone: deleted since the start";
+	default:
+		return strerror(-error);
+	}
+}
+
 int bh_exe_seal(int self, const char *root, struct bh_err *err)
 {
 	_cleanup_close_ int own = self;
@@ -331,10 +347,12 @@ int bh_exe_seal(int self, const char *root, struct bh_err *err)
 	int bind_error = r;
 	if (view >= 0)
 		close(view);
-	if ((view = bh_exe_sealed_copy(own, err)) < 0)
+	if ((view = bh_exe_sealed_copy(own, err)) < 0) {
+		bh_err_prefix(err, "no read-only bind of the runtime serves (%s)", no_bind_because(bind_error));
 		return view;
+	}
 	r = bh_exe_run_in_place_from(view);
-	return r < 0 ? bh_fail_errno(err, r, "running the runtime from a sealed copy of its program (a read-only bind "
-					      "of it would not serve: %s)", strerror(-bind_error))
+	return r < 0 ? bh_fail_errno(err, r, "running the runtime from a sealed copy of its program (no read-only "
+					      "bind of it serves: %s)", no_bind_because(bind_error))
 		     : 0;
 }
